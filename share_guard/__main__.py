@@ -1,0 +1,3 @@
+from share_guard.cli import main
+
+raise SystemExit(main())

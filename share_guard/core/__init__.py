@@ -1,0 +1,1 @@
+"""The Qt-free core of share_guard: functions in, dataclasses out."""

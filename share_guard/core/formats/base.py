@@ -1,0 +1,107 @@
+"""The contract every container module fulfils (one module per container).
+
+A handler reads a :class:`Source` (read-only, size-bounded) and either
+*inspects* it (findings, problems, properties) or *strips* it into a binary
+stream opened by the export pipeline. Stripping removes segments, chunks,
+boxes or items; it never re-encodes pixels, audio or video.
+
+Handlers are discovered automatically: any module in this package that
+defines ``HANDLERS = [SomeHandler(), ...]`` is registered (see ``__init__``).
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, ClassVar
+
+from share_guard.core.errors import LimitExceeded
+from share_guard.core.report import Finding
+
+#: Largest still image we read into memory whole (bytes).
+MAX_IMAGE_BYTES = 512 * 1024 * 1024
+
+
+class Source:
+    """A read-only view of an input file. The original is never opened for writing."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        st = os.stat(self.path)
+        self.size = st.st_size
+        self._data: bytes | None = None
+        with open(self.path, "rb") as fh:
+            self.head = fh.read(4096)
+        #: scratch space where a handler may cache its parse between inspect and strip
+        self.cache: dict[str, Any] = {}
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+    def read_all(self, limit: int = MAX_IMAGE_BYTES) -> bytes:
+        """The whole file, refusing anything larger than ``limit`` bytes."""
+        if self._data is None:
+            if self.size > limit:
+                raise LimitExceeded(
+                    f"file is {self.size / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB "
+                    "allowed for this format"
+                )
+            with open(self.path, "rb") as fh:
+                self._data = fh.read(limit + 1)
+            if len(self._data) > limit:
+                raise LimitExceeded("file grew while being read")
+        return self._data
+
+
+@dataclass
+class Inspection:
+    """What a handler found in a container."""
+
+    findings: list[Finding] = field(default_factory=list)
+    #: reasons a clean export would not be confident (fail closed)
+    problems: list[str] = field(default_factory=list)
+    #: width, height, orientation (EXIF 1-8), duration, frames, codecs...
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StripResult:
+    """What the cleaner removed and what it kept on purpose (plain words)."""
+
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+class FormatHandler(ABC):
+    """One container format."""
+
+    name: ClassVar[str]  # "jpeg"
+    kind: ClassVar[str]  # "image" | "video"
+    mime: ClassVar[str]  # "image/jpeg"
+    extensions: ClassVar[tuple[str, ...]]  # (".jpg", ".jpeg") first is preferred
+    #: lower runs first when sniffing; specific brands before generic ones
+    priority: ClassVar[int] = 50
+    #: True when `strip` can produce a lossless clean copy of this container
+    can_strip: ClassVar[bool] = True
+
+    @abstractmethod
+    def sniff(self, head: bytes) -> bool:
+        """True when the first bytes (up to 4096) are this container."""
+
+    @abstractmethod
+    def inspect(self, src: Source) -> Inspection:
+        """Parse ``src`` (bounded) and return what it gives away.
+
+        Raise :class:`~share_guard.core.errors.CorruptFile` (one-line message)
+        when the file cannot be parsed at all.
+        """
+
+    @abstractmethod
+    def strip(self, src: Source, out: BinaryIO) -> StripResult:
+        """Write a copy of ``src`` without identifying metadata to ``out``.
+
+        Must refuse (raise CorruptFile/ExportRefused) rather than write
+        anything it does not understand.
+        """

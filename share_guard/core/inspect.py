@@ -1,0 +1,88 @@
+"""inspect(path) -> Report: sniff the container, read what it gives away, run analyzers.
+
+Analyzers (faces, readable codes, takedown list, sensitive content) are plain
+objects passed in by the front end; the container handlers know nothing of them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from share_guard.core.errors import Cancelled, ShareGuardError
+from share_guard.core.formats import Source, detect
+from share_guard.core.progress import CancelToken, ProgressFn, no_progress
+from share_guard.core.report import Finding, Report
+
+
+class Analyzer(Protocol):
+    """Looks at the content (not the metadata) of a file that parsed fine."""
+
+    name: str
+
+    def analyze(
+        self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None
+    ) -> Iterable[Finding]: ...
+
+
+@dataclass
+class InspectOptions:
+    analyzers: Sequence[Analyzer] = field(default_factory=tuple)
+    progress: ProgressFn = no_progress
+    cancel: CancelToken | None = None
+
+
+def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
+    """Read ``path`` (never written) and report what it gives away.
+
+    Never raises for a bad file: the report's ``error`` holds a one-line reason.
+    Cancellation (``options.cancel``) raises :class:`~share_guard.core.errors.Cancelled`.
+    """
+    opts = options or InspectOptions()
+    report = Report(path=Path(path))
+    try:
+        src = Source(path)
+    except IsADirectoryError:
+        report.error = "is a folder, not a file"
+        return report
+    except FileNotFoundError:
+        report.error = "file not found"
+        return report
+    except PermissionError:
+        report.error = "permission denied: the file cannot be read"
+        return report
+    except OSError as exc:
+        report.error = f"cannot be read: {exc.strerror or exc}"
+        return report
+    report.size = src.size
+    try:
+        handler = detect(src.head)
+        report.format, report.kind = handler.name, handler.kind
+        result = handler.inspect(src)
+    except ShareGuardError as exc:
+        report.error = str(exc)
+        return report
+    except (OSError, ValueError, MemoryError, RecursionError) as exc:
+        report.error = f"could not be read: {type(exc).__name__}: {exc}"
+        return report
+    report.findings.extend(result.findings)
+    report.problems.extend(result.problems)
+    report.properties.update(result.properties)
+    if not handler.can_strip:
+        report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
+    n = len(opts.analyzers)
+    for i, analyzer in enumerate(opts.analyzers):
+        if opts.cancel is not None:
+            opts.cancel.check()
+        opts.progress(i / max(n, 1), analyzer.name)
+        try:
+            report.findings.extend(analyzer.analyze(src, report, opts.progress, opts.cancel))
+        except Cancelled:
+            raise
+        except ShareGuardError as exc:
+            report.problems.append(f"{analyzer.name} check failed: {exc}")
+    opts.progress(1.0, "done")
+    return report

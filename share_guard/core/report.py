@@ -1,0 +1,239 @@
+"""What a file gives away: findings and reports, as plain dataclasses.
+
+Every front end (CLI, GUI, JSON) renders these; nothing here knows about Qt.
+Values stored in a :class:`Finding` are already made safe for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+from pathlib import Path
+from typing import Any
+
+from share_guard.core.textsafe import display_text
+
+
+class Category(str, Enum):
+    """What a finding reveals. The GUI groups findings by these."""
+
+    LOCATION = "location"  # where: GPS, place names
+    IDENTITY = "identity"  # who: owner, artist, copyright, account ids
+    DEVICE = "device"  # which device: make, model, serial numbers, software
+    TIME = "time"  # when: capture/creation/modification dates
+    HIDDEN = "hidden"  # hidden content: thumbnails, previews, trailers, history, comments
+    PEOPLE = "people"  # faces in the picture
+    CODES = "codes"  # readable codes (QR, barcodes) in the picture
+    TAKEDOWN = "takedown"  # a match on the local takedown list
+    SENSITIVE = "sensitive"  # likely sensitive content (nudity) warning
+    UNKNOWN = "unknown"  # data we could not interpret: never passed as clean
+    OTHER = "other"  # other metadata: descriptive, technical but removable
+    KEPT = "kept"  # kept on purpose: orientation, colour profile (not identifying)
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Category.LOCATION: "Location",
+    Category.IDENTITY: "Who",
+    Category.DEVICE: "Which device",
+    Category.TIME: "When",
+    Category.HIDDEN: "Hidden content",
+    Category.PEOPLE: "People",
+    Category.CODES: "Readable codes",
+    Category.TAKEDOWN: "Takedown list",
+    Category.SENSITIVE: "Sensitive content",
+    Category.UNKNOWN: "Unknown data",
+    Category.OTHER: "Other metadata",
+    Category.KEPT: "Kept",
+}
+
+
+class Severity(IntEnum):
+    INFO = 0  # not identifying (kept on purpose)
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4  # takedown-list match
+
+
+DEFAULT_SEVERITY = {
+    Category.LOCATION: Severity.HIGH,
+    Category.IDENTITY: Severity.HIGH,
+    Category.DEVICE: Severity.MEDIUM,
+    Category.TIME: Severity.MEDIUM,
+    Category.HIDDEN: Severity.HIGH,
+    Category.PEOPLE: Severity.HIGH,
+    Category.CODES: Severity.HIGH,
+    Category.TAKEDOWN: Severity.CRITICAL,
+    Category.SENSITIVE: Severity.HIGH,
+    Category.UNKNOWN: Severity.MEDIUM,
+    Category.OTHER: Severity.LOW,
+    Category.KEPT: Severity.INFO,
+}
+
+
+@dataclass(frozen=True)
+class Region:
+    """A box in pixels of the image *as displayed* (after orientation)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    score: float = 1.0
+    label: str = ""  # "face", "possible face", "qr", "manual"...
+    shape: str = "rect"  # "rect" or "ellipse"
+    t_start: float | None = None  # video: seconds where the region is present
+    t_end: float | None = None
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"box": self.as_list(), "score": round(self.score, 4)}
+        if self.label:
+            out["label"] = self.label
+        if self.shape != "rect":
+            out["shape"] = self.shape
+        if self.t_start is not None:
+            out["t_start"] = round(self.t_start, 3)
+            out["t_end"] = round(self.t_end if self.t_end is not None else self.t_start, 3)
+        return out
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a file gives away (or keeps on purpose).
+
+    ``where`` names the place in the container ("EXIF GPS", "XMP", "JPEG COM",
+    "PNG tEXt", "trailer"...). ``value`` is display-safe text. ``identifying``
+    is False only for things kept on purpose (orientation, colour profile).
+    ``removable`` says whether the metadata cleaner removes it (faces and
+    takedown matches are not removed by stripping metadata).
+    """
+
+    category: Category
+    where: str
+    name: str
+    value: str
+    explanation: str
+    identifying: bool = True
+    removable: bool = True
+    severity: Severity | None = None
+    regions: tuple[Region, ...] = ()
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", display_text(self.value))
+        object.__setattr__(self, "name", display_text(self.name, limit=120))
+        object.__setattr__(self, "where", display_text(self.where, limit=80))
+        object.__setattr__(self, "explanation", display_text(self.explanation, limit=300))
+        if self.severity is None:
+            sev = DEFAULT_SEVERITY[self.category] if self.identifying else Severity.INFO
+            object.__setattr__(self, "severity", sev)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "category": self.category.value,
+            "where": self.where,
+            "name": self.name,
+            "value": self.value,
+            "explanation": self.explanation,
+            "identifying": self.identifying,
+            "removable": self.removable,
+            "severity": int(self.severity or 0),
+        }
+        if self.regions:
+            out["regions"] = [r.to_json() for r in self.regions]
+        if self.detail:
+            out["detail"] = {k: _jsonable(v) for k, v in self.detail.items()}
+        return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return display_text(value) if isinstance(value, str) else value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return display_text(value)
+
+
+@dataclass
+class Report:
+    """Everything known about one file."""
+
+    path: Path
+    format: str | None = None  # handler name: "jpeg", "png", "mp4"...
+    kind: str | None = None  # "image" | "video"
+    size: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # why a clean export would not be confident
+    error: str | None = None  # could not be read at all (one line)
+    properties: dict[str, Any] = field(default_factory=dict)  # width, height, orientation...
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def understood(self) -> bool:
+        """True when the container was parsed with confidence (fail closed)."""
+        return self.error is None and not self.problems
+
+    def identifying(self) -> list[Finding]:
+        return [f for f in self.findings if f.identifying]
+
+    def leaks(self) -> list[Finding]:
+        """Identifying findings that stripping metadata is meant to remove."""
+        return [f for f in self.findings if f.identifying and f.removable]
+
+    def by_category(self, category: Category) -> list[Finding]:
+        return [f for f in self.findings if f.category is category]
+
+    def has(self, category: Category) -> bool:
+        return any(f.category is category for f in self.findings)
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    def summary(self) -> str:
+        """One short line for lists and the CLI."""
+        if self.error:
+            return f"error: {self.error}"
+        if self.has(Category.TAKEDOWN):
+            return "blocked by takedown list"
+        n = len(self.identifying())
+        if self.problems:
+            return f"cannot be cleaned with confidence: {self.problems[0]}"
+        if n == 0:
+            return "nothing found"
+        cats = sorted({f.category for f in self.identifying()}, key=_category_order)
+        return f"{n} thing{'s' if n != 1 else ''} found ({', '.join(c.label for c in cats)})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "kind": self.kind,
+            "size": self.size,
+            "ok": self.ok,
+            "understood": self.understood,
+            "error": self.error,
+            "problems": [display_text(p) for p in self.problems],
+            "properties": {k: _jsonable(v) for k, v in self.properties.items()},
+            "summary": self.summary(),
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+_ORDER = list(Category)
+
+
+def _category_order(category: Category) -> int:
+    return _ORDER.index(category)

@@ -1,0 +1,39 @@
+"""Test-wide guards: headless Qt, no network, state redirected to a temp folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(2**26))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # No test may open a network socket; local Unix sockets (Qt, multiprocessing) are fine.
+    config.pluginmanager.import_plugin("pytest_socket")
+    config.option.disable_socket = True
+    config.option.allow_unix_socket = True
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own data folder, settings folder and HOME."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("SHARE_GUARD_HOME", str(home / "share_guard"))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    yield home
+
+
+@pytest.fixture
+def exiftool() -> str:
+    """Path of exiftool, the independent witness; skips where it is not installed."""
+    path = shutil.which("exiftool")
+    if path is None:
+        pytest.skip("exiftool not installed (CI installs libimage-exiftool-perl)")
+    return path
