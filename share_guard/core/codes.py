@@ -1,0 +1,112 @@
+"""Readable codes in a picture: QR codes, PDF417, Aztec, DataMatrix and barcodes.
+
+Boarding passes carry the passenger's name and booking reference in PDF417,
+Aztec or QR codes; a photo of one shares both. zxing-cpp reads every common
+symbology; OpenCV's QR detector adds QR codes zxing-cpp locates but cannot
+decode (blurred, partly hidden), which are still worth redacting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from share_guard.core.progress import CancelToken
+from share_guard.core.report import Region
+from share_guard.core.textsafe import display_text
+
+#: longest side scanned at full size; larger images are also scanned downscaled by zxing
+MAX_TEXT = 60
+_MIN_CODE_PX = 12
+
+
+@dataclass(frozen=True)
+class Code:
+    kind: str  # "QR code", "PDF417", "Aztec", "DataMatrix", "EAN-13"...
+    text: str  # decoded content, display-safe and shortened ("" if unreadable)
+    region: Region
+    readable: bool
+
+
+_NAMES = {
+    "QRCode": "QR code",
+    "MicroQRCode": "Micro QR code",
+    "RMQRCode": "rMQR code",
+    "PDF417": "PDF417",
+    "CompactPDF417": "PDF417",
+    "MicroPDF417": "MicroPDF417",
+    "Aztec": "Aztec code",
+    "AztecCode": "Aztec code",
+    "DataMatrix": "DataMatrix",
+    "MaxiCode": "MaxiCode",
+}
+
+
+def _kind(fmt: object) -> str:
+    name = str(getattr(fmt, "name", fmt)).split(".")[-1]
+    return _NAMES.get(name, f"{name} barcode")
+
+
+def _box(points: np.ndarray, label: str, score: float, w: int, h: int) -> Region | None:
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x0, y0 = max(0, int(np.floor(pts[:, 0].min()))), max(0, int(np.floor(pts[:, 1].min())))
+    x1, y1 = min(w, int(np.ceil(pts[:, 0].max()))), min(h, int(np.ceil(pts[:, 1].max())))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    # linear barcodes report a thin scan line; grow it to cover the bars
+    bw, bh = x1 - x0, y1 - y0
+    if min(bw, bh) < max(_MIN_CODE_PX, max(bw, bh) // 3) and label.endswith("barcode"):
+        grow = max(bw, bh) // 3
+        if bw >= bh:
+            y0, y1 = max(0, y0 - grow), min(h, y1 + grow)
+        else:
+            x0, x1 = max(0, x0 - grow), min(w, x1 + grow)
+    return Region(x0, y0, x1 - x0, y1 - y0, score=score, label=label)
+
+
+def find_codes(rgb: np.ndarray, cancel: CancelToken | None = None) -> list[Code]:
+    """Codes in an HxWx3 uint8 RGB image (as displayed), best first."""
+    import cv2
+    import zxingcpp
+
+    h, w = rgb.shape[:2]
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    codes: list[Code] = []
+    for bc in zxingcpp.read_barcodes(gray, return_errors=True):
+        p = bc.position
+        pts = [(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+        kind = _kind(bc.format)
+        readable = bool(bc.valid)
+        region = _box(np.array(pts), kind, 1.0 if readable else 0.5, w, h)
+        if region is not None:
+            text = display_text(bc.text, limit=MAX_TEXT) if readable else ""
+            codes.append(Code(kind, text, region, readable))
+    if cancel is not None:
+        cancel.check()
+    for pts in _opencv_qr(gray):
+        region = _box(pts, "QR code", 0.5, w, h)
+        if region is not None and not any(_overlaps(region, c.region) for c in codes):
+            codes.append(Code("QR code", "", region, False))
+    codes.sort(key=lambda c: -c.region.score)
+    return codes
+
+
+def _opencv_qr(gray: np.ndarray) -> list[np.ndarray]:
+    import cv2
+
+    try:
+        ok, points = cv2.QRCodeDetector().detectMulti(gray)
+    except cv2.error:
+        return []
+    if not ok or points is None:
+        return []
+    return [np.asarray(p) for p in points]
+
+
+def _overlaps(a: Region, b: Region) -> bool:
+    iw = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    ih = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    if iw <= 0 or ih <= 0:
+        return False
+    return iw * ih >= 0.3 * min(a.w * a.h, b.w * b.h)
