@@ -204,14 +204,20 @@ class FaceDetector:
         min_score: float = POSSIBLE_THRESHOLD,
         cancel: CancelToken | None = None,
         progress: ProgressCb | None = None,
+        tile_max: int = TILE_MAX,
     ) -> list[Box]:
-        """All faces scoring at least ``min_score``, best first, in pixels of ``rgb``."""
+        """All faces scoring at least ``min_score``, best first, in pixels of ``rgb``.
+
+        Images up to ``tile_max`` px on both sides run in one pass at native size
+        (video frames use a larger ``tile_max``: one 1080p pass is cheaper than tiles).
+        """
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError("detect expects an HxWx3 uint8 RGB array")
         h, w = rgb.shape[:2]
         found: list[np.ndarray] = []
-        tiles = tile_grid(w, h)
-        steps = len(tiles) + (1 if max(w, h) > TILE_MAX else 0)
+        tiles = tile_grid(w, h, tile_max)
+        tiled = len(tiles) > 1
+        steps = len(tiles) + (1 if tiled else 0)
         for i, (x0, y0, x1, y1) in enumerate(tiles):
             if cancel is not None:
                 cancel.check()
@@ -221,7 +227,7 @@ class FaceDetector:
             found.append(boxes)
             if progress is not None:
                 progress((i + 1) / steps)
-        if max(w, h) > TILE_MAX:
+        if tiled:
             found.append(self._global_pass(rgb, min_score))
             if progress is not None:
                 progress(1.0)
@@ -251,8 +257,10 @@ class FaceDetector:
         return decode(heat, scale, offset, min_score)
 
 
-def tile_grid(w: int, h: int) -> list[tuple[int, int, int, int]]:
+def tile_grid(w: int, h: int, tile_max: int = TILE_MAX) -> list[tuple[int, int, int, int]]:
     """Tiles (x0, y0, x1, y1) covering the image with >= TILE_OVERLAP px overlap."""
+    if w <= tile_max and h <= tile_max:
+        return [(0, 0, w, h)]
     return [(x0, y0, x1, y1) for y0, y1 in _spans(h) for x0, x1 in _spans(w)]
 
 
