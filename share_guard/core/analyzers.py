@@ -1,0 +1,196 @@
+"""Content analyzers for ``inspect``: faces (images and video) and readable codes.
+
+Each is a plain object with ``name`` and ``analyze(src, report, progress,
+cancel)``; the front end passes the ones the person asked for in
+``InspectOptions(analyzers=[FaceAnalyzer(), CodeAnalyzer()])``. Regions are in
+pixels of the picture as displayed (EXIF orientation or video rotation
+applied). Results are cached per file hash (see :mod:`detect_cache`), and the
+same cached results feed the redaction, via :func:`image_faces`,
+:func:`video_faces` and :func:`image_codes`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from share_guard.core import detect_cache
+from share_guard.core.faces import FACE_THRESHOLD, MODEL_SHA256, POSSIBLE_THRESHOLD
+from share_guard.core.formats.base import Source
+from share_guard.core.progress import CancelToken, ProgressFn, no_progress
+from share_guard.core.report import Category, Finding, Region, Report, Severity
+from share_guard.core.tracks import SAMPLE_FPS, Track
+
+_RGB_KEY = "displayed_rgb"
+_MODEL = sorted(MODEL_SHA256)[0][:12]
+
+
+def _rgb(src: Source | str | os.PathLike[str]) -> np.ndarray:
+    """Decoded pixels as displayed, shared by the analyzers through ``Source.cache``."""
+    from share_guard.core.pixels import load_rgb
+
+    if isinstance(src, Source):
+        if _RGB_KEY not in src.cache:
+            src.cache[_RGB_KEY] = load_rgb(src.path)
+        rgb: np.ndarray = src.cache[_RGB_KEY]
+        return rgb
+    return load_rgb(src)
+
+
+def _src(path: Source | str | os.PathLike[str]) -> Source:
+    return path if isinstance(path, Source) else Source(path)
+
+
+def image_faces(
+    path: Source | str | os.PathLike[str],
+    *,
+    cancel: CancelToken | None = None,
+    backend: str = "auto",
+    use_cache: bool = True,
+) -> list[Region]:
+    """Faces (label "face", score >= 0.2) and possible faces (0.1-0.2) in a still image."""
+    from share_guard.core.faces import get_detector
+
+    src = _src(path)
+    digest = detect_cache.file_sha256(src.path, src.cache)
+    key = f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}"
+    if use_cache and (hit := detect_cache.load(digest, "faces-image", key)) is not None:
+        return [detect_cache.region_from_json(r) for r in hit]
+    boxes = get_detector(backend).detect(_rgb(src), min_score=POSSIBLE_THRESHOLD, cancel=cancel)
+    regions = [b.region() for b in boxes]
+    detect_cache.store(digest, "faces-image", [detect_cache.region_to_json(r) for r in regions], key)
+    return regions
+
+
+def video_faces(
+    path: Source | str | os.PathLike[str],
+    *,
+    sample_fps: float = SAMPLE_FPS,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    backend: str = "auto",
+    use_cache: bool = True,
+) -> list[Track]:
+    """Face tracks in a video (what :func:`redact_video_file` takes)."""
+    from share_guard.core.tracks import detect_video_faces
+
+    src = _src(path)
+    digest = detect_cache.file_sha256(src.path, src.cache)
+    key = f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}:{sample_fps}"
+    if use_cache and (hit := detect_cache.load(digest, "faces-video", key)) is not None:
+        try:
+            return [Track.from_json(t) for t in hit]
+        except (KeyError, TypeError, ValueError):
+            pass
+    tracks = detect_video_faces(src.path, sample_fps=sample_fps, progress=progress,
+                                cancel=cancel, backend=backend)
+    detect_cache.store(digest, "faces-video", [t.to_json() for t in tracks], key)
+    return tracks
+
+
+def image_codes(
+    path: Source | str | os.PathLike[str],
+    *,
+    cancel: CancelToken | None = None,
+    use_cache: bool = True,
+) -> list[tuple[Region, str]]:
+    """Readable codes in a still image: (region labelled with the symbology, content)."""
+    from share_guard.core.codes import find_codes
+
+    src = _src(path)
+    digest = detect_cache.file_sha256(src.path, src.cache)
+    if use_cache and (hit := detect_cache.load(digest, "codes-image")) is not None:
+        return [(detect_cache.region_from_json(r), str(r.get("text", ""))) for r in hit]
+    found = [(c.region, c.text) for c in find_codes(_rgb(src), cancel=cancel)]
+    payload = [detect_cache.region_to_json(r) | {"text": t} for r, t in found]
+    detect_cache.store(digest, "codes-image", payload)
+    return found
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class FaceAnalyzer:
+    """Finds faces in photos and videos (Category.PEOPLE, not removable by stripping)."""
+
+    name = "faces"
+
+    def __init__(self, backend: str = "auto", sample_fps: float = SAMPLE_FPS,
+                 use_cache: bool = True) -> None:
+        self.backend, self.sample_fps, self.use_cache = backend, sample_fps, use_cache
+
+    def analyze(
+        self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None
+    ) -> Iterable[Finding]:
+        if report.kind == "video":
+            tracks = video_faces(src, sample_fps=self.sample_fps, progress=progress,
+                                 cancel=cancel, backend=self.backend, use_cache=self.use_cache)
+            regions = [t.region() for t in tracks]
+            where = "video frames"
+        elif report.kind == "image":
+            progress(0.0, "looking for faces")
+            regions = image_faces(src, cancel=cancel, backend=self.backend,
+                                  use_cache=self.use_cache)
+            where = "pixels"
+        else:
+            return []
+        return face_findings(regions, where, video=report.kind == "video")
+
+
+def face_findings(regions: list[Region], where: str, *, video: bool = False) -> list[Finding]:
+    sure = [r for r in regions if r.score >= FACE_THRESHOLD]
+    maybe = [r for r in regions if r.score < FACE_THRESHOLD]
+    out: list[Finding] = []
+    span = " (per time range)" if video else ""
+    if sure:
+        out.append(Finding(
+            Category.PEOPLE, where, "Faces", _plural(len(sure), "face") + span,
+            "People in the picture can be recognised even with every tag removed. "
+            "The faces are pre-selected for redaction.",
+            removable=False, regions=tuple(sure), detail={"count": len(sure)},
+        ))
+    if maybe:
+        out.append(Finding(
+            Category.PEOPLE, where, "Possible faces", _plural(len(maybe), "possible face") + span,
+            "These areas may show a face. Check them and select any you want redacted.",
+            removable=False, severity=Severity.LOW, regions=tuple(maybe),
+            detail={"count": len(maybe)},
+        ))
+    return out
+
+
+class CodeAnalyzer:
+    """Finds QR codes and barcodes in photos (Category.CODES). Videos are not scanned."""
+
+    name = "codes"
+
+    def __init__(self, use_cache: bool = True) -> None:
+        self.use_cache = use_cache
+
+    def analyze(
+        self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None
+    ) -> Iterable[Finding]:
+        if report.kind != "image":
+            return []
+        progress(0.0, "looking for readable codes")
+        found = image_codes(src, cancel=cancel, use_cache=self.use_cache)
+        if not found:
+            return []
+        kinds: dict[str, int] = {}
+        for region, _ in found:
+            kinds[region.label] = kinds.get(region.label, 0) + 1
+        detail: dict[str, Any] = {
+            "count": len(found),
+            "codes": [{"kind": r.label, "content": t} for r, t in found],
+        }
+        return [Finding(
+            Category.CODES, "pixels", "Readable codes",
+            ", ".join(_plural(n, k) for k, n in kinds.items()),
+            "QR codes and barcodes (boarding passes, tickets, parcels) can carry names, "
+            "booking references or links. They are pre-selected for redaction.",
+            removable=False, regions=tuple(r for r, _ in found), detail=detail,
+        )]

