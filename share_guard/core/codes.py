@@ -75,10 +75,10 @@ def find_codes(rgb: np.ndarray, cancel: CancelToken | None = None) -> list[Code]
     codes: list[Code] = []
     for bc in zxingcpp.read_barcodes(gray, return_errors=True):
         p = bc.position
-        pts = [(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+        corners = [(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
         kind = _kind(bc.format)
         readable = bool(bc.valid)
-        region = _box(np.array(pts), kind, 1.0 if readable else 0.5, w, h)
+        region = _box(np.array(corners), kind, 1.0 if readable else 0.5, w, h)
         if region is not None:
             text = display_text(bc.text, limit=MAX_TEXT) if readable else ""
             codes.append(Code(kind, text, region, readable))

@@ -1,16 +1,14 @@
-"""Decode untrusted still images to pixels as displayed, under Pillow's limits.
+"""Untrusted still images -> pixels as displayed, for the detectors and redaction.
 
-Never ``cv2.imread`` (no decompression-bomb guard): Pillow opens the file,
-refuses anything above ``Image.MAX_IMAGE_PIXELS``, applies the EXIF
-orientation, and hands a numpy array to OpenCV.
+Decoding goes through :mod:`share_guard.core.images` (Pillow under its
+decompression-bomb limit; never ``cv2.imread``); this module applies the EXIF
+orientation, turns decoder failures into one-line errors and hands numpy
+arrays to OpenCV.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
-from contextlib import contextmanager
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
@@ -20,68 +18,44 @@ from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedForma
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-_heif_registered = False
-
-
-def _register_heif() -> None:
-    global _heif_registered
-    if not _heif_registered:
-        try:
-            import pillow_heif
-
-            pillow_heif.register_heif_opener()
-        except ImportError:
-            pass
-        _heif_registered = True
-
-
-@contextmanager
-def _limits() -> Iterator[None]:
-    from PIL import Image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            yield
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-            raise LimitExceeded(f"image is too large to decode safely: {exc}")
-
 
 def open_image(src: str | os.PathLike[str] | BinaryIO) -> PILImage.Image:
-    """Open (lazily) a still image with Pillow, refusing decompression bombs."""
+    """Open (lazily) a still image of a format we handle."""
     from PIL import Image, UnidentifiedImageError
 
-    _register_heif()
-    with _limits():
-        try:
-            return Image.open(src)
-        except UnidentifiedImageError:
-            raise UnsupportedFormat("not an image Pillow can decode")
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise CorruptFile(f"image cannot be decoded: {exc}")
+    from share_guard.core.images import open_image as _open
+
+    try:
+        return _open(src)
+    except UnidentifiedImageError:
+        raise UnsupportedFormat("not an image we can decode")
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(f"image is too large to decode safely: {exc}")
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise CorruptFile(f"image cannot be decoded: {exc}")
 
 
 def displayed(img: PILImage.Image) -> PILImage.Image:
     """Decode ``img`` fully and apply its EXIF orientation (first frame only)."""
-    from PIL import ImageOps
+    from PIL import Image, ImageOps
 
-    with _limits():
-        try:
-            img.load()
-            out = ImageOps.exif_transpose(img)
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise CorruptFile(f"image cannot be decoded: {exc}")
+    try:
+        img.load()
+        out = ImageOps.exif_transpose(img)
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(f"image is too large to decode safely: {exc}")
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise CorruptFile(f"image cannot be decoded: {exc}")
     return out if out is not None else img
 
 
 def to_rgb_array(img: PILImage.Image) -> np.ndarray:
-    """HxWx3 uint8 RGB (alpha composited over white, 16-bit scaled down)."""
+    """HxWx3 uint8 RGB; transparent areas are composited over white."""
     from PIL import Image
 
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
-        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(bg, rgba)
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
     if img.mode != "RGB":
         img = img.convert("RGB")
     return np.asarray(img, dtype=np.uint8)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -32,7 +32,7 @@ FILL = 0  # black; the alpha channel (if any) is made opaque
 MANUAL = "manual"
 
 
-class Style(str, Enum):
+class Style(StrEnum):
     SOLID = "solid"
     NOISY = "noisy"
 
@@ -167,13 +167,13 @@ def _coarse_noise(patch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cw = max(1, round(NOISY_CELLS * w / long_side))
     ch = max(1, round(NOISY_CELLS * h / long_side))
     small = cv2.resize(patch, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
-    small += rng.normal(0.0, NOISE_SIGMA, small.shape).astype(np.float32)
+    small += np.asarray(rng.normal(0.0, NOISE_SIGMA, small.shape), dtype=np.float32)
     small = np.clip(small, 0, 255).astype(np.uint8)
     big = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     k = max(3, (min(w, h) // NOISY_CELLS) | 1)
     out = cv2.GaussianBlur(big, (k, k), 0)
     # fine grain on top so the fill never looks like a smooth (invertible) gradient
-    grain = rng.normal(0.0, NOISE_SIGMA / 4, out.shape).astype(np.float32)
+    grain = np.asarray(rng.normal(0.0, NOISE_SIGMA / 4, out.shape), dtype=np.float32)
     result: np.ndarray = np.clip(out.astype(np.float32) + grain, 0, 255).astype(np.uint8)
     return result.reshape(patch.shape)
 

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
-from share_guard.core.errors import Cancelled, CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.redact import RedactionPlan, Style, redact_array
 from share_guard.core.report import Region
@@ -49,14 +49,15 @@ def redact_video_file(
     src_path: str | os.PathLike[str],
     tracks: Sequence[Track],
     style: Style | str = Style.SOLID,
-    out_path: str | os.PathLike[str] | None = None,
+    out_path: str | os.PathLike[str] | BinaryIO | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     *,
     regions: Sequence[Region] = (),
     outside: Region | None = None,
 ) -> VideoRedactionResult:
-    """Write a redacted copy of ``src_path`` to ``out_path`` (removed again on failure).
+    """Write a redacted copy of ``src_path`` to ``out_path``: a path (removed again on
+    failure) or a seekable binary stream (the caller discards it on failure).
 
     ``tracks`` are face tracks (see :mod:`share_guard.core.tracks`); ``regions``
     are extra still regions (manual boxes, codes), applied in the frames their
@@ -64,12 +65,15 @@ def redact_video_file(
     """
     if out_path is None:
         raise ValueError("redact_video_file needs an output path")
-    out = Path(out_path)
+    out: Path | BinaryIO = (
+        Path(out_path) if isinstance(out_path, str | os.PathLike) else out_path
+    )
     try:
         return _redact(Path(src_path), out, list(tracks), Style(style), list(regions),
                        outside, progress, cancel)
     except BaseException:
-        out.unlink(missing_ok=True)
+        if isinstance(out, Path):
+            out.unlink(missing_ok=True)
         raise
 
 
@@ -86,7 +90,7 @@ def _open(path: Path) -> Any:
 
 def _redact(
     src: Path,
-    out: Path,
+    out: Path | BinaryIO,
     tracks: list[Track],
     style: Style,
     regions: list[Region],
@@ -111,7 +115,8 @@ def _redact(
         duration = float(inp.duration / 1e6) if inp.duration else 0.0
         bit_rate = _bit_rate(inp, vin, duration)
         rate = vin.average_rate or vin.guessed_rate or Fraction(30)
-        with av.open(str(out), mode="w", format=muxer) as outp:
+        target = str(out) if isinstance(out, Path) else out
+        with av.open(target, mode="w", format=muxer) as outp:
             vout = outp.add_stream("libx264", rate=rate)
             vout.width, vout.height = cc.width, cc.height
             vout.pix_fmt = "yuv420p"
@@ -119,7 +124,7 @@ def _redact(
             vout.codec_context.time_base = vin.time_base
             if vin.sample_aspect_ratio:
                 vout.codec_context.sample_aspect_ratio = vin.sample_aspect_ratio
-            opts = {"preset": PRESET}
+            opts: dict[str, object] = {"preset": PRESET}
             if bit_rate:
                 vout.bit_rate = bit_rate
             else:

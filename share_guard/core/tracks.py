@@ -165,7 +165,7 @@ def link_tracks(
         for di, (box, score) in enumerate(dets):
             if di not in used_d:
                 open_.append({"times": [t], "boxes": [box], "score": score, "last": k})
-        still = []
+        still: list[dict[str, Any]] = []
         for tr in open_:
             (still if k - tr["last"] <= MAX_GAP else done).append(tr)
         open_ = still
