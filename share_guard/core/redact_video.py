@@ -115,6 +115,9 @@ def _redact(
         duration = float(inp.duration / 1e6) if inp.duration else 0.0
         bit_rate = _bit_rate(inp, vin, duration)
         rate = vin.average_rate or vin.guessed_rate or Fraction(30)
+        # track times count from the stream's first timestamp (as share_guard.core.frames does)
+        origin = float(vin.start_time * vin.time_base) if vin.start_time is not None else 0.0
+        last_t = -float(1 / rate)
         target = str(out) if isinstance(out, Path) else out
         with av.open(target, mode="w", format=muxer) as outp:
             vout = outp.add_stream("libx264", rate=rate)
@@ -150,7 +153,11 @@ def _redact(
                 except av.error.FFmpegError as exc:
                     raise CorruptFile(f"video frame cannot be decoded: {exc}")
                 for frame in frames:
-                    new = _redact_frame(frame, tracks, regions, outside, style,
+                    # a frame without a timestamp follows the previous one
+                    t = (float(frame.time) - origin if frame.time is not None
+                         else last_t + float(1 / rate))
+                    last_t = t
+                    new = _redact_frame(frame, t, tracks, regions, outside, style,
                                         stats["rotation"], rng)
                     stats["redacted"] += new is not frame
                     stats["frames"] += 1
@@ -158,8 +165,8 @@ def _redact(
                         raise LimitExceeded("video has too many frames")
                     for pkt in vout.encode(new):
                         outp.mux(pkt)
-                    if duration > 0 and frame.time is not None:
-                        progress(min(1.0, frame.time / duration), "redacting video")
+                    if duration > 0:
+                        progress(min(1.0, max(0.0, t / duration)), "redacting video")
             for pkt in vout.encode(None):
                 outp.mux(pkt)
     if stats["frames"] == 0:
@@ -228,6 +235,7 @@ def _active(tracks: list[Track], regions: list[Region], t: float) -> list[Region
 
 def _redact_frame(
     frame: Any,
+    t: float,
     tracks: list[Track],
     regions: list[Region],
     outside: Region | None,
@@ -237,7 +245,6 @@ def _redact_frame(
 ) -> Any:
     import av
 
-    t = float(frame.time) if frame.time is not None else 0.0
     active = _active(tracks, regions, t)
     if not active and outside is None:
         return frame

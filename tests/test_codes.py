@@ -1,0 +1,94 @@
+"""Readable codes: QR (cv2.QRCodeEncoder), PDF417/Aztec/DataMatrix/linear barcodes (zxing-cpp)."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+import zxingcpp
+from PIL import Image
+from skimage import data
+
+from share_guard.core.analyzers import CodeAnalyzer
+from share_guard.core.codes import find_codes
+from share_guard.core.formats.base import Source
+from share_guard.core.progress import no_progress
+from share_guard.core.redact import RedactionPlan, redact_array
+from share_guard.core.redact_image import redact_image_file
+from share_guard.core.report import Category, Report
+
+BOARDING = "M1DOE/JOHN            EABC123 LHRJFKBA 0117 123Y012A0001 100"
+
+
+def qr_image(text: str = BOARDING, scale: int = 5) -> np.ndarray:
+    code = cv2.QRCodeEncoder.create().encode(text)
+    code = cv2.resize(code, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    return code
+
+
+def on_photo(code: np.ndarray, at: tuple[int, int] = (120, 80)) -> np.ndarray:
+    """A code printed on a light card in the middle of a real photo."""
+    img = cv2.resize(data.coffee(), (1400, 800))
+    x, y = at
+    h, w = code.shape[:2]
+    img[y - 20 : y + h + 20, x - 20 : x + w + 20] = 245
+    img[y : y + h, x : x + w] = code[..., None] if code.ndim == 2 else code
+    return img
+
+
+def test_qr_code_is_found_read_and_redacted(tmp_path):
+    img = on_photo(qr_image())
+    codes = find_codes(img)
+    assert [(c.kind, c.readable) for c in codes] == [("QR code", True)]
+    assert codes[0].text.startswith("M1DOE/JOHN")
+    r = codes[0].region
+    assert 110 <= r.x <= 130 and 70 <= r.y <= 90 and r.w >= 100
+
+    path = tmp_path / "pass.png"
+    Image.fromarray(img).save(path)
+    out = io.BytesIO()
+    redact_image_file(path, [c.region for c in codes], "solid", out)
+    redacted = np.asarray(Image.open(io.BytesIO(out.getvalue())).convert("RGB"))
+    assert find_codes(redacted) == []
+    ok, _ = cv2.QRCodeDetector().detect(cv2.cvtColor(redacted, cv2.COLOR_RGB2GRAY))
+    assert not ok
+
+
+@pytest.mark.parametrize(
+    "fmt, kind",
+    [
+        (zxingcpp.BarcodeFormat.PDF417, "PDF417"),
+        (zxingcpp.BarcodeFormat.Aztec, "Aztec code"),
+        (zxingcpp.BarcodeFormat.DataMatrix, "DataMatrix"),
+        (zxingcpp.BarcodeFormat.Code128, "Code128 barcode"),
+    ],
+)
+def test_boarding_pass_symbologies_are_found_and_redacted(fmt, kind):
+    code = np.asarray(zxingcpp.create_barcode(BOARDING[:30], fmt).to_image(scale=3))
+    img = on_photo(code)
+    codes = find_codes(img)
+    assert [c.kind for c in codes] == [kind]
+    assert codes[0].text == BOARDING[:30].strip()
+    redact_array(img, RedactionPlan(tuple(c.region for c in codes)))
+    assert find_codes(img) == []
+
+
+def test_photo_without_codes_has_none():
+    assert find_codes(np.ascontiguousarray(data.astronaut())) == []
+
+
+def test_code_analyzer_finding(tmp_path):
+    path = tmp_path / "pass.png"
+    Image.fromarray(on_photo(qr_image())).save(path)
+    report = Report(path=path, kind="image")
+    (finding,) = CodeAnalyzer().analyze(Source(path), report, no_progress, None)
+    assert finding.category is Category.CODES and not finding.removable
+    assert finding.value == "1 QR code"
+    js = finding.to_json()
+    assert js["regions"][0]["label"] == "QR code"
+    assert js["detail"]["codes"][0]["content"].startswith("M1DOE/JOHN")
+    # videos are not scanned for codes
+    assert list(CodeAnalyzer().analyze(Source(path), Report(path=path, kind="video"),
+                                       no_progress, None)) == []

@@ -1,0 +1,134 @@
+"""Video: face tracks between samples, redaction of every frame, audio and rotation kept."""
+
+from __future__ import annotations
+
+import av
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from share_guard.core.analyzers import FaceAnalyzer, video_faces
+from share_guard.core.errors import Cancelled
+from share_guard.core.formats.base import Source
+from share_guard.core.frames import iter_frames
+from share_guard.core.progress import CancelToken, no_progress
+from share_guard.core.redact_video import redact_video_file
+from share_guard.core.report import Category, Report
+from share_guard.core.tracks import Track, link_tracks
+
+FPS = 12
+FACE_SIDE = 160  # the astronaut is pasted at 160x160: her face is at +57,+18 size 27x38
+
+
+def make_clip(path, *, n=24, size=(240, 320), rotation_cw=90, step=3):
+    """A clip whose frames, as displayed, show the astronaut moving right.
+
+    Frames are stored turned back so the container's display rotation shows them
+    upright. Returns the true face box (x, y, w, h) in displayed pixels per frame.
+    """
+    face = cv2.resize(data.astronaut(), (FACE_SIDE, FACE_SIDE))
+    dw, dh = size
+    sw, sh = (dh, dw) if rotation_cw in (90, 270) else (dw, dh)
+    truth = []
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264", rate=FPS)
+        v.width, v.height, v.pix_fmt = sw, sh, "yuv420p"
+        if rotation_cw:
+            v.set_display_rotation(-rotation_cw)
+        a = out.add_stream("aac", rate=16000)
+        a.layout = "mono"
+        for i in range(n):
+            img = np.full((dh, dw, 3), 40, np.uint8)
+            x, y = 5 + i * step, 60
+            img[y : y + FACE_SIDE, x : x + FACE_SIDE] = face
+            truth.append((x + 57, y + 18, 27, 38))
+            stored = np.ascontiguousarray(np.rot90(img, k=rotation_cw // 90))
+            for pkt in v.encode(av.VideoFrame.from_ndarray(stored, format="rgb24")):
+                out.mux(pkt)
+        for pkt in v.encode(None):
+            out.mux(pkt)
+        pts = 0
+        for k in range(int(16000 * n / FPS) // 1024):
+            tone = (np.sin(np.arange(1024) * 0.05 + k) * 8000).astype(np.int16)[None]
+            frame = av.AudioFrame.from_ndarray(tone, format="s16", layout="mono")
+            frame.sample_rate, frame.pts = 16000, pts
+            pts += 1024
+            for pkt in a.encode(frame):
+                out.mux(pkt)
+        for pkt in a.encode(None):
+            out.mux(pkt)
+    return truth
+
+
+def audio_packets(path) -> list[bytes]:
+    with av.open(str(path)) as c:
+        return [bytes(p) for p in c.demux(c.streams.audio[0]) if p.size]
+
+
+def first_rotation(path) -> int:
+    with av.open(str(path)) as c:
+        return next(c.decode(c.streams.video[0])).rotation
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    return path, make_clip(path)
+
+
+def test_every_frame_with_the_face_is_redacted(clip, tmp_path):
+    path, truth = clip
+    tracks = video_faces(path, sample_fps=4, use_cache=False)
+    assert any(t.label == "face" for t in tracks)
+    out = tmp_path / "red.mp4"
+    result = redact_video_file(path, tracks, "solid", out)
+    assert result.frames == len(truth) and result.rotation == 90
+    frames = list(iter_frames(out))
+    assert len(frames) == len(truth)
+    for frame, (x, y, w, h) in zip(frames, truth, strict=True):
+        face = frame.image[y + 2 : y + h - 2, x + 2 : x + w - 2]
+        assert face.max() < 30, f"frame {frame.index} shows the face"
+    # rotation and audio kept: the display matrix, and the very same audio packets
+    assert first_rotation(out) == first_rotation(path) == -90
+    assert audio_packets(out) == audio_packets(path)
+    assert result.audio_packets == len(audio_packets(path))
+
+
+def test_face_analyzer_reports_time_ranges(clip):
+    path, _ = clip
+    report = Report(path=path, kind="video")
+    found = list(FaceAnalyzer().analyze(Source(path), report, no_progress, None))
+    faces = [f for f in found if f.name == "Faces"]
+    assert faces and faces[0].category is Category.PEOPLE and not faces[0].removable
+    r = faces[0].to_json()["regions"][0]
+    assert r["t_start"] == 0.0 and r["t_end"] >= 1.9
+    assert r["box"][0] < 62 and r["box"][0] + r["box"][2] > 145  # spans the motion
+
+
+def test_cancel_leaves_no_output(clip, tmp_path):
+    path, _ = clip
+    token = CancelToken()
+    token.cancel()
+    out = tmp_path / "never.mp4"
+    with pytest.raises(Cancelled):
+        redact_video_file(path, [], "solid", out, cancel=token)
+    assert not out.exists()
+
+
+def test_track_interpolates_between_samples_and_holds_at_the_ends():
+    samples = [
+        (0.0, [((0.0, 0.0, 10.0, 10.0), 0.9)]),
+        (0.5, [((10.0, 0.0, 20.0, 10.0), 0.8)]),
+        (1.0, []),
+        (1.5, [((500.0, 500.0, 510.0, 510.0), 0.15)]),
+    ]
+    tracks = link_tracks(samples, interval=0.5)
+    assert [t.label for t in tracks] == ["face", "possible face"]
+    t = tracks[0]
+    mid = t.box_at(0.25)
+    assert mid is not None and mid[0] <= 5.0 and mid[2] >= 15.0
+    after = t.box_at(0.75)  # held past the last sample and carried along its motion
+    assert after is not None and after[2] >= 25.0 and after[0] <= 10.0
+    assert t.box_at(1.2) is None
+    assert Track.from_json(t.to_json()) == t
