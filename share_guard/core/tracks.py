@@ -18,7 +18,7 @@ from share_guard.core.faces import FACE_THRESHOLD, POSSIBLE_THRESHOLD, get_detec
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Region
 
-SAMPLE_FPS = 4.0  # frames looked at per second of video
+SAMPLE_FPS = 3.0  # frames looked at per second of video (tracks carry boxes between)
 VIDEO_TILE_MAX = 2048  # a 1080p frame runs in one pass at native size
 MAX_GAP = 2  # samples a track may miss (detector flicker) and still continue
 MOTION_PAD = 0.5  # share of the motion between two samples added around the box
