@@ -68,7 +68,7 @@ def read_id(buf: bytes, pos: int, where: str = "") -> tuple[int, int]:
         raise CorruptFile(f"Matroska element cut short{where}")
     first = buf[pos]
     if first == 0 or first & 0xF0 == 0:
-        raise CorruptFile(f"invalid Matroska element ID at byte {pos}{where}")
+        raise CorruptFile(f"invalid Matroska element ID{where or f' at byte {pos}'}")
     length = 1 if first & 0x80 else 2 if first & 0x40 else 3 if first & 0x20 else 4
     if pos + length > len(buf):
         raise CorruptFile(f"Matroska element cut short{where}")
@@ -81,7 +81,7 @@ def read_size(buf: bytes, pos: int, where: str = "") -> tuple[int | None, int]:
         raise CorruptFile(f"Matroska element cut short{where}")
     first = buf[pos]
     if first == 0:
-        raise CorruptFile(f"invalid Matroska size field at byte {pos}{where}")
+        raise CorruptFile(f"invalid Matroska size field{where or f' at byte {pos}'}")
     length = 8 - first.bit_length() + 1
     if pos + length > len(buf):
         raise CorruptFile(f"Matroska element cut short{where}")

@@ -1,4 +1,4 @@
-"""Sort free-form video tags (Matroska SimpleTags, AVI INFO, ffmpeg-style keys) by what they reveal."""
+"""Sort free-form video tags (Matroska SimpleTags, AVI INFO, ffmpeg keys) by what they say."""
 
 from __future__ import annotations
 
