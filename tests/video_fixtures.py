@@ -117,7 +117,9 @@ def _write_audio(out: av.container.OutputContainer, aus: av.audio.stream.AudioSt
 def packets(path: Path) -> list[tuple[str, int | None, bytes]]:
     """Audio/video packets as (stream type, pts, payload): equal lists mean lossless.
 
-    Cover pictures (attached_pic pseudo streams) are left out: removing them is the point.
+    Grouped by stream type, in demux order within each: how a demuxer interleaves
+    streams may depend on header chunks. Cover pictures (attached_pic pseudo
+    streams) are left out: removing them is the point.
     """
     with av.open(str(path)) as c:
         keep = [
@@ -125,7 +127,8 @@ def packets(path: Path) -> list[tuple[str, int | None, bytes]]:
             if s.type in ("video", "audio")
             and not s.disposition & av.stream.Disposition.attached_pic
         ]
-        return [(p.stream.type, p.pts, bytes(p)) for p in c.demux(keep) if p.size]
+        found = [(p.stream.type, p.pts, bytes(p)) for p in c.demux(keep) if p.size]
+    return sorted(found, key=lambda item: item[0])
 
 
 # --- RIFF helpers (PyAV writes no INFO list, so tests inject one) -------------------
@@ -173,3 +176,35 @@ def plant_in_junk(data: bytes, parent: str, chunks: bytes) -> bytes:
             assert len(new) == 8 + size
             return data[:off] + new + data[off + 8 + size :]
     raise AssertionError(f"no JUNK chunk large enough under {parent}")
+
+
+# --- EBML helpers (hand-built Matroska for corrupt-input tests) ----------------------
+
+
+def ebml(eid: int, payload: bytes, size_len: int = 8) -> bytes:
+    """One EBML element with an 8-byte size field (as libavformat writes them)."""
+    id_bytes = eid.to_bytes((eid.bit_length() + 7) // 8, "big")
+    size = ((1 << (7 * size_len)) | len(payload)).to_bytes(size_len, "big")
+    return id_bytes + size + payload
+
+
+def ebml_header(doctype: str = "matroska") -> bytes:
+    return ebml(0x1A45DFA3, ebml(0x4286, b"\x01", 1) + ebml(0x4282, doctype.encode(), 1), 1)
+
+
+def tiny_jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def digest(path: Path) -> tuple[str, int, int]:
+    """Content hash, size and mtime: equal before and after means the file was not written."""
+    import hashlib
+
+    st = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), st.st_size, st.st_mtime_ns

@@ -249,7 +249,9 @@ class EbmlFile:
             if limit - pos < 2:
                 break
             el = self.element_at(pos, limit)
-            if el.id in LEVEL1 or el.id in (ID_EBML, ID_SEGMENT):
+            # Void and CRC-32 may sit in a cluster too; any other level-1 ID ends it
+            if (el.id in LEVEL1 and el.id not in (ID_VOID, ID_CRC32)) or el.id in (
+                ID_EBML, ID_SEGMENT):
                 break
             if el.unknown_size:
                 raise CorruptFile(f"nested element of unknown size at byte {pos}")

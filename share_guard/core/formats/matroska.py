@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
-from share_guard.core.errors import CorruptFile, ExportRefused, UnsupportedFormat
+from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded, UnsupportedFormat
 from share_guard.core.formats._ebml import (
     ID_CRC32,
     ID_EBML,
@@ -124,7 +124,7 @@ class EbmlHead:
 def _walk(buf: bytes, masters: set[int], fn: Any, path: tuple[int, ...] = (),
           start: int = 0, end: int | None = None) -> None:
     if len(path) > MAX_DEPTH:
-        raise CorruptFile("Matroska metadata nested too deeply")
+        raise LimitExceeded("Matroska metadata nested too deeply")
     for el in parse_children(buf, start, len(buf) if end is None else end):
         fn((*path, el.id), el, buf)
         if el.id in masters:
