@@ -131,11 +131,7 @@ def video_info(path: str | os.PathLike[str]) -> VideoInfo:
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
-        duration = 0.0
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / 1_000_000
+        duration = _track_duration(container, stream)
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else 0.0
         count = int(stream.frames or 0) or (round(duration * fps) if fps else 0)
@@ -212,9 +208,11 @@ def iter_frames(
         counter = 0
         decoded = _decode(container, stream, None if exact else _pts(start + origin, base))
         current = -math.inf
+        last_sample = _track_duration(container, stream) if stream.duration else math.inf
         while True:
             frame = next(decoded, None)
             if frame is None:
+                _check_complete(container, stream, current, end, avg_fps)
                 break
             if cancel is not None:
                 cancel.check()
@@ -225,6 +223,8 @@ def iter_frames(
             current = t
             if end is not None and t > end + eps:
                 break
+            if target > last_sample - eps:
+                break  # the next sample lies past the end of the track
             if t < target - eps:
                 if fps and seeked_to != target and _worth_seeking(keyframes, t, target, origin):
                     decoded.close()
@@ -237,17 +237,12 @@ def iter_frames(
                 while target <= t + eps:
                     target += step
         decoded.close()
-        _check_complete(container, stream, current, end, avg_fps)
 
 
 def _check_complete(container: Any, stream: Any, last: float, end: float | None,
                     avg_fps: float) -> None:
     """A track that stops well before the duration its header announces was cut short."""
-    expected = 0.0
-    if stream.duration is not None and stream.time_base is not None:
-        expected = float(stream.duration * stream.time_base)
-    elif container.duration is not None:
-        expected = container.duration / 1_000_000
+    expected = _track_duration(container, stream)
     if expected <= 0 or (end is not None and end < expected):
         return
     slack = max(1.0, 0.1 * expected, 3.0 / avg_fps if avg_fps else 0.0)
@@ -255,6 +250,15 @@ def _check_complete(container: Any, stream: Any, last: float, end: float | None,
         raise CorruptFile(
             f"the video stops at {max(last, 0):.1f} s of {expected:.1f} s: the file is truncated or damaged"
         )
+
+
+def _track_duration(container: Any, stream: Any) -> float:
+    """Seconds the header announces for the track (else the file), 0.0 when unknown."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / 1_000_000
+    return 0.0
 
 
 def _pts(seconds: float, base: Fraction) -> int:
