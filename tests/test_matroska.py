@@ -253,3 +253,12 @@ def test_hand_built_tags_classified(tmp_path: Path) -> None:
     assert by_name["com.android.model"].category is Category.DEVICE
     assert by_name["COMMENT"].category is Category.OTHER and by_name["COMMENT"].identifying
     assert not by_name["DURATION"].identifying
+
+
+def test_data_track_is_reported_and_refused(tmp_path: Path) -> None:
+    entry = ebml(0xAE, ebml(0xD7, b"\x01", 1) + ebml(0x83, b"\x21", 1) + ebml(0x86, b"D_GPS"))
+    path = tmp_path / "gps.mkv"
+    path.write_bytes(_mkv(ebml(0x1654AE6B, entry)))
+    report = inspect(path)
+    assert report.has(Category.HIDDEN) and report.problems
+    assert not report.understood

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -101,7 +101,7 @@ def _clockwise(frame: Any, stream: Any) -> int:
         return 0
 
 
-def _decode(container: Any, stream: Any, seek_pts: int | None) -> Iterator[Any]:
+def _decode(container: Any, stream: Any, seek_pts: int | None) -> Generator[Any, None, None]:
     import av
 
     if seek_pts is not None:

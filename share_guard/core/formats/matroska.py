@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded, UnsupportedFormat
 from share_guard.core.formats._ebml import (
@@ -315,6 +315,13 @@ def _tracks(el: Element, payload: bytes, r: _Parsed) -> None:
 
     _patch_master(el, payload, rewrite_master(payload, decide), r)
     _track_properties(tracks, r.properties)
+    for t in tracks:
+        kind, codec = int(t.get("type", 0)), str(t.get("codec", ""))
+        if kind in (0x20, 0x21) or codec.startswith("D_"):
+            r.find(Category.HIDDEN, "Matroska track", "data track", codec or TRACK_TYPES[kind],
+                   "a timed data track (telemetry such as GPS) recorded with the video")
+            r.problems.append(f"a data track ({codec or TRACK_TYPES[kind]}) cannot be removed "
+                              "in place")
 
 
 def _track_properties(tracks: list[dict[str, Any]], props: dict[str, Any]) -> None:
@@ -407,9 +414,8 @@ class MatroskaHandler(FormatHandler):
     name = "mkv"
     kind = "video"
     mime = "video/x-matroska"
-    extensions = (".mkv", ".mka", ".mk3d")
+    extensions: ClassVar[tuple[str, ...]] = (".mkv", ".mka", ".mk3d")
     priority = 40
-    doctypes: tuple[str, ...] = ("matroska",)
 
     def sniff(self, head: bytes) -> bool:
         if not head.startswith(b"\x1a\x45\xdf\xa3"):
