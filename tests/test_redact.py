@@ -185,6 +185,36 @@ def test_webp_stays_lossless_when_it_was(tmp_path, lossless):
     assert res.format == "WEBP"
 
 
+@pytest.mark.parametrize(
+    "fmt, params, out_fmt, lossless",
+    [
+        ("PNG", {}, "PNG", True),
+        ("TIFF", {"compression": "tiff_lzw"}, "TIFF", True),
+        ("GIF", {}, "PNG", True),
+        ("HEIF", {"quality": 90}, "HEIF", False),
+        ("AVIF", {"quality": 90}, "AVIF", False),
+    ],
+)
+def test_formats_are_kept_at_best_quality(tmp_path, fmt, params, out_fmt, lossless):
+    from share_guard.core.images import ensure_heif
+
+    ensure_heif()
+    src = tmp_path / f"a.{fmt.lower()}"
+    Image.fromarray(photo()).save(src, fmt, **params)
+    out = io.BytesIO()
+    res = redact_image_file(src, [FACE], "solid", out)
+    got_img = Image.open(io.BytesIO(out.getvalue()))
+    assert (res.format, got_img.format) == (out_fmt, out_fmt)
+    got = np.asarray(got_img.convert("RGB")).astype(int)
+    r = res.regions[0]
+    assert got[r.y + 4 : r.y + r.h - 4, r.x + 4 : r.x + r.w - 4].max() < 24
+    if lossless:
+        src_px = np.asarray(Image.open(src).convert("RGB")).astype(int)
+        mask = np.ones(got.shape[:2], bool)
+        mask[r.y : r.y + r.h, r.x : r.x + r.w] = False
+        assert (got[mask] == src_px[mask]).all()
+
+
 def test_cli_clean_redacts_faces_and_strips(tmp_path, capsys):
     src = tmp_path / "dirty.jpg"
     _dirty_jpeg(src, quality=90)

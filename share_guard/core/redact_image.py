@@ -8,8 +8,8 @@ lossless metadata cleaner over it afterwards as well.
 Quality: JPEG reuses the original quantisation tables and chroma subsampling
 (what Pillow's ``quality="keep"`` does; spelled out here because the pixels
 come from a new, rotated image); PNG, TIFF and lossless WebP stay lossless;
-lossy WebP is written at quality 95; HEIC/AVIF (no encoder we trust to match
-the source) become a 4:4:4 JPEG at quality 95.
+lossy WebP, HEIC and AVIF are written once at quality 95 (HEIC/AVIF with full
+4:4:4 chroma).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ _OUTPUT = {
     "TIFF": ("TIFF", ".tif"),
     "GIF": ("PNG", ".png"),
     "BMP": ("PNG", ".png"),
-    "HEIF": ("JPEG", ".jpg"),
-    "AVIF": ("JPEG", ".jpg"),
+    "HEIF": ("HEIF", ".heic"),
+    "AVIF": ("AVIF", ".avif"),
 }
 
 
@@ -87,6 +87,8 @@ def redact_image_file(
     out_fmt, ext = _OUTPUT[fmt]
     result = _from_array(arr, img.mode)
     if out_fmt == "JPEG" and result.mode not in ("L", "RGB", "CMYK"):
+        result = result.convert("RGB")
+    elif out_fmt in ("HEIF", "AVIF") and result.mode != "RGB":
         result = result.convert("RGB")
     try:
         result.save(out, out_fmt, **params)
@@ -147,9 +149,12 @@ def _encoder_params(src: PILImage.Image, fmt: str) -> tuple[dict[str, Any], list
         else:
             params.update(quality=95, method=4)
             notes.append("re-encoded once as WebP at quality 95")
-    elif fmt in ("HEIF", "AVIF"):
-        params.update(quality=95, subsampling=0)
-        notes.append(f"{fmt} re-encoded once as JPEG at quality 95 (4:4:4)")
+    elif fmt == "HEIF":
+        params.update(quality=95, chroma=444)
+        notes.append("re-encoded once as HEIC at quality 95 (4:4:4)")
+    elif fmt == "AVIF":
+        params.update(quality=95, subsampling="4:4:4")
+        notes.append("re-encoded once as AVIF at quality 95 (4:4:4)")
     elif fmt == "TIFF":
         params["compression"] = "tiff_deflate"
         notes.append("re-encoded losslessly (TIFF, deflate)")
