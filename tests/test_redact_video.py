@@ -95,6 +95,20 @@ def test_every_frame_with_the_face_is_redacted(clip, tmp_path):
     assert result.audio_packets == len(audio_packets(path))
 
 
+def test_noisy_style_and_untouched_background(clip, tmp_path):
+    path, truth = clip
+    tracks = video_faces(path, sample_fps=4)
+    out = tmp_path / "noisy.mp4"
+    redact_video_file(path, tracks, "noisy", out)
+    before, after = list(iter_frames(path)), list(iter_frames(out))
+    for a, b, (x, y, w, h) in zip(before, after, truth, strict=True):
+        fa, fb = (f.image[y : y + h, x : x + w].astype(int) for f in (a, b))
+        assert np.abs(fa - fb).mean() > 20, f"frame {a.index} face still there"
+        # far from the face the picture is as it was (one H.264 generation apart)
+        corner = (slice(280, 320), slice(0, 60))
+        assert np.abs(a.image[corner].astype(int) - b.image[corner]).mean() < 6
+
+
 def test_face_analyzer_reports_time_ranges(clip):
     path, _ = clip
     report = Report(path=path, kind="video")

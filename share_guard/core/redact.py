@@ -96,11 +96,13 @@ def redact_array(
     *,
     rng: np.random.Generator | None = None,
     alpha: bool = False,
+    fill: int = FILL,
 ) -> list[Region]:
     """Redact ``pixels`` (HxW or HxWxC uint8) in place; returns the regions as applied.
 
     ``alpha``: the last channel is alpha and is set opaque where redacted, so the
-    silhouette of what was there cannot survive in the transparency.
+    silhouette of what was there cannot survive in the transparency. ``fill`` is
+    the solid value (video planes: 16 for limited-range luma, 128 for chroma).
     """
     if pixels.dtype != np.uint8:
         raise ValueError("redaction works on uint8 pixels")
@@ -113,7 +115,7 @@ def redact_array(
             continue
         patch = pixels[r.y : r.y + r.h, r.x : r.x + r.w]
         mask = None if r.shape == "rect" else _ellipse_mask(r.w, r.h)
-        _fill(patch, mask, plan.style, rng, alpha)
+        _fill(patch, mask, plan.style, rng, alpha, fill)
         applied.append(r)
     if plan.outside is not None:
         keep = clip(plan.outside, w, h)
@@ -125,7 +127,7 @@ def redact_array(
                 else _ellipse_mask(keep.w, keep.h)
             )
             inside[keep.y : keep.y + keep.h, keep.x : keep.x + keep.w] = local
-        _fill(pixels, ~inside, plan.style, rng, alpha)
+        _fill(pixels, ~inside, plan.style, rng, alpha, fill)
         applied.append(replace(keep, label="outside"))
     return applied
 
@@ -143,10 +145,11 @@ def _fill(
     style: Style,
     rng: np.random.Generator,
     alpha: bool,
+    fill: int = FILL,
 ) -> None:
     colour = patch[..., :-1] if alpha else patch
     if style is Style.SOLID:
-        new = np.full_like(colour, FILL)
+        new = np.full_like(colour, fill)
     else:
         new = _coarse_noise(colour, rng)
     if mask is None:

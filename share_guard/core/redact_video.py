@@ -26,6 +26,7 @@ from share_guard.core.report import Region
 from share_guard.core.tracks import Track
 
 MAX_SIDE = 8192
+_PLANAR_420 = ("yuv420p", "yuvj420p")
 MAX_FRAMES = 2_000_000
 FALLBACK_CRF = "20"
 PRESET = "veryfast"
@@ -123,6 +124,8 @@ def _redact(
             vout = outp.add_stream("libx264", rate=rate)
             vout.width, vout.height = cc.width, cc.height
             vout.pix_fmt = "yuv420p"
+            for attr in ("colorspace", "color_range", "color_primaries", "color_trc"):
+                setattr(vout.codec_context, attr, getattr(cc, attr))
             vout.time_base = vin.time_base
             vout.codec_context.time_base = vin.time_base
             if vin.sample_aspect_ratio:
@@ -243,16 +246,41 @@ def _redact_frame(
     rotation_cw: int,
     rng: np.random.Generator,
 ) -> Any:
+    """The frame with the regions active at ``t`` burnt in (the same frame if none).
+
+    Redaction works on the Y, U and V planes directly: no RGB round trip, so
+    redacted frames keep exactly the colours of the frames around them.
+    """
     import av
 
     active = _active(tracks, regions, t)
     if not active and outside is None:
         return frame
+    if frame.format.name not in _PLANAR_420:
+        frame = frame.reformat(format="yuv420p")
     sw, sh = frame.width, frame.height
-    stored = [_to_stored(r, rotation_cw, sw, sh) for r in active]
-    out_stored = _to_stored(outside, rotation_cw, sw, sh) if outside is not None else None
-    rgb = frame.to_ndarray(format="rgb24")
-    redact_array(rgb, RedactionPlan(tuple(stored), style, out_stored), rng=rng)
-    new = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    if sw % 2 or sh % 2:
+        raise UnsupportedFormat(f"cannot redact video with an odd frame size {sw}x{sh}")
+    stored = tuple(_to_stored(r, rotation_cw, sw, sh) for r in active)
+    keep = _to_stored(outside, rotation_cw, sw, sh) if outside is not None else None
+    arr = frame.to_ndarray()
+    flat = arr.reshape(-1)
+    luma = flat[: sw * sh].reshape(sh, sw)
+    chroma = [flat[sw * sh + k * (sw * sh // 4) :][: sw * sh // 4].reshape(sh // 2, sw // 2)
+              for k in (0, 1)]
+    black = 0 if frame.format.name == "yuvj420p" or frame.color_range == 2 else 16
+    redact_array(luma, RedactionPlan(stored, style, keep), rng=rng, fill=black)
+    half = tuple(_half(r) for r in stored)
+    half_keep = _half(keep) if keep is not None else None
+    for plane in chroma:
+        redact_array(plane, RedactionPlan(half, style, half_keep), rng=rng, fill=128)
+    new = av.VideoFrame.from_ndarray(arr, format=frame.format.name)
     new.pts, new.time_base = frame.pts, frame.time_base
+    new.colorspace, new.color_range = frame.colorspace, frame.color_range
     return new
+
+
+def _half(r: Region) -> Region:
+    """A region on a half-resolution chroma plane, rounded outwards."""
+    x0, y0 = r.x // 2, r.y // 2
+    return replace(r, x=x0, y=y0, w=-(-(r.x + r.w) // 2) - x0, h=-(-(r.y + r.h) // 2) - y0)
