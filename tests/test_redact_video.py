@@ -146,3 +146,20 @@ def test_track_interpolates_between_samples_and_holds_at_the_ends():
     assert after is not None and after[2] >= 25.0 and after[0] <= 10.0
     assert t.box_at(1.2) is None
     assert Track.from_json(t.to_json()) == t
+
+
+def test_cli_clean_redacts_a_matroska_video(tmp_path, capsys):
+    import json
+
+    from share_guard.cli import main as cli_main
+
+    path = tmp_path / "clip.mkv"
+    truth = make_clip(path, n=12)
+    assert cli_main(["clean", "--redact-faces", "--consent", "--json", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)["files"][0]
+    assert any("re-encoded once as H.264" in c for c in result["changed"])
+    frames = list(iter_frames(result["output"]))
+    assert len(frames) == len(truth)
+    for frame, (x, y, w, h) in zip(frames, truth, strict=True):
+        assert frame.image[y + 2 : y + h - 2, x + 2 : x + w - 2].max() < 30
+    assert audio_packets(result["output"]) == audio_packets(path)

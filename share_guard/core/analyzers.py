@@ -47,6 +47,7 @@ def _src(path: Source | str | os.PathLike[str]) -> Source:
 def image_faces(
     path: Source | str | os.PathLike[str],
     *,
+    progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     backend: str = "auto",
     use_cache: bool = True,
@@ -59,7 +60,11 @@ def image_faces(
     key = f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}"
     if use_cache and (hit := detect_cache.load(digest, "faces-image", key)) is not None:
         return [detect_cache.region_from_json(r) for r in hit]
-    boxes = get_detector(backend).detect(_rgb(src), min_score=POSSIBLE_THRESHOLD, cancel=cancel)
+    rgb = _rgb(src)
+    boxes = get_detector(backend).detect(
+        rgb, min_score=POSSIBLE_THRESHOLD, cancel=cancel,
+        progress=lambda f: progress(f, "looking for faces"),
+    )
     regions = [b.region() for b in boxes]
     detect_cache.store(digest, "faces-image", [detect_cache.region_to_json(r) for r in regions], key)
     return regions
@@ -133,7 +138,7 @@ class FaceAnalyzer:
             where = "video frames"
         elif report.kind == "image":
             progress(0.0, "looking for faces")
-            regions = image_faces(src, cancel=cancel, backend=self.backend,
+            regions = image_faces(src, progress=progress, cancel=cancel, backend=self.backend,
                                   use_cache=self.use_cache)
             where = "pixels"
         else:
@@ -145,22 +150,36 @@ def face_findings(regions: list[Region], where: str, *, video: bool = False) -> 
     sure = [r for r in regions if r.score >= FACE_THRESHOLD]
     maybe = [r for r in regions if r.score < FACE_THRESHOLD]
     out: list[Finding] = []
-    span = " (per time range)" if video else ""
     if sure:
         out.append(Finding(
-            Category.PEOPLE, where, "Faces", _plural(len(sure), "face") + span,
+            Category.PEOPLE, where, "Faces", _plural(len(sure), "face") + _span(sure, video),
             "People in the picture can be recognised even with every tag removed. "
             "The faces are pre-selected for redaction.",
             removable=False, regions=tuple(sure), detail={"count": len(sure)},
         ))
     if maybe:
         out.append(Finding(
-            Category.PEOPLE, where, "Possible faces", _plural(len(maybe), "possible face") + span,
+            Category.PEOPLE, where, "Possible faces",
+            _plural(len(maybe), "possible face") + _span(maybe, video),
             "These areas may show a face. Check them and select any you want redacted.",
             removable=False, severity=Severity.LOW, regions=tuple(maybe),
             detail={"count": len(maybe)},
         ))
     return out
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m // 60}:{m % 60:02d}:{s:02d}" if m >= 60 else f"{m}:{s:02d}"
+
+
+def _span(regions: list[Region], video: bool) -> str:
+    """", seen 0:03-1:12" for video findings (each region has its own range)."""
+    if not video:
+        return ""
+    start = min(r.t_start or 0.0 for r in regions)
+    end = max(r.t_end or 0.0 for r in regions)
+    return f", seen {_clock(start)}-{_clock(end)}"
 
 
 class CodeAnalyzer:
