@@ -91,11 +91,14 @@ class RedactTransform:
             return ["nothing to redact: video left as it was"]
         result = redact_video_file(src.path, tracks, style, out, progress, cancel,
                                    regions=list(self.added), outside=self.outside)
-        return [
+        notes = [
             _summary(len(tracks), 0, len(self.added), self.outside, style),
             f"video re-encoded once as H.264 ({result.redacted_frames} of {result.frames} "
             f"frames changed); {result.audio_packets} audio packets copied unchanged",
         ]
+        if result.dropped_streams:
+            notes.append(f"{result.dropped_streams} subtitle/data stream(s) left out")
+        return notes
 
 
 def _key(r: Region) -> tuple[object, ...]:

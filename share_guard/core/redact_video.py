@@ -31,8 +31,7 @@ MAX_FRAMES = 2_000_000
 FALLBACK_CRF = "20"
 PRESET = "veryfast"
 
-# input container -> (muxer, extension); everything else goes to Matroska
-_MUXERS = {"mov,mp4,m4a,3gp,3g2,mj2": ("mp4", ".mp4")}
+_ISOBMFF = "mov,mp4,m4a,3gp,3g2,mj2"
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,7 @@ class VideoRedactionResult:
     audio_packets: int  # audio packets copied unchanged
     rotation: int  # clockwise display rotation kept (0/90/180/270)
     bit_rate: int  # target video bitrate (0: constant quality)
+    dropped_streams: int = 0  # subtitle/data/extra video streams not carried over
 
 
 def redact_video_file(
@@ -112,7 +112,8 @@ def _redact(
             raise LimitExceeded(f"video frame {cc.width}x{cc.height} is too large")
         vin.thread_type = "AUTO"
         audio = list(inp.streams.audio)
-        muxer, ext = _MUXERS.get(inp.format.name, ("matroska", ".mkv"))
+        muxer, ext = _muxer(inp)
+        dropped = len(inp.streams) - 1 - len(audio)
         duration = float(inp.duration / 1e6) if inp.duration else 0.0
         bit_rate = _bit_rate(inp, vin, duration)
         rate = vin.average_rate or vin.guessed_rate or Fraction(30)
@@ -176,7 +177,15 @@ def _redact(
         raise CorruptFile("video has no frames that could be decoded")
     progress(1.0, "redacting video")
     return VideoRedactionResult(muxer, ext, stats["frames"], stats["redacted"], stats["audio"],
-                                stats["rotation"], bit_rate)
+                                stats["rotation"], bit_rate, dropped)
+
+
+def _muxer(inp: Any) -> tuple[str, str]:
+    """Same family of container out as in: QuickTime, MP4, else Matroska (takes any codec)."""
+    if inp.format.name == _ISOBMFF:
+        brand = str(inp.metadata.get("major_brand", "")).strip()
+        return ("mov", ".mov") if brand == "qt" else ("mp4", ".mp4")
+    return "matroska", ".mkv"
 
 
 def _probe_rotation(src: Path) -> int:
