@@ -75,8 +75,22 @@ def test_boarding_pass_symbologies_are_found_and_redacted(fmt, kind):
     assert find_codes(img) == []
 
 
-def test_photo_without_codes_has_none():
-    assert find_codes(np.ascontiguousarray(data.astronaut())) == []
+def test_damaged_qr_code_is_still_flagged_once():
+    code = qr_image()
+    h, w = code.shape
+    a = int(h * 0.4)
+    code[h // 2 - a // 2 : h // 2 + a // 2, w // 2 - a // 2 : w // 2 + a // 2] = 128
+    (found,) = find_codes(on_photo(code))
+    assert (found.kind, found.readable, found.text) == ("QR code", False, "")
+    r = found.region
+    assert abs(r.x - 120) <= 12 and abs(r.y - 80) <= 12 and r.w >= 120
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "grass", "gravel", "brick", "retina"])
+def test_photo_without_codes_has_none(name):
+    img = getattr(data, name)()
+    img = np.dstack([img] * 3) if img.ndim == 2 else img[..., :3]
+    assert find_codes(np.ascontiguousarray(img)) == []
 
 
 def test_code_analyzer_finding(tmp_path):

@@ -16,8 +16,8 @@ from share_guard.core.progress import CancelToken
 from share_guard.core.report import Region
 from share_guard.core.textsafe import display_text
 
-#: longest side scanned at full size; larger images are also scanned downscaled by zxing
-MAX_TEXT = 60
+MAX_TEXT = 60  # characters of decoded content kept for display
+_OPENCV_PIXELS = 2_000_000
 _MIN_CODE_PX = 12
 
 
@@ -78,6 +78,8 @@ def find_codes(rgb: np.ndarray, cancel: CancelToken | None = None) -> list[Code]
         corners = [(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
         kind = _kind(bc.format)
         readable = bool(bc.valid)
+        if not readable and kind != "QR code":
+            continue  # unreadable "DataMatrix" and friends turn up in grass and gravel
         region = _box(np.array(corners), kind, 1.0 if readable else 0.5, w, h)
         if region is not None:
             text = display_text(bc.text, limit=MAX_TEXT) if readable else ""
@@ -86,22 +88,37 @@ def find_codes(rgb: np.ndarray, cancel: CancelToken | None = None) -> list[Code]
         cancel.check()
     for pts in _opencv_qr(gray):
         region = _box(pts, "QR code", 0.5, w, h)
-        if region is not None and not any(_overlaps(region, c.region) for c in codes):
+        if region is not None:
             codes.append(Code("QR code", "", region, False))
-    codes.sort(key=lambda c: -c.region.score)
-    return codes
+    return _dedupe(codes)
+
+
+def _dedupe(codes: list[Code]) -> list[Code]:
+    """One entry per code: readable first, then larger; overlapping repeats dropped."""
+    ordered = sorted(codes, key=lambda c: (not c.readable, -c.region.w * c.region.h))
+    kept: list[Code] = []
+    for code in ordered:
+        if not any(_overlaps(code.region, k.region) for k in kept):
+            kept.append(code)
+    return kept
 
 
 def _opencv_qr(gray: np.ndarray) -> list[np.ndarray]:
+    """QR codes located (not necessarily decoded) by OpenCV, on at most ~2 MP: its
+    finder-pattern search is slow at full size, and zxing-cpp already read the image there."""
     import cv2
 
+    h, w = gray.shape[:2]
+    scale = min(1.0, (_OPENCV_PIXELS / max(w * h, 1)) ** 0.5)
+    small = gray if scale == 1.0 else cv2.resize(
+        gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
     try:
-        ok, points = cv2.QRCodeDetector().detectMulti(gray)
+        ok, points = cv2.QRCodeDetector().detectMulti(small)
     except cv2.error:
         return []
     if not ok or points is None:
         return []
-    return [np.asarray(p) for p in points]
+    return [np.asarray(p) / scale for p in points]
 
 
 def _overlaps(a: Region, b: Region) -> bool:
