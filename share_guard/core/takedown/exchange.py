@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.hashing.values import HashType, MalformedHash
+from share_guard.core.hashing.values import HashType, MalformedHash, normalize_value
 from share_guard.core.hashing.video import FrameHash, parse_vpdq
 from share_guard.core.takedown.store import ACTIVE, DEFAULT_LIST, NewEntry, TakedownStore, now
 
@@ -177,6 +177,13 @@ def import_file(
     return ImportResult(name, fmt, len(set(ids)), 0)
 
 
+def _checked(kind: HashType, value: str, line: int) -> str:
+    try:
+        return normalize_value(kind, value)
+    except MalformedHash as exc:
+        raise MalformedHash(f"line {line}: {exc}")
+
+
 def _parse_te(text: str, label: str, source: str) -> list[NewEntry]:
     out = []
     for n, raw in enumerate(text.splitlines(), 1):
@@ -186,7 +193,8 @@ def _parse_te(text: str, label: str, source: str) -> list[NewEntry]:
         parts = line.split()
         if len(parts) < 2 or parts[0].lower() != "pdq":
             raise MalformedHash(f"line {n}: expected 'pdq <hash>'")
-        out.append(NewEntry(HashType.PDQ, parts[1], label=label, source=source))
+        out.append(NewEntry(HashType.PDQ, _checked(HashType.PDQ, parts[1], n), label=label,
+                            source=source))
     return out
 
 
@@ -207,7 +215,7 @@ def _parse_csv(text: str, label: str, source: str) -> list[NewEntry]:
             frames = tuple(parse_vpdq(value.replace(";", "\n").replace(" ", "\n")))
             out.append(NewEntry(kind, label=row_label, source=source, frames=frames))
         else:
-            out.append(NewEntry(kind, value, label=row_label, source=source))
+            out.append(NewEntry(kind, _checked(kind, value, n), label=row_label, source=source))
     if not out:
         raise MalformedHash("CSV has no rows")
     return out
@@ -229,7 +237,7 @@ def _parse_hex_list(
             raise MalformedHash(f"line {n}: not a hash of a known length")
         if kind is HashType.VPDQ:
             raise MalformedHash("a vPDQ hash is a file of frames, not one hex line")
-        out.append(NewEntry(kind, line, label=label, source=source))
+        out.append(NewEntry(kind, _checked(kind, line, n), label=label, source=source))
     return out
 
 
@@ -317,7 +325,8 @@ def _entry_from_record(rec: Any) -> NewEntry:
         if not frames:
             raise MalformedHash("a vPDQ entry needs frames")
         return NewEntry(kind, frames=frames, **common)  # type: ignore[arg-type]
-    return NewEntry(kind, str(rec["value"]), **common)  # type: ignore[arg-type]
+    value = normalize_value(kind, str(rec["value"]))  # reject with this line's number
+    return NewEntry(kind, value, **common)  # type: ignore[arg-type]
 
 
 def _frame(f: Any) -> FrameHash:
