@@ -123,9 +123,16 @@ def test_index_is_built_lazily_and_cached(tmp_path, listed):
     query = _save(tmp_path / "q.png", ASTRONAUT)
     first = matcher.check_file(query)
     assert cache.exists()
-    loaded = HashIndex.load(cache, listed.generation)
+    loaded = HashIndex.load(cache, listed.version_key)
     assert loaded is not None and len(loaded) >= 2
-    assert HashIndex.load(cache, listed.generation + 1) is None  # stale after a change
+    key = listed.version_key
+    listed.add([NewEntry(HashType.MD5, "5d41402abc4b2a76b9719d911017c592")])
+    assert listed.version_key != key
+    assert HashIndex.load(cache, listed.version_key) is None  # stale after a change
+    assert Matcher(listed).check_file(query) == first
+    # A damaged cache is ignored (rebuilt), never trusted.
+    cache.write_bytes(cache.read_bytes()[:200])
+    assert HashIndex.load(cache, listed.version_key) is None
     assert Matcher(listed).check_file(query) == first
 
 

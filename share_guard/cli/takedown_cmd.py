@@ -23,7 +23,7 @@ EXIT_OK, EXIT_FOUND = 0, 1
 NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
 
 
-def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("takedown", help="manage and check the local takedown list (hashes only)")
     tsubs = p.add_subparsers(dest="takedown_command", metavar="ACTION", required=True)
 

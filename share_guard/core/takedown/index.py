@@ -17,13 +17,14 @@ and only built when a check first needs them (never at app start).
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-BLOCK = 1 << 15  # rows per block: the working set of one block stays in cache
+BLOCK = 1 << 14  # rows per block: the working set of one block stays in cache
 
 
 @dataclass(frozen=True)
@@ -84,23 +85,34 @@ class HashIndex:
             return []
         nw = self.words.shape[0]
         q = queries.astype(np.uint64)
+        nq = q.shape[1]
         half = max(1, nw // 2)
+        # Reused buffers: XOR words, per-word bit counts, first-half distance (<= 128: uint8).
+        x = np.empty((nq, BLOCK), dtype=np.uint64)
+        count = np.empty((nq, BLOCK), dtype=np.uint8)
+        dist = np.empty((nq, BLOCK), dtype=np.uint8)
+        near = np.empty((nq, BLOCK), dtype=bool)
         found_q: list[np.ndarray] = []
         found_r: list[np.ndarray] = []
         found_d: list[np.ndarray] = []
         for start in range(0, n, BLOCK):
             stop = min(n, start + BLOCK)
-            # first half of the words for every query variant at once: (q, block)
-            dist = np.zeros((q.shape[1], stop - start), dtype=np.uint16)
+            k = stop - start
+            xs, cs, ds, ns = x[:, :k], count[:, :k], dist[:, :k], near[:, :k]
+            # first half of the words, every query variant at once: (variants, block)
             for w in range(half):
-                dist += np.bitwise_count(self.words[w, start:stop][None, :] ^ q[w][:, None])
-            qi, ri = np.nonzero(dist <= radius)
+                np.bitwise_xor(self.words[w, start:stop][None, :], q[w][:, None], out=xs)
+                np.bitwise_count(xs, out=ds if w == 0 else cs)
+                if w:
+                    np.add(ds, cs, out=ds)
+            np.less_equal(ds, radius, out=ns)
+            qi, ri = np.nonzero(ns)
             if qi.size == 0:
                 continue
-            d = dist[qi, ri]
+            d = ds[qi, ri].astype(np.int64)
             rows = ri + start
             for w in range(half, nw):
-                d = d + np.bitwise_count(self.words[w, rows] ^ q[w, qi])
+                d += np.bitwise_count(self.words[w, rows] ^ q[w, qi])
             keep = d <= radius
             found_q.append(qi[keep])
             found_r.append(rows[keep])
@@ -118,7 +130,7 @@ class HashIndex:
 
     # -- cache ------------------------------------------------------------------
 
-    def save(self, path: Path, generation: int) -> None:
+    def save(self, path: Path, key: str) -> None:
         """Write the arrays atomically (a crash leaves the old cache or none)."""
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
@@ -127,19 +139,27 @@ class HashIndex:
                 words=self.words,
                 offsets=self.offsets,
                 entry_ids=self.entry_ids,
-                generation=np.int64(generation),
+                key=np.array(key),
             )
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: Path, generation: int) -> HashIndex | None:
-        """The cached index if it matches ``generation``, else None."""
+    def load(cls, path: Path, key: str) -> HashIndex | None:
+        """The cached index if it was saved under ``key`` and is consistent, else None."""
         try:
             with np.load(path, allow_pickle=False) as data:
-                if int(data["generation"]) != generation:
+                if str(data["key"]) != key:
                     return None
-                return cls(data["words"], data["offsets"], data["entry_ids"])
-        except (OSError, KeyError, ValueError):
+                words, offsets, ids = data["words"], data["offsets"], data["entry_ids"]
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
             return None
+        ok = (
+            words.ndim == 2 and words.dtype == np.uint64 and words.shape[0] in (1, 4)
+            and offsets.ndim == 1 and offsets.shape[0] == words.shape[1] + 1
+            and ids.ndim == 1 and offsets.dtype == np.int64 and ids.dtype == np.int64
+            and int(offsets[0]) == 0 and int(offsets[-1]) == ids.shape[0]
+            and bool(np.all(np.diff(offsets) >= 0))
+        )
+        return cls(words, offsets, ids) if ok else None

@@ -66,10 +66,10 @@ class Matcher:
 
     def __init__(self, store: TakedownStore) -> None:
         self.store = store
-        self._indexes: dict[str, tuple[int, HashIndex]] = {}
+        self._indexes: dict[str, tuple[str, HashIndex]] = {}
 
     def _index(self, name: str) -> HashIndex:
-        gen = self.store.generation
+        gen = self.store.version_key
         cached = self._indexes.get(name)
         if cached is not None and cached[0] == gen:
             return cached[1]

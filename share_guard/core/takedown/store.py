@@ -151,8 +151,9 @@ class TakedownStore:
                     if stmt.strip():
                         db.execute(stmt)
                 db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0')",
-                    (str(SCHEMA_VERSION),),
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0'),"
+                    " ('instance', ?)",
+                    (str(SCHEMA_VERSION), uuid.uuid4().hex),
                 )
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"the takedown list {self.path} cannot be opened: {exc}")
@@ -189,6 +190,14 @@ class TakedownStore:
     def generation(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0])
+
+    @property
+    def version_key(self) -> str:
+        """Changes with every write, and differs between two databases (cache key)."""
+        rows = dict(self._db.execute(
+            "SELECT key, value FROM meta WHERE key IN ('instance', 'generation')"
+        ).fetchall())
+        return f"{rows.get('instance', '')}:{rows.get('generation', '')}"
 
     # -- lists ---------------------------------------------------------------
 
