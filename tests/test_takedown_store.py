@@ -131,3 +131,34 @@ def test_schema_rejects_unknown_type_even_via_sql(store):
     store._db.execute(sql, (list_id, "md5"))  # the statement itself is fine
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         store._db.execute(sql, (list_id, "sha1"))
+
+
+def test_store_shared_between_threads(store):
+    import threading
+
+    rng = np.random.default_rng(9)
+    values = [rng.bytes(32).hex() for _ in range(60)]
+    errors: list[BaseException] = []
+
+    def writer(chunk):
+        try:
+            for v in chunk:
+                store.add([NewEntry(HashType.PDQ, v)])
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    def reader():
+        try:
+            for _ in range(30):
+                list(store.entries())
+                store.count_active()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(values[i::2],)) for i in range(2)]
+    threads.append(threading.Thread(target=reader))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and store.count_active() == 60

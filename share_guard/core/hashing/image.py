@@ -71,8 +71,10 @@ def load_rgb(path: str | os.PathLike[str], work_side: int = WORK_SIDE) -> np.nda
             im.load()
             upright = ImageOps.exif_transpose(im) or im
             rgb = upright.convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        raise UnsupportedFormat(f"not an image we can decode: {exc}")
+    except Image.DecompressionBombError:
+        raise LimitExceeded("the image has more pixels than we decode (decompression bomb?)")
+    except UnidentifiedImageError:
+        raise UnsupportedFormat("not an image we can decode")
     except (OSError, ValueError, SyntaxError) as exc:
         raise CorruptFile(f"the image could not be decoded: {exc}")
     return fit(np.asarray(rgb), work_side)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.hashing.values import HashType, MalformedHash, normalize_value
@@ -71,6 +73,45 @@ _SELECT = (
     "SELECT e.id, l.name, e.item, e.type, e.value, e.quality, e.label, e.source,"
     " e.added, e.status FROM entries e JOIN lists l ON l.id = e.list_id"
 )
+
+
+class _Result(list[Any]):
+    """Rows of one statement, fetched while the lock was held."""
+
+    lastrowid: int | None = None
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+
+class _LockedDB:
+    """The connection behind a re-entrant lock: a GUI worker and the UI may share a store."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.lock = threading.RLock()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> _Result:
+        with self.lock:
+            cur = self.conn.execute(sql, args)
+            out = _Result(cur.fetchall())
+            out.lastrowid = cur.lastrowid
+            return out
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with self.lock:
+            self.conn.executemany(sql, rows)
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
 
 
 class StoreError(ShareGuardError):
@@ -143,7 +184,8 @@ class TakedownStore:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = _LockedDB(conn)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL")
             with self.transaction() as db:
@@ -171,20 +213,23 @@ class TakedownStore:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[_LockedDB]:
         """One atomic change: everything inside is written, or nothing."""
         db = self._db
-        if db.in_transaction:
-            yield db
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
-        db.execute("COMMIT")
+        with db.lock:
+            if db.in_transaction:
+                yield db
+                return
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
+            )
+            db.execute("COMMIT")
 
     @property
     def generation(self) -> int:
@@ -243,7 +288,7 @@ class TakedownStore:
             if publisher is not None:
                 db.execute("UPDATE lists SET publisher = ? WHERE name = ?", (publisher, name))
 
-    def _bump(self, db: sqlite3.Connection, list_id: int) -> None:
+    def _bump(self, db: _LockedDB, list_id: int) -> None:
         db.execute("UPDATE lists SET sequence = sequence + 1 WHERE id = ?", (list_id,))
 
     # -- entries -------------------------------------------------------------
@@ -278,7 +323,7 @@ class TakedownStore:
         return entry, value, bits
 
     def _upsert(
-        self, db: sqlite3.Connection, list_id: int, e: NewEntry, value: str, bits: bytes | None
+        self, db: _LockedDB, list_id: int, e: NewEntry, value: str, bits: bytes | None
     ) -> int:
         stamp = now()
         row = db.execute(
