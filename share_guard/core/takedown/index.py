@@ -38,7 +38,10 @@ def words_from_bytes(raw: bytes, bits: int) -> np.ndarray:
     """Concatenated big-endian hashes -> (nwords, n) uint64, column layout."""
     nwords = bits // 64
     arr = np.frombuffer(raw, dtype=">u8").reshape(-1, nwords)
-    return np.ascontiguousarray(arr.astype(np.uint64).T)
+    out = np.empty((nwords, arr.shape[0]), dtype=np.uint64)
+    for w in range(nwords):
+        out[w] = arr[:, w]  # byte-swapping copy into one contiguous row per word
+    return out
 
 
 def words_from_ints(values: Sequence[int], bits: int) -> np.ndarray:
@@ -62,13 +65,16 @@ class HashIndex:
         if ids.size == 0:
             empty = np.zeros((bits // 64, 0), dtype=np.uint64)
             return cls(empty, np.zeros(1, dtype=np.int64), ids)
-        rows = np.ascontiguousarray(words.T)
-        view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
-        _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        counts = np.bincount(inverse, minlength=first.size)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        unique_words = np.ascontiguousarray(words[:, first])
+        # Sorting by the first word puts identical hashes next to each other (unless two
+        # different hashes share their first 64 bits, which only costs a duplicate row).
+        order = np.argsort(words[0], kind="stable")
+        ordered = words[:, order]
+        starts = np.ones(ordered.shape[1], dtype=bool)
+        for w in range(ordered.shape[0]):
+            np.logical_or(starts[1:], ordered[w, 1:] != ordered[w, :-1], out=starts[1:])
+        first = np.flatnonzero(starts)
+        offsets = np.append(first, ordered.shape[1]).astype(np.int64)
+        unique_words = np.ascontiguousarray(ordered[:, first])
         return cls(unique_words, offsets, ids[order])
 
     def __len__(self) -> int:
