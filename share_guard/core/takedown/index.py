@@ -69,7 +69,8 @@ class HashIndex:
         # different hashes share their first 64 bits, which only costs a duplicate row).
         order = np.argsort(words[0], kind="stable")
         ordered = words[:, order]
-        starts = np.ones(ordered.shape[1], dtype=bool)
+        starts = np.zeros(ordered.shape[1], dtype=bool)
+        starts[0] = True
         for w in range(ordered.shape[0]):
             np.logical_or(starts[1:], ordered[w, 1:] != ordered[w, :-1], out=starts[1:])
         first = np.flatnonzero(starts)
