@@ -220,3 +220,17 @@ def test_reencoded_video_matches(tmp_path, listed_video, variant):
 def test_unrelated_video_does_not_match(tmp_path, listed_video):
     query = _write_video(tmp_path / "other.mp4", _pan(COFFEE))
     assert Matcher(listed_video).check_file(query) == []
+
+
+def test_only_the_work_the_list_needs(tmp_path, store, monkeypatch):
+    import share_guard.core.takedown.match as match_mod
+
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00" * 5000)
+    store.add([NewEntry(HashType.PDQ, "ad66d9ec57a0dcb6bf0caa7d8ac4f0bc5d60544e0950aeadcff85a030054b5d5")])
+    calls = []
+    monkeypatch.setattr(match_mod, "file_digests", lambda p: calls.append(p) or {})
+    assert Matcher(store).check_file(junk, "video") == []  # no vPDQ: the video is not decoded
+    assert calls == []  # no digest entries: the bytes are not hashed
+    store.add([NewEntry(HashType.MD5, "5d41402abc4b2a76b9719d911017c592")])
+    assert Matcher(store).check_file(junk, "video") == [] and calls == [junk]

@@ -67,6 +67,14 @@ class Matcher:
     def __init__(self, store: TakedownStore) -> None:
         self.store = store
         self._indexes: dict[str, tuple[str, HashIndex]] = {}
+        self._counts: tuple[str, dict[HashType, int]] = ("", {})
+
+    def counts(self) -> dict[HashType, int]:
+        """Active entries per type (cached until the store changes)."""
+        key = self.store.version_key
+        if self._counts[0] != key:
+            self._counts = (key, self.store.type_counts())
+        return self._counts[1]
 
     def _index(self, name: str) -> HashIndex:
         gen = self.store.version_key
@@ -186,16 +194,24 @@ class Matcher:
         progress: ProgressFn = no_progress,
         cancel: CancelToken | None = None,
     ) -> list[Match]:
-        """All matches for one file, strongest first. ``kind`` is "image" or "video"."""
-        if self.store.count_active() == 0:
+        """All matches for one file, strongest first. ``kind`` is "image" or "video".
+
+        Only the work the list can use is done: no digests without digest
+        entries, no decoding of a video when the list holds no vPDQ.
+        """
+        counts = self.counts()
+        if not counts:
             return []
-        kind = kind or media_kind(path)
-        matches = self.match_digests(path)
-        if kind == "image":
+        matches: list[Match] = []
+        if counts.get(HashType.SHA256) or counts.get(HashType.MD5):
+            matches += self.match_digests(path)
+        perceptual = counts.get(HashType.PDQ) or counts.get(HashType.PHASH)
+        kind = kind or (media_kind(path) if perceptual or counts.get(HashType.VPDQ) else None)
+        if kind == "image" and perceptual:
             matches += self.match_image_hashes(hash_image(path))
-        elif kind == "video":
-            matches += self.match_frames(hash_video(path, dense=False, cancel=cancel,
-                                                    progress=progress))
+        elif kind == "video" and counts.get(HashType.VPDQ):
+            frames = hash_video(path, dense=False, cancel=cancel, progress=progress)
+            matches += self.match_frames(frames)
         return dedupe(matches)
 
 

@@ -428,6 +428,13 @@ class TakedownStore:
             )
         ]
 
+    def type_counts(self) -> dict[HashType, int]:
+        """Active entries per hash type."""
+        rows = self._db.execute(
+            "SELECT type, COUNT(*) FROM entries WHERE status = 'active' GROUP BY type"
+        )
+        return {HashType(r[0]): int(r[1]) for r in rows}
+
     def count_active(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM entries WHERE status='active'").fetchone()
         return int(row[0])
