@@ -26,7 +26,7 @@ DEDUPE_DISTANCE = 2
 #: Most frames stored for one video entry.
 MAX_FRAMES = 20_000
 #: Decode frames at most this large before fitting to the working size.
-DECODE_PIXELS = 1024 * 1024
+DECODE_PIXELS = 512 * 512
 
 
 @dataclass(frozen=True)
