@@ -44,7 +44,7 @@ def listed(tmp_path, store):
 @pytest.mark.parametrize(("kind", "distance", "expected"), [
     (HashType.PDQ, 0, MATCH), (HashType.PDQ, 31, MATCH), (HashType.PDQ, 32, POSSIBLE),
     (HashType.PDQ, 52, POSSIBLE), (HashType.PDQ, 53, None),
-    (HashType.PHASH, 8, MATCH), (HashType.PHASH, 13, POSSIBLE), (HashType.PHASH, 14, None),
+    (HashType.PHASH, 8, MATCH), (HashType.PHASH, 10, POSSIBLE), (HashType.PHASH, 11, None),
 ])
 def test_thresholds(kind, distance, expected):
     assert classify(kind, distance) == expected

@@ -179,10 +179,13 @@ def hash_array(rgb: np.ndarray, *, queries: bool = True) -> ImageHashes:
     if trimmed is not None:
         pdq_q += _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
     ph_q = []
-    for name, view in dihedral(rgb):
-        ph = phash_hash(view)
-        if ph is not None:
-            ph_q.append((name, ph))
+    for prefix, source in (("", rgb), ("trimmed+", trimmed)):
+        if source is None:
+            continue
+        for name, view in dihedral(source):
+            ph = phash_hash(view)
+            if ph is not None:
+                ph_q.append((prefix + name, ph))
     return ImageHashes(pdq, phash, pdq_trimmed, tuple(pdq_q), tuple(ph_q))
 
 

@@ -2,11 +2,12 @@
 
 Thresholds (PDQ, 256 bits): distance <= 31 is a match, 32-52 a possible match
 shown as a warning; hashes with quality < 50 are ignored on both sides (too
-flat to mean anything). pHash (64 bits) uses the same fractions: <= 8 match,
-9-13 possible. SHA-256/MD5 match only when equal. A video matches a vPDQ
-entry when >= 80% of its usable sampled frames have an entry frame within 31
-(possible match: within 52). A match is evidence, never proof: every result
-carries the entry's label, source, date, hash type and distance.
+flat to mean anything). pHash (64 bits): <= 8 match, 9-10 possible (tighter
+than PDQ's fractions: pHash collides more across a large list). SHA-256/MD5
+match only when equal. A video matches a vPDQ entry when >= 80% of its usable
+sampled frames have an entry frame within 31 (possible match: within 52). A
+match is evidence, never proof: every result carries the entry's label,
+source, date, hash type and distance.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from share_guard.core.takedown.store import Entry, TakedownStore
 PDQ_MATCH = 31
 PDQ_POSSIBLE = 52
 PHASH_MATCH = 8
-PHASH_POSSIBLE = 13
+PHASH_POSSIBLE = 10
 MIN_QUALITY = 50
 VIDEO_FRACTION = 0.8
 
