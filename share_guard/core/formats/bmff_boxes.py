@@ -274,6 +274,8 @@ def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLev
             if not boxes:
                 raise CorruptFile("the file does not start with a box")
             break
+        if boxes and head[4:8] == b"ftyp":
+            break  # a second file appended to this one (e.g. a Motion Photo video)
         counter.take()
         boxes.append(parse_header(head, pos, file_size))
         pos = boxes[-1].end

@@ -147,13 +147,21 @@ def _three_gpp(typ: bytes, payload: bytes) -> str:
     body = payload[6:]
     if typ == b"yrrc" and len(payload) >= 6:
         return str(struct.unpack(">H", payload[4:6])[0])
-    if typ == b"loci":
-        name, _, rest = body.partition(b"\x00")
-        if len(rest) >= 13:
-            lon, lat, alt = struct.unpack(">iii", rest[1:13])
-            return f"{name.decode('utf-8', 'replace')} {lat / 65536:+.5f}{lon / 65536:+.5f}/"
-        return _decode_text(name)
     return _decode_text(body)
+
+
+def _loci(payload: bytes, where: str) -> list[Finding]:
+    """3GPP 'loci': version/flags, language, place name, role, 16.16 longitude/latitude/altitude."""
+    name, _, rest = payload[6:].partition(b"\x00")
+    out: list[Finding] = []
+    if name:
+        out.append(finding(C.LOCATION, where, "Place name", _decode_text(name),
+                           "names the place where the video was recorded"))
+    if len(rest) >= 13:
+        lon, lat, alt = struct.unpack(">iii", rest[1:13])
+        iso = f"{lat / 65536:+09.5f}{lon / 65536:+010.5f}{alt / 65536:+.1f}/"
+        out.append(location_finding(iso, where, "Location"))
+    return out
 
 
 def _data_value(buf: Buffer, data: Box) -> tuple[int, bytes]:
@@ -207,6 +215,9 @@ def udta_findings(buf: Buffer, udta: Box, where: str) -> list[Finding]:
                                "data from the camera or an app that we cannot read; removed"))
             continue
         category, name = named
+        if atom.type == b"loci":
+            out.extend(_loci(payload, where))
+            continue
         if atom.type[0] == 0xA9:
             if payload[4:8] == b"data" and atom.children == []:
                 value = _decode_text(payload[16:])

@@ -149,7 +149,7 @@ class MovieScanner:
         elif typ in SPACE:
             self.space(box)
         elif typ == b"uuid":
-            buf = Buffer(self.read(box), box.start)
+            buf = Buffer(self.read(box), box.payload_start)
             self.uuid(buf, box, "top level")
         elif typ == b"meta":
             buf = read_box_tree(self.fh, box, MAX_SMALL_READ)
