@@ -11,7 +11,9 @@ import struct
 from datetime import UTC, datetime, timedelta
 
 from share_guard.core.formats.bmff_boxes import Box, Buffer, fourcc
+from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.iso6709 import parse_iso6709
+from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
 
 #: QuickTime/ISO times count seconds from 1904-01-01 UTC
@@ -313,31 +315,18 @@ def uuid_finding(buf: Buffer, box: Box, where: str) -> Finding:
 
 
 def xmp_block_findings(data: bytes, where: str) -> list[Finding]:
-    """Findings of an XMP packet, via the shared XMP reader when it is available."""
-    try:
-        from share_guard.core.metadata.xmp import xmp_findings
-    except ImportError:
-        xmp_findings = None
-    found: list[Finding] = list(xmp_findings(data, where)) if xmp_findings else []
+    """Findings of an XMP packet (the shared XMP reader), never empty: the packet is removed."""
+    found = xmp_findings(data, where)
     if not any(f.identifying for f in found):
-        found.append(finding(C.HIDDEN, where, "XMP metadata", f"{len(data)} bytes",
-                             "an XMP packet can hold places, dates, names and edit history; "
-                             "removed"))
+        found.append(finding(C.OTHER, where, "XMP metadata", f"{len(data)} bytes",
+                             "an XMP packet (no identifying fields read); removed"))
     return found
 
 
 def exif_block_findings(data: bytes, where: str) -> list[Finding]:
-    """Findings of an EXIF (TIFF) block, via the shared EXIF reader when it is available."""
-    try:
-        from share_guard.core.metadata.exif import exif_findings
-    except ImportError:
-        exif_findings = None
-    found: list[Finding] = []
-    if exif_findings is not None:
-        result = exif_findings(data, where)
-        found = list(result[0] if isinstance(result, tuple) else result.findings)
+    """Findings of an EXIF (TIFF) block (the shared EXIF reader), never empty."""
+    found = list(exif_findings(data, where).findings)
     if not any(f.identifying for f in found):
-        found.append(finding(C.HIDDEN, where, "EXIF metadata", f"{len(data)} bytes",
-                             "an EXIF block can hold GPS position, dates and camera serial "
-                             "numbers; removed"))
+        found.append(finding(C.OTHER, where, "EXIF metadata", f"{len(data)} bytes",
+                             "an EXIF block (no identifying fields read); removed"))
     return found

@@ -135,7 +135,9 @@ class HeifScanner:
             if len(data) >= 4:
                 skip = struct.unpack(">I", data[:4])[0]
                 data = data[4 + skip :] if 4 + skip <= len(data) else data[4:]
-            return exif_block_findings(data, f"{where} Exif")
+            # in HEIF the display transform is 'irot'/'imir'; the EXIF orientation goes too
+            return [f for f in exif_block_findings(data, f"{where} Exif")
+                    if f.category is not C.KEPT]
         if item.type == b"mime":
             if "xml" in item.content_type or "xmp" in item.content_type:
                 return xmp_block_findings(self.item_bytes(heif, item), f"{where} XMP")
