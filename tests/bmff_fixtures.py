@@ -150,10 +150,12 @@ ROT90 = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
 
 # ---------------------------------------------------------------- movies
 def encode_movie(path: Path, fmt: str = "mp4", faststart: bool = False,
-                 frames: int = 10, audio: bool = True) -> Path:
+                 frames: int = 10, audio: bool = True, fragmented: bool = False) -> Path:
     import av
 
     options = {"movflags": "+faststart"} if faststart else {}
+    if fragmented:
+        options = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
     with av.open(str(path), "w", format=fmt, options=options) as out:
         video = out.add_stream("libx264", rate=10)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
@@ -217,7 +219,7 @@ def plant(data: bytes, spec: Plant) -> bytes:
     top = parse(data)
     moov = next(n for n in top if n.type == b"moov")
     moov_index = top.index(moov)
-    faststart = moov_index < next(i for i, n in enumerate(top) if n.type == b"mdat")
+    faststart = moov_index < next(i for i, n in enumerate(top) if n.type in (b"mdat", b"moof"))
     old_moov_size = len(moov.encode())
     traks = [c for c in moov.children if c.type == b"trak"]
     if spec.times:
@@ -302,8 +304,8 @@ def cover_meta() -> bytes:
 
 
 def movie(tmp: Path, name: str, fmt: str = "mp4", faststart: bool = False,
-          spec: Plant | None = None) -> Path:
-    raw = encode_movie(tmp / f"raw-{name}", fmt=fmt, faststart=faststart)
+          spec: Plant | None = None, fragmented: bool = False) -> Path:
+    raw = encode_movie(tmp / f"raw-{name}", fmt=fmt, faststart=faststart, fragmented=fragmented)
     out = tmp / name
     out.write_bytes(plant(raw.read_bytes(), spec or Plant()))
     return out

@@ -212,3 +212,34 @@ def test_mutated_heics_never_crash(photos: dict[str, Path], tmp_path: Path) -> N
                 clean(path, tmp_path / "o.heic")
             except ShareGuardError:
                 pass
+
+
+@pytest.mark.parametrize("angle, mirror", [(a, m) for a in (0, 90, 180, 270) for m in (None, 0, 1)])
+def test_irot_imir_map_to_the_same_exif_orientation(angle: int, mirror: int | None) -> None:
+    """HEIF turns by irot (counter-clockwise) then mirrors; EXIF orientation must agree."""
+    from PIL import Image, ImageOps
+
+    from share_guard.core.formats.heif import exif_orientation
+
+    arr = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
+    shown = np.rot90(arr, angle // 90)
+    if mirror == 0:
+        shown = shown[:, ::-1]
+    elif mirror == 1:
+        shown = shown[::-1]
+    img = Image.fromarray(arr)
+    exif = img.getexif()
+    exif[0x0112] = exif_orientation(angle, mirror)
+    img.info["exif"] = exif.tobytes()
+    assert np.array_equal(np.asarray(ImageOps.exif_transpose(img)), shown)
+
+
+@pytest.mark.parametrize("head", [
+    b"\x00\x00\x00\x08ftyp" + bytes(8), b"\x00\x00\x00\x0cftypheic" + bytes(4),
+    b"\x00\x00\x00\x00ftyp" + bytes(12),
+])
+def test_tiny_ftyp_is_never_a_crash(head: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "tiny.heic"
+    path.write_bytes(head)
+    report = inspect(path)
+    assert report.error is not None or report.problems

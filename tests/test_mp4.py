@@ -29,6 +29,9 @@ from share_guard.core.sanitize import ExportOptions, export_files
 FULL = fx.Plant(udta=fx.udta_atoms(), moov_boxes=[fx.apple_keys()], xmp=True, telemetry=True,
                 times=True, rotate90=True)
 
+FRAGMENTED = fx.Plant(udta=fx.udta_atoms(), moov_boxes=[fx.apple_keys()], xmp=True, times=True,
+                      rotate90=True)
+
 # name, PyAV format, faststart, what to plant, handler, expected (category, text in value/name)
 CASES = {
     "mp4": ("mp4", False, FULL, "mp4"),
@@ -36,6 +39,7 @@ CASES = {
     "mov": ("mov", False, FULL, "mov"),
     "3gp": ("3gp", False, fx.Plant(udta=fx.three_gpp_atoms(), times=True), "3gp"),
     "m4v": ("ipod", False, fx.Plant(udta=[fx.cover_meta()]), "m4v"),
+    "mp4-fragmented": ("mp4", False, FRAGMENTED, "mp4"),
 }
 FULL_EXPECT = [
     (Category.LOCATION, "43.46700, 11.88500"), (Category.LOCATION, "48.85830, 2.29450"),
@@ -52,18 +56,21 @@ EXPECT = {
             (Category.IDENTITY, fx.AUTHOR_3GP), (Category.TIME, "2024-05-01 12:00:00 UTC")],
     "m4v": [(Category.HIDDEN, "Cover art"), (Category.OTHER, fx.COVER_TITLE),
             (Category.DEVICE, "Lavf")],
+    "mp4-fragmented": [e for e in FULL_EXPECT if "track" not in e[1]],
 }
 PLANTED = {
     "mp4": fx.PLANTED_MOVIE, "mp4-faststart": fx.PLANTED_MOVIE, "mov": fx.PLANTED_MOVIE,
     "3gp": [fx.LOCI_NAME, fx.AUTHOR_3GP, "2024:05:01"],
     "m4v": [fx.COVER_TITLE, "Lavf"],
+    "mp4-fragmented": [v for v in fx.PLANTED_MOVIE if "Telemetry" not in v],
 }
 
 
 @pytest.fixture(scope="module")
 def movies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     tmp = tmp_path_factory.mktemp("movies")
-    return {name: fx.movie(tmp, f"{name}.{fmt}", fmt=fmt, faststart=fast, spec=spec)
+    return {name: fx.movie(tmp, f"{name}.{fmt}", fmt=fmt, faststart=fast, spec=spec,
+                           fragmented="fragmented" in name)
             for name, (fmt, fast, spec, _h) in CASES.items()}
 
 
@@ -136,7 +143,7 @@ def test_clean_is_lossless_and_leaves_nothing(movies: dict[str, Path], name: str
     assert packets(out) == packets(original)
     assert again.properties["has_audio"] is True
     assert again.properties["rotation"] == inspect(original).properties["rotation"]
-    if name in ("mp4", "mov"):
+    if name in ("mp4", "mov", "mp4-fragmented"):
         assert exif_dump(exiftool, out)["Composite:Rotation"] == 90
 
 
@@ -297,3 +304,21 @@ def test_iso6709(text: str, lat: float, lon: float, alt: float | None) -> None:
 @pytest.mark.parametrize("text", ["", "junk", "+91.0+000.0/", "+10.0+181.0/", "43.4+11.8/"])
 def test_iso6709_rejects(text: str) -> None:
     assert parse_iso6709(text) is None
+
+
+def test_data_track_in_fragmented_movie_is_refused(tmp_path: Path) -> None:
+    path = fx.movie(tmp_path, "f.mp4", spec=fx.Plant(telemetry=True), fragmented=True)
+    report = inspect(path)
+    assert any("fragmented" in p for p in report.problems)
+    with pytest.raises(ExportRefused):
+        clean(path, tmp_path / "o.mp4")
+
+
+def test_producer_reference_time_is_removed(movies: dict[str, Path], tmp_path: Path) -> None:
+    prft = fx.full(b"prft", 1, 0, struct.pack(">IQQ", 1, 0xE8F0A1B2C3D4E5F6, 12345))
+    path = tmp_path / "prft.mp4"
+    path.write_bytes(movies["3gp"].read_bytes() + prft)
+    assert any(f.name == "Producer reference time" for f in inspect(path).findings)
+    (tmp_path / "out").mkdir()
+    out = export(path, tmp_path / "out")
+    assert b"prft" not in out.read_bytes() and b"\xe8\xf0\xa1\xb2" not in out.read_bytes()

@@ -160,7 +160,12 @@ class MovieScanner:
                                       f"{box.payload_size} bytes",
                                       "a preview picture stored beside the movie; removed"))
             plan.free(box)
-        elif typ in (b"mdat", b"sidx", b"ssix", b"styp", b"mfra", b"prft", b"pdin"):
+        elif typ == b"prft":
+            s.findings.append(finding(C.TIME, "top level", "Producer reference time",
+                                      f"{box.payload_size} bytes",
+                                      "the wall-clock time the stream was produced; removed"))
+            plan.free(box)
+        elif typ in (b"mdat", b"sidx", b"ssix", b"styp", b"mfra", b"pdin"):
             return
         elif box.payload_size == 0:
             plan.free(box)

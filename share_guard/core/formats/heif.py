@@ -214,8 +214,10 @@ class HeifScanner:
                 identifying=False, removable=False))
         if imir is not None:
             self.findings.append(Finding(
-                C.KEPT, "HEIF imir", "Mirror", "horizontal" if props["mirror"] else "vertical",
+                C.KEPT, "HEIF imir", "Mirror",
+                "top to bottom" if props["mirror"] else "left to right",
                 "display mirroring; kept", identifying=False, removable=False))
+        props["orientation"] = exif_orientation(angle, props["mirror"])
         for colr in (p for p in primary.props if p.type == b"colr"):
             kind = buf.get(colr.payload_start, 4)
             if kind in (b"prof", b"rICC"):
@@ -225,11 +227,26 @@ class HeifScanner:
                     identifying=False, removable=False))
 
 
+#: (irot counter-clockwise degrees, imir axis or None) -> the EXIF orientation (1-8) that
+#: displays the same way; HEIF applies irot first, then imir (axis 0 = left-right flip)
+_ORIENTATION = {
+    (0, None): 1, (90, None): 8, (180, None): 3, (270, None): 6,
+    (0, 0): 2, (0, 1): 4, (180, 0): 4, (180, 1): 2,
+    (90, 0): 7, (90, 1): 5, (270, 0): 5, (270, 1): 7,
+}
+
+
+def exif_orientation(angle: int, mirror: int | None) -> int:
+    return _ORIENTATION[(angle, mirror)]
+
+
 def is_heif(head: bytes) -> bool:
     if len(head) < 16 or head[4:8] != b"ftyp":
         return False
     size = min(struct.unpack(">I", head[:4])[0], len(head))
     brands = [head[i : i + 4] for i in range(8, size - 3, 4) if i != 12]
+    if not brands:
+        return False
     if brands[0] in HEIF_BRANDS:
         return True
     return b"mif1" in brands and brands[0] not in (b"qt  ", b"isom", b"mp41", b"mp42")
