@@ -206,7 +206,8 @@ class HeifScanner:
         angle = (buf.u8(irot.payload_start) & 3) * 90 if irot is not None else 0
         props["rotation_ccw"] = angle
         imir = primary.prop(b"imir")
-        props["mirror"] = (buf.u8(imir.payload_start) & 1) if imir is not None else None
+        mirror = (buf.u8(imir.payload_start) & 1) if imir is not None else None
+        props["mirror"] = mirror
         if angle:
             self.findings.append(Finding(
                 C.KEPT, "HEIF irot", "Rotation", f"{angle}° counter-clockwise",
@@ -215,9 +216,9 @@ class HeifScanner:
         if imir is not None:
             self.findings.append(Finding(
                 C.KEPT, "HEIF imir", "Mirror",
-                "top to bottom" if props["mirror"] else "left to right",
+                "top to bottom" if mirror else "left to right",
                 "display mirroring; kept", identifying=False, removable=False))
-        props["orientation"] = exif_orientation(angle, props["mirror"])
+        props["orientation"] = exif_orientation(angle, mirror)
         for colr in (p for p in primary.props if p.type == b"colr"):
             kind = buf.get(colr.payload_start, 4)
             if kind in (b"prof", b"rICC"):
