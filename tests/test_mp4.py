@@ -322,3 +322,14 @@ def test_producer_reference_time_is_removed(movies: dict[str, Path], tmp_path: P
     (tmp_path / "out").mkdir()
     out = export(path, tmp_path / "out")
     assert b"prft" not in out.read_bytes() and b"\xe8\xf0\xa1\xb2" not in out.read_bytes()
+
+
+def test_thousands_of_tiny_items_are_summed_up(tmp_path: Path) -> None:
+    atoms = [fx.box(b"\xa9cmt", fx.qt_text(f"note {i}")) for i in range(1000)]
+    path = fx.movie(tmp_path, "many.mov", fmt="mov", spec=fx.Plant(udta=atoms))
+    report = inspect(path)
+    assert report.error is None
+    assert len(report.findings) <= 402
+    assert any(f.name == "More metadata items" for f in report.findings)
+    (tmp_path / "out").mkdir()
+    assert b"note 999" not in export(path, tmp_path / "out").read_bytes()

@@ -20,6 +20,7 @@ from share_guard.core.report import Category, Finding
 QT_EPOCH = datetime(1904, 1, 1, tzinfo=UTC)
 MAX_KEYS = 4096
 MAX_TEXT = 4096
+MAX_FINDINGS = 400
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 
@@ -95,6 +96,17 @@ def finding(
     category: Category, where: str, name: str, value: str, explanation: str, **kw: object
 ) -> Finding:
     return Finding(category, where, name, value, explanation, **kw)  # type: ignore[arg-type]
+
+
+def cap_findings(found: list[Finding], limit: int = MAX_FINDINGS) -> list[Finding]:
+    """At most ``limit`` findings; the rest are summed up in one (a crafted file may hold
+    thousands of tiny metadata items)."""
+    if len(found) <= limit:
+        return found
+    rest = found[limit:]
+    return found[:limit] + [finding(C.UNKNOWN, "metadata", "More metadata items",
+                                    f"{len(rest)} more",
+                                    "too many items to list one by one; all are removed")]
 
 
 def qt_time(seconds: int) -> str:

@@ -30,6 +30,7 @@ from share_guard.core.formats.bmff_boxes import (
 )
 from share_guard.core.formats.bmff_meta import (
     XMP_UUID,
+    cap_findings,
     finding,
     meta_findings,
     qt_time,
@@ -42,7 +43,7 @@ from share_guard.core.report import Category, Finding
 C = Category
 MAX_SMALL_READ = 16 * 1024 * 1024
 MAX_FREE_CHECK = 1024 * 1024
-MAX_CHUNKS = 20_000_000
+MAX_CHUNKS = 2_000_000  # samples/chunks of one dropped track (GoPro writes ~1 per second)
 
 KEEP_HANDLERS = {b"vide", b"soun", b"pict", b"auxv"}
 #: sample entries that mark a data track even under a 'vide'/'soun' handler
@@ -343,6 +344,7 @@ class MovieScanner:
                                       f"sample format {entry}",
                                       "a track that is not picture or sound; removed"))
             self.drop_track(track)
+        s.findings = cap_findings(s.findings)
         if dropped:
             for track in kept:
                 tref = track.box.find(b"tref")

@@ -18,7 +18,11 @@ from typing import BinaryIO, ClassVar
 from share_guard.core.errors import CorruptFile, ExportRefused
 from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
 from share_guard.core.formats.bmff_boxes import read_box_tree, walk_top, write_plan
-from share_guard.core.formats.bmff_meta import exif_block_findings, xmp_block_findings
+from share_guard.core.formats.bmff_meta import (
+    cap_findings,
+    exif_block_findings,
+    xmp_block_findings,
+)
 from share_guard.core.formats.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.formats.heif_items import ALPHA_AUX, HeifMeta, Item, parse_heif_meta
 from share_guard.core.report import Category, Finding
@@ -68,7 +72,7 @@ class HeifScanner:
         heif = parse_heif_meta(buf, metas[0], self.size)
         s.problems.extend(heif.problems)
         self.items(heif)
-        s.findings.extend(self.findings)
+        s.findings = cap_findings(s.findings + self.findings)
         if "rotation" in s.properties and not s.properties.get("tracks"):
             for key in ("rotation", "tracks", "has_audio"):
                 s.properties.pop(key, None)
