@@ -316,7 +316,8 @@ class MovieScanner:
     def finish(self) -> None:
         s = self.scan
         for (label, value), _raw in self.times.items():
-            s.findings.append(finding(C.TIME, "movie header", label, value,
+            where = "movie header" if label.startswith("Movie") else "track header"
+            s.findings.append(finding(C.TIME, where, label, value,
                                       f"shows when the {self.media} was made"))
         if self.handler_names:
             s.findings.append(finding(C.OTHER, "track handlers", "Handler names",

@@ -47,8 +47,9 @@ def trailer_finding(fh: BinaryIO, start: int, size: int, where: str) -> Finding:
     fh.seek(start)
     head = fh.read(64)
     if b"ftyp" in head[:16] or b"ftyp" in head[8:32]:
-        return Finding(C.HIDDEN, where, "Motion Photo video", _size_words(size) + " video",
-                       f"{_size_words(size)} video recorded around the photo; removed")
+        words = f"{_size_words(size)} video recorded around the photo"
+        return Finding(C.HIDDEN, where, "Motion Photo video", words,
+                       f"{words}: it shows the moments before and after; removed")
     return Finding(C.HIDDEN, where, "Data after the image", _size_words(size),
                    "data appended after the picture; removed")
 
