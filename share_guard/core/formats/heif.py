@@ -66,13 +66,15 @@ class HeifScanner:
     def run(self) -> MovieScan:
         s = self.scan
         metas = [b for b in self.top.boxes if b.type == b"meta"]
-        if len(metas) != 1:
+        has_movie = any(b.type == b"moov" for b in self.top.boxes)
+        if len(metas) > 1 or not (metas or has_movie):
             raise CorruptFile("a HEIF image needs exactly one top-level 'meta' box")
         self.trailers()
-        buf = read_box_tree(self.fh, metas[0], MAX_META)
-        heif = parse_heif_meta(buf, metas[0], self.size)
-        s.problems.extend(heif.problems)
-        self.items(heif)
+        if metas:  # an image sequence may hold only a movie
+            buf = read_box_tree(self.fh, metas[0], MAX_META)
+            heif = parse_heif_meta(buf, metas[0], self.size)
+            s.problems.extend(heif.problems)
+            self.items(heif)
         s.findings = cap_findings(s.findings + self.findings)
         if "rotation" in s.properties and not s.properties.get("tracks"):
             for key in ("rotation", "tracks", "has_audio"):
