@@ -242,3 +242,28 @@ def test_tiny_ftyp_is_never_a_crash(head: bytes, tmp_path: Path) -> None:
     path.write_bytes(head)
     report = inspect(path)
     assert report.error is not None or report.problems
+
+
+def test_avif_image_sequence(tmp_path: Path) -> None:
+    """An animated AVIF holds a movie ('moov') beside or instead of items: kept bit-exact."""
+    import shutil
+
+    import av
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg not installed")
+    path = tmp_path / "seq.avif"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=5",
+                    "-t", "1", "-c:v", "libaom-av1", "-cpu-used", "8", str(path)], check=True)
+    report = inspect(path)
+    assert report.format == "heif" and report.problems == [] and report.error is None
+    assert report.properties["tracks"] == ["pict"]
+    (tmp_path / "out").mkdir()
+    out = export(path, tmp_path / "out")
+
+    def packets(p: Path) -> list[bytes]:
+        with av.open(str(p)) as c:
+            return [bytes(pkt) for pkt in c.demux(video=0) if pkt.size]
+
+    assert packets(out) and packets(out) == packets(path)
+    assert b"PictureHandler" in path.read_bytes() and b"PictureHandler" not in out.read_bytes()

@@ -72,6 +72,9 @@ class HeifScanner:
         self.trailers()
         if metas:  # an image sequence may hold only a movie
             buf = read_box_tree(self.fh, metas[0], MAX_META)
+            hdlr = metas[0].find(b"hdlr")
+            if hdlr is not None:  # its name ("PictureHandler", vendor strings) is not needed
+                s.plan.zero_range(hdlr.payload_start + 24, hdlr.end)
             heif = parse_heif_meta(buf, metas[0], self.size)
             s.problems.extend(heif.problems)
             self.items(heif)
