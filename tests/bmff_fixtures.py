@@ -191,18 +191,23 @@ class Plant:
     moov_boxes: list[bytes] = field(default_factory=list)  # e.g. keys meta
     xmp: bool = False
     telemetry: bool = False
+    #: handler type and sample entry of the planted data track
+    data_kind: tuple[bytes, bytes] = (b"meta", b"mett")
     times: bool = False
     rotate90: bool = False
 
 
-def _data_trak(track_id: int, sample_offset: int, sample_size: int) -> bytes:
+def _data_trak(track_id: int, sample_offset: int, sample_size: int,
+               kind: tuple[bytes, bytes] = (b"meta", b"mett")) -> bytes:
+    handler, entry_type = kind
     tkhd = full(b"tkhd", 0, 1, struct.pack(">IIIII", 0, 0, track_id, 0, 1000) + bytes(8)
                 + struct.pack(">hhhh", 0, 0, 0, 0)
                 + struct.pack(">9i", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
                 + struct.pack(">II", 0, 0))
     mdhd = full(b"mdhd", 0, 0, struct.pack(">IIII", 0, 0, 1000, 1000) + b"\x55\xc4\0\0")
-    hdlr = full(b"hdlr", 0, 0, b"\0\0\0\0meta" + bytes(12) + b"FixtureTelemetryHandler\0")
-    mett = box(b"mett", bytes(6) + struct.pack(">H", 1) + b"\0" + b"text/plain\0")
+    hdlr = full(b"hdlr", 0, 0, b"\0\0\0\0" + handler + bytes(12)
+                + b"FixtureTelemetryHandler\0")
+    mett = box(entry_type, bytes(6) + struct.pack(">H", 1) + b"\0" + b"text/plain\0")
     stbl = box(b"stbl",
                full(b"stsd", 0, 0, struct.pack(">I", 1) + mett)
                + full(b"stts", 0, 0, struct.pack(">III", 1, 1, 1000))
@@ -242,7 +247,8 @@ def plant(data: bytes, spec: Plant) -> bytes:
     mvhd = moov.find(b"mvhd")
     next_id = struct.unpack(">I", mvhd.payload[-4:])[0]
     if spec.telemetry:
-        moov.children.append(Node(b"trak", _data_trak(next_id, 0, len(sample))[8:]))
+        trak = _data_trak(next_id, 0, len(sample), spec.data_kind)
+        moov.children.append(Node(b"trak", trak[8:]))
         mvhd.payload = mvhd.payload[:-4] + struct.pack(">I", next_id + 1)
     delta = len(moov.encode()) - old_moov_size
     if faststart and delta:
@@ -254,7 +260,8 @@ def plant(data: bytes, spec: Plant) -> bytes:
     body = b"".join(n.encode() for n in top) + tail
     if spec.telemetry:
         offset = len(body) + 8
-        moov.children[-1] = Node(b"trak", _data_trak(next_id, offset, len(sample))[8:])
+        trak = _data_trak(next_id, offset, len(sample), spec.data_kind)
+        moov.children[-1] = Node(b"trak", trak[8:])
         body = b"".join(n.encode() for n in top) + tail + box(b"mdat", sample)
     return body
 

@@ -96,7 +96,7 @@ def packets(path: Path) -> list[tuple[str, int | None, int | None, bytes]]:
 
     with av.open(str(path)) as c:
         streams = [s for s in c.streams if s.type in ("video", "audio")
-                   and s.codec_context.name in ("h264", "aac")]
+                   and s.codec_context is not None and s.codec_context.name in ("h264", "aac")]
         return [(p.stream.type, p.pts, p.dts, bytes(p)) for p in c.demux(streams) if p.size]
 
 
@@ -333,3 +333,34 @@ def test_thousands_of_tiny_items_are_summed_up(tmp_path: Path) -> None:
     assert any(f.name == "More metadata items" for f in report.findings)
     (tmp_path / "out").mkdir()
     assert b"note 999" not in export(path, tmp_path / "out").read_bytes()
+
+
+@pytest.mark.parametrize("handler, entry, category, name", [
+    (b"meta", b"gpmd", Category.LOCATION, "GoPro telemetry"),
+    (b"camm", b"camm", Category.LOCATION, "Camera motion metadata"),
+    (b"meta", b"mebx", Category.HIDDEN, "Apple timed metadata"),
+    (b"meta", b"rtmd", Category.HIDDEN, "Sony real-time metadata"),
+    (b"tmcd", b"tmcd", Category.TIME, "Timecode track"),
+    (b"sbtl", b"tx3g", Category.HIDDEN, "Subtitle track"),
+    (b"text", b"text", Category.HIDDEN, "Text track"),
+    (b"vide", b"gpmd", Category.LOCATION, "GoPro telemetry"),
+])
+def test_data_tracks_are_found_and_dropped(tmp_path: Path, handler: bytes, entry: bytes,
+                                           category: Category, name: str) -> None:
+    path = fx.movie(tmp_path, "d.mp4", spec=fx.Plant(telemetry=True, data_kind=(handler, entry)))
+    report = inspect(path)
+    assert any(f.category is category and name in f.name for f in report.findings)
+    assert report.properties["tracks"] == ["vide", "soun"]
+    (tmp_path / "out").mkdir()
+    out = export(path, tmp_path / "out")
+    assert fx.TELEMETRY.encode() not in out.read_bytes()
+    assert packets(out) == packets(path)
+
+
+def test_quicktime_preview_is_removed(movies: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "pnot.mov"
+    pnot = fx.box(b"pnot", struct.pack(">IHH", 0, 0, 0) + b"PICT" + struct.pack(">H", 1))
+    path.write_bytes(movies["3gp"].read_bytes() + pnot + fx.box(b"PICT", b"PREVIEW-PIXELS"))
+    assert sum(f.name.startswith("Preview") for f in inspect(path).findings) == 2
+    (tmp_path / "out").mkdir()
+    assert b"PREVIEW-PIXELS" not in export(path, tmp_path / "out").read_bytes()
