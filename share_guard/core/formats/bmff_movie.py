@@ -85,6 +85,9 @@ STRUCTURE: dict[bytes, set[bytes]] = {
               b"senc"},
 }
 SPACE = {b"free", b"skip", b"wide"}
+#: video codecs whose sample-entry vendor/compressor name is safe to blank
+NAMELESS_CODECS = {b"avc1", b"avc3", b"hvc1", b"hev1", b"av01", b"mp4v", b"vp09", b"dvh1",
+                   b"dvhe", b"vvc1"}
 ENTRY_LISTS = {b"stsd", b"dref"}
 
 
@@ -298,8 +301,23 @@ class MovieScanner:
                         stsd = sub.find(b"stsd")
                         if stsd is not None:
                             track.entries = [e.type for e in stsd.children]
+                            for entry in stsd.children:
+                                self.encoder_name(buf, entry)
                     elif sub.type == b"dinf":
                         self.check_children(buf, sub, b"dinf")
+
+    def encoder_name(self, buf: Buffer, entry: Box) -> None:
+        """Blank the vendor and compressor name of a video sample entry ("GoPro AVC encoder",
+        "Lavc57 libx264"). Only for codecs whose decoders never look at them (ffmpeg reads
+        the compressor name for a few legacy QuickTime codecs, not these)."""
+        if entry.type not in NAMELESS_CODECS or entry.payload_size < 78:
+            return
+        raw = buf.get(entry.payload_start + 42, 32)
+        name = raw[1 : 1 + min(raw[0], 31)].decode("utf-8", "replace").strip("\x00 ")
+        if name:
+            self.handler_names.append(name)
+        self.scan.plan.zero_range(entry.payload_start + 12, entry.payload_start + 16)
+        self.scan.plan.zero_range(entry.payload_start + 42, entry.payload_start + 74)
 
     def handler_name(self, buf: Buffer, hdlr: Box) -> None:
         """Handler names ("GoPro AVC", "DJI.AVC") fingerprint the device: blanked."""
@@ -320,7 +338,7 @@ class MovieScanner:
             s.findings.append(finding(C.TIME, where, label, value,
                                       f"shows when the {self.media} was made"))
         if self.handler_names:
-            s.findings.append(finding(C.OTHER, "track handlers", "Handler names",
+            s.findings.append(finding(C.OTHER, "track headers", "Handler and encoder names",
                                       ", ".join(dict.fromkeys(self.handler_names)),
                                       "names of the software or device that wrote the tracks; "
                                       "blanked"))
