@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
 from share_guard.core.textsafe import display_text
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What a finding reveals. The GUI groups findings by these."""
 
     LOCATION = "location"  # where: GPS, place names

@@ -1,0 +1,57 @@
+"""share-guard: the command line over the same core as the desktop app.
+
+Exit codes: 0 everything clean (nothing found / every file exported),
+1 findings, refusals or unreadable files, 2 usage error.
+Each subcommand lives in its own module with ``register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from share_guard import __version__
+from share_guard.cli import clean_cmd, inspect_cmd
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+#: modules that add a subcommand (each has ``register(subparsers)``)
+COMMANDS = [inspect_cmd, clean_cmd]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"share-guard: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="share-guard", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"share_guard {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder for all state (settings, lists, records); default: "
+                             "$SHARE_GUARD_HOME or the user data folder")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.register(subs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        if "gui" in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+            args = parser.parse_args([*args_list, "gui"])
+        else:
+            parser.print_help()
+            return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("share-guard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FINDINGS

@@ -1,0 +1,119 @@
+"""share-guard clean PATH...: write clean copies (after consent)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from share_guard.cli.common import emit_json, name, say, walk, warn
+from share_guard.cli.inspect_cmd import inspect_options
+from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.paths import data_dir
+from share_guard.core.safeio import remove_stale_temps
+from share_guard.core.sanitize import ExportOptions, ExportResult, export_files
+
+CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
+                "that you have the right to share it (needed when not on a terminal)")
+
+
+def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subs.add_parser("clean", help="write copies with identifying metadata removed")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
+    p.add_argument("-o", "--output-dir", metavar="DIR",
+                   help="where clean copies go (default: next to each original, name_clean.ext)")
+    p.add_argument("--rebuild", action="store_true",
+                   help="re-encode from pixels images the lossless cleaner refuses")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--suffix", default="_clean", help="added to output names (default _clean)")
+    p.add_argument("--consent", action="store_true", help=CONSENT_HELP)
+    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.set_defaults(func=run, analyzers=[], transforms=[], gates=[])
+
+
+def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
+    """Ask the person on the terminal; anything but 'y' refuses."""
+    say(f"About to write {len(request.items)} clean cop{'y' if len(request.items) == 1 else 'ies'}:")
+    for item in request.items:
+        removed = "; ".join(item.will_remove) if item.will_remove else "nothing identifying found"
+        say(f"  {item.name}: removes {removed}")
+        for w in item.warnings:
+            say(f"    warning: {w}")
+    say(request.reminder)
+    confirmed = []
+    for key in request.confirmations:
+        try:
+            reply = input(f"{CONFIRMATIONS[key]}? [y/N] ")
+        except EOFError:
+            reply = ""
+        if reply.strip().lower() not in ("y", "yes"):
+            return ConsentAnswer(False, tuple(confirmed), via="terminal")
+        confirmed.append(key)
+    return ConsentAnswer(True, tuple(confirmed), via="terminal")
+
+
+def flag_consent(request: ConsentRequest) -> ConsentAnswer:
+    return ConsentAnswer(True, tuple(request.confirmations), via="flag")
+
+
+def no_consent(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
+    warn("no consent: run on a terminal to confirm, or pass --consent to state it")
+    return ConsentAnswer(False, via="none")
+
+
+def choose_consent(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if args.consent:
+        return flag_consent
+    if sys.stdin.isatty() and not args.json:
+        return terminal_consent
+    return no_consent
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = data_dir(args.data_dir)
+    out_dir = Path(args.output_dir) if args.output_dir else None
+    if out_dir is not None and not out_dir.is_dir():
+        warn(f"output folder does not exist: {name(out_dir)}")
+        return 2
+    remove_stale_temps(folder, [out_dir] if out_dir else None)
+    paths: list[Path] = []
+    skipped: list[str] = []
+    from share_guard.core.errors import ShareGuardError
+    from share_guard.core.formats import Source, detect
+
+    for path, explicit in walk(args.paths):
+        if not explicit:
+            try:
+                detect(Source(path).head)
+            except (ShareGuardError, OSError) as exc:
+                skipped.append(f"{name(path)}: skipped ({exc})")
+                continue
+        paths.append(path)
+    options = ExportOptions(
+        output_dir=out_dir, overwrite=args.overwrite, suffix=args.suffix, rebuild=args.rebuild,
+        data_dir=folder, inspect_options=inspect_options(args),
+        transforms=[make(args) for make in args.transforms],
+        gates=[make(args) for make in args.gates],
+    )
+    results = export_files(paths, options, consent=choose_consent(args))
+    if args.json:
+        emit_json({"version": 1, "files": [r.to_json() for r in results]})
+    else:
+        for line in skipped:
+            say(line)
+        for r in results:
+            print_result(r)
+    return 0 if all(r.ok for r in results) else 1
+
+
+def print_result(r: ExportResult) -> None:
+    if r.ok and r.output is not None:
+        removed = ", ".join(dict.fromkeys(r.removed)) or "nothing identifying"
+        say(f"{name(r.source)} -> {name(r.output)}")
+        say(f"  removed: {removed}")
+        if r.kept:
+            say(f"  kept: {', '.join(dict.fromkeys(r.kept))}")
+        for c in r.changed:
+            say(f"  changed: {c}")
+    else:
+        say(f"{name(r.source)}: {r.status}: {r.reason}")

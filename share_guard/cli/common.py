@@ -1,0 +1,46 @@
+"""Helpers shared by the subcommands: walking paths, printing, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from share_guard.core.safeio import TEMP_PREFIX
+from share_guard.core.textsafe import display_path
+
+
+def walk(paths: Sequence[str]) -> Iterator[tuple[Path, bool]]:
+    """Yield (file, given explicitly). Folders are walked recursively in sorted order;
+    hidden files and our own temp files are skipped."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(".") or name.startswith(TEMP_PREFIX):
+                        continue
+                    yield Path(root) / name, False
+        else:
+            yield path, True
+
+
+def emit_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def say(text: str = "") -> None:
+    print(text)
+
+
+def name(path: Path) -> str:
+    return display_path(path)
+
+
+def warn(text: str) -> None:
+    print(f"share-guard: {text}", file=sys.stderr)

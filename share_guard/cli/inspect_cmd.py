@@ -1,0 +1,59 @@
+"""share-guard inspect PATH...: what each file gives away."""
+
+from __future__ import annotations
+
+import argparse
+
+from share_guard.cli.common import emit_json, name, say, walk
+from share_guard.core.inspect import InspectOptions, inspect
+from share_guard.core.report import Category, Report
+
+JSON_VERSION = 1
+
+
+def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subs.add_parser("inspect", help="show what photos and videos give away")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    p.add_argument("--all", action="store_true", help="also list what is kept on purpose")
+    p.set_defaults(func=run, analyzers=[])
+
+
+def inspect_options(args: argparse.Namespace) -> InspectOptions:
+    """Analyzers other subcommand modules registered on ``args.analyzers`` (faces, lists...)."""
+    return InspectOptions(analyzers=[make(args) for make in args.analyzers])
+
+
+def run(args: argparse.Namespace) -> int:
+    options = inspect_options(args)
+    reports: list[Report] = []
+    status = 0
+    for path, explicit in walk(args.paths):
+        report = inspect(path, options)
+        if report.error and not explicit and report.format is None:
+            if not args.json:
+                say(f"{name(path)}: skipped ({report.error})")
+            continue
+        reports.append(report)
+        if report.error or report.identifying() or report.problems:
+            status = 1
+        if not args.json:
+            print_report(report, show_kept=args.all)
+    if args.json:
+        emit_json({"version": JSON_VERSION, "files": [r.to_json() for r in reports]})
+    return status
+
+
+def print_report(report: Report, show_kept: bool = False) -> None:
+    say(f"{name(report.path)}: {report.summary()}")
+    if report.error:
+        return
+    for category in Category:
+        items = [f for f in report.by_category(category) if f.identifying or show_kept]
+        if not items:
+            continue
+        say(f"  {category.label}:")
+        for f in items:
+            say(f"    - {f.name}: {f.value}  [{f.where}]")
+    for problem in report.problems:
+        say(f"  ! {problem}")

@@ -1,0 +1,57 @@
+"""Decode untrusted images with Pillow under limits (the only way pixels enter the core).
+
+OpenCV never decodes untrusted files (cv2.imread has no size guard): callers
+decode here and hand numpy arrays on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import IO, Any
+
+from PIL import Image, ImageOps
+
+#: Pillow warns above this many pixels and refuses above twice as many.
+MAX_PIXELS = 150_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "HEIF", "AVIF", "MPO")
+
+_heif_lock = threading.Lock()
+_heif_ready = False
+
+
+def ensure_heif() -> None:
+    """Register pillow-heif's HEIC/AVIF opener once (lazily: it loads libheif)."""
+    global _heif_ready
+    with _heif_lock:
+        if not _heif_ready:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+            if hasattr(pillow_heif, "register_avif_opener"):
+                try:
+                    pillow_heif.register_avif_opener()
+                except Exception:  # noqa: BLE001,S110 - newer Pillow decodes AVIF itself
+                    pass
+            _heif_ready = True
+
+
+def open_image(fp: str | IO[bytes] | Any, formats: Sequence[str] | None = None) -> Image.Image:
+    """``Image.open`` restricted to the formats we handle, bomb limits on."""
+    wanted = tuple(formats or ALLOWED_FORMATS)
+    if any(f in ("HEIF", "AVIF") for f in wanted):
+        ensure_heif()
+    return Image.open(fp, formats=list(wanted))
+
+
+def load_displayed(fp: str | IO[bytes] | Any, mode: str = "RGB",
+                   draft: tuple[int, int] | None = None) -> Image.Image:
+    """Decode fully, apply EXIF orientation, convert to ``mode``. Raises on bad data."""
+    with open_image(fp) as img:
+        if draft is not None and img.format == "JPEG":
+            img.draft(mode if mode in ("RGB", "L") else "RGB", draft)
+        img.load()
+        shown = ImageOps.exif_transpose(img)
+        return shown.convert(mode) if shown.mode != mode else shown.copy()

@@ -1,0 +1,1 @@
+"""Readers for metadata blocks shared by several containers (EXIF, XMP, IPTC)."""

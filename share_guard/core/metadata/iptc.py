@@ -1,0 +1,114 @@
+"""Photoshop image resource blocks (JPEG APP13) and the IPTC records inside them."""
+
+from __future__ import annotations
+
+import struct
+
+from share_guard.core.report import Category, Finding
+
+# record 2 dataset -> (category, name)
+_IPTC: dict[int, tuple[Category, str]] = {
+    5: (Category.OTHER, "Object name"), 25: (Category.OTHER, "Keywords"),
+    55: (Category.TIME, "Date created"), 60: (Category.TIME, "Time created"),
+    62: (Category.TIME, "Digital creation date"), 63: (Category.TIME, "Digital creation time"),
+    65: (Category.DEVICE, "Originating program"), 70: (Category.DEVICE, "Program version"),
+    80: (Category.IDENTITY, "By-line (author)"), 85: (Category.IDENTITY, "By-line title"),
+    90: (Category.LOCATION, "City"), 92: (Category.LOCATION, "Sub-location"),
+    95: (Category.LOCATION, "Province/state"), 100: (Category.LOCATION, "Country code"),
+    101: (Category.LOCATION, "Country"), 105: (Category.OTHER, "Headline"),
+    110: (Category.IDENTITY, "Credit"), 115: (Category.IDENTITY, "Source"),
+    116: (Category.IDENTITY, "Copyright notice"), 118: (Category.IDENTITY, "Contact"),
+    120: (Category.OTHER, "Caption"), 122: (Category.IDENTITY, "Caption writer"),
+}
+
+_RESOURCES = {
+    0x0404: "IPTC record", 0x040C: "Thumbnail", 0x0409: "Thumbnail (old)",
+    0x0422: "EXIF data", 0x0423: "EXIF data", 0x0424: "XMP", 0x040F: "ICC profile",
+    0x0425: "Caption digest", 0x041C: "Print scale", 0x0428: "Print flags",
+    0x0BB7: "Clipping path name", 0x03ED: "Resolution info", 0x0426: "Print info",
+}
+
+
+def irb_findings(payload: bytes, where: str = "Photoshop IRB") -> list[Finding]:
+    """Describe a Photoshop resource block (the bytes after "Photoshop 3.0\\0")."""
+    findings: list[Finding] = []
+    other = 0
+    for rid, data in iter_resources(payload):
+        if rid == 0x0404:
+            findings.extend(iptc_findings(data, where="IPTC"))
+        elif rid in (0x040C, 0x0409):
+            findings.append(Finding(Category.HIDDEN, where, "Photoshop thumbnail",
+                                    f"{len(data) / 1024:.1f} KB",
+                                    "a preview image that may show the unedited picture"))
+        elif rid in (0x0422, 0x0423):
+            findings.append(Finding(Category.HIDDEN, where, "EXIF copy", f"{len(data)} bytes",
+                                    "a second copy of camera metadata"))
+        elif rid == 0x0424:
+            findings.append(Finding(Category.HIDDEN, where, "XMP copy", f"{len(data)} bytes",
+                                    "a second copy of XMP metadata"))
+        else:
+            other += 1
+    if other:
+        findings.append(Finding(Category.OTHER, where, "Photoshop resources", f"{other}",
+                                "editing settings written by Photoshop; removed"))
+    if not findings:
+        findings.append(Finding(Category.OTHER, where, "Photoshop block", f"{len(payload)} bytes",
+                                "editing data; removed"))
+    return findings
+
+
+def iter_resources(payload: bytes, limit: int = 4096) -> list[tuple[int, bytes]]:
+    out: list[tuple[int, bytes]] = []
+    pos = 0
+    while pos + 12 <= len(payload) and len(out) < limit:
+        if payload[pos : pos + 4] not in (b"8BIM", b"MeSa", b"PHUT", b"AgHg", b"DCSR"):
+            break
+        rid = struct.unpack(">H", payload[pos + 4 : pos + 6])[0]
+        name_len = payload[pos + 6]
+        name_total = 1 + name_len
+        name_total += name_total & 1
+        size_at = pos + 6 + name_total
+        if size_at + 4 > len(payload):
+            break
+        size = struct.unpack(">I", payload[size_at : size_at + 4])[0]
+        start = size_at + 4
+        if start + size > len(payload):
+            break
+        out.append((rid, payload[start : start + size]))
+        pos = start + size + (size & 1)
+    return out
+
+
+def iptc_findings(data: bytes, where: str = "IPTC") -> list[Finding]:
+    findings: list[Finding] = []
+    rest = 0
+    pos = 0
+    count = 0
+    while pos + 5 <= len(data) and count < 10_000:
+        if data[pos] != 0x1C:
+            break
+        record, dataset = data[pos + 1], data[pos + 2]
+        size = struct.unpack(">H", data[pos + 3 : pos + 5])[0]
+        pos += 5
+        if size & 0x8000:  # extended dataset: length given in the next (size & 0x7fff) bytes
+            n = size & 0x7FFF
+            if n > 4 or pos + n > len(data):
+                break
+            size = int.from_bytes(data[pos : pos + n], "big")
+            pos += n
+        value = data[pos : pos + size]
+        pos += size
+        count += 1
+        if record != 2 or dataset == 0:
+            continue
+        known = _IPTC.get(dataset)
+        if known is None:
+            rest += 1
+            continue
+        category, name = known
+        findings.append(Finding(category, where, name, value.decode("utf-8", "replace"),
+                                f"IPTC {name.lower()}"))
+    if rest:
+        findings.append(Finding(Category.OTHER, where, "Other IPTC fields", str(rest),
+                                "captions and newsroom fields; removed"))
+    return findings

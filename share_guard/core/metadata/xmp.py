@@ -1,0 +1,148 @@
+"""XMP packets -> findings in plain words.
+
+XMP is attacker-controlled XML: packets with a DOCTYPE (entity tricks) are
+not parsed, size is capped, and expat's own amplification guards apply.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET  # noqa: S405 - DOCTYPE refused below; expat guards expansion
+from collections import Counter
+
+from share_guard.core.report import Category, Finding
+
+MAX_XMP_BYTES = 16 * 1024 * 1024
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+
+# local property name (lower case) -> category
+_LOCATION = {"gpslatitude", "gpslongitude", "gpsaltitude", "gpsposition", "location", "city",
+             "state", "country", "countrycode", "sublocation", "locationcreated",
+             "locationshown", "provincestate", "gpsdestlatitude", "gpsdestlongitude",
+             "worldregion", "locationname"}
+_IDENTITY = {"creator", "artist", "author", "rights", "copyright", "owner", "ownername",
+             "cameraownername", "credit", "authorsposition", "captionwriter", "contributor",
+             "publisher", "personinimage", "ciemailwork", "ciadrcity", "citelwork", "ciurlwork",
+             "usageterms", "webstatement", "documentid", "instanceid", "originaldocumentid",
+             "imageuniqueid", "marked", "name", "attributionname", "ciadrextadr"}
+_DEVICE = {"make", "model", "serialnumber", "lensserialnumber", "lens", "lensmodel", "lensid",
+           "lensinfo", "creatortool", "software", "cameraserialnumber", "bodyserialnumber",
+           "internalserialnumber", "firmware", "lensmake"}
+_TIME = {"createdate", "modifydate", "metadatadate", "datecreated", "datetimeoriginal",
+         "datetimedigitized", "when", "dateacquired", "gpstimestamp", "gpsdatestamp"}
+_HIDDEN = {"history", "derivedfrom", "pantry", "ingredients", "textlayers", "motionphoto",
+           "microvideo", "microvideooffset", "motionphotopresentationtimestampus",
+           "hasextendedxmp", "data", "directory", "item", "regions", "regionlist"}
+_GROUPED = {"history", "derivedfrom", "pantry", "ingredients"}
+_NS_HIDDEN = ("http://ns.adobe.com/camera-raw-settings/", "http://ns.google.com/photos/")
+_NS_NAMES = {
+    "http://ns.adobe.com/exif/1.0/": "exif", "http://ns.adobe.com/tiff/1.0/": "tiff",
+    "http://purl.org/dc/elements/1.1/": "dc", "http://ns.adobe.com/xap/1.0/": "xmp",
+    "http://ns.adobe.com/xap/1.0/mm/": "xmpMM", "http://ns.adobe.com/photoshop/1.0/": "photoshop",
+    "http://ns.adobe.com/exif/1.0/aux/": "aux", "http://ns.adobe.com/camera-raw-settings/1.0/": "crs",
+}
+
+_WHY = {
+    Category.LOCATION: "shows where the photo was taken",
+    Category.IDENTITY: "can name or track the person behind the photo",
+    Category.DEVICE: "tells which device or software made it",
+    Category.TIME: "tells when it was made",
+    Category.HIDDEN: "hidden data such as edit history or an embedded video",
+    Category.OTHER: "descriptive text; removed",
+}
+
+
+def classify(local: str, namespace: str) -> Category:
+    key = local.lower()
+    if key.startswith("gps") and key not in _TIME:
+        return Category.LOCATION
+    for names, category in ((_LOCATION, Category.LOCATION), (_IDENTITY, Category.IDENTITY),
+                            (_DEVICE, Category.DEVICE), (_TIME, Category.TIME),
+                            (_HIDDEN, Category.HIDDEN)):
+        if key in names:
+            return category
+    if namespace.startswith(_NS_HIDDEN):
+        return Category.HIDDEN
+    return Category.OTHER
+
+
+def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
+    """Describe an XMP packet. Never raises: unreadable XML is one UNKNOWN finding."""
+    if len(packet) > MAX_XMP_BYTES or b"<!DOCTYPE" in packet[:4096].upper() or b"<!ENTITY" in packet:
+        return [_unreadable(where, packet, "it is too large or declares entities")]
+    text = packet.strip(b"\x00 \r\n\t")
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - see module docstring
+    except ET.ParseError:
+        return [_unreadable(where, packet, "it is not well-formed XML")]
+    props = list(_properties(root))
+    if not props:
+        return [Finding(Category.OTHER, where, "XMP packet", f"{len(packet)} bytes",
+                        "an empty metadata packet; removed")]
+    findings: list[Finding] = []
+    rest: Counter[str] = Counter()
+    grouped: dict[str, list[str]] = {}
+    for top, ns, local, value in props:
+        if top.lower() in _GROUPED:
+            grouped.setdefault(top, []).append(value)
+            continue
+        category = classify(local, ns)
+        if category is Category.OTHER:
+            rest[local] += 1
+            continue
+        prefix = _NS_NAMES.get(ns, "")
+        name = f"{prefix}:{local}" if prefix else local
+        findings.append(Finding(category, where, name, value or "(structure)",
+                                f"{local}: {_WHY[category]}"))
+    for local, values in grouped.items():
+        label = "Edit history" if local.lower() == "history" else f"Source documents ({local})"
+        findings.append(Finding(Category.HIDDEN, where, label, f"{len(values)} values",
+                                "records of earlier versions and edits of this picture"))
+    if rest:
+        names = ", ".join(sorted(rest)[:6])
+        findings.append(Finding(Category.OTHER, where, "Other XMP properties",
+                                f"{sum(rest.values())} ({names})", _WHY[Category.OTHER]))
+    return findings
+
+
+def _unreadable(where: str, packet: bytes, why: str) -> Finding:
+    return Finding(Category.UNKNOWN, where, "Unreadable XMP packet", f"{len(packet)} bytes",
+                   f"metadata we could not read because {why}; it is removed")
+
+
+_SKIP_LOCAL = {"RDF", "Description", "li", "Seq", "Bag", "Alt", "xmpmeta", "value"}
+
+
+def _properties(root: ET.Element) -> list[tuple[str, str, str, str]]:
+    """Flatten an XMP tree into (top-level property, namespace, local name, text) leaves."""
+    out: list[tuple[str, str, str, str]] = []
+    # (element, top-level property name, owning property namespace, owning property name)
+    stack: list[tuple[ET.Element, str, str, str]] = [(root, "", "", "")]
+    seen = 0
+    while stack and seen < 200_000:
+        elem, top, parent_ns, parent_local = stack.pop()
+        seen += 1
+        ns, local = _split(elem.tag)
+        named = local not in _SKIP_LOCAL
+        owner_ns, owner_local = (ns, local) if named else (parent_ns, parent_local)
+        if named and not top:
+            top = local
+        for key, value in elem.attrib.items():
+            ans, alocal = _split(key)
+            if ans in (_RDF[1:-1], "http://www.w3.org/XML/1998/namespace", "adobe:ns:meta/"):
+                continue
+            out.append((top or alocal, ans, alocal, value))
+        children = list(elem)
+        text = (elem.text or "").strip()
+        if not children and text and owner_local:
+            out.append((top, owner_ns, owner_local, text))
+        for child in reversed(children):
+            stack.append((child, top, owner_ns, owner_local))
+    return out
+
+
+def _split(tag: str) -> tuple[str, str]:
+    match = re.match(r"\{([^}]*)\}(.*)", tag)
+    if match:
+        return match.group(1), match.group(2)
+    return "", tag

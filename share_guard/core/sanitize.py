@@ -1,0 +1,291 @@
+"""The export pipeline: inspect -> plan -> consent -> [transform] -> strip -> verify -> publish.
+
+Nothing is written before consent. Every output is written to a temp file in
+the destination folder, re-inspected, and only then renamed into place; a
+failure or cancel leaves nothing behind. Originals are only ever read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from share_guard.core.consent import (
+    ConsentAnswer,
+    ConsentHook,
+    ConsentItem,
+    ConsentRequest,
+    check_answer,
+    refuse,
+)
+from share_guard.core.errors import Cancelled, ExportRefused, OutputError, ShareGuardError
+from share_guard.core.formats import Source, detect, handler_by_name
+from share_guard.core.inspect import InspectOptions, inspect
+from share_guard.core.progress import CancelToken, ProgressFn, no_progress
+from share_guard.core.report import Category, Report
+from share_guard.core.safeio import atomic_output, scratch_file
+from share_guard.core.textsafe import display_path
+
+
+class Transform(Protocol):
+    """Changes pixels before the metadata strip (rebuild, redaction). Returns what it did."""
+
+    name: str
+
+    def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
+              cancel: CancelToken | None) -> list[str]: ...
+
+
+@dataclass
+class ExportOptions:
+    output_dir: Path | None = None  # None: next to each original
+    overwrite: bool = False
+    suffix: str = "_clean"
+    rebuild: bool = False  # re-encode from pixels files the lossless cleaner refuses
+    transforms: Sequence[Transform] = ()  # e.g. face redaction, applied in order
+    allow_takedown_match: bool = False  # never under the family policy
+    data_dir: Path | None = None  # where pending-temp markers live
+    inspect_options: InspectOptions = field(default_factory=InspectOptions)
+    #: extra refusal rules (policy gates): report -> reason to refuse, or None
+    gates: Sequence[Callable[[Report], str | None]] = ()
+
+
+@dataclass
+class ExportResult:
+    source: Path
+    status: str  # "cleaned" | "refused" | "error" | "cancelled"
+    output: Path | None = None
+    reason: str = ""
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # pixel changes (redaction, rebuild)
+    before: Report | None = None
+    after: Report | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "cleaned"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "source": str(self.source),
+            "status": self.status,
+            "output": str(self.output) if self.output else None,
+            "reason": self.reason,
+            "removed": self.removed,
+            "kept": self.kept,
+            "changed": self.changed,
+        }
+
+
+@dataclass
+class Planned:
+    report: Report
+    dest: Path | None = None
+    refusal: str = ""
+    transforms: list[Transform] = field(default_factory=list)
+
+
+def output_path(report: Report, options: ExportOptions) -> Path:
+    src = report.path
+    folder = options.output_dir if options.output_dir is not None else src.parent
+    ext = src.suffix
+    if report.format:
+        handler = handler_by_name(report.format)
+        if ext.lower() not in handler.extensions:
+            ext = handler.extensions[0]
+    return Path(folder) / f"{src.stem}{options.suffix}{ext}"
+
+
+def is_takedown_match(report: Report) -> bool:
+    """True for a confirmed match (takedown findings carry detail["match"] == "match")."""
+    return any(f.detail.get("match") == "match" for f in report.by_category(Category.TAKEDOWN))
+
+
+def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
+    """Decide per file whether and where it may be exported (no writing)."""
+    planned: list[Planned] = []
+    taken: set[Path] = set()
+    for report in reports:
+        item = Planned(report, transforms=list(options.transforms))
+        planned.append(item)
+        if report.error:
+            item.refusal = report.error
+            continue
+        if is_takedown_match(report) and not options.allow_takedown_match:
+            item.refusal = "blocked: the file matches an entry on the takedown list"
+            continue
+        reason = next((r for gate in options.gates if (r := gate(report))), None)
+        if reason:
+            item.refusal = reason
+            continue
+        if report.problems:
+            if options.rebuild and report.kind == "image":
+                from share_guard.core.rebuild import RebuildTransform
+
+                item.transforms.insert(0, RebuildTransform())
+            else:
+                hint = " (try rebuild from pixels)" if report.kind == "image" else ""
+                item.refusal = f"not cleaned: {report.problems[0]}{hint}"
+                continue
+        dest = output_path(report, options)
+        n = 2
+        while dest in taken:
+            dest = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
+            n += 1
+        taken.add(dest)
+        if _same_file(dest, report.path):
+            item.refusal = "the output would replace the original; choose another folder"
+            continue
+        item.dest = dest
+    return planned
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
+    items = []
+    for p in planned:
+        if p.dest is None:
+            continue
+        r = p.report
+        removed = sorted({f"{f.category.label}: {f.name}" for f in r.leaks()})
+        warnings = []
+        faces = [f for f in r.by_category(Category.PEOPLE) if f.identifying]
+        redacting = any(t.name == "redact" for t in p.transforms)
+        if faces and not redacting:
+            warnings.append(f"{display_path(r.path.name)}: people can be recognised "
+                            "and will not be redacted")
+        for f in r.by_category(Category.TAKEDOWN) + r.by_category(Category.SENSITIVE):
+            warnings.append(f"{display_path(r.path.name)}: {f.explanation}")
+        items.append(ConsentItem(display_path(r.path.name), r.kind or "file", tuple(removed),
+                                 tuple(warnings)))
+    return ConsentRequest(tuple(items))
+
+
+def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions | None = None,
+                 consent: ConsentHook = refuse, progress: ProgressFn = no_progress,
+                 cancel: CancelToken | None = None,
+                 reports: Sequence[Report] | None = None) -> list[ExportResult]:
+    """Export clean copies of ``paths``. One bad file never stops the batch.
+
+    ``consent`` is asked once for the whole batch, before anything is written;
+    the default refuses. Pass ``reports`` to reuse inspections already made.
+    """
+    opts = options or ExportOptions()
+    n = max(len(paths), 1)
+    if reports is None:
+        reports = []
+        for i, path in enumerate(paths):
+            if cancel is not None:
+                cancel.check()
+            progress(0.3 * i / n, f"checking {display_path(Path(path).name)}")
+            reports.append(inspect(path, opts.inspect_options))
+    planned = plan(reports, opts)
+    results: dict[int, ExportResult] = {}
+    for i, p in enumerate(planned):
+        if p.dest is None:
+            results[i] = ExportResult(p.report.path, "refused" if not p.report.error else "error",
+                                      reason=p.refusal, before=p.report)
+    todo = [i for i, p in enumerate(planned) if p.dest is not None]
+    if todo:
+        request = consent_request([planned[i] for i in todo])
+        answer: ConsentAnswer = consent(request)
+        try:
+            check_answer(request, answer)
+        except ExportRefused as exc:
+            for i in todo:
+                results[i] = ExportResult(planned[i].report.path, "refused", reason=str(exc),
+                                          before=planned[i].report)
+            todo = []
+    for k, i in enumerate(todo):
+        p = planned[i]
+        progress(0.3 + 0.7 * k / max(len(todo), 1), f"cleaning {display_path(p.report.path.name)}")
+        try:
+            if cancel is not None:
+                cancel.check()
+            results[i] = export_one(p, opts, progress, cancel)
+        except Cancelled:
+            results[i] = ExportResult(p.report.path, "cancelled", reason="cancelled",
+                                      before=p.report)
+            for j in todo[k + 1 :]:
+                results[j] = ExportResult(planned[j].report.path, "cancelled",
+                                          reason="cancelled", before=planned[j].report)
+            break
+        except ShareGuardError as exc:
+            results[i] = ExportResult(p.report.path, "error" if isinstance(exc, OutputError)
+                                      else "refused", reason=str(exc), before=p.report)
+        except (OSError, ValueError, MemoryError) as exc:
+            results[i] = ExportResult(p.report.path, "error",
+                                      reason=f"{type(exc).__name__}: {exc}", before=p.report)
+    progress(1.0, "done")
+    return [results[i] for i in range(len(planned))]
+
+
+def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
+               cancel: CancelToken | None) -> ExportResult:
+    assert p.dest is not None
+    result = ExportResult(p.report.path, "cleaned", before=p.report)
+    src = Source(p.report.path)
+    expected = p.report.format
+
+    def verify(temp: Path) -> None:
+        after = inspect(temp)
+        result.after = after
+        if after.error:
+            raise ExportRefused(f"the cleaned copy could not be re-read ({after.error}); removed")
+        leaks = after.leaks()
+        if leaks:
+            raise ExportRefused(f"the cleaned copy still held {leaks[0].name}; removed")
+        if after.problems:
+            raise ExportRefused(f"the cleaned copy is not sound ({after.problems[0]}); removed")
+        if not p.transforms and after.format != expected:
+            raise ExportRefused("the cleaned copy changed format; removed")
+
+    folder = p.dest.parent
+    with _transformed(src, p, folder, opts, progress, cancel, result) as source:
+        handler = detect(source.head)
+        with atomic_output(p.dest, overwrite=opts.overwrite, data_dir=opts.data_dir,
+                           verify=verify) as out:
+            stripped = handler.strip(source, out)
+            if cancel is not None:
+                cancel.check()
+    result.removed, result.kept = stripped.removed, stripped.kept
+    result.output = p.dest
+    if result.after is not None:
+        result.after.path = p.dest
+    return result
+
+
+class _transformed:
+    """Context: the Source to strip; an intermediate scratch file when pixels change."""
+
+    def __init__(self, src: Source, p: Planned, folder: Path, opts: ExportOptions,
+                 progress: ProgressFn, cancel: CancelToken | None, result: ExportResult) -> None:
+        self.src, self.p, self.folder, self.opts = src, p, folder, opts
+        self.progress, self.cancel, self.result = progress, cancel, result
+        self._scratches: list[object] = []
+
+    def __enter__(self) -> Source:
+        current = self.src
+        for transform in self.p.transforms:
+            cm = scratch_file(self.folder, self.opts.data_dir)
+            fh, path = cm.__enter__()
+            self._scratches.append(cm)
+            changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
+            fh.flush()
+            self.result.changed.extend(changed)
+            current = Source(path)
+        return current
+
+    def __exit__(self, *exc: object) -> None:
+        for cm in reversed(self._scratches):
+            cm.__exit__(None, None, None)  # type: ignore[attr-defined]
