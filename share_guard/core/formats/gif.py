@@ -22,6 +22,7 @@ from typing import BinaryIO
 
 from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.formats.trailer import describe_trailer
 from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
 
@@ -214,10 +215,7 @@ class GifHandler(FormatHandler):
                 f"{comments - MAX_COMMENT_FINDINGS} more", "more hidden text; all removed"))
         trailer = len(data) - layout.trailer_end
         if trailer > 0:
-            result.findings.append(Finding(
-                Category.HIDDEN, "trailer", "Data after the end of the image", f"{trailer} bytes",
-                "hidden data appended after the picture (another file, a video or vendor data)",
-            ))
+            result.findings.append(describe_trailer(data[layout.trailer_end:], layout.trailer_end))
         return result
 
     @staticmethod

@@ -31,6 +31,7 @@ from share_guard.core.formats.png_text import (
     parse_text_chunk,
     text_findings,
 )
+from share_guard.core.formats.trailer import describe_trailer
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 from share_guard.core.report import Category, Finding
@@ -197,10 +198,7 @@ class PngHandler(FormatHandler):
         result.properties["orientation"] = orientation
         trailer = len(data) - layout.iend_end
         if trailer > 0:
-            result.findings.append(Finding(
-                Category.HIDDEN, "trailer", "Data after the end of the image", f"{trailer} bytes",
-                "hidden data appended after the picture (another file, a video or vendor data)",
-            ))
+            result.findings.append(describe_trailer(data[layout.iend_end:], layout.iend_end))
         return result
 
     def strip(self, src: Source, out: BinaryIO) -> StripResult:

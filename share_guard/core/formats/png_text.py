@@ -20,6 +20,7 @@ from share_guard.core.report import Category, Finding
 MAX_TEXT_BYTES = 8 * 1024 * 1024  # per chunk, after decompression
 MAX_TOTAL_TEXT_BYTES = 32 * 1024 * 1024  # per file
 MAX_TEXT_FINDINGS = 200
+MAX_SHOWN = 400  # characters of a text value put in a finding (display is shorter still)
 
 XMP_KEYWORD = "XML:com.adobe.xmp"
 RAW_PROFILE = "raw profile type "
@@ -164,7 +165,8 @@ def text_findings(chunks: list[TextChunk]) -> list[Finding]:
             if plain > MAX_TEXT_FINDINGS:
                 continue
             category, name, why = _classify(chunk.keyword)
-            found.append(Finding(category, chunk.where, name, chunk.text, f"{name}: {why}",
+            found.append(Finding(category, chunk.where, name, chunk.text[:MAX_SHOWN],
+                                 f"{name}: {why}",
                                  detail={"keyword": chunk.keyword}))
     if plain > MAX_TEXT_FINDINGS:
         found.append(Finding(Category.OTHER, "PNG text", "More text chunks",

@@ -24,6 +24,7 @@ from typing import BinaryIO
 from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
 from share_guard.core.formats._orientation import display_orientation
 from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.formats.trailer import describe_trailer
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 from share_guard.core.metadata.xmp import xmp_findings
@@ -187,10 +188,7 @@ class WebpHandler(FormatHandler):
         result.properties["orientation"] = _orientation(data, layout)
         trailer = len(data) - layout.riff_end
         if trailer > 0:
-            result.findings.append(Finding(
-                Category.HIDDEN, "trailer", "Data after the end of the image", f"{trailer} bytes",
-                "hidden data appended after the picture (another file, a video or vendor data)",
-            ))
+            result.findings.append(describe_trailer(data[layout.riff_end:], layout.riff_end))
         return result
 
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
