@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import time
@@ -54,7 +55,8 @@ PLANTED = [ARTIST, SOFTWARE, SERIAL, "PlantedMake", "PlantedModel", "planted des
 THUMB = {254: (LONG, [1])}  # NewSubfileType: reduced-resolution image
 
 
-def _srgb_icc() -> bytes:
+@functools.cache
+def _srgb_icc() -> bytes:  # cached: the profile embeds its creation time
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
@@ -112,6 +114,9 @@ CASES = {
     "SubIFD preview": (subifd_preview_tiff, {Category.HIDDEN, Category.DEVICE}, [0]),
     "ICC, XMP, IPTC, resolution (MM)": (rich_tiff, {Category.LOCATION, Category.IDENTITY}, [0]),
     "Pillow LZW": (pillow_lzw_tiff, {Category.IDENTITY, Category.TIME}, [0]),
+    "GeoTIFF": (lambda: TiffBuilder().add_page(gradient(), {
+        33922: (RATIONAL, [(0, 1), (0, 1), (0, 1), (11, 1), (43, 1), (0, 1)]),
+        34735: (SHORT, [1, 1, 0, 0])}).build(), {Category.LOCATION}, [0]),
 }
 
 

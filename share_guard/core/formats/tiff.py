@@ -44,6 +44,10 @@ KEEP_TAGS = frozenset({
     0x0153, 0x015B, 0x0211, 0x0212, 0x0213, 0x0214, 0x8773,
 })
 MAX_BLOCKS_PER_PAGE = 1_000_000
+#: GeoTIFF tags: map coordinates of what the image shows
+GEO_TAGS = frozenset({0x830E, 0x8482, 0x85D8, 0x87AF, 0x87B0, 0x87B1})
+_SUB_NAMES = {"ExifIFD": "EXIF camera details", "GPS": "GPS location",
+              "Interop": "EXIF interoperability data"}
 _CHAIN = re.compile(r"IFD\d+")
 _TAG_IN_PROBLEM = re.compile(r"tag 0x([0-9a-f]{4})")
 
@@ -105,7 +109,8 @@ def plan(data: bytes) -> TiffPlan:
         else:
             result.pages.append(_page(data, ifd, tiff.byte_order, result.problems))
     if not result.pages:
-        result.problems.append("TIFF has no full-resolution image (only previews)")
+        result.problems.append(
+            "TIFF has no full-resolution image, only previews (a camera raw file?)")
     return result
 
 
@@ -203,7 +208,7 @@ class TiffHandler(FormatHandler):
         result = StripResult()
         dropped_subs = [i.name for i in tp.tiff.ifds if not _CHAIN.fullmatch(i.name)]
         for name in dict.fromkeys(dropped_subs):
-            result.removed.append(f"{name} directory")
+            result.removed.append(_SUB_NAMES.get(name, "a preview image (SubIFD)"))
         if tp.previews:
             result.removed.append(f"{len(tp.previews)} reduced-resolution preview page(s)")
         dropped_tags = sum(
@@ -301,6 +306,10 @@ def _findings(data: bytes, tp: TiffPlan) -> list[Finding]:
             continue  # already a problem that blocks the export
         out.append(finding)
     out.extend(detailed)
+    geo = sorted({f"0x{e.tag:04x}" for i in tp.tiff.ifds for e in i.entries if e.tag in GEO_TAGS})
+    if geo:
+        out.append(Finding(Category.LOCATION, "TIFF GeoTIFF", "Map coordinates", ", ".join(geo),
+                           "GeoTIFF tags place the picture on a map; removed"))
     for ifd in tp.tiff.ifds:
         if ifd.name.startswith("SubIFD"):
             out.append(Finding(Category.HIDDEN, f"TIFF {ifd.name}", "Preview image",
