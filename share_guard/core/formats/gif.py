@@ -4,8 +4,10 @@ Kept, byte for byte: header, logical screen descriptor, global colour table,
 graphic control extensions, image descriptors with their colour tables and
 LZW data, the NETSCAPE2.0/ANIMEXTS1.0 loop extension and the ICCRGBG1 colour
 profile. Dropped: comments, XMP and every other application extension,
-plain-text extensions (with the graphic control extension that belongs to
-them) and anything after the trailer.
+plain-text extensions and anything after the trailer. Every graphic control
+extension stays, also one that preceded a dropped plain-text block: browsers
+and Pillow skip plain text and let its control block act on the next frame,
+so keeping it keeps frames, timing and transparency exactly as they were.
 
 Orientation: GIF has none. Pillow reads XMP tiff:Orientation from a GIF, but
 no browser or image viewer does, and keeping XMP would keep metadata; the
@@ -164,14 +166,6 @@ def _is_kept(block: Block) -> bool:
     return block.kind == "app" and (block.app_id in LOOP_APPS or block.app_id[:8] == ICC_APP)
 
 
-def _next_rendering(blocks: list[Block], index: int) -> str | None:
-    """Kind of the graphic rendering block a control extension applies to."""
-    for block in blocks[index + 1 :]:
-        if block.kind in ("image", "text"):
-            return block.kind
-    return None
-
-
 class GifHandler(FormatHandler):
     name = "gif"
     kind = "image"
@@ -256,13 +250,10 @@ class GifHandler(FormatHandler):
         removed: dict[str, int] = {}
         out.write(data[: layout.header_end])
         blocks = layout.blocks
-        for i, block in enumerate(blocks):
-            keep = _is_kept(block)
-            if block.kind == "gce" and _next_rendering(blocks, i) == "text":
-                keep = False  # it controls the plain text being dropped, not the next image
-            if keep:
+        for block in blocks:
+            if _is_kept(block):
                 out.write(data[block.start : block.end])
-            elif block.kind != "gce":
+            else:
                 label = {"comment": "comment", "text": "plain-text extension",
                          "ext": "unknown extension"}.get(block.kind)
                 if label is None:

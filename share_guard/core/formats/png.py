@@ -118,7 +118,8 @@ def walk_chunks(data: bytes) -> PngLayout:
         (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         chunk = Chunk(ctype, pos, length, (zlib.crc32(body) & 0xFFFFFFFF) == crc)
         layout.chunks.append(chunk)
-        if not chunk.crc_ok and chunk.critical:
+        if not chunk.crc_ok and (chunk.critical or ctype in KEEP):
+            # dropping a damaged colour or animation chunk would change what is shown
             layout.problems.append(f"PNG {chunk.name} chunk has a bad checksum (damaged file)")
         pos = chunk.end
         if ctype == b"IEND":

@@ -60,6 +60,8 @@ class Page:
     offsets_tag: int = STRIP_OFFSETS
     #: (offset, length) of each strip or tile, in file order of the tag
     blocks: list[tuple[int, int]] = field(default_factory=list)
+    #: the Orientation tag was added from XMP tiff:Orientation
+    orientation_from_xmp: bool = False
 
 
 @dataclass
@@ -103,11 +105,16 @@ def plan(data: bytes) -> TiffPlan:
         raise UnsupportedFormat("camera raw (DNG) files are not supported")
     for problem in tiff.problems:
         result.problems.extend(_blocking(problem))
+    damaged = {problem.split(" ", 1)[0] for problem in tiff.problems}
     for ifd in chain:
         if _is_reduced(ifd):
             result.previews.append(ifd)
         else:
-            result.pages.append(_page(data, ifd, tiff.byte_order, result.problems))
+            page = _page(data, ifd, tiff.byte_order, result.problems)
+            if page.orientation_from_xmp and ifd.name in damaged:
+                # readers that trip over the damaged tags ignore the XMP, others do not
+                result.problems.append(f"TIFF {ifd.name} orientation is ambiguous (damaged tags)")
+            result.pages.append(page)
     if not result.pages:
         result.problems.append(
             "TIFF has no full-resolution image, only previews (a camera raw file?)")
@@ -148,10 +155,15 @@ def _page(data: bytes, ifd: Ifd, bo: str, problems: list[str]) -> Page:
         problems.append(f"TIFF {ifd.name} has more than {MAX_BLOCKS_PER_PAGE} strips or tiles")
         return page
     for off, length in zip(offsets, counts, strict=True):
-        if off + length > len(data) or (length and off < 8):
-            problems.append(f"TIFF {ifd.name} image data lies outside the file (truncated?)")
+        if off + length > len(data) or off < 8 or length == 0:
+            problems.append(f"TIFF {ifd.name} image data is missing or lies outside the file (truncated?)")
             return page
         page.blocks.append((off, length))
+    if compression is None or compression.first_int() == 1:
+        need = _uncompressed_size(ifd)
+        if need is not None and sum(counts) < need:
+            # readers would fetch pixels from bytes the strip table does not claim
+            problems.append(f"TIFF {ifd.name} image data is shorter than the image (damaged)")
     seen: set[int] = set()
     for entry in ifd.entries:
         if entry.tag in KEEP_TAGS and entry.tag != page.offsets_tag and entry.tag not in seen:
@@ -162,7 +174,24 @@ def _page(data: bytes, ifd: Ifd, bo: str, problems: list[str]) -> Page:
         value = xmp_orientation(xmp.raw)
         if value is not None and value != 1:
             page.entries.append((ORIENTATION, 3, 1, struct.pack(bo + "H", value)))
+            page.orientation_from_xmp = True
     return page
+
+
+def _uncompressed_size(ifd: Ifd) -> int | None:
+    """Fewest bytes an uncompressed page of this size needs (None when unsure)."""
+    width, length = ifd.get(WIDTH), ifd.get(LENGTH)
+    bits = ifd.get(0x0102)
+    w = width.first_int() if width is not None else None
+    h = length.first_int() if length is not None else None
+    if not w or not h:
+        return None
+    per_sample = [v for v in (bits.value if bits is not None else (1,)) or (1,)
+                  if isinstance(v, int)]
+    spp_entry = ifd.get(0x0115)
+    spp = (spp_entry.first_int() if spp_entry is not None else None) or len(per_sample) or 1
+    depth = per_sample[0] if per_sample else 1
+    return spp * ((w * depth + 7) // 8) * h
 
 
 class TiffHandler(FormatHandler):
