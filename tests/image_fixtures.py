@@ -450,3 +450,49 @@ def values_absent(meta: dict[str, object], planted: Sequence[str]) -> list[str]:
     """Planted strings that still show up anywhere in exiftool's output."""
     text = json.dumps(meta, ensure_ascii=False)
     return [p for p in planted if p in text]
+
+
+def mutation_failures(tmp: Path, data: bytes, rounds: int = 150, seed: int = 1) -> list[str]:
+    """Damage ``data`` in random (seeded) ways; list every way the handler misbehaved.
+
+    Allowed: a ShareGuardError (one line) from inspect or strip. Not allowed: any
+    other exception, or a clean copy that does not re-inspect as sound and clean.
+    """
+    import random
+
+    from share_guard.core.errors import ShareGuardError
+
+    rng = random.Random(seed)
+    failures: list[str] = []
+    path, clean = tmp / "mutant", tmp / "mutant-clean"
+    for i in range(rounds):
+        mutant = bytearray(data)
+        if rng.random() < 0.3:
+            mutant = mutant[: rng.randrange(len(mutant))]
+        else:
+            for _ in range(rng.randint(1, 8)):
+                at = rng.randrange(len(mutant))
+                if rng.random() < 0.5:
+                    mutant[at] = rng.randrange(256)
+                else:
+                    mutant[at : at + 4] = rng.choice(
+                        [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x00\x00\x00\x08"])
+        path.write_bytes(bytes(mutant))
+        try:
+            src = Source(path)
+            handler = detect(src.head)
+            handler.inspect(src)
+            buf = io.BytesIO()
+            handler.strip(src, buf)
+        except ShareGuardError as exc:
+            if "\n" in str(exc):
+                failures.append(f"{i}: multi-line error")
+            continue
+        except Exception as exc:  # noqa: BLE001 - that is what this check looks for
+            failures.append(f"{i}: {type(exc).__name__}: {exc}")
+            continue
+        clean.write_bytes(buf.getvalue())
+        after = inspect(clean)
+        if after.error or after.problems or after.leaks():
+            failures.append(f"{i}: clean copy not sound: {after.error or after.problems}")
+    return failures

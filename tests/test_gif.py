@@ -22,6 +22,7 @@ from tests.image_fixtures import (
     gif_plain_text_ext,
     gif_xmp_ext,
     inspect_bytes,
+    mutation_failures,
     raw_frames,
     strip_bytes,
     xmp_packet,
@@ -132,3 +133,8 @@ def test_damaged_files_get_one_line_errors(name, build, words, tmp_path) -> None
     report = inspect_bytes(tmp_path, "bad.gif", build())
     assert report.error is not None, name
     assert "\n" not in report.error and words in report.error
+
+
+def test_damaged_variants_fail_cleanly(tmp_path) -> None:
+    data = gif_insert(gif_bytes(frames=2, comment=b"hi"), gif_xmp_ext(xmp_packet()))
+    assert mutation_failures(tmp_path, data) == []

@@ -26,6 +26,7 @@ from tests.image_fixtures import (
     gradient,
     inspect_bytes,
     itxt_chunk,
+    mutation_failures,
     png_bytes,
     png_chunk,
     png_chunks,
@@ -203,3 +204,10 @@ def test_damaged_files_get_one_line_errors(name, mutate, words, tmp_path) -> Non
 def test_wrong_extension_is_sniffed_as_png(tmp_path) -> None:
     report = inspect_bytes(tmp_path, "photo.jpg", png_insert(png_bytes(), [time_chunk()]))
     assert report.format == "png" and report.by_category(Category.TIME)
+
+
+def test_damaged_variants_fail_cleanly(tmp_path) -> None:
+    data = png_insert(apng_bytes(2), [text_chunk("Author", ARTIST),
+                                      png_chunk(b"eXIf", exif_tiff(orientation=6)),
+                                      itxt_chunk("XML:com.adobe.xmp", xmp_packet(), True)])
+    assert mutation_failures(tmp_path, data) == []

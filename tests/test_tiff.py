@@ -31,6 +31,7 @@ from tests.image_fixtures import (
     exiftool_json,
     gradient,
     inspect_bytes,
+    mutation_failures,
     raw_frames,
     strip_bytes,
     xmp_packet,
@@ -270,3 +271,8 @@ def test_pages_keep_their_pixels_in_order(tmp_path) -> None:
     assert len(after) == 2
     assert np.array_equal(after[0], before[0]) and np.array_equal(after[1], before[2])
     assert any("preview" in r for r in result.removed)
+
+
+def test_damaged_variants_fail_cleanly(tmp_path) -> None:
+    data = camera_tiff()
+    assert mutation_failures(tmp_path, data) == []

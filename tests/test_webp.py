@@ -19,6 +19,7 @@ from tests.image_fixtures import (
     exif_tiff,
     exiftool_json,
     inspect_bytes,
+    mutation_failures,
     riff_chunk,
     riff_chunks,
     strip_bytes,
@@ -144,3 +145,8 @@ def test_many_tiny_chunks_are_bounded(tmp_path) -> None:
     data = webp_append(webp_bytes(), *([riff_chunk(b"ZZZZ", b"")] * 120_000))
     report = inspect_bytes(tmp_path, "many.webp", data)
     assert report.error is not None and "more than" in report.error
+
+
+def test_damaged_variants_fail_cleanly(tmp_path) -> None:
+    data = webp_bytes(frames=2, exif=exif_tiff(orientation=6), xmp=xmp_packet())
+    assert mutation_failures(tmp_path, data) == []
