@@ -112,6 +112,8 @@ CASES = {
     "tiled": (lambda: camera_tiff("<", tile=16), {Category.LOCATION, Category.IDENTITY}, [0]),
     "multi-page with a preview page": (multipage_tiff, {Category.IDENTITY, Category.HIDDEN},
                                        [0, 2]),
+    "unmarked thumbnail IFD": (lambda: TiffBuilder().add_page(gradient(), PLANTED_TAGS, SUBS)
+                               .add_page(gradient((12, 8))).build(), {Category.HIDDEN}, [0]),
     "SubIFD preview": (subifd_preview_tiff, {Category.HIDDEN, Category.DEVICE}, [0]),
     "ICC, XMP, IPTC, resolution (MM)": (rich_tiff, {Category.LOCATION, Category.IDENTITY}, [0]),
     "Pillow LZW": (pillow_lzw_tiff, {Category.IDENTITY, Category.TIME}, [0]),

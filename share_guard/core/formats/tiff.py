@@ -4,8 +4,9 @@ The cleaner keeps every full-resolution page of the IFD chain with only the
 tags needed to decode and show it (:data:`KEEP_TAGS`); strip or tile data is
 copied byte for byte and its offsets re-pointed. Dropped: the EXIF, GPS and
 Interop sub-IFDs, SubIFDs (previews, raw data), reduced-resolution pages
-(thumbnails), every descriptive tag and anything not referenced by a kept
-page. Byte order is preserved. Orientation stays in each page (when a page
+(thumbnails: marked so, or unmarked and at most a third of the first image's
+width and height, as old writers stored them), every descriptive tag and
+anything not referenced by a kept page. Byte order is preserved. Orientation stays in each page (when a page
 has none but its XMP says how to turn it, as Pillow reads it, the clean page
 gets that Orientation tag, because the XMP goes).
 
@@ -82,12 +83,23 @@ def _ints(entry: Entry | None, bo: str) -> list[int] | None:
     return list(struct.unpack(f"{bo}{entry.count}{code}", entry.raw))
 
 
-def _is_reduced(ifd: Ifd) -> bool:
+def _size(ifd: Ifd) -> tuple[int, int]:
+    width, length = ifd.get(WIDTH), ifd.get(LENGTH)
+    return ((width.first_int() or 0) if width else 0, (length.first_int() or 0) if length else 0)
+
+
+def _is_reduced(ifd: Ifd, first: Ifd) -> bool:
+    """A thumbnail or preview: marked reduced-resolution, or an unmarked much smaller copy."""
     new = ifd.get(NEW_SUBFILE_TYPE)
+    flags = (new.first_int() or 0) if new is not None else 0
     old = ifd.get(SUBFILE_TYPE)
-    return bool(new is not None and (new.first_int() or 0) & 1) or (
-        old is not None and old.first_int() == 2
-    )
+    if flags & 1 or (old is not None and old.first_int() == 2):
+        return True
+    if ifd is first or flags & 2:  # the first image, or marked as a page of a document
+        return False
+    # old writers store the EXIF-style thumbnail as an unmarked second IFD
+    (w, h), (w0, h0) = _size(ifd), _size(first)
+    return 0 < w * 3 <= w0 and 0 < h * 3 <= h0
 
 
 def plan(data: bytes) -> TiffPlan:
@@ -107,7 +119,7 @@ def plan(data: bytes) -> TiffPlan:
         result.problems.extend(_blocking(problem))
     damaged = {problem.split(" ", 1)[0] for problem in tiff.problems}
     for ifd in chain:
-        if _is_reduced(ifd):
+        if _is_reduced(ifd, chain[0]):
             result.previews.append(ifd)
         else:
             page = _page(data, ifd, tiff.byte_order, result.problems)
