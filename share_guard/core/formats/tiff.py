@@ -6,9 +6,13 @@ copied byte for byte and its offsets re-pointed. Dropped: the EXIF, GPS and
 Interop sub-IFDs, SubIFDs (previews, raw data), reduced-resolution pages
 (thumbnails: marked so, or unmarked and at most a third of the first image's
 width and height, as old writers stored them), every descriptive tag and
-anything not referenced by a kept page. Byte order is preserved. Orientation stays in each page (when a page
-has none but its XMP says how to turn it, as Pillow reads it, the clean page
-gets that Orientation tag, because the XMP goes).
+anything not referenced by a kept page. Byte order is preserved.
+Orientation stays in each page (when a page has none but its XMP says how to
+turn it, as Pillow reads it, the clean page gets that Orientation tag,
+because the XMP goes).
+
+Multi-page documents keep all their full-resolution pages; exiftool names
+the second page "IFD1", which some leak counters read as a thumbnail.
 
 Refused with a reason: BigTIFF, old-style JPEG compression (offsets hidden in
 tags we would have to trust), camera raw files built on TIFF (DNG, CR2,
