@@ -65,6 +65,11 @@ _KNOWN_DROPPED: dict[bytes, tuple[Category, str, str]] = {
 }
 
 
+#: plain words for what the cleaner removed
+_PLAIN = {b"tEXt": "text (tEXt)", b"zTXt": "text (zTXt)", b"iTXt": "text (iTXt)",
+          b"eXIf": "EXIF (eXIf)", b"tIME": "modification time (tIME)"}
+
+
 @dataclass
 class Chunk:
     type: bytes
@@ -229,7 +234,8 @@ class PngHandler(FormatHandler):
                     out.write(_chunk(b"eXIf", minimal_orientation_exif(orientation)))
                     result.kept.append(f"orientation ({orientation})")
             else:
-                label = chunk.name if chunk.crc_ok else f"damaged {chunk.name}"
+                label = _PLAIN.get(chunk.type, chunk.name)
+                label = label if chunk.crc_ok else f"damaged {chunk.name}"
                 removed[label] = removed.get(label, 0) + 1
         out.write(_chunk(b"IEND", b""))
         result.removed.extend(
