@@ -24,6 +24,9 @@ def display_text(value: object, limit: int = 200) -> str:
         text = str(value)
     # Only what can be shown is examined: a hostile 8 MB tag costs no more than a short one.
     text = text[: limit * 2 + 2]
+    if text.isascii() and text.isprintable():  # the common case needs no per-character walk
+        text = text.strip()
+        return text if len(text) <= limit else text[: limit - 1] + "\u2026"
     out: list[str] = []
     for ch in text:
         if ch in _BIDI_AND_INVISIBLE:
