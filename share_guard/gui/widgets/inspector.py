@@ -1,0 +1,186 @@
+"""The selected file: header, warnings, preview, findings and the before/after result."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from share_guard.core.report import Category, Report
+from share_guard.core.textsafe import display_path
+from share_guard.gui import status
+from share_guard.gui.service import Preview
+from share_guard.gui.session import Entry
+from share_guard.gui.widgets.common import Badge, Banner, muted, plain_label, set_font
+from share_guard.gui.widgets.findings_view import FindingsView
+from share_guard.gui.widgets.preview import PreviewPanel
+from share_guard.gui.widgets.result_view import ResultView
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def describe(report: Report) -> str:
+    """'JPEG image · 4032 × 3024 · 3.1 MB'."""
+    parts = []
+    if report.format:
+        parts.append(f"{report.format.upper()} {report.kind or ''}".strip())
+    w, h = report.properties.get("width"), report.properties.get("height")
+    if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+        parts.append(f"{w} \u00d7 {h}")
+    duration = report.properties.get("duration")
+    if isinstance(duration, int | float) and duration > 0:
+        parts.append(f"{int(duration) // 60}:{int(duration) % 60:02d}")
+    if report.size:
+        parts.append(_size(report.size))
+    return " \u00b7 ".join(parts)
+
+
+class Inspector(QWidget):
+    export_clicked = Signal()
+    recheck_clicked = Signal(object)  # Entry
+    seek_requested = Signal(object, float)  # Entry, seconds
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry: Entry | None = None
+        self.title = plain_label("", self)
+        set_font(self.title, scale=1.35, bold=True)
+        self.subtitle = plain_label("", self)
+        muted(self.subtitle)
+        self.badge = Badge(self)
+        self.export_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton),
+            self.tr("Make a safe copy"), self)
+        self.export_button.setMinimumHeight(34)
+        self.export_button.clicked.connect(self.export_clicked)
+        self.recheck_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), self.tr("Check again"), self)
+        self.recheck_button.setMinimumHeight(34)
+        self.recheck_button.clicked.connect(lambda: self.recheck_clicked.emit(self.entry))
+        self.banner = Banner("", "warn", self)
+        self.preview = PreviewPanel(self)
+        self.preview.seek_requested.connect(self._on_seek)
+        self.result = ResultView(self)
+        self.findings = FindingsView(self)
+
+        details = QWidget(self)
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 8, 0)
+        details_layout.setSpacing(10)
+        details_layout.addWidget(self.result)
+        details_layout.addWidget(self.findings, 1)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setWidget(details)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.split.addWidget(self.preview)
+        self.split.addWidget(self.scroll)
+        self.split.setStretchFactor(0, 5)
+        self.split.setStretchFactor(1, 4)
+        self.split.setChildrenCollapsible(False)
+
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.badge)
+        names.addLayout(title_row)
+        names.addWidget(self.subtitle)
+        head = QHBoxLayout()
+        head.addLayout(names, 1)
+        head.addSpacing(12)
+        head.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 12, 12)
+        layout.setSpacing(10)
+        layout.addLayout(head)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.split, 1)
+        self.show_entry(None)
+
+    def show_entry(self, entry: Entry | None) -> None:
+        """Show ``entry`` (or nothing); keeps the current preview if it is the same file."""
+        same = entry is not None and entry is self.entry
+        self.entry = entry
+        if entry is None:
+            self.title.setText(self.tr("No file selected"))
+            self.subtitle.setText("")
+            self.badge.setVisible(False)
+            self.banner.setVisible(False)
+            self.export_button.setEnabled(False)
+            self.recheck_button.setVisible(False)
+            self.findings.set_report(None)
+            self.result.set_result(None)
+            self.preview.clear(self.tr("Select a file to see it here"))
+            return
+        report = entry.report
+        self.title.setText(display_path(entry.path.name))
+        self.title.setToolTip(display_path(entry.path))
+        self.subtitle.setText(describe(report) if report is not None else display_path(entry.path.parent))
+        text, tone = status.badge(entry)
+        self.badge.set_status(text, tone)
+        self.badge.setVisible(True)
+        self.export_button.setEnabled(entry.state == "checked" and report is not None
+                                      and report.ok)
+        self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
+        self._banner(entry)
+        self.findings.set_report(report)
+        self.result.set_result(entry.result)
+        if report is not None:
+            regions = [r for f in report.findings if f.identifying for r in f.regions]
+            self.preview.set_regions(regions)
+        if not same:
+            waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
+            self.preview.clear(waiting or self._no_picture(entry))
+
+    def _no_picture(self, entry: Entry) -> str:
+        if entry.busy:
+            return self.tr("Checking…")
+        return self.tr("No preview")
+
+    def _banner(self, entry: Entry) -> None:
+        report = entry.report
+        message, tone = "", "warn"
+        if entry.state == "failed":
+            message, tone = self.tr("This file could not be checked: %1").replace("%1", entry.message), "danger"
+        elif entry.state == "cancelled":
+            message, tone = self.tr("Checking was stopped before it finished."), "muted"
+        elif report is not None and report.error:
+            message, tone = self.tr("This file cannot be checked: %1").replace("%1", report.error), "danger"
+        elif report is not None and report.has(Category.TAKEDOWN):
+            message, tone = self.tr(
+                "This file matches an entry on your takedown list. It cannot be exported."), "danger"
+        elif report is not None and report.problems:
+            message = self.tr("This file cannot be cleaned with confidence, so no safe copy will be "
+                              "made: %1").replace("%1", report.problems[0])
+        self.banner.setVisible(bool(message))
+        self.banner.set_message(message, tone)
+
+    def set_preview(self, entry: Entry, preview: Preview | None) -> None:
+        if entry is not self.entry:
+            return
+        message = self.tr("No preview for this file")
+        if preview is None and entry.kind == "video":
+            message = self.tr("Video: no preview available")
+        self.preview.set_preview(preview, message)
+
+    def _on_seek(self, seconds: float) -> None:
+        if self.entry is not None:
+            self.seek_requested.emit(self.entry, seconds)
