@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 
 from share_guard import __version__
 from share_guard.gui.resources import resource_dir
-from share_guard.gui.settings import APPLICATION, ORGANIZATION
 from share_guard.gui.service import Service
+from share_guard.gui.settings import APPLICATION, ORGANIZATION
 
 
 def build_service(data_dir: Path | None = None) -> Service:

@@ -7,7 +7,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSizePolicy, QSplitter, QStackedWidget, QStyle, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
 
 from share_guard.core.consent import ConsentAnswer, ConsentRequest
 from share_guard.gui.dialogs import DialogService
@@ -33,8 +42,8 @@ class MainWindow(QMainWindow):
         self.resize(1240, 780)
         self.setMinimumSize(820, 540)
 
-        names = service.supported_formats()
-        self.empty = EmptyState(self.tr("Supported: %1").replace("%1", ", ".join(names)) if names else "", self)
+        names = ", ".join(service.supported_formats())
+        self.empty = EmptyState(self.tr("Supported: %1").replace("%1", names) if names else "", self)
         self.file_list = FileList(self)
         self.inspector = Inspector(self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -75,12 +84,15 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         sp = QStyle.StandardPixmap
-        self.open_action = self._action(self.tr("Open…"), sp.SP_DialogOpenButton, [QKeySequence.StandardKey.Open],
-                                        self.open_files, self.tr("Open photos or videos"))
+        self.open_action = self._action(self.tr("Open…"), sp.SP_DialogOpenButton,
+                                        [QKeySequence.StandardKey.Open], self.open_files,
+                                        self.tr("Open photos or videos"))
         self.export_action = self._action(self.tr("Make a safe copy"), sp.SP_DialogSaveButton, ["Ctrl+E"],
-                                          self.export_selected, self.tr("Save a safe copy of the selected files"))
-        self.export_all_action = self._action(self.tr("Save safe copies"), sp.SP_DriveHDIcon, ["Ctrl+Shift+E"],
-                                              self.export_all, self.tr("Save safe copies of all files"))
+                                          self.export_selected,
+                                          self.tr("Save a safe copy of the selected files"))
+        self.export_all_action = self._action(self.tr("Save safe copies"), sp.SP_DriveHDIcon,
+                                              ["Ctrl+Shift+E"], self.export_all,
+                                              self.tr("Save safe copies of all files"))
         self.remove_action = self._action(self.tr("Remove from list"), sp.SP_TrashIcon,
                                           [QKeySequence.StandardKey.Delete], self.remove_selected)
         self.recheck_action = self._action(self.tr("Check again"), sp.SP_BrowserReload, ["F5"],
@@ -108,6 +120,9 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.about_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
+        overflow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if overflow is not None:
+            overflow.setAccessibleName(self.tr("More actions"))
 
     def _connect(self) -> None:
         s = self.session

@@ -193,13 +193,9 @@ def _video_preview(path: Path, max_side: int, at: float | None,
     duration = float(info.duration or 0.0)
     start = at if at is not None else min(1.0, duration * 0.1)
     pixels = min(VIDEO_PREVIEW_PIXELS, max_side * max_side)
-    frame = None
-    for frame in frames.iter_frames(path, fps=None, max_pixels=pixels, start=start,
-                                    end=start + 5.0, cancel=cancel):
-        break
+    frame = _first_frame(frames, path, pixels, start, start + 5.0, cancel)
     if frame is None and start > 0:
-        for frame in frames.iter_frames(path, fps=None, max_pixels=pixels, cancel=cancel):
-            break
+        frame = _first_frame(frames, path, pixels, 0.0, None, cancel)
     if frame is None:
         return None
     image = frame.image
@@ -211,6 +207,16 @@ def _video_preview(path: Path, max_side: int, at: float | None,
         qimage = qimage.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio,
                                Qt.TransformationMode.SmoothTransformation)
     return Preview(qimage, (int(info.width), int(info.height)), float(frame.time), duration)
+
+
+def _first_frame(frames: Any, path: Path, pixels: int, start: float, end: float | None,
+                 cancel: CancelToken | None) -> Any:
+    frames_iter = frames.iter_frames(path, fps=None, max_pixels=pixels, start=start, end=end,
+                                     cancel=cancel)
+    try:
+        return next(frames_iter, None)
+    finally:
+        frames_iter.close()  # release the decoder now, not when collected
 
 
 def _to_qimage(rgb: bytes, width: int, height: int) -> QImage:

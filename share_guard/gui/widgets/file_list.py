@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -180,7 +180,7 @@ class FileList(QListWidget):
     def select_entry(self, entry: Entry) -> None:
         found = self._rows.get(entry.id)
         if found is not None:
-            self.setCurrentItem(found[0])
+            self.setCurrentItem(found[0], QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def step(self, delta: int) -> None:
         """Select the next (+1) or previous (-1) file."""
@@ -188,7 +188,7 @@ class FileList(QListWidget):
             return
         row = self.currentRow()
         target = 0 if row < 0 else max(0, min(self.count() - 1, row + delta))
-        self.setCurrentRow(target)
+        self.setCurrentRow(target, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def _on_current(self, current: QListWidgetItem | None, _previous: object) -> None:
         self.current_entry_changed.emit(self.entry_at(current))

@@ -159,7 +159,8 @@ class Inspector(QWidget):
         report = entry.report
         message, tone = "", "warn"
         if entry.state == "failed":
-            message, tone = self.tr("This file could not be checked: %1").replace("%1", entry.message), "danger"
+            message = self.tr("This file could not be checked: %1").replace("%1", entry.message)
+            tone = "danger"
         elif entry.state == "cancelled":
             message, tone = self.tr("Checking was stopped before it finished."), "muted"
         elif report is not None and report.error:
