@@ -117,12 +117,32 @@ class Service:
         return inspect(path, opts)
 
     # -- export --------------------------------------------------------------------------
-    def export_options(self, output_dir: Path, *, rebuild: bool = False) -> ExportOptions:
+    def export_options(self, output_dir: Path, *, rebuild: bool = False,
+                       suffix: str = "_clean") -> ExportOptions:
         return ExportOptions(
-            output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(),
+            output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(), suffix=suffix,
             inspect_options=self.inspect_options(),
             transforms=[make() for make in self._transform_factories], gates=list(self._gates),
         )
+
+    @staticmethod
+    def free_suffix(reports: Sequence[Report], folder: Path, base: str = "_clean") -> str:
+        """A name suffix ("_clean", "_clean-2"...) under which no copy of ``reports`` exists yet
+        in ``folder``, so saving the same photo twice never collides with the first copy."""
+        from share_guard.core.sanitize import output_path
+
+        for n in range(1, 100):
+            suffix = base if n == 1 else f"{base}-{n}"
+            options = ExportOptions(output_dir=folder, suffix=suffix)
+            taken = False
+            for report in reports:
+                try:
+                    taken = taken or output_path(report, options).exists()
+                except (KeyError, OSError):
+                    continue
+            if not taken:
+                return suffix
+        return base
 
     def export(self, paths: Sequence[Path], options: ExportOptions, consent_hook: ConsentHook = refuse,
                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,

@@ -211,12 +211,13 @@ class Session(QObject):
         if not batch or self.export_run is not None:
             return False
         service = self.service
-        options = service.export_options(folder, rebuild=rebuild)
+        reports = [e.report for e in batch if e.report is not None]
+        options = service.export_options(folder, rebuild=rebuild,
+                                         suffix=service.free_suffix(reports, folder))
         token = CancelToken()
         bridge = ConsentBridge(token, self)
         bridge.requested.connect(self._on_consent_requested)
         paths = [e.path for e in batch]
-        reports = [e.report for e in batch if e.report is not None]
 
         def work(progress: ProgressFn, cancel: CancelToken) -> list[ExportResult]:
             return service.export(paths, options, bridge.hook, progress, cancel, reports)

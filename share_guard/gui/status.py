@@ -6,6 +6,8 @@ without a widget. Tones map to accent colours that read on light and dark.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QCoreApplication
 
 from share_guard.core.report import Category, Report
@@ -81,3 +83,22 @@ def detail_line(entry: Entry) -> str:
     if entry.report is not None and entry.report.problems:
         return entry.report.problems[0]
     return ""
+
+
+def summarise(will_remove: Sequence[str], limit: int = 6) -> list[str]:
+    """One line per kind: ("Which device: Camera make", "Which device: Camera model") ->
+    ["Which device: Camera make, Camera model"]. Items without a kind stay as they are."""
+    kinds: dict[str, list[str]] = {}
+    for item in will_remove:
+        kind, sep, what = item.partition(": ")
+        key, value = (kind, what) if sep else (item, "")
+        kinds.setdefault(key, [])
+        if value and value not in kinds[key]:
+            kinds[key].append(value)
+    lines = []
+    for kind, whats in kinds.items():
+        shown = whats[:limit]
+        more = len(whats) - len(shown)
+        text = ", ".join(shown) + (f" +{more}" if more > 0 else "")
+        lines.append(f"{kind}: {text}" if text else kind)
+    return lines

@@ -50,7 +50,7 @@ def test_dropped_folder_lists_every_file_and_bad_ones_do_not_stop_the_rest(qtbot
     }
     broken = next(e for e in window.session.entries if e.path.name == "c_broken.jpg")
     row = window.file_list.row_widget(broken)
-    assert row.detail.isVisibleTo(row) and row.detail.toolTip() == broken.report.error
+    assert row.detail.isVisibleTo(row) and row.detail.full_text() == broken.report.error
     notes = next(e for e in window.session.entries if e.path.name == "d_notes.txt")
     cut = next(e for e in window.session.entries if e.path.name == "e_cut.jpg")
     window.file_list.select_entry(cut)

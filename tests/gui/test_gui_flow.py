@@ -27,7 +27,7 @@ def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
 
     assert window.stack.currentWidget() is window.splitter
     row = window.file_list.row_widget(entry)
-    assert row.name.text() == "holiday.jpg"
+    assert row.name.full_text() == "holiday.jpg"
     assert row.badge.text() == "6 things found"
     assert window.inspector.entry is entry
     titles = window.inspector.findings.titles()
@@ -117,7 +117,7 @@ def test_closing_the_consent_dialog_refuses(qtbot, window, dialogs, tmp_path):
     assert "consent" in window.statusBar().currentMessage()
 
 
-def test_export_never_overwrites_and_keeps_going(qtbot, window, dialogs, tmp_path):
+def test_export_never_overwrites_an_existing_file(qtbot, window, dialogs, tmp_path):
     photo = gps_jpeg(tmp_path / "b.jpg")
     (dialogs.folder / "b_clean.jpg").write_bytes(b"someone else's file")
     _open_one(qtbot, window, dialogs, photo)
@@ -129,6 +129,25 @@ def test_export_never_overwrites_and_keeps_going(qtbot, window, dialogs, tmp_pat
     with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
         qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     assert (dialogs.folder / "b_clean.jpg").read_bytes() == b"someone else's file"
+    entry = window.session.entries[0]
+    assert entry.result.ok and entry.result.output == dialogs.folder / "b_clean-2.jpg"
+    assert not inspect(entry.result.output).leaks()
+    assert window.file_list.row_widget(entry).badge.text() == "Safe copy saved"
+
+
+def test_a_file_appearing_under_the_chosen_name_is_not_overwritten(qtbot, window, dialogs, tmp_path):
+    photo = gps_jpeg(tmp_path / "d.jpg")
+    _open_one(qtbot, window, dialogs, photo)
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=5000)
+    # another program writes the same name while the person reads the dialog
+    (dialogs.folder / "d_clean.jpg").write_bytes(b"late arrival")
+    dialog = consent_dialog(window)
+    for box in dialog.findChildren(QCheckBox):
+        box.setChecked(True)
+    with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
+        dialog.confirm_button.click()
+    assert (dialogs.folder / "d_clean.jpg").read_bytes() == b"late arrival"
     entry = window.session.entries[0]
     assert entry.result.status == "error" and "already exists" in entry.result.reason
     assert window.file_list.row_widget(entry).badge.text() == "Not saved"

@@ -146,7 +146,7 @@ def test_consent_dialog_shows_what_is_shared_and_needs_every_box(qtbot):
     dialog.launch()
     texts = " ".join(lab.text() for lab in dialog.findChildren(QLabel))
     assert "save 2 safe copies" in texts
-    assert "Will remove: Location: GPS position; Who: Artist" in texts
+    assert "Will remove:" in texts and "Location: GPS position\nWho: Artist" in texts
     assert "will not be redacted" in texts
     assert REMINDER in texts
     boxes = dialog.findChildren(QCheckBox)
@@ -161,6 +161,14 @@ def test_consent_dialog_shows_what_is_shared_and_needs_every_box(qtbot):
     answer = dialog.answer()
     assert answer.granted and set(answer.confirmed) == set(CONFIRMATIONS) and answer.via == "dialog"
     assert answer.overridden_warnings == dialog.request.warnings
+
+
+def test_removals_are_summarised_by_kind():
+    assert status.summarise(("Which device: Camera make", "When: Date taken", "Which device: Camera model",
+                      "EXIF block")) == ["Which device: Camera make, Camera model", "When: Date taken",
+                                         "EXIF block"]
+    many = tuple(f"Hidden content: item {i}" for i in range(9))
+    assert status.summarise(many) == ["Hidden content: item 0, item 1, item 2, item 3, item 4, item 5 +3"]
 
 
 def test_consent_dialog_rejected_or_closed_is_a_refusal(qtbot):

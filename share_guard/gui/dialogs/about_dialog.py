@@ -24,11 +24,11 @@ class AboutDialog(QDialog):
         head_text = QVBoxLayout()
         head_text.addWidget(name)
         head_text.addWidget(version)
-        head_text.addStretch(1)
         head = QHBoxLayout()
         head.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
         head.addSpacing(10)
         head.addLayout(head_text, 1)
+        head.setAlignment(head_text, Qt.AlignmentFlag.AlignVCenter)
 
         sections = [
             (self.tr("Everything runs on this computer"), self.tr(
@@ -58,6 +58,7 @@ class AboutDialog(QDialog):
             layout.addWidget(b)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
+        layout.addStretch(1)
         layout.addSpacing(8)
         layout.addWidget(buttons)
 

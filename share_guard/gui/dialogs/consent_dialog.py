@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.file_list import placeholder, thumb_pixmap
 
@@ -43,16 +44,17 @@ class ConsentItemRow(QWidget):
                           else placeholder(kind, THUMB, self.style()))
         title = plain_label(name, self)
         set_font(title, bold=True)
-        shown = list(will_remove[:MAX_REMOVED])
-        if len(will_remove) > MAX_REMOVED:
-            shown.append(self.tr("and %n more").replace("%n", str(len(will_remove) - MAX_REMOVED)))
-        removes = (self.tr("Will remove: %1").replace("%1", "; ".join(shown)) if shown
+        lines = summarise(will_remove, MAX_REMOVED)
+        removes = ("\n".join(lines) if lines
                    else self.tr("Nothing identifying was found in the metadata."))
+        caption = plain_label(self.tr("Will remove:") if lines else "", self)
+        caption.setVisible(bool(lines))
         self.removes = plain_label(removes, self, wrap=True)
         muted(self.removes)
         text = QVBoxLayout()
         text.setSpacing(2)
         text.addWidget(title)
+        text.addWidget(caption)
         text.addWidget(self.removes)
         text.addStretch(1)
         layout = QHBoxLayout(self)
@@ -96,7 +98,8 @@ class ConsentDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(items)
-        scroll.setMaximumHeight(min(340, 90 * min(count, MAX_THUMBS) + 40))
+        scroll.setMinimumHeight(min(items.sizeHint().height(), 300))
+        scroll.setMaximumHeight(min(items.sizeHint().height() + 8, 360))
 
         self.warnings = [Banner(w, "danger", self) for w in request.warnings]
         self.reminder = Banner(self.tr(request.reminder), "warn", self)

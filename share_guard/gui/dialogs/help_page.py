@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QScrollArea,
-    QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from share_guard.gui.resources import Helpline, help_text, helplines
-from share_guard.gui.widgets.common import icon_button, muted, plain_label, set_font
+from share_guard.gui.widgets.common import muted, plain_label, set_font
 
 
 def blocks(text: str) -> list[tuple[str, str]]:
@@ -53,8 +53,10 @@ class HelplineCard(QFrame):
         self.copy_buttons = []
         for row, contact in enumerate(line.contact):
             value = plain_label(contact, self, selectable=True)
-            button = icon_button(QStyle.StandardPixmap.SP_FileDialogDetailedView,
-                                 self.tr("Copy %1").replace("%1", contact), self)
+            button = QToolButton(self)
+            button.setText(self.tr("Copy"))
+            button.setAccessibleName(self.tr("Copy %1").replace("%1", contact))
+            button.setToolTip(self.tr("Copy to the clipboard"))
             button.clicked.connect(lambda _=False, text=contact: _copy(text))
             self.copy_buttons.append(button)
             grid.addWidget(value, row, 0)

@@ -27,6 +27,35 @@ def plain_label(text: str = "", parent: QWidget | None = None, *, wrap: bool = F
     return label
 
 
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in "…" when it does not fit (full text in the tooltip)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self._full = ""
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self.setAccessibleName(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width(), 40)
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
 def set_font(widget: QWidget, *, scale: float = 1.0, bold: bool = False) -> None:
     font = QFont(widget.font())
     if scale != 1.0:
@@ -79,11 +108,15 @@ class Badge(QLabel):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = self.rect().adjusted(0, 0, -1, -1)
+        radius = rect.height() / 2
+        # an opaque base first, so the pill reads the same on a selected (highlighted) row
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self.palette().color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(rect, radius, radius)
         painter.setPen(tone_color(self.tone, 150))
         painter.setBrush(tone_color(self.tone, 48))
-        radius = rect.height() / 2
         painter.drawRoundedRect(rect, radius, radius)
-        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
         painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.text())
         painter.end()
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
 from share_guard.gui.session import Entry
-from share_guard.gui.widgets.common import Badge, icon_button, muted, plain_label, set_font
+from share_guard.gui.widgets.common import Badge, ElidedLabel, icon_button, muted, set_font
 
 THUMB = 56
 
@@ -72,10 +72,10 @@ class FileRow(QWidget):
         self.entry = entry
         self.thumb = QLabel(self)
         self.thumb.setFixedSize(THUMB, THUMB)
-        self.name = plain_label(display_path(entry.path.name), self)
+        self.name = ElidedLabel(display_path(entry.path.name), self)
         set_font(self.name, bold=True)
         self.name.setToolTip(display_path(entry.path))
-        self.detail = plain_label("", self)
+        self.detail = ElidedLabel("", self)
         muted(self.detail)
         set_font(self.detail, scale=0.9)
         self.progress = QProgressBar(self)
@@ -84,7 +84,7 @@ class FileRow(QWidget):
         self.progress.setFixedHeight(5)
         self.badge = Badge(self)
         self.stop = icon_button(QStyle.StandardPixmap.SP_BrowserStop,
-                                self.tr("Stop checking %1").replace("%1", self.name.text()), self)
+                                self.tr("Stop checking %1").replace("%1", self.name.full_text()), self)
         self.stop.clicked.connect(lambda: self.cancel_clicked.emit(self.entry))
 
         text = QVBoxLayout()
@@ -109,8 +109,7 @@ class FileRow(QWidget):
         text, tone = status.badge(entry)
         self.badge.set_status(text, tone)
         detail = status.detail_line(entry)
-        self.detail.setText(self.fontMetrics().elidedText(detail, Qt.TextElideMode.ElideRight, 220))
-        self.detail.setToolTip(detail)
+        self.detail.set_full_text(detail)
         self.detail.setVisible(bool(detail))
         busy = entry.state in ("waiting", "checking", "exporting")
         self.progress.setVisible(busy)
@@ -120,7 +119,7 @@ class FileRow(QWidget):
             self.thumb.setPixmap(thumb_pixmap(entry.thumbnail, THUMB))
         else:
             self.thumb.setPixmap(placeholder(entry.kind, THUMB, self.style()))
-        self.setAccessibleName(f"{self.name.text()}: {text}")
+        self.setAccessibleName(f"{self.name.full_text()}: {text}")
 
 
 class FileList(QListWidget):

@@ -144,6 +144,8 @@ class FindingsView(QWidget):
     def clear(self) -> None:
         for section in self.sections:
             self._layout.removeWidget(section)
+            section.hide()
+            section.setParent(None)
             section.deleteLater()
         self.sections = []
         self.kept.setVisible(False)

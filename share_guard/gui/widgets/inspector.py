@@ -56,6 +56,7 @@ class Inspector(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry: Entry | None = None
+        self._shown: tuple[object, object] = (None, None)  # report and result on display
         self.title = plain_label("", self)
         set_font(self.title, scale=1.35, bold=True)
         self.subtitle = plain_label("", self)
@@ -81,6 +82,9 @@ class Inspector(QWidget):
         details_layout.setContentsMargins(0, 0, 8, 0)
         details_layout.setSpacing(10)
         details_layout.addWidget(self.result)
+        self.findings_title = plain_label(self.tr("What the original gives away"), details)
+        set_font(self.findings_title, bold=True)
+        details_layout.addWidget(self.findings_title)
         details_layout.addWidget(self.findings, 1)
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
@@ -91,8 +95,9 @@ class Inspector(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
         self.split.addWidget(self.preview)
         self.split.addWidget(self.scroll)
-        self.split.setStretchFactor(0, 5)
-        self.split.setStretchFactor(1, 4)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.scroll.setMinimumWidth(340)
         self.split.setChildrenCollapsible(False)
 
         names = QVBoxLayout()
@@ -120,6 +125,7 @@ class Inspector(QWidget):
         same = entry is not None and entry is self.entry
         self.entry = entry
         if entry is None:
+            self._shown = (None, None)
             self.title.setText(self.tr("No file selected"))
             self.subtitle.setText("")
             self.badge.setVisible(False)
@@ -128,6 +134,7 @@ class Inspector(QWidget):
             self.recheck_button.setVisible(False)
             self.findings.set_report(None)
             self.result.set_result(None)
+            self.findings_title.setVisible(False)
             self.preview.clear(self.tr("Select a file to see it here"))
             return
         report = entry.report
@@ -141,8 +148,12 @@ class Inspector(QWidget):
                                       and report.ok)
         self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
         self._banner(entry)
-        self.findings.set_report(report)
-        self.result.set_result(entry.result)
+        if not same or report is not self._shown[0]:
+            self.findings.set_report(report)
+        if not same or entry.result is not self._shown[1]:
+            self.result.set_result(entry.result)
+        self._shown = (report, entry.result)
+        self.findings_title.setVisible(entry.result is not None and entry.result.ok)
         if report is not None:
             regions = [r for f in report.findings if f.identifying for r in f.regions]
             self.preview.set_regions(regions)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from share_guard.core.sanitize import ExportResult
 from share_guard.core.textsafe import display_path
+from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 
 
-def _bullets(items: list[str], none: str) -> str:
-    unique = list(dict.fromkeys(items))
-    return "\n".join(f"\u2022 {i}" for i in unique) if unique else none
+def removed_words(result: ExportResult) -> list[str]:
+    """What the person saw in the findings and is now gone, in the findings' own words;
+    the containers' parts the cleaner dropped (e.g. "EXIF") when there were no findings."""
+    before = result.before.leaks() if result.before is not None else []
+    left = {(f.category, f.name) for f in result.after.findings} if result.after is not None else set()
+    words = [f"{f.category.label}: {f.name}" for f in before if (f.category, f.name) not in left]
+    return words or list(result.removed)
+
+
+def kept_words(result: ExportResult) -> list[str]:
+    """What stayed on purpose (orientation, colour profile...)."""
+    after = [f.name for f in result.after.findings if not f.identifying] if result.after is not None else []
+    return list(dict.fromkeys(after + list(result.kept)))
 
 
 class ResultView(QFrame):
@@ -22,32 +33,29 @@ class ResultView(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.banner = Banner("", "ok", self)
         self.saved_to = plain_label("", self, wrap=True, selectable=True)
-        self.before_title = plain_label(self.tr("Removed"), self)
-        self.after_title = plain_label(self.tr("Kept"), self)
-        for title in (self.before_title, self.after_title):
+        self.removed_title = plain_label(self.tr("Removed"), self)
+        self.kept_title = plain_label(self.tr("Kept"), self)
+        for title in (self.removed_title, self.kept_title):
             set_font(title, bold=True)
         self.removed = plain_label("", self, wrap=True)
         self.kept = plain_label("", self, wrap=True)
-        self.changed = plain_label("", self, wrap=True)
         self.verified = plain_label("", self, wrap=True)
         muted(self.verified)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(24)
-        grid.addWidget(self.before_title, 0, 0)
-        grid.addWidget(self.after_title, 0, 1)
-        grid.addWidget(self.removed, 1, 0)
-        grid.addWidget(self.kept, 1, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(4)
         layout.addWidget(self.banner)
         layout.addWidget(self.saved_to)
-        layout.addLayout(grid)
-        layout.addWidget(self.changed)
+        layout.addSpacing(4)
+        layout.addWidget(self.removed_title)
+        layout.addWidget(self.removed)
+        layout.addSpacing(4)
+        layout.addWidget(self.kept_title)
+        layout.addWidget(self.kept)
+        layout.addSpacing(4)
         layout.addWidget(self.verified)
-        self._details = [self.saved_to, self.before_title, self.after_title, self.removed,
-                         self.kept, self.changed, self.verified]
+        self._details = [self.saved_to, self.removed_title, self.kept_title, self.removed,
+                         self.kept, self.verified]
 
     def set_result(self, result: ExportResult | None) -> None:
         self.setVisible(result is not None)
@@ -64,18 +72,20 @@ class ResultView(QFrame):
         self.banner.set_message(self.tr("Safe copy saved"), "ok")
         for w in self._details:
             w.setVisible(True)
-        self.saved_to.setText(self.tr("Saved as: %1").replace("%1", display_path(result.output or "")))
-        self.removed.setText(_bullets(result.removed, self.tr("Nothing identifying")))
-        self.kept.setText(_bullets(result.kept, self.tr("Nothing")))
-        self.changed.setVisible(bool(result.changed))
-        self.changed.setText("\n".join(result.changed))
+        self.saved_to.setText(self.tr("Saved as %1").replace("%1", display_path(result.output or "")))
+        removed = summarise(removed_words(result), limit=20)
+        self.removed.setText("\n".join(removed) if removed else self.tr("Nothing identifying"))
+        kept = kept_words(result)
+        pixels = (self.tr("The picture itself is unchanged.") if not result.changed
+                  else "\n".join(result.changed))
+        self.kept.setText(f"{', '.join(kept)}\n{pixels}" if kept else pixels)
         leaks = result.after.leaks() if result.after is not None else None
         if leaks is None:
             self.verified.setText("")
         elif not leaks:
             self.verified.setText(self.tr(
-                "The safe copy was checked again after saving: no location, names, device details, "
-                "dates or hidden content left in its metadata."))
+                "Checked again after saving: no location, names, device details, dates or hidden "
+                "content left in the copy's metadata."))
         else:
             self.verified.setText(self.tr("Checked again after saving: %n items remain.")
                                   .replace("%n", str(len(leaks))))
