@@ -91,6 +91,19 @@ def test_findings_are_grouped_as_a_person_reads_them(qtbot):
     assert view.sections == [] and "not a guarantee" in view.empty.text()
 
 
+@pytest.mark.parametrize(("name", "explanation", "shown"), [
+    ("Camera make", "Camera make: tells which brand of device took it",
+     "Camera make: tells which brand of device took it"),
+    ("WritingApp", "names the software that wrote the file",
+     "WritingApp: names the software that wrote the file"),
+    ("Comment", "", "Comment"),
+])
+def test_finding_headline(name, explanation, shown):
+    from share_guard.gui.widgets.findings_view import headline
+
+    assert headline(Finding(Category.DEVICE, "x", name, "v", explanation)) == shown
+
+
 def test_untrusted_text_is_never_rendered_as_markup(qtbot):
     nasty = Finding(Category.IDENTITY, "XMP", "Creator", "<b>bold</b><img src=x>\u202egnp.exe",
                     "<a href='http://x'>click</a> names the author")

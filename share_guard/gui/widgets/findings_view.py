@@ -59,13 +59,24 @@ def kept_findings(report: Report) -> list[Finding]:
     return [f for f in report.findings if not f.identifying or f.category is Category.KEPT]
 
 
+def headline(finding: Finding) -> str:
+    """The plain-words line for a finding: its explanation, led by its name when the
+    explanation does not already say what it is about."""
+    explanation = finding.explanation.strip()
+    if not explanation:
+        return finding.name
+    if explanation.lower().startswith(finding.name.lower()):
+        return explanation
+    return f"{finding.name}: {explanation}"
+
+
 class FindingRow(QWidget):
     """One finding: its plain-words explanation; name, value and place on demand."""
 
     def __init__(self, finding: Finding, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.finding = finding
-        self.text = plain_label(finding.explanation or finding.name, self, wrap=True)
+        self.text = plain_label(headline(finding), self, wrap=True)
         self.more = QToolButton(self)
         self.more.setArrowType(Qt.ArrowType.RightArrow)
         self.more.setAutoRaise(True)
