@@ -134,7 +134,7 @@ class FileList(QListWidget):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setUniformItemSizes(True)
         self.setAccessibleName(self.tr("Files"))
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(230)
         self._rows: dict[int, tuple[QListWidgetItem, FileRow]] = {}
         self.currentItemChanged.connect(self._on_current)
 

@@ -97,7 +97,7 @@ class Inspector(QWidget):
         self.split.addWidget(self.scroll)
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 1)
-        self.scroll.setMinimumWidth(340)
+        self.scroll.setMinimumWidth(280)
         self.split.setChildrenCollapsible(False)
 
         names = QVBoxLayout()

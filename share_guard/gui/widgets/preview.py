@@ -28,7 +28,7 @@ class PictureView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(220, 180)
+        self.setMinimumSize(180, 160)
         self.pixmap: QPixmap | None = None
         self.full_size: tuple[int, int] = (0, 0)
         self.regions: list[Region] = []
