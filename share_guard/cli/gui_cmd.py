@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 
-def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("gui", help="open the desktop app (default when no command is given)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to open")
     p.set_defaults(func=run)

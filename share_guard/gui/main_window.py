@@ -28,6 +28,8 @@ from share_guard.gui.widgets.export_bar import ExportBar
 from share_guard.gui.widgets.file_list import FileList
 from share_guard.gui.widgets.inspector import Inspector
 
+Key = str | QKeySequence | QKeySequence.StandardKey
+
 
 class MainWindow(QMainWindow):
     def __init__(self, service: Service, settings: Settings | None = None,
@@ -69,7 +71,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
 
     # -- construction ---------------------------------------------------------------------
-    def _action(self, text: str, icon: QStyle.StandardPixmap | None, shortcuts: Sequence[str | QKeySequence],
+    def _action(self, text: str, icon: QStyle.StandardPixmap | None, shortcuts: Sequence[Key],
                 slot: Callable[[], object], tip: str = "") -> QAction:
         action = QAction(text, self)
         if icon is not None:

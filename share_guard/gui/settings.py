@@ -20,7 +20,7 @@ class Settings:
     @property
     def output_dir(self) -> Path | None:
         value = self._s.value("export/output_dir", "", str)
-        return Path(value) if value else None
+        return Path(str(value)) if value else None
 
     @output_dir.setter
     def output_dir(self, folder: Path | None) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
 from share_guard.gui.dialogs.consent_dialog import ConsentDialog
+from share_guard.gui.settings import Settings
 
 
 def _open_one(qtbot, window, dialogs, path: Path):
@@ -91,9 +92,16 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
     assert view.isVisible()
     assert "holiday_clean.jpg" in view.saved_to.text()
     assert view.removed.text().strip()
-    # the folder was asked once and is remembered for next time
+    # the folder was asked once and is remembered for next time (and next start)
     assert dialogs.folder_asked == 1
-    assert window.settings.output_dir == dialogs.folder
+    assert Settings().output_dir == dialogs.folder
+    assert "out" in window.export_bar.folder_label.text()
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=5000)
+    with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
+        consent_dialog(window).reject()
+    assert dialogs.folder_asked == 1
+    assert [p.name for p in dialogs.folder.iterdir()] == ["holiday_clean.jpg"]
 
 
 def test_closing_the_consent_dialog_refuses(qtbot, window, dialogs, tmp_path):
