@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -63,9 +63,13 @@ class MainWindow(QMainWindow):
         self.statusBar().setSizeGripEnabled(False)
         self.export_bar.set_folder(self.settings.output_dir)
 
+        self._actions_timer = QTimer(self)
+        self._actions_timer.setSingleShot(True)
+        self._actions_timer.setInterval(0)
+        self._actions_timer.timeout.connect(self.update_actions_now)
         self._make_actions()
         self._connect()
-        self._update_actions()
+        self.update_actions_now()
         geometry = self.settings.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -223,6 +227,14 @@ class MainWindow(QMainWindow):
             self.session.recheck(entry)
 
     def _update_actions(self) -> None:
+        """Coalesce: many files change at once while a folder is checked."""
+        self._actions_timer.start()
+
+    def actions_settled(self) -> bool:
+        """True when the enabled state of the actions reflects the files (tests wait on it)."""
+        return not self._actions_timer.isActive()
+
+    def update_actions_now(self) -> None:
         idle = self.session.export_run is None
         self.export_action.setEnabled(idle and bool(self.session.exportable(self.selected())))
         self.export_all_action.setEnabled(idle and bool(self.session.exportable(self.session.entries)))

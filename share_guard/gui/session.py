@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from share_guard.core.consent import ConsentAnswer, ConsentRequest
@@ -26,6 +27,8 @@ from share_guard.gui.service import THUMB_SIZE, Preview, Service
 from share_guard.gui.workers import ConsentBridge, Job
 
 _ids = itertools.count(1)
+#: files added to the list per turn of the event loop
+ADD_BATCH = 20
 
 
 @dataclass(eq=False)
@@ -81,6 +84,12 @@ class Session(QObject):
         self.side_pool = QThreadPool(self)  # previews and exports: never stuck behind checks
         self.side_pool.setMaxThreadCount(2)
         self._jobs: set[Job] = set()
+        self._incoming: deque[Path] = deque()
+        self._known_keys: set[Any] | None = None
+        self._feed = QTimer(self)
+        self._feed.setSingleShot(True)
+        self._feed.setInterval(0)
+        self._feed.timeout.connect(self._add_some)
         self._retired: list[tuple[float, Job]] = []
         self._preview_job: Job | None = None
         self.export_run: ExportRun | None = None
@@ -98,19 +107,35 @@ class Session(QObject):
 
     @Slot(object, object)
     def _on_expanded(self, _job: Job, paths: list[Path]) -> None:
-        known = {_key(e.path) for e in self.entries}
-        for path in paths:
-            if _key(path) in known:
+        self._incoming.extend(paths)
+        self._feed.start()
+
+    def _add_some(self) -> None:
+        """Add queued files a few at a time, so a dropped folder never freezes the window."""
+        known = self._known
+        for _ in range(min(ADD_BATCH, len(self._incoming))):
+            path = self._incoming.popleft()
+            key = _key(path)
+            if key in known:
                 continue
-            known.add(_key(path))
+            known.add(key)
             entry = Entry(path)
             self.entries.append(entry)
             self.added.emit(entry)
             self._check(entry)
+        if self._incoming:
+            self._feed.start()
+
+    @property
+    def _known(self) -> set[Any]:
+        if self._known_keys is None or len(self._known_keys) < len(self.entries):
+            self._known_keys = {_key(e.path) for e in self.entries}
+        return self._known_keys
 
     def remove(self, entry: Entry) -> None:
         if entry not in self.entries:
             return
+        self._known_keys = None
         if entry.job is not None and entry.state != "exporting":
             entry.job.cancel()
         self.entries.remove(entry)
@@ -309,6 +334,8 @@ class Session(QObject):
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Cancel everything, refuse an open consent question, wait for the threads."""
+        self._feed.stop()
+        self._incoming.clear()
         for job in list(self._jobs):
             job.cancel()
         if self.export_run is not None:

@@ -113,6 +113,7 @@ def wait_idle(qtbot, window, count: int | None = None, timeout: int = 10_000) ->
         if count is not None:
             assert len(entries) == count
         assert not any(e.busy for e in entries)
+        assert window.actions_settled()
 
     qtbot.waitUntil(ready, timeout=timeout)
 

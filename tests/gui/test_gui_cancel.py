@@ -19,7 +19,8 @@ def test_cancel_during_a_long_inspection(qtbot, make_window, dialogs, tmp_path):
     row = window.file_list.row_widget(entry)
     assert row.badge.text() == "Checking…"
     assert row.progress.isVisibleTo(row) and row.stop.isVisibleTo(row)
-    # the window stays usable while the check runs
+    # nothing can be exported while the check runs
+    qtbot.waitUntil(window.actions_settled)
     assert not window.export_action.isEnabled()
     assert not window.inspector.export_button.isEnabled()
 
@@ -27,6 +28,7 @@ def test_cancel_during_a_long_inspection(qtbot, make_window, dialogs, tmp_path):
     qtbot.waitUntil(lambda: entry.state == "cancelled", timeout=5000)
     assert row.badge.text() == "Stopped"
     assert entry.report is None
+    qtbot.waitUntil(window.actions_settled)
     assert not window.export_all_action.isEnabled()
     assert window.inspector.recheck_button.isVisibleTo(window.inspector)
     assert list(dialogs.folder.iterdir()) == []
@@ -51,7 +53,7 @@ def test_other_files_finish_while_one_is_slow(qtbot, make_window, tmp_path):
     assert window.file_list.row_widget(fast).badge.text() == "Nothing found"
     # the finished file can be looked at and exported while the other is still checked
     window.file_list.select_entry(fast)
-    assert window.export_action.isEnabled()
+    qtbot.waitUntil(window.export_action.isEnabled)
     window.session.cancel(held)
     qtbot.waitUntil(lambda: held.state == "cancelled", timeout=5000)
 
@@ -73,6 +75,7 @@ def test_cancel_during_export_leaves_no_partial_output(qtbot, make_window, dialo
     # half a file now sits in a temp file in the output folder
     assert any(p.name.startswith(".sg-") for p in dialogs.folder.iterdir())
     assert window.export_bar.stop_button.isVisibleTo(window.export_bar)
+    qtbot.waitUntil(window.actions_settled)
     assert not window.export_all_action.isEnabled()
     with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
         qtbot.mouseClick(window.export_bar.stop_button, Qt.MouseButton.LeftButton)

@@ -96,6 +96,7 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
     assert dialogs.folder_asked == 1
     assert Settings().output_dir == dialogs.folder
     assert "out" in window.export_bar.folder_label.text()
+    qtbot.waitUntil(window.export_action.isEnabled)
     window.export_action.trigger()
     qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=5000)
     with qtbot.waitSignal(window.session.export_finished, timeout=10_000):

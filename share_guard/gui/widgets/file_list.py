@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -24,8 +25,18 @@ from share_guard.gui.widgets.common import Badge, ElidedLabel, icon_button, mute
 THUMB = 56
 
 
+_placeholders: dict[tuple[str, int, int], QPixmap] = {}
+
+
 def placeholder(kind: str | None, size: int, style: QStyle) -> QPixmap:
-    """A neutral tile with a file-type icon, for files without a picture."""
+    """A neutral tile with a file-type icon, for files without a picture (drawn once)."""
+    key = (kind or "", size, id(style))
+    if key not in _placeholders:
+        _placeholders[key] = _draw_placeholder(kind, size, style)
+    return _placeholders[key]
+
+
+def _draw_placeholder(kind: str | None, size: int, style: QStyle) -> QPixmap:
     icon = {
         "video": QStyle.StandardPixmap.SP_MediaPlay,
         "image": QStyle.StandardPixmap.SP_FileIcon,
@@ -113,7 +124,9 @@ class FileRow(QWidget):
         self.detail.setVisible(bool(detail))
         busy = entry.state in ("waiting", "checking", "exporting")
         self.progress.setVisible(busy)
-        self.progress.setValue(int(entry.progress * 1000))
+        value = int(entry.progress * 1000)
+        if busy and value != self.progress.value():
+            self.progress.setValue(value)
         self.stop.setVisible(entry.state in ("waiting", "checking"))
         if entry.thumbnail is not None:
             self.thumb.setPixmap(thumb_pixmap(entry.thumbnail, THUMB))
@@ -133,6 +146,8 @@ class FileList(QListWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(50)
         self.setAccessibleName(self.tr("Files"))
         self.setMinimumWidth(230)
         self._rows: dict[int, tuple[QListWidgetItem, FileRow]] = {}
