@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.file_list.cancel_requested.connect(s.cancel)
         self.inspector.export_clicked.connect(self.export_selected)
         self.inspector.recheck_clicked.connect(self._recheck)
+        self.inspector.rebuild_clicked.connect(self.export_rebuilt)
         self.inspector.seek_requested.connect(lambda entry, t: s.request_preview(entry, at=t))
         self.empty.open_clicked.connect(self.open_files)
         self.empty.help_clicked.connect(self.show_help)
@@ -248,7 +249,12 @@ class MainWindow(QMainWindow):
     def export_all(self) -> bool:
         return self._export(self.session.entries)
 
-    def _export(self, entries: Sequence[Entry]) -> bool:
+    def export_rebuilt(self) -> bool:
+        """Export the file on display, re-encoded from its pixels (files the cleaner refuses)."""
+        entry = self.inspector.entry
+        return self._export([entry], rebuild=True) if entry is not None else False
+
+    def _export(self, entries: Sequence[Entry], *, rebuild: bool = False) -> bool:
         batch = self.session.exportable(entries)
         if not batch or self.session.export_run is not None:
             self.statusBar().showMessage(self.tr("Nothing is ready to save yet."), 4000)
@@ -256,7 +262,7 @@ class MainWindow(QMainWindow):
         folder = self.output_folder()
         if folder is None:
             return False
-        return self.session.export(batch, folder)
+        return self.session.export(batch, folder, rebuild=rebuild)
 
     def output_folder(self) -> Path | None:
         """The remembered folder, or ask for one (once)."""

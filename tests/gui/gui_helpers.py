@@ -28,6 +28,15 @@ def gps_jpeg(path: Path, size: tuple[int, int] = (320, 240), color=(90, 140, 200
     return path
 
 
+def odd_marker_jpeg(path: Path) -> Path:
+    """A GPS JPEG with a stray restart marker after SOI: decodable, but the lossless
+    cleaner refuses it (fail closed), so only "rebuild from pixels" can make a copy."""
+    gps_jpeg(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xd0" + data[2:])
+    return path
+
+
 def plain_jpeg(path: Path) -> Path:
     Image.new("RGB", (64, 48), (200, 100, 50)).save(path, "JPEG", quality=90)
     return path

@@ -54,7 +54,8 @@ def test_dropped_folder_lists_every_file_and_bad_ones_do_not_stop_the_rest(qtbot
     notes = next(e for e in window.session.entries if e.path.name == "d_notes.txt")
     cut = next(e for e in window.session.entries if e.path.name == "e_cut.jpg")
     window.file_list.select_entry(cut)
-    assert "cannot be cleaned with confidence" in window.inspector.banner.label.text()
+    assert "cannot be cleaned without changing it" in window.inspector.banner.label.text()
+    assert window.inspector.rebuild_button.isVisibleTo(window.inspector)
     assert "text file" in notes.report.error
 
     # the broken one shows its reason in the inspector and cannot be exported...

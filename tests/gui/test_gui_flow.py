@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gui_helpers import consent_dialog, gps_jpeg, wait_idle
+from gui_helpers import consent_dialog, gps_jpeg, odd_marker_jpeg, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
@@ -160,3 +160,27 @@ def test_a_file_appearing_under_the_chosen_name_is_not_overwritten(qtbot, window
     entry = window.session.entries[0]
     assert entry.result.status == "error" and "already exists" in entry.result.reason
     assert window.file_list.row_widget(entry).badge.text() == "Not saved"
+
+
+def test_a_file_the_cleaner_refuses_can_be_rebuilt_from_pixels(qtbot, window, dialogs, tmp_path):
+    odd = odd_marker_jpeg(tmp_path / "odd.jpg")
+    original = odd.read_bytes()
+    entry = _open_one(qtbot, window, dialogs, odd)
+    assert entry.report.problems
+    inspector = window.inspector
+    assert window.file_list.row_widget(entry).badge.text() == "Can't be cleaned safely"
+    assert inspector.rebuild_button.isVisibleTo(inspector)
+    assert not inspector.export_button.isVisibleTo(inspector)
+    qtbot.mouseClick(inspector.rebuild_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=5000)
+    dialog = consent_dialog(window)
+    for box in dialog.findChildren(QCheckBox):
+        box.click()
+    with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
+        dialog.confirm_button.click()
+    assert entry.result.ok, entry.result.reason
+    after = inspect(entry.result.output)
+    assert after.ok and not after.problems and not after.leaks()
+    assert odd.read_bytes() == original
+    assert any("rebuilt" in c for c in entry.result.changed)
+    assert "rebuilt from pixels" in inspector.result.kept.text()

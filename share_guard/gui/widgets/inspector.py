@@ -51,6 +51,7 @@ def describe(report: Report) -> str:
 class Inspector(QWidget):
     export_clicked = Signal()
     recheck_clicked = Signal(object)  # Entry
+    rebuild_clicked = Signal()
     seek_requested = Signal(object, float)  # Entry, seconds
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -71,6 +72,12 @@ class Inspector(QWidget):
             self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), self.tr("Check again"), self)
         self.recheck_button.setMinimumHeight(34)
         self.recheck_button.clicked.connect(lambda: self.recheck_clicked.emit(self.entry))
+        self.rebuild_button = QPushButton(self.tr("Rebuild from pixels"), self)
+        self.rebuild_button.setMinimumHeight(34)
+        self.rebuild_button.setToolTip(self.tr(
+            "Make the safe copy from the picture's pixels. The picture is re-encoded at the best "
+            "quality its format allows."))
+        self.rebuild_button.clicked.connect(self.rebuild_clicked)
         self.banner = Banner("", "warn", self)
         self.preview = PreviewPanel(self)
         self.preview.seek_requested.connect(self._on_seek)
@@ -111,6 +118,7 @@ class Inspector(QWidget):
         head.addLayout(names, 1)
         head.addSpacing(12)
         head.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.rebuild_button, 0, Qt.AlignmentFlag.AlignVCenter)
         head.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 12, 12)
@@ -132,6 +140,7 @@ class Inspector(QWidget):
             self.banner.setVisible(False)
             self.export_button.setEnabled(False)
             self.recheck_button.setVisible(False)
+            self.rebuild_button.setVisible(False)
             self.findings.set_report(None)
             self.result.set_result(None)
             self.findings_title.setVisible(False)
@@ -147,6 +156,11 @@ class Inspector(QWidget):
         self.export_button.setEnabled(entry.state == "checked" and report is not None
                                       and report.ok)
         self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
+        rebuildable = (entry.state == "checked" and report is not None and report.ok
+                       and report.kind == "image" and bool(report.problems)
+                       and not report.has(Category.TAKEDOWN))
+        self.rebuild_button.setVisible(rebuildable)
+        self.export_button.setVisible(not rebuildable)
         self._banner(entry)
         if not same or report is not self._shown[0]:
             self.findings.set_report(report)
@@ -179,6 +193,10 @@ class Inspector(QWidget):
         elif report is not None and report.has(Category.TAKEDOWN):
             message, tone = self.tr(
                 "This file matches an entry on your takedown list. It cannot be exported."), "danger"
+        elif report is not None and report.problems and report.kind == "image":
+            message = self.tr("This file cannot be cleaned without changing it (%1). You can rebuild "
+                              "it from its pixels instead: the picture is re-encoded.").replace(
+                "%1", report.problems[0])
         elif report is not None and report.problems:
             message = self.tr("This file cannot be cleaned with confidence, so no safe copy will be "
                               "made: %1").replace("%1", report.problems[0])
