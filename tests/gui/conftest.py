@@ -6,15 +6,11 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from gui_helpers import FakeDialogs
+from PySide6.QtCore import QCoreApplication, QSettings
 
-pytest.importorskip("PySide6")
-pytest.importorskip("pytestqt")
-
-from gui_helpers import FakeDialogs  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings  # noqa: E402
-
-from share_guard.gui.service import Service  # noqa: E402
-from share_guard.gui.settings import Settings  # noqa: E402
+from share_guard.gui.service import Service
+from share_guard.gui.settings import Settings
 
 
 @pytest.fixture(autouse=True)
