@@ -132,9 +132,6 @@ class OrtBackend:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
-        # Idle worker threads sleep instead of spinning: on a busy 2-core machine spinning
-        # burnt a third more CPU and made a 12 MP scan slower (measured, see benchmarks).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self._sess = ort.InferenceSession(
             model.SerializeToString(), opts, providers=["CPUExecutionProvider"]
