@@ -168,3 +168,22 @@ def test_people_free_photo_gives_no_people_finding(tmp_path):
     report = Report(path=path, kind="image")
     found = list(FaceAnalyzer(use_cache=False).analyze(Source(path), report, no_progress, None))
     assert [f for f in found if f.name == "Faces"] == []
+
+
+def test_face_filling_a_large_photo_is_covered():
+    x, y, w, h = 150, 40, 150, 170  # a close crop of the astronaut's face
+    side = 2400
+    img = cv2.resize(data.astronaut()[y : y + h, x : x + w], (side, side * h // w))
+    s = side / w
+    fx, fy, fw, fh = ASTRONAUT_FACE
+    truth = ((fx - x) * s, (fy - y) * s, fw * s, fh * s)
+    regions = [b.region() for b in faces.get_detector().detect(img)]
+    sure = [r for r in regions if r.label == "face"]
+    big = max(sure, key=lambda r: r.w * r.h)
+    from share_guard.core.redact import enlarged
+
+    g = enlarged(big, 1.3, img.shape[1], img.shape[0])
+    tx0, ty0, tw, th = truth
+    iw = max(0, min(g.x + g.w, tx0 + tw) - max(g.x, tx0))
+    ih = max(0, min(g.y + g.h, ty0 + th) - max(g.y, ty0))
+    assert iw * ih / (tw * th) > 0.85

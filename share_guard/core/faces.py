@@ -41,8 +41,10 @@ POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
 TILE_MAX = 1280
 TILE_MIN = 1024
 TILE_OVERLAP = 192
-GLOBAL_SIDE = 1280
-GLOBAL_MIN_FACE = 192  # px in the original image: smaller faces fit whole in some tile
+#: whole-image passes (long side in px, smallest face kept in original px): faces larger
+#: than a tile's overlap may be cut by every tile, and CenterFace under-sizes faces that
+#: fill more than ~500 px of its input, so a face filling a 12-48 MP frame needs 640.
+GLOBAL_PASSES = ((1280, 192), (640, 384))
 NMS_IOU = 0.3
 CONTAINED = 0.6  # drop a box when this share of it lies inside a higher-scoring one
 STRIDE = 4
@@ -216,8 +218,8 @@ class FaceDetector:
         h, w = rgb.shape[:2]
         found: list[np.ndarray] = []
         tiles = tile_grid(w, h, tile_max)
-        tiled = len(tiles) > 1
-        steps = len(tiles) + (1 if tiled else 0)
+        passes = [(side, least) for side, least in GLOBAL_PASSES if max(w, h) > side * 1.25]
+        steps = len(tiles) + len(passes)
         for i, (x0, y0, x1, y1) in enumerate(tiles):
             if cancel is not None:
                 cancel.check()
@@ -227,26 +229,30 @@ class FaceDetector:
             found.append(boxes)
             if progress is not None:
                 progress((i + 1) / steps)
-        if tiled:
-            found.append(self._global_pass(rgb, min_score))
+        for k, (side, least) in enumerate(passes):
+            if cancel is not None:
+                cancel.check()
+            found.append(self._global_pass(rgb, min_score, side, least))
             if progress is not None:
-                progress(1.0)
+                progress((len(tiles) + k + 1) / steps)
         boxes = np.concatenate(found) if found else np.zeros((0, 5), np.float32)
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
         kept = merge_boxes(boxes)
         return [Box(*(float(v) for v in row)) for row in kept]
 
-    def _global_pass(self, rgb: np.ndarray, min_score: float) -> np.ndarray:
+    def _global_pass(self, rgb: np.ndarray, min_score: float, side: int, least: int
+                     ) -> np.ndarray:
+        """The whole image shrunk to ``side`` px; only boxes of ``least`` px or more kept."""
         import cv2
 
         h, w = rgb.shape[:2]
-        s = GLOBAL_SIDE / max(w, h)
+        s = side / max(w, h)
         small = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
         boxes = self._run(small, min_score)
         boxes[:, :4] /= s
         size = np.sqrt((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
-        return boxes[size >= GLOBAL_MIN_FACE]
+        return boxes[size >= least]
 
     def _run(self, tile: np.ndarray, min_score: float) -> np.ndarray:
         th, tw = tile.shape[:2]
