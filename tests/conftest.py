@@ -11,11 +11,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(2**26))
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # No test may open a network socket; local Unix sockets (Qt, multiprocessing) are fine.
-    config.pluginmanager.import_plugin("pytest_socket")
-    config.option.disable_socket = True
-    config.option.allow_unix_socket = True
+# No test may open a network socket: pyproject's addopts pass pytest-socket's
+# --disable-socket --allow-unix-socket (local Unix sockets: Qt, multiprocessing).
 
 
 @pytest.fixture(autouse=True)

@@ -19,9 +19,9 @@ def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     p.set_defaults(func=run, analyzers=[])
 
 
-def inspect_options(args: argparse.Namespace) -> InspectOptions:
+def inspect_options(args: argparse.Namespace, thorough: bool = True) -> InspectOptions:
     """Analyzers other subcommand modules registered on ``args.analyzers`` (faces, lists...)."""
-    return InspectOptions(analyzers=[make(args) for make in args.analyzers])
+    return InspectOptions(analyzers=[make(args) for make in args.analyzers], thorough=thorough)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from PIL import Image, ImageOps
 MAX_PIXELS = 150_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "HEIF", "AVIF", "MPO")
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "HEIF", "AVIF")
 
 _heif_lock = threading.Lock()
 _heif_ready = False
@@ -43,7 +43,8 @@ def open_image(fp: str | IO[bytes] | Any, formats: Sequence[str] | None = None) 
     wanted = tuple(formats or ALLOWED_FORMATS)
     if any(f in ("HEIF", "AVIF") for f in wanted):
         ensure_heif()
-    return Image.open(fp, formats=list(wanted))
+    Image.init()
+    return Image.open(fp, formats=[f for f in wanted if f in Image.OPEN])
 
 
 def load_displayed(fp: str | IO[bytes] | Any, mode: str = "RGB",

@@ -1,0 +1,52 @@
+"""Assertions shared by the round-trip tests: an independent reader and pixel identity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+
+def exiftool_json(exiftool: str, path: Path) -> dict:
+    out = subprocess.run([exiftool, "-j", "-G1", "-a", "-u", "-ee", str(path)],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert out.stdout, out.stderr
+    return json.loads(out.stdout)[0]
+
+
+def assert_exiftool_clean(exiftool: str, path: Path, planted: list[str]) -> None:
+    """exiftool must not see any of the planted values in the output."""
+    text = json.dumps(exiftool_json(exiftool, path))
+    leaked = [v for v in planted if v in text]
+    assert not leaked, f"exiftool still sees {leaked} in {path.name}"
+
+
+def displayed_pixels(path: Path) -> list[np.ndarray]:
+    """Every frame as displayed (orientation applied)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    frames = []
+    with Image.open(path) as img:
+        for i in range(getattr(img, "n_frames", 1)):
+            img.seek(i)
+            frames.append(np.asarray(ImageOps.exif_transpose(img.convert("RGBA")
+                                                             if img.mode == "P" else img.copy())))
+    return frames
+
+
+def assert_same_pixels(a: Path, b: Path) -> None:
+    fa, fb = displayed_pixels(a), displayed_pixels(b)
+    assert len(fa) == len(fb), "frame count changed"
+    for x, y in zip(fa, fb, strict=True):
+        assert x.shape == y.shape, f"size or orientation changed: {x.shape} vs {y.shape}"
+        assert np.array_equal(x, y), "pixels changed"
+
+
+def digest(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), st.st_size, st.st_mtime_ns

@@ -1,0 +1,120 @@
+"""The command line: exit codes, consent, JSON, folders, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from checks import digest
+from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
+
+from share_guard.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "gps.jpg").write_bytes(plain_jpeg(pixels(), exif=exif_bytes(gps=True)))
+    (folder / "sub" / "plain.jpg").write_bytes(plain_jpeg(pixels(seed=2)))
+    (folder / "notes.txt").write_text("not a photo\n")
+    return folder
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "share_guard", *args], capture_output=True,
+                          text=True, input=stdin, env=env, timeout=120, check=False)
+
+
+def test_inspect_exit_codes_and_human_output(files: Path, capsys) -> None:
+    assert main(["inspect", str(files / "sub" / "plain.jpg")]) == 0
+    assert "nothing found" in capsys.readouterr().out
+    assert main(["inspect", str(files / "gps.jpg")]) == 1
+    out = capsys.readouterr().out
+    assert "Location:" in out and "GPS position" in out
+
+
+def test_inspect_json_is_stable(files: Path, capsys) -> None:
+    assert main(["inspect", "--json", str(files)]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] == 1
+    by_name = {Path(f["path"]).name: f for f in doc["files"]}
+    assert set(by_name) == {"gps.jpg", "plain.jpg"}  # the text file in a walked folder is skipped
+    gps = by_name["gps.jpg"]
+    assert gps["format"] == "jpeg" and gps["understood"] is True
+    location = [f for f in gps["findings"] if f["category"] == "location"]
+    assert location and {"where", "name", "value", "explanation", "severity"} <= set(location[0])
+
+
+def test_unsupported_explicit_file_is_one_line_error(files: Path, capsys) -> None:
+    fake = files / "fake.jpg"
+    fake.write_text("hello, I am text")
+    empty = files / "empty.jpg"
+    empty.write_bytes(b"")
+    assert main(["inspect", str(fake), str(empty), str(files / "gps.jpg")]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any("fake.jpg: error: not a photo or video: it looks like a text file" in ln for ln in lines)
+    assert any("empty.jpg: error: the file is empty" in ln for ln in lines)
+    assert any("gps.jpg:" in ln and "found" in ln for ln in lines), "the batch went on"
+
+
+def test_clean_without_consent_writes_nothing(files: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = run_cli("clean", "-o", str(out), str(files))
+    assert proc.returncode == 1
+    assert "no consent" in proc.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_clean_with_consent_flag_walks_folders(files: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    before = digest(files / "gps.jpg")
+    assert main(["clean", "--consent", "-o", str(out), str(files)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["gps_clean.jpg", "plain_clean.jpg"]
+    assert digest(files / "gps.jpg") == before
+    assert main(["inspect", str(out / "gps_clean.jpg")]) == 0
+
+
+def test_clean_json_reports_each_file(files: Path, tmp_path: Path, capsys) -> None:
+    bad = files / "broken.jpg"
+    bad.write_bytes(plain_jpeg()[:200])
+    rc = main(["clean", "--consent", "--json", "-o", str(tmp_path), str(files / "gps.jpg"), str(bad)])
+    assert rc == 1
+    doc = json.loads(capsys.readouterr().out)
+    statuses = {Path(f["source"]).name: f["status"] for f in doc["files"]}
+    assert statuses == {"gps.jpg": "cleaned", "broken.jpg": "refused"}
+    assert "EXIF" in doc["files"][0]["removed"]
+
+
+def test_terminal_consent_questions(files: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["y", "n"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert main(["clean", "-o", str(tmp_path), str(files / "gps.jpg")]) == 1
+    out = capsys.readouterr().out
+    assert "crime in many places" in out and "Location" in out
+    assert not (tmp_path / "gps_clean.jpg").exists()
+    answers = iter(["yes", "y"])
+    assert main(["clean", "-o", str(tmp_path), str(files / "gps.jpg")]) == 0
+    assert (tmp_path / "gps_clean.jpg").exists()
+
+
+def test_usage_error_exit_code() -> None:
+    proc = run_cli("inspect")
+    assert proc.returncode == 2 and "error" in proc.stderr
+
+
+def test_data_dir_flag_and_env(tmp_path: Path, files: Path) -> None:
+    data = tmp_path / "state"
+    assert main(["--data-dir", str(data), "clean", "--consent", "-o", str(tmp_path),
+                 str(files / "gps.jpg")]) == 0
+    assert (data / "pending-temp").is_dir(), "state went to the chosen data folder"

@@ -1,0 +1,160 @@
+"""The export pipeline's safety rules: consent, originals, destinations, temp files."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from checks import digest
+from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
+
+from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.errors import OutputError
+from share_guard.core.safeio import atomic_output, remove_stale_temps
+from share_guard.core.sanitize import ExportOptions, export_files
+
+
+def yes(request):
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+
+
+@pytest.fixture
+def gps_jpeg(tmp_path: Path) -> Path:
+    path = tmp_path / "src" / "photo.jpg"
+    path.parent.mkdir()
+    path.write_bytes(plain_jpeg(pixels(), exif=exif_bytes(gps=True)))
+    return path
+
+
+def test_default_hook_refuses_and_writes_nothing(gps_jpeg: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    [result] = export_files([gps_jpeg], ExportOptions(output_dir=out))  # consent=refuse
+    assert result.status == "refused" and "consent" in result.reason
+    assert list(out.iterdir()) == []
+
+
+def test_partial_consent_refuses(gps_jpeg: Path, tmp_path: Path) -> None:
+    def half(request):
+        return ConsentAnswer(True, ("right_to_share",), via="test")
+
+    [result] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=half)
+    assert result.status == "refused" and "recognised" in result.reason
+    assert not (tmp_path / "photo_clean.jpg").exists()
+
+
+def test_consent_is_asked_once_per_batch_with_what_will_be_removed(gps_jpeg: Path,
+                                                                   tmp_path: Path) -> None:
+    other = gps_jpeg.with_name("b.jpg")
+    other.write_bytes(plain_jpeg(pixels(seed=4), exif=exif_bytes(serial=True)))
+    asked = []
+
+    def hook(request):
+        asked.append(request)
+        return yes(request)
+
+    results = export_files([gps_jpeg, other], ExportOptions(output_dir=tmp_path), consent=hook)
+    assert [r.status for r in results] == ["cleaned", "cleaned"]
+    assert len(asked) == 1 and len(asked[0].items) == 2
+    assert any("Location" in w for w in asked[0].items[0].will_remove)
+
+
+def test_existing_output_is_not_overwritten_unless_asked(gps_jpeg: Path, tmp_path: Path) -> None:
+    existing = tmp_path / "photo_clean.jpg"
+    existing.write_bytes(b"keep me")
+    [result] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=yes)
+    assert result.status == "error" and "already exists" in result.reason
+    assert existing.read_bytes() == b"keep me"
+    [again] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path, overwrite=True),
+                           consent=yes)
+    assert again.ok and existing.read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_symlink_at_destination_is_never_followed(gps_jpeg: Path, tmp_path: Path) -> None:
+    target = tmp_path / "victim.txt"
+    target.write_bytes(b"precious")
+    (tmp_path / "photo_clean.jpg").symlink_to(target)
+    for overwrite in (False, True):
+        [result] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path, overwrite=overwrite),
+                                consent=yes)
+        assert result.status == "error" and "symbolic link" in result.reason
+    assert target.read_bytes() == b"precious"
+
+
+def test_output_never_replaces_the_original(gps_jpeg: Path) -> None:
+    before = digest(gps_jpeg)
+    [result] = export_files([gps_jpeg], ExportOptions(suffix="", overwrite=True), consent=yes)
+    assert result.status == "refused" and "original" in result.reason
+    assert digest(gps_jpeg) == before
+
+
+def test_same_names_in_a_batch_do_not_collide(tmp_path: Path) -> None:
+    a = tmp_path / "a" / "p.jpg"
+    b = tmp_path / "b" / "p.jpg"
+    for i, p in enumerate((a, b)):
+        p.parent.mkdir()
+        p.write_bytes(plain_jpeg(pixels(seed=i), exif=exif_bytes(gps=True)))
+    out = tmp_path / "out"
+    out.mkdir()
+    results = export_files([a, b], ExportOptions(output_dir=out), consent=yes)
+    assert sorted(p.name for p in out.iterdir()) == ["p_clean-2.jpg", "p_clean.jpg"]
+    assert all(r.ok for r in results)
+
+
+def test_failed_write_leaves_no_temp_and_no_output(tmp_path: Path) -> None:
+    dest = tmp_path / "x.jpg"
+    with pytest.raises(RuntimeError), atomic_output(dest) as fh:
+        fh.write(b"partial")
+        raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_verification_failure_discards_the_file(tmp_path: Path) -> None:
+    dest = tmp_path / "x.jpg"
+
+    def reject(path: Path) -> None:
+        assert path.exists()
+        raise OutputError("still dirty")
+
+    with pytest.raises(OutputError), atomic_output(dest, verify=reject) as fh:
+        fh.write(b"data")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_temps_of_dead_writers_are_removed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(proc.stdout)
+    stale = tmp_path / f".sg-{dead_pid}-abc.tmp"
+    stale.write_bytes(b"half an export")
+    live = tmp_path / f".sg-{os.getpid()}-def.tmp"
+    live.write_bytes(b"being written")
+    assert remove_stale_temps(data, [tmp_path]) == 1
+    assert not stale.exists() and live.exists()
+
+
+def test_read_only_output_folder_is_a_clear_error(gps_jpeg: Path, tmp_path: Path) -> None:
+    """A read-only file system mounted in a private mount namespace (root ignores mode bits)."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare not available")
+    ro = tmp_path / "readonly"
+    ro.mkdir()
+    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip("user namespaces not permitted here")
+    script = (f"mount -t tmpfs -o ro,size=1m none {shlex.quote(str(ro))} && "
+              f"exec {shlex.quote(sys.executable)} -m share_guard clean --consent "
+              f"-o {shlex.quote(str(ro))} {shlex.quote(str(gps_jpeg))}")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True,
+                          text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "not writable" in proc.stdout
+    assert list(ro.iterdir()) == []
