@@ -126,6 +126,10 @@ def account_folders() -> AccountFolders:
     return AccountFolders(home / ".local" / "share" / APP_NAME, home / ".config" / APP_NAME)
 
 
+#: the real lookup, kept under a second name so a test can check it ignores env vars
+os_account_folders = account_folders
+
+
 @dataclass(frozen=True)
 class LockMaterial:
     """What checks a passphrase and a signature; read from the marker or the policy file."""
