@@ -43,7 +43,7 @@ def test_family_is_strict_and_default_is_permissive_but_safe():
     assert family.ask_consent and family.faces_must_be_redacted_or_confirmed
     assert family.sensitive == "gate" and family.block_takedown_matches
     assert default.block_takedown_matches and default.strip_location and default.strip_all_metadata
-    assert default.sensitive == "warn" and not default.ask_consent
+    assert default.sensitive == "allow" and not default.ask_consent
     assert family.is_at_least_as_strict_as(default)
     assert not default.is_at_least_as_strict_as(family)
     assert STRICTEST.is_at_least_as_strict_as(family)
@@ -99,7 +99,7 @@ def test_missing_rule_is_rejected():
     ("sensitive", "BLOCK", "block"),
     ("sensitive", "allow", "allow"),
     ("allowed_output_folders", "", ()),
-    ("allowed_output_folders", "/a, /b/c", ("/a", "/b/c")),
+    ("allowed_output_folders", "/, /tmp", ("/", "/tmp")),
 ])
 def test_rule_values_from_text(rule, text, expected):
     assert parse_rule_value(rule, text) == expected
@@ -110,6 +110,7 @@ def test_rule_values_from_text(rule, text, expected):
     ("ask_consent", "perhaps"),
     ("sensitive", "ask"),
     ("no_such_rule", "true"),
+    ("allowed_output_folders", "/no/such/folder/here"),
 ])
 def test_bad_rule_values_are_rejected(rule, text):
     with pytest.raises(PolicyError):

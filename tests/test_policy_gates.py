@@ -106,7 +106,7 @@ def test_sensitive_block_refuses_even_a_parent(tmp_path):
 
 
 def test_sensitive_warn_exports_after_consent_and_records_the_warning(tmp_path):
-    save_policy(PRESETS["default"])
+    save_policy(Policy(sensitive="warn"))
     seen = []
 
     def consent(request):
@@ -257,6 +257,7 @@ def test_declined_consent_is_recorded_and_nothing_written(tmp_path):
 
 
 def test_real_analyzer_is_used_when_none_given(tmp_path, monkeypatch):
+    save_policy(Policy(sensitive="warn"))
     calls = []
 
     def analyze(self, src, report, progress, cancel):
@@ -267,3 +268,10 @@ def test_real_analyzer_is_used_when_none_given(tmp_path, monkeypatch):
     monkeypatch.setattr(SensitiveAnalyzer, "analyze", analyze)
     [r] = guarded_export([gps_jpeg(tmp_path)], _opts(tmp_path), dialog_yes)
     assert r.ok and calls == ["photo.jpg"]  # ran once, at inspection; the gate saw it had run
+
+
+def test_default_policy_runs_no_nudity_check(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(SensitiveAnalyzer, "analyze", lambda *a: calls.append(1) or [])
+    [r] = guarded_export([gps_jpeg(tmp_path, "flagged.jpg")], _opts(tmp_path), dialog_yes)
+    assert r.ok and not calls

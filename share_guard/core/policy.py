@@ -51,7 +51,7 @@ class Policy:
     ask_consent: bool = False
     faces_must_be_redacted_or_confirmed: bool = False
     block_takedown_matches: bool = True
-    sensitive: str = "warn"
+    sensitive: str = "allow"
     allowed_output_folders: tuple[str, ...] = ()
     audit: bool = False
 
@@ -132,7 +132,8 @@ RULES: dict[str, str] = {
 
 PRESETS: dict[str, Policy] = {
     # Permissive but safe: metadata always goes, takedown matches are blocked,
-    # sensitive content is warned about, scripts may state consent with a flag.
+    # scripts may state consent with a flag. The nudity check is opt-in for adults
+    # (as Apple's Sensitive Content Warning is): "warn" turns it on.
     "default": Policy(),
     # Strict: for a child's or a family computer.
     "family": Policy(
@@ -178,6 +179,9 @@ def parse_rule_value(rule: str, text: str) -> Any:
         folders = tuple(os.path.abspath(os.path.expanduser(p.strip()))
                         for p in raw.split(",") if p.strip())
         Policy(allowed_output_folders=folders)  # validates
+        missing = [f for f in folders if not os.path.isdir(f)]
+        if missing:
+            raise PolicyError(f"not a folder: {missing[0]}")
         return folders
     lowered = raw.lower()
     if lowered in ("true", "yes", "on", "1"):
