@@ -8,7 +8,7 @@ from pathlib import Path
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
 from share_guard.cli.inspect_cmd import inspect_options
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
 from share_guard.core.paths import data_dir
 from share_guard.core.safeio import remove_stale_temps
 from share_guard.core.sanitize import ExportOptions, ExportResult
@@ -17,7 +17,7 @@ CONSENT_HELP = ("state that everyone who can be recognised agreed to it being sh
                 "that you have the right to share it (needed when not on a terminal)")
 
 
-def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("clean", help="write copies with identifying metadata removed")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     p.add_argument("-o", "--output-dir", metavar="DIR",
@@ -40,10 +40,10 @@ def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
         for w in item.warnings:
             say(f"    warning: {w}")
     say(request.reminder)
-    confirmed = []
+    confirmed: list[str] = []
     for key in request.confirmations:
         try:
-            reply = input(f"{CONFIRMATIONS[key]}? [y/N] ")
+            reply = input(f"{statement(key)}? [y/N] ")
         except EOFError:
             reply = ""
         if reply.strip().lower() not in ("y", "yes"):
@@ -61,7 +61,7 @@ def no_consent(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
     return ConsentAnswer(False, via="none")
 
 
-def choose_consent(args: argparse.Namespace, ask_each_time: bool = False):  # type: ignore[no-untyped-def]
+def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> ConsentHook:
     """--consent states consent in advance, unless the protection policy asks each time."""
     if args.consent and not ask_each_time:
         return flag_consent

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 
 from share_guard.cli.common import emit_json, say, warn
 from share_guard.core.lock import (
@@ -28,7 +29,7 @@ from share_guard.core.policy import PRESETS, RULES, Policy, PolicyError, preset
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
-def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("policy", help="show or change the protection policy (parent lock)",
                         description=__doc__)
     psubs = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
@@ -154,7 +155,7 @@ def run_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _guard(fn):  # type: ignore[no-untyped-def]
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
             return int(fn(args))
