@@ -76,6 +76,16 @@ def test_benign_photos_score_low(name):
     assert shared_model().score(getattr(data, name)()) < 0.2
 
 
+def test_opencv_and_onnxruntime_give_the_same_scores():
+    images = [getattr(data, n)() for n in BENIGN[:2]]
+    cv = NsfwModel(backend="opencv")
+    ort = NsfwModel(backend="onnxruntime")
+    assert cv.backend == "opencv" and ort.backend == "onnxruntime"
+    assert np.allclose(cv.score_batch(images), ort.score_batch(images), atol=1e-4)
+    with pytest.raises(ValueError):
+        NsfwModel(backend="tensorflow")
+
+
 def test_batch_scores_equal_single_scores():
     images = [getattr(data, n)() for n in BENIGN[:3]]
     batch = shared_model().score_batch(images)
@@ -132,3 +142,14 @@ def test_video_frames_are_sampled_and_the_worst_frame_counts(monkeypatch, tmp_pa
     [finding] = analyzer.analyze(Source(src_path), report, lambda *a: None, None)
     assert finding.detail["time"] == frames[worst][0]
     assert finding.where.startswith("video at")
+
+
+def test_real_video_is_sampled_through_the_frames_module(tmp_path):
+    from video_fixtures import make_video
+
+    path = make_video(tmp_path / "clip.mkv", frames=40, rate=10, acodec=None)
+    report = inspect(path, InspectOptions(analyzers=[SensitiveAnalyzer(threshold=1e-9)]))
+    assert report.kind == "video", report.error
+    [finding] = report.by_category(Category.SENSITIVE)
+    assert finding.where.startswith("video at") and 0 <= finding.detail["time"] <= 4.0
+    assert report.properties[CHECKED_PROPERTY] < 0.2  # a grey test clip is not sensitive

