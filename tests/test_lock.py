@@ -248,3 +248,11 @@ def test_policy_document_on_disk_is_readable_json(locked):
     assert set(data) == {"schema", "policy", "lock"}
     assert data["policy"] == document(PRESETS["family"])["policy"]
     assert Policy.from_dict(data["policy"]) == PRESETS["family"]
+
+
+def test_unrecordable_attempts_refuse_the_check(locked):
+    # A child who makes the attempts record unwritable gets no free guesses: nothing is checked.
+    locked.attempts_file.unlink()
+    locked.attempts_file.mkdir()
+    with pytest.raises(LockError, match="cannot be written"):
+        check_passphrase(PASS, load_state(), now=10.0**10)

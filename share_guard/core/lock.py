@@ -354,16 +354,24 @@ def check_passphrase(passphrase: str, state: PolicyState | None = None,
     if wait > 0:
         raise TooManyAttempts(wait)
     failures, _last = _read_attempts(folders, now)
+    # Count the attempt *before* checking it, so neither a killed process nor a file that
+    # cannot be written gives free guesses; a right passphrase clears the count again.
+    try:
+        _write_json(folders.attempts_file, {"failures": failures + 1, "last": now})
+    except (OSError, ShareGuardError):
+        raise LockError("the passphrase cannot be checked: the record of attempts cannot be "
+                        "written") from None
     verifier, _seed = _derive(passphrase, state.material)
     if hmac.compare_digest(verifier, state.material.verifier):
         _write_attempts(folders, 0, now)
         return
-    _write_attempts(folders, failures + 1, now)
     raise WrongPassphrase("that is not the parent passphrase")
 
 
 def _write_attempts(folders: AccountFolders, failures: int, now: float) -> None:
-    _write_json(folders.attempts_file, {"failures": failures, "last": now})
+    # Best effort: a folder an administrator made read-only must not stop a parent.
+    with contextlib.suppress(OSError, ShareGuardError):
+        _write_json(folders.attempts_file, {"failures": failures, "last": now})
 
 
 # -- changing ---------------------------------------------------------------------------------

@@ -85,9 +85,7 @@ class ParentApproval:
             except WrongPassphrase:
                 message = f"{reason}\nThat passphrase was not right. Try again."
                 continue
-            except TooManyAttempts as exc:
-                return f"blocked: {exc}"
-            except LockError as exc:
+            except (TooManyAttempts, LockError, ShareGuardError) as exc:
                 return f"blocked: {exc}"
             self.approved = True
             return None
