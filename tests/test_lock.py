@@ -250,9 +250,22 @@ def test_policy_document_on_disk_is_readable_json(locked):
     assert Policy.from_dict(data["policy"]) == PRESETS["family"]
 
 
-def test_unrecordable_attempts_refuse_the_check(locked):
+def test_unrecordable_attempts_refuse_the_check(locked, monkeypatch):
     # A child who makes the attempts record unwritable gets no free guesses: nothing is checked.
+    real_write = lock._write_json
+
+    def no_attempts(path, obj):
+        if path == locked.attempts_file:
+            raise OSError(13, "Permission denied")
+        real_write(path, obj)
+
+    monkeypatch.setattr(lock, "_write_json", no_attempts)
+    with pytest.raises(LockError, match="cannot be written"):
+        check_passphrase(PASS, load_state())
+
+
+def test_attempts_record_replaced_by_a_folder_means_waiting(locked):
     locked.attempts_file.unlink()
     locked.attempts_file.mkdir()
-    with pytest.raises(LockError, match="cannot be written"):
-        check_passphrase(PASS, load_state(), now=10.0**10)
+    with pytest.raises(TooManyAttempts):
+        check_passphrase(PASS, load_state())
