@@ -227,3 +227,13 @@ def test_consent_log_delete_and_clear(monkeypatch, capsys, tmp_path):
     capsys.readouterr()
     assert main(["consent", "log"]) == 0
     assert "No consent records" in capsys.readouterr().out
+
+
+def test_inspect_shows_the_warning_only_when_the_policy_checks(monkeypatch, capsys, tmp_path):
+    flagged = gps_jpeg(tmp_path, "flagged.jpg")
+    assert main(["inspect", str(flagged)]) == 1
+    assert "Sensitive content" not in capsys.readouterr().out
+    lock_family(monkeypatch, capsys)
+    assert main(["inspect", str(flagged)]) == 1
+    out = capsys.readouterr().out
+    assert "Sensitive content:" in out and "May show nudity" in out

@@ -51,6 +51,15 @@ def register(subs: argparse._SubParsersAction) -> None:
                       "gate or block; for allowed_output_folders: comma-separated folders")
     _stdin_flag(setp)
     setp.set_defaults(func=run_set)
+    inspect_parser = subs.choices.get("inspect")
+    if inspect_parser is not None:  # `inspect` shows the nudity warning when the policy checks
+        inspect_parser.get_default("analyzers").append(_policy_analyzer)
+
+
+def _policy_analyzer(args: argparse.Namespace) -> object:
+    from share_guard.core.policy_gates import PolicySensitiveAnalyzer
+
+    return PolicySensitiveAnalyzer()
 
 
 def _stdin_flag(p: argparse.ArgumentParser) -> None:

@@ -19,7 +19,7 @@ app do), which
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -38,8 +38,9 @@ from share_guard.core.lock import load_state as load_policy_state
 from share_guard.core.paths import data_dir as default_data_dir
 from share_guard.core.policy import Policy
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Category, Report
+from share_guard.core.report import Category, Finding, Report
 from share_guard.core.sanitize import ExportOptions, ExportResult, export_files, output_path
+from share_guard.core.sensitive import SensitiveAnalyzer
 from share_guard.core.textsafe import display_path
 
 #: ask_parent(message) -> the passphrase a parent typed, or None when nobody did
@@ -103,7 +104,7 @@ def _inside(path: Path, folders: Sequence[str]) -> bool:
 
 def ensure_sensitive_checked(report: Report, threshold: float | None = None) -> str | None:
     """Run the sensitive-content check on ``report`` if it has not run. Returns a problem or None."""
-    from share_guard.core.sensitive import CHECKED_PROPERTY, DEFAULT_THRESHOLD, SensitiveAnalyzer
+    from share_guard.core.sensitive import CHECKED_PROPERTY, DEFAULT_THRESHOLD
 
     if CHECKED_PROPERTY in report.properties or report.error:
         return None
@@ -218,8 +219,6 @@ def guarded_export(paths: Sequence[str | os.PathLike[str]], options: ExportOptio
     approval = ParentApproval(state, ask_parent)
     opts = apply_policy(options, state, approval)
     if state.policy.sensitive != "allow":
-        from share_guard.core.sensitive import SensitiveAnalyzer
-
         analyzers = list(opts.inspect_options.analyzers)
         if not any(isinstance(a, SensitiveAnalyzer) for a in analyzers):
             analyzers.append(SensitiveAnalyzer())
@@ -239,14 +238,14 @@ def guarded_export(paths: Sequence[str | os.PathLike[str]], options: ExportOptio
     return results
 
 
-def inspection_analyzers(state: PolicyState | None = None) -> list[object]:
-    """Analyzers the policy wants at inspection time, so its warnings show before an export.
+class PolicySensitiveAnalyzer(SensitiveAnalyzer):
+    """The sensitive-content check when, and only when, the policy in force asks for it.
 
-    (The export runs them anyway when they are missing.)
+    Front ends add it to their inspection so the warning shows before any export.
     """
-    state = state or load_policy_state()
-    if state.policy.sensitive == "allow":
-        return []
-    from share_guard.core.sensitive import SensitiveAnalyzer
 
-    return [SensitiveAnalyzer()]
+    def analyze(self, src: Source, report: Report, progress: ProgressFn,
+                cancel: CancelToken | None) -> Iterable[Finding]:
+        if load_policy_state().policy.sensitive == "allow":
+            return []
+        return super().analyze(src, report, progress, cancel)
