@@ -237,3 +237,17 @@ def test_inspect_shows_the_warning_only_when_the_policy_checks(monkeypatch, caps
     assert main(["inspect", str(flagged)]) == 1
     out = capsys.readouterr().out
     assert "Sensitive content:" in out and "May show nudity" in out
+
+
+def test_moving_the_data_folder_does_not_escape_the_takedown_list(monkeypatch, capsys, tmp_path):
+    lock_family(monkeypatch, capsys)
+    photo = gps_jpeg(tmp_path, "listed.jpg")
+    account = load_state().folders.data
+    assert main(["--data-dir", str(account), "takedown", "add", "--label", "test entry", str(photo)]) == 0
+    # The child points share_guard at an empty data folder: no takedown list there ...
+    monkeypatch.setenv("SHARE_GUARD_HOME", str(tmp_path / "empty-home"))
+    stdin(monkeypatch, "y\ny\n", tty=True)
+    code, out = _clean(tmp_path, photo)
+    # ... but the locked policy still checks the list that goes with it.
+    assert code == 1 and not list(out.iterdir())
+    assert "takedown list" in capsys.readouterr().out

@@ -33,7 +33,13 @@ from share_guard.core.consent import (
 from share_guard.core.consent_records import ConsentLog, build_record
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.formats import Source
-from share_guard.core.lock import LockError, PolicyState, TooManyAttempts, WrongPassphrase, check_passphrase
+from share_guard.core.lock import (
+    LockError,
+    PolicyState,
+    TooManyAttempts,
+    WrongPassphrase,
+    check_passphrase,
+)
 from share_guard.core.lock import load_state as load_policy_state
 from share_guard.core.paths import data_dir as default_data_dir
 from share_guard.core.policy import Policy
@@ -165,12 +171,51 @@ def policy_gates(policy: Policy, state: PolicyState, options: ExportOptions,
     return gates
 
 
+def account_takedown_gate(state: PolicyState,
+                          options: ExportOptions) -> Callable[[Report], str | None] | None:
+    """Under a lock, also match the takedown list in the account's own data folder.
+
+    The front ends match the list in *their* data folder, which ``--data-dir`` or
+    ``$SHARE_GUARD_HOME`` can point at an empty one; this gate checks the list
+    that goes with the locked policy. None when that is the same list (or there is none).
+    """
+    if not (state.locked and state.policy.block_takedown_matches):
+        return None
+    from share_guard.core.takedown.analyzer import TakedownAnalyzer
+    from share_guard.core.takedown.store import default_path
+
+    from share_guard.core import lock
+
+    account = (state.folders or lock.account_folders()).data
+    account_list = default_path(account)
+    if not account_list.exists():
+        return None
+    if os.path.realpath(default_path(options.data_dir)) == os.path.realpath(account_list):
+        return None
+    analyzer = TakedownAnalyzer(path=account_list)
+
+    def gate(report: Report) -> str | None:
+        try:
+            findings = list(analyzer.analyze(Source(report.path), report, no_progress, None))
+        except (ShareGuardError, OSError) as exc:
+            return f"blocked: the takedown check could not run ({exc})"
+        if any(f.detail.get("match") == "match" for f in findings):
+            report.findings.extend(findings)
+            return "blocked: the file matches an entry on the takedown list"
+        return None
+    return gate
+
+
 def apply_policy(options: ExportOptions, state: PolicyState, approval: ParentApproval) -> ExportOptions:
     """``options`` with the policy's gates added; nothing in ``options`` can loosen them."""
     policy = state.policy
     allow_match = options.allow_takedown_match and not policy.block_takedown_matches
     opts = replace(options, allow_takedown_match=allow_match, gates=list(options.gates))
-    opts.gates = [*options.gates, *policy_gates(policy, state, opts, approval)]
+    extra = policy_gates(policy, state, opts, approval)
+    takedown = account_takedown_gate(state, opts)
+    if takedown is not None:
+        extra.insert(0, takedown)
+    opts.gates = [*options.gates, *extra]
     return opts
 
 
