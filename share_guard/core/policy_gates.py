@@ -181,10 +181,9 @@ def account_takedown_gate(state: PolicyState,
     """
     if not (state.locked and state.policy.block_takedown_matches):
         return None
+    from share_guard.core import lock
     from share_guard.core.takedown.analyzer import TakedownAnalyzer
     from share_guard.core.takedown.store import default_path
-
-    from share_guard.core import lock
 
     account = (state.folders or lock.account_folders()).data
     account_list = default_path(account)

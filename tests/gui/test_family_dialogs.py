@@ -20,9 +20,11 @@ from share_guard.core.lock import load_state, lock_policy  # noqa: E402
 from share_guard.core.policy import PRESETS  # noqa: E402
 from share_guard.core.progress import CancelToken  # noqa: E402
 from share_guard.gui.dialogs.consent_records_dialog import ConsentRecordsDialog  # noqa: E402
-from share_guard.gui.dialogs.parent_prompt import ParentBridge, ParentPrompt  # noqa: E402
+from share_guard.gui.dialogs.parent_prompt import ParentPrompt  # noqa: E402
 from share_guard.gui.dialogs.policy_dialog import PolicyDialog  # noqa: E402
 from share_guard.gui.dialogs.sensitive_warning import SensitiveWarning  # noqa: E402
+from share_guard.gui.service import Service  # noqa: E402
+from share_guard.gui.workers import ParentBridge  # noqa: E402
 
 PASS = "correct horse battery"
 
@@ -147,8 +149,13 @@ class Asker:
         return self.answers.pop(0) if self.answers else None
 
 
-def test_set_up_the_family_preset_with_a_passphrase(qtbot):
-    dialog = PolicyDialog(ask_passphrase=Asker())
+@pytest.fixture
+def service(tmp_path):
+    return Service(data_dir=tmp_path / "data")
+
+
+def test_set_up_the_family_preset_with_a_passphrase(qtbot, service):
+    dialog = PolicyDialog(service, ask_passphrase=Asker())
     qtbot.addWidget(dialog)
     assert "Not set" in dialog.status.text()
     qtbot.mouseClick(dialog.family_button, Qt.MouseButton.LeftButton)
@@ -160,8 +167,8 @@ def test_set_up_the_family_preset_with_a_passphrase(qtbot):
     assert "Locked" in dialog.status.text() and dialog.new1.text() == ""
 
 
-def test_mismatched_new_passphrases_lock_nothing(qtbot):
-    dialog = PolicyDialog(ask_passphrase=Asker())
+def test_mismatched_new_passphrases_lock_nothing(qtbot, service):
+    dialog = PolicyDialog(service, ask_passphrase=Asker())
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.new1, PASS)
     qtbot.keyClicks(dialog.new2, PASS + "!")
@@ -169,10 +176,10 @@ def test_mismatched_new_passphrases_lock_nothing(qtbot):
     assert load_state().status == "default" and "differ" in dialog.message.text()
 
 
-def test_locked_policy_cannot_be_changed_in_the_app_without_the_passphrase(qtbot):
+def test_locked_policy_cannot_be_changed_in_the_app_without_the_passphrase(qtbot, service):
     lock_policy(PRESETS["family"], PASS)
     asker = Asker(None, "wrong passphrase", PASS)
-    dialog = PolicyDialog(ask_passphrase=asker)
+    dialog = PolicyDialog(service, ask_passphrase=asker)
     qtbot.addWidget(dialog)
     dialog.sensitive.setCurrentIndex(dialog.sensitive.findData("allow"))
     dialog.checks["ask_consent"].setChecked(False)
@@ -187,13 +194,13 @@ def test_locked_policy_cannot_be_changed_in_the_app_without_the_passphrase(qtbot
     assert len(asker.asked) == 3
 
 
-def test_tampered_settings_are_shown_and_a_parent_can_unlock(qtbot):
+def test_tampered_settings_are_shown_and_a_parent_can_unlock(qtbot, service):
     lock_policy(PRESETS["family"], PASS)
     path = load_state().folders.policy_file
     doc = json.loads(path.read_text())
     doc["policy"]["sensitive"] = "allow"
     path.write_text(json.dumps(doc))
-    dialog = PolicyDialog(ask_passphrase=Asker(PASS))
+    dialog = PolicyDialog(service, ask_passphrase=Asker(PASS))
     qtbot.addWidget(dialog)
     assert "outside share_guard" in dialog.status.text()
     assert dialog.sensitive.currentData() == "block"  # strictest
@@ -201,8 +208,8 @@ def test_tampered_settings_are_shown_and_a_parent_can_unlock(qtbot):
     assert load_state().status == "unlocked" and load_state().policy.sensitive == "block"
 
 
-def test_allowed_folders_are_picked_and_saved(qtbot, tmp_path):
-    dialog = PolicyDialog(ask_passphrase=Asker(), choose_folder=lambda: tmp_path)
+def test_allowed_folders_are_picked_and_saved(qtbot, tmp_path, service):
+    dialog = PolicyDialog(service, ask_passphrase=Asker(), choose_folder=lambda: tmp_path)
     qtbot.addWidget(dialog)
     dialog._add_folder()
     dialog._add_folder()  # no duplicates

@@ -1,16 +1,15 @@
 """"A parent is here": the passphrase prompt for what the protection policy gates.
 
 The dialog only collects the passphrase; the core checks it (rate-limited) and
-asks again with a note when it was wrong. :class:`ParentBridge` carries the
+asks again with a note when it was wrong. ``workers.ParentBridge`` carries the
 core's ``ask_parent(message)`` call from the export worker to the GUI thread.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,8 +18,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-
-from share_guard.core.progress import CancelToken
 
 
 def _label(text: str, parent: QWidget, *, bold: bool = False, scale: float = 1.0) -> QLabel:
@@ -96,52 +93,9 @@ class ParentPrompt(QDialog):
         return self
 
 
-class _Pending:
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self.value: str | None = None
-
-    def reply(self, value: str | None) -> None:
-        if not self.event.is_set():
-            self.value = value
-            self.event.set()
-
-
-class ParentBridge(QObject):
-    """The core's ``ask_parent`` for a worker thread: the GUI answers ``requested``.
-
-    The GUI side receives ``requested(message, reply)`` and calls ``reply(passphrase or
-    None)`` once; a cancelled export or no answer counts as "no parent".
-    """
-
-    requested = Signal(str, object)
-
-    def __init__(self, token: CancelToken, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._token = token
-        self._pending: _Pending | None = None
-
-    def ask(self, message: str) -> str | None:
-        if threading.current_thread() is threading.main_thread():
-            raise RuntimeError("ask_parent must run on a worker thread")
-        pending = _Pending()
-        self._pending = pending
-        self.requested.emit(message, pending.reply)
-        while not pending.event.wait(0.05):
-            if self._token.cancelled:
-                pending.reply(None)
-        self._pending = None
-        return pending.value
-
-    @Slot()
-    def abandon(self) -> None:
-        if self._pending is not None:
-            self._pending.reply(None)
-
-
 def ask_parent_dialog(parent: QWidget, message: str,
                       reply: Callable[[str | None], None]) -> ParentPrompt:
-    """Open the prompt for a :class:`ParentBridge` request; ``reply`` gets the answer."""
+    """Open the prompt for a ``ParentBridge`` request; ``reply`` gets the answer."""
     dialog = ParentPrompt(message, parent)
     dialog.finished.connect(lambda _code: reply(dialog.passphrase()))
     return dialog.launch()

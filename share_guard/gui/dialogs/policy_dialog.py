@@ -1,9 +1,10 @@
 """Protection settings: the policy's rules, presets, and the parent lock.
 
-All rules and checks live in the core (``core.policy``, ``core.lock``); this
-dialog shows them and passes the person's choices on. While the policy is
-locked, every change asks for the parent passphrase (through ``ask_passphrase``,
-a seam tests replace), and the core refuses a wrong one (rate-limited).
+All rules and checks live in the core (``core.policy``, ``core.lock``), reached
+through the window's service; this dialog shows them and passes the person's
+choices on. While the policy is locked, every change asks for the parent
+passphrase (through ``ask_passphrase``, a seam tests replace), and the core
+refuses a wrong one (rate-limited).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -29,18 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.lock import (
-    MIN_PASSPHRASE,
-    PolicyState,
-    load_state,
-    lock_policy,
-    save_policy,
-    unlock_policy,
-)
-from share_guard.core.policy import PRESETS, RULES, SENSITIVE_MODES, Policy
 
 BOOL_RULES = ("strip_location", "strip_all_metadata", "ask_consent",
               "faces_must_be_redacted_or_confirmed", "block_takedown_matches", "audit")
+#: the policy's ``sensitive`` values, loosest first, in the person's words
 SENSITIVE_WORDS = {
     "allow": "No check",
     "warn": "Warn before sharing",
@@ -77,7 +71,9 @@ def _prompt_passphrase(parent: QWidget, message: str) -> str | None:
 
 
 class PolicyDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None, *,
+    """``service`` is the window's ``Service`` (policy_state, save/lock/unlock_policy...)."""
+
+    def __init__(self, service: Any, parent: QWidget | None = None, *,
                  ask_passphrase: Callable[[str], str | None] | None = None,
                  choose_folder: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +81,10 @@ class PolicyDialog(QDialog):
         self.setMinimumWidth(560)
         self.ask_passphrase = ask_passphrase or (lambda message: _prompt_passphrase(self, message))
         self.choose_folder = choose_folder
-        self.state: PolicyState = load_state()
+        self.service = service
+        self.presets: dict[str, Any] = service.policy_presets()
+        rules_text: dict[str, str] = service.policy_rules()
+        self.state: Any = service.policy_state()
 
         self.status = _plain("", self, bold=True)
         self.status.setObjectName("status")
@@ -96,13 +95,13 @@ class PolicyDialog(QDialog):
         form = QFormLayout(rules)
         self.checks: dict[str, QCheckBox] = {}
         for rule in BOOL_RULES:
-            box = QCheckBox(self.tr(RULES[rule].capitalize()), rules)
+            box = QCheckBox(self.tr(rules_text[rule].capitalize()), rules)
             box.setObjectName(rule)
             self.checks[rule] = box
             form.addRow(box)
         self.sensitive = QComboBox(rules)
         self.sensitive.setObjectName("sensitive")
-        for mode in SENSITIVE_MODES:
+        for mode in SENSITIVE_WORDS:
             self.sensitive.addItem(self.tr(SENSITIVE_WORDS[mode]), mode)
         form.addRow(self.tr("Photos that may show nudity:"), self.sensitive)
         self.folders = QListWidget(rules)
@@ -122,9 +121,9 @@ class PolicyDialog(QDialog):
         presets = QHBoxLayout()
         self.family_button = QPushButton(self.tr("Use the family rules"), rules)
         self.family_button.setObjectName("preset_family")
-        self.family_button.clicked.connect(lambda: self.show_policy(PRESETS["family"]))
+        self.family_button.clicked.connect(lambda: self.show_policy(self.presets["family"]))
         default = QPushButton(self.tr("Use the default rules"), rules)
-        default.clicked.connect(lambda: self.show_policy(PRESETS["default"]))
+        default.clicked.connect(lambda: self.show_policy(self.presets["default"]))
         presets.addWidget(self.family_button)
         presets.addWidget(default)
         presets.addStretch(1)
@@ -136,7 +135,8 @@ class PolicyDialog(QDialog):
         for field, name in ((self.new1, "new_passphrase"), (self.new2, "new_passphrase_again")):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setObjectName(name)
-        self.new1.setPlaceholderText(self.tr("At least %n characters").replace("%n", str(MIN_PASSPHRASE)))
+        least = self.tr("At least %n characters").replace("%n", str(service.min_passphrase()))
+        self.new1.setPlaceholderText(least)
         lock_layout.addRow(self.tr("New passphrase:"), self.new1)
         lock_layout.addRow(self.tr("Again:"), self.new2)
         self.lock_button = QPushButton(self.tr("Save and lock"), lock_box)
@@ -171,7 +171,7 @@ class PolicyDialog(QDialog):
 
     # -- showing ------------------------------------------------------------------------------
     def refresh(self, message: str = "") -> None:
-        self.state = load_state()
+        self.state = self.service.policy_state()
         text = self.tr(STATUS_WORDS[self.state.status])
         if self.state.problem:
             text += f" ({self.state.problem})"
@@ -183,18 +183,18 @@ class PolicyDialog(QDialog):
         self.unlock_button.setEnabled(locked)
         self.lock_button.setText(self.tr("Change passphrase") if locked else self.tr("Save and lock"))
 
-    def show_policy(self, policy: Policy) -> None:
+    def show_policy(self, policy: Any) -> None:
         for rule, box in self.checks.items():
             box.setChecked(bool(getattr(policy, rule)))
-        self.sensitive.setCurrentIndex(SENSITIVE_MODES.index(policy.sensitive))
+        self.sensitive.setCurrentIndex(self.sensitive.findData(policy.sensitive))
         self.folders.clear()
         self.folders.addItems(list(policy.allowed_output_folders))
 
-    def policy(self) -> Policy:
-        """The rules as shown in the form."""
+    def policy(self) -> Any:
+        """The rules as shown in the form (a ``core.policy.Policy``; validated by the core)."""
         values = {rule: box.isChecked() for rule, box in self.checks.items()}
         folders = tuple(self.folders.item(i).text() for i in range(self.folders.count()))
-        return replace(Policy(), **values, sensitive=str(self.sensitive.currentData()),
+        return replace(self.state.policy, **values, sensitive=str(self.sensitive.currentData()),
                        allowed_output_folders=folders)
 
     def _add_folder(self) -> None:
@@ -229,7 +229,7 @@ class PolicyDialog(QDialog):
                                                           "these rules."))
         if not go:
             return False
-        return self._run(lambda: save_policy(policy, passphrase), self.tr("Saved."))
+        return self._run(lambda: self.service.save_policy(policy, passphrase), self.tr("Saved."))
 
     def lock(self) -> bool:
         if self.new1.text() != self.new2.text():
@@ -240,7 +240,7 @@ class PolicyDialog(QDialog):
         go, current = self._current_passphrase(self.tr("Type the current parent passphrase."))
         if not go:
             return False
-        return self._run(lambda: lock_policy(policy, new, current),
+        return self._run(lambda: self.service.lock_policy(policy, new, current),
                          self.tr("Locked. Changing these rules now needs the passphrase."))
 
     def unlock(self) -> bool:
@@ -248,4 +248,4 @@ class PolicyDialog(QDialog):
         if not go:
             return False
         # (a damaged lock with nothing to check against unlocks without one)
-        return self._run(lambda: unlock_policy(passphrase or ""), self.tr("Unlocked."))
+        return self._run(lambda: self.service.unlock_policy(passphrase or ""), self.tr("Unlocked."))
