@@ -275,3 +275,13 @@ def test_default_policy_runs_no_nudity_check(tmp_path, monkeypatch):
     monkeypatch.setattr(SensitiveAnalyzer, "analyze", lambda *a: calls.append(1) or [])
     [r] = guarded_export([gps_jpeg(tmp_path, "flagged.jpg")], _opts(tmp_path), dialog_yes)
     assert r.ok and not calls
+
+
+def test_a_parent_is_asked_once_per_export_even_when_refusing(tmp_path):
+    _family()
+    files = [gps_jpeg(tmp_path, f"flagged-{i}.jpg") for i in range(3)]
+    parent = Parent(None)
+    results = guarded_export(files, _opts(tmp_path), dialog_yes, ask_parent=parent)
+    assert [r.status for r in results] == ["refused"] * 3
+    assert len(parent.shown) == 1
+    assert all("no parent passphrase" in r.reason for r in results)

@@ -66,37 +66,44 @@ MAX_TRIES = 3
 
 
 class ParentApproval:
-    """Asks for the parent passphrase when a gate needs it; once accepted, for the whole export."""
+    """Asks for the parent passphrase when a gate needs it, at most once per export:
+    an approval covers the whole export, and so does a refusal (no asking per file)."""
 
     def __init__(self, state: PolicyState, ask: AskParent | None) -> None:
         self.state, self.ask = state, ask
         self.approved = False
-        self.asked_for: list[str] = []
+        self._refused = ""
 
     def require(self, reason: str) -> str | None:
         """None if a parent approved (now or earlier in this export), else the refusal."""
         if self.approved:
             return None
-        self.asked_for.append(reason)
+        if self._refused:
+            return f"blocked: {reason} ({self._refused})"
         if self.state.material is None:
             return f"blocked: {reason}, and no parent passphrase can be checked"
         if self.ask is None:
             return f"blocked: {reason} (a parent's passphrase is needed)"
+        self._refused = self._ask(reason)
+        return f"blocked: {reason} ({self._refused})" if self._refused else None
+
+    def _ask(self, reason: str) -> str:
+        """"" once a parent's passphrase was checked, else why not."""
         message = reason
         for _ in range(MAX_TRIES):
-            passphrase = self.ask(message)
+            passphrase = self.ask(message) if self.ask is not None else None
             if passphrase is None:
-                return f"blocked: {reason} (no parent passphrase was given)"
+                return "no parent passphrase was given"
             try:
                 check_passphrase(passphrase, self.state)
             except WrongPassphrase:
                 message = f"{reason}\nThat passphrase was not right. Try again."
                 continue
             except (TooManyAttempts, LockError, ShareGuardError) as exc:
-                return f"blocked: {exc}"
+                return str(exc)
             self.approved = True
-            return None
-        return f"blocked: {reason} (wrong passphrase)"
+            return ""
+        return "wrong passphrase"
 
 
 def _inside(path: Path, folders: Sequence[str]) -> bool:
