@@ -17,13 +17,7 @@ from share_guard.gui.settings import APPLICATION, ORGANIZATION
 
 def build_service(data_dir: Path | None = None) -> Service:
     """The core features the window runs: content analyzers, transforms and policy gates."""
-
-    def takedown() -> object:
-        from share_guard.core.takedown.analyzer import TakedownAnalyzer
-
-        return TakedownAnalyzer(data_dir=data_dir)
-
-    return Service(analyzers=[takedown, Service.policy_sensitive_analyzer],  # type: ignore[list-item]
+    return Service(analyzers=[Service.takedown_analyzer(data_dir), Service.policy_sensitive_analyzer],
                    data_dir=data_dir)
 
 

@@ -160,6 +160,17 @@ class Service:
 
     # -- family protection (policy, parent lock, consent records) -----------------------
     @staticmethod
+    def takedown_analyzer(data_dir: Path | None) -> Callable[[], Analyzer]:
+        """A factory for the local takedown-list check (nothing to match: no cost)."""
+
+        def make() -> Analyzer:
+            from share_guard.core.takedown.analyzer import TakedownAnalyzer
+
+            return TakedownAnalyzer(data_dir=data_dir)
+
+        return make
+
+    @staticmethod
     def policy_sensitive_analyzer() -> Analyzer:
         """The nudity check, active only while the policy in force asks for it."""
         from share_guard.core.policy_gates import PolicySensitiveAnalyzer
