@@ -187,3 +187,15 @@ def test_face_filling_a_large_photo_is_covered():
     iw = max(0, min(g.x + g.w, tx0 + tw) - max(g.x, tx0))
     ih = max(0, min(g.y + g.h, ty0 + th) - max(g.y, ty0))
     assert iw * ih / (tw * th) > 0.85
+
+
+def test_damaged_cache_entry_is_ignored(tmp_path):
+    path = tmp_path / "astronaut.jpg"
+    path.write_bytes(_jpeg(data.astronaut(), 1))
+    first = image_faces(path)
+    digest = detect_cache.file_sha256(path)
+    entry = detect_cache.cache_dir() / "detections" / f"{digest}.faces-image.json"
+    entry.write_text("{not json")
+    assert image_faces(path) == first
+    entry.write_text('{"version": "0", "key": "x", "payload": []}')  # stale version: rescanned
+    assert image_faces(path) == first

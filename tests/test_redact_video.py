@@ -163,3 +163,21 @@ def test_cli_clean_redacts_a_matroska_video(tmp_path, capsys):
     for frame, (x, y, w, h) in zip(frames, truth, strict=True):
         assert frame.image[y + 2 : y + h - 2, x + 2 : x + w - 2].max() < 30
     assert audio_packets(result["output"]) == audio_packets(path)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_bad_video_gives_a_clear_error_and_no_output(clip, tmp_path, damage):
+    from share_guard.core.errors import ShareGuardError
+
+    path, _ = clip
+    body = path.read_bytes()
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(body[: len(body) // 3] if damage == "truncated" else b"\0" * 4096)
+    out = tmp_path / "out.mp4"
+    try:
+        result = redact_video_file(bad, [], "solid", out)
+    except ShareGuardError as exc:
+        assert "\n" not in str(exc) and str(exc)
+        assert not out.exists()
+    else:  # a truncated file may still hold whole frames: those come out, and only those
+        assert 0 < result.frames < 24
