@@ -93,7 +93,7 @@ def test_photo_without_codes_has_none(name):
     assert find_codes(np.ascontiguousarray(img)) == []
 
 
-def test_code_analyzer_finding(tmp_path):
+def test_code_analyzer_finding(tmp_path, monkeypatch):
     path = tmp_path / "pass.png"
     Image.fromarray(on_photo(qr_image())).save(path)
     report = Report(path=path, kind="image")
@@ -101,8 +101,14 @@ def test_code_analyzer_finding(tmp_path):
     assert finding.category is Category.CODES and not finding.removable
     assert finding.value == "1 QR code"
     js = finding.to_json()
-    assert js["regions"][0]["label"] == "QR code"
+    assert js["regions"][0]["label"] == "qr"
     assert js["detail"]["codes"][0]["content"].startswith("M1DOE/JOHN")
+    # a second look comes from the cache, with the same content
+    from share_guard.core import analyzers
+
+    monkeypatch.setattr(analyzers, "find_codes", lambda *a, **k: pytest.fail("not cached"))
+    (again,) = CodeAnalyzer().analyze(Source(path), report, no_progress, None)
+    assert again == finding
     # videos are not scanned for codes
     assert list(CodeAnalyzer().analyze(Source(path), Report(path=path, kind="video"),
                                        no_progress, None)) == []

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from share_guard.core import detect_cache
+from share_guard.core.codes import Code, find_codes
 from share_guard.core.faces import FACE_THRESHOLD, MODEL_SHA256, POSSIBLE_THRESHOLD
 from share_guard.core.formats.base import Source
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
@@ -101,16 +102,19 @@ def image_codes(
     *,
     cancel: CancelToken | None = None,
     use_cache: bool = True,
-) -> list[tuple[Region, str]]:
-    """Readable codes in a still image: (region labelled with the symbology, content)."""
-    from share_guard.core.codes import find_codes
-
+) -> list[Code]:
+    """Readable codes in a still image (regions labelled "qr", "pdf417"... "barcode")."""
     src = _src(path)
     digest = detect_cache.file_sha256(src.path, src.cache)
     if use_cache and (hit := detect_cache.load(digest, "codes-image")) is not None:
-        return [(detect_cache.region_from_json(r), str(r.get("text", ""))) for r in hit]
-    found = [(c.region, c.text) for c in find_codes(_rgb(src), cancel=cancel)]
-    payload = [detect_cache.region_to_json(r) | {"text": t} for r, t in found]
+        try:
+            return [Code(str(c["kind"]), str(c["text"]), detect_cache.region_from_json(c),
+                         bool(c["readable"])) for c in hit]
+        except (KeyError, TypeError, ValueError):
+            pass
+    found = find_codes(_rgb(src), cancel=cancel)
+    payload = [detect_cache.region_to_json(c.region)
+               | {"kind": c.kind, "text": c.text, "readable": c.readable} for c in found]
     detect_cache.store(digest, "codes-image", payload)
     return found
 
@@ -200,16 +204,17 @@ class CodeAnalyzer:
         if not found:
             return []
         kinds: dict[str, int] = {}
-        for region, _ in found:
-            kinds[region.label] = kinds.get(region.label, 0) + 1
+        for code in found:
+            kinds[code.kind] = kinds.get(code.kind, 0) + 1
         detail: dict[str, Any] = {
             "count": len(found),
-            "codes": [{"kind": r.label, "content": t} for r, t in found],
+            "codes": [{"kind": c.kind, "content": c.text, "readable": c.readable}
+                      for c in found],
         }
         return [Finding(
             Category.CODES, "pixels", "Readable codes",
             ", ".join(_plural(n, k) for k, n in kinds.items()),
             "QR codes and barcodes (boarding passes, tickets, parcels) can carry names, "
             "booking references or links. They are pre-selected for redaction.",
-            removable=False, regions=tuple(r for r, _ in found), detail=detail,
+            removable=False, regions=tuple(c.region for c in found), detail=detail,
         )]

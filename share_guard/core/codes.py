@@ -23,9 +23,9 @@ _MIN_CODE_PX = 12
 
 @dataclass(frozen=True)
 class Code:
-    kind: str  # "QR code", "PDF417", "Aztec", "DataMatrix", "EAN-13"...
+    kind: str  # for people: "QR code", "PDF417", "Aztec code", "DataMatrix", "EAN13 barcode"...
     text: str  # decoded content, display-safe and shortened ("" if unreadable)
-    region: Region
+    region: Region  # label: "qr", "pdf417", "aztec", "datamatrix", "maxicode" or "barcode"
     readable: bool
 
 
@@ -48,6 +48,15 @@ def _kind(fmt: object) -> str:
     return _NAMES.get(name, f"{name} barcode")
 
 
+def region_label(kind: str) -> str:
+    """The short label a code's region carries ("qr", "pdf417"... or "barcode")."""
+    if kind.endswith("barcode"):
+        return "barcode"
+    if "QR" in kind:
+        return "qr"
+    return kind.split()[0].lower().removeprefix("micro")
+
+
 def _box(points: np.ndarray, label: str, score: float, w: int, h: int) -> Region | None:
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     x0, y0 = max(0, int(np.floor(pts[:, 0].min()))), max(0, int(np.floor(pts[:, 1].min())))
@@ -56,7 +65,7 @@ def _box(points: np.ndarray, label: str, score: float, w: int, h: int) -> Region
         return None
     # linear barcodes report a thin scan line; grow it to cover the bars
     bw, bh = x1 - x0, y1 - y0
-    if min(bw, bh) < max(_MIN_CODE_PX, max(bw, bh) // 3) and label.endswith("barcode"):
+    if min(bw, bh) < max(_MIN_CODE_PX, max(bw, bh) // 3) and label == "barcode":
         grow = max(bw, bh) // 3
         if bw >= bh:
             y0, y1 = max(0, y0 - grow), min(h, y1 + grow)
@@ -80,14 +89,14 @@ def find_codes(rgb: np.ndarray, cancel: CancelToken | None = None) -> list[Code]
         readable = bool(bc.valid)
         if not readable and kind != "QR code":
             continue  # unreadable "DataMatrix" and friends turn up in grass and gravel
-        region = _box(np.array(corners), kind, 1.0 if readable else 0.5, w, h)
+        region = _box(np.array(corners), region_label(kind), 1.0 if readable else 0.5, w, h)
         if region is not None:
             text = display_text(bc.text, limit=MAX_TEXT) if readable else ""
             codes.append(Code(kind, text, region, readable))
     if cancel is not None:
         cancel.check()
     for pts in _opencv_qr(gray):
-        region = _box(pts, "QR code", 0.5, w, h)
+        region = _box(pts, "qr", 0.5, w, h)
         if region is not None:
             codes.append(Code("QR code", "", region, False))
     return _dedupe(codes)

@@ -19,7 +19,7 @@ from share_guard.core.paths import cache_dir
 from share_guard.core.report import Region
 
 #: bump when thresholds, tiling or tracking change what a scan returns
-VERSION = "1"
+VERSION = "2"
 MAX_CACHE_BYTES = 8 * 1024 * 1024
 _CHUNK = 1 << 20
 

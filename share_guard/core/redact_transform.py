@@ -66,7 +66,7 @@ class RedactTransform:
             found = image_faces(src, cancel=cancel, backend=self.backend)
             faces = [r for r in found if self._keep(r)]
         if self.codes:
-            codes = [r for r, _ in image_codes(src, cancel=cancel)]
+            codes = [c.region for c in image_codes(src, cancel=cancel)]
         regions = plan_regions([*faces, *codes], self.added, self.removed)
         if not regions and self.outside is None:
             _copy(src, out)
