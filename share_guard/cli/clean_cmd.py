@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
-from share_guard.cli.inspect_cmd import inspect_options
+from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options
 from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.isolation import isolated_export_files
 from share_guard.core.paths import data_dir
 from share_guard.core.safeio import remove_stale_temps
 from share_guard.core.sanitize import ExportOptions, ExportResult, export_files
@@ -28,6 +29,7 @@ def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     p.add_argument("--suffix", default="_clean", help="added to output names (default _clean)")
     p.add_argument("--consent", action="store_true", help=CONSENT_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    add_isolation_flag(p)
     p.set_defaults(func=run, analyzers=[], transforms=[], gates=[])
 
 
@@ -95,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
         transforms=[make(args) for make in args.transforms],
         gates=[make(args) for make in args.gates],
     )
-    results = export_files(paths, options, consent=choose_consent(args))
+    export = export_files if args.no_isolation else isolated_export_files
+    results = export(paths, options, consent=choose_consent(args))
     if args.json:
         emit_json({"version": 1, "files": [r.to_json() for r in results]})
     else:

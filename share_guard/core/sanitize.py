@@ -171,16 +171,22 @@ def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
     return ConsentRequest(tuple(items))
 
 
+ExportOneFn = Callable[[Planned, ExportOptions, ProgressFn, CancelToken | None], ExportResult]
+
+
 def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions | None = None,
                  consent: ConsentHook = refuse, progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None,
-                 reports: Sequence[Report] | None = None) -> list[ExportResult]:
+                 reports: Sequence[Report] | None = None,
+                 run_one: ExportOneFn | None = None) -> list[ExportResult]:
     """Export clean copies of ``paths``. One bad file never stops the batch.
 
     ``consent`` is asked once for the whole batch, before anything is written;
     the default refuses. Pass ``reports`` to reuse inspections already made.
+    ``run_one`` replaces :func:`export_one` (core.isolation runs it in a worker).
     """
     opts = options or ExportOptions()
+    runner = run_one or export_one
     n = max(len(paths), 1)
     if reports is None:
         reports = []
@@ -212,7 +218,7 @@ def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions
         try:
             if cancel is not None:
                 cancel.check()
-            results[i] = export_one(p, opts, progress, cancel)
+            results[i] = runner(p, opts, progress, cancel)
         except Cancelled:
             results[i] = ExportResult(p.report.path, "cancelled", reason="cancelled",
                                       before=p.report)
