@@ -1,0 +1,42 @@
+"""Regression tests for bugs the hostile-file work found in the walkers (one per fix)."""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+import tracemalloc
+
+from share_guard.core.metadata.exif import exif_findings
+from share_guard.core.report import Category
+
+HDR = b"MM\x00\x2a\x00\x00\x00\x08"
+
+
+def ifd(entries: list[tuple[int, int, int, bytes]], next_offset: int) -> bytes:
+    body = struct.pack(">H", len(entries))
+    for tag, typ, count, value in entries:
+        body += struct.pack(">HHI", tag, typ, count) + value
+    return body + struct.pack(">I", next_offset)
+
+
+def gps_exif(*tags: tuple[int, tuple[float, float, float]]) -> bytes:
+    """IFD0 -> GPS IFD holding DOUBLE[3] tags (e.g. GPSTimeStamp, GPSLatitude)."""
+    gps_off = 8 + 2 + 12 + 4
+    vals_off = gps_off + 2 + 12 * len(tags) + 4
+    gps = ifd([(tag, 12, 3, struct.pack(">I", vals_off + 24 * i)) for i, (tag, _) in enumerate(tags)], 0)
+    values = b"".join(struct.pack(">ddd", *v) for _, v in tags)
+    return HDR + ifd([(0x8825, 4, 1, struct.pack(">I", gps_off))], 0) + gps + values
+
+
+def test_gps_time_holding_infinity_or_nan_is_described_not_a_crash() -> None:
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        info = exif_findings(gps_exif((0x0007, (bad, 1.0, 2.0))))
+        stamps = [f for f in info.findings if f.name == "GPS timestamp"]
+        assert stamps and stamps[0].category is Category.TIME
+
+
+def test_gps_position_that_is_not_finite_is_still_flagged_and_json_safe() -> None:
+    info = exif_findings(gps_exif((0x0002, (float("inf"), 0.0, 0.0)), (0x0004, (1.0, 2.0, 3.0))))
+    assert any(f.category is Category.LOCATION for f in info.findings)
+    json.dumps([f.to_json() for f in info.findings], allow_nan=False)
