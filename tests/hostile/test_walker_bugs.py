@@ -40,3 +40,23 @@ def test_gps_position_that_is_not_finite_is_still_flagged_and_json_safe() -> Non
     info = exif_findings(gps_exif((0x0002, (float("inf"), 0.0, 0.0)), (0x0004, (1.0, 2.0, 3.0))))
     assert any(f.category is Category.LOCATION for f in info.findings)
     json.dumps([f.to_json() for f in info.findings], allow_nan=False)
+
+
+def test_a_flood_of_standalone_jpeg_markers_is_bounded() -> None:
+    """10 MB of 0xFF01 markers took 37 s and 400 MB (one problem string each)."""
+    import pytest
+
+    from share_guard.core.errors import CorruptFile
+    from share_guard.core.formats.jpeg_segments import parse_jpeg
+
+    data = b"\xff\xd8" + b"\xff\x01" * 5_000_000 + b"\xff\xd9"
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    with pytest.raises(CorruptFile):
+        parse_jpeg(data)
+    elapsed = time.perf_counter() - t0
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert elapsed < 3 and peak < 20_000_000
+    few = parse_jpeg(b"\xff\xd8" + b"\xff\x01" * 50 + b"\xff\xd9")
+    assert few.problems == ["unexpected marker 0x01"]
