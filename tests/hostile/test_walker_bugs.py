@@ -60,3 +60,20 @@ def test_a_flood_of_standalone_jpeg_markers_is_bounded() -> None:
     assert elapsed < 3 and peak < 20_000_000
     few = parse_jpeg(b"\xff\xd8" + b"\xff\x01" * 50 + b"\xff\xd9")
     assert few.problems == ["unexpected marker 0x01"]
+
+
+def test_subifd_fan_out_is_bounded() -> None:
+    """64 IFDs of 1024 SubIFDs entries x 16 offsets queued 1M items (2.7 s, 1M problem strings)."""
+    from share_guard.core.metadata.tiff_ifd import MAX_IFDS, parse_tiff
+
+    n_entries, k = 1024, 64
+    size_ifd = 2 + 12 * n_entries + 4
+    arr_off = 8 + k * size_ifd
+    blocks = [ifd([(0x014A, 4, 16, struct.pack(">I", arr_off))] * n_entries,
+                  8 + (i + 1) * size_ifd if i < k - 1 else 0) for i in range(k)]
+    data = HDR + b"".join(blocks) + struct.pack(">16I", *([8] * 16))
+    t0 = time.perf_counter()
+    parsed = parse_tiff(data)
+    assert time.perf_counter() - t0 < 1.0
+    assert len(parsed.ifds) <= MAX_IFDS and len(parsed.problems) < 300
+    assert any("loop" in p for p in parsed.problems)
