@@ -26,7 +26,7 @@ class RebuildTransform:
               cancel: CancelToken | None) -> list[str]:
         if report.kind != "image":
             raise UnsupportedFormat("rebuild from pixels works for images only")
-        from PIL import ImageOps
+        from PIL import Image, ImageOps
 
         progress(0.1, "decoding")
         try:
@@ -40,6 +40,8 @@ class RebuildTransform:
                 shown = ImageOps.exif_transpose(img)
         except (OSError, ValueError, SyntaxError) as exc:
             raise CorruptFile(f"the pixels cannot be decoded: {exc}") from exc
+        except Image.DecompressionBombError as exc:  # not an OSError: it escaped as a traceback
+            raise CorruptFile("the image claims too many pixels to decode safely") from exc
         if cancel is not None:
             cancel.check()
         progress(0.6, "encoding")

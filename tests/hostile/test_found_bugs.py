@@ -1,4 +1,4 @@
-"""Regression tests for bugs the hostile-file work found in the walkers (one per fix)."""
+"""Regression tests for bugs the hostile-file work found (one per fix)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,18 @@ def test_display_text_of_a_huge_value_is_fast_and_keeps_its_start() -> None:
     assert time.perf_counter() - t0 < 0.1
     assert shown.startswith("Plantedville\ufffd") and len(shown) == 50 and shown.endswith("\u2026")
     assert display_text(huge.encode()).startswith("Plantedville")
+
+
+def test_rebuild_of_a_pixel_bomb_is_a_refusal_not_a_traceback(tmp_path) -> None:
+    from jpeg_fixtures import pixels, plain_jpeg
+    from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
+    from share_guard.core.sanitize import ExportOptions, export_files
+
+    data = plain_jpeg(pixels(64, 48))
+    sof = data.find(b"\xff\xc0")
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes((data[: sof + 5] + b"\xff\xff\xff\xff" + data[sof + 9 :])[:-2])  # truncated
+    [result] = export_files([bomb], ExportOptions(output_dir=tmp_path, rebuild=True),
+                            consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS)))
+    assert result.status == "refused" and "too many pixels" in result.reason
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.jpg"]
