@@ -31,6 +31,7 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -189,6 +190,7 @@ def _worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
             os.environ.clear()
             os.environ.update(env)
             env_seen = env
+            tempfile.tempdir = None  # follow the caller's TMPDIR
         with contextlib.suppress(OSError):
             os.chdir(cwd)
         _set_cpu_budget(limits.cpu_seconds)
@@ -337,6 +339,11 @@ class IsolationPool:
         workers = [self._checkout() for _ in range(min(n, self.size))]
         for worker in workers:
             self._checkin(worker, True)
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the idle workers (tests look at their open sockets)."""
+        with self._cond:
+            return [w.proc.pid for w in self._idle if w.proc.pid is not None]
 
     def close(self) -> None:
         with self._cond:

@@ -93,6 +93,7 @@ def test_display_text_of_a_huge_value_is_fast_and_keeps_its_start() -> None:
 
 def test_rebuild_of_a_pixel_bomb_is_a_refusal_not_a_traceback(tmp_path) -> None:
     from jpeg_fixtures import pixels, plain_jpeg
+
     from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
     from share_guard.core.sanitize import ExportOptions, export_files
 
