@@ -8,6 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 from jpeg_fixtures import insert_after_soi, plain_jpeg, segment
+
 from share_guard.core.inspect import inspect
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.tiff_ifd import parse_tiff

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from checks import digest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
+
 from share_guard.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

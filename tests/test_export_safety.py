@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from checks import digest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, refuse
+
+from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.errors import OutputError
 from share_guard.core.safeio import atomic_output, remove_stale_temps
 from share_guard.core.sanitize import ExportOptions, export_files

@@ -6,8 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from checks import assert_exiftool_clean, assert_same_pixels, digest, displayed_pixels
 from jpeg_fixtures import (
     PLANTED,
@@ -22,6 +20,8 @@ from jpeg_fixtures import (
     thumbnail_of,
     xmp_segment,
 )
+from PIL import Image
+
 from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category

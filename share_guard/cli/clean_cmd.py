@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         paths.append(path)
     options = ExportOptions(
         output_dir=out_dir, overwrite=args.overwrite, suffix=args.suffix, rebuild=args.rebuild,
-        data_dir=folder, inspect_options=inspect_options(args),
+        data_dir=folder, inspect_options=inspect_options(args, thorough=False),
         transforms=[make(args) for make in args.transforms],
         gates=[make(args) for make in args.gates],
     )

@@ -26,9 +26,9 @@ def add_isolation_flag(p: argparse.ArgumentParser) -> None:
                    help="parse files in this process instead of a limited worker (debugging)")
 
 
-def inspect_options(args: argparse.Namespace) -> InspectOptions:
+def inspect_options(args: argparse.Namespace, thorough: bool = True) -> InspectOptions:
     """Analyzers other subcommand modules registered on ``args.analyzers`` (faces, lists...)."""
-    return InspectOptions(analyzers=[make(args) for make in args.analyzers])
+    return InspectOptions(analyzers=[make(args) for make in args.analyzers], thorough=thorough)
 
 
 def run(args: argparse.Namespace) -> int:

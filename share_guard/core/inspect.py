@@ -33,6 +33,8 @@ class InspectOptions:
     analyzers: Sequence[Analyzer] = field(default_factory=tuple)
     progress: ProgressFn = no_progress
     cancel: CancelToken | None = None
+    #: False skips checks that only add detail (batch cleaning does not need them)
+    thorough: bool = True
 
 
 def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
@@ -58,6 +60,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         report.error = f"cannot be read: {exc.strerror or exc}"
         return report
     report.size = src.size
+    src.thorough = opts.thorough
     try:
         handler = detect(src.head)
         report.format, report.kind = handler.name, handler.kind

@@ -152,8 +152,8 @@ def remove_stale_temps(data_dir: Path | None = None, folders: list[Path] | None 
     pending = _pending_dir(data_dir)
     if pending is not None:
         for marker in pending.iterdir():
-            pid = marker.name.split("-", 1)[0]
-            if pid.isdigit() and _pid_alive(int(pid)):
+            owner = marker.name.split("-", 1)[0]
+            if owner.isdigit() and _pid_alive(int(owner)):
                 continue
             with contextlib.suppress(OSError):
                 candidates.append(Path(marker.read_text(encoding="utf-8").strip()))

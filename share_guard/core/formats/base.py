@@ -36,6 +36,10 @@ class Source:
             self.head = fh.read(4096)
         #: scratch space where a handler may cache its parse between inspect and strip
         self.cache: dict[str, Any] = {}
+        #: False skips costly extra checks that only add detail (e.g. decoding a
+        #: thumbnail to compare it with the photo); findings that decide what is
+        #: removed are always produced
+        self.thorough = True
 
     def open(self) -> BinaryIO:
         return open(self.path, "rb")

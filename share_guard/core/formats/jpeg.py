@@ -61,7 +61,7 @@ class JpegHandler(FormatHandler):
             found, thumb = _segment_findings(data, seg, result)
             result.findings.extend(found)
             thumbnail = thumbnail or thumb
-        if thumbnail is not None:
+        if thumbnail is not None and src.thorough:
             mismatch = thumbnail_mismatch(data, thumbnail, result.properties["orientation"])
             if mismatch:
                 result.findings.append(Finding(

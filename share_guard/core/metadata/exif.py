@@ -136,12 +136,12 @@ def _entry_finding(ifd: Ifd, entry: Entry, where: str, info: ExifInfo,
     if notable is None:
         return None
     category, name, why = notable
-    value = _windows_text(entry) if 0x9C9B <= entry.tag <= 0x9C9F else entry.text()
+    text = _windows_text(entry) if 0x9C9B <= entry.tag <= 0x9C9F else entry.text()
     if entry.tag == 0x9286:
-        value = _user_comment(entry.raw)
-    if not value.strip(" \x00"):
+        text = _user_comment(entry.raw)
+    if not text.strip(" \x00"):
         return None
-    return Finding(category, loc, name, value, f"{name}: {why}")
+    return Finding(category, loc, name, text, f"{name}: {why}")
 
 
 def _thumbnail_finding(ifd: Ifd, where: str, info: ExifInfo, tiff: TiffData) -> Finding:

@@ -139,9 +139,9 @@ def parse_tiff(data: bytes, *, follow_chain: bool = True) -> TiffData:
                 if sub:
                     push(sub, SUB_IFD_TAGS[entry.tag], False)
             elif entry.tag == SUBIFDS_TAG and isinstance(entry.value, tuple):
-                for i, sub in enumerate(entry.value[:16]):
-                    if isinstance(sub, int) and sub:
-                        push(sub, f"SubIFD{i}", False)
+                for i, child in enumerate(entry.value[:16]):
+                    if isinstance(child, int) and child:
+                        push(child, f"SubIFD{i}", False)
         if follow and follow_chain and ifd.next_offset:
             chain_index += 1
             push(ifd.next_offset, f"IFD{chain_index}", True)
