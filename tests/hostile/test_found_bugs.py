@@ -74,7 +74,7 @@ def test_subifd_fan_out_is_bounded() -> None:
     data = HDR + b"".join(blocks) + struct.pack(">16I", *([8] * 16))
     t0 = time.perf_counter()
     parsed = parse_tiff(data)
-    assert time.perf_counter() - t0 < 1.0
+    assert time.perf_counter() - t0 < 2.0
     assert len(parsed.ifds) <= MAX_IFDS and len(parsed.problems) < 300
     assert any("loop" in p for p in parsed.problems)
 
@@ -105,3 +105,19 @@ def test_rebuild_of_a_pixel_bomb_is_a_refusal_not_a_traceback(tmp_path) -> None:
                             consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS)))
     assert result.status == "refused" and "too many pixels" in result.reason
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.jpg"]
+
+
+def test_many_metadata_segments_are_read_a_few_times_only(tmp_path) -> None:
+    """99,000 empty APP5 segments gave 99,000 findings (seconds to inspect, pickle and show)."""
+    from jpeg_fixtures import pixels, plain_jpeg
+
+    from share_guard.core.inspect import inspect
+
+    data = plain_jpeg(pixels(64, 48))
+    path = tmp_path / "apps.jpg"
+    path.write_bytes(data[:2] + b"\xff\xe5\x00\x02" * 99_000 + data[2:])
+    t0 = time.perf_counter()
+    report = inspect(path)
+    assert time.perf_counter() - t0 < 1.5
+    assert len(report.findings) < 20
+    assert any("98992 more" in f.name for f in report.findings)
