@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -173,6 +174,7 @@ def _worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     """Entry point of a worker process: answer tasks until the parent goes away."""
     _harden(limits)
     sys.addaudithook(_network_guard)
+    warnings.simplefilter("ignore")  # decoder chatter about hostile data; reports say what matters
     from share_guard.core.formats import all_handlers
 
     all_handlers()  # import every handler once, before the first task
@@ -199,12 +201,13 @@ def _worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
         reply: tuple[Any, ...]
         try:
             if kind == "inspect":
-                path, blob, digest = payload
+                path, plain, blob, digest = payload
                 if digest not in analyzers:
                     if len(analyzers) > 4:
                         analyzers.clear()
                     analyzers[digest] = pickle.loads(blob)  # noqa: S301 - from our own parent
-                options = InspectOptions(analyzers=analyzers[digest], progress=progress, cancel=cancel)
+                options = dataclasses.replace(plain, analyzers=analyzers[digest], progress=progress,
+                                              cancel=cancel)
                 reply = ("result", inspect(path, options))
             else:
                 planned, options = payload
@@ -439,8 +442,10 @@ class IsolationPool:
         except OSError:
             size = 0
         try:
-            reply = self._run("inspect", (path, blob, digest), size=size, progress=opts.progress,
-                              cancel=opts.cancel)
+            # the options travel without what cannot cross a process boundary
+            plain = dataclasses.replace(opts, analyzers=(), progress=no_progress, cancel=None)
+            reply = self._run("inspect", (path, plain, blob, digest), size=size,
+                              progress=opts.progress, cancel=opts.cancel)
         except _Dead as dead:
             self._note(path, str(dead))
             return Report(path=Path(path), size=size, error=f"{UNSAFE}: {dead}")

@@ -143,6 +143,7 @@ def test_malformed_corpus(corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     }
     with capsys.disabled():
         print("\nhostile corpus: " + json.dumps(figures))
+        print("slowest cases: " + ", ".join(f"{name} {t:.2f}s" for t, name in slow[:3]))
     assert figures["crashes"] == 0, "\n".join(stats.events[:5])
     assert figures["hangs"] == 0, (stats.events[:5], slow[:5])
     assert not stray_outputs and not changed and not temps, (stray_outputs[:5], changed[:5], temps[:5])
