@@ -89,6 +89,9 @@ class Planned:
     transforms: list[Transform] = field(default_factory=list)
 
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
 def output_path(report: Report, options: ExportOptions) -> Path:
     src = report.path
     folder = options.output_dir if options.output_dir is not None else src.parent
@@ -97,7 +100,10 @@ def output_path(report: Report, options: ExportOptions) -> Path:
         handler = handler_by_name(report.format)
         if ext.lower() not in handler.extensions:
             ext = handler.extensions[0]
-    return Path(folder) / f"{src.stem}{options.suffix}{ext}"
+    stem, tail = src.stem, f"{options.suffix}{ext}"
+    while len(os.fsencode(stem + tail)) > NAME_MAX and stem:  # room for the suffix
+        stem = stem[:-1]
+    return Path(folder) / f"{stem}{tail}"
 
 
 def is_takedown_match(report: Report) -> bool:
