@@ -13,6 +13,7 @@ from share_guard.core.isolation import isolated_export_files
 from share_guard.core.paths import data_dir
 from share_guard.core.safeio import remove_stale_temps
 from share_guard.core.sanitize import ExportOptions, ExportResult, export_files
+from share_guard.core.textsafe import display_text
 
 CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
                 "that you have the right to share it (needed when not on a terminal)")
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 detect(Source(path).head)
             except (ShareGuardError, OSError) as exc:
-                skipped.append(f"{name(path)}: skipped ({exc})")
+                skipped.append(f"{name(path)}: skipped ({display_text(exc)})")
                 continue
         paths.append(path)
     options = ExportOptions(
@@ -119,4 +120,4 @@ def print_result(r: ExportResult) -> None:
         for c in r.changed:
             say(f"  changed: {c}")
     else:
-        say(f"{name(r.source)}: {r.status}: {r.reason}")
+        say(f"{name(r.source)}: {r.status}: {display_text(r.reason, limit=400)}")

@@ -8,6 +8,7 @@ from share_guard.cli.common import emit_json, name, say, walk
 from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.isolation import UNSAFE, isolated_inspect
 from share_guard.core.report import Category, Report
+from share_guard.core.textsafe import display_text
 
 JSON_VERSION = 1
 
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         report = check(path, options)
         if report.error and not explicit and report.format is None and UNSAFE not in report.error:
             if not args.json:
-                say(f"{name(path)}: skipped ({report.error})")
+                say(f"{name(path)}: skipped ({display_text(report.error)})")
             continue
         reports.append(report)
         if report.error or report.identifying() or report.problems:
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_report(report: Report, show_kept: bool = False) -> None:
-    say(f"{name(report.path)}: {report.summary()}")
+    say(f"{name(report.path)}: {display_text(report.summary(), limit=400)}")
     if report.error:
         return
     for category in Category:
@@ -64,4 +65,4 @@ def print_report(report: Report, show_kept: bool = False) -> None:
         for f in items:
             say(f"    - {f.name}: {f.value}  [{f.where}]")
     for problem in report.problems:
-        say(f"  ! {problem}")
+        say(f"  ! {display_text(problem, limit=400)}")
