@@ -216,8 +216,11 @@ def _worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
             reply = ("raise", exc)
         except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
             # export_files turns these into a refusal/error for the file, as in-process;
-            # inspect() never lets them out.
-            reply = ("raise", exc)
+            # from inspect() (an analyzer) they would have been a traceback.
+            if kind == "inspect":
+                reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+            else:
+                reply = ("raise", exc)
         except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
             reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
         reply = (*reply, _net_attempts - before)
