@@ -1,0 +1,358 @@
+"""A bounded walker for ISO base media file format boxes (MP4, MOV, 3GP, HEIF, AVIF).
+
+Written here rather than using a library: PyAV/ffmpeg hides the box layout
+and offsets we must patch, and the pure-Python readers we know of allocate
+whatever a box header claims. Every size is checked against its parent (and
+the file), 64-bit and "to the end" sizes are handled, nesting depth and box
+counts are capped, and each step moves strictly forward, so a walk ends.
+
+Cleaning works by *patching*: a :class:`Plan` lists byte ranges to zero and
+small byte strings to write over the input, plus where the output ends. The
+copy is streamed (a 1 GB movie is never held in memory) by :func:`write_plan`.
+"""
+
+from __future__ import annotations
+
+import struct
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from share_guard.core.errors import CorruptFile, LimitExceeded
+
+MAX_DEPTH = 24
+MAX_BOXES = 500_000  # per parse (a long fragmented movie has many moof boxes)
+#: largest box payload we read into memory to parse (moov, meta, udta...)
+MAX_PARSE_BYTES = 256 * 1024 * 1024
+COPY_CHUNK = 4 * 1024 * 1024
+
+#: boxes whose payload is made of child boxes, with the bytes to skip first
+#: (full-box version/flags, entry counts). ``meta`` is special-cased.
+CONTAINERS: dict[bytes, int] = {
+    b"moov": 0, b"trak": 0, b"mdia": 0, b"minf": 0, b"stbl": 0, b"dinf": 0,
+    b"edts": 0, b"udta": 0, b"mvex": 0, b"moof": 0, b"traf": 0, b"mfra": 0,
+    b"tref": 0, b"gmhd": 0, b"ilst": 0, b"iprp": 0, b"ipco": 0, b"trgr": 0,
+    b"grpl": 0, b"sinf": 0, b"schi": 0, b"meta": 4, b"iinf": 0, b"iref": 4,
+    b"dref": 8, b"stsd": 8,
+}
+
+
+def fourcc(raw: bytes) -> str:
+    """A box type as text (Latin-1, so '\\xa9xyz' reads as '©xyz')."""
+    return raw.decode("latin-1")
+
+
+@dataclass
+class Box:
+    type: bytes
+    start: int  # file offset of the first header byte
+    header: int  # header length (8, 16 for 64-bit size, +16 for uuid)
+    size: int  # total size including the header
+    depth: int = 0
+    usertype: bytes = b""
+    children: list[Box] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return self.start + self.size
+
+    @property
+    def payload_start(self) -> int:
+        return self.start + self.header
+
+    @property
+    def payload_size(self) -> int:
+        return self.size - self.header
+
+    @property
+    def name(self) -> str:
+        return fourcc(self.type)
+
+    def find(self, *path: bytes) -> Box | None:
+        """The first descendant along ``path`` of box types."""
+        node: Box | None = self
+        for typ in path:
+            if node is None:
+                return None
+            node = next((c for c in node.children if c.type == typ), None)
+        return node
+
+    def all(self, typ: bytes) -> list[Box]:
+        return [c for c in self.children if c.type == typ]
+
+    def walk(self) -> Iterator[Box]:
+        """This box and every descendant, depth first (already bounded by the parse)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+class Buffer:
+    """Bytes of a file region with the file offset they start at."""
+
+    def __init__(self, data: bytes, base: int = 0) -> None:
+        self.data = data
+        self.base = base
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.data)
+
+    def get(self, offset: int, n: int) -> bytes:
+        i = offset - self.base
+        if i < 0 or n < 0 or i + n > len(self.data):
+            raise CorruptFile(f"a field at offset {offset} lies outside its box")
+        return self.data[i : i + n]
+
+    def u8(self, offset: int) -> int:
+        return self.get(offset, 1)[0]
+
+    def u16(self, offset: int) -> int:
+        return int(struct.unpack(">H", self.get(offset, 2))[0])
+
+    def u32(self, offset: int) -> int:
+        return int(struct.unpack(">I", self.get(offset, 4))[0])
+
+    def u64(self, offset: int) -> int:
+        return int(struct.unpack(">Q", self.get(offset, 8))[0])
+
+    def uint(self, offset: int, n: int) -> int:
+        return int.from_bytes(self.get(offset, n), "big") if n else 0
+
+    def payload(self, box: Box) -> bytes:
+        return self.get(box.payload_start, box.payload_size)
+
+    def cstring(self, offset: int, end: int) -> tuple[str, int]:
+        """A NUL-terminated UTF-8 string starting at ``offset``; returns (text, next offset)."""
+        raw = self.get(offset, max(0, end - offset))
+        cut = raw.find(b"\x00")
+        if cut < 0:
+            return raw.decode("utf-8", "replace"), end
+        return raw[:cut].decode("utf-8", "replace"), offset + cut + 1
+
+    def version_flags(self, box: Box) -> tuple[int, int]:
+        vf = self.u32(box.payload_start)
+        return vf >> 24, vf & 0xFFFFFF
+
+
+def parse_header(head: bytes, start: int, limit: int, depth: int = 0) -> Box:
+    """Decode the header in ``head`` (bytes at file offset ``start``); ``limit`` = parent end."""
+    room = limit - start
+    if room < 8 or len(head) < 8:
+        raise CorruptFile(f"a box at offset {start} is cut short")
+    size, typ = struct.unpack(">I4s", head[:8])
+    header = 8
+    if size == 1:
+        if len(head) < 16 or room < 16:
+            raise CorruptFile(f"box '{fourcc(typ)}' at offset {start} is cut short")
+        size = struct.unpack(">Q", head[8:16])[0]
+        header = 16
+    elif size == 0:
+        size = room
+    usertype = b""
+    if typ == b"uuid":
+        if len(head) < header + 16:
+            raise CorruptFile(f"uuid box at offset {start} is cut short")
+        usertype = head[header : header + 16]
+        header += 16
+    if size < header:
+        raise CorruptFile(f"box '{_safe(typ)}' at offset {start} has an impossible size {size}")
+    if size > room:
+        raise CorruptFile(
+            f"box '{_safe(typ)}' at offset {start} claims {size} bytes but only {room} remain"
+        )
+    return Box(typ, start, header, size, depth, usertype)
+
+
+def _safe(typ: bytes) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in fourcc(typ))
+
+
+def looks_like_type(typ: bytes) -> bool:
+    """True when four bytes read as a plausible box type (printable Latin-1)."""
+    return len(typ) == 4 and all(32 <= b < 127 or b == 0xA9 for b in typ)
+
+
+class Counter:
+    """Shared box budget for one parse."""
+
+    def __init__(self, limit: int = MAX_BOXES) -> None:
+        self.left = limit
+
+    def take(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise LimitExceeded("the file holds too many boxes")
+
+
+def parse_children(
+    buf: Buffer,
+    parent: Box,
+    counter: Counter,
+    skip: int | None = None,
+    containers: dict[bytes, int] | None = None,
+) -> None:
+    """Fill ``parent.children`` (recursively for known containers) from ``buf``."""
+    kinds = CONTAINERS if containers is None else containers
+    if parent.depth >= MAX_DEPTH:
+        raise LimitExceeded("boxes are nested too deeply")
+    if skip is None:
+        skip = _container_skip(buf, parent, kinds)
+    pos = parent.payload_start + skip
+    end = parent.end
+    while pos < end:
+        if end - pos < 8:
+            if not any(buf.get(pos, end - pos)):
+                break  # QuickTime pads some lists with a 32-bit zero terminator
+            raise CorruptFile(f"{end - pos} stray bytes at the end of box '{parent.name}'")
+        if parent.type in (b"udta", b"ilst") and buf.u32(pos) == 0:
+            if not any(buf.get(pos, end - pos)):
+                break
+        counter.take()
+        box = parse_header(buf.get(pos, min(32, end - pos)), pos, end, parent.depth + 1)
+        parent.children.append(box)
+        # items of an 'ilst' are boxes holding 'data' boxes whatever their type
+        if box.type in kinds or parent.type == b"ilst":
+            parse_children(buf, box, counter, containers=kinds)
+        pos = box.end
+
+
+def _container_skip(buf: Buffer, box: Box, kinds: dict[bytes, int]) -> int:
+    if box.type == b"meta":
+        # QuickTime's 'meta' has no version/flags: its first child ('hdlr') starts at once.
+        if box.payload_size >= 8 and buf.get(box.payload_start + 4, 4) == b"hdlr":
+            return 0
+        return 4
+    if box.type == b"iinf":
+        version = buf.u8(box.payload_start)
+        return 6 if version == 0 else 8
+    return kinds.get(box.type, 0)
+
+
+def read_box_tree(fh: BinaryIO, box: Box, limit: int = MAX_PARSE_BYTES) -> Buffer:
+    """Read ``box`` into memory (bounded) and parse its children; returns the buffer."""
+    if box.size > limit:
+        raise LimitExceeded(
+            f"box '{box.name}' is {box.size / 1e6:.0f} MB, more than the "
+            f"{limit / 1e6:.0f} MB we parse"
+        )
+    fh.seek(box.start)
+    data = fh.read(box.size)
+    if len(data) != box.size:
+        raise CorruptFile(f"box '{box.name}' is cut short")
+    buf = Buffer(data, box.start)
+    parse_children(buf, box, Counter())
+    return buf
+
+
+@dataclass
+class TopLevel:
+    boxes: list[Box]
+    #: offset where readable boxes end; bytes after it are a trailer (not boxes)
+    end: int
+    #: size of the trailer (data after the last box), 0 when none
+    trailer: int
+
+
+def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLevel:
+    """Read the top-level box headers without loading payloads.
+
+    A run of bytes that does not start with a plausible box type is a
+    trailer (appended data); a plausible box running past the end of the
+    file is a truncated file and raises :class:`CorruptFile`.
+    """
+    boxes: list[Box] = []
+    pos = 0
+    counter = Counter(max_boxes)
+    while pos < file_size:
+        fh.seek(pos)
+        head = fh.read(40)
+        if len(head) < 8 or not looks_like_type(head[4:8]):
+            if not boxes:
+                raise CorruptFile("the file does not start with a box")
+            break
+        if boxes and head[4:8] == b"ftyp":
+            break  # a second file appended to this one (e.g. a Motion Photo video)
+        counter.take()
+        boxes.append(parse_header(head, pos, file_size))
+        pos = boxes[-1].end
+    return TopLevel(boxes, pos, file_size - pos)
+
+
+@dataclass
+class Plan:
+    """How to turn the input into the clean output: zeroed ranges, patches, new end."""
+
+    end: int
+    zero: list[tuple[int, int]] = field(default_factory=list)
+    patches: list[tuple[int, bytes]] = field(default_factory=list)
+
+    def zero_range(self, start: int, stop: int) -> None:
+        if stop > start:
+            self.zero.append((start, stop))
+
+    def patch(self, offset: int, data: bytes) -> None:
+        self.patches.append((offset, data))
+
+    def free(self, box: Box) -> None:
+        """Turn ``box`` into a 'free' box of the same size with a zeroed payload."""
+        if box.size < 2**32:
+            header = struct.pack(">I4s", box.size, b"free")
+        else:
+            header = struct.pack(">I4sQ", 1, b"free", box.size)
+        self.zero_range(box.start + len(header), box.end)
+        self.patch(box.start, header)
+
+    def blank_payload(self, box: Box) -> None:
+        self.zero_range(box.payload_start, box.end)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def write_plan(fh: BinaryIO, out: BinaryIO, plan: Plan, chunk: int = COPY_CHUNK) -> int:
+    """Stream ``fh[0:plan.end]`` to ``out`` applying ``plan``; returns bytes written.
+
+    Pieces of the input that no edit touches are copied as they are, so the
+    cost is one sequential read and write of the file.
+    """
+    zeros = _merged([(a, min(b, plan.end)) for a, b in plan.zero if a < plan.end])
+    zero_ends = [b for _, b in zeros]
+    patches = sorted((o, d) for o, d in plan.patches if o < plan.end)
+    patch_starts = [o for o, _ in patches]
+    longest = max((len(d) for _, d in patches), default=0)
+    fh.seek(0)
+    pos = 0
+    buf = bytearray(min(chunk, max(plan.end, 1)))
+    view = memoryview(buf)
+    while pos < plan.end:
+        n = min(len(buf), plan.end - pos)
+        got = fh.readinto(view[:n])  # type: ignore[attr-defined]
+        if not got:
+            raise CorruptFile("the file was cut short while being copied")
+        stop = pos + got
+        j = bisect_right(zero_ends, pos)
+        while j < len(zeros) and zeros[j][0] < stop:
+            lo, hi = max(zeros[j][0], pos), min(zeros[j][1], stop)
+            view[lo - pos : hi - pos] = bytes(hi - lo)
+            j += 1
+        k = bisect_right(patch_starts, pos - longest)
+        while k < len(patches) and patches[k][0] < stop:
+            off, data = patches[k]
+            lo, hi = max(off, pos), min(off + len(data), stop)
+            if hi > lo:
+                view[lo - pos : hi - pos] = data[lo - off : hi - off]
+            k += 1
+        out.write(view[:got])
+        pos = stop
+    return pos

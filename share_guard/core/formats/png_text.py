@@ -1,0 +1,196 @@
+"""PNG text chunks (tEXt, zTXt, iTXt): bounded decoding and findings.
+
+Compressed text is inflated with a hard cap per chunk and a budget per file,
+so a zlib bomb costs bounded time and memory. Keywords map to plain-language
+categories; embedded XMP and "Raw profile type ..." blobs (ImageMagick's way
+of carrying EXIF, XMP and IPTC in text chunks) are read by the shared
+metadata readers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+from share_guard.core.metadata.exif import exif_findings
+from share_guard.core.metadata.iptc import iptc_findings, irb_findings
+from share_guard.core.metadata.xmp import xmp_findings
+from share_guard.core.report import Category, Finding
+
+MAX_TEXT_BYTES = 8 * 1024 * 1024  # per chunk, after decompression
+MAX_TOTAL_TEXT_BYTES = 32 * 1024 * 1024  # per file
+MAX_TEXT_FINDINGS = 200
+MAX_SHOWN = 400  # characters of a text value put in a finding (display is shorter still)
+
+XMP_KEYWORD = "XML:com.adobe.xmp"
+RAW_PROFILE = "raw profile type "
+
+
+@dataclass
+class TextChunk:
+    ctype: bytes
+    keyword: str
+    #: decoded text, or None when it could not be read (see ``note``)
+    text: str | None
+    note: str = ""
+    #: "exif", "xmp", "iptc"... for ImageMagick "Raw profile type NAME" chunks
+    raw_profile: str | None = None
+    profile_bytes: bytes | None = None
+
+    @property
+    def where(self) -> str:
+        return f"PNG {self.ctype.decode('latin-1')}"
+
+
+class TextBudget:
+    """How many decompressed bytes one file may still spend on text."""
+
+    def __init__(self, total: int = MAX_TOTAL_TEXT_BYTES) -> None:
+        self.remaining = total
+
+
+def _inflate(data: bytes, budget: TextBudget) -> tuple[bytes | None, str]:
+    cap = min(MAX_TEXT_BYTES, budget.remaining)
+    if cap <= 0:
+        return None, "not read: the file holds too much compressed text"
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, cap)
+    except zlib.error:
+        return None, "not read: the compressed text is damaged"
+    budget.remaining -= len(out)
+    if inflater.unconsumed_tail:
+        return out, f"only the first {cap} bytes were read"
+    return out, ""
+
+
+def parse_text_chunk(ctype: bytes, body: bytes, budget: TextBudget | None = None) -> TextChunk:
+    """Decode one tEXt/zTXt/iTXt chunk body. Never raises: oddities go into ``note``."""
+    budget = budget or TextBudget()
+    key_raw, sep, rest = body.partition(b"\x00")
+    keyword = key_raw[:79].decode("latin-1")
+    if not sep:
+        return TextChunk(ctype, keyword, None, "malformed: no keyword separator")
+    text: str | None
+    note = ""
+    if ctype == b"tEXt":
+        text = rest.decode("latin-1")
+    elif ctype == b"zTXt":
+        raw, note = _inflate(rest[1:], budget) if rest[:1] == b"\x00" else (None, "unknown method")
+        text = raw.decode("latin-1") if raw is not None else None
+    else:  # iTXt: flag, method, language\0, translated keyword\0, text
+        if len(rest) < 2:
+            return TextChunk(ctype, keyword, None, "malformed iTXt chunk")
+        compressed, method = rest[0], rest[1]
+        _lang, _, tail = rest[2:].partition(b"\x00")
+        _translated, _, payload = tail.partition(b"\x00")
+        if compressed:
+            raw, note = _inflate(payload, budget) if method == 0 else (None, "unknown method")
+        else:
+            raw = payload
+        text = raw.decode("utf-8", "replace") if raw is not None else None
+    chunk = TextChunk(ctype, keyword, text, note)
+    if keyword.lower().startswith(RAW_PROFILE) and text is not None:
+        chunk.raw_profile = keyword[len(RAW_PROFILE) :].strip().lower()
+        chunk.profile_bytes = _raw_profile_bytes(text)
+    return chunk
+
+
+def _raw_profile_bytes(text: str) -> bytes | None:
+    """ImageMagick's layout: "\\nNAME\\n   LENGTH\\nHEX HEX ..." -> the bytes."""
+    lines = text.split("\n")
+    if len(lines) < 4:
+        return None
+    try:
+        data = bytes.fromhex("".join(lines[3:]))
+    except ValueError:
+        return None
+    if data.startswith(b"Exif\x00\x00"):
+        data = data[6:]
+    return data
+
+
+# keyword (lower case) -> (category, name, why)
+_KEYWORDS: dict[str, tuple[Category, str, str]] = {
+    "author": (Category.IDENTITY, "Author", "names the person who made the image"),
+    "copyright": (Category.IDENTITY, "Copyright", "names the owner of the image"),
+    "creation time": (Category.TIME, "Creation time", "tells when the image was made"),
+    "software": (Category.DEVICE, "Software", "names the program or device that made it"),
+    "source": (Category.DEVICE, "Source device", "names the device that made the image"),
+    "comment": (Category.HIDDEN, "Comment", "free text hidden in the file"),
+    "title": (Category.OTHER, "Title", "free text that may name people or places"),
+    "description": (Category.OTHER, "Description", "free text that may name people or places"),
+    "disclaimer": (Category.OTHER, "Disclaimer", "free text; removed"),
+    "warning": (Category.OTHER, "Warning", "free text; removed"),
+}
+
+# words inside other keywords (ImageMagick "date:create", "exif:GPSLatitude"...)
+_HINTS: list[tuple[tuple[str, ...], Category, str]] = [
+    (("gps", "latitude", "longitude", "location", "city", "country"), Category.LOCATION,
+     "shows where the image was made"),
+    (("author", "artist", "creator", "owner", "copyright", "user", "email"), Category.IDENTITY,
+     "can name the person behind the image"),
+    (("date", "time"), Category.TIME, "tells when the image was made or changed"),
+    (("make", "model", "serial", "software", "device", "camera", "lens", "host"),
+     Category.DEVICE, "tells which device or software made it"),
+    (("comment", "note", "history"), Category.HIDDEN, "free text hidden in the file"),
+]
+
+
+def _classify(keyword: str) -> tuple[Category, str, str]:
+    known = _KEYWORDS.get(keyword.lower())
+    if known is not None:
+        return known
+    lower = keyword.lower()
+    for words, category, why in _HINTS:
+        if any(w in lower for w in words):
+            return category, keyword or "Text", why
+    return Category.OTHER, keyword or "Text", "text stored in the file; removed"
+
+
+def text_findings(chunks: list[TextChunk]) -> list[Finding]:
+    """Findings for every text chunk of one file (all of them are removed by the cleaner)."""
+    found: list[Finding] = []
+    plain = 0
+    for chunk in chunks:
+        if chunk.keyword == XMP_KEYWORD and chunk.text is not None:
+            found.extend(xmp_findings(chunk.text.encode("utf-8"), where=f"{chunk.where} XMP"))
+        elif chunk.raw_profile is not None:
+            found.extend(_profile_findings(chunk))
+        elif chunk.text is None:
+            found.append(Finding(Category.UNKNOWN, chunk.where, chunk.keyword or "Text chunk",
+                                 chunk.note, "text we could not read; removed"))
+        else:
+            plain += 1
+            if plain > MAX_TEXT_FINDINGS:
+                continue
+            category, name, why = _classify(chunk.keyword)
+            found.append(Finding(category, chunk.where, name, chunk.text[:MAX_SHOWN],
+                                 f"{name}: {why}",
+                                 detail={"keyword": chunk.keyword}))
+    if plain > MAX_TEXT_FINDINGS:
+        found.append(Finding(Category.OTHER, "PNG text", "More text chunks",
+                             f"{plain - MAX_TEXT_FINDINGS} more", "more text; all removed"))
+    return found
+
+
+def _profile_findings(chunk: TextChunk) -> list[Finding]:
+    where = f"{chunk.where} {chunk.keyword}"
+    data = chunk.profile_bytes
+    if data is None:
+        return [Finding(Category.UNKNOWN, where, "Unreadable raw profile", chunk.keyword,
+                        "embedded metadata we could not decode; removed")]
+    kind = chunk.raw_profile
+    if kind in ("exif", "app1"):
+        return exif_findings(data, where=where).findings
+    if kind == "xmp":
+        return xmp_findings(data, where=where)
+    if kind == "iptc":
+        return iptc_findings(data, where=where) or irb_findings(data, where=where)
+    if kind == "8bim":
+        return irb_findings(data, where=where)
+    if kind in ("icc", "icm"):
+        return [Finding(Category.OTHER, where, "Copy of the colour profile", f"{len(data)} bytes",
+                        "a duplicate colour profile in a text chunk; removed")]
+    return [Finding(Category.UNKNOWN, where, f"Raw profile {kind!r}", f"{len(data)} bytes",
+                    "embedded data we cannot interpret; removed")]
