@@ -137,3 +137,20 @@ def test_a_flood_of_elements_beside_the_matroska_segment_is_bounded(tmp_path) ->
     junk = tmp_path / "junk.mkv"
     junk.write_bytes(mkv() + b"\x42\x86\x81\x01" * 1000)  # unknown top-level elements
     assert len(inspect(junk).problems) == 1
+
+
+def test_rebuild_of_undecodable_pixels_is_a_refusal_whatever_the_decoder_raises(tmp_path) -> None:
+    """pillow-heif raises EOFError (not OSError) on a damaged HEIC: rebuild gave a traceback."""
+    from hostile.mutate import bmff_attacks
+    from hostile.seeds import heic
+    from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
+    from share_guard.core.sanitize import ExportOptions, export_files
+
+    data = heic()
+    broken = tmp_path / "broken.heic"
+    variant = dict(bmff_attacks(data))["deep-udta"]  # found by the hostile corpus
+    broken.write_bytes(variant)
+    [result] = export_files([broken], ExportOptions(output_dir=tmp_path, rebuild=True),
+                            consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS)))
+    assert result.status in ("refused", "error") and "\n" not in result.reason
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.heic"]
