@@ -60,7 +60,7 @@ class Limits:
 
     memory_bytes: int = 2 * 1024**3
     cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders
-    parse_seconds: float = 10.0  # wall clock before the first progress report...
+    parse_seconds: float = 8.0  # wall clock before the first progress report...
     bytes_per_second: float = 50e6  # ...plus this long per byte of input (copying big videos)
     idle_seconds: float = 120.0  # wall clock between progress reports once analysis runs
     total_seconds: float = 3600.0
