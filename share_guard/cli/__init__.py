@@ -12,12 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from share_guard import __version__
-from share_guard.cli import clean_cmd, inspect_cmd
+from share_guard.cli import clean_cmd, gui_cmd, inspect_cmd, takedown_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 #: modules that add a subcommand (each has ``register(subparsers)``)
-COMMANDS = [inspect_cmd, clean_cmd]
+#: (takedown_cmd adds its analyzer to inspect/clean, so it comes after them)
+COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, gui_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

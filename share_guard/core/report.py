@@ -206,7 +206,7 @@ class Report:
         """One short line for lists and the CLI."""
         if self.error:
             return f"error: {self.error}"
-        if self.has(Category.TAKEDOWN):
+        if any(f.detail.get("match") == "match" for f in self.by_category(Category.TAKEDOWN)):
             return "blocked by takedown list"
         n = len(self.identifying())
         if self.problems:

@@ -1,0 +1,219 @@
+"""share-guard takedown add|import|export|list|remove|check: the local takedown list.
+
+Only hashes are stored (in the data folder's ``takedown.sqlite3``), never the
+media. Registering this module also plugs the takedown check into ``inspect``
+and ``clean`` (a matched file is reported and refused for export).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from share_guard.cli.common import emit_json, name, say, walk, warn
+from share_guard.core.errors import ShareGuardError
+from share_guard.core.hashing.values import HashType
+from share_guard.core.takedown import Matcher, TakedownAnalyzer, TakedownStore, entries_for_file
+from share_guard.core.takedown.exchange import export_list, import_file
+from share_guard.core.takedown.match import Match
+from share_guard.core.takedown.store import DEFAULT_LIST, Entry, default_path
+
+EXIT_OK, EXIT_FOUND = 0, 1
+NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
+
+
+def register(subs: argparse._SubParsersAction) -> None:
+    p = subs.add_parser("takedown", help="manage and check the local takedown list (hashes only)")
+    tsubs = p.add_subparsers(dest="takedown_command", metavar="ACTION", required=True)
+
+    a = tsubs.add_parser("add", help="hash files and add the hashes (the files are not kept)")
+    a.add_argument("paths", nargs="+", metavar="FILE")
+    a.add_argument("--label", required=True, help="what this is, shown when something matches")
+    a.add_argument("--source", default="", help="who asked for it / where it came from")
+    a.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help="list name")
+    a.set_defaults(func=run_add)
+
+    i = tsubs.add_parser("import", help="import a list file (share_guard, ThreatExchange, CSV, "
+                                        "vPDQ or plain hex)")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--list", dest="list_name", help="list to import into")
+    i.add_argument("--type", dest="hash_type", choices=[t.value for t in HashType],
+                   help="hash type of a plain hex list (needed for 64-digit hashes)")
+    i.add_argument("--label", default="", help="label for entries that have none")
+    i.add_argument("--source", help="source for entries (default: the file name)")
+    i.set_defaults(func=run_import)
+
+    e = tsubs.add_parser("export", help="write a list to a share_guard list file")
+    e.add_argument("out", metavar="FILE", help="new file to write (never overwritten)")
+    e.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help="list name")
+    e.set_defaults(func=run_export)
+
+    ls = tsubs.add_parser("list", help="show lists and entries")
+    ls.add_argument("--list", dest="list_name", help="only this list")
+    ls.add_argument("--all", action="store_true", help="include withdrawn entries")
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.set_defaults(func=run_list)
+
+    r = tsubs.add_parser("remove", help="withdraw entries (kept as tombstones for export)")
+    r.add_argument("ids", nargs="*", type=int, metavar="ID", help="entry ids (see 'list')")
+    r.add_argument("--item", action="append", default=[],
+                   help="withdraw every hash of one added file (item id from 'list')")
+    r.set_defaults(func=run_remove)
+
+    c = tsubs.add_parser("check", help="check files against the list")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.set_defaults(func=run_check)
+
+    for command in ("inspect", "clean"):
+        parser = subs.choices.get(command)
+        if parser is not None and isinstance(parser.get_default("analyzers"), list):
+            parser.get_default("analyzers").append(make_analyzer)
+
+
+def make_analyzer(args: argparse.Namespace) -> TakedownAnalyzer:
+    return TakedownAnalyzer(data_dir=getattr(args, "data_dir", None))
+
+
+def _store(args: argparse.Namespace) -> TakedownStore:
+    return TakedownStore(default_path(args.data_dir))
+
+
+def _guard(fn: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(fn(args))
+        except ShareGuardError as exc:
+            warn(str(exc))
+            return EXIT_FOUND
+    run.__doc__ = fn.__doc__
+    return run
+
+
+@_guard
+def run_add(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    with _store(args) as store:
+        for path, _explicit in walk(args.paths):
+            try:
+                entries = entries_for_file(path, label=args.label, source=args.source)
+                ids = store.add(entries, args.list_name)
+            except (ShareGuardError, OSError) as exc:
+                warn(f"{name(path)}: not added: {exc}")
+                status = EXIT_FOUND
+                continue
+            kinds = ", ".join(sorted({e.type.value for e in entries}))
+            say(f"{name(path)}: added {len(set(ids))} hashes ({kinds}) to list "
+                f"'{args.list_name}' as item {entries[0].item}; the file itself was not copied")
+    return status
+
+
+@_guard
+def run_import(args: argparse.Namespace) -> int:
+    kind = HashType(args.hash_type) if args.hash_type else None
+    with _store(args) as store:
+        result = import_file(store, args.file, list_name=args.list_name, hash_type=kind,
+                             label=args.label, source=args.source)
+    seq = f", sequence {result.sequence}" if result.sequence is not None else ""
+    say(f"imported {result.added} entries ({result.withdrawn} withdrawn) into list "
+        f"'{result.list_name}' from a {result.format} file{seq}")
+    return EXIT_OK
+
+
+@_guard
+def run_export(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        n = export_list(store, args.list_name, Path(args.out))
+    say(f"wrote {n} entries of list '{args.list_name}' to {name(Path(args.out))}")
+    return EXIT_OK
+
+
+def _entry_json(e: Entry) -> dict[str, Any]:
+    return {"id": e.id, "list": e.list, "item": e.item, "type": e.type.value, "value": e.value,
+            "quality": e.quality, "label": e.label, "source": e.source, "added": e.added,
+            "status": e.status}
+
+
+@_guard
+def run_list(args: argparse.Namespace) -> int:
+    with _store(args) as store:
+        infos = [i for i in store.lists() if args.list_name in (None, i.name)]
+        if args.list_name and not infos:
+            store.list_info(args.list_name)  # raises a clear "no such list"
+        entries = list(store.entries(args.list_name, include_withdrawn=args.all))
+    if args.json:
+        emit_json({
+            "version": 1,
+            "lists": [{"name": i.name, "list_id": i.uid, "publisher": i.publisher,
+                       "sequence": i.sequence, "active": i.active, "withdrawn": i.withdrawn}
+                      for i in infos],
+            "entries": [_entry_json(e) for e in entries],
+        })
+        return EXIT_OK
+    for i in infos:
+        pub = f", from {i.publisher}" if i.publisher else ""
+        say(f"list '{i.name}': {i.active} active, {i.withdrawn} withdrawn, "
+            f"sequence {i.sequence}{pub}")
+    for e in entries:
+        value = e.value if len(e.value) <= 20 else e.value[:16] + "..."
+        q = f" q{e.quality}" if e.quality is not None else ""
+        gone = " [withdrawn]" if not e.active else ""
+        say(f"  {e.id:>6}  {e.type.value:<6} {value:<19}{q:<5} {e.label!r} "
+            f"source={e.source!r} added={e.added} item={e.item}{gone}")
+    return EXIT_OK
+
+
+@_guard
+def run_remove(args: argparse.Namespace) -> int:
+    if not args.ids and not args.item:
+        warn("say which entries to withdraw: entry ids or --item")
+        return 2
+    with _store(args) as store:
+        n = store.withdraw(ids=args.ids, items=args.item)
+    say(f"withdrew {n} entr{'y' if n == 1 else 'ies'} (kept as tombstones so exports "
+        "tell others to drop them too)")
+    return EXIT_OK if n else EXIT_FOUND
+
+
+def _match_json(m: Match) -> dict[str, Any]:
+    return {"match": m.strength, "hash_type": m.hash_type.value, "distance": m.distance,
+            "how": m.how, "entry": _entry_json(m.entry)}
+
+
+@_guard
+def run_check(args: argparse.Namespace) -> int:
+    path_db = default_path(args.data_dir)
+    results: list[tuple[Path, list[Match], str | None]] = []
+    store = TakedownStore(path_db) if path_db.exists() else None
+    matcher = Matcher(store) if store is not None else None
+    try:
+        for path, _explicit in walk(args.paths):
+            try:
+                found = matcher.check_file(path) if matcher is not None else []
+                results.append((path, found, None))
+            except (ShareGuardError, OSError) as exc:
+                results.append((path, [], str(exc)))
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        emit_json({"version": 1, "note": NOT_PROOF, "files": [
+            {"path": str(p), "error": err, "matches": [_match_json(m) for m in ms]}
+            for p, ms, err in results
+        ]})
+    else:
+        for p, ms, err in results:
+            if err:
+                say(f"{name(p)}: could not be checked: {err}")
+            elif not ms:
+                say(f"{name(p)}: no match on the takedown list")
+            for m in ms:
+                e = m.entry
+                what = "MATCHES" if m.is_match else "possibly matches"
+                say(f"{name(p)}: {what} entry {e.id} {e.label!r} (list '{e.list}', "
+                    f"{m.hash_type.value} distance {m.distance}, {m.how}; "
+                    f"source {e.source!r}, added {e.added})")
+        if any(ms for _, ms, _ in results):
+            say(f"note: {NOT_PROOF}")
+    return EXIT_FOUND if any(ms or err for _, ms, err in results) else EXIT_OK

@@ -1,0 +1,102 @@
+"""The takedown check as an ``inspect`` analyzer: a match is a finding of its own."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from share_guard.core.errors import ShareGuardError
+from share_guard.core.formats import Source
+from share_guard.core.progress import CancelToken, ProgressFn
+from share_guard.core.report import Category, Finding, Report, Severity
+from share_guard.core.takedown.match import Match, Matcher
+from share_guard.core.takedown.store import TakedownStore, default_path
+
+_MATCH_TEXT = (
+    "This file looks like an item on the takedown list (hash type {type}, distance {dist}). "
+    "A hash match is strong evidence, not proof: check the entry's label, source and date."
+)
+_POSSIBLE_TEXT = (
+    "This file resembles an item on the takedown list (hash type {type}, distance {dist}), "
+    "but not closely enough to be sure. Look at it before sharing."
+)
+
+
+def match_finding(m: Match) -> Finding:
+    """A report finding for one match (never removable by cleaning metadata)."""
+    e = m.entry
+    detail: dict[str, Any] = {
+        "match": m.strength,
+        "hash_type": m.hash_type.value,
+        "distance": m.distance,
+        "how": m.how,
+        "entry_id": e.id,
+        "list": e.list,
+        "label": e.label,
+        "source": e.source,
+        "added": e.added,
+    }
+    text = _MATCH_TEXT if m.is_match else _POSSIBLE_TEXT
+    return Finding(
+        category=Category.TAKEDOWN,
+        where=f"takedown list '{e.list}'",
+        name="Takedown-list match" if m.is_match else "Possible takedown-list match",
+        value=e.label or f"entry {e.id}",
+        explanation=text.format(type=m.hash_type.value, dist=m.distance),
+        identifying=True,
+        removable=False,
+        severity=Severity.CRITICAL if m.is_match else Severity.HIGH,
+        detail=detail,
+    )
+
+
+class TakedownAnalyzer:
+    """Checks each inspected file against the local takedown list.
+
+    Opening is cheap: the database is opened on first use and the matching
+    index is built (or loaded from its cache) only when a file needs it; an
+    empty list costs one COUNT query per file.
+    """
+
+    name = "takedown"
+
+    def __init__(
+        self,
+        store: TakedownStore | None = None,
+        *,
+        path: str | os.PathLike[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self._store = store
+        self._path = path
+        self._data_dir = data_dir
+        self._matcher: Matcher | None = None
+
+    @property
+    def matcher(self) -> Matcher | None:
+        """The matcher, or None when no takedown list was ever created (nothing to match)."""
+        if self._matcher is None:
+            store = self._store
+            if store is None:
+                path = self._path or default_path(self._data_dir)
+                if not os.path.exists(path):
+                    return None
+                store = TakedownStore(path)
+            self._matcher = Matcher(store)
+        return self._matcher
+
+    def analyze(
+        self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None
+    ) -> Iterable[Finding]:
+        kind = report.kind if report.kind in ("image", "video") else None
+        matcher = self.matcher
+        if matcher is None:
+            return []
+        try:
+            matches = matcher.check_file(src.path, kind, progress=progress, cancel=cancel)
+        except ShareGuardError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise ShareGuardError(f"could not hash the file: {exc}")
+        return [match_finding(m) for m in matches]

@@ -1,0 +1,249 @@
+"""Check a file against the takedown list.
+
+Thresholds (PDQ, 256 bits): distance <= 31 is a match, 32-52 a possible match
+shown as a warning; hashes with quality < 50 are ignored on both sides (too
+flat to mean anything). pHash (64 bits): <= 8 match, 9-10 possible (tighter
+than PDQ's fractions: pHash collides more across a large list). SHA-256/MD5
+match only when equal. A video matches a vPDQ entry when >= 80% of its usable
+sampled frames have an entry frame within 31 (possible match: within 52). A
+match is evidence, never proof: every result carries the entry's label,
+source, date, hash type and distance.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from share_guard.core.hashing.image import ImageHashes, hash_image
+from share_guard.core.hashing.values import BitHash, HashType, file_digests
+from share_guard.core.hashing.video import FrameHash, hash_video
+from share_guard.core.progress import CancelToken, ProgressFn, no_progress
+from share_guard.core.takedown.index import HashIndex, words_from_ints
+from share_guard.core.takedown.store import Entry, TakedownStore
+
+PDQ_MATCH = 31
+PDQ_POSSIBLE = 52
+PHASH_MATCH = 8
+PHASH_POSSIBLE = 10
+MIN_QUALITY = 50
+VIDEO_FRACTION = 0.8
+
+MATCH, POSSIBLE = "match", "possible"
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    hash_type: HashType
+    distance: int
+    strength: str  # MATCH or POSSIBLE
+    how: str  # "rotate90", "trimmed+original", "file bytes", "84% of frames"...
+
+    @property
+    def is_match(self) -> bool:
+        return self.strength == MATCH
+
+
+def classify(kind: HashType, distance: int) -> str | None:
+    match, possible = (PHASH_MATCH, PHASH_POSSIBLE) if kind is HashType.PHASH else (
+        PDQ_MATCH,
+        PDQ_POSSIBLE,
+    )
+    if distance <= match:
+        return MATCH
+    if distance <= possible:
+        return POSSIBLE
+    return None
+
+
+class Matcher:
+    """Matches files against a store. Indexes are built on first use and cached on disk."""
+
+    def __init__(self, store: TakedownStore) -> None:
+        self.store = store
+        self._indexes: dict[str, tuple[str, HashIndex]] = {}
+        self._counts: tuple[str, dict[HashType, int]] = ("", {})
+
+    def counts(self) -> dict[HashType, int]:
+        """Active entries per type (cached until the store changes)."""
+        key = self.store.version_key
+        if self._counts[0] != key:
+            self._counts = (key, self.store.type_counts())
+        return self._counts[1]
+
+    def _index(self, name: str) -> HashIndex:
+        gen = self.store.version_key
+        cached = self._indexes.get(name)
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        path = self.store.path.with_name(f"{self.store.path.name}.{name}-index.npz")
+        index = HashIndex.load(path, gen)
+        if index is None:
+            if name == "frames":
+                ids, raw = self.store.frame_rows(MIN_QUALITY)
+                bits = 256
+            else:
+                kind = HashType(name)
+                ids, raw = self.store.bit_rows(kind, MIN_QUALITY if kind is HashType.PDQ else 0)
+                bits = 256 if kind is HashType.PDQ else 64
+            index = HashIndex.build(ids, raw, bits)
+            try:
+                index.save(path, gen)
+            except OSError:
+                pass  # a read-only data folder only costs a rebuild next time
+        self._indexes[name] = (gen, index)
+        return index
+
+    def warm(self) -> None:
+        """Build or load every index now (e.g. on a worker thread after start-up)."""
+        for name in ("pdq", "phash", "frames"):
+            self._index(name)
+
+    # -- queries --------------------------------------------------------------
+
+    def _bit_matches(
+        self, kind: HashType, queries: Sequence[tuple[str, BitHash]], radius: int
+    ) -> list[tuple[int, int, str]]:
+        """(entry id, distance, variant) per hit."""
+        if not queries:
+            return []
+        index = self._index(kind.value)
+        if len(index) == 0:
+            return []
+        bits = 256 if kind is HashType.PDQ else 64
+        words = words_from_ints([h.value for _, h in queries], bits)
+        return [(h.entry_id, h.distance, queries[h.query][0]) for h in index.search(words, radius)]
+
+    def _best(self, hits: list[tuple[int, int, str]], kind: HashType) -> list[Match]:
+        best: dict[int, tuple[int, str]] = {}
+        for entry_id, dist, how in hits:
+            if entry_id not in best or dist < best[entry_id][0]:
+                best[entry_id] = (dist, how)
+        entries = self.store.get(best)
+        out = []
+        for entry_id, (dist, how) in best.items():
+            strength = classify(kind, dist)
+            if strength is not None and entry_id in entries:
+                out.append(Match(entries[entry_id], kind, dist, strength, how))
+        return out
+
+    def match_image_hashes(self, hashes: ImageHashes) -> list[Match]:
+        pdq_q = [(n, h) for n, h in hashes.queries if h.quality >= MIN_QUALITY]
+        out = self._best(self._bit_matches(HashType.PDQ, pdq_q, PDQ_POSSIBLE), HashType.PDQ)
+        ph = self._bit_matches(HashType.PHASH, list(hashes.phash_queries), PHASH_POSSIBLE)
+        out += self._best(ph, HashType.PHASH)
+        return out
+
+    def match_digests(self, path: str | os.PathLike[str]) -> list[Match]:
+        out = []
+        for kind, digest in file_digests(path).items():
+            for entry in self.store.find_exact(kind, digest.hex):
+                out.append(Match(entry, kind, 0, MATCH, "file bytes"))
+        return out
+
+    def match_frames(self, frames: Sequence[FrameHash]) -> list[Match]:
+        """vPDQ rule: share of usable query frames that have an entry frame nearby."""
+        usable = [f for f in frames if f.quality >= MIN_QUALITY]
+        if not usable:
+            return []
+        index = self._index("frames")
+        if len(index) == 0:
+            return []
+        variants: list[tuple[int, int]] = []  # (query frame number, PDQ value)
+        for i, f in enumerate(usable):
+            variants.append((i, f.pdq.value))
+            if f.trimmed is not None:
+                variants.append((i, f.trimmed.value))
+        words = words_from_ints([v for _, v in variants], 256)
+        # closest distance per (entry, query frame)
+        best: dict[int, dict[int, int]] = defaultdict(dict)
+        for hit in index.search(words, PDQ_POSSIBLE):
+            frame_no = variants[hit.query][0]
+            per = best[hit.entry_id]
+            if hit.distance < per.get(frame_no, 999):
+                per[frame_no] = hit.distance
+        entries = self.store.get(best)
+        out = []
+        n = len(usable)
+        for entry_id, per in best.items():
+            dists = np.fromiter(per.values(), dtype=np.int64)
+            strong = int(np.sum(dists <= PDQ_MATCH))
+            loose = len(dists)
+            if strong >= VIDEO_FRACTION * n:
+                strength, share = MATCH, strong / n
+                dist = int(np.median(dists[dists <= PDQ_MATCH]))
+            elif loose >= VIDEO_FRACTION * n:
+                strength, share, dist = POSSIBLE, loose / n, int(np.median(dists))
+            else:
+                continue
+            if entry_id in entries:
+                how = f"{share:.0%} of {n} sampled frames"
+                out.append(Match(entries[entry_id], HashType.VPDQ, dist, strength, how))
+        return out
+
+    def check_file(
+        self,
+        path: str | os.PathLike[str],
+        kind: str | None = None,
+        *,
+        progress: ProgressFn = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> list[Match]:
+        """All matches for one file, strongest first. ``kind`` is "image" or "video".
+
+        Only the work the list can use is done: no digests without digest
+        entries, no decoding of a video when the list holds no vPDQ.
+        """
+        counts = self.counts()
+        if not counts:
+            return []
+        matches: list[Match] = []
+        if counts.get(HashType.SHA256) or counts.get(HashType.MD5):
+            matches += self.match_digests(path)
+        perceptual = counts.get(HashType.PDQ) or counts.get(HashType.PHASH)
+        kind = kind or (media_kind(path) if perceptual or counts.get(HashType.VPDQ) else None)
+        if kind == "image" and perceptual:
+            matches += self.match_image_hashes(hash_image(path))
+        elif kind == "video" and counts.get(HashType.VPDQ):
+            frames = hash_video(path, dense=False, cancel=cancel, progress=progress)
+            matches += self.match_frames(frames)
+        return dedupe(matches)
+
+
+def dedupe(matches: list[Match]) -> list[Match]:
+    """One result per entry (its strongest), matches before possible matches."""
+    best: dict[int, Match] = {}
+    for m in matches:
+        cur = best.get(m.entry.id)
+        if cur is None or (not cur.is_match and m.is_match) or (
+            cur.strength == m.strength and m.distance < cur.distance
+        ):
+            best[m.entry.id] = m
+    return sorted(best.values(), key=lambda m: (not m.is_match, m.distance, m.entry.id))
+
+
+def media_kind(path: str | os.PathLike[str]) -> str:
+    """'image' or 'video' from the file's bytes (never its name)."""
+    from share_guard.core.errors import UnsupportedFormat
+    from share_guard.core.formats import detect
+
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    try:
+        return detect(head).kind
+    except UnsupportedFormat:
+        pass
+    try:
+        from PIL import Image
+
+        with Image.open(Path(path)) as im:
+            im.verify()
+        return "image"
+    except Exception:  # noqa: BLE001 - anything Pillow refuses is tried as a video
+        return "video"

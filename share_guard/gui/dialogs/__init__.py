@@ -1,0 +1,73 @@
+"""Dialogs, and the one seam through which the window opens them.
+
+The window never calls ``exec()``: it asks a :class:`DialogService`, which
+opens dialogs without blocking and hands back the dialog (tests click its
+buttons and read ``result()``). File and folder pickers return their answer;
+tests replace those two methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from share_guard.core.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.sanitize import ExportResult
+
+
+class DialogService:
+    def __init__(self) -> None:
+        self.open_dialogs: list[QWidget] = []
+
+    def _keep(self, dialog: QWidget) -> None:
+        self.open_dialogs = [d for d in self.open_dialogs if d.isVisible()]
+        self.open_dialogs.append(dialog)
+
+    def open_files(self, parent: QWidget, start: Path | None = None) -> list[Path]:
+        names, _ = QFileDialog.getOpenFileNames(
+            parent, parent.tr("Open photos or videos"), str(start or Path.home()),
+            parent.tr("Photos and videos (*.jpg *.jpeg *.png *.webp *.gif *.tif *.tiff *.heic *.heif "
+                      "*.avif *.mp4 *.m4v *.mov *.3gp *.mkv *.webm *.avi);;All files (*)"))
+        return [Path(n) for n in names]
+
+    def choose_folder(self, parent: QWidget, start: Path | None = None) -> Path | None:
+        folder = QFileDialog.getExistingDirectory(parent, parent.tr("Where should safe copies go?"),
+                                                  str(start or Path.home()))
+        return Path(folder) if folder else None
+
+    def ask_consent(self, parent: QWidget, request: ConsentRequest, thumbnails: Mapping[str, QImage],
+                    reply: Callable[[ConsentAnswer], None]) -> QWidget:
+        """Show the consent dialog; ``reply`` gets the answer once it closes (any way)."""
+        from share_guard.gui.dialogs.consent_dialog import ConsentDialog
+
+        dialog = ConsentDialog(request, thumbnails, parent)
+        dialog.finished.connect(lambda _code: reply(dialog.answer()))
+        self._keep(dialog)
+        return dialog.launch()
+
+    def show_help(self, parent: QWidget) -> QWidget:
+        from share_guard.gui.dialogs.help_page import HelpPage
+
+        existing = next((d for d in self.open_dialogs if isinstance(d, HelpPage) and d.isVisible()), None)
+        if existing is not None:
+            return existing.launch()
+        page = HelpPage(parent)
+        self._keep(page)
+        return page.launch()
+
+    def show_about(self, parent: QWidget) -> QWidget:
+        from share_guard.gui.dialogs.about_dialog import AboutDialog
+
+        dialog = AboutDialog(parent)
+        self._keep(dialog)
+        return dialog.launch()
+
+    def show_results(self, parent: QWidget, results: Sequence[ExportResult], folder: Path) -> QWidget:
+        from share_guard.gui.dialogs.export_dialog import ExportSummaryDialog
+
+        dialog = ExportSummaryDialog(results, folder, parent)
+        self._keep(dialog)
+        return dialog.launch()

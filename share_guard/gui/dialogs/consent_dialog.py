@@ -1,0 +1,164 @@
+"""Before anything is written: what is about to be shared, and the person's explicit consent.
+
+The core asks once per batch (``ConsentRequest``); this dialog answers with a
+``ConsentAnswer``. Closing or cancelling it is a refusal. The confirm button
+stays disabled until every confirmation is ticked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.gui.status import summarise
+from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
+from share_guard.gui.widgets.file_list import placeholder, thumb_pixmap
+
+MAX_THUMBS = 6
+MAX_REMOVED = 6
+THUMB = 72
+
+
+class ConsentItemRow(QWidget):
+    def __init__(self, name: str, kind: str, will_remove: tuple[str, ...], thumb: QImage | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        picture = QLabel(self)
+        picture.setFixedSize(THUMB, THUMB)
+        picture.setPixmap(thumb_pixmap(thumb, THUMB) if thumb is not None
+                          else placeholder(kind, THUMB, self.style()))
+        title = plain_label(name, self)
+        set_font(title, bold=True)
+        lines = summarise(will_remove, MAX_REMOVED)
+        removes = ("\n".join(lines) if lines
+                   else self.tr("Nothing identifying was found in the metadata."))
+        caption = plain_label(self.tr("Will remove:") if lines else "", self)
+        caption.setVisible(bool(lines))
+        self.removes = plain_label(removes, self, wrap=True)
+        muted(self.removes)
+        text = QVBoxLayout()
+        text.setSpacing(2)
+        text.addWidget(title)
+        text.addWidget(caption)
+        text.addWidget(self.removes)
+        text.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(text, 1)
+
+
+class ConsentDialog(QDialog):
+    """Ask for consent for one export batch. Use :meth:`launch` (non-blocking) or ``exec``."""
+
+    def __init__(self, request: ConsentRequest, thumbnails: Mapping[str, QImage] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        thumbs = thumbnails or {}
+        count = len(request.items)
+        self.setWindowTitle(self.tr("Before you share"))
+        self.setModal(True)
+        self.setMinimumWidth(560)
+
+        heading = plain_label(self.tr("You are about to save %n safe copies").replace("%n", str(count))
+                              if count != 1 else self.tr("You are about to save 1 safe copy"), self)
+        set_font(heading, scale=1.35, bold=True)
+        intro = plain_label(self.tr(
+            "Check what you are about to share. The copies will not contain the details listed "
+            "below; the pictures themselves are not changed."), self, wrap=True)
+        muted(intro)
+
+        items = QWidget()
+        items_layout = QVBoxLayout(items)
+        items_layout.setContentsMargins(0, 0, 0, 0)
+        for item in request.items[:MAX_THUMBS]:
+            items_layout.addWidget(ConsentItemRow(item.name, item.kind, item.will_remove,
+                                                  thumbs.get(item.name), items))
+        if count > MAX_THUMBS:
+            more = plain_label(self.tr("…and %n more files").replace("%n", str(count - MAX_THUMBS)), items)
+            muted(more)
+            items_layout.addWidget(more)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(items)
+        scroll.setMinimumHeight(min(items.sizeHint().height(), 300))
+        scroll.setMaximumHeight(min(items.sizeHint().height() + 8, 360))
+
+        self.warnings = [Banner(w, "danger", self) for w in request.warnings]
+        self.reminder = Banner(self.tr(request.reminder), "warn", self)
+
+        self.checks: dict[str, QCheckBox] = {}
+        for key in request.confirmations:
+            box = QCheckBox(self.tr(CONFIRMATIONS.get(key, key)), self)
+            box.setObjectName(f"confirm_{key}")
+            box.toggled.connect(self._update)
+            self.checks[key] = box
+
+        self.buttons = QDialogButtonBox(self)
+        self.cancel_button = self.buttons.addButton(self.tr("Cancel"),
+                                                    QDialogButtonBox.ButtonRole.RejectRole)
+        self.confirm_button: QPushButton = self.buttons.addButton(
+            self.tr("Save safe copies") if count != 1 else self.tr("Save safe copy"),
+            QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm_button.setObjectName("confirm_button")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.cancel_button.setDefault(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(heading)
+        layout.addWidget(intro)
+        layout.addWidget(scroll)
+        for banner in self.warnings:
+            layout.addWidget(banner)
+        layout.addWidget(self.reminder)
+        confirm_title = plain_label(self.tr("Please confirm:"), self)
+        set_font(confirm_title, bold=True)
+        layout.addWidget(confirm_title)
+        for box in self.checks.values():
+            layout.addWidget(box)
+        layout.addSpacing(6)
+        layout.addWidget(self.buttons)
+        self._update()
+
+    def all_confirmed(self) -> bool:
+        return all(box.isChecked() for box in self.checks.values())
+
+    def _update(self) -> None:
+        self.confirm_button.setEnabled(self.all_confirmed())
+
+    def accept(self) -> None:
+        if self.all_confirmed():  # the button is disabled, but Enter must not slip through
+            super().accept()
+
+    def answer(self) -> ConsentAnswer:
+        """The reply for the core: granted only if accepted with every box ticked."""
+        granted = self.result() == QDialog.DialogCode.Accepted and self.all_confirmed()
+        confirmed = tuple(k for k, box in self.checks.items() if box.isChecked()) if granted else ()
+        return ConsentAnswer(granted, confirmed, via="dialog",
+                             overridden_warnings=self.request.warnings if granted else ())
+
+    def launch(self) -> ConsentDialog:
+        """Show window-modal without blocking; connect ``finished`` to read :meth:`answer`."""
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.open()
+        return self

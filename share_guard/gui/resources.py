@@ -1,0 +1,94 @@
+"""Files the window needs at run time, read from the installed package.
+
+They live in ``share_guard/resources/`` (package data, see pyproject) and are
+read with importlib.resources so they work from a wheel too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from PySide6.QtGui import QIcon, QPixmap
+
+ICON = "icons/share_guard.svg"
+
+
+def _res() -> Any:
+    return resources.files("share_guard") / "resources"
+
+
+def resource_dir(name: str) -> str:
+    """A folder of package data as a path string ("" when not on the file system)."""
+    folder = _res() / name
+    return str(folder) if isinstance(folder, os.PathLike) else ""
+
+
+def read_text(name: str) -> str:
+    return (_res() / name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def icon_bytes() -> bytes:
+    return (_res() / ICON).read_bytes()
+
+
+def icon_pixmap(size: int) -> QPixmap:
+    """The app icon drawn at ``size`` pixels (rendered from the SVG, not scaled)."""
+    from PySide6.QtCore import QByteArray, Qt
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(icon_bytes()))
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter)
+    painter.end()
+    return pixmap
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        icon.addPixmap(icon_pixmap(size))
+    return icon
+
+
+def help_text(language: str = "en") -> str:
+    """The offline help page for ``language`` (falls back to English)."""
+    for name in (f"help/help.{language}.txt", "help/help.en.txt"):
+        try:
+            return read_text(name)
+        except (FileNotFoundError, OSError):
+            continue
+    return ""
+
+
+@dataclass(frozen=True)
+class Helpline:
+    name: str
+    serves: str  # who it is for
+    region: str
+    what: str
+    contact: tuple[str, ...]  # web addresses and phone numbers, shown as copyable text
+
+
+@dataclass(frozen=True)
+class Helplines:
+    updated: str  # date the table was last updated (YYYY-MM-DD)
+    note: str
+    entries: tuple[Helpline, ...]
+
+
+def helplines() -> Helplines:
+    data = json.loads(read_text("help/helplines.json"))
+    entries = tuple(
+        Helpline(e["name"], e["for"], e["region"], e["what"], tuple(e["contact"]))
+        for e in data["helplines"]
+    )
+    return Helplines(data["updated"], data.get("note", ""), entries)

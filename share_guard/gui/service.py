@@ -1,0 +1,244 @@
+"""The GUI's only door to the core: every core call the window makes goes through here.
+
+Widgets never import ``share_guard.core`` parsers; they hold the dataclasses this
+module returns. Keeping the calls in one place lets a later change run them in
+worker processes (or a sandbox) without touching a single widget.
+
+Everything here may run on a worker thread: it returns ``QImage`` (safe off the
+GUI thread), never ``QPixmap``. Pixels only ever enter through Pillow
+(``core.images``) or PyAV (``core.frames``), under their limits; Qt never
+decodes an untrusted file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from share_guard.core.consent import ConsentHook, refuse
+from share_guard.core.errors import Cancelled
+from share_guard.core.inspect import Analyzer, InspectOptions
+from share_guard.core.progress import CancelToken, ProgressFn, no_progress
+from share_guard.core.report import Report
+from share_guard.core.safeio import TEMP_PREFIX
+from share_guard.core.sanitize import ExportOptions, ExportResult, Transform
+
+#: a dropped folder is walked up to this many files (a dropped home folder must not hang us)
+MAX_FILES = 5000
+THUMB_SIZE = 96
+PREVIEW_SIDE = 1600
+VIDEO_PREVIEW_PIXELS = 1280 * 720
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A picture to show for a file, and the size of the full image it stands for."""
+
+    image: QImage
+    full_size: tuple[int, int]  # displayed (oriented) pixels of the original image / video
+    time: float | None = None  # video: the frame's time in seconds
+    duration: float = 0.0  # video: length in seconds (0 when unknown)
+
+
+class Service:
+    """Core calls for the window. Features plug in as factories (analyzers, transforms, gates)."""
+
+    def __init__(self, analyzers: Sequence[Callable[[], Analyzer]] = (),
+                 transforms: Sequence[Callable[[], Transform]] = (),
+                 gates: Sequence[Callable[[Report], str | None]] = (),
+                 data_dir: Path | None = None) -> None:
+        self._analyzer_factories = list(analyzers)
+        self._transform_factories = list(transforms)
+        self._gates = list(gates)
+        self._data_dir = data_dir
+        self._analyzers: list[Analyzer] | None = None
+
+    # -- files ---------------------------------------------------------------------------
+    def expand(self, paths: Iterable[str | os.PathLike[str]],
+               cancel: CancelToken | None = None) -> list[Path]:
+        """Files to check: given files as they are, folders walked (sorted, hidden skipped)."""
+        found: list[Path] = []
+        for raw in paths:
+            path = Path(raw)
+            if not path.is_dir():
+                found.append(path)
+                continue
+            for root, dirs, files in os.walk(path):
+                if cancel is not None:
+                    cancel.check()
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith((".", TEMP_PREFIX)):
+                        found.append(Path(root) / name)
+                if len(found) >= MAX_FILES:
+                    return found[:MAX_FILES]
+        return found
+
+    def data_dir(self) -> Path:
+        if self._data_dir is None:
+            from share_guard.core.paths import data_dir
+
+            self._data_dir = data_dir()
+        return self._data_dir
+
+    def remove_stale_temps(self) -> int:
+        from share_guard.core.safeio import remove_stale_temps
+
+        return remove_stale_temps(self.data_dir())
+
+    @staticmethod
+    def supported_formats() -> list[str]:
+        """Names of the containers the core can read, for the empty state."""
+        from share_guard.core.formats import all_handlers
+
+        return list(dict.fromkeys(h.name.upper() for h in all_handlers()))
+
+    # -- inspect -------------------------------------------------------------------------
+    def analyzers(self) -> list[Analyzer]:
+        if self._analyzers is None:
+            self._analyzers = [make() for make in self._analyzer_factories]
+        return self._analyzers
+
+    def inspect_options(self, progress: ProgressFn = no_progress,
+                        cancel: CancelToken | None = None) -> InspectOptions:
+        return InspectOptions(analyzers=self.analyzers(), progress=progress, cancel=cancel)
+
+    def inspect(self, path: Path, options: InspectOptions | None = None,
+                progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> Report:
+        from share_guard.core.inspect import inspect
+
+        opts = options or self.inspect_options()
+        opts = InspectOptions(analyzers=opts.analyzers, progress=progress, cancel=cancel)
+        return inspect(path, opts)
+
+    # -- export --------------------------------------------------------------------------
+    def export_options(self, output_dir: Path, *, rebuild: bool = False,
+                       suffix: str = "_clean") -> ExportOptions:
+        return ExportOptions(
+            output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(), suffix=suffix,
+            inspect_options=self.inspect_options(),
+            transforms=[make() for make in self._transform_factories], gates=list(self._gates),
+        )
+
+    @staticmethod
+    def free_suffix(reports: Sequence[Report], folder: Path, base: str = "_clean") -> str:
+        """A name suffix ("_clean", "_clean-2"...) under which no copy of ``reports`` exists yet
+        in ``folder``, so saving the same photo twice never collides with the first copy."""
+        from share_guard.core.sanitize import output_path
+
+        for n in range(1, 100):
+            suffix = base if n == 1 else f"{base}-{n}"
+            options = ExportOptions(output_dir=folder, suffix=suffix)
+            taken = False
+            for report in reports:
+                try:
+                    taken = taken or output_path(report, options).exists()
+                except (KeyError, OSError):
+                    continue
+            if not taken:
+                return suffix
+        return base
+
+    def export(self, paths: Sequence[Path], options: ExportOptions, consent_hook: ConsentHook = refuse,
+               progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+               reports: Sequence[Report] | None = None) -> list[ExportResult]:
+        """Write safe copies after the consent hook agrees (refuses by default)."""
+        from share_guard.core.sanitize import export_files
+
+        if options.output_dir is None:
+            raise ValueError("the GUI always chooses an output folder")
+        return export_files(paths, options, consent=consent_hook, progress=progress,
+                            cancel=cancel, reports=reports)
+
+    # -- pictures ------------------------------------------------------------------------
+    def thumbnail(self, path: Path, kind: str | None, size: int = THUMB_SIZE,
+                  cancel: CancelToken | None = None) -> QImage | None:
+        """A small picture for lists and the consent dialog, or None when there is none."""
+        preview = self.preview(path, kind, max_side=size, cancel=cancel)
+        return preview.image if preview is not None else None
+
+    def preview(self, path: Path, kind: str | None, max_side: int = PREVIEW_SIDE,
+                at: float | None = None, cancel: CancelToken | None = None) -> Preview | None:
+        """Decode a picture of ``path`` no larger than ``max_side``; None if it cannot be shown."""
+        try:
+            if kind == "image":
+                return _image_preview(path, max_side)
+            if kind == "video":
+                return _video_preview(path, max_side, at, cancel)
+        except Cancelled:
+            raise
+        except Exception:  # noqa: BLE001 - Pillow and PyAV raise many types; no picture is fine
+            return None
+        return None
+
+    @staticmethod
+    def video_frames_available() -> bool:
+        return _frames_module() is not None
+
+
+def _image_preview(path: Path, max_side: int) -> Preview:
+    from PIL import Image
+
+    from share_guard.core.images import load_displayed, open_image
+
+    with open_image(path) as probe:
+        stored = probe.size
+    shown = load_displayed(path, "RGB", draft=(max_side, max_side))
+    # EXIF orientation may have turned the picture a quarter: swap the stored size then.
+    turned = (shown.width > shown.height) != (stored[0] > stored[1]) and stored[0] != stored[1]
+    full = (stored[1], stored[0]) if turned else stored
+    shown.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return Preview(_to_qimage(shown.tobytes(), shown.width, shown.height), full)
+
+
+def _frames_module() -> Any:
+    try:
+        from share_guard.core import frames
+    except ImportError:
+        return None
+    return frames
+
+
+def _video_preview(path: Path, max_side: int, at: float | None,
+                   cancel: CancelToken | None) -> Preview | None:
+    frames = _frames_module()
+    if frames is None:
+        return None
+    info = frames.video_info(path)
+    duration = float(info.duration or 0.0)
+    start = at if at is not None else min(1.0, duration * 0.1)
+    pixels = min(VIDEO_PREVIEW_PIXELS, max_side * max_side)
+    frame = _first_frame(frames, path, pixels, start, start + 5.0, cancel)
+    if frame is None and start > 0:
+        frame = _first_frame(frames, path, pixels, 0.0, None, cancel)
+    if frame is None:
+        return None
+    image = frame.image
+    height, width = int(image.shape[0]), int(image.shape[1])
+    qimage = _to_qimage(image.tobytes(), width, height)
+    if max(width, height) > max_side:
+        from PySide6.QtCore import Qt
+
+        qimage = qimage.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+    return Preview(qimage, (int(info.width), int(info.height)), float(frame.time), duration)
+
+
+def _first_frame(frames: Any, path: Path, pixels: int, start: float, end: float | None,
+                 cancel: CancelToken | None) -> Any:
+    frames_iter = frames.iter_frames(path, fps=None, max_pixels=pixels, start=start, end=end,
+                                     cancel=cancel)
+    try:
+        return next(frames_iter, None)
+    finally:
+        frames_iter.close()  # release the decoder now, not when collected
+
+
+def _to_qimage(rgb: bytes, width: int, height: int) -> QImage:
+    image = QImage(rgb, width, height, width * 3, QImage.Format.Format_RGB888)
+    return image.copy()  # own the pixels: ``rgb`` goes away with this frame

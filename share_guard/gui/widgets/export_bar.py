@@ -1,0 +1,63 @@
+"""The strip at the bottom: where safe copies go, and the progress of an export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QStyle, QWidget
+
+from share_guard.core.textsafe import display_path
+from share_guard.gui.widgets.common import muted, plain_label
+
+
+class ExportBar(QWidget):
+    change_clicked = Signal()
+    stop_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder_label = plain_label("", self)
+        muted(self.folder_label)
+        self.change_button = QPushButton(self.tr("Change…"), self)
+        self.change_button.setAccessibleName(self.tr("Change where safe copies go"))
+        self.change_button.clicked.connect(self.change_clicked)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(False)
+        self.step = plain_label("", self)
+        muted(self.step)
+        self.stop_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop),
+                                       self.tr("Stop"), self)
+        self.stop_button.setAccessibleName(self.tr("Stop saving"))
+        self.stop_button.clicked.connect(self.stop_clicked)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 4, 12, 4)
+        layout.addWidget(self.folder_label, 1)
+        layout.addWidget(self.change_button)
+        layout.addSpacing(16)
+        layout.addWidget(self.step)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.stop_button)
+        self.set_folder(None)
+        self.set_busy(False)
+
+    def set_folder(self, folder: Path | None) -> None:
+        if folder is None:
+            self.folder_label.setText(self.tr("Safe copies go to a folder you choose the first time."))
+        else:
+            self.folder_label.setText(self.tr("Safe copies go to: %1").replace("%1", display_path(folder)))
+            self.folder_label.setToolTip(display_path(folder))
+
+    def set_busy(self, busy: bool) -> None:
+        for w in (self.progress, self.stop_button, self.step):
+            w.setVisible(busy)
+        self.change_button.setEnabled(not busy)
+        if not busy:
+            self.progress.setValue(0)
+            self.step.setText("")
+
+    def set_progress(self, fraction: float, text: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.step.setText(text)

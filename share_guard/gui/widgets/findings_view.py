@@ -1,0 +1,187 @@
+"""Findings grouped by what they reveal, in plain words, with the detail on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+
+from share_guard.core.report import Category, Finding, Report
+from share_guard.gui.widgets.common import Badge, muted, plain_label, set_font
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("FindingsView", text)
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    title: str
+    blurb: str
+    categories: tuple[Category, ...]
+    tone: str = "warn"
+
+
+def groups() -> tuple[Group, ...]:
+    """The sections of the findings panel, in the order a person cares about them."""
+    return (
+        Group("takedown", _tr("Takedown list"), _tr("This file matches your takedown list."),
+              (Category.TAKEDOWN,), "danger"),
+        Group("location", _tr("Location"), _tr("Where the photo or video was taken."),
+              (Category.LOCATION,), "danger"),
+        Group("who", _tr("Who & which device"), _tr("Names, accounts and the device that made it."),
+              (Category.IDENTITY, Category.DEVICE)),
+        Group("when", _tr("When"), _tr("Dates and times it was taken or changed."), (Category.TIME,)),
+        Group("people", _tr("People"), _tr("Faces and readable codes in the picture itself."),
+              (Category.PEOPLE, Category.CODES), "danger"),
+        Group("sensitive", _tr("Sensitive content"), _tr("The picture may show sensitive content."),
+              (Category.SENSITIVE,), "danger"),
+        Group("hidden", _tr("Hidden content"),
+              _tr("Extra pictures, previews, edit history and other data you cannot see."),
+              (Category.HIDDEN, Category.UNKNOWN, Category.OTHER)),
+    )
+
+
+def group_findings(report: Report) -> list[tuple[Group, list[Finding]]]:
+    """Identifying findings by group (empty groups left out); kept items are separate."""
+    out = []
+    for group in groups():
+        items = [f for f in report.findings if f.identifying and f.category in group.categories]
+        if items:
+            out.append((group, items))
+    return out
+
+
+def kept_findings(report: Report) -> list[Finding]:
+    return [f for f in report.findings if not f.identifying or f.category is Category.KEPT]
+
+
+def headline(finding: Finding) -> str:
+    """The plain-words line for a finding: its explanation, led by its name when the
+    explanation does not already say what it is about."""
+    explanation = finding.explanation.strip()
+    if not explanation:
+        return finding.name
+    if explanation.lower().startswith(finding.name.lower()):
+        return explanation
+    return f"{finding.name}: {explanation}"
+
+
+class FindingRow(QWidget):
+    """One finding: its plain-words explanation; name, value and place on demand."""
+
+    def __init__(self, finding: Finding, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.finding = finding
+        self.text = plain_label(headline(finding), self, wrap=True)
+        self.more = QToolButton(self)
+        self.more.setArrowType(Qt.ArrowType.RightArrow)
+        self.more.setAutoRaise(True)
+        self.more.setCheckable(True)
+        self.more.setAccessibleName(self.tr("Show details: %1").replace("%1", finding.name))
+        self.more.setToolTip(self.tr("Show details"))
+        lines = [f"{finding.name}: {finding.value}" if finding.value else finding.name,
+                 self.tr("Stored in: %1").replace("%1", finding.where)]
+        if not finding.removable:
+            lines.append(self.tr("Removing metadata does not remove this."))
+        self.detail = plain_label("\n".join(lines), self, wrap=True, selectable=True)
+        muted(self.detail)
+        self.detail.setVisible(False)
+        self.more.toggled.connect(self._toggle)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.more, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.text, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        detail_row = QHBoxLayout()
+        detail_row.setContentsMargins(28, 0, 0, 4)
+        detail_row.addWidget(self.detail)
+        layout.addLayout(detail_row)
+
+    def _toggle(self, on: bool) -> None:
+        self.detail.setVisible(on)
+        self.more.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+
+
+class GroupSection(QFrame):
+    def __init__(self, group: Group, findings: Sequence[Finding], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.group = group
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = plain_label(group.title, self)
+        set_font(self.title, scale=1.1, bold=True)
+        self.count = Badge(self)
+        self.count.set_status(str(len(findings)), group.tone)
+        self.count.setAccessibleName(self.tr("%n found").replace("%n", str(len(findings))))
+        self.blurb = plain_label(group.blurb, self, wrap=True)
+        muted(self.blurb)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.count)
+        head.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(4)
+        layout.addLayout(head)
+        layout.addWidget(self.blurb)
+        self.rows = [FindingRow(f, self) for f in findings]
+        for row in self.rows:
+            layout.addWidget(row)
+
+
+class FindingsView(QWidget):
+    """All groups for one report, and a line about what is kept on purpose."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(10)
+        self.sections: list[GroupSection] = []
+        self.kept = plain_label("", self, wrap=True)
+        muted(self.kept)
+        self.empty = plain_label("", self, wrap=True)
+        self._layout.addWidget(self.empty)
+        self._layout.addWidget(self.kept)
+        self._layout.addStretch(1)
+
+    def clear(self) -> None:
+        for section in self.sections:
+            self._layout.removeWidget(section)
+            section.hide()
+            section.setParent(None)
+            section.deleteLater()
+        self.sections = []
+        self.kept.setVisible(False)
+        self.empty.setVisible(False)
+
+    def set_report(self, report: Report | None) -> None:
+        self.clear()
+        if report is None or report.error:
+            return
+        grouped = group_findings(report)
+        for i, (group, findings) in enumerate(grouped):
+            section = GroupSection(group, findings, self)
+            self._layout.insertWidget(i, section)
+            self.sections.append(section)
+        if not grouped:
+            self.empty.setText(self.tr(
+                "No location, names, device details, dates or hidden content were found in this "
+                "file's metadata. That is not a guarantee: look at the picture itself too."))
+            self.empty.setVisible(True)
+        kept = kept_findings(report)
+        if kept:
+            names = ", ".join(dict.fromkeys(f.name for f in kept))
+            self.kept.setText(self.tr("Kept on purpose (needed to show it correctly): %1")
+                              .replace("%1", names))
+            self.kept.setVisible(True)
+
+    def titles(self) -> list[str]:
+        return [s.group.title for s in self.sections]

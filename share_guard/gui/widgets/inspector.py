@@ -1,0 +1,216 @@
+"""The selected file: header, warnings, preview, findings and the before/after result."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from share_guard.core.report import Category, Report
+from share_guard.core.textsafe import display_path
+from share_guard.gui import status
+from share_guard.gui.service import Preview
+from share_guard.gui.session import Entry
+from share_guard.gui.widgets.common import Badge, Banner, muted, plain_label, set_font
+from share_guard.gui.widgets.findings_view import FindingsView
+from share_guard.gui.widgets.preview import PreviewPanel
+from share_guard.gui.widgets.result_view import ResultView
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def describe(report: Report) -> str:
+    """'JPEG image · 4032 × 3024 · 3.1 MB'."""
+    parts = []
+    if report.format:
+        parts.append(f"{report.format.upper()} {report.kind or ''}".strip())
+    w, h = report.properties.get("width"), report.properties.get("height")
+    if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+        parts.append(f"{w} \u00d7 {h}")
+    duration = report.properties.get("duration")
+    if isinstance(duration, int | float) and duration > 0:
+        parts.append(f"{int(duration) // 60}:{int(duration) % 60:02d}")
+    if report.size:
+        parts.append(_size(report.size))
+    return " \u00b7 ".join(parts)
+
+
+class Inspector(QWidget):
+    export_clicked = Signal()
+    recheck_clicked = Signal(object)  # Entry
+    rebuild_clicked = Signal()
+    seek_requested = Signal(object, float)  # Entry, seconds
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry: Entry | None = None
+        self._shown: tuple[object, object] = (None, None)  # report and result on display
+        self.title = plain_label("", self)
+        set_font(self.title, scale=1.35, bold=True)
+        self.subtitle = plain_label("", self)
+        muted(self.subtitle)
+        self.badge = Badge(self)
+        self.export_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton),
+            self.tr("Make a safe copy"), self)
+        self.export_button.setMinimumHeight(34)
+        self.export_button.clicked.connect(self.export_clicked)
+        self.recheck_button = QPushButton(
+            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), self.tr("Check again"), self)
+        self.recheck_button.setMinimumHeight(34)
+        self.recheck_button.clicked.connect(lambda: self.recheck_clicked.emit(self.entry))
+        self.rebuild_button = QPushButton(self.tr("Rebuild from pixels"), self)
+        self.rebuild_button.setMinimumHeight(34)
+        self.rebuild_button.setToolTip(self.tr(
+            "Make the safe copy from the picture's pixels. The picture is re-encoded at the best "
+            "quality its format allows."))
+        self.rebuild_button.clicked.connect(self.rebuild_clicked)
+        self.banner = Banner("", "warn", self)
+        self.preview = PreviewPanel(self)
+        self.preview.seek_requested.connect(self._on_seek)
+        self.result = ResultView(self)
+        self.findings = FindingsView(self)
+
+        details = QWidget(self)
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 0, 8, 0)
+        details_layout.setSpacing(10)
+        details_layout.addWidget(self.result)
+        self.findings_title = plain_label(self.tr("What the original gives away"), details)
+        set_font(self.findings_title, bold=True)
+        details_layout.addWidget(self.findings_title)
+        details_layout.addWidget(self.findings, 1)
+        self.details_scroll = QScrollArea(self)
+        self.details_scroll.setWidgetResizable(True)
+        self.details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.details_scroll.setWidget(details)
+        self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.split.addWidget(self.preview)
+        self.split.addWidget(self.details_scroll)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
+        self.details_scroll.setMinimumWidth(280)
+        self.split.setChildrenCollapsible(False)
+
+        names = QVBoxLayout()
+        names.setSpacing(2)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.badge)
+        names.addLayout(title_row)
+        names.addWidget(self.subtitle)
+        head = QHBoxLayout()
+        head.addLayout(names, 1)
+        head.addSpacing(12)
+        head.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.rebuild_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 12, 12)
+        layout.setSpacing(10)
+        layout.addLayout(head)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.split, 1)
+        self.show_entry(None)
+
+    def show_entry(self, entry: Entry | None) -> None:
+        """Show ``entry`` (or nothing); keeps the current preview if it is the same file."""
+        same = entry is not None and entry is self.entry
+        self.entry = entry
+        if entry is None:
+            self._shown = (None, None)
+            self.title.setText(self.tr("No file selected"))
+            self.subtitle.setText("")
+            self.badge.setVisible(False)
+            self.banner.setVisible(False)
+            self.export_button.setEnabled(False)
+            self.recheck_button.setVisible(False)
+            self.rebuild_button.setVisible(False)
+            self.findings.set_report(None)
+            self.result.set_result(None)
+            self.findings_title.setVisible(False)
+            self.preview.clear(self.tr("Select a file to see it here"))
+            return
+        report = entry.report
+        self.title.setText(display_path(entry.path.name))
+        self.title.setToolTip(display_path(entry.path))
+        self.subtitle.setText(describe(report) if report is not None else display_path(entry.path.parent))
+        text, tone = status.badge(entry)
+        self.badge.set_status(text, tone)
+        self.badge.setVisible(True)
+        self.export_button.setEnabled(entry.state == "checked" and report is not None
+                                      and report.ok)
+        self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
+        rebuildable = (entry.state == "checked" and report is not None and report.ok
+                       and report.kind == "image" and bool(report.problems)
+                       and not report.has(Category.TAKEDOWN))
+        self.rebuild_button.setVisible(rebuildable)
+        self.export_button.setVisible(not rebuildable)
+        self._banner(entry)
+        if not same or report is not self._shown[0]:
+            self.findings.set_report(report)
+        if not same or entry.result is not self._shown[1]:
+            self.result.set_result(entry.result)
+        self._shown = (report, entry.result)
+        self.findings_title.setVisible(entry.result is not None and entry.result.ok)
+        if report is not None:
+            regions = [r for f in report.findings if f.identifying for r in f.regions]
+            self.preview.set_regions(regions)
+        if not same:
+            waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
+            self.preview.clear(waiting or self._no_picture(entry))
+
+    def _no_picture(self, entry: Entry) -> str:
+        if entry.busy:
+            return self.tr("Checking…")
+        return self.tr("No preview")
+
+    def _banner(self, entry: Entry) -> None:
+        report = entry.report
+        message, tone = "", "warn"
+        if entry.state == "failed":
+            message = self.tr("This file could not be checked: %1").replace("%1", entry.message)
+            tone = "danger"
+        elif entry.state == "cancelled":
+            message, tone = self.tr("Checking was stopped before it finished."), "muted"
+        elif report is not None and report.error:
+            message, tone = self.tr("This file cannot be checked: %1").replace("%1", report.error), "danger"
+        elif report is not None and report.has(Category.TAKEDOWN):
+            message, tone = self.tr(
+                "This file matches an entry on your takedown list. It cannot be exported."), "danger"
+        elif report is not None and report.problems and report.kind == "image":
+            message = self.tr("This file cannot be cleaned without changing it (%1). You can rebuild "
+                              "it from its pixels instead: the picture is re-encoded.").replace(
+                "%1", report.problems[0])
+        elif report is not None and report.problems:
+            message = self.tr("This file cannot be cleaned with confidence, so no safe copy will be "
+                              "made: %1").replace("%1", report.problems[0])
+        self.banner.setVisible(bool(message))
+        self.banner.set_message(message, tone)
+
+    def set_preview(self, entry: Entry, preview: Preview | None) -> None:
+        if entry is not self.entry:
+            return
+        message = self.tr("No preview for this file")
+        if preview is None and entry.kind == "video":
+            message = self.tr("Video: no preview available")
+        self.preview.set_preview(preview, message)
+
+    def _on_seek(self, seconds: float) -> None:
+        if self.entry is not None:
+            self.seek_requested.emit(self.entry, seconds)

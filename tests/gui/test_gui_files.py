@@ -1,0 +1,137 @@
+"""Getting files in: dropped folders, unsupported and broken files, the list's keys."""
+
+from __future__ import annotations
+
+from gui_helpers import consent_dialog, corrupt_jpeg, gps_jpeg, plain_jpeg, truncated_jpeg, wait_idle
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QCheckBox
+
+from share_guard.core.inspect import inspect
+
+
+def _drop(window, paths) -> QDropEvent:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, data,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(pos, Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    assert drop.isAccepted()
+    return drop
+
+
+def test_dropped_folder_lists_every_file_and_bad_ones_do_not_stop_the_rest(qtbot, window, dialogs, tmp_path):
+    folder = tmp_path / "dropped"
+    (folder / "sub").mkdir(parents=True)
+    gps_jpeg(folder / "a_gps.jpg")
+    plain_jpeg(folder / "sub" / "b_plain.jpg")
+    corrupt_jpeg(folder / "c_broken.jpg")
+    truncated_jpeg(folder / "e_cut.jpg")
+    (folder / "d_notes.txt").write_text("shopping list\n")
+    (folder / ".hidden.jpg").write_bytes(b"")
+    original = (folder / "a_gps.jpg").read_bytes()
+
+    _drop(window, [folder])
+    wait_idle(qtbot, window, 5)
+
+    badges = {e.path.name: window.file_list.row_widget(e).badge.text() for e in window.session.entries}
+    assert badges == {
+        "a_gps.jpg": "6 things found",
+        "c_broken.jpg": "Error",
+        "d_notes.txt": "Not supported",
+        "e_cut.jpg": "Can't be cleaned safely",
+        "b_plain.jpg": "Nothing found",
+    }
+    broken = next(e for e in window.session.entries if e.path.name == "c_broken.jpg")
+    row = window.file_list.row_widget(broken)
+    assert row.detail.isVisibleTo(row) and row.detail.full_text() == broken.report.error
+    notes = next(e for e in window.session.entries if e.path.name == "d_notes.txt")
+    cut = next(e for e in window.session.entries if e.path.name == "e_cut.jpg")
+    window.file_list.select_entry(cut)
+    assert "cannot be cleaned without changing it" in window.inspector.banner.label.text()
+    assert window.inspector.rebuild_button.isVisibleTo(window.inspector)
+    assert "text file" in notes.report.error
+
+    # the broken one shows its reason in the inspector and cannot be exported...
+    window.file_list.select_entry(broken)
+    assert window.inspector.banner.isVisibleTo(window.inspector)
+    assert "cannot be checked" in window.inspector.banner.label.text()
+    assert not window.inspector.export_button.isEnabled()
+    # ...and "save all" still exports the good ones
+    window.export_all_action.trigger()
+    qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=5000)
+    dialog = consent_dialog(window)
+    assert len(dialog.request.items) == 2
+    for box in dialog.findChildren(QCheckBox):
+        box.click()
+    with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
+        dialog.confirm_button.click()
+    assert sorted(p.name for p in dialogs.folder.iterdir()) == ["a_gps_clean.jpg", "b_plain_clean.jpg"]
+    assert not inspect(dialogs.folder / "a_gps_clean.jpg").leaks()
+    assert (folder / "a_gps.jpg").read_bytes() == original
+    statuses = {e.path.name: e.result.status for e in window.session.entries}
+    assert statuses["a_gps.jpg"] == "cleaned" and statuses["c_broken.jpg"] == "error"
+    summary = next(d for d in dialogs.open_dialogs if d.isVisible())
+    assert "2 saved, 3 not saved" in summary.heading.text()
+    assert ("e_cut.jpg", f"not cleaned: {cut.report.problems[0]} (try rebuild from pixels)") in summary.rows
+
+
+def test_drop_without_files_is_ignored(qtbot, window):
+    data = QMimeData()
+    data.setText("just text")
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, drop)
+    assert not drop.isAccepted()
+    assert window.session.entries == []
+
+
+def test_same_file_twice_is_listed_once(qtbot, window, tmp_path):
+    photo = plain_jpeg(tmp_path / "x.jpg")
+    window.open_paths([photo, tmp_path / "." / "x.jpg"])
+    wait_idle(qtbot, window, 1)
+
+
+def test_keyboard_next_previous_and_delete(qtbot, window, tmp_path):
+    paths = [plain_jpeg(tmp_path / f"{n}.jpg") for n in ("one", "two", "three")]
+    window.open_paths(paths)
+    wait_idle(qtbot, window, 3)
+    window.activateWindow()
+    window.file_list.setFocus()
+    assert window.file_list.current_entry().path.name == "one.jpg"
+    QTest.keyClick(window, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert window.inspector.entry.path.name == "two.jpg"
+    QTest.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.inspector.entry.path.name == "three.jpg"
+    QTest.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert window.inspector.entry.path.name == "two.jpg"
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    assert [e.path.name for e in window.session.entries] == ["one.jpg", "three.jpg"]
+    assert all(p.exists() for p in paths), "removing from the list must not delete files"
+    window.file_list.selectAll()
+    QTest.keyClick(window, Qt.Key.Key_Delete)
+    assert window.session.entries == []
+    assert window.stack.currentWidget() is window.empty
+
+
+def test_shortcuts_and_accessible_names(qtbot, window, tmp_path):
+    window.open_paths([gps_jpeg(tmp_path / "a.jpg")])
+    wait_idle(qtbot, window, 1)
+    keys = {a.text(): [s.toString() for s in a.shortcuts()] for a in window.actions()}
+    assert keys["Open…"] == ["Ctrl+O"]
+    assert keys["Make a safe copy"] == ["Ctrl+E"]
+    assert keys["Remove from list"] == ["Del"]
+    assert keys["Next file"] == ["Alt+Down", "Ctrl+N"]
+    assert keys["Previous file"] == ["Alt+Up", "Ctrl+P"]
+    from PySide6.QtWidgets import QAbstractButton
+
+    icon_only = [b for b in window.findChildren(QAbstractButton) if not b.text()]
+    assert len(icon_only) > 5  # row stop buttons, finding detail arrows, toolbar overflow...
+    for button in icon_only:
+        assert button.accessibleName() or button.defaultAction() is not None, button
