@@ -76,8 +76,31 @@ if [ ! -s "$WORK/out/photo_clean.jpg" ]; then
   fails=$((fails + 1))
 fi
 if "$PY" -c "import share_guard.gui" >/dev/null 2>&1; then
-  # The app opens the files, checks them and is then stopped (SIGINT after 20 s).
-  traced gui 0 124 130 -- timeout -s INT -k 5 20 "$PY" -m share_guard gui "$WORK/in/photo.jpg"
+  # The window opens the files, checks them and shows a preview, then closes.
+  cat >"$WORK/gui_flow.py" <<'PYEOF'
+import sys, time
+from share_guard.gui.app import build_service, make_application
+from share_guard.gui.main_window import MainWindow
+
+app = make_application()
+window = MainWindow(build_service())
+window.show()
+window.open_paths(sys.argv[1:])
+deadline, checked = time.monotonic() + 30, None
+while time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+    entries = window.session.entries
+    if entries and window.session.exportable(entries) and checked is None:
+        checked = time.monotonic()
+    if checked is not None and time.monotonic() - checked > 1.5:  # let the preview arrive
+        break
+window.close()
+app.processEvents()
+print(f"gui: {len(window.session.entries)} files, checked: {checked is not None}")
+sys.exit(0 if checked is not None else 3)
+PYEOF
+  traced gui 0 -- timeout -k 5 60 "$PY" "$WORK/gui_flow.py" "$WORK/in/photo.jpg" "$WORK/in/photo.png"
 else
   echo "netcheck: share_guard.gui not present; GUI flow skipped"
 fi
