@@ -66,7 +66,7 @@ def test_kill_9_during_200_exports(tmp_path: Path, capsys) -> None:
              "--json", *mode, "-o", str(out), *map(str, todo)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
         try:
-            proc.wait(timeout=rng.uniform(0.4, 2.5) if rounds < MAX_ROUNDS - 2 else 60)
+            proc.wait(timeout=rng.uniform(0.3, 1.4) if rounds < MAX_ROUNDS - 2 else 60)
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
