@@ -65,12 +65,19 @@ def test_kill_9_during_200_exports(tmp_path: Path, capsys) -> None:
             [sys.executable, "-m", "share_guard", "--data-dir", str(data), "clean", "--consent",
              "--json", *mode, "-o", str(out), *map(str, todo)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-        try:
-            proc.wait(timeout=rng.uniform(0.3, 1.4) if rounds < MAX_ROUNDS - 2 else 60)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            kills += 1
+        # kill at a random moment while exports are being written: after a random number of
+        # new outputs appeared, plus a random few milliseconds
+        target = len(expected) - len(todo) + rng.randint(1, 30)
+        if rounds >= MAX_ROUNDS - 2 or target >= len(expected):
+            proc.wait(timeout=120)
+        else:
+            while proc.poll() is None and sum(1 for _ in out.glob("*_clean.jpg")) < target:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0, 0.02))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                kills += 1
         deadline = time.monotonic() + 5  # workers die with their parent
         while session_pids(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
