@@ -31,41 +31,26 @@ import os
 import pickle
 import signal
 import sys
-import tempfile
 import threading
 import time
-import traceback
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from share_guard.core.consent import ConsentHook, refuse
 from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.inspect import InspectOptions, inspect
+from share_guard.core.inspect import InspectOptions
+from share_guard.core.isolation_worker import Limits, worker_main
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
 from share_guard.core.safeio import remove_stale_temps
-from share_guard.core.sanitize import ExportOptions, ExportResult, Planned, export_files, export_one
+from share_guard.core.sanitize import ExportOptions, ExportResult, Planned, export_files
 
+T = TypeVar("T")
 UNSAFE = "could not be checked safely"
 UNSAFE_CLEAN = "could not be cleaned safely"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Hard limits for one worker task."""
-
-    memory_bytes: int = 2 * 1024**3
-    cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders
-    parse_seconds: float = 8.0  # wall clock before the first progress report...
-    bytes_per_second: float = 50e6  # ...plus this long per byte of input (copying big videos)
-    idle_seconds: float = 120.0  # wall clock between progress reports once analysis runs
-    total_seconds: float = 3600.0
-    cancel_grace: float = 2.0  # after a cancel, seconds to let the worker clean up
-    tasks_per_worker: int = 500  # recycled after this many tasks
 
 
 @dataclass
@@ -82,166 +67,13 @@ class PoolStats:
     events: list[str] = field(default_factory=list)  # one line per crash/timeout/error
 
 
-# --------------------------------------------------------------------------- worker side
-
-
-class _EventCancel(CancelToken):
-    """A CancelToken backed by the parent's multiprocessing Event."""
-
-    def __init__(self, event: Any) -> None:
-        self._event = event
-
-
-def _harden(limits: Limits) -> None:
-    """Limits the worker process puts on itself before it touches any file."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
-    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(2**26))
-    try:
-        import resource
-    except ImportError:  # Windows: no rlimits; the watchdog still applies
-        return
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    with contextlib.suppress(ValueError, OSError):
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = limits.memory_bytes if hard == resource.RLIM_INFINITY else min(hard, limits.memory_bytes)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    if sys.platform.startswith("linux"):
-        _linux_extras()
-
-
-def _linux_extras() -> None:
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the parent
-        # One malloc arena per thread reserves 64 MiB of address space each; with
-        # RLIMIT_AS that would starve decoders that use threads.
-        libc.mallopt(-8, 2)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
-
-
-def _set_cpu_budget(seconds: int) -> None:
-    try:
-        import resource
-    except ImportError:
-        return
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    used = int(usage.ru_utime + usage.ru_stime) + 1
-    with contextlib.suppress(ValueError, OSError):
-        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-        soft = used + seconds
-        if hard != resource.RLIM_INFINITY:
-            soft = min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-
-
-_net_attempts = 0
-
-
-def _network_guard(event: str, args: tuple[Any, ...]) -> None:
-    """Audit hook: the checker has no business with the network (rule 5)."""
-    global _net_attempts
-    if event == "socket.__new__":
-        import socket
-
-        family = args[1] if len(args) > 1 else None
-        if family in (getattr(socket, "AF_UNIX", 1), -1, None):
-            return
-    elif event not in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
-                       "socket.gethostbyname_ex"):
-        return
-    _net_attempts += 1
-    raise PermissionError("network access is disabled in the share_guard checker")
-
-
-class _Sender:
-    """Progress from the worker to the parent, at most ~20 messages a second."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn, self.last = conn, 0.0
-
-    def __call__(self, fraction: float, text: str) -> None:
-        now = time.monotonic()
-        if now - self.last >= 0.05 or fraction >= 1.0:
-            self.last = now
-            self.conn.send(("progress", float(fraction), str(text)[:200]))
-
-
-def _worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
-    """Entry point of a worker process: answer tasks until the parent goes away."""
-    _harden(limits)
-    sys.addaudithook(_network_guard)
-    warnings.simplefilter("ignore")  # decoder chatter about hostile data; reports say what matters
-    from share_guard.core.formats import all_handlers
-
-    all_handlers()  # import every handler once, before the first task
-    analyzers: dict[str, Any] = {}
-    env_seen: dict[str, str] = {}
-    while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
-        kind, payload, cwd, env = msg
-        if env != env_seen:
-            os.environ.clear()
-            os.environ.update(env)
-            env_seen = env
-            tempfile.tempdir = None  # follow the caller's TMPDIR
-        with contextlib.suppress(OSError):
-            os.chdir(cwd)
-        _set_cpu_budget(limits.cpu_seconds)
-        before = _net_attempts
-        progress, cancel = _Sender(conn), _EventCancel(cancel_event)
-        reply: tuple[Any, ...]
-        try:
-            if kind == "inspect":
-                path, plain, blob, digest = payload
-                if digest not in analyzers:
-                    if len(analyzers) > 4:
-                        analyzers.clear()
-                    analyzers[digest] = pickle.loads(blob)  # noqa: S301 - from our own parent
-                options = dataclasses.replace(plain, analyzers=analyzers[digest], progress=progress,
-                                              cancel=cancel)
-                reply = ("result", inspect(path, options))
-            else:
-                planned, options = payload
-                reply = ("result", export_one(planned, options, progress, cancel))
-        except Cancelled as exc:
-            reply = ("raise", exc)
-        except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
-            # export_files turns these into a refusal/error for the file, as in-process;
-            # from inspect() (an analyzer) they would have been a traceback.
-            if kind == "inspect":
-                reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
-            else:
-                reply = ("raise", exc)
-        except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
-            reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
-        reply = (*reply, _net_attempts - before)
-        try:
-            data = pickle.dumps(reply)
-        except Exception as exc:  # noqa: BLE001
-            data = pickle.dumps(("internal", f"result could not be sent back: {exc}",
-                                 traceback.format_exc(limit=4), _net_attempts - before))
-        try:
-            conn.send_bytes(data)
-        except OSError:
-            return
-
-
 # --------------------------------------------------------------------------- parent side
 
 
 def _context() -> Any:
     if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        ctx.set_forkserver_preload([__name__, "share_guard.core.isolation_worker"])
         return ctx
     return mp.get_context("spawn")
 
@@ -250,7 +82,7 @@ class _Worker:
     def __init__(self, ctx: Any, limits: Limits) -> None:
         self.conn, child = ctx.Pipe()
         self.cancel = ctx.Event()
-        self.proc = ctx.Process(target=_worker_main, args=(child, self.cancel, limits),
+        self.proc = ctx.Process(target=worker_main, args=(child, self.cancel, limits),
                                 name="share-guard-checker", daemon=True)
         self.proc.start()
         child.close()
@@ -271,6 +103,10 @@ class _Worker:
             self.kill()
         with contextlib.suppress(OSError):
             self.conn.close()
+
+
+class CheckFailed(ShareGuardError):
+    """An isolated call could not complete safely (the message is a one-line reason)."""
 
 
 class _Dead(Exception):
@@ -517,6 +353,25 @@ class IsolationPool:
         result: ExportResult = reply[1]
         return result
 
+    def call(self, func: Callable[..., T], *args: Any, size: int = 0,
+             cancel: CancelToken | None = None) -> T:
+        """Run ``func(*args)`` (a module-level function; picklable arguments and result) in a
+        worker under the same limits, e.g. decoding a preview of an untrusted file.
+
+        Raises :class:`CheckFailed` (a ShareGuardError) when the worker dies, times out or the
+        function raises; :class:`Cancelled` when cancelled.
+        """
+        try:
+            reply = self._run("call", (func, args), size=size, progress=no_progress, cancel=cancel)
+        except _Dead as dead:
+            raise CheckFailed(f"{UNSAFE}: {dead}") from None
+        if reply[0] == "raise":
+            raise reply[1]
+        if reply[0] == "internal":
+            raise CheckFailed(f"{UNSAFE}: {reply[1]}")
+        result: T = reply[1]
+        return result
+
     def export_files(self, paths: Sequence[str | os.PathLike[str]],
                      options: ExportOptions | None = None, consent: ConsentHook = refuse,
                      progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
@@ -556,6 +411,12 @@ def isolated_inspect(path: str | os.PathLike[str], options: InspectOptions | Non
 def isolated_inspect_many(paths: Sequence[str | os.PathLike[str]],
                           options: InspectOptions | None = None) -> list[Report]:
     return default_pool().inspect_many(paths, options)
+
+
+def isolated_call(func: Callable[..., T], *args: Any, size: int = 0,
+                  cancel: CancelToken | None = None) -> T:
+    """``func(*args)`` in an isolated worker (see :meth:`IsolationPool.call`)."""
+    return default_pool().call(func, *args, size=size, cancel=cancel)
 
 
 def isolated_export_files(paths: Sequence[str | os.PathLike[str]],

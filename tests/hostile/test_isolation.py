@@ -133,3 +133,28 @@ def test_overhead_per_file(photos, capsys) -> None:
               f"per file {isolated * 1000:.2f} ms isolated vs {direct * 1000:.2f} ms in-process "
               f"(overhead {(isolated - direct) * 1000:.2f} ms/file)")
     assert isolated - direct < 0.05
+
+
+def test_call_runs_our_functions_in_the_worker_and_contains_crashes(pool) -> None:
+    import ctypes
+
+    from share_guard.core.isolation import CheckFailed
+
+    assert pool.call(os.getpid) != os.getpid()
+    with pytest.raises(CheckFailed, match="crashed"):
+        pool.call(ctypes.string_at, 0)
+    with pytest.raises(CheckFailed, match="ZeroDivisionError"):
+        pool.call(divmod, 1, 0)
+    assert pool.call(pow, 2, 10) == 1024
+
+
+def test_reports_of_every_format_cross_the_process_boundary(tmp_path) -> None:
+    """Report, Finding (detail is a Mapping), Region and ExportResult all pickle."""
+    from hostile.seeds import seeds
+
+    for label, (_handler, data) in seeds().items():
+        path = tmp_path / label
+        path.write_bytes(data)
+        report = inspect(path)
+        assert report.ok, (label, report.error)
+        assert pickle.loads(pickle.dumps(report)) == report
