@@ -234,3 +234,20 @@ def test_only_the_work_the_list_needs(tmp_path, store, monkeypatch):
     assert calls == []  # no digest entries: the bytes are not hashed
     store.add([NewEntry(HashType.MD5, "5d41402abc4b2a76b9719d911017c592")])
     assert Matcher(store).check_file(junk, "video") == [] and calls == [junk]
+
+
+def test_flat_pictures_never_match_each_other(tmp_path):
+    """pHash of a flat picture is nearly constant; such pictures must not match at all."""
+    from PIL import Image
+
+    from share_guard.core.takedown.hashfile import entries_for_file
+    from share_guard.core.takedown.match import Matcher
+    from share_guard.core.takedown.store import TakedownStore
+
+    red, green = tmp_path / "red.jpg", tmp_path / "green.jpg"
+    Image.new("RGB", (320, 240), (200, 30, 30)).save(red, "JPEG")
+    Image.new("RGB", (320, 240), (30, 200, 30)).save(green, "JPEG")
+    store = TakedownStore(tmp_path / "list.sqlite3")
+    store.add(entries_for_file(red, label="flat"))
+    assert Matcher(store).check_file(green) == []
+    assert [m.strength for m in Matcher(store).check_file(red)] == ["match"] * 2  # sha256 + md5

@@ -12,13 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from share_guard import __version__
-from share_guard.cli import clean_cmd, gui_cmd, inspect_cmd, takedown_cmd
+from share_guard.cli import clean_cmd, consent_cmd, gui_cmd, inspect_cmd, policy_cmd, takedown_cmd
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 #: modules that add a subcommand (each has ``register(subparsers)``)
-#: (takedown_cmd adds its analyzer to inspect/clean, so it comes after them)
-COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, gui_cmd]
+#: (takedown_cmd and policy_cmd add analyzers to inspect/clean, so they come after them)
+COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, consent_cmd, gui_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

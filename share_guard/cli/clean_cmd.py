@@ -8,7 +8,7 @@ from pathlib import Path
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
 from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
 from share_guard.core.isolation import isolated_export_files
 from share_guard.core.paths import data_dir
 from share_guard.core.safeio import remove_stale_temps
@@ -19,7 +19,7 @@ CONSENT_HELP = ("state that everyone who can be recognised agreed to it being sh
                 "that you have the right to share it (needed when not on a terminal)")
 
 
-def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subs: argparse._SubParsersAction) -> None:
     p = subs.add_parser("clean", help="write copies with identifying metadata removed")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     p.add_argument("-o", "--output-dir", metavar="DIR",
@@ -43,10 +43,10 @@ def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
         for w in item.warnings:
             say(f"    warning: {w}")
     say(request.reminder)
-    confirmed = []
+    confirmed: list[str] = []
     for key in request.confirmations:
         try:
-            reply = input(f"{CONFIRMATIONS[key]}? [y/N] ")
+            reply = input(f"{statement(key)}? [y/N] ")
         except EOFError:
             reply = ""
         if reply.strip().lower() not in ("y", "yes"):
@@ -64,9 +64,12 @@ def no_consent(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
     return ConsentAnswer(False, via="none")
 
 
-def choose_consent(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    if args.consent:
+def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> ConsentHook:
+    """--consent states consent in advance, unless the protection policy asks each time."""
+    if args.consent and not ask_each_time:
         return flag_consent
+    if args.consent:
+        warn("the protection settings ask for consent each time; --consent is not accepted")
     if sys.stdin.isatty() and not args.json:
         return terminal_consent
     return no_consent
@@ -98,8 +101,18 @@ def run(args: argparse.Namespace) -> int:
         transforms=[make(args) for make in args.transforms],
         gates=[make(args) for make in args.gates],
     )
-    export = export_files if args.no_isolation else isolated_export_files
-    results = export(paths, options, consent=choose_consent(args))
+    from share_guard.cli.policy_cmd import terminal_parent
+    from share_guard.core.lock import load_state
+    from share_guard.core.policy_gates import guarded_export
+
+    # The policy comes from the account's own folder: no flag or variable moves or loosens it.
+    state = load_state()
+    if state.tampered:
+        warn(f"protection settings: {state.problem}; the strictest rules apply")
+    interactive = sys.stdin.isatty() and not args.json
+    results = guarded_export(paths, options, choose_consent(args, state.policy.ask_consent),
+                             ask_parent=terminal_parent if interactive else None, state=state,
+                             exporter=export_files if args.no_isolation else isolated_export_files)
     if args.json:
         emit_json({"version": 1, "files": [r.to_json() for r in results]})
     else:

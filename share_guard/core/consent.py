@@ -17,6 +17,21 @@ CONFIRMATIONS: dict[str, str] = {
     "right_to_share": "I have the right to share this",
 }
 
+#: statements a policy may add to a request (see core.policy_gates)
+POLICY_CONFIRMATIONS: dict[str, str] = {
+    "faces_unredacted": "People can be recognised and will not be blurred: "
+                        "I asked each of them and they said yes",
+}
+
+#: ConsentItem.flags: what needs extra care in one file
+FLAG_FACES_UNREDACTED, FLAG_TAKEDOWN, FLAG_SENSITIVE = "faces_unredacted", "takedown", "sensitive"
+
+
+def statement(key: str) -> str:
+    """The words shown for a confirmation key (front ends show these, never the key)."""
+    return CONFIRMATIONS.get(key) or POLICY_CONFIRMATIONS.get(key) or key
+
+
 REMINDER = (
     "Sharing intimate images of someone without their consent causes serious harm "
     "and is a crime in many places."
@@ -31,6 +46,7 @@ class ConsentItem:
     kind: str  # "image" | "video"
     will_remove: tuple[str, ...]  # plain words: "Location (GPS position)", ...
     warnings: tuple[str, ...] = ()  # "2 faces will not be redacted", ...
+    flags: tuple[str, ...] = ()  # FLAG_* constants: structured form of the warnings
 
 
 @dataclass(frozen=True)
@@ -66,4 +82,4 @@ def check_answer(request: ConsentRequest, answer: ConsentAnswer) -> None:
         raise ExportRefused("consent was not given; nothing was written")
     missing = [c for c in request.confirmations if c not in answer.confirmed]
     if missing:
-        raise ExportRefused(f"consent incomplete: not confirmed: {CONFIRMATIONS.get(missing[0], missing[0])}")
+        raise ExportRefused(f"consent incomplete: not confirmed: {statement(missing[0])}")

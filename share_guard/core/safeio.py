@@ -58,14 +58,30 @@ def atomic_output(dest: Path, *, overwrite: bool = False, data_dir: Path | None 
     """
     dest = Path(dest)
     check_destination(dest, overwrite=overwrite)
-    folder = dest.parent
+    with _temp_file(dest.parent, data_dir, "wb") as (fh, temp):
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
+        if verify is not None:
+            verify(temp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        _publish(temp, dest, overwrite)
+        _fsync_dir(dest.parent)
+
+
+@contextlib.contextmanager
+def _temp_file(folder: Path, data_dir: Path | None, mode: str) -> Iterator[tuple[BinaryIO, Path]]:
+    """A new private temp file in ``folder`` (never through a link), listed in the data
+    folder while it exists, and removed on the way out unless it was renamed away."""
     token = secrets.token_hex(6)
     temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{token}{TEMP_SUFFIX}"
     pending = _pending_dir(data_dir)
     marker = pending / f"{os.getpid()}-{token}" if pending else None
     if marker is not None:
         marker.write_text(str(temp), encoding="utf-8")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(temp, flags, 0o600)
     except OSError as exc:
@@ -73,22 +89,11 @@ def atomic_output(dest: Path, *, overwrite: bool = False, data_dir: Path | None 
             marker.unlink(missing_ok=True)
         raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
     try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        if verify is not None:
-            verify(temp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        _publish(temp, dest, overwrite)
-        _fsync_dir(folder)
-    except BaseException:
+        with os.fdopen(fd, mode) as fh:
+            yield fh, temp  # type: ignore[misc]
+    finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-        raise
-    finally:
         if marker is not None:
             marker.unlink(missing_ok=True)
 
@@ -177,24 +182,5 @@ def remove_stale_temps(data_dir: Path | None = None, folders: list[Path] | None 
 @contextlib.contextmanager
 def scratch_file(folder: Path, data_dir: Path | None = None) -> Iterator[tuple[BinaryIO, Path]]:
     """A private intermediate file in ``folder`` that is always deleted afterwards."""
-    token = secrets.token_hex(6)
-    temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{token}{TEMP_SUFFIX}"
-    pending = _pending_dir(data_dir)
-    marker = pending / f"{os.getpid()}-{token}" if pending else None
-    if marker is not None:
-        marker.write_text(str(temp), encoding="utf-8")
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(temp, flags, 0o600)
-    except OSError as exc:
-        if marker is not None:
-            marker.unlink(missing_ok=True)
-        raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "w+b") as fh:
-            yield fh, temp
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        if marker is not None:
-            marker.unlink(missing_ok=True)
+    with _temp_file(folder, data_dir, "w+b") as pair:
+        yield pair

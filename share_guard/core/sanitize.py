@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from share_guard.core.consent import (
+    FLAG_FACES_UNREDACTED,
+    FLAG_SENSITIVE,
+    FLAG_TAKEDOWN,
     ConsentAnswer,
     ConsentHook,
     ConsentItem,
@@ -165,15 +168,20 @@ def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
         r = p.report
         removed = sorted({f"{f.category.label}: {f.name}" for f in r.leaks()})
         warnings = []
+        flags = []
         faces = [f for f in r.by_category(Category.PEOPLE) if f.identifying]
         redacting = any(t.name == "redact" for t in p.transforms)
         if faces and not redacting:
+            flags.append(FLAG_FACES_UNREDACTED)
             warnings.append(f"{display_path(r.path.name)}: people can be recognised "
                             "and will not be redacted")
-        for f in r.by_category(Category.TAKEDOWN) + r.by_category(Category.SENSITIVE):
-            warnings.append(f"{display_path(r.path.name)}: {f.explanation}")
+        for flag, category in ((FLAG_TAKEDOWN, Category.TAKEDOWN),
+                               (FLAG_SENSITIVE, Category.SENSITIVE)):
+            for f in r.by_category(category):
+                flags.append(flag)
+                warnings.append(f"{display_path(r.path.name)}: {f.explanation}")
         items.append(ConsentItem(display_path(r.path.name), r.kind or "file", tuple(removed),
-                                 tuple(warnings)))
+                                 tuple(warnings), tuple(dict.fromkeys(flags))))
     return ConsentRequest(tuple(items))
 
 

@@ -69,6 +69,9 @@ class MainWindow(QMainWindow):
         self._actions_timer.timeout.connect(self.update_actions_now)
         self._make_actions()
         self._connect()
+        from share_guard.gui.family import FamilyControls
+
+        self.family = FamilyControls(self)  # protection settings, records, nudity warning
         self.update_actions_now()
         geometry = self.settings.geometry()
         if geometry is not None:
@@ -262,7 +265,8 @@ class MainWindow(QMainWindow):
         folder = self.output_folder()
         if folder is None:
             return False
-        return self.session.export(batch, folder, rebuild=rebuild)
+        return self.family.before_export(
+            batch, lambda: self.session.export(batch, folder, rebuild=rebuild))
 
     def output_folder(self) -> Path | None:
         """The remembered folder, or ask for one (once)."""

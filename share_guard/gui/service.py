@@ -146,14 +146,85 @@ class Service:
 
     def export(self, paths: Sequence[Path], options: ExportOptions, consent_hook: ConsentHook = refuse,
                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-               reports: Sequence[Report] | None = None) -> list[ExportResult]:
-        """Write safe copies after the consent hook agrees (refuses by default)."""
-        from share_guard.core.sanitize import export_files
+               reports: Sequence[Report] | None = None,
+               ask_parent: Callable[[str], str | None] | None = None) -> list[ExportResult]:
+        """Write safe copies under the protection policy, after the consent hook agrees
+        (refuses by default). ``ask_parent`` asks for the parent passphrase where the policy
+        gates a file; without it such files are refused."""
+        from share_guard.core.policy_gates import guarded_export
 
         if options.output_dir is None:
             raise ValueError("the GUI always chooses an output folder")
-        return export_files(paths, options, consent=consent_hook, progress=progress,
-                            cancel=cancel, reports=reports)
+        return guarded_export(paths, options, consent_hook, ask_parent=ask_parent, progress=progress,
+                              cancel=cancel, reports=reports)
+
+    # -- family protection (policy, parent lock, consent records) -----------------------
+    @staticmethod
+    def takedown_analyzer(data_dir: Path | None) -> Callable[[], Analyzer]:
+        """A factory for the local takedown-list check (nothing to match: no cost)."""
+
+        def make() -> Analyzer:
+            from share_guard.core.takedown.analyzer import TakedownAnalyzer
+
+            return TakedownAnalyzer(data_dir=data_dir)
+
+        return make
+
+    @staticmethod
+    def policy_sensitive_analyzer() -> Analyzer:
+        """The nudity check, active only while the policy in force asks for it."""
+        from share_guard.core.policy_gates import PolicySensitiveAnalyzer
+
+        return PolicySensitiveAnalyzer()
+
+    @staticmethod
+    def policy_state() -> Any:
+        """The policy in force (``core.lock.PolicyState``); a tampered one is the strictest."""
+        from share_guard.core.lock import load_state
+
+        return load_state()
+
+    @staticmethod
+    def policy_presets() -> dict[str, Any]:
+        from share_guard.core.policy import PRESETS
+
+        return dict(PRESETS)
+
+    @staticmethod
+    def policy_rules() -> dict[str, str]:
+        from share_guard.core.policy import RULES
+
+        return dict(RULES)
+
+    @staticmethod
+    def min_passphrase() -> int:
+        from share_guard.core.lock import MIN_PASSPHRASE
+
+        return MIN_PASSPHRASE
+
+    @staticmethod
+    def save_policy(policy: Any, passphrase: str | None) -> Any:
+        from share_guard.core.lock import save_policy
+
+        return save_policy(policy, passphrase)
+
+    @staticmethod
+    def lock_policy(policy: Any, new_passphrase: str, current: str | None) -> Any:
+        from share_guard.core.lock import lock_policy
+
+        return lock_policy(policy, new_passphrase, current)
+
+    @staticmethod
+    def unlock_policy(passphrase: str) -> Any:
+        from share_guard.core.lock import unlock_policy
+
+        return unlock_policy(passphrase)
+
+    def consent_log(self) -> Any:
+        """The consent records of this data folder (``core.consent_records.ConsentLog``)."""
+        from share_guard.core.consent_records import ConsentLog
+
+        return ConsentLog(self.data_dir())
 
     # -- pictures ------------------------------------------------------------------------
     def thumbnail(self, path: Path, kind: str | None, size: int = THUMB_SIZE,

@@ -24,7 +24,7 @@ from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Report
 from share_guard.core.sanitize import ExportResult
 from share_guard.gui.service import THUMB_SIZE, Preview, Service
-from share_guard.gui.workers import ConsentBridge, Job
+from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
 
 _ids = itertools.count(1)
 #: files added to the list per turn of the event loop
@@ -62,6 +62,7 @@ class ExportRun:
     entries: list[Entry]
     job: Job
     bridge: ConsentBridge
+    parent: ParentBridge | None = None  # asks for the parent passphrase (family policy)
 
 
 class Session(QObject):
@@ -71,6 +72,8 @@ class Session(QObject):
     preview_ready = Signal(object, object)  # Entry, Preview | None
     #: the export pipeline asks for consent: (request, reply(ConsentAnswer), thumbnails by name)
     consent_needed = Signal(object, object, object)
+    #: the protection policy gates a file: (message, reply(passphrase or None))
+    parent_needed = Signal(str, object)
     export_progress = Signal(float, str)
     export_finished = Signal(object)  # list[Entry] that were in the batch
     busy_changed = Signal(bool)
@@ -242,17 +245,20 @@ class Session(QObject):
         token = CancelToken()
         bridge = ConsentBridge(token, self)
         bridge.requested.connect(self._on_consent_requested)
+        parents = ParentBridge(token, self)
+        parents.requested.connect(self.parent_needed)
         paths = [e.path for e in batch]
 
         def work(progress: ProgressFn, cancel: CancelToken) -> list[ExportResult]:
-            return service.export(paths, options, bridge.hook, progress, cancel, reports)
+            return service.export(paths, options, bridge.hook, progress, cancel, reports,
+                                  ask_parent=parents.ask)
 
         job = Job(work, token=token, tag=batch)
         job.signals.progress.connect(self._on_export_progress)
         job.signals.done.connect(self._on_exported)
         job.signals.failed.connect(self._on_export_failed)
         job.signals.cancelled.connect(self._on_export_cancelled)
-        self.export_run = ExportRun(batch, job, bridge)
+        self.export_run = ExportRun(batch, job, bridge, parents)
         for entry in batch:
             entry.state, entry.progress, entry.result = "exporting", 0.0, None
             self.changed.emit(entry)
@@ -340,6 +346,8 @@ class Session(QObject):
             job.cancel()
         if self.export_run is not None:
             self.export_run.bridge.abandon()
+            if self.export_run.parent is not None:
+                self.export_run.parent.abandon()
         a = self.pool.waitForDone(timeout_ms)
         b = self.side_pool.waitForDone(timeout_ms)
         return a and b

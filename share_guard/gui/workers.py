@@ -3,7 +3,8 @@
 The core speaks plain callbacks (``ProgressFn``) and a ``CancelToken``; a
 :class:`Job` turns those into signals delivered on the GUI thread. The
 :class:`ConsentBridge` lets the export pipeline, running on a worker thread,
-ask the GUI thread for consent and wait for the answer.
+ask the GUI thread for consent and wait for the answer; :class:`ParentBridge`
+does the same for a parent's passphrase (family protection).
 """
 
 from __future__ import annotations
@@ -131,3 +132,45 @@ class ConsentBridge(QObject):
         if self._pending is not None:
             self._pending.reply(ConsentAnswer(False, via="dialog"))
 
+
+class _PendingPassphrase:
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.value: str | None = None
+
+    def reply(self, value: str | None) -> None:
+        if not self.event.is_set():
+            self.value = value
+            self.event.set()
+
+
+class ParentBridge(QObject):
+    """The core's ``ask_parent`` for a worker thread: the GUI answers ``requested``.
+
+    The GUI side receives ``requested(message, reply)`` and calls ``reply(passphrase or
+    None)`` once; a cancelled export or no answer counts as "no parent".
+    """
+
+    requested = Signal(str, object)
+
+    def __init__(self, token: CancelToken, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._token = token
+        self._pending: _PendingPassphrase | None = None
+
+    def ask(self, message: str) -> str | None:
+        if threading.current_thread() is threading.main_thread():
+            raise RuntimeError("ask_parent must run on a worker thread")
+        pending = _PendingPassphrase()
+        self._pending = pending
+        self.requested.emit(message, pending.reply)
+        while not pending.event.wait(0.05):
+            if self._token.cancelled:
+                pending.reply(None)
+        self._pending = None
+        return pending.value
+
+    @Slot()
+    def abandon(self) -> None:
+        if self._pending is not None:
+            self._pending.reply(None)

@@ -10,7 +10,7 @@ from share_guard.core.hashing.image import hash_image
 from share_guard.core.hashing.values import HashType, file_digests
 from share_guard.core.hashing.video import hash_video
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.takedown.match import media_kind
+from share_guard.core.takedown.match import MIN_QUALITY, media_kind
 from share_guard.core.takedown.store import NewEntry
 
 
@@ -51,6 +51,8 @@ def entries_for_file(
         out.append(entry(HashType.PDQ, hashes.pdq.hex, hashes.pdq.quality))
     if hashes.pdq_trimmed is not None and hashes.pdq_trimmed != hashes.pdq:
         out.append(entry(HashType.PDQ, hashes.pdq_trimmed.hex, hashes.pdq_trimmed.quality))
-    if hashes.phash is not None:
+    # pHash has no quality measure: a flat or near-blank picture hashes to almost the
+    # same value as every other one, so it is only kept when PDQ says there is detail.
+    if hashes.phash is not None and hashes.pdq is not None and hashes.pdq.quality >= MIN_QUALITY:
         out.append(entry(HashType.PHASH, hashes.phash.hex))
     return out

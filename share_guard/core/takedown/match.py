@@ -136,8 +136,11 @@ class Matcher:
     def match_image_hashes(self, hashes: ImageHashes) -> list[Match]:
         pdq_q = [(n, h) for n, h in hashes.queries if h.quality >= MIN_QUALITY]
         out = self._best(self._bit_matches(HashType.PDQ, pdq_q, PDQ_POSSIBLE), HashType.PDQ)
-        ph = self._bit_matches(HashType.PHASH, list(hashes.phash_queries), PHASH_POSSIBLE)
-        out += self._best(ph, HashType.PHASH)
+        # pHash has no quality of its own: flat pictures all hash alike, so it is only
+        # trusted when PDQ finds enough detail in the same picture.
+        if hashes.pdq is not None and hashes.pdq.quality >= MIN_QUALITY:
+            ph = self._bit_matches(HashType.PHASH, list(hashes.phash_queries), PHASH_POSSIBLE)
+            out += self._best(ph, HashType.PHASH)
         return out
 
     def match_digests(self, path: str | os.PathLike[str]) -> list[Match]:

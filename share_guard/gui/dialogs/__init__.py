@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
@@ -71,3 +72,36 @@ class DialogService:
         dialog = ExportSummaryDialog(results, folder, parent)
         self._keep(dialog)
         return dialog.launch()
+
+    # -- family protection ---------------------------------------------------------------
+    def ask_parent(self, parent: QWidget, message: str,
+                   reply: Callable[[str | None], None]) -> QWidget:
+        """"A parent is here": ``reply`` gets the passphrase typed, or None."""
+        from share_guard.gui.dialogs.parent_prompt import ask_parent_dialog
+
+        dialog = ask_parent_dialog(parent, message, reply)
+        self._keep(dialog)
+        return dialog
+
+    def show_sensitive_warning(self, parent: QWidget, mode: str, count: int) -> QWidget:
+        """The full-window warning over ``parent``; connect its ``chosen`` signal."""
+        from share_guard.gui.dialogs.sensitive_warning import SensitiveWarning
+
+        # (a child of the window that deletes itself once answered: not kept in open_dialogs)
+        return SensitiveWarning(parent, mode, count).launch()
+
+    def show_policy(self, parent: QWidget, service: Any) -> QWidget:
+        from share_guard.gui.dialogs.policy_dialog import PolicyDialog
+
+        dialog = PolicyDialog(service, parent, choose_folder=lambda: self.choose_folder(parent))
+        self._keep(dialog)
+        dialog.open()
+        return dialog
+
+    def show_consent_records(self, parent: QWidget, service: Any) -> QWidget:
+        from share_guard.gui.dialogs.consent_records_dialog import ConsentRecordsDialog
+
+        dialog = ConsentRecordsDialog(service.consent_log(), parent)
+        self._keep(dialog)
+        dialog.open()
+        return dialog

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.consent import ConsentAnswer, ConsentRequest, statement
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.file_list import placeholder, thumb_pixmap
@@ -106,7 +106,7 @@ class ConsentDialog(QDialog):
 
         self.checks: dict[str, QCheckBox] = {}
         for key in request.confirmations:
-            box = QCheckBox(self.tr(CONFIRMATIONS.get(key, key)), self)
+            box = QCheckBox(self.tr(statement(key)), self)
             box.setObjectName(f"confirm_{key}")
             box.toggled.connect(self._update)
             self.checks[key] = box

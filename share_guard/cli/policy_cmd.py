@@ -1,0 +1,217 @@
+"""share-guard policy show|lock|unlock|set: the protection policy and its parent lock.
+
+The policy lives in the account's data folder (found from the OS account
+database: --data-dir and $SHARE_GUARD_HOME do not move it). While it is locked,
+changing it needs the parent passphrase, asked on the terminal or read from
+standard input with --passphrase-stdin (one line; when re-locking, the current
+passphrase on the first line and the new one on the second).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+
+from share_guard.cli.common import emit_json, say, warn
+from share_guard.core.lock import (
+    MIN_PASSPHRASE,
+    LockError,
+    PolicyState,
+    load_state,
+    lock_policy,
+    save_policy,
+    unlock_policy,
+)
+from share_guard.core.policy import PRESETS, RULES, Policy, PolicyError, preset
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+def register(subs: argparse._SubParsersAction) -> None:
+    p = subs.add_parser("policy", help="show or change the protection policy (parent lock)",
+                        description=__doc__)
+    psubs = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    show = psubs.add_parser("show", help="the rules in force and whether they are locked")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=run_show)
+    lock = psubs.add_parser("lock", help="lock the policy with a parent passphrase")
+    lock.add_argument("--preset", choices=sorted(PRESETS),
+                      help="start from a preset (family: strict rules for a child's computer)")
+    _stdin_flag(lock)
+    lock.set_defaults(func=run_lock)
+    unlock = psubs.add_parser("unlock", help="remove the lock (needs the passphrase)")
+    _stdin_flag(unlock)
+    unlock.set_defaults(func=run_unlock)
+    setp = psubs.add_parser("set", help="change one rule (needs the passphrase while locked)")
+    setp.add_argument("rule", choices=sorted(RULES), metavar="RULE",
+                      help="one of: " + ", ".join(RULES))
+    setp.add_argument("value", metavar="VALUE", help="true/false; for sensitive: allow, warn, "
+                      "gate or block; for allowed_output_folders: comma-separated folders")
+    _stdin_flag(setp)
+    setp.set_defaults(func=run_set)
+    inspect_parser = subs.choices.get("inspect")
+    if inspect_parser is not None:  # `inspect` shows the nudity warning when the policy checks
+        inspect_parser.get_default("analyzers").append(_policy_analyzer)
+
+
+def _policy_analyzer(args: argparse.Namespace) -> object:
+    from share_guard.core.policy_gates import PolicySensitiveAnalyzer
+
+    return PolicySensitiveAnalyzer()
+
+
+def _stdin_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--passphrase-stdin", action="store_true",
+                   help="read the passphrase from standard input (for scripted setup)")
+
+
+# -- passphrases ------------------------------------------------------------------------------
+
+class _NoPassphrase(Exception):
+    pass
+
+
+class _Reader:
+    """Passphrases from stdin lines (--passphrase-stdin) or the terminal."""
+
+    def __init__(self, from_stdin: bool) -> None:
+        self.from_stdin = from_stdin
+
+    def current(self) -> str:
+        if self.from_stdin:
+            return self._line()
+        return _ask_terminal("Parent passphrase: ")
+
+    def new(self) -> str:
+        if self.from_stdin:
+            return self._line()
+        first = _ask_terminal(f"New parent passphrase (at least {MIN_PASSPHRASE} characters): ")
+        second = _ask_terminal("The same passphrase again: ")
+        if first != second:
+            raise LockError("the two passphrases differ; nothing was changed")
+        return first
+
+    def _line(self) -> str:
+        line = sys.stdin.readline()
+        if not line:
+            raise _NoPassphrase("no passphrase on standard input")
+        return line.rstrip("\r\n")
+
+
+def _ask_terminal(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise _NoPassphrase("a parent's passphrase is needed: run this on a terminal "
+                            "or pass --passphrase-stdin")
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise _NoPassphrase("no passphrase was typed") from None
+
+
+def terminal_parent(message: str) -> str | None:
+    """ask_parent for ``clean``: explain, then ask for the passphrase on the terminal."""
+    say("")
+    for line in message.splitlines():
+        say(f"  {line}")
+    say("  A parent is here? Type the parent passphrase (or press Enter to skip).")
+    try:
+        typed = getpass.getpass("  Parent passphrase: ")
+    except EOFError:
+        return None
+    return typed or None
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+def _preset_name(policy: Policy) -> str | None:
+    return next((name for name, p in PRESETS.items() if p == policy), None)
+
+
+def state_json(state: PolicyState) -> dict[str, object]:
+    folders = state.folders
+    return {
+        "version": 1,
+        "status": state.status,
+        "locked": state.locked,
+        "problem": state.problem or None,
+        "preset": _preset_name(state.policy),
+        "policy": state.policy.to_dict(),
+        "stored": state.stored.to_dict() if state.stored else None,
+        "file": str(folders.policy_file) if folders else None,
+    }
+
+
+def run_show(args: argparse.Namespace) -> int:
+    state = load_state()
+    if args.json:
+        emit_json(state_json(state))
+        return EXIT_OK
+    words = {"default": "not set (the default rules apply)", "unlocked": "set, not locked",
+             "locked": "locked with a parent passphrase",
+             "tampered": "TAMPERED: the strictest rules apply"}
+    name = _preset_name(state.policy)
+    say(f"Protection settings: {words[state.status]}" + (f" (preset: {name})" if name else ""))
+    if state.problem:
+        say(f"  why: {state.problem}")
+    if state.folders:
+        say(f"  file: {state.folders.policy_file}")
+    for rule, value in state.policy.to_dict().items():
+        shown = ", ".join(value) or "(anywhere)" if isinstance(value, list) else str(value).lower()
+        say(f"  {rule} = {shown}")
+        say(f"      {RULES[rule]}")
+    return EXIT_OK
+
+
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return int(fn(args))
+        except PolicyError as exc:
+            warn(str(exc))
+            return EXIT_USAGE
+        except (LockError, _NoPassphrase) as exc:
+            warn(str(exc))
+            return EXIT_REFUSED
+    return run
+
+
+@_guard
+def run_lock(args: argparse.Namespace) -> int:
+    state = load_state()
+    reader = _Reader(args.passphrase_stdin)
+    current = None
+    if state.locked and state.material is not None:
+        current = reader.current()
+    policy = preset(args.preset) if args.preset else state.policy
+    new = reader.new()
+    state = lock_policy(policy, new, current)
+    name = _preset_name(state.policy)
+    say(f"Locked{f' with the {name} preset' if name else ''}. Changing the rules now needs "
+        "the parent passphrase.")
+    return EXIT_OK
+
+
+@_guard
+def run_unlock(args: argparse.Namespace) -> int:
+    state = load_state()
+    if not state.locked:
+        warn("the protection settings are not locked")
+        return EXIT_REFUSED
+    unlock_policy(_Reader(args.passphrase_stdin).current())
+    say("Unlocked. The rules stay as they are; anyone using this account can change them now.")
+    return EXIT_OK
+
+
+@_guard
+def run_set(args: argparse.Namespace) -> int:
+    state = load_state()
+    policy = state.policy.with_rule(args.rule, args.value)
+    passphrase = None
+    if state.locked and state.material is not None:
+        passphrase = _Reader(args.passphrase_stdin).current()
+    save_policy(policy, passphrase)
+    value = policy.to_dict()[args.rule]
+    say(f"{args.rule} = {', '.join(value) if isinstance(value, list) else str(value).lower()}")
+    return EXIT_OK

@@ -1,0 +1,139 @@
+"""Consent records: what was confirmed at each export, on this computer only. View and delete.
+
+The records come from ``core.consent_records`` (``Service.consent_log()``); by
+default they name no file. Deleting asks once (``confirm``, a seam tests replace).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+OUTCOME_WORDS = {"exported": "Shared", "declined": "Not shared (consent not given)",
+                 "failed": "Nothing written"}
+
+
+def summary(record: Any) -> str:
+    """One line for a ``core.consent_records.ConsentRecord``."""
+    when = record.at.replace("T", " ").replace("+00:00", " UTC")
+    files = f"{record.exported} of {record.files} file{'s' if record.files != 1 else ''}"
+    warn = "  \u26a0" if record.warnings_shown else ""
+    return f"{when}  \u2014  {OUTCOME_WORDS.get(record.outcome, record.outcome)}: {files}{warn}"
+
+
+def details(record: Any) -> str:
+    lines = [summary(record), f"Consent given in: {record.via}"]
+    lines += [f"Confirmed: {c}" for c in record.confirmed]
+    if record.removed:
+        lines.append(f"Removed: {', '.join(record.removed)}")
+    lines += [f"Changed: {c}" for c in record.changed]
+    for w in record.warnings_shown:
+        lines.append(f"Warning shown: {w}" + (" (shared anyway)" if w in record.warnings_overridden
+                                             else ""))
+    if record.parent_approved:
+        lines.append("A parent's passphrase was given.")
+    for d in record.detail or ():
+        lines.append(f"File: {d.get('source')} \u2192 {d.get('output')} ({d.get('status')}); "
+                     f"SHA-256 {d.get('sha256')}")
+    return "\n".join(lines)
+
+
+def _confirm_box(parent: QWidget, question: str) -> bool:
+    answer = QMessageBox.question(parent, parent.tr("Delete records"), question,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class ConsentRecordsDialog(QDialog):
+    def __init__(self, log: Any, parent: QWidget | None = None, *,
+                 confirm: Callable[[str], bool] | None = None) -> None:
+        super().__init__(parent)
+        self.log = log
+        self.confirm = confirm or (lambda question: _confirm_box(self, question))
+        self.setWindowTitle(self.tr("Consent records"))
+        self.setMinimumSize(560, 420)
+        intro = QLabel(self.tr(
+            "What was confirmed each time something was shared. These records stay on this "
+            "computer and are never sent anywhere. They do not name files unless detailed "
+            "records are turned on in the protection settings."), self)
+        intro.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setObjectName("records")
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.list.currentItemChanged.connect(self._show)
+        self.detail = QLabel(self)
+        self.detail.setObjectName("detail")
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.empty = QLabel(self.tr("No consent records."), self)
+        self.delete_button = QPushButton(self.tr("Delete selected"), self)
+        self.delete_button.setObjectName("delete")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.clear_button = QPushButton(self.tr("Delete all"), self)
+        self.clear_button.setObjectName("clear")
+        self.clear_button.clicked.connect(self.delete_all)
+        close = QPushButton(self.tr("Close"), self)
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.list, 2)
+        layout.addWidget(self.detail, 1)
+        layout.addLayout(buttons)
+        self.reload()
+
+    def reload(self) -> None:
+        self.list.clear()
+        for record in self.log.list():
+            item = QListWidgetItem(summary(record))
+            item.setData(Qt.ItemDataRole.UserRole, record)
+            self.list.addItem(item)
+        has = self.list.count() > 0
+        self.empty.setVisible(not has)
+        self.clear_button.setEnabled(has)
+        self.delete_button.setEnabled(has)
+        if has:
+            self.list.setCurrentRow(0)
+        else:
+            self.detail.clear()
+
+    def records(self) -> list[Any]:
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
+
+    def _show(self, item: QListWidgetItem | None) -> None:
+        self.detail.setText(details(item.data(Qt.ItemDataRole.UserRole)) if item else "")
+
+    def delete_selected(self) -> int:
+        ids = [item.data(Qt.ItemDataRole.UserRole).id for item in self.list.selectedItems()]
+        if not ids or not self.confirm(self.tr("Delete %n record(s)?").replace("%n", str(len(ids)))):
+            return 0
+        count = self.log.delete(ids)
+        self.reload()
+        return count
+
+    def delete_all(self) -> int:
+        if not self.list.count() or not self.confirm(self.tr("Delete every consent record?")):
+            return 0
+        count = self.log.clear()
+        self.reload()
+        return count

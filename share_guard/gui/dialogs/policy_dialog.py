@@ -1,0 +1,251 @@
+"""Protection settings: the policy's rules, presets, and the parent lock.
+
+All rules and checks live in the core (``core.policy``, ``core.lock``), reached
+through the window's service; this dialog shows them and passes the person's
+choices on. While the policy is locked, every change asks for the parent
+passphrase (through ``ask_passphrase``, a seam tests replace), and the core
+refuses a wrong one (rate-limited).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from share_guard.core.errors import ShareGuardError
+
+BOOL_RULES = ("strip_location", "strip_all_metadata", "ask_consent",
+              "faces_must_be_redacted_or_confirmed", "block_takedown_matches", "audit")
+#: the policy's ``sensitive`` values, loosest first, in the person's words
+SENSITIVE_WORDS = {
+    "allow": "No check",
+    "warn": "Warn before sharing",
+    "gate": "Warn, and a parent must agree",
+    "block": "Never share",
+}
+STATUS_WORDS = {
+    "default": "Not set: the default rules apply.",
+    "unlocked": "Set, not locked: anyone using this account can change these rules.",
+    "locked": "Locked: changing these rules needs the parent passphrase.",
+    "tampered": "The protection settings were changed or removed outside share_guard. The "
+                "strictest rules apply until a parent saves them again.",
+}
+
+
+def _plain(text: str, parent: QWidget, *, bold: bool = False) -> QLabel:
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    label.setWordWrap(True)
+    if bold:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+    return label
+
+
+def _prompt_passphrase(parent: QWidget, message: str) -> str | None:
+    from share_guard.gui.dialogs.parent_prompt import ParentPrompt
+
+    dialog = ParentPrompt(message, parent, action="OK")
+    dialog.exec()
+    return dialog.passphrase()
+
+
+class PolicyDialog(QDialog):
+    """``service`` is the window's ``Service`` (policy_state, save/lock/unlock_policy...)."""
+
+    def __init__(self, service: Any, parent: QWidget | None = None, *,
+                 ask_passphrase: Callable[[str], str | None] | None = None,
+                 choose_folder: Callable[[], Path | None] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Protection settings"))
+        self.setMinimumWidth(560)
+        self.ask_passphrase = ask_passphrase or (lambda message: _prompt_passphrase(self, message))
+        self.choose_folder = choose_folder
+        self.service = service
+        self.presets: dict[str, Any] = service.policy_presets()
+        rules_text: dict[str, str] = service.policy_rules()
+        self.state: Any = service.policy_state()
+
+        self.status = _plain("", self, bold=True)
+        self.status.setObjectName("status")
+        self.message = _plain("", self)
+        self.message.setObjectName("message")
+
+        rules = QGroupBox(self.tr("Rules"), self)
+        form = QFormLayout(rules)
+        self.checks: dict[str, QCheckBox] = {}
+        for rule in BOOL_RULES:
+            box = QCheckBox(self.tr(rules_text[rule].capitalize()), rules)
+            box.setObjectName(rule)
+            self.checks[rule] = box
+            form.addRow(box)
+        self.sensitive = QComboBox(rules)
+        self.sensitive.setObjectName("sensitive")
+        for mode in SENSITIVE_WORDS:
+            self.sensitive.addItem(self.tr(SENSITIVE_WORDS[mode]), mode)
+        form.addRow(self.tr("Photos that may show nudity:"), self.sensitive)
+        self.folders = QListWidget(rules)
+        self.folders.setObjectName("folders")
+        self.folders.setMaximumHeight(90)
+        add, remove = QPushButton(self.tr("Add folder…"), rules), QPushButton(self.tr("Remove"), rules)
+        add.clicked.connect(self._add_folder)
+        remove.clicked.connect(lambda: [self.folders.takeItem(self.folders.row(i))
+                                        for i in self.folders.selectedItems()])
+        add.setEnabled(choose_folder is not None)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        form.addRow(self.tr("Save clean copies only in (empty: anywhere):"), self.folders)
+        form.addRow(row)
+        presets = QHBoxLayout()
+        self.family_button = QPushButton(self.tr("Use the family rules"), rules)
+        self.family_button.setObjectName("preset_family")
+        self.family_button.clicked.connect(lambda: self.show_policy(self.presets["family"]))
+        default = QPushButton(self.tr("Use the default rules"), rules)
+        default.clicked.connect(lambda: self.show_policy(self.presets["default"]))
+        presets.addWidget(self.family_button)
+        presets.addWidget(default)
+        presets.addStretch(1)
+        form.addRow(presets)
+
+        lock_box = QGroupBox(self.tr("Parent passphrase"), self)
+        lock_layout = QFormLayout(lock_box)
+        self.new1, self.new2 = QLineEdit(lock_box), QLineEdit(lock_box)
+        for field, name in ((self.new1, "new_passphrase"), (self.new2, "new_passphrase_again")):
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setObjectName(name)
+        least = self.tr("At least %n characters").replace("%n", str(service.min_passphrase()))
+        self.new1.setPlaceholderText(least)
+        lock_layout.addRow(self.tr("New passphrase:"), self.new1)
+        lock_layout.addRow(self.tr("Again:"), self.new2)
+        self.lock_button = QPushButton(self.tr("Save and lock"), lock_box)
+        self.lock_button.setObjectName("lock")
+        self.lock_button.clicked.connect(self.lock)
+        self.unlock_button = QPushButton(self.tr("Unlock"), lock_box)
+        self.unlock_button.setObjectName("unlock")
+        self.unlock_button.clicked.connect(self.unlock)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.lock_button)
+        buttons.addWidget(self.unlock_button)
+        buttons.addStretch(1)
+        lock_layout.addRow(buttons)
+
+        self.save_button = QPushButton(self.tr("Save rules"), self)
+        self.save_button.setObjectName("save")
+        self.save_button.clicked.connect(self.save)
+        close = QPushButton(self.tr("Close"), self)
+        close.clicked.connect(self.accept)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.message)
+        layout.addWidget(rules)
+        layout.addWidget(lock_box)
+        layout.addLayout(bottom)
+        self.refresh()
+
+    # -- showing ------------------------------------------------------------------------------
+    def refresh(self, message: str = "") -> None:
+        self.state = self.service.policy_state()
+        text = self.tr(STATUS_WORDS[self.state.status])
+        if self.state.problem:
+            text += f" ({self.state.problem})"
+        self.status.setText(text)
+        self.message.setText(message)
+        self.message.setVisible(bool(message))
+        self.show_policy(self.state.policy)
+        locked = self.state.locked
+        self.unlock_button.setEnabled(locked)
+        self.lock_button.setText(self.tr("Change passphrase") if locked else self.tr("Save and lock"))
+
+    def show_policy(self, policy: Any) -> None:
+        for rule, box in self.checks.items():
+            box.setChecked(bool(getattr(policy, rule)))
+        self.sensitive.setCurrentIndex(self.sensitive.findData(policy.sensitive))
+        self.folders.clear()
+        self.folders.addItems(list(policy.allowed_output_folders))
+
+    def policy(self) -> Any:
+        """The rules as shown in the form (a ``core.policy.Policy``; validated by the core)."""
+        values = {rule: box.isChecked() for rule, box in self.checks.items()}
+        folders = tuple(self.folders.item(i).text() for i in range(self.folders.count()))
+        return replace(self.state.policy, **values, sensitive=str(self.sensitive.currentData()),
+                       allowed_output_folders=folders)
+
+    def _add_folder(self) -> None:
+        folder = self.choose_folder() if self.choose_folder else None
+        if folder is not None and not self.folders.findItems(str(folder), Qt.MatchFlag.MatchExactly):
+            self.folders.addItem(str(Path(folder).resolve()))
+
+    # -- changing -----------------------------------------------------------------------------
+    def _current_passphrase(self, why: str) -> tuple[bool, str | None]:
+        """(go on, passphrase). Asks only when the policy is locked with a checkable lock."""
+        if not self.state.locked or self.state.material is None:
+            return True, None
+        typed = self.ask_passphrase(why)
+        return typed is not None, typed
+
+    def _run(self, action: Callable[[], object], done: str) -> bool:
+        try:
+            action()
+        except (ShareGuardError, ValueError) as exc:
+            self.refresh()
+            self.message.setText(str(exc))
+            self.message.setVisible(True)
+            return False
+        self.new1.clear()
+        self.new2.clear()
+        self.refresh(done)
+        return True
+
+    def save(self) -> bool:
+        policy = self.policy()
+        go, passphrase = self._current_passphrase(self.tr("Type the parent passphrase to save "
+                                                          "these rules."))
+        if not go:
+            return False
+        return self._run(lambda: self.service.save_policy(policy, passphrase), self.tr("Saved."))
+
+    def lock(self) -> bool:
+        if self.new1.text() != self.new2.text():
+            self.message.setText(self.tr("The two passphrases differ."))
+            self.message.setVisible(True)
+            return False
+        policy, new = self.policy(), self.new1.text()
+        go, current = self._current_passphrase(self.tr("Type the current parent passphrase."))
+        if not go:
+            return False
+        return self._run(lambda: self.service.lock_policy(policy, new, current),
+                         self.tr("Locked. Changing these rules now needs the passphrase."))
+
+    def unlock(self) -> bool:
+        go, passphrase = self._current_passphrase(self.tr("Type the parent passphrase to unlock."))
+        if not go:
+            return False
+        # (a damaged lock with nothing to check against unlocks without one)
+        return self._run(lambda: self.service.unlock_policy(passphrase or ""), self.tr("Unlocked."))
