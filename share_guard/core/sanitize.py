@@ -296,14 +296,21 @@ class _transformed:
 
     def __enter__(self) -> Source:
         current = self.src
-        for transform in self.p.transforms:
-            cm = scratch_file(self.folder, self.opts.data_dir)
-            fh, path = cm.__enter__()
-            self._scratches.append(cm)
-            changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
-            fh.flush()
-            self.result.changed.extend(changed)
-            current = Source(path)
+        try:
+            for transform in self.p.transforms:
+                cm = scratch_file(self.folder, self.opts.data_dir)
+                fh, path = cm.__enter__()
+                self._scratches.append(cm)
+                changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
+                fh.flush()
+                self.result.changed.extend(changed)
+                current = Source(path)
+        except BaseException:
+            # a failed transform: `with` does not call __exit__ when __enter__ raises, and the
+            # scratch file must not wait for garbage collection (a caller holding the error
+            # kept it and its pending marker on disk)
+            self.__exit__(None, None, None)
+            raise
         return current
 
     def __exit__(self, *exc: object) -> None:

@@ -169,3 +169,34 @@ def test_a_flood_of_tiny_avi_chunks_is_refused_quickly(tmp_path) -> None:
     report = inspect(path)
     assert time.perf_counter() - t0 < 2.5
     assert report.error and "too many" in report.error
+
+
+def test_a_failed_transform_removes_its_scratch_file_at_once(tmp_path) -> None:
+    """The scratch file of a transform that raised was only removed when the exception (and
+    its traceback) was garbage-collected: a caller keeping the error kept the file."""
+    from jpeg_fixtures import pixels, plain_jpeg
+
+    from share_guard.core.errors import CorruptFile
+    from share_guard.core.inspect import inspect
+    from share_guard.core.progress import no_progress
+    from share_guard.core.sanitize import ExportOptions, Planned, export_one
+
+    class Failing:
+        name = "failing"
+
+        def apply(self, src, report, out, progress, cancel):
+            out.write(b"partial pixels")
+            raise CorruptFile("cannot decode")
+
+    src = tmp_path / "in.jpg"
+    src.write_bytes(plain_jpeg(pixels()))
+    out = tmp_path / "out"
+    out.mkdir()
+    planned = Planned(inspect(src), dest=out / "in_clean.jpg", transforms=[Failing()])
+    kept = []
+    try:
+        export_one(planned, ExportOptions(output_dir=out, data_dir=tmp_path / "d"), no_progress, None)
+    except CorruptFile as exc:
+        kept.append(exc)  # hold the error, traceback and all, as a worker reply does
+    assert kept and list(out.iterdir()) == []
+    assert list((tmp_path / "d" / "pending-temp").iterdir()) == []
