@@ -125,6 +125,13 @@ class _Sender:
             self.conn.send(("progress", float(fraction), str(text)[:200]))
 
 
+def _bare(exc: BaseException) -> BaseException:
+    """The error without its traceback and chain: they would keep the task's objects
+    (open files, scratch files) alive while the worker waits for the next task."""
+    exc.__cause__ = exc.__context__ = None
+    return exc.with_traceback(None)
+
+
 def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     """Entry point of a worker process: answer tasks until the parent goes away."""
     _harden(limits)
@@ -171,14 +178,14 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
                 func, args = payload
                 reply = ("result", func(*args))
         except Cancelled as exc:
-            reply = ("raise", exc)
+            reply = ("raise", _bare(exc))
         except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
             # export_files turns these into a refusal/error for the file, as in-process;
             # from inspect() (an analyzer) they would have been a traceback.
             if kind != "export":
                 reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
             else:
-                reply = ("raise", exc)
+                reply = ("raise", _bare(exc))
         except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
             reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
         reply = (*reply, _net_attempts - before)
