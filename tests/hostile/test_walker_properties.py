@@ -170,3 +170,77 @@ def test_damaged_strategy_damages() -> None:
     probe()
     assert sum(changed) >= 15
     assert struct.unpack(">H", JPEG[:2])[0] == 0xFFD8
+
+
+def _maybe_seed(name: str) -> bytes | None:
+    try:
+        return seed_of(name)
+    except StopIteration:
+        return None
+
+
+@pytest.mark.skipif(_maybe_seed("png") is None, reason="no PNG handler registered")
+@SETTINGS
+@given(st.deferred(lambda: damaged(seed_of("png"))))
+def test_png_chunks(data: bytes) -> None:
+    from share_guard.core.formats.png import walk_chunks
+
+    try:
+        layout = walk_chunks(data)
+    except ShareGuardError:
+        return
+    prev = 8
+    for chunk in layout.chunks:
+        assert prev <= chunk.offset and chunk.end <= len(data)
+        prev = chunk.end
+    assert layout.iend_end <= len(data)
+
+
+@pytest.mark.skipif(_maybe_seed("webp") is None, reason="no WebP handler registered")
+@SETTINGS
+@given(st.deferred(lambda: damaged(seed_of("webp"))))
+def test_webp_riff_chunks(data: bytes) -> None:
+    from share_guard.core.formats.webp import walk_riff
+
+    try:
+        layout = walk_riff(data)
+    except ShareGuardError:
+        return
+    stack = list(layout.chunks)
+    while stack:
+        chunk = stack.pop()
+        assert 0 <= chunk.offset and chunk.data_start + chunk.size <= len(data)
+        stack.extend(chunk.children)
+
+
+@pytest.mark.skipif(_maybe_seed("gif") is None, reason="no GIF handler registered")
+@SETTINGS
+@given(st.deferred(lambda: damaged(seed_of("gif"))))
+def test_gif_blocks(data: bytes) -> None:
+    from share_guard.core.formats.gif import walk_blocks
+
+    try:
+        layout = walk_blocks(data)
+    except ShareGuardError:
+        return
+    prev = layout.header_end
+    for block in layout.blocks:
+        assert prev <= block.start < block.end <= len(data)
+        prev = block.end
+
+
+@pytest.mark.skipif(_maybe_seed("mp4") is None, reason="no ISO-BMFF handler registered")
+@SETTINGS
+@given(st.deferred(lambda: damaged(seed_of("mp4"))))
+def test_bmff_top_level_boxes(data: bytes) -> None:
+    from share_guard.core.formats.bmff_boxes import walk_top
+
+    try:
+        top = walk_top(io.BytesIO(data), len(data))
+    except ShareGuardError:
+        return
+    prev = 0
+    for box in top.boxes:
+        assert prev <= box.start < box.end <= len(data)
+        prev = box.end
+    assert top.end + top.trailer == len(data)
