@@ -218,3 +218,18 @@ def test_a_flood_of_elements_in_an_unknown_size_cluster_is_refused_quickly(tmp_p
     report = inspect(path)
     assert time.perf_counter() - t0 < 8
     assert report.error and "too many" in report.error
+
+
+def test_a_flood_of_level1_elements_is_refused_quickly(tmp_path) -> None:
+    """1,900,000 Void elements directly in the segment (6 MB): 6 s inspect, 9 s clean."""
+    from hostile.seeds import mkv
+    from share_guard.core.inspect import inspect
+
+    data = mkv()
+    seg = data.find(b"\x18\x53\x80\x67")
+    unknown = b"\x01\xff\xff\xff\xff\xff\xff\xff"
+    flood = data[: seg + 4] + unknown + data[seg + 12 :] + b"\xec\x81\x00" * 600_000
+    path = tmp_path / "level1.mkv"
+    path.write_bytes(flood)
+    report = inspect(path)
+    assert report.error and "too many" in report.error
