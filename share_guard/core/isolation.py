@@ -45,7 +45,7 @@ from share_guard.core.inspect import InspectOptions
 from share_guard.core.isolation_worker import Limits, worker_main
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
-from share_guard.core.safeio import remove_stale_temps
+from share_guard.core.safeio import TEMP_PREFIX, TEMP_SUFFIX, remove_stale_temps
 from share_guard.core.sanitize import ExportOptions, ExportResult, Planned, export_files
 
 T = TypeVar("T")
@@ -103,6 +103,21 @@ class _Worker:
             self.kill()
         with contextlib.suppress(OSError):
             self.conn.close()
+
+
+def _temp_growth(folder: Path, pid: int | None) -> Callable[[], int]:
+    """Bytes the worker ``pid`` has written to its temp files in ``folder`` so far."""
+    pattern = f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}"
+
+    def probe() -> int:
+        total = 0
+        with contextlib.suppress(OSError):
+            for temp in folder.glob(pattern):
+                with contextlib.suppress(OSError):
+                    total += temp.stat().st_size
+        return total
+
+    return probe
 
 
 class CheckFailed(ShareGuardError):
@@ -198,7 +213,7 @@ class IsolationPool:
 
     # -- one task
     def _run(self, kind: str, payload: Any, *, size: int, progress: ProgressFn,
-             cancel: CancelToken | None) -> tuple[Any, ...]:
+             cancel: CancelToken | None, writes_in: Path | None = None) -> tuple[Any, ...]:
         lim = self.limits
         worker = self._checkout()
         start = time.monotonic()
@@ -209,8 +224,9 @@ class IsolationPool:
                 worker.conn.send((kind, payload, os.getcwd(), dict(os.environ)))
             except OSError as exc:
                 raise _Dead(_death_reason(worker.proc.exitcode)) from exc
+            probe = _temp_growth(writes_in, worker.proc.pid) if writes_in is not None else None
             reply = self._wait(worker, start, start + lim.parse_seconds + size / lim.bytes_per_second,
-                               progress, cancel)
+                               progress, cancel, probe)
             ok = True
             return reply
         finally:
@@ -221,12 +237,19 @@ class IsolationPool:
             self._checkin(worker, ok)
 
     def _wait(self, worker: _Worker, start: float, idle_deadline: float, progress: ProgressFn,
-              cancel: CancelToken | None) -> tuple[Any, ...]:
+              cancel: CancelToken | None,
+              probe: Callable[[], int] | None = None) -> tuple[Any, ...]:
         lim = self.limits
         total_deadline = start + lim.total_seconds
         cancel_at: float | None = None
+        written = 0
         while True:
             now = time.monotonic()
+            if probe is not None:
+                grown = probe()  # an export copying a big file to a slow disk is progressing
+                if grown > written:
+                    written = grown
+                    idle_deadline = max(idle_deadline, now + lim.idle_seconds)
             deadline = min(idle_deadline, total_deadline)
             if cancel_at is not None:
                 deadline = min(deadline, cancel_at + lim.cancel_grace)
@@ -237,7 +260,11 @@ class IsolationPool:
                 with self._cond:
                     self.stats.timeouts += 1
                 raise _Dead(f"it took longer than {deadline - start:.0f} s")
-            wait = deadline - now if cancel is None or cancel_at is not None else min(deadline - now, 0.05)
+            wait = deadline - now
+            if cancel is not None and cancel_at is None:
+                wait = min(wait, 0.05)
+            if probe is not None:
+                wait = min(wait, 0.5)
             if worker.conn.poll(wait):
                 try:
                     msg = worker.conn.recv()
@@ -331,7 +358,7 @@ class IsolationPool:
             size = 0
         try:
             reply = self._run("export", (p, child_opts), size=size, progress=progress,
-                              cancel=cancel)
+                              cancel=cancel, writes_in=p.dest.parent)
         except (_Dead, Cancelled) as exc:
             # The worker is gone: remove what it left (temp files; an output it
             # had just published counts as not written, since we cannot vouch for it).

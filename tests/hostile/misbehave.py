@@ -57,3 +57,22 @@ class HangingTransform:
         out.flush()
         time.sleep(600)
         return []
+
+
+class SlowCopy:
+    """A transform that copies the file slowly but steadily (a big file to a slow disk)."""
+
+    name = "slow-copy"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
+              cancel: CancelToken | None) -> list[str]:
+        data = src.read_all()
+        steps = 20
+        for i in range(steps):
+            out.write(data[i * len(data) // steps : (i + 1) * len(data) // steps])
+            out.flush()
+            time.sleep(self.seconds / steps)
+        return ["copied slowly"]

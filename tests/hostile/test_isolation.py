@@ -158,3 +158,19 @@ def test_reports_of_every_format_cross_the_process_boundary(tmp_path) -> None:
         report = inspect(path)
         assert report.ok, (label, report.error)
         assert pickle.loads(pickle.dumps(report)) == report
+
+
+def test_a_long_export_that_keeps_writing_is_not_stopped(photos, tmp_path) -> None:
+    """The watchdog counts bytes written to the temp file as progress (slow disks, big videos)."""
+    from hostile.misbehave import SlowCopy
+
+    pool = IsolationPool(size=1, limits=Limits(parse_seconds=1, idle_seconds=1))
+    out = tmp_path / "slow"
+    out.mkdir()
+    try:
+        [result] = pool.export_files(photos[:1], ExportOptions(output_dir=out, transforms=[SlowCopy(3)]),
+                                     consent=yes)
+    finally:
+        pool.close()
+    assert result.status == "cleaned", result.reason
+    assert pool.stats.timeouts == 0
