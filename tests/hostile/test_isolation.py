@@ -93,7 +93,11 @@ def test_export_consent_in_the_caller_and_hung_export_leaves_nothing(photos, poo
     hung_out = tmp_path / "hung"
     hung_out.mkdir()
     opts = ExportOptions(output_dir=hung_out, transforms=[HangingTransform()])
-    results = pool.export_files(photos[:2], opts, consent=yes)
+    quick = IsolationPool(size=1, limits=Limits(parse_seconds=1, idle_seconds=1))
+    try:
+        results = quick.export_files(photos[:2], opts, consent=yes)
+    finally:
+        quick.close()
     assert [r.status for r in results] == ["error", "error"]
     assert all("could not be cleaned safely" in r.reason for r in results)
     assert list(hung_out.iterdir()) == [], "partial scratch/temp files were left behind"
