@@ -92,6 +92,9 @@ class Planned:
     transforms: list[Transform] = field(default_factory=list)
 
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
 def output_path(report: Report, options: ExportOptions) -> Path:
     src = report.path
     folder = options.output_dir if options.output_dir is not None else src.parent
@@ -100,7 +103,10 @@ def output_path(report: Report, options: ExportOptions) -> Path:
         handler = handler_by_name(report.format)
         if ext.lower() not in handler.extensions:
             ext = handler.extensions[0]
-    return Path(folder) / f"{src.stem}{options.suffix}{ext}"
+    stem, tail = src.stem, f"{options.suffix}{ext}"
+    while len(os.fsencode(stem + tail)) > NAME_MAX and stem:  # room for the suffix
+        stem = stem[:-1]
+    return Path(folder) / f"{stem}{tail}"
 
 
 def is_takedown_match(report: Report) -> bool:
@@ -179,16 +185,22 @@ def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
     return ConsentRequest(tuple(items))
 
 
+ExportOneFn = Callable[[Planned, ExportOptions, ProgressFn, CancelToken | None], ExportResult]
+
+
 def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions | None = None,
                  consent: ConsentHook = refuse, progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None,
-                 reports: Sequence[Report] | None = None) -> list[ExportResult]:
+                 reports: Sequence[Report] | None = None,
+                 run_one: ExportOneFn | None = None) -> list[ExportResult]:
     """Export clean copies of ``paths``. One bad file never stops the batch.
 
     ``consent`` is asked once for the whole batch, before anything is written;
     the default refuses. Pass ``reports`` to reuse inspections already made.
+    ``run_one`` replaces :func:`export_one` (core.isolation runs it in a worker).
     """
     opts = options or ExportOptions()
+    runner = run_one or export_one
     n = max(len(paths), 1)
     if reports is None:
         reports = []
@@ -220,7 +232,7 @@ def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions
         try:
             if cancel is not None:
                 cancel.check()
-            results[i] = export_one(p, opts, progress, cancel)
+            results[i] = runner(p, opts, progress, cancel)
         except Cancelled:
             results[i] = ExportResult(p.report.path, "cancelled", reason="cancelled",
                                       before=p.report)
@@ -284,14 +296,21 @@ class _transformed:
 
     def __enter__(self) -> Source:
         current = self.src
-        for transform in self.p.transforms:
-            cm = scratch_file(self.folder, self.opts.data_dir)
-            fh, path = cm.__enter__()
-            self._scratches.append(cm)
-            changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
-            fh.flush()
-            self.result.changed.extend(changed)
-            current = Source(path)
+        try:
+            for transform in self.p.transforms:
+                cm = scratch_file(self.folder, self.opts.data_dir)
+                fh, path = cm.__enter__()
+                self._scratches.append(cm)
+                changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
+                fh.flush()
+                self.result.changed.extend(changed)
+                current = Source(path)
+        except BaseException:
+            # a failed transform: `with` does not call __exit__ when __enter__ raises, and the
+            # scratch file must not wait for garbage collection (a caller holding the error
+            # kept it and its pending marker on disk)
+            self.__exit__(None, None, None)
+            raise
         return current
 
     def __exit__(self, *exc: object) -> None:
