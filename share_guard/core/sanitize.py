@@ -30,7 +30,7 @@ from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Category, Report
 from share_guard.core.safeio import atomic_output, scratch_file
-from share_guard.core.textsafe import display_path
+from share_guard.core.textsafe import display_path, display_text
 
 
 class Transform(Protocol):
@@ -67,6 +67,10 @@ class ExportResult:
     changed: list[str] = field(default_factory=list)  # pixel changes (redaction, rebuild)
     before: Report | None = None
     after: Report | None = None
+
+    def __post_init__(self) -> None:
+        # reasons quote file names and parser messages: untrusted text
+        self.reason = display_text(self.reason, limit=300)
 
     @property
     def ok(self) -> bool:
