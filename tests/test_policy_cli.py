@@ -156,7 +156,8 @@ def test_tampered_file_shows_and_falls_back_to_strict(monkeypatch, capsys):
 def _clean(tmp_path, *paths, extra=()):
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    return main(["clean", "-o", str(out), *extra, *map(str, paths)]), out
+    # --no-isolation: the fake_model fixture patches this process, not the checker's workers
+    return main(["clean", "--no-isolation", "-o", str(out), *extra, *map(str, paths)]), out
 
 
 def test_consent_flag_cannot_skip_consent_under_the_family_policy(monkeypatch, capsys, tmp_path):
@@ -231,10 +232,11 @@ def test_consent_log_delete_and_clear(monkeypatch, capsys, tmp_path):
 
 def test_inspect_shows_the_warning_only_when_the_policy_checks(monkeypatch, capsys, tmp_path):
     flagged = gps_jpeg(tmp_path, "flagged.jpg")
-    assert main(["inspect", str(flagged)]) == 1
+    # --no-isolation: the fake_model fixture patches this process, not the checker's workers
+    assert main(["inspect", "--no-isolation", str(flagged)]) == 1
     assert "Sensitive content" not in capsys.readouterr().out
     lock_family(monkeypatch, capsys)
-    assert main(["inspect", str(flagged)]) == 1
+    assert main(["inspect", "--no-isolation", str(flagged)]) == 1
     out = capsys.readouterr().out
     assert "Sensitive content:" in out and "May show nudity" in out
 

@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
-from share_guard.cli.inspect_cmd import inspect_options
+from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options
 from share_guard.core.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
+from share_guard.core.isolation import isolated_export_files
 from share_guard.core.paths import data_dir
 from share_guard.core.safeio import remove_stale_temps
-from share_guard.core.sanitize import ExportOptions, ExportResult
+from share_guard.core.sanitize import ExportOptions, ExportResult, export_files
+from share_guard.core.textsafe import display_text
 
 CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
                 "that you have the right to share it (needed when not on a terminal)")
@@ -28,6 +30,7 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--suffix", default="_clean", help="added to output names (default _clean)")
     p.add_argument("--consent", action="store_true", help=CONSENT_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+    add_isolation_flag(p)
     p.set_defaults(func=run, analyzers=[], transforms=[], gates=[])
 
 
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 detect(Source(path).head)
             except (ShareGuardError, OSError) as exc:
-                skipped.append(f"{name(path)}: skipped ({exc})")
+                skipped.append(f"{name(path)}: skipped ({display_text(exc)})")
                 continue
         paths.append(path)
     options = ExportOptions(
@@ -108,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
         warn(f"protection settings: {state.problem}; the strictest rules apply")
     interactive = sys.stdin.isatty() and not args.json
     results = guarded_export(paths, options, choose_consent(args, state.policy.ask_consent),
-                             ask_parent=terminal_parent if interactive else None, state=state)
+                             ask_parent=terminal_parent if interactive else None, state=state,
+                             exporter=export_files if args.no_isolation else isolated_export_files)
     if args.json:
         emit_json({"version": 1, "files": [r.to_json() for r in results]})
     else:
@@ -129,4 +133,4 @@ def print_result(r: ExportResult) -> None:
         for c in r.changed:
             say(f"  changed: {c}")
     else:
-        say(f"{name(r.source)}: {r.status}: {r.reason}")
+        say(f"{name(r.source)}: {r.status}: {display_text(r.reason, limit=400)}")

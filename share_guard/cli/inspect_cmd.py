@@ -6,7 +6,9 @@ import argparse
 
 from share_guard.cli.common import emit_json, name, say, walk
 from share_guard.core.inspect import InspectOptions, inspect
+from share_guard.core.isolation import UNSAFE, isolated_inspect
 from share_guard.core.report import Category, Report
+from share_guard.core.textsafe import display_text
 
 JSON_VERSION = 1
 
@@ -16,7 +18,13 @@ def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     p.add_argument("--all", action="store_true", help="also list what is kept on purpose")
+    add_isolation_flag(p)
     p.set_defaults(func=run, analyzers=[])
+
+
+def add_isolation_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-isolation", action="store_true",
+                   help="parse files in this process instead of a limited worker (debugging)")
 
 
 def inspect_options(args: argparse.Namespace, thorough: bool = True) -> InspectOptions:
@@ -26,13 +34,14 @@ def inspect_options(args: argparse.Namespace, thorough: bool = True) -> InspectO
 
 def run(args: argparse.Namespace) -> int:
     options = inspect_options(args)
+    check = inspect if args.no_isolation else isolated_inspect
     reports: list[Report] = []
     status = 0
     for path, explicit in walk(args.paths):
-        report = inspect(path, options)
-        if report.error and not explicit and report.format is None:
+        report = check(path, options)
+        if report.error and not explicit and report.format is None and UNSAFE not in report.error:
             if not args.json:
-                say(f"{name(path)}: skipped ({report.error})")
+                say(f"{name(path)}: skipped ({display_text(report.error)})")
             continue
         reports.append(report)
         if report.error or report.identifying() or report.problems:
@@ -45,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_report(report: Report, show_kept: bool = False) -> None:
-    say(f"{name(report.path)}: {report.summary()}")
+    say(f"{name(report.path)}: {display_text(report.summary(), limit=400)}")
     if report.error:
         return
     for category in Category:
@@ -56,4 +65,4 @@ def print_report(report: Report, show_kept: bool = False) -> None:
         for f in items:
             say(f"    - {f.name}: {f.value}  [{f.where}]")
     for problem in report.problems:
-        say(f"  ! {problem}")
+        say(f"  ! {display_text(problem, limit=400)}")

@@ -263,8 +263,13 @@ def guarded_export(paths: Sequence[str | os.PathLike[str]], options: ExportOptio
                    consent: ConsentHook = refuse, *, ask_parent: AskParent | None = None,
                    state: PolicyState | None = None, progress: ProgressFn = no_progress,
                    cancel: CancelToken | None = None, reports: Sequence[Report] | None = None,
-                   record: bool = True) -> list[ExportResult]:
-    """:func:`~share_guard.core.sanitize.export_files` under the protection policy."""
+                   record: bool = True,
+                   exporter: Callable[..., list[ExportResult]] = export_files) -> list[ExportResult]:
+    """:func:`~share_guard.core.sanitize.export_files` under the protection policy.
+
+    ``exporter`` may be :func:`share_guard.core.isolation.isolated_export_files` (same
+    signature) so that files are parsed and written in limited worker processes.
+    """
     state = state or load_policy_state()
     options = options or ExportOptions()
     approval = ParentApproval(state, ask_parent)
@@ -276,8 +281,8 @@ def guarded_export(paths: Sequence[str | os.PathLike[str]], options: ExportOptio
         # (reports passed in that were inspected without it are checked by the gate)
         opts.inspect_options = replace(opts.inspect_options, analyzers=analyzers)
     seen = _Seen()
-    results = export_files(paths, opts, policy_consent(consent, state.policy, seen), progress,
-                           cancel, reports)
+    results = exporter(paths, opts, policy_consent(consent, state.policy, seen), progress,
+                       cancel, reports)
     if seen.notes:
         for r in results:
             if r.status == "refused" and r.reason.startswith("consent"):

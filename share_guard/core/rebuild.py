@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from share_guard.core.errors import CorruptFile, UnsupportedFormat
+from share_guard.core.errors import CorruptFile, ShareGuardError, UnsupportedFormat
 from share_guard.core.formats.base import Source
 from share_guard.core.images import open_image
 from share_guard.core.progress import CancelToken, ProgressFn
@@ -26,7 +26,7 @@ class RebuildTransform:
               cancel: CancelToken | None) -> list[str]:
         if report.kind != "image":
             raise UnsupportedFormat("rebuild from pixels works for images only")
-        from PIL import ImageOps
+        from PIL import Image, ImageOps
 
         progress(0.1, "decoding")
         try:
@@ -38,8 +38,12 @@ class RebuildTransform:
                 if frames > 1 and fmt in ("GIF", "WEBP", "PNG"):
                     raise UnsupportedFormat("rebuild of animated images is not supported")
                 shown = ImageOps.exif_transpose(img)
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise CorruptFile(f"the pixels cannot be decoded: {exc}") from exc
+        except ShareGuardError:
+            raise
+        except Image.DecompressionBombError as exc:  # not an OSError: it escaped as a traceback
+            raise CorruptFile("the image claims too many pixels to decode safely") from exc
+        except Exception as exc:  # noqa: BLE001 - decoders raise EOFError, struct.error, ... on hostile data
+            raise CorruptFile(f"the pixels cannot be decoded: {type(exc).__name__}: {exc}") from exc
         if cancel is not None:
             cancel.check()
         progress(0.6, "encoding")

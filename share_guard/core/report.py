@@ -203,7 +203,10 @@ class Report:
         self.findings.extend(findings)
 
     def summary(self) -> str:
-        """One short line for lists and the CLI."""
+        """One short line for lists and the CLI (display-safe)."""
+        return display_text(self._summary(), limit=300)
+
+    def _summary(self) -> str:
         if self.error:
             return f"error: {self.error}"
         if any(f.detail.get("match") == "match" for f in self.by_category(Category.TAKEDOWN)):

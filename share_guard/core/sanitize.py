@@ -30,7 +30,7 @@ from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Category, Report
 from share_guard.core.safeio import atomic_output, scratch_file
-from share_guard.core.textsafe import display_path
+from share_guard.core.textsafe import display_path, display_text
 
 
 class Transform(Protocol):
@@ -68,6 +68,10 @@ class ExportResult:
     before: Report | None = None
     after: Report | None = None
 
+    def __post_init__(self) -> None:
+        # reasons quote file names and parser messages: untrusted text
+        self.reason = display_text(self.reason, limit=300)
+
     @property
     def ok(self) -> bool:
         return self.status == "cleaned"
@@ -92,6 +96,9 @@ class Planned:
     transforms: list[Transform] = field(default_factory=list)
 
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
 def output_path(report: Report, options: ExportOptions) -> Path:
     src = report.path
     folder = options.output_dir if options.output_dir is not None else src.parent
@@ -100,7 +107,10 @@ def output_path(report: Report, options: ExportOptions) -> Path:
         handler = handler_by_name(report.format)
         if ext.lower() not in handler.extensions:
             ext = handler.extensions[0]
-    return Path(folder) / f"{src.stem}{options.suffix}{ext}"
+    stem, tail = src.stem, f"{options.suffix}{ext}"
+    while len(os.fsencode(stem + tail)) > NAME_MAX and stem:  # room for the suffix
+        stem = stem[:-1]
+    return Path(folder) / f"{stem}{tail}"
 
 
 def is_takedown_match(report: Report) -> bool:
@@ -179,16 +189,22 @@ def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
     return ConsentRequest(tuple(items))
 
 
+ExportOneFn = Callable[[Planned, ExportOptions, ProgressFn, CancelToken | None], ExportResult]
+
+
 def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions | None = None,
                  consent: ConsentHook = refuse, progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None,
-                 reports: Sequence[Report] | None = None) -> list[ExportResult]:
+                 reports: Sequence[Report] | None = None,
+                 run_one: ExportOneFn | None = None) -> list[ExportResult]:
     """Export clean copies of ``paths``. One bad file never stops the batch.
 
     ``consent`` is asked once for the whole batch, before anything is written;
     the default refuses. Pass ``reports`` to reuse inspections already made.
+    ``run_one`` replaces :func:`export_one` (core.isolation runs it in a worker).
     """
     opts = options or ExportOptions()
+    runner = run_one or export_one
     n = max(len(paths), 1)
     if reports is None:
         reports = []
@@ -220,7 +236,7 @@ def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions
         try:
             if cancel is not None:
                 cancel.check()
-            results[i] = export_one(p, opts, progress, cancel)
+            results[i] = runner(p, opts, progress, cancel)
         except Cancelled:
             results[i] = ExportResult(p.report.path, "cancelled", reason="cancelled",
                                       before=p.report)
@@ -284,14 +300,21 @@ class _transformed:
 
     def __enter__(self) -> Source:
         current = self.src
-        for transform in self.p.transforms:
-            cm = scratch_file(self.folder, self.opts.data_dir)
-            fh, path = cm.__enter__()
-            self._scratches.append(cm)
-            changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
-            fh.flush()
-            self.result.changed.extend(changed)
-            current = Source(path)
+        try:
+            for transform in self.p.transforms:
+                cm = scratch_file(self.folder, self.opts.data_dir)
+                fh, path = cm.__enter__()
+                self._scratches.append(cm)
+                changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
+                fh.flush()
+                self.result.changed.extend(changed)
+                current = Source(path)
+        except BaseException:
+            # a failed transform: `with` does not call __exit__ when __enter__ raises, and the
+            # scratch file must not wait for garbage collection (a caller holding the error
+            # kept it and its pending marker on disk)
+            self.__exit__(None, None, None)
+            raise
         return current
 
     def __exit__(self, *exc: object) -> None:

@@ -19,11 +19,11 @@ _BIDI_AND_INVISIBLE = set(
 def display_text(value: object, limit: int = 200) -> str:
     """Return a single-line, printable rendering of ``value`` at most ``limit`` chars."""
     if isinstance(value, bytes):
-        text = value[: limit * 4 + 4].decode("utf-8", "replace")
+        text = value.lstrip()[: limit * 4 + 4].decode("utf-8", "replace")
     else:
         text = str(value)
     # Only what can be shown is examined: a hostile 8 MB tag costs no more than a short one.
-    text = text[: limit * 2 + 2]
+    text = text.lstrip()[: limit * 2 + 2]
     if text.isascii() and text.isprintable():  # the common case needs no per-character walk
         text = text.strip()
         return text if len(text) <= limit else text[: limit - 1] + "\u2026"

@@ -23,6 +23,7 @@ from PySide6.QtGui import QImage
 from share_guard.core.consent import ConsentHook, refuse
 from share_guard.core.errors import Cancelled
 from share_guard.core.inspect import Analyzer, InspectOptions
+from share_guard.core.preview import PreviewPixels, decode_preview, frames_module
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
 from share_guard.core.safeio import TEMP_PREFIX
@@ -32,7 +33,6 @@ from share_guard.core.sanitize import ExportOptions, ExportResult, Transform
 MAX_FILES = 5000
 THUMB_SIZE = 96
 PREVIEW_SIDE = 1600
-VIDEO_PREVIEW_PIXELS = 1280 * 720
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,10 @@ class Service:
     def __init__(self, analyzers: Sequence[Callable[[], Analyzer]] = (),
                  transforms: Sequence[Callable[[], Transform]] = (),
                  gates: Sequence[Callable[[Report], str | None]] = (),
-                 data_dir: Path | None = None) -> None:
+                 data_dir: Path | None = None, isolate: bool = False) -> None:
+        #: parse, export and decode untrusted files in limited worker processes
+        #: (core.isolation); the app always does, tests may run in-process
+        self.isolate = isolate
         self._analyzer_factories = list(analyzers)
         self._transform_factories = list(transforms)
         self._gates = list(gates)
@@ -110,10 +113,14 @@ class Service:
 
     def inspect(self, path: Path, options: InspectOptions | None = None,
                 progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> Report:
-        from share_guard.core.inspect import inspect
-
         opts = options or self.inspect_options()
         opts = InspectOptions(analyzers=opts.analyzers, progress=progress, cancel=cancel)
+        if self.isolate:
+            from share_guard.core.isolation import isolated_inspect
+
+            return isolated_inspect(path, opts)
+        from share_guard.core.inspect import inspect
+
         return inspect(path, opts)
 
     # -- export --------------------------------------------------------------------------
@@ -152,11 +159,17 @@ class Service:
         (refuses by default). ``ask_parent`` asks for the parent passphrase where the policy
         gates a file; without it such files are refused."""
         from share_guard.core.policy_gates import guarded_export
+        from share_guard.core.sanitize import export_files
 
         if options.output_dir is None:
             raise ValueError("the GUI always chooses an output folder")
+        exporter: Callable[..., list[ExportResult]] = export_files
+        if self.isolate:
+            from share_guard.core.isolation import isolated_export_files
+
+            exporter = isolated_export_files
         return guarded_export(paths, options, consent_hook, ask_parent=ask_parent, progress=progress,
-                              cancel=cancel, reports=reports)
+                              cancel=cancel, reports=reports, exporter=exporter)
 
     # -- family protection (policy, parent lock, consent records) -----------------------
     @staticmethod
@@ -237,10 +250,15 @@ class Service:
                 at: float | None = None, cancel: CancelToken | None = None) -> Preview | None:
         """Decode a picture of ``path`` no larger than ``max_side``; None if it cannot be shown."""
         try:
-            if kind == "image":
-                return _image_preview(path, max_side)
-            if kind == "video":
-                return _video_preview(path, max_side, at, cancel)
+            if kind not in ("image", "video"):
+                return None
+            if self.isolate:
+                from share_guard.core.isolation import isolated_call
+
+                pixels = isolated_call(decode_preview, path, kind, max_side, at, cancel=cancel)
+            else:
+                pixels = decode_preview(path, kind, max_side, at, cancel)
+            return None if pixels is None else _to_preview(pixels)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - Pillow and PyAV raise many types; no picture is fine
@@ -249,65 +267,12 @@ class Service:
 
     @staticmethod
     def video_frames_available() -> bool:
-        return _frames_module() is not None
+        return frames_module() is not None
 
 
-def _image_preview(path: Path, max_side: int) -> Preview:
-    from PIL import Image
-
-    from share_guard.core.images import load_displayed, open_image
-
-    with open_image(path) as probe:
-        stored = probe.size
-    shown = load_displayed(path, "RGB", draft=(max_side, max_side))
-    # EXIF orientation may have turned the picture a quarter: swap the stored size then.
-    turned = (shown.width > shown.height) != (stored[0] > stored[1]) and stored[0] != stored[1]
-    full = (stored[1], stored[0]) if turned else stored
-    shown.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return Preview(_to_qimage(shown.tobytes(), shown.width, shown.height), full)
-
-
-def _frames_module() -> Any:
-    try:
-        from share_guard.core import frames
-    except ImportError:
-        return None
-    return frames
-
-
-def _video_preview(path: Path, max_side: int, at: float | None,
-                   cancel: CancelToken | None) -> Preview | None:
-    frames = _frames_module()
-    if frames is None:
-        return None
-    info = frames.video_info(path)
-    duration = float(info.duration or 0.0)
-    start = at if at is not None else min(1.0, duration * 0.1)
-    pixels = min(VIDEO_PREVIEW_PIXELS, max_side * max_side)
-    frame = _first_frame(frames, path, pixels, start, start + 5.0, cancel)
-    if frame is None and start > 0:
-        frame = _first_frame(frames, path, pixels, 0.0, None, cancel)
-    if frame is None:
-        return None
-    image = frame.image
-    height, width = int(image.shape[0]), int(image.shape[1])
-    qimage = _to_qimage(image.tobytes(), width, height)
-    if max(width, height) > max_side:
-        from PySide6.QtCore import Qt
-
-        qimage = qimage.scaled(max_side, max_side, Qt.AspectRatioMode.KeepAspectRatio,
-                               Qt.TransformationMode.SmoothTransformation)
-    return Preview(qimage, (int(info.width), int(info.height)), float(frame.time), duration)
-
-
-def _first_frame(frames: Any, path: Path, pixels: int, start: float, end: float | None,
-                 cancel: CancelToken | None) -> Any:
-    frames_iter = frames.iter_frames(path, fps=None, max_pixels=pixels, start=start, end=end,
-                                     cancel=cancel)
-    try:
-        return next(frames_iter, None)
-    finally:
-        frames_iter.close()  # release the decoder now, not when collected
+def _to_preview(pixels: PreviewPixels) -> Preview:
+    return Preview(_to_qimage(pixels.rgb, pixels.width, pixels.height), pixels.full_size,
+                   pixels.time, pixels.duration)
 
 
 def _to_qimage(rgb: bytes, width: int, height: int) -> QImage:

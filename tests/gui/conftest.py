@@ -40,10 +40,11 @@ def make_window(qtbot, tmp_path: Path, dialogs: FakeDialogs) -> Iterator[Callabl
 
     made: list[MainWindow] = []
 
-    def make(analyzers: Sequence[object] = (), transforms: Sequence[object] = ()) -> MainWindow:
+    def make(analyzers: Sequence[object] = (), transforms: Sequence[object] = (),
+             isolate: bool = False) -> MainWindow:
         service = Service(analyzers=[(lambda a=a: a) for a in analyzers],
                           transforms=[(lambda t=t: t) for t in transforms],
-                          data_dir=tmp_path / "data")
+                          data_dir=tmp_path / "data", isolate=isolate)
         window = MainWindow(service, Settings(), dialogs)
         qtbot.addWidget(window)
         window.show()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gui_helpers import consent_dialog, gps_jpeg, odd_marker_jpeg, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
@@ -14,6 +15,13 @@ from share_guard.gui.dialogs.consent_dialog import ConsentDialog
 from share_guard.gui.settings import Settings
 
 
+@pytest.fixture(params=[False, True], ids=["in-process", "isolated"])
+def window(make_window, request):
+    """The main path runs both in-process and as the app runs it: every file parsed,
+    exported and decoded for preview in isolated worker processes."""
+    return make_window(isolate=request.param)
+
+
 def _open_one(qtbot, window, dialogs, path: Path):
     dialogs.files = [path]
     qtbot.mouseClick(window.empty.open_button, Qt.MouseButton.LeftButton)
@@ -22,8 +30,11 @@ def _open_one(qtbot, window, dialogs, path: Path):
 
 
 def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
+    from share_guard.core.isolation import default_pool
+
     photo = gps_jpeg(tmp_path / "holiday.jpg")
     assert window.stack.currentWidget() is window.empty
+    tasks_before = default_pool().stats.tasks
     entry = _open_one(qtbot, window, dialogs, photo)
 
     assert window.stack.currentWidget() is window.splitter
@@ -46,6 +57,8 @@ def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
     # the preview arrives from a worker
     qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=5000)
     assert window.inspector.preview.view.full_size == (320, 240)
+    if window.session.service.isolate:  # inspection and preview both ran in a worker process
+        assert default_pool().stats.tasks >= tasks_before + 2
 
 
 def _tick_and_read(qtbot, dialog: ConsentDialog) -> list[bool]:

@@ -37,8 +37,14 @@ LEVEL1 = {
 
 MAX_DEPTH = 16
 MAX_ELEMENTS = 200_000  # children parsed in memory for one master
-MAX_LEVEL1 = 2_000_000  # level-1 elements (mostly clusters) in one segment
-MAX_UNKNOWN_SIZE_CHILDREN = 50_000_000  # blocks walked in unknown-size clusters
+# Level-1 elements (mostly clusters) in one segment: 500,000 one-second clusters is 139 hours;
+# 2,000,000 let a 6 MB file of Void elements take 6 s to inspect and 9 s to clean.
+MAX_LEVEL1 = 500_000
+# Blocks walked to measure one unknown-size cluster. Block times are 16-bit offsets from the
+# cluster's, so with the usual 1 ms timestamp scale a cluster spans at most ~33 s: even 1000
+# blocks/s is 33,000 (a rarer scale may need more; refused, not hung). 50,000,000 let a
+# 15 MB file of tiny elements take 9 s to inspect and 18 s to clean.
+MAX_UNKNOWN_SIZE_CHILDREN = 1_000_000
 
 
 @dataclass(frozen=True)

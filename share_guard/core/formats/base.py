@@ -11,7 +11,9 @@ defines ``HANDLERS = [SomeHandler(), ...]`` is registered (see ``__init__``).
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +31,10 @@ class Source:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        st = os.stat(self.path)
-        self.size = st.st_size
-        self._data: bytes | None = None
-        with open(self.path, "rb") as fh:
+        with self.open() as fh:
+            self.size = os.fstat(fh.fileno()).st_size
             self.head = fh.read(4096)
+        self._data: bytes | None = None
         #: scratch space where a handler may cache its parse between inspect and strip
         self.cache: dict[str, Any] = {}
         #: False skips costly extra checks that only add detail (e.g. decoding a
@@ -42,7 +43,15 @@ class Source:
         self.thorough = True
 
     def open(self) -> BinaryIO:
-        return open(self.path, "rb")
+        """Open for reading; refuses what is not a regular file (a FIFO would block forever)."""
+        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
+            return os.fdopen(fd, "rb")
+        except BaseException:
+            os.close(fd)
+            raise
 
     def read_all(self, limit: int = MAX_IMAGE_BYTES) -> bytes:
         """The whole file, refusing anything larger than ``limit`` bytes."""
@@ -52,7 +61,7 @@ class Source:
                     f"file is {self.size / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB "
                     "allowed for this format"
                 )
-            with open(self.path, "rb") as fh:
+            with self.open() as fh:
                 self._data = fh.read(limit + 1)
             if len(self._data) > limit:
                 raise LimitExceeded("file grew while being read")

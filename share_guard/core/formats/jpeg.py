@@ -29,6 +29,8 @@ from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
 
 XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
+MAX_SAME_SEGMENTS = 8
+_NOTHING = Finding(Category.UNKNOWN, "JPEG", "segment", "", "a segment that reveals nothing")
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
 ICC_SIG = b"ICC_PROFILE\x00"
 
@@ -57,10 +59,29 @@ class JpegHandler(FormatHandler):
         result.properties.update(sof_info(data, layout))
         result.properties["orientation"] = 1
         thumbnail: bytes | None = None
+        # Each kind of metadata segment is read a few times at most: 100,000 tiny
+        # APPn segments (or thousands of 64 KB XMP ones) made inspect take seconds.
+        seen: dict[bytes, list[Finding]] = {}
+        repeats: dict[bytes, int] = {}
         for seg in layout.segments:
+            if seg.marker not in DECODING:
+                kind = bytes([seg.marker]) + seg.payload(data)[:12]
+                if len(seen.get(kind, ())) >= MAX_SAME_SEGMENTS:
+                    repeats[kind] = repeats.get(kind, 0) + 1
+                    continue
             found, thumb = _segment_findings(data, seg, result)
+            if seg.marker not in DECODING:
+                seen.setdefault(kind, []).append(found[0] if found else _NOTHING)
             result.findings.extend(found)
             thumbnail = thumbnail or thumb
+        for kind, n in repeats.items():
+            first = seen[kind][0]
+            if first is _NOTHING:  # like segments that revealed nothing (JFIF, Adobe)
+                continue
+            result.findings.append(Finding(
+                first.category, first.where, f"{n} more blocks like {first.name}", f"{n}",
+                "repeated blocks of the same kind; not read one by one",
+                identifying=first.identifying, removable=first.removable))
         if thumbnail is not None and src.thorough:
             mismatch = thumbnail_mismatch(data, thumbnail, result.properties["orientation"])
             if mismatch:

@@ -51,8 +51,10 @@ def parse_jpeg(data: bytes) -> JpegLayout:
     pos = 2
     segments: list[Segment] = []
     problems: list[str] = []
+    markers = 0
     while True:
-        if len(segments) > MAX_SEGMENTS:
+        markers += 1  # standalone markers add no segment but still cost a step
+        if len(segments) > MAX_SEGMENTS or markers > MAX_SEGMENTS:
             raise CorruptFile("JPEG has an absurd number of segments")
         if pos >= n:
             return JpegLayout(segments, n, True, problems)
@@ -68,7 +70,7 @@ def parse_jpeg(data: bytes) -> JpegLayout:
         if marker == EOI:
             return JpegLayout(segments, pos, False, problems)
         if marker in _STANDALONE or marker == SOI:
-            problems.append(f"unexpected marker 0x{marker:02X}")
+            _problem(problems, f"unexpected marker 0x{marker:02X}")
             continue
         if pos + 2 > n:
             return JpegLayout(segments, n, True, problems)
@@ -88,9 +90,14 @@ def parse_jpeg(data: bytes) -> JpegLayout:
             continue
         if not (0xE0 <= marker <= 0xEF or marker == COM or marker in DECODING
                 or 0xF0 <= marker <= 0xFD):
-            problems.append(f"unknown JPEG marker 0x{marker:02X}")
+            _problem(problems, f"unknown JPEG marker 0x{marker:02X}")
         segments.append(Segment(marker, start, seg_end, pos + 2, seg_end))
         pos = seg_end
+
+
+def _problem(problems: list[str], text: str) -> None:
+    if text not in problems and len(problems) < 32:
+        problems.append(text)
 
 
 def _scan_end(data: bytes, pos: int) -> int | None:

@@ -50,6 +50,7 @@ from share_guard.core.report import Category, Finding
 META_CAP = 16 * 1024 * 1024  # largest Info/Tracks/Tags/Chapters element we load
 SMALL_CAP = 64 * 1024  # largest attachment name/description we load
 MAX_SEGMENTS = 16
+MAX_TOP_LEVEL = 4096
 
 ID_SEEKHEAD, ID_INFO, ID_TRACKS = 0x114D9B74, 0x1549A966, 0x1654AE6B
 ID_CHAPTERS, ID_CUES, ID_ATTACHMENTS, ID_TAGS = 0x1043A770, 0x1C53BB6B, 0x1941A469, 0x1254C367
@@ -156,8 +157,11 @@ def parse(src: Source) -> _Parsed:
         result.doctype = EbmlHead(f.read(0, min(hdr.end, 4096))).doctype
         if result.doctype not in ("matroska", "webm"):
             raise UnsupportedFormat(f"an EBML file of type '{result.doctype}', not Matroska")
-        pos, segments = hdr.end, 0
+        pos, segments, top = hdr.end, 0, 0
         while pos < src.size:
+            top += 1  # elements beside the segment(s): a few in real files, not a million
+            if top > MAX_TOP_LEVEL:
+                raise LimitExceeded("too many Matroska elements outside the segment")
             if src.size - pos < 2:
                 result.problems.append("stray byte after the Matroska segment")
                 break
@@ -169,7 +173,7 @@ def parse(src: Source) -> _Parsed:
                 _segment(f, el, result)
             elif el.id == ID_VOID:
                 result.patches.append(Patch(el.data_offset, el.size))
-            elif el.id != ID_EBML:
+            elif el.id != ID_EBML and not any("outside the Matroska" in p for p in result.problems):
                 result.problems.append(f"unknown data at byte {pos} outside the Matroska segment")
             pos = el.end
         if segments == 0:

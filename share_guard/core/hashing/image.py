@@ -59,9 +59,11 @@ def load_rgb(path: str | os.PathLike[str], work_side: int = WORK_SIDE) -> np.nda
     """Decode an image upright (EXIF orientation applied), as RGB, fitted to ``work_side``."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    from share_guard.core.images import open_image
+
     _register_heif()
     try:
-        with Image.open(path) as im:
+        with open_image(path) as im:  # our formats only (no Ghostscript for an EPS), bomb limits
             w, h = im.size
             if w * h > MAX_PIXELS:
                 raise LimitExceeded(f"image is {w}x{h} pixels, more than we decode")

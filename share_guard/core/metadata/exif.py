@@ -6,6 +6,7 @@ HEIC Exif items and TIFF files themselves.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from share_guard.core.errors import CorruptFile
@@ -213,7 +214,13 @@ def _hms(entry: Entry | None) -> str:
     if entry is None or not isinstance(entry.value, tuple) or len(entry.value) < 3:
         return ""
     h, m, sec = (float(x) for x in entry.value[:3])
+    if not all(math.isfinite(v) for v in (h, m, sec)):  # FLOAT/DOUBLE tags can hold inf/nan
+        return ", ".join(_fmt(v) for v in (h, m, sec))
     return f"{int(h):02d}:{int(m):02d}:{sec:05.2f}"
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
 
 
 def _dms(value: Entry | None, ref: Entry | None, negative: str) -> float | None:
@@ -221,6 +228,8 @@ def _dms(value: Entry | None, ref: Entry | None, negative: str) -> float | None:
         return None
     d, m, s = (float(x) for x in value.value[:3])
     deg = d + m / 60 + s / 3600
+    if not math.isfinite(deg):
+        return None
     if ref is not None and ref.text().upper().startswith(negative):
         deg = -deg
     return deg

@@ -10,6 +10,7 @@ counts of IFDs, entries and decoded values are capped.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from dataclasses import dataclass, field
 
 from share_guard.core.errors import CorruptFile
@@ -106,38 +107,50 @@ def parse_tiff(data: bytes, *, follow_chain: bool = True) -> TiffData:
     if magic != 42:
         raise CorruptFile("EXIF/TIFF block has a bad magic number")
     result = TiffData(byte_order=bo, data=data)
-    visited: set[int] = set()
     first = struct.unpack(bo + "I", data[4:8])[0]
-    # queue of (offset, name, follow next pointer)
-    queue: list[tuple[int, str, bool]] = [(first, "IFD0", True)]
+    # queue of (offset, name, follow next pointer); each offset is queued at most once
+    # and at most 2 * MAX_IFDS are queued, so a fan-out of SubIFD arrays stays cheap.
+    queue: deque[tuple[int, str, bool]] = deque([(first, "IFD0", True)])
+    queued = {first}
+
+    def push(offset: int, name: str, follow: bool) -> None:
+        if offset in queued:
+            _problem(result.problems, f"{name} points back to an IFD already read (loop)")
+        elif len(queued) >= 2 * MAX_IFDS:
+            _problem(result.problems, "too many IFDs")
+        else:
+            queued.add(offset)
+            queue.append((offset, name, follow))
+
     chain_index = 0
     while queue:
-        offset, name, follow = queue.pop(0)
+        offset, name, follow = queue.popleft()
         if len(result.ifds) >= MAX_IFDS:
-            result.problems.append("too many IFDs")
+            _problem(result.problems, "too many IFDs")
             break
-        if offset in visited:
-            result.problems.append(f"{name} points back to an IFD already read (loop)")
-            continue
         if offset < 8 or offset + 2 > len(data):
-            result.problems.append(f"{name} offset {offset} lies outside the data")
+            _problem(result.problems, f"{name} offset {offset} lies outside the data")
             continue
-        visited.add(offset)
         ifd = _read_ifd(data, bo, offset, name, result.problems)
         result.ifds.append(ifd)
         for entry in ifd.entries:
             if entry.tag in SUB_IFD_TAGS and name != "GPS":
                 sub = entry.first_int()
                 if sub:
-                    queue.append((sub, SUB_IFD_TAGS[entry.tag], False))
+                    push(sub, SUB_IFD_TAGS[entry.tag], False)
             elif entry.tag == SUBIFDS_TAG and isinstance(entry.value, tuple):
                 for i, child in enumerate(entry.value[:16]):
                     if isinstance(child, int) and child:
-                        queue.append((child, f"SubIFD{i}", False))
+                        push(child, f"SubIFD{i}", False)
         if follow and follow_chain and ifd.next_offset:
             chain_index += 1
-            queue.append((ifd.next_offset, f"IFD{chain_index}", True))
+            push(ifd.next_offset, f"IFD{chain_index}", True)
     return result
+
+
+def _problem(problems: list[str], text: str) -> None:
+    if len(problems) < 256 and text not in problems:
+        problems.append(text)
 
 
 def _read_ifd(data: bytes, bo: str, offset: int, name: str, problems: list[str]) -> Ifd:

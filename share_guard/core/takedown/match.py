@@ -243,9 +243,9 @@ def media_kind(path: str | os.PathLike[str]) -> str:
     except UnsupportedFormat:
         pass
     try:
-        from PIL import Image
+        from share_guard.core.images import open_image
 
-        with Image.open(Path(path)) as im:
+        with open_image(Path(path)) as im:  # our formats only, bomb limits on
             im.verify()
         return "image"
     except Exception:  # noqa: BLE001 - anything Pillow refuses is tried as a video
