@@ -135,6 +135,10 @@ class OrtBackend:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Memory patterns are planned per input shape (tiles, edge tiles, global passes):
+        # without them a 48 MP scan needs ~500 MB less address space at the same speed,
+        # which keeps it inside the 2 GiB an isolated worker may use.
+        opts.enable_mem_pattern = False
         self._sess = ort.InferenceSession(
             model.SerializeToString(), opts, providers=["CPUExecutionProvider"]
         )

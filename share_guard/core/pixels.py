@@ -36,17 +36,18 @@ def open_image(src: str | os.PathLike[str] | BinaryIO) -> PILImage.Image:
 
 
 def displayed(img: PILImage.Image) -> PILImage.Image:
-    """Decode ``img`` fully and apply its EXIF orientation (first frame only)."""
+    """Decode ``img`` fully and turn it by its EXIF orientation, in place (first frame only:
+    no second copy of a 48 MP image)."""
     from PIL import Image, ImageOps
 
     try:
         img.load()
-        out = ImageOps.exif_transpose(img)
+        ImageOps.exif_transpose(img, in_place=True)
     except Image.DecompressionBombError as exc:
         raise LimitExceeded(f"image is too large to decode safely: {exc}")
     except (OSError, ValueError, SyntaxError) as exc:
         raise CorruptFile(f"image cannot be decoded: {exc}")
-    return out if out is not None else img
+    return img
 
 
 def to_rgb_array(img: PILImage.Image) -> np.ndarray:
