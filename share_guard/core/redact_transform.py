@@ -48,7 +48,7 @@ class RedactTransform:
               cancel: CancelToken | None) -> list[str]:
         style = Style(self.style)
         if report.kind == "image":
-            return self._image(src, out, style, cancel)
+            return self._image(src, out, style, progress, cancel)
         if report.kind == "video":
             return self._video(src, out, style, progress, cancel)
         raise UnsupportedFormat("only photos and videos can be redacted")
@@ -56,14 +56,14 @@ class RedactTransform:
     def _keep(self, r: Region) -> bool:
         return self.include_possible or r.score >= FACE_THRESHOLD
 
-    def _image(self, src: Source, out: BinaryIO, style: Style,
+    def _image(self, src: Source, out: BinaryIO, style: Style, progress: ProgressFn,
                cancel: CancelToken | None) -> list[str]:
         from share_guard.core.redact_image import redact_image_file
 
         faces: list[Region] = []
         codes: list[Region] = []
         if self.faces:
-            found = image_faces(src, cancel=cancel, backend=self.backend)
+            found = image_faces(src, progress=progress, cancel=cancel, backend=self.backend)
             faces = [r for r in found if self._keep(r)]
         if self.codes:
             codes = [c.region for c in image_codes(src, cancel=cancel)]
@@ -71,6 +71,7 @@ class RedactTransform:
         if not regions and self.outside is None:
             _copy(src, out)
             return ["nothing to redact: pixels left as they were"]
+        progress(0.9, "redacting")
         result = redact_image_file(src.path, regions, style, out, outside=self.outside)
         return [_summary(len(faces), len(codes), len(self.added), self.outside, style),
                 *result.notes]
