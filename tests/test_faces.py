@@ -199,3 +199,20 @@ def test_damaged_cache_entry_is_ignored(tmp_path):
     assert image_faces(path) == first
     entry.write_text('{"version": "0", "key": "x", "payload": []}')  # stale version: rescanned
     assert image_faces(path) == first
+
+
+@pytest.mark.parametrize(
+    "scores, flagged",
+    [([0.9, 0.15], (True, True)), ([0.15], (None, False)), ([0.5], (True, None))],
+)
+def test_possible_faces_alone_do_not_flag_a_photo(scores, flagged):
+    from share_guard.core.analyzers import face_findings
+    from share_guard.core.report import Region
+
+    regions = [Region(10 * i, 10, 20, 20, score=s, label="") for i, s in enumerate(scores)]
+    found = {f.name: f for f in face_findings(regions, "pixels")}
+    want_faces, want_possible = flagged
+    assert (found["Faces"].identifying if "Faces" in found else None) == want_faces
+    got_possible = found["Possible faces"].identifying if "Possible faces" in found else None
+    assert got_possible == want_possible
+    assert [r.score for f in found.values() for r in f.regions] == scores

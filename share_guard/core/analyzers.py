@@ -151,6 +151,12 @@ class FaceAnalyzer:
 
 
 def face_findings(regions: list[Region], where: str, *, video: bool = False) -> list[Finding]:
+    """"Faces" (score >= 0.2, pre-selected) and "Possible faces" (0.1-0.2, not selected).
+
+    Possible faces alone do not flag a picture as showing people: in people-free photos
+    (textures, the night sky) such low scores turn up in about one in ten, so there they
+    are listed as not identifying (still with their regions, for the preview to offer).
+    """
     sure = [r for r in regions if r.score >= FACE_THRESHOLD]
     maybe = [r for r in regions if r.score < FACE_THRESHOLD]
     out: list[Finding] = []
@@ -166,8 +172,9 @@ def face_findings(regions: list[Region], where: str, *, video: bool = False) -> 
             Category.PEOPLE, where, "Possible faces",
             _plural(len(maybe), "possible face") + _span(maybe, video),
             "These areas may show a face. Check them and select any you want redacted.",
-            removable=False, severity=Severity.LOW, regions=tuple(maybe),
-            detail={"count": len(maybe)},
+            identifying=bool(sure), removable=False,
+            severity=Severity.LOW if sure else Severity.INFO, regions=tuple(maybe),
+            detail={"count": len(maybe), "confidence": "low"},
         ))
     return out
 
