@@ -223,6 +223,8 @@ class FaceDetector:
         found: list[np.ndarray] = []
         tiles = tile_grid(w, h, tile_max)
         passes = [(side, least) for side, least in GLOBAL_PASSES if max(w, h) > side * 1.25]
+        if len(tiles) == 1:  # seen whole at native size: only the large-face pass adds anything
+            passes = passes[1:] if passes and passes[0] == GLOBAL_PASSES[0] else passes
         steps = len(tiles) + len(passes)
         for i, (x0, y0, x1, y1) in enumerate(tiles):
             if cancel is not None:
