@@ -16,8 +16,8 @@ generated under /tmp on first use.
 
 Measured on the 2-core build machine (idle; other jobs running roughly double these):
 onnxruntime (2 threads, ORT_ENABLE_ALL) 106 ms per 1080p frame, cv2.dnn ~400 ms;
-12 MP photo full scan 0.9-1.0 s (cv2.dnn 2.0 s); 1-minute 1080p video scan at 3 samples
-per second 31 s (64 s with other jobs on the machine), its redaction 15-17 s.
+12 MP photo full scan 0.9-1.0 s (cv2.dnn 2.0-2.6 s); 1-minute 1080p video scan at 3
+samples per second 25 s, its redaction (libx264 veryfast) 13 s.
 """
 
 from __future__ import annotations
