@@ -205,3 +205,14 @@ def test_rebuild_route_for_a_refused_file(tmp_path: Path) -> None:
     assert inspect(rebuilt.output).leaks() == []
     with Image.open(rebuilt.output) as a, Image.open(io.BytesIO(data)) as b:
         assert a.size == b.size
+
+
+def test_rebuild_reports_what_left_with_the_original_metadata(tmp_path: Path) -> None:
+    data = plain_jpeg(pixels(), exif=exif_bytes(gps=True, serial=True))
+    src = tmp_path / "odd.jpg"
+    src.write_bytes(data[:20] + b"\xff\xd0" + data[20:])
+    [result] = export_files([src], ExportOptions(output_dir=tmp_path, rebuild=True), consent=yes)
+    assert result.ok, result.reason
+    assert "Location: GPS position" in result.removed
+    assert "Which device: Camera serial number" in result.removed
+    assert result.changed and "rebuilt" in result.changed[0]

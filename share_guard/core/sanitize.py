@@ -283,6 +283,11 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             if cancel is not None:
                 cancel.check()
     result.removed, result.kept = stripped.removed, stripped.kept
+    if p.transforms:
+        # The transform wrote fresh pixels without the original's metadata, so the strip
+        # saw little; what left with it is what the original's report found.
+        gone = list(dict.fromkeys(f"{f.category.label}: {f.name}" for f in p.report.leaks()))
+        result.removed = gone + [r for r in result.removed if r not in gone]
     result.output = p.dest
     if result.after is not None:
         result.after.path = p.dest
