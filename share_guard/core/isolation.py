@@ -350,7 +350,7 @@ class IsolationPool:
         """:func:`share_guard.core.sanitize.export_one`, run in a worker."""
         assert p.dest is not None
         child_opts = dataclasses.replace(opts, inspect_options=InspectOptions(), gates=(),
-                                         transforms=())
+                                         transforms=(), file_transforms={})
         existed = os.path.lexists(p.dest)
         try:
             size = os.stat(p.report.path).st_size

@@ -113,13 +113,25 @@ def _network_guard(event: str, args: tuple[Any, ...]) -> None:
 
 
 class _Sender:
-    """Progress from the worker to the parent, at most ~20 messages a second."""
+    """Progress from the worker to the parent, at most ~20 messages a second.
 
-    def __init__(self, conn: Any) -> None:
+    Progress also re-arms the processor-time budget (every few seconds): the budget is a
+    backstop for a decoder spinning without reporting, and a long video face scan or
+    redaction that keeps reporting is working, not spinning. The parent's wall-clock
+    watchdog (idle and total limits) still bounds it.
+    """
+
+    REARM_SECONDS = 5.0
+
+    def __init__(self, conn: Any, cpu_seconds: int | None = None) -> None:
         self.conn, self.last = conn, 0.0
+        self.cpu_seconds, self.armed = cpu_seconds, time.monotonic()
 
     def __call__(self, fraction: float, text: str) -> None:
         now = time.monotonic()
+        if self.cpu_seconds is not None and now - self.armed >= self.REARM_SECONDS:
+            self.armed = now
+            _set_cpu_budget(self.cpu_seconds)
         if now - self.last >= 0.05 or fraction >= 1.0:
             self.last = now
             self.conn.send(("progress", float(fraction), str(text)[:200]))
@@ -159,7 +171,7 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
             os.chdir(cwd)
         _set_cpu_budget(limits.cpu_seconds)
         before = _net_attempts
-        progress, cancel = _Sender(conn), _EventCancel(cancel_event)
+        progress, cancel = _Sender(conn, limits.cpu_seconds), _EventCancel(cancel_event)
         reply: tuple[Any, ...]
         try:
             if kind == "inspect":

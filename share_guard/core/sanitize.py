@@ -8,7 +8,7 @@ failure or cancel leaves nothing behind. Originals are only ever read.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -49,6 +49,9 @@ class ExportOptions:
     suffix: str = "_clean"
     rebuild: bool = False  # re-encode from pixels files the lossless cleaner refuses
     transforms: Sequence[Transform] = ()  # e.g. face redaction, applied in order
+    #: transforms for single files, keyed by the path as given (a redaction with the regions
+    #: the person chose for that file); applied after ``transforms``
+    file_transforms: Mapping[Path, Sequence[Transform]] = field(default_factory=dict)
     allow_takedown_match: bool = False  # never under the family policy
     data_dir: Path | None = None  # where pending-temp markers live
     inspect_options: InspectOptions = field(default_factory=InspectOptions)
@@ -123,7 +126,8 @@ def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
     planned: list[Planned] = []
     taken: set[Path] = set()
     for report in reports:
-        item = Planned(report, transforms=list(options.transforms))
+        item = Planned(report, transforms=[*options.transforms,
+                                           *options.file_transforms.get(Path(report.path), ())])
         planned.append(item)
         if report.error:
             item.refusal = report.error
