@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
 
     def _on_consent_needed(self, request: ConsentRequest, reply: Callable[[ConsentAnswer], None],
                            thumbs: Mapping[str, QImage]) -> None:
-        self.dialogs.ask_consent(self, request, thumbs, reply)
+        self.dialogs.ask_consent(self, request, thumbs, reply, self.session.consent_covering)
 
     def _on_busy(self, busy: bool) -> None:
         self.export_bar.set_busy(busy)

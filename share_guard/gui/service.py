@@ -13,7 +13,7 @@ decodes an untrusted file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
 from share_guard.core.safeio import TEMP_PREFIX
 from share_guard.core.sanitize import ExportOptions, ExportResult, Transform
+from share_guard.gui.redaction import Redaction
 
 #: a dropped folder is walked up to this many files (a dropped home folder must not hang us)
 MAX_FILES = 5000
@@ -125,12 +126,28 @@ class Service:
 
     # -- export --------------------------------------------------------------------------
     def export_options(self, output_dir: Path, *, rebuild: bool = False,
-                       suffix: str = "_clean") -> ExportOptions:
+                       suffix: str = "_clean",
+                       redactions: Mapping[Path, Redaction] | None = None) -> ExportOptions:
+        """``redactions``: each file's cover choices; a file with something to cover gets its
+        own redaction transform (the others are exported losslessly)."""
+        per_file = {Path(path): [self.redact_transform(choice)]
+                    for path, choice in (redactions or {}).items() if choice.active}
         return ExportOptions(
             output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(), suffix=suffix,
             inspect_options=self.inspect_options(),
             transforms=[make() for make in self._transform_factories], gates=list(self._gates),
+            file_transforms=per_file,
         )
+
+    @staticmethod
+    def redact_transform(choice: Redaction) -> Transform:
+        """The core's redaction for one file's choices: detections are found again (from the
+        per-file cache) and those switched off are left out; drawn boxes are added."""
+        from share_guard.core.redact_transform import RedactTransform
+
+        return RedactTransform(faces=True, codes=True, style=choice.style, include_possible=True,
+                               added=tuple(choice.added()), removed=tuple(choice.removed()),
+                               outside=choice.outside_region())
 
     @staticmethod
     def free_suffix(reports: Sequence[Report], folder: Path, base: str = "_clean") -> str:
@@ -170,6 +187,29 @@ class Service:
             exporter = isolated_export_files
         return guarded_export(paths, options, consent_hook, ask_parent=ask_parent, progress=progress,
                               cancel=cancel, reports=reports, exporter=exporter)
+
+    # -- people and codes in the picture -------------------------------------------------
+    @staticmethod
+    def face_analyzer() -> Callable[[], Analyzer]:
+        """A factory for the face finder (photos ~1 s for 12 MP; videos ~25 s a minute)."""
+
+        def make() -> Analyzer:
+            from share_guard.core.analyzers import FaceAnalyzer
+
+            return FaceAnalyzer()
+
+        return make
+
+    @staticmethod
+    def code_analyzer() -> Callable[[], Analyzer]:
+        """A factory for the readable-code finder (QR, PDF417, Aztec, DataMatrix, barcodes)."""
+
+        def make() -> Analyzer:
+            from share_guard.core.analyzers import CodeAnalyzer
+
+            return CodeAnalyzer()
+
+        return make
 
     # -- family protection (policy, parent lock, consent records) -----------------------
     @staticmethod

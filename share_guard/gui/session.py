@@ -23,6 +23,7 @@ from share_guard.core.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Report
 from share_guard.core.sanitize import ExportResult
+from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import THUMB_SIZE, Preview, Service
 from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
 
@@ -45,6 +46,8 @@ class Entry:
     message: str = ""  # failure reason (worker error)
     result: ExportResult | None = None
     job: Job | None = None
+    #: what the safe copy covers in the picture (checked photos and videos)
+    redaction: Redaction | None = None
 
     @property
     def busy(self) -> bool:
@@ -98,6 +101,8 @@ class Session(QObject):
         self.export_run: ExportRun | None = None
         #: the answer to the last export's consent question (None: it was never asked)
         self.last_consent: ConsentAnswer | None = None
+        #: for the consent question: file name -> what its safe copy covers in the picture
+        self.consent_covering: dict[str, str] = {}
 
     # -- adding and removing files --------------------------------------------------------
     def add_paths(self, paths: Iterable[str | Path]) -> Job:
@@ -173,6 +178,7 @@ class Session(QObject):
     def recheck(self, entry: Entry) -> None:
         if entry in self.entries and not entry.busy:
             entry.report, entry.result, entry.message = None, None, ""
+            entry.redaction = None
             self._check(entry)
             self.changed.emit(entry)
 
@@ -194,6 +200,9 @@ class Session(QObject):
             return
         entry.report, entry.thumbnail = result
         entry.state, entry.progress, entry.job = "checked", 1.0, None
+        report = entry.report
+        coverable = report.ok and report.kind in ("image", "video") and not report.problems
+        entry.redaction = Redaction.from_report(report) if coverable else None
         self.changed.emit(entry)
 
     @Slot(object, str)
@@ -240,8 +249,10 @@ class Session(QObject):
             return False
         service = self.service
         reports = [e.report for e in batch if e.report is not None]
+        redactions = {e.path: e.redaction for e in batch if e.redaction is not None}
         options = service.export_options(folder, rebuild=rebuild,
-                                         suffix=service.free_suffix(reports, folder))
+                                         suffix=service.free_suffix(reports, folder),
+                                         redactions=redactions)
         token = CancelToken()
         bridge = ConsentBridge(token, self)
         bridge.requested.connect(self._on_consent_requested)
@@ -274,12 +285,15 @@ class Session(QObject):
     def _on_consent_requested(self, request: ConsentRequest,
                               reply: Callable[[ConsentAnswer], None]) -> None:
         thumbs: dict[str, QImage] = {}
+        self.consent_covering = {}
         if self.export_run is not None:
             from share_guard.core.textsafe import display_path
 
             for entry in self.export_run.entries:
                 if entry.thumbnail is not None:
                     thumbs[display_path(entry.path.name)] = entry.thumbnail
+                if entry.redaction is not None and entry.redaction.active:
+                    self.consent_covering[display_path(entry.path.name)] = entry.redaction.summary()
         self.consent_needed.emit(request, reply, thumbs)
 
     @Slot(object, float, str)

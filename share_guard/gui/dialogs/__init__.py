@@ -40,11 +40,13 @@ class DialogService:
         return Path(folder) if folder else None
 
     def ask_consent(self, parent: QWidget, request: ConsentRequest, thumbnails: Mapping[str, QImage],
-                    reply: Callable[[ConsentAnswer], None]) -> QWidget:
-        """Show the consent dialog; ``reply`` gets the answer once it closes (any way)."""
+                    reply: Callable[[ConsentAnswer], None],
+                    covering: Mapping[str, str] | None = None) -> QWidget:
+        """Show the consent dialog; ``reply`` gets the answer once it closes (any way).
+        ``covering``: file name -> what will be covered in its picture."""
         from share_guard.gui.dialogs.consent_dialog import ConsentDialog
 
-        dialog = ConsentDialog(request, thumbnails, parent)
+        dialog = ConsentDialog(request, thumbnails, parent, covering)
         dialog.finished.connect(lambda _code: reply(dialog.answer()))
         self._keep(dialog)
         return dialog.launch()

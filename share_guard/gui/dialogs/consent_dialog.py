@@ -36,7 +36,7 @@ THUMB = 72
 
 class ConsentItemRow(QWidget):
     def __init__(self, name: str, kind: str, will_remove: tuple[str, ...], thumb: QImage | None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, covering: str = "") -> None:
         super().__init__(parent)
         picture = QLabel(self)
         picture.setFixedSize(THUMB, THUMB)
@@ -56,6 +56,10 @@ class ConsentItemRow(QWidget):
         text.addWidget(title)
         text.addWidget(caption)
         text.addWidget(self.removes)
+        self.covering = plain_label(self.tr("In the picture: %1").replace("%1", covering), self,
+                                    wrap=True)
+        self.covering.setVisible(bool(covering))
+        text.addWidget(self.covering)
         text.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -67,10 +71,11 @@ class ConsentDialog(QDialog):
     """Ask for consent for one export batch. Use :meth:`launch` (non-blocking) or ``exec``."""
 
     def __init__(self, request: ConsentRequest, thumbnails: Mapping[str, QImage] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, covering: Mapping[str, str] | None = None) -> None:
         super().__init__(parent)
         self.request = request
         thumbs = thumbnails or {}
+        covers = covering or {}  # file name -> what will be covered in its picture
         count = len(request.items)
         self.setWindowTitle(self.tr("Before you share"))
         self.setModal(True)
@@ -81,7 +86,10 @@ class ConsentDialog(QDialog):
         set_font(heading, scale=1.35, bold=True)
         intro = plain_label(self.tr(
             "Check what you are about to share. The copies will not contain the details listed "
-            "below; the pictures themselves are not changed."), self, wrap=True)
+            "below; the pictures themselves are not changed.") if not covers else self.tr(
+            "Check what you are about to share. The copies will not contain the details listed "
+            "below, and the areas named are covered in the picture for good; the rest of each "
+            "picture is not changed."), self, wrap=True)
         muted(intro)
 
         items = QWidget()
@@ -89,7 +97,8 @@ class ConsentDialog(QDialog):
         items_layout.setContentsMargins(0, 0, 0, 0)
         for item in request.items[:MAX_THUMBS]:
             items_layout.addWidget(ConsentItemRow(item.name, item.kind, item.will_remove,
-                                                  thumbs.get(item.name), items))
+                                                  thumbs.get(item.name), items,
+                                                  covers.get(item.name, "")))
         if count > MAX_THUMBS:
             more = plain_label(self.tr("…and %n more files").replace("%n", str(count - MAX_THUMBS)), items)
             muted(more)

@@ -20,6 +20,7 @@ from share_guard.gui.service import Preview
 from share_guard.gui.session import Entry
 from share_guard.gui.widgets.common import Badge, Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.findings_view import FindingsView
+from share_guard.gui.widgets.people_panel import PeoplePanel
 from share_guard.gui.widgets.preview import PreviewPanel
 from share_guard.gui.widgets.result_view import ResultView
 
@@ -83,12 +84,16 @@ class Inspector(QWidget):
         self.preview.seek_requested.connect(self._on_seek)
         self.result = ResultView(self)
         self.findings = FindingsView(self)
+        self.people = PeoplePanel(self)
+        self.people.attach(self.preview.view)
+        self.people.changed.connect(lambda: self.preview.set_redaction(self.people.redaction))
 
         details = QWidget(self)
         details_layout = QVBoxLayout(details)
         details_layout.setContentsMargins(0, 0, 8, 0)
         details_layout.setSpacing(10)
         details_layout.addWidget(self.result)
+        details_layout.addWidget(self.people)
         self.findings_title = plain_label(self.tr("What the original gives away"), details)
         set_font(self.findings_title, bold=True)
         details_layout.addWidget(self.findings_title)
@@ -143,6 +148,7 @@ class Inspector(QWidget):
             self.rebuild_button.setVisible(False)
             self.findings.set_report(None)
             self.result.set_result(None)
+            self.people.set_redaction(None)
             self.findings_title.setVisible(False)
             self.preview.clear(self.tr("Select a file to see it here"))
             return
@@ -168,9 +174,15 @@ class Inspector(QWidget):
             self.result.set_result(entry.result)
         self._shown = (report, entry.result)
         self.findings_title.setVisible(entry.result is not None and entry.result.ok)
-        if report is not None:
-            regions = [r for f in report.findings if f.identifying for r in f.regions]
-            self.preview.set_regions(regions)
+        if entry.redaction is not None:
+            if not same or entry.redaction is not self.people.redaction:
+                self.people.set_redaction(entry.redaction)
+                self.preview.set_redaction(entry.redaction)
+        elif report is not None:
+            self.people.set_redaction(None)
+            self.preview.set_regions([r for f in report.findings if f.identifying for r in f.regions])
+        else:
+            self.people.set_redaction(None)
         if not same:
             waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
             self.preview.clear(waiting or self._no_picture(entry))

@@ -1,102 +1,31 @@
 """The inspector's picture: the image (or a video frame with a scrubber) and region boxes.
 
 Regions come from findings (faces, readable codes...) in pixels of the image as
-displayed; they are scaled onto whatever size the picture is shown at.
+displayed; they are scaled onto whatever size the picture is shown at. With a
+file's :class:`Redaction` the boxes show what will be covered and can be
+clicked and drawn (see :mod:`regions_overlay`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen, QPixmap
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QVBoxLayout, QWidget
 
 from share_guard.core.report import Region
+from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import Preview
-from share_guard.gui.widgets.common import muted, plain_label, tone_color
+from share_guard.gui.widgets.common import muted, plain_label
+from share_guard.gui.widgets.regions_overlay import PictureView
+
+__all__ = ["PictureView", "PreviewPanel"]
 
 
 def _clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-class PictureView(QWidget):
-    """Paints a picture scaled to fit, with optional region boxes on top."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumSize(180, 160)
-        self.pixmap: QPixmap | None = None
-        self.full_size: tuple[int, int] = (0, 0)
-        self.regions: list[Region] = []
-        self.show_regions = True
-        self.message = ""
-
-    def set_picture(self, pixmap: QPixmap | None, full_size: tuple[int, int], message: str = "") -> None:
-        self.pixmap, self.full_size, self.message = pixmap, full_size, message
-        self.update()
-
-    def set_regions(self, regions: Sequence[Region]) -> None:
-        self.regions = list(regions)
-        self.update()
-
-    def picture_rect(self) -> QRectF:
-        """Where the picture is drawn inside the widget."""
-        if self.pixmap is None or self.pixmap.isNull():
-            return QRectF()
-        size = QSize(self.pixmap.size()).scaled(self.size() - QSize(16, 16),
-                                                Qt.AspectRatioMode.KeepAspectRatio)
-        x = (self.width() - size.width()) / 2
-        y = (self.height() - size.height()) / 2
-        return QRectF(x, y, size.width(), size.height())
-
-    def region_rects(self) -> list[QRectF]:
-        """The boxes as drawn (widget coordinates)."""
-        target = self.picture_rect()
-        full_w, full_h = self.full_size
-        if target.isEmpty() or full_w <= 0 or full_h <= 0:
-            return []
-        sx, sy = target.width() / full_w, target.height() / full_h
-        return [QRectF(target.x() + r.x * sx, target.y() + r.y * sy, r.w * sx, r.h * sy)
-                for r in self.regions]
-
-    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt name
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        backdrop = self.palette().color(QPalette.ColorRole.Mid)
-        backdrop.setAlpha(60)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(backdrop)
-        painter.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 8, 8)
-        target = self.picture_rect()
-        if target.isEmpty():
-            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             self.message)
-            painter.end()
-            return
-        assert self.pixmap is not None
-        painter.drawPixmap(target, self.pixmap, QRectF(self.pixmap.rect()))
-        if self.show_regions:
-            for rect, region in zip(self.region_rects(), self.regions, strict=True):
-                color = tone_color("danger") if region.label != "qr" else tone_color("warn")
-                painter.setPen(QPen(QColor(0, 0, 0, 140), 4))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                self._shape(painter, rect, region)
-                painter.setPen(QPen(color, 2))
-                self._shape(painter, rect, region)
-        painter.end()
-
-    @staticmethod
-    def _shape(painter: QPainter, rect: QRectF, region: Region) -> None:
-        if region.shape == "ellipse":
-            painter.drawEllipse(rect)
-        else:
-            painter.drawRect(rect)
 
 
 class PreviewPanel(QWidget):
@@ -118,6 +47,7 @@ class PreviewPanel(QWidget):
         muted(self.time_label)
         self._duration = 0.0
         self._all_regions: list[Region] = []
+        self.redaction: Redaction | None = None
         self._time: float | None = None
         self._seek = QTimer(self)
         self._seek.setSingleShot(True)
@@ -138,13 +68,25 @@ class PreviewPanel(QWidget):
     def clear(self, message: str) -> None:
         self.view.set_picture(None, (0, 0), message)
         self._all_regions, self._time, self._duration = [], None, 0.0
+        self.redaction = None
         self.view.set_regions([])
+        self.view.set_editable(False)
         self._show_scrubber(False)
         self.toggle.setVisible(False)
 
     def set_regions(self, regions: Sequence[Region]) -> None:
         self._all_regions = list(regions)
+        self.redaction = None
         self.toggle.setVisible(bool(self._all_regions))
+        self.view.set_editable(False)
+        self._apply_regions()
+
+    def set_redaction(self, redaction: Redaction | None) -> None:
+        """Show a file's cover choices: boxes to click, and drawing enabled."""
+        self.redaction = redaction
+        self._all_regions = [b.region for b in redaction.boxes] if redaction is not None else []
+        self.toggle.setVisible(bool(self._all_regions))
+        self.view.set_editable(redaction is not None)
         self._apply_regions()
 
     def set_preview(self, preview: Preview | None, message: str) -> None:
@@ -165,10 +107,16 @@ class PreviewPanel(QWidget):
 
     def _apply_regions(self) -> None:
         t = self._time
-        shown = [r for r in self._all_regions
-                 if t is None or r.t_start is None
-                 or (r.t_start - 0.5 <= t <= (r.t_end if r.t_end is not None else r.t_start) + 0.5)]
-        self.view.set_regions(shown)
+
+        def now(r: Region) -> bool:
+            return (t is None or r.t_start is None
+                    or r.t_start - 0.5 <= t <= (r.t_end if r.t_end is not None else r.t_start) + 0.5)
+
+        if self.redaction is None:
+            self.view.set_regions([r for r in self._all_regions if now(r)])
+            return
+        red = self.redaction
+        self.view.set_boxes([b for b in red.boxes if now(b.region)], red.enabled, red.outside)
 
     def _show_scrubber(self, on: bool) -> None:
         self.slider.setVisible(on)

@@ -19,6 +19,19 @@ def removed_words(result: ExportResult) -> list[str]:
     return words or list(result.removed)
 
 
+def covered_words(result: ExportResult) -> tuple[list[str], list[str]]:
+    """What the redaction covered, from the core's notes ("redacted (solid fill): 2 faces"
+    -> "2 faces covered (solid fill)"), and the other pixel notes as they are."""
+    covered, other = [], []
+    for line in result.changed:
+        head, sep, what = line.partition("): ")
+        if sep and head.startswith("redacted ("):
+            covered.append(f"{what} covered ({head.removeprefix('redacted (')})")
+        else:
+            other.append(line)
+    return covered, other
+
+
 def kept_words(result: ExportResult) -> list[str]:
     """What stayed on purpose (orientation, colour profile...)."""
     after = [f.name for f in result.after.findings if not f.identifying] if result.after is not None else []
@@ -38,6 +51,9 @@ class ResultView(QFrame):
         for title in (self.removed_title, self.kept_title):
             set_font(title, bold=True)
         self.removed = plain_label("", self, wrap=True)
+        self.covered_title = plain_label(self.tr("Covered in the picture"), self)
+        set_font(self.covered_title, bold=True)
+        self.covered = plain_label("", self, wrap=True)
         self.kept = plain_label("", self, wrap=True)
         self.verified = plain_label("", self, wrap=True)
         muted(self.verified)
@@ -50,6 +66,8 @@ class ResultView(QFrame):
         layout.addWidget(self.removed_title)
         layout.addWidget(self.removed)
         layout.addSpacing(4)
+        layout.addWidget(self.covered_title)
+        layout.addWidget(self.covered)
         layout.addWidget(self.kept_title)
         layout.addWidget(self.kept)
         layout.addSpacing(4)
@@ -66,7 +84,7 @@ class ResultView(QFrame):
             title = self.tr("Not saved: stopped") if stopped else self.tr("Not saved: %1").replace(
                 "%1", result.reason or result.status)
             self.banner.set_message(title, "muted" if stopped else "danger")
-            for w in self._details:
+            for w in (*self._details, self.covered_title, self.covered):
                 w.setVisible(False)
             return
         self.banner.set_message(self.tr("Safe copy saved"), "ok")
@@ -75,9 +93,13 @@ class ResultView(QFrame):
         self.saved_to.setText(self.tr("Saved as %1").replace("%1", display_path(result.output or "")))
         removed = summarise(removed_words(result), limit=20)
         self.removed.setText("\n".join(removed) if removed else self.tr("Nothing identifying"))
+        covered, notes = covered_words(result)
+        self.covered.setText("\n".join(covered))
+        for w in (self.covered_title, self.covered):
+            w.setVisible(bool(covered))
         kept = kept_words(result)
         pixels = (self.tr("The picture itself is unchanged.") if not result.changed
-                  else "\n".join(result.changed))
+                  else "\n".join(notes))
         self.kept.setText(f"{', '.join(kept)}\n{pixels}" if kept else pixels)
         leaks = result.after.leaks() if result.after is not None else None
         if leaks is None:

@@ -1,0 +1,262 @@
+"""People and codes in the picture: what was found, and what the safe copy will cover.
+
+Works on a file's :class:`~share_guard.gui.redaction.Redaction` and on the
+preview's :class:`PictureView`: a click on a box toggles it, a drag adds a box,
+and every change shows at once in both the list here and the boxes there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from share_guard.core.report import Region
+from share_guard.gui.redaction import FACE, MANUAL, NOISY, POSSIBLE, SOLID, Box, Redaction, describe
+from share_guard.gui.widgets.common import Badge, icon_button, muted, plain_label, set_font
+from share_guard.gui.widgets.regions_overlay import PictureView, kind_color
+
+MAX_ROWS = 40  # a crowd may have hundreds of faces: the rest are on the picture
+
+
+class Swatch(QLabel):
+    """A small square in a box's colour, dashed when it will not be covered."""
+
+    def __init__(self, kind: str, covered: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind, self.covered = kind, covered
+        self.setFixedSize(14, 14)
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt name
+        painter = QPainter(self)
+        color = kind_color(self.kind)
+        painter.setPen(color if self.covered else Qt.PenStyle.DashLine)
+        if not self.covered:
+            pen = painter.pen()
+            pen.setColor(color)
+            pen.setWidth(2)
+            painter.setPen(pen)
+        painter.setBrush(kind_color(self.kind, 110) if self.covered else QColor(0, 0, 0, 0))
+        painter.drawRect(self.rect().adjusted(1, 1, -2, -2))
+        painter.end()
+
+
+class BoxRow(QWidget):
+    """One box: a tick (covered or not); boxes drawn by hand can be removed or inverted."""
+
+    def __init__(self, panel: PeoplePanel, box: Box, red: Redaction) -> None:
+        super().__init__(panel)
+        self.box = box
+        covered = box in red.covered
+        self.check = QCheckBox(describe(box, red.video), self)
+        self.check.setChecked(box.selected)
+        self.check.setAccessibleName(describe(box, red.video))
+        self.check.toggled.connect(lambda _on: panel.toggle_box(box))
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(Swatch(box.kind, covered, self))
+        row.addWidget(self.check, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(row)
+        self.outside: QCheckBox | None = None
+        if box.manual:
+            self.check.setEnabled(False)
+            remove = icon_button(QStyle.StandardPixmap.SP_DialogDiscardButton,
+                                 self.tr("Remove this box"), self)
+            remove.clicked.connect(lambda: panel.remove_box(box))
+            row.addWidget(remove)
+            self.remove = remove
+            self.outside = QCheckBox(self.tr("Redact everything outside this region"), self)
+            self.outside.setChecked(red.outside is box)
+            self.outside.toggled.connect(lambda on: panel.set_outside(box if on else None))
+            inner = QHBoxLayout()
+            inner.setContentsMargins(22, 0, 0, 0)
+            inner.addWidget(self.outside)
+            layout.addLayout(inner)
+
+
+class PeoplePanel(QFrame):
+    """The "People" section of the inspector: findings in plain words and cover choices."""
+
+    changed = Signal()  # the choices changed (the preview repaints)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.redaction: Redaction | None = None
+        self.view: PictureView | None = None
+        self.title = plain_label(self.tr("People and codes"), self)
+        set_font(self.title, scale=1.1, bold=True)
+        self.count = Badge(self)
+        self.found = plain_label("", self, wrap=True)
+        self.cover = QCheckBox(self.tr("Cover faces before saving"), self)
+        self.cover.setObjectName("cover_switch")
+        self.cover.toggled.connect(self._on_cover)
+        self.style_box = QComboBox(self)
+        self.style_box.addItem(self.tr("Solid"), SOLID)
+        self.style_box.addItem(self.tr("Coarse noise"), NOISY)
+        self.style_box.setAccessibleName(self.tr("How to cover"))
+        self.style_box.currentIndexChanged.connect(self._on_style)
+        self.style_label = plain_label(self.tr("Cover with:"), self)
+        self.summary = plain_label("", self, wrap=True)
+        set_font(self.summary, bold=True)
+        self.hint = plain_label(self.tr(
+            "Click a box on the picture to cover it or leave it as it is. Drag on the picture "
+            "to cover any other area. Covering changes the pixels for good: the copy is "
+            "re-encoded once."), self, wrap=True)
+        muted(self.hint)
+        self.more = plain_label("", self, wrap=True)
+        muted(self.more)
+        self.rows: list[BoxRow] = []
+        self._rows = QVBoxLayout()
+        self._rows.setSpacing(2)
+
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.count)
+        head.addStretch(1)
+        style_row = QHBoxLayout()
+        style_row.setContentsMargins(22, 0, 0, 0)
+        style_row.addWidget(self.style_label)
+        style_row.addWidget(self.style_box)
+        style_row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(6)
+        layout.addLayout(head)
+        layout.addWidget(self.found)
+        layout.addLayout(self._rows)
+        layout.addWidget(self.more)
+        layout.addWidget(self.cover)
+        layout.addLayout(style_row)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.hint)
+        self.setVisible(False)
+
+    def attach(self, view: PictureView) -> None:
+        """Take clicks and drags from the preview."""
+        self.view = view
+        view.box_clicked.connect(self.toggle_box)
+        view.region_drawn.connect(self.add_region)
+
+    def set_redaction(self, redaction: Redaction | None) -> None:
+        self.redaction = redaction
+        self.setVisible(redaction is not None)
+        self.refresh()
+
+    # -- changes --------------------------------------------------------------------------
+    def toggle_box(self, box: Box) -> None:
+        red = self.redaction
+        if red is None or box not in red.boxes or box.manual:
+            return
+        red.toggle(box)
+        self._changed()
+
+    def add_region(self, region: Region) -> None:
+        if self.redaction is not None:
+            self.redaction.add(region)
+            self._changed()
+
+    def remove_box(self, box: Box) -> None:
+        if self.redaction is not None:
+            self.redaction.remove(box)
+            self._changed()
+
+    def set_outside(self, box: Box | None) -> None:
+        if self.redaction is not None and self.redaction.outside is not box:
+            if box is None and self.redaction.outside is None:
+                return
+            self.redaction.set_outside(box)
+            self._changed()
+
+    def _on_cover(self, on: bool) -> None:
+        if self.redaction is not None and self.redaction.enabled != on:
+            self.redaction.enabled = on
+            self._changed()
+
+    def _on_style(self, _index: int) -> None:
+        if self.redaction is not None:
+            self.redaction.style = str(self.style_box.currentData())
+            self._changed()
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    # -- showing --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        red = self.redaction
+        for row in self.rows:
+            self._rows.removeWidget(row)
+            row.hide()
+            row.setParent(None)
+            row.deleteLater()
+        self.rows = []
+        if red is None:
+            return
+        for box in red.boxes[:MAX_ROWS]:
+            row = BoxRow(self, box, red)
+            self._rows.addWidget(row)
+            self.rows.append(row)
+        hidden = len(red.boxes) - MAX_ROWS
+        self.more.setVisible(hidden > 0)
+        self.more.setText(self.tr("…and %n more, shown on the picture").replace("%n", str(hidden)))
+        self.found.setText(self._found_words(red))
+        self.count.set_status(str(len(red.detected)), "danger" if red.detected else "muted")
+        self.count.setVisible(bool(red.detected))
+        self.cover.blockSignals(True)
+        self.cover.setChecked(red.enabled)
+        self.cover.setText(self._switch_words(red))
+        self.cover.blockSignals(False)
+        self.cover.setVisible(bool(red.boxes))
+        self.style_box.blockSignals(True)
+        self.style_box.setCurrentIndex(max(0, self.style_box.findData(red.style)))
+        self.style_box.blockSignals(False)
+        for w in (self.style_box, self.style_label):
+            w.setVisible(bool(red.boxes))
+            w.setEnabled(red.enabled)
+        self.summary.setText(red.summary())
+        self.summary.setVisible(bool(red.boxes))
+
+    def _found_words(self, red: Redaction) -> str:
+        faces = sum(1 for b in red.boxes if b.kind == FACE)
+        maybe = sum(1 for b in red.boxes if b.kind == POSSIBLE)
+        codes = sum(1 for b in red.boxes if b.is_code)
+        if not (faces or maybe or codes):
+            return self.tr("No faces or readable codes were found. That is not a guarantee: look "
+                           "at the picture yourself. You can drag on it to cover any area.")
+        parts = []
+        if faces:
+            parts.append(self.tr("Someone can be recognised in this picture.") if faces == 1 else
+                         self.tr("%n people can be recognised in this picture.")
+                         .replace("%n", str(faces)))
+        if maybe:
+            parts.append(self.tr("%n more areas may show a face; they are not covered unless you "
+                                 "select them.").replace("%n", str(maybe)))
+        if codes:
+            parts.append(self.tr("Readable codes can carry names, booking references or links."))
+        return " ".join(parts)
+
+    def _switch_words(self, red: Redaction) -> str:
+        faces = any(b.kind in (FACE, POSSIBLE) for b in red.boxes)
+        codes = any(b.is_code for b in red.boxes)
+        if faces and codes:
+            return self.tr("Cover faces and codes before saving")
+        if codes:
+            return self.tr("Cover codes before saving")
+        if faces:
+            return self.tr("Cover faces before saving")
+        if any(b.kind == MANUAL for b in red.boxes):
+            return self.tr("Cover the boxes you drew before saving")
+        return self.tr("Cover faces before saving")
