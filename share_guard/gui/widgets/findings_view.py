@@ -162,11 +162,13 @@ class FindingsView(QWidget):
         self.kept.setVisible(False)
         self.empty.setVisible(False)
 
-    def set_report(self, report: Report | None) -> None:
+    def set_report(self, report: Report | None, skip: Sequence[str] = ()) -> None:
+        """Show ``report``'s findings; groups named in ``skip`` (e.g. "people", shown by
+        their own panel) are left out."""
         self.clear()
         if report is None or report.error:
             return
-        grouped = group_findings(report)
+        grouped = [(g, fs) for g, fs in group_findings(report) if g.key not in skip]
         for i, (group, findings) in enumerate(grouped):
             section = GroupSection(group, findings, self)
             self._layout.insertWidget(i, section)

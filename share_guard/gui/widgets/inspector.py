@@ -169,7 +169,8 @@ class Inspector(QWidget):
         self.export_button.setVisible(not rebuildable)
         self._banner(entry)
         if not same or report is not self._shown[0]:
-            self.findings.set_report(report)
+            # faces and codes have their own panel when they can be covered
+            self.findings.set_report(report, skip=("people",) if entry.redaction else ())
         if not same or entry.result is not self._shown[1]:
             self.result.set_result(entry.result)
         self._shown = (report, entry.result)

@@ -57,21 +57,25 @@ class BoxRow(QWidget):
         super().__init__(panel)
         self.box = box
         covered = box in red.covered
-        self.check = QCheckBox(describe(box, red.video), self)
-        self.check.setChecked(box.selected)
-        self.check.setAccessibleName(describe(box, red.video))
-        self.check.toggled.connect(lambda _on: panel.toggle_box(box))
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(Swatch(box.kind, covered, self))
-        row.addWidget(self.check, 1)
+        self.check: QCheckBox | QLabel
+        if box.manual:  # always covered while it exists: a name and a remove button
+            self.check = plain_label(describe(box, red.video), self)
+            row.addSpacing(4)
+        else:
+            self.check = QCheckBox(describe(box, red.video), self)
+            self.check.setChecked(box.selected)
+            self.check.setAccessibleName(describe(box, red.video))
+            self.check.toggled.connect(lambda _on: panel.toggle_box(box))
+        row.addWidget(self.check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(row)
         self.outside: QCheckBox | None = None
         if box.manual:
-            self.check.setEnabled(False)
             remove = icon_button(QStyle.StandardPixmap.SP_DialogDiscardButton,
                                  self.tr("Remove this box"), self)
             remove.clicked.connect(lambda: panel.remove_box(box))
@@ -84,6 +88,7 @@ class BoxRow(QWidget):
             inner.setContentsMargins(22, 0, 0, 0)
             inner.addWidget(self.outside)
             layout.addLayout(inner)
+        row.addStretch(1)
 
 
 class PeoplePanel(QFrame):

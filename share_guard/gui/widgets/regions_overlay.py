@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from share_guard.core.report import Region
@@ -216,9 +216,15 @@ class PictureView(QWidget):
         covered = box.selected and self.covering and box is not self.outside
         color = kind_color(box.kind)
         style = Qt.PenStyle.SolidLine if covered else Qt.PenStyle.DashLine
-        painter.setBrush(kind_color(box.kind, 70) if covered else Qt.BrushStyle.NoBrush)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(QColor(0, 0, 0, 150), 4))
         self._shape(painter, rect, box.region)
+        if covered:  # will be covered: tinted and hatched
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(kind_color(box.kind, 60))
+            self._shape(painter, rect, box.region)
+            painter.setBrush(QBrush(kind_color(box.kind, 150), Qt.BrushStyle.BDiagPattern))
+            self._shape(painter, rect, box.region)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(color, 2, style))
         self._shape(painter, rect, box.region)

@@ -97,10 +97,16 @@ class ResultView(QFrame):
         self.covered.setText("\n".join(covered))
         for w in (self.covered_title, self.covered):
             w.setVisible(bool(covered))
+        if covered:  # how the picture was re-encoded belongs with what was covered
+            self.covered.setText("\n".join(covered + notes))
+            notes = []
         kept = kept_words(result)
         pixels = (self.tr("The picture itself is unchanged.") if not result.changed
                   else "\n".join(notes))
-        self.kept.setText(f"{', '.join(kept)}\n{pixels}" if kept else pixels)
+        text = "\n".join(t for t in (", ".join(kept), pixels) if t)
+        self.kept.setText(text)
+        for w in (self.kept_title, self.kept):
+            w.setVisible(bool(text))
         leaks = result.after.leaks() if result.after is not None else None
         if leaks is None:
             self.verified.setText("")

@@ -1,0 +1,197 @@
+"""People in the picture, in the window: faces found, boxes toggled and drawn, faces covered on export."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import piexif
+import pytest
+from gui_helpers import consent_dialog, wait_idle
+from PIL import Image
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QCheckBox, QLabel
+from skimage import data
+
+from share_guard.core.inspect import inspect
+from share_guard.core.report import Category
+from share_guard.gui.service import Service
+
+#: the astronaut's face in skimage.data.astronaut(), as the detector reports it (x, y, w, h)
+FACE = (181, 58, 89, 121)
+EXIF_GPS = {
+    "0th": {piexif.ImageIFD.Make: b"Canon", piexif.ImageIFD.Artist: b"Jane Doe"},
+    "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: ((52, 1), (30, 1), (0, 1)),
+            piexif.GPSIFD.GPSLongitudeRef: b"E", piexif.GPSIFD.GPSLongitude: ((13, 1), (24, 1), (0, 1))},
+}
+
+
+def astronaut_jpeg(path: Path) -> Path:
+    Image.fromarray(data.astronaut()).save(path, "JPEG", quality=92, exif=piexif.dump(EXIF_GPS))
+    return path
+
+
+def pixels(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.int16)
+
+
+def people_window(make_window, isolate: bool = False):
+    return make_window(analyzers=[Service.face_analyzer()(), Service.code_analyzer()()],
+                       isolate=isolate)
+
+
+def open_photo(qtbot, window, path: Path):
+    window.open_paths([path])
+    wait_idle(qtbot, window, 1, timeout=60_000)
+    entry = window.session.entries[0]
+    window.file_list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=20_000)
+    return entry
+
+
+def export_with_consent(qtbot, window, expect_warning: bool):
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=20_000)
+    dialog = consent_dialog(window)
+    texts = " ".join(lab.text() for lab in dialog.findChildren(QLabel))
+    assert ("people can be recognised and will not be redacted" in texts) is expect_warning, texts
+    assert not dialog.confirm_button.isEnabled()
+    for box in dialog.findChildren(QCheckBox):
+        box.click()
+    with qtbot.waitSignal(window.session.export_finished, timeout=60_000):
+        dialog.confirm_button.click()
+
+
+def face_box(entry):
+    return next(b for b in entry.redaction.boxes if b.kind == "face")
+
+
+@pytest.mark.parametrize("isolate", [False, True], ids=["in-process", "isolated"])
+def test_face_found_boxed_and_covered_on_export(qtbot, make_window, dialogs, tmp_path, isolate):
+    photo = astronaut_jpeg(tmp_path / "astronaut.jpg")
+    before = hashlib.sha256(photo.read_bytes()).hexdigest()
+    window = people_window(make_window, isolate)
+    entry = open_photo(qtbot, window, photo)
+
+    people = window.inspector.people
+    assert people.isVisibleTo(window.inspector)
+    faces = [b for b in entry.redaction.boxes if b.kind == "face"]
+    assert len(faces) == 1 and faces[0].selected
+    r = faces[0].region
+    assert abs(r.x - FACE[0]) < 10 and abs(r.y - FACE[1]) < 10
+    assert people.cover.isChecked() and people.cover.text() == "Cover faces before saving"
+    assert [row.check.text() for row in people.rows if row.box.kind == "face"] == ["Face"]
+    assert "1 face will be covered." in people.summary.text()
+    view = window.inspector.preview.view
+    (rect,) = [view.to_widget(b.region) for b in view.boxes if b.kind == "face"]
+    assert view.picture_rect().contains(rect)
+
+    export_with_consent(qtbot, window, expect_warning=False)
+    result = entry.result
+    assert result.ok, result.reason
+    assert any("1 face" in line for line in result.changed)
+    result_view = window.inspector.result
+    assert "1 face covered (solid fill)" in result_view.covered.text()
+    out = result.output
+    assert out.exists() and not inspect(out).leaks()
+    x, y, w, h = r.x, r.y, r.w, r.h
+    inside = pixels(out)[y + 4 : y + h - 4, x + 4 : x + w - 4]
+    assert inside.std() < 2.0, "the face region is not a solid fill"
+    assert pixels(photo)[y : y + h, x : x + w].std() > 20
+    assert hashlib.sha256(photo.read_bytes()).hexdigest() == before
+
+
+def test_face_switched_off_is_a_lossless_copy_and_consent_warns(qtbot, make_window, tmp_path):
+    photo = astronaut_jpeg(tmp_path / "astronaut.jpg")
+    window = people_window(make_window)
+    entry = open_photo(qtbot, window, photo)
+    box = face_box(entry)
+    view = window.inspector.preview.view
+    rect = view.to_widget(box.region)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert not box.selected and not entry.redaction.active
+    people = window.inspector.people
+    assert "Nothing will be covered." in people.summary.text()
+    row = next(r for r in people.rows if r.box is box)
+    assert not row.check.isChecked()
+
+    export_with_consent(qtbot, window, expect_warning=True)
+    assert entry.result.ok, entry.result.reason
+    assert entry.result.changed == []
+    assert not inspect(entry.result.output).leaks()
+    # no redaction: the lossless path, the picture data exactly as in the original
+    assert np.array_equal(pixels(entry.result.output), pixels(photo))
+
+
+def test_drawn_box_is_covered_and_can_be_removed(qtbot, make_window, tmp_path):
+    photo = astronaut_jpeg(tmp_path / "astronaut.jpg")
+    window = people_window(make_window)
+    entry = open_photo(qtbot, window, photo)
+    face_box(entry).selected = False  # only the drawn box counts here
+    view = window.inspector.preview.view
+    target = view.picture_rect()
+    scale = target.width() / 512
+    # drag over the rocket area at the lower right: (380, 380) -> (470, 470) in picture pixels
+    start = QPoint(int(target.x() + 380 * scale), int(target.y() + 380 * scale))
+    end = QPoint(int(target.x() + 470 * scale), int(target.y() + 470 * scale))
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view, QPoint(start.x() + 20, start.y() + 20))
+    qtbot.mouseMove(view, end)
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=end)
+    drawn = [b for b in entry.redaction.boxes if b.manual]
+    assert len(drawn) == 1
+    d = drawn[0].region
+    assert abs(d.x - 380) <= 3 and abs(d.x + d.w - 470) <= 3
+    people = window.inspector.people
+    row = next(r for r in people.rows if r.box is drawn[0])
+    assert row.check.text() == "Box you drew" and row.outside is not None
+
+    # a second drawn box, removed again from its row
+    qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(int(target.x() + 5), int(target.y() + 5)))
+    qtbot.mouseMove(view, QPoint(int(target.x() + 40), int(target.y() + 40)))
+    qtbot.mouseRelease(view, Qt.MouseButton.LeftButton,
+                       pos=QPoint(int(target.x() + 40), int(target.y() + 40)))
+    assert len([b for b in entry.redaction.boxes if b.manual]) == 2
+    second = next(r for r in people.rows if r.box.manual and r.box is not drawn[0])
+    second.remove.click()
+    assert [b for b in entry.redaction.boxes if b.manual] == drawn
+
+    export_with_consent(qtbot, window, expect_warning=False)
+    assert entry.result.ok, entry.result.reason
+    out = pixels(entry.result.output)
+    assert out[d.y + 2 : d.y + d.h - 2, d.x + 2 : d.x + d.w - 2].std() < 2.0
+    x, y, w, h = FACE
+    assert np.abs(out[y : y + h, x : x + w] - pixels(photo)[y : y + h, x : x + w]).mean() < 8, \
+        "the face was switched off but changed"
+    assert "1 drawn region covered" in window.inspector.result.covered.text()
+
+
+def test_people_panel_words_for_possible_faces_codes_and_video():
+    from share_guard.core.report import Finding, Region, Report
+    from share_guard.gui.redaction import Redaction, describe
+
+    report = Report(Path("v.mp4"), format="mp4", kind="video", findings=[
+        Finding(Category.PEOPLE, "video frames", "Faces", "1 face", "x", removable=False,
+                regions=(Region(10, 10, 40, 40, 0.9, "face", t_start=3.2, t_end=11.0),)),
+        Finding(Category.PEOPLE, "video frames", "Possible faces", "1", "x", identifying=False,
+                removable=False, regions=(Region(80, 10, 20, 20, 0.15, "possible face",
+                                                 t_start=0.0, t_end=2.0),)),
+    ])
+    red = Redaction.from_report(report)
+    face, maybe = red.boxes
+    assert describe(face, True) == "Face from 0:03 to 0:11" and face.selected
+    assert describe(maybe, True) == "Possible face from 0:00 to 0:02" and not maybe.selected
+    assert red.summary() == "1 face will be covered."
+    red.toggle(maybe)
+    assert red.removed() == [] and red.summary() == "1 face and 1 possible face will be covered."
+    drawn = red.add(Region(0, 0, 5, 5))
+    red.set_outside(drawn)
+    assert red.outside_region() == drawn.region and red.added() == []
+    assert describe(drawn, True) == "Box you drew, whole video"
+    codes = Report(Path("p.png"), format="png", kind="image", findings=[
+        Finding(Category.CODES, "pixels", "Readable codes", "1 QR code", "x", removable=False,
+                regions=(Region(0, 0, 9, 9, label="qr"), Region(0, 20, 9, 9, label="pdf417")))])
+    red = Redaction.from_report(codes)
+    assert red.enabled and red.summary() == "1 QR code and 1 PDF417 code will be covered."
