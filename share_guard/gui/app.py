@@ -17,8 +17,8 @@ from share_guard.gui.settings import APPLICATION, ORGANIZATION
 
 def build_service(data_dir: Path | None = None) -> Service:
     """The core features the window runs: content analyzers, transforms and policy gates."""
-    return Service(analyzers=[Service.takedown_analyzer(data_dir), Service.policy_sensitive_analyzer,
-                              Service.face_analyzer(), Service.code_analyzer()],
+    return Service(analyzers=[Service.takedown_analyzer(data_dir), Service.policy_sensitive_analyzer],
+                   content=[Service.code_analyzer(), Service.face_analyzer()],
                    data_dir=data_dir, isolate=True)
 
 

@@ -192,7 +192,8 @@ class MainWindow(QMainWindow):
         if entry is self.inspector.entry:
             had_report = self.inspector.preview.view.pixmap is not None
             self.inspector.show_entry(entry)
-            if entry.report is not None and entry.report.ok and not had_report and not entry.busy:
+            shown = not entry.busy or entry.state == "scanning"  # metadata is in, faces to come
+            if entry.report is not None and entry.report.ok and not had_report and shown:
                 self.session.request_preview(entry)
         self._update_actions()
 

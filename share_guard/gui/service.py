@@ -52,10 +52,14 @@ class Service:
     def __init__(self, analyzers: Sequence[Callable[[], Analyzer]] = (),
                  transforms: Sequence[Callable[[], Transform]] = (),
                  gates: Sequence[Callable[[Report], str | None]] = (),
-                 data_dir: Path | None = None, isolate: bool = False) -> None:
+                 data_dir: Path | None = None, isolate: bool = False,
+                 content: Sequence[Callable[[], Analyzer]] = ()) -> None:
         #: parse, export and decode untrusted files in limited worker processes
         #: (core.isolation); the app always does, tests may run in-process
         self.isolate = isolate
+        #: slow looks at the pixels (faces, codes): run after the metadata is on screen
+        self._content_factories = list(content)
+        self._content: list[Analyzer] | None = None
         self._analyzer_factories = list(analyzers)
         self._transform_factories = list(transforms)
         self._gates = list(gates)
@@ -108,14 +112,31 @@ class Service:
             self._analyzers = [make() for make in self._analyzer_factories]
         return self._analyzers
 
+    def content_analyzers(self) -> list[Analyzer]:
+        if self._content is None:
+            self._content = [make() for make in self._content_factories]
+        return self._content
+
+    def has_content_checks(self) -> bool:
+        return bool(self._content_factories)
+
     def inspect_options(self, progress: ProgressFn = no_progress,
                         cancel: CancelToken | None = None) -> InspectOptions:
-        return InspectOptions(analyzers=self.analyzers(), progress=progress, cancel=cancel)
+        """Every check, the slow looks at the pixels included (what an export relies on)."""
+        return InspectOptions(analyzers=[*self.analyzers(), *self.content_analyzers()],
+                              progress=progress, cancel=cancel)
 
     def inspect(self, path: Path, options: InspectOptions | None = None,
-                progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> Report:
+                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
+                *, content: bool = True) -> Report:
+        """Check ``path``; ``content=False`` leaves out the looks at the pixels (faces,
+        codes), so the metadata findings can be shown at once."""
         opts = options or self.inspect_options()
-        opts = InspectOptions(analyzers=opts.analyzers, progress=progress, cancel=cancel)
+        analyzers = opts.analyzers
+        if not content:
+            slow = {id(a) for a in self.content_analyzers()}
+            analyzers = [a for a in analyzers if id(a) not in slow]
+        opts = InspectOptions(analyzers=analyzers, progress=progress, cancel=cancel)
         if self.isolate:
             from share_guard.core.isolation import isolated_inspect
 

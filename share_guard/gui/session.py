@@ -8,11 +8,9 @@ never start threads themselves.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,49 +21,15 @@ from share_guard.core.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Report
 from share_guard.core.sanitize import ExportResult
+from share_guard.gui.entry import Entry, ExportRun
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import THUMB_SIZE, Preview, Service
 from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
 
-_ids = itertools.count(1)
+__all__ = ["ADD_BATCH", "Entry", "ExportRun", "Session"]
+
 #: files added to the list per turn of the event loop
 ADD_BATCH = 20
-
-
-@dataclass(eq=False)
-class Entry:
-    """One file in the list."""
-
-    path: Path
-    id: int = field(default_factory=lambda: next(_ids))
-    state: str = "waiting"  # waiting | checking | checked | cancelled | failed | exporting
-    report: Report | None = None
-    thumbnail: QImage | None = None
-    progress: float = 0.0
-    step: str = ""
-    message: str = ""  # failure reason (worker error)
-    result: ExportResult | None = None
-    job: Job | None = None
-    #: what the safe copy covers in the picture (checked photos and videos)
-    redaction: Redaction | None = None
-
-    @property
-    def busy(self) -> bool:
-        return self.state in ("waiting", "checking", "exporting")
-
-    @property
-    def kind(self) -> str | None:
-        return self.report.kind if self.report is not None else None
-
-
-@dataclass
-class ExportRun:
-    """One batch export under way."""
-
-    entries: list[Entry]
-    job: Job
-    bridge: ConsentBridge
-    parent: ParentBridge | None = None  # asks for the parent passphrase (family policy)
 
 
 class Session(QObject):
@@ -154,19 +118,24 @@ class Session(QObject):
         return next((e for e in self.entries if _key(e.path) == key), None)
 
     # -- checking -------------------------------------------------------------------------
-    def _check(self, entry: Entry) -> None:
+    def _check(self, entry: Entry, content: bool | None = None) -> None:
+        """Inspect ``entry``. With slow looks at the pixels (faces, codes) in the service this
+        runs twice: metadata first (shown at once), then everything, while the row says
+        "looking for faces" (state "scanning"); the file can be saved once both are done."""
         service = self.service
+        full = content if content is not None else not service.has_content_checks()
 
-        def work(progress: ProgressFn, cancel: CancelToken) -> tuple[Report, QImage | None]:
-            progress(0.0, "checking")
-            report = service.inspect(entry.path, progress=progress, cancel=cancel)
+        def work(progress: ProgressFn, cancel: CancelToken) -> tuple[Report, QImage | None, bool]:
+            progress(0.0, "checking" if not entry.report else "looking for faces and codes")
+            report = service.inspect(entry.path, progress=progress, cancel=cancel, content=full)
             cancel.check()
-            thumb = None
-            if report.ok:
+            thumb = entry.thumbnail
+            if report.ok and thumb is None:
                 thumb = service.thumbnail(entry.path, report.kind, THUMB_SIZE, cancel)
-            return report, thumb
+            return report, thumb, full
 
-        entry.state, entry.progress, entry.step = "waiting", 0.0, ""
+        if content is None:
+            entry.state, entry.progress, entry.step = "waiting", 0.0, ""
         job = Job(work, tag=entry)
         entry.job = job
         job.signals.progress.connect(self._on_check_progress)
@@ -189,20 +158,26 @@ class Session(QObject):
     @Slot(object, float, str)
     def _on_check_progress(self, job: Job, fraction: float, text: str) -> None:
         entry: Entry = job.tag
-        if entry.job is job and entry.state in ("waiting", "checking"):
-            entry.state, entry.progress, entry.step = "checking", fraction, text
+        if entry.job is job and entry.state in ("waiting", "checking", "scanning"):
+            if entry.state == "waiting":
+                entry.state = "checking"
+            entry.progress, entry.step = fraction, text
             self.changed.emit(entry)
 
     @Slot(object, object)
-    def _on_checked(self, job: Job, result: tuple[Report, QImage | None]) -> None:
+    def _on_checked(self, job: Job, result: tuple[Report, QImage | None, bool]) -> None:
         entry: Entry = job.tag
         if entry.job is not job:
             return
-        entry.report, entry.thumbnail = result
-        entry.state, entry.progress, entry.job = "checked", 1.0, None
-        report = entry.report
+        report, entry.thumbnail, full = result
+        entry.report, entry.job = report, None
         coverable = report.ok and report.kind in ("image", "video") and not report.problems
-        entry.redaction = Redaction.from_report(report) if coverable else None
+        if not full and coverable:
+            entry.state, entry.progress, entry.step = "scanning", 0.0, ""
+            self._check(entry, content=True)
+        else:
+            entry.state, entry.progress = "checked", 1.0
+            entry.redaction = Redaction.from_report(report) if coverable else None
         self.changed.emit(entry)
 
     @Slot(object, str)

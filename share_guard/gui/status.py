@@ -36,6 +36,8 @@ def badge(entry: Entry) -> tuple[str, str]:
         return tr("Waiting…"), MUTED
     if entry.state == "checking":
         return tr("Checking…"), BUSY
+    if entry.state == "scanning":
+        return tr("Looking for faces…"), BUSY
     if entry.state == "exporting":
         return tr("Saving…"), BUSY
     if entry.state == "cancelled":
@@ -70,7 +72,7 @@ def report_badge(report: Report) -> tuple[str, str]:
 
 def detail_line(entry: Entry) -> str:
     """A second line under the name: the reason for errors, the step while busy."""
-    if entry.state in ("checking", "exporting"):
+    if entry.state in ("checking", "scanning", "exporting"):
         return entry.step
     if entry.state == "failed":
         return entry.message

@@ -41,10 +41,11 @@ def make_window(qtbot, tmp_path: Path, dialogs: FakeDialogs) -> Iterator[Callabl
     made: list[MainWindow] = []
 
     def make(analyzers: Sequence[object] = (), transforms: Sequence[object] = (),
-             isolate: bool = False) -> MainWindow:
+             isolate: bool = False, content: Sequence[object] = ()) -> MainWindow:
         service = Service(analyzers=[(lambda a=a: a) for a in analyzers],
                           transforms=[(lambda t=t: t) for t in transforms],
-                          data_dir=tmp_path / "data", isolate=isolate)
+                          data_dir=tmp_path / "data", isolate=isolate,
+                          content=[(lambda a=a: a) for a in content])
         window = MainWindow(service, Settings(), dialogs)
         qtbot.addWidget(window)
         window.show()

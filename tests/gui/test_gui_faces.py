@@ -38,7 +38,7 @@ def pixels(path: Path) -> np.ndarray:
 
 
 def people_window(make_window, isolate: bool = False):
-    return make_window(analyzers=[Service.face_analyzer()(), Service.code_analyzer()()],
+    return make_window(content=[Service.code_analyzer()(), Service.face_analyzer()()],
                        isolate=isolate)
 
 
@@ -195,3 +195,77 @@ def test_people_panel_words_for_possible_faces_codes_and_video():
                 regions=(Region(0, 0, 9, 9, label="qr"), Region(0, 20, 9, 9, label="pdf417")))])
     red = Redaction.from_report(codes)
     assert red.enabled and red.summary() == "1 QR code and 1 PDF417 code will be covered."
+
+
+def test_metadata_shows_at_once_and_faces_land_later(qtbot, make_window, tmp_path):
+    from gui_helpers import SlowAnalyzer, gps_jpeg
+
+    from share_guard.gui import status
+
+    slow = SlowAnalyzer()
+    window = make_window(content=[slow])
+    photos = [gps_jpeg(tmp_path / "a.jpg"), gps_jpeg(tmp_path / "b.jpg")]
+    window.open_paths(photos)
+    qtbot.waitUntil(lambda: len(window.session.entries) == 2 and slow.started.is_set()
+                    and window.session.entries[0].state == "scanning", timeout=10_000)
+    first, second = window.session.entries
+    window.file_list.setCurrentRow(0)
+    assert "Location" in window.inspector.findings.titles()
+    assert status.badge(first) == ("Looking for faces…", status.BUSY)
+    people = window.inspector.people
+    assert people.isVisibleTo(window.inspector) and "Looking for faces" in people.found.text()
+    qtbot.waitUntil(window.actions_settled)
+    assert not window.inspector.export_button.isEnabled()
+    window.session.cancel(first)  # the row's stop button
+    qtbot.waitUntil(lambda: first.state == "cancelled", timeout=10_000)
+    assert first.report is not None and first.report.leaks()  # what was found stays listed
+    assert window.session.exportable([first]) == []
+    slow.release.set()
+    qtbot.waitUntil(lambda: second.state == "checked", timeout=10_000)
+    assert second.redaction is not None and not second.redaction.boxes
+    assert window.session.exportable([second]) == [second]
+
+
+def _face_clip(path: Path, n: int = 8, fps: int = 4) -> tuple[int, int, int, int]:
+    """A tiny H.264 clip: the astronaut's face (about 60 px) still on a grey ground."""
+    av = pytest.importorskip("av")
+    import cv2
+
+    face = cv2.resize(data.astronaut(), (160, 160))
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 256, 192, "yuv420p"
+        for _ in range(n):
+            img = np.full((192, 256, 3), 60, np.uint8)
+            img[16:176, 48:208] = face
+            for pkt in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(pkt)
+        for pkt in stream.encode(None):
+            out.mux(pkt)
+    return (48 + 57, 16 + 18, 27, 38)  # where her face is: 512 px -> 160 px
+
+
+def test_video_faces_listed_by_time_and_covered(qtbot, make_window, tmp_path):
+    av = pytest.importorskip("av")
+    clip = tmp_path / "clip.mp4"
+    fx, fy, fw, fh = _face_clip(clip)
+    window = people_window(make_window)
+    window.open_paths([clip])
+    wait_idle(qtbot, window, 1, timeout=60_000)
+    entry = window.session.entries[0]
+    window.file_list.setCurrentRow(0)
+    assert entry.report.kind == "video"
+    (face,) = [b for b in entry.redaction.boxes if b.kind == "face"]
+    texts = [row.check.text() for row in window.inspector.people.rows]
+    assert texts[0].startswith("Face from 0:00 to 0:0"), texts
+    qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=20_000)
+    assert any(b is face for b in window.inspector.preview.view.boxes)
+
+    export_with_consent(qtbot, window, expect_warning=False)
+    assert entry.result.ok, entry.result.reason
+    assert "1 face covered (solid fill)" in window.inspector.result.covered.text()
+    with av.open(str(entry.result.output)) as video:
+        frames = [f.to_ndarray(format="rgb24").astype(np.int16) for f in video.decode(video=0)]
+    assert len(frames) == 8
+    for img in frames:
+        assert img[fy + 3 : fy + fh - 3, fx + 3 : fx + fw - 3].std() < 6, "a frame shows the face"

@@ -122,12 +122,12 @@ class FileRow(QWidget):
         detail = status.detail_line(entry)
         self.detail.set_full_text(detail)
         self.detail.setVisible(bool(detail))
-        busy = entry.state in ("waiting", "checking", "exporting")
+        busy = entry.state in ("waiting", "checking", "scanning", "exporting")
         self.progress.setVisible(busy)
         value = int(entry.progress * 1000)
         if busy and value != self.progress.value():
             self.progress.setValue(value)
-        self.stop.setVisible(entry.state in ("waiting", "checking"))
+        self.stop.setVisible(entry.state in ("waiting", "checking", "scanning"))
         if entry.thumbnail is not None:
             self.thumb.setPixmap(thumb_pixmap(entry.thumbnail, THUMB))
         else:

@@ -175,8 +175,12 @@ class Inspector(QWidget):
             self.result.set_result(entry.result)
         self._shown = (report, entry.result)
         self.findings_title.setVisible(entry.result is not None and entry.result.ok)
-        if entry.redaction is not None:
-            if not same or entry.redaction is not self.people.redaction:
+        if entry.state == "scanning":
+            self.people.set_scanning(entry.progress)
+            if report is not None:
+                self.preview.set_regions([])
+        elif entry.redaction is not None:
+            if not same or entry.redaction is not self.people.redaction or self.people.scanning:
                 self.people.set_redaction(entry.redaction)
                 self.preview.set_redaction(entry.redaction)
         elif report is not None:

@@ -100,6 +100,7 @@ class PeoplePanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.redaction: Redaction | None = None
+        self.scanning = False
         self.view: PictureView | None = None
         self.title = plain_label(self.tr("People and codes"), self)
         set_font(self.title, scale=1.1, bold=True)
@@ -156,9 +157,21 @@ class PeoplePanel(QFrame):
         view.region_drawn.connect(self.add_region)
 
     def set_redaction(self, redaction: Redaction | None) -> None:
-        self.redaction = redaction
+        self.redaction, self.scanning = redaction, False
         self.setVisible(redaction is not None)
         self.refresh()
+
+    def set_scanning(self, fraction: float) -> None:
+        """Faces and codes are still being looked for (the metadata is already shown)."""
+        if not self.scanning or self.redaction is not None:
+            self.redaction, self.scanning = None, True
+            self.refresh()
+            for w in (self.count, self.cover, self.style_box, self.style_label, self.summary,
+                      self.more, self.hint):
+                w.setVisible(False)
+            self.setVisible(True)
+        self.found.setText(self.tr("Looking for faces and readable codes… %1%")
+                           .replace("%1", str(int(100 * max(0.0, min(fraction, 1.0))))))
 
     # -- changes --------------------------------------------------------------------------
     def toggle_box(self, box: Box) -> None:
@@ -210,6 +223,7 @@ class PeoplePanel(QFrame):
         self.rows = []
         if red is None:
             return
+        self.hint.setVisible(True)
         for box in red.boxes[:MAX_ROWS]:
             row = BoxRow(self, box, red)
             self._rows.addWidget(row)
