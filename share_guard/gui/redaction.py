@@ -8,6 +8,7 @@ turns it into that file's redaction transform.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QCoreApplication
@@ -28,6 +29,12 @@ class Box:
     region: Region
     kind: str  # "face" | "possible face" | a code label ("qr"...) | "manual"
     selected: bool
+    #: the area a cover fills (detections are enlarged by the core; not clipped yet)
+    area: Region | None = None
+
+    @property
+    def shown(self) -> Region:
+        return self.area if self.area is not None else self.region
 
     @property
     def manual(self) -> bool:
@@ -56,8 +63,11 @@ class Redaction:
     video: bool = False
 
     @classmethod
-    def from_report(cls, report: Report) -> Redaction:
-        boxes = [Box(r, kind_of(r, f.category), selected=kind_of(r, f.category) != POSSIBLE)
+    def from_report(cls, report: Report,
+                    cover_area: Callable[[Region], Region] | None = None) -> Redaction:
+        """``cover_area``: the area the core's cover fills for a detection (it enlarges them)."""
+        boxes = [Box(r, kind_of(r, f.category), selected=kind_of(r, f.category) != POSSIBLE,
+                     area=cover_area(r) if cover_area is not None else None)
                  for f in report.findings if f.category in (Category.PEOPLE, Category.CODES)
                  for r in f.regions]
         return cls(boxes, enabled=any(b.selected for b in boxes), video=report.kind == "video")

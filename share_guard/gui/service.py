@@ -25,7 +25,7 @@ from share_guard.core.errors import Cancelled
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.preview import PreviewPixels, decode_preview, frames_module
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Report
+from share_guard.core.report import Region, Report
 from share_guard.core.safeio import TEMP_PREFIX
 from share_guard.core.sanitize import ExportOptions, ExportResult, Transform
 from share_guard.gui.redaction import Redaction
@@ -210,6 +210,14 @@ class Service:
                               cancel=cancel, reports=reports, exporter=exporter)
 
     # -- people and codes in the picture -------------------------------------------------
+    @staticmethod
+    def cover_area(region: Region) -> Region:
+        """The area a cover fills for a detected region: enlarged as the core redacts it
+        (clipped to the picture by whoever draws it)."""
+        from share_guard.core.redact import ENLARGE, enlarged
+
+        return enlarged(region, ENLARGE, 1 << 30, 1 << 30)
+
     @staticmethod
     def face_analyzer() -> Callable[[], Analyzer]:
         """A factory for the face finder (photos ~1 s for 12 MP; videos ~25 s a minute)."""

@@ -177,7 +177,8 @@ class Session(QObject):
             self._check(entry, content=True)
         else:
             entry.state, entry.progress = "checked", 1.0
-            entry.redaction = Redaction.from_report(report) if coverable else None
+            entry.redaction = (Redaction.from_report(report, self.service.cover_area)
+                               if coverable else None)
         self.changed.emit(entry)
 
     @Slot(object, str)

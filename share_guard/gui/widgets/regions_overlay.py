@@ -10,6 +10,7 @@ new box.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
@@ -65,6 +66,8 @@ class PictureView(QWidget):
 
     def set_picture(self, pixmap: QPixmap | None, full_size: tuple[int, int], message: str = "") -> None:
         self.pixmap, self.full_size, self.message = pixmap, full_size, message
+        if self.boxes and self.regions:
+            self.regions = [_clipped(b.shown, *full_size) for b in self.boxes]
         self.update()
 
     def set_regions(self, regions: Sequence[Region]) -> None:
@@ -74,8 +77,10 @@ class PictureView(QWidget):
         self.update()
 
     def set_boxes(self, boxes: Sequence[Box], covering: bool, outside: Box | None) -> None:
+        """Boxes with choices, drawn where a cover would go (detections enlarged)."""
         self.boxes = list(boxes)
-        self.regions = [b.region for b in self.boxes]
+        w, h = self.full_size
+        self.regions = [_clipped(b.shown, w, h) for b in self.boxes]
         self.covering, self.outside = covering, outside
         self.update()
 
@@ -250,3 +255,12 @@ class PictureView(QWidget):
             painter.drawEllipse(rect)
         else:
             painter.drawRect(rect)
+
+
+def _clipped(region: Region, width: int, height: int) -> Region:
+    """``region`` inside a ``width`` x ``height`` picture (unchanged when the size is unknown)."""
+    if width <= 0 or height <= 0:
+        return region
+    x0, y0 = max(0, region.x), max(0, region.y)
+    x1, y1 = min(width, region.x + region.w), min(height, region.y + region.h)
+    return replace(region, x=x0, y=y0, w=max(0, x1 - x0), h=max(0, y1 - y0))
