@@ -129,7 +129,8 @@ class _Sender:
 
     def __call__(self, fraction: float, text: str) -> None:
         now = time.monotonic()
-        if self.cpu_seconds is not None and now - self.armed >= self.REARM_SECONDS:
+        if self.cpu_seconds is not None and \
+                now - self.armed >= min(self.REARM_SECONDS, self.cpu_seconds / 4):
             self.armed = now
             _set_cpu_budget(self.cpu_seconds)
         if now - self.last >= 0.05 or fraction >= 1.0:

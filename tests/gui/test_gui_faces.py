@@ -269,3 +269,21 @@ def test_video_faces_listed_by_time_and_covered(qtbot, make_window, tmp_path):
     assert len(frames) == 8
     for img in frames:
         assert img[fy + 3 : fy + fh - 3, fx + 3 : fx + fw - 3].std() < 6, "a frame shows the face"
+
+
+def test_a_long_scan_that_reports_progress_outlives_the_cpu_backstop(tmp_path):
+    """Processor time is capped per isolated task as a backstop for spinning decoders; a scan
+    that keeps reporting progress (a long video) re-arms it and finishes."""
+    from share_guard.core.inspect import InspectOptions
+    from share_guard.core.isolation import IsolationPool
+    from share_guard.core.isolation_worker import Limits
+    from tests.gui.busy_analyzer import BusyAnalyzer
+
+    photo = astronaut_jpeg(tmp_path / "a.jpg")
+    pool = IsolationPool(size=1, limits=Limits(cpu_seconds=1, idle_seconds=5))
+    try:
+        report = pool.inspect(photo, InspectOptions(analyzers=[BusyAnalyzer(2.0)]))
+    finally:
+        pool.close()
+    assert report.error is None, report.error
+    assert pool.stats.timeouts == 0 and pool.stats.crashes == 0

@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPainterPath, Q
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from share_guard.core.report import Region
-from share_guard.gui.redaction import Box
+from share_guard.gui.redaction import Box, clock
 
 #: colour of each kind of box (r, g, b); readable on light and dark pictures with a dark halo
 KIND_RGB = {
@@ -233,7 +233,11 @@ class PictureView(QWidget):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(color, 2, style))
         self._shape(painter, rect, box.region)
-        self._tag(painter, rect, LABELS.get(box.kind, box.kind), color, covered)
+        text = LABELS.get(box.kind, box.kind)
+        r = box.region
+        if r.t_start is not None:  # video: the box spans where the face moves in that time
+            text += f" {clock(r.t_start)}\u2013{clock(r.t_end if r.t_end is not None else r.t_start)}"
+        self._tag(painter, rect, text, color, covered)
 
     def _tag(self, painter: QPainter, rect: QRectF, text: str, color: QColor, filled: bool) -> None:
         """A small name tag above the box (below it when there is no room above)."""
