@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel
 from skimage import data
 
 from share_guard.core.inspect import inspect
-from share_guard.core.report import Category
+from share_guard.core.report import Category, Region
 from share_guard.gui.service import Service
 
 #: the astronaut's face in skimage.data.astronaut(), as the detector reports it (x, y, w, h)
@@ -169,7 +169,7 @@ def test_drawn_box_is_covered_and_can_be_removed(qtbot, make_window, tmp_path):
 
 
 def test_people_panel_words_for_possible_faces_codes_and_video():
-    from share_guard.core.report import Finding, Region, Report
+    from share_guard.core.report import Finding, Report
     from share_guard.gui.redaction import Redaction, describe
 
     report = Report(Path("v.mp4"), format="mp4", kind="video", findings=[
@@ -287,3 +287,27 @@ def test_a_long_scan_that_reports_progress_outlives_the_cpu_backstop(tmp_path):
         pool.close()
     assert report.error is None, report.error
     assert pool.stats.timeouts == 0 and pool.stats.crashes == 0
+
+
+def test_everything_outside_a_drawn_box_covered_with_coarse_noise(qtbot, make_window, tmp_path):
+    photo = astronaut_jpeg(tmp_path / "astronaut.jpg")
+    window = people_window(make_window)
+    entry = open_photo(qtbot, window, photo)
+    people = window.inspector.people
+    face_box(entry).selected = False
+    people.add_region(Region(300, 300, 150, 150))
+    row = next(r for r in people.rows if r.box.manual)
+    row.outside.click()
+    assert entry.redaction.outside is row.box
+    assert "everything outside your box will be covered." in people.summary.text()
+    people.style_box.setCurrentIndex(people.style_box.findData("noisy"))
+    assert entry.redaction.style == "noisy"
+
+    export_with_consent(qtbot, window, expect_warning=False)
+    assert entry.result.ok, entry.result.reason
+    assert "everything outside the chosen area covered (coarse noise)" in \
+        window.inspector.result.covered.text()
+    out, original = pixels(entry.result.output), pixels(photo)
+    inside = np.abs(out[310:440, 310:440] - original[310:440, 310:440]).mean()
+    outside = np.abs(out[:280, :280] - original[:280, :280]).mean()
+    assert inside < 8 and outside > 30, (inside, outside)
