@@ -31,7 +31,8 @@ class Limits:
     """Hard limits for one worker task."""
 
     memory_bytes: int = 2 * 1024**3
-    cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders
+    cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders...
+    cpu_seconds_per_mb: float = 2.0  # ...plus this per MB of input (scanning, re-encoding video)
     parse_seconds: float = 8.0  # wall clock before the first progress report...
     bytes_per_second: float = 50e6  # ...plus this long per byte of input (copying big videos)
     idle_seconds: float = 120.0  # wall clock between progress reports once analysis runs
@@ -76,6 +77,20 @@ def _linux_extras() -> None:
         libc.mallopt(-8, 2)  # M_ARENA_MAX
     except (OSError, AttributeError):
         pass
+
+
+def _input_mb(kind: str, payload: Any) -> float:
+    """Size of the file a task works on, in MB (0 when unknown)."""
+    try:
+        if kind == "inspect":
+            path = payload[0]
+        elif kind == "export":
+            path = payload[0].report.path
+        else:
+            path = next((a for a in payload[1] if isinstance(a, (str, os.PathLike))), None)
+        return os.stat(path).st_size / 1e6 if path is not None else 0.0
+    except (OSError, AttributeError, IndexError, TypeError):
+        return 0.0
 
 
 def _set_cpu_budget(seconds: int) -> None:
@@ -170,7 +185,7 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
             tempfile.tempdir = None  # follow the caller's TMPDIR
         with contextlib.suppress(OSError):
             os.chdir(cwd)
-        _set_cpu_budget(limits.cpu_seconds)
+        _set_cpu_budget(limits.cpu_seconds + int(_input_mb(kind, payload) * limits.cpu_seconds_per_mb))
         before = _net_attempts
         progress, cancel = _Sender(conn, limits.cpu_seconds), _EventCancel(cancel_event)
         reply: tuple[Any, ...]
