@@ -185,9 +185,10 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
             tempfile.tempdir = None  # follow the caller's TMPDIR
         with contextlib.suppress(OSError):
             os.chdir(cwd)
-        _set_cpu_budget(limits.cpu_seconds + int(_input_mb(kind, payload) * limits.cpu_seconds_per_mb))
+        budget = limits.cpu_seconds + int(_input_mb(kind, payload) * limits.cpu_seconds_per_mb)
+        _set_cpu_budget(budget)
         before = _net_attempts
-        progress, cancel = _Sender(conn, limits.cpu_seconds), _EventCancel(cancel_event)
+        progress, cancel = _Sender(conn, budget), _EventCancel(cancel_event)
         reply: tuple[Any, ...]
         try:
             if kind == "inspect":
