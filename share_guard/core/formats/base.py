@@ -15,15 +15,18 @@ import errno
 import os
 import stat
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from share_guard.core.errors import LimitExceeded
 from share_guard.core.report import Finding
 
 #: Largest still image we read into memory whole (bytes).
 MAX_IMAGE_BYTES = 512 * 1024 * 1024
+
+T = TypeVar("T")
 
 
 class Source:
@@ -66,6 +69,18 @@ class Source:
             if len(self._data) > limit:
                 raise LimitExceeded("file grew while being read")
         return self._data
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """The parse a handler keeps under ``key``, built on first use (inspect and strip share it)."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        result: T = self.cache[key]
+        return result
+
+    def parsed(self, key: str, parse: Callable[[bytes], T]) -> tuple[bytes, T]:
+        """The whole file (see :meth:`read_all`) and its parse by ``parse``, cached under ``key``."""
+        data = self.read_all()
+        return data, self.cached(key, lambda: parse(data))
 
 
 @dataclass

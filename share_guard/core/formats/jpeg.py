@@ -46,12 +46,7 @@ class JpegHandler(FormatHandler):
         return head[:3] == b"\xff\xd8\xff"
 
     def _layout(self, src: Source) -> tuple[bytes, JpegLayout]:
-        data = src.read_all()
-        layout = src.cache.get("jpeg")
-        if layout is None:
-            layout = parse_jpeg(data)
-            src.cache["jpeg"] = layout
-        return data, layout
+        return src.parsed("jpeg", parse_jpeg)
 
     def inspect(self, src: Source) -> Inspection:
         data, layout = self._layout(src)
