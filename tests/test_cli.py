@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -118,3 +119,27 @@ def test_data_dir_flag_and_env(tmp_path: Path, files: Path) -> None:
     assert main(["--data-dir", str(data), "clean", "--consent", "-o", str(tmp_path),
                  str(files / "gps.jpg")]) == 0
     assert (data / "pending-temp").is_dir(), "state went to the chosen data folder"
+
+
+@pytest.mark.parametrize("command", ["inspect", "clean"])
+def test_json_keeps_odd_names_exact_and_off_the_terminal(files: Path, tmp_path: Path,
+                                                         monkeypatch, command: str) -> None:
+    """A name that is not UTF-8 crashed --json on a strict UTF-8 stdout (a traceback, half a
+    document); C1 and bidi characters in paths reached the terminal raw."""
+    odd = [os.fsdecode(b"bad\xff\xfe.jpg"), "c1\x9b31m\u202egpj.jpg"]
+    for n in odd:
+        (tmp_path / n).write_bytes((files / "gps.jpg").read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8", errors="strict"))
+    args = ["clean", "--consent", "-o", str(out)] if command == "clean" else ["inspect"]
+    rc = main([*args, "--json", *(str(tmp_path / n) for n in odd)])
+    sys.stdout.flush()
+    assert rc == (0 if command == "clean" else 1)
+    text = raw.getvalue().decode("ascii")  # nothing but ASCII reaches the terminal
+    doc = json.loads(text)
+    key = "source" if command == "clean" else "path"
+    assert sorted(Path(f[key]).name for f in doc["files"]) == sorted(odd)  # exact, usable paths
+    if command == "clean":
+        assert all(Path(f["output"]).exists() for f in doc["files"])
