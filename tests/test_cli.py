@@ -143,3 +143,16 @@ def test_json_keeps_odd_names_exact_and_off_the_terminal(files: Path, tmp_path: 
     assert sorted(Path(f[key]).name for f in doc["files"]) == sorted(odd)  # exact, usable paths
     if command == "clean":
         assert all(Path(f["output"]).exists() for f in doc["files"])
+
+
+def test_environment_errors_are_one_line(tmp_path: Path, files: Path) -> None:
+    """A --data-dir that is a file made clean and takedown end in a traceback."""
+    not_a_folder = tmp_path / "state"
+    not_a_folder.write_text("a file")
+    for args in (["clean", "--consent", "-o", str(tmp_path), str(files / "gps.jpg")],
+                 ["takedown", "list"]):
+        proc = run_cli("--data-dir", str(not_a_folder), *args)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.startswith("share-guard: ") and len(proc.stderr.splitlines()) == 1
+        assert "Traceback" not in proc.stderr and str(not_a_folder) in proc.stderr
+    assert not (tmp_path / "gps_clean.jpg").exists()
