@@ -93,6 +93,18 @@ def test_output_never_replaces_the_original(gps_jpeg: Path) -> None:
     assert digest(gps_jpeg) == before
 
 
+def test_output_never_replaces_another_original_of_the_batch(gps_jpeg: Path) -> None:
+    """p_clean.jpg given with p.jpg (next to each other, --overwrite): p.jpg's clean copy
+    replaced the original p_clean.jpg before that one was read."""
+    second = gps_jpeg.with_name(f"{gps_jpeg.stem}_clean.jpg")
+    second.write_bytes(plain_jpeg(pixels(seed=5), exif=exif_bytes(gps=True)))
+    before = digest(second)
+    results = export_files([gps_jpeg, second], ExportOptions(overwrite=True), consent=yes)
+    assert results[0].status == "refused" and "original" in results[0].reason
+    assert results[1].ok and results[1].output == second.with_name(f"{second.stem}_clean.jpg")
+    assert digest(second) == before
+
+
 def test_same_names_in_a_batch_do_not_collide(tmp_path: Path) -> None:
     a = tmp_path / "a" / "p.jpg"
     b = tmp_path / "b" / "p.jpg"

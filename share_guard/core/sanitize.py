@@ -122,6 +122,7 @@ def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
     """Decide per file whether and where it may be exported (no writing)."""
     planned: list[Planned] = []
     taken: set[Path] = set()
+    originals = {_file_id(r.path) for r in reports} - {None}
     for report in reports:
         item = Planned(report, transforms=list(options.transforms))
         planned.append(item)
@@ -150,18 +151,21 @@ def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
             dest = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
             n += 1
         taken.add(dest)
-        if _same_file(dest, report.path):
-            item.refusal = "the output would replace the original; choose another folder"
+        if _file_id(dest) in originals:
+            # its own original, or another file of this batch (a_clean.jpg given with a.jpg)
+            item.refusal = "the output would replace an original; choose another folder"
             continue
         item.dest = dest
     return planned
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` (links followed), None when there is none."""
     try:
-        return a.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
