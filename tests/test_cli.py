@@ -156,3 +156,14 @@ def test_environment_errors_are_one_line(tmp_path: Path, files: Path) -> None:
         assert proc.stderr.startswith("share-guard: ") and len(proc.stderr.splitlines()) == 1
         assert "Traceback" not in proc.stderr and str(not_a_folder) in proc.stderr
     assert not (tmp_path / "gps_clean.jpg").exists()
+
+
+@pytest.mark.parametrize("suffix", ["/../../escaped", "_x/y"])
+def test_suffix_with_a_folder_separator_is_a_usage_error(files: Path, tmp_path: Path,
+                                                         suffix: str) -> None:
+    """--suffix "/../x" put the copy outside the output folder (once the sub-folder existed)."""
+    out = tmp_path / "out"
+    (out / "gps").mkdir(parents=True)
+    assert main(["clean", "--consent", "--suffix", suffix, "-o", str(out),
+                 str(files / "gps.jpg")]) == 2
+    assert not list(tmp_path.rglob("*escaped*")) and not list(out.rglob("*.jpg"))
