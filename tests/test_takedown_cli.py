@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +125,25 @@ def test_add_refuses_a_non_media_file(tmp_path, capsys):
     f.write_text("hello")
     assert main(["takedown", "add", str(f), "--label", "x"]) == 1
     assert "not added" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_at_once_by_add_and_check(photos, tmp_path):
+    """A FIFO named like a photo blocked `takedown check` and `add` forever (plain open())."""
+    fifo = tmp_path / "photos" / "pipe.jpg"
+    os.mkfifo(fifo)
+    state = tmp_path / "state"
+    base = [sys.executable, "-m", "share_guard", "--data-dir", str(state), "takedown"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*base, *args], capture_output=True, text=True, env=env,
+                              timeout=60, check=False)
+
+    added = run("add", str(fifo), str(photos["listed"]), "--label", "x")
+    assert added.returncode == 1 and "pipe.jpg: not added: " in added.stderr
+    assert "not a regular file" in added.stderr
+    checked = run("check", str(tmp_path / "photos"))
+    assert checked.returncode == 1
+    assert "pipe.jpg: could not be checked" in checked.stdout
+    assert "listed.jpg: MATCHES" in checked.stdout

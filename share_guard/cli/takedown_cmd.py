@@ -18,6 +18,7 @@ from share_guard.core.takedown import Matcher, TakedownAnalyzer, TakedownStore, 
 from share_guard.core.takedown.exchange import export_list, import_file
 from share_guard.core.takedown.match import Match
 from share_guard.core.takedown.store import DEFAULT_LIST, Entry, default_path
+from share_guard.core.textsafe import display_text
 
 EXIT_OK, EXIT_FOUND = 0, 1
 NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
@@ -100,7 +101,7 @@ def run_add(args: argparse.Namespace) -> int:
                 entries = entries_for_file(path, label=args.label, source=args.source)
                 ids = store.add(entries, args.list_name)
             except (ShareGuardError, OSError) as exc:
-                warn(f"{name(path)}: not added: {exc}")
+                warn(f"{name(path)}: not added: {display_text(exc)}")
                 status = EXIT_FOUND
                 continue
             kinds = ", ".join(sorted({e.type.value for e in entries}))
@@ -205,7 +206,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for p, ms, err in results:
             if err:
-                say(f"{name(p)}: could not be checked: {err}")
+                say(f"{name(p)}: could not be checked: {display_text(err)}")
             elif not ms:
                 say(f"{name(p)}: no match on the takedown list")
             for m in ms:

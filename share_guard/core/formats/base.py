@@ -29,6 +29,19 @@ MAX_IMAGE_BYTES = 512 * 1024 * 1024
 T = TypeVar("T")
 
 
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open ``path`` for reading; refuses what is not a regular file (a FIFO would block
+    forever, a device never end)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 class Source:
     """A read-only view of an input file. The original is never opened for writing."""
 
@@ -47,14 +60,7 @@ class Source:
 
     def open(self) -> BinaryIO:
         """Open for reading; refuses what is not a regular file (a FIFO would block forever)."""
-        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
-            return os.fdopen(fd, "rb")
-        except BaseException:
-            os.close(fd)
-            raise
+        return open_regular(self.path)
 
     def read_all(self, limit: int = MAX_IMAGE_BYTES) -> bytes:
         """The whole file, refusing anything larger than ``limit`` bytes."""
