@@ -167,3 +167,16 @@ def test_suffix_with_a_folder_separator_is_a_usage_error(files: Path, tmp_path: 
     assert main(["clean", "--consent", "--suffix", suffix, "-o", str(out),
                  str(files / "gps.jpg")]) == 2
     assert not list(tmp_path.rglob("*escaped*")) and not list(out.rglob("*.jpg"))
+
+
+def test_json_error_text_from_the_file_is_sanitised(tmp_path: Path, capsys) -> None:
+    """A reason quoting the file (an EBML DocType) reached --json with its escape and bidi
+    characters, though every string but paths is sanitised."""
+    from video_fixtures import ebml, ebml_header
+
+    evil = tmp_path / "evil.mkv"
+    evil.write_bytes(ebml_header("x\x1b]0;owned\x07\u202eevil") + ebml(0x18538067, b""))
+    assert main(["inspect", "--json", "--no-isolation", str(evil)]) == 1
+    [report] = json.loads(capsys.readouterr().out)["files"]
+    assert "EBML file of type" in report["error"] and "owned" in report["error"]
+    assert not any(ch in report["error"] for ch in "\x1b\x07\u202e")

@@ -200,7 +200,8 @@ def run_check(args: argparse.Namespace) -> int:
             store.close()
     if args.json:
         emit_json({"version": 1, "note": NOT_PROOF, "files": [
-            {"path": str(p), "error": err, "matches": [_match_json(m) for m in ms]}
+            {"path": str(p), "error": display_text(err) if err else None,
+             "matches": [_match_json(m) for m in ms]}
             for p, ms, err in results
         ]})
     else:

@@ -227,7 +227,7 @@ class Report:
             "size": self.size,
             "ok": self.ok,
             "understood": self.understood,
-            "error": self.error,
+            "error": display_text(self.error, limit=300) if self.error is not None else None,
             "problems": [display_text(p) for p in self.problems],
             "properties": {k: _jsonable(v) for k, v in self.properties.items()},
             "summary": self.summary(),
