@@ -170,3 +170,20 @@ def test_read_only_output_folder_is_a_clear_error(gps_jpeg: Path, tmp_path: Path
     assert proc.returncode == 1, proc.stderr
     assert "not writable" in proc.stdout
     assert list(ro.iterdir()) == []
+
+
+def test_what_was_removed_is_reported_in_display_safe_words(tmp_path: Path, capsys) -> None:
+    """A WebP chunk named "\\x1b[2J" came back in `removed` as is: `clean` cleared the screen."""
+    from image_fixtures import riff_chunk, webp_append, webp_bytes
+
+    from share_guard.cli import main
+
+    src = tmp_path / "odd.webp"
+    src.write_bytes(webp_append(webp_bytes(), riff_chunk(b"\x1b[2J", b"abcd")))
+    (tmp_path / "o").mkdir()
+    [result] = export_files([src], ExportOptions(output_dir=tmp_path / "o"), consent=yes)
+    assert result.ok and any("[2J chunk" in r for r in result.removed)
+    assert not any("\x1b" in r for r in result.removed + result.kept + result.changed)
+    assert main(["clean", "--consent", "-o", str(tmp_path), str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "[2J chunk" in out and "\x1b" not in out

@@ -286,12 +286,15 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             stripped = handler.strip(source, out)
             if cancel is not None:
                 cancel.check()
-    result.removed, result.kept = stripped.removed, stripped.kept
+    # handlers name what they removed from the file's own bytes (a chunk's FourCC): untrusted
+    result.removed = [display_text(x) for x in stripped.removed]
+    result.kept = [display_text(x) for x in stripped.kept]
     if p.transforms:
         # The transform wrote fresh pixels without the original's metadata, so the strip
         # saw little; what left with it is what the original's report found.
         gone = list(dict.fromkeys(f"{f.category.label}: {f.name}" for f in p.report.leaks()))
         result.removed = gone + [r for r in result.removed if r not in gone]
+    result.changed = [display_text(x) for x in result.changed]
     result.output = p.dest
     if result.after is not None:
         result.after.path = p.dest
