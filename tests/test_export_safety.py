@@ -187,3 +187,22 @@ def test_what_was_removed_is_reported_in_display_safe_words(tmp_path: Path, caps
     assert main(["clean", "--consent", "-o", str(tmp_path), str(src)]) == 0
     out = capsys.readouterr().out
     assert "[2J chunk" in out and "\x1b" not in out
+
+
+def test_a_file_changed_after_it_was_checked_is_not_exported(gps_jpeg: Path,
+                                                             tmp_path: Path) -> None:
+    """Consent and the gates (takedown list, sensitive content) were given for what inspect
+    saw; a file replaced in between (the app: checked now, exported later) went out unseen."""
+    from share_guard.core.inspect import inspect
+
+    report = inspect(gps_jpeg)
+    gps_jpeg.write_bytes(plain_jpeg(pixels(seed=8), exif=exif_bytes(gps=True, artist=True)))
+    os.utime(gps_jpeg, ns=(report.mtime_ns + 10**9, report.mtime_ns + 10**9))
+    out = tmp_path / "out"
+    out.mkdir()
+    [result] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes,
+                            reports=[report])
+    assert result.status == "refused" and "changed after it was checked" in result.reason
+    assert list(out.iterdir()) == []
+    [again] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes)
+    assert again.ok

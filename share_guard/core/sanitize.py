@@ -263,6 +263,10 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     assert p.dest is not None
     result = ExportResult(p.report.path, "cleaned", before=p.report)
     src = Source(p.report.path)
+    if p.report.mtime_ns is not None and (src.size, src.mtime_ns) != (p.report.size,
+                                                                       p.report.mtime_ns):
+        # the gates, the plan and the consent were about what the report saw, not this
+        raise ExportRefused("the file changed after it was checked; check it again")
     expected = p.report.format
 
     def verify(temp: Path) -> None:

@@ -48,7 +48,10 @@ class Source:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         with self.open() as fh:
-            self.size = os.fstat(fh.fileno()).st_size
+            st = os.fstat(fh.fileno())
+            self.size = st.st_size
+            #: when the file was last changed, as read now (export compares it with the report's)
+            self.mtime_ns = st.st_mtime_ns
             self.head = fh.read(4096)
         self._data: bytes | None = None
         #: scratch space where a handler may cache its parse between inspect and strip
