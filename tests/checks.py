@@ -1,4 +1,5 @@
-"""Assertions shared by the round-trip tests: an independent reader and pixel identity."""
+"""Assertions shared by the round-trip tests: an independent reader, pixel identity, and the
+two ways a test cleans a file (a handler's strip alone, or the whole consented export)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,31 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.formats import Source, detect
+from share_guard.core.formats.base import StripResult
+from share_guard.core.sanitize import ExportOptions, export_files
+
+
+def consent_yes(request: ConsentRequest) -> ConsentAnswer:
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+
+
+def export_consented(path: Path, out_dir: Path) -> Path:
+    """Clean through the real export pipeline (consent given, output verified by re-inspection)."""
+    [result] = export_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
+    assert result.ok, result.reason
+    assert result.output is not None
+    return result.output
+
+
+def strip_to(path: Path, out: Path) -> StripResult:
+    """Only the handler's strip, written to ``out`` (no consent, no verification)."""
+    src = Source(path)
+    handler = detect(src.head)
+    with open(out, "wb") as fh:
+        return handler.strip(src, fh)
 
 
 def exiftool_json(exiftool: str, path: Path) -> dict:

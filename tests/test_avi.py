@@ -16,6 +16,7 @@ from share_guard.core.formats import Source, detect
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
 from share_guard.core.sanitize import ExportOptions, export_files
+from tests.checks import strip_to
 from tests.video_fixtures import (
     digest,
     make_video,
@@ -65,12 +66,6 @@ def dirty(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     path = tmp_path_factory.mktemp("avi") / f"dirty_{request.param}.avi"
     make_video(path, container="avi", vcodec=request.param, acodec="pcm_s16le", frames=12)
     return plant(path)
-
-
-def strip_to(path: Path, out: Path):
-    src = Source(path)
-    with open(out, "wb") as fh:
-        return detect(src.head).strip(src, fh)
 
 
 def test_inspect_finds_every_planted_item(dirty: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -118,3 +119,64 @@ def test_data_dir_flag_and_env(tmp_path: Path, files: Path) -> None:
     assert main(["--data-dir", str(data), "clean", "--consent", "-o", str(tmp_path),
                  str(files / "gps.jpg")]) == 0
     assert (data / "pending-temp").is_dir(), "state went to the chosen data folder"
+
+
+@pytest.mark.parametrize("command", ["inspect", "clean"])
+def test_json_keeps_odd_names_exact_and_off_the_terminal(files: Path, tmp_path: Path,
+                                                         monkeypatch, command: str) -> None:
+    """A name that is not UTF-8 crashed --json on a strict UTF-8 stdout (a traceback, half a
+    document); C1 and bidi characters in paths reached the terminal raw."""
+    odd = [os.fsdecode(b"bad\xff\xfe.jpg"), "c1\x9b31m\u202egpj.jpg"]
+    for n in odd:
+        (tmp_path / n).write_bytes((files / "gps.jpg").read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8", errors="strict"))
+    args = ["clean", "--consent", "-o", str(out)] if command == "clean" else ["inspect"]
+    rc = main([*args, "--json", *(str(tmp_path / n) for n in odd)])
+    sys.stdout.flush()
+    assert rc == (0 if command == "clean" else 1)
+    text = raw.getvalue().decode("ascii")  # nothing but ASCII reaches the terminal
+    doc = json.loads(text)
+    key = "source" if command == "clean" else "path"
+    assert sorted(Path(f[key]).name for f in doc["files"]) == sorted(odd)  # exact, usable paths
+    if command == "clean":
+        assert all(Path(f["output"]).exists() for f in doc["files"])
+
+
+def test_environment_errors_are_one_line(tmp_path: Path, files: Path) -> None:
+    """A --data-dir that is a file made clean and takedown end in a traceback."""
+    not_a_folder = tmp_path / "state"
+    not_a_folder.write_text("a file")
+    for args in (["clean", "--consent", "-o", str(tmp_path), str(files / "gps.jpg")],
+                 ["takedown", "list"]):
+        proc = run_cli("--data-dir", str(not_a_folder), *args)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stderr.startswith("share-guard: ") and len(proc.stderr.splitlines()) == 1
+        assert "Traceback" not in proc.stderr and str(not_a_folder) in proc.stderr
+    assert not (tmp_path / "gps_clean.jpg").exists()
+
+
+@pytest.mark.parametrize("suffix", ["/../../escaped", "_x/y"])
+def test_suffix_with_a_folder_separator_is_a_usage_error(files: Path, tmp_path: Path,
+                                                         suffix: str) -> None:
+    """--suffix "/../x" put the copy outside the output folder (once the sub-folder existed)."""
+    out = tmp_path / "out"
+    (out / "gps").mkdir(parents=True)
+    assert main(["clean", "--consent", "--suffix", suffix, "-o", str(out),
+                 str(files / "gps.jpg")]) == 2
+    assert not list(tmp_path.rglob("*escaped*")) and not list(out.rglob("*.jpg"))
+
+
+def test_json_error_text_from_the_file_is_sanitised(tmp_path: Path, capsys) -> None:
+    """A reason quoting the file (an EBML DocType) reached --json with its escape and bidi
+    characters, though every string but paths is sanitised."""
+    from video_fixtures import ebml, ebml_header
+
+    evil = tmp_path / "evil.mkv"
+    evil.write_bytes(ebml_header("x\x1b]0;owned\x07\u202eevil") + ebml(0x18538067, b""))
+    assert main(["inspect", "--json", "--no-isolation", str(evil)]) == 1
+    [report] = json.loads(capsys.readouterr().out)["files"]
+    assert "EBML file of type" in report["error"] and "owned" in report["error"]
+    assert not any(ch in report["error"] for ch in "\x1b\x07\u202e")

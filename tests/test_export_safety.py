@@ -93,6 +93,18 @@ def test_output_never_replaces_the_original(gps_jpeg: Path) -> None:
     assert digest(gps_jpeg) == before
 
 
+def test_output_never_replaces_another_original_of_the_batch(gps_jpeg: Path) -> None:
+    """p_clean.jpg given with p.jpg (next to each other, --overwrite): p.jpg's clean copy
+    replaced the original p_clean.jpg before that one was read."""
+    second = gps_jpeg.with_name(f"{gps_jpeg.stem}_clean.jpg")
+    second.write_bytes(plain_jpeg(pixels(seed=5), exif=exif_bytes(gps=True)))
+    before = digest(second)
+    results = export_files([gps_jpeg, second], ExportOptions(overwrite=True), consent=yes)
+    assert results[0].status == "refused" and "original" in results[0].reason
+    assert results[1].ok and results[1].output == second.with_name(f"{second.stem}_clean.jpg")
+    assert digest(second) == before
+
+
 def test_same_names_in_a_batch_do_not_collide(tmp_path: Path) -> None:
     a = tmp_path / "a" / "p.jpg"
     b = tmp_path / "b" / "p.jpg"
@@ -158,3 +170,39 @@ def test_read_only_output_folder_is_a_clear_error(gps_jpeg: Path, tmp_path: Path
     assert proc.returncode == 1, proc.stderr
     assert "not writable" in proc.stdout
     assert list(ro.iterdir()) == []
+
+
+def test_what_was_removed_is_reported_in_display_safe_words(tmp_path: Path, capsys) -> None:
+    """A WebP chunk named "\\x1b[2J" came back in `removed` as is: `clean` cleared the screen."""
+    from image_fixtures import riff_chunk, webp_append, webp_bytes
+
+    from share_guard.cli import main
+
+    src = tmp_path / "odd.webp"
+    src.write_bytes(webp_append(webp_bytes(), riff_chunk(b"\x1b[2J", b"abcd")))
+    (tmp_path / "o").mkdir()
+    [result] = export_files([src], ExportOptions(output_dir=tmp_path / "o"), consent=yes)
+    assert result.ok and any("[2J chunk" in r for r in result.removed)
+    assert not any("\x1b" in r for r in result.removed + result.kept + result.changed)
+    assert main(["clean", "--consent", "-o", str(tmp_path), str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "[2J chunk" in out and "\x1b" not in out
+
+
+def test_a_file_changed_after_it_was_checked_is_not_exported(gps_jpeg: Path,
+                                                             tmp_path: Path) -> None:
+    """Consent and the gates (takedown list, sensitive content) were given for what inspect
+    saw; a file replaced in between (the app: checked now, exported later) went out unseen."""
+    from share_guard.core.inspect import inspect
+
+    report = inspect(gps_jpeg)
+    gps_jpeg.write_bytes(plain_jpeg(pixels(seed=8), exif=exif_bytes(gps=True, artist=True)))
+    os.utime(gps_jpeg, ns=(report.mtime_ns + 10**9, report.mtime_ns + 10**9))
+    out = tmp_path / "out"
+    out.mkdir()
+    [result] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes,
+                            reports=[report])
+    assert result.status == "refused" and "changed after it was checked" in result.reason
+    assert list(out.iterdir()) == []
+    [again] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes)
+    assert again.ok

@@ -13,13 +13,11 @@ from pathlib import Path
 import bmff_fixtures as fx
 import numpy as np
 import pytest
+from checks import exiftool_json, export_consented, strip_to
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.formats import Source, detect
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
-from share_guard.core.sanitize import ExportOptions, export_files
 
 
 @pytest.fixture(scope="module")
@@ -35,23 +33,6 @@ def photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-def export(path: Path, out_dir: Path) -> Path:
-    """Clean through the real export pipeline (consent given, output verified by re-inspection)."""
-    def yes(request):
-        return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
-
-    [result] = export_files([path], ExportOptions(output_dir=out_dir), consent=yes)
-    assert result.ok, result.reason
-    assert result.output is not None
-    return result.output
-
-
-def clean(path: Path, out: Path) -> None:
-    src = Source(path)
-    with open(out, "wb") as fh:
-        detect(src.head).strip(src, fh)
-
-
 def pixels(path: Path) -> np.ndarray:
     import pillow_heif
     from PIL import Image
@@ -60,12 +41,6 @@ def pixels(path: Path) -> np.ndarray:
         with Image.open(path) as im:
             return np.asarray(im.convert("RGB"))
     return np.asarray(pillow_heif.open_heif(str(path), convert_hdr_to_8bit=False))
-
-
-def exif_dump(exiftool: str, path: Path) -> dict:
-    out = subprocess.run([exiftool, "-j", "-ee", "-G1", "-a", "-u", str(path)],
-                         capture_output=True, text=True, check=True).stdout
-    return json.loads(out)[0]
 
 
 EXIF_XMP = [(Category.LOCATION, "Exif", "43.46700, 11.88500"),
@@ -105,21 +80,21 @@ def test_clean_keeps_pixels_and_drops_metadata(photos: dict[str, Path], name: st
                                                tmp_path: Path, exiftool: str) -> None:
     original = photos[name]
     before = hashlib.sha256(original.read_bytes()).hexdigest()
-    planted_dump = json.dumps(exif_dump(exiftool, original))
-    out = export(original, tmp_path)
+    planted_dump = json.dumps(exiftool_json(exiftool, original))
+    out = export_consented(original, tmp_path)
 
     assert hashlib.sha256(original.read_bytes()).hexdigest() == before
     again = inspect(out)
     assert again.error is None and again.problems == []
     assert again.identifying() == [], [f.name for f in again.identifying()]
-    dump = exif_dump(exiftool, out)
+    dump = exiftool_json(exiftool, out)
     text = json.dumps(dump)
     for value in fx.PLANTED_PHOTO:
         assert value in planted_dump, value
         assert value not in text, f"exiftool still reads {value!r}"
     assert not any(k.startswith(("IFD0:", "GPS:", "XMP")) for k in dump)
     assert np.array_equal(pixels(out), pixels(original))
-    assert dump.get("QuickTime:Rotation") == exif_dump(exiftool, original).get(
+    assert dump.get("QuickTime:Rotation") == exiftool_json(exiftool, original).get(
         "QuickTime:Rotation")
     assert b"ftyp" not in out.read_bytes()[32:], "no appended video may remain"
 
@@ -128,7 +103,7 @@ def test_thumbnail_is_gone_for_decoders(photos: dict[str, Path], tmp_path: Path)
     import pillow_heif
 
     out = tmp_path / "o.heic"
-    clean(photos["heic"], out)
+    strip_to(photos["heic"], out)
     before = pillow_heif.open_heif(str(photos["heic"])).info
     after = pillow_heif.open_heif(str(out)).info
     assert before["thumbnails"] and before["exif"] and before["xmp"]
@@ -138,15 +113,15 @@ def test_thumbnail_is_gone_for_decoders(photos: dict[str, Path], tmp_path: Path)
 def test_motion_photo_output_ends_with_the_picture(photos: dict[str, Path],
                                                     tmp_path: Path) -> None:
     out = tmp_path / "o.heic"
-    clean(photos["motion-mpvd"], out)
+    strip_to(photos["motion-mpvd"], out)
     data = photos["motion-mpvd"].read_bytes()
     assert out.stat().st_size == data.index(b"mpvd") - 4
 
 
 def test_clean_twice_is_stable(photos: dict[str, Path], tmp_path: Path) -> None:
     once, twice = tmp_path / "1.heic", tmp_path / "2.heic"
-    clean(photos["heic"], once)
-    clean(once, twice)
+    strip_to(photos["heic"], once)
+    strip_to(once, twice)
     assert once.read_bytes() == twice.read_bytes()
 
 
@@ -208,7 +183,7 @@ def test_mutated_heics_never_crash(photos: dict[str, Path], tmp_path: Path) -> N
         report = inspect(path)
         if report.error is None and not report.problems:
             try:
-                clean(path, tmp_path / "o.heic")
+                strip_to(path, tmp_path / "o.heic")
             except ShareGuardError:
                 pass
 
@@ -259,7 +234,7 @@ def test_avif_image_sequence(tmp_path: Path) -> None:
     assert report.format == "heif" and report.problems == [] and report.error is None
     assert report.properties["tracks"] == ["pict"]
     (tmp_path / "out").mkdir()
-    out = export(path, tmp_path / "out")
+    out = export_consented(path, tmp_path / "out")
 
     def packets(p: Path) -> list[bytes]:
         with av.open(str(p)) as c:

@@ -177,6 +177,21 @@ def test_jfif_thumbnail_is_removed(tmp_path: Path) -> None:
     assert_same_pixels(src, result.output)
 
 
+def test_bytes_after_the_adobe_header_are_removed(tmp_path: Path) -> None:
+    """APP14 "Adobe" was kept whole and never read: anything after its 12 bytes left with
+    the copy, and verification could not see it."""
+    adobe = b"Adobe\x00\x64\x00\x00\x00\x00\x01"
+    src = tmp_path / "adobe.jpg"
+    src.write_bytes(insert_after_soi(plain_jpeg(), segment(0xEE, adobe + b"owner jane-doe-555")))
+    found = [f for f in inspect(src).leaks() if f.where == "APP14 Adobe"]
+    assert found and found[0].category is Category.HIDDEN
+    [result] = export_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
+    assert result.ok and "data after the Adobe colour header" in result.removed
+    out = result.output.read_bytes()
+    assert b"jane-doe-555" not in out and segment(0xEE, adobe) in out
+    assert_same_pixels(src, result.output)
+
+
 def test_truncated_jpeg_is_refused_with_one_line(tmp_path: Path) -> None:
     src = tmp_path / "cut.jpg"
     src.write_bytes(_with_exif(gps=True)[:-300])

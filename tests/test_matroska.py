@@ -23,6 +23,7 @@ from share_guard.core.formats._ebml import (
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
 from share_guard.core.sanitize import ExportOptions, export_files
+from tests.checks import strip_to
 from tests.video_fixtures import digest, ebml, ebml_header, make_video, packets, tiny_jpeg
 
 TITLE = "Holiday at Grandma's"
@@ -50,13 +51,6 @@ def dirty(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     path = tmp_path_factory.mktemp(kind) / f"dirty.{kind}"
     return make_video(path, metadata=META, stream_metadata={"title": TRACK}, rotation=90,
                       frames=12, **opts)
-
-
-def strip_to(path: Path, out: Path):
-    src = Source(path)
-    handler = detect(src.head)
-    with open(out, "wb") as fh:
-        return handler.strip(src, fh)
 
 
 def test_detect_by_doctype(dirty: Path) -> None:

@@ -8,23 +8,20 @@ import io
 import json
 import random
 import struct
-import subprocess
 import time
 from pathlib import Path
 
 import bmff_fixtures as fx
 import pytest
+from checks import exiftool_json, export_consented, strip_to
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.errors import ExportRefused, ShareGuardError
-from share_guard.core.formats import Source, detect
 from share_guard.core.formats.bmff_boxes import Plan, write_plan
 from share_guard.core.inspect import inspect
 from share_guard.core.metadata.iso6709 import parse_iso6709
 from share_guard.core.report import Category
-from share_guard.core.sanitize import ExportOptions, export_files
 
 FULL = fx.Plant(udta=fx.udta_atoms(), moov_boxes=[fx.apple_keys()], xmp=True, telemetry=True,
                 times=True, rotate90=True)
@@ -74,23 +71,6 @@ def movies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             for name, (fmt, fast, spec, _h) in CASES.items()}
 
 
-def export(path: Path, out_dir: Path) -> Path:
-    """Clean through the real export pipeline (consent given, output verified by re-inspection)."""
-    def yes(request):
-        return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
-
-    [result] = export_files([path], ExportOptions(output_dir=out_dir), consent=yes)
-    assert result.ok, result.reason
-    assert result.output is not None
-    return result.output
-
-
-def clean(path: Path, out: Path) -> None:
-    src = Source(path)
-    with open(out, "wb") as fh:
-        detect(src.head).strip(src, fh)
-
-
 def packets(path: Path) -> list[tuple[str, int | None, int | None, bytes]]:
     import av
 
@@ -98,12 +78,6 @@ def packets(path: Path) -> list[tuple[str, int | None, int | None, bytes]]:
         streams = [s for s in c.streams if s.type in ("video", "audio")
                    and s.codec_context is not None and s.codec_context.name in ("h264", "aac")]
         return [(p.stream.type, p.pts, p.dts, bytes(p)) for p in c.demux(streams) if p.size]
-
-
-def exif_dump(exiftool: str, path: Path) -> dict:
-    out = subprocess.run([exiftool, "-j", "-ee", "-G1", "-a", "-u", str(path)],
-                         capture_output=True, text=True, check=True).stdout
-    return json.loads(out)[0]
 
 
 def sha(path: Path) -> str:
@@ -127,14 +101,14 @@ def test_clean_is_lossless_and_leaves_nothing(movies: dict[str, Path], name: str
                                               exiftool: str) -> None:
     original = movies[name]
     before = sha(original)
-    before_dump = json.dumps(exif_dump(exiftool, original))
-    out = export(original, tmp_path)
+    before_dump = json.dumps(exiftool_json(exiftool, original))
+    out = export_consented(original, tmp_path)
 
     assert sha(original) == before, "the original must never be written"
     again = inspect(out)
     assert again.error is None and again.problems == []
     assert again.identifying() == [], [f.name for f in again.identifying()]
-    fields = exif_dump(exiftool, out)
+    fields = exiftool_json(exiftool, out)
     fingerprints = ("CompressorName", "VendorID", "HandlerDescription", "Encoder")
     assert not [k for k, v in fields.items() if k.endswith(fingerprints) and str(v).strip()]
     dump = json.dumps(fields)
@@ -147,19 +121,19 @@ def test_clean_is_lossless_and_leaves_nothing(movies: dict[str, Path], name: str
     assert again.properties["has_audio"] is True
     assert again.properties["rotation"] == inspect(original).properties["rotation"]
     if name in ("mp4", "mov", "mp4-fragmented"):
-        assert exif_dump(exiftool, out)["Composite:Rotation"] == 90
+        assert exiftool_json(exiftool, out)["Composite:Rotation"] == 90
 
 
 def test_clean_twice_is_stable(movies: dict[str, Path], tmp_path: Path) -> None:
     once, twice = tmp_path / "1.mp4", tmp_path / "2.mp4"
-    clean(movies["mp4"], once)
-    clean(once, twice)
+    strip_to(movies["mp4"], once)
+    strip_to(once, twice)
     assert once.read_bytes() == twice.read_bytes()
 
 
 def test_data_track_samples_are_zeroed(movies: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "o.mp4"
-    clean(movies["mp4-faststart"], out)
+    strip_to(movies["mp4-faststart"], out)
     assert fx.TELEMETRY.encode() in movies["mp4-faststart"].read_bytes()
     assert fx.TELEMETRY.encode() not in out.read_bytes()
     assert out.stat().st_size == movies["mp4-faststart"].stat().st_size  # neutralised in place
@@ -182,7 +156,7 @@ def test_unknown_top_level_box_is_refused(movies: dict[str, Path], tmp_path: Pat
     assert any("zzzz" in p for p in report.problems)
     assert any(f.category is Category.UNKNOWN for f in report.findings)
     with pytest.raises(ExportRefused):
-        clean(path, tmp_path / "out.mp4")
+        strip_to(path, tmp_path / "out.mp4")
 
 
 def test_trailer_after_last_box_is_dropped(movies: dict[str, Path], tmp_path: Path) -> None:
@@ -191,7 +165,7 @@ def test_trailer_after_last_box_is_dropped(movies: dict[str, Path], tmp_path: Pa
     path.write_bytes(original + b"\x01\x02\x03\x04\xff\xfeTRAILER-SECRET")
     report = inspect(path)
     assert any(f.where == "trailer" and f.identifying for f in report.findings)
-    clean(path, tmp_path / "o.mp4")
+    strip_to(path, tmp_path / "o.mp4")
     assert len((tmp_path / "o.mp4").read_bytes()) == len(original)
     # bytes that read as a box header running past the end: a truncated file, refused
     path.write_bytes(original + b"\x01\x02TRAILER-SECRET")
@@ -258,7 +232,7 @@ def test_mutated_movies_never_crash(movies: dict[str, Path], tmp_path: Path) -> 
         report = inspect(path)
         if report.error is None and not report.problems:
             try:
-                clean(path, tmp_path / "o.mp4")
+                strip_to(path, tmp_path / "o.mp4")
             except ShareGuardError:
                 pass
 
@@ -314,7 +288,7 @@ def test_data_track_in_fragmented_movie_is_refused(tmp_path: Path) -> None:
     report = inspect(path)
     assert any("fragmented" in p for p in report.problems)
     with pytest.raises(ExportRefused):
-        clean(path, tmp_path / "o.mp4")
+        strip_to(path, tmp_path / "o.mp4")
 
 
 def test_producer_reference_time_is_removed(movies: dict[str, Path], tmp_path: Path) -> None:
@@ -323,7 +297,7 @@ def test_producer_reference_time_is_removed(movies: dict[str, Path], tmp_path: P
     path.write_bytes(movies["3gp"].read_bytes() + prft)
     assert any(f.name == "Producer reference time" for f in inspect(path).findings)
     (tmp_path / "out").mkdir()
-    out = export(path, tmp_path / "out")
+    out = export_consented(path, tmp_path / "out")
     assert b"prft" not in out.read_bytes() and b"\xe8\xf0\xa1\xb2" not in out.read_bytes()
 
 
@@ -335,7 +309,7 @@ def test_thousands_of_tiny_items_are_summed_up(tmp_path: Path) -> None:
     assert len(report.findings) <= 402
     assert any(f.name == "More metadata items" for f in report.findings)
     (tmp_path / "out").mkdir()
-    assert b"note 999" not in export(path, tmp_path / "out").read_bytes()
+    assert b"note 999" not in export_consented(path, tmp_path / "out").read_bytes()
 
 
 @pytest.mark.parametrize("handler, entry, category, name", [
@@ -355,7 +329,7 @@ def test_data_tracks_are_found_and_dropped(tmp_path: Path, handler: bytes, entry
     assert any(f.category is category and name in f.name for f in report.findings)
     assert report.properties["tracks"] == ["vide", "soun"]
     (tmp_path / "out").mkdir()
-    out = export(path, tmp_path / "out")
+    out = export_consented(path, tmp_path / "out")
     assert fx.TELEMETRY.encode() not in out.read_bytes()
     assert packets(out) == packets(path)
 
@@ -366,4 +340,4 @@ def test_quicktime_preview_is_removed(movies: dict[str, Path], tmp_path: Path) -
     path.write_bytes(movies["3gp"].read_bytes() + pnot + fx.box(b"PICT", b"PREVIEW-PIXELS"))
     assert sum(f.name.startswith("Preview") for f in inspect(path).findings) == 2
     (tmp_path / "out").mkdir()
-    assert b"PREVIEW-PIXELS" not in export(path, tmp_path / "out").read_bytes()
+    assert b"PREVIEW-PIXELS" not in export_consented(path, tmp_path / "out").read_bytes()

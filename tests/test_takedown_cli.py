@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +125,48 @@ def test_add_refuses_a_non_media_file(tmp_path, capsys):
     f.write_text("hello")
     assert main(["takedown", "add", str(f), "--label", "x"]) == 1
     assert "not added" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_at_once_by_add_and_check(photos, tmp_path):
+    """A FIFO named like a photo blocked `takedown check` and `add` forever (plain open())."""
+    fifo = tmp_path / "photos" / "pipe.jpg"
+    os.mkfifo(fifo)
+    state = tmp_path / "state"
+    base = [sys.executable, "-m", "share_guard", "--data-dir", str(state), "takedown"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*base, *args], capture_output=True, text=True, env=env,
+                              timeout=60, check=False)
+
+    added = run("add", str(fifo), str(photos["listed"]), "--label", "x")
+    assert added.returncode == 1 and "pipe.jpg: not added: " in added.stderr
+    assert "not a regular file" in added.stderr
+    checked = run("check", str(tmp_path / "photos"))
+    assert checked.returncode == 1
+    assert "pipe.jpg: could not be checked" in checked.stdout
+    assert "listed.jpg: MATCHES" in checked.stdout
+
+
+def test_names_from_an_imported_list_are_shown_safely(photos, tmp_path, capsys):
+    """A list file's name and publisher reached the terminal raw (escape sequences, bidi)."""
+    import hashlib
+
+    main(["takedown", "add", str(photos["listed"]), "--label", "x", "--list", "plain"])
+    exported = tmp_path / "plain.jsonl"
+    assert main(["takedown", "export", "--list", "plain", str(exported)]) == 0
+    lines = exported.read_bytes().splitlines(keepends=True)
+    header = json.loads(lines[0])
+    header["name"] = header["publisher"] = "evil\x1b]0;owned\x07\u202eman"
+    body = [json.dumps(header).encode() + b"\n", *lines[1:-1]]
+    trailer = json.loads(lines[-1])
+    trailer["sha256"] = hashlib.sha256(b"".join(body)).hexdigest()
+    exported.write_bytes(b"".join([*body, json.dumps(trailer).encode() + b"\n"]))
+    home = ["--data-dir", str(tmp_path / "other")]
+    capsys.readouterr()
+    for args, rc in ((["import", str(exported)], 0), (["list"], 0),
+                     (["check", str(photos["listed"])], 1)):
+        assert main([*home, "takedown", *args]) == rc
+        out = capsys.readouterr().out
+        assert "owned" in out and not any(ch in out for ch in "\x1b\x07\u202e"), args

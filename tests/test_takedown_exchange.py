@@ -181,3 +181,11 @@ def test_bad_imports_change_nothing(tmp_path, subscriber, text, kwargs, message)
     with pytest.raises(ListFileError, match=message):
         import_file(subscriber, f, **kwargs)
     assert list(subscriber.entries(include_withdrawn=True)) == []
+
+
+def test_endless_input_is_refused_within_the_size_cap(subscriber, monkeypatch):
+    """/dev/zero (size 0 to stat) was read whole: import never ended and ate all memory."""
+    monkeypatch.setattr("share_guard.core.takedown.exchange.MAX_FILE_BYTES", 1 << 20)
+    with pytest.raises(ListFileError, match="larger than"):
+        import_file(subscriber, "/dev/zero")
+    assert list(subscriber.entries(include_withdrawn=True)) == []

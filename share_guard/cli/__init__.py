@@ -21,6 +21,8 @@ from share_guard.cli import (
     redact_opts,
     takedown_cmd,
 )
+from share_guard.core.errors import ShareGuardError
+from share_guard.core.textsafe import display_path, display_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -64,4 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("share-guard: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        return EXIT_FINDINGS
+    except ShareGuardError as exc:
+        print(f"share-guard: {display_text(exc, limit=400)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except OSError as exc:
+        # e.g. a --data-dir that is a file, or a full or read-only disk: one line, no traceback
+        where = f": {display_path(exc.filename)}" if exc.filename else ""
+        print(f"share-guard: {display_text(exc.strerror or exc)}{where}", file=sys.stderr)
         return EXIT_FINDINGS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -76,6 +77,9 @@ def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> Con
 
 
 def run(args: argparse.Namespace) -> int:
+    if any(sep in args.suffix for sep in {"/", os.sep, "\0"}):
+        warn("--suffix is added to file names: it cannot hold a folder separator")
+        return 2
     folder = data_dir(args.data_dir)
     out_dir = Path(args.output_dir) if args.output_dir else None
     if out_dir is not None and not out_dir.is_dir():

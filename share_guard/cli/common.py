@@ -30,7 +30,13 @@ def walk(paths: Sequence[str]) -> Iterator[tuple[Path, bool]]:
 
 
 def emit_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, indent=2, ensure_ascii=False)
+    """Print ``obj`` as JSON in plain ASCII: every other character is a \\u escape.
+
+    Paths are given exactly (scripts use them), so they are not sanitised; escaping keeps
+    their control, bidi and C1 characters off the terminal, and a name that is not valid
+    UTF-8 (its bytes decoded as surrogates) from crashing a strict UTF-8 stdout.
+    """
+    json.dump(obj, sys.stdout, indent=2, ensure_ascii=True)
     sys.stdout.write("\n")
 
 

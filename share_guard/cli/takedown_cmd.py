@@ -18,6 +18,7 @@ from share_guard.core.takedown import Matcher, TakedownAnalyzer, TakedownStore, 
 from share_guard.core.takedown.exchange import export_list, import_file
 from share_guard.core.takedown.match import Match
 from share_guard.core.takedown.store import DEFAULT_LIST, Entry, default_path
+from share_guard.core.textsafe import display_text
 
 EXIT_OK, EXIT_FOUND = 0, 1
 NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
@@ -100,7 +101,7 @@ def run_add(args: argparse.Namespace) -> int:
                 entries = entries_for_file(path, label=args.label, source=args.source)
                 ids = store.add(entries, args.list_name)
             except (ShareGuardError, OSError) as exc:
-                warn(f"{name(path)}: not added: {exc}")
+                warn(f"{name(path)}: not added: {display_text(exc)}")
                 status = EXIT_FOUND
                 continue
             kinds = ", ".join(sorted({e.type.value for e in entries}))
@@ -117,7 +118,7 @@ def run_import(args: argparse.Namespace) -> int:
                              label=args.label, source=args.source)
     seq = f", sequence {result.sequence}" if result.sequence is not None else ""
     say(f"imported {result.added} entries ({result.withdrawn} withdrawn) into list "
-        f"'{result.list_name}' from a {result.format} file{seq}")
+        f"'{display_text(result.list_name)}' from a {result.format} file{seq}")
     return EXIT_OK
 
 
@@ -152,15 +153,16 @@ def run_list(args: argparse.Namespace) -> int:
         })
         return EXIT_OK
     for i in infos:
-        pub = f", from {i.publisher}" if i.publisher else ""
-        say(f"list '{i.name}': {i.active} active, {i.withdrawn} withdrawn, "
+        # names and publishers come from imported list files: untrusted text
+        pub = f", from {display_text(i.publisher)}" if i.publisher else ""
+        say(f"list '{display_text(i.name)}': {i.active} active, {i.withdrawn} withdrawn, "
             f"sequence {i.sequence}{pub}")
     for e in entries:
-        value = e.value if len(e.value) <= 20 else e.value[:16] + "..."
+        value = display_text(e.value if len(e.value) <= 20 else e.value[:16] + "...")
         q = f" q{e.quality}" if e.quality is not None else ""
         gone = " [withdrawn]" if not e.active else ""
         say(f"  {e.id:>6}  {e.type.value:<6} {value:<19}{q:<5} {e.label!r} "
-            f"source={e.source!r} added={e.added} item={e.item}{gone}")
+            f"source={e.source!r} added={display_text(e.added)} item={display_text(e.item)}{gone}")
     return EXIT_OK
 
 
@@ -199,21 +201,22 @@ def run_check(args: argparse.Namespace) -> int:
             store.close()
     if args.json:
         emit_json({"version": 1, "note": NOT_PROOF, "files": [
-            {"path": str(p), "error": err, "matches": [_match_json(m) for m in ms]}
+            {"path": str(p), "error": display_text(err) if err else None,
+             "matches": [_match_json(m) for m in ms]}
             for p, ms, err in results
         ]})
     else:
         for p, ms, err in results:
             if err:
-                say(f"{name(p)}: could not be checked: {err}")
+                say(f"{name(p)}: could not be checked: {display_text(err)}")
             elif not ms:
                 say(f"{name(p)}: no match on the takedown list")
             for m in ms:
                 e = m.entry
                 what = "MATCHES" if m.is_match else "possibly matches"
-                say(f"{name(p)}: {what} entry {e.id} {e.label!r} (list '{e.list}', "
+                say(f"{name(p)}: {what} entry {e.id} {e.label!r} (list '{display_text(e.list)}', "
                     f"{m.hash_type.value} distance {m.distance}, {m.how}; "
-                    f"source {e.source!r}, added {e.added})")
+                    f"source {e.source!r}, added {display_text(e.added)})")
         if any(ms for _, ms, _ in results):
             say(f"note: {NOT_PROOF}")
     return EXIT_FOUND if any(ms or err for _, ms, err in results) else EXIT_OK

@@ -59,7 +59,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     except OSError as exc:
         report.error = f"cannot be read: {exc.strerror or exc}"
         return report
-    report.size = src.size
+    report.size, report.mtime_ns = src.size, src.mtime_ns
     src.thorough = opts.thorough
     try:
         handler = detect(src.head)

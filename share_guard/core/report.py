@@ -176,6 +176,8 @@ class Report:
     problems: list[str] = field(default_factory=list)  # why a clean export would not be confident
     error: str | None = None  # could not be read at all (one line)
     properties: dict[str, Any] = field(default_factory=dict)  # width, height, orientation...
+    #: the file's modification time when it was read; export refuses a file changed since
+    mtime_ns: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -227,7 +229,7 @@ class Report:
             "size": self.size,
             "ok": self.ok,
             "understood": self.understood,
-            "error": self.error,
+            "error": display_text(self.error, limit=300) if self.error is not None else None,
             "problems": [display_text(p) for p in self.problems],
             "properties": {k: _jsonable(v) for k, v in self.properties.items()},
             "summary": self.summary(),

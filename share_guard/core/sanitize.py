@@ -125,6 +125,7 @@ def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
     """Decide per file whether and where it may be exported (no writing)."""
     planned: list[Planned] = []
     taken: set[Path] = set()
+    originals = {_file_id(r.path) for r in reports} - {None}
     for report in reports:
         item = Planned(report, transforms=[*options.transforms,
                                            *options.file_transforms.get(Path(report.path), ())])
@@ -154,18 +155,21 @@ def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
             dest = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
             n += 1
         taken.add(dest)
-        if _same_file(dest, report.path):
-            item.refusal = "the output would replace the original; choose another folder"
+        if _file_id(dest) in originals:
+            # its own original, or another file of this batch (a_clean.jpg given with a.jpg)
+            item.refusal = "the output would replace an original; choose another folder"
             continue
         item.dest = dest
     return planned
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` (links followed), None when there is none."""
     try:
-        return a.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
 
 
 def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
@@ -263,6 +267,10 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     assert p.dest is not None
     result = ExportResult(p.report.path, "cleaned", before=p.report)
     src = Source(p.report.path)
+    if p.report.mtime_ns is not None and (src.size, src.mtime_ns) != (p.report.size,
+                                                                       p.report.mtime_ns):
+        # the gates, the plan and the consent were about what the report saw, not this
+        raise ExportRefused("the file changed after it was checked; check it again")
     expected = p.report.format
 
     def verify(temp: Path) -> None:
@@ -286,12 +294,15 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             stripped = handler.strip(source, out)
             if cancel is not None:
                 cancel.check()
-    result.removed, result.kept = stripped.removed, stripped.kept
+    # handlers name what they removed from the file's own bytes (a chunk's FourCC): untrusted
+    result.removed = [display_text(x) for x in stripped.removed]
+    result.kept = [display_text(x) for x in stripped.kept]
     if p.transforms:
         # The transform wrote fresh pixels without the original's metadata, so the strip
         # saw little; what left with it is what the original's report found.
         gone = list(dict.fromkeys(f"{f.category.label}: {f.name}" for f in p.report.leaks()))
         result.removed = gone + [r for r in result.removed if r not in gone]
+    result.changed = [display_text(x) for x in result.changed]
     result.output = p.dest
     if result.after is not None:
         result.after.path = p.dest

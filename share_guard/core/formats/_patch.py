@@ -8,9 +8,14 @@ and every audio/video byte is untouched by construction.
 from __future__ import annotations
 
 import os
+from abc import abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import BinaryIO
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, ClassVar
+
+from share_guard.core.errors import ExportRefused
+from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.report import Category, Finding
 
 CHUNK = 8 * 1024 * 1024
 
@@ -26,6 +31,53 @@ class Patch:
     def __post_init__(self) -> None:
         if len(self.head) > self.length or self.offset < 0:
             raise ValueError("patch head longer than the patch")
+
+
+@dataclass
+class PatchPlan:
+    """What an in-place parse found, and the patches that clean the file."""
+
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+    patches: list[Patch] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def find(self, category: Category, where: str, name: str, value: str, why: str,
+             identifying: bool = True) -> None:
+        self.findings.append(Finding(category, where, name, value, why, identifying=identifying))
+
+    def remove(self, what: str) -> None:
+        """Name ``what`` once among what cleaning removes."""
+        if what not in self.removed:
+            self.removed.append(what)
+
+
+class PatchingHandler(FormatHandler):
+    """A container cleaned by copying it with :class:`PatchPlan` patches applied."""
+
+    kind: ClassVar[str] = "video"
+    #: what every clean copy keeps, in plain words
+    always_kept: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def plan(self, src: Source) -> PatchPlan:
+        """The (cached) parse of ``src``."""
+
+    def kept(self, plan: PatchPlan) -> list[str]:
+        return list(self.always_kept)
+
+    def inspect(self, src: Source) -> Inspection:
+        p = self.plan(src)
+        return Inspection(list(p.findings), list(p.problems), dict(p.properties))
+
+    def strip(self, src: Source, out: BinaryIO) -> StripResult:
+        p = self.plan(src)
+        if p.problems:
+            raise ExportRefused(f"not cleaned with confidence: {p.problems[0]}")
+        with src.open() as fh:
+            copy_with_patches(fh, src.size, out, p.patches)
+        return StripResult(removed=list(p.removed), kept=self.kept(p))
 
 
 def check_patches(patches: Sequence[Patch], size: int) -> list[Patch]:

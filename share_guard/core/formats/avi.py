@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
-from share_guard.core.formats._patch import Patch, copy_with_patches
+from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.formats._patch import Patch, PatchingHandler, PatchPlan
 from share_guard.core.formats._tagclass import leftover_text, looks_like_place
-from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
-from share_guard.core.report import Category, Finding
+from share_guard.core.formats.base import Source
+from share_guard.core.report import Category
 
 MAX_DEPTH = 6
 # Chunks walked outside 'movi' (whose frames are not walked): real files have a few hundred;
@@ -79,23 +79,11 @@ class Chunk:
         return self.end + (self.size & 1)
 
 
-@dataclass
-class _Parsed:
-    findings: list[Finding] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    properties: dict[str, Any] = field(default_factory=dict)
-    patches: list[Patch] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    def find(self, category: Category, where: str, name: str, value: str, why: str,
-             identifying: bool = True) -> None:
-        self.findings.append(Finding(category, where, name, value, why, identifying=identifying))
-
+class _Parsed(PatchPlan):
     def neutralise(self, chunk: Chunk, what: str) -> None:
         self.patches.append(Patch(chunk.offset, chunk.size + 8,
                                   b"JUNK" + struct.pack("<I", chunk.size)))
-        if what not in self.removed:
-            self.removed.append(what)
+        self.remove(what)
 
 
 class _Riff:
@@ -145,9 +133,10 @@ def _text(data: bytes) -> str:
 
 
 def parse(src: Source) -> _Parsed:
-    cached = src.cache.get("avi")
-    if isinstance(cached, _Parsed):
-        return cached
+    return src.cached("avi", lambda: _parse(src))
+
+
+def _parse(src: Source) -> _Parsed:
     r = _Parsed()
     with src.open() as fh:
         riff = _Riff(fh, src.size)
@@ -162,7 +151,6 @@ def parse(src: Source) -> _Parsed:
                 raise CorruptFile("AVI extension (AVIX) in the wrong place")
             n += 1
             _riff_body(riff, top, r)
-    src.cache["avi"] = r
     return r
 
 
@@ -284,8 +272,7 @@ def _junk(riff: _Riff, ch: Chunk, r: _Parsed) -> None:
                "padding that holds text, sometimes naming the software" if text
                else "padding holding leftover binary data (zeroed when cleaning)", bool(text))
         r.patches.append(Patch(ch.data_offset, ch.size))
-        if "leftover data in padding" not in r.removed:
-            r.removed.append("leftover data in padding")
+        r.remove("leftover data in padding")
 
 
 def _other(riff: _Riff, ch: Chunk, r: _Parsed, where: str) -> None:
@@ -299,30 +286,18 @@ def _other(riff: _Riff, ch: Chunk, r: _Parsed, where: str) -> None:
     r.neutralise(ch, "vendor and unknown chunks")
 
 
-class AviHandler(FormatHandler):
+class AviHandler(PatchingHandler):
     name = "avi"
-    kind = "video"
     mime = "video/x-msvideo"
     extensions = (".avi",)
     priority = 40
+    always_kept = ("audio and video data (byte for byte)", "stream headers and indexes")
 
     def sniff(self, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"AVI "
 
-    def inspect(self, src: Source) -> Inspection:
-        p = parse(src)
-        return Inspection(list(p.findings), list(p.problems), dict(p.properties))
-
-    def strip(self, src: Source, out: BinaryIO) -> StripResult:
-        p = parse(src)
-        if p.problems:
-            raise ExportRefused(f"not cleaned with confidence: {p.problems[0]}")
-        with src.open() as fh:
-            copy_with_patches(fh, src.size, out, p.patches)
-        return StripResult(
-            removed=list(p.removed),
-            kept=["audio and video data (byte for byte)", "stream headers and indexes"],
-        )
+    def plan(self, src: Source) -> PatchPlan:
+        return parse(src)
 
 
 HANDLERS = [AviHandler()]

@@ -15,15 +15,31 @@ import errno
 import os
 import stat
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from share_guard.core.errors import LimitExceeded
 from share_guard.core.report import Finding
 
 #: Largest still image we read into memory whole (bytes).
 MAX_IMAGE_BYTES = 512 * 1024 * 1024
+
+T = TypeVar("T")
+
+
+def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open ``path`` for reading; refuses what is not a regular file (a FIFO would block
+    forever, a device never end)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 class Source:
@@ -32,7 +48,10 @@ class Source:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         with self.open() as fh:
-            self.size = os.fstat(fh.fileno()).st_size
+            st = os.fstat(fh.fileno())
+            self.size = st.st_size
+            #: when the file was last changed, as read now (export compares it with the report's)
+            self.mtime_ns = st.st_mtime_ns
             self.head = fh.read(4096)
         self._data: bytes | None = None
         #: scratch space where a handler may cache its parse between inspect and strip
@@ -44,14 +63,7 @@ class Source:
 
     def open(self) -> BinaryIO:
         """Open for reading; refuses what is not a regular file (a FIFO would block forever)."""
-        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
-            return os.fdopen(fd, "rb")
-        except BaseException:
-            os.close(fd)
-            raise
+        return open_regular(self.path)
 
     def read_all(self, limit: int = MAX_IMAGE_BYTES) -> bytes:
         """The whole file, refusing anything larger than ``limit`` bytes."""
@@ -66,6 +78,18 @@ class Source:
             if len(self._data) > limit:
                 raise LimitExceeded("file grew while being read")
         return self._data
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """The parse a handler keeps under ``key``, built on first use (inspect and strip share it)."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        result: T = self.cache[key]
+        return result
+
+    def parsed(self, key: str, parse: Callable[[bytes], T]) -> tuple[bytes, T]:
+        """The whole file (see :meth:`read_all`) and its parse by ``parse``, cached under ``key``."""
+        data = self.read_all()
+        return data, self.cached(key, lambda: parse(data))
 
 
 @dataclass

@@ -177,12 +177,7 @@ class GifHandler(FormatHandler):
         return head[:6] in (b"GIF87a", b"GIF89a")
 
     def _parse(self, src: Source) -> tuple[bytes, GifLayout]:
-        data = src.read_all()
-        layout = src.cache.get("gif")
-        if layout is None:
-            layout = walk_blocks(data)
-            src.cache["gif"] = layout
-        return data, layout
+        return src.parsed("gif", walk_blocks)
 
     def inspect(self, src: Source) -> Inspection:
         data, layout = self._parse(src)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO, ClassVar
 
-from share_guard.core.errors import CorruptFile, ExportRefused
-from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
-from share_guard.core.formats.bmff_boxes import read_box_tree, walk_top, write_plan
+from share_guard.core.errors import CorruptFile
+from share_guard.core.formats.base import Source
+from share_guard.core.formats.bmff_boxes import read_box_tree, walk_top
+from share_guard.core.formats.bmff_handler import ScanHandler
 from share_guard.core.formats.bmff_meta import (
     cap_findings,
     exif_block_findings,
@@ -263,7 +264,7 @@ def is_heif(head: bytes) -> bool:
     return b"mif1" in brands and brands[0] not in (b"qt  ", b"isom", b"mp41", b"mp42")
 
 
-class HeifHandler(FormatHandler):
+class HeifHandler(ScanHandler):
     name: ClassVar[str] = "heif"
     kind: ClassVar[str] = "image"
     mime: ClassVar[str] = "image/heif"
@@ -273,29 +274,9 @@ class HeifHandler(FormatHandler):
     def sniff(self, head: bytes) -> bool:
         return is_heif(head)
 
-    def _scan(self, src: Source) -> MovieScan:
-        cached = src.cache.get("bmff_heif")
-        if isinstance(cached, MovieScan):
-            return cached
+    def scan(self, src: Source) -> MovieScan:
         with src.open() as fh:
-            scan = HeifScanner(fh, src.size).run()
-        src.cache["bmff_heif"] = scan
-        return scan
-
-    def inspect(self, src: Source) -> Inspection:
-        scan = self._scan(src)
-        return Inspection(list(scan.findings), list(scan.problems), dict(scan.properties))
-
-    def strip(self, src: Source, out: BinaryIO) -> StripResult:
-        scan = self._scan(src)
-        if scan.problems:
-            raise ExportRefused(f"cannot be cleaned with confidence: {scan.problems[0]}")
-        with src.open() as fh:
-            write_plan(fh, out, scan.plan)
-        return StripResult(
-            removed=[f"{f.where}: {f.name}" for f in scan.findings if f.identifying],
-            kept=[f"{f.name} {f.value}" for f in scan.findings if f.category is C.KEPT],
-        )
+            return HeifScanner(fh, src.size).run()
 
 
 HANDLERS = [HeifHandler()]

@@ -33,6 +33,8 @@ MAX_SAME_SEGMENTS = 8
 _NOTHING = Finding(Category.UNKNOWN, "JPEG", "segment", "", "a segment that reveals nothing")
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
 ICC_SIG = b"ICC_PROFILE\x00"
+#: "Adobe", DCTEncodeVersion, APP14Flags0, APP14Flags1, ColorTransform: all a decoder reads
+ADOBE_LEN = 12
 
 
 class JpegHandler(FormatHandler):
@@ -46,12 +48,7 @@ class JpegHandler(FormatHandler):
         return head[:3] == b"\xff\xd8\xff"
 
     def _layout(self, src: Source) -> tuple[bytes, JpegLayout]:
-        data = src.read_all()
-        layout = src.cache.get("jpeg")
-        if layout is None:
-            layout = parse_jpeg(data)
-            src.cache["jpeg"] = layout
-        return data, layout
+        return src.parsed("jpeg", parse_jpeg)
 
     def inspect(self, src: Source) -> Inspection:
         data, layout = self._layout(src)
@@ -121,6 +118,11 @@ class JpegHandler(FormatHandler):
                 wrote_header = True
             if seg.marker == 0xE0 and seg.payload(data).startswith(b"JFIF\x00"):
                 _write_jfif_without_thumbnail(out, seg.payload(data), res)
+            elif seg.marker == 0xEE and len(seg.payload(data)) > ADOBE_LEN:
+                # decoders read the first 12 bytes only; what follows is not ours to pass on
+                payload = seg.payload(data)[:ADOBE_LEN]
+                out.write(b"\xff\xee" + struct.pack(">H", len(payload) + 2) + payload)
+                res.removed.append("data after the Adobe colour header")
             else:
                 out.write(data[seg.start : seg.end])
                 if label:
@@ -207,6 +209,10 @@ def _segment_findings(data: bytes, seg: Segment,
         return [Finding(Category.HIDDEN, "APP0 JFXX", "JFIF extension thumbnail",
                         f"{len(p)} bytes", "a small copy of the picture")], None
     if m == 0xEE and p.startswith(b"Adobe"):
+        if len(p) > ADOBE_LEN:
+            return [Finding(Category.HIDDEN, "APP14 Adobe", "Data after the Adobe colour header",
+                            f"{len(p) - ADOBE_LEN} bytes",
+                            "extra bytes no decoder reads; removed")], None
         return [], None
     if 0xE0 <= m <= 0xEF:
         sig = p[:24].split(b"\x00", 1)[0].decode("latin-1", "replace")

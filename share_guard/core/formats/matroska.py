@@ -14,11 +14,11 @@ CRC-32 elements in rewritten masters are recomputed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
-from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded, UnsupportedFormat
+from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
 from share_guard.core.formats._ebml import (
     ID_CRC32,
     ID_EBML,
@@ -42,10 +42,10 @@ from share_guard.core.formats._ebml import (
     void,
     void_header,
 )
-from share_guard.core.formats._patch import Patch, copy_with_patches
+from share_guard.core.formats._patch import Patch, PatchingHandler, PatchPlan
 from share_guard.core.formats._tagclass import classify_tag, leftover_text
-from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
-from share_guard.core.report import Category, Finding
+from share_guard.core.formats.base import Source
+from share_guard.core.report import Category
 
 META_CAP = 16 * 1024 * 1024  # largest Info/Tracks/Tags/Chapters element we load
 SMALL_CAP = 64 * 1024  # largest attachment name/description we load
@@ -77,21 +77,8 @@ MATROSKA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
 
 @dataclass
-class _Parsed:
+class _Parsed(PatchPlan):
     doctype: str = ""
-    findings: list[Finding] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    properties: dict[str, Any] = field(default_factory=dict)
-    patches: list[Patch] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-
-    def find(self, category: Category, where: str, name: str, value: str, why: str,
-             identifying: bool = True) -> None:
-        self.findings.append(Finding(category, where, name, value, why, identifying=identifying))
-
-    def remove(self, what: str) -> None:
-        if what not in self.removed:
-            self.removed.append(what)
 
 
 def doctype_of(head: bytes) -> str | None:
@@ -145,9 +132,10 @@ def _date_utc(raw: bytes) -> str:
 
 
 def parse(src: Source) -> _Parsed:
-    cached = src.cache.get("matroska")
-    if isinstance(cached, _Parsed):
-        return cached
+    return src.cached("matroska", lambda: _parse(src))
+
+
+def _parse(src: Source) -> _Parsed:
     result = _Parsed()
     with src.open() as fh:
         f = EbmlFile(fh, src.size)
@@ -179,7 +167,6 @@ def parse(src: Source) -> _Parsed:
         if segments == 0:
             raise CorruptFile("the Matroska file has no segment (truncated?)")
     result.properties["container"] = result.doctype
-    src.cache["matroska"] = result
     return result
 
 
@@ -414,12 +401,12 @@ def _seekhead(el: Element, payload: bytes, r: _Parsed) -> None:
     _patch_master(el, payload, rewrite_master(payload, decide), r)
 
 
-class MatroskaHandler(FormatHandler):
+class MatroskaHandler(PatchingHandler):
     name = "mkv"
-    kind = "video"
     mime = "video/x-matroska"
     extensions: ClassVar[tuple[str, ...]] = (".mkv", ".mka", ".mk3d")
     priority = 40
+    always_kept = ("audio and video data (byte for byte)", "track layout, timing and index")
 
     def sniff(self, head: bytes) -> bool:
         if not head.startswith(b"\x1a\x45\xdf\xa3"):
@@ -427,20 +414,14 @@ class MatroskaHandler(FormatHandler):
         # an unreadable header is claimed here so that inspect explains the damage
         return doctype_of(head) != "webm"
 
-    def inspect(self, src: Source) -> Inspection:
-        p = parse(src)
-        return Inspection(list(p.findings), list(p.problems), dict(p.properties))
+    def plan(self, src: Source) -> PatchPlan:
+        return parse(src)
 
-    def strip(self, src: Source, out: BinaryIO) -> StripResult:
-        p = parse(src)
-        if p.problems:
-            raise ExportRefused(f"not cleaned with confidence: {p.problems[0]}")
-        with src.open() as fh:
-            copy_with_patches(fh, src.size, out, p.patches)
-        kept = ["audio and video data (byte for byte)", "track layout, timing and index"]
-        if "rotation" in p.properties or "stereo_mode" in p.properties:
+    def kept(self, plan: PatchPlan) -> list[str]:
+        kept = list(self.always_kept)
+        if "rotation" in plan.properties or "stereo_mode" in plan.properties:
             kept.append("display rotation / stereo mode")
-        return StripResult(removed=list(p.removed), kept=kept)
+        return kept
 
 
 class WebmHandler(MatroskaHandler):

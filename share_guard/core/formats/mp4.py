@@ -7,11 +7,11 @@ why the movie header is neutralised in place rather than rewritten.
 
 from __future__ import annotations
 
-from typing import BinaryIO, ClassVar
+from typing import ClassVar
 
-from share_guard.core.errors import ExportRefused
-from share_guard.core.formats.base import FormatHandler, Inspection, Source, StripResult
-from share_guard.core.formats.bmff_boxes import walk_top, write_plan
+from share_guard.core.formats.base import Source
+from share_guard.core.formats.bmff_boxes import walk_top
+from share_guard.core.formats.bmff_handler import ScanHandler
 from share_guard.core.formats.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.report import Category, Finding
 
@@ -39,7 +39,7 @@ def trailer_finding(size: int, media: str) -> Finding:
                    f"{size} bytes", f"data appended after the {media}; removed")
 
 
-class MovieHandler(FormatHandler):
+class MovieHandler(ScanHandler):
     kind: ClassVar[str] = "video"
     priority: ClassVar[int] = 40
     brands: ClassVar[tuple[bytes, ...]] = ()
@@ -48,10 +48,7 @@ class MovieHandler(FormatHandler):
         brand = movie_brand(head)
         return brand is not None and brand.startswith(self.brands)
 
-    def _scan(self, src: Source) -> MovieScan:
-        cached = src.cache.get("bmff_movie")
-        if isinstance(cached, MovieScan):
-            return cached
+    def scan(self, src: Source) -> MovieScan:
         with src.open() as fh:
             top = walk_top(fh, src.size)
             scan = MovieScanner(fh, top, "video").run()
@@ -59,23 +56,7 @@ class MovieHandler(FormatHandler):
             scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):
             scan.problems.append("the movie has no header ('moov'); it cannot be played")
-        src.cache["bmff_movie"] = scan
         return scan
-
-    def inspect(self, src: Source) -> Inspection:
-        scan = self._scan(src)
-        return Inspection(list(scan.findings), list(scan.problems), dict(scan.properties))
-
-    def strip(self, src: Source, out: BinaryIO) -> StripResult:
-        scan = self._scan(src)
-        if scan.problems:
-            raise ExportRefused(f"cannot be cleaned with confidence: {scan.problems[0]}")
-        with src.open() as fh:
-            write_plan(fh, out, scan.plan)
-        return StripResult(
-            removed=[f"{f.where}: {f.name}" for f in scan.findings if f.identifying],
-            kept=[f"{f.name} {f.value}" for f in scan.findings if f.category is Category.KEPT],
-        )
 
 
 class Mp4Handler(MovieHandler):

@@ -161,12 +161,7 @@ class PngHandler(FormatHandler):
         return head.startswith(SIGNATURE)
 
     def _parse(self, src: Source) -> tuple[bytes, PngLayout]:
-        data = src.read_all()
-        layout = src.cache.get("png")
-        if layout is None:
-            layout = walk_chunks(data)
-            src.cache["png"] = layout
-        return data, layout
+        return src.parsed("png", walk_chunks)
 
     def inspect(self, src: Source) -> Inspection:
         data, layout = self._parse(src)

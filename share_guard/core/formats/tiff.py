@@ -221,12 +221,7 @@ class TiffHandler(FormatHandler):
         return head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 
     def _plan(self, src: Source) -> tuple[bytes, TiffPlan]:
-        data = src.read_all()
-        cached = src.cache.get("tiff")
-        if cached is None:
-            cached = plan(data)
-            src.cache["tiff"] = cached
-        return data, cached
+        return src.parsed("tiff", plan)
 
     def inspect(self, src: Source) -> Inspection:
         data, tp = self._plan(src)

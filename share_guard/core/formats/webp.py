@@ -153,12 +153,7 @@ class WebpHandler(FormatHandler):
         return len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP"
 
     def _parse(self, src: Source) -> tuple[bytes, WebpLayout]:
-        data = src.read_all()
-        layout = src.cache.get("webp")
-        if layout is None:
-            layout = walk_riff(data)
-            src.cache["webp"] = layout
-        return data, layout
+        return src.parsed("webp", walk_riff)
 
     def inspect(self, src: Source) -> Inspection:
         data, layout = self._parse(src)

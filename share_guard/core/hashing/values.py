@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.formats.base import open_regular
 
 
 class MalformedHash(ShareGuardError):
@@ -141,7 +142,7 @@ class FileDigest:
 def file_digests(path: str | os.PathLike[str], chunk: int = 1 << 20) -> dict[HashType, FileDigest]:
     """SHA-256 and MD5 of a file in one read."""
     sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         while block := fh.read(chunk):
             sha.update(block)
             md5.update(block)

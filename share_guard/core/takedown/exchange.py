@@ -146,7 +146,10 @@ def import_file(
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ListFileError(f"{p.name} is larger than {MAX_FILE_BYTES >> 20} MB")
-        data = p.read_bytes()
+        with p.open("rb") as fh:  # bounded: a device or pipe has no size to check first
+            data = fh.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ListFileError(f"{p.name} is larger than {MAX_FILE_BYTES >> 20} MB")
     except OSError as exc:
         raise ListFileError(f"cannot read {p.name}: {exc.strerror or exc}")
     try:

@@ -235,8 +235,9 @@ def media_kind(path: str | os.PathLike[str]) -> str:
     """'image' or 'video' from the file's bytes (never its name)."""
     from share_guard.core.errors import UnsupportedFormat
     from share_guard.core.formats import detect
+    from share_guard.core.formats.base import open_regular
 
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         head = fh.read(4096)
     try:
         return detect(head).kind
