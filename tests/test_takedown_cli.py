@@ -170,3 +170,10 @@ def test_names_from_an_imported_list_are_shown_safely(photos, tmp_path, capsys):
         assert main([*home, "takedown", *args]) == rc
         out = capsys.readouterr().out
         assert "owned" in out and not any(ch in out for ch in "\x1b\x07\u202e"), args
+
+
+def test_cli_default_list_name_matches_the_store():
+    from share_guard.cli import takedown_cmd
+    from share_guard.core.takedown.store import DEFAULT_LIST
+
+    assert takedown_cmd.DEFAULT_LIST == DEFAULT_LIST

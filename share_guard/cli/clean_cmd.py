@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
-from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options
+from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options, start_workers_early
 from share_guard.core.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
 from share_guard.core.isolation import isolated_export_files
 from share_guard.core.paths import data_dir
@@ -77,6 +77,7 @@ def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> Con
 
 
 def run(args: argparse.Namespace) -> int:
+    start_workers_early(args)
     if any(sep in args.suffix for sep in {"/", os.sep, "\0"}):
         warn("--suffix is added to file names: it cannot hold a folder separator")
         return 2

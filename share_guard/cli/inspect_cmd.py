@@ -33,6 +33,7 @@ def inspect_options(args: argparse.Namespace, thorough: bool = True) -> InspectO
 
 
 def run(args: argparse.Namespace) -> int:
+    start_workers_early(args)
     options = inspect_options(args)
     check = inspect if args.no_isolation else isolated_inspect
     reports: list[Report] = []
@@ -66,3 +67,16 @@ def print_report(report: Report, show_kept: bool = False) -> None:
             say(f"    - {f.name}: {f.value}  [{f.where}]")
     for problem in report.problems:
         say(f"  ! {display_text(problem, limit=400)}")
+
+
+def start_workers_early(args: argparse.Namespace) -> None:
+    """Start the isolated workers in the background while this process finishes its own
+    imports and walks the folders, so the first file does not wait for them."""
+    if getattr(args, "no_isolation", False):
+        return
+    import threading
+
+    from share_guard.core.isolation import default_pool
+
+    threading.Thread(target=default_pool().warm, args=(2,), daemon=True,
+                     name="sg-warm").start()

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.hashing.values import HashType
-from share_guard.core.takedown import Matcher, TakedownAnalyzer, TakedownStore, entries_for_file
-from share_guard.core.takedown.exchange import export_list, import_file
-from share_guard.core.takedown.match import Match
-from share_guard.core.takedown.store import DEFAULT_LIST, Entry, default_path
 from share_guard.core.textsafe import display_text
+
+if TYPE_CHECKING:
+    from share_guard.core.takedown import Entry, Match, TakedownAnalyzer, TakedownStore
+
+# The list machinery (numpy, SQLite, the index) is imported inside the handlers: `inspect` and
+# `clean` start without it when no takedown list exists.
+DEFAULT_LIST = "default"  # == share_guard.core.takedown.store.DEFAULT_LIST (a test checks)
 
 EXIT_OK, EXIT_FOUND = 0, 1
 NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
@@ -74,10 +77,14 @@ def register(subs: argparse._SubParsersAction) -> None:
 
 
 def make_analyzer(args: argparse.Namespace) -> TakedownAnalyzer:
+    from share_guard.core.takedown.analyzer import TakedownAnalyzer
+
     return TakedownAnalyzer(data_dir=getattr(args, "data_dir", None))
 
 
 def _store(args: argparse.Namespace) -> TakedownStore:
+    from share_guard.core.takedown.store import TakedownStore, default_path
+
     return TakedownStore(default_path(args.data_dir))
 
 
@@ -94,6 +101,8 @@ def _guard(fn: Any) -> Any:
 
 @_guard
 def run_add(args: argparse.Namespace) -> int:
+    from share_guard.core.takedown.hashfile import entries_for_file
+
     status = EXIT_OK
     with _store(args) as store:
         for path, _explicit in walk(args.paths):
@@ -112,6 +121,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 @_guard
 def run_import(args: argparse.Namespace) -> int:
+    from share_guard.core.takedown.exchange import import_file
+
     kind = HashType(args.hash_type) if args.hash_type else None
     with _store(args) as store:
         result = import_file(store, args.file, list_name=args.list_name, hash_type=kind,
@@ -124,6 +135,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 @_guard
 def run_export(args: argparse.Namespace) -> int:
+    from share_guard.core.takedown.exchange import export_list
+
     with _store(args) as store:
         n = export_list(store, args.list_name, Path(args.out))
     say(f"wrote {n} entries of list '{args.list_name}' to {name(Path(args.out))}")
@@ -185,6 +198,9 @@ def _match_json(m: Match) -> dict[str, Any]:
 
 @_guard
 def run_check(args: argparse.Namespace) -> int:
+    from share_guard.core.takedown.match import Matcher
+    from share_guard.core.takedown.store import TakedownStore, default_path
+
     path_db = default_path(args.data_dir)
     results: list[tuple[Path, list[Match], str | None]] = []
     store = TakedownStore(path_db) if path_db.exists() else None

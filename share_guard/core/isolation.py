@@ -73,7 +73,9 @@ class PoolStats:
 def _context() -> Any:
     if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__, "share_guard.core.isolation_worker"])
+        # Workers fork from a server that has already imported every container handler.
+        ctx.set_forkserver_preload([__name__, "share_guard.core.isolation_worker",
+                                    "share_guard.core.formats._preload", "share_guard.core.sanitize"])
         return ctx
     return mp.get_context("spawn")
 
@@ -411,7 +413,7 @@ class IsolationPool:
                 progress=lambda f, t: progress(0.3 * min(f, 1.0), t))
             reports = self.inspect_many(paths, inspect_opts)
         return export_files(paths, opts, consent, progress, cancel, reports=reports,
-                            run_one=self.export_one)
+                            run_one=self.export_one, parallel=self.size)
 
 
 # --------------------------------------------------------------------------- module API

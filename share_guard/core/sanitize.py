@@ -8,7 +8,9 @@ failure or cancel leaves nothing behind. Originals are only ever read.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -204,12 +206,14 @@ def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions
                  consent: ConsentHook = refuse, progress: ProgressFn = no_progress,
                  cancel: CancelToken | None = None,
                  reports: Sequence[Report] | None = None,
-                 run_one: ExportOneFn | None = None) -> list[ExportResult]:
+                 run_one: ExportOneFn | None = None, parallel: int = 1) -> list[ExportResult]:
     """Export clean copies of ``paths``. One bad file never stops the batch.
 
     ``consent`` is asked once for the whole batch, before anything is written;
     the default refuses. Pass ``reports`` to reuse inspections already made.
-    ``run_one`` replaces :func:`export_one` (core.isolation runs it in a worker).
+    ``run_one`` replaces :func:`export_one` (core.isolation runs it in a worker);
+    ``parallel`` > 1 runs that many exports at once (for run_one functions that are
+    thread-safe, such as the isolated workers).
     """
     opts = options or ExportOptions()
     runner = run_one or export_one
@@ -238,26 +242,41 @@ def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions
                 results[i] = ExportResult(planned[i].report.path, "refused", reason=str(exc),
                                           before=planned[i].report)
             todo = []
-    for k, i in enumerate(todo):
+    stop = threading.Event()
+    done = [0]
+    lock = threading.Lock()
+
+    def one(i: int) -> ExportResult:
         p = planned[i]
-        progress(0.3 + 0.7 * k / max(len(todo), 1), f"cleaning {display_path(p.report.path.name)}")
+        if stop.is_set():
+            return ExportResult(p.report.path, "cancelled", reason="cancelled", before=p.report)
+        with lock:
+            progress(0.3 + 0.7 * done[0] / max(len(todo), 1),
+                     f"cleaning {display_path(p.report.path.name)}")
         try:
             if cancel is not None:
                 cancel.check()
-            results[i] = runner(p, opts, progress, cancel)
+            return runner(p, opts, progress, cancel)
         except Cancelled:
-            results[i] = ExportResult(p.report.path, "cancelled", reason="cancelled",
-                                      before=p.report)
-            for j in todo[k + 1 :]:
-                results[j] = ExportResult(planned[j].report.path, "cancelled",
-                                          reason="cancelled", before=planned[j].report)
-            break
+            stop.set()
+            return ExportResult(p.report.path, "cancelled", reason="cancelled", before=p.report)
         except ShareGuardError as exc:
-            results[i] = ExportResult(p.report.path, "error" if isinstance(exc, OutputError)
-                                      else "refused", reason=str(exc), before=p.report)
+            return ExportResult(p.report.path, "error" if isinstance(exc, OutputError)
+                                else "refused", reason=str(exc), before=p.report)
         except (OSError, ValueError, MemoryError) as exc:
-            results[i] = ExportResult(p.report.path, "error",
-                                      reason=f"{type(exc).__name__}: {exc}", before=p.report)
+            return ExportResult(p.report.path, "error", reason=f"{type(exc).__name__}: {exc}",
+                                before=p.report)
+        finally:
+            with lock:
+                done[0] += 1
+
+    if parallel > 1 and len(todo) > 1:
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="sg-export") as pool:
+            for i, result in zip(todo, pool.map(one, todo), strict=True):
+                results[i] = result
+    else:
+        for i in todo:
+            results[i] = one(i)
     progress(1.0, "done")
     return [results[i] for i in range(len(planned))]
 
