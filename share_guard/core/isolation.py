@@ -194,10 +194,20 @@ class IsolationPool:
             self._cond.notify()
 
     def warm(self, n: int = 1) -> None:
-        """Start up to ``n`` workers now so the first file does not wait for one."""
-        workers = [self._checkout() for _ in range(min(n, self.size))]
-        for worker in workers:
-            self._checkin(worker, True)
+        """Start up to ``n`` workers now so the first file does not wait for one.
+
+        Runs on a background thread while the command works: when the command finishes
+        and closes the pool first, warming up simply stops (nothing is printed)."""
+        workers: list[_Worker] = []
+        try:
+            for _ in range(min(n, self.size)):
+                workers.append(self._checkout())
+        except RuntimeError:
+            if not self._closed:
+                raise
+        finally:
+            for worker in workers:
+                self._checkin(worker, True)
 
     def worker_pids(self) -> list[int]:
         """Process ids of the idle workers (tests look at their open sockets)."""

@@ -178,3 +178,29 @@ def test_a_long_export_that_keeps_writing_is_not_stopped(photos, tmp_path) -> No
         pool.close()
     assert result.status == "cleaned", result.reason
     assert pool.stats.timeouts == 0
+
+
+def test_warming_a_pool_closed_meanwhile_is_quiet() -> None:
+    # `inspect` warms workers on a background thread; a one-file run closes the pool
+    # before the warm-up is done, which printed a traceback on every run.
+    pool = IsolationPool(size=1)
+    pool.close()
+    pool.warm(2)  # no exception
+    assert pool.worker_pids() == []
+    busy = IsolationPool(size=1)
+    held = busy._checkout()
+    errors: list[BaseException] = []
+    warmer = threading.Thread(target=_capture, args=(busy.warm, errors))
+    warmer.start()
+    time.sleep(0.2)  # the warm-up now waits for the only worker slot
+    busy.close()
+    busy._checkin(held, True)
+    warmer.join(5)
+    assert not warmer.is_alive() and errors == []
+
+
+def _capture(fn, errors: list[BaseException]) -> None:
+    try:
+        fn(1)
+    except BaseException as exc:  # noqa: BLE001 - the test reports it
+        errors.append(exc)
