@@ -232,3 +232,22 @@ def test_cli_clean_redacts_faces_and_strips(tmp_path, capsys):
     out = np.asarray(Image.open(result["output"]).convert("RGB"))
     assert out[y + 5 : y + h - 5, x + 5 : x + w - 5].max() < 24
     assert not Image.open(result["output"]).getexif()
+
+
+def test_summary_counts_the_faces_covered_not_those_found(tmp_path, monkeypatch):
+    # The window hands every detection over and switches off the unticked ones; the note
+    # the person reads must count what was covered (it said "176 faces" for 28 covered).
+    from share_guard.core import redact_transform
+    from share_guard.core.formats.base import Source
+    from share_guard.core.redact_transform import RedactTransform
+
+    src = tmp_path / "two.jpg"
+    Image.fromarray(photo()).save(src, quality=90)
+    other = Region(20, 300, 60, 60, score=0.15, label="possible face")
+    monkeypatch.setattr(redact_transform, "image_faces", lambda *a, **k: [FACE, other])
+    report = type("R", (), {"kind": "image"})()
+    for removed, want in (((), "2 faces"), ((other,), "1 face")):
+        out = io.BytesIO()
+        notes = RedactTransform(include_possible=True, removed=removed).apply(
+            Source(src), report, out, lambda *_: None, None)
+        assert notes[0] == f"redacted (solid fill): {want}", notes

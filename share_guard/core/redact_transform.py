@@ -73,7 +73,11 @@ class RedactTransform:
             return ["nothing to redact: pixels left as they were"]
         progress(0.9, "redacting")
         result = redact_image_file(src.path, regions, style, out, outside=self.outside)
-        return [_summary(len(faces), len(codes), len(self.added), self.outside, style),
+        # Count what is covered, not what was detected: the GUI passes every detection and
+        # switches off the ones the person unticked (it said "176 faces covered" for 28).
+        return [_summary(len(plan_regions(faces, (), self.removed)),
+                         len(plan_regions(codes, (), self.removed)),
+                         len(self.added), self.outside, style),
                 *result.notes]
 
     def _video(self, src: Source, out: BinaryIO, style: Style, progress: ProgressFn,
