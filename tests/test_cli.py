@@ -103,6 +103,9 @@ def test_terminal_consent_questions(files: Path, tmp_path: Path, monkeypatch, ca
     assert main(["clean", "-o", str(tmp_path), str(files / "gps.jpg")]) == 1
     out = capsys.readouterr().out
     assert "crime in many places" in out and "Location" in out
+    # one line per kind of detail, each detail named once
+    (location,) = [line for line in out.splitlines() if line.strip().startswith("Location:")]
+    assert "GPS position" in location and location.count("Location") == 1
     assert not (tmp_path / "gps_clean.jpg").exists()
     answers = iter(["yes", "y"])
     assert main(["clean", "-o", str(tmp_path), str(files / "gps.jpg")]) == 0
@@ -180,3 +183,14 @@ def test_json_error_text_from_the_file_is_sanitised(tmp_path: Path, capsys) -> N
     [report] = json.loads(capsys.readouterr().out)["files"]
     assert "EBML file of type" in report["error"] and "owned" in report["error"]
     assert not any(ch in report["error"] for ch in "\x1b\x07\u202e")
+
+
+@pytest.mark.parametrize("given, lines", [
+    (("Location: GPS position", "When: Date taken", "Location: GPS altitude", "Location: GPS position"),
+     ["Location: GPS position, GPS altitude", "When: Date taken"]),
+    (("EXIF", "XMP"), ["EXIF, XMP"]),
+])
+def test_consent_prompt_groups_what_is_removed(given, lines) -> None:
+    from share_guard.cli.clean_cmd import grouped_removals
+
+    assert grouped_removals(given) == lines

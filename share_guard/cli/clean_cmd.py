@@ -39,8 +39,12 @@ def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
     """Ask the person on the terminal; anything but 'y' refuses."""
     say(f"About to write {len(request.items)} clean cop{'y' if len(request.items) == 1 else 'ies'}:")
     for item in request.items:
-        removed = "; ".join(item.will_remove) if item.will_remove else "nothing identifying found"
-        say(f"  {item.name}: removes {removed}")
+        if not item.will_remove:
+            say(f"  {item.name}: nothing identifying found")
+        else:
+            say(f"  {item.name} will lose:")
+            for line in grouped_removals(item.will_remove):
+                say(f"    {line}")
         for w in item.warnings:
             say(f"    warning: {w}")
     say(request.reminder)
@@ -54,6 +58,20 @@ def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
             return ConsentAnswer(False, tuple(confirmed), via="terminal")
         confirmed.append(key)
     return ConsentAnswer(True, tuple(confirmed), via="terminal")
+
+
+def grouped_removals(will_remove: tuple[str, ...]) -> list[str]:
+    """ "Location: GPS position", "Location: GPS altitude" -> "Location: GPS position, GPS
+    altitude": one line per kind of detail instead of one 30-item line."""
+    groups: dict[str, list[str]] = {}
+    for entry in will_remove:
+        head, sep, what = entry.partition(": ")
+        key, value = (head, what) if sep else ("", entry)
+        groups.setdefault(key, [])
+        if value not in groups[key]:
+            groups[key].append(value)
+    return [f"{key}: {', '.join(values)}" if key else ", ".join(values)
+            for key, values in groups.items()]
 
 
 def flag_consent(request: ConsentRequest) -> ConsentAnswer:
