@@ -148,9 +148,14 @@ def run(args: argparse.Namespace) -> int:
 
 def print_result(r: ExportResult) -> None:
     if r.ok and r.output is not None:
-        removed = ", ".join(dict.fromkeys(r.removed)) or "nothing identifying"
         say(f"{name(r.source)} -> {name(r.output)}")
-        say(f"  removed: {removed}")
+        removed = grouped_removals(tuple(r.removed))
+        if len(removed) > 1:
+            say("  removed:")
+            for line in removed:
+                say(f"    {line}")
+        else:
+            say(f"  removed: {removed[0] if removed else 'nothing identifying'}")
         if r.kept:
             say(f"  kept: {', '.join(dict.fromkeys(r.kept))}")
         for c in r.changed:
