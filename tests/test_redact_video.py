@@ -181,3 +181,43 @@ def test_bad_video_gives_a_clear_error_and_no_output(clip, tmp_path, damage):
         assert not out.exists()
     else:  # a truncated file may still hold whole frames: those come out, and only those
         assert 0 < result.frames < 24
+
+
+def test_a_redacted_avi_is_named_for_the_matroska_it_became(tmp_path, capsys):
+    # The re-encoded copy of an AVI is Matroska: it was written as "clip_clean.avi".
+    import json
+
+    from share_guard.cli import main as cli_main
+
+    path = tmp_path / "clip.avi"
+    face = cv2.resize(data.astronaut(), (FACE_SIDE, FACE_SIDE))
+    with av.open(str(path), "w") as out:  # MPEG-4 Part 2 video, as AVI files usually hold
+        v = out.add_stream("mpeg4", rate=FPS)
+        v.width, v.height, v.pix_fmt = 240, 320, "yuv420p"
+        for _ in range(6):
+            img = np.full((320, 240, 3), 40, np.uint8)
+            img[60 : 60 + FACE_SIDE, 20 : 20 + FACE_SIDE] = face
+            for pkt in v.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(pkt)
+        for pkt in v.encode(None):
+            out.mux(pkt)
+    assert cli_main(["clean", "--redact-faces", "--consent", "--json", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)["files"][0]
+    assert result["output"] == str(tmp_path / "clip_clean.mkv")
+    with open(result["output"], "rb") as fh:
+        assert fh.read(4) == b"\x1a\x45\xdf\xa3"  # EBML: Matroska
+    assert not (tmp_path / "clip_clean.avi").exists()
+
+
+@pytest.mark.parametrize("dest, exts, want", [
+    ("a_clean.avi", (".mkv", ".mka"), "a_clean.mkv"),
+    ("a_clean.MKV", (".mkv",), "a_clean.MKV"),
+    ("a_clean.3gp", (".mp4", ".m4a"), "a_clean.mp4"),
+    ("a_clean.jpg", (".jpg", ".jpeg"), "a_clean.jpg"),
+])
+def test_output_extension_follows_the_written_container(dest, exts, want):
+    from pathlib import Path
+
+    from share_guard.core.sanitize import named_for
+
+    assert named_for(Path("/x") / dest, exts) == Path("/x") / want

@@ -118,6 +118,14 @@ def output_path(report: Report, options: ExportOptions) -> Path:
     return Path(folder) / f"{stem}{tail}"
 
 
+def named_for(dest: Path, extensions: Sequence[str]) -> Path:
+    """``dest`` with an extension that says what the copy holds: a transform may change the
+    container (a redacted AVI or WebM video is re-encoded into Matroska, a 3GP into MP4)."""
+    if not extensions or dest.suffix.lower() in extensions:
+        return dest
+    return dest.with_suffix(extensions[0])
+
+
 def is_takedown_match(report: Report) -> bool:
     """True for a confirmed match (takedown findings carry detail["match"] == "match")."""
     return any(f.detail.get("match") == "match" for f in report.by_category(Category.TAKEDOWN))
@@ -308,6 +316,7 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     folder = p.dest.parent
     with _transformed(src, p, folder, opts, progress, cancel, result) as source:
         handler = detect(source.head)
+        p.dest = named_for(p.dest, handler.extensions)
         with atomic_output(p.dest, overwrite=opts.overwrite, data_dir=opts.data_dir,
                            verify=verify) as out:
             stripped = handler.strip(source, out)
