@@ -91,17 +91,21 @@ def test_findings_are_grouped_as_a_person_reads_them(qtbot):
     assert view.sections == [] and "not a guarantee" in view.empty.text()
 
 
-@pytest.mark.parametrize(("name", "explanation", "shown"), [
-    ("Camera make", "Camera make: tells which brand of device took it",
-     "Camera make: tells which brand of device took it"),
-    ("WritingApp", "names the software that wrote the file",
-     "WritingApp: names the software that wrote the file"),
-    ("Comment", "", "Comment"),
+@pytest.mark.parametrize(("name", "value", "explanation", "shown"), [
+    ("Camera make", "Apple", "Camera make: tells which brand of device took it",
+     "Camera make: Apple — tells which brand of device took it"),
+    ("WritingApp", "Lavf58", "names the software that wrote the file",
+     "WritingApp: Lavf58 — names the software that wrote the file"),
+    ("GPS position", "40.44697, -3.72475", "GPS position 40.447, -3.725: shows where it was taken",
+     "GPS position 40.447, -3.725: shows where it was taken"),
+    ("Comment", "v", "", "Comment: v"),
+    ("Comment", "", "", "Comment"),
+    ("Owner", "a " * 40, "names a person", "Owner: " + ("a " * 24).strip() + "… — names a person"),
 ])
-def test_finding_headline(name, explanation, shown):
+def test_finding_headline(name, value, explanation, shown):
     from share_guard.gui.widgets.findings_view import headline
 
-    assert headline(Finding(Category.DEVICE, "x", name, "v", explanation)) == shown
+    assert headline(Finding(Category.DEVICE, "x", name, value, explanation)) == shown
 
 
 def test_untrusted_text_is_never_rendered_as_markup(qtbot):

@@ -59,15 +59,24 @@ def kept_findings(report: Report) -> list[Finding]:
     return [f for f in report.findings if not f.identifying or f.category is Category.KEPT]
 
 
+VALUE_SHOWN = 48  # characters of a finding's value shown in its line (the rest on demand)
+
+
 def headline(finding: Finding) -> str:
-    """The plain-words line for a finding: its explanation, led by its name when the
-    explanation does not already say what it is about."""
-    explanation = finding.explanation.strip()
-    if not explanation:
-        return finding.name
-    if explanation.lower().startswith(finding.name.lower()):
-        return explanation
-    return f"{finding.name}: {explanation}"
+    """The plain-words line for a finding: what it is, what it says, and why it matters
+    ("Camera model: iPhone 6 — tells which device took it"), so what a file gives away
+    shows at a glance; explanations that already carry the value are left as they are."""
+    name, explanation = finding.name, finding.explanation.strip()
+    if explanation.lower().startswith(name.lower()):
+        rest = explanation[len(name):]
+        if not rest.startswith(":"):  # "GPS position 40.447, -3.725: shows where..."
+            return explanation
+        explanation = rest[1:].strip()
+    value = " ".join(finding.value.split())
+    if len(value) > VALUE_SHOWN:
+        value = value[: VALUE_SHOWN - 1].rstrip() + "…"
+    head = f"{name}: {value}" if value and value.lower() != name.lower() else name
+    return f"{head} — {explanation}" if explanation else head
 
 
 class FindingRow(QWidget):
