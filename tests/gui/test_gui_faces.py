@@ -311,3 +311,21 @@ def test_everything_outside_a_drawn_box_covered_with_coarse_noise(qtbot, make_wi
     inside = np.abs(out[310:440, 310:440] - original[310:440, 310:440]).mean()
     outside = np.abs(out[:280, :280] - original[:280, :280]).mean()
     assert inside < 8 and outside > 30, (inside, outside)
+
+
+def test_boxes_show_on_a_photo_selected_after_it_was_checked(qtbot, make_window, tmp_path):
+    # Choosing a finished photo in the list cleared its face boxes right after drawing them:
+    # the face was listed ("1 face will be covered") but not boxed on the picture.
+    first = Image.fromarray(np.full((64, 64, 3), 90, np.uint8))
+    first.save(tmp_path / "a_plain.jpg")
+    photo = astronaut_jpeg(tmp_path / "b_astronaut.jpg")
+    window = people_window(make_window)
+    window.open_paths([tmp_path / "a_plain.jpg", photo])
+    wait_idle(qtbot, window, 2, timeout=60_000)
+    row = next(i for i, e in enumerate(window.session.entries) if e.path == photo)
+    window.file_list.setCurrentRow(1 - row)
+    window.file_list.setCurrentRow(row)
+    preview = window.inspector.preview
+    qtbot.waitUntil(lambda: preview.view.pixmap is not None, timeout=20_000)
+    assert [b.kind for b in preview.view.boxes] == ["face"]
+    assert preview.toggle.isVisibleTo(preview)

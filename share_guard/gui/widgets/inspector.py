@@ -175,6 +175,9 @@ class Inspector(QWidget):
             self.result.set_result(entry.result)
         self._shown = (report, entry.result)
         self.findings_title.setVisible(entry.result is not None and entry.result.ok)
+        if not same:  # before the boxes are set: clearing the picture also clears its boxes
+            waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
+            self.preview.clear(waiting or self._no_picture(entry))
         if entry.state == "scanning":
             self.people.set_scanning(entry.progress)
             if report is not None:
@@ -188,9 +191,6 @@ class Inspector(QWidget):
             self.preview.set_regions([r for f in report.findings if f.identifying for r in f.regions])
         else:
             self.people.set_redaction(None)
-        if not same:
-            waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
-            self.preview.clear(waiting or self._no_picture(entry))
 
     def _no_picture(self, entry: Entry) -> str:
         if entry.busy:
