@@ -248,6 +248,7 @@ class Session(QObject):
         self.export_run = ExportRun(batch, job, bridge, parents)
         for entry in batch:
             entry.state, entry.progress, entry.result = "exporting", 0.0, None
+            entry.step = self.tr("waiting for your confirmation")  # not the check's last "done"
             self.changed.emit(entry)
         self.busy_changed.emit(True)
         self._start(job, self.side_pool)
@@ -277,7 +278,7 @@ class Session(QObject):
         self.export_progress.emit(fraction, text)
         if self.export_run is not None:
             for entry in self.export_run.entries:
-                entry.progress = fraction
+                entry.progress, entry.step = fraction, self.tr("saving")
                 self.changed.emit(entry)
 
     @Slot(object, object)

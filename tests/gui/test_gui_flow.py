@@ -85,8 +85,11 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
                      "I have the right to share this"]
     assert "crime" in dialog.reminder.label.text()
     assert any("Location" in r for r in dialog.request.items[0].will_remove)
-    # nothing is written while the question is open
+    # nothing is written while the question is open, and the row says it waits for the person
     assert list(dialogs.folder.iterdir()) == []
+    from share_guard.gui.status import detail_line
+
+    assert detail_line(window.session.entries[0]) == "waiting for your confirmation"
 
     assert _tick_and_read(qtbot, dialog) == [False, False, True]
     with qtbot.waitSignal(window.session.export_finished, timeout=10_000):

@@ -41,7 +41,7 @@ class ExportSummaryDialog(QDialog):
         saved = sum(1 for r in results if r.ok)
         failed = len(results) - saved
         self.setWindowTitle(self.tr("Safe copies"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(780)  # room for long camera file names and their copies
         if failed == 0:
             text = self.tr("%n safe copies saved").replace("%n", str(saved)) if saved != 1 \
                 else self.tr("1 safe copy saved")
