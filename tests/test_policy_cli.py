@@ -168,7 +168,9 @@ def test_consent_flag_cannot_skip_consent_under_the_family_policy(monkeypatch, c
     code, out = _clean(tmp_path, gps_jpeg(tmp_path),
                        extra=["--consent", "--overwrite", "--rebuild"])
     assert code == 1 and not list(out.iterdir())
-    assert "--consent is not accepted" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--consent is not accepted" in err
+    assert "pass --consent" not in err, "the refusal must not suggest the flag it just refused"
     code, out = main(["--data-dir", str(tmp_path / "d2"), "clean", "--consent", "-o",
                       str(out), str(gps_jpeg(tmp_path, "b.jpg"))]), out
     assert code == 1 and not list(out.iterdir())
@@ -253,3 +255,28 @@ def test_moving_the_data_folder_does_not_escape_the_takedown_list(monkeypatch, c
     # ... but the locked policy still checks the list that goes with it.
     assert code == 1 and not list(out.iterdir())
     assert "takedown list" in capsys.readouterr().out
+
+
+def test_withdrawing_a_takedown_entry_needs_the_parent_under_the_lock(monkeypatch, capsys, tmp_path):
+    # The child ran `takedown remove --item ...` and then exported the listed photo.
+    lock_family(monkeypatch, capsys)
+    photo = gps_jpeg(tmp_path, "listed.jpg")
+    assert main(["takedown", "add", "--label", "case 12", str(photo)]) == 0
+    capsys.readouterr()
+    assert main(["takedown", "list", "--json"]) == 0
+    item = json.loads(capsys.readouterr().out)["entries"][0]["item"]
+    listing = tmp_path / "empty.jsonl"
+    assert main(["takedown", "export", str(listing)]) == 0
+    capsys.readouterr()
+    for attempt in (["takedown", "remove", "--item", item],
+                    ["takedown", "import", str(listing)]):
+        for typed_in, tty in (("", False), ("guess-guess\n", True)):
+            stdin(monkeypatch, typed_in, tty=tty)
+            typed(monkeypatch, typed_in.strip())
+            assert main(attempt) == 1, attempt
+            err = capsys.readouterr().err
+            assert "passphrase" in err and "nothing was changed" in err, err
+    assert main(["takedown", "check", str(photo)]) == 1, "still on the list"
+    stdin(monkeypatch, PASS + "\n")
+    assert main(["takedown", "remove", "--item", item, "--passphrase-stdin"]) == 0
+    assert main(["takedown", "check", str(photo)]) == 0

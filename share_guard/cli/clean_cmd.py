@@ -91,7 +91,13 @@ def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> Con
         warn("the protection settings ask for consent each time; --consent is not accepted")
     if sys.stdin.isatty() and not args.json:
         return terminal_consent
-    return no_consent
+    return no_consent_asked_each_time if ask_each_time else no_consent
+
+
+def no_consent_asked_each_time(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
+    # not "or pass --consent": the protection settings just refused it
+    warn("no consent: run this on a terminal to confirm (the protection settings ask each time)")
+    return ConsentAnswer(False, via="none")
 
 
 def run(args: argparse.Namespace) -> int:

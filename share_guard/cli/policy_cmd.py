@@ -110,6 +110,22 @@ def _ask_terminal(prompt: str) -> str:
         raise _NoPassphrase("no passphrase was typed") from None
 
 
+def parent_refusal(from_stdin: bool, what: str) -> str:
+    """While the protection settings are locked (or tampered with), ``what`` needs the parent
+    passphrase: "" when it was given (or no lock is on), else the one-line reason."""
+    from share_guard.core.lock import check_passphrase
+
+    state = load_state()
+    if not state.locked:
+        return ""
+    say(f"The protection settings are locked: {what} needs the parent passphrase.")
+    try:
+        check_passphrase(_Reader(from_stdin).current(), state)
+    except (LockError, _NoPassphrase) as exc:
+        return f"{exc}; nothing was changed"
+    return ""
+
+
 def terminal_parent(message: str) -> str | None:
     """ask_parent for ``clean``: explain, then ask for the passphrase on the terminal."""
     say("")

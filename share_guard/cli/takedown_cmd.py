@@ -46,6 +46,7 @@ def register(subs: argparse._SubParsersAction) -> None:
                    help="hash type of a plain hex list (needed for 64-digit hashes)")
     i.add_argument("--label", default="", help="label for entries that have none")
     i.add_argument("--source", help="source for entries (default: the file name)")
+    _passphrase_flag(i)
     i.set_defaults(func=run_import)
 
     e = tsubs.add_parser("export", help="write a list to a share_guard list file")
@@ -63,6 +64,7 @@ def register(subs: argparse._SubParsersAction) -> None:
     r.add_argument("ids", nargs="*", type=int, metavar="ID", help="entry ids (see 'list')")
     r.add_argument("--item", action="append", default=[],
                    help="withdraw every hash of one added file (item id from 'list')")
+    _passphrase_flag(r)
     r.set_defaults(func=run_remove)
 
     c = tsubs.add_parser("check", help="check files against the list")
@@ -80,6 +82,20 @@ def make_analyzer(args: argparse.Namespace) -> TakedownAnalyzer:
     from share_guard.core.takedown.analyzer import TakedownAnalyzer
 
     return TakedownAnalyzer(data_dir=getattr(args, "data_dir", None))
+
+
+def _passphrase_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--passphrase-stdin", action="store_true",
+                   help="while the protection settings are locked: read the parent passphrase "
+                        "from standard input")
+
+
+def _parent_refusal(args: argparse.Namespace, what: str) -> str:
+    """Withdrawing entries loosens the list, so under a parent's lock (docs/family.md) it needs
+    the parent passphrase: a list file can carry withdrawals, so importing one does too."""
+    from share_guard.cli.policy_cmd import parent_refusal
+
+    return parent_refusal(args.passphrase_stdin, what)
 
 
 def _store(args: argparse.Namespace) -> TakedownStore:
@@ -124,6 +140,10 @@ def run_import(args: argparse.Namespace) -> int:
     from share_guard.core.takedown.exchange import import_file
 
     kind = HashType(args.hash_type) if args.hash_type else None
+    refused = _parent_refusal(args, "importing a takedown list")
+    if refused:
+        warn(refused)
+        return EXIT_FOUND
     with _store(args) as store:
         result = import_file(store, args.file, list_name=args.list_name, hash_type=kind,
                              label=args.label, source=args.source)
@@ -184,6 +204,10 @@ def run_remove(args: argparse.Namespace) -> int:
     if not args.ids and not args.item:
         warn("say which entries to withdraw: entry ids or --item")
         return 2
+    refused = _parent_refusal(args, "withdrawing takedown entries")
+    if refused:
+        warn(refused)
+        return EXIT_FOUND
     with _store(args) as store:
         n = store.withdraw(ids=args.ids, items=args.item)
     say(f"withdrew {n} entr{'y' if n == 1 else 'ies'} (kept as tombstones so exports "
