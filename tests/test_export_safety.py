@@ -206,3 +206,30 @@ def test_a_file_changed_after_it_was_checked_is_not_exported(gps_jpeg: Path,
     assert list(out.iterdir()) == []
     [again] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes)
     assert again.ok
+
+
+class _UnreadableList:
+    """A takedown check that cannot run, as with a list file made unreadable."""
+
+    name = "takedown"
+
+    def analyze(self, src, report, progress, cancel):
+        from share_guard.core.errors import ShareGuardError
+
+        raise ShareGuardError("the takedown list cannot be opened")
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_check_that_did_not_run_is_refused_even_when_rebuilding(gps_jpeg, tmp_path, rebuild):
+    # `chmod 000 takedown.sqlite3` then `clean --rebuild` exported a photo on the list: the
+    # failed check was a "problem" like a container's, and rebuilding answers those.
+    from share_guard.core.inspect import InspectOptions
+
+    out = tmp_path / "out"
+    out.mkdir()
+    options = ExportOptions(output_dir=out, rebuild=rebuild,
+                            inspect_options=InspectOptions(analyzers=[_UnreadableList()]))
+    [result] = export_files([gps_jpeg], options, consent=yes)
+    assert not result.ok and "takedown check failed" in result.reason
+    assert "rebuild" not in result.reason
+    assert list(out.iterdir()) == []

@@ -87,5 +87,6 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
             raise
         except ShareGuardError as exc:
             report.problems.append(f"{analyzer.name} check failed: {exc}")
+            report.failed_checks.append(analyzer.name)
     opts.progress(1.0, "done")
     return report

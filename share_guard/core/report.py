@@ -178,6 +178,9 @@ class Report:
     properties: dict[str, Any] = field(default_factory=dict)  # width, height, orientation...
     #: the file's modification time when it was read; export refuses a file changed since
     mtime_ns: int | None = None
+    #: analyzers (takedown list, faces...) that could not run; also listed in ``problems``.
+    #: Rebuilding from pixels answers a container problem, never a check that did not run.
+    failed_checks: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

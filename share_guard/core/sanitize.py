@@ -151,12 +151,15 @@ def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
             item.refusal = reason
             continue
         if report.problems:
-            if options.rebuild and report.kind == "image":
+            if options.rebuild and report.kind == "image" and not report.failed_checks:
                 from share_guard.core.rebuild import RebuildTransform
 
                 item.transforms.insert(0, RebuildTransform())
             else:
-                hint = " (try rebuild from pixels)" if report.kind == "image" else ""
+                # a check that did not run (an unreadable takedown list) is not a container
+                # problem: rebuilding would skip it, so it is refused and not offered
+                rebuildable = report.kind == "image" and not report.failed_checks
+                hint = " (try rebuild from pixels)" if rebuildable else ""
                 item.refusal = f"not cleaned: {report.problems[0]}{hint}"
                 continue
         dest = output_path(report, options)

@@ -164,7 +164,7 @@ class Inspector(QWidget):
         self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
         rebuildable = (entry.state == "checked" and report is not None and report.ok
                        and report.kind == "image" and bool(report.problems)
-                       and not report.has(Category.TAKEDOWN))
+                       and not report.failed_checks and not report.has(Category.TAKEDOWN))
         self.rebuild_button.setVisible(rebuildable)
         self.export_button.setVisible(not rebuildable)
         self._banner(entry)
