@@ -241,8 +241,8 @@ class MainWindow(QMainWindow):
 
     def update_actions_now(self) -> None:
         idle = self.session.export_run is None
-        self.export_action.setEnabled(idle and bool(self.session.exportable(self.selected())))
-        self.export_all_action.setEnabled(idle and bool(self.session.exportable(self.session.entries)))
+        self.export_action.setEnabled(idle and bool(self.session.saveable(self.selected())))
+        self.export_all_action.setEnabled(idle and bool(self.session.saveable(self.session.entries)))
         self.remove_action.setEnabled(bool(self.selected()))
         self.inspector.export_button.setEnabled(self.inspector.export_button.isEnabled() and idle)
 

@@ -218,6 +218,14 @@ class Session(QObject):
     def exportable(self, entries: Sequence[Entry]) -> list[Entry]:
         return [e for e in entries if e.state == "checked" and e.report is not None]
 
+    def saveable(self, entries: Sequence[Entry]) -> list[Entry]:
+        """Exportable files that are not blocked outright: the save actions stay off for a
+        takedown-list match alone (a batch still lists it among the refusals)."""
+        from share_guard.core.sanitize import is_takedown_match
+
+        return [e for e in self.exportable(entries)
+                if e.report is not None and not is_takedown_match(e.report)]
+
     def export(self, entries: Sequence[Entry], folder: Path, *, rebuild: bool = False) -> bool:
         """Start exporting ``entries`` to ``folder``; consent is asked via ``consent_needed``."""
         batch = self.exportable(entries)

@@ -40,4 +40,11 @@ def test_listed_photo_is_blocked_in_the_window(qtbot, tmp_path, dialogs):
     assert badges["listed.jpg"].lower().startswith("blocked")
     assert badges["copy.jpg"].lower().startswith("blocked")
     assert not badges["other.jpg"].lower().startswith("blocked")
+    # nothing offers to save a blocked file on its own
+    for name, allowed in (("listed.jpg", False), ("other.jpg", True)):
+        row = next(i for i, e in enumerate(window.session.entries) if e.path.name == name)
+        window.file_list.setCurrentRow(row)
+        qtbot.waitUntil(window.actions_settled)
+        assert window.inspector.export_button.isEnabled() is allowed
+        assert window.export_action.isEnabled() is allowed
     assert window.session.shutdown(10_000)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.report import Category, Report
+from share_guard.core.sanitize import is_takedown_match
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
 from share_guard.gui.service import Preview
@@ -160,7 +161,7 @@ class Inspector(QWidget):
         self.badge.set_status(text, tone)
         self.badge.setVisible(True)
         self.export_button.setEnabled(entry.state == "checked" and report is not None
-                                      and report.ok)
+                                      and report.ok and not is_takedown_match(report))
         self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
         rebuildable = (entry.state == "checked" and report is not None and report.ok
                        and report.kind == "image" and bool(report.problems)
