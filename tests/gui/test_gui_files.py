@@ -135,3 +135,15 @@ def test_shortcuts_and_accessible_names(qtbot, window, tmp_path):
     assert len(icon_only) > 5  # row stop buttons, finding detail arrows, toolbar overflow...
     for button in icon_only:
         assert button.accessibleName() or button.defaultAction() is not None, button
+
+
+def test_a_file_that_failed_does_not_say_checking_forever(qtbot, window, tmp_path):
+    # It was selected while it was being checked; the picture area kept "Checking…".
+    broken = corrupt_jpeg(tmp_path / "broken.jpg")
+    window.open_paths([broken])
+    wait_idle(qtbot, window, 1)
+    window.file_list.setCurrentRow(0)
+    (entry,) = window.session.entries
+    assert entry.report is not None and entry.report.error
+    view = window.inspector.preview.view
+    qtbot.waitUntil(lambda: view.message == "No preview", timeout=5000)

@@ -179,6 +179,8 @@ class Inspector(QWidget):
         if not same:  # before the boxes are set: clearing the picture also clears its boxes
             waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
             self.preview.clear(waiting or self._no_picture(entry))
+        elif not entry.busy and (report is None or not report.ok) and self.preview.view.pixmap is None:
+            self.preview.clear(self._no_picture(entry))  # not "Checking…" once it has failed
         if entry.state == "scanning":
             self.people.set_scanning(entry.progress)
             if report is not None:
