@@ -34,6 +34,10 @@ class FamilyControls(QObject):
         self.records_action: QAction = window._action(
             window.tr("Consent records"), sp.SP_FileDialogContentsView, [], self.show_records,
             window.tr("What was confirmed each time something was shared (kept on this computer)"))
+        if self.policy_action.icon().isNull():  # the style has no shield (Fusion, most of Linux)
+            from share_guard.gui.resources import app_icon
+
+            self.policy_action.setIcon(app_icon())
         window.toolbar.insertAction(window.help_action, self.policy_action)
         window.toolbar.insertAction(window.help_action, self.records_action)
         window.session.parent_needed.connect(self._on_parent_needed)
