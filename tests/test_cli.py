@@ -194,3 +194,24 @@ def test_consent_prompt_groups_what_is_removed(given, lines) -> None:
     from share_guard.cli.clean_cmd import grouped_removals
 
     assert grouped_removals(given) == lines
+
+
+@pytest.mark.parametrize("env, refused", [
+    ({}, True),
+    ({"DISPLAY": ":0"}, False),
+    ({"WAYLAND_DISPLAY": "wayland-0"}, False),
+    ({"QT_QPA_PLATFORM": "offscreen"}, False),
+])
+def test_the_window_without_a_display_says_so_in_one_line(env, refused, monkeypatch, capsys) -> None:
+    # Qt's own abort told the person to reinstall the application.
+    from share_guard.cli import gui_cmd
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(gui_cmd.sys, "platform", "linux")
+    assert gui_cmd.no_display() is refused
+    if refused:
+        assert main(["gui"]) == 1
+        assert "no desktop display" in capsys.readouterr().err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 
@@ -12,7 +14,21 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def no_display() -> bool:
+    """True on Linux/BSD with no desktop to show a window on (and no Qt platform chosen):
+    Qt would abort with "Reinstalling the application may fix this problem"."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run(args: argparse.Namespace) -> int:
+    if no_display():
+        from share_guard.cli.common import warn
+
+        warn("no desktop display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
+             "set); the command line works without one: share-guard inspect PHOTO.jpg")
+        return 1
     try:
         from share_guard.gui.app import run as run_gui
     except ImportError as exc:
