@@ -159,7 +159,15 @@ def test_face_analyzer_reports_people_and_uses_cache(tmp_path, monkeypatch):
     again = list(FaceAnalyzer().analyze(Source(path), report, no_progress, None))
     assert [g.regions for g in again] == [g.regions for g in found]
     digest = detect_cache.file_sha256(path)
-    assert (detect_cache.cache_dir() / "detections" / f"{digest}.faces-image.json").is_file()
+    entry = detect_cache.entry_path(digest, "faces-image")
+    assert entry.is_file()
+    # the entry's name cannot be tied to the picture: not its hash...
+    names = [p.name for p in (detect_cache.cache_dir() / "detections").iterdir()]
+    assert not any(digest in n for n in names)
+    # ...and a new session (another key) can no longer find it, and purges old entries
+    monkeypatch.setenv(detect_cache.SESSION_ENV, "")
+    assert detect_cache.entry_path(digest, "faces-image") != entry
+    assert detect_cache.purge() >= 1 and not entry.exists()
 
 
 def test_people_free_photo_gives_no_people_finding(tmp_path):
@@ -194,7 +202,7 @@ def test_damaged_cache_entry_is_ignored(tmp_path):
     path.write_bytes(_jpeg(data.astronaut(), 1))
     first = image_faces(path)
     digest = detect_cache.file_sha256(path)
-    entry = detect_cache.cache_dir() / "detections" / f"{digest}.faces-image.json"
+    entry = detect_cache.entry_path(digest, "faces-image")
     entry.write_text("{not json")
     assert image_faces(path) == first
     entry.write_text('{"version": "0", "key": "x", "payload": []}')  # stale version: rescanned

@@ -1,17 +1,26 @@
-"""Detections cached per file content (SHA-256) in the data folder.
+"""Detections cached per file content (SHA-256) in the data folder, for one session.
 
 Scanning a 1-minute video takes tens of seconds; the GUI re-inspects the same
 file when the person toggles boxes or exports. The cache holds only boxes,
 scores and times (never pixels) and is keyed by the file's hash plus the
 detector version, so a changed file or model is scanned again.
+
+A file named by a picture's SHA-256 would be a lasting record that this
+picture was checked here (the very hash takedown lists exchange). So entries
+are named by an HMAC of that hash under a random key that lives only in the
+environment of the running app (inherited by its worker processes): once the
+app exits, no entry can be tied to a file, and leftovers are purged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +31,42 @@ from share_guard.core.report import Region
 VERSION = "2"
 MAX_CACHE_BYTES = 8 * 1024 * 1024
 _CHUNK = 1 << 20
+SESSION_ENV = "SHARE_GUARD_SESSION_KEY"
+#: entries older than this belong to sessions that are over: removed when a session starts
+STALE_SECONDS = 6 * 3600
+
+
+def ensure_session_key() -> None:
+    """Create this session's key now, in the parent, so every worker process shares it."""
+    _session_key()
+
+
+def _session_key() -> bytes:
+    key = os.environ.get(SESSION_ENV, "")
+    if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
+        key = secrets.token_hex(32)
+        os.environ[SESSION_ENV] = key  # worker processes inherit it
+        purge(STALE_SECONDS)
+    return bytes.fromhex(key)
+
+
+def purge(older_than: float = 0.0) -> int:
+    """Remove cache entries older than ``older_than`` seconds (all with 0). Returns the count."""
+    folder = cache_dir() / "detections"
+    limit = time.time() - older_than
+    removed = 0
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.is_file() and entry.stat().st_mtime <= limit:
+                entry.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def file_sha256(path: str | os.PathLike[str], cache: dict[str, Any] | None = None) -> str:
@@ -38,17 +83,18 @@ def file_sha256(path: str | os.PathLike[str], cache: dict[str, Any] | None = Non
     return value
 
 
-def _path(digest: str, kind: str) -> Path:
+def entry_path(digest: str, kind: str) -> Path:
     if not all(c in "0123456789abcdef" for c in digest) or len(digest) != 64:
         raise ValueError("not a SHA-256 hex digest")
     if not kind.replace("-", "").isalnum():
         raise ValueError("bad cache kind")
-    return cache_dir() / "detections" / f"{digest}.{kind}.json"
+    name = hmac.new(_session_key(), f"{digest}:{kind}".encode(), hashlib.sha256).hexdigest()
+    return cache_dir() / "detections" / f"{name}.json"
 
 
 def load(digest: str, kind: str, key: str = "") -> Any | None:
     """The payload stored for ``digest``/``kind`` under the same ``key``, else None."""
-    path = _path(digest, kind)
+    path = entry_path(digest, kind)
     try:
         if path.stat().st_size > MAX_CACHE_BYTES:
             return None
@@ -62,7 +108,7 @@ def load(digest: str, kind: str, key: str = "") -> Any | None:
 
 def store(digest: str, kind: str, payload: Any, key: str = "") -> None:
     """Write the payload atomically; a cache that cannot be written is simply skipped."""
-    path = _path(digest, kind)
+    path = entry_path(digest, kind)
     text = json.dumps({"version": VERSION, "key": key, "payload": payload})
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -145,6 +145,9 @@ class IsolationPool:
     """A few warm worker processes; thread-safe (the GUI calls it from worker threads)."""
 
     def __init__(self, size: int | None = None, limits: Limits | None = None) -> None:
+        from share_guard.core import detect_cache
+
+        detect_cache.ensure_session_key()  # workers get it with each task's environment
         self.size = max(1, size or min(2, os.cpu_count() or 1))
         self.limits = limits or Limits()
         self.stats = PoolStats()
