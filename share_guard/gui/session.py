@@ -256,7 +256,7 @@ class Session(QObject):
         self.export_run = ExportRun(batch, job, bridge, parents)
         for entry in batch:
             entry.state, entry.progress, entry.result = "exporting", 0.0, None
-            entry.step = self.tr("waiting for your confirmation")  # not the check's last "done"
+            entry.step = self.tr("asking for consent")  # not the check's last "done"
             self.changed.emit(entry)
         self.busy_changed.emit(True)
         self._start(job, self.side_pool)

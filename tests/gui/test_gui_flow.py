@@ -89,7 +89,7 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
     assert list(dialogs.folder.iterdir()) == []
     from share_guard.gui.status import detail_line
 
-    assert detail_line(window.session.entries[0]) == "waiting for your confirmation"
+    assert detail_line(window.session.entries[0]) == "asking for consent"
 
     assert _tick_and_read(qtbot, dialog) == [False, False, True]
     with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
