@@ -211,7 +211,11 @@ def test_damaged_cache_entry_is_ignored(tmp_path):
 
 @pytest.mark.parametrize(
     "scores, flagged",
-    [([0.9, 0.15], (True, True)), ([0.15], (None, False)), ([0.5], (True, None))],
+    [([0.9, 0.15], (True, True)), ([0.15], (None, False)), ([0.5], (True, None)),
+     # only weak detections (foliage, toys): offered, not flagged, not pre-selected
+     ([0.43, 0.3, 0.15], (None, False)),
+     # one confident face: the weaker ones in the crowd are pre-selected with it
+     ([0.8, 0.3, 0.15], (True, True))],
 )
 def test_possible_faces_alone_do_not_flag_a_photo(scores, flagged):
     from share_guard.core.analyzers import face_findings
@@ -223,4 +227,6 @@ def test_possible_faces_alone_do_not_flag_a_photo(scores, flagged):
     assert (found["Faces"].identifying if "Faces" in found else None) == want_faces
     got_possible = found["Possible faces"].identifying if "Possible faces" in found else None
     assert got_possible == want_possible
-    assert [r.score for f in found.values() for r in f.regions] == scores
+    assert sorted(r.score for f in found.values() for r in f.regions) == sorted(scores)
+    if "Faces" in found:
+        assert [r.score for r in found["Faces"].regions] == [x for x in scores if x >= 0.2]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -150,6 +151,10 @@ class FaceAnalyzer:
         return face_findings(regions, where, video=report.kind == "video")
 
 
+#: a picture is flagged as showing people only when some face scores at least this
+PICTURE_THRESHOLD = 0.5
+
+
 def face_findings(regions: list[Region], where: str, *, video: bool = False) -> list[Finding]:
     """"Faces" (score >= 0.2, pre-selected) and "Possible faces" (0.1-0.2, not selected).
 
@@ -159,6 +164,13 @@ def face_findings(regions: list[Region], where: str, *, video: bool = False) -> 
     """
     sure = [r for r in regions if r.score >= FACE_THRESHOLD]
     maybe = [r for r in regions if r.score < FACE_THRESHOLD]
+    if sure and max(r.score for r in sure) < PICTURE_THRESHOLD:
+        # No detection is confident: on people-free photos (foliage, fabric, toys) the
+        # detector scores up to ~0.45, real faces 0.6 and up. Offer the boxes, do not
+        # pre-select them or flag the picture; a picture with one confident face still
+        # gets all its >= 0.2 faces pre-selected (crowds keep their small faces).
+        maybe = [replace(r, label="possible face") for r in sure] + maybe
+        sure = []
     out: list[Finding] = []
     if sure:
         out.append(Finding(
