@@ -103,12 +103,14 @@ def test_code_analyzer_finding(tmp_path, monkeypatch):
     js = finding.to_json()
     assert js["regions"][0]["label"] == "qr"
     assert js["detail"]["codes"][0]["content"].startswith("M1DOE/JOHN")
-    # a second look comes from the cache, with the same content
-    from share_guard.core import analyzers
+    # the decoded content (a name, a booking reference) is never written to disk
+    from share_guard.core.paths import cache_dir
 
-    monkeypatch.setattr(analyzers, "find_codes", lambda *a, **k: pytest.fail("not cached"))
     (again,) = CodeAnalyzer().analyze(Source(path), report, no_progress, None)
     assert again == finding
+    for stored in cache_dir().rglob("*"):
+        if stored.is_file():
+            assert b"DOE/JOHN" not in stored.read_bytes(), stored
     # videos are not scanned for codes
     assert list(CodeAnalyzer().analyze(Source(path), Report(path=path, kind="video"),
                                        no_progress, None)) == []

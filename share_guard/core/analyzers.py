@@ -58,18 +58,17 @@ def image_faces(
     from share_guard.core.faces import get_detector
 
     src = _src(path)
-    digest = detect_cache.file_sha256(src.path, src.cache)
-    key = f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}"
-    if use_cache and (hit := detect_cache.load(digest, "faces-image", key)) is not None:
-        return [detect_cache.region_from_json(r) for r in hit]
-    rgb = _rgb(src)
-    boxes = get_detector(backend).detect(
-        rgb, min_score=POSSIBLE_THRESHOLD, cancel=cancel,
-        progress=lambda f: progress(f, "looking for faces"),
-    )
-    regions = [b.region() for b in boxes]
-    detect_cache.store(digest, "faces-image", [detect_cache.region_to_json(r) for r in regions], key)
-    return regions
+
+    def scan() -> list[Region]:
+        boxes = get_detector(backend).detect(
+            _rgb(src), min_score=POSSIBLE_THRESHOLD, cancel=cancel,
+            progress=lambda f: progress(f, "looking for faces"),
+        )
+        return [b.region() for b in boxes]
+
+    return detect_cache.memo(src.path, src.cache, "faces-image", f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}",
+                             scan, detect_cache.region_to_json, detect_cache.region_from_json,
+                             use_cache=use_cache)
 
 
 def video_faces(
@@ -85,17 +84,11 @@ def video_faces(
     from share_guard.core.tracks import detect_video_faces
 
     src = _src(path)
-    digest = detect_cache.file_sha256(src.path, src.cache)
-    key = f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}:{sample_fps}"
-    if use_cache and (hit := detect_cache.load(digest, "faces-video", key)) is not None:
-        try:
-            return [Track.from_json(t) for t in hit]
-        except (KeyError, TypeError, ValueError):
-            pass
-    tracks = detect_video_faces(src.path, sample_fps=sample_fps, progress=progress,
-                                cancel=cancel, backend=backend)
-    detect_cache.store(digest, "faces-video", [t.to_json() for t in tracks], key)
-    return tracks
+    return detect_cache.memo(
+        src.path, src.cache, "faces-video", f"faces:{_MODEL}:{POSSIBLE_THRESHOLD}:{sample_fps}",
+        lambda: detect_video_faces(src.path, sample_fps=sample_fps, progress=progress,
+                                   cancel=cancel, backend=backend),
+        Track.to_json, Track.from_json, use_cache=use_cache)
 
 
 def image_codes(
@@ -104,20 +97,14 @@ def image_codes(
     cancel: CancelToken | None = None,
     use_cache: bool = True,
 ) -> list[Code]:
-    """Readable codes in a still image (regions labelled "qr", "pdf417"... "barcode")."""
-    src = _src(path)
-    digest = detect_cache.file_sha256(src.path, src.cache)
-    if use_cache and (hit := detect_cache.load(digest, "codes-image")) is not None:
-        try:
-            return [Code(str(c["kind"]), str(c["text"]), detect_cache.region_from_json(c),
-                         bool(c["readable"])) for c in hit]
-        except (KeyError, TypeError, ValueError):
-            pass
-    found = find_codes(_rgb(src), cancel=cancel)
-    payload = [detect_cache.region_to_json(c.region)
-               | {"kind": c.kind, "text": c.text, "readable": c.readable} for c in found]
-    detect_cache.store(digest, "codes-image", payload)
-    return found
+    """Readable codes in a still image (regions labelled "qr", "pdf417"... "barcode").
+
+    Not cached on disk: the decoded text (names, booking references) must not be
+    written anywhere, and reading codes is fast. ``use_cache`` is accepted for
+    symmetry with the face functions.
+    """
+    del use_cache
+    return find_codes(_rgb(_src(path)), cancel=cancel)
 
 
 def _plural(n: int, word: str) -> str:

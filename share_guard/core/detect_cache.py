@@ -21,8 +21,9 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from share_guard.core.paths import cache_dir
 from share_guard.core.report import Region
@@ -139,3 +140,21 @@ def region_from_json(data: dict[str, Any]) -> Region:
         shape=str(data.get("shape", "rect")),
         t_start=None if t0 is None else float(t0), t_end=None if t1 is None else float(t1),
     )
+
+
+T = TypeVar("T")
+
+
+def memo(path: str | os.PathLike[str], src_cache: dict[str, Any] | None, kind: str, key: str,
+         compute: Callable[[], list[T]], dump: Callable[[T], Any], parse: Callable[[Any], T],
+         *, use_cache: bool = True) -> list[T]:
+    """``compute()``, or what this session stored for the same file, kind and key."""
+    digest = file_sha256(path, src_cache)
+    if use_cache and (hit := load(digest, kind, key)) is not None:
+        try:
+            return [parse(item) for item in hit]
+        except (KeyError, TypeError, ValueError):
+            pass
+    items = compute()
+    store(digest, kind, [dump(item) for item in items], key)
+    return items
