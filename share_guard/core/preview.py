@@ -51,19 +51,10 @@ def _image_preview(path: Path, max_side: int) -> PreviewPixels:
     return PreviewPixels(shown.tobytes(), shown.width, shown.height, full)
 
 
-def frames_module() -> Any:
-    try:
-        from share_guard.core import frames
-    except ImportError:
-        return None
-    return frames
-
-
 def _video_preview(path: Path, max_side: int, at: float | None,
                    cancel: CancelToken | None) -> PreviewPixels | None:
-    frames = frames_module()
-    if frames is None:
-        return None
+    from share_guard.core import frames
+
     info = frames.video_info(path)
     duration = float(info.duration or 0.0)
     start = at if at is not None else min(1.0, duration * 0.1)
@@ -73,17 +64,11 @@ def _video_preview(path: Path, max_side: int, at: float | None,
         frame = _first_frame(frames, path, pixels, 0.0, None, cancel)
     if frame is None:
         return None
-    image = frame.image
-    if max(image.shape[0], image.shape[1]) > max_side:
-        from PIL import Image
+    from PIL import Image
 
-        small = Image.fromarray(image)
-        small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        image = small
-    else:
-        from PIL import Image
-
-        image = Image.fromarray(image)
+    image = Image.fromarray(frame.image)
+    if max(image.width, image.height) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     return PreviewPixels(image.tobytes(), image.width, image.height,
                          (int(info.width), int(info.height)), float(frame.time), duration)
 

@@ -23,7 +23,7 @@ from PySide6.QtGui import QImage
 from share_guard.core.consent import ConsentHook, refuse
 from share_guard.core.errors import Cancelled
 from share_guard.core.inspect import Analyzer, InspectOptions
-from share_guard.core.preview import PreviewPixels, decode_preview, frames_module
+from share_guard.core.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Region, Report
 from share_guard.core.safeio import TEMP_PREFIX
@@ -333,10 +333,6 @@ class Service:
         except Exception:  # noqa: BLE001 - Pillow and PyAV raise many types; no picture is fine
             return None
         return None
-
-    @staticmethod
-    def video_frames_available() -> bool:
-        return frames_module() is not None
 
 
 def _to_preview(pixels: PreviewPixels) -> Preview:

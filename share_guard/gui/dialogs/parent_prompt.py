@@ -19,17 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.gui.widgets.common import plain_label, set_font
+
 
 def _label(text: str, parent: QWidget, *, bold: bool = False, scale: float = 1.0) -> QLabel:
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    label.setWordWrap(True)
-    font = label.font()
-    font.setBold(bold)
-    if scale != 1.0 and font.pointSizeF() > 0:
-        font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
+    label = plain_label(text, parent, wrap=True)
+    set_font(label, scale=scale, bold=bold)
     return label
 
 

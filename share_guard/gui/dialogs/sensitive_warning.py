@@ -15,6 +15,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from share_guard.gui.widgets.common import plain_label, set_font
+
 HEADING = "This may show someone without clothes."
 BODY = ("Sharing it can hurt them and may be illegal, even if it's you. Once a picture is sent, "
         "you can't take it back.")
@@ -29,16 +31,9 @@ DONT_SHARE, TALK_TO_SOMEONE, GET_HELP, PARENT, SHARE_ANYWAY = (
 
 
 def _label(text: str, parent: QWidget, *, bold: bool = False, scale: float = 1.0) -> QLabel:
-    label = QLabel(parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    label.setWordWrap(True)
+    label = plain_label(text, parent, wrap=True)
     label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-    font = label.font()
-    font.setBold(bold)
-    if scale != 1.0 and font.pointSizeF() > 0:
-        font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
+    set_font(label, scale=scale, bold=bold)
     return label
 
 
