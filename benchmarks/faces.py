@@ -30,9 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-from share_guard.core.faces import FACE_THRESHOLD, FaceDetector
-from share_guard.core.pixels import load_rgb
-from share_guard.core.redact import ENLARGE, enlarged
+from share_guard.core.analysis.faces import FACE_THRESHOLD, FaceDetector
+from share_guard.core.media.pixels import load_rgb
+from share_guard.core.redaction.regions import ENLARGE, enlarged
 from share_guard.core.report import Region
 
 SYNTH = Path("/tmp/share_guard_bench")
@@ -163,8 +163,8 @@ def synthetic_video(seconds: int = 60, fps: int = 30) -> Path:
 
 
 def run_synthetic(redact: bool, backend: str) -> None:
-    from share_guard.core.analyzers import image_faces, video_faces
-    from share_guard.core.faces import get_detector
+    from share_guard.core.analysis.analyzers import image_faces, video_faces
+    from share_guard.core.analysis.faces import get_detector
 
     get_detector(backend)  # model load is not part of a scan
     photo = synthetic_photo()
@@ -179,7 +179,7 @@ def run_synthetic(redact: bool, backend: str) -> None:
     print(f"1-minute 1080p video: {time.perf_counter() - t0:.1f} s scan, "
           f"{len(tracks)} tracks")
     if redact:
-        from share_guard.core.redact_video import redact_video_file
+        from share_guard.core.redaction.video import redact_video_file
 
         out = SYNTH / "redacted.mp4"
         t0 = time.perf_counter()

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
+from share_guard.core.containers import Source, detect
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.formats import Source, detect
 
 IDENTIFYING_WORDS = (
     "Date", "GPS", "Location", "Make", "Model", "Software", "Encoder", "Title", "Artist",

@@ -19,6 +19,6 @@ def run(test_one_input: Callable[[bytes], None]) -> None:
     import atheris  # only the fuzzing run needs it: pip install atheris
 
     with atheris.instrument_imports():
-        import share_guard.core.formats  # noqa: F401  (instrument the walkers)
+        import share_guard.core.containers  # noqa: F401  (instrument the walkers)
     atheris.Setup(sys.argv, test_one_input)
     atheris.Fuzz()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from _common import run
 
+from share_guard.core.containers._ebml import parse_children
 from share_guard.core.errors import CorruptFile
-from share_guard.core.formats._ebml import parse_children
 
 
 def TestOneInput(data: bytes) -> None:  # noqa: N802 - libFuzzer's name

@@ -12,7 +12,7 @@ import tempfile
 
 from _common import TOLERATED, run
 
-from share_guard.core.formats import Source, detect
+from share_guard.core.containers import Source, detect
 
 
 def TestOneInput(data: bytes) -> None:  # noqa: N802 - libFuzzer's name

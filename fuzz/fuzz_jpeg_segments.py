@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from _common import run
 
+from share_guard.core.containers.jpeg_segments import parse_jpeg
 from share_guard.core.errors import CorruptFile
-from share_guard.core.formats.jpeg_segments import parse_jpeg
 
 
 def TestOneInput(data: bytes) -> None:  # noqa: N802 - libFuzzer's name

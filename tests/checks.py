@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
-from share_guard.core.formats import Source, detect
-from share_guard.core.formats.base import StripResult
-from share_guard.core.sanitize import ExportOptions, export_files
+from share_guard.core.containers import Source, detect
+from share_guard.core.containers.base import StripResult
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
+from share_guard.core.export.pipeline import ExportOptions, export_files
 
 
 def consent_yes(request: ConsentRequest) -> ConsentAnswer:

@@ -26,7 +26,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     # The parent lock finds its folders from the OS account database, not from HOME:
     # redirect it here so no test reads or writes the real account's policy.
-    from share_guard.core import lock
+    from share_guard.core.family import lock
 
     folders = lock.AccountFolders(home / "account" / "data", home / "account" / "config")
     monkeypatch.setattr(lock, "account_folders", lambda: folders)

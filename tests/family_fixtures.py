@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from jpeg_fixtures import exif_bytes, plain_jpeg
 
-from share_guard.core import lock
-from share_guard.core.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.analysis.sensitive import CHECKED_PROPERTY, EXPLANATION, SensitiveAnalyzer
+from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.family import lock
 from share_guard.core.report import Category, Finding
-from share_guard.core.sensitive import CHECKED_PROPERTY, EXPLANATION, SensitiveAnalyzer
 
 PASS = "correct horse battery"
 

@@ -20,8 +20,8 @@ import numpy as np
 import piexif
 from PIL import Image, ImageOps
 
-from share_guard.core.formats import Source, detect
-from share_guard.core.formats.base import StripResult
+from share_guard.core.containers import Source, detect
+from share_guard.core.containers.base import StripResult
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Report
 

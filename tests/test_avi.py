@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from share_guard.core import frames
-from share_guard.core.consent import ConsentAnswer
+from share_guard.core.containers import Source, detect
 from share_guard.core.errors import CorruptFile, ExportRefused, UnsupportedFormat
-from share_guard.core.formats import Source, detect
+from share_guard.core.export.consent import ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.inspect import inspect
+from share_guard.core.media import frames
 from share_guard.core.report import Category
-from share_guard.core.sanitize import ExportOptions, export_files
 from tests.checks import strip_to
 from tests.video_fixtures import (
     digest,
@@ -167,7 +167,7 @@ def test_trailing_garbage_refuses_export(tmp_path: Path) -> None:
 
 
 def test_many_chunks_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from share_guard.core.formats import avi
+    from share_guard.core.containers import avi
 
     monkeypatch.setattr(avi, "MAX_CHUNKS", 50)
     path = tmp_path / "many.avi"

@@ -11,12 +11,12 @@ import zxingcpp
 from PIL import Image
 from skimage import data
 
-from share_guard.core.analyzers import CodeAnalyzer
-from share_guard.core.codes import find_codes
-from share_guard.core.formats.base import Source
+from share_guard.core.analysis.analyzers import CodeAnalyzer
+from share_guard.core.analysis.codes import find_codes
+from share_guard.core.containers.base import Source
 from share_guard.core.progress import no_progress
-from share_guard.core.redact import RedactionPlan, redact_array
-from share_guard.core.redact_image import redact_image_file
+from share_guard.core.redaction.image import redact_image_file
+from share_guard.core.redaction.regions import RedactionPlan, redact_array
 from share_guard.core.report import Category, Report
 
 BOARDING = "M1DOE/JOHN            EABC123 LHRJFKBA 0117 123Y012A0001 100"

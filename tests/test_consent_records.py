@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from share_guard.core.consent import (
+from share_guard.core.export.consent import (
     FLAG_FACES_UNREDACTED,
     FLAG_SENSITIVE,
     ConsentAnswer,
     ConsentItem,
     ConsentRequest,
 )
-from share_guard.core.consent_records import ConsentLog, build_record
+from share_guard.core.export.pipeline import ExportResult
+from share_guard.core.family.records import ConsentLog, build_record
 from share_guard.core.report import Category, Finding, Report
-from share_guard.core.sanitize import ExportResult
 
 SECRET_NAME = "Beach-with-Sam-2024.jpg"
 

@@ -20,7 +20,7 @@ import share_guard.core as core
 names = [m.name for m in pkgutil.walk_packages(core.__path__, "share_guard.core.")]
 for name in names:
     importlib.import_module(name)
-from share_guard.core.formats import all_handlers
+from share_guard.core.containers import all_handlers
 assert all_handlers()
 assert not any(m.startswith("PySide6") for m in sys.modules)
 print(len(names))

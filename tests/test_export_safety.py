@@ -13,10 +13,10 @@ import pytest
 from checks import digest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.errors import OutputError
-from share_guard.core.safeio import atomic_output, remove_stale_temps
-from share_guard.core.sanitize import ExportOptions, export_files
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.safeio import atomic_output, remove_stale_temps
 
 
 def yes(request):

@@ -12,9 +12,9 @@ from PIL import Image
 from pytest_socket import SocketBlockedError
 from skimage import data
 
-from share_guard.core import detect_cache, faces
-from share_guard.core.analyzers import FaceAnalyzer, image_faces
-from share_guard.core.formats.base import Source
+from share_guard.core.analysis import detect_cache, faces
+from share_guard.core.analysis.analyzers import FaceAnalyzer, image_faces
+from share_guard.core.containers.base import Source
 from share_guard.core.progress import no_progress
 from share_guard.core.report import Category, Report
 
@@ -188,7 +188,7 @@ def test_face_filling_a_large_photo_is_covered():
     regions = [b.region() for b in faces.get_detector().detect(img)]
     sure = [r for r in regions if r.label == "face"]
     big = max(sure, key=lambda r: r.w * r.h)
-    from share_guard.core.redact import enlarged
+    from share_guard.core.redaction.regions import enlarged
 
     g = enlarged(big, 1.3, img.shape[1], img.shape[0])
     tx0, ty0, tw, th = truth
@@ -218,7 +218,7 @@ def test_damaged_cache_entry_is_ignored(tmp_path):
      ([0.8, 0.3, 0.15], (True, True))],
 )
 def test_possible_faces_alone_do_not_flag_a_photo(scores, flagged):
-    from share_guard.core.analyzers import face_findings
+    from share_guard.core.analysis.analyzers import face_findings
     from share_guard.core.report import Region
 
     regions = [Region(10 * i, 10, 20, 20, score=s, label="") for i, s in enumerate(scores)]

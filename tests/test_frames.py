@@ -10,9 +10,9 @@ import av
 import numpy as np
 import pytest
 
-from share_guard.core import frames
 from share_guard.core.errors import Cancelled, CorruptFile, LimitExceeded, UnsupportedFormat
-from share_guard.core.frames import iter_frames, video_info
+from share_guard.core.media import frames
+from share_guard.core.media.frames import iter_frames, video_info
 from share_guard.core.progress import CancelToken
 from tests.video_fixtures import H, W, make_video
 

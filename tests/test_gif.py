@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from share_guard.core.formats.gif import walk_blocks
+from share_guard.core.containers.gif import walk_blocks
 from share_guard.core.report import Category
 from tests.image_fixtures import (
     COMMENT,

@@ -193,7 +193,7 @@ def test_irot_imir_map_to_the_same_exif_orientation(angle: int, mirror: int | No
     """HEIF turns by irot (counter-clockwise) then mirrors; EXIF orientation must agree."""
     from PIL import Image, ImageOps
 
-    from share_guard.core.formats.heif import exif_orientation
+    from share_guard.core.containers.heif import exif_orientation
 
     arr = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
     shown = np.rot90(arr, angle // 90)

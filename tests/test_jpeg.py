@@ -22,10 +22,10 @@ from jpeg_fixtures import (
 )
 from PIL import Image
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
-from share_guard.core.sanitize import ExportOptions, export_files
 
 
 def yes(request):

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from share_guard.core import lock
-from share_guard.core.lock import (
+from share_guard.core.family import lock
+from share_guard.core.family.lock import (
     LockError,
     PolicyLocked,
     TooManyAttempts,
@@ -19,7 +19,7 @@ from share_guard.core.lock import (
     save_policy,
     unlock_policy,
 )
-from share_guard.core.policy import PRESETS, STRICTEST, Policy, document
+from share_guard.core.family.policy import PRESETS, STRICTEST, Policy, document
 
 PASS = "correct horse battery"
 

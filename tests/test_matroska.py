@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from share_guard.core import frames
-from share_guard.core.consent import ConsentAnswer
-from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
-from share_guard.core.formats import Source, detect
-from share_guard.core.formats._ebml import (
+from share_guard.core.containers import Source, detect
+from share_guard.core.containers._ebml import (
     ID_CRC32,
     ID_SEGMENT,
     EbmlFile,
     parse_children,
 )
+from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
+from share_guard.core.export.consent import ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.inspect import inspect
+from share_guard.core.media import frames
 from share_guard.core.report import Category
-from share_guard.core.sanitize import ExportOptions, export_files
 from tests.checks import strip_to
 from tests.video_fixtures import digest, ebml, ebml_header, make_video, packets, tiny_jpeg
 

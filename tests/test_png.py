@@ -10,8 +10,8 @@ import zlib
 import pytest
 from PIL import Image, ImageCms
 
+from share_guard.core.containers.png import walk_chunks
 from share_guard.core.errors import ExportRefused
-from share_guard.core.formats.png import walk_chunks
 from share_guard.core.report import Category
 from tests.image_fixtures import (
     ARTIST,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from share_guard.core.policy import (
+from share_guard.core.family.policy import (
     PRESETS,
     SCHEMA_VERSION,
     STRICTEST,

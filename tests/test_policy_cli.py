@@ -11,9 +11,9 @@ import pytest
 from family_fixtures import PASS, cheap_scrypt, fake_model, gps_jpeg  # noqa: F401 - fixtures
 
 from share_guard.cli import main
+from share_guard.core.family.lock import load_state
+from share_guard.core.family.policy import PRESETS, STRICTEST
 from share_guard.core.inspect import inspect
-from share_guard.core.lock import load_state
-from share_guard.core.policy import PRESETS, STRICTEST
 from share_guard.core.report import Category
 
 pytestmark = pytest.mark.usefixtures("cheap_scrypt", "fake_model")

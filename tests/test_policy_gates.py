@@ -7,14 +7,14 @@ import sqlite3
 import pytest
 from family_fixtures import PASS, Parent, cheap_scrypt, dialog_yes, fake_model, flag_yes, gps_jpeg  # noqa: F401 - fixtures
 
-from share_guard.core.consent_records import ConsentLog
+from share_guard.core.analysis.sensitive import SensitiveAnalyzer
+from share_guard.core.export.pipeline import ExportOptions
+from share_guard.core.family.gates import guarded_export
+from share_guard.core.family.lock import load_state, lock_policy, save_policy
+from share_guard.core.family.policy import PRESETS, Policy
+from share_guard.core.family.records import ConsentLog
 from share_guard.core.inspect import InspectOptions, inspect
-from share_guard.core.lock import load_state, lock_policy, save_policy
-from share_guard.core.policy import PRESETS, Policy
-from share_guard.core.policy_gates import guarded_export
 from share_guard.core.report import Category, Finding
-from share_guard.core.sanitize import ExportOptions
-from share_guard.core.sensitive import SensitiveAnalyzer
 
 pytestmark = pytest.mark.usefixtures("cheap_scrypt", "fake_model")
 
@@ -160,7 +160,7 @@ def test_faces_must_be_redacted_or_confirmed(tmp_path, rule_on, confirms_faces, 
     def consent(request):
         asked.append(request.confirmations)
         keys = tuple(k for k in request.confirmations if confirms_faces or k != "faces_unredacted")
-        from share_guard.core.consent import ConsentAnswer
+        from share_guard.core.export.consent import ConsentAnswer
 
         return ConsentAnswer(True, keys, via="dialog")
 
@@ -247,7 +247,7 @@ def test_audit_setting_keeps_detailed_records(tmp_path):
 
 
 def test_declined_consent_is_recorded_and_nothing_written(tmp_path):
-    from share_guard.core.consent import refuse
+    from share_guard.core.export.consent import refuse
 
     [r] = guarded_export([gps_jpeg(tmp_path)], _opts(tmp_path), refuse)
     assert r.status == "refused"

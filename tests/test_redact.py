@@ -13,7 +13,8 @@ from PIL import Image
 from skimage import data
 
 from share_guard.cli import main as cli_main
-from share_guard.core.redact import (
+from share_guard.core.redaction.image import redact_image_file
+from share_guard.core.redaction.regions import (
     MANUAL,
     RedactionPlan,
     Style,
@@ -21,7 +22,6 @@ from share_guard.core.redact import (
     plan_regions,
     redact_array,
 )
-from share_guard.core.redact_image import redact_image_file
 from share_guard.core.report import Region
 
 FACE = Region(182, 58, 88, 120, score=0.9, label="face")
@@ -196,7 +196,7 @@ def test_webp_stays_lossless_when_it_was(tmp_path, lossless):
     ],
 )
 def test_formats_are_kept_at_best_quality(tmp_path, fmt, params, out_fmt, lossless):
-    from share_guard.core.images import ensure_heif
+    from share_guard.core.media.images import ensure_heif
 
     ensure_heif()
     src = tmp_path / f"a.{fmt.lower()}"
@@ -237,9 +237,9 @@ def test_cli_clean_redacts_faces_and_strips(tmp_path, capsys):
 def test_summary_counts_the_faces_covered_not_those_found(tmp_path, monkeypatch):
     # The window hands every detection over and switches off the unticked ones; the note
     # the person reads must count what was covered (it said "176 faces" for 28 covered).
-    from share_guard.core import redact_transform
-    from share_guard.core.formats.base import Source
-    from share_guard.core.redact_transform import RedactTransform
+    from share_guard.core.containers.base import Source
+    from share_guard.core.redaction import transform as redact_transform
+    from share_guard.core.redaction.transform import RedactTransform
 
     src = tmp_path / "two.jpg"
     Image.fromarray(photo()).save(src, quality=90)

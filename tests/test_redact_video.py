@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from skimage import data
 
-from share_guard.core.analyzers import FaceAnalyzer, video_faces
+from share_guard.core.analysis.analyzers import FaceAnalyzer, video_faces
+from share_guard.core.analysis.tracks import Track, link_tracks
+from share_guard.core.containers.base import Source
 from share_guard.core.errors import Cancelled
-from share_guard.core.formats.base import Source
-from share_guard.core.frames import iter_frames
+from share_guard.core.media.frames import iter_frames
 from share_guard.core.progress import CancelToken, no_progress
-from share_guard.core.redact_video import redact_video_file
+from share_guard.core.redaction.video import redact_video_file
 from share_guard.core.report import Category, Report
-from share_guard.core.tracks import Track, link_tracks
 
 FPS = 12
 FACE_SIDE = 160  # the astronaut is pasted at 160x160: her face is at +57,+18 size 27x38
@@ -218,6 +218,6 @@ def test_a_redacted_avi_is_named_for_the_matroska_it_became(tmp_path, capsys):
 def test_output_extension_follows_the_written_container(dest, exts, want):
     from pathlib import Path
 
-    from share_guard.core.sanitize import named_for
+    from share_guard.core.export.pipeline import named_for
 
     assert named_for(Path("/x") / dest, exts) == Path("/x") / want

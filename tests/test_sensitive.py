@@ -11,10 +11,8 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from share_guard.core import sensitive
-from share_guard.core.inspect import InspectOptions, inspect
-from share_guard.core.report import Category
-from share_guard.core.sensitive import (
+from share_guard.core.analysis import sensitive
+from share_guard.core.analysis.sensitive import (
     CHECKED_PROPERTY,
     MODEL_SHA256,
     ModelUnavailable,
@@ -24,6 +22,8 @@ from share_guard.core.sensitive import (
     preprocess,
     shared_model,
 )
+from share_guard.core.inspect import InspectOptions, inspect
+from share_guard.core.report import Category
 
 BENIGN = ["astronaut", "chelsea", "coffee", "rocket"]
 
@@ -137,7 +137,7 @@ def test_video_frames_are_sampled_and_the_worst_frame_counts(monkeypatch, tmp_pa
 
     src_path = _jpeg(tmp_path, "v", data.coffee())
     report = Report(src_path, kind="video")
-    from share_guard.core.formats import Source
+    from share_guard.core.containers import Source
 
     [finding] = analyzer.analyze(Source(src_path), report, lambda *a: None, None)
     assert finding.detail["time"] == frames[worst][0]

@@ -188,7 +188,7 @@ def _pan(photo, n=30, size=(160, 120)):
 
 @pytest.fixture
 def listed_video(tmp_path, store):
-    pytest.importorskip("share_guard.core.frames")
+    pytest.importorskip("share_guard.core.media.frames")
     clip = _write_video(tmp_path / "clip.mp4", _pan(ASTRONAUT))
     entries = hash_file(clip, label="clip 1", source="helpline")
     assert {e.type for e in entries} == {HashType.SHA256, HashType.MD5, HashType.VPDQ}

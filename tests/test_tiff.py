@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
+from share_guard.core.containers.tiff import KEEP_TAGS
 from share_guard.core.errors import ExportRefused
-from share_guard.core.formats.tiff import KEEP_TAGS
 from share_guard.core.metadata.tiff_ifd import parse_tiff
 from share_guard.core.report import Category
 from tests.image_fixtures import (

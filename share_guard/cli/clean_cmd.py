@@ -9,11 +9,11 @@ from pathlib import Path
 
 from share_guard.cli.common import emit_json, name, say, walk, warn
 from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options, start_workers_early
-from share_guard.core.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
-from share_guard.core.isolation import isolated_export_files
+from share_guard.core.export.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
+from share_guard.core.export.pipeline import ExportOptions, ExportResult, export_files
+from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.paths import data_dir
-from share_guard.core.safeio import remove_stale_temps
-from share_guard.core.sanitize import ExportOptions, ExportResult, export_files
+from share_guard.core.sandbox.pool import isolated_export_files
 from share_guard.core.textsafe import display_text
 
 CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
@@ -113,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
     remove_stale_temps(folder, [out_dir] if out_dir else None)
     paths: list[Path] = []
     skipped: list[str] = []
+    from share_guard.core.containers import Source, detect
     from share_guard.core.errors import ShareGuardError
-    from share_guard.core.formats import Source, detect
 
     for path, explicit in walk(args.paths):
         if not explicit:
@@ -131,8 +131,8 @@ def run(args: argparse.Namespace) -> int:
         gates=[make(args) for make in args.gates],
     )
     from share_guard.cli.policy_cmd import terminal_parent
-    from share_guard.core.lock import load_state
-    from share_guard.core.policy_gates import guarded_export
+    from share_guard.core.family.gates import guarded_export
+    from share_guard.core.family.lock import load_state
 
     # The policy comes from the account's own folder: no flag or variable moves or loosens it.
     state = load_state()

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from share_guard.core.safeio import TEMP_PREFIX
+from share_guard.core.export.safeio import TEMP_PREFIX
 from share_guard.core.textsafe import display_path
 
 

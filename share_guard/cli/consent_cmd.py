@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from share_guard.cli.common import emit_json, say, warn
-from share_guard.core.consent_records import ConsentLog, ConsentRecord
+from share_guard.core.family.records import ConsentLog, ConsentRecord
 from share_guard.core.paths import data_dir
 
 

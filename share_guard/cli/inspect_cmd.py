@@ -6,8 +6,8 @@ import argparse
 
 from share_guard.cli.common import emit_json, name, say, walk
 from share_guard.core.inspect import InspectOptions, inspect
-from share_guard.core.isolation import UNSAFE, isolated_inspect
 from share_guard.core.report import Category, Report
+from share_guard.core.sandbox.pool import UNSAFE, isolated_inspect
 from share_guard.core.textsafe import display_text
 
 JSON_VERSION = 1
@@ -76,7 +76,7 @@ def start_workers_early(args: argparse.Namespace) -> None:
         return
     import threading
 
-    from share_guard.core.isolation import default_pool
+    from share_guard.core.sandbox.pool import default_pool
 
     threading.Thread(target=default_pool().warm, args=(2,), daemon=True,
                      name="sg-warm").start()

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 
 from share_guard.cli.common import emit_json, say, warn
-from share_guard.core.lock import (
+from share_guard.core.family.lock import (
     MIN_PASSPHRASE,
     LockError,
     PolicyState,
@@ -24,7 +24,7 @@ from share_guard.core.lock import (
     save_policy,
     unlock_policy,
 )
-from share_guard.core.policy import PRESETS, RULES, Policy, PolicyError, preset
+from share_guard.core.family.policy import PRESETS, RULES, Policy, PolicyError, preset
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -57,7 +57,7 @@ def register(subs: argparse._SubParsersAction) -> None:
 
 
 def _policy_analyzer(args: argparse.Namespace) -> object:
-    from share_guard.core.policy_gates import PolicySensitiveAnalyzer
+    from share_guard.core.family.gates import PolicySensitiveAnalyzer
 
     return PolicySensitiveAnalyzer()
 
@@ -113,7 +113,7 @@ def _ask_terminal(prompt: str) -> str:
 def parent_refusal(from_stdin: bool, what: str) -> str:
     """While the protection settings are locked (or tampered with), ``what`` needs the parent
     passphrase: "" when it was given (or no lock is on), else the one-line reason."""
-    from share_guard.core.lock import check_passphrase
+    from share_guard.core.family.lock import check_passphrase
 
     state = load_state()
     if not state.locked:

@@ -15,19 +15,19 @@ STYLES = ("solid", "noisy")
 
 
 def _faces(args: argparse.Namespace) -> Any:
-    from share_guard.core.analyzers import FaceAnalyzer
+    from share_guard.core.analysis.analyzers import FaceAnalyzer
 
     return FaceAnalyzer()
 
 
 def _codes(args: argparse.Namespace) -> Any:
-    from share_guard.core.analyzers import CodeAnalyzer
+    from share_guard.core.analysis.analyzers import CodeAnalyzer
 
     return CodeAnalyzer()
 
 
 def _redact(args: argparse.Namespace) -> Any:
-    from share_guard.core.redact_transform import RedactTransform
+    from share_guard.core.redaction.transform import RedactTransform
 
     return RedactTransform(faces=args.redact_faces, codes=args.redact_codes,
                            style=args.redact_style, include_possible=args.redact_possible)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from share_guard.core.containers import Source, detect
 from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.formats import Source, detect
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Finding, Report
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.report import Report
-from share_guard.core.sanitize import ExportResult
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
 

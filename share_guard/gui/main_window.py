@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.gui.dialogs import DialogService
 from share_guard.gui.service import Preview, Service
 from share_guard.gui.session import Entry, Session

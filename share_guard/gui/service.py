@@ -20,14 +20,14 @@ from typing import Any
 
 from PySide6.QtGui import QImage
 
-from share_guard.core.consent import ConsentHook, refuse
 from share_guard.core.errors import Cancelled
+from share_guard.core.export.consent import ConsentHook, refuse
+from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
+from share_guard.core.export.safeio import TEMP_PREFIX
 from share_guard.core.inspect import Analyzer, InspectOptions
-from share_guard.core.preview import PreviewPixels, decode_preview
+from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Region, Report
-from share_guard.core.safeio import TEMP_PREFIX
-from share_guard.core.sanitize import ExportOptions, ExportResult, Transform
 from share_guard.gui.redaction import Redaction
 
 #: a dropped folder is walked up to this many files (a dropped home folder must not hang us)
@@ -95,14 +95,14 @@ class Service:
         return self._data_dir
 
     def remove_stale_temps(self) -> int:
-        from share_guard.core.safeio import remove_stale_temps
+        from share_guard.core.export.safeio import remove_stale_temps
 
         return remove_stale_temps(self.data_dir())
 
     @staticmethod
     def supported_formats() -> list[str]:
         """Names of the containers the core can read, for the empty state."""
-        from share_guard.core.formats import all_handlers
+        from share_guard.core.containers import all_handlers
 
         return list(dict.fromkeys(h.name.upper() for h in all_handlers()))
 
@@ -138,7 +138,7 @@ class Service:
             analyzers = [a for a in analyzers if id(a) not in slow]
         opts = InspectOptions(analyzers=analyzers, progress=progress, cancel=cancel)
         if self.isolate:
-            from share_guard.core.isolation import isolated_inspect
+            from share_guard.core.sandbox.pool import isolated_inspect
 
             return isolated_inspect(path, opts)
         from share_guard.core.inspect import inspect
@@ -164,7 +164,7 @@ class Service:
     def redact_transform(choice: Redaction) -> Transform:
         """The core's redaction for one file's choices: detections are found again (from the
         per-file cache) and those switched off are left out; drawn boxes are added."""
-        from share_guard.core.redact_transform import RedactTransform
+        from share_guard.core.redaction.transform import RedactTransform
 
         return RedactTransform(faces=True, codes=True, style=choice.style, include_possible=True,
                                added=tuple(choice.added()), removed=tuple(choice.removed()),
@@ -174,7 +174,7 @@ class Service:
     def free_suffix(reports: Sequence[Report], folder: Path, base: str = "_clean") -> str:
         """A name suffix ("_clean", "_clean-2"...) under which no copy of ``reports`` exists yet
         in ``folder``, so saving the same photo twice never collides with the first copy."""
-        from share_guard.core.sanitize import output_path
+        from share_guard.core.export.pipeline import output_path
 
         for n in range(1, 100):
             suffix = base if n == 1 else f"{base}-{n}"
@@ -196,14 +196,14 @@ class Service:
         """Write safe copies under the protection policy, after the consent hook agrees
         (refuses by default). ``ask_parent`` asks for the parent passphrase where the policy
         gates a file; without it such files are refused."""
-        from share_guard.core.policy_gates import guarded_export
-        from share_guard.core.sanitize import export_files
+        from share_guard.core.export.pipeline import export_files
+        from share_guard.core.family.gates import guarded_export
 
         if options.output_dir is None:
             raise ValueError("the GUI always chooses an output folder")
         exporter: Callable[..., list[ExportResult]] = export_files
         if self.isolate:
-            from share_guard.core.isolation import isolated_export_files
+            from share_guard.core.sandbox.pool import isolated_export_files
 
             exporter = isolated_export_files
         return guarded_export(paths, options, consent_hook, ask_parent=ask_parent, progress=progress,
@@ -214,7 +214,7 @@ class Service:
     def cover_area(region: Region) -> Region:
         """The area a cover fills for a detected region: enlarged as the core redacts it
         (clipped to the picture by whoever draws it)."""
-        from share_guard.core.redact import ENLARGE, enlarged
+        from share_guard.core.redaction.regions import ENLARGE, enlarged
 
         return enlarged(region, ENLARGE, 1 << 30, 1 << 30)
 
@@ -223,7 +223,7 @@ class Service:
         """A factory for the face finder (photos ~1 s for 12 MP; videos ~25 s a minute)."""
 
         def make() -> Analyzer:
-            from share_guard.core.analyzers import FaceAnalyzer
+            from share_guard.core.analysis.analyzers import FaceAnalyzer
 
             return FaceAnalyzer()
 
@@ -234,7 +234,7 @@ class Service:
         """A factory for the readable-code finder (QR, PDF417, Aztec, DataMatrix, barcodes)."""
 
         def make() -> Analyzer:
-            from share_guard.core.analyzers import CodeAnalyzer
+            from share_guard.core.analysis.analyzers import CodeAnalyzer
 
             return CodeAnalyzer()
 
@@ -255,56 +255,56 @@ class Service:
     @staticmethod
     def policy_sensitive_analyzer() -> Analyzer:
         """The nudity check, active only while the policy in force asks for it."""
-        from share_guard.core.policy_gates import PolicySensitiveAnalyzer
+        from share_guard.core.family.gates import PolicySensitiveAnalyzer
 
         return PolicySensitiveAnalyzer()
 
     @staticmethod
     def policy_state() -> Any:
         """The policy in force (``core.lock.PolicyState``); a tampered one is the strictest."""
-        from share_guard.core.lock import load_state
+        from share_guard.core.family.lock import load_state
 
         return load_state()
 
     @staticmethod
     def policy_presets() -> dict[str, Any]:
-        from share_guard.core.policy import PRESETS
+        from share_guard.core.family.policy import PRESETS
 
         return dict(PRESETS)
 
     @staticmethod
     def policy_rules() -> dict[str, str]:
-        from share_guard.core.policy import RULES
+        from share_guard.core.family.policy import RULES
 
         return dict(RULES)
 
     @staticmethod
     def min_passphrase() -> int:
-        from share_guard.core.lock import MIN_PASSPHRASE
+        from share_guard.core.family.lock import MIN_PASSPHRASE
 
         return MIN_PASSPHRASE
 
     @staticmethod
     def save_policy(policy: Any, passphrase: str | None) -> Any:
-        from share_guard.core.lock import save_policy
+        from share_guard.core.family.lock import save_policy
 
         return save_policy(policy, passphrase)
 
     @staticmethod
     def lock_policy(policy: Any, new_passphrase: str, current: str | None) -> Any:
-        from share_guard.core.lock import lock_policy
+        from share_guard.core.family.lock import lock_policy
 
         return lock_policy(policy, new_passphrase, current)
 
     @staticmethod
     def unlock_policy(passphrase: str) -> Any:
-        from share_guard.core.lock import unlock_policy
+        from share_guard.core.family.lock import unlock_policy
 
         return unlock_policy(passphrase)
 
     def consent_log(self) -> Any:
         """The consent records of this data folder (``core.consent_records.ConsentLog``)."""
-        from share_guard.core.consent_records import ConsentLog
+        from share_guard.core.family.records import ConsentLog
 
         return ConsentLog(self.data_dir())
 
@@ -322,7 +322,7 @@ class Service:
             if kind not in ("image", "video"):
                 return None
             if self.isolate:
-                from share_guard.core.isolation import isolated_call
+                from share_guard.core.sandbox.pool import isolated_call
 
                 pixels = isolated_call(decode_preview, path, kind, max_side, at, cancel=cancel)
             else:

@@ -17,10 +17,10 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
-from share_guard.core.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Report
-from share_guard.core.sanitize import ExportResult
 from share_guard.gui.entry import Entry, ExportRun
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import THUMB_SIZE, Preview, Service
@@ -221,7 +221,7 @@ class Session(QObject):
     def saveable(self, entries: Sequence[Entry]) -> list[Entry]:
         """Exportable files that are not blocked outright: the save actions stay off for a
         takedown-list match alone (a batch still lists it among the refusals)."""
-        from share_guard.core.sanitize import is_takedown_match
+        from share_guard.core.export.pipeline import is_takedown_match
 
         return [e for e in self.exportable(entries)
                 if e.report is not None and not is_takedown_match(e.report)]

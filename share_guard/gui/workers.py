@@ -16,8 +16,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Signal, Slot
 
-from share_guard.core.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.errors import Cancelled, ShareGuardError
+from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.progress import CancelToken, ProgressFn
 
 #: seconds between progress signals (the core may call progress thousands of times)

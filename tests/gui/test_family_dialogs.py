@@ -13,11 +13,11 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget  # noqa: E402
 
-from share_guard.core import lock  # noqa: E402
-from share_guard.core.consent import ConsentAnswer, ConsentItem, ConsentRequest  # noqa: E402
-from share_guard.core.consent_records import ConsentLog, build_record  # noqa: E402
-from share_guard.core.lock import load_state, lock_policy  # noqa: E402
-from share_guard.core.policy import PRESETS  # noqa: E402
+from share_guard.core.export.consent import ConsentAnswer, ConsentItem, ConsentRequest  # noqa: E402
+from share_guard.core.family import lock  # noqa: E402
+from share_guard.core.family.lock import load_state, lock_policy  # noqa: E402
+from share_guard.core.family.policy import PRESETS  # noqa: E402
+from share_guard.core.family.records import ConsentLog, build_record  # noqa: E402
 from share_guard.core.progress import CancelToken  # noqa: E402
 from share_guard.gui.dialogs.consent_records_dialog import ConsentRecordsDialog  # noqa: E402
 from share_guard.gui.dialogs.parent_prompt import ParentPrompt  # noqa: E402

@@ -7,12 +7,12 @@ from gui_helpers import consent_dialog, gps_jpeg, wait_idle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
-from share_guard.core import lock
-from share_guard.core.consent_records import ConsentLog
-from share_guard.core.lock import lock_policy
-from share_guard.core.policy import PRESETS, Policy
+from share_guard.core.analysis.sensitive import CHECKED_PROPERTY, EXPLANATION
+from share_guard.core.family import lock
+from share_guard.core.family.lock import lock_policy
+from share_guard.core.family.policy import PRESETS, Policy
+from share_guard.core.family.records import ConsentLog
 from share_guard.core.report import Category, Finding
-from share_guard.core.sensitive import CHECKED_PROPERTY, EXPLANATION
 from share_guard.gui.dialogs.consent_records_dialog import ConsentRecordsDialog
 from share_guard.gui.dialogs.parent_prompt import ParentPrompt
 from share_guard.gui.dialogs.policy_dialog import PolicyDialog

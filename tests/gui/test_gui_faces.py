@@ -275,8 +275,8 @@ def test_a_long_scan_that_reports_progress_outlives_the_cpu_backstop(tmp_path):
     """Processor time is capped per isolated task as a backstop for spinning decoders; a scan
     that keeps reporting progress (a long video) re-arms it and finishes."""
     from share_guard.core.inspect import InspectOptions
-    from share_guard.core.isolation import IsolationPool
-    from share_guard.core.isolation_worker import Limits
+    from share_guard.core.sandbox.pool import IsolationPool
+    from share_guard.core.sandbox.worker import Limits
     from tests.gui.busy_analyzer import BusyAnalyzer
 
     photo = astronaut_jpeg(tmp_path / "a.jpg")

@@ -30,7 +30,7 @@ def _open_one(qtbot, window, dialogs, path: Path):
 
 
 def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
-    from share_guard.core.isolation import default_pool
+    from share_guard.core.sandbox.pool import default_pool
 
     photo = gps_jpeg(tmp_path / "holiday.jpg")
     assert window.stack.currentWidget() is window.empty

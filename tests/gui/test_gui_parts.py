@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel
 
-from share_guard.core.consent import CONFIRMATIONS, REMINDER, ConsentItem, ConsentRequest
+from share_guard.core.export.consent import CONFIRMATIONS, REMINDER, ConsentItem, ConsentRequest
+from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.report import Category, Finding, Region, Report
-from share_guard.core.sanitize import ExportResult
 from share_guard.gui import status
 from share_guard.gui.dialogs.about_dialog import AboutDialog
 from share_guard.gui.dialogs.consent_dialog import ConsentDialog
@@ -263,7 +263,8 @@ def test_runtime_resources_are_package_data():
 
 GUI = ROOT / "share_guard" / "gui"
 #: what widgets and dialogs may use from the core: dataclasses and display helpers, no parsers
-ALLOWED_CORE = {"share_guard.core.report", "share_guard.core.consent", "share_guard.core.sanitize",
+ALLOWED_CORE = {"share_guard.core.report", "share_guard.core.export.consent",
+                "share_guard.core.export.pipeline",
                 "share_guard.core.textsafe", "share_guard.core.progress", "share_guard.core.errors"}
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox
 from share_guard.core.inspect import inspect
 
 av = pytest.importorskip("av")
-frames = pytest.importorskip("share_guard.core.frames")
+frames = pytest.importorskip("share_guard.core.media.frames")
 from tests.video_fixtures import make_video  # noqa: E402
 
 

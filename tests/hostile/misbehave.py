@@ -9,7 +9,7 @@ import ctypes
 import time
 from typing import BinaryIO
 
-from share_guard.core.formats.base import Source
+from share_guard.core.containers.base import Source
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Report
 

@@ -18,8 +18,8 @@ import numpy as np
 from jpeg_fixtures import PLANTED, exif_bytes, insert_after_soi, iptc_segment, pixels, plain_jpeg, xmp_segment
 from PIL import Image, PngImagePlugin
 
+from share_guard.core.containers import all_handlers, detect
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.formats import all_handlers, detect
 
 XMP = xmp_segment()[4 + len(b"http://ns.adobe.com/xap/1.0/\x00"):]
 

@@ -52,7 +52,7 @@ def test_pillow_opens_only_through_core_images() -> None:
                     and node.func.value.id == "Image"
                     and not any(k.arg == "formats" for k in node.keywords)):
                 bad.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
-    assert not bad, "use share_guard.core.images.open_image (bomb limits, allowed formats): " + str(bad)
+    assert not bad, "use share_guard.core.media.images.open_image (bomb limits, allowed formats): " + str(bad)
 
 
 def _png(width: int, height: int) -> bytes:
@@ -65,7 +65,7 @@ def _png(width: int, height: int) -> bytes:
 
 
 def test_open_image_refuses_bombs_and_formats_we_do_not_handle() -> None:
-    from share_guard.core.images import MAX_PIXELS, open_image
+    from share_guard.core.media.images import MAX_PIXELS, open_image
 
     assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS
     with pytest.raises(Image.DecompressionBombError):

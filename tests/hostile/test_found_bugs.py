@@ -46,8 +46,8 @@ def test_a_flood_of_standalone_jpeg_markers_is_bounded() -> None:
     """10 MB of 0xFF01 markers took 37 s and 400 MB (one problem string each)."""
     import pytest
 
+    from share_guard.core.containers.jpeg_segments import parse_jpeg
     from share_guard.core.errors import CorruptFile
-    from share_guard.core.formats.jpeg_segments import parse_jpeg
 
     data = b"\xff\xd8" + b"\xff\x01" * 5_000_000 + b"\xff\xd9"
     tracemalloc.start()
@@ -94,8 +94,8 @@ def test_display_text_of_a_huge_value_is_fast_and_keeps_its_start() -> None:
 def test_rebuild_of_a_pixel_bomb_is_a_refusal_not_a_traceback(tmp_path) -> None:
     from jpeg_fixtures import pixels, plain_jpeg
 
-    from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
-    from share_guard.core.sanitize import ExportOptions, export_files
+    from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+    from share_guard.core.export.pipeline import ExportOptions, export_files
 
     data = plain_jpeg(pixels(64, 48))
     sof = data.find(b"\xff\xc0")
@@ -143,8 +143,8 @@ def test_rebuild_of_undecodable_pixels_is_a_refusal_whatever_the_decoder_raises(
     """pillow-heif raises EOFError (not OSError) on a damaged HEIC: rebuild gave a traceback."""
     from hostile.mutate import bmff_attacks
     from hostile.seeds import heic
-    from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
-    from share_guard.core.sanitize import ExportOptions, export_files
+    from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+    from share_guard.core.export.pipeline import ExportOptions, export_files
 
     data = heic()
     broken = tmp_path / "broken.heic"
@@ -177,9 +177,9 @@ def test_a_failed_transform_removes_its_scratch_file_at_once(tmp_path) -> None:
     from jpeg_fixtures import pixels, plain_jpeg
 
     from share_guard.core.errors import CorruptFile
+    from share_guard.core.export.pipeline import ExportOptions, Planned, export_one
     from share_guard.core.inspect import inspect
     from share_guard.core.progress import no_progress
-    from share_guard.core.sanitize import ExportOptions, Planned, export_one
 
     class Failing:
         name = "failing"

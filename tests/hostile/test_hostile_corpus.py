@@ -21,11 +21,11 @@ from jpeg_fixtures import PLANTED
 
 from hostile.corpus import MIN_VARIANTS, Case, build, fingerprint
 from hostile.seeds import missing_handlers
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
-from share_guard.core.isolation import IsolationPool
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions, ExportResult
+from share_guard.core.export.safeio import TEMP_PREFIX
 from share_guard.core.report import Report
-from share_guard.core.safeio import TEMP_PREFIX
-from share_guard.core.sanitize import ExportOptions, ExportResult
+from share_guard.core.sandbox.pool import IsolationPool
 
 PER_CASE_LIMIT = 10.0  # seconds: the bar for a hostile file
 EXIFTOOL_SAMPLE = 150

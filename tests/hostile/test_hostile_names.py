@@ -13,8 +13,8 @@ import pytest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
 
 from share_guard.cli import main
+from share_guard.core.export.safeio import TEMP_PREFIX
 from share_guard.core.inspect import inspect
-from share_guard.core.safeio import TEMP_PREFIX
 
 NAMES = {
     "newline": "evil\nname.jpg",

@@ -12,12 +12,12 @@ import pytest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
 
 from hostile.misbehave import HangingTransform, Misbehave
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.errors import Cancelled
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import InspectOptions, inspect
-from share_guard.core.isolation import UNSAFE, IsolationPool, Limits
 from share_guard.core.progress import CancelToken
-from share_guard.core.sanitize import ExportOptions
+from share_guard.core.sandbox.pool import UNSAFE, IsolationPool, Limits
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def test_overhead_per_file(photos, capsys) -> None:
 def test_call_runs_our_functions_in_the_worker_and_contains_crashes(pool) -> None:
     import ctypes
 
-    from share_guard.core.isolation import CheckFailed
+    from share_guard.core.sandbox.pool import CheckFailed
 
     assert pool.call(os.getpid) != os.getpid()
     with pytest.raises(CheckFailed, match="crashed"):

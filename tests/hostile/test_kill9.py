@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
 
-from share_guard.core.consent import CONFIRMATIONS, ConsentAnswer
-from share_guard.core.safeio import TEMP_PREFIX, remove_stale_temps
-from share_guard.core.sanitize import ExportOptions, export_files
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.safeio import TEMP_PREFIX, remove_stale_temps
 
 ROOT = Path(__file__).resolve().parents[2]
 N_FILES = 200

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 from hostile.mutate import tiff_attacks
 from hostile.seeds import seeds
+from share_guard.core.containers import Source, handler_by_name
+from share_guard.core.containers._ebml import parse_children
+from share_guard.core.containers.jpeg_segments import parse_jpeg
 from share_guard.core.errors import CorruptFile, ShareGuardError
-from share_guard.core.formats import Source, handler_by_name
-from share_guard.core.formats._ebml import parse_children
-from share_guard.core.formats.jpeg_segments import parse_jpeg
 from share_guard.core.metadata.iptc import iptc_findings, iter_resources
 from share_guard.core.metadata.tiff_ifd import MAX_IFDS, parse_tiff
 from share_guard.core.metadata.xmp import xmp_findings
@@ -183,7 +183,7 @@ def _maybe_seed(name: str) -> bytes | None:
 @SETTINGS
 @given(st.deferred(lambda: damaged(seed_of("png"))))
 def test_png_chunks(data: bytes) -> None:
-    from share_guard.core.formats.png import walk_chunks
+    from share_guard.core.containers.png import walk_chunks
 
     try:
         layout = walk_chunks(data)
@@ -200,7 +200,7 @@ def test_png_chunks(data: bytes) -> None:
 @SETTINGS
 @given(st.deferred(lambda: damaged(seed_of("webp"))))
 def test_webp_riff_chunks(data: bytes) -> None:
-    from share_guard.core.formats.webp import walk_riff
+    from share_guard.core.containers.webp import walk_riff
 
     try:
         layout = walk_riff(data)
@@ -217,7 +217,7 @@ def test_webp_riff_chunks(data: bytes) -> None:
 @SETTINGS
 @given(st.deferred(lambda: damaged(seed_of("gif"))))
 def test_gif_blocks(data: bytes) -> None:
-    from share_guard.core.formats.gif import walk_blocks
+    from share_guard.core.containers.gif import walk_blocks
 
     try:
         layout = walk_blocks(data)
@@ -233,7 +233,7 @@ def test_gif_blocks(data: bytes) -> None:
 @SETTINGS
 @given(st.deferred(lambda: damaged(seed_of("mp4"))))
 def test_bmff_top_level_boxes(data: bytes) -> None:
-    from share_guard.core.formats.bmff_boxes import walk_top
+    from share_guard.core.containers.bmff_boxes import walk_top
 
     try:
         top = walk_top(io.BytesIO(data), len(data))

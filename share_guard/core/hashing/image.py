@@ -59,7 +59,7 @@ def load_rgb(path: str | os.PathLike[str], work_side: int = WORK_SIDE) -> np.nda
     """Decode an image upright (EXIF orientation applied), as RGB, fitted to ``work_side``."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    from share_guard.core.images import open_image
+    from share_guard.core.media.images import open_image
 
     _register_heif()
     try:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
+from share_guard.core.containers.base import open_regular
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.formats.base import open_regular
 
 
 class MalformedHash(ShareGuardError):

@@ -51,7 +51,7 @@ def hash_video(
     progress: ProgressFn = no_progress,
 ) -> list[FrameHash]:
     """Per-frame PDQ of a video: dense (adding to a list) or sampled with trimming (checking)."""
-    from share_guard.core.frames import iter_frames, video_info
+    from share_guard.core.media.frames import iter_frames, video_info
 
     info = video_info(path)
     fps = None if dense else CHECK_FPS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from share_guard.core.images import open_image
+from share_guard.core.media.images import open_image
 
 
 def thumbnail_mismatch(data: bytes, thumbnail: bytes, orientation: int) -> str | None:

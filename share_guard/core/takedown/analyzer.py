@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
-from share_guard.core.formats import Source
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report, Severity
 from share_guard.core.takedown.match import Match, Matcher

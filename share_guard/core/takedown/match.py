@@ -233,9 +233,9 @@ def dedupe(matches: list[Match]) -> list[Match]:
 
 def media_kind(path: str | os.PathLike[str]) -> str:
     """'image' or 'video' from the file's bytes (never its name)."""
+    from share_guard.core.containers import detect
+    from share_guard.core.containers.base import open_regular
     from share_guard.core.errors import UnsupportedFormat
-    from share_guard.core.formats import detect
-    from share_guard.core.formats.base import open_regular
 
     with open_regular(path) as fh:
         head = fh.read(4096)
@@ -244,7 +244,7 @@ def media_kind(path: str | os.PathLike[str]) -> str:
     except UnsupportedFormat:
         pass
     try:
-        from share_guard.core.images import open_image
+        from share_guard.core.media.images import open_image
 
         with open_image(Path(path)) as im:  # our formats only, bomb limits on
             im.verify()

@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from share_guard.core.consent import ConsentAnswer, ConsentRequest
-from share_guard.core.sanitize import ExportResult
+from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.export.pipeline import ExportResult
 
 
 class DialogService:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.consent import ConsentAnswer, ConsentRequest, statement
+from share_guard.core.export.consent import ConsentAnswer, ConsentRequest, statement
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.file_list import placeholder, thumb_pixmap

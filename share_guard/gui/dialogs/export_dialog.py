@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.sanitize import ExportResult
+from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.textsafe import display_path
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.core.export.pipeline import is_takedown_match
 from share_guard.core.report import Category, Report
-from share_guard.core.sanitize import is_takedown_match
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
 from share_guard.gui.service import Preview

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
-from share_guard.core.sanitize import ExportResult
+from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.textsafe import display_path
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font

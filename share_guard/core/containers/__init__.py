@@ -1,0 +1,72 @@
+"""Container formats: sniffing by magic bytes and the handler registry.
+
+Each module here defines ``HANDLERS``; they are collected in priority order.
+The extension of a file is never trusted: only its bytes decide.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from share_guard.core.containers.base import FormatHandler, Source
+from share_guard.core.errors import UnsupportedFormat
+
+__all__ = ["FormatHandler", "Source", "all_handlers", "detect", "handler_by_name"]
+
+
+@lru_cache(maxsize=1)
+def all_handlers() -> tuple[FormatHandler, ...]:
+    found: list[FormatHandler] = []
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name.startswith("_") or mod.name == "base":
+            continue
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        found.extend(getattr(module, "HANDLERS", ()))
+    return tuple(sorted(found, key=lambda h: (h.priority, h.name)))
+
+
+def handler_by_name(name: str) -> FormatHandler:
+    for handler in all_handlers():
+        if handler.name == name:
+            return handler
+    raise KeyError(name)
+
+
+def detect(head: bytes) -> FormatHandler:
+    """Pick the handler for a file from its first bytes, or explain why none fits."""
+    if not head:
+        raise UnsupportedFormat("the file is empty")
+    for handler in all_handlers():
+        if handler.sniff(head):
+            return handler
+    raise UnsupportedFormat(describe_unsupported(head))
+
+
+_KNOWN_OTHER = [
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or office document"),
+    (b"BM", "a BMP image (not supported yet)"),
+    (b"8BPS", "a Photoshop document (not supported)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"ID3", "an MP3 audio file (not supported)"),
+    (b"fLaC", "a FLAC audio file (not supported)"),
+    (b"OggS", "an Ogg file (not supported)"),
+    (b"\x00\x00\x01\xba", "an MPEG program stream (not supported)"),
+    (b"\x30\x26\xb2\x75", "a Windows Media file (not supported)"),
+]
+
+
+def describe_unsupported(head: bytes) -> str:
+    for magic, what in _KNOWN_OTHER:
+        if head.startswith(magic):
+            return f"not a supported photo or video: it is {what}"
+    sample = head[:512]
+    try:
+        text = sample.decode("utf-8")
+        if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+            return "not a photo or video: it looks like a text file"
+    except UnicodeDecodeError:
+        pass
+    return "not a supported photo or video format (unrecognised content)"

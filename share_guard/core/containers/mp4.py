@@ -1,0 +1,91 @@
+"""MP4, QuickTime MOV, 3GP/3G2 and M4V movies: sniffing, inspection and lossless cleaning.
+
+The work is done by :mod:`bmff_movie` (findings + an in-place neutralising
+plan) and :func:`bmff_boxes.write_plan` (one streamed copy); see there for
+why the movie header is neutralised in place rather than rewritten.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from share_guard.core.containers.base import Source
+from share_guard.core.containers.bmff_boxes import walk_top
+from share_guard.core.containers.bmff_handler import ScanHandler
+from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
+from share_guard.core.report import Category, Finding
+
+#: brands that belong to other handlers or formats that merely share the box layout
+NOT_MOVIE_BRANDS = {
+    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"avif",
+    b"avis", b"avio", b"MiHE", b"MiHB", b"jpgs", b"crx ", b"jp2 ", b"jpx ", b"jpm ", b"mjp2",
+}
+#: first box types of a QuickTime movie written without 'ftyp'
+QT_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+
+
+def movie_brand(head: bytes) -> bytes | None:
+    """The major brand of an 'ftyp' movie, b'qt  ' for ftyp-less QuickTime, else None."""
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        major = head[8:12]
+        return None if major in NOT_MOVIE_BRANDS else major
+    if len(head) >= 8 and head[4:8] in QT_FIRST_BOXES and head[:4] != b"\x00\x00\x00\x00":
+        return b"qt  "
+    return None
+
+
+def trailer_finding(size: int, media: str) -> Finding:
+    return Finding(Category.HIDDEN, "trailer", "Data after the end of the file structure",
+                   f"{size} bytes", f"data appended after the {media}; removed")
+
+
+class MovieHandler(ScanHandler):
+    kind: ClassVar[str] = "video"
+    priority: ClassVar[int] = 40
+    brands: ClassVar[tuple[bytes, ...]] = ()
+
+    def sniff(self, head: bytes) -> bool:
+        brand = movie_brand(head)
+        return brand is not None and brand.startswith(self.brands)
+
+    def scan(self, src: Source) -> MovieScan:
+        with src.open() as fh:
+            top = walk_top(fh, src.size)
+            scan = MovieScanner(fh, top, "video").run()
+        if top.trailer:
+            scan.findings.append(trailer_finding(top.trailer, "video"))
+        if not any(b.type == b"moov" for b in top.boxes):
+            scan.problems.append("the movie has no header ('moov'); it cannot be played")
+        return scan
+
+
+class Mp4Handler(MovieHandler):
+    name: ClassVar[str] = "mp4"
+    mime: ClassVar[str] = "video/mp4"
+    extensions: ClassVar[tuple[str, ...]] = (".mp4", ".m4a", ".f4v")
+    priority: ClassVar[int] = 45  # after the specific brands below
+    brands: ClassVar[tuple[bytes, ...]] = (b"",)
+
+
+class MovHandler(MovieHandler):
+    name: ClassVar[str] = "mov"
+    mime: ClassVar[str] = "video/quicktime"
+    extensions: ClassVar[tuple[str, ...]] = (".mov", ".qt")
+    brands: ClassVar[tuple[bytes, ...]] = (b"qt  ",)
+
+
+class ThreeGppHandler(MovieHandler):
+    name: ClassVar[str] = "3gp"
+    mime: ClassVar[str] = "video/3gpp"
+    extensions: ClassVar[tuple[str, ...]] = (".3gp", ".3g2")
+    brands: ClassVar[tuple[bytes, ...]] = (b"3gp", b"3g2", b"3ge", b"3gg", b"3gs", b"3gr")
+
+
+class M4vHandler(MovieHandler):
+    name: ClassVar[str] = "m4v"
+    mime: ClassVar[str] = "video/x-m4v"
+    extensions: ClassVar[tuple[str, ...]] = (".m4v",)
+    brands: ClassVar[tuple[bytes, ...]] = (b"M4V",)
+
+
+HANDLERS = [MovHandler(), ThreeGppHandler(), M4vHandler(), Mp4Handler()]

@@ -1,0 +1,229 @@
+"""The worker-process side of :mod:`share_guard.core.sandbox.pool`.
+
+A worker limits itself (address space, processor time, no core dumps, no inet
+sockets), then answers tasks from its parent until the parent goes away:
+inspect a path, export one planned item, or call one of our functions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from share_guard.core.errors import Cancelled, ShareGuardError
+from share_guard.core.export.pipeline import export_one
+from share_guard.core.inspect import inspect
+from share_guard.core.progress import CancelToken
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard limits for one worker task."""
+
+    memory_bytes: int = 2 * 1024**3
+    cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders...
+    cpu_seconds_per_mb: float = 2.0  # ...plus this per MB of input (scanning, re-encoding video)
+    parse_seconds: float = 8.0  # wall clock before the first progress report...
+    bytes_per_second: float = 50e6  # ...plus this long per byte of input (copying big videos)
+    idle_seconds: float = 120.0  # wall clock between progress reports once analysis runs
+    total_seconds: float = 3600.0
+    cancel_grace: float = 2.0  # after a cancel, seconds to let the worker clean up
+    tasks_per_worker: int = 500  # recycled after this many tasks
+
+
+class _EventCancel(CancelToken):
+    """A CancelToken backed by the parent's multiprocessing Event."""
+
+    def __init__(self, event: Any) -> None:
+        self._event = event
+
+
+def _harden(limits: Limits) -> None:
+    """Limits the worker process puts on itself before it touches any file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(2**26))
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the watchdog still applies
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with contextlib.suppress(ValueError, OSError):
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = limits.memory_bytes if hard == resource.RLIM_INFINITY else min(hard, limits.memory_bytes)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    if sys.platform.startswith("linux"):
+        _linux_extras()
+
+
+def _linux_extras() -> None:
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the parent
+        # One malloc arena per thread reserves 64 MiB of address space each; with
+        # RLIMIT_AS that would starve decoders that use threads.
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
+def _input_mb(kind: str, payload: Any) -> float:
+    """Size of the file a task works on, in MB (0 when unknown)."""
+    try:
+        if kind == "inspect":
+            path = payload[0]
+        elif kind == "export":
+            path = payload[0].report.path
+        else:
+            path = next((a for a in payload[1] if isinstance(a, (str, os.PathLike))), None)
+        return os.stat(path).st_size / 1e6 if path is not None else 0.0
+    except (OSError, AttributeError, IndexError, TypeError):
+        return 0.0
+
+
+def _set_cpu_budget(seconds: int) -> None:
+    try:
+        import resource
+    except ImportError:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = int(usage.ru_utime + usage.ru_stime) + 1
+    with contextlib.suppress(ValueError, OSError):
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        soft = used + seconds
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+_net_attempts = 0
+
+
+def _network_guard(event: str, args: tuple[Any, ...]) -> None:
+    """Audit hook: the checker has no business with the network (rule 5)."""
+    global _net_attempts
+    if event == "socket.__new__":
+        import socket
+
+        family = args[1] if len(args) > 1 else None
+        if family in (getattr(socket, "AF_UNIX", 1), -1, None):
+            return
+    elif event not in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr",
+                       "socket.gethostbyname_ex"):
+        return
+    _net_attempts += 1
+    raise PermissionError("network access is disabled in the share_guard checker")
+
+
+class _Sender:
+    """Progress from the worker to the parent, at most ~20 messages a second.
+
+    Progress also re-arms the processor-time budget (every few seconds): the budget is a
+    backstop for a decoder spinning without reporting, and a long video face scan or
+    redaction that keeps reporting is working, not spinning. The parent's wall-clock
+    watchdog (idle and total limits) still bounds it.
+    """
+
+    REARM_SECONDS = 5.0
+
+    def __init__(self, conn: Any, cpu_seconds: int | None = None) -> None:
+        self.conn, self.last = conn, 0.0
+        self.cpu_seconds, self.armed = cpu_seconds, time.monotonic()
+
+    def __call__(self, fraction: float, text: str) -> None:
+        now = time.monotonic()
+        if self.cpu_seconds is not None and \
+                now - self.armed >= min(self.REARM_SECONDS, self.cpu_seconds / 4):
+            self.armed = now
+            _set_cpu_budget(self.cpu_seconds)
+        if now - self.last >= 0.05 or fraction >= 1.0:
+            self.last = now
+            self.conn.send(("progress", float(fraction), str(text)[:200]))
+
+
+def _bare(exc: BaseException) -> BaseException:
+    """The error without its traceback and chain: they would keep the task's objects
+    (open files, scratch files) alive while the worker waits for the next task."""
+    exc.__cause__ = exc.__context__ = None
+    return exc.with_traceback(None)
+
+
+def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
+    """Entry point of a worker process: answer tasks until the parent goes away."""
+    _harden(limits)
+    sys.addaudithook(_network_guard)
+    warnings.simplefilter("ignore")  # decoder chatter about hostile data; reports say what matters
+    from share_guard.core.containers import all_handlers
+
+    all_handlers()  # import every handler once, before the first task
+    analyzers: dict[str, Any] = {}
+    env_seen: dict[str, str] = {}
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        kind, payload, cwd, env = msg
+        if env != env_seen:
+            os.environ.clear()
+            os.environ.update(env)
+            env_seen = env
+            tempfile.tempdir = None  # follow the caller's TMPDIR
+        with contextlib.suppress(OSError):
+            os.chdir(cwd)
+        budget = limits.cpu_seconds + int(_input_mb(kind, payload) * limits.cpu_seconds_per_mb)
+        _set_cpu_budget(budget)
+        before = _net_attempts
+        progress, cancel = _Sender(conn, budget), _EventCancel(cancel_event)
+        reply: tuple[Any, ...]
+        try:
+            if kind == "inspect":
+                path, plain, blob, digest = payload
+                if digest not in analyzers:
+                    if len(analyzers) > 4:
+                        analyzers.clear()
+                    analyzers[digest] = pickle.loads(blob)  # noqa: S301 - from our own parent
+                options = dataclasses.replace(plain, analyzers=analyzers[digest], progress=progress,
+                                              cancel=cancel)
+                reply = ("result", inspect(path, options))
+            elif kind == "export":
+                planned, options = payload
+                reply = ("result", export_one(planned, options, progress, cancel))
+            else:  # "call": a module-level function of ours, e.g. decoding a preview
+                func, args = payload
+                reply = ("result", func(*args))
+        except Cancelled as exc:
+            reply = ("raise", _bare(exc))
+        except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
+            # export_files turns these into a refusal/error for the file, as in-process;
+            # from inspect() (an analyzer) they would have been a traceback.
+            if kind != "export":
+                reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+            else:
+                reply = ("raise", _bare(exc))
+        except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
+            reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+        reply = (*reply, _net_attempts - before)
+        try:
+            data = pickle.dumps(reply)
+        except Exception as exc:  # noqa: BLE001
+            data = pickle.dumps(("internal", f"result could not be sent back: {exc}",
+                                 traceback.format_exc(limit=4), _net_attempts - before))
+        try:
+            conn.send_bytes(data)
+        except OSError:
+            return
