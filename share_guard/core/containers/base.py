@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar, TypeVar
 
-from share_guard.core.errors import LimitExceeded
+from share_guard.core.containers.ledger import Ledger
+from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.report import Finding
 
 #: Largest still image we read into memory whole (bytes).
@@ -122,6 +123,8 @@ class FormatHandler(ABC):
     priority: ClassVar[int] = 50
     #: True when `strip` can produce a lossless clean copy of this container
     can_strip: ClassVar[bool] = True
+    #: True when :meth:`account` proves clean copies byte by byte (verification runs it)
+    accounts: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, head: bytes) -> bool:
@@ -142,3 +145,10 @@ class FormatHandler(ABC):
         Must refuse (raise CorruptFile/ExportRefused) rather than write
         anything it does not understand.
         """
+
+    def account(self, src: Source) -> Ledger:
+        """Walk a clean copy written by :meth:`strip` and file every byte range of it in a
+        :class:`~share_guard.core.containers.ledger.Ledger` (written from parsed fields,
+        scrubbed payload that an index references, or blank filler), independently of the
+        code that wrote it. The export pipeline closes the ledger before publishing."""
+        raise CorruptFile(f"clean {self.name} copies cannot be accounted for byte by byte")

@@ -72,6 +72,8 @@ class ExportResult:
     changed: list[str] = field(default_factory=list)  # pixel changes (redaction, rebuild)
     before: Report | None = None
     after: Report | None = None
+    #: bytes of the published copy by class (written / payload / zeroed), from its ledger
+    accounting: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
         # reasons quote file names and parser messages: untrusted text
@@ -90,6 +92,7 @@ class ExportResult:
             "removed": self.removed,
             "kept": self.kept,
             "changed": self.changed,
+            "accounting": self.accounting,
         }
 
 
@@ -315,6 +318,10 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             raise ExportRefused(f"the cleaned copy is not sound ({after.problems[0]}); removed")
         if not p.transforms and after.format != expected:
             raise ExportRefused("the cleaned copy changed format; removed")
+        checker = handler_by_name(after.format) if after.format else None
+        if checker is not None and checker.accounts:
+            # every byte of the copy is ours to answer for: Unaccounted fails the export
+            result.accounting = checker.account(Source(temp)).close().to_json()
 
     folder = p.dest.parent
     with _transformed(src, p, folder, opts, progress, cancel, result) as source:

@@ -1,0 +1,220 @@
+"""H.264 / HEVC NAL units: metadata carried inside coded video, neutralised in place.
+
+Encoders and cameras write text into the coded stream itself: SEI
+``user_data_unregistered`` (x264/x265 print their settings and version there;
+some cameras a serial or GPS), ``user_data_registered_itu_t_t35`` (captions,
+vendor blobs), and unspecified NAL types nobody reads. Removing them must not move
+a single offset (sample tables, item extents and cues point at these bytes), so a
+NAL unit that carries any of that is turned into a *filler-data* NAL unit of
+exactly the same size: a header, ``0xFF`` bytes and the RBSP stop bit. Decoders
+skip filler data, so decoded frames stay identical.
+
+Kept as they are: parameter sets, slices, access unit delimiters, and SEI NAL units
+made only of messages a player uses to show the picture (timing, recovery points,
+HDR mastering and light levels, frame packing, orientation, film grain,
+picture hashes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from share_guard.core.containers.ledger import Ledger
+
+H264, HEVC = "h264", "hevc"
+
+#: SEI payload types kept (H.264 Annex D / HEVC Annex D): presentation, not text
+KEEP_SEI = {
+    H264: frozenset({0, 1, 2, 3, 6, 7, 19, 45, 47, 137, 144, 147, 148}),
+    HEVC: frozenset({0, 1, 2, 3, 6, 19, 45, 47, 128, 129, 130, 131, 132, 133, 134, 135, 136,
+                     137, 144, 147, 148, 149, 150, 151, 152, 154, 155, 156}),
+}
+#: NAL unit types that are neither coded data, parameter sets nor structure
+_H264_SEI, _H264_FILLER = 6, 12
+_H264_OK = frozenset({1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 19, 20, 21})
+_HEVC_PREFIX_SEI, _HEVC_SUFFIX_SEI, _HEVC_FILLER = 39, 40, 38
+_HEVC_OK = frozenset({*range(0, 10), *range(16, 22), 32, 33, 34, 35, 36, 37})
+
+
+def nal_type(codec: str, first: int) -> int:
+    return first & 0x1F if codec == H264 else (first >> 1) & 0x3F
+
+
+def header_size(codec: str) -> int:
+    return 1 if codec == H264 else 2
+
+
+def filler(codec: str, size: int) -> bytes:
+    """A filler-data NAL unit of exactly ``size`` bytes (header, 0xFF..., stop bit)."""
+    head = b"\x0c" if codec == H264 else bytes([_HEVC_FILLER << 1, 0x01])
+    if size < len(head) + 1:
+        raise ValueError("a NAL unit too small to hold filler data")
+    return head + b"\xff" * (size - len(head) - 1) + b"\x80"
+
+
+def is_filler(codec: str, nal: bytes | memoryview) -> bool:
+    try:
+        return bytes(nal) == filler(codec, len(nal))
+    except ValueError:
+        return False
+
+
+def _unescape(nal: bytes) -> bytes:
+    """The RBSP of a NAL payload (emulation-prevention 0x03 bytes removed)."""
+    if b"\x00\x00\x03" not in nal:
+        return nal
+    out = bytearray()
+    zeros = 0
+    for b in nal:
+        if zeros >= 2 and b == 3:
+            zeros = 0
+            continue
+        out.append(b)
+        zeros = zeros + 1 if b == 0 else 0
+    return bytes(out)
+
+
+def sei_payload_types(codec: str, nal: bytes) -> list[int] | None:
+    """Payload types of the SEI messages in ``nal`` (None when they cannot be parsed)."""
+    rbsp = _unescape(nal[header_size(codec):])
+    types: list[int] = []
+    pos, n = 0, len(rbsp)
+    while pos < n and not (rbsp[pos] == 0x80 and not any(rbsp[pos + 1:])):
+        values = []
+        for _ in range(2):  # payloadType, then payloadSize
+            value = 0
+            while pos < n and rbsp[pos] == 0xFF:
+                value += 255
+                pos += 1
+            if pos >= n:
+                return None
+            value += rbsp[pos]
+            pos += 1
+            values.append(value)
+        ptype, psize = values
+        pos += psize
+        if pos > n or len(types) >= 64:
+            return None
+        types.append(ptype)
+    return types
+
+
+def verdict(codec: str, nal: bytes | memoryview) -> str:
+    """"" when the NAL unit is kept as it is, else what it carried (it becomes filler)."""
+    if len(nal) < header_size(codec):
+        return "a broken NAL unit"
+    kind = nal_type(codec, nal[0])
+    if codec == H264:
+        if kind == _H264_FILLER or kind in _H264_OK:
+            return ""
+        if kind != _H264_SEI:
+            return f"unspecified NAL unit type {kind}"
+    else:
+        if kind == _HEVC_FILLER or kind in _HEVC_OK:
+            return ""
+        if kind not in (_HEVC_PREFIX_SEI, _HEVC_SUFFIX_SEI):
+            return f"unspecified NAL unit type {kind}"
+    types = sei_payload_types(codec, bytes(nal))
+    if types is None:
+        return "an SEI message that cannot be read"
+    odd = [t for t in types if t not in KEEP_SEI[codec]]
+    if not odd:
+        return ""
+    if 5 in odd:
+        return "encoder or camera text (SEI user data)"
+    if 4 in odd:
+        return "registered user data (SEI: captions or vendor data)"
+    return f"SEI message type {odd[0]}"
+
+
+def length_prefixed(buf: bytes | bytearray | memoryview, length_size: int,
+                    start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """(start, end) of each NAL unit in a length-prefixed sample (AVCC/HVCC layout).
+
+    Raises ValueError when the lengths do not tile the sample exactly."""
+    end = len(buf) if end is None else end
+    pos = start
+    while pos < end:
+        if pos + length_size > end:
+            raise ValueError("a NAL length field runs past the sample")
+        size = int.from_bytes(buf[pos : pos + length_size], "big")
+        pos += length_size
+        if size == 0 or pos + size > end:
+            raise ValueError("a NAL unit runs past the sample")
+        yield pos, pos + size
+        pos += size
+
+
+def annexb(buf: bytes | bytearray | memoryview) -> Iterator[tuple[int, int]]:
+    """(start, end) of each NAL unit in an Annex B stream (start codes 00 00 01)."""
+    data = bytes(buf)
+    starts = []
+    pos = data.find(b"\x00\x00\x01")
+    while pos >= 0:
+        starts.append(pos + 3)
+        pos = data.find(b"\x00\x00\x01", pos + 3)
+    for i, s in enumerate(starts):
+        e = starts[i + 1] - 3 if i + 1 < len(starts) else len(data)
+        while e > s and data[e - 1] == 0:  # trailing_zero_8bits / the next 4-byte start code
+            e -= 1
+        yield s, e
+
+
+def scrub(buf: bytearray, codec: str, length_size: int | None,
+          start: int = 0, end: int | None = None) -> list[str]:
+    """Turn every NAL unit of ``buf[start:end]`` that carries metadata into filler, in place.
+
+    ``length_size`` None: Annex B. Returns what was neutralised (one entry per kind).
+    Raises ValueError when the sample's NAL structure cannot be walked."""
+    found: list[str] = []
+    end = len(buf) if end is None else end
+    view = memoryview(buf)
+    spans = (length_prefixed(view, length_size, start, end) if length_size
+             else ((s + start, e + start) for s, e in annexb(view[start:end])))
+    for s, e in list(spans):
+        why = verdict(codec, view[s:e])
+        if why:
+            buf[s:e] = filler(codec, e - s) if e - s > header_size(codec) else bytes(e - s)
+            if why not in found:
+                found.append(why)
+    return found
+
+
+def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | None,
+            ledger: Ledger, base: int, what: str) -> None:
+    """File a sample whose NAL units were scrubbed: structure written, slices and parameter
+    sets as payload, filler as blank; anything that still carries metadata is refused."""
+    view = memoryview(buf)
+    try:
+        units = list(length_prefixed(view, length_size) if length_size else annexb(view))
+    except ValueError as exc:
+        ledger.refuse(base, base + len(view), what, str(exc))
+        return
+    pos = 0
+    hs = header_size(codec)
+    for s, e in units:
+        if s > pos:  # length field, or start codes and zero padding between units
+            gap = bytes(view[pos:s])
+            if length_size:
+                ledger.written(base + pos, base + s, f"{what} NAL length")
+            elif gap.strip(b"\x00") not in (b"\x01", b""):
+                ledger.refuse(base + pos, base + s, what, "bytes between NAL units")
+                return
+            else:
+                ledger.written(base + pos, base + s, f"{what} start code")
+        nal = view[s:e]
+        if is_filler(codec, nal):
+            ledger.written(base + s, base + s + hs, f"{what} filler header")
+            ledger.zeroed(nal, base + s + hs, base + e - 1, f"{what} filler", fill=0xFF,
+                          base=base + s)
+            ledger.written(base + e - 1, base + e, f"{what} filler end")
+        elif verdict(codec, nal):
+            ledger.refuse(base + s, base + e, what, f"still holds {verdict(codec, nal)}")
+            return
+        else:
+            ledger.payload(base + s, base + e, what)
+        pos = e
+    if pos < len(view):
+        ledger.zeroed(view, base + pos, base + len(view), f"{what} padding", base=base)
