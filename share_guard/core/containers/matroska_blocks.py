@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from share_guard.core.containers._ebml import Element, parse_children, void
 from share_guard.core.containers._tagclass import leftover_text
+from share_guard.core.containers.coded_frames import CodecError, FrameCodec
 from share_guard.core.containers.ledger import Ledger
-from share_guard.core.containers.matroska_codecs import CodecError, FrameCodec
 from share_guard.core.containers.matroska_schema import (
     ALPHA_ADD_ID,
     CHILDREN,
