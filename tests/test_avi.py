@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from share_guard.core.containers import Source, detect
-from share_guard.core.errors import CorruptFile, ExportRefused, UnsupportedFormat
+from share_guard.core.errors import CorruptFile, UnsupportedFormat
 from share_guard.core.export.consent import ConsentAnswer
 from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.inspect import inspect
@@ -162,7 +162,7 @@ def test_corrupt_input_is_a_one_line_error(name: str, data: bytes, error: type,
 def test_trailing_garbage_is_zeroed(tmp_path: Path) -> None:
     """Players stop at the end of the RIFF: what follows is zeroed, not copied or refused."""
     path = tmp_path / "tail.avi"
-    path.write_bytes(_avi(HDRL) + riff_chunk(b"ABCD", b"secret data"))
+    path.write_bytes(_avi(HDRL) + riff_chunk(b"ABCD", b"secret data after it"))
     report = inspect(path)
     assert report.understood and any("secret data" in f.value for f in report.findings)
     out = tmp_path / "o.avi"

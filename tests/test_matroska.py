@@ -17,7 +17,7 @@ from share_guard.core.containers._ebml import (
     EbmlFile,
     parse_children,
 )
-from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
+from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.export.consent import ConsentAnswer
 from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.inspect import inspect
