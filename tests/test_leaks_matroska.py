@@ -114,7 +114,7 @@ def test_hiding_place_is_emptied(row: str, coded: dict[str, Coded], tmp_path: Pa
     path = tmp_path / "src" / "planted.mkv"
     path.parent.mkdir()
     path.write_bytes(build(coded[codec], marker).build())
-    markers = [marker] if codec != "x265" else ["x265 (build", "Copyleft"]
+    markers = [marker] if codec != "x265" else ["x265 (build", "Copyright"]
     if codec == "x264" and "SEI" not in row:
         markers.append("x264 - core")  # the encoder banner in the first frame
     assert leaked_markers(path.read_bytes(), markers) == markers, "nothing was planted"
