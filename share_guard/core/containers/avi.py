@@ -89,15 +89,14 @@ def _parse(src: Source) -> _Parsed:
                 r.patches.append(Patch(region.start, region.end - region.start, region.new))
             elif region.kind == "f" and region.codec is not None:
                 data = riff.read(region.start, region.end - region.start)
-                clean = bytearray(data)
                 try:
-                    found = region.codec.scrub(clean, 0, len(clean))
+                    clean, found = region.codec.scrubbed(data)
                 except CodecError as exc:
                     raise CorruptFile(str(exc)) from exc
                 for what in found:
                     count, sample = frames.get(what, (0, ""))
                     frames[what] = (count + 1, sample or leftover_text(data[:65536]))
-                if found:
+                if clean is not None:
                     r.patches.extend(diff_patches(data, clean, region.start))
         for what, (count, sample) in frames.items():
             category = Category.HIDDEN if what in ("EXIF", "XMP") else Category.DEVICE

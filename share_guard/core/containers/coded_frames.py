@@ -49,6 +49,24 @@ class FrameCodec:
                 raise CodecError(f"a Motion-JPEG frame that cannot be walked: {exc}") from exc
         return []
 
+    def scrubbed(self, frame: bytes | memoryview) -> tuple[bytearray | None, list[str]]:
+        """(the clean frame or None when nothing changes, what it held); a frame is copied
+        only when it needs cleaning or cannot be checked without it (JPEG)."""
+        if self.kind == "plain":
+            return None, []
+        if self.kind == "nal":
+            try:
+                spans = (nal.length_prefixed(frame, self.length_size) if self.length_size
+                         else nal.annexb(frame))
+                if not any(nal.verdict(self.codec, frame[s:e]) for s, e in spans):
+                    return None, []
+            except ValueError as exc:
+                raise CodecError(f"a {self.codec.upper()} frame that cannot be walked: "
+                                 f"{exc}") from exc
+        buf = bytearray(frame)
+        found = self.scrub(buf, 0, len(buf))
+        return (buf if buf != frame else None), found
+
     def account(self, frame: bytes | bytearray | memoryview, ledger: Ledger, base: int,
                 what: str) -> None:
         if self.kind == "nal":
