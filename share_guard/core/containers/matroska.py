@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from share_guard.core.containers._ebml import (
-    MAX_DEPTH,
     EbmlFile,
     Element,
     as_float,
@@ -33,7 +32,7 @@ from share_guard.core.containers._ebml import (
     void_header,
 )
 from share_guard.core.containers._patch import Patch, PatchingHandler, PatchPlan
-from share_guard.core.containers._tagclass import classify_tag, leftover_text
+from share_guard.core.containers._tagclass import leftover_text
 from share_guard.core.containers.base import Source
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.matroska_blocks import (
@@ -66,6 +65,7 @@ from share_guard.core.containers.matroska_schema import (
     KEPT_LEVEL1,
     REMOVED_LEVEL1,
 )
+from share_guard.core.containers.matroska_tags import attachments, chapters, tags
 from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
 from share_guard.core.report import Category
@@ -75,9 +75,6 @@ SMALL_CAP = 64 * 1024  # largest attachment name/description we load
 VOID_CHECK_CAP = 1024 * 1024
 MAX_SEGMENTS = 16
 MAX_TOP_LEVEL = 4096
-TAG_MASTERS = {0x7373, 0x63C0, 0x67C8}
-CHAPTER_MASTERS = {0x45B9, 0xB6, 0x80, 0x8F}
-ID_ATTACHEDFILE = 0x61A7
 
 
 @dataclass
@@ -111,20 +108,6 @@ class EbmlHead:
         for kid in parse_children(data, self.start, self.end, " in the EBML header"):
             if kid.id == 0x4282:
                 self.doctype = as_text(data[kid.data_offset : kid.end])
-
-
-def _walk(buf: bytes, masters: set[int], fn: Any, path: tuple[int, ...] = (),
-          start: int = 0, end: int | None = None) -> None:
-    if len(path) > MAX_DEPTH:
-        raise LimitExceeded("Matroska metadata nested too deeply")
-    for el in parse_children(buf, start, len(buf) if end is None else end):
-        fn((*path, el.id), el, buf)
-        if el.id in masters:
-            _walk(buf, masters, fn, (*path, el.id), el.data_offset, el.end)
-
-
-def _data(buf: bytes, el: Element) -> bytes:
-    return buf[el.data_offset : el.end]
 
 
 def parse(src: Source) -> _Parsed:
@@ -225,7 +208,7 @@ def _segment(f: EbmlFile, seg: Element, r: _Parsed) -> None:
         elif el.id == ID_CUES:
             cues.append(el)
         elif el.id in REMOVED_LEVEL1:
-            {ID_TAGS: _tags, ID_CHAPTERS: _chapters, ID_ATTACHMENTS: _attachments}[el.id](f, el, r)
+            {ID_TAGS: tags, ID_CHAPTERS: chapters, ID_ATTACHMENTS: attachments}[el.id](f, el, r)
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
             r.remove(REMOVED_LEVEL1[el.id])
         elif el.id == ID_VOID:
@@ -271,9 +254,9 @@ def _info(f: EbmlFile, el: Element, r: _Parsed) -> None:
     scale, duration = 1_000_000, None
     for kid in parse_children(payload, 0, len(payload)):
         if kid.id == 0x2AD7B1:
-            scale = as_uint(_data(payload, kid)) or 1_000_000
+            scale = as_uint(payload[kid.data_offset : kid.end]) or 1_000_000
         elif kid.id == 0x4489:
-            duration = as_float(_data(payload, kid))
+            duration = as_float(payload[kid.data_offset : kid.end])
     if duration is not None:
         r.properties["duration"] = round(duration * scale / 1e9, 3)
 
@@ -346,57 +329,6 @@ def _track_properties(tracks: list[TrackInfo], kept: dict[int, TrackInfo],
         props["audio_codec"] = audio[0].codec
     if any(t.type in REMOVED_TYPES for t in tracks):
         props["removed_tracks"] = sum(1 for t in tracks if t.number not in kept)
-
-
-def _tags(f: EbmlFile, el: Element, r: _Parsed) -> None:
-    payload = f.payload(el, META_CAP, "Tags")
-    pending: list[dict[str, str]] = []
-
-    def fn(path: tuple[int, ...], kid: Element, buf: bytes) -> None:
-        if kid.id == 0x67C8:  # SimpleTag
-            pending.append({})
-        elif pending and kid.id == 0x45A3:
-            pending[-1]["name"] = as_text(_data(buf, kid))
-        elif pending and kid.id == 0x4487:
-            pending[-1]["value"] = as_text(_data(buf, kid))
-        elif pending and kid.id == 0x4485:
-            pending[-1]["value"] = f"{kid.size} bytes of binary data"
-
-    _walk(payload, TAG_MASTERS, fn)
-    for tag in pending:
-        name, value = tag.get("name", "?"), tag.get("value", "")
-        if not value:
-            continue
-        category, identifying, why = classify_tag(name, value)
-        r.find(category, "Matroska Tags", name, value, why, identifying)
-
-
-def _chapters(f: EbmlFile, el: Element, r: _Parsed) -> None:
-    payload = f.payload(el, META_CAP, "Chapters")
-    def fn(path: tuple[int, ...], kid: Element, buf: bytes) -> None:
-        if kid.id == 0x85:  # ChapString
-            r.find(Category.OTHER, "Matroska Chapters", "chapter name",
-                   as_text(_data(buf, kid)), "a chapter title written by a person")
-
-    _walk(payload, CHAPTER_MASTERS, fn)
-
-
-def _attachments(f: EbmlFile, el: Element, r: _Parsed) -> None:
-    for item in f.children(el):
-        if item.id != ID_ATTACHEDFILE:
-            continue
-        info: dict[str, str] = {}
-        size = 0
-        for kid in f.children(item):
-            if kid.id == 0x465C:
-                size = kid.size
-            elif kid.id in (0x466E, 0x4660, 0x467E):
-                info[hex(kid.id)] = as_text(f.payload(kid, SMALL_CAP, "attachment name"))
-        name = info.get(hex(0x466E), "unnamed")
-        mime = info.get(hex(0x4660), "unknown type")
-        what = "a picture (cover art or thumbnail)" if mime.startswith("image/") else "a file"
-        r.find(Category.HIDDEN, "Matroska Attachments", f"attachment {name}",
-               f"{mime}, {size} bytes", f"{what} carried inside the video, not shown by players")
 
 
 class MatroskaHandler(PatchingHandler):
