@@ -44,7 +44,7 @@ MAX_LEVEL1 = 500_000
 # cluster's, so with the usual 1 ms timestamp scale a cluster spans at most ~33 s: even 1000
 # blocks/s is 33,000 (a rarer scale may need more; refused, not hung). 50,000,000 let a
 # 15 MB file of tiny elements take 9 s to inspect and 18 s to clean.
-MAX_UNKNOWN_SIZE_CHILDREN = 1_000_000
+MAX_UNKNOWN_SIZE_CHILDREN = 200_000  # no more than a cluster may hold (MAX_ELEMENTS)
 
 
 @dataclass(frozen=True)

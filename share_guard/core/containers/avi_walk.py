@@ -27,7 +27,7 @@ from share_guard.core.errors import CorruptFile, LimitExceeded
 MAX_DEPTH = 6
 # Chunks walked outside 'movi': real files have a few hundred; a million tiny JUNK chunks
 # (10 MB) took 10 s to inspect and 24 s to clean.
-MAX_CHUNKS = 100_000
+MAX_CHUNKS = 20_000
 MAX_MOVI_CHUNKS = 5_000_000  # frames and index chunks: 24 h at 30 fps with audio
 TEXT_CAP = 64 * 1024
 HEADER_CAP = 16 * 1024 * 1024

@@ -161,8 +161,9 @@ def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
             what = ("a second EBML header" if el.id == ID_EBML else
                     "a second segment, which players do not show" if el.id == ID_SEGMENT else
                     f"element 0x{el.id:X} outside the segment")
-            r.find(Category.HIDDEN, "Matroska file", what, f"{el.total} bytes",
-                   "data players do not show, carried along with the video")
+            if not any(f.name == what for f in r.findings):  # one finding per kind, not 4096
+                r.find(Category.HIDDEN, "Matroska file", what, f"{el.total} bytes",
+                       "data players do not show, carried along with the video")
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
             r.remove("data outside the first segment")
         pos = el.end
