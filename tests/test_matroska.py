@@ -17,14 +17,22 @@ from share_guard.core.containers._ebml import (
     EbmlFile,
     parse_children,
 )
-from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
+from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.export.consent import ConsentAnswer
 from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.inspect import inspect
 from share_guard.core.media import frames
 from share_guard.core.report import Category
 from tests.checks import strip_to
-from tests.video_fixtures import digest, ebml, ebml_header, make_video, packets, tiny_jpeg
+from tests.video_fixtures import (
+    decoded,
+    digest,
+    ebml,
+    ebml_header,
+    make_video,
+    packets,
+    tiny_jpeg,
+)
 
 TITLE = "Holiday at Grandma's"
 WHEN = "2021-06-05T14:03:22.000000Z"
@@ -103,7 +111,9 @@ def test_clean_round_trip(dirty: Path, tmp_path: Path, exiftool: str) -> None:
     assert not leftover, leftover
     assert not tags.get("Matroska:MuxingApp") and not tags.get("Matroska:WritingApp")
 
-    assert packets(out) == packets(dirty), "audio/video packets changed"
+    assert decoded(out) == decoded(dirty), "decoded frames or audio changed"
+    audio = [p for p in packets(dirty) if p[0] == "audio"]
+    assert [p for p in packets(out) if p[0] == "audio"] == audio, "audio packets changed"
     info = frames.video_info(out)
     assert info.has_audio and info.rotation == 90
     assert any(kind == "audio" for kind, _, _ in packets(out))
@@ -168,7 +178,7 @@ def test_unknown_size_clusters(tmp_path: Path) -> None:
     out = tmp_path / "live_clean.mkv"
     strip_to(live, out)
     assert not inspect(out).identifying()
-    assert packets(out) == packets(live)
+    assert decoded(out) == decoded(live)
 
 
 def test_export_pipeline(dirty: Path, tmp_path: Path) -> None:
@@ -221,14 +231,16 @@ def test_corrupt_input_is_a_one_line_error(name: str, data: bytes, error: type,
     assert report.error and not report.findings
 
 
-def test_unknown_level1_element_refuses_export(tmp_path: Path) -> None:
+def test_unknown_level1_element_becomes_void(tmp_path: Path) -> None:
+    """Players skip unknown elements, so removing one changes nothing they show."""
     path = tmp_path / "odd.mkv"
-    path.write_bytes(_mkv(ebml(INFO, ebml(0x4D80, b"x")) + ebml(0x1A2B3C4D, b"secret")))
+    path.write_bytes(_mkv(ebml(INFO, ebml(0x4D80, b"x")) + ebml(0x1A2B3C4D, b"secret data here")))
     report = inspect(path)
-    assert report.problems and report.has(Category.UNKNOWN)
-    src = Source(path)
-    with pytest.raises(ExportRefused), open(tmp_path / "o.mkv", "wb") as fh:
-        detect(src.head).strip(src, fh)
+    assert report.understood and report.has(Category.UNKNOWN)
+    out = tmp_path / "o.mkv"
+    strip_to(path, out)
+    assert b"secret" not in out.read_bytes() and len(out.read_bytes()) == len(path.read_bytes())
+    assert detect(out.read_bytes()[:64]).account(Source(out)).close().size == len(out.read_bytes())
 
 
 def test_hand_built_tags_classified(tmp_path: Path) -> None:
@@ -249,10 +261,12 @@ def test_hand_built_tags_classified(tmp_path: Path) -> None:
     assert not by_name["DURATION"].identifying
 
 
-def test_data_track_is_reported_and_refused(tmp_path: Path) -> None:
+def test_data_track_is_reported_and_removed(tmp_path: Path) -> None:
     entry = ebml(0xAE, ebml(0xD7, b"\x01", 1) + ebml(0x83, b"\x21", 1) + ebml(0x86, b"D_GPS"))
     path = tmp_path / "gps.mkv"
     path.write_bytes(_mkv(ebml(0x1654AE6B, entry)))
     report = inspect(path)
-    assert report.has(Category.HIDDEN) and report.problems
-    assert not report.understood
+    assert report.has(Category.HIDDEN) and report.understood
+    out = tmp_path / "o.mkv"
+    assert "data (telemetry such as GPS) tracks" in strip_to(path, out).removed
+    assert b"D_GPS" not in out.read_bytes()

@@ -131,6 +131,29 @@ def packets(path: Path) -> list[tuple[str, int | None, bytes]]:
     return sorted(found, key=lambda item: item[0])
 
 
+def decoded(path: Path) -> list[tuple[str, int | None, str]]:
+    """Every decoded video frame and audio frame as (stream type, pts, md5 of its samples).
+
+    Equal lists mean the cleaner changed nothing a player shows or plays, even where it
+    neutralised metadata inside the coded packets (SEI, Motion-JPEG EXIF). Same
+    grouping and cover-picture rule as :func:`packets`."""
+    import hashlib
+
+    with av.open(str(path)) as c:
+        keep = [
+            s for s in c.streams
+            if s.type in ("video", "audio")
+            and not s.disposition & av.stream.Disposition.attached_pic
+        ]
+        found = []
+        for frame in c.decode(*keep):
+            kind = "video" if isinstance(frame, av.VideoFrame) else "audio"
+            samples = frame.to_ndarray().tobytes()  # no row padding, unlike raw planes
+            found.append((kind, frame.pts, hashlib.md5(samples, usedforsecurity=False).hexdigest()))
+    assert found, f"nothing decoded from {path.name}"
+    return sorted(found, key=lambda item: item[0])
+
+
 # --- RIFF helpers (PyAV writes no INFO list, so tests inject one) -------------------
 
 

@@ -44,7 +44,7 @@ MAX_LEVEL1 = 500_000
 # cluster's, so with the usual 1 ms timestamp scale a cluster spans at most ~33 s: even 1000
 # blocks/s is 33,000 (a rarer scale may need more; refused, not hung). 50,000,000 let a
 # 15 MB file of tiny elements take 9 s to inspect and 18 s to clean.
-MAX_UNKNOWN_SIZE_CHILDREN = 1_000_000
+MAX_UNKNOWN_SIZE_CHILDREN = 200_000  # no more than a cluster may hold (MAX_ELEMENTS)
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Element:
         return self.header_len + self.size
 
 
-def read_id(buf: bytes, pos: int, where: str = "") -> tuple[int, int]:
+def read_id(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int, int]:
     """(id, length) of the element ID at ``pos``; IDs are 1-4 bytes."""
     if pos >= len(buf):
         raise CorruptFile(f"Matroska element cut short{where}")
@@ -81,7 +81,7 @@ def read_id(buf: bytes, pos: int, where: str = "") -> tuple[int, int]:
     return int.from_bytes(buf[pos : pos + length], "big"), length
 
 
-def read_size(buf: bytes, pos: int, where: str = "") -> tuple[int | None, int]:
+def read_size(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int | None, int]:
     """(size or None for "unknown", length) of the size field at ``pos``."""
     if pos >= len(buf):
         raise CorruptFile(f"Matroska element cut short{where}")
@@ -128,7 +128,8 @@ def blank_element(id_bytes: bytes, total: int) -> bytes:
     raise ValueError("cannot blank element")
 
 
-def parse_children(buf: bytes, start: int, end: int, where: str = "") -> list[Element]:
+def parse_children(buf: bytes | bytearray, start: int, end: int, where: str = ""
+                   ) -> list[Element]:
     """Children of a master element held in memory; sizes are checked against the parent."""
     kids: list[Element] = []
     pos = start
@@ -157,15 +158,19 @@ def rewrite_master(payload: bytes, decide: Decide, path: tuple[int, ...] = ()) -
 
     ``decide(path, child, payload)`` returns KEEP, VOID (turn the child into a
     Void of the same size), RECURSE (rewrite its children) or replacement
-    bytes of the same length. A CRC-32 child is recomputed when anything changed.
+    bytes of the same length. A CRC-32 first child is always recomputed (a wrong
+    one could carry four bytes of anything); a CRC-32 anywhere else becomes Void.
     """
     if len(path) > MAX_DEPTH:
         raise LimitExceeded("Matroska metadata nested too deeply")
     out = bytearray(payload)
     crc: Element | None = None
-    for kid in parse_children(payload, 0, len(payload)):
-        if kid.id == ID_CRC32 and kid.size == 4:
-            crc = kid
+    for n, kid in enumerate(parse_children(payload, 0, len(payload))):
+        if kid.id == ID_CRC32:
+            if n == 0 and kid.size == 4:
+                crc = kid
+            else:
+                out[kid.offset : kid.end] = void(kid.total)
             continue
         action = decide((*path, kid.id), kid, payload)
         if action == VOID:
@@ -177,7 +182,7 @@ def rewrite_master(payload: bytes, decide: Decide, path: tuple[int, ...] = ()) -
             if len(action) != kid.total:
                 raise ValueError("replacement must keep the element size")
             out[kid.offset : kid.end] = action
-    if crc is not None and out != payload:
+    if crc is not None:
         value = zlib.crc32(bytes(out[crc.end :])) & 0xFFFFFFFF
         out[crc.data_offset : crc.end] = value.to_bytes(4, "little")
     return bytes(out)

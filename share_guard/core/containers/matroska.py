@@ -1,84 +1,86 @@
-"""Matroska (.mkv) and WebM: inspect and clean losslessly.
+"""Matroska (.mkv) and WebM: inspect and clean losslessly, in place.
 
-Cleaning is done in place, not by re-muxing. Every element we remove (Tags,
-Attachments, Chapters, Info Title/DateUTC/file names, track names) becomes a
-Void element of exactly the same size with a zeroed payload, and Muxing/
-WritingApp become empty strings padded with Void. No byte moves, so SeekHead
-and Cues offsets stay valid without being rewritten, every cluster (hence
-every audio/video packet) is copied byte for byte, and nothing a muxer would
-add back (libavformat writes "Lavf" apps, an ENCODER tag, fresh Cues, and
-re-derives colour/projection elements from its own model of the stream) can
-creep in. It also makes cleaning a 1 GB file cost about one file copy.
-CRC-32 elements in rewritten masters are recomputed.
+Cleaning is not a re-mux. Every element we remove (Tags, Attachments, Chapters,
+titles, dates, file names, per-file IDs, track names, encoder settings, subtitle and
+data tracks with their blocks, block additions, unknown elements, a second segment)
+becomes a Void element of exactly the same size with a zeroed payload; MuxingApp/
+WritingApp become empty strings padded with Void; Void payloads and bytes after the
+last element are zeroed. Inside the kept audio/video data, metadata the encoder or
+camera wrote (H.264/HEVC SEI, Motion-JPEG EXIF/comments, codec-header comments) is
+neutralised at the same size (``matroska_codecs``), so decoded frames and audio stay
+identical. No byte moves: SeekHead and Cues offsets stay valid, nothing a muxer would
+add back can creep in, and cleaning a 1 GB file costs about one file copy plus reading
+it. CRC-32 elements are recomputed.
+
+``account()`` (``matroska_account``) re-walks the clean copy and proves every byte.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from share_guard.core.containers._ebml import (
-    ID_CRC32,
-    ID_EBML,
-    ID_SEGMENT,
-    ID_VOID,
-    KEEP,
-    LEVEL1,
-    MAX_DEPTH,
-    RECURSE,
-    VOID,
     EbmlFile,
     Element,
     as_float,
     as_text,
     as_uint,
-    blank_element,
     parse_children,
     read_id,
     read_size,
-    rewrite_master,
-    void,
     void_header,
 )
 from share_guard.core.containers._patch import Patch, PatchingHandler, PatchPlan
-from share_guard.core.containers._tagclass import classify_tag, leftover_text
+from share_guard.core.containers._tagclass import leftover_text
 from share_guard.core.containers.base import Source
+from share_guard.core.containers.ledger import Ledger
+from share_guard.core.containers.matroska_blocks import (
+    CLUSTER_CAP,
+    ClusterNotes,
+    Track,
+    clean_cluster,
+)
+from share_guard.core.containers.matroska_codecs import frame_codec
+from share_guard.core.containers.matroska_meta import (
+    REMOVED_TYPES,
+    TRACK_TYPES,
+    MasterCleaner,
+    TrackInfo,
+    read_tracks,
+)
+from share_guard.core.containers.matroska_schema import (
+    ID_ATTACHMENTS,
+    ID_CHAPTERS,
+    ID_CLUSTER,
+    ID_CRC32,
+    ID_CUES,
+    ID_EBML,
+    ID_INFO,
+    ID_SEEKHEAD,
+    ID_SEGMENT,
+    ID_TAGS,
+    ID_TRACKS,
+    ID_VOID,
+    KEPT_LEVEL1,
+    REMOVED_LEVEL1,
+)
+from share_guard.core.containers.matroska_tags import attachments, chapters, tags
+from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
 from share_guard.core.report import Category
 
-META_CAP = 16 * 1024 * 1024  # largest Info/Tracks/Tags/Chapters element we load
+META_CAP = 16 * 1024 * 1024  # largest Info/Tracks/Tags/Chapters/Cues element we load
 SMALL_CAP = 64 * 1024  # largest attachment name/description we load
+VOID_CHECK_CAP = 1024 * 1024
 MAX_SEGMENTS = 16
 MAX_TOP_LEVEL = 4096
-
-ID_SEEKHEAD, ID_INFO, ID_TRACKS = 0x114D9B74, 0x1549A966, 0x1654AE6B
-ID_CHAPTERS, ID_CUES, ID_ATTACHMENTS, ID_TAGS = 0x1043A770, 0x1C53BB6B, 0x1941A469, 0x1254C367
-REMOVED_LEVEL1 = {ID_CHAPTERS: "chapters", ID_ATTACHMENTS: "attachments", ID_TAGS: "tags"}
-
-# Info children
-ID_TITLE, ID_DATEUTC, ID_MUXINGAPP, ID_WRITINGAPP = 0x7BA9, 0x4461, 0x4D80, 0x5741
-ID_TIMESCALE, ID_DURATION = 0x2AD7B1, 0x4489
-INFO_FILENAMES = {0x7384: "segment file name", 0x3C83AB: "previous file name",
-                  0x3E83BB: "next file name"}
-INFO_KEEP = {ID_TIMESCALE, ID_DURATION, 0x73A4, 0x3CB923, 0x3EB923, 0x4444, 0x6924}
-# Tracks
-ID_TRACKENTRY, ID_TRACKNAME, ID_CODECNAME = 0xAE, 0x536E, 0x258688
-TRACK_MASTERS = {ID_TRACKENTRY, 0xE0, 0xE1, 0x7670}
-TRACK_TYPES = {1: "video", 2: "audio", 3: "complex", 0x10: "logo", 0x11: "subtitle",
-               0x12: "buttons", 0x20: "control", 0x21: "metadata"}
-# Tags, Chapters, Attachments
-TAG_MASTERS = {0x7373, 0x63C0, 0x67C8}
-CHAPTER_MASTERS = {0x45B9, 0xB6, 0x80, 0x8F}
-ID_ATTACHEDFILE = 0x61A7
-ID_SEEK, ID_SEEKID = 0x4DBB, 0x53AB
-
-MATROSKA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
 
 @dataclass
 class _Parsed(PatchPlan):
     doctype: str = ""
+    notes: ClusterNotes = field(default_factory=ClusterNotes)
 
 
 def doctype_of(head: bytes) -> str | None:
@@ -86,8 +88,7 @@ def doctype_of(head: bytes) -> str | None:
     try:
         if not head.startswith(b"\x1a\x45\xdf\xa3"):
             return None
-        hdr = EbmlHead(head)
-        return hdr.doctype
+        return EbmlHead(head).doctype
     except CorruptFile:
         return None
 
@@ -103,32 +104,10 @@ class EbmlHead:
         if size is None or ilen + slen + size > len(data):
             raise CorruptFile("the EBML header is cut short or too large")
         self.doctype = "matroska"
-        start = ilen + slen
-        for kid in parse_children(data, start, start + size, " in the EBML header"):
+        self.start, self.end = ilen + slen, ilen + slen + size
+        for kid in parse_children(data, self.start, self.end, " in the EBML header"):
             if kid.id == 0x4282:
                 self.doctype = as_text(data[kid.data_offset : kid.end])
-
-
-def _walk(buf: bytes, masters: set[int], fn: Any, path: tuple[int, ...] = (),
-          start: int = 0, end: int | None = None) -> None:
-    if len(path) > MAX_DEPTH:
-        raise LimitExceeded("Matroska metadata nested too deeply")
-    for el in parse_children(buf, start, len(buf) if end is None else end):
-        fn((*path, el.id), el, buf)
-        if el.id in masters:
-            _walk(buf, masters, fn, (*path, el.id), el.data_offset, el.end)
-
-
-def _data(buf: bytes, el: Element) -> bytes:
-    return buf[el.data_offset : el.end]
-
-
-def _date_utc(raw: bytes) -> str:
-    ns = int.from_bytes(raw, "big", signed=True) if len(raw) == 8 else 0
-    try:
-        return (MATROSKA_EPOCH + timedelta(microseconds=ns // 1000)).isoformat()
-    except OverflowError:
-        return f"{ns} ns after 2001-01-01"
 
 
 def parse(src: Source) -> _Parsed:
@@ -136,269 +115,221 @@ def parse(src: Source) -> _Parsed:
 
 
 def _parse(src: Source) -> _Parsed:
-    result = _Parsed()
+    r = _Parsed()
     with src.open() as fh:
         f = EbmlFile(fh, src.size)
         hdr = f.element_at(0, src.size)
         if hdr.id != ID_EBML:
             raise CorruptFile("not a Matroska file: no EBML header")
-        result.doctype = EbmlHead(f.read(0, min(hdr.end, 4096))).doctype
-        if result.doctype not in ("matroska", "webm"):
-            raise UnsupportedFormat(f"an EBML file of type '{result.doctype}', not Matroska")
-        pos, segments, top = hdr.end, 0, 0
-        while pos < src.size:
-            top += 1  # elements beside the segment(s): a few in real files, not a million
-            if top > MAX_TOP_LEVEL:
-                raise LimitExceeded("too many Matroska elements outside the segment")
-            if src.size - pos < 2:
-                result.problems.append("stray byte after the Matroska segment")
-                break
-            el = f.element_at(pos, src.size)
-            if el.id == ID_SEGMENT:
-                segments += 1
-                if segments > MAX_SEGMENTS:
-                    raise CorruptFile("too many Matroska segments")
-                _segment(f, el, result)
-            elif el.id == ID_VOID:
-                result.patches.append(Patch(el.data_offset, el.size))
-            elif el.id != ID_EBML and not any("outside the Matroska" in p for p in result.problems):
-                result.problems.append(f"unknown data at byte {pos} outside the Matroska segment")
-            pos = el.end
-        if segments == 0:
-            raise CorruptFile("the Matroska file has no segment (truncated?)")
-    result.properties["container"] = result.doctype
-    return result
+        if hdr.size > SMALL_CAP:
+            raise LimitExceeded("the EBML header is too large")
+        head = f.read(0, hdr.end)
+        r.doctype = EbmlHead(head).doctype
+        if r.doctype not in ("matroska", "webm"):
+            raise UnsupportedFormat(f"an EBML file of type '{r.doctype}', not Matroska")
+        payload = head[hdr.data_offset :]
+        clean = MasterCleaner(r).clean(ID_EBML, payload)
+        if clean != payload:
+            r.patches.append(Patch(hdr.data_offset, hdr.size, clean.rstrip(b"\0")))
+        _top_level(f, hdr.end, src.size, r)
+    _notes_to_findings(r)
+    r.properties["container"] = r.doctype
+    return r
+
+
+def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
+    segments = top = 0
+    while pos < size:
+        top += 1  # elements beside the segment: a few in real files, not a million
+        if top > MAX_TOP_LEVEL:
+            raise LimitExceeded("too many Matroska elements outside the segment")
+        try:
+            if size - pos < 2:
+                raise CorruptFile("a stray byte")
+            el = f.element_at(pos, size)
+        except CorruptFile:
+            if not segments:
+                raise
+            _tail(f, pos, size, r)
+            return
+        if el.id == ID_SEGMENT and not segments:
+            segments = 1
+            _segment(f, el, r)
+        elif el.id == ID_VOID:
+            _void(f, el, r, "Matroska file")
+        else:
+            what = ("a second EBML header" if el.id == ID_EBML else
+                    "a second segment, which players do not show" if el.id == ID_SEGMENT else
+                    f"element 0x{el.id:X} outside the segment")
+            if not any(f.name == what for f in r.findings):  # one finding per kind, not 4096
+                r.find(Category.HIDDEN, "Matroska file", what, f"{el.total} bytes",
+                       "data players do not show, carried along with the video")
+            r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
+            r.remove("data outside the first segment")
+        pos = el.end
+    if not segments:
+        raise CorruptFile("the Matroska file has no segment (truncated?)")
+
+
+def _tail(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
+    """Bytes after the last element that are no element at all: zeroed."""
+    data = f.read(pos, min(size - pos, VOID_CHECK_CAP))
+    if any(data) or size - pos > len(data):
+        r.find(Category.HIDDEN, "Matroska file", "data after the end",
+               leftover_text(data) or f"{size - pos} bytes",
+               "bytes after the video that players never read")
+        r.patches.append(Patch(pos, size - pos))
+        r.remove("data after the end of the file")
 
 
 def _segment(f: EbmlFile, seg: Element, r: _Parsed) -> None:
-    seekheads: list[tuple[Element, bytes]] = []
+    seekheads: list[Element] = []
+    cues: list[Element] = []
+    kept: dict[int, TrackInfo] = {}
+    frames: dict[int, Track] = {}
+    level1: dict[int, int] = {}
+    tracks_seen = False
     for el in f.level1(seg):
+        if el.id in KEPT_LEVEL1:
+            level1[el.offset - seg.data_offset] = el.id
         if el.id == ID_SEEKHEAD:
-            seekheads.append((el, f.payload(el, META_CAP, "SeekHead")))
+            seekheads.append(el)
         elif el.id == ID_INFO:
-            _info(el, f.payload(el, META_CAP, "Info"), r)
+            _info(f, el, r)
         elif el.id == ID_TRACKS:
-            _tracks(el, f.payload(el, META_CAP, "Tracks"), r)
-        elif el.id == ID_TAGS:
-            _tags(f.payload(el, META_CAP, "Tags"), r)
-        elif el.id == ID_CHAPTERS:
-            _chapters(f.payload(el, META_CAP, "Chapters"), r)
-        elif el.id == ID_ATTACHMENTS:
-            _attachments(f, el, r)
+            if tracks_seen:
+                r.problems.append("two Matroska track lists")
+            tracks_seen = True
+            kept = _tracks(f, el, r)
+            frames = {n: Track(frame_codec(t.codec, t.private), t.alpha) for n, t in kept.items()}
+        elif el.id == ID_CLUSTER:
+            if not tracks_seen:
+                raise CorruptFile("a Matroska cluster before the track list")
+            _cluster(f, el, frames, r)
+        elif el.id == ID_CUES:
+            cues.append(el)
+        elif el.id in REMOVED_LEVEL1:
+            {ID_TAGS: tags, ID_CHAPTERS: chapters, ID_ATTACHMENTS: attachments}[el.id](f, el, r)
+            r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
+            r.remove(REMOVED_LEVEL1[el.id])
         elif el.id == ID_VOID:
-            _void(f, el, r)
+            _void(f, el, r, "Matroska segment")
         elif el.id == ID_CRC32:
             # a CRC over the whole segment cannot survive any edit: drop it
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
-        elif el.id not in LEVEL1:
-            r.problems.append(f"unknown Matroska element 0x{el.id:X} ({el.size} bytes)")
-            r.find(Category.UNKNOWN, "Matroska", f"element 0x{el.id:X}", f"{el.size} bytes",
-                   "data we do not understand; the file is not cleaned with confidence")
-        if el.id in REMOVED_LEVEL1:
+        else:
+            data = f.read(el.data_offset, min(el.size, 4096))
+            r.find(Category.UNKNOWN, "Matroska segment", f"element 0x{el.id:X}",
+                   leftover_text(data) or f"{el.size} bytes",
+                   "an element we do not know: players skip it (removed)")
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
-            r.remove(REMOVED_LEVEL1[el.id])
-    for el, payload in seekheads:
-        _seekhead(el, payload, r)
+            r.remove("unrecognised elements")
+    cleaner = MasterCleaner(r, kept, level1)
+    for el in cues + seekheads:
+        _master(f, el, r, cleaner, "Cues" if el.id == ID_CUES else "SeekHead")
 
 
-def _void(f: EbmlFile, el: Element, r: _Parsed) -> None:
-    if el.size > SMALL_CAP * 16:
+def _master(f: EbmlFile, el: Element, r: _Parsed, cleaner: MasterCleaner, what: str) -> bytes:
+    payload = f.payload(el, META_CAP, what)
+    clean = cleaner.clean(el.id, payload)
+    if clean != payload:
+        r.patches.extend(diff_patches(payload, clean, el.data_offset))
+    return payload
+
+
+def _void(f: EbmlFile, el: Element, r: _Parsed, where: str) -> None:
+    if el.size > VOID_CHECK_CAP:
         r.patches.append(Patch(el.data_offset, el.size))  # unchecked: zero it anyway
         return
     data = f.read(el.data_offset, el.size)
     if any(data):
         text = leftover_text(data)
-        r.find(Category.OTHER, "Matroska Void", "padding", text or f"{el.size} bytes",
+        r.find(Category.OTHER, where, "padding (Void)", text or f"{el.size} bytes",
                "padding that still holds old data", bool(text))
         r.patches.append(Patch(el.data_offset, el.size))
         r.remove("leftover data in padding")
 
 
-def _patch_master(el: Element, old: bytes, new: bytes, r: _Parsed) -> None:
-    if new != old:
-        r.patches.append(Patch(el.data_offset, el.size, new))
+def _info(f: EbmlFile, el: Element, r: _Parsed) -> None:
+    payload = _master(f, el, r, MasterCleaner(r), "Info")
+    scale, duration = 1_000_000, None
+    for kid in parse_children(payload, 0, len(payload)):
+        if kid.id == 0x2AD7B1:
+            scale = as_uint(payload[kid.data_offset : kid.end]) or 1_000_000
+        elif kid.id == 0x4489:
+            duration = as_float(payload[kid.data_offset : kid.end])
+    if duration is not None:
+        r.properties["duration"] = round(duration * scale / 1e9, 3)
 
 
-def _info(el: Element, payload: bytes, r: _Parsed) -> None:
-    where = "Matroska Info"
-    scale: list[int] = [1_000_000]
-    duration: list[float] = []
-
-    def decide(path: tuple[int, ...], kid: Element, buf: bytes) -> str | bytes | None:
-        data, eid = _data(buf, kid), kid.id
-        if eid == ID_TITLE:
-            r.find(Category.OTHER, where, "Title", as_text(data), "a title given to the video")
-            r.remove("title")
-            return VOID
-        if eid == ID_DATEUTC:
-            r.find(Category.TIME, where, "DateUTC", _date_utc(data), "when the file was made")
-            r.remove("date")
-            return VOID
-        if eid in (ID_MUXINGAPP, ID_WRITINGAPP):
-            if not as_text(data):
-                return KEEP
-            name = "MuxingApp" if eid == ID_MUXINGAPP else "WritingApp"
-            r.find(Category.DEVICE, where, name, as_text(data),
-                   "names the software (and version) that wrote the file")
-            r.remove("muxing/writing application")
-            return blank_element(eid.to_bytes(2, "big"), kid.total)
-        if eid in INFO_FILENAMES:
-            r.find(Category.OTHER, where, INFO_FILENAMES[eid], as_text(data),
-                   "a file name, which may name a person, place or date")
-            r.remove("file names")
-            return VOID
-        if eid == ID_TIMESCALE:
-            scale[0] = as_uint(data) or 1_000_000
-        elif eid == ID_DURATION:
-            value = as_float(data)
-            if value is not None:
-                duration.append(value)
-        elif eid == ID_VOID:
-            return void(kid.total) if any(data) else KEEP
-        elif eid not in INFO_KEEP:
-            r.find(Category.OTHER, where, f"element 0x{eid:X}", f"{kid.size} bytes",
-                   "an unrecognised header item")
-            r.remove("unrecognised header items")
-            return VOID
-        return KEEP
-
-    _patch_master(el, payload, rewrite_master(payload, decide), r)
-    if duration:
-        r.properties["duration"] = round(duration[0] * scale[0] / 1e9, 3)
-
-
-def _tracks(el: Element, payload: bytes, r: _Parsed) -> None:
-    tracks: list[dict[str, Any]] = []
-
-    def props(path: tuple[int, ...], kid: Element, buf: bytes) -> None:
-        if kid.id == ID_TRACKENTRY:
-            tracks.append({})
-        elif tracks:
-            data, t = _data(buf, kid), tracks[-1]
-            key = {0x83: "type", 0x86: "codec", 0xB0: "width", 0xBA: "height",
-                   0x7675: "roll", 0x53B8: "stereo", 0x23E383: "frame_ns", 0x9F: "channels",
-                   0xB5: "rate"}.get(kid.id)
-            if key in ("codec",):
-                t[key] = as_text(data)
-            elif key in ("roll", "rate"):
-                t[key] = as_float(data)
-            elif key is not None:
-                t[key] = as_uint(data)
-
-    _walk(payload, TRACK_MASTERS, props)
-
-    def decide(path: tuple[int, ...], kid: Element, buf: bytes) -> str | bytes | None:
-        if kid.id == ID_TRACKENTRY and len(path) == 1:
-            return RECURSE
-        if len(path) == 2 and kid.id in (ID_TRACKNAME, ID_CODECNAME):
-            text = as_text(_data(buf, kid))
-            if kid.id == ID_TRACKNAME:
-                r.find(Category.OTHER, "Matroska track", "track name", text,
-                       "a name given to a track, which may name a person or device")
-            else:
-                r.find(Category.DEVICE, "Matroska track", "codec name", text,
-                       "names the software that encoded the track")
-            r.remove("track names")
-            return VOID
-        if kid.id == ID_VOID and any(_data(buf, kid)):
-            return void(kid.total)
-        return KEEP
-
-    _patch_master(el, payload, rewrite_master(payload, decide), r)
-    _track_properties(tracks, r.properties)
+def _tracks(f: EbmlFile, el: Element, r: _Parsed) -> dict[int, TrackInfo]:
+    payload = f.payload(el, META_CAP, "Tracks")
+    tracks = read_tracks(payload)
+    kept: dict[int, TrackInfo] = {}
     for t in tracks:
-        kind, codec = int(t.get("type", 0)), str(t.get("codec", ""))
-        if kind in (0x20, 0x21) or codec.startswith("D_"):
-            r.find(Category.HIDDEN, "Matroska track", "data track", codec or TRACK_TYPES[kind],
-                   "a timed data track (telemetry such as GPS) recorded with the video")
-            r.problems.append(f"a data track ({codec or TRACK_TYPES[kind]}) cannot be removed "
-                              "in place")
+        fate = t.fate()
+        if t.number in kept or t.number == 0:
+            r.problems.append("two Matroska tracks with the same number")
+        elif fate == "keep":
+            kept[t.number] = t
+        elif fate == "remove":
+            r.notes.removed_tracks.add(t.number)
+            label = t.label()
+            category = Category.HIDDEN if label.startswith("data") else Category.OTHER
+            r.find(category, "Matroska track", f"{label} track", t.codec or TRACK_TYPES.get(
+                t.type, "?"), f"a {label} track carried with the video (removed with its "
+                "blocks)")
+            r.remove(f"{label} tracks")
+        else:
+            r.problems.append(fate)
+    _master(f, el, r, MasterCleaner(r, kept), "Tracks")
+    _track_properties(tracks, kept, r.properties)
+    return kept
 
 
-def _track_properties(tracks: list[dict[str, Any]], props: dict[str, Any]) -> None:
-    codecs = [str(t.get("codec", "?")) for t in tracks]
-    props["codecs"] = codecs
-    props["tracks"] = [TRACK_TYPES.get(int(t.get("type", 0)), "unknown") for t in tracks]
-    video = [t for t in tracks if t.get("type") == 1]
-    audio = [t for t in tracks if t.get("type") == 2]
+def _cluster(f: EbmlFile, el: Element, kept: dict[int, Track], r: _Parsed) -> None:
+    if el.size > CLUSTER_CAP:
+        raise LimitExceeded(f"a Matroska cluster of {el.size // 1_000_000} MB, more than "
+                            f"{CLUSTER_CAP // 1_000_000} MB")
+    data = f.read(el.data_offset, el.size)
+    clean = clean_cluster(data, kept, r.notes)
+    if clean is not None:
+        r.patches.extend(diff_patches(data, clean, el.data_offset))
+
+
+def _notes_to_findings(r: _Parsed) -> None:
+    for (where, what), (count, sample) in r.notes.seen.items():
+        category = (Category.HIDDEN if any(w in what for w in ("EXIF", "XMP", "track", "after"))
+                    else Category.DEVICE if any(w in what for w in ("SEI", "NAL", "APP"))
+                    else Category.UNKNOWN if what.startswith("element") else Category.OTHER)
+        times = f" (in {count} places)" if count > 1 else ""
+        r.find(category, where, what, (sample or what) + times,
+               "data inside the video stream that players do not show (neutralised in place)")
+        r.remove(f"{what} ({where})")
+
+
+def _track_properties(tracks: list[TrackInfo], kept: dict[int, TrackInfo],
+                      props: dict[str, Any]) -> None:
+    props["codecs"] = [t.codec or "?" for t in tracks]
+    props["tracks"] = [TRACK_TYPES.get(t.type, "unknown") for t in tracks]
+    video = [t for t in kept.values() if t.type == 1]
+    audio = [t for t in kept.values() if t.type == 2]
     props["has_audio"] = bool(audio)
     if video:
-        v = video[0]
+        v = video[0].props
         props["width"], props["height"] = int(v.get("width", 0)), int(v.get("height", 0))
-        props["video_codec"] = v.get("codec", "")
-        roll = v.get("roll")
-        if roll:
+        props["video_codec"] = video[0].codec
+        if v.get("roll"):
             # ProjectionPoseRoll is counter-clockwise; we report clockwise display rotation
-            props["rotation"] = int(round(-roll / 90.0)) * 90 % 360
+            props["rotation"] = int(round(-v["roll"] / 90.0)) * 90 % 360
         if v.get("stereo"):
             props["stereo_mode"] = int(v["stereo"])
         if v.get("frame_ns"):
             props["fps"] = round(1e9 / int(v["frame_ns"]), 3)
     if audio:
-        props["audio_codec"] = audio[0].get("codec", "")
-
-
-def _tags(payload: bytes, r: _Parsed) -> None:
-    pending: list[dict[str, str]] = []
-
-    def fn(path: tuple[int, ...], kid: Element, buf: bytes) -> None:
-        if kid.id == 0x67C8:  # SimpleTag
-            pending.append({})
-        elif pending and kid.id == 0x45A3:
-            pending[-1]["name"] = as_text(_data(buf, kid))
-        elif pending and kid.id == 0x4487:
-            pending[-1]["value"] = as_text(_data(buf, kid))
-        elif pending and kid.id == 0x4485:
-            pending[-1]["value"] = f"{kid.size} bytes of binary data"
-
-    _walk(payload, TAG_MASTERS, fn)
-    for tag in pending:
-        name, value = tag.get("name", "?"), tag.get("value", "")
-        if not value:
-            continue
-        category, identifying, why = classify_tag(name, value)
-        r.find(category, "Matroska Tags", name, value, why, identifying)
-
-
-def _chapters(payload: bytes, r: _Parsed) -> None:
-    def fn(path: tuple[int, ...], kid: Element, buf: bytes) -> None:
-        if kid.id == 0x85:  # ChapString
-            r.find(Category.OTHER, "Matroska Chapters", "chapter name",
-                   as_text(_data(buf, kid)), "a chapter title written by a person")
-
-    _walk(payload, CHAPTER_MASTERS, fn)
-
-
-def _attachments(f: EbmlFile, el: Element, r: _Parsed) -> None:
-    for item in f.children(el):
-        if item.id != ID_ATTACHEDFILE:
-            continue
-        info: dict[str, str] = {}
-        size = 0
-        for kid in f.children(item):
-            if kid.id == 0x465C:
-                size = kid.size
-            elif kid.id in (0x466E, 0x4660, 0x467E):
-                info[hex(kid.id)] = as_text(f.payload(kid, SMALL_CAP, "attachment name"))
-        name = info.get(hex(0x466E), "unnamed")
-        mime = info.get(hex(0x4660), "unknown type")
-        what = "a picture (cover art or thumbnail)" if mime.startswith("image/") else "a file"
-        r.find(Category.HIDDEN, "Matroska Attachments", f"attachment {name}",
-               f"{mime}, {size} bytes", f"{what} carried inside the video, not shown by players")
-
-
-def _seekhead(el: Element, payload: bytes, r: _Parsed) -> None:
-    """Drop index entries that point at removed elements (they now point at Void)."""
-
-    def decide(path: tuple[int, ...], kid: Element, buf: bytes) -> str | bytes | None:
-        if kid.id != ID_SEEK:
-            return KEEP
-        for sub in parse_children(buf, kid.data_offset, kid.end):
-            if sub.id == ID_SEEKID and as_uint(_data(buf, sub)) in REMOVED_LEVEL1:
-                return VOID
-        return KEEP
-
-    _patch_master(el, payload, rewrite_master(payload, decide), r)
+        props["audio_codec"] = audio[0].codec
+    if any(t.type in REMOVED_TYPES for t in tracks):
+        props["removed_tracks"] = sum(1 for t in tracks if t.number not in kept)
 
 
 class MatroskaHandler(PatchingHandler):
@@ -406,7 +337,9 @@ class MatroskaHandler(PatchingHandler):
     mime = "video/x-matroska"
     extensions: ClassVar[tuple[str, ...]] = (".mkv", ".mka", ".mk3d")
     priority = 40
-    always_kept = ("audio and video data (byte for byte)", "track layout, timing and index")
+    accounts = True
+    always_kept = ("audio and video frames (decoded identically; metadata inside them "
+                   "neutralised)", "track layout, timing and index")
 
     def sniff(self, head: bytes) -> bool:
         if not head.startswith(b"\x1a\x45\xdf\xa3"):
@@ -422,6 +355,11 @@ class MatroskaHandler(PatchingHandler):
         if "rotation" in plan.properties or "stereo_mode" in plan.properties:
             kept.append("display rotation / stereo mode")
         return kept
+
+    def account(self, src: Source) -> Ledger:
+        from share_guard.core.containers.matroska_account import account
+
+        return account(src)
 
 
 class WebmHandler(MatroskaHandler):

@@ -1,0 +1,77 @@
+"""Coded frames that carry metadata in-band, and how each kind is scrubbed and accounted.
+
+Shared by the in-place video cleaners (Matroska blocks, AVI ``movi`` chunks): an
+H.264/HEVC frame (length-prefixed or Annex B) has its SEI and unknown NAL units turned
+into filler NAL units (``nal``), a Motion-JPEG frame its APPn/COM payloads and any bytes
+after its end zeroed (``jpeg_frames``); other codecs are opaque payload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from share_guard.core.containers import jpeg_frames, nal
+
+if TYPE_CHECKING:
+    from share_guard.core.containers.ledger import Ledger
+
+NAL_FOURCCS = {b"H264": nal.H264, b"h264": nal.H264, b"X264": nal.H264, b"x264": nal.H264,
+               b"AVC1": nal.H264, b"avc1": nal.H264, b"HEVC": nal.HEVC, b"H265": nal.HEVC,
+               b"hvc1": nal.HEVC, b"HVC1": nal.HEVC}
+MJPEG_FOURCCS = {b"MJPG", b"mjpg", b"AVRn", b"LJPG", b"JPGL", b"AVDJ", b"dmb1"}
+
+
+class CodecError(ValueError):
+    """A codec header that cannot be walked (the caller refuses the file)."""
+
+
+@dataclass(frozen=True)
+class FrameCodec:
+    """How the frames of a track carry in-band metadata."""
+
+    kind: str = "plain"  # "nal" (H.264/HEVC), "jpeg" (Motion-JPEG) or "plain" (none known)
+    codec: str = ""
+    length_size: int | None = None  # NAL length field size; None: Annex B start codes
+
+    def scrub(self, buf: bytearray, start: int, end: int) -> list[str]:
+        """Neutralise metadata in the frame ``buf[start:end]`` in place; what it held."""
+        if self.kind == "nal":
+            try:
+                return nal.scrub(buf, self.codec, self.length_size, start, end)
+            except ValueError as exc:
+                raise CodecError(f"a {self.codec.upper()} frame that cannot be walked: "
+                                 f"{exc}") from exc
+        if self.kind == "jpeg":
+            try:
+                return jpeg_frames.scrub_frame(buf, start, end)
+            except jpeg_frames.FrameError as exc:
+                raise CodecError(f"a Motion-JPEG frame that cannot be walked: {exc}") from exc
+        return []
+
+    def scrubbed(self, frame: bytes | memoryview) -> tuple[bytearray | None, list[str]]:
+        """(the clean frame or None when nothing changes, what it held); a frame is copied
+        only when it needs cleaning or cannot be checked without it (JPEG)."""
+        if self.kind == "plain":
+            return None, []
+        if self.kind == "nal":
+            try:
+                spans = (nal.length_prefixed(frame, self.length_size) if self.length_size
+                         else nal.annexb(frame))
+                if not any(nal.verdict(self.codec, frame[s:e]) for s, e in spans):
+                    return None, []
+            except ValueError as exc:
+                raise CodecError(f"a {self.codec.upper()} frame that cannot be walked: "
+                                 f"{exc}") from exc
+        buf = bytearray(frame)
+        found = self.scrub(buf, 0, len(buf))
+        return (buf if buf != frame else None), found
+
+    def account(self, frame: bytes | bytearray | memoryview, ledger: Ledger, base: int,
+                what: str) -> None:
+        if self.kind == "nal":
+            nal.account(frame, self.codec, self.length_size, ledger, base, what)
+        elif self.kind == "jpeg":
+            jpeg_frames.account_frame(frame, ledger, base, what)
+        else:
+            ledger.payload(base, base + len(frame), what)
