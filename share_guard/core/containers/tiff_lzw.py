@@ -1,0 +1,146 @@
+"""Where a TIFF LZW strip ends, and how many bytes it decodes to, without decoding it.
+
+A strip's byte count may claim more than its LZW stream uses, and a stream may go on
+after the codes a decoder needs (libtiff stops once the strip is full): both are places
+to hide bytes. :func:`scan` walks the codes and the *lengths* of the strings they stand
+for (never the strings), finds the code that completes the strip and what follows it.
+:func:`canonical` gives the stream cut right there: the codes the picture needs, an
+end-of-information code, zero bits up to the next byte. Decoded pixels stay identical.
+
+Written here because no library we ship finds the end of an LZW stream (Pillow decodes
+TIFF LZW through libtiff, which reports neither where a stream ends nor what it skipped).
+Codes are read a whole table generation at a time with numpy: between two Clear codes the
+code widths follow a fixed schedule (TIFF's "early change": 9 bits for the first 254 codes,
+then 10, 11 and 12), and string lengths follow from the parent links by pointer jumping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CLEAR, EOI, FIRST = 256, 257, 258
+#: codes after a Clear before libtiff's table overflows (it has 4096 + 1024 slots)
+MAX_RUN = 4862
+_WIDTHS = np.array([9] * 254 + [10] * 512 + [11] * 1024 + [12] * (MAX_RUN + 1 - 1790),
+                   dtype=np.int64)
+_STARTS = np.concatenate(([0], np.cumsum(_WIDTHS)[:-1]))
+_ENDS = _STARTS + _WIDTHS
+_LIMIT = np.arange(FIRST, FIRST + MAX_RUN + 1, dtype=np.int64)
+_MASKS = ((1 << _WIDTHS) - 1).astype(np.int32)
+#: for a generation starting at bit offset r (0-7) within a byte: byte index and right
+#: shift of each code within the 24-bit window starting at that byte
+_BYTE = [((r + _STARTS) >> 3) for r in range(8)]
+_SHIFT = [(24 - ((r + _STARTS) & 7) - _WIDTHS).astype(np.int32) for r in range(8)]
+
+
+class LzwError(ValueError):
+    """The bytes are not a TIFF LZW stream a decoder would read to the end of the strip."""
+
+
+@dataclass(frozen=True)
+class LzwScan:
+    #: bit just after the code that completes the strip
+    done_bit: int
+    #: width of the code read next (where the end-of-information code belongs)
+    next_width: int
+    #: bit just after an end-of-information code that follows at once, else None
+    eoi_end_bit: int | None
+
+
+def _codes(window: np.ndarray, nbits: int, bit: int) -> np.ndarray:
+    """The codes of one table generation starting at ``bit`` (up to the end of the data);
+    ``window[i]`` holds bytes i, i+1 and i+2 as one 24-bit number."""
+    n = int(np.searchsorted(_ENDS, nbits - bit, side="right"))
+    r = bit & 7
+    return (window[(bit >> 3) + _BYTE[r][:n]] >> _SHIFT[r][:n]) & _MASKS[:n]
+
+
+def _lengths(codes: np.ndarray) -> np.ndarray:
+    """Decoded length of each code of one generation (codes already checked)."""
+    m = len(codes)
+    parent = codes[: m - 1] - FIRST  # entry i is made from code i plus one byte
+    weight = np.ones(m - 1, dtype=np.int64)
+    ptr = np.where(parent >= 0, parent, -1)
+    live = np.flatnonzero(ptr >= 0)
+    while live.size:
+        target = ptr[live]
+        weight[live] += weight[target]
+        ptr[live] = ptr[target]
+        live = live[ptr[live] >= 0]
+    entry_len = weight + 1
+    out = np.ones(m, dtype=np.int64)
+    refs = codes >= FIRST
+    out[refs] = entry_len[codes[refs] - FIRST]
+    return out
+
+
+def scan(data: bytes | memoryview, expected: int) -> LzwScan:
+    """Walk the stream until ``expected`` bytes are decoded (raises :class:`LzwError` when
+    it is not a stream libtiff reads that far)."""
+    raw = bytes(data)
+    if expected <= 0:
+        raise LzwError("an LZW strip for an empty image")
+    if len(raw) < 2 or raw[0] != 0x80 or raw[1] & 0x80:
+        # new-style streams open with a 9-bit Clear code; old-style (bit-reversed) ones
+        # are read by a compatibility decoder we do not mirror
+        raise LzwError("an LZW strip that does not start with a clear code (old-style LZW?)")
+    buf = np.frombuffer(raw + b"\x00\x00", dtype=np.uint8)
+    window = ((buf[:-2].astype(np.int32) << 16) | (buf[1:-1].astype(np.int32) << 8)
+              | buf[2:])
+    nbits = 8 * len(raw)
+    bit, total = 9, 0
+    while True:
+        codes = _codes(window, nbits, bit)
+        ends = np.flatnonzero((codes == CLEAR) | (codes == EOI))
+        stop = int(ends[0]) if ends.size else codes.size
+        run = codes[:stop]
+        if run.size and (run[0] >= CLEAR or (run[1:] >= _LIMIT[1 : run.size]).any()):
+            raise LzwError("an LZW strip with a code its table does not hold yet")
+        if run.size:
+            made = np.cumsum(_lengths(run))
+            if total + int(made[-1]) >= expected:
+                k = int(np.searchsorted(made, expected - total))
+                done = bit + int(_STARTS[k] + _WIDTHS[k])
+                width = int(_WIDTHS[min(k + 1, MAX_RUN)])
+                eoi = k + 1 < codes.size and codes[k + 1] == EOI
+                return LzwScan(done, width, done + width if eoi else None)
+            total += int(made[-1])
+        if stop == codes.size:
+            if codes.size > MAX_RUN:
+                raise LzwError("an LZW strip whose code table overflows")
+            raise LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+        if codes[stop] == EOI:
+            raise LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+        bit += int(_STARTS[stop] + _WIDTHS[stop])  # past the Clear code
+
+
+def _tail_is_canonical(raw: bytes, end_bit: int) -> bool:
+    nbytes = (end_bit + 7) // 8
+    if nbytes != len(raw):
+        return False
+    spare = nbytes * 8 - end_bit
+    return spare == 0 or raw[-1] & ((1 << spare) - 1) == 0
+
+
+def canonical(data: bytes | memoryview, expected: int) -> bytes | None:
+    """The stream cut after the codes the strip needs, then EOI and zero bits; None when
+    ``data`` already is exactly that."""
+    raw = bytes(data)
+    found = scan(raw, expected)
+    if found.eoi_end_bit is not None and _tail_is_canonical(raw, found.eoi_end_bit):
+        return None
+    keep_bits = found.done_bit
+    value = int.from_bytes(raw[: (keep_bits + 7) // 8], "big") >> ((8 - keep_bits % 8) % 8)
+    value = (value << found.next_width) | EOI
+    total = keep_bits + found.next_width
+    pad = (8 - total % 8) % 8
+    return (value << pad).to_bytes((total + pad) // 8, "big")
+
+
+def is_canonical(data: bytes | memoryview, expected: int) -> bool:
+    """True when ``data`` holds exactly the codes the strip needs, EOI and zero bits."""
+    raw = bytes(data)
+    found = scan(raw, expected)
+    return found.eoi_end_bit is not None and _tail_is_canonical(raw, found.eoi_end_bit)
