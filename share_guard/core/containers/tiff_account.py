@@ -25,7 +25,7 @@ import struct
 
 from share_guard.core.containers import jpeg_frames
 from share_guard.core.containers.ledger import Ledger
-from share_guard.core.containers.tiff_blocks import JPEG, Layout, check_block, layout
+from share_guard.core.containers.tiff_blocks import JPEG, Layout, check_block, layout, relevant
 from share_guard.core.containers.tiff_plan import CHAIN, not_a_page
 from share_guard.core.containers.tiff_tags import (
     BLOCK_TAGS,
@@ -108,7 +108,8 @@ def _entries(buf: bytes, ifd: Ifd, bo: str, ledger: Ledger,
         tag = tags.get(entry.tag)
         if rule is None or tag is None:
             raise _Refused(f"{ifd.name} keeps tag {entry.tag}")
-        if not count_ok(rule, tag.count, lay.spp, lay.bps, lay.blocks):
+        if not relevant(entry.tag, lay) or not count_ok(rule, tag.count, lay.spp, lay.bps,
+                                                         lay.blocks):
             raise _Refused(f"{ifd.name} {rule.name} has the wrong number of values")
         raw = tag.encode(bo)
         if (tag.type, tag.count) != (entry.type, entry.count) or raw != entry.raw:

@@ -17,16 +17,21 @@ from dataclasses import dataclass, field
 from share_guard.core.containers import jpeg_frames, tiff_lzw
 from share_guard.core.containers.tiff_tags import (
     BITS,
+    COLORMAP,
     COMPRESSION,
     COMPRESSIONS,
     FILL_ORDER,
+    JPEG_TABLES,
     LENGTH,
     PHOTOMETRIC,
     PHOTOMETRICS,
     PLANAR,
+    PREDICTOR,
     ROWS_PER_STRIP,
     SAMPLES,
     SUBSAMPLING,
+    T4,
+    T6,
     TILE_LENGTH,
     TILE_OFFSETS,
     TILE_WIDTH,
@@ -90,6 +95,27 @@ class Layout:
         return self._size(self.width, rows)
 
 
+#: tags that only mean something for some pages: kept there, dropped elsewhere (a palette
+#: on an RGB page or YCbCr coefficients on a grey one are bytes nobody reads)
+_ONLY_FOR = {
+    COLORMAP: lambda lay: lay.photometric == 3,
+    SUBSAMPLING: lambda lay: lay.photometric == 6,
+    529: lambda lay: lay.photometric == 6,
+    531: lambda lay: lay.photometric == 6,
+    532: lambda lay: lay.photometric == 6,
+    T4: lambda lay: lay.compression == 3,
+    T6: lambda lay: lay.compression == 4,
+    PREDICTOR: lambda lay: lay.compression in {LZW, *DEFLATE},
+    JPEG_TABLES: lambda lay: lay.compression == JPEG,
+}
+
+
+def relevant(tag: int, lay: Layout) -> bool:
+    """Whether a kept tag means anything for a page of this layout."""
+    test = _ONLY_FOR.get(tag)
+    return test is None or test(lay)
+
+
 def _one(tags: dict[int, Tag], tag: int, default: int | None = None) -> int:
     found = tags.get(tag)
     if found is None:
@@ -123,6 +149,8 @@ def layout(tags: dict[int, Tag]) -> Layout:
     photometric = _one(tags, PHOTOMETRIC, 1)
     if photometric not in PHOTOMETRICS:
         raise TagError(f"the page uses an unusual colour model ({photometric})")
+    if photometric == 3 and COLORMAP not in tags:
+        raise TagError("the page is a palette image without a palette")
     if _one(tags, FILL_ORDER, 1) != 1 and compression not in CCITT | {1}:
         raise TagError("the page stores compressed data in reversed bit order")
     planar = _one(tags, PLANAR, 1)

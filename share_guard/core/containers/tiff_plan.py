@@ -21,10 +21,16 @@ import struct
 from dataclasses import dataclass, field
 
 from share_guard.core.containers._orientation import xmp_orientation
-from share_guard.core.containers.tiff_blocks import BlockError, Kept, Layout, clean_block, layout
+from share_guard.core.containers.tiff_blocks import (
+    BlockError,
+    Kept,
+    Layout,
+    clean_block,
+    layout,
+    relevant,
+)
 from share_guard.core.containers.tiff_tags import (
     BLOCK_TAGS,
-    COMPRESSION,
     ICC,
     JPEG_TABLES,
     LENGTH,
@@ -216,6 +222,9 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
         rule = RULES[rule_tag]
         if rule_tag in BLOCK_TAGS:
             del tags[rule_tag]
+        elif not relevant(rule_tag, lay) and rule_tag != JPEG_TABLES:
+            page.dropped.append(f"{rule.name} of a page that does not use it")
+            del tags[rule_tag]
         elif not count_ok(rule, tag.count, lay.spp, lay.bps, lay.blocks):
             if rule.needed:
                 problems.append(f"TIFF {ifd.name} {rule.name} has the wrong number of values")
@@ -268,7 +277,7 @@ def _blobs(page: Page, tags: dict[int, Tag], lay: Layout, problems: list[str]) -
             page.dropped.append("data behind a colour-profile tag that is not a profile")
     tables = tags.get(JPEG_TABLES)
     if tables is not None:
-        if tags.get(COMPRESSION) is None or tags[COMPRESSION].first() != 7:
+        if not relevant(JPEG_TABLES, lay):
             del tags[JPEG_TABLES]
             page.dropped.append("JPEGTables of a page that is not JPEG-compressed")
             return
@@ -333,4 +342,9 @@ def _unreferenced(data: bytes, result: TiffPlan) -> int:
     if pos < len(data):
         gap = data[pos:]
         hidden += len(gap) - gap.count(0)
+    for ifd in result.tiff.ifds:  # the spare bytes of values stored inside their entry
+        for entry in ifd.entries:
+            if len(entry.raw) < 4:
+                spare = data[entry.entry_offset + 8 + len(entry.raw) : entry.entry_offset + 12]
+                hidden += len(spare) - spare.count(0)
     return hidden

@@ -38,7 +38,7 @@ class Rule(NamedTuple):
     #: types written; the first is used when the file's own type is not among them
     types: tuple[int, ...]
     #: "1", "2", "3", "6", "spp" (1 or SamplesPerPixel), "extra" (1 to SamplesPerPixel),
-    #: "blocks", "colormap", "transfer", "any"
+    #: "blocks", "colormap", "any"
     arity: str
     #: a decoder needs it: malformed means the page cannot be kept faithfully
     needed: bool
@@ -63,7 +63,6 @@ RULES: dict[int, Rule] = {
     T4: Rule("T4Options", "int", (LONG,), "1", True),
     T6: Rule("T6Options", "int", (LONG,), "1", True),
     296: Rule("ResolutionUnit", "int", (SHORT,), "1", False),
-    301: Rule("TransferFunction", "int", (SHORT,), "transfer", False),
     PREDICTOR: Rule("Predictor", "int", (SHORT,), "1", True),
     318: Rule("WhitePoint", "rational", (RATIONAL,), "2", False),
     319: Rule("PrimaryChromaticities", "rational", (RATIONAL,), "6", False),
@@ -194,8 +193,6 @@ def count_ok(rule: Rule, count: int, spp: int, bps: int, blocks: int) -> bool:
         return count == blocks
     if rule.arity == "colormap":
         return bps <= 16 and count == 3 << bps
-    if rule.arity == "transfer":
-        return bps <= 16 and count in (1 << bps, 3 << bps)
     return count > 0
 
 
