@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from share_guard.core.containers import jpeg_frames, tiff_lzw
+from share_guard.core.containers.content_memo import ContentMemo
 from share_guard.core.containers.tiff_tags import (
     BITS,
     COLORMAP,
@@ -50,6 +51,10 @@ CCITT = frozenset({2, 3, 4})
 
 class BlockError(ValueError):
     """A strip or tile a decoder would not read as the page says (one line)."""
+
+
+#: where Deflate streams end, by content (a clean copy is checked three times)
+_INFLATED: ContentMemo[tuple[int, bool, int]] = ContentMemo(200_000, (BlockError,))
 
 
 @dataclass(frozen=True)
@@ -234,16 +239,26 @@ def _jpeg(block: memoryview) -> Kept:
     return Kept(0, bytes(buf[:end]), found)
 
 
-def _inflate(block: memoryview, limit: int) -> tuple[int, bool, int, bytes]:
-    """(bytes produced up to ``limit`` + 1, stream ended, bytes of input used, the first
-    ``limit`` bytes produced)."""
+def _inflate(block: memoryview, limit: int) -> tuple[int, bool, int]:
+    """(bytes produced up to ``limit`` + 1, stream ended, bytes of input used)."""
+    return _INFLATED.get(bytes(block), limit, _inflate_once)
+
+
+def _inflate_once(block: bytes, limit: int) -> tuple[int, bool, int]:
+    produced, ended, used, _ = _inflate_keep(block, limit, keep=False)
+    return produced, ended, used
+
+
+def _inflate_keep(block: bytes | memoryview, limit: int, keep: bool = True,
+                  ) -> tuple[int, bool, int, bytes]:
+    """:func:`_inflate` and, when ``keep``, the first ``limit`` bytes produced."""
     d = zlib.decompressobj()
     produced, kept = 0, bytearray()
     rest: bytes | memoryview = block
     try:
         while produced <= limit:
             out = d.decompress(rest, min(_CHUNK, limit + 1 - produced))
-            if produced < limit:
+            if keep and produced < limit:
                 kept += out[: limit - produced]
             produced += len(out)
             rest = d.unconsumed_tail
@@ -256,12 +271,13 @@ def _inflate(block: memoryview, limit: int) -> tuple[int, bool, int, bytes]:
 
 
 def _deflate(block: memoryview, expected: int) -> Kept:
-    produced, ended, used, pixels = _inflate(block, expected)
+    produced, ended, used = _inflate(block, expected)
     if produced < expected:
         raise BlockError("a Deflate strip decodes to fewer bytes than its rows")
     if produced == expected and ended:
         return _tail(block, used, "bytes after the end of a Deflate strip")
     # the stream goes on past the picture: keep the picture, compressed again losslessly
+    pixels = _inflate_keep(block, expected)[3]
     return Kept(0, zlib.compress(pixels, 6), ["Deflate data after the end of the picture"])
 
 
@@ -303,7 +319,7 @@ def check_block(block: memoryview, lay: Layout, expected: int) -> str | None:
         elif comp == LZW:
             ok = tiff_lzw.is_canonical(block, expected)
         elif comp in DEFLATE:
-            produced, ended, used, _ = _inflate(block, expected)
+            produced, ended, used = _inflate(block, expected)
             ok = produced == expected and ended and used == len(block)
         else:
             kept = _packbits(block, expected)

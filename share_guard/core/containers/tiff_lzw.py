@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from share_guard.core.containers.content_memo import ContentMemo
+
 CLEAR, EOI, FIRST = 256, 257, 258
 #: codes after a Clear before libtiff's table overflows (it has 4096 + 1024 slots)
 MAX_RUN = 4862
@@ -28,6 +30,10 @@ _WIDTHS = np.array([9] * 254 + [10] * 512 + [11] * 1024 + [12] * (MAX_RUN + 1 - 
 _STARTS = np.concatenate(([0], np.cumsum(_WIDTHS)[:-1]))
 _ENDS = _STARTS + _WIDTHS
 _LIMIT = np.arange(FIRST, FIRST + MAX_RUN + 1, dtype=np.int64)
+_PY_WIDTHS = [int(w) for w in _WIDTHS]
+#: streams up to this many bytes are walked code by code
+SMALL = 256
+
 _MASKS = ((1 << _WIDTHS) - 1).astype(np.int32)
 #: for a generation starting at bit offset r (0-7) within a byte: byte index and right
 #: shift of each code within the 24-bit window starting at that byte
@@ -49,6 +55,9 @@ class LzwScan:
     eoi_end_bit: int | None
 
 
+_MEMO: ContentMemo[LzwScan] = ContentMemo(200_000, (LzwError,))
+
+
 def _codes(window: np.ndarray, nbits: int, bit: int) -> np.ndarray:
     """The codes of one table generation starting at ``bit`` (up to the end of the data);
     ``window[i]`` holds bytes i, i+1 and i+2 as one 24-bit number."""
@@ -58,34 +67,87 @@ def _codes(window: np.ndarray, nbits: int, bit: int) -> np.ndarray:
 
 
 def _lengths(codes: np.ndarray) -> np.ndarray:
-    """Decoded length of each code of one generation (codes already checked)."""
+    """Decoded length of each code of one generation (codes already checked).
+
+    Code k stands for one byte (a literal) or for the string of code ``codes[k] - 258``
+    plus one byte, so lengths are depths in a forest whose parents come earlier: found by
+    pointer jumping, with a sentinel (weight 0, its own parent) under every literal."""
     m = len(codes)
-    parent = codes[: m - 1] - FIRST  # entry i is made from code i plus one byte
-    weight = np.ones(m - 1, dtype=np.int64)
-    ptr = np.where(parent >= 0, parent, -1)
-    live = np.flatnonzero(ptr >= 0)
-    while live.size:
-        target = ptr[live]
-        weight[live] += weight[target]
-        ptr[live] = ptr[target]
-        live = live[ptr[live] >= 0]
-    entry_len = weight + 1
-    out = np.ones(m, dtype=np.int64)
-    refs = codes >= FIRST
-    out[refs] = entry_len[codes[refs] - FIRST]
-    return out
+    sentinel = m
+    ptr = np.empty(m + 1, dtype=np.int64)
+    ptr[:m] = codes - FIRST
+    ptr[:m][codes < CLEAR] = sentinel
+    ptr[m] = sentinel
+    weight = np.ones(m + 1, dtype=np.int64)
+    weight[m] = 0
+    while True:
+        weight += weight[ptr]
+        ptr = ptr[ptr]
+        if ptr.min() == sentinel:
+            return weight[:m]
 
 
 def scan(data: bytes | memoryview, expected: int) -> LzwScan:
     """Walk the stream until ``expected`` bytes are decoded (raises :class:`LzwError` when
-    it is not a stream libtiff reads that far)."""
-    raw = bytes(data)
+    it is not a stream libtiff reads that far).
+
+    Results are remembered by content: a clean copy's strips are the original's, and the
+    copy is read twice more before it is published (re-inspection and the byte proof)."""
+    return _MEMO.get(bytes(data), expected, _scan)
+
+
+def _scan(raw: bytes, expected: int) -> LzwScan:
     if expected <= 0:
         raise LzwError("an LZW strip for an empty image")
     if len(raw) < 2 or raw[0] != 0x80 or raw[1] & 0x80:
         # new-style streams open with a 9-bit Clear code; old-style (bit-reversed) ones
         # are read by a compatibility decoder we do not mirror
         raise LzwError("an LZW strip that does not start with a clear code (old-style LZW?)")
+    if len(raw) <= SMALL:
+        return _scan_small(raw, expected)
+    return _scan_numpy(raw, expected)
+
+
+def _short(total: int, expected: int) -> LzwError:
+    return LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+
+
+def _scan_small(raw: bytes, expected: int) -> LzwScan:
+    """:func:`scan` code by code (faster than numpy's set-up for a few hundred codes)."""
+    value, nbits = int.from_bytes(raw, "big"), 8 * len(raw)
+    bit, total = 9, 0
+    while True:
+        lengths: list[int] = []  # of the entries made since the last Clear
+        previous, k = 0, 0
+        while True:
+            if k > MAX_RUN:
+                raise LzwError("an LZW strip whose code table overflows")
+            width = _PY_WIDTHS[k]
+            if bit + width > nbits:
+                raise _short(total, expected)
+            code = (value >> (nbits - bit - width)) & ((1 << width) - 1)
+            bit += width
+            if code == CLEAR:
+                break
+            if code == EOI:
+                raise _short(total, expected)
+            if k:
+                if code >= FIRST + k:
+                    raise LzwError("an LZW strip with a code its table does not hold yet")
+                lengths.append(previous + 1)
+            elif code >= CLEAR:
+                raise LzwError("an LZW strip with a code its table does not hold yet")
+            n = 1 if code < CLEAR else lengths[code - FIRST]
+            total += n
+            if total >= expected:
+                nxt_width = _PY_WIDTHS[min(k + 1, MAX_RUN)]
+                eoi = bit + nxt_width <= nbits and \
+                    (value >> (nbits - bit - nxt_width)) & ((1 << nxt_width) - 1) == EOI
+                return LzwScan(bit, nxt_width, bit + nxt_width if eoi else None)
+            previous, k = n, k + 1
+
+
+def _scan_numpy(raw: bytes, expected: int) -> LzwScan:
     buf = np.frombuffer(raw + b"\x00\x00", dtype=np.uint8)
     window = ((buf[:-2].astype(np.int32) << 16) | (buf[1:-1].astype(np.int32) << 8)
               | buf[2:])
@@ -110,9 +172,9 @@ def scan(data: bytes | memoryview, expected: int) -> LzwScan:
         if stop == codes.size:
             if codes.size > MAX_RUN:
                 raise LzwError("an LZW strip whose code table overflows")
-            raise LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+            raise _short(total, expected)
         if codes[stop] == EOI:
-            raise LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+            raise _short(total, expected)
         bit += int(_STARTS[stop] + _WIDTHS[stop])  # past the Clear code
 
 

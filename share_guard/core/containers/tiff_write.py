@@ -41,7 +41,13 @@ def _value_size(raw_len: int) -> int:
 
 
 def layout_pages(tp: TiffPlan, bo: str) -> Placed:
-    """Where every IFD, value and block of the clean copy goes, and its total size."""
+    """Where every IFD, value and block of the clean copy goes, and its total size
+    (offsets as 16-bit numbers where the whole copy is small enough for them)."""
+    placed = _layout(tp, bo, LONG)
+    return _layout(tp, bo, SHORT) if placed.size <= 0xFFFF else placed
+
+
+def _layout(tp: TiffPlan, bo: str, offsets_type: int) -> Placed:
     pos = 8
     placed: dict[int, int] = {}
     pages: list[PageOut] = []
@@ -51,7 +57,7 @@ def layout_pages(tp: TiffPlan, bo: str) -> Placed:
         counts_tag = TILE_COUNTS if page.offsets_tag != 273 else STRIP_COUNTS
         tags = list(page.tags.values())
         tags.append(Tag(counts_tag, SHORT if max(sizes) <= 0xFFFF else LONG, tuple(sizes)))
-        raw_lens = [len(t.encode(bo)) for t in tags] + [4 * len(sizes)]
+        raw_lens = [len(t.encode(bo)) for t in tags] + [(2 if offsets_type == SHORT else 4) * len(sizes)]
         start = pos
         pos += 2 + 12 * (len(tags) + 1) + 4 + sum(_value_size(n) for n in raw_lens)
         out = PageOut(start, tags)
@@ -60,7 +66,7 @@ def layout_pages(tp: TiffPlan, bo: str) -> Placed:
                 placed[i] = pos
                 out.pieces.append((i, pos))
                 pos += tp.pieces[i].kept.size
-        tags.append(Tag(page.offsets_tag, LONG, tuple(placed[i] for i in page.blocks)))
+        tags.append(Tag(page.offsets_tag, offsets_type, tuple(placed[i] for i in page.blocks)))
         out.tags = sorted(tags, key=lambda t: t.tag)
         pages.append(out)
     return Placed(pages, pos)
