@@ -93,9 +93,9 @@ SHARED = {
 }
 OVERLAPPING = {
     # strips sliding one byte over each other: each reads different bytes of one region
-    "strips sliding over each other": lambda: pointing_tiff(3000, _noise(100_000), 64 * 3,
+    "strips sliding over each other": lambda: pointing_tiff(3000, _noise(100_000), 90_000,
                                                             slide=1),
-    "tiles sliding over each other": lambda: pointing_tiff(1024, _noise(70_000), 16 * 16 * 3,
+    "tiles sliding over each other": lambda: pointing_tiff(1024, _noise(70_000), 60_000,
                                                            slide=7, width=512, tile=16),
 }
 

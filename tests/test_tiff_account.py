@@ -1,0 +1,202 @@
+"""The TIFF byte proof: it accounts for every byte of a real clean copy and refuses a copy
+that keeps anything else (a cleaner bug must fail the export, not leak); and the LZW
+walker it relies on agrees with an independent decoder."""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from share_guard.core.containers import Source, tiff_blocks, tiff_lzw, tiff_plan, tiff_write
+from share_guard.core.containers.ledger import ByteClass, Ledger, Unaccounted
+from share_guard.core.containers.tiff import TiffHandler
+from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.metadata.tiff_ifd import parse_tiff
+from tests.checks import consent_yes
+from tests.test_tiff_leaks import icc_text, lzw_bytes_after_eoi, thumbnail_page
+from tests.tiff_fixtures import pillow_tiff
+
+imagecodecs = pytest.importorskip("imagecodecs")
+
+
+def _clean(data: bytes, tmp_path: Path) -> bytes:
+    src = tmp_path / "in.tif"
+    src.write_bytes(data)
+    out = io.BytesIO()
+    TiffHandler().strip(Source(src), out)
+    return out.getvalue()
+
+
+def _ledger(data: bytes, tmp_path: Path) -> Ledger:
+    path = tmp_path / "copy.tif"
+    path.write_bytes(data)
+    return TiffHandler().account(Source(path))
+
+
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw", "tiff_adobe_deflate", "packbits",
+                                         "jpeg"])
+def test_every_byte_of_a_clean_copy_is_accounted(compression: str, tmp_path: Path) -> None:
+    clean = _clean(pillow_tiff(compression), tmp_path)
+    totals = _ledger(clean, tmp_path).close()
+    assert totals.size == len(clean) == totals.written + totals.payload + totals.zeroed
+    assert totals.payload > totals.written
+
+
+def _two_pages() -> bytes:
+    """Two LZW pages whose data ends at odd offsets, so the second IFD needs an alignment
+    byte."""
+    from tests.tiff_fixtures import picture
+
+    for seed in range(20):
+        first, second = picture((63, 40), seed=seed), picture((63, 40), seed=seed + 50)
+        buf = io.BytesIO()
+        first.save(buf, "TIFF", compression="tiff_lzw", save_all=True, append_images=[second])
+        data = buf.getvalue()
+        pages = [i for i in parse_tiff(data).ifds if i.name.startswith("IFD")]
+        counts = pages[0].get(0x0117)
+        if len(pages) == 2 and counts is not None and sum(counts.value) % 2:  # type: ignore[arg-type]
+            return data
+    raise AssertionError("no odd-sized first page")
+
+
+def _inline_entry(clean: bytes) -> int:
+    """Offset of the spare bytes of a SHORT value stored inside its entry."""
+    for entry in parse_tiff(clean).ifds[0].entries:
+        if entry.type == 3 and entry.count == 1:
+            return entry.entry_offset + 10
+    raise AssertionError("no inline SHORT")
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("spare bytes of an entry", "bytes after its value"),
+    ("a byte after the end", "nothing accounts for"),
+    ("a tag we do not keep", "keeps tag"),
+    ("an alignment byte", "not blank"),
+])
+def test_the_proof_refuses_bytes_it_cannot_vouch_for(damage: str, message: str,
+                                                     tmp_path: Path) -> None:
+    clean = bytearray(_clean(_two_pages(), tmp_path))
+    if damage == "spare bytes of an entry":
+        clean[_inline_entry(bytes(clean))] = 0x4D
+    elif damage == "a byte after the end":
+        clean += b"M"
+    elif damage == "a tag we do not keep":
+        entry = parse_tiff(bytes(clean)).ifds[0].get(0x011C)  # PlanarConfiguration -> Artist
+        assert entry is not None
+        struct.pack_into("<H", clean, entry.entry_offset, 315)
+    else:
+        ledger = _ledger(bytes(clean), tmp_path)
+        ledger.close()
+        pads = [s for s, e, cls, _ in ledger.spans if cls is ByteClass.ZEROED and e - s == 1]
+        assert pads, "the layout has no alignment byte to damage"
+        clean[pads[0]] = 0x4D
+    with pytest.raises(Unaccounted, match=message):
+        _ledger(bytes(clean), tmp_path).close()
+
+
+def _export_refused(data: bytes, tmp_path: Path) -> str:
+    src = tmp_path / "in.tif"
+    src.write_bytes(data)
+    out = tmp_path / "out"
+    out.mkdir()
+    [result] = export_files([src], ExportOptions(output_dir=out), consent=consent_yes)
+    assert not result.ok
+    assert list(out.iterdir()) == []
+    return result.reason
+
+
+def test_verifier_refuses_a_strip_left_with_bytes_after_its_stream(monkeypatch, tmp_path):
+    data, *_ = lzw_bytes_after_eoi()
+    monkeypatch.setattr(tiff_plan, "clean_block",
+                        lambda data, off, count, lay, expected: tiff_blocks.Kept(count))
+    assert "strip holds more than its picture" in _export_refused(data, tmp_path)
+
+
+def test_verifier_refuses_a_profile_left_as_it_was(monkeypatch, tmp_path):
+    data, *_ = icc_text()
+    monkeypatch.setattr(tiff_plan, "neutral_profile", lambda raw: raw)
+    # and inspection blind to it: the proof alone must stop the copy
+    monkeypatch.setattr("share_guard.core.containers.tiff.icc_findings", lambda raw, where: [])
+    assert "colour profile" in _export_refused(data, tmp_path)
+
+
+def test_verifier_refuses_a_thumbnail_page_left_in(monkeypatch, tmp_path):
+    data, *_ = thumbnail_page()
+    monkeypatch.setattr(tiff_plan, "not_a_page", lambda ifd, first: None)
+    assert "not a full page" in _export_refused(data, tmp_path)
+
+
+def test_verifier_refuses_bytes_written_after_the_last_structure(monkeypatch, tmp_path):
+    data = pillow_tiff("packbits")
+    real = tiff_write.write_clean
+
+    def leaky(data: bytes, tp, out) -> int:  # type: ignore[no-untyped-def]
+        size = real(data, tp, out)
+        out.write(b"MARKER_TIFF_LEFT_BEHIND")
+        return size
+
+    monkeypatch.setattr("share_guard.core.containers.tiff.write_clean", leaky)
+    monkeypatch.setattr(tiff_plan, "_unreferenced", lambda data, result: 0)
+    assert "nothing accounts for" in _export_refused(data, tmp_path)
+
+
+# -- the LZW walker ----------------------------------------------------------------------------
+
+def _streams() -> list[tuple[bytes, int]]:
+    rng = np.random.default_rng(11)
+    out = []
+    for n in (1, 2, 7, 300, 4000, 9000, 60_000):
+        for kind in range(3):
+            data = (rng.integers(0, 256, n, dtype=np.uint8).tobytes() if kind == 0 else
+                    rng.integers(0, 3, n, dtype=np.uint8).tobytes() if kind == 1 else bytes(n))
+            out.append((bytes(imagecodecs.lzw_encode(data)), n))
+    return out
+
+
+@pytest.mark.parametrize("cut", [1.0, 0.5])
+def test_lzw_walker_agrees_with_an_independent_decoder(cut: float) -> None:
+    for stream, n in _streams():
+        expected = max(1, int(n * cut))
+        for tail in (b"", b"MARKER"):
+            raw = stream + tail
+            found = tiff_lzw.scan(raw, expected)
+            assert found.done_bit <= 8 * len(raw)
+            fixed = tiff_lzw.canonical(raw, expected)
+            kept = raw if fixed is None else fixed
+            assert tiff_lzw.is_canonical(kept, expected)
+            decoded = imagecodecs.lzw_decode(kept)
+            assert decoded[:expected] == imagecodecs.lzw_decode(stream)[:expected]
+            assert len(decoded) < expected + 4096  # nothing long after the picture
+            assert b"MARKER" not in kept
+
+
+def test_lzw_small_and_vector_walks_agree() -> None:
+    rng = np.random.default_rng(3)
+    for trial in range(400):
+        n = int(rng.integers(1, 1500))
+        data = rng.integers(0, 256 if trial % 2 else 4, n, dtype=np.uint8).tobytes()
+        raw = bytes(imagecodecs.lzw_encode(data))
+        if trial % 3 == 0:
+            raw = raw[: max(2, len(raw) - 2)]
+        expected = n if trial % 4 else max(1, n // 3)
+        results = []
+        for walk in (tiff_lzw._scan_small, tiff_lzw._scan_numpy):
+            try:
+                results.append(walk(raw, expected))
+            except tiff_lzw.LzwError as exc:
+                results.append(str(exc))
+        assert results[0] == results[1], (trial, results)
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    (b"\x00\x01\x02", "old-style"),
+    (b"\x80" + bytes(6), "fewer|decodes to"),
+    (bytes([0x80, 0x40, 0x80, 0x00]), "does not hold"),
+])
+def test_lzw_walker_refuses_what_libtiff_would_not_read(raw: bytes, words: str) -> None:
+    with pytest.raises(tiff_lzw.LzwError, match=words):
+        tiff_lzw.scan(raw, 100)
