@@ -214,6 +214,15 @@ def _array_patch(data: bytes, tag: int, value: int) -> bytes:
     return bytes(out)
 
 
+def _type_patch(data: bytes, tag: int, typ: int) -> bytes:
+    """Give an entry another type (its value bytes unchanged)."""
+    entry = parse_tiff(data).ifds[0].get(tag)
+    assert entry is not None
+    out = bytearray(data)
+    struct.pack_into("<H", out, entry.entry_offset + 2, typ)
+    return bytes(out)
+
+
 def _one_page() -> bytes:
     return TiffBuilder().add_page(gradient(), PLANTED_TAGS).build()
 
@@ -228,6 +237,9 @@ def _one_page() -> bytes:
         ("strip outside the file", lambda: _array_patch(_one_page(), 0x111, 10**8), "outside"),
         ("strip too long", lambda: _array_patch(_one_page(), 0x117, 10**6), "outside"),
         ("old-style JPEG", lambda: _entry_patch(_one_page(), 0x103, 6), "old-style JPEG"),
+        ("unknown compression", lambda: _entry_patch(_one_page(), 0x103, 34712), "compression"),
+        ("palette without colours", lambda: _entry_patch(_one_page(), 0x106, 3), "palette"),
+        ("width of the wrong type", lambda: _type_patch(_one_page(), 0x100, 2), "ImageWidth"),
     ],
 )
 def test_damaged_structure_is_refused(name, build, words, tmp_path) -> None:

@@ -208,6 +208,15 @@ def wrong_type_display_tags() -> Row:
     return assemble(bo, [page]), m, "XResolution", [0]
 
 
+def rationals_spelling_text() -> Row:
+    m = _marker("rational")  # 20 bytes: as numerator/denominator pairs each near 0.9
+    bo, page = _page("raw")
+    raw = (m + "~~~~").encode()[:24]
+    page.entries.update({318: (RATIONAL, 2, raw[:16]), 319: (RATIONAL, 3, raw),
+                         282: (RATIONAL, 1, raw[:8]), 283: (RATIONAL, 1, raw[8:16])})
+    return assemble(bo, [page]), m, "Malformed or unused image tag", [0]
+
+
 def palette_on_rgb_page() -> Row:
     m = _marker("colormap")
     bo, page = _page("raw")
@@ -280,7 +289,7 @@ ROWS: dict[str, Callable[[], Row]] = {f.__name__: f for f in (
     icc_text, icc_not_a_profile, jpeg_strip_app1_com, jpeg_strip_trailer, jpeg_tables_comment,
     jpeg_tables_unused, exif_gps_makernote, subifd_full_picture, thumbnail_page,
     xmp_iptc_photoshop, private_and_geo_tags, second_page_artist, gap_between_strips,
-    after_last_ifd, wrong_type_display_tags, palette_on_rgb_page, uncompressed_rows_then_bytes,
+    after_last_ifd, wrong_type_display_tags, rationals_spelling_text, palette_on_rgb_page, uncompressed_rows_then_bytes,
     lzw_bytes_after_eoi, lzw_codes_after_picture, deflate_bytes_after_end,
     deflate_data_after_picture, packbits_bytes_after_end, packbits_long_last_run,
     tiled_deflate_tail,
@@ -339,3 +348,22 @@ def test_extra_pages_are_named_as_kept(tmp_path: Path) -> None:
     [page2] = [f for f in inspect(src).findings if f.name == "Page 2 of 2"]
     assert page2.category is Category.KEPT and not page2.identifying
     assert "first page" in page2.explanation
+
+
+def test_image_data_lying_over_the_tags_is_refused(tmp_path: Path) -> None:
+    # the only strip points at the directory and the Artist text after it: the tags would
+    # reach the copy as if they were pixels
+    m = _marker("overtags")
+    bo, page = _uncompressed([b"".join(_strip_pixels())])
+    page.entries[278] = value(bo, SHORT, [40])
+    page.entries[315] = value(bo, ASCII, (m * 400).encode() + b"\x00")
+    data = bytearray(assemble(bo, [page]))
+    ifd = int.from_bytes(data[4:8], "little")
+    entry = 8 + len(b"".join(_strip_pixels()))
+    assert ifd >= entry
+    struct.pack_into("<I", data, ifd + 2 + 12 * sorted(page.entries | {273: 0, 279: 0}).index(273)
+                     + 8, ifd)
+    src = tmp_path / "over.tif"
+    src.write_bytes(bytes(data))
+    report = inspect(src)
+    assert any("over the file's tags" in p for p in report.problems), report.problems

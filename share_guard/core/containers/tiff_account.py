@@ -32,6 +32,7 @@ from share_guard.core.containers.tiff_tags import (
     ICC,
     JPEG_TABLES,
     NEW_SUBFILE_TYPE,
+    ROWS_PER_STRIP,
     RULES,
     STRIP_COUNTS,
     STRIP_OFFSETS,
@@ -100,6 +101,9 @@ def _entries(buf: bytes, ifd: Ifd, bo: str, ledger: Ledger,
     flags = tags.get(NEW_SUBFILE_TYPE)
     if flags is not None and flags.first() not in (0, 2):
         raise _Refused(f"{ifd.name} keeps subfile flags")
+    rows = tags.get(ROWS_PER_STRIP)
+    if rows is not None and (lay.tiled or rows.first() != lay.block_length):
+        raise _Refused(f"{ifd.name} has a strip height other than the one it uses")
     end = ifd.offset + 2 + 12 * declared + 4
     ledger.written(ifd.offset, end, f"TIFF {ifd.name} entries")
     extents.append((ifd.offset, end))

@@ -16,6 +16,7 @@ same bytes would otherwise grow without bound).
 
 from __future__ import annotations
 
+import bisect
 import re
 import struct
 from dataclasses import dataclass, field
@@ -34,9 +35,11 @@ from share_guard.core.containers.tiff_tags import (
     ICC,
     JPEG_TABLES,
     LENGTH,
+    LONG,
     NEW_SUBFILE_TYPE,
     ORIENTATION,
     PHOTOMETRIC,
+    ROWS_PER_STRIP,
     RULES,
     SHORT,
     STRIP_COUNTS,
@@ -172,7 +175,7 @@ def plan(data: bytes) -> TiffPlan:
         result.problems.append(
             "TIFF has no full-resolution image, only previews (a camera raw file?)")
     if not result.problems:
-        _check_overlaps(result)
+        _check_overlaps(data, result)
     result.unreferenced = _unreferenced(data, result)
     if not result.problems:
         result.size = clean_size(result)
@@ -232,9 +235,9 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             page.dropped.append(rule.name)
             del tags[rule_tag]
     _blobs(page, tags, lay, problems)
-    if NEW_SUBFILE_TYPE in tags:
-        tags[NEW_SUBFILE_TYPE] = Tag(NEW_SUBFILE_TYPE, tags[NEW_SUBFILE_TYPE].type,
-                                     (tags[NEW_SUBFILE_TYPE].first() & 2,))
+    if not lay.tiled:  # a strip height beyond the page reads the same; write the one used
+        tags[ROWS_PER_STRIP] = Tag(ROWS_PER_STRIP, SHORT if lay.block_length <= 0xFFFF else LONG,
+                                   (lay.block_length,))
     xmp = ifd.get(XMP)
     if ORIENTATION not in tags and ORIENTATION not in {e.tag for e in ifd.entries} \
             and xmp is not None:
@@ -292,14 +295,33 @@ def _blobs(page: Page, tags: dict[int, Tag], lay: Layout, problems: list[str]) -
             page.dropped.append("JPEGTables segments other than tables")
 
 
-def _check_overlaps(result: TiffPlan) -> None:
+def _check_overlaps(data: bytes, result: TiffPlan) -> None:
     """Blocks may be shared whole, never overlap partly (a crafted file would have every
-    strip copied over and over, or hide bytes between two readings of the same data)."""
+    strip copied over and over, or hide bytes between two readings of the same data), and
+    never lie over the file's directories or tag values (they would carry the tags' text
+    into the copy as if it were pixels)."""
     spans = sorted((p.off, p.source_end) for p in result.pieces)
     for (_s0, e0), (s1, _e1) in zip(spans, spans[1:], strict=False):
         if s1 < e0:
             result.problems.append("TIFF strips or tiles overlap each other (a crafted file?)")
             return
+    tags = _merged(_structures(data, result))
+    starts = [start for start, _ in tags]
+    for start, end in spans:
+        i = bisect.bisect_right(starts, end - 1) - 1
+        if i >= 0 and tags[i][1] > start:
+            result.problems.append("TIFF image data lies over the file's tags (a crafted file?)")
+            return
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def clean_size(result: TiffPlan) -> int:
@@ -309,8 +331,8 @@ def clean_size(result: TiffPlan) -> int:
     return layout_pages(result, result.tiff.byte_order).size
 
 
-def _covered(data: bytes, result: TiffPlan) -> list[tuple[int, int]]:
-    """Byte ranges some structure of the file references."""
+def _structures(data: bytes, result: TiffPlan) -> list[tuple[int, int]]:
+    """The header, every directory and every out-of-line tag value."""
     bo = result.tiff.byte_order
     spans = [(0, 8)]
     for ifd in result.tiff.ifds:
@@ -319,6 +341,14 @@ def _covered(data: bytes, result: TiffPlan) -> list[tuple[int, int]]:
         for entry in ifd.entries:
             if len(entry.raw) > 4:
                 spans.append((entry.value_offset, entry.value_offset + len(entry.raw)))
+    return spans
+
+
+def _covered(data: bytes, result: TiffPlan) -> list[tuple[int, int]]:
+    """Byte ranges some structure of the file references."""
+    bo = result.tiff.byte_order
+    spans = _structures(data, result)
+    for ifd in result.tiff.ifds:
         for off_tag, count_tag in ((STRIP_OFFSETS, STRIP_COUNTS), (TILE_OFFSETS, TILE_COUNTS),
                                    (THUMB_OFFSET, THUMB_LENGTH)):
             offs, counts = ifd.get(off_tag), ifd.get(count_tag)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import NamedTuple
 
 from share_guard.core.metadata.tiff_ifd import Entry, Ifd
@@ -91,6 +92,15 @@ PHOTOMETRICS = frozenset({0, 1, 2, 3, 5, 6, 8, 9, 10})
 #: allowed values of small enumerations (decoding ones refuse, display ones drop)
 _VALUES = {FILL_ORDER: {1, 2}, PLANAR: {1, 2}, PREDICTOR: {1, 2, 3}, ORIENTATION: set(range(1, 9)),
            296: {1, 2, 3}, 531: {1, 2}}
+#: allowed values of every element of a list
+_EACH = {EXTRA_SAMPLES: range(0, 3), SAMPLE_FORMAT: range(1, 7), SUBSAMPLING: (1, 2, 4)}
+#: flag words: only the bits the specification defines are written
+_MASKS = {NEW_SUBFILE_TYPE: 0x2, T4: 0x7, T6: 0x2}
+#: rationals are written as the nearest fraction with a small denominator, within a
+#: range that makes sense (an arbitrary numerator/denominator pair can spell text):
+#: tag -> (largest denominator, largest value)
+_RATIONALS = {282: (1000, 1e6), 283: (1000, 1e6), 318: (100_000, 1.0), 319: (100_000, 1.0),
+              529: (100_000, 1.0), 532: (1000, 2.0**17)}
 
 
 class TagError(ValueError):
@@ -138,14 +148,26 @@ def _parse(entry: Entry, rule: Rule, bo: str) -> Tag | None:
         values = int_values(entry, bo)
         if values is None:
             return None
+        if entry.tag in _MASKS:
+            values = tuple(v & _MASKS[entry.tag] for v in values)
+        if entry.tag in _EACH and any(v not in _EACH[entry.tag] for v in values):
+            return None
         typ = entry.type if entry.type in rule.types else rule.types[0]
         if typ == SHORT and max(values) > 0xFFFF:
             typ = LONG if LONG in rule.types else 0
         return Tag(entry.tag, typ, values) if typ else None
     if rule.kind == "rational":
-        if entry.type != RATIONAL or len(entry.raw) != 8 * entry.count:
+        if entry.type != RATIONAL or len(entry.raw) != 8 * entry.count or entry.count > 16:
             return None
-        return Tag(entry.tag, RATIONAL, struct.unpack(f"{bo}{2 * entry.count}I", entry.raw))
+        pairs = struct.unpack(f"{bo}{2 * entry.count}I", entry.raw)
+        limit, largest = _RATIONALS[entry.tag]
+        out: list[int] = []
+        for num, den in zip(pairs[::2], pairs[1::2], strict=True):
+            if den == 0 or num / den > largest:
+                return None
+            near = Fraction(num, den).limit_denominator(limit)
+            out += [near.numerator, near.denominator]
+        return Tag(entry.tag, RATIONAL, tuple(out))
     if entry.type not in (UNDEFINED, BYTE):
         return None
     return Tag(entry.tag, UNDEFINED, bytes(entry.raw))
@@ -223,11 +245,28 @@ def _table_segments(data: bytes) -> list[tuple[int, bytes]]:
     raise TagError("JPEGTables has no proper end")
 
 
+def _table_fits(marker: int, body: bytes) -> bool:
+    """A DQT or DHT segment's payload holds whole tables and nothing else."""
+    pos = 0
+    while pos < len(body):
+        if marker == _DQT:
+            if body[pos] >> 4 > 1 or body[pos] & 0x0F > 3:
+                return False
+            pos += 1 + (128 if body[pos] >> 4 else 64)
+        else:
+            if pos + 17 > len(body) or body[pos] >> 4 > 1 or body[pos] & 0x0F > 3:
+                return False
+            pos += 17 + sum(body[pos + 1 : pos + 17])
+    return pos == len(body) and len(body) > 0
+
+
 def neutral_tables(data: bytes) -> tuple[bytes, bool]:
     """``JPEGTables`` rebuilt from its quantisation and Huffman tables only (no APPn, COM
     or unknown segments, nothing after the end marker); True when something was dropped."""
     segments = _table_segments(data)
     kept = [seg for marker, seg in segments if marker in (_DQT, _DHT)]
+    if not all(_table_fits(seg[1], seg[4:]) for seg in kept):
+        raise TagError("JPEGTables holds a table of the wrong size")
     out = b"\xff\xd8" + b"".join(kept) + b"\xff\xd9"
     return out, out != data
 
