@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from share_guard.core.containers import Source, tiff_blocks, tiff_lzw, tiff_plan, tiff_write
 from share_guard.core.containers.ledger import ByteClass, Ledger, Unaccounted
@@ -18,7 +19,7 @@ from share_guard.core.export.pipeline import ExportOptions, export_files
 from share_guard.core.metadata.tiff_ifd import parse_tiff
 from tests.checks import consent_yes
 from tests.test_tiff_leaks import icc_text, lzw_bytes_after_eoi, thumbnail_page
-from tests.tiff_fixtures import pillow_tiff
+from tests.tiff_fixtures import pillow_tiff, tifffile_pages
 
 imagecodecs = pytest.importorskip("imagecodecs")
 
@@ -200,3 +201,71 @@ def test_lzw_small_and_vector_walks_agree() -> None:
 def test_lzw_walker_refuses_what_libtiff_would_not_read(raw: bytes, words: str) -> None:
     with pytest.raises(tiff_lzw.LzwError, match=words):
         tiff_lzw.scan(raw, 100)
+
+
+# -- layouts and codecs real writers produce: cleaned, proven, pixels identical --------------
+
+def _tifffile(arr: np.ndarray, **options: object) -> bytes:
+    import tifffile
+
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, arr, metadata=None, **options)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def _pillow(mode: str, **options: object) -> bytes:
+    from tests.tiff_fixtures import picture
+
+    buf = io.BytesIO()
+    picture((53, 37)).convert(mode).save(buf, "TIFF", **options)
+    return buf.getvalue()
+
+
+_RNG = np.random.default_rng(0)
+_RGB = _RNG.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+LAYOUTS = {
+    "JPEG, YCbCr": lambda: _tifffile(_RGB, compression="jpeg", photometric="rgb"),
+    "JPEG tiles": lambda: _tifffile(_RGB, compression="jpeg", tile=(16, 16)),
+    "LZW 16-bit with predictor": lambda: _tifffile(
+        _RNG.integers(0, 65535, (37, 53, 3), dtype=np.uint16), compression="lzw", predictor=True),
+    "Deflate float with predictor": lambda: _tifffile(
+        _RNG.random((37, 53)).astype(np.float32), compression="zlib", predictor=True),
+    "PackBits planes": lambda: _tifffile(np.moveaxis(_RGB, -1, 0), planarconfig="separate",
+                                         photometric="rgb", compression="packbits",
+                                         rowsperstrip=8),
+    "LZW CMYK": lambda: _tifffile(_RNG.integers(0, 256, (37, 53, 4), dtype=np.uint8),
+                                  photometric="separated", compression="lzw"),
+    "palette": lambda: _tifffile(_RNG.integers(0, 256, (37, 53), dtype=np.uint8),
+                                 photometric="palette",
+                                 colormap=_RNG.integers(0, 65535, (3, 256), dtype=np.uint16)),
+    "bilevel PackBits": lambda: _tifffile(_RNG.integers(0, 2, (37, 53), dtype=bool),
+                                          compression="packbits"),
+    "RGBA Deflate": lambda: _tifffile(_RNG.integers(0, 256, (37, 53, 4), dtype=np.uint8),
+                                      photometric="rgb", extrasamples=["unassalpha"],
+                                      compression="zlib"),
+    "three LZW pages": lambda: _tifffile(_RNG.integers(0, 256, (3, 37, 53, 3), dtype=np.uint8),
+                                         photometric="rgb", compression="lzw"),
+    "CCITT G4": lambda: _pillow("1", compression="group4"),
+    "palette LZW": lambda: _pillow("P", compression="tiff_lzw"),
+    "16-bit grey LZW": lambda: _pillow("I;16", compression="tiff_lzw"),
+    "YCbCr JPEG": lambda: _pillow("YCbCr", compression="jpeg"),
+    "CMYK LZW": lambda: _pillow("CMYK", compression="tiff_lzw"),
+    "CIELab": lambda: _pillow("LAB"),
+}
+
+
+@pytest.mark.parametrize("case", list(LAYOUTS))
+def test_layouts_and_codecs_clean_losslessly(case: str, tmp_path: Path) -> None:
+    data = LAYOUTS[case]()
+    clean = _clean(data, tmp_path)
+    _ledger(clean, tmp_path).close()
+    assert len(clean) <= len(data) + 16
+    before, after = tifffile_pages(data), tifffile_pages(clean)
+    assert len(before) == len(after)
+    assert all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    with Image.open(io.BytesIO(data)) as source, Image.open(io.BytesIO(clean)) as copy:
+        assert getattr(source, "n_frames", 1) == getattr(copy, "n_frames", 1)
+        for i in range(getattr(source, "n_frames", 1)):
+            source.seek(i)
+            copy.seek(i)
+            assert np.array_equal(np.asarray(source), np.asarray(copy))
