@@ -288,6 +288,14 @@ def test_pages_keep_their_pixels_in_order(tmp_path) -> None:
     assert any("preview" in r for r in result.removed)
 
 
-def test_damaged_variants_fail_cleanly(tmp_path) -> None:
-    data = camera_tiff()
-    assert mutation_failures(tmp_path, data) == []
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw", "jpeg", "packbits"])
+def test_damaged_variants_fail_cleanly(compression: str, tmp_path) -> None:
+    from tests.tiff_fixtures import assemble, decompose, pillow_tiff
+
+    if compression == "raw":
+        data = camera_tiff()
+    else:  # a real codec's strips, with descriptive tags to find
+        bo, [page] = decompose(pillow_tiff(compression))
+        page.entries[315] = (ASCII, len(ARTIST) + 1, ARTIST.encode() + b"\x00")
+        data = assemble(bo, [page])
+    assert mutation_failures(tmp_path, data, rounds=100) == []

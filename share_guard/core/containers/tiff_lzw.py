@@ -154,28 +154,37 @@ def _scan_numpy(raw: bytes, expected: int) -> LzwScan:
     nbits = 8 * len(raw)
     bit, total = 9, 0
     while True:
-        codes = _codes(window, nbits, bit)
-        ends = np.flatnonzero((codes == CLEAR) | (codes == EOI))
-        stop = int(ends[0]) if ends.size else codes.size
-        run = codes[:stop]
-        if run.size and (run[0] >= CLEAR or (run[1:] >= _LIMIT[1 : run.size]).any()):
-            raise LzwError("an LZW strip with a code its table does not hold yet")
-        if run.size:
-            made = np.cumsum(_lengths(run))
-            if total + int(made[-1]) >= expected:
-                k = int(np.searchsorted(made, expected - total))
-                done = bit + int(_STARTS[k] + _WIDTHS[k])
-                width = int(_WIDTHS[min(k + 1, MAX_RUN)])
-                eoi = k + 1 < codes.size and codes[k + 1] == EOI
-                return LzwScan(done, width, done + width if eoi else None)
-            total += int(made[-1])
-        if stop == codes.size:
-            if codes.size > MAX_RUN:
-                raise LzwError("an LZW strip whose code table overflows")
-            raise _short(total, expected)
-        if codes[stop] == EOI:
-            raise _short(total, expected)
-        bit += int(_STARTS[stop] + _WIDTHS[stop])  # past the Clear code
+        found, bit, total = _generation(window, nbits, bit, total, expected)
+        if found is not None:
+            return found
+
+
+def _generation(window: np.ndarray, nbits: int, bit: int, total: int, expected: int,
+                ) -> tuple[LzwScan | None, int, int]:
+    """One generation of any length: the scan when the strip completes in it, else the bit
+    and total after its Clear code (raises when the stream ends or breaks first)."""
+    codes = _codes(window, nbits, bit)
+    ends = np.flatnonzero((codes == CLEAR) | (codes == EOI))
+    stop = int(ends[0]) if ends.size else codes.size
+    run = codes[:stop]
+    if run.size and (run[0] >= CLEAR or (run[1:] >= _LIMIT[1 : run.size]).any()):
+        raise LzwError("an LZW strip with a code its table does not hold yet")
+    if run.size:
+        made = np.cumsum(_lengths(run))
+        if total + int(made[-1]) >= expected:
+            k = int(np.searchsorted(made, expected - total))
+            done = bit + int(_STARTS[k] + _WIDTHS[k])
+            width = int(_WIDTHS[min(k + 1, MAX_RUN)])
+            eoi = k + 1 < codes.size and codes[k + 1] == EOI
+            return LzwScan(done, width, done + width if eoi else None), bit, total
+        total += int(made[-1])
+    if stop == codes.size:
+        if codes.size > MAX_RUN:
+            raise LzwError("an LZW strip whose code table overflows")
+        raise _short(total, expected)
+    if codes[stop] == EOI:
+        raise _short(total, expected)
+    return None, bit + int(_STARTS[stop] + _WIDTHS[stop]), total  # past the Clear code
 
 
 def _tail_is_canonical(raw: bytes, end_bit: int) -> bool:
