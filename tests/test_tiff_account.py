@@ -269,3 +269,37 @@ def test_layouts_and_codecs_clean_losslessly(case: str, tmp_path: Path) -> None:
             source.seek(i)
             copy.seek(i)
             assert np.array_equal(np.asarray(source), np.asarray(copy))
+
+
+@pytest.mark.parametrize("case", ["LZW with zero bytes after its end",
+                                  "Deflate of whole last strip rows (zeros past the picture)",
+                                  "uncompressed with zero padding"])
+def test_blank_padding_is_dropped_without_alarm(case: str, tmp_path: Path) -> None:
+    """Writers pad strips (zero bytes, or a last strip encoded with all its rows): the copy
+    drops the padding like any other extra bytes, but the report does not call it hidden."""
+    import zlib
+
+    from share_guard.core.inspect import inspect
+    from tests.test_tiff_leaks import _codec_blocks, _strip_pixels, _uncompressed
+    from tests.tiff_fixtures import assemble, value
+
+    if case.startswith("LZW"):
+        data = _codec_blocks(lambda s: bytes(imagecodecs.lzw_encode(s)) + bytes(5), 5)
+    elif case.startswith("Deflate"):
+        strips = _strip_pixels(rows=16)  # 16, 16 and 8 rows: the last one padded to 16
+        bo, page = _uncompressed([zlib.compress(s.ljust(len(strips[0]), b"\x00"))
+                                  for s in strips])
+        page.entries.update({278: value(bo, 3, [16]), 259: value(bo, 3, [8])})
+        data = assemble(bo, [page])
+    else:
+        bo, page = _uncompressed([s + bytes(7) for s in _strip_pixels()])
+        data = assemble(bo, [page])
+    src = tmp_path / "padded.tif"
+    src.write_bytes(data)
+    report = inspect(src)
+    assert report.problems == [] and not [f for f in report.findings
+                                          if f.where in ("TIFF strips", "TIFF")], report.findings
+    clean = _clean(data, tmp_path)
+    assert len(clean) < len(data)
+    _ledger(clean, tmp_path).close()
+    assert tifffile_pages(clean)[0].tobytes() == b"".join(_strip_pixels())

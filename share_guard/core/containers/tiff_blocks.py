@@ -44,6 +44,8 @@ from share_guard.core.containers.tiff_tags import (
 #: more pixels than this on one page is more than any reader we trust would show
 MAX_PAGE_PIXELS = 300_000_000
 _CHUNK = 1 << 20
+#: decoded bytes past the picture looked at before a stream is called suspicious
+_PAST = 16 << 20
 LZW, JPEG, PACKBITS = 5, 7, 32773
 DEFLATE = frozenset({8, 32946})
 CCITT = frozenset({2, 3, 4})
@@ -214,7 +216,8 @@ def clean_block(data: bytes, off: int, count: int, lay: Layout, expected: int) -
             raise BlockError(str(exc)) from None
         if fixed is None:
             return Kept(count)
-        return Kept(0, fixed, ["LZW data after the end of the picture"])
+        blank = tiff_lzw.tail_is_blank(block, expected)
+        return Kept(0, fixed, [] if blank else ["LZW data after the end of the picture"])
     if comp in DEFLATE:
         return _deflate(block, expected)
     return _packbits(block, expected)
@@ -245,21 +248,12 @@ def _inflate(block: memoryview, limit: int) -> tuple[int, bool, int]:
 
 
 def _inflate_once(block: bytes, limit: int) -> tuple[int, bool, int]:
-    produced, ended, used, _ = _inflate_keep(block, limit, keep=False)
-    return produced, ended, used
-
-
-def _inflate_keep(block: bytes | memoryview, limit: int, keep: bool = True,
-                  ) -> tuple[int, bool, int, bytes]:
-    """:func:`_inflate` and, when ``keep``, the first ``limit`` bytes produced."""
     d = zlib.decompressobj()
-    produced, kept = 0, bytearray()
+    produced = 0
     rest: bytes | memoryview = block
     try:
         while produced <= limit:
             out = d.decompress(rest, min(_CHUNK, limit + 1 - produced))
-            if keep and produced < limit:
-                kept += out[: limit - produced]
             produced += len(out)
             rest = d.unconsumed_tail
             if d.eof or (not out and not rest):
@@ -267,7 +261,30 @@ def _inflate_keep(block: bytes | memoryview, limit: int, keep: bool = True,
     except zlib.error as exc:
         raise BlockError(f"a Deflate strip is damaged ({exc})") from None
     used = len(block) - len(d.unused_data) if d.eof else len(block)
-    return produced, d.eof, used, bytes(kept)
+    return produced, d.eof, used
+
+
+def _picture_and_rest(block: bytes | memoryview, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` bytes a Deflate stream produces, and whether everything it
+    produces after them (up to :data:`_PAST` bytes, then assumed not) is zero."""
+    d = zlib.decompressobj()
+    kept, past = bytearray(), 0
+    rest: bytes | memoryview = block
+    try:
+        while past <= _PAST:
+            out = d.decompress(rest, _CHUNK)
+            need = limit - len(kept)
+            kept += out[:need]
+            extra = out[max(need, 0):]
+            if extra.count(0) != len(extra):
+                return bytes(kept), False
+            past += len(extra)
+            rest = d.unconsumed_tail
+            if d.eof or (not out and not rest):
+                return bytes(kept), True
+    except zlib.error:
+        pass
+    return bytes(kept), False
 
 
 def _deflate(block: memoryview, expected: int) -> Kept:
@@ -277,8 +294,9 @@ def _deflate(block: memoryview, expected: int) -> Kept:
     if produced == expected and ended:
         return _tail(block, used, "bytes after the end of a Deflate strip")
     # the stream goes on past the picture: keep the picture, compressed again losslessly
-    pixels = _inflate_keep(block, expected)[3]
-    return Kept(0, zlib.compress(pixels, 6), ["Deflate data after the end of the picture"])
+    pixels, blank = _picture_and_rest(block, expected)
+    return Kept(0, zlib.compress(pixels, 6),
+                [] if blank else ["Deflate data after the end of the picture"])
 
 
 def _packbits(block: memoryview, expected: int) -> Kept:

@@ -210,6 +210,19 @@ def canonical(data: bytes | memoryview, expected: int) -> bytes | None:
     return (value << pad).to_bytes((total + pad) // 8, "big")
 
 
+def tail_is_blank(data: bytes | memoryview, expected: int) -> bool:
+    """True when nothing but zero bits follows the codes the strip needs (and an EOI code
+    right after them): what a cut drops then carries no information."""
+    raw = bytes(data)
+    found = scan(raw, expected)
+    start = found.eoi_end_bit if found.eoi_end_bit is not None else found.done_bit
+    first, spare = divmod(start, 8)
+    if spare and raw[first] & ((1 << (8 - spare)) - 1):
+        return False
+    rest = raw[first + (1 if spare else 0) :]
+    return rest.count(0) == len(rest)
+
+
 def is_canonical(data: bytes | memoryview, expected: int) -> bool:
     """True when ``data`` holds exactly the codes the strip needs, EOI and zero bits."""
     raw = bytes(data)
