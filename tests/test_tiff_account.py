@@ -303,3 +303,15 @@ def test_blank_padding_is_dropped_without_alarm(case: str, tmp_path: Path) -> No
     assert len(clean) < len(data)
     _ledger(clean, tmp_path).close()
     assert tifffile_pages(clean)[0].tobytes() == b"".join(_strip_pixels())
+
+
+def test_block_sizes_follow_libtiff() -> None:
+    """Every block's decoded size as libtiff computes it (tifffile agrees on the shapes)."""
+    for build in LAYOUTS.values():
+        tp = tiff_plan.plan(build())
+        for page in tp.pages:
+            lay = page.layout
+            assert lay is not None
+            assert lay.expected_all() == [lay.expected(i) for i in range(lay.blocks)]
+    lay = tiff_plan.plan(LAYOUTS["PackBits planes"]()).pages[0].layout
+    assert lay is not None and lay.blocks == 3 * 5 and lay.expected(4) == 53 * 5

@@ -11,6 +11,7 @@ Sizes follow libtiff (``TIFFVStripSize``/``TIFFTileSize``), YCbCr subsampling in
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 
@@ -75,7 +76,7 @@ class Layout:
     block_length: int  # tile length, or rows per strip
     subsampling: tuple[int, int] = (1, 1)
 
-    @property
+    @functools.cached_property
     def per_plane(self) -> int:
         down = -(-self.length // self.block_length)
         across = -(-self.width // self.block_width) if self.tiled else 1
@@ -92,6 +93,14 @@ class Layout:
             return -(-samples * self.bps // 8) * -(-rows // v)
         samples = self.spp if self.planar == 1 else 1
         return -(-width * self.bps * samples // 8) * rows
+
+    def expected_all(self) -> list[int]:
+        """:meth:`expected` of every block, in order."""
+        if self.tiled:
+            return [self._size(self.block_width, self.block_length)] * self.blocks
+        full = self._size(self.width, self.block_length)
+        plane = [full] * (self.per_plane - 1) + [self.expected(self.per_plane - 1)]
+        return plane * (self.blocks // self.per_plane)
 
     def expected(self, index: int) -> int:
         """Bytes block ``index`` decodes to."""
@@ -225,7 +234,8 @@ def clean_block(data: bytes, off: int, count: int, lay: Layout, expected: int) -
 
 def _tail(block: memoryview, used: int, what: str) -> Kept:
     """Keep ``used`` bytes; name what follows when it holds anything."""
-    return Kept(used, found=[what] if any(block[used:]) else [])
+    rest = block[used:].tobytes()
+    return Kept(used, found=[what] if rest.count(0) != len(rest) else [])
 
 
 def _jpeg(block: memoryview) -> Kept:

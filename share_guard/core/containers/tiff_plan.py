@@ -61,7 +61,7 @@ from share_guard.core.metadata.tiff_ifd import Ifd, TiffData, parse_tiff
 SUBFILE_TYPE, XMP, DNG_VERSION = 0x00FF, 0x02BC, 0xC612
 THUMB_OFFSET, THUMB_LENGTH = 0x0201, 0x0202
 #: the most strips and tiles a file may have (each costs a check and an index entry)
-MAX_BLOCKS = 400_000
+MAX_BLOCKS = 200_000
 #: a clean copy may be at most this much larger than the original (index entries widen)
 SLACK = 64 * 1024
 CHAIN = re.compile(r"IFD\d+")
@@ -246,14 +246,15 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             tags[ORIENTATION] = Tag(ORIENTATION, SHORT, (value,))
             page.orientation_from_xmp = True
     page.tags = tags
-    for index, (off, count) in enumerate(zip(offsets, counts, strict=True)):
-        if off < 8 or count == 0 or off + count > len(data):
+    size, compression, blocks = len(data), lay.compression, page.blocks
+    for off, count, expected in zip(offsets, counts, lay.expected_all(), strict=True):
+        if off < 8 or count == 0 or off + count > size:
             problems.append(f"TIFF {ifd.name} image data is missing or lies outside the file "
                             "(truncated?)")
             return page
-        expected = lay.expected(index)
-        key = (off, count, expected, lay.compression)
-        if key not in shared:
+        key = (off, count, expected, compression)
+        index = shared.get(key)
+        if index is None:
             try:
                 kept = clean_block(data, off, count, lay, expected)
             except BlockError as exc:
@@ -261,9 +262,9 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
                 return page
             for what in kept.found:
                 result.found[what] = result.found.get(what, 0) + 1
-            shared[key] = len(result.pieces)
+            index = shared[key] = len(result.pieces)
             result.pieces.append(Piece(off, count, kept))
-        page.blocks.append(shared[key])
+        blocks.append(index)
     return page
 
 
