@@ -123,6 +123,9 @@ _ONLY_FOR = {
     T6: lambda lay: lay.compression == 4,
     PREDICTOR: lambda lay: lay.compression in {LZW, *DEFLATE},
     JPEG_TABLES: lambda lay: lay.compression == JPEG,
+    TILE_WIDTH: lambda lay: lay.tiled,
+    TILE_LENGTH: lambda lay: lay.tiled,
+    ROWS_PER_STRIP: lambda lay: not lay.tiled,
 }
 
 
