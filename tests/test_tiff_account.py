@@ -8,6 +8,7 @@ import io
 import struct
 from pathlib import Path
 
+import imagecodecs  # a dev dependency: an LZW/PackBits codec independent of ours
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,8 +21,6 @@ from share_guard.core.metadata.tiff_ifd import parse_tiff
 from tests.checks import consent_yes
 from tests.test_tiff_leaks import icc_text, lzw_bytes_after_eoi, thumbnail_page
 from tests.tiff_fixtures import pillow_tiff, tifffile_pages
-
-imagecodecs = pytest.importorskip("imagecodecs")
 
 
 def _clean(data: bytes, tmp_path: Path) -> bytes:

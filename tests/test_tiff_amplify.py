@@ -101,7 +101,8 @@ OVERLAPPING = {
 
 
 def _lzw_row(n: int) -> bytes:
-    imagecodecs = pytest.importorskip("imagecodecs")
+    import imagecodecs
+
     return bytes(imagecodecs.lzw_encode(bytes(n)))
 
 

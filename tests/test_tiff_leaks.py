@@ -9,6 +9,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import imagecodecs  # a dev dependency: an LZW/PackBits codec independent of ours
 import numpy as np
 import pytest
 
@@ -36,8 +37,6 @@ from tests.tiff_fixtures import (
     value,
     with_segments,
 )
-
-imagecodecs = pytest.importorskip("imagecodecs")
 
 
 def _marker(slug: str) -> str:

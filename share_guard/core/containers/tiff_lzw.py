@@ -16,29 +16,42 @@ then 10, 11 and 12), and string lengths follow from the parent links by pointer 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from share_guard.core.containers.content_memo import ContentMemo
+
+if TYPE_CHECKING:
+    import numpy as np
 
 CLEAR, EOI, FIRST = 256, 257, 258
 #: codes after a Clear before libtiff's table overflows (it has 4096 + 1024 slots)
 MAX_RUN = 4862
-_WIDTHS = np.array([9] * 254 + [10] * 512 + [11] * 1024 + [12] * (MAX_RUN + 1 - 1790),
-                   dtype=np.int64)
-_STARTS = np.concatenate(([0], np.cumsum(_WIDTHS)[:-1]))
-_ENDS = _STARTS + _WIDTHS
-_LIMIT = np.arange(FIRST, FIRST + MAX_RUN + 1, dtype=np.int64)
-_PY_WIDTHS = [int(w) for w in _WIDTHS]
+#: width of code k after a Clear
+_PY_WIDTHS = [9] * 254 + [10] * 512 + [11] * 1024 + [12] * (MAX_RUN + 1 - 1790)
 #: streams up to this many bytes are walked code by code
 SMALL = 256
 
-_MASKS = ((1 << _WIDTHS) - 1).astype(np.int32)
-#: for a generation starting at bit offset r (0-7) within a byte: byte index and right
-#: shift of each code within the 24-bit window starting at that byte
-_BYTE = [((r + _STARTS) >> 3) for r in range(8)]
-_SHIFT = [(24 - ((r + _STARTS) & 7) - _WIDTHS).astype(np.int32) for r in range(8)]
+
+@functools.cache
+def _tables() -> Any:
+    """numpy and the code-position tables (numpy is imported on first use only: the app
+    starts without it)."""
+    import types
+
+    import numpy as np
+
+    widths = np.array(_PY_WIDTHS, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(widths)[:-1]))
+    return types.SimpleNamespace(
+        np=np, widths=widths, starts=starts, ends=starts + widths,
+        limit=np.arange(FIRST, FIRST + MAX_RUN + 1, dtype=np.int64),
+        masks=((1 << widths) - 1).astype(np.int32),
+        # for a generation starting at bit r (0-7) of a byte: each code's byte and shift
+        # within the 24-bit window starting at that byte
+        byte=[((r + starts) >> 3) for r in range(8)],
+        shift=[(24 - ((r + starts) & 7) - widths).astype(np.int32) for r in range(8)])
 
 
 class LzwError(ValueError):
@@ -61,9 +74,11 @@ _MEMO: ContentMemo[LzwScan] = ContentMemo(200_000, (LzwError,))
 def _codes(window: np.ndarray, nbits: int, bit: int) -> np.ndarray:
     """The codes of one table generation starting at ``bit`` (up to the end of the data);
     ``window[i]`` holds bytes i, i+1 and i+2 as one 24-bit number."""
-    n = int(np.searchsorted(_ENDS, nbits - bit, side="right"))
+    t = _tables()
+    n = int(t.np.searchsorted(t.ends, nbits - bit, side="right"))
     r = bit & 7
-    return (window[(bit >> 3) + _BYTE[r][:n]] >> _SHIFT[r][:n]) & _MASKS[:n]
+    found: np.ndarray = (window[(bit >> 3) + t.byte[r][:n]] >> t.shift[r][:n]) & t.masks[:n]
+    return found
 
 
 def _lengths(codes: np.ndarray) -> np.ndarray:
@@ -72,6 +87,7 @@ def _lengths(codes: np.ndarray) -> np.ndarray:
     Code k stands for one byte (a literal) or for the string of code ``codes[k] - 258``
     plus one byte, so lengths are depths in a forest whose parents come earlier: found by
     pointer jumping, with a sentinel (weight 0, its own parent) under every literal."""
+    np = _tables().np
     m = len(codes)
     sentinel = m
     ptr = np.empty(m + 1, dtype=np.int64)
@@ -148,6 +164,7 @@ def _scan_small(raw: bytes, expected: int) -> LzwScan:
 
 
 def _scan_numpy(raw: bytes, expected: int) -> LzwScan:
+    np = _tables().np
     buf = np.frombuffer(raw + b"\x00\x00", dtype=np.uint8)
     window = ((buf[:-2].astype(np.int32) << 16) | (buf[1:-1].astype(np.int32) << 8)
               | buf[2:])
@@ -163,18 +180,19 @@ def _generation(window: np.ndarray, nbits: int, bit: int, total: int, expected: 
                 ) -> tuple[LzwScan | None, int, int]:
     """One generation of any length: the scan when the strip completes in it, else the bit
     and total after its Clear code (raises when the stream ends or breaks first)."""
+    t = _tables()
     codes = _codes(window, nbits, bit)
-    ends = np.flatnonzero((codes == CLEAR) | (codes == EOI))
+    ends = t.np.flatnonzero((codes == CLEAR) | (codes == EOI))
     stop = int(ends[0]) if ends.size else codes.size
     run = codes[:stop]
-    if run.size and (run[0] >= CLEAR or (run[1:] >= _LIMIT[1 : run.size]).any()):
+    if run.size and (run[0] >= CLEAR or (run[1:] >= t.limit[1 : run.size]).any()):
         raise LzwError("an LZW strip with a code its table does not hold yet")
     if run.size:
-        made = np.cumsum(_lengths(run))
+        made = t.np.cumsum(_lengths(run))
         if total + int(made[-1]) >= expected:
-            k = int(np.searchsorted(made, expected - total))
-            done = bit + int(_STARTS[k] + _WIDTHS[k])
-            width = int(_WIDTHS[min(k + 1, MAX_RUN)])
+            k = int(t.np.searchsorted(made, expected - total))
+            done = bit + int(t.ends[k])
+            width = _PY_WIDTHS[min(k + 1, MAX_RUN)]
             eoi = k + 1 < codes.size and codes[k + 1] == EOI
             return LzwScan(done, width, done + width if eoi else None), bit, total
         total += int(made[-1])
@@ -184,7 +202,7 @@ def _generation(window: np.ndarray, nbits: int, bit: int, total: int, expected: 
         raise _short(total, expected)
     if codes[stop] == EOI:
         raise _short(total, expected)
-    return None, bit + int(_STARTS[stop] + _WIDTHS[stop]), total  # past the Clear code
+    return None, bit + int(t.ends[stop]), total  # past the Clear code
 
 
 def _tail_is_canonical(raw: bytes, end_bit: int) -> bool:
