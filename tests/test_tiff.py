@@ -13,6 +13,7 @@ from PIL import Image, ImageCms
 
 from share_guard.core.containers.tiff import KEEP_TAGS
 from share_guard.core.errors import ExportRefused
+from share_guard.core.metadata.icc import neutral_profile
 from share_guard.core.metadata.tiff_ifd import parse_tiff
 from share_guard.core.report import Category
 from tests.image_fixtures import (
@@ -158,13 +159,13 @@ def test_strip_data_is_copied_byte_for_byte(tmp_path) -> None:
 
 def test_colour_profile_and_resolution_survive(tmp_path, exiftool: str) -> None:
     out, result = strip_bytes(tmp_path, "c.tif", rich_tiff())
-    assert "colour profile" in result.kept
+    assert "colour profile (its text made neutral)" in result.kept
     (tmp_path / "c-out.tif").write_bytes(out)
     meta = exiftool_json(exiftool, tmp_path / "c-out.tif")
     assert meta.get("IFD0:XResolution") == 300
     assert any(k.startswith("ICC") for k in meta)
     with Image.open(io.BytesIO(out)) as im:
-        assert im.info.get("icc_profile") == _srgb_icc()
+        assert im.info.get("icc_profile") == neutral_profile(_srgb_icc())
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])
@@ -213,6 +214,15 @@ def _array_patch(data: bytes, tag: int, value: int) -> bytes:
     return bytes(out)
 
 
+def _type_patch(data: bytes, tag: int, typ: int) -> bytes:
+    """Give an entry another type (its value bytes unchanged)."""
+    entry = parse_tiff(data).ifds[0].get(tag)
+    assert entry is not None
+    out = bytearray(data)
+    struct.pack_into("<H", out, entry.entry_offset + 2, typ)
+    return bytes(out)
+
+
 def _one_page() -> bytes:
     return TiffBuilder().add_page(gradient(), PLANTED_TAGS).build()
 
@@ -227,6 +237,9 @@ def _one_page() -> bytes:
         ("strip outside the file", lambda: _array_patch(_one_page(), 0x111, 10**8), "outside"),
         ("strip too long", lambda: _array_patch(_one_page(), 0x117, 10**6), "outside"),
         ("old-style JPEG", lambda: _entry_patch(_one_page(), 0x103, 6), "old-style JPEG"),
+        ("unknown compression", lambda: _entry_patch(_one_page(), 0x103, 34712), "compression"),
+        ("palette without colours", lambda: _entry_patch(_one_page(), 0x106, 3), "palette"),
+        ("width of the wrong type", lambda: _type_patch(_one_page(), 0x100, 2), "ImageWidth"),
     ],
 )
 def test_damaged_structure_is_refused(name, build, words, tmp_path) -> None:
@@ -275,6 +288,14 @@ def test_pages_keep_their_pixels_in_order(tmp_path) -> None:
     assert any("preview" in r for r in result.removed)
 
 
-def test_damaged_variants_fail_cleanly(tmp_path) -> None:
-    data = camera_tiff()
-    assert mutation_failures(tmp_path, data) == []
+@pytest.mark.parametrize("compression", ["raw", "tiff_lzw", "jpeg", "packbits"])
+def test_damaged_variants_fail_cleanly(compression: str, tmp_path) -> None:
+    from tests.tiff_fixtures import assemble, decompose, pillow_tiff
+
+    if compression == "raw":
+        data = camera_tiff()
+    else:  # a real codec's strips, with descriptive tags to find
+        bo, [page] = decompose(pillow_tiff(compression))
+        page.entries[315] = (ASCII, len(ARTIST) + 1, ARTIST.encode() + b"\x00")
+        data = assemble(bo, [page])
+    assert mutation_failures(tmp_path, data, rounds=100) == []

@@ -1,0 +1,47 @@
+"""Results of costly checks remembered by the content they were computed from.
+
+A clean copy is read three times before it is published (the strip that writes it, the
+re-inspection and the byte proof), and most of its coded blocks are the original's bytes:
+a check of a block (where an LZW or Deflate stream ends) is computed once per process and
+found again by a digest of the block, never by where it lies or what file it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class ContentMemo(Generic[T]):
+    """At most ``size`` results of ``compute(block, key)``, oldest dropped first.
+    Exceptions of the types in ``errors`` are remembered and raised again."""
+
+    def __init__(self, size: int, errors: tuple[type[Exception], ...]) -> None:
+        self.size, self.errors = size, errors
+        self._lock = threading.Lock()
+        self._found: dict[tuple[bytes, int], T | Exception] = {}
+
+    def get(self, block: bytes, key: int, compute: Callable[[bytes, int], T]) -> T:
+        digest = (hashlib.blake2b(block, digest_size=20).digest(), key)
+        with self._lock:
+            found = self._found.get(digest)
+        if found is None:
+            try:
+                found = compute(block, key)
+            except self.errors as exc:
+                found = exc
+            with self._lock:
+                if len(self._found) >= self.size:
+                    self._found.pop(next(iter(self._found)))
+                self._found[digest] = found
+        if isinstance(found, Exception):
+            raise type(found)(*found.args)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
