@@ -17,7 +17,7 @@ from checks import exiftool_json, export_consented, strip_to
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from share_guard.core.containers.bmff_boxes import Plan, write_plan
+from share_guard.core.containers.inplace import Plan, write_plan
 from share_guard.core.errors import ExportRefused, ShareGuardError
 from share_guard.core.inspect import inspect
 from share_guard.core.metadata.iso6709 import parse_iso6709

@@ -6,26 +6,28 @@ whatever a box header claims. Every size is checked against its parent (and
 the file), 64-bit and "to the end" sizes are handled, nesting depth and box
 counts are capped, and each step moves strictly forward, so a walk ends.
 
-Cleaning works by *patching*: a :class:`Plan` lists byte ranges to zero and
-small byte strings to write over the input, plus where the output ends. The
-copy is streamed (a 1 GB movie is never held in memory) by :func:`write_plan`.
+Cleaning works by *patching*: a :class:`BoxPlan` lists byte ranges to zero and
+small byte strings to write over the input, plus where the output ends; the shared
+in-place engine (:mod:`inplace`) streams the copy.
 """
 
 from __future__ import annotations
 
 import struct
-from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from share_guard.core.containers.inplace import Plan, write_plan
 from share_guard.core.errors import CorruptFile, LimitExceeded
+
+__all__ = ["Box", "BoxPlan", "Buffer", "Plan", "TopLevel", "parse_header", "read_box_tree",
+           "walk_top", "write_plan"]
 
 MAX_DEPTH = 24
 MAX_BOXES = 500_000  # per parse (a long fragmented movie has many moof boxes)
 #: largest box payload we read into memory to parse (moov, meta, udta...)
 MAX_PARSE_BYTES = 256 * 1024 * 1024
-COPY_CHUNK = 4 * 1024 * 1024
 
 #: boxes whose payload is made of child boxes, with the bytes to skip first
 #: (full-box version/flags, entry counts). ``meta`` is special-cased.
@@ -282,77 +284,20 @@ def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLev
     return TopLevel(boxes, pos, file_size - pos)
 
 
-@dataclass
-class Plan:
-    """How to turn the input into the clean output: zeroed ranges, patches, new end."""
-
-    end: int
-    zero: list[tuple[int, int]] = field(default_factory=list)
-    patches: list[tuple[int, bytes]] = field(default_factory=list)
-
-    def zero_range(self, start: int, stop: int) -> None:
-        if stop > start:
-            self.zero.append((start, stop))
-
-    def patch(self, offset: int, data: bytes) -> None:
-        self.patches.append((offset, data))
+class BoxPlan(Plan):
+    """A :class:`~share_guard.core.containers.inplace.Plan` that also knows boxes."""
 
     def free(self, box: Box) -> None:
         """Turn ``box`` into a 'free' box of the same size with a zeroed payload."""
-        if box.size < 2**32:
-            header = struct.pack(">I4s", box.size, b"free")
-        else:
-            header = struct.pack(">I4sQ", 1, b"free", box.size)
-        self.zero_range(box.start + len(header), box.end)
-        self.patch(box.start, header)
+        self.patch(box.start, free_header(box.size))
+        self.zero_range(box.start + len(free_header(box.size)), box.end)
 
     def blank_payload(self, box: Box) -> None:
         self.zero_range(box.payload_start, box.end)
 
 
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
-def write_plan(fh: BinaryIO, out: BinaryIO, plan: Plan, chunk: int = COPY_CHUNK) -> int:
-    """Stream ``fh[0:plan.end]`` to ``out`` applying ``plan``; returns bytes written.
-
-    Pieces of the input that no edit touches are copied as they are, so the
-    cost is one sequential read and write of the file.
-    """
-    zeros = _merged([(a, min(b, plan.end)) for a, b in plan.zero if a < plan.end])
-    zero_ends = [b for _, b in zeros]
-    patches = sorted((o, d) for o, d in plan.patches if o < plan.end)
-    patch_starts = [o for o, _ in patches]
-    longest = max((len(d) for _, d in patches), default=0)
-    fh.seek(0)
-    pos = 0
-    buf = bytearray(min(chunk, max(plan.end, 1)))
-    view = memoryview(buf)
-    while pos < plan.end:
-        n = min(len(buf), plan.end - pos)
-        got = fh.readinto(view[:n])  # type: ignore[attr-defined]
-        if not got:
-            raise CorruptFile("the file was cut short while being copied")
-        stop = pos + got
-        j = bisect_right(zero_ends, pos)
-        while j < len(zeros) and zeros[j][0] < stop:
-            lo, hi = max(zeros[j][0], pos), min(zeros[j][1], stop)
-            view[lo - pos : hi - pos] = bytes(hi - lo)
-            j += 1
-        k = bisect_right(patch_starts, pos - longest)
-        while k < len(patches) and patches[k][0] < stop:
-            off, data = patches[k]
-            lo, hi = max(off, pos), min(off + len(data), stop)
-            if hi > lo:
-                view[lo - pos : hi - pos] = data[lo - off : hi - off]
-            k += 1
-        out.write(view[:got])
-        pos = stop
-    return pos
+def free_header(size: int) -> bytes:
+    """The header of a 'free' box of ``size`` bytes (64-bit size when it needs one)."""
+    if size < 2**32:
+        return struct.pack(">I4s", size, b"free")
+    return struct.pack(">I4sQ", 1, b"free", size)

@@ -21,8 +21,8 @@ from typing import BinaryIO
 
 from share_guard.core.containers.bmff_boxes import (
     Box,
+    BoxPlan,
     Buffer,
-    Plan,
     TopLevel,
     fourcc,
     read_box_tree,
@@ -103,7 +103,7 @@ class Track:
 
 @dataclass
 class MovieScan:
-    plan: Plan
+    plan: BoxPlan
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     properties: dict[str, object] = field(default_factory=dict)
@@ -118,7 +118,7 @@ class MovieScanner:
         self.fh = fh
         self.top = top
         self.media = media
-        self.scan = MovieScan(Plan(end=top.end))
+        self.scan = MovieScan(BoxPlan(end=top.end))
         self.times: dict[tuple[str, str], int] = {}
         self.handler_names: list[str] = []
         self.tracks: list[Track] = []
