@@ -245,7 +245,9 @@ def plant(data: bytes, spec: Plant) -> bytes:
         moov.children.append(Node(extra[4:8], extra[8:]))
     sample = TELEMETRY.encode()
     mvhd = moov.find(b"mvhd")
-    next_id = struct.unpack(">I", mvhd.payload[-4:])[0]
+    ids = [struct.unpack(">I", t.find(b"tkhd").payload[12:16] if t.find(b"tkhd").payload[0] == 0
+                         else t.find(b"tkhd").payload[20:24])[0] for t in traks]
+    next_id = max([struct.unpack(">I", mvhd.payload[-4:])[0], *(i + 1 for i in ids)])
     if spec.telemetry:
         trak = _data_trak(next_id, 0, len(sample), spec.data_kind)
         moov.children.append(Node(b"trak", trak[8:]))

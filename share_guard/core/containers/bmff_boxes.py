@@ -13,12 +13,15 @@ in-place engine (:mod:`inplace`) streams the copy.
 
 from __future__ import annotations
 
+import mmap
 import struct
+from bisect import bisect_right
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from share_guard.core.containers.inplace import Plan, write_plan
+from share_guard.core.containers.inplace import Plan, merged, write_plan
 from share_guard.core.errors import CorruptFile, LimitExceeded
 
 __all__ = ["Box", "BoxPlan", "Buffer", "Plan", "TopLevel", "parse_header", "read_box_tree",
@@ -284,16 +287,50 @@ def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLev
     return TopLevel(boxes, pos, file_size - pos)
 
 
+@dataclass
 class BoxPlan(Plan):
     """A :class:`~share_guard.core.containers.inplace.Plan` that also knows boxes."""
 
+    #: payloads of boxes turned into 'free' (nothing may be written back into them)
+    freed: list[tuple[int, int]] = field(default_factory=list)
+
     def free(self, box: Box) -> None:
         """Turn ``box`` into a 'free' box of the same size with a zeroed payload."""
-        self.patch(box.start, free_header(box.size))
-        self.zero_range(box.start + len(free_header(box.size)), box.end)
+        head = free_header(box.size)
+        self.patch(box.start, head)
+        self.zero_range(box.start + len(head), box.end)
+        self.freed.append((box.start + len(head), box.end))
+
+    def settle(self) -> None:
+        """Drop patches that would write into a box already turned into 'free' (a neutral
+        profile inside a removed track must not bring bytes back into its blank payload)."""
+        if not self.freed:
+            return
+        spans = merged(self.freed)
+        starts = [a for a, _ in spans]
+
+        def inside(offset: int, size: int) -> bool:
+            i = bisect_right(starts, offset + size - 1) - 1
+            return i >= 0 and spans[i][1] > offset
+
+        self.patches = [(o, d) for o, d in self.patches if not inside(o, len(d))]
 
     def blank_payload(self, box: Box) -> None:
         self.zero_range(box.payload_start, box.end)
+
+
+@contextmanager
+def mapped(fh: BinaryIO) -> Iterator[mmap.mmap | bytes]:
+    """The whole file behind ``fh``, memory-mapped read-only (pages are read on demand)."""
+    fh.seek(0, 2)
+    if fh.tell() == 0:
+        yield b""
+        return
+    mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield mm
+    finally:
+        mm.close()
 
 
 def free_header(size: int) -> bytes:

@@ -35,6 +35,8 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
     end after their scan data; the last entry is EOI (payload start == segment end)."""
     if bytes(buf[start : start + 2]) != b"\xff\xd8":
         raise FrameError("a frame that does not start like a JPEG")
+    # bytes.find over the scan data (a memoryview has none; copying once, not per 0xFF)
+    data = buf if isinstance(buf, bytes | bytearray) else bytes(buf)
     out: list[tuple[int, int, int, int]] = []
     pos = start + 2
     while len(out) < MAX_MARKERS:
@@ -61,10 +63,9 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
         if marker == SOS:
             scan = seg_end
             while True:
-                ff = bytes(buf[scan:end]).find(b"\xff")
-                if ff < 0:
+                scan = data.find(b"\xff", scan, end)
+                if scan < 0:
                     raise FrameError("JPEG scan data without an end")
-                scan += ff
                 if scan + 1 >= end:
                     raise FrameError("JPEG scan data without an end")
                 nxt = buf[scan + 1]
@@ -76,6 +77,14 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
         out.append((marker, seg, pos + 2, seg_end))
         pos = seg_end
     raise FrameError("a JPEG frame with too many segments")
+
+
+def frame_end(buf: bytes | bytearray | memoryview, start: int = 0, end: int | None = None,
+              ) -> int:
+    """Where the JPEG starting at ``start`` ends (just after its end-of-image marker);
+    raises :class:`FrameError` when it cannot be walked. Motion-JPEG samples may hold two
+    fields, one JPEG after the other."""
+    return _walk(buf, start, len(buf) if end is None else end)[-1][3]
 
 
 def _kept_prefix(marker: int, payload: bytes) -> int:

@@ -1,8 +1,9 @@
 """MP4, QuickTime MOV, 3GP/3G2 and M4V movies: sniffing, inspection and lossless cleaning.
 
-The work is done by :mod:`bmff_movie` (findings + an in-place neutralising
-plan) and :func:`bmff_boxes.write_plan` (one streamed copy); see there for
-why the movie header is neutralised in place rather than rewritten.
+The work is done by :mod:`bmff_movie` (findings + an in-place neutralising plan for
+the boxes), :mod:`bmff_media` (samples scrubbed, unused media bytes zeroed) and the
+in-place engine (one streamed copy); :mod:`bmff_account` proves a clean copy byte by
+byte. See :mod:`bmff_movie` for why the movie is neutralised in place, not rewritten.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from share_guard.core.containers.base import Source
-from share_guard.core.containers.bmff_boxes import walk_top
+from share_guard.core.containers.bmff_boxes import mapped, walk_top
 from share_guard.core.containers.bmff_handler import ScanHandler
+from share_guard.core.containers.bmff_media import plan_media
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.report import Category, Finding
 
@@ -52,6 +54,10 @@ class MovieHandler(ScanHandler):
         with src.open() as fh:
             top = walk_top(fh, src.size)
             scan = MovieScanner(fh, top, "video").run()
+            if not scan.problems:
+                with mapped(fh) as mm:
+                    plan_media(scan, mm)
+        scan.plan.settle()
         if top.trailer:
             scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):

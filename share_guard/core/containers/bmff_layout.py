@@ -1,0 +1,448 @@
+"""The exact layout of every ISO-BMFF box share_guard keeps, field by field.
+
+A kept box is never copied whole: its layout splits it into segments, each one
+
+* ``W`` written: a field read and validated (a count, a time scale, a track ID);
+* ``W`` with a wanted value: a field that must hold exactly that (a version and only the
+  flag bits that mean something; a data reference that points at this file);
+* ``Z`` blank: bytes that must be zero (creation times, vendor and handler names,
+  reserved fields, and the *slack*: anything after the box's specified content);
+* ``P`` payload: coded data (parameter sets inside a decoder configuration);
+* ``ICC`` a colour profile (neutralised by :mod:`share_guard.core.metadata.icc`).
+
+The cleaner applies a layout to its input (:func:`plan_segments` zeroes blanks, writes
+wanted values, neutralises profiles, in place) and the byte accounting checks the same
+layout on the output (:func:`account_segments`), so a field that can hold text, a
+reserved field, or bytes after the last entry of a table can neither survive a clean nor
+pass verification. A box type without a layout here is not kept (the walkers free or
+refuse it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from share_guard.core.containers.bmff_boxes import Box, Buffer
+from share_guard.core.containers.inplace import Plan
+from share_guard.core.containers.ledger import Ledger
+from share_guard.core.errors import CorruptFile
+from share_guard.core.metadata import icc
+
+W, Z, P, ICC = "written", "zeroed", "payload", "icc"
+MAX_ENTRIES = 50_000_000
+
+
+@dataclass(frozen=True)
+class Seg:
+    start: int
+    end: int
+    cls: str
+    want: bytes | None = None
+
+
+class L:
+    """Builds the segments of one box, front to back; every read is bounded by the box."""
+
+    def __init__(self, buf: Buffer, box: Box, ctx: dict[str, int] | None = None) -> None:
+        self.buf, self.box, self.ctx = buf, box, ctx or {}
+        self.pos = box.start
+        self.segs: list[Seg] = []
+        self.header()
+
+    # -- primitives ------------------------------------------------------------------
+    def _take(self, n: int, cls: str, want: bytes | None = None) -> int:
+        if n < 0 or self.pos + n > self.box.end:
+            raise CorruptFile(f"box '{self.box.name}' is shorter than its fields")
+        start = self.pos
+        if n:
+            self.segs.append(Seg(start, start + n, cls, want))
+        self.pos += n
+        return start
+
+    def header(self) -> None:
+        self._take(self.box.header, W)
+
+    def w(self, n: int) -> int:
+        """``n`` bytes kept as they are; returns their offset."""
+        return self._take(n, W)
+
+    def z(self, n: int) -> None:
+        self._take(n, Z)
+
+    def p(self, n: int) -> None:
+        self._take(n, P)
+
+    def want(self, value: bytes) -> None:
+        self._take(len(value), W, value)
+
+    def icc(self, n: int) -> None:
+        self._take(n, ICC)
+
+    def uint(self, n: int) -> int:
+        value = self.buf.uint(self.pos, n)
+        self.w(n)
+        return value
+
+    def vf(self, versions: tuple[int, ...] = (0,), mask: int = 0) -> tuple[int, int]:
+        """Version (one of ``versions``) and the flags that mean something (``mask``)."""
+        version, flags = self.buf.version_flags(self.box)
+        if version not in versions:
+            raise CorruptFile(f"box '{self.box.name}' has an unsupported version {version}")
+        self.want(bytes([version]) + (flags & mask).to_bytes(3, "big"))
+        return version, flags & mask
+
+    def table(self, count: int, entry: int) -> None:
+        if count > MAX_ENTRIES or count * entry > self.left:
+            raise CorruptFile(f"the table in box '{self.box.name}' is larger than the box")
+        self.w(count * entry)
+
+    def rewind(self, at: int) -> None:
+        """Forget the segments from ``at`` on (to lay that stretch out differently)."""
+        self.segs = [s for s in self.segs if s.start < at]
+        self.pos = at
+
+    @property
+    def left(self) -> int:
+        return self.box.end - self.pos
+
+    def rest(self, cls: str = Z) -> list[Seg]:
+        """The slack after the specified content (blank) and the finished segments."""
+        self._take(self.left, cls)
+        return self.segs
+
+
+Layout = Callable[[L], None]
+
+
+def segments(buf: Buffer, box: Box, layout: Layout, ctx: dict[str, int] | None = None,
+             ) -> list[Seg]:
+    b = L(buf, box, ctx)
+    layout(b)
+    return b.rest()
+
+
+# -- movie header boxes -------------------------------------------------------------------
+
+def _mvhd(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    t = 8 if v else 4
+    b.z(2 * t)  # creation and modification time
+    b.w(4 + t + 4 + 2)  # time scale, duration, rate, volume
+    b.z(10)
+    b.w(36)  # matrix
+    b.z(24)  # pre-defined (QuickTime preview, poster, selection and current times)
+    b.w(4)  # next track ID
+
+
+def _tkhd(b: L) -> None:
+    v, _ = b.vf((0, 1), mask=0xF)
+    t = 8 if v else 4
+    b.z(2 * t)
+    b.w(4)  # track ID
+    b.z(4)
+    b.w(t)  # duration
+    b.z(8)
+    b.w(6)  # layer, alternate group, volume
+    b.z(2)
+    b.w(36 + 8)  # matrix, width, height
+
+
+def _mdhd(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    t = 8 if v else 4
+    b.z(2 * t)
+    b.w(4 + t + 2)  # time scale, duration, language
+    b.z(2)
+
+
+HDLR_COMPONENTS = (b"\0\0\0\0", b"mhlr", b"dhlr")
+
+
+def _hdlr(b: L) -> None:
+    b.vf()
+    component = b.buf.get(b.pos, 4)
+    b.want(component if component in HDLR_COMPONENTS else bytes(4))
+    b.w(4)  # handler type
+    # QuickTime's manufacturer, flags and mask, then the name: blank
+
+
+def _vmhd(b: L) -> None:
+    b.vf(mask=1)
+    b.w(8)
+
+
+def _smhd(b: L) -> None:
+    b.vf()
+    b.w(2)
+    b.z(2)
+
+
+def _hmhd(b: L) -> None:
+    b.vf()
+    b.w(12)
+
+
+def _empty_full(b: L) -> None:
+    b.vf()
+
+
+def _gmin(b: L) -> None:
+    b.vf()
+    b.w(10)
+
+
+def _url(b: L) -> None:
+    # a data reference kept only as "in this file" (flag 1), never a path or a URL
+    b.want(b"\0\0\0\1")
+
+
+# -- sample tables --------------------------------------------------------------------
+
+def _counted(entry: int, versions: tuple[int, ...] = (0,)) -> Layout:
+    def layout(b: L) -> None:
+        b.vf(versions)
+        b.table(b.uint(4), entry)
+    return layout
+
+
+def _ctts(b: L) -> None:
+    b.vf((0, 1))
+    b.table(b.uint(4), 8)
+
+
+def _cslg(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    b.w(20 if v == 0 else 40)
+
+
+def _stsz(b: L) -> None:
+    b.vf()
+    fixed = b.uint(4)
+    count = b.uint(4)
+    if fixed == 0:
+        b.table(count, 4)
+
+
+def _stz2(b: L) -> None:
+    b.vf()
+    b.z(3)
+    bits = b.uint(1)
+    count = b.uint(4)
+    if bits not in (4, 8, 16):
+        raise CorruptFile("bad compact sample size table")
+    b.table(1, (count * bits + 7) // 8)
+
+
+def _per_sample(width: int) -> Layout:
+    """sdtp/stdp: one entry per sample, as many as the track holds."""
+    def layout(b: L) -> None:
+        b.vf()
+        samples = b.ctx.get("samples")
+        b.table(samples if samples is not None else b.left // width, width)
+    return layout
+
+
+def _padb(b: L) -> None:
+    b.vf()
+    b.table(1, (b.uint(4) + 1) // 2)
+
+
+#: sample group description entries we keep, by grouping type: their fixed size
+SAMPLE_GROUPS = {b"roll": 2, b"prol": 2, b"rap ": 1, b"sync": 1, b"tele": 1}
+
+
+def _sbgp(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    if b.buf.get(b.pos, 4) not in SAMPLE_GROUPS:
+        raise CorruptFile("a sample grouping that is not kept")
+    b.w(4 + (4 if v == 1 else 0))
+    b.table(b.uint(4), 8)
+
+
+def _sgpd(b: L) -> None:
+    v, _ = b.vf((1, 2))  # version 0 (entries of unknown size) is deprecated: not kept
+    kind = b.buf.get(b.pos, 4)
+    size = SAMPLE_GROUPS.get(kind)
+    if size is None:
+        raise CorruptFile(f"sample group '{kind.decode('latin-1')}' is not kept")
+    b.w(4)
+    default = b.uint(4)
+    if v >= 2:
+        b.w(4)
+    count = b.uint(4)
+    if count > MAX_ENTRIES:
+        raise CorruptFile("too many sample group entries")
+    for _ in range(count):
+        length = default or b.uint(4)
+        if length != size:
+            raise CorruptFile(f"a '{kind.decode('latin-1')}' sample group entry of a wrong size")
+        b.w(size)
+
+
+def _subs(b: L) -> None:
+    v, _ = b.vf((0, 1), mask=0xFFFFFF)  # flags are codec-specific
+    for _ in range(min(b.uint(4), MAX_ENTRIES)):
+        b.w(4)
+        n = b.uint(2)
+        b.table(n, (4 if v == 1 else 2) + 6)
+
+
+def _saiz(b: L) -> None:
+    _, flags = b.vf(mask=1)
+    if flags & 1:
+        b.w(8)
+    default = b.uint(1)
+    count = b.uint(4)
+    if default == 0:
+        b.table(count, 1)
+
+
+def _saio(b: L) -> None:
+    v, flags = b.vf((0, 1), mask=1)
+    if flags & 1:
+        b.w(8)
+    b.table(b.uint(4), 8 if v else 4)
+
+
+def _elst(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    b.table(b.uint(4), 20 if v == 1 else 12)
+
+
+def _track_ids(b: L) -> None:
+    b.table(b.left // 4, 4)
+
+
+def _fixed(n: int, full: bool = True, versions: tuple[int, ...] = (0,)) -> Layout:
+    def layout(b: L) -> None:
+        if full:
+            b.vf(versions)
+        b.w(n)
+    return layout
+
+
+def _timed(n_after: int) -> Layout:
+    """mehd/tfdt: one 32- or 64-bit time by version."""
+    def layout(b: L) -> None:
+        v, _ = b.vf((0, 1))
+        b.w((8 if v else 4) + n_after)
+    return layout
+
+
+# -- fragments ----------------------------------------------------------------------------
+
+TFHD_FLAGS = 0x3003B
+
+
+def _tfhd(b: L) -> None:
+    _, flags = b.vf(mask=TFHD_FLAGS)
+    b.w(4)
+    for bit, size in ((0x1, 8), (0x2, 4), (0x8, 4), (0x10, 4), (0x20, 4)):
+        if flags & bit:
+            b.w(size)
+
+
+TRUN_FLAGS = 0xF05
+
+
+def _trun(b: L) -> None:
+    _, flags = b.vf((0, 1), mask=TRUN_FLAGS)
+    count = b.uint(4)
+    for bit in (0x1, 0x4):
+        if flags & bit:
+            b.w(4)
+    per = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
+    b.table(count, per)
+
+
+def _sidx(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    b.w(8 + (16 if v else 8))
+    b.z(2)
+    b.table(b.uint(2), 12)
+
+
+def _tfra(b: L) -> None:
+    v, _ = b.vf((0, 1))
+    b.w(4)
+    sizes = b.buf.u32(b.pos)
+    b.want((sizes & 0x3F).to_bytes(4, "big"))
+    per = 2 * (8 if v else 4) + sum(((sizes >> s) & 3) + 1 for s in (4, 2, 0))
+    b.table(b.uint(4), per)
+
+
+def _ftyp(b: L) -> None:
+    if b.left < 8 or b.left % 4:
+        raise CorruptFile("a file type box of an impossible size")
+    b.w(b.left)
+
+
+def _pdin(b: L) -> None:
+    b.vf()
+    b.table(b.left // 8, 8)
+
+
+def _blank(b: L) -> None:
+    """'free'/'skip'/'wide': nothing but zeros after the header."""
+
+
+#: layouts of the leaf boxes kept in movies (parents: moov, trak, mdia, minf, stbl, ...)
+MOVIE_LEAVES: dict[bytes, Layout] = {
+    b"ftyp": _ftyp, b"styp": _ftyp, b"free": _blank, b"skip": _blank, b"wide": _blank,
+    b"mvhd": _mvhd, b"tkhd": _tkhd, b"mdhd": _mdhd, b"hdlr": _hdlr,
+    b"vmhd": _vmhd, b"smhd": _smhd, b"hmhd": _hmhd, b"nmhd": _empty_full,
+    b"sthd": _empty_full, b"gmin": _gmin, b"url ": _url,
+    b"stts": _counted(8), b"ctts": _ctts, b"cslg": _cslg, b"stss": _counted(4),
+    b"stps": _counted(4), b"stsh": _counted(8), b"sdtp": _per_sample(1),
+    b"stdp": _per_sample(2), b"stsc": _counted(12), b"stsz": _stsz, b"stz2": _stz2,
+    b"stco": _counted(4), b"co64": _counted(8), b"sbgp": _sbgp, b"sgpd": _sgpd,
+    b"subs": _subs, b"saiz": _saiz, b"saio": _saio, b"padb": _padb,
+    b"elst": _elst, b"mehd": _timed(0), b"trex": _fixed(20),
+    b"clef": _fixed(8), b"prof": _fixed(8), b"enof": _fixed(8), b"load": _fixed(16, False),
+    b"mfhd": _fixed(4), b"tfhd": _tfhd, b"tfdt": _timed(0), b"trun": _trun,
+    b"sidx": _sidx, b"tfra": _tfra, b"mfro": _fixed(4), b"pdin": _pdin,
+}
+#: children of 'tref' (each a list of track IDs), whatever their reference type
+TREF_CHILD: Layout = _track_ids
+
+
+# -- applying a layout --------------------------------------------------------------------
+
+def plan_segments(buf: Buffer, segs: list[Seg], plan: Plan) -> list[Seg]:
+    """Edit ``plan`` so the bytes of ``segs`` become what their layout allows; returns the
+    segments that changed. Raises IccError for a profile that cannot be kept."""
+    changed: list[Seg] = []
+    for s in segs:
+        if s.cls == Z:
+            if any(buf.get(s.start, s.end - s.start)):
+                plan.zero_range(s.start, s.end)
+                changed.append(s)
+        elif s.want is not None:
+            if buf.get(s.start, s.end - s.start) != s.want:
+                plan.patch(s.start, s.want)
+                changed.append(s)
+        elif s.cls == ICC:
+            data = buf.get(s.start, s.end - s.start)
+            clean = icc.neutral_profile(data)
+            if clean != data:
+                plan.patch(s.start, clean)
+                changed.append(s)
+    return changed
+
+
+def account_segments(buf: Buffer, segs: list[Seg], ledger: Ledger, what: str) -> None:
+    """File ``segs`` of a clean copy in ``ledger``, checking blanks and wanted values."""
+    for s in segs:
+        if s.cls == Z:
+            ledger.zeroed(buf.data, s.start, s.end, what, base=buf.base)
+        elif s.cls == ICC:
+            icc.account_icc(buf.get(s.start, s.end - s.start), ledger, s.start, what)
+        elif s.want is not None and buf.get(s.start, s.end - s.start) != s.want:
+            ledger.refuse(s.start, s.end, what, "a field that is not neutral")
+        elif s.cls == P:
+            ledger.payload(s.start, s.end, what)
+        else:
+            ledger.written(s.start, s.end, what)
+
+

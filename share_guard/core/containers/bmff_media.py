@@ -1,0 +1,157 @@
+"""The media data of a clean movie: kept samples scrubbed, every other ``mdat`` byte zeroed.
+
+A vendor can write a GPS log, a second recording or anything else into ``mdat`` where no
+sample table points; players never see it, a clean copy must not keep it. The samples of
+kept tracks are scrubbed (:mod:`bmff_scrub`); everything between them is zeroed and,
+when it held data, reported.
+"""
+
+from __future__ import annotations
+
+import mmap
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from share_guard.core.containers.bmff_entries import Entry
+from share_guard.core.containers.bmff_movie import MovieScan
+from share_guard.core.containers.bmff_scrub import Notes, SampleError, scrub
+from share_guard.core.containers.inplace import merged
+from share_guard.core.metadata.exif import exif_findings
+from share_guard.core.report import Category, Finding
+
+#: a sample of this codec, and where it is
+Span = tuple[int, int, Entry | None]
+CHECK_CHUNK = 4 * 1024 * 1024
+
+
+def size_words(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    if n >= 1000:
+        return f"{n / 1e3:.0f} kB"
+    return f"{n} bytes"
+
+
+def kept_spans(scan: MovieScan) -> tuple[list[Span], list[tuple[int, int]]]:
+    """Samples of kept tracks (with their sample description) and of removed tracks."""
+    kept: list[Span] = []
+    dropped: list[tuple[int, int]] = []
+    for track in scan.tracks:
+        for smp in track.samples:
+            if smp.size == 0:
+                continue
+            if track.drop is not None:
+                dropped.append((smp.offset, smp.offset + smp.size))
+            elif 1 <= smp.entry <= len(track.entries):
+                kept.append((smp.offset, smp.offset + smp.size, track.entries[smp.entry - 1]))
+            else:
+                scan.problems.append("a sample points at a sample description that is missing")
+                return kept, dropped
+    return kept, dropped
+
+
+def check_spans(spans: list[Span], media: Sequence[tuple[int, int]]) -> str:
+    """"" when every span lies inside the media data and none overlaps another."""
+    starts = [a for a, _ in media]
+    last = -1
+    for start, end, _ in spans:
+        if start < last:
+            return "two samples share the same bytes"
+        i = bisect_right(starts, start) - 1
+        if i < 0 or end > media[i][1]:
+            return "a sample lies outside the media data"
+        last = end
+    return ""
+
+
+def plan_media(scan: MovieScan, mm: mmap.mmap | bytes, extra: Sequence[Span] = (),
+               what: str = "video") -> None:
+    """Scrub kept samples (and ``extra`` ranges, e.g. HEIF items, kept as they are) and zero
+    the rest of every 'mdat'."""
+    kept, dropped = kept_spans(scan)
+    spans = sorted([*kept, *extra], key=lambda s: (s[0], s[1]))
+    media = sorted(scan.media)
+    problem = check_spans(spans, media)
+    if problem:
+        scan.problems.append(problem)
+        return
+    notes = Notes()
+    for start, end, entry in spans:
+        if entry is None or not entry.scrub:
+            continue
+        try:
+            scrub(mm, start, end, entry.scrub, entry.length_size, scan.plan, notes)
+        except SampleError as exc:
+            scan.problems.append(f"a {what} sample cannot be scrubbed ({exc})")
+            return
+    scan.findings.extend(note_findings(notes, what))
+    used = merged((s, e) for s, e, _ in spans)
+    gaps = _gaps(media, used)
+    for a, b in gaps:
+        scan.plan.zero_range(a, b)
+    stray = _gaps(gaps, merged(dropped), inside=True)
+    held = sum(b - a for a, b in stray if _holds_data(mm, a, b))
+    if held:
+        scan.findings.append(Finding(
+            Category.HIDDEN, "media data", "Data no track uses", size_words(held),
+            f"bytes inside the {what}'s media data that nothing plays (a vendor log, an old "
+            "recording); zeroed"))
+
+
+def _gaps(ranges: Sequence[tuple[int, int]], used: Sequence[tuple[int, int]],
+          inside: bool = False) -> list[tuple[int, int]]:
+    """Parts of ``ranges`` not covered by ``used`` (both sorted and disjoint)."""
+    out: list[tuple[int, int]] = []
+    j = 0
+    for a, b in ranges:
+        pos = a
+        while j < len(used) and used[j][1] <= pos:
+            j += 1
+        k = j
+        while k < len(used) and used[k][0] < b:
+            if used[k][0] > pos:
+                out.append((pos, used[k][0]))
+            pos = max(pos, used[k][1])
+            k += 1
+        if pos < b:
+            out.append((pos, b))
+    return out
+
+
+def _holds_data(mm: mmap.mmap | bytes, a: int, b: int) -> bool:
+    while a < b:
+        n = min(CHECK_CHUNK, b - a)
+        if any(mm[a : a + n]):
+            return True
+        a += n
+    return False
+
+
+NOTE_WORDS = {
+    "encoder or camera text (SEI user data)": (
+        Category.DEVICE, "Text inside the video (SEI user data)",
+        "encoders write their name and settings there, cameras serial numbers or GPS; "
+        "replaced by filler the decoder skips"),
+    "MPEG-4 user data": (
+        Category.DEVICE, "Encoder name inside the video (MPEG-4 user data)",
+        "names the software that encoded the video; overwritten"),
+}
+
+
+def note_findings(notes: Notes, what: str) -> list[Finding]:
+    out: list[Finding] = []
+    for kind, count in notes.kinds.items():
+        category, name, why = NOTE_WORDS.get(kind, (
+            Category.HIDDEN, f"Data inside the {what} stream",
+            "data decoders skip; neutralised without changing a picture"))
+        text = notes.text.get(kind, kind)
+        value = f"{text} ({count} place{'s' if count > 1 else ''})"
+        if kind.startswith("JPEG "):
+            name = "Metadata inside every video frame"
+            value = f"{kind[5:]} ({count})"
+            why = "each Motion-JPEG frame carried it (EXIF can hold GPS); zeroed"
+        out.append(Finding(category, "video stream", name, value, why))
+    if notes.exif is not None:
+        out.extend(f for f in exif_findings(notes.exif, "video frame EXIF").findings
+                   if f.category is not Category.KEPT)
+    return out

@@ -1,0 +1,213 @@
+"""Samples scrubbed in place, and their proof: metadata inside coded video never survives.
+
+For each sample a kept track's index points at, by codec:
+
+* H.264 / HEVC: the NAL units are walked by their length fields (a few bytes read per unit,
+  never the whole sample); an SEI unit or any unit that is not coded data is read and,
+  when it carries user data or anything else, becomes a filler unit of the same size
+  (:mod:`nal`). x264/x265 print their settings there, cameras serial numbers or GPS.
+* MPEG-4 Visual: user-data fields (``Lavc...`` banners) overwritten, same size.
+* Motion-JPEG: every frame (or field) scrubbed by :mod:`jpeg_frames` (APPn EXIF with GPS
+  and comments in every frame).
+* Other codecs: kept as coded data.
+
+Offsets never move, so the sample tables stay valid; decoders skip filler, user data and
+APPn payloads, so decoded frames are identical. The source is read through ``mmap``.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+from collections.abc import Iterator
+
+import numpy as np
+
+from share_guard.core.containers import jpeg_frames, nal
+from share_guard.core.containers.bmff_boxes import Buffer
+from share_guard.core.containers.bmff_entries import mp4v_segments
+from share_guard.core.containers.bmff_layout import account_segments, plan_segments
+from share_guard.core.containers.inplace import Plan
+from share_guard.core.containers.jpeg_segments import parse_jpeg
+from share_guard.core.containers.ledger import Ledger
+from share_guard.core.errors import CorruptFile
+
+#: an SEI or unknown NAL unit larger than this is turned into filler without reading it
+MAX_NAL_READ = 4 * 1024 * 1024
+_TEXT = re.compile(rb"[\x20-\x7e]{8,}")
+
+
+class Notes:
+    """What scrubbing found, counted by kind, with the first readable text of each."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, int] = {}
+        self.text: dict[str, str] = {}
+        #: the first EXIF block found inside a Motion-JPEG frame (described, then zeroed)
+        self.exif: bytes | None = None
+
+    def add(self, kind: str, raw: bytes | None = None) -> None:
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if raw is not None and kind not in self.text:
+            found = _TEXT.search(raw)
+            if found:
+                self.text[kind] = found.group().decode("ascii")[:120]
+
+
+class SampleError(ValueError):
+    """A sample whose structure cannot be walked (the file is not cleaned)."""
+
+
+def nal_units(mm: mmap.mmap | bytes | memoryview, start: int, end: int, length_size: int,
+              ) -> Iterator[tuple[int, int]]:
+    pos = start
+    while pos < end:
+        if pos + length_size > end:
+            raise SampleError("a NAL length field runs past its sample")
+        size = int.from_bytes(mm[pos : pos + length_size], "big")
+        pos += length_size
+        if size == 0 or pos + size > end:
+            raise SampleError("a NAL unit runs past its sample")
+        yield pos, pos + size
+        pos += size
+
+
+def scrub_nals(mm: mmap.mmap | bytes, start: int, end: int, codec: str, length_size: int,
+               plan: Plan, notes: Notes) -> None:
+    """Turn every NAL unit of ``[start, end)`` that carries metadata into filler (plan edits)."""
+    hs = nal.header_size(codec)
+    for s, e in nal_units(mm, start, end, length_size):
+        if e - s >= hs and nal.is_plain(codec, mm[s]):
+            continue
+        unit = bytes(mm[s:e]) if e - s <= MAX_NAL_READ else b"\x00" * hs
+        why = nal.verdict(codec, unit)
+        if why:
+            notes.add(why, unit if e - s <= MAX_NAL_READ else None)
+            if e - s > hs:
+                plan.patch(s, nal.filler(codec, e - s))
+            else:
+                plan.zero_range(s, e)
+
+
+def account_nals(mm: mmap.mmap | bytes, start: int, end: int, codec: str, length_size: int,
+                 ledger: Ledger, what: str) -> None:
+    nal.account(memoryview(mm)[start:end], codec, length_size, ledger, start, what)
+
+
+# -- Motion-JPEG --------------------------------------------------------------------------
+
+def _jpeg_frames(buf: bytes | bytearray, end: int) -> Iterator[tuple[int, int]]:
+    """The JPEGs of one sample (a frame, or two fields one after the other)."""
+    pos = 0
+    while pos + 2 <= end and buf[pos : pos + 2] == b"\xff\xd8":
+        try:
+            stop = jpeg_frames.frame_end(buf, pos, end)
+        except jpeg_frames.FrameError as exc:
+            raise SampleError(str(exc)) from None
+        yield pos, stop
+        pos = stop
+    if pos == 0:
+        raise SampleError("a Motion-JPEG sample that does not start like a JPEG")
+
+
+def scrub_jpeg(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+    original = bytes(mm[start:end])
+    work = bytearray(original)
+    last = 0
+    for s, e in list(_jpeg_frames(original, len(original))):
+        if notes.exif is None:
+            notes.exif = _first_exif(original[s:e])
+        for kind in jpeg_frames.scrub_frame(work, s, e):
+            notes.add(f"JPEG {kind} in frames")
+        last = e
+    if any(work[last:]):
+        notes.add("JPEG data after the end of frames")
+        work[last:] = bytes(len(work) - last)
+    _diff_into(plan, start, original, bytes(work))
+
+
+def _first_exif(frame: bytes) -> bytes | None:
+    try:
+        layout = parse_jpeg(frame)
+    except CorruptFile:
+        return None
+    for seg in layout.segments:
+        body = seg.payload(frame)
+        if seg.marker == 0xE1 and body.startswith(b"Exif\x00"):
+            return body
+    return None
+
+
+def account_jpeg(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
+    view = memoryview(mm)[start:end]
+    data = bytes(view)
+    last = 0
+    try:
+        spans = list(_jpeg_frames(data, len(data)))
+    except SampleError as exc:
+        ledger.refuse(start, end, what, str(exc))
+        return
+    for s, e in spans:
+        jpeg_frames.account_frame(view[s:e], ledger, start + s, what)
+        last = e
+    ledger.zeroed(view, start + last, end, f"{what} padding", base=start)
+
+
+def _diff_into(plan: Plan, base: int, old: bytes, new: bytes) -> None:
+    """Add edits turning ``old`` into ``new`` (same length): zeroed runs, short patches."""
+    a = np.frombuffer(old, np.uint8)
+    b = np.frombuffer(new, np.uint8)
+    changed = np.flatnonzero(a != b)
+    if not changed.size:
+        return
+    breaks = np.flatnonzero(np.diff(changed) > 1)
+    starts = np.concatenate(([changed[0]], changed[breaks + 1]))
+    stops = np.concatenate((changed[breaks], [changed[-1]])) + 1
+    for s, e in zip(starts.tolist(), stops.tolist(), strict=True):
+        chunk = new[s:e]
+        if not any(chunk):
+            plan.zero_range(base + s, base + e)
+        else:
+            plan.patch(base + s, chunk)
+
+
+# -- MPEG-4 Visual ------------------------------------------------------------------------
+
+def scrub_mp4v(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+    data = bytes(mm[start:end])
+    found: list[str] = []
+    segs = mp4v_segments(data, start, found)
+    for text in found:
+        notes.add("MPEG-4 user data", text.encode("latin-1"))
+    plan_segments(Buffer(data, start), segs, plan)
+
+
+def account_mp4v(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
+    data = bytes(mm[start:end])
+    account_segments(Buffer(data, start), mp4v_segments(data, start), ledger, what)
+
+
+# -- dispatch -----------------------------------------------------------------------------
+
+def scrub(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: int, plan: Plan,
+          notes: Notes) -> None:
+    """Scrub one sample ``[start, end)`` coded as ``how`` (raises SampleError)."""
+    if how in (nal.H264, nal.HEVC):
+        scrub_nals(mm, start, end, how, length_size, plan, notes)
+    elif how == "jpeg":
+        scrub_jpeg(mm, start, end, plan, notes)
+    elif how == "mp4v":
+        scrub_mp4v(mm, start, end, plan, notes)
+
+
+def account(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: int,
+            ledger: Ledger, what: str) -> None:
+    """File one sample of a clean copy: coded data, filler, or a refusal naming what is left."""
+    if how in (nal.H264, nal.HEVC):
+        account_nals(mm, start, end, how, length_size, ledger, what)
+    elif how == "jpeg":
+        account_jpeg(mm, start, end, ledger, what)
+    elif how == "mp4v":
+        account_mp4v(mm, start, end, ledger, what)
+    else:
+        ledger.payload(start, end, what)
