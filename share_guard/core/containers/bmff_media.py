@@ -86,10 +86,10 @@ def plan_media(scan: MovieScan, mm: mmap.mmap | bytes, extra: Sequence[Span] = (
             return
     scan.findings.extend(note_findings(notes, what))
     used = merged((s, e) for s, e, _ in spans)
-    gaps = _gaps(media, used)
-    for a, b in gaps:
+    unused = gaps(media, used)
+    for a, b in unused:
         scan.plan.zero_range(a, b)
-    stray = _gaps(gaps, merged(dropped), inside=True)
+    stray = gaps(unused, merged(dropped))
     held = sum(b - a for a, b in stray if _holds_data(mm, a, b))
     if held:
         scan.findings.append(Finding(
@@ -98,8 +98,8 @@ def plan_media(scan: MovieScan, mm: mmap.mmap | bytes, extra: Sequence[Span] = (
             "recording); zeroed"))
 
 
-def _gaps(ranges: Sequence[tuple[int, int]], used: Sequence[tuple[int, int]],
-          inside: bool = False) -> list[tuple[int, int]]:
+def gaps(ranges: Sequence[tuple[int, int]], used: Sequence[tuple[int, int]],
+         ) -> list[tuple[int, int]]:
     """Parts of ``ranges`` not covered by ``used`` (both sorted and disjoint)."""
     out: list[tuple[int, int]] = []
     j = 0

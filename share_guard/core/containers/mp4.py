@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import ClassVar
 
 from share_guard.core.containers.base import Source
+from share_guard.core.containers.bmff_account import MovieAccountant
 from share_guard.core.containers.bmff_boxes import mapped, walk_top
 from share_guard.core.containers.bmff_handler import ScanHandler
 from share_guard.core.containers.bmff_media import plan_media
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
+from share_guard.core.containers.ledger import Ledger
 from share_guard.core.report import Category, Finding
 
 #: brands that belong to other handlers or formats that merely share the box layout
@@ -45,6 +47,7 @@ class MovieHandler(ScanHandler):
     kind: ClassVar[str] = "video"
     priority: ClassVar[int] = 40
     brands: ClassVar[tuple[bytes, ...]] = ()
+    accounts: ClassVar[bool] = True
 
     def sniff(self, head: bytes) -> bool:
         brand = movie_brand(head)
@@ -63,6 +66,14 @@ class MovieHandler(ScanHandler):
         if not any(b.type == b"moov" for b in top.boxes):
             scan.problems.append("the movie has no header ('moov'); it cannot be played")
         return scan
+
+    def account(self, src: Source) -> Ledger:
+        ledger = Ledger(src.size)
+        with src.open() as fh:
+            top = walk_top(fh, src.size)
+            with mapped(fh) as mm:
+                MovieAccountant(mm, ledger).run(top)
+        return ledger
 
 
 class Mp4Handler(MovieHandler):
