@@ -218,7 +218,7 @@ class MovieAccountant:
                     return
                 entry = track.entries[smp.entry - 1]
                 spans.append((smp.offset, smp.offset + smp.size, entry.scrub, entry.length_size))
-        spans.sort()
+        spans = sorted(set(spans))  # one range may be both a still picture and a frame
         media = sorted(self.media)
         starts = [a for a, _ in media]
         for start, end, how, length_size in spans:

@@ -154,7 +154,7 @@ def _child(buf: Buffer, child: Box, entry: Entry) -> None:
     if child.type in (b"avcC", b"hvcC"):
         codec = nal.H264 if child.type == b"avcC" else nal.HEVC
         b = L(buf, child)
-        entry.length_size = (_avcc if codec == nal.H264 else _hvcc)(b, entry)
+        entry.length_size = (avcc if codec == nal.H264 else hvcc)(b, entry.notes)
         entry.segs.extend(b.rest())
         return
     if child.type == b"esds":
@@ -173,20 +173,20 @@ def _child(buf: Buffer, child: Box, entry: Entry) -> None:
 
 # -- decoder configurations ---------------------------------------------------------------
 
-def nal_segment(b: L, codec: str, n: int, entry: Entry | None = None) -> None:
+def nal_segment(b: L, codec: str, n: int, notes: list[str]) -> None:
     """A NAL unit of ``n`` bytes: coded data, or filler when it carries anything else."""
     data = b.buf.get(b.pos, n)
     why = nal.verdict(codec, data)
     if not why:
         b.p(n)
         return
-    if entry is not None and why not in entry.notes:
-        entry.notes.append(why)
+    if why not in notes:
+        notes.append(why)
     size_ok = n > nal.header_size(codec)
     b.want(nal.filler(codec, n) if size_ok else bytes(n))
 
 
-def _avcc(b: L, entry: Entry) -> int:
+def avcc(b: L, notes: list[str]) -> int:
     b.want(b"\x01")
     profile = b.buf.u8(b.pos)
     b.w(3)
@@ -196,17 +196,17 @@ def _avcc(b: L, entry: Entry) -> int:
         count = b.buf.u8(b.pos)
         b.want(bytes([mask | (count & 0x1F if mask else count)]))
         for _ in range(count & 0x1F if mask else count):
-            nal_segment(b, nal.H264, b.uint(2), entry)
+            nal_segment(b, nal.H264, b.uint(2), notes)
     if profile in (100, 110, 122, 144) and b.left >= 4:
         for mask in (0xFC, 0xF8, 0xF8):
             value = b.buf.u8(b.pos)
             b.want(bytes([mask | value]))
         for _ in range(b.uint(1)):
-            nal_segment(b, nal.H264, b.uint(2), entry)
+            nal_segment(b, nal.H264, b.uint(2), notes)
     return (size & 3) + 1
 
 
-def _hvcc(b: L, entry: Entry) -> int:
+def hvcc(b: L, notes: list[str]) -> int:
     b.want(b"\x01")
     b.w(20)
     size = b.buf.u8(b.pos)
@@ -214,7 +214,7 @@ def _hvcc(b: L, entry: Entry) -> int:
     for _ in range(b.uint(1)):
         b.w(1)  # array completeness and NAL unit type
         for _ in range(b.uint(2)):
-            nal_segment(b, nal.HEVC, b.uint(2), entry)
+            nal_segment(b, nal.HEVC, b.uint(2), notes)
     return (size & 3) + 1
 
 
@@ -307,7 +307,7 @@ def mp4v_segments(data: bytes, base: int, notes: list[str] | None = None) -> lis
 
 # -- presentation boxes inside sample entries ----------------------------------------------
 
-def _colr(b: L) -> None:
+def colr(b: L) -> None:
     kind = b.buf.get(b.pos, 4)
     b.w(4)
     if kind == b"nclx":
@@ -335,7 +335,7 @@ def _vpcc(b: L) -> None:
     b.want(b"\0\0")  # codec initialisation data: none for VP8/VP9
 
 
-def _av1c(b: L) -> None:
+def av1c(b: L) -> None:
     b.want(bytes([0x81]))
     b.w(3)
     b.p(b.left)  # sequence header OBUs
@@ -376,10 +376,10 @@ def _dec3(b: L) -> None:
 
 
 CHILD_LAYOUTS: dict[bytes, Layout] = {
-    b"colr": _colr, b"pasp": _fixed(8), b"btrt": _fixed(12), b"clap": _fixed(32),
+    b"colr": colr, b"pasp": _fixed(8), b"btrt": _fixed(12), b"clap": _fixed(32),
     b"fiel": _fixed(2), b"gama": _fixed(4), b"mdcv": _fixed(24), b"clli": _fixed(4),
     b"SmDm": _fixed(24, True), b"CoLL": _fixed(4, True), b"dvcC": _fixed(24),
-    b"dvvC": _fixed(24), b"dvwC": _fixed(24), b"av1C": _av1c, b"vpcC": _vpcc,
+    b"dvvC": _fixed(24), b"dvwC": _fixed(24), b"av1C": av1c, b"vpcC": _vpcc,
     b"st3d": _fixed(1, True), b"dOps": _dops, b"dac3": _fixed(3), b"dec3": _dec3,
     b"alac": _fixed(24, True), b"chan": _chan, b"dfLa": _dfla, b"frma": _fixed(4),
     b"enda": _fixed(2), b"mp4a": _fixed(4), b"\0\0\0\0": _fixed(0),

@@ -159,7 +159,7 @@ def _mdhd(b: L) -> None:
 HDLR_COMPONENTS = (b"\0\0\0\0", b"mhlr", b"dhlr")
 
 
-def _hdlr(b: L) -> None:
+def hdlr(b: L) -> None:
     b.vf()
     component = b.buf.get(b.pos, 4)
     b.want(component if component in HDLR_COMPONENTS else bytes(4))
@@ -390,7 +390,7 @@ def _blank(b: L) -> None:
 #: layouts of the leaf boxes kept in movies (parents: moov, trak, mdia, minf, stbl, ...)
 MOVIE_LEAVES: dict[bytes, Layout] = {
     b"ftyp": _ftyp, b"styp": _ftyp, b"free": _blank, b"skip": _blank, b"wide": _blank,
-    b"mvhd": _mvhd, b"tkhd": _tkhd, b"mdhd": _mdhd, b"hdlr": _hdlr,
+    b"mvhd": _mvhd, b"tkhd": _tkhd, b"mdhd": _mdhd, b"hdlr": hdlr,
     b"vmhd": _vmhd, b"smhd": _smhd, b"hmhd": _hmhd, b"nmhd": _empty_full,
     b"sthd": _empty_full, b"gmin": _gmin, b"url ": _url,
     b"stts": _counted(8), b"ctts": _ctts, b"cslg": _cslg, b"stss": _counted(4),

@@ -50,6 +50,20 @@ def kept_spans(scan: MovieScan) -> tuple[list[Span], list[tuple[int, int]]]:
     return kept, dropped
 
 
+def unique(spans: list[Span]) -> list[Span]:
+    """Sorted spans with exact repeats folded (an AVIF's still picture is often the first
+    frame of its sequence: one range, two references, coded the same way)."""
+    out: list[Span] = []
+    for span in spans:
+        if out and out[-1][:2] == span[:2]:
+            mine, theirs = out[-1][2], span[2]
+            if (mine.scrub if mine else "") != (theirs.scrub if theirs else ""):
+                out.append(span)  # coded two ways: reported as sharing bytes
+            continue
+        out.append(span)
+    return out
+
+
 def check_spans(spans: list[Span], media: Sequence[tuple[int, int]]) -> str:
     """"" when every span lies inside the media data and none overlaps another."""
     starts = [a for a, _ in media]
@@ -65,11 +79,12 @@ def check_spans(spans: list[Span], media: Sequence[tuple[int, int]]) -> str:
 
 
 def plan_media(scan: MovieScan, mm: mmap.mmap | bytes, extra: Sequence[Span] = (),
-               what: str = "video") -> None:
-    """Scrub kept samples (and ``extra`` ranges, e.g. HEIF items, kept as they are) and zero
-    the rest of every 'mdat'."""
+               removed: Sequence[tuple[int, int]] = (), what: str = "video") -> None:
+    """Scrub kept samples and ``extra`` ranges (HEIF pictures) and zero the rest of every
+    'mdat'; ``removed`` are ranges already reported (items removed on purpose)."""
     kept, dropped = kept_spans(scan)
-    spans = sorted([*kept, *extra], key=lambda s: (s[0], s[1]))
+    dropped.extend(removed)
+    spans = unique(sorted([*kept, *extra], key=lambda s: (s[0], s[1])))
     media = sorted(scan.media)
     problem = check_spans(spans, media)
     if problem:
