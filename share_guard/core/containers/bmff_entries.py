@@ -52,6 +52,7 @@ VISUAL_HEADER, AUDIO_HEADER = 78, 28
 NEUTRAL_COMPRESSORS = (b"Sorenson H263", b"Planar Y'CbCr 8-bit 4:2:0")
 #: harmless decoder hints in MPEG-4 Visual user data that decoders act on
 _MP4V_KEEP = re.compile(rb"^(DivX\d+(Build\d+|b\d+)p?|XviD\d+)$")
+_PRINTABLE = re.compile(rb"[\x20-\x7e]{8,}")
 
 
 @dataclass
@@ -180,8 +181,10 @@ def nal_segment(b: L, codec: str, n: int, notes: list[str]) -> None:
     if not why:
         b.p(n)
         return
-    if why not in notes:
-        notes.append(why)
+    text = _PRINTABLE.search(data)
+    note = f"{why}: {text.group().decode('ascii')[:100]}" if text else why
+    if note not in notes:
+        notes.append(note)
     size_ok = n > nal.header_size(codec)
     b.want(nal.filler(codec, n) if size_ok else bytes(n))
 

@@ -144,28 +144,30 @@ def _holds_data(mm: mmap.mmap | bytes, a: int, b: int) -> bool:
 
 NOTE_WORDS = {
     "encoder or camera text (SEI user data)": (
-        Category.DEVICE, "Text inside the video (SEI user data)",
+        Category.DEVICE, "Text inside the {what} data (SEI user data)",
         "encoders write their name and settings there, cameras serial numbers or GPS; "
         "replaced by filler the decoder skips"),
     "MPEG-4 user data": (
-        Category.DEVICE, "Encoder name inside the video (MPEG-4 user data)",
+        Category.DEVICE, "Encoder name inside the {what} data (MPEG-4 user data)",
         "names the software that encoded the video; overwritten"),
 }
 
 
 def note_findings(notes: Notes, what: str) -> list[Finding]:
     out: list[Finding] = []
+    where = f"{what} data"
     for kind, count in notes.kinds.items():
         category, name, why = NOTE_WORDS.get(kind, (
-            Category.HIDDEN, f"Data inside the {what} stream",
+            Category.HIDDEN, "Data inside the {what} data",
             "data decoders skip; neutralised without changing a picture"))
+        name = name.format(what=what)
         text = notes.text.get(kind, kind)
         value = f"{text} ({count} place{'s' if count > 1 else ''})"
         if kind.startswith("JPEG "):
             name = "Metadata inside every video frame"
             value = f"{kind[5:]} ({count})"
             why = "each Motion-JPEG frame carried it (EXIF can hold GPS); zeroed"
-        out.append(Finding(category, "video stream", name, value, why))
+        out.append(Finding(category, where, name, value, why))
     if notes.exif is not None:
         out.extend(f for f in exif_findings(notes.exif, "video frame EXIF").findings
                    if f.category is not Category.KEPT)
