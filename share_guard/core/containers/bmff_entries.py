@@ -48,6 +48,8 @@ REFUSED_CODECS = {
     **dict.fromkeys((b"encv", b"enca", b"drmi", b"drms"), "the track is encrypted"),
 }
 VISUAL_HEADER, AUDIO_HEADER = 78, 28
+#: MPEG-4 object types of AAC (MPEG-4 AAC, MPEG-2 AAC main/LC/SSR)
+AAC_OBJECTS = frozenset({0x40, 0x66, 0x67, 0x68})
 #: compressor names a decoder reads (kept as they are); every other name is blanked
 NEUTRAL_COMPRESSORS = (b"Sorenson H263", b"Planar Y'CbCr 8-bit 4:2:0")
 #: harmless decoder hints in MPEG-4 Visual user data that decoders act on
@@ -274,6 +276,8 @@ def _decoder_config(b: L, size: int, entry: Entry) -> None:
             b.pos += n
         elif tag == 5:
             b.p(n)
+            if object_type in AAC_OBJECTS:
+                entry.scrub = "aac"
         else:
             b.rewind(at)
             b.z(end - at)

@@ -262,7 +262,11 @@ class MovieScanner:
             elif parent.type == b"tref":
                 self.leaf(buf, child, TREF_CHILD)
             elif parent.type == b"gmhd" and typ != b"gmin":
-                self.scan.plan.free(child)  # QuickTime text/timecode settings (font names)
+                # QuickTime text/timecode settings (font names) or anything else: removed
+                self.scan.findings.append(finding(C.UNKNOWN, where, f"Extra box '{child.name}' "
+                                                  "in 'gmhd'", f"{child.payload_size} bytes",
+                                                  "data players do not need; removed"))
+                self.scan.plan.free(child)
             elif typ not in STRUCTURE.get(parent.type, set()):
                 self.unknown(child, where)
             elif typ == b"trak":
@@ -289,6 +293,10 @@ class MovieScanner:
             segs = segments(buf, box, chosen, ctx)  # type: ignore[arg-type]
         except CorruptFile as exc:
             if box.type in FREE_WHEN_ODD:
+                kind = buf.get(box.payload_start + 4, 4).decode("latin-1")
+                s.findings.append(finding(C.OTHER, where_of(box), f"Sample group '{kind}'",
+                                          f"{box.payload_size} bytes",
+                                          "a grouping players do not need; removed"))
                 s.plan.free(box)
                 return
             s.problems.append(f"box '{box.name}' cannot be kept ({exc})")
@@ -305,9 +313,13 @@ class MovieScanner:
             version = buf.u8(box.payload_start)
             self.track.track_id = buf.u32(box.payload_start + (20 if version else 12))
             self.track.rotation = tkhd_rotation(buf, box, version)
-        for seg in plan_segments(buf, segs, s.plan):
-            if seg.start not in explained and box.type not in SPACE:
-                self.hidden.append(box.name)
+        changed = plan_segments(buf, segs, s.plan)
+        if changed and box.type in SPACE:
+            s.findings.append(finding(C.OTHER, "movie header", f"Leftover data in "
+                                      f"'{box.name}'", f"{box.payload_size} bytes",
+                                      "unused space that still holds old data; zeroed"))
+        elif any(seg.start not in explained for seg in changed):
+            self.hidden.append(box.name)
 
     def times_of(self, buf: Buffer, box: Box) -> int:
         """Record the creation/modification times of mvhd/tkhd/mdhd (the layout blanks them);
@@ -379,6 +391,9 @@ class MovieScanner:
                 continue
             if entry.compressor:
                 self.names.append(entry.compressor)
+            vendor = buf.get(box.payload_start + 12, 4) if box.payload_size >= 16 else b""
+            if entry.kind == "video" and any(vendor):
+                self.names.append(f"vendor {vendor.decode('latin-1').strip(chr(0))}")
             for note in entry.notes:
                 s.findings.append(finding(C.DEVICE, "sample description", "Decoder setup data",
                                           note, "text inside the codec configuration; "
@@ -534,6 +549,10 @@ class MovieScanner:
                 self.scan.problems.append(f"a fragment holds samples of an unknown track {tid}")
             else:
                 track.samples.extend(samples)
+
+
+def where_of(box: Box) -> str:
+    return "track" if box.type in STRUCTURE[b"stbl"] else "movie"
 
 
 def tkhd_rotation(buf: Buffer, tkhd: Box, version: int) -> int:

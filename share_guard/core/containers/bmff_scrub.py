@@ -9,6 +9,9 @@ For each sample a kept track's index points at, by codec:
 * MPEG-4 Visual: user-data fields (``Lavc...`` banners) overwritten, same size.
 * Motion-JPEG: every frame (or field) scrubbed by :mod:`jpeg_frames` (APPn EXIF with GPS
   and comments in every frame).
+* AAC: a fill element opening a frame (libavcodec writes its name there) becomes plain
+  fill of the same length. Fill elements after the channel data are not reached: finding
+  them needs a full AAC bitstream parse.
 * Other codecs: kept as coded data.
 
 Offsets never move, so the sample tables stay valid; decoders skip filler, user data and
@@ -187,6 +190,66 @@ def account_mp4v(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, wh
     account_segments(Buffer(data, start), mp4v_segments(data, start), ledger, what)
 
 
+# -- AAC ----------------------------------------------------------------------------------
+
+def _fill_span(frame: bytes) -> tuple[int, int] | None:
+    """(first bit, bit count) of the payload of a fill element that opens an AAC raw data
+    block (where libavcodec writes its name), or None when the block starts otherwise."""
+    if len(frame) < 2 or frame[0] >> 5 != 6:  # ID_FIL
+        return None
+    count = (frame[0] >> 1) & 0xF
+    start = 7
+    if count == 15:
+        count += (((frame[0] & 1) << 7) | (frame[1] >> 1)) - 1
+        start = 15
+    if count <= 0 or (start + 8 * count + 7) // 8 > len(frame):
+        return None
+    return start, 8 * count
+
+
+def _neutral_fill(bits: int) -> int:
+    """An EXT_FILL extension payload of ``bits`` bits: type 0000, nibble 0000, then 0xA5."""
+    value = 0
+    for _ in range(bits // 8 - 1):
+        value = (value << 8) | 0xA5
+    return value
+
+
+def _splice(frame: bytes, start: int, bits: int, value: int) -> bytes:
+    whole = int.from_bytes(frame, "big")
+    total = len(frame) * 8
+    shift = total - start - bits
+    mask = ((1 << bits) - 1) << shift
+    return ((whole & ~mask) | (value << shift)).to_bytes(len(frame), "big")
+
+
+def scrub_aac(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+    """A fill element opening an AAC frame (libavcodec's "Lavc..." banner in the first frame)
+    becomes plain fill bytes of the same length; decoders skip fill elements."""
+    if end - start < 2 or mm[start] >> 5 != 6:
+        return
+    frame = bytes(mm[start:end])
+    span = _fill_span(frame)
+    if span is None:
+        return
+    first, bits = span
+    clean = _splice(frame, first, bits, _neutral_fill(bits))
+    if clean != frame:
+        notes.add("MPEG-4 user data", frame)
+        stop = (first + bits + 7) // 8
+        plan.patch(start + first // 8, clean[first // 8 : stop])
+
+
+def account_aac(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
+    if end - start >= 2 and mm[start] >> 5 == 6:
+        frame = bytes(mm[start:end])
+        span = _fill_span(frame)
+        if span is not None and _splice(frame, *span, _neutral_fill(span[1])) != frame:
+            ledger.refuse(start, end, what, "an audio frame that still holds fill data")
+            return
+    ledger.payload(start, end, what)
+
+
 # -- dispatch -----------------------------------------------------------------------------
 
 def scrub(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: int, plan: Plan,
@@ -198,6 +261,8 @@ def scrub(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: in
         scrub_jpeg(mm, start, end, plan, notes)
     elif how == "mp4v":
         scrub_mp4v(mm, start, end, plan, notes)
+    elif how == "aac":
+        scrub_aac(mm, start, end, plan, notes)
 
 
 def account(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: int,
@@ -209,5 +274,7 @@ def account(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: 
         account_jpeg(mm, start, end, ledger, what)
     elif how == "mp4v":
         account_mp4v(mm, start, end, ledger, what)
+    elif how == "aac":
+        account_aac(mm, start, end, ledger, what)
     else:
         ledger.payload(start, end, what)
