@@ -15,6 +15,7 @@ from share_guard.core.containers.bmff_account import MovieAccountant
 from share_guard.core.containers.bmff_boxes import mapped, walk_top
 from share_guard.core.containers.bmff_handler import ScanHandler
 from share_guard.core.containers.bmff_media import plan_media
+from share_guard.core.containers.bmff_meta import cap_findings
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.report import Category, Finding
@@ -61,6 +62,7 @@ class MovieHandler(ScanHandler):
                 with mapped(fh) as mm:
                     plan_media(scan, mm)
         scan.plan.settle()
+        scan.findings = cap_findings(scan.findings)
         if top.trailer:
             scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):
