@@ -10,13 +10,12 @@ place named. HEIF ``meta`` boxes are accounted by :mod:`heif_account` through ``
 
 from __future__ import annotations
 
-import mmap
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from share_guard.core.containers import bmff_scrub
-from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, TopLevel, parse_children
+from share_guard.core.containers.bmff_boxes import Box, Buffer, Bytes, Counter, TopLevel, parse_children
 from share_guard.core.containers.bmff_entries import Entry, describe
 from share_guard.core.containers.bmff_layout import (
     MOVIE_LEAVES,
@@ -55,7 +54,7 @@ class _Track:
 class MovieAccountant:
     """Files every byte of a clean movie (or HEIF file) in a ledger."""
 
-    def __init__(self, mm: mmap.mmap | bytes, ledger: Ledger) -> None:
+    def __init__(self, mm: Bytes, ledger: Ledger) -> None:
         self.mm, self.ledger = mm, ledger
         self.tracks: list[_Track] = []
         self.media: list[tuple[int, int]] = []
@@ -209,24 +208,24 @@ class MovieAccountant:
                     continue
                 track.samples.extend(samples)
         for track in self.tracks:
-            for smp in track.samples:
-                if smp.size == 0:
+            coded = [(e.scrub, e.length_size) for e in track.entries]
+            for a, b, e in track.samples:
+                if b == a:
                     continue
-                if not 1 <= smp.entry <= len(track.entries):
-                    self.ledger.refuse(smp.offset, smp.offset + smp.size, "sample",
-                                       "a sample without a description")
+                if not 1 <= e <= len(coded):
+                    self.ledger.refuse(a, b, "sample", "a sample without a description")
                     return
-                entry = track.entries[smp.entry - 1]
-                spans.append((smp.offset, smp.offset + smp.size, entry.scrub, entry.length_size))
+                spans.append((a, b, *coded[e - 1]))
         spans = sorted(set(spans))  # one range may be both a still picture and a frame
         media = sorted(self.media)
         starts = [a for a, _ in media]
-        for start, end, how, length_size in spans:
+        for start, end, _how, _size in spans:
             i = bisect_right(starts, start) - 1
             if i < 0 or end > media[i][1]:
                 self.ledger.refuse(start, end, "sample", "a sample outside the media data")
                 return
-            bmff_scrub.account(self.mm, start, end, how, length_size, self.ledger, "sample")
+        for run in bmff_scrub.runs(spans):
+            bmff_scrub.account_run(self.mm, run, self.ledger, "sample")
         pos_by_media = gaps(media, [(s, e) for s, e, _, _ in spans])
         for a, b in pos_by_media:
             self.ledger.zeroed(self.mm, a, b, "media data no sample uses")

@@ -8,13 +8,13 @@ when it held data, reported.
 
 from __future__ import annotations
 
-import mmap
 from bisect import bisect_right
 from collections.abc import Sequence
 
+from share_guard.core.containers.bmff_boxes import Bytes
 from share_guard.core.containers.bmff_entries import Entry
 from share_guard.core.containers.bmff_movie import MovieScan
-from share_guard.core.containers.bmff_scrub import Notes, SampleError, scrub
+from share_guard.core.containers.bmff_scrub import Notes, SampleError, runs, scrub_run
 from share_guard.core.containers.inplace import merged
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.report import Category, Finding
@@ -37,16 +37,18 @@ def kept_spans(scan: MovieScan) -> tuple[list[Span], list[tuple[int, int]]]:
     kept: list[Span] = []
     dropped: list[tuple[int, int]] = []
     for track in scan.tracks:
-        for smp in track.samples:
-            if smp.size == 0:
-                continue
-            if track.drop is not None:
-                dropped.append((smp.offset, smp.offset + smp.size))
-            elif 1 <= smp.entry <= len(track.entries):
-                kept.append((smp.offset, smp.offset + smp.size, track.entries[smp.entry - 1]))
-            else:
-                scan.problems.append("a sample points at a sample description that is missing")
-                return kept, dropped
+        if track.drop is not None:
+            dropped.extend((a, b) for a, b, _ in track.samples if b > a)
+            continue
+        entries = track.entries
+        if any(not 1 <= e <= len(entries) for _, _, e in track.samples):
+            scan.problems.append("a sample points at a sample description that is missing")
+            return kept, dropped
+        if len(entries) == 1:
+            only = entries[0]
+            kept.extend((a, b, only) for a, b, _ in track.samples if b > a)
+        else:
+            kept.extend((a, b, entries[e - 1]) for a, b, e in track.samples if b > a)
     return kept, dropped
 
 
@@ -78,7 +80,7 @@ def check_spans(spans: list[Span], media: Sequence[tuple[int, int]]) -> str:
     return ""
 
 
-def plan_media(scan: MovieScan, mm: mmap.mmap | bytes, extra: Sequence[Span] = (),
+def plan_media(scan: MovieScan, mm: Bytes, extra: Sequence[Span] = (),
                removed: Sequence[tuple[int, int]] = (), what: str = "video") -> None:
     """Scrub kept samples and ``extra`` ranges (HEIF pictures) and zero the rest of every
     'mdat'; ``removed`` are ranges already reported (items removed on purpose)."""
@@ -91,11 +93,11 @@ def plan_media(scan: MovieScan, mm: mmap.mmap | bytes, extra: Sequence[Span] = (
         scan.problems.append(problem)
         return
     notes = Notes()
-    for start, end, entry in spans:
-        if entry is None or not entry.scrub:
-            continue
+    coded = ((a, b, entry.scrub if entry else "", entry.length_size if entry else 0)
+             for a, b, entry in spans)
+    for run in runs(coded):
         try:
-            scrub(mm, start, end, entry.scrub, entry.length_size, scan.plan, notes)
+            scrub_run(mm, run, scan.plan, notes)
         except SampleError as exc:
             scan.problems.append(f"a {what} sample cannot be scrubbed ({exc})")
             return
@@ -133,7 +135,7 @@ def gaps(ranges: Sequence[tuple[int, int]], used: Sequence[tuple[int, int]],
     return out
 
 
-def _holds_data(mm: mmap.mmap | bytes, a: int, b: int) -> bool:
+def _holds_data(mm: Bytes, a: int, b: int) -> bool:
     while a < b:
         n = min(CHECK_CHUNK, b - a)
         if any(mm[a : a + n]):

@@ -17,12 +17,9 @@ from share_guard.core.errors import CorruptFile, LimitExceeded
 MAX_SAMPLES = 5_000_000
 
 
-@dataclass(frozen=True)
-class Sample:
-    offset: int
-    size: int
-    #: 1-based index into the track's sample descriptions
-    entry: int = 1
+#: one sample: (first byte, end, 1-based index of its sample description); plain tuples,
+#: since a long movie has hundreds of thousands
+Sample = tuple[int, int, int]
 
 
 def sample_sizes(buf: Buffer, stbl: Box) -> list[int]:
@@ -84,7 +81,7 @@ def track_samples(buf: Buffer, stbl: Box) -> list[Sample]:
                 raise CorruptFile("more samples in chunks than in the size table")
             pos = offsets[chunk - 1]
             for size in sizes[sample : sample + per_chunk]:
-                out.append(Sample(pos, size, entry))
+                out.append((pos, pos + size, entry))
                 pos += size
             sample += per_chunk
     if sample != len(sizes):
@@ -173,6 +170,6 @@ def _trun(buf: Buffer, trun: Box, base: int, cursor: int, default_size: int, ent
     size_at = fields.index(0x200) * 4 if 0x200 in fields else None
     for i in range(count):
         size = buf.u32(pos + i * step + size_at) if size_at is not None else default_size
-        samples.append(Sample(cursor, size, entry))
+        samples.append((cursor, cursor + size, entry))
         cursor += size
     return cursor

@@ -15,19 +15,18 @@ For each sample a kept track's index points at, by codec:
 * Other codecs: kept as coded data.
 
 Offsets never move, so the sample tables stay valid; decoders skip filler, user data and
-APPn payloads, so decoded frames are identical. The source is read through ``mmap``.
+APPn payloads, so decoded frames are identical. The source is read a few bytes at a time.
 """
 
 from __future__ import annotations
 
-import mmap
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
 from share_guard.core.containers import jpeg_frames, nal
-from share_guard.core.containers.bmff_boxes import Buffer
+from share_guard.core.containers.bmff_boxes import Buffer, Bytes, FileBytes
 from share_guard.core.containers.bmff_entries import mp4v_segments
 from share_guard.core.containers.bmff_layout import account_segments, plan_segments
 from share_guard.core.containers.inplace import Plan
@@ -61,26 +60,33 @@ class SampleError(ValueError):
     """A sample whose structure cannot be walked (the file is not cleaned)."""
 
 
-def nal_units(mm: mmap.mmap | bytes | memoryview, start: int, end: int, length_size: int,
-              ) -> Iterator[tuple[int, int]]:
+def head(mm: Bytes, pos: int, n: int) -> bytes:
+    """A few bytes at ``pos`` (through the reader's block cache when it has one)."""
+    return mm.small(pos, n) if isinstance(mm, FileBytes) else mm[pos : pos + n]
+
+
+def nal_units(mm: Bytes, start: int, end: int, length_size: int,
+              ) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first header byte) of each NAL unit of a length-prefixed sample."""
     pos = start
     while pos < end:
-        if pos + length_size > end:
+        if pos + length_size >= end:
             raise SampleError("a NAL length field runs past its sample")
-        size = int.from_bytes(mm[pos : pos + length_size], "big")
+        raw = head(mm, pos, length_size + 1)
+        size = int.from_bytes(raw[:length_size], "big")
         pos += length_size
         if size == 0 or pos + size > end:
             raise SampleError("a NAL unit runs past its sample")
-        yield pos, pos + size
+        yield pos, pos + size, raw[length_size]
         pos += size
 
 
-def scrub_nals(mm: mmap.mmap | bytes, start: int, end: int, codec: str, length_size: int,
+def scrub_nals(mm: Bytes, start: int, end: int, codec: str, length_size: int,
                plan: Plan, notes: Notes) -> None:
     """Turn every NAL unit of ``[start, end)`` that carries metadata into filler (plan edits)."""
     hs = nal.header_size(codec)
-    for s, e in nal_units(mm, start, end, length_size):
-        if e - s >= hs and nal.is_plain(codec, mm[s]):
+    for s, e, first in nal_units(mm, start, end, length_size):
+        if e - s >= hs and nal.is_plain(codec, first):
             continue
         unit = bytes(mm[s:e]) if e - s <= MAX_NAL_READ else b"\x00" * hs
         why = nal.verdict(codec, unit)
@@ -92,9 +98,9 @@ def scrub_nals(mm: mmap.mmap | bytes, start: int, end: int, codec: str, length_s
                 plan.zero_range(s, e)
 
 
-def account_nals(mm: mmap.mmap | bytes, start: int, end: int, codec: str, length_size: int,
+def account_nals(mm: Bytes, start: int, end: int, codec: str, length_size: int,
                  ledger: Ledger, what: str) -> None:
-    nal.account(memoryview(mm)[start:end], codec, length_size, ledger, start, what)
+    nal.account(mm[start:end], codec, length_size, ledger, start, what)
 
 
 # -- Motion-JPEG --------------------------------------------------------------------------
@@ -113,7 +119,7 @@ def _jpeg_frames(buf: bytes | bytearray, end: int) -> Iterator[tuple[int, int]]:
         raise SampleError("a Motion-JPEG sample that does not start like a JPEG")
 
 
-def scrub_jpeg(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+def scrub_jpeg(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
     original = bytes(mm[start:end])
     work = bytearray(original)
     last = 0
@@ -141,9 +147,9 @@ def _first_exif(frame: bytes) -> bytes | None:
     return None
 
 
-def account_jpeg(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
-    view = memoryview(mm)[start:end]
-    data = bytes(view)
+def account_jpeg(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
+    data = bytes(mm[start:end])
+    view = memoryview(data)
     last = 0
     try:
         spans = list(_jpeg_frames(data, len(data)))
@@ -176,7 +182,7 @@ def _diff_into(plan: Plan, base: int, old: bytes, new: bytes) -> None:
 
 # -- MPEG-4 Visual ------------------------------------------------------------------------
 
-def scrub_mp4v(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+def scrub_mp4v(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
     data = bytes(mm[start:end])
     found: list[str] = []
     segs = mp4v_segments(data, start, found)
@@ -185,7 +191,7 @@ def scrub_mp4v(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: N
     plan_segments(Buffer(data, start), segs, plan)
 
 
-def account_mp4v(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
+def account_mp4v(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
     data = bytes(mm[start:end])
     account_segments(Buffer(data, start), mp4v_segments(data, start), ledger, what)
 
@@ -223,7 +229,7 @@ def _splice(frame: bytes, start: int, bits: int, value: int) -> bytes:
     return ((whole & ~mask) | (value << shift)).to_bytes(len(frame), "big")
 
 
-def scrub_aac(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+def scrub_aac(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
     """A fill element opening an AAC frame (libavcodec's "Lavc..." banner in the first frame)
     becomes plain fill bytes of the same length; decoders skip fill elements."""
     if end - start < 2 or mm[start] >> 5 != 6:
@@ -240,7 +246,7 @@ def scrub_aac(mm: mmap.mmap | bytes, start: int, end: int, plan: Plan, notes: No
         plan.patch(start + first // 8, clean[first // 8 : stop])
 
 
-def account_aac(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
+def account_aac(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
     if end - start >= 2 and mm[start] >> 5 == 6:
         frame = bytes(mm[start:end])
         span = _fill_span(frame)
@@ -250,9 +256,94 @@ def account_aac(mm: mmap.mmap | bytes, start: int, end: int, ledger: Ledger, wha
     ledger.payload(start, end, what)
 
 
+# -- runs of samples ----------------------------------------------------------------------
+
+#: a scrubbed range: (first byte, end, how it is coded, NAL length size)
+Coded = tuple[int, int, str, int]
+Run = tuple[int, int, str, int, list[tuple[int, int]]]
+MAX_RUN_READ = 64 * 1024 * 1024
+
+
+def runs(spans: Iterable[Coded]) -> Iterator[Run]:
+    """Sorted spans grouped into runs of back-to-back samples coded the same way (a chunk
+    of audio, a stretch of video): read once, filed once."""
+    run: Run | None = None
+    for a, b, how, size in spans:
+        if run is not None and a == run[1] and how == run[2] and size == run[3]:
+            run[4].append((a, b))
+            run = (run[0], b, how, size, run[4])
+            continue
+        if run is not None:
+            yield run
+        run = (a, b, how, size, [(a, b)])
+    if run is not None:
+        yield run
+
+
+def _firsts(mm: Bytes, run: Run) -> list[int]:
+    """The first byte of every sample of a run (one read for the whole run)."""
+    a0, b0, _, _, parts = run
+    if b0 - a0 <= MAX_RUN_READ:
+        head = bytes(mm[a0:b0])
+        return [head[a - a0] for a, _ in parts]
+    return [mm[a] for a, _ in parts]
+
+
+def scrub_run(mm: Bytes, run: Run, plan: Plan, notes: Notes) -> None:
+    _, _, how, size, parts = run
+    if not how:
+        return
+    if how == "aac":
+        for (a, b), first in zip(parts, _firsts(mm, run), strict=True):
+            if first >> 5 == 6:
+                scrub_aac(mm, a, b, plan, notes)
+        return
+    for a, b in parts:
+        scrub(mm, a, b, how, size, plan, notes)
+
+
+def _plain(mm: Bytes, a: int, b: int, codec: str, size: int) -> bool:
+    """True when every NAL unit of the sample is coded data (nothing to look into)."""
+    hs = nal.header_size(codec)
+    pos = a
+    while pos < b:
+        raw = head(mm, pos, size + 1)
+        n = int.from_bytes(raw[:size], "big")
+        pos += size
+        if len(raw) <= size or n < hs or pos + n > b or not nal.is_plain(codec, raw[size]):
+            return False
+        pos += n
+    return pos == b
+
+
+def account_run(mm: Bytes, run: Run, ledger: Ledger, what: str) -> None:
+    """File a run of samples of a clean copy: coded data, or refused where something is left."""
+    a0, b0, how, size, parts = run
+    if not how:
+        ledger.payload(a0, b0, what)
+        return
+    if how == "aac":
+        for (a, b), first in zip(parts, _firsts(mm, run), strict=True):
+            (account_aac if first >> 5 == 6 else _payload)(mm, a, b, ledger, what)
+        return
+    if how in (nal.H264, nal.HEVC):
+        for a, b in parts:
+            if _plain(mm, a, b, how, size):
+                ledger.payload(a, b, what)
+            else:
+                account_nals(mm, a, b, how, size, ledger, what)
+        return
+    for a, b in parts:
+        account(mm, a, b, how, size, ledger, what)
+
+
+def _payload(mm: Bytes, a: int, b: int, ledger: Ledger, what: str) -> None:
+    ledger.payload(a, b, what)
+
+
 # -- dispatch -----------------------------------------------------------------------------
 
-def scrub(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: int, plan: Plan,
+def scrub(mm: Bytes, start: int, end: int, how: str, length_size: int, plan: Plan,
           notes: Notes) -> None:
     """Scrub one sample ``[start, end)`` coded as ``how`` (raises SampleError)."""
     if how in (nal.H264, nal.HEVC):
@@ -265,7 +356,7 @@ def scrub(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: in
         scrub_aac(mm, start, end, plan, notes)
 
 
-def account(mm: mmap.mmap | bytes, start: int, end: int, how: str, length_size: int,
+def account(mm: Bytes, start: int, end: int, how: str, length_size: int,
             ledger: Ledger, what: str) -> None:
     """File one sample of a clean copy: coded data, filler, or a refusal naming what is left."""
     if how in (nal.H264, nal.HEVC):

@@ -12,13 +12,12 @@ the last box) is cut off.
 
 from __future__ import annotations
 
-import mmap
 import struct
 from typing import BinaryIO, ClassVar
 
 from share_guard.core.containers.base import Source
 from share_guard.core.containers.bmff_account import MovieAccountant
-from share_guard.core.containers.bmff_boxes import mapped, read_box_tree, walk_top
+from share_guard.core.containers.bmff_boxes import Bytes, mapped, read_box_tree, walk_top
 from share_guard.core.containers.bmff_handler import ScanHandler
 from share_guard.core.containers.bmff_media import Span, plan_media
 from share_guard.core.containers.bmff_meta import (
@@ -73,7 +72,7 @@ class HeifScanner:
         self.scan: MovieScan = self.mover.run(skip=frozenset({b"meta", b"mpvd", b"sefd"}))
         self.findings: list[Finding] = []
 
-    def run(self, mm: mmap.mmap | bytes) -> MovieScan:
+    def run(self, mm: Bytes) -> MovieScan:
         s = self.scan
         metas = [b for b in self.top.boxes if b.type == b"meta"]
         has_movie = any(b.type == b"moov" for b in self.top.boxes)

@@ -9,10 +9,8 @@ coded) for the movie accountant, which proves the rest of ``mdat`` is zero.
 
 from __future__ import annotations
 
-import mmap
-
 from share_guard.core.containers.bmff_account import Span
-from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_children
+from share_guard.core.containers.bmff_boxes import Box, Buffer, Bytes, Counter, parse_children
 from share_guard.core.containers.bmff_layout import (
     MOVIE_LEAVES,
     Layout,
@@ -42,7 +40,7 @@ MAX_META = 64 * 1024 * 1024
 
 
 class MetaAccountant:
-    def __init__(self, mm: mmap.mmap | bytes, ledger: Ledger, size: int) -> None:
+    def __init__(self, mm: Bytes, ledger: Ledger, size: int) -> None:
         self.mm, self.ledger, self.size = mm, ledger, size
 
     def __call__(self, meta: Box) -> list[Span]:
