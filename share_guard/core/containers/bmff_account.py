@@ -40,6 +40,7 @@ from share_guard.core.errors import CorruptFile
 #: (start, end, how the bytes are coded, NAL length size): one scrubbed range in 'mdat'
 Span = tuple[int, int, str, int]
 MAX_TREE = 256 * 1024 * 1024
+ZERO_CHUNK = 16 * 1024 * 1024
 
 
 @dataclass
@@ -228,5 +229,7 @@ class MovieAccountant:
             bmff_scrub.account_run(self.mm, run, self.ledger, "sample")
         pos_by_media = gaps(media, [(s, e) for s, e, _, _ in spans])
         for a, b in pos_by_media:
-            self.ledger.zeroed(self.mm, a, b, "media data no sample uses")
+            for lo in range(a, b, ZERO_CHUNK):  # bounded memory for a large blank stretch
+                hi = min(b, lo + ZERO_CHUNK)
+                self.ledger.zeroed(self.mm[lo:hi], lo, hi, "media data no sample uses", base=lo)
 

@@ -74,9 +74,8 @@ def iref_child(version: int) -> Layout:
     return layout
 
 
-def iref(b: L) -> int:
-    v, _ = b.vf((0, 1))
-    return v
+def iref(b: L) -> None:
+    b.vf((0, 1))
 
 
 def ipma(essential_ok: Callable[[int], bool]) -> Layout:

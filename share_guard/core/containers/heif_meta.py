@@ -19,6 +19,7 @@ from share_guard.core.containers.bmff_boxes import Box, Buffer
 from share_guard.core.containers.bmff_entries import Entry, hvcc
 from share_guard.core.containers.bmff_layout import L, Layout, hdlr, plan_segments, segments
 from share_guard.core.containers.bmff_meta import finding, xmp_block_findings
+from share_guard.core.containers.bmff_tracks import plan_dref
 from share_guard.core.containers.heif_items import HeifMeta, Item
 from share_guard.core.containers.heif_layout import (
     PROPERTIES,
@@ -88,7 +89,7 @@ class MetaCleaner:
                 self.apply(child, hdlr)
             elif typ == b"dinf":
                 for dref in child.all(b"dref"):
-                    self.mover.dref(self.buf, dref)
+                    plan_dref(self.scan, self.buf, dref)
             elif typ == b"pitm":
                 self.apply(child, pitm)
             elif typ == b"iinf":
