@@ -46,10 +46,34 @@ def _mjpeg_with_exif(raw: Path, out: Path) -> Path:
     return out
 
 
+def _av1_with_metadata(raw: Path, out: Path) -> Path:
+    """AV1 whose every sample opens with a metadata OBU: ITU-T T.35 user data (a marker)."""
+    import av
+
+    payload = b"\x04\xb5" + b"MARKER_AV1T35 serial 0042" + b"\x80"
+    meta = bytes([(5 << 3) | 0x02, len(payload)]) + payload
+    with av.open(str(raw)) as src, av.open(str(out), "w", format="mp4") as dst:
+        video = src.streams.video[0]
+        stream = dst.add_stream("libsvtav1", rate=10)  # muxed as is, never encoded
+        stream.width, stream.height, stream.pix_fmt = video.width, video.height, "yuv420p"
+        stream.codec_context.extradata = video.codec_context.extradata
+        stream.time_base = video.time_base
+        for packet in src.demux(video):
+            if not packet.size:
+                continue
+            new = av.Packet(meta + bytes(packet))
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.is_keyframe = packet.is_keyframe
+            new.stream = stream
+            dst.mux(new)
+    return out
+
+
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     tmp = tmp_path_factory.mktemp("bases")
     mjpeg = make_video(tmp / "mj.mov", container="mov", vcodec="mjpeg", acodec=None)
+    av1 = make_video(tmp / "a1.mp4", container="mp4", vcodec="libsvtav1", acodec=None)
     return {
         "h264": fx.encode_movie(tmp / "h.mp4").read_bytes(),
         "mov": fx.encode_movie(tmp / "m.mov", fmt="mov").read_bytes(),
@@ -57,6 +81,7 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         "hevc": make_video(tmp / "x.mp4", container="mp4", vcodec="libx265").read_bytes(),
         "mpeg4": make_video(tmp / "p.mp4", container="mp4", vcodec="mpeg4").read_bytes(),
         "mjpeg": _mjpeg_with_exif(mjpeg, tmp / "mje.mov").read_bytes(),
+        "av1": _av1_with_metadata(av1, tmp / "a1m.mp4").read_bytes(),
     }
 
 
@@ -221,6 +246,8 @@ ROWS: dict[str, Row] = {
                          ["MARKER_MFRAUDTA"], "MARKER_MFRAUDTA"),
     "x265 banner in hvcC": ("hevc", lambda d: d, ["x265 (build", "options:"], "x265"),
     "Lavc user data in esds": ("mpeg4", lambda d: d, ["Lavc"], "Lavc"),
+    "AV1 metadata OBU (T.35 user data)": ("av1", lambda d: d, ["MARKER_AV1T35"],
+                                          "T.35"),
     "EXIF and comments in Motion-JPEG frames": (
         "mjpeg", lambda d: d, ["MARKER_MJPEGARTIST", "MARKER_MJPEGCOM"], "MARKER_MJPEGARTIST"),
 }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from share_guard.core.containers import nal
+from share_guard.core.containers import nal, obu
 from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_children
 from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, segments
 from share_guard.core.errors import CorruptFile
@@ -26,7 +26,7 @@ from share_guard.core.errors import CorruptFile
 VIDEO_CODECS: dict[bytes, str] = {
     **dict.fromkeys((b"avc1", b"avc2", b"avc3", b"avc4", b"dva1", b"dvav"), nal.H264),
     **dict.fromkeys((b"hvc1", b"hev1", b"dvh1", b"dvhe"), nal.HEVC),
-    b"mp4v": "mp4v", b"jpeg": "jpeg", b"mjpa": "jpeg", b"av01": "",
+    b"mp4v": "mp4v", b"jpeg": "jpeg", b"mjpa": "jpeg", b"av01": "av1",
     **dict.fromkeys((b"vp08", b"vp09", b"s263", b"h263", b"apch", b"apcn", b"apcs", b"apco",
                      b"ap4h", b"ap4x", b"AVdn", b"AVdh", b"raw ", b"2vuy", b"yuv2", b"v210",
                      b"CFHD", b"vvc1", b"vvi1"), ""),
@@ -345,7 +345,22 @@ def _vpcc(b: L) -> None:
 def av1c(b: L) -> None:
     b.want(bytes([0x81]))
     b.w(3)
-    b.p(b.left)  # sequence header OBUs
+    end = b.box.end
+
+    def read(pos: int, n: int) -> bytes:
+        return b.buf.get(pos, min(n, end - pos))
+
+    try:  # configuration OBUs: sequence headers kept, metadata made blank padding
+        for start, payload, stop, kind in list(obu.units(read, b.pos, end)):
+            if obu.verdict(read, payload, stop, kind):
+                first = b.buf.u8(start)
+                b.want(bytes([(first & 0x87) | (obu.PADDING << 3)]))
+                b.w(payload - start - 1)
+                b.z(stop - payload)
+            else:
+                b.p(stop - start)
+    except obu.ObuError as exc:
+        raise CorruptFile(str(exc)) from None
 
 
 def _dops(b: L) -> None:

@@ -12,6 +12,7 @@ For each sample a kept track's index points at, by codec:
 * AAC: a fill element opening a frame (libavcodec writes its name there) becomes plain
   fill of the same length. Fill elements after the channel data are not reached: finding
   them needs a full AAC bitstream parse.
+* AV1: metadata OBUs (user data, timecodes) become blank padding OBUs (:mod:`obu`).
 * Other codecs: kept as coded data.
 
 Offsets never move, so the sample tables stay valid; decoders skip filler, user data and
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from share_guard.core.containers import jpeg_frames, nal
+from share_guard.core.containers import jpeg_frames, nal, obu
 from share_guard.core.containers.bmff_boxes import Buffer, Bytes, FileBytes
 from share_guard.core.containers.bmff_entries import mp4v_segments
 from share_guard.core.containers.bmff_layout import account_segments, plan_segments
@@ -341,6 +342,20 @@ def _payload(mm: Bytes, a: int, b: int, ledger: Ledger, what: str) -> None:
     ledger.payload(a, b, what)
 
 
+# -- AV1 ----------------------------------------------------------------------------------
+
+def reader(mm: Bytes) -> obu.Read:
+    return lambda pos, n: head(mm, pos, n) if n <= 64 else bytes(mm[pos : pos + n])
+
+
+def scrub_av1(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
+    try:
+        for why in obu.scrub(reader(mm), start, end, plan):
+            notes.add(f"AV1 {why}")
+    except obu.ObuError as exc:
+        raise SampleError(str(exc)) from None
+
+
 # -- dispatch -----------------------------------------------------------------------------
 
 def scrub(mm: Bytes, start: int, end: int, how: str, length_size: int, plan: Plan,
@@ -354,6 +369,8 @@ def scrub(mm: Bytes, start: int, end: int, how: str, length_size: int, plan: Pla
         scrub_mp4v(mm, start, end, plan, notes)
     elif how == "aac":
         scrub_aac(mm, start, end, plan, notes)
+    elif how == "av1":
+        scrub_av1(mm, start, end, plan, notes)
 
 
 def account(mm: Bytes, start: int, end: int, how: str, length_size: int,
@@ -367,5 +384,7 @@ def account(mm: Bytes, start: int, end: int, how: str, length_size: int,
         account_mp4v(mm, start, end, ledger, what)
     elif how == "aac":
         account_aac(mm, start, end, ledger, what)
+    elif how == "av1":
+        obu.account(reader(mm), start, end, ledger, what)
     else:
         ledger.payload(start, end, what)

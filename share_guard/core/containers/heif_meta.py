@@ -56,6 +56,8 @@ def item_entry(heif: HeifMeta, item: Item) -> Entry:
             length = (heif.buf.u8(hvcc.payload_start + 21) & 3) + 1
     elif item.type == b"jpeg":
         scrub = "jpeg"
+    elif item.type == b"av01":
+        scrub = "av1"
     return Entry(item.infe, item.type, "video", scrub, length)
 
 
