@@ -14,6 +14,7 @@ import bmff_fixtures as fx
 import bmff_plant as bp
 import pytest
 from checks import assert_exiftool_clean, export_consented
+from heif_builder import sef_archive
 from leakscan import assert_no_markers, leaked_markers
 from video_fixtures import frame_md5s, make_video
 
@@ -232,6 +233,11 @@ ROWS: dict[str, Row] = {
     "data after the last box": (
         "h264", lambda d: d + b"\x01\x02\x03\x04\xff\xfe\x00\x01MARKER_TRAIL",
         ["MARKER_TRAIL"], "Data after the end"),
+    "Samsung sefd archive": (
+        "h264", lambda d: d + box(b"sefd", sef_archive([
+            (0x0A01, "Image_UTC_Data", b"1714560000123"), (0x0AA1, "MCC_Data", b"262"),
+            (0x0C61, "Camera_Capture_Mode_Info", b"MARKER_SEFVIDEO")])),
+        ["MARKER_SEFVIDEO", "1714560000123", "SEFT"], "262 (Germany)"),
     "event message box": ("h264", lambda d: d + full(b"emsg", 0, 0, b"MARKER_EMSG\0"),
                           ["MARKER_EMSG"], "Event message"),
     "text track under a video handler": (

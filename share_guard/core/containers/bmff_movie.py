@@ -136,7 +136,7 @@ class MovieScanner:
             self.walk(buf, box, "index") if typ == b"mfra" else self.leaf(buf, box)
         elif typ in SPACE:
             self.space(box)
-        elif typ in METADATA_BOXES or typ in (b"pnot", b"PICT", b"prft"):
+        elif typ in METADATA_BOXES or typ in (b"pnot", b"PICT", b"prft", b"sefd"):
             if typ in (b"udta", b"meta"):
                 buf = read_box_tree(self.fh, box, MAX_SMALL_READ)
             else:

@@ -28,6 +28,7 @@ from share_guard.core.containers.bmff_meta import (
 from share_guard.core.containers.bmff_samples import Sample
 from share_guard.core.errors import CorruptFile
 from share_guard.core.metadata.icc import IccError, icc_findings
+from share_guard.core.metadata.samsung import sef_findings
 from share_guard.core.report import Category
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
         s.findings.append(finding(C.HIDDEN, "QuickTime preview", f"Preview '{box.name}'",
                                   f"{box.payload_size} bytes",
                                   "a preview picture stored beside the movie; removed"))
+    elif typ == b"sefd":  # Samsung's archive: capture time, country code, video...
+        s.findings.extend(sef_findings(buf.payload(box), f"{where} Samsung sefd", "video"))
     elif typ == b"prft":
         s.findings.append(finding(C.TIME, where, "Producer reference time",
                                   f"{box.payload_size} bytes",

@@ -18,6 +18,7 @@ from share_guard.core.containers.bmff_media import plan_media
 from share_guard.core.containers.bmff_meta import cap_findings
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.containers.ledger import Ledger
+from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
 #: brands that belong to other handlers or formats that merely share the box layout
@@ -25,6 +26,7 @@ NOT_MOVIE_BRANDS = {
     b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"avif",
     b"avis", b"avio", b"MiHE", b"MiHB", b"jpgs", b"crx ", b"jp2 ", b"jpx ", b"jpm ", b"mjp2",
 }
+MAX_TRAILER_READ = 16 * 1024 * 1024
 #: first box types of a QuickTime movie written without 'ftyp'
 QT_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 
@@ -64,7 +66,13 @@ class MovieHandler(ScanHandler):
         scan.plan.settle()
         scan.findings = cap_findings(scan.findings)
         if top.trailer:
-            scan.findings.append(trailer_finding(top.trailer, "video"))
+            with src.open() as fh:
+                fh.seek(top.end)
+                tail = fh.read(min(top.trailer, MAX_TRAILER_READ))
+            if is_sef(tail) and len(tail) == top.trailer:
+                scan.findings.extend(sef_findings(tail, "Samsung trailer", "video"))
+            else:
+                scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):
             scan.problems.append("the movie has no header ('moov'); it cannot be played")
         return scan
