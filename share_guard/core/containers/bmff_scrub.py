@@ -24,8 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-import numpy as np
-
 from share_guard.core.containers import jpeg_frames, nal, obu
 from share_guard.core.containers.bmff_boxes import Buffer, Bytes, FileBytes
 from share_guard.core.containers.bmff_entries import mp4v_segments
@@ -165,6 +163,8 @@ def account_jpeg(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> 
 
 def _diff_into(plan: Plan, base: int, old: bytes, new: bytes) -> None:
     """Add edits turning ``old`` into ``new`` (same length): zeroed runs, short patches."""
+    import numpy as np  # only for Motion-JPEG: kept out of start-up
+
     a = np.frombuffer(old, np.uint8)
     b = np.frombuffer(new, np.uint8)
     changed = np.flatnonzero(a != b)

@@ -97,6 +97,8 @@ def judge(track: Track, problems: list[str]) -> None:
             track.handler, (C.HIDDEN, f"Non-media track '{fourcc(track.handler)}'"))
     elif not kinds and track.samples:
         problems.append("a track with samples but no sample description")
+    elif not kinds:
+        track.drop = (C.OTHER, "Empty track")  # nothing to play: not kept
 
 
 def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:

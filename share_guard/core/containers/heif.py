@@ -1,13 +1,16 @@
 """HEIC/HEIF/AVIF photos: what their items give away and a lossless clean copy.
 
 Cleaning neutralises items in place instead of rebuilding ``iinf``/``iloc``/
-``iref``/``ipma``: every Exif, XMP or other metadata item, every thumbnail,
-depth map, gain map or extra image that the primary picture does not need
-gets its item type changed to ``free`` (so decoders and exiftool skip it) and
-its bytes zeroed. Nothing moves, so the coded picture, its tiles, ``irot``/
-``imir`` and the ICC profile are copied byte for byte and every ``iloc``
-offset stays valid. A Motion Photo video (Samsung ``mpvd`` box or data after
-the last box) is cut off.
+``iref``/``ipma`` (:mod:`heif_meta`): every Exif, XMP or other metadata item, every
+thumbnail, depth map, gain map or extra image that the primary picture does not need gets
+its item type changed to ``free`` (so decoders and exiftool skip it), its name blanked
+and its bytes zeroed; kept pictures lose their names, unused properties become ``free``,
+the ICC profile keeps its colour data and loses its text, and SEI units or AV1 metadata
+inside the coded picture become filler of the same size. Every ``mdat`` byte no kept
+picture uses is zeroed. Nothing moves, so every ``iloc`` offset stays valid and the
+decoded pixels are identical. Samsung's ``mpvd`` (motion-photo video) and ``sefd``
+(capture time, mobile country code, motion-photo data) boxes and data after the last box
+are cut off. :mod:`heif_account` proves a clean copy byte by byte.
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
     end after their scan data; the last entry is EOI (payload start == segment end)."""
     if bytes(buf[start : start + 2]) != b"\xff\xd8":
         raise FrameError("a frame that does not start like a JPEG")
-    # bytes.find over the scan data (a memoryview has none; copying once, not per 0xFF)
-    data = buf if isinstance(buf, bytes | bytearray) else bytes(buf)
+    # bytes/bytearray search in place; a memoryview is copied once (not once per 0xFF)
+    hay = buf if isinstance(buf, (bytes, bytearray)) else bytes(buf)
     out: list[tuple[int, int, int, int]] = []
     pos = start + 2
     while len(out) < MAX_MARKERS:
@@ -63,9 +63,10 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
         if marker == SOS:
             scan = seg_end
             while True:
-                scan = data.find(b"\xff", scan, end)
-                if scan < 0:
+                ff = hay.find(b"\xff", scan, end)
+                if ff < 0:
                     raise FrameError("JPEG scan data without an end")
+                scan = ff
                 if scan + 1 >= end:
                     raise FrameError("JPEG scan data without an end")
                 nxt = buf[scan + 1]
