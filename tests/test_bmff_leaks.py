@@ -233,6 +233,8 @@ ROWS: dict[str, Row] = {
     "data after the last box": (
         "h264", lambda d: d + b"\x01\x02\x03\x04\xff\xfe\x00\x01MARKER_TRAIL",
         ["MARKER_TRAIL"], "Data after the end"),
+    "file type brands": ("h264", lambda d: bp.replace_bytes(d, b"isomiso2", b"isomMRKF"),
+                         ["MRKF"], ""),
     "Samsung sefd archive": (
         "h264", lambda d: d + box(b"sefd", sef_archive([
             (0x0A01, "Image_UTC_Data", b"1714560000123"), (0x0AA1, "MCC_Data", b"262"),

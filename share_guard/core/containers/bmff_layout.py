@@ -289,10 +289,32 @@ def _tfra(b: L) -> None:
     b.table(b.uint(4), per)
 
 
+#: brands written by cameras, phones and muxers; any other four letters are not kept
+BRANDS = frozenset({
+    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9", b"mp41",
+    b"mp42", b"mp71", b"avc1", b"hvc1", b"hev1", b"av01", b"dash", b"msdh", b"msix", b"cmfc",
+    b"cmf2", b"cmfs", b"qt  ", b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3gp8", b"3gp9", b"3g2a",
+    b"3g2b", b"3g2c", b"3ge6", b"3ge7", b"3gg6", b"3gs7", b"M4V ", b"M4A ", b"M4P ", b"M4B ",
+    b"M4VH", b"M4VP", b"MSNV", b"NDAS", b"F4V ", b"F4P ", b"heic", b"heix", b"heim", b"heis",
+    b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"miaf", b"MiHE", b"MiHB", b"MiHA", b"MiPr",
+    b"MiAn", b"avif", b"avis", b"avio", b"jpeg", b"jpgs", b"mjp2", b"XAVC", b"caqv", b"mp4v",
+    b"dby1", b"dbv1", b"iso1", b"aid3", b"kddi", b"CAEP", b"nvr1", b"ma1b", b"ma1a", b"unif",
+    b"MA1A", b"MA1B", b"j2ki", b"tmap", b"mp21", b"isml", b"piff", b"opus", b"mp4a",
+})
+
+
 def _ftyp(b: L) -> None:
+    """Brands: the major brand kept; a compatible brand nobody writes (four letters a tool
+    could fill with anything) becomes a copy of the major brand. The minor version, a free
+    number, is blank."""
     if b.left < 8 or b.left % 4:
         raise CorruptFile("a file type box of an impossible size")
-    b.w(b.left)
+    major = b.buf.get(b.pos, 4)
+    b.w(4)
+    b.z(4)
+    while b.left:
+        brand = b.buf.get(b.pos, 4)
+        b.want(brand if brand in BRANDS else major)
 
 
 def _pdin(b: L) -> None:

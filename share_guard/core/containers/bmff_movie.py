@@ -248,8 +248,9 @@ class MovieScanner:
             s.findings.append(finding(C.OTHER, "movie header", f"Leftover data in "
                                       f"'{box.name}'", f"{box.payload_size} bytes",
                                       "unused space that still holds old data; zeroed"))
-        elif any(seg.start not in explained for seg in changed):
-            self.hidden.append(box.name)
+        elif box.type not in (b"ftyp", b"styp") and \
+                any(seg.start not in explained for seg in changed):
+            self.hidden.append(box.name)  # (a minor version or odd brand is not worth a line)
 
     def times_of(self, buf: Buffer, box: Box) -> int:
         """Record the creation/modification times of mvhd/tkhd/mdhd (the layout blanks them);
