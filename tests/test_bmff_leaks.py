@@ -285,3 +285,19 @@ def test_hiding_place_is_cleaned(name: str, bases: dict[str, bytes], tmp_path: P
     assert frame_md5s(out, maps) == before
     again = inspect(out)
     assert again.problems == [] and again.identifying() == [], again.identifying()
+
+
+def test_a_banner_the_decoder_reads_is_kept(bases: dict[str, bytes], tmp_path: Path) -> None:
+    """libavcodec skips libfaac's priming samples when the first AAC frame names libfaac: that
+    fill text is coded data (removing it would add a frame of sound), while libavcodec's own
+    banner in the same place is removed."""
+    data = bases["mpeg4"]
+    at = data.index(b"Lavc")  # the fill element opening the first AAC frame (mdat first)
+    assert at < data.index(b"moov")
+    banner = data[at : data.index(b"\0", at)]
+    path = tmp_path / "faac.mp4"
+    path.write_bytes(bp.replace_bytes(data, banner, b"libfaac 1.28".ljust(len(banner), b" ")))
+    (tmp_path / "out").mkdir()
+    out = export_consented(path, tmp_path / "out")
+    assert b"libfaac 1.28" in out.read_bytes()
+    assert frame_md5s(out) == frame_md5s(path)

@@ -214,6 +214,15 @@ def _fill_span(frame: bytes) -> tuple[int, int] | None:
     return start, 8 * count
 
 
+#: fill text a decoder acts on: libavcodec skips libfaac's 1024 priming samples when the
+#: first frame names it, so that banner is coded data (removing it changes the sound)
+_DECODER_FILL = re.compile(rb"libfaac \d+\.\d+")
+
+
+def _decoder_reads(frame: bytes, span: tuple[int, int]) -> bool:
+    return bool(_DECODER_FILL.search(frame[: (span[0] + span[1] + 7) // 8]))
+
+
 def _neutral_fill(bits: int) -> int:
     """An EXT_FILL extension payload of ``bits`` bits: type 0000, nibble 0000, then 0xA5."""
     value = 0
@@ -237,7 +246,7 @@ def scrub_aac(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None
         return
     frame = bytes(mm[start:end])
     span = _fill_span(frame)
-    if span is None:
+    if span is None or _decoder_reads(frame, span):
         return
     first, bits = span
     clean = _splice(frame, first, bits, _neutral_fill(bits))
@@ -251,7 +260,8 @@ def account_aac(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> N
     if end - start >= 2 and mm[start] >> 5 == 6:
         frame = bytes(mm[start:end])
         span = _fill_span(frame)
-        if span is not None and _splice(frame, *span, _neutral_fill(span[1])) != frame:
+        if span is not None and not _decoder_reads(frame, span) and \
+                _splice(frame, *span, _neutral_fill(span[1])) != frame:
             ledger.refuse(start, end, what, "an audio frame that still holds fill data")
             return
     ledger.payload(start, end, what)
