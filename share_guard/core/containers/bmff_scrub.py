@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from share_guard.core.containers import jpeg_frames, nal, obu
+from share_guard.core.containers import aac, jpeg_frames, nal, obu
 from share_guard.core.containers.bmff_boxes import Buffer, Bytes, FileBytes
 from share_guard.core.containers.bmff_entries import mp4v_segments
 from share_guard.core.containers.bmff_layout import account_segments, plan_segments
@@ -199,57 +199,17 @@ def account_mp4v(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> 
 
 # -- AAC ----------------------------------------------------------------------------------
 
-def _fill_span(frame: bytes) -> tuple[int, int] | None:
-    """(first bit, bit count) of the payload of a fill element that opens an AAC raw data
-    block (where libavcodec writes its name), or None when the block starts otherwise."""
-    if len(frame) < 2 or frame[0] >> 5 != 6:  # ID_FIL
-        return None
-    count = (frame[0] >> 1) & 0xF
-    start = 7
-    if count == 15:
-        count += (((frame[0] & 1) << 7) | (frame[1] >> 1)) - 1
-        start = 15
-    if count <= 0 or (start + 8 * count + 7) // 8 > len(frame):
-        return None
-    return start, 8 * count
-
-
-#: fill text a decoder acts on: libavcodec skips libfaac's 1024 priming samples when the
-#: first frame names it, so that banner is coded data (removing it changes the sound)
-_DECODER_FILL = re.compile(rb"libfaac \d+\.\d+")
-
-
-def _decoder_reads(frame: bytes, span: tuple[int, int]) -> bool:
-    return bool(_DECODER_FILL.search(frame[: (span[0] + span[1] + 7) // 8]))
-
-
-def _neutral_fill(bits: int) -> int:
-    """An EXT_FILL extension payload of ``bits`` bits: type 0000, nibble 0000, then 0xA5."""
-    value = 0
-    for _ in range(bits // 8 - 1):
-        value = (value << 8) | 0xA5
-    return value
-
-
-def _splice(frame: bytes, start: int, bits: int, value: int) -> bytes:
-    whole = int.from_bytes(frame, "big")
-    total = len(frame) * 8
-    shift = total - start - bits
-    mask = ((1 << bits) - 1) << shift
-    return ((whole & ~mask) | (value << shift)).to_bytes(len(frame), "big")
-
-
 def scrub_aac(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
     """A fill element opening an AAC frame (libavcodec's "Lavc..." banner in the first frame)
     becomes plain fill bytes of the same length; decoders skip fill elements."""
     if end - start < 2 or mm[start] >> 5 != 6:
         return
     frame = bytes(mm[start:end])
-    span = _fill_span(frame)
-    if span is None or _decoder_reads(frame, span):
+    span = aac.fill_span(frame)
+    if span is None or aac.decoder_reads(frame, span):
         return
     first, bits = span
-    clean = _splice(frame, first, bits, _neutral_fill(bits))
+    clean = aac.splice(frame, first, bits, aac.neutral_fill(bits))
     if clean != frame:
         notes.add("MPEG-4 user data", frame)
         stop = (first + bits + 7) // 8
@@ -259,9 +219,9 @@ def scrub_aac(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None
 def account_aac(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
     if end - start >= 2 and mm[start] >> 5 == 6:
         frame = bytes(mm[start:end])
-        span = _fill_span(frame)
-        if span is not None and not _decoder_reads(frame, span) and \
-                _splice(frame, *span, _neutral_fill(span[1])) != frame:
+        span = aac.fill_span(frame)
+        if span is not None and not aac.decoder_reads(frame, span) and \
+                aac.splice(frame, *span, aac.neutral_fill(span[1])) != frame:
             ledger.refuse(start, end, what, "an audio frame that still holds fill data")
             return
     ledger.payload(start, end, what)
