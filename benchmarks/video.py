@@ -6,8 +6,9 @@
 1. Generates (with PyAV) one short high-bitrate H.264 + AAC clip and remuxes its
    packets over and over into a large MP4 and a large MKV of about --size-mb
    each, with a title, a creation date and a location planted.
-2. Times share_guard's clean (detect + inspect + strip to a temp file, fsynced)
-   against a plain file copy (fsynced) of the same file. Best of 2 runs.
+2. Times share_guard's clean (detect + inspect + strip to a temp file, fsynced, then
+   verification: re-inspect and byte accounting) against a plain file copy (fsynced) of the
+   same file. Best of 2 runs.
 3. For each video in the corpus: time and what is left (identifying tags seen by
    `exiftool -ee`) for share_guard, `exiftool -all=`, `ffmpeg -map_metadata -1
    -c copy` and mat2 when installed.
@@ -108,6 +109,8 @@ def fsync_copy(src: Path, dst: Path) -> None:
 
 
 def share_guard_clean(src_path: Path, dst: Path) -> None:
+    """What an export does to one file: inspect, strip (fsynced), then verify the copy as the
+    pipeline does (re-inspect, and prove every byte where the container accounts)."""
     src = Source(src_path)
     handler = detect(src.head)
     handler.inspect(src)
@@ -115,6 +118,9 @@ def share_guard_clean(src_path: Path, dst: Path) -> None:
         handler.strip(src, fh)
         fh.flush()
         os.fsync(fh.fileno())
+    handler.inspect(Source(dst))
+    if handler.accounts:
+        handler.account(Source(dst)).close()
 
 
 def leftovers(path: Path) -> int | None:

@@ -245,7 +245,9 @@ def plant(data: bytes, spec: Plant) -> bytes:
         moov.children.append(Node(extra[4:8], extra[8:]))
     sample = TELEMETRY.encode()
     mvhd = moov.find(b"mvhd")
-    next_id = struct.unpack(">I", mvhd.payload[-4:])[0]
+    ids = [struct.unpack(">I", t.find(b"tkhd").payload[12:16] if t.find(b"tkhd").payload[0] == 0
+                         else t.find(b"tkhd").payload[20:24])[0] for t in traks]
+    next_id = max([struct.unpack(">I", mvhd.payload[-4:])[0], *(i + 1 for i in ids)])
     if spec.telemetry:
         trak = _data_trak(next_id, 0, len(sample), spec.data_kind)
         moov.children.append(Node(b"trak", trak[8:]))
@@ -363,3 +365,36 @@ def motion_photo(path: Path, video: bytes, as_box: bool = True) -> Path:
     with open(path, "ab") as fh:
         fh.write(box(b"mpvd", video) if as_box else video)
     return path
+
+
+def _text_tag(kind: bytes, text: str) -> bytes:
+    if kind == b"mluc":
+        utf16 = text.encode("utf-16-be")
+        return b"mluc" + bytes(4) + struct.pack(">II2s2sII", 1, 12, b"en", b"US", len(utf16),
+                                                28) + utf16
+    return b"text" + bytes(4) + text.encode() + b"\0"
+
+
+def icc_profile(desc: str, cprt: str = "Copyright MARKER_CPRT") -> bytes:
+    """lcms' sRGB profile rebuilt with a planted description, copyright and device text."""
+    from PIL import ImageCms
+
+    base = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    count = struct.unpack(">I", base[128:132])[0]
+    blocks = []
+    for i in range(count):
+        sig, off, size = struct.unpack(">4sII", base[132 + 12 * i : 144 + 12 * i])
+        if sig not in (b"desc", b"cprt", b"dmnd", b"dmdd"):
+            blocks.append((sig, base[off : off + size]))
+    blocks += [(b"desc", _text_tag(b"mluc", desc)), (b"cprt", _text_tag(b"text", cprt)),
+               (b"dmdd", _text_tag(b"mluc", "MARKER_ICCMODEL serial 12345"))]
+    table = 132 + 12 * len(blocks)
+    body, entries = bytearray(), []
+    for sig, block in blocks:
+        entries.append(struct.pack(">4sII", sig, table + len(body), len(block)))
+        body += block + bytes(-len(block) % 4)
+    head = bytearray(base[:128])
+    head[48:52], head[52:56] = b"MRKA", b"MRKB"  # device maker and model signatures
+    out = head + struct.pack(">I", len(blocks)) + b"".join(entries) + body
+    out[0:4] = struct.pack(">I", len(out))
+    return bytes(out)

@@ -231,3 +231,17 @@ def digest(path: Path) -> tuple[str, int, int]:
 
     st = path.stat()
     return hashlib.sha256(path.read_bytes()).hexdigest(), st.st_size, st.st_mtime_ns
+
+
+def frame_md5s(path: Path, maps: tuple[str, ...] = ("0:V?", "0:a?")) -> list[str]:
+    """Per-frame MD5 of every decoded video frame and audio frame (``ffmpeg -f framemd5``):
+    equal lists mean the pictures and the sound are identical, whatever changed in the
+    container or in the coded stream's metadata."""
+    import subprocess
+
+    args = [arg for m in maps for arg in ("-map", m)]
+    out = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), *args,
+                          "-f", "framemd5", "-"], capture_output=True, timeout=300, check=True)
+    lines = [ln for ln in out.stdout.decode().splitlines() if ln and not ln.startswith("#")]
+    assert lines, f"nothing decoded from {path.name}"
+    return lines

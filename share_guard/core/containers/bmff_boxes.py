@@ -6,26 +6,31 @@ whatever a box header claims. Every size is checked against its parent (and
 the file), 64-bit and "to the end" sizes are handled, nesting depth and box
 counts are capped, and each step moves strictly forward, so a walk ends.
 
-Cleaning works by *patching*: a :class:`Plan` lists byte ranges to zero and
-small byte strings to write over the input, plus where the output ends. The
-copy is streamed (a 1 GB movie is never held in memory) by :func:`write_plan`.
+Cleaning works by *patching*: a :class:`BoxPlan` lists byte ranges to zero and
+small byte strings to write over the input, plus where the output ends; the shared
+in-place engine (:mod:`inplace`) streams the copy.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from bisect import bisect_right
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
+from share_guard.core.containers.inplace import Plan, merged, write_plan
 from share_guard.core.errors import CorruptFile, LimitExceeded
+
+__all__ = ["Box", "BoxPlan", "Buffer", "Plan", "TopLevel", "parse_header", "read_box_tree",
+           "walk_top", "write_plan"]
 
 MAX_DEPTH = 24
 MAX_BOXES = 500_000  # per parse (a long fragmented movie has many moof boxes)
 #: largest box payload we read into memory to parse (moov, meta, udta...)
 MAX_PARSE_BYTES = 256 * 1024 * 1024
-COPY_CHUNK = 4 * 1024 * 1024
 
 #: boxes whose payload is made of child boxes, with the bytes to skip first
 #: (full-box version/flags, entry counts). ``meta`` is special-cased.
@@ -283,76 +288,93 @@ def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLev
 
 
 @dataclass
-class Plan:
-    """How to turn the input into the clean output: zeroed ranges, patches, new end."""
+class BoxPlan(Plan):
+    """A :class:`~share_guard.core.containers.inplace.Plan` that also knows boxes."""
 
-    end: int
-    zero: list[tuple[int, int]] = field(default_factory=list)
-    patches: list[tuple[int, bytes]] = field(default_factory=list)
-
-    def zero_range(self, start: int, stop: int) -> None:
-        if stop > start:
-            self.zero.append((start, stop))
-
-    def patch(self, offset: int, data: bytes) -> None:
-        self.patches.append((offset, data))
+    #: payloads of boxes turned into 'free' (nothing may be written back into them)
+    freed: list[tuple[int, int]] = field(default_factory=list)
 
     def free(self, box: Box) -> None:
         """Turn ``box`` into a 'free' box of the same size with a zeroed payload."""
-        if box.size < 2**32:
-            header = struct.pack(">I4s", box.size, b"free")
-        else:
-            header = struct.pack(">I4sQ", 1, b"free", box.size)
-        self.zero_range(box.start + len(header), box.end)
-        self.patch(box.start, header)
+        head = free_header(box.size)
+        self.patch(box.start, head)
+        self.zero_range(box.start + len(head), box.end)
+        self.freed.append((box.start + len(head), box.end))
+
+    def settle(self) -> None:
+        """Drop patches that would write into a box already turned into 'free' (a neutral
+        profile inside a removed track must not bring bytes back into its blank payload)."""
+        if not self.freed:
+            return
+        spans = merged(self.freed)
+        starts = [a for a, _ in spans]
+
+        def inside(offset: int, size: int) -> bool:
+            i = bisect_right(starts, offset + size - 1) - 1
+            return i >= 0 and spans[i][1] > offset
+
+        self.patches = [(o, d) for o, d in self.patches if not inside(o, len(d))]
 
     def blank_payload(self, box: Box) -> None:
         self.zero_range(box.payload_start, box.end)
 
 
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in sorted(ranges):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
+class FileBytes:
+    """Random access to a file's bytes by index and slice, each read a ``pread`` (the file
+    is never loaded; a first touch costs less than an mmap page fault, which matters when
+    a movie's hundreds of thousands of samples are each looked at for a few bytes)."""
+
+    BLOCK = 16 * 1024
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+        self._at, self._block = -1, b""  # the last small block read (headers cluster)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def small(self, start: int, n: int) -> bytes:
+        """Up to ``n`` (<= 64) bytes at ``start``, from a cached block when nearby."""
+        at = start - start % self.BLOCK
+        if at != self._at or start + n > at + len(self._block):
+            if start + n > at + self.BLOCK:
+                return self[start : start + n]
+            self._block = os.pread(self.fd, self.BLOCK, at)
+            self._at = at
+        return self._block[start - at : start - at + n]
+
+    @overload
+    def __getitem__(self, key: int) -> int: ...
+
+    @overload
+    def __getitem__(self, key: slice) -> bytes: ...
+
+    def __getitem__(self, key: int | slice) -> int | bytes:
+        if isinstance(key, slice):
+            start, stop, _ = key.indices(self.size)
+            if stop <= start:
+                return b""
+            data = os.pread(self.fd, stop - start, start)
+            if len(data) != stop - start:
+                raise CorruptFile("the file was cut short while being read")
+            return data
+        if not 0 <= key < self.size:
+            raise IndexError("offset outside the file")
+        return self.small(key, 1)[0]
 
 
-def write_plan(fh: BinaryIO, out: BinaryIO, plan: Plan, chunk: int = COPY_CHUNK) -> int:
-    """Stream ``fh[0:plan.end]`` to ``out`` applying ``plan``; returns bytes written.
+#: a whole file's bytes, on demand or in memory
+Bytes = FileBytes | bytes
 
-    Pieces of the input that no edit touches are copied as they are, so the
-    cost is one sequential read and write of the file.
-    """
-    zeros = _merged([(a, min(b, plan.end)) for a, b in plan.zero if a < plan.end])
-    zero_ends = [b for _, b in zeros]
-    patches = sorted((o, d) for o, d in plan.patches if o < plan.end)
-    patch_starts = [o for o, _ in patches]
-    longest = max((len(d) for _, d in patches), default=0)
-    fh.seek(0)
-    pos = 0
-    buf = bytearray(min(chunk, max(plan.end, 1)))
-    view = memoryview(buf)
-    while pos < plan.end:
-        n = min(len(buf), plan.end - pos)
-        got = fh.readinto(view[:n])  # type: ignore[attr-defined]
-        if not got:
-            raise CorruptFile("the file was cut short while being copied")
-        stop = pos + got
-        j = bisect_right(zero_ends, pos)
-        while j < len(zeros) and zeros[j][0] < stop:
-            lo, hi = max(zeros[j][0], pos), min(zeros[j][1], stop)
-            view[lo - pos : hi - pos] = bytes(hi - lo)
-            j += 1
-        k = bisect_right(patch_starts, pos - longest)
-        while k < len(patches) and patches[k][0] < stop:
-            off, data = patches[k]
-            lo, hi = max(off, pos), min(off + len(data), stop)
-            if hi > lo:
-                view[lo - pos : hi - pos] = data[lo - off : hi - off]
-            k += 1
-        out.write(view[:got])
-        pos = stop
-    return pos
+
+@contextmanager
+def mapped(fh: BinaryIO) -> Iterator[FileBytes]:
+    """The whole file behind ``fh`` as :class:`FileBytes` (read on demand)."""
+    yield FileBytes(fh.fileno(), os.fstat(fh.fileno()).st_size)
+
+
+def free_header(size: int) -> bytes:
+    """The header of a 'free' box of ``size`` bytes (64-bit size when it needs one)."""
+    if size < 2**32:
+        return struct.pack(">I4s", size, b"free")
+    return struct.pack(">I4sQ", 1, b"free", size)

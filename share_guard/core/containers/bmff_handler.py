@@ -2,7 +2,7 @@
 
 Each builds a :class:`MovieScan` (findings plus an in-place neutralising plan)
 once per file; inspecting reports it and stripping writes the plan in one
-streamed copy (:func:`bmff_boxes.write_plan`).
+streamed copy (:func:`inplace.write_plan`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from abc import abstractmethod
 from typing import BinaryIO
 
 from share_guard.core.containers.base import FormatHandler, Inspection, Source, StripResult
-from share_guard.core.containers.bmff_boxes import write_plan
 from share_guard.core.containers.bmff_movie import MovieScan
+from share_guard.core.containers.inplace import write_plan
 from share_guard.core.errors import ExportRefused
 from share_guard.core.report import Category
 

@@ -1,13 +1,16 @@
 """HEIC/HEIF/AVIF photos: what their items give away and a lossless clean copy.
 
 Cleaning neutralises items in place instead of rebuilding ``iinf``/``iloc``/
-``iref``/``ipma``: every Exif, XMP or other metadata item, every thumbnail,
-depth map, gain map or extra image that the primary picture does not need
-gets its item type changed to ``free`` (so decoders and exiftool skip it) and
-its bytes zeroed. Nothing moves, so the coded picture, its tiles, ``irot``/
-``imir`` and the ICC profile are copied byte for byte and every ``iloc``
-offset stays valid. A Motion Photo video (Samsung ``mpvd`` box or data after
-the last box) is cut off.
+``iref``/``ipma`` (:mod:`heif_meta`): every Exif, XMP or other metadata item, every
+thumbnail, depth map, gain map or extra image that the primary picture does not need gets
+its item type changed to ``free`` (so decoders and exiftool skip it), its name blanked
+and its bytes zeroed; kept pictures lose their names, unused properties become ``free``,
+the ICC profile keeps its colour data and loses its text, and SEI units or AV1 metadata
+inside the coded picture become filler of the same size. Every ``mdat`` byte no kept
+picture uses is zeroed. Nothing moves, so every ``iloc`` offset stays valid and the
+decoded pixels are identical. Samsung's ``mpvd`` (motion-photo video) and ``sefd``
+(capture time, mobile country code, motion-photo data) boxes and data after the last box
+are cut off. :mod:`heif_account` proves a clean copy byte by byte.
 """
 
 from __future__ import annotations
@@ -16,16 +19,23 @@ import struct
 from typing import BinaryIO, ClassVar
 
 from share_guard.core.containers.base import Source
-from share_guard.core.containers.bmff_boxes import read_box_tree, walk_top
+from share_guard.core.containers.bmff_account import MovieAccountant
+from share_guard.core.containers.bmff_boxes import Bytes, mapped, read_box_tree, walk_top
 from share_guard.core.containers.bmff_handler import ScanHandler
+from share_guard.core.containers.bmff_media import Span, plan_media
 from share_guard.core.containers.bmff_meta import (
     cap_findings,
     exif_block_findings,
     xmp_block_findings,
 )
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
+from share_guard.core.containers.heif_account import MetaAccountant
 from share_guard.core.containers.heif_items import ALPHA_AUX, HeifMeta, Item, parse_heif_meta
+from share_guard.core.containers.heif_meta import MetaCleaner, item_entry
+from share_guard.core.containers.inplace import merged
+from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
 C = Category
@@ -34,6 +44,7 @@ HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"
 MAX_META = 64 * 1024 * 1024
 MAX_ITEM_READ = 16 * 1024 * 1024
 NEUTRAL_TYPE = b"free"
+SAMSUNG_BOXES = (b"mpvd", b"sefd")
 
 
 def _size_words(n: int) -> str:
@@ -60,25 +71,27 @@ class HeifScanner:
         self.fh = fh
         self.top = walk_top(fh, size)
         self.size = size
-        self.scan: MovieScan = MovieScanner(fh, self.top, "photo").run(
-            skip=frozenset({b"meta", b"mpvd"}))
+        self.mover = MovieScanner(fh, self.top, "photo")
+        self.scan: MovieScan = self.mover.run(skip=frozenset({b"meta", b"mpvd", b"sefd"}))
         self.findings: list[Finding] = []
 
-    def run(self) -> MovieScan:
+    def run(self, mm: Bytes) -> MovieScan:
         s = self.scan
         metas = [b for b in self.top.boxes if b.type == b"meta"]
         has_movie = any(b.type == b"moov" for b in self.top.boxes)
         if len(metas) > 1 or not (metas or has_movie):
             raise CorruptFile("a HEIF image needs exactly one top-level 'meta' box")
         self.trailers()
+        spans: list[Span] = []
+        removed: list[tuple[int, int]] = []
         if metas:  # an image sequence may hold only a movie
             buf = read_box_tree(self.fh, metas[0], MAX_META)
-            hdlr = metas[0].find(b"hdlr")
-            if hdlr is not None:  # its name ("PictureHandler", vendor strings) is not needed
-                s.plan.zero_range(hdlr.payload_start + 24, hdlr.end)
             heif = parse_heif_meta(buf, metas[0], self.size)
             s.problems.extend(heif.problems)
-            self.items(heif)
+            spans, removed = self.items(heif)
+        if not s.problems:
+            plan_media(s, mm, spans, removed, what="photo")
+        s.plan.settle()
         s.findings = cap_findings(s.findings + self.findings)
         if "rotation" in s.properties and not s.properties.get("tracks"):
             for key in ("rotation", "tracks", "has_audio"):
@@ -88,11 +101,17 @@ class HeifScanner:
     def trailers(self) -> None:
         plan, boxes = self.scan.plan, self.top.boxes
         if self.top.trailer:
-            self.findings.append(trailer_finding(self.fh, self.top.end, self.top.trailer,
-                                                 "trailer"))
-        # trailing 'mpvd' boxes are cut off; one in the middle becomes 'free'
+            self.fh.seek(self.top.end)
+            tail = self.fh.read(min(self.top.trailer, MAX_ITEM_READ))
+            if is_sef(tail) and len(tail) == self.top.trailer:
+                self.findings.extend(sef_findings(tail, "Samsung trailer"))
+            else:
+                self.findings.append(trailer_finding(self.fh, self.top.end, self.top.trailer,
+                                                     "trailer"))
+        # Samsung's 'mpvd' (motion-photo video) and 'sefd' (capture time, country code,
+        # motion-photo data) boxes: cut off at the end, 'free' in the middle
         last = len(boxes)
-        while last and boxes[last - 1].type == b"mpvd":
+        while last and boxes[last - 1].type in SAMSUNG_BOXES:
             last -= 1
         if last < len(boxes):
             plan.end = boxes[last].start
@@ -100,22 +119,62 @@ class HeifScanner:
             if box.type == b"mpvd":
                 self.findings.append(trailer_finding(self.fh, box.payload_start,
                                                      box.payload_size, "Samsung mpvd"))
-                if i < last:
-                    plan.free(box)
+            elif box.type == b"sefd":
+                if box.payload_size > MAX_ITEM_READ:
+                    self.findings.append(trailer_finding(self.fh, box.payload_start,
+                                                         box.payload_size, "Samsung sefd"))
+                else:
+                    self.fh.seek(box.payload_start)
+                    data = self.fh.read(box.payload_size)
+                    self.findings.extend(sef_findings(data, "Samsung sefd"))
+            if box.type in SAMSUNG_BOXES and i < last:
+                plan.free(box)
 
-    def items(self, heif: HeifMeta) -> None:
+    def items(self, heif: HeifMeta) -> tuple[list[Span], list[tuple[int, int]]]:
+        """Plan the 'meta' box; returns the kept pictures' ranges in 'mdat' (with how they
+        are coded) and the removed items' ranges."""
         if heif.primary is None or heif.primary not in heif.items:
             raise CorruptFile("the image names no primary picture")
         keep = self.needed(heif)
         primary = heif.items[heif.primary]
         self.kept_props(heif, primary)
         for item in heif.items.values():
-            if item.id in keep:
+            if item.id not in keep:
+                what = self.describe(heif, item, keep)
+                if what is not None:
+                    self.findings.extend(what)
+        cleaner = MetaCleaner(self.mover, heif, keep)
+        cleaner.run()
+        self.findings.extend(cleaner.findings)
+        idat = heif.meta.find(b"idat")
+        media = self.scan.media
+        spans: list[Span] = []
+        removed: list[tuple[int, int]] = []
+        for item in heif.items.values():
+            inside = [(a, b) for a, b in item.extents
+                      if any(lo <= a and b <= hi for lo, hi in media)]
+            if item.id not in keep:
+                removed.extend(inside)
+                for a, b in item.extents:
+                    in_idat = idat is not None and idat.payload_start <= a and b <= idat.end
+                    if (a, b) not in inside and not in_idat:
+                        self.scan.plan.zero_range(a, b)
                 continue
-            what = self.describe(heif, item, keep)
-            if what is not None:
-                self.findings.extend(what)
-            self.neutralise(heif, item)
+            if item.data_ref:
+                self.scan.problems.append(f"picture {item.id} is stored in another file")
+            if item.construction == 1:
+                continue
+            if item.construction != 0 or len(inside) != len(item.extents):
+                if item.extents:
+                    self.scan.problems.append(f"picture {item.id} is stored where share_guard "
+                                              "cannot follow")
+                continue
+            entry = item_entry(heif, item)
+            for a, b in merged(item.extents):
+                spans.append((a, b, entry))
+            if len(merged(item.extents)) > 1 and entry.scrub:
+                self.scan.problems.append(f"picture {item.id} is stored in pieces")
+        return spans, removed
 
     def needed(self, heif: HeifMeta) -> set[int]:
         """The primary picture and what displaying it needs: tiles, inputs, alpha."""
@@ -194,18 +253,6 @@ class HeifScanner:
                 break
         return bytes(out)
 
-    def neutralise(self, heif: HeifMeta, item: Item) -> None:
-        plan = self.scan.plan
-        if item.type_offset is not None:
-            plan.patch(item.type_offset, NEUTRAL_TYPE)
-        elif item.content_type_at is not None:
-            start, length = item.content_type_at
-            plan.zero_range(start, start + length)
-        if item.construction not in (0, 1) and item.located:
-            self.scan.problems.append(f"item {item.id} cannot be removed safely")
-        for a, b in item.extents:
-            plan.zero_range(a, b)
-
     def kept_props(self, heif: HeifMeta, primary: Item) -> None:
         props = self.scan.properties
         buf = heif.buf
@@ -230,13 +277,6 @@ class HeifScanner:
                 "top to bottom" if mirror else "left to right",
                 "display mirroring; kept", identifying=False, removable=False))
         props["orientation"] = exif_orientation(angle, mirror)
-        for colr in (p for p in primary.props if p.type == b"colr"):
-            kind = buf.get(colr.payload_start, 4)
-            if kind in (b"prof", b"rICC"):
-                self.findings.append(Finding(
-                    C.KEPT, "HEIF colr", "Colour profile", _size_words(colr.payload_size - 4),
-                    "ICC colour profile; kept so colours show correctly",
-                    identifying=False, removable=False))
 
 
 #: (irot counter-clockwise degrees, imir axis or None) -> the EXIF orientation (1-8) that
@@ -270,13 +310,24 @@ class HeifHandler(ScanHandler):
     mime: ClassVar[str] = "image/heif"
     extensions: ClassVar[tuple[str, ...]] = (".heic", ".heif", ".avif", ".hif")
     priority: ClassVar[int] = 20
+    accounts: ClassVar[bool] = True
 
     def sniff(self, head: bytes) -> bool:
         return is_heif(head)
 
     def scan(self, src: Source) -> MovieScan:
         with src.open() as fh:
-            return HeifScanner(fh, src.size).run()
+            scanner = HeifScanner(fh, src.size)
+            with mapped(fh) as mm:
+                return scanner.run(mm)
+
+    def account(self, src: Source) -> Ledger:
+        ledger = Ledger(src.size)
+        with src.open() as fh:
+            top = walk_top(fh, src.size)
+            with mapped(fh) as mm:
+                MovieAccountant(mm, ledger).run(top, MetaAccountant(mm, ledger, src.size))
+        return ledger
 
 
 HANDLERS = [HeifHandler()]

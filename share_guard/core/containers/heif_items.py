@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from share_guard.core.containers.bmff_boxes import Box, Buffer
+from share_guard.core.containers.heif_layout import ALPHA_AUX
 from share_guard.core.errors import CorruptFile, LimitExceeded
 
 MAX_ITEMS = 20_000
@@ -16,8 +17,8 @@ MAX_REFS = 100_000
 
 IMAGE_TYPES = {b"hvc1", b"av01", b"grid", b"iden", b"iovl", b"jpeg", b"unci", b"tmap",
                b"hvt1", b"vvc1", b"avc1", b"j2k1", b"mski"}
-ALPHA_AUX = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha",
-             "urn:mpeg:avc:2015:auxid:1")
+
+__all__ = ["ALPHA_AUX", "HeifMeta", "Item", "parse_heif_meta"]
 
 
 @dataclass
@@ -32,11 +33,17 @@ class Item:
     #: file offset and length of the content type string (NUL excluded), for 'mime' items
     content_type_at: tuple[int, int] | None = None
     hidden: bool = False
+    #: a protection scheme applies (the picture cannot be decoded without a key)
+    protected: bool = False
     construction: int = 0
     #: resolved byte ranges in the file
     extents: list[tuple[int, int]] = field(default_factory=list)
     located: bool = False
+    #: data reference index from 'iloc' (0: this file)
+    data_ref: int = 0
     props: list[Box] = field(default_factory=list)
+    #: (1-based property index, essential) of each association, in 'ipma' order
+    assoc: list[tuple[int, bool]] = field(default_factory=list)
     #: outgoing references: type -> item ids
     refs: dict[bytes, list[int]] = field(default_factory=dict)
 
@@ -59,6 +66,8 @@ class HeifMeta:
     primary: int | None
     items: dict[int, Item]
     problems: list[str] = field(default_factory=list)
+    #: the item properties ('ipco' children), property index 1 first
+    props: list[Box] = field(default_factory=list)
 
     def data(self, item: Item, limit: int) -> bytes:
         """The bytes of an item held in the parsed buffer (idat), or b''."""
@@ -100,6 +109,8 @@ def parse_heif_meta(buf: Buffer, meta: Box, file_size: int) -> HeifMeta:
         _iref(buf, iref, items)
     iprp = meta.find(b"iprp")
     if iprp is not None:
+        ipco = iprp.find(b"ipco")
+        result.props = list(ipco.children) if ipco is not None else []
         _ipma(buf, iprp, items)
     return result
 
@@ -117,7 +128,11 @@ def _infe(buf: Buffer, infe: Box) -> Item:
         item = Item(buf.u16(pos), b"mime", infe)
         pos += 4
     item.hidden = bool(flags & 1)
+    item.protected = buf.u16(infe.payload_start + (8 if version == 3 else 6)) != 0 \
+        if version >= 2 else buf.u16(infe.payload_start + 6) != 0
     item.name, pos = buf.cstring(pos, end)
+    if item.type == b"uri " and pos < end:
+        item.content_type, pos = buf.cstring(pos, end)
     if item.type == b"mime" and pos < end:
         start = pos
         item.content_type, pos = buf.cstring(pos, end)
@@ -149,7 +164,8 @@ def _iloc(buf: Buffer, iloc: Box, meta: HeifMeta, idat: Box | None, file_size: i
         if version:
             method = buf.u16(pos) & 0xF
             pos += 2
-        pos += 2  # data reference index
+        data_ref = buf.u16(pos)
+        pos += 2
         base = buf.uint(pos, base_size)
         pos += base_size
         n_ext = buf.u16(pos)
@@ -168,6 +184,7 @@ def _iloc(buf: Buffer, iloc: Box, meta: HeifMeta, idat: Box | None, file_size: i
         if item is None:
             continue
         item.construction = method
+        item.data_ref = data_ref
         item.located = True
         item.extents = _resolve(ranges, method, idat, file_size, meta, item_id)
 
@@ -228,11 +245,14 @@ def _ipma(buf: Buffer, iprp: Box, items: dict[int, Item]) -> None:
             pos += 1
             for _ in range(n):
                 if flags & 1:
-                    index = buf.u16(pos) & 0x7FFF
+                    raw, width = buf.u16(pos), 16
                     pos += 2
                 else:
-                    index = buf.u8(pos) & 0x7F
+                    raw, width = buf.u8(pos), 8
                     pos += 1
+                index = raw & ((1 << (width - 1)) - 1)
                 item = items.get(item_id)
-                if item is not None and 1 <= index <= len(props):
-                    item.props.append(props[index - 1])
+                if item is not None:
+                    item.assoc.append((index, bool(raw >> (width - 1))))
+                    if 1 <= index <= len(props):
+                        item.props.append(props[index - 1])

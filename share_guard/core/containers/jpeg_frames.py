@@ -80,6 +80,14 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
     raise FrameError("a JPEG frame with too many segments")
 
 
+def frame_end(buf: bytes | bytearray | memoryview, start: int = 0, end: int | None = None,
+              ) -> int:
+    """Where the JPEG starting at ``start`` ends (just after its end-of-image marker);
+    raises :class:`FrameError` when it cannot be walked. Motion-JPEG samples may hold two
+    fields, one JPEG after the other."""
+    return _walk(buf, start, len(buf) if end is None else end)[-1][3]
+
+
 def _kept_prefix(marker: int, payload: bytes) -> int:
     for m, prefix, keep in _KEEP_PREFIX:
         if marker == m and payload.startswith(prefix):

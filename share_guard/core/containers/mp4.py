@@ -1,8 +1,9 @@
 """MP4, QuickTime MOV, 3GP/3G2 and M4V movies: sniffing, inspection and lossless cleaning.
 
-The work is done by :mod:`bmff_movie` (findings + an in-place neutralising
-plan) and :func:`bmff_boxes.write_plan` (one streamed copy); see there for
-why the movie header is neutralised in place rather than rewritten.
+The work is done by :mod:`bmff_movie` (findings + an in-place neutralising plan for
+the boxes), :mod:`bmff_media` (samples scrubbed, unused media bytes zeroed) and the
+in-place engine (one streamed copy); :mod:`bmff_account` proves a clean copy byte by
+byte. See :mod:`bmff_movie` for why the movie is neutralised in place, not rewritten.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from share_guard.core.containers.base import Source
-from share_guard.core.containers.bmff_boxes import walk_top
+from share_guard.core.containers.bmff_account import MovieAccountant
+from share_guard.core.containers.bmff_boxes import mapped, walk_top
 from share_guard.core.containers.bmff_handler import ScanHandler
+from share_guard.core.containers.bmff_media import plan_media
+from share_guard.core.containers.bmff_meta import cap_findings
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
+from share_guard.core.containers.ledger import Ledger
+from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
 #: brands that belong to other handlers or formats that merely share the box layout
@@ -20,6 +26,7 @@ NOT_MOVIE_BRANDS = {
     b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"avif",
     b"avis", b"avio", b"MiHE", b"MiHB", b"jpgs", b"crx ", b"jp2 ", b"jpx ", b"jpm ", b"mjp2",
 }
+MAX_TRAILER_READ = 16 * 1024 * 1024
 #: first box types of a QuickTime movie written without 'ftyp'
 QT_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 
@@ -43,6 +50,7 @@ class MovieHandler(ScanHandler):
     kind: ClassVar[str] = "video"
     priority: ClassVar[int] = 40
     brands: ClassVar[tuple[bytes, ...]] = ()
+    accounts: ClassVar[bool] = True
 
     def sniff(self, head: bytes) -> bool:
         brand = movie_brand(head)
@@ -52,11 +60,30 @@ class MovieHandler(ScanHandler):
         with src.open() as fh:
             top = walk_top(fh, src.size)
             scan = MovieScanner(fh, top, "video").run()
+            if not scan.problems:
+                with mapped(fh) as mm:
+                    plan_media(scan, mm)
+        scan.plan.settle()
+        scan.findings = cap_findings(scan.findings)
         if top.trailer:
-            scan.findings.append(trailer_finding(top.trailer, "video"))
+            with src.open() as fh:
+                fh.seek(top.end)
+                tail = fh.read(min(top.trailer, MAX_TRAILER_READ))
+            if is_sef(tail) and len(tail) == top.trailer:
+                scan.findings.extend(sef_findings(tail, "Samsung trailer", "video"))
+            else:
+                scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):
             scan.problems.append("the movie has no header ('moov'); it cannot be played")
         return scan
+
+    def account(self, src: Source) -> Ledger:
+        ledger = Ledger(src.size)
+        with src.open() as fh:
+            top = walk_top(fh, src.size)
+            with mapped(fh) as mm:
+                MovieAccountant(mm, ledger).run(top)
+        return ledger
 
 
 class Mp4Handler(MovieHandler):

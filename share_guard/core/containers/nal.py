@@ -42,6 +42,16 @@ def nal_type(codec: str, first: int) -> int:
     return first & 0x1F if codec == H264 else (first >> 1) & 0x3F
 
 
+def is_plain(codec: str, first: int) -> bool:
+    """True for slices, parameter sets and delimiters (by the NAL header's first byte):
+    coded data kept as it is without reading the unit."""
+    return nal_type(codec, first) in (_H264_OK if codec == H264 else _HEVC_OK)
+
+
+def filler_type(codec: str) -> int:
+    return _H264_FILLER if codec == H264 else _HEVC_FILLER
+
+
 def header_size(codec: str) -> int:
     return 1 if codec == H264 else 2
 
@@ -106,13 +116,16 @@ def verdict(codec: str, nal: bytes | memoryview) -> str:
     if len(nal) < header_size(codec):
         return "a broken NAL unit"
     kind = nal_type(codec, nal[0])
+    if kind == filler_type(codec):
+        # filler is blank by definition: anything else in it is a hiding place
+        return "" if is_filler(codec, nal) else "filler data that holds something"
     if codec == H264:
-        if kind == _H264_FILLER or kind in _H264_OK:
+        if kind in _H264_OK:
             return ""
         if kind != _H264_SEI:
             return f"unspecified NAL unit type {kind}"
     else:
-        if kind == _HEVC_FILLER or kind in _HEVC_OK:
+        if kind in _HEVC_OK:
             return ""
         if kind not in (_HEVC_PREFIX_SEI, _HEVC_SUFFIX_SEI):
             return f"unspecified NAL unit type {kind}"
@@ -205,7 +218,7 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
             else:
                 ledger.written(base + pos, base + s, f"{what} start code")
         nal = view[s:e]
-        if is_filler(codec, nal):
+        if nal_type(codec, nal[0]) == filler_type(codec) and is_filler(codec, nal):
             ledger.written(base + s, base + s + hs, f"{what} filler header")
             ledger.zeroed(nal, base + s + hs, base + e - 1, f"{what} filler", fill=0xFF,
                           base=base + s)

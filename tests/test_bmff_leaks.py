@@ -1,0 +1,303 @@
+"""MP4/MOV hiding places, one row each: a unique marker is planted into a real encoded movie
+(PyAV/ffmpeg) where the format allows it, the movie is cleaned through the real consented
+export (verified and byte-accounted), and the marker must be gone (raw, UTF-16, hex,
+inflated), unread by exiftool, while every decoded video and audio frame stays identical
+(``ffmpeg -f framemd5``). inspect must name each place before cleaning."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from pathlib import Path
+
+import bmff_fixtures as fx
+import bmff_plant as bp
+import pytest
+from checks import assert_exiftool_clean, export_consented
+from heif_builder import sef_archive
+from leakscan import assert_no_markers, leaked_markers
+from video_fixtures import frame_md5s, make_video
+
+from share_guard.core.inspect import inspect
+
+box, full, Node = fx.box, fx.full, bp.Node
+XMP = fx.XMP_PACKET.replace(fx.XMP_CREATOR.encode(), b"MARKER_ENTRYXMP")
+
+
+def _mjpeg_with_exif(raw: Path, out: Path) -> Path:
+    """Motion-JPEG whose every frame carries an EXIF block (artist, GPS) and a comment."""
+    import av
+    import piexif
+
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Artist: b"MARKER_MJPEGARTIST"},
+                        "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N",
+                                piexif.GPSIFD.GPSLatitude: ((43, 1), (28, 1), (1, 1))}})
+    app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    com = b"\xff\xfe" + struct.pack(">H", 18) + b"MARKER_MJPEGCOM\0"
+    with av.open(str(raw)) as src, av.open(str(out), "w", format="mov") as dst:
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if not packet.size:
+                continue
+            data = bytes(packet)
+            new = av.Packet(data[:2] + app1 + com + data[2:])
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.stream = stream
+            dst.mux(new)
+    return out
+
+
+def _av1_with_metadata(raw: Path, out: Path) -> Path:
+    """AV1 whose every sample opens with a metadata OBU: ITU-T T.35 user data (a marker)."""
+    import av
+
+    payload = b"\x04\xb5" + b"MARKER_AV1T35 serial 0042" + b"\x80"
+    meta = bytes([(5 << 3) | 0x02, len(payload)]) + payload
+    with av.open(str(raw)) as src, av.open(str(out), "w", format="mp4") as dst:
+        video = src.streams.video[0]
+        stream = dst.add_stream("libsvtav1", rate=10)  # muxed as is, never encoded
+        stream.width, stream.height, stream.pix_fmt = video.width, video.height, "yuv420p"
+        stream.codec_context.extradata = video.codec_context.extradata
+        stream.time_base = video.time_base
+        for packet in src.demux(video):
+            if not packet.size:
+                continue
+            new = av.Packet(meta + bytes(packet))
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.is_keyframe = packet.is_keyframe
+            new.stream = stream
+            dst.mux(new)
+    return out
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    tmp = tmp_path_factory.mktemp("bases")
+    mjpeg = make_video(tmp / "mj.mov", container="mov", vcodec="mjpeg", acodec=None)
+    av1 = make_video(tmp / "a1.mp4", container="mp4", vcodec="libsvtav1", acodec=None)
+    return {
+        "h264": fx.encode_movie(tmp / "h.mp4").read_bytes(),
+        "mov": fx.encode_movie(tmp / "m.mov", fmt="mov").read_bytes(),
+        "frag": fx.encode_movie(tmp / "f.mp4", fragmented=True).read_bytes(),
+        "hevc": make_video(tmp / "x.mp4", container="mp4", vcodec="libx265").read_bytes(),
+        "mpeg4": make_video(tmp / "p.mp4", container="mp4", vcodec="mpeg4").read_bytes(),
+        "mjpeg": _mjpeg_with_exif(mjpeg, tmp / "mje.mov").read_bytes(),
+        "av1": _av1_with_metadata(av1, tmp / "a1m.mp4").read_bytes(),
+    }
+
+
+def _video(movie: bp.Movie) -> Node:
+    return movie.track(b"vide")
+
+
+def meco(m: bp.Movie) -> None:
+    m.moov.children.append(Node(b"meco", full(b"meta", 0, 0, b"MARKER_MECO")[8:]))
+
+
+def entry_xmp(m: bp.Movie) -> None:
+    bp.sample_entry(m).children.append(Node(b"uuid", fx.XMP_UUID + XMP))
+
+
+def entry_icc(m: bp.Movie) -> None:
+    bp.sample_entry(m).children.append(
+        Node(b"colr", b"prof" + fx.icc_profile("MARKER_ICCMOV calibrated for Jane")))
+
+
+def entry_box(m: bp.Movie) -> None:
+    bp.sample_entry(m).children.append(Node(b"zzzz", b"MARKER_ENTRYBOX"))
+
+
+def _second_dref(m: bp.Movie, entry: bytes) -> None:
+    dref = _video(m).get(b"mdia", b"minf", b"dinf", b"dref")
+    dref.children.append(Node(entry[4:8], entry[8:]))
+    dref.prefix = dref.prefix[:4] + struct.pack(">I", len(dref.children))
+
+
+def dref_url(m: bp.Movie) -> None:
+    _second_dref(m, bp.url("file:///Users/MARKER_DREFUSER/Movies/clip.mov"))
+
+
+def dref_alis(m: bp.Movie) -> None:
+    record = bytes(10) + b"Macintosh HD\0" + b"/Users/MARKER_ALIASUSER/Movies/take1.mov\0"
+    _second_dref(m, full(b"alis", 0, 0, record))
+
+
+def gmhd(m: bp.Movie) -> None:
+    minf = _video(m).get(b"mdia", b"minf")
+    minf.children.append(Node(b"gmhd", children=[
+        Node(b"gmin", struct.pack(">IHHHHHHH", 0, 0x40, 0x8000, 0x8000, 0x8000, 0, 0, 0)),
+        Node(b"text", b"MARKER_GMHDTEXT font Helvetica")]))
+
+
+def elng(m: bp.Movie) -> None:
+    _video(m).get(b"mdia").children.append(Node(b"elng", bytes(4) + b"MARKER_ELNG\0"))
+
+
+def sample_group(m: bp.Movie) -> None:
+    stbl = _video(m).get(b"mdia", b"minf", b"stbl")
+    stbl.children.append(Node(b"sgpd", b"\x01\0\0\0zzzz" + struct.pack(">II", 16, 1)
+                              + b"MARKER_SGPD_0123"))
+    stbl.children.append(Node(b"sbgp", b"\0\0\0\0zzzz" + struct.pack(">III", 1, 10, 1)))
+
+
+def pssh(m: bp.Movie) -> None:
+    m.moov.children.append(Node(b"pssh", bytes(4) + bytes(range(16)) + struct.pack(">I", 11)
+                                + b"MARKER_PSSH"))
+
+
+def avcc_sei(m: bp.Movie) -> None:
+    bp.avcc_with_sei(bp.sample_entry(m).get(b"avcC"), "MARKER_AVCCSEI settings")
+
+
+def compressor(m: bp.Movie) -> None:
+    entry = bp.sample_entry(m)
+    name = b"MARKER_COMPRESSOR"
+    entry.prefix = entry.prefix[:42] + bytes([len(name)]) + name.ljust(31, b"\0") \
+        + entry.prefix[74:]
+
+
+def vendor(m: bp.Movie) -> None:
+    entry = bp.sample_entry(m)
+    entry.prefix = entry.prefix[:12] + b"MRKD" + entry.prefix[16:]
+
+
+def handler_name(m: bp.Movie) -> None:
+    hdlr = _video(m).get(b"mdia", b"hdlr")
+    hdlr.payload = hdlr.payload[:24] + b"MARKER_HDLR\0"
+
+
+def tkhd_reserved(m: bp.Movie) -> None:
+    tkhd = _video(m).get(b"tkhd")
+    tkhd.payload = tkhd.payload[:16] + b"MRKC" + tkhd.payload[20:]
+
+
+def mvhd_predefined(m: bp.Movie) -> None:
+    mvhd = m.moov.get(b"mvhd")
+    mvhd.payload = mvhd.payload[:72] + b"MARKER_MVHD".ljust(24, b"\0") + mvhd.payload[96:]
+
+
+def stts_slack(m: bp.Movie) -> None:
+    stts = _video(m).get(b"mdia", b"minf", b"stbl", b"stts")
+    stts.payload += b"MARKER_SLACK"
+
+
+def free_in_moov(m: bp.Movie) -> None:
+    m.moov.children.append(Node(b"free", b"MARKER_FREEMOOV"))
+
+
+def track_udta(m: bp.Movie) -> None:
+    _video(m).children.append(Node(b"udta", box(b"\xa9nam", fx.qt_text("MARKER_TRACKNAME"))))
+
+
+def _movie(change: Callable[[bp.Movie], None]) -> Callable[[bytes], bytes]:
+    return lambda data: bp.edit(data, change)
+
+
+def udta(text: str) -> bytes:
+    return box(b"udta", box(b"\xa9nam", fx.qt_text(text)))
+
+
+Row = tuple[str, Callable[[bytes], bytes], list[str], str]
+ROWS: dict[str, Row] = {
+    # name: (base movie, plant, markers, text inspect must show)
+    "meco": ("h264", _movie(meco), ["MARKER_MECO"], "Additional metadata container"),
+    "uuid XMP in a sample entry": ("h264", _movie(entry_xmp), ["MARKER_ENTRYXMP"],
+                                   "MARKER_ENTRYXMP"),
+    "colr ICC in a sample entry": ("h264", _movie(entry_icc),
+                                   ["MARKER_ICCMOV", "MARKER_CPRT", "MARKER_ICCMODEL", "MRKA"],
+                                   "MARKER_ICCMOV"),
+    "unknown box in a sample entry": ("h264", _movie(entry_box), ["MARKER_ENTRYBOX"], "zzzz"),
+    "dref url with a path": ("h264", _movie(dref_url), ["MARKER_DREFUSER"], "MARKER_DREFUSER"),
+    "dref alis record": ("mov", _movie(dref_alis), ["MARKER_ALIASUSER"], "MARKER_ALIASUSER"),
+    "unknown child of gmhd": ("h264", _movie(gmhd), ["MARKER_GMHDTEXT"], ""),
+    "elng": ("h264", _movie(elng), ["MARKER_ELNG"], "MARKER_ELNG"),
+    "sample group": ("h264", _movie(sample_group), ["MARKER_SGPD"], ""),
+    "pssh": ("h264", _movie(pssh), ["MARKER_PSSH"], "Content protection data"),
+    "SEI user data in a sample": (
+        "h264", lambda d: bp.replace_bytes(d, b"x264 - core", b"MARKER_SEI1"),
+        ["MARKER_SEI1", "x264"], "MARKER_SEI1"),
+    "SEI in avcC": ("h264", _movie(avcc_sei), ["MARKER_AVCCSEI"], "MARKER_AVCCSEI"),
+    "compressor name": ("h264", _movie(compressor), ["MARKER_COMPRESSOR"],
+                        "MARKER_COMPRESSOR"),
+    "vendor field": ("h264", _movie(vendor), ["MRKD"], ""),
+    "handler name": ("h264", _movie(handler_name), ["MARKER_HDLR"], "MARKER_HDLR"),
+    "tkhd reserved bytes": ("h264", _movie(tkhd_reserved), ["MRKC"], "unused fields"),
+    "mvhd pre-defined bytes": ("h264", _movie(mvhd_predefined), ["MARKER_MVHD"],
+                               "unused fields"),
+    "bytes after a table": ("h264", _movie(stts_slack), ["MARKER_SLACK"], "unused fields"),
+    "free box in moov": ("h264", _movie(free_in_moov), ["MARKER_FREEMOOV"], "Leftover data"),
+    "udta in a track": ("h264", _movie(track_udta), ["MARKER_TRACKNAME"], "MARKER_TRACKNAME"),
+    "unreferenced mdat bytes": (
+        "h264", lambda d: bp.grow_mdat(d, b"GPSLOG MARKER_GPSLOG 43.4670 11.8850"),
+        ["MARKER_GPSLOG"], "Data no track uses"),
+    "data after the last box": (
+        "h264", lambda d: d + b"\x01\x02\x03\x04\xff\xfe\x00\x01MARKER_TRAIL",
+        ["MARKER_TRAIL"], "Data after the end"),
+    "file type brands": ("h264", lambda d: bp.replace_bytes(d, b"isomiso2", b"isomMRKF"),
+                         ["MRKF"], ""),
+    "Samsung sefd archive": (
+        "h264", lambda d: d + box(b"sefd", sef_archive([
+            (0x0A01, "Image_UTC_Data", b"1714560000123"), (0x0AA1, "MCC_Data", b"262"),
+            (0x0C61, "Camera_Capture_Mode_Info", b"MARKER_SEFVIDEO")])),
+        ["MARKER_SEFVIDEO", "1714560000123", "SEFT"], "262 (Germany)"),
+    "event message box": ("h264", lambda d: d + full(b"emsg", 0, 0, b"MARKER_EMSG\0"),
+                          ["MARKER_EMSG"], "Event message"),
+    "text track under a video handler": (
+        "h264", lambda d: fx.plant(d, fx.Plant(telemetry=True, data_kind=(b"vide", b"tx3g"))),
+        [fx.TELEMETRY], "Text track"),
+    "SEI in a fragment's sample": (
+        "frag", lambda d: bp.replace_bytes(d, b"x264 - core", b"MARKER_SEI2"),
+        ["MARKER_SEI2", "x264"], "MARKER_SEI2"),
+    "udta inside traf": ("frag", lambda d: bp.add_to_traf(d, udta("MARKER_TRAFUDTA")),
+                         ["MARKER_TRAFUDTA"], "MARKER_TRAFUDTA"),
+    "udta inside mfra": ("frag", lambda d: bp.add_to_mfra(d, udta("MARKER_MFRAUDTA")),
+                         ["MARKER_MFRAUDTA"], "MARKER_MFRAUDTA"),
+    "x265 banner in hvcC": ("hevc", lambda d: d, ["x265 (build", "options:"], "x265"),
+    "Lavc user data in esds": ("mpeg4", lambda d: d, ["Lavc"], "Lavc"),
+    "AV1 metadata OBU (T.35 user data)": ("av1", lambda d: d, ["MARKER_AV1T35"],
+                                          "T.35"),
+    "EXIF and comments in Motion-JPEG frames": (
+        "mjpeg", lambda d: d, ["MARKER_MJPEGARTIST", "MARKER_MJPEGCOM"], "MARKER_MJPEGARTIST"),
+}
+#: streams compared by frame: a telemetry track under a video handler cannot be decoded
+MAPS = {"text track under a video handler": ("0:v:0", "0:a")}
+
+
+@pytest.mark.exiftool
+@pytest.mark.parametrize("name", list(ROWS))
+def test_hiding_place_is_cleaned(name: str, bases: dict[str, bytes], tmp_path: Path,
+                                 exiftool: str) -> None:
+    base, plant, markers, shown = ROWS[name]
+    suffix = ".mov" if base in ("mov", "mjpeg") else ".mp4"
+    path = tmp_path / f"in{suffix}"
+    path.write_bytes(plant(bases[base]))
+    assert leaked_markers(path.read_bytes(), markers) == markers, "the fixture holds them"
+    maps = MAPS.get(name, ("0:V?", "0:a?"))
+    before = frame_md5s(path, maps)
+    report = inspect(path)
+    assert report.error is None and report.problems == [], report.problems
+    text = " | ".join(f"{f.where} {f.name} {f.value}" for f in report.findings)
+    assert shown in text, text
+    (tmp_path / "out").mkdir()
+    out = export_consented(path, tmp_path / "out")
+    assert_no_markers(out, markers)
+    assert_exiftool_clean(exiftool, out, markers)
+    assert frame_md5s(out, maps) == before
+    again = inspect(out)
+    assert again.problems == [] and again.identifying() == [], again.identifying()
+
+
+def test_a_banner_the_decoder_reads_is_kept(bases: dict[str, bytes], tmp_path: Path) -> None:
+    """libavcodec skips libfaac's priming samples when the first AAC frame names libfaac: that
+    fill text is coded data (removing it would add a frame of sound), while libavcodec's own
+    banner in the same place is removed."""
+    data = bases["mpeg4"]
+    at = data.index(b"Lavc")  # the fill element opening the first AAC frame (mdat first)
+    assert at < data.index(b"moov")
+    banner = data[at : data.index(b"\0", at)]
+    path = tmp_path / "faac.mp4"
+    path.write_bytes(bp.replace_bytes(data, banner, b"libfaac 1.28".ljust(len(banner), b" ")))
+    (tmp_path / "out").mkdir()
+    out = export_consented(path, tmp_path / "out")
+    assert b"libfaac 1.28" in out.read_bytes()
+    assert frame_md5s(out) == frame_md5s(path)
