@@ -62,6 +62,7 @@ def account_jpeg(data: bytes) -> Ledger:
     for i, seg in enumerate(layout.segments):
         m, p = seg.marker, seg.payload(data)
         what = f"JPEG {seg.name} at byte {seg.start}"
+        expected: bytes | None
         if m == 0xE2 and p.startswith(ICC_SIG) and i < analysis.first_scan:
             icc.append(seg)
             continue

@@ -163,9 +163,9 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
     return out
 
 
-def _tables(analysis: Analysis, i: int) -> list[QTable] | list[HTable]:
+def _tables(analysis: Analysis, i: int) -> list[QTable | HTable]:
     parsed = analysis.parsed.get(i)
-    return parsed if isinstance(parsed, list) else []
+    return list(parsed) if isinstance(parsed, list) else []
 
 
 def _decoding_piece(data: bytes, seg: Segment, analysis: Analysis, i: int,
