@@ -123,8 +123,6 @@ def clean_image(img: Image) -> CleanImage:
             alpha = zero_after(alpha, [(part, keep)])
         res.chunks.append((b"ALPH", alpha))
     res.chunks.append((img.fourcc, body))
-    if res.hidden:
-        res.notes.append(f"{res.hidden} bytes after the end of the coded image")
     return res
 
 
