@@ -4,6 +4,7 @@ carry more than their fields, second copies, and data hidden around the compress
 
 from __future__ import annotations
 
+import zlib
 from typing import TYPE_CHECKING
 
 from share_guard.core.containers.png_clean import runs
@@ -77,6 +78,12 @@ def _iccp_findings(body: bytes, where: str) -> list[Finding]:
         return [Finding(Category.HIDDEN, where, "Unreadable colour profile", f"{len(body)} bytes",
                         f"{exc}; removed")]
     found = [f for f in icc_findings(profile, where) if f.category is not Category.KEPT]
+    inflater = zlib.decompressobj()
+    inflater.decompress(body[len(name) + 2 :], len(profile) + 1)
+    if inflater.unused_data:
+        found.append(Finding(Category.HIDDEN, where, "Data after the colour profile",
+                             f"{len(inflater.unused_data)} bytes", "bytes after the compressed "
+                             "profile that no decoder reads; removed"))
     if not neutral_name(name):
         found.append(Finding(Category.IDENTITY, where, "ICC profile name",
                              name.decode("latin-1"), "the name a program gave the colour "
