@@ -16,8 +16,10 @@ entries it uses; Pillow's decoder only hands out pixels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_CODE = 4096
 
@@ -40,6 +42,8 @@ def _width(j: int | np.ndarray, clear: int, min_size: int) -> np.ndarray:
     """Code width a decoder reads the ``j``-th code after a clear code with: the table then
     holds clear + 1 + j entries (clear + 2 for the first two codes), and codes widen when
     the table outgrows them, up to 12 bits."""
+    import numpy as np
+
     j = np.asarray(j, dtype=np.int64)
     nxt = np.where(j <= 1, clear + 2, np.minimum(clear + 1 + j, MAX_CODE))
     bits = np.floor(np.log2(nxt)).astype(np.int64) + 1
@@ -53,6 +57,8 @@ def walk(data: bytes, min_size: int, want: int) -> Lzw:
     Vectorised: between two clear codes every code's width is fixed by its position, so a
     batch of codes is cut out at once, and the length of each code's string (pixels) is
     the depth of its entry in the table, found by pointer jumping."""
+    import numpy as np  # lazily: the app starts without it
+
     clear, eoi = 1 << min_size, (1 << min_size) + 1
     used = bytearray(clear)
     if not 2 <= min_size <= 11:
@@ -116,6 +122,8 @@ def _string_lengths(codes: np.ndarray, literal: np.ndarray, earlier: np.ndarray,
                     clear: int) -> np.ndarray:
     """Pixels each code gives: 1 for a literal, else one more than the code its table entry
     was built from (the code at segment index ``code - clear - 2``)."""
+    import numpy as np
+
     j0, n = len(earlier), len(codes)
     parent = np.where(literal, -1, codes - clear - 2)
     inner = parent >= j0  # entries built from a code of this batch
