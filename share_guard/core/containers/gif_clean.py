@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from share_guard.core.containers.gif_lzw import Lzw, rebuild, sub_blocks, walk
-from share_guard.core.errors import ExportRefused
+from share_guard.core.errors import ExportRefused, LimitExceeded
 from share_guard.core.metadata.icc import IccError, neutral_profile
 
 if TYPE_CHECKING:
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 LOOP_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
 ICC_APP = b"ICCRGBG1012"
-MAX_STREAM = 256 * 1024 * 1024
+#: most LZW data one file may hold (the walk checks it code by code: bounded time)
+MAX_STREAM = 128 * 1024 * 1024
 
 
 def table_size(flags: int) -> int:
@@ -41,7 +42,7 @@ def joined(data: bytes, start: int, end: int) -> bytes:
         out += data[pos + 1 : pos + 1 + data[pos]]
         pos += 1 + data[pos]
         if len(out) > MAX_STREAM:
-            raise ExportRefused("a GIF frame's compressed data is too large to check")
+            raise LimitExceeded("the GIF holds too much image data to check")
     return bytes(out)
 
 
@@ -72,6 +73,7 @@ def analyse(data: bytes, layout: GifLayout) -> Analysis:
     result = Analysis()
     if data[10] & 0x80:
         result.protected.add(data[11])
+    total = 0
     for i, block in enumerate(layout.blocks):
         if block.kind == "gce" and block.end - block.start >= 8 and data[block.start + 3] & 1 \
                 and data[block.start + 2] >= 4:
@@ -82,6 +84,9 @@ def analyse(data: bytes, layout: GifLayout) -> Analysis:
         table = data[block.start + 10 : block.data_start - 1]
         w, h = struct.unpack("<HH", descriptor[4:8])
         stream = joined(data, block.data_start, block.end)
+        total += len(stream)
+        if total > MAX_STREAM:
+            raise LimitExceeded("the GIF holds too much image data to check")
         lzw = walk(stream, data[block.data_start - 1], w * h)
         if lzw.problem:
             result.problems.append(f"GIF has {lzw.problem}")

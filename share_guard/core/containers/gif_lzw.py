@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 MAX_CODE = 4096
+#: streams up to this many bytes are walked code by code (numpy's set-up costs more there)
+SMALL = 2048
 
 
 @dataclass
@@ -63,6 +65,8 @@ def walk(data: bytes, min_size: int, want: int) -> Lzw:
     used = bytearray(clear)
     if not 2 <= min_size <= 11:
         return Lzw(0, 0, eoi, 0, used, False, 0, "an image with an impossible code size")
+    if len(data) <= SMALL:
+        return _walk_small(data, min_size, want)
     buf = np.frombuffer(data + bytes(4), dtype=np.uint8).astype(np.int64)
     seen = np.zeros(clear, dtype=np.uint8)
     total = 8 * len(data)
@@ -83,13 +87,16 @@ def walk(data: bytes, min_size: int, want: int) -> Lzw:
         literal = codes < clear
         bad = ~literal & ((codes < clear + 2) | (j == 0)
                           | (codes > np.minimum(clear + 1 + j, MAX_CODE)) | (codes >= MAX_CODE))
-        if bad.any():
-            at = int(starts[int(np.argmax(bad))])
-            return Lzw(at, 0, eoi, pixels, used, False, at,
-                       "an image whose compressed data is damaged")
+        first_bad = int(np.argmax(bad)) if bad.any() else -1
+        if first_bad >= 0:  # codes after a damaged one are never read
+            codes, literal, cut = codes[:first_bad], literal[:first_bad], first_bad
         lens = _string_lengths(codes, literal, earlier, clear)
         run = pixels + np.cumsum(lens)
         done = np.flatnonzero(run >= want)
+        if first_bad >= 0 and not len(done):
+            at = int(starts[first_bad])
+            return Lzw(at, 0, eoi, pixels, used, False, at,
+                       "an image whose compressed data is damaged")
         k = int(done[0]) + 1 if len(done) else cut  # codes the picture needs from this batch
         seen[codes[:k][literal[:k]]] = 1
         used[:] = seen.tobytes()
@@ -138,6 +145,54 @@ def _string_lengths(codes: np.ndarray, literal: np.ndarray, earlier: np.ndarray,
             return rank + base[anc]
         rank = rank + rank[anc]
         anc = nxt
+
+
+def _walk_small(data: bytes, min_size: int, want: int) -> Lzw:
+    """:func:`walk` for a short stream, one code at a time (same result)."""
+    clear, eoi = 1 << min_size, (1 << min_size) + 1
+    used = bytearray(clear)
+    entries: list[int] = []  # string length of table entry clear + 2 + i
+    width, prev_len = min_size + 1, 0
+    acc = nbits = pos = bit = pixels = 0
+    n = len(data)
+    while True:
+        while nbits < width:
+            if pos >= n:  # the data runs out: the picture stays as far as it got
+                return Lzw(bit, width, eoi, pixels, used, False, bit)
+            acc |= data[pos] << nbits
+            pos += 1
+            nbits += 8
+        code = acc & ((1 << width) - 1)
+        acc >>= width
+        nbits -= width
+        start, bit = bit, bit + width
+        nxt = clear + 2 + len(entries)
+        if code == clear:
+            width, prev_len, entries = min_size + 1, 0, []
+            continue
+        if code == eoi:
+            return Lzw(start, width, eoi, pixels, used, True, bit)
+        if code < clear:
+            used[code] = 1
+            length = 1
+        elif not prev_len or code > nxt or code < clear + 2 or code >= MAX_CODE:
+            return Lzw(start, 0, eoi, pixels, used, False, start,
+                       "an image whose compressed data is damaged")
+        else:
+            length = entries[code - clear - 2] if code < nxt else prev_len + 1
+        if prev_len and nxt < MAX_CODE:
+            entries.append(prev_len + 1)
+            if nxt + 1 == 1 << width and width < 12:
+                width += 1
+        prev_len = length
+        pixels += length
+        if pixels >= want:
+            if pixels > want:
+                return Lzw(bit, width, eoi, pixels, used, False, bit, "an image whose "
+                           "compressed data holds more pixels than it shows")
+            follows = _peek(data, bit, width)
+            return Lzw(bit, width, eoi, pixels, used, follows == eoi,
+                       bit + width if follows == eoi else bit)
 
 
 def _peek(data: bytes, bit: int, width: int) -> int:

@@ -24,8 +24,8 @@ from share_guard.core.containers.png_fields import (
     parse_header,
     plte,
 )
-from share_guard.core.containers.png_stream import clean_stream, examine
-from share_guard.core.errors import ExportRefused
+from share_guard.core.containers.png_stream import MAX_INFLATED, clean_stream, examine
+from share_guard.core.errors import ExportRefused, LimitExceeded
 from share_guard.core.metadata.icc import IccError
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 
@@ -67,7 +67,8 @@ class Cleaned:
 
 def runs(chunks: list[tuple[bytes, bytes]], h: Header) -> dict[int, Run]:
     """Image-data runs by the index of their first chunk (raises ExportRefused when an
-    APNG frame's data has no frame control before it)."""
+    APNG frame's data has no frame control before it, LimitExceeded when the pictures
+    would inflate to more than MAX_INFLATED bytes: a zlib bomb costs bounded time)."""
     found: dict[int, Run] = {}
     frame: FrameControl | None = None
     current: Run | None = None
@@ -90,6 +91,8 @@ def runs(chunks: list[tuple[bytes, bytes]], h: Header) -> dict[int, Run]:
                 frame = None
         else:
             current = None
+    if sum(h.raw_size(r.width, r.height) for r in found.values()) > MAX_INFLATED:
+        raise LimitExceeded("the PNG's image data is too large to check")
     return found
 
 

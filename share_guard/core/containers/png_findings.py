@@ -96,7 +96,7 @@ def _stream_findings(data: bytes, layout: PngLayout, h: Header) -> tuple[list[Fi
     chunks = [(c.type, data[c.data_start : c.data_start + c.length]) for c in layout.chunks]
     try:
         data_runs = runs(chunks, h)
-    except ExportRefused as exc:
+    except (ExportRefused, CorruptFile) as exc:
         return [], [str(exc).split(": ", 1)[-1]]
     found: list[Finding] = []
     problems: list[str] = []

@@ -21,6 +21,9 @@ _STEP = 1 << 22  # inflate in slices of this many bytes (bounded memory)
 MAX_RECOMPRESS = 512 * 1024 * 1024
 #: zlib level used when a stream has to be compressed again
 LEVEL = 6
+#: most scanline bytes one file's image data may inflate to (bounded time for a zlib bomb)
+MAX_INFLATED = 1536 * 1024 * 1024
+
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,9 @@ def _account_image(data: bytes, alpha: RiffChunk | None, image: RiffChunk,
         ledger.refuse(alpha.offset, alpha.data_start + alpha.size, what, "an alpha chunk a "
                       "lossless image does not use")
         return
-    method, _f, _p = alpha_fields(img.alpha[0]) if img.alpha else (-1, 0, 0)
+    if not img.alpha:
+        raise CorruptFile("WebP alpha chunk is empty")
+    method, _f, _p = alpha_fields(img.alpha[0])
     ledger.written(alpha.data_start, alpha.data_start + 1, what)
     if method == 0:
         w, h = vp8_size(img.body)

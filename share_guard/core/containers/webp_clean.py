@@ -107,7 +107,9 @@ def clean_image(img: Image) -> CleanImage:
     if img.alpha is not None and img.fourcc == b"VP8L":
         res.notes.append("alpha chunk a lossless image does not use")
     elif img.alpha is not None:
-        method, _f, _p = alpha_fields(img.alpha[0]) if img.alpha else (-1, 0, 0)
+        if not img.alpha:
+            raise CorruptFile("WebP alpha chunk is empty")
+        method, _f, _p = alpha_fields(img.alpha[0])
         w, h = vp8_size(img.body)
         alpha = img.alpha
         if method == 0:
