@@ -197,3 +197,14 @@ def test_a_flood_of_tiny_frames_is_checked_quickly(tmp_path) -> None:
     t0 = time.perf_counter()
     GifHandler().inspect(Source(path))
     assert time.perf_counter() - t0 < 6
+
+
+def test_an_impossible_code_size_is_a_problem_not_a_crash(tmp_path) -> None:
+    data = bytearray(four_colours())
+    image = next(b for b in walk_blocks(bytes(data)).blocks if b.kind == "image")
+    data[image.data_start - 1] = 200
+    src = tmp_path / "odd.gif"
+    src.write_bytes(bytes(data))
+    report = inspect(src)
+    assert report.ok and not report.understood
+    assert "impossible code size" in report.problems[0]

@@ -163,3 +163,13 @@ def test_lossy_alpha_frames_decode_the_same(tmp_path) -> None:
     assert result.ok, result.reason
     with Image.open(result.output) as a, Image.open(io.BytesIO(buf.getvalue())) as b:
         assert a.n_frames == b.n_frames == 3
+
+
+def test_image_data_that_does_not_decode_is_refused_with_a_reason(tmp_path) -> None:
+    data = edit(webp_bytes(), b"VP8L", lambda b: b[:5] + bytes(len(b) - 5))
+    src = tmp_path / "broken.webp"
+    src.write_bytes(data)
+    report = inspect(src)
+    assert not report.understood and "does not decode" in report.problems[0]
+    result = export(tmp_path, "broken.webp", data)
+    assert not result.ok and "does not decode" in result.reason

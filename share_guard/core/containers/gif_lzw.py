@@ -61,10 +61,10 @@ def walk(data: bytes, min_size: int, want: int) -> Lzw:
     the depth of its entry in the table, found by pointer jumping."""
     import numpy as np  # lazily: the app starts without it
 
+    if not 2 <= min_size <= 11:
+        return Lzw(0, 0, 0, 0, bytearray(), False, 0, "an image with an impossible code size")
     clear, eoi = 1 << min_size, (1 << min_size) + 1
     used = bytearray(clear)
-    if not 2 <= min_size <= 11:
-        return Lzw(0, 0, eoi, 0, used, False, 0, "an image with an impossible code size")
     if len(data) <= SMALL:
         return _walk_small(data, min_size, want)
     buf = np.frombuffer(data + bytes(4), dtype=np.uint8).astype(np.int64)

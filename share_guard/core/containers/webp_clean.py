@@ -101,6 +101,8 @@ def clean_image(img: Image) -> CleanImage:
     res = CleanImage()
     parts = img.parts()
     reference = parts[0].shown(img.body)
+    if reference is None:
+        raise CorruptFile("WebP holds image data that does not decode")
     cut = [(p, needed(p, img.body, reference)) for p in parts]
     body = zero_after(img.body, cut)
     res.hidden += sum(_nonzero(img.body[p.start + k : p.end]) for p, k in cut)
@@ -120,7 +122,10 @@ def clean_image(img: Image) -> CleanImage:
         else:
             part = img.alpha_part(body)
             assert part is not None
-            keep = needed(part, alpha, part.shown(alpha))
+            shown = part.shown(alpha)
+            if shown is None:
+                raise CorruptFile("WebP holds alpha data that does not decode")
+            keep = needed(part, alpha, shown)
             res.hidden += _nonzero(alpha[part.start + keep :])
             alpha = zero_after(alpha, [(part, keep)])
         res.chunks.append((b"ALPH", alpha))
