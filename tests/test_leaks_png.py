@@ -173,3 +173,29 @@ def test_the_verifier_refuses_a_profile_under_another_name(tmp_path, monkeypatch
     assert not result.ok
     assert "cannot account for" in result.reason and "iCCP" in result.reason
     assert not list((tmp_path / "out").iterdir())
+
+
+def unused_palette(text: bytes) -> bytes:
+    """An indexed picture using 4 colours of a 256-entry palette whose other entries (and
+    their transparency) hold ``text``."""
+    import numpy as np
+    from PIL import Image
+
+    arr = (np.add.outer(np.arange(24), np.arange(32)) // 9 % 4).astype(np.uint8)
+    im = Image.fromarray(arr, "P")
+    im.putpalette(bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90]) + text.ljust(756, b"?"))
+    data = png_bytes(im, transparency=bytes([255, 128, 255, 255]) + text)
+    assert len(dict(png_chunks(data))[b"PLTE"]) == 768
+    return data
+
+
+def test_unused_palette_entries_are_cleared(tmp_path, exiftool: str) -> None:
+    secret = marker("png-palette")
+    data = unused_palette(secret.encode())
+    src = tmp_path / "probe.png"
+    src.write_bytes(data)
+    assert "Unused palette entries" in [f.name for f in inspect(src).findings]
+    result = export_checked(tmp_path, "p.png", data, [secret], exiftool)
+    chunks = dict(png_chunks(result.output.read_bytes()))
+    assert chunks[b"PLTE"][:12] == bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90])
+    assert not any(chunks[b"PLTE"][12:]) and chunks[b"tRNS"][:4] == bytes([255, 128, 255, 255])

@@ -7,6 +7,7 @@ import struct
 import time
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
@@ -111,8 +112,12 @@ def test_colour_and_structure_chunks_are_kept_from_their_fields(tmp_path) -> Non
     kept = [f for f in report.findings if f.category is Category.KEPT]
     assert kept and not kept[0].identifying and "ICC profile" in kept[0].value
     out, result = strip_bytes(tmp_path, "c.png", data)
-    want = [c for c in png_chunks(data) if c[0] not in (b"tEXt", b"iCCP")]
-    assert [c for c in png_chunks(out) if c[0] != b"iCCP"] == want
+    rewritten = (b"tEXt", b"iCCP", b"PLTE", b"tRNS")  # profile made neutral, unused colours
+    want = [c for c in png_chunks(data) if c[0] not in rewritten]
+    assert [c for c in png_chunks(out) if c[0] not in rewritten] == want
+    assert [t for t, _ in png_chunks(out)] == [t for t, _ in png_chunks(data) if t != b"tEXt"]
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(out)).convert("RGBA")),
+                          np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")))
     [iccp] = [b for t, b in png_chunks(out) if t == b"iCCP"]
     assert iccp.startswith(b"ICC profile\x00\x00")  # a neutral name, the colour data kept
     assert zlib.decompress(iccp[13:]) == neutral_profile(_srgb_icc())

@@ -28,6 +28,7 @@ from share_guard.core.containers.png_fields import (
     parse_header,
     plte,
 )
+from share_guard.core.containers.png_palette import cleared, kept_indices, used_indices
 from share_guard.core.containers.png_stream import examine
 from share_guard.core.errors import CorruptFile, ExportRefused
 from share_guard.core.metadata.icc import IccError, check_icc
@@ -52,6 +53,12 @@ def account_png(data: bytes) -> Ledger:
     if layout.problems or not all(c.crc_ok for c in layout.chunks):
         ledger.refuse(0, len(data), "PNG", "a PNG that does not walk cleanly")
         return ledger
+    try:
+        used = used_indices(h, list(data_runs.values())) if h.colour == 3 else set()
+    except CorruptFile as exc:
+        ledger.refuse(0, len(data), "PNG", str(exc))
+        return ledger
+    keep = kept_indices(chunks)
     ledger.written(0, len(SIGNATURE), "PNG signature")
     seen: set[bytes] = set()
     seq = 0
@@ -80,8 +87,10 @@ def account_png(data: bytes) -> Ledger:
             ok = fc is not None and body == fc.body(seq)
             seq += 1
         elif ctype == b"PLTE":
-            ok = plte(body, h) == body
+            ok = plte(body, h) == body and cleared(body, 3, used, keep) == body
             h = Header(h.width, h.height, h.depth, h.colour, h.interlace, len(body) // 3)
+        elif ctype == b"tRNS" and h.colour == 3:
+            ok = canonical(ctype, body, h) == body and cleared(body, 1, used, keep) == body
         elif ctype == b"iCCP":
             why = _iccp_problem(body, what)
             if why:

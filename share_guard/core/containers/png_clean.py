@@ -24,6 +24,7 @@ from share_guard.core.containers.png_fields import (
     parse_header,
     plte,
 )
+from share_guard.core.containers.png_palette import cleared, kept_indices, used_indices
 from share_guard.core.containers.png_stream import MAX_INFLATED, clean_stream, examine
 from share_guard.core.errors import ExportRefused, LimitExceeded
 from share_guard.core.metadata.icc import IccError
@@ -113,6 +114,8 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
     h = parse_header(chunks[0][1])
     data_runs = runs(chunks, h)
     res = Cleaned(bytearray(SIGNATURE))
+    used = used_indices(h, list(data_runs.values())) if h.colour == 3 else set()
+    keep = kept_indices(chunks)
     seen: set[bytes] = set()
     seq = 0
     in_run = False
@@ -148,7 +151,9 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
             if kept is None:
                 res.drop("palette a truecolour image does not need")
             else:
-                res.out += chunk(b"PLTE", kept)
+                res.out += chunk(b"PLTE", cleared(kept, 3, used, keep))
+                if cleared(kept, 3, used, keep) != kept:
+                    res.notes.append("colours in the palette no pixel uses")
                 h = Header(h.width, h.height, h.depth, h.colour, h.interlace, len(kept) // 3)
         elif ctype == b"fcTL":
             fc = parse_fctl(body, h)
@@ -162,11 +167,13 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
                 res.drop(f"colour profile ({exc})")
         else:
             kept_body = canonical(ctype, body, h)
+            if kept_body is not None and ctype == b"tRNS" and h.colour == 3:
+                kept_body = cleared(kept_body, 1, used, keep)
             if kept_body is None:
                 res.drop(_PLAIN.get(ctype, f"{ctype.decode('latin-1')}"))
             else:
                 res.out += chunk(ctype, kept_body)
-                if kept_body != body:
+                if len(kept_body) < len(body):
                     res.notes.append(f"{len(body) - len(kept_body)} extra bytes in "
                                      f"{ctype.decode()}")
     res.out += chunk(b"IEND", b"")

@@ -16,6 +16,7 @@ from share_guard.core.containers.png_fields import (
     neutral_name,
     parse_header,
 )
+from share_guard.core.containers.png_palette import kept_indices, used_indices
 from share_guard.core.containers.png_stream import examine
 from share_guard.core.errors import CorruptFile, ExportRefused
 from share_guard.core.metadata.icc import IccError, icc_findings
@@ -68,7 +69,26 @@ def structure_findings(data: bytes, layout: PngLayout) -> tuple[list[Finding], l
             found.append(Finding(Category.HIDDEN, where, "Data inside the end chunk",
                                  f"{c.length} bytes", "bytes no decoder reads; removed"))
     stream_found, problems = _stream_findings(data, layout, h)
+    if h.colour == 3 and not problems:
+        found.extend(_palette_findings(data, layout, h))
     return found + stream_found, problems
+
+
+def _palette_findings(data: bytes, layout: PngLayout, h: Header) -> list[Finding]:
+    chunks = [(c.type, data[c.data_start : c.data_start + c.length]) for c in layout.chunks]
+    try:
+        used = used_indices(h, list(runs(chunks, h).values()))
+    except (ExportRefused, CorruptFile):
+        return []
+    keep = kept_indices(chunks)
+    palette = next((b for t, b in chunks if t == b"PLTE"), b"")
+    spare = sum(1 for i in range(len(palette) // 3) if i not in used and i not in keep
+                and any(palette[3 * i : 3 * i + 3]))
+    if not spare:
+        return []
+    return [Finding(Category.OTHER, "PNG PLTE", "Unused palette entries", f"{spare} entries",
+                    "colours no pixel uses (they can carry hidden data); cleared, pixels "
+                    "unchanged", identifying=False)]
 
 
 def _iccp_findings(body: bytes, where: str) -> list[Finding]:
