@@ -44,7 +44,8 @@ def spare_dht(text: bytes) -> bytes:
 
 M = {name: marker(f"jpeg-{name}") for name in (
     "icc", "icc-split", "icc-fake", "f8", "reserved", "dqt", "dht", "adobe", "jfif-tail",
-    "jfif-thumb", "com-between-scans", "exif-between-scans", "trailer")}
+    "jfif-thumb", "com-between-scans", "exif-between-scans", "trailer", "scan-tail",
+    "scan-tail-progressive")}
 
 # name -> (builder, finding name inspect must show, reference for pixels or None)
 CASES: dict[str, tuple[Callable[[], bytes], str, Callable[[], bytes] | None]] = {
@@ -80,6 +81,10 @@ CASES: dict[str, tuple[Callable[[], bytes], str, Callable[[], bytes] | None]] = 
     "exif-between-scans": (lambda: insert_before(base(True), 0xC4, 3, segment(
         0xE1, b"Exif\x00\x00MM\x00\x2a" + M["exif-between-scans"].encode())), "", None),
     "trailer": (lambda: base() + M["trailer"].encode() * 4, "Data after the image", None),
+    "scan-tail": (lambda: base()[:-2] + M["scan-tail"].encode() * 2 + b"\xff\xd9",
+                  "Text after the image data", None),
+    "scan-tail-progressive": (lambda: base(True)[:-2] + M["scan-tail-progressive"].encode()
+                              + b"\x01\x02" + b"\xff\xd9", "", None),
 }
 
 

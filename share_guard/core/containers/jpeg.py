@@ -38,6 +38,9 @@ _NOTHING = Finding(Category.UNKNOWN, "JPEG", "segment", "", "a segment that reve
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
 #: "Adobe", DCTEncodeVersion, APP14Flags0, APP14Flags1, ColorTransform: all a decoder reads
 ADOBE_LEN = 12
+#: printable bytes at the end of the image data from which inspect calls them text (entropy-
+#: coded data ends that way by chance about once in ten million files)
+TEXT_TAIL = 16
 
 
 class JpegHandler(FormatHandler):
@@ -189,6 +192,12 @@ def _structure_findings(data: bytes, layout: JpegLayout, analysis: Analysis) -> 
                              f"{len(spare)} tables, {sum(n for _i, _j, n in spare)} bytes",
                              "tables the picture does not need; they can carry hidden data; "
                              "removed", identifying=False))
+    scans = [s for s in layout.segments if s.marker == 0xDA]
+    tail = _printable_tail(data[scans[-1].payload_end : scans[-1].end]) if scans else 0
+    if tail >= TEXT_TAIL:
+        found.append(Finding(Category.HIDDEN, "JPEG image data", "Text after the image data",
+                             f"{tail} bytes", "readable text where the image data ends, which "
+                             "no decoder reads; zeroed"))
     is_ls = any(s.marker == 0xF7 for s in layout.segments)
     unknown = sorted({s.marker for s in layout.segments
                       if not (s.marker in DECODING or 0xE0 <= s.marker <= 0xEF
@@ -199,3 +208,13 @@ def _structure_findings(data: bytes, layout: JpegLayout, analysis: Analysis) -> 
                              f"Unknown segment 0x{marker:02X}", f"{size} bytes",
                              "data no decoder reads; removed"))
     return found
+
+
+def _printable_tail(scan: bytes) -> int:
+    """How many bytes at the end of ``scan`` are printable ASCII."""
+    n = 0
+    for byte in reversed(scan[-4096:]):
+        if not 0x20 <= byte <= 0x7E:
+            break
+        n += 1
+    return n

@@ -17,7 +17,8 @@ from share_guard.core.containers.jpeg_app import (
     is_orientation_payload,
     jfif_segment,
 )
-from share_guard.core.containers.jpeg_clean import analyse
+from share_guard.core.containers.jpeg_clean import analyse, scan_builder
+from share_guard.core.containers.jpeg_scan_end import only_needed, picture
 from share_guard.core.containers.jpeg_segments import Segment, parse_jpeg
 from share_guard.core.containers.jpeg_tables import (
     DAC,
@@ -58,6 +59,7 @@ def account_jpeg(data: bytes) -> Ledger:
         return ledger
     ledger.written(0, 2, "JPEG start")
     is_ls = any(s.marker == 0xF7 for s in layout.segments)
+    last_scan = max(i for i, s in enumerate(layout.segments) if s.marker == SOS)
     icc: list[Segment] = []
     for i, seg in enumerate(layout.segments):
         m, p = seg.marker, seg.payload(data)
@@ -81,6 +83,8 @@ def account_jpeg(data: bytes) -> Ledger:
             ledger.written(seg.start, seg.payload_end, what)
             if has_fill(memoryview(data)[seg.payload_end : seg.end]):
                 ledger.refuse(seg.payload_end, seg.end, what, "fill bytes inside image data")
+            elif i == last_scan:
+                _account_last_scan(data, seg, ledger)
             else:
                 ledger.payload(seg.payload_end, seg.end, f"JPEG scan data at byte {seg.start}")
             continue
@@ -141,3 +145,21 @@ def _account_icc(data: bytes, segs: list[Segment], ledger: Ledger) -> None:
             ledger.written(seg.payload_start + len(ICC_SIG) + 2, seg.end, where)
     if len(segs) == 1:
         account_icc(profile, ledger, segs[0].payload_start + len(ICC_SIG) + 2, where)
+
+
+def _account_last_scan(data: bytes, seg: Segment, ledger: Ledger) -> None:
+    """Payload up to the last non-zero byte of the last scan (proven needed by a decode),
+    zeroed after it."""
+    what = f"JPEG scan data at byte {seg.start}"
+    scan = data[seg.payload_end : seg.end]
+    build = scan_builder(data[: seg.payload_end], data[seg.end :])
+    reference = picture(data)
+    if reference is None:
+        ledger.refuse(seg.payload_end, seg.end, what, "image data that does not decode")
+        return
+    if not only_needed(scan, build, reference):
+        ledger.refuse(seg.payload_end, seg.end, what, "bytes after the end of the image data")
+        return
+    last = seg.payload_end + len(scan.rstrip(b"\x00"))
+    ledger.payload(seg.payload_end, last, what)
+    ledger.zeroed(data, last, seg.end, f"{what} (after its end)")

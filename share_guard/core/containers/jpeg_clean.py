@@ -19,6 +19,7 @@ from share_guard.core.containers.jpeg_app import (
     jfif_segment,
     orientation_segment,
 )
+from share_guard.core.containers.jpeg_scan_end import Build, needed, picture
 from share_guard.core.containers.jpeg_segments import COM, JpegLayout, Segment
 from share_guard.core.containers.jpeg_tables import (
     DAC,
@@ -146,9 +147,12 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
                                else "Adobe header fields no decoder reads")
     is_ls = any(s.marker == 0xF7 for s in segs)
     spare = 0
+    last_scan = -1
     for i, seg in enumerate(segs):
         piece, label = _decoding_piece(data, seg, analysis, i, is_ls)
         if piece is not None:
+            if seg.marker == SOS:
+                last_scan = len(out.pieces)
             out.pieces.append(piece)
         if label:
             out.removed.append(label)
@@ -158,6 +162,8 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
     if spare:
         out.removed.append(f"{spare} coding table{'s' if spare > 1 else ''} no scan uses")
     out.pieces.append(b"\xff\xd9")
+    if last_scan >= 0:
+        _zero_after_last_scan(out, last_scan)
     if layout.eoi_end < len(data):
         out.removed.append(f"{len(data) - layout.eoi_end} bytes after the end of the image")
     return out
@@ -210,3 +216,25 @@ def _app_label(seg: Segment, p: bytes) -> str:
                                     or p.startswith(b"Adobe")):
         return ""  # rewritten above (or, after the first scan, ignored by every decoder)
     return f"{seg.name} segment"
+
+
+def scan_builder(before: bytes, after: bytes) -> Build:
+    """Builds the whole JPEG around new data for its last scan."""
+    return lambda scan: before + scan + after
+
+
+def _zero_after_last_scan(out: Cleaned, at: int) -> None:
+    """Zero what follows the end of the last scan's entropy-coded data (see jpeg_scan_end)."""
+    piece = out.pieces[at]
+    head = 2 + int.from_bytes(piece[2:4], "big")
+    scan = piece[head:]
+    build = scan_builder(b"".join(out.pieces[:at]) + piece[:head], b"".join(out.pieces[at + 1 :]))
+    reference = picture(build(scan))
+    if reference is None:
+        raise ExportRefused("the JPEG's image data does not decode; use rebuild")
+    keep = needed(scan, build, reference)
+    hidden = len(scan[keep:]) - scan[keep:].count(0)
+    if hidden:
+        out.pieces[at] = piece[:head] + scan[:keep] + bytes(len(scan) - keep)
+        out.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end of the image data "
+                           "(zeroed)")

@@ -244,7 +244,7 @@ class WebpHandler(FormatHandler):
             result.removed.extend(n for n in image.notes if n not in result.removed)
         hidden = sum(image.hidden for image in images)
         if hidden:
-            result.removed.append(f"{hidden} bytes after the end of the coded image data "
+            result.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end of the coded image data "
                                   "(zeroed)")
         trailer = len(data) - layout.riff_end
         if trailer > 0:
