@@ -244,8 +244,8 @@ class WebpHandler(FormatHandler):
             result.removed.extend(n for n in image.notes if n not in result.removed)
         hidden = sum(image.hidden for image in images)
         if hidden:
-            result.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end of the coded image data "
-                                  "(zeroed)")
+            result.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end "
+                                  "of the coded image data (zeroed)")
         trailer = len(data) - layout.riff_end
         if trailer > 0:
             result.removed.append(f"{trailer} bytes after the end of the image")
