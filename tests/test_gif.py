@@ -88,13 +88,29 @@ def test_loop_extension_and_timing_are_kept(tmp_path) -> None:
         assert all(a == b for a, b in durations)
 
 
-def test_colour_profile_extension_is_kept(tmp_path) -> None:
-    data = gif_insert(gif_bytes(), gif_app_ext(b"ICCRGBG1012", b"\x00" * 300))
+def test_colour_profile_extension_is_kept_neutral(tmp_path) -> None:
+    from PIL import ImageCms
+
+    from share_guard.core.containers.gif_clean import joined
+    from share_guard.core.metadata.icc import neutral_profile
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = gif_insert(gif_bytes(), gif_app_ext(b"ICCRGBG1012", profile))
     report = inspect_bytes(tmp_path, "icc.gif", data)
-    kept = report.by_category(Category.KEPT)
-    assert kept and not kept[0].identifying
+    assert "Colour profile maker" in [f.name for f in report.findings]  # lcms names itself
+    out, result = strip_bytes(tmp_path, "icc.gif", data)
+    [app] = [b for b in walk_blocks(out).blocks if b.kind == "app"]
+    assert app.app_id == b"ICCRGBG1012"
+    assert joined(out, app.data_start, app.end) == neutral_profile(profile)
+    assert "colour profile (its text made neutral)" in result.kept
+
+
+def test_something_else_behind_the_profile_signature_is_dropped(tmp_path) -> None:
+    data = gif_insert(gif_bytes(), gif_app_ext(b"ICCRGBG1012", b"MARKER not a profile" * 20))
+    assert "Data behind a colour-profile signature" in [
+        f.name for f in inspect_bytes(tmp_path, "icc.gif", data).findings]
     out, _ = strip_bytes(tmp_path, "icc.gif", data)
-    assert [b.app_id for b in walk_blocks(out).blocks if b.kind == "app"] == [b"ICCRGBG1012"]
+    assert b"MARKER" not in out and b"ICCRGBG1" not in out
 
 
 def test_plain_text_goes_but_its_control_block_stays(tmp_path) -> None:

@@ -7,11 +7,13 @@ import struct
 import time
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
 from share_guard.core.containers.png import walk_chunks
 from share_guard.core.errors import ExportRefused
+from share_guard.core.metadata.icc import neutral_profile
 from share_guard.core.report import Category
 from tests.image_fixtures import (
     ARTIST,
@@ -101,7 +103,7 @@ def _srgb_icc() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def test_colour_and_structure_chunks_are_kept_verbatim(tmp_path) -> None:
+def test_colour_and_structure_chunks_are_kept_from_their_fields(tmp_path) -> None:
     base = png_bytes(gradient().convert("P"), icc_profile=_srgb_icc(), transparency=3, dpi=(300, 300))
     extra = [png_chunk(b"gAMA", struct.pack(">I", 45455)), png_chunk(b"bKGD", b"\x01"),
              png_chunk(b"cHRM", bytes(32)), png_chunk(b"sBIT", b"\x08\x08\x08")]
@@ -110,8 +112,15 @@ def test_colour_and_structure_chunks_are_kept_verbatim(tmp_path) -> None:
     kept = [f for f in report.findings if f.category is Category.KEPT]
     assert kept and not kept[0].identifying and "ICC profile" in kept[0].value
     out, result = strip_bytes(tmp_path, "c.png", data)
-    want = [c for c in png_chunks(data) if c[0] != b"tEXt"]
-    assert png_chunks(out) == want
+    rewritten = (b"tEXt", b"iCCP", b"PLTE", b"tRNS")  # profile made neutral, unused colours
+    want = [c for c in png_chunks(data) if c[0] not in rewritten]
+    assert [c for c in png_chunks(out) if c[0] not in rewritten] == want
+    assert [t for t, _ in png_chunks(out)] == [t for t, _ in png_chunks(data) if t != b"tEXt"]
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(out)).convert("RGBA")),
+                          np.asarray(Image.open(io.BytesIO(data)).convert("RGBA")))
+    [iccp] = [b for t, b in png_chunks(out) if t == b"iCCP"]
+    assert iccp.startswith(b"ICC profile\x00\x00")  # a neutral name, the colour data kept
+    assert zlib.decompress(iccp[13:]) == neutral_profile(_srgb_icc())
     assert any("iCCP" in k for k in result.kept)
 
 

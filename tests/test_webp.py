@@ -8,7 +8,7 @@ import struct
 import pytest
 from PIL import Image
 
-from share_guard.core.containers.webp import FLAG_EXIF, FLAG_XMP
+from share_guard.core.containers.webp_clean import FLAG_EXIF, FLAG_XMP
 from share_guard.core.report import Category
 from tests.image_fixtures import (
     ARTIST,

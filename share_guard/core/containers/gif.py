@@ -1,20 +1,21 @@
 """GIF (still and animated): a bounded block walker, findings and a lossless cleaner.
 
-Kept, byte for byte: header, logical screen descriptor, global colour table,
-graphic control extensions, image descriptors with their colour tables and
-LZW data, the NETSCAPE2.0/ANIMEXTS1.0 loop extension and the ICCRGBG1 colour
-profile. Dropped: comments, XMP and every other application extension,
-plain-text extensions and anything after the trailer. Every graphic control
-extension stays, also one that preceded a dropped plain-text block: browsers
-and Pillow skip plain text and let its control block act on the next frame,
-so keeping it keeps frames, timing and transparency exactly as they were.
+Kept, written from parsed fields (see :mod:`gif_clean`): header, logical screen
+descriptor, colour tables (entries no pixel uses cleared), graphic control extensions,
+image descriptors with their LZW data cut where the picture is complete, the
+NETSCAPE2.0/ANIMEXTS1.0 loop count and the ICCRGBG1 colour profile made neutral. Dropped:
+comments, XMP and every other application extension, plain-text extensions and anything
+after the trailer. Every graphic control extension before an image stays, also one that
+preceded a dropped plain-text block: browsers and Pillow skip plain text and let its
+control block act on the next frame, so keeping it keeps frames, timing and transparency
+exactly as they were. :mod:`gif_account` proves every byte of a clean copy.
 
 Orientation: GIF has none. Pillow reads XMP tiff:Orientation from a GIF, but
 no browser or image viewer does, and keeping XMP would keep metadata; the
 XMP block is dropped with everything in it.
 
 Written here rather than with Pillow's GifImagePlugin because Pillow decodes
-frames; we need the coded blocks untouched.
+frames; we need the coded blocks as they are.
 """
 
 from __future__ import annotations
@@ -23,8 +24,21 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from share_guard.core.containers.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.containers.gif_account import account_gif
+from share_guard.core.containers.gif_clean import (
+    ICC_APP,
+    Analysis,
+    analyse,
+    clean_gif,
+    cleared,
+    frame_used,
+    gce,
+    joined,
+)
+from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
 
@@ -35,7 +49,6 @@ EXTENSION, IMAGE, TRAILER = 0x21, 0x2C, 0x3B
 GCE, COMMENT, PLAIN_TEXT, APPLICATION = 0xF9, 0xFE, 0x01, 0xFF
 
 LOOP_APPS = (b"NETSCAPE2.0", b"ANIMEXTS1.0")
-ICC_APP = b"ICCRGBG1"  # followed by the authentication code "012"
 XMP_APP = b"XMP DataXMP"
 
 
@@ -160,18 +173,13 @@ def xmp_packet(data: bytes, block: Block) -> bytes:
     return raw[: max(0, len(raw) - 258)]
 
 
-def _is_kept(block: Block) -> bool:
-    if block.kind in ("image", "gce"):
-        return True
-    return block.kind == "app" and (block.app_id in LOOP_APPS or block.app_id[:8] == ICC_APP)
-
-
 class GifHandler(FormatHandler):
     name = "gif"
     kind = "image"
     mime = "image/gif"
     extensions = (".gif",)
     priority = 20
+    accounts = True
 
     def sniff(self, head: bytes) -> bool:
         return head[:6] in (b"GIF87a", b"GIF89a")
@@ -202,6 +210,9 @@ class GifHandler(FormatHandler):
             result.findings.append(Finding(
                 Category.HIDDEN, "GIF comment", "More comments",
                 f"{comments - MAX_COMMENT_FINDINGS} more", "more hidden text; all removed"))
+        analysis = self._analysis(src)
+        result.problems.extend(analysis.problems)
+        result.findings.extend(_structure_findings(data, layout, analysis))
         trailer = len(data) - layout.trailer_end
         if trailer > 0:
             result.findings.append(describe_trailer(data[layout.trailer_end:], layout.trailer_end))
@@ -228,11 +239,8 @@ class GifHandler(FormatHandler):
             return Finding(Category.KEPT, "GIF application extension", "Animation loop", app,
                            "how often the animation repeats; kept",
                            identifying=False, removable=False)
-        if block.app_id[:8] == ICC_APP:
-            return Finding(Category.KEPT, "GIF application extension", "Colour profile",
-                           f"{block.end - block.start} bytes",
-                           "needed to show colours correctly; kept",
-                           identifying=False, removable=False)
+        if block.app_id == ICC_APP:
+            return None  # read whole (see _structure_findings)
         if block.app_id == XMP_APP:
             return xmp_findings(xmp_packet(data, block), where="GIF XMP")
         return Finding(Category.UNKNOWN, "GIF application extension",
@@ -241,30 +249,66 @@ class GifHandler(FormatHandler):
 
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._parse(src)
-        result = StripResult()
-        removed: dict[str, int] = {}
-        out.write(data[: layout.header_end])
-        blocks = layout.blocks
-        for block in blocks:
-            if _is_kept(block):
-                out.write(data[block.start : block.end])
-            else:
-                label = {"comment": "comment", "text": "plain-text extension",
-                         "ext": "unknown extension"}.get(block.kind)
-                if label is None:
-                    app = block.app_id.decode("latin-1")
-                    label = "XMP block" if block.app_id == XMP_APP else f"{app} extension"
-                removed[label] = removed.get(label, 0) + 1
-        out.write(bytes([TRAILER]))
-        result.removed.extend(f"{n} x {name}" if n > 1 else name for name, n in removed.items())
+        cleaned = clean_gif(data, layout, self._analysis(src))
+        out.write(cleaned.out)
+        result = StripResult(kept=cleaned.kept)
+        result.removed.extend(f"{n} x {name}" if n > 1 else name
+                              for name, n in cleaned.removed.items())
+        hidden = _hidden_in_frames(self._analysis(src))
+        if hidden:
+            result.removed.append(f"{hidden} bytes after the end of the image data")
         trailer = len(data) - layout.trailer_end
         if trailer > 0:
             result.removed.append(f"{trailer} bytes after the end of the image")
-        if any(b.app_id in LOOP_APPS for b in blocks):
-            result.kept.append("animation loop setting")
-        if any(b.app_id[:8] == ICC_APP for b in blocks):
-            result.kept.append("colour profile")
         return result
+
+    def account(self, src: Source) -> Ledger:
+        return account_gif(src.read_all())
+
+    def _analysis(self, src: Source) -> Analysis:
+        data, layout = self._parse(src)
+        return src.cached("gif-analysis", lambda: analyse(data, layout))
+
+
+def _hidden_in_frames(analysis: Analysis) -> int:
+    """Bytes after the end of the frames' compressed data (the end code and its padding)."""
+    total = 0
+    for frame in analysis.frames.values():
+        if not frame.lzw.problem:
+            total += len(frame.stream) - (frame.lzw.end_bits + 7) // 8
+    return total
+
+
+def _structure_findings(data: bytes, layout: GifLayout, analysis: Analysis) -> list[Finding]:
+    """Data hidden in the coded frames, in control blocks and in unused colour entries."""
+    found: list[Finding] = []
+    hidden = _hidden_in_frames(analysis)
+    if hidden:
+        found.append(Finding(Category.HIDDEN, "GIF image data", "Data after the image data",
+                             f"{hidden} bytes", "bytes after the end of a frame's compressed "
+                             "data that no decoder reads, a place to hide data; removed"))
+    odd = [b for b in layout.blocks if b.kind == "gce" and (
+        data[b.start : b.end] != gce(data[b.data_start + 1 : b.data_start + 5])
+        if b.end - b.start >= 8 and data[b.data_start] >= 4 else True)]
+    if odd:
+        found.append(Finding(Category.HIDDEN, "GIF graphic control", "Data in control blocks",
+                             f"{len(odd)} blocks", "bytes or bits beyond the frame timing and "
+                             "transparency fields; rewritten from the fields"))
+    tables = [(data[13 : layout.header_end], analysis.global_used)] + [
+        (f.table, frame_used(f)) for f in analysis.frames.values() if f.table]
+    unused = sum(1 for table, used in tables
+                 for k, entry in enumerate(zip(*[iter(cleared(table, used, analysis.protected))] * 3,
+                                               strict=False))
+                 if entry == (0, 0, 0) and table[3 * k : 3 * k + 3] != b"\x00\x00\x00")
+    if unused:
+        found.append(Finding(Category.OTHER, "GIF colour table", "Unused colour-table entries",
+                             f"{unused} entries", "colours no pixel uses (they can carry hidden "
+                             "data); cleared, pixels unchanged", identifying=False))
+    icc = next((b for b in layout.blocks if b.kind == "app" and b.app_id == ICC_APP), None)
+    if icc is not None:
+        profile = joined(data, icc.data_start, icc.end)
+        found.extend(icc_findings(profile, "GIF ICC profile"))
+    return found
 
 
 HANDLERS = [GifHandler()]

@@ -1,30 +1,34 @@
-"""JPEG: findings from APPn/COM segments and trailers; lossless strip by dropping segments.
+"""JPEG: findings from APPn/COM segments and trailers; a lossless strip written from fields.
 
-Kept: SOI, APP0 JFIF (without its thumbnail), APP2 ICC_PROFILE, APP14 Adobe,
-every table/frame/scan segment and the scan data byte for byte, EOI. A fresh
-EXIF holding only Orientation is written when the image is not upright.
+Kept (see :mod:`jpeg_clean`): SOI, the JFIF header (without its thumbnail), the ICC profile
+with its text made neutral, the Adobe colour transform, the tables, frame and scan headers
+some scan uses (each written from its parsed fields), the entropy-coded data without fill
+bytes, EOI. A fresh EXIF holding only Orientation is written when the image is not upright.
+:mod:`jpeg_account` proves every byte of a clean copy.
 """
 
 from __future__ import annotations
 
-import struct
 from typing import BinaryIO
 
 from share_guard.core.containers.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.containers.jpeg_account import account_jpeg
+from share_guard.core.containers.jpeg_app import ICC_SIG, icc_profile
+from share_guard.core.containers.jpeg_clean import Analysis, analyse, clean
 from share_guard.core.containers.jpeg_segments import (
-    COM,
     DECODING,
     JpegLayout,
     Segment,
     parse_jpeg,
     sof_info,
 )
+from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile
 from share_guard.core.metadata.exif import exif_findings
+from share_guard.core.metadata.icc import IccError, icc_findings
 from share_guard.core.metadata.iptc import irb_findings
 from share_guard.core.metadata.thumbnail import thumbnail_mismatch
-from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
 
@@ -32,9 +36,11 @@ XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
 MAX_SAME_SEGMENTS = 8
 _NOTHING = Finding(Category.UNKNOWN, "JPEG", "segment", "", "a segment that reveals nothing")
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
-ICC_SIG = b"ICC_PROFILE\x00"
 #: "Adobe", DCTEncodeVersion, APP14Flags0, APP14Flags1, ColorTransform: all a decoder reads
 ADOBE_LEN = 12
+#: printable bytes at the end of the image data from which inspect calls them text (entropy-
+#: coded data ends that way by chance about once in ten million files)
+TEXT_TAIL = 16
 
 
 class JpegHandler(FormatHandler):
@@ -43,12 +49,17 @@ class JpegHandler(FormatHandler):
     mime = "image/jpeg"
     extensions = (".jpg", ".jpeg", ".jpe", ".jfif")
     priority = 10
+    accounts = True
 
     def sniff(self, head: bytes) -> bool:
         return head[:3] == b"\xff\xd8\xff"
 
     def _layout(self, src: Source) -> tuple[bytes, JpegLayout]:
         return src.parsed("jpeg", parse_jpeg)
+
+    def _analysis(self, src: Source) -> Analysis:
+        data, layout = self._layout(src)
+        return src.cached("jpeg-analysis", lambda: analyse(data, layout))
 
     def inspect(self, src: Source) -> Inspection:
         data, layout = self._layout(src)
@@ -90,6 +101,9 @@ class JpegHandler(FormatHandler):
         if not any(s.marker == 0xDA for s in layout.segments):
             result.problems.append("the file holds no image data")
         result.problems.extend(layout.problems)
+        analysis = self._analysis(src)
+        result.problems.extend(analysis.problems)
+        result.findings.extend(_structure_findings(data, layout, analysis))
         if layout.eoi_end < len(data):
             result.findings.append(describe_trailer(data[layout.eoi_end :], layout.eoi_end))
         return result
@@ -100,80 +114,18 @@ class JpegHandler(FormatHandler):
             raise CorruptFile("the image data is truncated; use rebuild to keep what decodes")
         if layout.problems:
             raise CorruptFile(f"JPEG structure not understood: {layout.problems[0]}")
-        res = StripResult()
         orientation = 1
         for seg in layout.segments:
             if seg.marker == 0xE1 and seg.payload(data).startswith(b"Exif\x00"):
                 orientation = exif_findings(seg.payload(data)).orientation
                 break
-        out.write(b"\xff\xd8")
-        wrote_header = False
-        for seg in layout.segments:
-            keep, label = _keep(data, seg)
-            if not keep:
-                res.removed.append(label)
-                continue
-            if not wrote_header and seg.marker not in (0xE0,):
-                _write_orientation(out, orientation, res)
-                wrote_header = True
-            if seg.marker == 0xE0 and seg.payload(data).startswith(b"JFIF\x00"):
-                _write_jfif_without_thumbnail(out, seg.payload(data), res)
-            elif seg.marker == 0xEE and len(seg.payload(data)) > ADOBE_LEN:
-                # decoders read the first 12 bytes only; what follows is not ours to pass on
-                payload = seg.payload(data)[:ADOBE_LEN]
-                out.write(b"\xff\xee" + struct.pack(">H", len(payload) + 2) + payload)
-                res.removed.append("data after the Adobe colour header")
-            else:
-                out.write(data[seg.start : seg.end])
-                if label:
-                    res.kept.append(label)
-        if not wrote_header:
-            _write_orientation(out, orientation, res)
-        out.write(b"\xff\xd9")
-        if layout.eoi_end < len(data):
-            res.removed.append(f"{len(data) - layout.eoi_end} bytes after the end of the image")
-        return res
+        cleaned = clean(data, layout, self._analysis(src), orientation)
+        for piece in cleaned.pieces:
+            out.write(piece)
+        return StripResult(list(dict.fromkeys(cleaned.removed)), cleaned.kept)
 
-
-def _keep(data: bytes, seg: Segment) -> tuple[bool, str]:
-    p = seg.payload(data)
-    m = seg.marker
-    if m == 0xE0 and p.startswith(b"JFIF\x00"):
-        return True, ""
-    if m == 0xE2 and p.startswith(ICC_SIG):
-        return True, "colour profile"
-    if m == 0xEE and p.startswith(b"Adobe"):
-        return True, ""
-    if m in DECODING or m in (0xF7, 0xF8):  # JPEG-LS frame and parameters
-        return True, ""
-    if m == 0xE1:
-        if p.startswith(b"Exif\x00"):
-            return False, "EXIF"
-        if p.startswith(XMP_SIG) or p.startswith(XMP_EXT_SIG):
-            return False, "XMP"
-    if m == 0xE2 and p.startswith(b"MPF\x00"):
-        return False, "MPF index of extra images"
-    if m == 0xED:
-        return False, "Photoshop/IPTC block"
-    if m == COM:
-        return False, "comment"
-    return False, f"{seg.name} segment"
-
-
-def _write_orientation(out: BinaryIO, orientation: int, res: StripResult) -> None:
-    if orientation == 1:
-        return
-    payload = b"Exif\x00\x00" + minimal_orientation_exif(orientation)
-    out.write(b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload)
-    res.kept.append("orientation")
-
-
-def _write_jfif_without_thumbnail(out: BinaryIO, payload: bytes, res: StripResult) -> None:
-    body = bytearray(payload[:14].ljust(14, b"\x00"))
-    if len(payload) > 14 and (payload[12] or payload[13]):
-        res.removed.append("JFIF thumbnail")
-    body[12] = body[13] = 0
-    out.write(b"\xff\xe0" + struct.pack(">H", len(body) + 2) + bytes(body))
+    def account(self, src: Source) -> Ledger:
+        return account_jpeg(src.read_all())
 
 
 def _segment_findings(data: bytes, seg: Segment,
@@ -190,8 +142,7 @@ def _segment_findings(data: bytes, seg: Segment,
         return [Finding(Category.HIDDEN, "XMP extension", "Extended XMP", f"{len(p)} bytes",
                         "overflow metadata; Google phones store depth maps and videos here")], None
     if m == 0xE2 and p.startswith(ICC_SIG):
-        return [Finding(Category.KEPT, "APP2 ICC", "Colour profile", f"{len(p)} bytes",
-                        "needed to show colours correctly; kept", identifying=False)], None
+        return [], None  # read whole, across its segments (see _structure_findings)
     if m == 0xE2 and p.startswith(b"MPF\x00"):
         return [Finding(Category.HIDDEN, "APP2 MPF", "Extra images (MPF)", "index",
                         "points at secondary images stored after the photo (previews, depth)")], None
@@ -222,3 +173,48 @@ def _segment_findings(data: bytes, seg: Segment,
 
 
 HANDLERS = [JpegHandler()]
+
+
+def _structure_findings(data: bytes, layout: JpegLayout, analysis: Analysis) -> list[Finding]:
+    """The colour profile (read across its segments), coding tables no scan uses, and
+    markers no decoder knows."""
+    found: list[Finding] = []
+    if analysis.icc_chunks:
+        try:
+            found.extend(icc_findings(icc_profile(analysis.icc_chunks), "APP2 ICC"))
+        except IccError as exc:
+            found.append(Finding(Category.HIDDEN, "APP2 ICC", "Data behind a colour-profile "
+                                 "signature", f"{sum(map(len, analysis.icc_chunks))} bytes",
+                                 f"{exc}; not kept"))
+    spare = analysis.spare_tables()
+    if spare:
+        found.append(Finding(Category.OTHER, "JPEG DQT/DHT", "Coding tables no scan uses",
+                             f"{len(spare)} tables, {sum(n for _i, _j, n in spare)} bytes",
+                             "tables the picture does not need; they can carry hidden data; "
+                             "removed", identifying=False))
+    scans = [s for s in layout.segments if s.marker == 0xDA]
+    tail = _printable_tail(data[scans[-1].payload_end : scans[-1].end]) if scans else 0
+    if tail >= TEXT_TAIL:
+        found.append(Finding(Category.HIDDEN, "JPEG image data", "Text after the image data",
+                             f"{tail} bytes", "readable text where the image data ends, which "
+                             "no decoder reads; zeroed"))
+    is_ls = any(s.marker == 0xF7 for s in layout.segments)
+    unknown = sorted({s.marker for s in layout.segments
+                      if not (s.marker in DECODING or 0xE0 <= s.marker <= 0xEF
+                              or s.marker == 0xFE or (is_ls and s.marker in (0xF7, 0xF8)))})
+    for marker in unknown:
+        size = sum(s.end - s.start for s in layout.segments if s.marker == marker)
+        found.append(Finding(Category.UNKNOWN, f"JPEG marker 0x{marker:02X}",
+                             f"Unknown segment 0x{marker:02X}", f"{size} bytes",
+                             "data no decoder reads; removed"))
+    return found
+
+
+def _printable_tail(scan: bytes) -> int:
+    """How many bytes at the end of ``scan`` are printable ASCII."""
+    n = 0
+    for byte in reversed(scan[-4096:]):
+        if not 0x20 <= byte <= 0x7E:
+            break
+        n += 1
+    return n

@@ -88,9 +88,6 @@ def parse_jpeg(data: bytes) -> JpegLayout:
             segments.append(Segment(marker, start, scan_end, pos + 2, seg_end))
             pos = scan_end
             continue
-        if not (0xE0 <= marker <= 0xEF or marker == COM or marker in DECODING
-                or 0xF0 <= marker <= 0xFD):
-            _problem(problems, f"unknown JPEG marker 0x{marker:02X}")
         segments.append(Segment(marker, start, seg_end, pos + 2, seg_end))
         pos = seg_end
 

@@ -1,10 +1,12 @@
-"""PNG and APNG: a bounded chunk walker, findings, and a lossless chunk-dropping cleaner.
+"""PNG and APNG: a bounded chunk walker, findings, and a lossless cleaner written from fields.
 
-Kept by the cleaner: the critical chunks (IHDR, PLTE, IDAT, IEND), colour
-chunks (iCCP, sRGB, gAMA, cHRM, sBIT, cICP, mDCv, cLLi), pHYs, tRNS, bKGD and
-the APNG animation chunks (acTL, fcTL, fdAT), byte for byte and in order.
-Dropped: text (tEXt/zTXt/iTXt), eXIf, tIME, every other ancillary chunk and
-anything after IEND.
+Kept by the cleaner (see :mod:`png_clean`): IHDR, the palette of an indexed image, the
+colour chunks (iCCP with a neutral profile, sRGB, gAMA, cHRM, sBIT, cICP, mDCv, cLLi),
+pHYs, tRNS, bKGD and the APNG animation chunks (acTL, fcTL, fdAT), each written from its
+parsed fields at its specified size, in order; the image data cut at the end of its zlib
+stream. Dropped: text (tEXt/zTXt/iTXt), eXIf, tIME, every other ancillary chunk, second
+copies of single chunks, bytes after a zlib stream and anything after IEND.
+:mod:`png_account` proves every byte of a clean copy.
 
 Orientation: some viewers (Pillow, browsers) rotate a PNG by its eXIf
 Orientation tag (or, in Pillow, by XMP tiff:Orientation). When that would
@@ -24,6 +26,10 @@ from typing import BinaryIO
 
 from share_guard.core.containers._orientation import display_orientation
 from share_guard.core.containers.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.containers.ledger import Ledger
+from share_guard.core.containers.png_account import account_png
+from share_guard.core.containers.png_clean import clean_png
+from share_guard.core.containers.png_findings import structure_findings
 from share_guard.core.containers.png_text import (
     TextBudget,
     TextChunk,
@@ -33,7 +39,6 @@ from share_guard.core.containers.png_text import (
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
 from share_guard.core.metadata.exif import exif_findings
-from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 from share_guard.core.report import Category, Finding
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -156,6 +161,7 @@ class PngHandler(FormatHandler):
     mime = "image/png"
     extensions = (".png", ".apng")
     priority = 20
+    accounts = True
 
     def sniff(self, head: bytes) -> bool:
         return head.startswith(SIGNATURE)
@@ -197,6 +203,9 @@ class PngHandler(FormatHandler):
             ))
         orientation = display_orientation(exif_block or _raw_exif(texts), _xmp_of(texts))
         result.properties["orientation"] = orientation
+        found, problems = src.cached("png-structure", lambda: structure_findings(data, layout))
+        result.findings.extend(found)
+        result.problems.extend(problems)
         trailer = len(data) - layout.iend_end
         if trailer > 0:
             result.findings.append(describe_trailer(data[layout.iend_end:], layout.iend_end))
@@ -217,38 +226,31 @@ class PngHandler(FormatHandler):
         ]
         exif_block = exif_blocks[-1] if exif_blocks else _raw_exif(texts)
         orientation = display_orientation(exif_block, _xmp_of(texts))
+        chunks = [(c.type, data[c.data_start : c.data_start + c.length]) for c in layout.chunks
+                  if c.crc_ok]
+        cleaned = clean_png(chunks, orientation)
+        out.write(cleaned.out)
         result = StripResult()
-        removed: dict[str, int] = {}
-        out.write(SIGNATURE)
-        for chunk in layout.chunks:
-            if chunk.type == b"IEND":
-                break
-            if (chunk.type in CRITICAL or chunk.type in KEEP) and chunk.crc_ok:
-                out.write(data[chunk.offset : chunk.end])
-                if chunk.type == b"IHDR" and orientation != 1:
-                    out.write(_chunk(b"eXIf", minimal_orientation_exif(orientation)))
-                    result.kept.append(f"orientation ({orientation})")
-            else:
-                label = _PLAIN.get(chunk.type, chunk.name)
-                label = label if chunk.crc_ok else f"damaged {chunk.name}"
-                removed[label] = removed.get(label, 0) + 1
-        out.write(_chunk(b"IEND", b""))
+        removed = cleaned.removed
+        for c in layout.chunks:
+            if not c.crc_ok:
+                removed[f"damaged {c.name}"] = removed.get(f"damaged {c.name}", 0) + 1
         result.removed.extend(
-            f"{n} {name} chunk{'s' if n > 1 else ''}" if n > 1 else f"{name} chunk"
-            for name, n in removed.items()
+            f"{n} {name} chunks" if n > 1 else f"{name} chunk" for name, n in removed.items()
         )
+        result.removed.extend(cleaned.notes)
         trailer = len(data) - layout.iend_end
         if trailer > 0:
             result.removed.append(f"{trailer} bytes after the end of the image")
+        if orientation != 1:
+            result.kept.append(f"orientation ({orientation})")
         kept_colour = sorted({c.name for c in layout.chunks if c.type in COLOUR and c.crc_ok})
         if kept_colour:
             result.kept.append("colour information (" + ", ".join(kept_colour) + ")")
         return result
 
-
-def _chunk(ctype: bytes, body: bytes) -> bytes:
-    crc = zlib.crc32(ctype + body) & 0xFFFFFFFF
-    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", crc)
+    def account(self, src: Source) -> Ledger:
+        return account_png(src.read_all())
 
 
 def _raw_exif(texts: list[TextChunk]) -> bytes | None:
@@ -279,10 +281,7 @@ def _time_finding(body: bytes) -> Finding:
 
 
 def _colour_label(ctype: bytes, body: bytes) -> str:
-    if ctype == b"iCCP":
-        name = body.split(b"\x00", 1)[0][:79].decode("latin-1", "replace")
-        return f"ICC profile {name!r}" if name else "ICC profile"
-    return ctype.decode("latin-1")
+    return "ICC profile" if ctype == b"iCCP" else ctype.decode("latin-1")
 
 
 def _dropped_finding(chunk: Chunk) -> Finding:

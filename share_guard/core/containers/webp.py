@@ -1,9 +1,10 @@
 """WebP (still and animated): a bounded RIFF chunk walker, findings and a lossless cleaner.
 
-Kept: VP8X (flags fixed), ICCP, ANIM, ANMF frames, ALPH, VP8 and VP8L, byte
-for byte. Dropped: EXIF, XMP, unknown chunks (also inside ANMF frames) and
-anything after the RIFF end. The RIFF size and the VP8X EXIF/XMP flags are
-rewritten to match.
+Kept (see :mod:`webp_clean`): VP8X, ANIM and the ANMF frame headers written from their
+fields, a neutral ICC profile, the alpha and image bitstreams with the bytes no decoder
+reads zeroed (see :mod:`webp_bitstream`). Dropped: EXIF, XMP, unknown chunks (also inside
+ANMF frames), second copies and anything after the RIFF end; the RIFF size is written
+afresh. :mod:`webp_account` proves every byte of a clean copy.
 
 Orientation: viewers that rotate WebP read the EXIF chunk's Orientation tag
 (Pillow also falls back to XMP tiff:Orientation). When that would not be 1,
@@ -12,7 +13,7 @@ A simple (non-VP8X) WebP cannot carry EXIF; decoders ignore stray chunks
 there, so its displayed orientation is always 1.
 
 Written here rather than with Pillow because Pillow (libwebp) decodes and
-re-muxes; we need to copy the coded frames verbatim.
+re-muxes; we need to keep the coded frames as they are.
 """
 
 from __future__ import annotations
@@ -23,22 +24,43 @@ from typing import BinaryIO
 
 from share_guard.core.containers._orientation import display_orientation
 from share_guard.core.containers.base import FormatHandler, Inspection, Source, StripResult
+from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.trailer import describe_trailer
-from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
+from share_guard.core.containers.webp_account import account_webp
+from share_guard.core.containers.webp_clean import (
+    FLAG_ALPHA,
+    FLAG_ANIM,
+    FLAG_EXIF,
+    FLAG_ICC,
+    CleanImage,
+    Pictures,
+    anim_body,
+    clean_image,
+    frame_chunk,
+    image_of,
+    neutral_icc,
+    orientation_exif,
+    payload,
+    pictures,
+    riff_bytes,
+    vp8x_body,
+)
+from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.metadata.exif import exif_findings
-from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
+from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
 
 MAX_CHUNKS = 100_000
+#: unread bytes after a coded image from this many on are reported as hidden data (encoders
+#: leave a byte or two of their own; a message needs more)
+HIDDEN_NOTABLE = 8
 
 IMAGE = frozenset({b"VP8 ", b"VP8L"})
 #: top-level chunks copied to the clean file
 KEEP = frozenset({b"VP8X", b"ICCP", b"ANIM", b"ANMF", b"ALPH"}) | IMAGE
 #: chunks allowed inside an ANMF frame and kept
 FRAME_KEEP = frozenset({b"ALPH"}) | IMAGE
-
-FLAG_ICC, FLAG_ALPHA, FLAG_EXIF, FLAG_XMP, FLAG_ANIM = 0x20, 0x10, 0x08, 0x04, 0x02
 
 
 @dataclass
@@ -148,6 +170,7 @@ class WebpHandler(FormatHandler):
     mime = "image/webp"
     extensions = (".webp",)
     priority = 20
+    accounts = True
 
     def sniff(self, head: bytes) -> bool:
         return len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP"
@@ -171,16 +194,14 @@ class WebpHandler(FormatHandler):
             elif chunk.fourcc == b"XMP ":
                 result.findings.extend(xmp_findings(body, where=where))
             elif chunk.fourcc == b"ICCP":
-                result.findings.append(Finding(
-                    Category.KEPT, where, "Colour profile", f"{chunk.size} bytes",
-                    "needed to show colours correctly; kept", identifying=False, removable=False,
-                ))
+                result.findings.extend(icc_findings(body, where))
             elif chunk.fourcc not in KEEP:
                 result.findings.append(_unknown(where, chunk))
             for child in chunk.children:
                 if child.fourcc not in FRAME_KEEP:
                     result.findings.append(_unknown(f"WebP ANMF {child.name}", child))
         result.properties["orientation"] = _orientation(data, layout)
+        self._picture_findings(src, data, layout, result)
         trailer = len(data) - layout.riff_end
         if trailer > 0:
             result.findings.append(describe_trailer(data[layout.riff_end:], layout.riff_end))
@@ -190,33 +211,87 @@ class WebpHandler(FormatHandler):
         data, layout = self._parse(src)
         result = StripResult()
         orientation = _orientation(data, layout)
-        body = bytearray()
-        for chunk in layout.chunks:
-            if chunk.fourcc == b"VP8X":
-                payload = bytearray(data[chunk.data_start : chunk.data_start + chunk.size])
-                payload[0] &= ~(FLAG_EXIF | FLAG_XMP) & 0xFF
-                if orientation != 1:
-                    payload[0] |= FLAG_EXIF
-                body += _chunk(b"VP8X", bytes(payload))
-            elif chunk.fourcc == b"ANMF":
-                body += _frame(data, chunk, result)
-            elif chunk.fourcc in KEEP:
-                body += _copy(data, chunk)
+        pics = pictures(data, layout.chunks)
+        chunks: list[tuple[bytes, bytes]] = []
+        images = self._cleaned(src, data, pics)
+        if pics.simple:
+            chunks.extend(images[0].chunks)
+        else:
+            icc = neutral_icc(payload(data, pics.icc)) if pics.icc is not None else None
+            if pics.icc is not None and icc is None:
+                result.removed.append("colour profile (not a valid profile)")
+            flags = (pics.flags & FLAG_ALPHA) | (FLAG_ICC if icc is not None else 0) \
+                | (FLAG_EXIF if orientation != 1 else 0) | (FLAG_ANIM if pics.frames else 0)
+            chunks.append((b"VP8X", vp8x_body(flags, *pics.canvas)))
+            if icc is not None:
+                chunks.append((b"ICCP", icc))
+                result.kept.append("colour profile (its text made neutral)")
+            if pics.anim is not None:
+                chunks.append((b"ANIM", anim_body(payload(data, pics.anim))))
+                for (frame, _a, _i), image in zip(pics.frames, images, strict=True):
+                    chunks.append(frame_chunk(payload(data, frame)[:16], image))
             else:
-                result.removed.append(f"{chunk.name or 'unnamed'} chunk")
-        if orientation != 1:
-            body += _chunk(b"EXIF", minimal_orientation_exif(orientation))
-            result.kept.append(f"orientation ({orientation})")
-        if len(body) + 4 > 0xFFFFFFFF:
-            raise ExportRefused("the cleaned WebP would be too large for a RIFF file")
-        out.write(b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP")
-        out.write(body)
+                chunks.extend(images[0].chunks)
+            if orientation != 1:
+                chunks.append(orientation_exif(orientation))
+                result.kept.append(f"orientation ({orientation})")
+        out.write(riff_bytes(chunks))
+        if pics.exif is not None:
+            result.removed.append("EXIF chunk")
+        for chunk in pics.unused:
+            result.removed.append(f"{chunk.name or 'unnamed'} chunk")
+        for image in images:
+            result.removed.extend(n for n in image.notes if n not in result.removed)
+        hidden = sum(image.hidden for image in images)
+        if hidden:
+            result.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end "
+                                  "of the coded image data (zeroed)")
         trailer = len(data) - layout.riff_end
         if trailer > 0:
             result.removed.append(f"{trailer} bytes after the end of the image")
-        if layout.first(b"ICCP") is not None:
-            result.kept.append("colour profile (ICCP)")
         return result
+
+    def account(self, src: Source) -> Ledger:
+        return account_webp(src.read_all())
+
+    def _picture_findings(self, src: Source, data: bytes, layout: WebpLayout,
+                          result: Inspection) -> None:
+        """Data hidden after the coded pictures, and chunks no decoder reads."""
+        try:
+            pics = pictures(data, layout.chunks)
+            images = self._cleaned(src, data, pics)
+        except CorruptFile as exc:
+            result.problems.append(str(exc))
+            return
+        hidden = sum(image.hidden for image in images)
+        if hidden >= HIDDEN_NOTABLE:
+            result.findings.append(Finding(
+                Category.HIDDEN, "WebP image data", "Data after the coded image",
+                f"{hidden} bytes", "bytes no decoder reads, a place to hide data; "
+                "zeroed (pixels unchanged)"))
+        elif hidden:
+            result.findings.append(Finding(
+                Category.OTHER, "WebP image data", "Unused bytes after the coded image",
+                f"{hidden} bytes", "encoder leftovers no decoder reads; zeroed (pixels "
+                "unchanged)", identifying=False))
+        result.findings.extend(_field_findings(data, pics))
+        for chunk in pics.unused:
+            if chunk.fourcc in KEEP:
+                result.findings.append(Finding(
+                    Category.HIDDEN, f"WebP {chunk.name}", f"Unused {chunk.name} chunk",
+                    f"{chunk.size} bytes", "a chunk no decoder reads (a second copy, or out "
+                    "of place), a place to hide data; removed"))
+
+    @staticmethod
+    def _cleaned(src: Source, data: bytes, pics: Pictures) -> list[CleanImage]:
+        """Every picture as the clean copy holds it (cached: inspect reports what it found)."""
+        def build() -> list[CleanImage]:
+            if pics.frames:
+                return [clean_image(image_of(data, a, i)) for _f, a, i in pics.frames]
+            assert pics.still is not None
+            return [clean_image(image_of(data, *pics.still))]
+
+        return src.cached("webp-images", build)
 
 
 def _orientation(data: bytes, layout: WebpLayout) -> int:
@@ -230,31 +305,29 @@ def _orientation(data: bytes, layout: WebpLayout) -> int:
     return display_orientation(body(b"EXIF"), body(b"XMP "))
 
 
+def _field_findings(data: bytes, pics: Pictures) -> list[Finding]:
+    """Header chunks that hold more than their fields (rewritten from the fields)."""
+    found = []
+    extra = [(c, c.size - n) for c, n in ((pics.vp8x, 10), (pics.anim, 6)) if c is not None
+             and c.size > n]
+    if pics.vp8x is not None:
+        head = payload(data, pics.vp8x)
+        if head[0] & 0xC1 or any(head[1:4]):
+            extra.append((pics.vp8x, 0))
+    for frame, _a, _i in pics.frames:
+        if data[frame.data_start + 15] & 0xFC:
+            extra.append((frame, 0))
+    for chunk, n in extra:
+        found.append(Finding(Category.HIDDEN, f"WebP {chunk.name}",
+                             f"Data in the {chunk.name} header",
+                             f"{n} extra bytes" if n else "reserved bits set",
+                             "bits no decoder reads, a place to hide data; rewritten"))
+    return found
+
+
 def _unknown(where: str, chunk: RiffChunk) -> Finding:
     return Finding(Category.UNKNOWN, where, f"Unknown chunk {chunk.name!r}",
                    f"{chunk.size} bytes", "data we cannot interpret; removed")
-
-
-def _chunk(fourcc: bytes, payload: bytes) -> bytes:
-    pad = b"\x00" if len(payload) & 1 else b""
-    return fourcc + struct.pack("<I", len(payload)) + payload + pad
-
-
-def _copy(data: bytes, chunk: RiffChunk) -> bytes:
-    return _chunk(chunk.fourcc, data[chunk.data_start : chunk.data_start + chunk.size])
-
-
-def _frame(data: bytes, chunk: RiffChunk, result: StripResult) -> bytes:
-    """An ANMF frame without unknown sub-chunks (coded data copied verbatim)."""
-    if all(c.fourcc in FRAME_KEEP for c in chunk.children):
-        return _copy(data, chunk)
-    payload = bytearray(data[chunk.data_start : chunk.data_start + 16])
-    for child in chunk.children:
-        if child.fourcc in FRAME_KEEP:
-            payload += _copy(data, child)
-        else:
-            result.removed.append(f"{child.name or 'unnamed'} chunk inside an animation frame")
-    return _chunk(b"ANMF", bytes(payload))
 
 
 HANDLERS = [WebpHandler()]

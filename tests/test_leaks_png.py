@@ -1,0 +1,201 @@
+"""PNG/APNG hiding places an attacker would try: each one planted with a unique marker, found
+by inspect, gone from a real consented export (raw, UTF-16, hex, zlib; exiftool -ee), pixels
+unchanged, every byte of the copy accounted for."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Callable
+
+import pytest
+from PIL import ImageCms
+
+from share_guard.core.containers import png_clean
+from share_guard.core.inspect import inspect
+from tests.image_fixtures import apng_bytes, gradient, png_bytes, png_chunk, png_chunks
+from tests.leak_fixtures import export, export_checked, marker, profile_with
+
+
+def rebuild(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(png_chunk(t, b) for t, b in chunks)
+
+
+def with_chunk(data: bytes, ctype: bytes, body: bytes, before: bytes = b"IDAT") -> bytes:
+    """``data`` with a chunk inserted before the first ``before`` chunk."""
+    chunks = png_chunks(data)
+    at = next(i for i, (t, _) in enumerate(chunks) if t == before)
+    return rebuild(chunks[:at] + [(ctype, body)] + chunks[at:])
+
+
+def edited(data: bytes, ctype: bytes, edit: Callable[[bytes], bytes], last: bool = False) -> bytes:
+    """``data`` with the body of its first (or last) ``ctype`` chunk changed by ``edit``."""
+    chunks = png_chunks(data)
+    picks = [i for i, (t, _) in enumerate(chunks) if t == ctype]
+    i = picks[-1] if last else picks[0]
+    chunks[i] = (ctype, edit(chunks[i][1]))
+    return rebuild(chunks)
+
+
+def extra_scanlines(data: bytes, text: bytes) -> bytes:
+    """The image data re-compressed with extra scanline bytes after the picture's own."""
+    chunks = png_chunks(data)
+    raw = zlib.decompress(b"".join(b for t, b in chunks if t == b"IDAT"))
+    first = next(i for i, (t, _) in enumerate(chunks) if t == b"IDAT")
+    rest = [c for c in chunks if c[0] != b"IDAT"]
+    return rebuild(rest[:first] + [(b"IDAT", zlib.compress(raw + text))] + rest[first:])
+
+
+def srgb_icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def rgb() -> bytes:
+    return png_bytes(gradient(seed=3))
+
+
+def indexed() -> bytes:
+    return png_bytes(gradient(seed=4).convert("P"), transparency=2)
+
+
+M = {name: marker(f"png-{name}") for name in (
+    "iccp-name", "iccp-text", "iccp-tail", "idat-tail", "idat-extra", "fdat-tail", "gama",
+    "chrm", "srgb", "phys", "sbit", "cicp", "bkgd", "trns", "trns-palette", "actl", "fctl",
+    "dup-phys", "iend", "plte", "trailer", "clli", "mdcv")}
+
+
+def tail(name: str) -> Callable[[bytes], bytes]:
+    return lambda body: body + M[name].encode()
+
+
+def iccp(name: bytes, profile: bytes, after: bytes = b"") -> bytes:
+    return name + b"\x00\x00" + zlib.compress(profile) + after
+
+
+# name -> (builder, finding inspect must show)
+CASES: dict[str, tuple[Callable[[], bytes], str]] = {
+    "iccp-name": (lambda: with_chunk(rgb(), b"iCCP", iccp(M["iccp-name"].encode(), srgb_icc())),
+                  "ICC profile name"),
+    "iccp-text": (lambda: with_chunk(rgb(), b"iCCP", iccp(b"icc", profile_with(M["iccp-text"]))),
+                  "Colour profile description"),
+    "iccp-tail": (lambda: with_chunk(rgb(), b"iCCP", iccp(b"icc", srgb_icc(),
+                                                          M["iccp-tail"].encode())),
+                  "Data after the colour profile"),
+    "idat-tail": (lambda: edited(rgb(), b"IDAT", tail("idat-tail"), last=True),
+                  "Data hidden in the image data"),
+    "idat-extra": (lambda: extra_scanlines(rgb(), M["idat-extra"].encode()),
+                   "Data hidden in the image data"),
+    "fdat-tail": (lambda: edited(apng_bytes(3), b"fdAT", tail("fdat-tail"), last=True),
+                  "Data hidden in the image data"),
+    "gama": (lambda: with_chunk(rgb(), b"gAMA", struct.pack(">I", 45455) + M["gama"].encode()),
+             "Data after the gAMA fields"),
+    "chrm": (lambda: with_chunk(rgb(), b"cHRM", struct.pack(">8I", *[31270, 32900, 64000, 33000,
+                                                                    30000, 60000, 15000, 6000])
+                                + M["chrm"].encode()), "Data after the cHRM fields"),
+    "srgb": (lambda: with_chunk(rgb(), b"sRGB", b"\x00" + M["srgb"].encode()),
+             "Data after the sRGB fields"),
+    "phys": (lambda: with_chunk(rgb(), b"pHYs", struct.pack(">IIB", 2835, 2835, 1)
+                                + M["phys"].encode()), "Data after the pHYs fields"),
+    "sbit": (lambda: with_chunk(rgb(), b"sBIT", b"\x08\x08\x08" + M["sbit"].encode()),
+             "Data after the sBIT fields"),
+    "cicp": (lambda: with_chunk(rgb(), b"cICP", b"\x01\x0d\x00\x01" + M["cicp"].encode()),
+             "Data after the cICP fields"),
+    "clli": (lambda: with_chunk(rgb(), b"cLLi", bytes(8) + M["clli"].encode()),
+             "Data after the cLLi fields"),
+    "mdcv": (lambda: with_chunk(rgb(), b"mDCv", bytes(24) + M["mdcv"].encode()),
+             "Data after the mDCv fields"),
+    "bkgd": (lambda: with_chunk(rgb(), b"bKGD", bytes(6) + M["bkgd"].encode()),
+             "Data after the bKGD fields"),
+    "trns": (lambda: with_chunk(rgb(), b"tRNS", bytes(6) + M["trns"].encode()),
+             "Data after the tRNS fields"),
+    "trns-palette": (lambda: edited(indexed(), b"tRNS", lambda b: b.ljust(256, b"\xff")[:200]
+                                    + M["trns-palette"].encode()), "Data after the tRNS fields"),
+    "actl": (lambda: edited(apng_bytes(2), b"acTL", tail("actl")), "Data after the acTL fields"),
+    "fctl": (lambda: edited(apng_bytes(2), b"fcTL", tail("fctl"), last=True), ""),
+    "dup-phys": (lambda: with_chunk(with_chunk(rgb(), b"pHYs", struct.pack(">IIB", 1, 1, 0)),
+                                    b"pHYs", struct.pack(">IIB", 7, 7, 0) + M["dup-phys"].encode()),
+                 "Second pHYs chunk"),
+    "iend": (lambda: edited(rgb(), b"IEND", tail("iend")), "Data inside the end chunk"),
+    "plte": (lambda: with_chunk(rgb(), b"PLTE", M["plte"].encode().ljust(48, b"!")),
+             "Suggested palette"),
+    "trailer": (lambda: rgb() + M["trailer"].encode() * 3, "Data after the image"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+    build, finding = CASES[case]
+    data = build()
+    src = tmp_path / "probe.png"
+    src.write_bytes(data)
+    report = inspect(src)
+    assert report.ok and report.understood, report.problems
+    if finding:
+        assert finding in [f.name for f in report.findings], [f.name for f in report.findings]
+    export_checked(tmp_path, "image.png", data, [M[case]], exiftool)
+
+
+def test_apng_sequence_numbers_are_written_afresh(tmp_path) -> None:
+    data = apng_bytes(3)
+    chunks = png_chunks(data)
+    for i, (ctype, body) in enumerate(chunks):  # sequence numbers carrying data
+        if ctype in (b"fcTL", b"fdAT"):
+            chunks[i] = (ctype, struct.pack(">I", 1000 + 7 * i) + body[4:])
+    result = export(tmp_path, "a.png", rebuild(chunks))
+    assert result.ok, result.reason
+    seqs = [struct.unpack(">I", b[:4])[0] for t, b in png_chunks(result.output.read_bytes())
+            if t in (b"fcTL", b"fdAT")]
+    assert seqs == list(range(len(seqs)))
+
+
+def test_image_data_is_cut_into_chunks_of_one_size(tmp_path) -> None:
+    data = png_bytes(gradient((400, 300), seed=9))
+    chunks = png_chunks(data)
+    stream = b"".join(b for t, b in chunks if t == b"IDAT")
+    pieces = [stream[i : i + 7] for i in range(0, len(stream), 7)]  # sizes could carry data
+    rest = [c for c in chunks if c[0] != b"IDAT"]
+    result = export(tmp_path, "a.png", rebuild(rest[:-1] + [(b"IDAT", p) for p in pieces]
+                                              + rest[-1:]))
+    assert result.ok, result.reason
+    sizes = [len(b) for t, b in png_chunks(result.output.read_bytes()) if t == b"IDAT"]
+    assert all(n == png_clean.DATA_CHUNK for n in sizes[:-1]) and sum(sizes) == len(stream)
+
+
+def test_the_verifier_refuses_a_profile_under_another_name(tmp_path, monkeypatch) -> None:
+    """A strip that kept the profile under its (neutral-looking) own name: inspect sees
+    nothing identifying, the ledger refuses it."""
+    from share_guard.core.metadata.icc import neutral_profile
+
+    monkeypatch.setattr(png_clean, "neutral_iccp",
+                        lambda body: iccp(b"sRGB", neutral_profile(srgb_icc())))
+    data = with_chunk(rgb(), b"iCCP", iccp(b"sRGB", srgb_icc()))
+    result = export(tmp_path, "a.png", data)
+    assert not result.ok
+    assert "cannot account for" in result.reason and "iCCP" in result.reason
+    assert not list((tmp_path / "out").iterdir())
+
+
+def unused_palette(text: bytes) -> bytes:
+    """An indexed picture using 4 colours of a 256-entry palette whose other entries (and
+    their transparency) hold ``text``."""
+    import numpy as np
+    from PIL import Image
+
+    arr = (np.add.outer(np.arange(24), np.arange(32)) // 9 % 4).astype(np.uint8)
+    im = Image.fromarray(arr, "P")
+    im.putpalette(bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90]) + text.ljust(756, b"?"))
+    data = png_bytes(im, transparency=bytes([255, 128, 255, 255]) + text)
+    assert len(dict(png_chunks(data))[b"PLTE"]) == 768
+    return data
+
+
+def test_unused_palette_entries_are_cleared(tmp_path, exiftool: str) -> None:
+    secret = marker("png-palette")
+    data = unused_palette(secret.encode())
+    src = tmp_path / "probe.png"
+    src.write_bytes(data)
+    assert "Unused palette entries" in [f.name for f in inspect(src).findings]
+    result = export_checked(tmp_path, "p.png", data, [secret], exiftool)
+    chunks = dict(png_chunks(result.output.read_bytes()))
+    assert chunks[b"PLTE"][:12] == bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90])
+    assert not any(chunks[b"PLTE"][12:]) and chunks[b"tRNS"][:4] == bytes([255, 128, 255, 255])
