@@ -140,8 +140,8 @@ def test_hidden_libxcb_icccm_gives_one_line_not_an_abort(tmp_path):
     bare = _hide_library_and_run(
         tmp_path / "a", "libxcb-icccm.so.4",
         f"{sys.executable} -c 'from PySide6.QtWidgets import QApplication; QApplication([])'", env)
-    if bare.returncode == 99:
-        pytest.skip(f"cannot mount an overlay here: {bare.stderr.strip()[-200:]}")
+    if bare.returncode == 99 or bare.stderr.startswith("unshare:"):
+        pytest.skip(f"no private mount namespace with overlays here: {bare.stderr.strip()[-200:]}")
     # without the check, Qt aborts and blames the installation
     assert bare.returncode != 0 and "Reinstalling the application" in bare.stderr
 
