@@ -8,6 +8,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -113,40 +114,49 @@ def test_this_machine_can_load_its_plugins():
         assert probe.find_problem({**os.environ, "QT_QPA_PLATFORM": plugin}) is None
 
 
-def _hide_library_and_run(tmp_path: Path, soname: str, command: str, env: dict[str, str]):
+def _hide_library_and_run(soname: str, command: str, env: dict[str, str]):
     """Run ``command`` in a private mount namespace where ``soname`` is missing from the
-    system library folder (an overlay with a whiteout); the host is not touched."""
+    system library folder (an overlay with a whiteout); the host is not touched. Exits 98
+    when the library is still visible there, 99 when the namespace cannot be made."""
     real = Path(os.path.realpath(f"/usr/lib/x86_64-linux-gnu/{soname}"))
     folder = real.parent
-    upper, work = tmp_path / "upper", tmp_path / "work"
-    upper.mkdir(parents=True)
-    work.mkdir()
-    whiteouts = " && ".join(f"mknod {upper / name} c 0 0" for name in {soname, real.name})
-    script = (f"{whiteouts} && mount -t overlay overlay -o lowerdir={folder},upperdir={upper},"
-              f"workdir={work} {folder} || exit 99\nexec {command}")
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    # not under pytest's tmp_path: concurrent pytest runs of the same user rotate those
+    # folders away, and a vanished whiteout would bring the library back mid-test
+    top = Path(tempfile.mkdtemp(prefix="sg-hide-"))
+    try:
+        upper, work = top / "upper", top / "work"
+        upper.mkdir()
+        work.mkdir()
+        whiteouts = " && ".join(f"mknod {upper / name} c 0 0" for name in {soname, real.name})
+        plugin = probe.plugin_dir(env) / "libqxcb.so"
+        script = (f"{whiteouts} && mount -t overlay overlay -o lowerdir={folder},upperdir={upper},"
+                  f"workdir={work} {folder} || exit 99\n"
+                  f"ldd {plugin} | grep -q '{soname} => not found' || exit 98\nexec {command}")
+        return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                              capture_output=True, text=True, env=env, timeout=180, check=False)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0
                     or shutil.which("unshare") is None
                     or not Path("/usr/lib/x86_64-linux-gnu/libxcb-icccm.so.4").exists(),
                     reason="needs root, unshare and a Debian-style x86-64 libxcb-icccm4")
-def test_hidden_libxcb_icccm_gives_one_line_not_an_abort(tmp_path):
+def test_hidden_libxcb_icccm_gives_one_line_not_an_abort():
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DISPLAY": ":97"}
-    env.pop("QT_QPA_PLATFORM", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    env.pop("XDG_SESSION_TYPE", None)
+    for name in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE", "QT_QPA_PLATFORM_PLUGIN_PATH"):
+        env.pop(name, None)
     bare = _hide_library_and_run(
-        tmp_path / "a", "libxcb-icccm.so.4",
+        "libxcb-icccm.so.4",
         f"{sys.executable} -c 'from PySide6.QtWidgets import QApplication; QApplication([])'", env)
     if bare.returncode == 99 or bare.stderr.startswith("unshare:"):
         pytest.skip(f"no private mount namespace with overlays here: {bare.stderr.strip()[-200:]}")
-    # without the check, Qt aborts and blames the installation
+    assert bare.returncode != 98, "the library was still visible in the namespace"
+    # without the check, Qt aborts before it even tries the display, and blames the installation
     assert bare.returncode != 0 and "Reinstalling the application" in bare.stderr
+    assert "could not connect to display" not in bare.stderr
 
-    ours = _hide_library_and_run(tmp_path / "b", "libxcb-icccm.so.4",
-                                 f"{sys.executable} -m share_guard gui", env)
+    ours = _hide_library_and_run("libxcb-icccm.so.4", f"{sys.executable} -m share_guard gui", env)
     assert ours.returncode == 1, ours.stderr
     lines = ours.stderr.strip().splitlines()
     assert len(lines) == 1, ours.stderr
