@@ -97,6 +97,34 @@ def test_bit_for_bit_with_reference_bindings():
         assert pdq_from_rgb(a) == (ref, quality), a.shape
 
 
+def test_phash_bit_for_bit_with_imagehash():
+    """Our numpy pHash equals imagehash.phash (SciPy's DCT) on photos, noise, flat pictures,
+    gradients and checkerboards, where many DCT coefficients tie."""
+    imagehash = pytest.importorskip("imagehash")
+    from share_guard.core.hashing.image import phash_hash
+
+    rng = np.random.default_rng(11)
+    arrays = list(PHOTOS.values()) + [make() for make, _ in PINNED_PHASH]
+    for i in range(150):
+        h, w = (int(v) for v in rng.integers(8, 300, 2))
+        kind = i % 5
+        if kind == 0:
+            a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        elif kind == 1:
+            a = np.full((h, w, 3), rng.integers(1, 256), np.uint8)
+        elif kind == 2:
+            a = np.tile(np.linspace(0, 255, w).astype(np.uint8)[None, :, None], (h, 1, 3))
+        elif kind == 3:
+            a = ((np.indices((h, w)).sum(0) // int(rng.integers(1, 20))) % 2 * 255).astype(np.uint8)
+        else:
+            a = np.asarray(Image.fromarray(PHOTOS["coffee"]).resize((w, h)))
+        arrays.append(np.ascontiguousarray(a))
+    for a in arrays:
+        ref = int(str(imagehash.phash(Image.fromarray(a))), 16)
+        ours = phash_hash(a)
+        assert (ours.value if ours else 0) == ref, a.shape
+
+
 def test_too_small_gives_blank_hash():
     assert pdq_from_rgb(np.zeros((4, 100, 3), np.uint8)) == (0, 0)
 

@@ -15,6 +15,7 @@ from share_guard import __version__
 from share_guard.cli import (
     clean_cmd,
     consent_cmd,
+    desktop_cmd,
     gui_cmd,
     inspect_cmd,
     policy_cmd,
@@ -29,7 +30,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 #: modules that add a subcommand (each has ``register(subparsers)``)
 #: (takedown_cmd, policy_cmd and redact_opts add analyzers/options to inspect/clean, so they
 #: come after them)
-COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, redact_opts, consent_cmd, gui_cmd]
+COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, redact_opts, consent_cmd, gui_cmd,
+            desktop_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -29,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
         warn("no desktop display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
              "set); the command line works without one: share-guard inspect PHOTO.jpg")
         return 1
+    from share_guard.gui.platform_probe import refuse_to_start
+
+    if refuse_to_start():  # a system library Qt's platform plugin needs is missing: say which
+        return 1
     try:
         from share_guard.gui.app import run as run_gui
     except ImportError as exc:

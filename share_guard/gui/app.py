@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
-from share_guard import __version__
+from share_guard import APP_ID, __version__
 from share_guard.gui.resources import resource_dir
 from share_guard.gui.service import Service
 from share_guard.gui.settings import APPLICATION, ORGANIZATION
@@ -32,7 +32,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
     QApplication.setApplicationDisplayName("share_guard")
-    QApplication.setDesktopFileName("share_guard")
+    QApplication.setDesktopFileName(APP_ID)
     from share_guard.gui.resources import app_icon
 
     app.setWindowIcon(app_icon())

@@ -15,7 +15,9 @@ from typing import Any
 
 from PySide6.QtGui import QIcon, QPixmap
 
-ICON = "icons/share_guard.svg"
+from share_guard import APP_ID
+
+ICON = f"icons/{APP_ID}.svg"
 
 
 def _res() -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import configparser
 import sys
 from pathlib import Path
 
@@ -234,31 +233,6 @@ def test_about_says_what_it_cannot_promise(qtbot):
     assert "nothing is uploaded" in text.lower()
     assert "miss a face" in text
     assert '"Nothing found" is not a guarantee' in text
-
-
-def test_desktop_file_and_icon():
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.optionxform = str
-    parser.read(ROOT / "resources" / "share_guard.desktop", encoding="utf-8")
-    entry = parser["Desktop Entry"]
-    assert entry["Type"] == "Application" and entry["Exec"] == "share-guard gui %F"
-    mimes = set(filter(None, entry["MimeType"].split(";")))
-    assert {"image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/heic", "image/heif",
-            "image/avif", "video/mp4", "video/quicktime", "video/3gpp", "video/x-matroska", "video/webm",
-            "video/x-msvideo"} == mimes
-    assert entry["MimeType"].endswith(";") and entry["Icon"] == "share_guard"
-    icon = (ROOT / "resources" / "share_guard.svg").read_text(encoding="utf-8")
-    assert icon.lstrip().startswith("<?xml") and "<svg" in icon
-
-
-def test_runtime_resources_are_package_data():
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"resources/**/*"' in text
-    from importlib import resources
-
-    base = resources.files("share_guard") / "resources"
-    for name in ("icons/share_guard.svg", "help/help.en.txt", "help/helplines.json"):
-        assert (base / name).is_file(), name
 
 
 GUI = ROOT / "share_guard" / "gui"

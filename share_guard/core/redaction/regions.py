@@ -163,18 +163,25 @@ def _fill(
 
 
 def _coarse_noise(patch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    import cv2
+    from PIL import Image, ImageFilter
 
     h, w = patch.shape[:2]
     long_side = max(w, h)
     cw = max(1, round(NOISY_CELLS * w / long_side))
     ch = max(1, round(NOISY_CELLS * h / long_side))
-    small = cv2.resize(patch, (cw, ch), interpolation=cv2.INTER_AREA).astype(np.float32)
-    small += np.asarray(rng.normal(0.0, NOISE_SIGMA, small.shape), dtype=np.float32)
-    small = np.clip(small, 0, 255).astype(np.uint8)
-    big = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
     k = max(3, (min(w, h) // NOISY_CELLS) | 1)
-    out = cv2.GaussianBlur(big, (k, k), 0)
+    # the sigma OpenCV picks for a k x k Gaussian kernel (this fill used cv2.GaussianBlur)
+    blur = ImageFilter.GaussianBlur(0.3 * ((k - 1) * 0.5 - 1) + 0.8)
+    planes = patch.reshape(h, w, -1)
+    out = np.empty((h, w, planes.shape[2]), np.uint8)
+    # one channel at a time as 8-bit greyscale: any channel count, video planes included
+    for c in range(planes.shape[2]):
+        plane = Image.fromarray(np.ascontiguousarray(planes[..., c]), "L")
+        small = np.asarray(plane.resize((cw, ch), Image.Resampling.BOX), np.float32)
+        small = small + np.asarray(rng.normal(0.0, NOISE_SIGMA, small.shape), np.float32)
+        noisy = Image.fromarray(np.clip(small, 0, 255).astype(np.uint8), "L")
+        big = noisy.resize((w, h), Image.Resampling.BILINEAR).filter(blur)
+        out[..., c] = np.asarray(big)
     # fine grain on top so the fill never looks like a smooth (invertible) gradient
     grain = np.asarray(rng.normal(0.0, NOISE_SIGMA / 4, out.shape), dtype=np.float32)
     result: np.ndarray = np.clip(out.astype(np.float32) + grain, 0, 255).astype(np.uint8)

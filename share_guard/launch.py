@@ -1,0 +1,37 @@
+"""Entry points besides ``share-guard`` itself: the windowed launcher and the bundles'.
+
+* ``share-guard-gui [--data-dir DIR] [PATH...]`` (``[project.gui-scripts]``): opens the
+  window; on Windows it has no console window. "Open with" passes the files as PATHs.
+* :func:`bundle_main`: what the PyInstaller bundle runs. One program, two names: called
+  ``share-guard-gui`` it opens the window, otherwise it is the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+GUI_NAME = "share-guard-gui"
+
+
+def gui_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=GUI_NAME, description="Open the share_guard window.")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder for all state (see share-guard -h)")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to open")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    from share_guard.cli import main
+
+    data = ["--data-dir", args.data_dir] if args.data_dir else []
+    return main([*data, "gui", "--", *args.paths])
+
+
+def bundle_main(argv: Sequence[str] | None = None, executable: str | None = None) -> int:
+    """The bundle's program: the window when started as ``share-guard-gui``, else the CLI."""
+    name = Path(executable or sys.executable).stem.lower()
+    if name == GUI_NAME:
+        return gui_main(argv)
+    from share_guard.cli import main
+
+    return main(argv)
