@@ -12,11 +12,11 @@ import pytest
 from share_guard.core.containers import Source, detect
 from share_guard.core.errors import CorruptFile, ExportRefused, UnsupportedFormat
 from share_guard.core.export.consent import ConsentAnswer
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
 from share_guard.core.media import frames
 from share_guard.core.report import Category
-from tests.checks import strip_to
+from tests.checks import clean_files, strip_to
 from tests.video_fixtures import (
     digest,
     make_video,
@@ -119,8 +119,8 @@ def test_clean_round_trip(dirty: Path, tmp_path: Path, exiftool: str) -> None:
 
 
 def test_export_pipeline(dirty: Path, tmp_path: Path) -> None:
-    yes = lambda req: ConsentAnswer(True, confirmed=req.confirmations, via="test")  # noqa: E731
-    [res] = export_files([dirty], ExportOptions(output_dir=tmp_path), consent=yes)
+    yes = lambda req: ConsentAnswer(True, confirmed=req.confirmations, via="dialog")  # noqa: E731
+    [res] = clean_files([dirty], ExportOptions(output_dir=tmp_path), consent=yes)
     assert res.ok, res.reason
 
 

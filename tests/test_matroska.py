@@ -19,11 +19,11 @@ from share_guard.core.containers._ebml import (
 )
 from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
 from share_guard.core.export.consent import ConsentAnswer
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
 from share_guard.core.media import frames
 from share_guard.core.report import Category
-from tests.checks import strip_to
+from tests.checks import clean_files, strip_to
 from tests.video_fixtures import digest, ebml, ebml_header, make_video, packets, tiny_jpeg
 
 TITLE = "Holiday at Grandma's"
@@ -172,8 +172,8 @@ def test_unknown_size_clusters(tmp_path: Path) -> None:
 
 
 def test_export_pipeline(dirty: Path, tmp_path: Path) -> None:
-    yes = lambda req: ConsentAnswer(True, confirmed=req.confirmations, via="test")  # noqa: E731
-    [res] = export_files([dirty], ExportOptions(output_dir=tmp_path), consent=yes)
+    yes = lambda req: ConsentAnswer(True, confirmed=req.confirmations, via="dialog")  # noqa: E731
+    [res] = clean_files([dirty], ExportOptions(output_dir=tmp_path), consent=yes)
     assert res.ok, res.reason
     assert res.after is not None and not res.after.identifying()
 

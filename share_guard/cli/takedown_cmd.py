@@ -1,8 +1,7 @@
 """share-guard takedown add|import|export|list|remove|check: the local takedown list.
 
 Only hashes are stored (in the data folder's ``takedown.sqlite3``), never the
-media. Registering this module also plugs the takedown check into ``inspect``
-and ``clean`` (a matched file is reported and refused for export).
+media. ``inspect`` and ``clean`` check the list too: their engine has it (core.engine.compose).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from share_guard.core.hashing.values import HashType
 from share_guard.core.textsafe import display_text
 
 if TYPE_CHECKING:
-    from share_guard.core.takedown import Entry, Match, TakedownAnalyzer, TakedownStore
+    from share_guard.core.takedown import Entry, Match, TakedownStore
 
 # The list machinery (numpy, SQLite, the index) is imported inside the handlers: `inspect` and
 # `clean` start without it when no takedown list exists.
@@ -27,7 +26,7 @@ EXIT_OK, EXIT_FOUND = 0, 1
 NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("takedown", help="manage and check the local takedown list (hashes only)")
     tsubs = p.add_subparsers(dest="takedown_command", metavar="ACTION", required=True)
 
@@ -71,17 +70,6 @@ def register(subs: argparse._SubParsersAction) -> None:
     c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=run_check)
-
-    for command in ("inspect", "clean"):
-        parser = subs.choices.get(command)
-        if parser is not None and isinstance(parser.get_default("analyzers"), list):
-            parser.get_default("analyzers").append(make_analyzer)
-
-
-def make_analyzer(args: argparse.Namespace) -> TakedownAnalyzer:
-    from share_guard.core.takedown.analyzer import TakedownAnalyzer
-
-    return TakedownAnalyzer(data_dir=getattr(args, "data_dir", None))
 
 
 def _passphrase_flag(p: argparse.ArgumentParser) -> None:

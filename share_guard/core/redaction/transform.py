@@ -1,4 +1,4 @@
-"""Redaction as a step of the export pipeline (a ``sanitize.Transform``).
+"""Redaction as a step of the export pipeline (a ``pipeline.Transform``).
 
 Runs before the metadata strip: it writes a redacted copy (faces, readable
 codes, regions the person drew) into the pipeline's scratch file, which the
@@ -21,7 +21,8 @@ from share_guard.core.containers.base import Source
 from share_guard.core.errors import UnsupportedFormat
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.redaction.regions import Style, plan_regions
-from share_guard.core.report import Region, Report
+from share_guard.core.export.pipeline import Cover
+from share_guard.core.report import Category, FileKind, Region, Report
 
 
 @dataclass
@@ -44,12 +45,21 @@ class RedactTransform:
     backend: str = "auto"
     name: str = field(default="redact", init=False)
 
+    def covers(self, report: Report) -> Cover:
+        """The report's detections this redaction covers (what the person consents to)."""
+        gone = {_key(r) for r in self.removed}
+        regions = frozenset(
+            r for f in report.findings for r in f.regions if _key(r) not in gone and (
+                (f.category is Category.PEOPLE and self.faces and self._keep(r))
+                or (f.category is Category.CODES and self.codes)))
+        return Cover(regions, drawn=len(self.added), outside=self.outside is not None)
+
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]:
         style = Style(self.style)
-        if report.kind == "image":
+        if report.kind is FileKind.IMAGE:
             return self._image(src, out, style, progress, cancel)
-        if report.kind == "video":
+        if report.kind is FileKind.VIDEO:
             return self._video(src, out, style, progress, cancel)
         raise UnsupportedFormat("only photos and videos can be redacted")
 
