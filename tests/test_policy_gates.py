@@ -5,15 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from checks import in_process_engine
 from family_fixtures import PASS, Parent, cheap_scrypt, dialog_yes, fake_model, flag_yes, gps_jpeg  # noqa: F401 - fixtures
 
 from share_guard.core.analysis.sensitive import SensitiveAnalyzer
 from share_guard.core.export.pipeline import ExportOptions
-from share_guard.core.family.gates import guarded_export
 from share_guard.core.family.lock import load_state, lock_policy, save_policy
 from share_guard.core.family.policy import PRESETS, Policy
 from share_guard.core.family.records import ConsentLog
-from share_guard.core.inspect import InspectOptions, inspect
+from share_guard.core.inspect import inspect
 from share_guard.core.report import Category, Finding
 
 pytestmark = pytest.mark.usefixtures("cheap_scrypt", "fake_model")
@@ -37,11 +37,26 @@ FACE = Finding(Category.PEOPLE, "picture", "Face", "1 face", "A person can be re
                removable=False)
 
 
+class _Opts:
+    """An export request and the checks the engine runs (the test's analyzers)."""
+
+    def __init__(self, options, analyzers):
+        self.options, self.analyzers = options, analyzers
+
+
 def _opts(tmp_path, *analyzers, **kw):
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    return ExportOptions(output_dir=out, data_dir=tmp_path / "data",
-                         inspect_options=InspectOptions(analyzers=list(analyzers)), **kw)
+    return _Opts(ExportOptions(output_dir=out, data_dir=tmp_path / "data", **kw), analyzers)
+
+
+def guarded_export(paths, opts, consent, **kw):
+    """An export by the engine the front ends build (in-process: the model is patched)."""
+    if isinstance(opts, ExportOptions):
+        opts = _Opts(opts, ())
+    engine = in_process_engine(analyzers=tuple(opts.analyzers),
+                               data_dir=opts.options.data_dir)
+    return engine.export(paths, opts.options, consent, **kw).results
 
 
 def _family():
@@ -65,7 +80,7 @@ def test_gps_is_always_stripped_under_the_family_policy(tmp_path, exiftool):
 def test_takedown_match_is_never_exported_even_with_a_parent(tmp_path, preset_name):
     lock_policy(PRESETS[preset_name], PASS)
     parent = Parent(PASS)
-    opts = _opts(tmp_path, Emit(TAKEDOWN), allow_takedown_match=True)  # a loosening option
+    opts = _opts(tmp_path, Emit(TAKEDOWN))
     [r] = guarded_export([gps_jpeg(tmp_path)], opts, dialog_yes, ask_parent=parent)
     assert r.status == "refused" and "takedown" in r.reason
     assert not list((tmp_path / "out").iterdir())
@@ -126,7 +141,8 @@ def test_reports_inspected_without_the_check_are_checked_before_export(tmp_path)
     src = gps_jpeg(tmp_path, "flagged.jpg")
     report = inspect(src)  # no analyzers: as a front end might have done
     [r] = guarded_export([src], _opts(tmp_path), dialog_yes, reports=[report])
-    assert r.status == "refused" and report.has(Category.SENSITIVE)
+    assert r.status == "refused" and r.before.has(Category.SENSITIVE)
+    assert not report.has(Category.SENSITIVE) and not report.checked  # judged, not changed
 
 
 def test_sensitive_check_is_added_to_the_inspection(tmp_path):
@@ -160,9 +176,9 @@ def test_faces_must_be_redacted_or_confirmed(tmp_path, rule_on, confirms_faces, 
     def consent(request):
         asked.append(request.confirmations)
         keys = tuple(k for k in request.confirmations if confirms_faces or k != "faces_unredacted")
-        from share_guard.core.export.consent import ConsentAnswer
+        from share_guard.core.export.consent import ConsentAnswer, ConsentChannel
 
-        return ConsentAnswer(True, keys, via="dialog")
+        return ConsentAnswer(True, keys, via=ConsentChannel.DIALOG)
 
     [r] = guarded_export([gps_jpeg(tmp_path)], _opts(tmp_path, Emit(FACE)), consent)
     assert r.ok is ok

@@ -22,7 +22,7 @@ from share_guard.core.redaction.regions import (
     plan_regions,
     redact_array,
 )
-from share_guard.core.report import Region
+from share_guard.core.report import Region, Report
 
 FACE = Region(182, 58, 88, 120, score=0.9, label="face")
 
@@ -245,7 +245,7 @@ def test_summary_counts_the_faces_covered_not_those_found(tmp_path, monkeypatch)
     Image.fromarray(photo()).save(src, quality=90)
     other = Region(20, 300, 60, 60, score=0.15, label="possible face")
     monkeypatch.setattr(redact_transform, "image_faces", lambda *a, **k: [FACE, other])
-    report = type("R", (), {"kind": "image"})()
+    report = Report(src, kind="image")
     for removed, want in (((), "2 faces"), ((other,), "1 face")):
         out = io.BytesIO()
         notes = RedactTransform(include_possible=True, removed=removed).apply(

@@ -198,6 +198,10 @@ class Report:
     #: analyzers that ran on it (by name), failed ones included: the evidence gates rely on
     checked: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if self.kind is not None:
+            self.kind = FileKind(self.kind)
+
     @property
     def ok(self) -> bool:
         return self.error is None

@@ -11,14 +11,14 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from importlib.resources.abc import Traversable
 
 from PySide6.QtGui import QIcon, QPixmap
 
 ICON = "icons/share_guard.svg"
 
 
-def _res() -> Any:
+def _res() -> Traversable:
     return resources.files("share_guard") / "resources"
 
 

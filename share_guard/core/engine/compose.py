@@ -40,22 +40,27 @@ class Features:
 def build_engine(features: Features = Features()) -> Engine:  # noqa: B008 - frozen, immutable
     """The engine for ``features``: its runner, its analyzers and where its policy comes from."""
     runner = features.runner or _runner(features)
-    analyzers: list[Analyzer] = []
-    if features.takedown:
-        from share_guard.core.takedown.analyzer import TakedownAnalyzer
 
-        analyzers.append(TakedownAnalyzer(data_dir=features.data_dir))
-    analyzers += features.analyzers
-    content: list[Analyzer] = []
-    if features.codes:
-        from share_guard.core.analysis.analyzers import CodeAnalyzer
+    def analyzers() -> list[Analyzer]:
+        made: list[Analyzer] = []
+        if features.takedown:
+            from share_guard.core.takedown.analyzer import TakedownAnalyzer
 
-        content.append(CodeAnalyzer())
-    if features.faces:
-        from share_guard.core.analysis.analyzers import FaceAnalyzer
+            made.append(TakedownAnalyzer(data_dir=features.data_dir))
+        return made + list(features.analyzers)
 
-        content.append(FaceAnalyzer())
-    content += features.content
+    def content() -> list[Analyzer]:
+        made: list[Analyzer] = []
+        if features.codes:
+            from share_guard.core.analysis.analyzers import CodeAnalyzer
+
+            made.append(CodeAnalyzer())
+        if features.faces:
+            from share_guard.core.analysis.analyzers import FaceAnalyzer
+
+            made.append(FaceAnalyzer())
+        return made + list(features.content)
+
     if features.policy is not None:
         policy = features.policy
     else:
@@ -69,7 +74,9 @@ def build_engine(features: Features = Features()) -> Engine:  # noqa: B008 - fro
 
         return resolve(explicit)
 
-    return Engine(runner, analyzers=analyzers, content=content, policy=policy, data_dir=data_dir)
+    has_content = features.faces or features.codes or bool(features.content)
+    return Engine(runner, analyzers=analyzers, content=content, has_content=has_content,
+                  policy=policy, data_dir=data_dir)
 
 
 def _runner(features: Features) -> Runner:

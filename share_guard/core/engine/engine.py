@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.engine.verdict import Assessment, Verdict, assess
 from share_guard.core.errors import Cancelled, OutputError, ShareGuardError
 from share_guard.core.export.consent import (
@@ -40,28 +41,13 @@ from share_guard.core.family.gates import Gate, evidence_analyzers, policy_gates
 from share_guard.core.family.gates import consent_confirmations as policy_confirmations
 from share_guard.core.family.gates import consent_refusal as policy_consent_refusal
 from share_guard.core.family.lock import PolicyState
-from share_guard.core.family.records import ConsentLog, ConsentRecord, build_record
+from share_guard.core.family.records import ConsentLog, build_record
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Report
 from share_guard.core.sandbox.base import Runner
 from share_guard.core.textsafe import display_path
-
-
-@dataclass
-class ExportOutcome:
-    """What one export did: a result per file, the consent question and answer, the record."""
-
-    results: list[ExportResult]
-    request: ConsentRequest | None = None  # None: nothing could be exported, nobody was asked
-    answer: ConsentAnswer | None = None  # as the policy took it (a refused flag is not granted)
-    record: ConsentRecord | None = None  # what was written to the consent log
-    parent_approved: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.results)
 
 
 @dataclass
@@ -85,17 +71,30 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+#: makes the analyzers on first use (their modules load numpy: not at start-up)
+AnalyzerMaker = Callable[[], Sequence[Analyzer]]
+
+
 class Engine:
     """Inspect, assess and export under the policy in force; files are read by ``runner``."""
 
-    def __init__(self, runner: Runner, *, analyzers: Sequence[Analyzer] = (),
-                 content: Sequence[Analyzer] = (), policy: Callable[[], PolicyState],
-                 data_dir: Callable[[], Path]) -> None:
+    def __init__(self, runner: Runner, *, analyzers: AnalyzerMaker = list,
+                 content: AnalyzerMaker = list, has_content: bool = False,
+                 policy: Callable[[], PolicyState], data_dir: Callable[[], Path]) -> None:
         self.runner = runner
-        self._analyzers = list(analyzers)  # quick checks that come with the metadata
-        self._content = list(content)  # slow looks at the pixels (faces, codes)
+        self._make_analyzers = analyzers  # quick checks that come with the metadata
+        self._make_content = content  # slow looks at the pixels (faces, codes)
+        self._made: tuple[list[Analyzer], list[Analyzer]] | None = None
+        self._made_lock = threading.Lock()
+        self._has_content = has_content
         self._policy = policy
         self._data_dir = data_dir
+
+    def _checks(self) -> tuple[list[Analyzer], list[Analyzer]]:
+        with self._made_lock:
+            if self._made is None:
+                self._made = list(self._make_analyzers()), list(self._make_content())
+            return self._made
 
     # -- what it is built from --------------------------------------------------------------
     @property
@@ -110,14 +109,17 @@ class Engine:
         return policy_gates(state or self.policy_state(), self.data_dir)
 
     def has_content_checks(self) -> bool:
-        return bool(self._content)
+        """True when it looks at the pixels (faces, codes): slow, so the app shows the
+        metadata first."""
+        return self._has_content
 
     def analyzers(self, *, content: bool = True, state: PolicyState | None = None) -> list[Analyzer]:
         """The checks ``inspect`` runs: the quick ones, then (``content``) the looks at the
         pixels and the evidence the policy's gates need (each check once, by name)."""
-        chosen = list(self._analyzers)
+        quick, slow = self._checks()
+        chosen = list(quick)
         if content:
-            chosen += self._content
+            chosen += slow
             chosen += evidence_analyzers(self.gates(state))
         seen: set[str] = set()
         unique = []

@@ -11,14 +11,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from share_guard.core.analysis.faces import FACE_THRESHOLD
 from share_guard.core.export.consent import ConsentFlag, ConsentItem
 from share_guard.core.export.pipeline import Cover, Transform
-from share_guard.core.family.gates import Blocker, Gate
 from share_guard.core.report import Category, FileKind, Region, Report
 from share_guard.core.textsafe import display_path, display_text
 
+if TYPE_CHECKING:
+    from share_guard.core.family.gates import Gate
+
+#: the label of a detection too weak to pre-select (analysis.faces and .tracks label the
+#: others "face")
 POSSIBLE_FACE = "possible face"
 
 
@@ -26,6 +30,28 @@ class Verdict(StrEnum):
     READY = "ready"  # a clean copy can be made (after consent, and a parent where asked)
     NEEDS_REBUILD = "needs rebuild"  # only re-encoding from pixels can make one
     BLOCKED = "blocked"  # no copy will be made
+
+
+class Blocker(StrEnum):
+    """What stands in the way, for front ends to choose their words (never parsed)."""
+
+    UNREADABLE = "unreadable"  # the file could not be read at all
+    TAKEDOWN = "takedown"  # a confirmed takedown-list match
+    POLICY = "policy"  # a rule of the protection policy
+    NOT_UNDERSTOOD = "not understood"  # the container was not parsed with confidence
+    CHECK_FAILED = "check failed"  # a check (takedown list, nudity...) could not run
+    DESTINATION = "destination"  # the copy cannot go where it would go
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """What consent must mention about one file."""
+
+    will_remove: tuple[str, ...] = ()  # "Location: GPS position", ...
+    will_cover: tuple[str, ...] = ()  # "2 faces", "1 readable code", ...
+    will_not_cover: tuple[str, ...] = ()  # found in the picture and left as it is
+    warnings: tuple[str, ...] = ()  # "people can be recognised and will not be redacted"
+    flags: tuple[ConsentFlag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,11 +65,7 @@ class Assessment:
     parent: str = ""
     #: checks the gates need that have not run on this report (the export runs them first)
     pending: tuple[str, ...] = ()
-    will_remove: tuple[str, ...] = ()  # "Location: GPS position", ...
-    will_cover: tuple[str, ...] = ()  # "2 faces", "1 readable code", ...
-    will_not_cover: tuple[str, ...] = ()  # found in the picture and left as it is
-    warnings: tuple[str, ...] = ()  # "people can be recognised and will not be redacted"
-    flags: tuple[ConsentFlag, ...] = ()
+    mentions: Mentions = Mentions()
 
     @property
     def ready(self) -> bool:
@@ -53,10 +75,15 @@ class Assessment:
     def blocked(self) -> bool:
         return self.verdict is Verdict.BLOCKED
 
+    @property
+    def flags(self) -> tuple[ConsentFlag, ...]:
+        return self.mentions.flags
+
     def consent_item(self, report: Report) -> ConsentItem:
         kind = report.kind.value if report.kind is not None else "file"
-        return ConsentItem(display_path(report.path.name), kind, self.will_remove, self.warnings,
-                           self.flags, self.will_cover, self.will_not_cover)
+        m = self.mentions
+        return ConsentItem(display_path(report.path.name), kind, m.will_remove, m.warnings,
+                           m.flags, m.will_cover, m.will_not_cover)
 
 
 def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
@@ -64,10 +91,10 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
     """Judge ``report`` by ``gates`` (in order) for a copy at ``dest`` (None: not chosen yet)
     made with ``transforms``. A refusal a parent may lift leaves the verdict READY with
     ``parent`` set; gates whose evidence is missing are listed in ``pending``."""
-    facts = _consent_facts(report, transforms)
+    facts = mentions(report, transforms)
     if report.error:
         return Assessment(Verdict.BLOCKED, display_text(report.error, limit=300),
-                          Blocker.UNREADABLE, **facts)
+                          Blocker.UNREADABLE, mentions=facts)
     parent = ""
     pending: list[str] = []
     for gate in gates:
@@ -82,25 +109,25 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
             parent = parent or refusal.reason
             continue
         return Assessment(Verdict.BLOCKED, display_text(refusal.reason, limit=300), gate.blocker,
-                          **facts)
+                          mentions=facts)
     if report.problems:
         problem = display_text(report.problems[0], limit=240)
         if report.failed_checks:
             # a check that did not run (an unreadable takedown list) is not a container
             # problem: rebuilding would skip it, so it is refused and not offered
             return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.CHECK_FAILED,
-                              **facts)
+                              mentions=facts)
         if report.kind is FileKind.IMAGE:
             return Assessment(Verdict.NEEDS_REBUILD,
                               f"not cleaned: {problem} (try rebuild from pixels)",
-                              Blocker.NOT_UNDERSTOOD, parent, tuple(pending), **facts)
+                              Blocker.NOT_UNDERSTOOD, parent, tuple(pending), facts)
         return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.NOT_UNDERSTOOD,
-                          **facts)
-    return Assessment(Verdict.READY, parent=parent, pending=tuple(pending), **facts)
+                          mentions=facts)
+    return Assessment(Verdict.READY, parent=parent, pending=tuple(pending), mentions=facts)
 
 
-def _consent_facts(report: Report, transforms: Sequence[Transform]) -> dict[str, object]:
-    """will_remove, will_cover, will_not_cover, warnings and flags for one file."""
+def mentions(report: Report, transforms: Sequence[Transform] = ()) -> Mentions:
+    """What the copy of ``report``'s file made with ``transforms`` loses, covers and leaves."""
     name = display_path(report.path.name)
     removed = tuple(sorted({f"{f.category.label}: {f.name}" for f in report.leaks()}))
     covers = [t.covers(report) for t in transforms]
@@ -125,9 +152,9 @@ def _consent_facts(report: Report, transforms: Sequence[Transform]) -> dict[str,
         for f in report.by_category(category):
             flags.append(flag)
             warnings.append(f"{name}: {f.explanation}")
-    return {"will_remove": removed, "will_cover": tuple(w for w in will_cover if w),
-            "will_not_cover": tuple(w for w in will_not_cover if w),
-            "warnings": tuple(warnings), "flags": tuple(dict.fromkeys(flags))}
+    return Mentions(removed, tuple(w for w in will_cover if w),
+                    tuple(w for w in will_not_cover if w), tuple(warnings),
+                    tuple(dict.fromkeys(flags)))
 
 
 def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], int]:
@@ -141,7 +168,7 @@ def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], 
             if f.identifying and not f.regions:
                 unlocated += 1
             for r in f.regions:
-                sure = f.identifying and r.label != POSSIBLE_FACE and r.score >= FACE_THRESHOLD
+                sure = f.identifying and r.label != POSSIBLE_FACE
                 (faces if sure else possible).append(r)
         elif f.category is Category.CODES:
             codes.extend(f.regions)
@@ -152,4 +179,4 @@ def _count(n: int, noun: str) -> str:
     return "" if n <= 0 else f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-__all__ = ["Assessment", "Cover", "Verdict", "assess"]
+__all__ = ["Assessment", "Blocker", "Cover", "Mentions", "Verdict", "assess", "mentions"]

@@ -12,9 +12,9 @@ from typing import BinaryIO
 
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import CorruptFile, ShareGuardError, UnsupportedFormat
+from share_guard.core.export.pipeline import Cover
 from share_guard.core.media.images import open_image
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.export.pipeline import Cover
 from share_guard.core.report import FileKind, Report
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
-from share_guard.core.analysis.sensitive import SensitiveAnalyzer
+from share_guard.core.engine.verdict import Blocker
 from share_guard.core.export.consent import (
     FACES_CONFIRMED,
     ConsentAnswer,
@@ -31,7 +30,6 @@ from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
 from share_guard.core.inspect import Analyzer
 from share_guard.core.report import Category, Report, TakedownVerdict
-from share_guard.core.takedown.analyzer import TakedownAnalyzer
 from share_guard.core.textsafe import display_path
 
 #: metadata categories the strip_* rules are about
@@ -42,17 +40,8 @@ TAMPERED_REASON = ("The protection settings were changed or removed outside shar
                    "so every export needs a parent")
 SENSITIVE_GATE_REASON = "This may show someone without clothes. A parent needs to agree to share it"
 TAKEDOWN_REASON = "blocked: the file matches an entry on the takedown list"
-
-
-class Blocker(StrEnum):
-    """Why a file cannot be exported, for front ends to choose their words (never parsed)."""
-
-    UNREADABLE = "unreadable"  # the file could not be read at all
-    TAKEDOWN = "takedown"  # a confirmed takedown-list match
-    POLICY = "policy"  # a rule of the protection policy
-    NOT_UNDERSTOOD = "not understood"  # the container was not parsed with confidence
-    CHECK_FAILED = "check failed"  # a check (takedown list, nudity...) could not run
-    DESTINATION = "destination"  # the copy cannot go where it would go
+#: the name the list that goes with a locked policy has in ``Report.checked``
+ACCOUNT_TAKEDOWN = "account takedown list"
 
 
 @dataclass(frozen=True)
@@ -94,12 +83,6 @@ def _takedown(report: Report, dest: Path | None) -> Refusal | None:
 TAKEDOWN_GATE = Gate("takedown list", _takedown, blocker=Blocker.TAKEDOWN)
 
 
-class AccountTakedownAnalyzer(TakedownAnalyzer):
-    """The takedown list that goes with a locked policy (its own name in ``Report.checked``)."""
-
-    name = "account takedown list"
-
-
 def _inside(path: Path, folders: Sequence[str]) -> bool:
     real = os.path.realpath(path)
     for folder in folders:
@@ -110,6 +93,9 @@ def _inside(path: Path, folders: Sequence[str]) -> bool:
 
 
 def _sensitive_gate(mode: str) -> Gate:
+    # (the model's module loads numpy: only once a policy asks for the check)
+    from share_guard.core.analysis.sensitive import SensitiveAnalyzer
+
     check = SensitiveAnalyzer.name
 
     def sensitive(report: Report, dest: Path | None) -> Refusal | None:
@@ -137,6 +123,7 @@ def account_takedown_gate(state: PolicyState, data_dir: Path | None) -> Gate | N
     if not (state.locked and state.policy.block_takedown_matches):
         return None
     from share_guard.core.family import lock
+    from share_guard.core.takedown.analyzer import TakedownAnalyzer
     from share_guard.core.takedown.store import default_path
 
     account_list = default_path((state.folders or lock.account_folders()).data)
@@ -144,7 +131,7 @@ def account_takedown_gate(state: PolicyState, data_dir: Path | None) -> Gate | N
         return None
     if os.path.realpath(default_path(data_dir)) == os.path.realpath(account_list):
         return None
-    check = AccountTakedownAnalyzer.name
+    check = ACCOUNT_TAKEDOWN
 
     def account(report: Report, dest: Path | None) -> Refusal | None:
         # a match on it is a takedown finding like any other: TAKEDOWN_GATE blocks it
@@ -152,7 +139,8 @@ def account_takedown_gate(state: PolicyState, data_dir: Path | None) -> Gate | N
             return Refusal("blocked: the takedown check could not run")
         return None
 
-    return Gate(check, account, (Evidence(check, AccountTakedownAnalyzer(path=account_list)),),
+    analyzer = TakedownAnalyzer(path=account_list, name=ACCOUNT_TAKEDOWN)
+    return Gate(check, account, (Evidence(check, analyzer),),
                 blocker=Blocker.CHECK_FAILED)
 
 

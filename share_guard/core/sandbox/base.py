@@ -38,12 +38,13 @@ class Runner(ABC):
         return 1
 
     @abstractmethod
-    def inspect(self, path: str | os.PathLike[str], options: InspectOptions) -> Report:
+    def inspect(self, path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
         """:func:`share_guard.core.inspect.inspect`; never raises for a bad file."""
 
     def inspect_many(self, paths: Sequence[str | os.PathLike[str]],
-                     options: InspectOptions) -> list[Report]:
+                     options: InspectOptions | None = None) -> list[Report]:
         """Several files, results in input order (progress covers the whole batch)."""
+        options = options or InspectOptions()
         n = max(len(paths), 1)
         reports = []
         for i, path in enumerate(paths):

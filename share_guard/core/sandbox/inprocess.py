@@ -20,7 +20,7 @@ class InProcessRunner(Runner):
 
     isolated = False
 
-    def inspect(self, path: str | os.PathLike[str], options: InspectOptions) -> Report:
+    def inspect(self, path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
         return inspect(path, options)
 
     def with_checks(self, report: Report, analyzers: Sequence[Analyzer],

@@ -94,7 +94,8 @@ class SandboxRunner(Runner):
         self.pool.close()
 
     # -- reading
-    def inspect(self, path: str | os.PathLike[str], options: InspectOptions) -> Report:
+    def inspect(self, path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
+        options = options or InspectOptions()
         blob, digest = _pickled(options.analyzers)
         size = _size(path)
         # the options travel without what cannot cross a process boundary
@@ -111,8 +112,9 @@ class SandboxRunner(Runner):
         return report
 
     def inspect_many(self, paths: Sequence[str | os.PathLike[str]],
-                     options: InspectOptions) -> list[Report]:
+                     options: InspectOptions | None = None) -> list[Report]:
         """Several files at once across the workers; results in input order."""
+        options = options or InspectOptions()
         if len(paths) <= 1 or self.pool.size == 1:
             return super().inspect_many(paths, options)
         lock = threading.Lock()

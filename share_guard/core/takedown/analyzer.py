@@ -67,7 +67,9 @@ class TakedownAnalyzer:
         *,
         path: str | os.PathLike[str] | None = None,
         data_dir: str | os.PathLike[str] | None = None,
+        name: str = "takedown",
     ) -> None:
+        self.name = name  # as listed in Report.checked (a second list needs its own)
         self._store = store
         self._path = path
         self._data_dir = data_dir
