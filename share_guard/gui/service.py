@@ -20,7 +20,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from share_guard.core.engine.engine import Engine, ExportOutcome
+from share_guard.core.engine.engine import Engine
+from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.engine.verdict import Assessment
 from share_guard.core.errors import Cancelled
 from share_guard.core.export.consent import ConsentHook, refuse

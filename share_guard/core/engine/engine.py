@@ -226,8 +226,6 @@ class Engine:
 
     def _plan(self, reports: Sequence[Report], options: ExportOptions,
               gates: Sequence[Gate]) -> list[_Item]:
-        from share_guard.core.export.rebuild import RebuildTransform
-
         items: list[_Item] = []
         taken: set[Path] = set()
         originals = {_file_id(r.path) for r in reports} - {None}
@@ -246,6 +244,8 @@ class Engine:
                     continue
             assessment = assess(report, gates, dest=dest, transforms=transforms)
             if assessment.verdict is Verdict.NEEDS_REBUILD and options.rebuild:
+                from share_guard.core.export.rebuild import RebuildTransform
+
                 transforms = [RebuildTransform(), *transforms]
                 assessment = replace(assessment, verdict=Verdict.READY, reason="", blocker=None)
             item = _Item(Planned(report, transforms=transforms), assessment)

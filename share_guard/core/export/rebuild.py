@@ -13,7 +13,6 @@ from typing import BinaryIO
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import CorruptFile, ShareGuardError, UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
-from share_guard.core.media.images import open_image
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 
@@ -31,6 +30,8 @@ class RebuildTransform:
         if report.kind is not FileKind.IMAGE:
             raise UnsupportedFormat("rebuild from pixels works for images only")
         from PIL import Image, ImageOps
+
+        from share_guard.core.media.images import open_image
 
         progress(0.1, "decoding")
         try:

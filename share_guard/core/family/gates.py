@@ -113,6 +113,20 @@ def _sensitive_gate(mode: str) -> Gate:
     return Gate("sensitive content", sensitive, (Evidence(check, SensitiveAnalyzer()),))
 
 
+def _faces_gate() -> Gate:
+    """The face rule is kept at consent (cover them, or confirm); what it needs here is that
+    faces were looked for, even by a front end told not to (``--no-faces``)."""
+    from share_guard.core.analysis.analyzers import FaceAnalyzer
+
+    def faces(report: Report, dest: Path | None) -> Refusal | None:
+        if FaceAnalyzer.name in report.failed_checks:
+            return Refusal("blocked: the check for faces could not run")
+        return None
+
+    return Gate("faces_must_be_redacted_or_confirmed", faces,
+                (Evidence(FaceAnalyzer.name, FaceAnalyzer()),), blocker=Blocker.CHECK_FAILED)
+
+
 def account_takedown_gate(state: PolicyState, data_dir: Path | None) -> Gate | None:
     """Under a lock, also match the takedown list in the account's own data folder.
 
@@ -166,6 +180,8 @@ def policy_gates(state: PolicyState, data_dir: Path | None = None) -> list[Gate]
                      and f.identifying and not f.removable]
             return Refusal(f"blocked: {stuck[0].name} cannot be removed") if stuck else None
         gates.append(Gate("strip_all_metadata", metadata))
+    if policy.faces_must_be_redacted_or_confirmed:
+        gates.append(_faces_gate())
     if policy.sensitive != "allow":
         gates.append(_sensitive_gate(policy.sensitive))
     if policy.allowed_output_folders:
