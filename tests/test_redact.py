@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 
 import numpy as np
 import piexif
@@ -139,15 +138,14 @@ def test_jpeg_keeps_quantisation_and_subsampling(tmp_path):
     assert inner.max() < 24
 
 
-def test_redacted_output_has_no_metadata_or_thumbnail(tmp_path, exiftool):
+def test_redacted_output_has_no_metadata_or_thumbnail(tmp_path, witness):
     src = tmp_path / "dirty.jpg"
     _dirty_jpeg(src)
     out = tmp_path / "out.jpg"
     with open(out, "wb") as fh:
         redact_image_file(src, [FACE], "noisy", fh)
-    tags = json.loads(subprocess.run([exiftool, "-j", "-a", "-G1", "-b", str(out)],
-                                     capture_output=True, check=True, text=True).stdout)[0]
-    assert "EXIF:ThumbnailImage" not in json.dumps(tags)
+    tags = witness.tags(out)
+    assert "EXIF:ThumbnailImage" not in json.dumps(tags) and "IFD1:ThumbnailOffset" not in tags
     groups = {k.split(":")[0] for k in tags}
     assert not groups & {"IFD0", "IFD1", "ExifIFD", "GPS", "XMP-x", "XMP", "Comment", "MPF0"}
     assert "Alice" not in json.dumps(tags)
