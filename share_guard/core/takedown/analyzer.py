@@ -51,6 +51,18 @@ def match_finding(m: Match) -> Finding:
     )
 
 
+_matchers: dict[str, Matcher] = {}
+
+
+def check_file_at(list_path: str, path: str | os.PathLike[str]) -> list[Match]:
+    """Every match of ``path`` on the list stored at ``list_path``: plain arguments, so a
+    runner's sandbox worker can do it (it keeps the matcher for the next file)."""
+    matcher = _matchers.get(list_path)
+    if matcher is None:
+        matcher = _matchers[list_path] = Matcher(TakedownStore(list_path))
+    return matcher.check_file(path)
+
+
 class TakedownAnalyzer:
     """Checks each inspected file against the local takedown list.
 
