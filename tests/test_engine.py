@@ -176,3 +176,17 @@ def test_worker_messages_are_typed_and_pickle(tmp_path):
     for msg in (Request(task, "/", {}), Progress(0.5, "x"), Done(_report(), 1), Internal("a", "b")):
         assert pickle.loads(pickle.dumps(msg)) == msg
     assert task.input == tmp_path / "p.jpg"
+
+
+def test_a_walked_folder_skips_what_is_not_a_photo_by_a_typed_flag(tmp_path):
+    """The CLI skipped walked files by looking for words in the error; now the report says."""
+    from share_guard.core.inspect import inspect as read
+
+    (tmp_path / "notes.txt").write_text("hello")
+    assert read(tmp_path / "notes.txt").unsupported
+    assert read(tmp_path / "missing.jpg").unsupported
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe1\x00\x02garbage")
+    report = read(broken)
+    assert report.format == "jpeg" and not report.unsupported
+    assert not read(gps_jpeg(tmp_path)).unsupported

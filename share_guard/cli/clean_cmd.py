@@ -20,7 +20,6 @@ from share_guard.core.export.consent import (
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
 from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.paths import data_dir
-from share_guard.core.sandbox.pool import UNSAFE
 from share_guard.core.textsafe import display_text
 
 CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
@@ -171,7 +170,7 @@ def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> 
     reports = []
     skipped: list[str] = []
     for (path, explicit), report in zip(walked, checked, strict=True):
-        if report.error and not explicit and report.format is None and UNSAFE not in report.error:
+        if report.unsupported and not explicit:
             skipped.append(f"{name(path)}: skipped ({display_text(report.error)})")
             continue
         paths.append(path)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
 from share_guard.cli.common import emit_json, name, say, walk, warn
 from share_guard.core.report import Category, Report
-from share_guard.core.sandbox.pool import UNSAFE
 from share_guard.core.textsafe import display_text
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ def _inspect(args: argparse.Namespace, engine: Engine) -> int:
     status = 0
     for path, explicit in walk(args.paths):
         report = engine.inspect(path)
-        if report.error and not explicit and report.format is None and UNSAFE not in report.error:
+        if report.unsupported and not explicit:
             if not args.json:
                 say(f"{name(path)}: skipped ({display_text(report.error)})")
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from share_guard.core.containers import Source, detect
-from share_guard.core.errors import Cancelled, ShareGuardError
+from share_guard.core.errors import Cancelled, ShareGuardError, UnsupportedFormat
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
 
@@ -48,17 +48,16 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     report = Report(path=Path(path))
     try:
         src = Source(path)
-    except IsADirectoryError:
-        report.error = "is a folder, not a file"
-        return report
-    except FileNotFoundError:
-        report.error = "file not found"
-        return report
-    except PermissionError:
-        report.error = "permission denied: the file cannot be read"
-        return report
     except OSError as exc:
-        report.error = f"cannot be read: {exc.strerror or exc}"
+        report.unsupported = True  # never opened: whether it is a photo is unknown
+        if isinstance(exc, IsADirectoryError):
+            report.error = "is a folder, not a file"
+        elif isinstance(exc, FileNotFoundError):
+            report.error = "file not found"
+        elif isinstance(exc, PermissionError):
+            report.error = "permission denied: the file cannot be read"
+        else:
+            report.error = f"cannot be read: {exc.strerror or exc}"
         return report
     report.size, report.mtime_ns = src.size, src.mtime_ns
     src.thorough = opts.thorough
@@ -66,6 +65,9 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         handler = detect(src.head)
         report.format, report.kind = handler.name, FileKind(handler.kind)
         result = handler.inspect(src)
+    except UnsupportedFormat as exc:
+        report.error, report.unsupported = str(exc), report.format is None
+        return report
     except ShareGuardError as exc:
         report.error = str(exc)
         return report

@@ -197,6 +197,9 @@ class Report:
     failed_checks: list[str] = field(default_factory=list)
     #: analyzers that ran on it (by name), failed ones included: the evidence gates rely on
     checked: list[str] = field(default_factory=list)
+    #: not known to be a photo or video: its bytes are another format, or could not be read
+    #: to tell (a walked folder skips such files; a sandbox that failed is not this)
+    unsupported: bool = False
 
     def __post_init__(self) -> None:
         if self.kind is not None:
