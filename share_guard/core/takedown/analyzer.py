@@ -9,7 +9,7 @@ from typing import Any
 from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.report import Category, Finding, Report, Severity
+from share_guard.core.report import Category, Finding, Report, Severity, TakedownVerdict
 from share_guard.core.takedown.match import Match, Matcher
 from share_guard.core.takedown.store import TakedownStore, default_path
 
@@ -27,7 +27,7 @@ def match_finding(m: Match) -> Finding:
     """A report finding for one match (never removable by cleaning metadata)."""
     e = m.entry
     detail: dict[str, Any] = {
-        "match": m.strength,
+        "match": TakedownVerdict(m.strength),
         "hash_type": m.hash_type.value,
         "distance": m.distance,
         "how": m.how,
