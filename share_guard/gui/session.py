@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.export.pipeline import ExportResult, ExportStatus
+from share_guard.core.family.lock import PolicyState
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 from share_guard.gui.entry import Entry, ExportRun, RowState
@@ -67,6 +68,9 @@ class Session(QObject):
         #: the answer to the last export's consent question, as the engine took it
         #: (None: it was never asked)
         self.last_consent: ConsentAnswer | None = None
+        #: the rules the verdicts on screen follow (read once, again when they change; an
+        #: export reads them afresh anyway)
+        self._policy: PolicyState | None = None
 
     # -- adding and removing files --------------------------------------------------------
     def add_paths(self, paths: Iterable[str | Path]) -> Job:
@@ -171,7 +175,7 @@ class Session(QObject):
             return
         report, entry.thumbnail, full = result
         entry.report, entry.job = report, None
-        entry.assessment = self.service.assess(report)
+        entry.assessment = self.service.assess(report, self.policy_state())
         coverable = report.ok and report.kind in (FileKind.IMAGE, FileKind.VIDEO) \
             and not report.problems
         if not full and coverable:
@@ -183,10 +187,16 @@ class Session(QObject):
                                if coverable else None)
         self.changed.emit(entry)
 
+    def policy_state(self) -> PolicyState:
+        if self._policy is None:
+            self._policy = self.service.policy_state()
+        return self._policy
+
     def reassess(self) -> None:
         """The rules changed: show every checked file's verdict under the new ones (the
         export judges again anyway, after running any check the new rules need)."""
-        state = self.service.policy_state()
+        self._policy = None
+        state = self.policy_state()
         for entry in self.entries:
             if entry.report is not None:
                 entry.assessment = self.service.assess(entry.report, state)
@@ -311,6 +321,7 @@ class Session(QObject):
         if run is None:
             return
         self.last_consent = outcome.answer if outcome is not None else None
+        self._policy = None  # read again for the next verdicts (the export read it afresh)
         results = outcome.results if outcome is not None else []
         run.bridge.deleteLater()
         for i, entry in enumerate(run.entries):

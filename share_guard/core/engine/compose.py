@@ -68,11 +68,14 @@ def build_engine(features: Features = Features()) -> Engine:  # noqa: B008 - fro
 
         policy = load_state
     explicit = features.data_dir
+    resolved: list[Path] = []
 
-    def data_dir() -> Path:
-        from share_guard.core.paths import data_dir as resolve
+    def data_dir() -> Path:  # resolved (and created) on first use, once
+        if not resolved:
+            from share_guard.core.paths import data_dir as resolve
 
-        return resolve(explicit)
+            resolved.append(resolve(explicit))
+        return resolved[0]
 
     has_content = features.faces or features.codes or bool(features.content)
     return Engine(runner, analyzers=analyzers, content=content, has_content=has_content,
