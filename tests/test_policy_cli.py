@@ -297,7 +297,7 @@ def test_family_preset_asks_the_people_question_on_the_terminal(monkeypatch, cap
     code, out = _clean(tmp_path, photo)
     text = capsys.readouterr().out
     assert code == 1 and not list(out.iterdir()), text
-    assert text.index("NOT covered in the picture: 1 face") < text.index(people)
+    assert text.index("astronaut.jpg in the picture: NOT covered: 1 face") < text.index(people)
 
     stdin(monkeypatch, "y\ny\ny\n", tty=True)
     code, out = _clean(tmp_path, photo)
@@ -307,7 +307,7 @@ def test_family_preset_asks_the_people_question_on_the_terminal(monkeypatch, cap
     stdin(monkeypatch, "y\ny\n", tty=True)  # covered: the two usual questions only
     code, out = _clean(tmp_path, photo, extra=["--redact-faces"])
     text = capsys.readouterr().out
-    assert code == 0 and "covered in the picture: 1 face" in text and people not in text
+    assert code == 0 and "in the picture: covered: 1 face" in text and people not in text
     assert "redacted (solid fill): 1 face" in text
 
     stdin(monkeypatch, "y\ny\nn\n", tty=True)  # --no-faces cannot skip the family face rule

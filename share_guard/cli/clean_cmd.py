@@ -78,10 +78,10 @@ def describe_request(request: ConsentRequest) -> list[str]:
         else:
             lines.append(f"  {item.name} will lose:")
             lines += [f"    {line}" for line in grouped_removals(item.will_remove)]
-        if item.will_cover:
-            lines.append(f"    covered in the picture: {', '.join(item.will_cover)}")
-        if item.will_not_cover:
-            lines.append(f"    NOT covered in the picture: {', '.join(item.will_not_cover)}")
+        picture = ([f"covered: {', '.join(item.will_cover)}"] if item.will_cover else []) + \
+            ([f"NOT covered: {', '.join(item.will_not_cover)}"] if item.will_not_cover else [])
+        if picture:
+            lines.append(f"  {item.name} in the picture: {'; '.join(picture)}")
         lines += [f"    warning: {w}" for w in item.warnings]
     lines.append(request.reminder)
     return lines
