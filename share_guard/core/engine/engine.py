@@ -13,7 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from share_guard.core.engine.outcome import ExportOutcome
@@ -55,7 +55,6 @@ class _Item:
     planned: Planned
     assessment: Assessment
     result: ExportResult | None = None  # decided before writing (refused, error)
-    extra: list[str] = field(default_factory=list)
 
 
 def _scaled(progress: ProgressFn, start: float, span: float) -> ProgressFn:
@@ -172,6 +171,8 @@ class Engine:
         order). Nothing is written before ``consent`` answers yes (asked once, here); a parent
         is asked (``ask_parent``) at most once, where a gate allows it. One bad file never
         stops the batch. The consent record is written unless ``record`` is False."""
+        if reports is not None and len(reports) != len(paths):
+            raise ValueError("one report per path, in the same order")
         state = self.policy_state()
         gates = self.gates(state)
         if options.data_dir is None:
