@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # No network, checked from outside the process: run one end-to-end CLI flow (inspect + clean,
-# through the isolated checker) and, when share_guard.gui exists, a GUI flow (offscreen) under
-# `strace -f -e trace=network`, inside `unshare -rn` (no network namespace access) where allowed.
-# Fails on any socket that is not a local Unix socket. Installs nothing: needs strace
+# through the sandbox) and, when share_guard.gui exists, a GUI flow (offscreen) under
+# `strace -f -e trace=network,openat`, inside `unshare -rn` (no network namespace access) where
+# allowed. Fails on any socket that is not a local Unix socket, and when the CLI process itself
+# (not its sandbox workers) opens a photo or a model. Installs nothing: needs strace
 # (apt: strace) and, optionally, unshare (util-linux).
 #
 # usage: .ci/netcheck.sh [PYTHON]     (default: .venv/bin/python, else python3)
@@ -50,7 +51,7 @@ traced() {  # traced NAME ALLOWED_EXIT_CODES... -- COMMAND...
   while [ "$1" != "--" ]; do allowed+=("$1"); shift; done
   shift
   local rc=0
-  "${PREFIX[@]}" strace -f -qq -e signal=none -e trace=network -o "$WORK/trace.$name" -- "$@" \
+  "${PREFIX[@]}" strace -f -qq -e signal=none -e trace=network,openat -o "$WORK/trace.$name" -- "$@" \
     >"$WORK/out.$name" 2>&1 || rc=$?
   if [[ ! " ${allowed[*]} " =~ " $rc " ]]; then
     echo "netcheck: $name exited $rc" >&2
@@ -69,8 +70,29 @@ traced() {  # traced NAME ALLOWED_EXIT_CODES... -- COMMAND...
   echo "netcheck: $name: exit $rc, $total socket calls, $(printf '%s' "$bad" | grep -c . || true) not local"
 }
 
+# The sandbox boundary, seen from outside: the command itself (the first process traced)
+# never opens the photos it cleans, nor a model; its sandbox workers do.
+boundary() {  # boundary NAME [expect-model]  (a later run reuses the cached face detections)
+  local main opened in_workers
+  main=$(head -n 1 "$WORK/trace.$1" | awk '{print $1}')
+  opened=$(grep -E "^$main +openat\(" "$WORK/trace.$1" | grep -E '\.onnx"|/in/photo\.' || true)
+  in_workers=$(grep -v -E "^$main " "$WORK/trace.$1" | grep -c -E '\.onnx"' || true)
+  if [ -n "$opened" ]; then
+    echo "netcheck: $1: the command itself opened a photo or a model:" >&2
+    echo "$opened" | head -n 5 >&2
+    fails=$((fails + 1))
+  elif [ "${2:-}" = expect-model ] && [ "$in_workers" -eq 0 ]; then
+    echo "netcheck: $1: no worker opened the face model (faces are looked for by default)" >&2
+    fails=$((fails + 1))
+  else
+    echo "netcheck: $1: photos and models were opened only in the sandbox"
+  fi
+}
+
 traced cli-inspect 0 1 -- "$PY" -m share_guard inspect --json "$WORK/in"
+boundary cli-inspect expect-model
 traced cli-clean 0 -- "$PY" -m share_guard clean --consent -o "$WORK/out" "$WORK/in"
+boundary cli-clean
 if [ ! -s "$WORK/out/photo_clean.jpg" ]; then
   echo "netcheck: the clean flow wrote nothing" >&2
   fails=$((fails + 1))

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from share_guard.core.errors import ShareGuardError  # noqa: E402
 
-#: what inspect()/export_files() turn into a one-line reason; anything else is a crash
+#: what inspect() and the engine's export turn into a one-line reason; anything else is a crash
 TOLERATED = (ShareGuardError, OSError, ValueError, MemoryError, RecursionError)
 
 

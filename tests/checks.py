@@ -4,26 +4,49 @@ two ways a test cleans a file (a handler's strip alone, or the whole consented e
 from __future__ import annotations
 
 import hashlib
-import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
+from witness import Witness
 
 from share_guard.core.containers import Source, detect
 from share_guard.core.containers.base import StripResult
-from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer, ConsentRequest
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.engine.compose import Features, build_engine
+from share_guard.core.engine.engine import Engine
+from share_guard.core.export.consent import (
+    CONFIRMATIONS,
+    ConsentAnswer,
+    ConsentChannel,
+    ConsentHook,
+    ConsentRequest,
+    refuse,
+)
+from share_guard.core.export.pipeline import ExportOptions, ExportResult
 
 
 def consent_yes(request: ConsentRequest) -> ConsentAnswer:
-    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via=ConsentChannel.DIALOG)
+
+
+def in_process_engine(**features: object) -> Engine:
+    """The engine the front ends build, reading files in this process (tests may patch the
+    core), with no face or takedown check unless asked."""
+    settings: dict[str, object] = {"isolated": False, "faces": False, "takedown": False}
+    settings.update(features)
+    return build_engine(Features(**settings))  # type: ignore[arg-type]
+
+
+def clean_files(paths: list[Path], options: ExportOptions, consent: ConsentHook = refuse,
+                **kw: object) -> list[ExportResult]:
+    """The whole consented export (plan, consent, write, verify, record) through an
+    in-process engine; the results, one per file."""
+    return in_process_engine().export(paths, options, consent, **kw).results  # type: ignore[arg-type]
 
 
 def export_consented(path: Path, out_dir: Path) -> Path:
     """Clean through the real export pipeline (consent given, output verified by re-inspection)."""
-    [result] = export_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
+    [result] = clean_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
     assert result.ok, result.reason
     assert result.output is not None
     return result.output
@@ -37,18 +60,11 @@ def strip_to(path: Path, out: Path) -> StripResult:
         return handler.strip(src, fh)
 
 
-def exiftool_json(exiftool: str, path: Path) -> dict:
-    out = subprocess.run([exiftool, "-j", "-G1", "-a", "-u", "-ee", str(path)],
-                         capture_output=True, text=True, timeout=60, check=False)
-    assert out.stdout, out.stderr
-    return json.loads(out.stdout)[0]
-
-
-def assert_exiftool_clean(exiftool: str, path: Path, planted: list[str]) -> None:
-    """exiftool must not see any of the planted values in the output."""
-    text = json.dumps(exiftool_json(exiftool, path))
+def assert_witness_clean(witness: Witness, path: Path, planted: list[str]) -> None:
+    """The independent witness must not read any of the planted values in the output."""
+    text = witness.text(path)
     leaked = [v for v in planted if v in text]
-    assert not leaked, f"exiftool still sees {leaked} in {path.name}"
+    assert not leaked, f"{witness.name} still reads {leaked} in {path.name}"
 
 
 def displayed_pixels(path: Path) -> list[np.ndarray]:

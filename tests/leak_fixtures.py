@@ -7,10 +7,11 @@ import struct
 from pathlib import Path
 
 from PIL import ImageCms
+from witness import Witness
 
-from share_guard.core.export.pipeline import ExportOptions, ExportResult, export_files
+from share_guard.core.export.pipeline import ExportOptions, ExportResult
 from share_guard.core.metadata import icc
-from tests.checks import assert_exiftool_clean, assert_same_pixels, consent_yes
+from tests.checks import assert_same_pixels, assert_witness_clean, clean_files, consent_yes
 from tests.leakscan import assert_no_markers, leaked_markers
 
 
@@ -51,11 +52,11 @@ def export(tmp_path: Path, name: str, data: bytes) -> ExportResult:
     src.write_bytes(data)
     out = tmp_path / "out"
     out.mkdir(exist_ok=True)
-    [result] = export_files([src], ExportOptions(output_dir=out), consent=consent_yes)
+    [result] = clean_files([src], ExportOptions(output_dir=out), consent=consent_yes)
     return result
 
 
-def export_checked(tmp_path: Path, name: str, data: bytes, markers: list[str], exiftool: str,
+def export_checked(tmp_path: Path, name: str, data: bytes, markers: list[str], witness: Witness,
                    reference: bytes | None = None) -> ExportResult:
     """Clean ``data`` through the consented export and check: cleaned, every byte accounted
     for, no marker in any form, exiftool sees none, pixels as in the original (or in
@@ -67,7 +68,7 @@ def export_checked(tmp_path: Path, name: str, data: bytes, markers: list[str], e
     assert result.accounting is not None, "the copy was not accounted for byte by byte"
     assert result.accounting["size"] == result.output.stat().st_size
     assert_no_markers(result.output, markers)
-    assert_exiftool_clean(exiftool, result.output, markers)
+    assert_witness_clean(witness, result.output, markers)
     compare = tmp_path / "in" / name
     if reference is not None:
         compare = tmp_path / "in" / f"reference-{name}"

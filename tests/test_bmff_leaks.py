@@ -1,7 +1,7 @@
 """MP4/MOV hiding places, one row each: a unique marker is planted into a real encoded movie
 (PyAV/ffmpeg) where the format allows it, the movie is cleaned through the real consented
 export (verified and byte-accounted), and the marker must be gone (raw, UTF-16, hex,
-inflated), unread by exiftool, while every decoded video and audio frame stays identical
+inflated), unread by witness, while every decoded video and audio frame stays identical
 (``ffmpeg -f framemd5``). inspect must name each place before cleaning."""
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from pathlib import Path
 import bmff_fixtures as fx
 import bmff_plant as bp
 import pytest
-from checks import assert_exiftool_clean, export_consented
+from checks import assert_witness_clean, export_consented
 from heif_builder import sef_archive
 from leakscan import assert_no_markers, leaked_markers
 from video_fixtures import frame_md5s, make_video
+from witness import Witness
 
 from share_guard.core.inspect import inspect
 
@@ -263,10 +264,9 @@ ROWS: dict[str, Row] = {
 MAPS = {"text track under a video handler": ("0:v:0", "0:a")}
 
 
-@pytest.mark.exiftool
 @pytest.mark.parametrize("name", list(ROWS))
 def test_hiding_place_is_cleaned(name: str, bases: dict[str, bytes], tmp_path: Path,
-                                 exiftool: str) -> None:
+                                 witness: Witness) -> None:
     base, plant, markers, shown = ROWS[name]
     suffix = ".mov" if base in ("mov", "mjpeg") else ".mp4"
     path = tmp_path / f"in{suffix}"
@@ -281,7 +281,7 @@ def test_hiding_place_is_cleaned(name: str, bases: dict[str, bytes], tmp_path: P
     (tmp_path / "out").mkdir()
     out = export_consented(path, tmp_path / "out")
     assert_no_markers(out, markers)
-    assert_exiftool_clean(exiftool, out, markers)
+    assert_witness_clean(witness, out, markers)
     assert frame_md5s(out, maps) == before
     again = inspect(out)
     assert again.problems == [] and again.identifying() == [], again.identifying()

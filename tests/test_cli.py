@@ -215,3 +215,33 @@ def test_the_window_without_a_display_says_so_in_one_line(env, refused, monkeypa
     if refused:
         assert main(["gui"]) == 1
         assert "no desktop display" in capsys.readouterr().err
+
+
+def test_faces_are_part_of_every_check(tmp_path: Path, capsys) -> None:
+    """inspect and clean look for faces by default (the app does too); --no-faces skips them
+    for speed in scripts; --faces, the old opt-in, is still accepted."""
+    from test_sandbox_boundary import astronaut
+
+    photo = astronaut(tmp_path / "astronaut.jpg")
+    for flags, people in (([], True), (["--faces"], True), (["--no-faces"], False)):
+        assert main(["inspect", "--json", "--no-isolation", *flags, str(photo)]) == 1
+        [report] = json.loads(capsys.readouterr().out)["files"]
+        found = [f for f in report["findings"] if f["category"] == "people" and f["identifying"]]
+        assert bool(found) is people, flags
+    with pytest.raises(SystemExit) as usage:  # covering is clean's business
+        main(["inspect", "--redact-faces", str(photo)])
+    assert usage.value.code == 2
+    capsys.readouterr()
+    assert main(["clean", "--no-faces", "--redact-faces", "--consent", str(photo)]) == 2
+    assert "contradict" in capsys.readouterr().err
+
+
+def test_clean_names_a_second_copy_instead_of_refusing(files: Path, tmp_path: Path, capsys) -> None:
+    """One naming rule in both front ends: name_clean.ext, then name_clean-2.ext..."""
+    out = tmp_path / "o"
+    out.mkdir()
+    args = ["clean", "--consent", "--no-faces", "-o", str(out), str(files / "gps.jpg")]
+    assert main(args) == 0 and main(args) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["gps_clean-2.jpg", "gps_clean.jpg"]
+    assert main([*args, "--overwrite"]) == 0
+    assert len(list(out.iterdir())) == 2

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from share_guard.core.export.consent import (
-    FLAG_FACES_UNREDACTED,
-    FLAG_SENSITIVE,
     ConsentAnswer,
+    ConsentFlag,
     ConsentItem,
     ConsentRequest,
 )
@@ -34,7 +33,7 @@ def _export(tmp_path: Path, ok: bool = True) -> tuple[ConsentRequest, ConsentAns
     ])
     item = ConsentItem(SECRET_NAME, "image", ("Location: GPS position",),
                        (f"{SECRET_NAME}: people can be recognised",),
-                       (FLAG_FACES_UNREDACTED, FLAG_SENSITIVE))
+                       (ConsentFlag.FACES_UNCOVERED, ConsentFlag.SENSITIVE))
     request = ConsentRequest((item,))
     answer = ConsentAnswer(True, request.confirmations, via="dialog")
     result = ExportResult(src, "cleaned" if ok else "error", output=out if ok else None,

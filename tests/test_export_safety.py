@@ -10,17 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from checks import digest
+from checks import clean_files, digest, in_process_engine
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
 
 from share_guard.core.errors import OutputError
 from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.export.safeio import atomic_output, remove_stale_temps
 
 
 def yes(request):
-    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="dialog")
 
 
 @pytest.fixture
@@ -34,16 +34,16 @@ def gps_jpeg(tmp_path: Path) -> Path:
 def test_default_hook_refuses_and_writes_nothing(gps_jpeg: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    [result] = export_files([gps_jpeg], ExportOptions(output_dir=out))  # consent=refuse
+    [result] = clean_files([gps_jpeg], ExportOptions(output_dir=out))  # consent=refuse
     assert result.status == "refused" and "consent" in result.reason
     assert list(out.iterdir()) == []
 
 
 def test_partial_consent_refuses(gps_jpeg: Path, tmp_path: Path) -> None:
     def half(request):
-        return ConsentAnswer(True, ("right_to_share",), via="test")
+        return ConsentAnswer(True, ("right_to_share",), via="dialog")
 
-    [result] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=half)
+    [result] = clean_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=half)
     assert result.status == "refused" and "recognised" in result.reason
     assert not (tmp_path / "photo_clean.jpg").exists()
 
@@ -58,19 +58,22 @@ def test_consent_is_asked_once_per_batch_with_what_will_be_removed(gps_jpeg: Pat
         asked.append(request)
         return yes(request)
 
-    results = export_files([gps_jpeg, other], ExportOptions(output_dir=tmp_path), consent=hook)
+    results = clean_files([gps_jpeg, other], ExportOptions(output_dir=tmp_path), consent=hook)
     assert [r.status for r in results] == ["cleaned", "cleaned"]
     assert len(asked) == 1 and len(asked[0].items) == 2
     assert any("Location" in w for w in asked[0].items[0].will_remove)
 
 
 def test_existing_output_is_not_overwritten_unless_asked(gps_jpeg: Path, tmp_path: Path) -> None:
+    """The naming rule (both front ends): name_clean.ext, then name_clean-2.ext, ..."""
     existing = tmp_path / "photo_clean.jpg"
     existing.write_bytes(b"keep me")
-    [result] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=yes)
-    assert result.status == "error" and "already exists" in result.reason
+    [result] = clean_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=yes)
+    assert result.ok and result.output == tmp_path / "photo_clean-2.jpg"
     assert existing.read_bytes() == b"keep me"
-    [again] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path, overwrite=True),
+    [third] = clean_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=yes)
+    assert third.output == tmp_path / "photo_clean-3.jpg"
+    [again] = clean_files([gps_jpeg], ExportOptions(output_dir=tmp_path, overwrite=True),
                            consent=yes)
     assert again.ok and existing.read_bytes()[:2] == b"\xff\xd8"
 
@@ -79,16 +82,17 @@ def test_symlink_at_destination_is_never_followed(gps_jpeg: Path, tmp_path: Path
     target = tmp_path / "victim.txt"
     target.write_bytes(b"precious")
     (tmp_path / "photo_clean.jpg").symlink_to(target)
-    for overwrite in (False, True):
-        [result] = export_files([gps_jpeg], ExportOptions(output_dir=tmp_path, overwrite=overwrite),
-                                consent=yes)
-        assert result.status == "error" and "symbolic link" in result.reason
+    [result] = clean_files([gps_jpeg], ExportOptions(output_dir=tmp_path, overwrite=True),
+                           consent=yes)
+    assert result.status == "error" and "symbolic link" in result.reason
+    [named] = clean_files([gps_jpeg], ExportOptions(output_dir=tmp_path), consent=yes)
+    assert named.ok and named.output == tmp_path / "photo_clean-2.jpg"  # a new name instead
     assert target.read_bytes() == b"precious"
 
 
 def test_output_never_replaces_the_original(gps_jpeg: Path) -> None:
     before = digest(gps_jpeg)
-    [result] = export_files([gps_jpeg], ExportOptions(suffix="", overwrite=True), consent=yes)
+    [result] = clean_files([gps_jpeg], ExportOptions(suffix="", overwrite=True), consent=yes)
     assert result.status == "refused" and "original" in result.reason
     assert digest(gps_jpeg) == before
 
@@ -99,7 +103,7 @@ def test_output_never_replaces_another_original_of_the_batch(gps_jpeg: Path) -> 
     second = gps_jpeg.with_name(f"{gps_jpeg.stem}_clean.jpg")
     second.write_bytes(plain_jpeg(pixels(seed=5), exif=exif_bytes(gps=True)))
     before = digest(second)
-    results = export_files([gps_jpeg, second], ExportOptions(overwrite=True), consent=yes)
+    results = clean_files([gps_jpeg, second], ExportOptions(overwrite=True), consent=yes)
     assert results[0].status == "refused" and "original" in results[0].reason
     assert results[1].ok and results[1].output == second.with_name(f"{second.stem}_clean.jpg")
     assert digest(second) == before
@@ -113,7 +117,7 @@ def test_same_names_in_a_batch_do_not_collide(tmp_path: Path) -> None:
         p.write_bytes(plain_jpeg(pixels(seed=i), exif=exif_bytes(gps=True)))
     out = tmp_path / "out"
     out.mkdir()
-    results = export_files([a, b], ExportOptions(output_dir=out), consent=yes)
+    results = clean_files([a, b], ExportOptions(output_dir=out), consent=yes)
     assert sorted(p.name for p in out.iterdir()) == ["p_clean-2.jpg", "p_clean.jpg"]
     assert all(r.ok for r in results)
 
@@ -181,7 +185,7 @@ def test_what_was_removed_is_reported_in_display_safe_words(tmp_path: Path, caps
     src = tmp_path / "odd.webp"
     src.write_bytes(webp_append(webp_bytes(), riff_chunk(b"\x1b[2J", b"abcd")))
     (tmp_path / "o").mkdir()
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path / "o"), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path / "o"), consent=yes)
     assert result.ok and any("[2J chunk" in r for r in result.removed)
     assert not any("\x1b" in r for r in result.removed + result.kept + result.changed)
     assert main(["clean", "--consent", "-o", str(tmp_path), str(src)]) == 0
@@ -200,11 +204,11 @@ def test_a_file_changed_after_it_was_checked_is_not_exported(gps_jpeg: Path,
     os.utime(gps_jpeg, ns=(report.mtime_ns + 10**9, report.mtime_ns + 10**9))
     out = tmp_path / "out"
     out.mkdir()
-    [result] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes,
+    [result] = clean_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes,
                             reports=[report])
     assert result.status == "refused" and "changed after it was checked" in result.reason
     assert list(out.iterdir()) == []
-    [again] = export_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes)
+    [again] = clean_files([gps_jpeg], ExportOptions(output_dir=out), consent=yes)
     assert again.ok
 
 
@@ -223,13 +227,10 @@ class _UnreadableList:
 def test_a_check_that_did_not_run_is_refused_even_when_rebuilding(gps_jpeg, tmp_path, rebuild):
     # `chmod 000 takedown.sqlite3` then `clean --rebuild` exported a photo on the list: the
     # failed check was a "problem" like a container's, and rebuilding answers those.
-    from share_guard.core.inspect import InspectOptions
-
     out = tmp_path / "out"
     out.mkdir()
-    options = ExportOptions(output_dir=out, rebuild=rebuild,
-                            inspect_options=InspectOptions(analyzers=[_UnreadableList()]))
-    [result] = export_files([gps_jpeg], options, consent=yes)
+    engine = in_process_engine(analyzers=(_UnreadableList(),))
+    [result] = engine.export([gps_jpeg], ExportOptions(output_dir=out, rebuild=rebuild), yes).results
     assert not result.ok and "takedown check failed" in result.reason
     assert "rebuild" not in result.reason
     assert list(out.iterdir()) == []

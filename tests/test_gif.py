@@ -57,13 +57,13 @@ def _frame_blocks(data: bytes) -> list[bytes]:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_planted_metadata_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_planted_metadata_found_and_cleaned(case: str, tmp_path, witness) -> None:
     build, categories, planted = CASES[case]
     data = build()
     before = inspect_bytes(tmp_path, "in.gif", data)
     assert before.error is None and before.problems == []
     assert categories <= {f.category for f in before.identifying()}
-    out, after = check_round_trip(tmp_path, "in.gif", data, exiftool, planted)
+    out, after = check_round_trip(tmp_path, "in.gif", data, witness, planted)
     for secret in planted:
         assert secret.encode() not in out
     assert _frame_blocks(out) == _frame_blocks(data)  # coded frames byte-identical

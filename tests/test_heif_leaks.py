@@ -1,6 +1,6 @@
 """HEIF hiding places, one row each: a unique marker is planted where the format allows it,
 the file is cleaned through the real consented export (verified, byte-accounted), and the
-marker must be gone (raw, UTF-16, hex, inflated), unread by exiftool, while the picture
+marker must be gone (raw, UTF-16, hex, inflated), unread by witness, while the picture
 stays pixel-identical. Files are written by tests/heif_builder.py around a real coded
 picture; inspect must name each place before cleaning."""
 
@@ -13,11 +13,12 @@ from pathlib import Path
 import bmff_fixtures as fx
 import heif_builder as hb
 import pytest
-from checks import assert_exiftool_clean, assert_same_pixels, consent_yes, export_consented
+from checks import assert_same_pixels, assert_witness_clean, clean_files, consent_yes, export_consented
 from leakscan import assert_no_markers, leaked_markers
+from witness import Witness
 
 from share_guard.core.containers.heif_items import ALPHA_AUX
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
 
 box, full = fx.box, fx.full
@@ -176,10 +177,9 @@ ROWS: dict[str, tuple[Callable[[hb.Coded], hb.Heif], list[str], str]] = {
 }
 
 
-@pytest.mark.exiftool
 @pytest.mark.parametrize("name", list(ROWS))
 def test_hiding_place_is_cleaned(name: str, coded: hb.Coded, tmp_path: Path,
-                                 exiftool: str) -> None:
+                                 witness: Witness) -> None:
     build, markers, shown = ROWS[name]
     path = tmp_path / "in.heic"
     path.write_bytes(build(coded).encode())
@@ -192,7 +192,7 @@ def test_hiding_place_is_cleaned(name: str, coded: hb.Coded, tmp_path: Path,
     (tmp_path / "out").mkdir()
     out = export_consented(path, tmp_path / "out")
     assert_no_markers(out, markers)
-    assert_exiftool_clean(exiftool, out, markers)
+    assert_witness_clean(witness, out, markers)
     assert_same_pixels(path, out)
     again = inspect(out)
     assert again.problems == [] and again.identifying() == [], again.identifying()
@@ -235,10 +235,9 @@ def samsung(coded: hb.Coded, video: bytes, layout: str) -> bytes:
     return heif.encode()
 
 
-@pytest.mark.exiftool
 @pytest.mark.parametrize("layout", ["pointer", "inline", "middle"])
 def test_samsung_motion_photo_is_reported_and_removed(coded: hb.Coded, tmp_path: Path,
-                                                      exiftool: str, layout: str) -> None:
+                                                      witness: Witness, layout: str) -> None:
     video = fx.movie(tmp_path, "clip.mp4", spec=fx.Plant(udta=fx.udta_atoms())).read_bytes()
     path = tmp_path / "motion.heic"
     path.write_bytes(samsung(coded, video, layout))
@@ -254,7 +253,7 @@ def test_samsung_motion_photo_is_reported_and_removed(coded: hb.Coded, tmp_path:
     markers = ["MARKER_SEFMODE", "1714560000123", "SEFT", "MotionPhoto", fx.MAKE, fx.MODEL,
                fx.EXIF_MAKE, fx.EXIF_MODEL]
     assert_no_markers(out, markers)
-    assert_exiftool_clean(exiftool, out, markers)
+    assert_witness_clean(witness, out, markers)
     assert_same_pixels(path, out)
     if layout != "middle":  # Samsung's boxes at the end are cut off
         data = path.read_bytes()
@@ -272,7 +271,7 @@ def test_verification_refuses_a_box_the_cleaner_left(coded: hb.Coded, tmp_path: 
     path.write_bytes(xml_box(coded).encode())
     monkeypatch.setattr(heif_meta.MetaCleaner, "dropped", lambda self, box: None)
     (tmp_path / "out").mkdir()
-    [result] = export_files([path], ExportOptions(output_dir=tmp_path / "out"),
+    [result] = clean_files([path], ExportOptions(output_dir=tmp_path / "out"),
                             consent=consent_yes)
     assert not result.ok and "cannot account for" in (result.reason or ""), result.reason
     assert "xml" in (result.reason or "")

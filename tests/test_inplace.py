@@ -11,11 +11,11 @@ from pathlib import Path
 
 import bmff_fixtures as fx
 import pytest
-from checks import consent_yes
+from checks import clean_files, consent_yes
 
 from share_guard.core.containers import inplace
 from share_guard.core.containers.inplace import Patch, Plan, copy_with_patches, write_plan
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 
 
 def _expected(data: bytes, plan: Plan) -> bytes:
@@ -105,7 +105,7 @@ def test_verification_refuses_a_movie_box_the_cleaner_left(tmp_path: Path,
 
     monkeypatch.setattr(bmff_movie, "remove_metadata", forgetful)
     (tmp_path / "out").mkdir()
-    [result] = export_files([path], ExportOptions(output_dir=tmp_path / "out"),
+    [result] = clean_files([path], ExportOptions(output_dir=tmp_path / "out"),
                             consent=consent_yes)
     assert not result.ok and "cannot account for" in (result.reason or ""), result.reason
     assert "meco" in (result.reason or "")

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from checks import assert_exiftool_clean, assert_same_pixels, digest, displayed_pixels
+from checks import assert_same_pixels, assert_witness_clean, clean_files, digest, displayed_pixels
 from jpeg_fixtures import (
     PLANTED,
     exif_bytes,
@@ -23,13 +23,13 @@ from jpeg_fixtures import (
 from PIL import Image
 
 from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
 
 
 def yes(request):
-    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="dialog")
 
 
 def _with_exif(**kw) -> bytes:
@@ -43,7 +43,7 @@ def _cropped_thumbnail() -> bytes:
     return plain_jpeg(img, exif=exif_bytes(thumbnail=thumbnail_of(other)))
 
 
-# name -> (bytes, categories that must be found, planted strings exiftool must not see)
+# name -> (bytes, categories that must be found, planted strings the witness must not read)
 CASES = {
     "gps_exif": (lambda: _with_exif(gps=True), {Category.LOCATION}, ["43.46", "43 deg"]),
     "serial": (lambda: _with_exif(serial=True), {Category.DEVICE}, [PLANTED["serial"]]),
@@ -79,7 +79,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_round_trip(case: str, tmp_path: Path, exiftool: str) -> None:
+def test_round_trip(case: str, tmp_path: Path, witness) -> None:
     make, categories, planted = CASES[case]
     src = tmp_path / "in" / "photo.jpg"
     src.parent.mkdir()
@@ -93,13 +93,13 @@ def test_round_trip(case: str, tmp_path: Path, exiftool: str) -> None:
 
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    [result] = export_files([src], ExportOptions(output_dir=out_dir), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=out_dir), consent=yes)
     assert result.ok, result.reason
     assert result.output == out_dir / "photo_clean.jpg"
 
     after = inspect(result.output)
     assert after.leaks() == [], [f.name for f in after.leaks()]
-    assert_exiftool_clean(exiftool, result.output, planted)
+    assert_witness_clean(witness, result.output, planted)
     assert_same_pixels(src, result.output)
     assert digest(src) == before, "the original was modified"
     assert sorted(p.name for p in out_dir.iterdir()) == ["photo_clean.jpg"], "temp files left"
@@ -132,19 +132,17 @@ def test_motion_photo_is_described_in_plain_words(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("orientation", [1, 3, 6, 8])
-def test_orientation_kept_with_nothing_else(orientation: int, tmp_path: Path, exiftool: str) -> None:
+def test_orientation_kept_with_nothing_else(orientation: int, tmp_path: Path, witness) -> None:
     src = tmp_path / "o.jpg"
     src.write_bytes(_with_exif(gps=True, orientation=orientation))
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
     assert result.ok, result.reason
     after = inspect(result.output)
     assert after.properties["orientation"] == orientation
     assert [f.name for f in after.findings if f.category is Category.KEPT] == (
         ["Orientation"] if orientation != 1 else [])
     assert displayed_pixels(src)[0].shape == displayed_pixels(result.output)[0].shape
-    from checks import exiftool_json
-
-    tags = exiftool_json(exiftool, result.output)
+    tags = witness.tags(result.output)
     assert "GPS:GPSLatitude" not in tags and "IFD0:Make" not in tags
 
 
@@ -157,7 +155,7 @@ def test_icc_profile_and_progressive_scans_survive(tmp_path: Path) -> None:
     src = tmp_path / "p.jpg"
     src.write_bytes(plain_jpeg(pixels(), progressive=True, icc_profile=icc,
                                exif=exif_bytes(gps=True)))
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
     assert result.ok
     with Image.open(result.output) as img:
         assert img.info.get("icc_profile") == neutral_profile(icc)  # colour data kept
@@ -173,7 +171,7 @@ def test_jfif_thumbnail_is_removed(tmp_path: Path) -> None:
     src = tmp_path / "jfif.jpg"
     src.write_bytes(b"\xff\xd8" + segment(0xE0, jfif) + body)
     assert "JFIF thumbnail" in [f.name for f in inspect(src).findings]
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
     assert result.ok
     assert "JFIF thumbnail" not in [f.name for f in inspect(result.output).findings]
     assert_same_pixels(src, result.output)
@@ -187,7 +185,7 @@ def test_bytes_after_the_adobe_header_are_removed(tmp_path: Path) -> None:
     src.write_bytes(insert_after_soi(plain_jpeg(), segment(0xEE, adobe + b"owner jane-doe-555")))
     found = [f for f in inspect(src).leaks() if f.where == "APP14 Adobe"]
     assert found and found[0].category is Category.HIDDEN
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path), consent=yes)
     assert result.ok and "data after the Adobe colour header" in result.removed
     out = result.output.read_bytes()
     assert b"jane-doe-555" not in out and segment(0xEE, adobe) in out
@@ -201,7 +199,7 @@ def test_truncated_jpeg_is_refused_with_one_line(tmp_path: Path) -> None:
     assert not report.understood
     assert "truncated" in report.problems[0]
     assert report.has(Category.LOCATION), "what can be read is still reported"
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path / "o"), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path / "o"), consent=yes)
     assert result.status == "refused" and "\n" not in result.reason
     assert "rebuild" in result.reason
 
@@ -215,9 +213,9 @@ def test_rebuild_route_for_a_refused_file(tmp_path: Path) -> None:
     assert not inspect(src).understood
     out = tmp_path / "o"
     out.mkdir()
-    [refused] = export_files([src], ExportOptions(output_dir=out), consent=yes)
+    [refused] = clean_files([src], ExportOptions(output_dir=out), consent=yes)
     assert refused.status == "refused" and not any(out.iterdir())
-    [rebuilt] = export_files([src], ExportOptions(output_dir=out, rebuild=True), consent=yes)
+    [rebuilt] = clean_files([src], ExportOptions(output_dir=out, rebuild=True), consent=yes)
     assert rebuilt.ok, rebuilt.reason
     assert inspect(rebuilt.output).leaks() == []
     with Image.open(rebuilt.output) as a, Image.open(io.BytesIO(data)) as b:
@@ -228,7 +226,7 @@ def test_rebuild_reports_what_left_with_the_original_metadata(tmp_path: Path) ->
     data = plain_jpeg(pixels(), exif=exif_bytes(gps=True, serial=True))
     src = tmp_path / "odd.jpg"
     src.write_bytes(data[:20] + b"\xff\xd0" + data[20:])
-    [result] = export_files([src], ExportOptions(output_dir=tmp_path, rebuild=True), consent=yes)
+    [result] = clean_files([src], ExportOptions(output_dir=tmp_path, rebuild=True), consent=yes)
     assert result.ok, result.reason
     assert "Location: GPS position" in result.removed
     assert "Which device: Camera serial number" in result.removed

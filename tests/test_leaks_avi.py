@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from witness import Witness
 
 from share_guard.core.containers import Source, detect
 from share_guard.core.containers.ledger import Unaccounted
 from share_guard.core.inspect import inspect
-from tests.checks import assert_exiftool_clean, export_consented
+from tests.checks import assert_witness_clean, export_consented
 from tests.leak_video_fixtures import Avi, encoded, jpeg_with_exif, text_strl
 from tests.leakscan import assert_no_markers, leaked_markers
 from tests.video_fixtures import decoded, riff_chunk, riff_list
@@ -69,7 +70,7 @@ def frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[bytes]]:
 
 @pytest.mark.parametrize("row", sorted(ROWS))
 def test_hiding_place_is_emptied(row: str, frames: dict[str, list[bytes]], tmp_path: Path,
-                                 exiftool: str) -> None:
+                                 witness: Witness) -> None:
     build, codec = ROWS[row]
     marker = "AVI" + "".join(ch for ch in row.title() if ch.isalnum())[:11] + "Q7"
     path = tmp_path / "src" / "planted.avi"
@@ -84,7 +85,7 @@ def test_hiding_place_is_emptied(row: str, frames: dict[str, list[bytes]], tmp_p
     out = export_consented(path, tmp_path)
     assert out.stat().st_size == path.stat().st_size
     assert_no_markers(out, markers)
-    assert_exiftool_clean(exiftool, out, markers)
+    assert_witness_clean(witness, out, markers)
     assert decoded(out) == decoded(path), "decoded frames changed"
     totals = detect(out.read_bytes()[:16]).account(Source(out)).close()
     assert totals.size == out.stat().st_size

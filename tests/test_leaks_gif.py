@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from PIL import Image
+from witness import Witness
 
 from share_guard.core.containers import gif_clean
 from share_guard.core.containers.gif import walk_blocks
@@ -102,7 +103,7 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, witness: Witness) -> None:
     build, finding = CASES[case]
     data = build()
     src = tmp_path / "probe.gif"
@@ -111,7 +112,7 @@ def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -
     assert report.ok and report.understood, report.problems
     if finding:
         assert finding in [f.name for f in report.findings], [f.name for f in report.findings]
-    export_checked(tmp_path, "anim.gif", data, [M[case]], exiftool)
+    export_checked(tmp_path, "anim.gif", data, [M[case]], witness)
 
 
 def test_control_block_bits_no_decoder_reads_are_cleared(tmp_path) -> None:

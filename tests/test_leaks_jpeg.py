@@ -8,6 +8,7 @@ import struct
 from collections.abc import Callable
 
 import pytest
+from witness import Witness
 
 from share_guard.core.containers import jpeg_clean
 from share_guard.core.containers.jpeg_segments import parse_jpeg
@@ -89,7 +90,7 @@ CASES: dict[str, tuple[Callable[[], bytes], str, Callable[[], bytes] | None]] = 
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, witness: Witness) -> None:
     build, finding, reference = CASES[case]
     data = build()
     src = tmp_path / "probe.jpg"
@@ -98,7 +99,7 @@ def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -
     assert report.ok and report.understood, report.problems
     if finding:
         assert finding in [f.name for f in report.findings], [f.name for f in report.findings]
-    export_checked(tmp_path, "photo.jpg", data, [M[case]], exiftool,
+    export_checked(tmp_path, "photo.jpg", data, [M[case]], witness,
                    reference() if reference else None)
 
 

@@ -9,14 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from witness import Witness
 
 from share_guard.core.containers import Source, detect
 from share_guard.core.containers import matroska as matroska_module
 from share_guard.core.containers.ledger import Ledger, Unaccounted
 from share_guard.core.containers.matroska_codecs import account_private, clean_private
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
-from tests.checks import assert_exiftool_clean, consent_yes, export_consented
+from tests.checks import assert_witness_clean, clean_files, consent_yes, export_consented
 from tests.leak_video_fixtures import Coded, Mkv, block, encoded, jpeg_with_exif
 from tests.leakscan import assert_no_markers, leaked_markers
 from tests.video_fixtures import decoded, ebml, tiny_jpeg
@@ -108,7 +109,7 @@ def coded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Coded]:
 
 @pytest.mark.parametrize("row", sorted(ROWS))
 def test_hiding_place_is_emptied(row: str, coded: dict[str, Coded], tmp_path: Path,
-                                 exiftool: str) -> None:
+                                 witness: Witness) -> None:
     build, codec = ROWS[row]
     marker = "MKV" + "".join(ch for ch in row.title() if ch.isalnum())[:12] + "Q7"
     path = tmp_path / "src" / "planted.mkv"
@@ -124,7 +125,7 @@ def test_hiding_place_is_emptied(row: str, coded: dict[str, Coded], tmp_path: Pa
     out = export_consented(path, tmp_path)
     assert out.stat().st_size == path.stat().st_size
     assert_no_markers(out, markers)
-    assert_exiftool_clean(exiftool, out, markers)
+    assert_witness_clean(witness, out, markers)
     reference = path
     if row in SHOWN_WITHOUT:  # ffmpeg also plays a second segment: removing it is the point
         reference = tmp_path / "reference.mkv"
@@ -169,7 +170,7 @@ def test_verifier_refuses_what_strip_left(coded: dict[str, Coded], tmp_path: Pat
     path.write_bytes(Mkv(coded["x264"], level1_extra=ebml(0xEC, b"\x01\x02\x03" * 8)).build())
     monkeypatch.setattr(matroska_module, "_void", lambda *a: None)
     (tmp_path / "o").mkdir()
-    [result] = export_files([path], ExportOptions(output_dir=tmp_path / "o"),
+    [result] = clean_files([path], ExportOptions(output_dir=tmp_path / "o"),
                             consent=consent_yes)
     assert not result.ok and "account" in (result.reason or ""), result.reason
     assert not list((tmp_path / "o").iterdir())

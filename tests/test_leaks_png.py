@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from PIL import ImageCms
+from witness import Witness
 
 from share_guard.core.containers import png_clean
 from share_guard.core.inspect import inspect
@@ -123,7 +124,7 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, witness: Witness) -> None:
     build, finding = CASES[case]
     data = build()
     src = tmp_path / "probe.png"
@@ -132,7 +133,7 @@ def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -
     assert report.ok and report.understood, report.problems
     if finding:
         assert finding in [f.name for f in report.findings], [f.name for f in report.findings]
-    export_checked(tmp_path, "image.png", data, [M[case]], exiftool)
+    export_checked(tmp_path, "image.png", data, [M[case]], witness)
 
 
 def test_apng_sequence_numbers_are_written_afresh(tmp_path) -> None:
@@ -189,13 +190,13 @@ def unused_palette(text: bytes) -> bytes:
     return data
 
 
-def test_unused_palette_entries_are_cleared(tmp_path, exiftool: str) -> None:
+def test_unused_palette_entries_are_cleared(tmp_path, witness: Witness) -> None:
     secret = marker("png-palette")
     data = unused_palette(secret.encode())
     src = tmp_path / "probe.png"
     src.write_bytes(data)
     assert "Unused palette entries" in [f.name for f in inspect(src).findings]
-    result = export_checked(tmp_path, "p.png", data, [secret], exiftool)
+    result = export_checked(tmp_path, "p.png", data, [secret], witness)
     chunks = dict(png_chunks(result.output.read_bytes()))
     assert chunks[b"PLTE"][:12] == bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90])
     assert not any(chunks[b"PLTE"][12:]) and chunks[b"tRNS"][:4] == bytes([255, 128, 255, 255])

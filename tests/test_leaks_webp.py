@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from PIL import Image
+from witness import Witness
 
 from share_guard.core.containers import webp_clean
 from share_guard.core.inspect import inspect
@@ -90,7 +91,7 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, witness: Witness) -> None:
     build, finding = CASES[case]
     data = build()
     src = tmp_path / "probe.webp"
@@ -99,10 +100,10 @@ def test_hiding_place_is_found_and_cleaned(case: str, tmp_path, exiftool: str) -
     assert report.ok and report.understood, report.problems
     if finding:
         assert finding in [f.name for f in report.findings], [f.name for f in report.findings]
-    export_checked(tmp_path, "image.webp", data, [M[case]], exiftool)
+    export_checked(tmp_path, "image.webp", data, [M[case]], witness)
 
 
-def test_vp8x_with_extra_bytes_is_written_from_its_fields(tmp_path, exiftool: str) -> None:
+def test_vp8x_with_extra_bytes_is_written_from_its_fields(tmp_path, witness: Witness) -> None:
     # libwebp refuses a VP8X chunk that is not 10 bytes, so the pixels are compared with
     # the same file without the planted bytes
     plain = riff([vp8x(0), *riff_chunks(webp_bytes())])
@@ -110,10 +111,10 @@ def test_vp8x_with_extra_bytes_is_written_from_its_fields(tmp_path, exiftool: st
     src = tmp_path / "probe.webp"
     src.write_bytes(data)
     assert "Data in the VP8X header" in [f.name for f in inspect(src).findings]
-    export_checked(tmp_path, "image.webp", data, [M["vp8x"]], exiftool, reference=plain)
+    export_checked(tmp_path, "image.webp", data, [M["vp8x"]], witness, reference=plain)
 
 
-def test_second_image_chunk_is_dropped(tmp_path, exiftool: str) -> None:
+def test_second_image_chunk_is_dropped(tmp_path, witness: Witness) -> None:
     # libwebp refuses a still with two image chunks: compared with the file holding one
     plain = riff([vp8x(0), *riff_chunks(webp_bytes())])
     data = riff([*riff_chunks(plain), (b"VP8L", riff_chunks(webp_bytes())[0][1]
@@ -121,7 +122,7 @@ def test_second_image_chunk_is_dropped(tmp_path, exiftool: str) -> None:
     src = tmp_path / "probe.webp"
     src.write_bytes(data)
     assert "Unused VP8L chunk" in [f.name for f in inspect(src).findings]
-    export_checked(tmp_path, "image.webp", data, [M["second-image"]], exiftool, reference=plain)
+    export_checked(tmp_path, "image.webp", data, [M["second-image"]], witness, reference=plain)
 
 
 def test_header_bits_no_decoder_reads_are_cleared(tmp_path) -> None:

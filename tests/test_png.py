@@ -24,7 +24,6 @@ from tests.image_fixtures import (
     apng_bytes,
     check_round_trip,
     exif_tiff,
-    exiftool_json,
     gradient,
     inspect_bytes,
     itxt_chunk,
@@ -41,7 +40,7 @@ from tests.image_fixtures import (
     ztxt_chunk,
 )
 
-# name -> (build, categories inspect must find, planted strings exiftool must not see after)
+# name -> (build, categories inspect must find, planted strings the witness must not read after)
 CASES = {
     "tEXt Author": (lambda: png_insert(png_bytes(), [text_chunk("Author", ARTIST)]),
                     {Category.IDENTITY}, [ARTIST]),
@@ -77,14 +76,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_planted_metadata_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_planted_metadata_found_and_cleaned(case: str, tmp_path, witness) -> None:
     build, categories, planted = CASES[case]
     data = build()
     before = inspect_bytes(tmp_path, "in.png", data)
     assert before.error is None and before.problems == []
     found = {f.category for f in before.identifying()}
     assert categories <= found, (case, found)
-    out, after = check_round_trip(tmp_path, "in.png", data, exiftool, planted)
+    out, after = check_round_trip(tmp_path, "in.png", data, witness, planted)
     kinds = [t for t, _ in png_chunks(out)]
     assert not {b"tEXt", b"zTXt", b"iTXt", b"tIME", b"eXIf", b"prVt", b"caBX"} & set(kinds)
     assert out.endswith(png_chunk(b"IEND", b""))
@@ -137,17 +136,17 @@ def test_colour_and_structure_chunks_are_kept_from_their_fields(tmp_path) -> Non
     ],
 )
 def test_orientation_survives_as_minimal_exif(name, chunks, orientation, tmp_path,
-                                              exiftool: str) -> None:
+                                              witness) -> None:
     data = png_insert(png_bytes(), chunks)
     assert inspect_bytes(tmp_path, "o.png", data).properties["orientation"] == orientation
-    out, after = check_round_trip(tmp_path, "o.png", data, exiftool, [ARTIST, SERIAL])
+    out, after = check_round_trip(tmp_path, "o.png", data, witness, [ARTIST, SERIAL])
     assert after.properties["orientation"] == orientation
     exifs = [b for t, b in png_chunks(out) if t == b"eXIf"]
     if orientation == 1:
         assert exifs == []
     else:
         assert len(exifs) == 1 and len(exifs[0]) < 40
-        meta = exiftool_json(exiftool, tmp_path / "clean-o.png")
+        meta = witness.tags(tmp_path / "clean-o.png")
         assert [k for k in meta if k.startswith("IFD0:")] == ["IFD0:Orientation"]
 
 

@@ -280,3 +280,37 @@ def test_withdrawing_a_takedown_entry_needs_the_parent_under_the_lock(monkeypatc
     stdin(monkeypatch, PASS + "\n")
     assert main(["takedown", "remove", "--item", item, "--passphrase-stdin"]) == 0
     assert main(["takedown", "check", str(photo)]) == 0
+
+
+def test_family_preset_asks_the_people_question_on_the_terminal(monkeypatch, capsys, tmp_path):
+    """`clean` of a photo with people under the family preset printed "nothing identifying
+    found", asked the two usual questions and wrote the faces uncovered. Faces are looked
+    for by default; the copy's coverage is told, then the people question, before writing."""
+    from test_sandbox_boundary import astronaut
+
+    from share_guard.core.export.consent import FACES_CONFIRMED, statement
+
+    lock_family(monkeypatch, capsys)
+    photo = astronaut(tmp_path / "astronaut.jpg")
+    people = statement(FACES_CONFIRMED)
+    stdin(monkeypatch, "y\ny\nn\n", tty=True)  # no to the people question
+    code, out = _clean(tmp_path, photo)
+    text = capsys.readouterr().out
+    assert code == 1 and not list(out.iterdir()), text
+    assert text.index("astronaut.jpg in the picture: NOT covered: 1 face") < text.index(people)
+
+    stdin(monkeypatch, "y\ny\ny\n", tty=True)
+    code, out = _clean(tmp_path, photo)
+    text = capsys.readouterr().out
+    assert code == 0 and len(list(out.iterdir())) == 1, text
+
+    stdin(monkeypatch, "y\ny\n", tty=True)  # covered: the two usual questions only
+    code, out = _clean(tmp_path, photo, extra=["--redact-faces"])
+    text = capsys.readouterr().out
+    assert code == 0 and "in the picture: covered: 1 face" in text and people not in text
+    assert "redacted (solid fill): 1 face" in text
+
+    stdin(monkeypatch, "y\ny\nn\n", tty=True)  # --no-faces cannot skip the family face rule
+    code, out = _clean(tmp_path, photo, extra=["--no-faces"])
+    text = capsys.readouterr().out
+    assert code == 1 and people in text and len(list(out.iterdir())) == 2

@@ -29,7 +29,6 @@ from tests.image_fixtures import (
     XMP_CREATOR,
     TiffBuilder,
     check_round_trip,
-    exiftool_json,
     gradient,
     inspect_bytes,
     mutation_failures,
@@ -125,20 +124,20 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_planted_metadata_found_and_cleaned(case: str, tmp_path, exiftool: str) -> None:
+def test_planted_metadata_found_and_cleaned(case: str, tmp_path, witness) -> None:
     build, categories, frames = CASES[case]
     data = build()
     before = inspect_bytes(tmp_path, "in.tif", data)
     assert before.error is None and before.problems == []
     found = {f.category for f in before.identifying()}
     assert categories <= found, found
-    out, after = check_round_trip(tmp_path, "in.tif", data, exiftool, PLANTED, keep_frames=frames)
+    out, after = check_round_trip(tmp_path, "in.tif", data, witness, PLANTED, keep_frames=frames)
     assert after.properties["pages"] == len(frames)
     clean = parse_tiff(out)
     assert clean.byte_order == parse_tiff(data).byte_order
     assert all(ifd.name.startswith("IFD") and ifd.name[3:].isdigit() for ifd in clean.ifds)
     assert {e.tag for ifd in clean.ifds for e in ifd.entries} <= KEEP_TAGS
-    meta = exiftool_json(exiftool, tmp_path / "clean-in.tif")
+    meta = witness.tags(tmp_path / "clean-in.tif")
     dropped = ("SubIFD", "Photoshop") if len(frames) > 1 else ("IFD1", "SubIFD", "Photoshop")
     assert not [k for k in meta if k.startswith(dropped)]  # a second *page* is IFD1 to exiftool
 
@@ -157,11 +156,11 @@ def test_strip_data_is_copied_byte_for_byte(tmp_path) -> None:
     assert len(out) < len(data)
 
 
-def test_colour_profile_and_resolution_survive(tmp_path, exiftool: str) -> None:
+def test_colour_profile_and_resolution_survive(tmp_path, witness) -> None:
     out, result = strip_bytes(tmp_path, "c.tif", rich_tiff())
     assert "colour profile (its text made neutral)" in result.kept
     (tmp_path / "c-out.tif").write_bytes(out)
-    meta = exiftool_json(exiftool, tmp_path / "c-out.tif")
+    meta = witness.tags(tmp_path / "c-out.tif")
     assert meta.get("IFD0:XResolution") == 300
     assert any(k.startswith("ICC") for k in meta)
     with Image.open(io.BytesIO(out)) as im:
@@ -169,19 +168,19 @@ def test_colour_profile_and_resolution_survive(tmp_path, exiftool: str) -> None:
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])
-def test_orientation_tag_is_kept(orientation: int, tmp_path, exiftool: str) -> None:
+def test_orientation_tag_is_kept(orientation: int, tmp_path, witness) -> None:
     tags = dict(PLANTED_TAGS)
     tags[274] = (SHORT, [orientation])
     data = TiffBuilder().add_page(gradient(), tags, SUBS).build()
-    out, after = check_round_trip(tmp_path, "o.tif", data, exiftool, PLANTED)
+    out, after = check_round_trip(tmp_path, "o.tif", data, witness, PLANTED)
     assert after.properties["orientation"] == orientation
 
 
-def test_xmp_orientation_becomes_a_tag(tmp_path, exiftool: str) -> None:
+def test_xmp_orientation_becomes_a_tag(tmp_path, witness) -> None:
     tags = dict(PLANTED_TAGS)
     tags[700] = (UNDEFINED, xmp_packet(orientation=6))
     data = TiffBuilder().add_page(gradient(), tags).build()
-    out, after = check_round_trip(tmp_path, "x.tif", data, exiftool, PLANTED)
+    out, after = check_round_trip(tmp_path, "x.tif", data, witness, PLANTED)
     assert after.properties["orientation"] == 6
 
 

@@ -16,9 +16,9 @@ from PIL import Image
 from share_guard.core.containers import Source, tiff_blocks, tiff_lzw, tiff_plan, tiff_write
 from share_guard.core.containers.ledger import ByteClass, Ledger, Unaccounted
 from share_guard.core.containers.tiff import TiffHandler
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.metadata.tiff_ifd import parse_tiff
-from tests.checks import consent_yes
+from tests.checks import clean_files, consent_yes
 from tests.test_tiff_leaks import icc_text, lzw_bytes_after_eoi, thumbnail_page
 from tests.tiff_fixtures import pillow_tiff, tifffile_pages
 
@@ -103,7 +103,7 @@ def _export_refused(data: bytes, tmp_path: Path) -> str:
     src.write_bytes(data)
     out = tmp_path / "out"
     out.mkdir()
-    [result] = export_files([src], ExportOptions(output_dir=out), consent=consent_yes)
+    [result] = clean_files([src], ExportOptions(output_dir=out), consent=consent_yes)
     assert not result.ok
     assert list(out.iterdir()) == []
     return result.reason

@@ -27,8 +27,8 @@ from share_guard.core.containers.tiff import TiffHandler
 from share_guard.core.containers.tiff_plan import SLACK, plan
 from share_guard.core.containers.tiff_write import _Budget, write_clean
 from share_guard.core.errors import ExportRefused
-from share_guard.core.export.pipeline import ExportOptions, export_files
-from tests.checks import consent_yes
+from share_guard.core.export.pipeline import ExportOptions
+from tests.checks import clean_files, consent_yes
 from tests.tiff_fixtures import tiff_pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +108,7 @@ def _lzw_row(n: int) -> bytes:
 
 def _export(path: Path, out_dir: Path):  # type: ignore[no-untyped-def]
     out_dir.mkdir(exist_ok=True)
-    [result] = export_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
+    [result] = clean_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
     return result
 
 

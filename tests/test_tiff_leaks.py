@@ -12,11 +12,12 @@ from pathlib import Path
 import imagecodecs  # a dev dependency: an LZW/PackBits codec independent of ours
 import numpy as np
 import pytest
+from witness import Witness
 
-from share_guard.core.export.pipeline import ExportOptions, export_files
+from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category
-from tests.checks import assert_exiftool_clean, consent_yes
+from tests.checks import assert_witness_clean, clean_files, consent_yes
 from tests.leakscan import assert_no_markers
 from tests.tiff_fixtures import (
     ASCII,
@@ -313,7 +314,7 @@ def _assert_same_pages(original: bytes, clean: bytes, kept: list[int]) -> None:
 
 def _export(path: Path, out_dir: Path) -> tuple[Path, dict[str, int]]:
     out_dir.mkdir(exist_ok=True)
-    [result] = export_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
+    [result] = clean_files([path], ExportOptions(output_dir=out_dir), consent=consent_yes)
     assert result.ok, result.reason
     assert result.output is not None and result.accounting is not None
     return result.output, result.accounting
@@ -321,7 +322,7 @@ def _export(path: Path, out_dir: Path) -> tuple[Path, dict[str, int]]:
 
 @pytest.mark.filterwarnings("ignore:Metadata Warning")  # Pillow on the crafted originals
 @pytest.mark.parametrize("row", list(ROWS))
-def test_hiding_place_is_named_and_emptied(row: str, tmp_path: Path, exiftool: str) -> None:
+def test_hiding_place_is_named_and_emptied(row: str, tmp_path: Path, witness: Witness) -> None:
     data, marker, words, kept = ROWS[row]()
     src = tmp_path / "in.tif"
     src.write_bytes(data)
@@ -334,7 +335,7 @@ def test_hiding_place_is_named_and_emptied(row: str, tmp_path: Path, exiftool: s
     clean = out.read_bytes()
     assert accounting["size"] == len(clean)
     assert_no_markers(clean, [marker])
-    assert_exiftool_clean(exiftool, out, [marker])
+    assert_witness_clean(witness, out, [marker])
     _assert_same_pages(data, clean, kept)
     after = inspect(out)
     assert after.problems == [] and after.leaks() == []

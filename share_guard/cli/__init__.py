@@ -19,7 +19,6 @@ from share_guard.cli import (
     gui_cmd,
     inspect_cmd,
     policy_cmd,
-    redact_opts,
     takedown_cmd,
 )
 from share_guard.core.errors import ShareGuardError
@@ -27,11 +26,9 @@ from share_guard.core.textsafe import display_path, display_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-#: modules that add a subcommand (each has ``register(subparsers)``)
-#: (takedown_cmd, policy_cmd and redact_opts add analyzers/options to inspect/clean, so they
-#: come after them)
-COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, redact_opts, consent_cmd, gui_cmd,
-            desktop_cmd]
+#: modules that add a subcommand (each has ``register(subparsers)``, and adds nothing to the
+#: others: what inspect and clean check is composed by the core's build_engine)
+COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, consent_cmd, gui_cmd, desktop_cmd]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,11 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
-        if "gui" in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
-            args = parser.parse_args([*args_list, "gui"])
-        else:
-            parser.print_help()
-            return EXIT_USAGE
+        args = parser.parse_args([*args_list, "gui"])
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

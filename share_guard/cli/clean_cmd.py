@@ -7,47 +7,55 @@ import os
 import sys
 from pathlib import Path
 
+from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
 from share_guard.cli.common import emit_json, name, say, walk, warn
-from share_guard.cli.inspect_cmd import add_isolation_flag, inspect_options, start_workers_early
-from share_guard.core.export.consent import ConsentAnswer, ConsentHook, ConsentRequest, statement
-from share_guard.core.export.pipeline import ExportOptions, ExportResult, export_files
+from share_guard.core.engine.engine import Engine
+from share_guard.core.export.consent import (
+    ConsentAnswer,
+    ConsentChannel,
+    ConsentHook,
+    ConsentRequest,
+    statement,
+)
+from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
 from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.paths import data_dir
-from share_guard.core.sandbox.pool import isolated_export_files
 from share_guard.core.textsafe import display_text
 
 CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
                 "that you have the right to share it (needed when not on a terminal)")
+STYLES = ("solid", "noisy")
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("clean", help="write copies with identifying metadata removed")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     p.add_argument("-o", "--output-dir", metavar="DIR",
                    help="where clean copies go (default: next to each original, name_clean.ext)")
     p.add_argument("--rebuild", action="store_true",
                    help="re-encode from pixels images the lossless cleaner refuses")
-    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing copy (default: name the new one name_clean-2.ext...)")
     p.add_argument("--suffix", default="_clean", help="added to output names (default _clean)")
     p.add_argument("--consent", action="store_true", help=CONSENT_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
-    add_isolation_flag(p)
-    p.set_defaults(func=run, analyzers=[], transforms=[], gates=[])
+    add_check_options(p)
+    p.add_argument("--redact-faces", action="store_true",
+                   help="cover found faces in the pixels (re-encodes the picture once)")
+    p.add_argument("--redact-codes", action="store_true",
+                   help="cover found QR codes and barcodes in the pixels")
+    p.add_argument("--redact-style", choices=STYLES, default="solid",
+                   help="solid fill (default) or coarse noise; never a reversible blur")
+    p.add_argument("--redact-possible", action="store_true",
+                   help="also cover possible faces (low scores, not selected by default)")
+    p.set_defaults(func=run)
 
 
 def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
-    """Ask the person on the terminal; anything but 'y' refuses."""
-    say(f"About to write {len(request.items)} clean cop{'y' if len(request.items) == 1 else 'ies'}:")
-    for item in request.items:
-        if not item.will_remove:
-            say(f"  {item.name}: nothing identifying found")
-        else:
-            say(f"  {item.name} will lose:")
-            for line in grouped_removals(item.will_remove):
-                say(f"    {line}")
-        for w in item.warnings:
-            say(f"    warning: {w}")
-    say(request.reminder)
+    """Ask the person on the terminal, after saying what each copy loses, what it covers
+    and what it leaves as it is; anything but 'y' refuses."""
+    for line in describe_request(request):
+        say(line)
     confirmed: list[str] = []
     for key in request.confirmations:
         try:
@@ -55,9 +63,28 @@ def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
         except EOFError:
             reply = ""
         if reply.strip().lower() not in ("y", "yes"):
-            return ConsentAnswer(False, tuple(confirmed), via="terminal")
+            return ConsentAnswer(False, tuple(confirmed), via=ConsentChannel.TERMINAL)
         confirmed.append(key)
-    return ConsentAnswer(True, tuple(confirmed), via="terminal")
+    return ConsentAnswer(True, tuple(confirmed), via=ConsentChannel.TERMINAL)
+
+
+def describe_request(request: ConsentRequest) -> list[str]:
+    """What the terminal shows before the questions."""
+    n = len(request.items)
+    lines = [f"About to write {n} clean cop{'y' if n == 1 else 'ies'}:"]
+    for item in request.items:
+        if not item.will_remove:
+            lines.append(f"  {item.name}: nothing identifying found in the metadata")
+        else:
+            lines.append(f"  {item.name} will lose:")
+            lines += [f"    {line}" for line in grouped_removals(item.will_remove)]
+        picture = ([f"covered: {', '.join(item.will_cover)}"] if item.will_cover else []) + \
+            ([f"NOT covered: {', '.join(item.will_not_cover)}"] if item.will_not_cover else [])
+        if picture:
+            lines.append(f"  {item.name} in the picture: {'; '.join(picture)}")
+        lines += [f"    warning: {w}" for w in item.warnings]
+    lines.append(request.reminder)
+    return lines
 
 
 def grouped_removals(will_remove: tuple[str, ...]) -> list[str]:
@@ -75,12 +102,18 @@ def grouped_removals(will_remove: tuple[str, ...]) -> list[str]:
 
 
 def flag_consent(request: ConsentRequest) -> ConsentAnswer:
-    return ConsentAnswer(True, tuple(request.confirmations), via="flag")
+    return ConsentAnswer(True, tuple(request.confirmations), via=ConsentChannel.FLAG)
 
 
 def no_consent(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
     warn("no consent: run on a terminal to confirm, or pass --consent to state it")
-    return ConsentAnswer(False, via="none")
+    return ConsentAnswer(False, via=ConsentChannel.NONE)
+
+
+def no_consent_asked_each_time(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
+    # not "or pass --consent": the protection settings just refused it
+    warn("no consent: run this on a terminal to confirm (the protection settings ask each time)")
+    return ConsentAnswer(False, via=ConsentChannel.NONE)
 
 
 def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> ConsentHook:
@@ -94,16 +127,23 @@ def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> Con
     return no_consent_asked_each_time if ask_each_time else no_consent
 
 
-def no_consent_asked_each_time(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
-    # not "or pass --consent": the protection settings just refused it
-    warn("no consent: run this on a terminal to confirm (the protection settings ask each time)")
-    return ConsentAnswer(False, via="none")
+def redaction(args: argparse.Namespace) -> list[Transform]:
+    """--redact-*: one redaction for every file (none when nothing is to be covered)."""
+    if not (args.redact_faces or args.redact_codes):
+        return []
+    from share_guard.core.redaction.transform import RedactTransform
+
+    return [RedactTransform(faces=args.redact_faces, codes=args.redact_codes,
+                            style=args.redact_style, include_possible=args.redact_possible)]
 
 
 def run(args: argparse.Namespace) -> int:
-    start_workers_early(args)
     if any(sep in args.suffix for sep in {"/", os.sep, "\0"}):
         warn("--suffix is added to file names: it cannot hold a folder separator")
+        return 2
+    problem = usage_problem(args)
+    if problem:
+        warn(problem)
         return 2
     folder = data_dir(args.data_dir)
     out_dir = Path(args.output_dir) if args.output_dir else None
@@ -111,45 +151,45 @@ def run(args: argparse.Namespace) -> int:
         warn(f"output folder does not exist: {name(out_dir)}")
         return 2
     remove_stale_temps(folder, [out_dir] if out_dir else None)
-    paths: list[Path] = []
-    skipped: list[str] = []
-    from share_guard.core.containers import Source, detect
-    from share_guard.core.errors import ShareGuardError
+    engine = engine_for(args, folder)
+    try:
+        start_workers_early(engine)
+        return _clean(args, engine, ExportOptions(
+            output_dir=out_dir, overwrite=args.overwrite, suffix=args.suffix,
+            rebuild=args.rebuild, data_dir=folder, transforms=redaction(args)))
+    finally:
+        engine.close()
 
-    for path, explicit in walk(args.paths):
-        if not explicit:
-            try:
-                detect(Source(path).head)
-            except (ShareGuardError, OSError) as exc:
-                skipped.append(f"{name(path)}: skipped ({display_text(exc)})")
-                continue
-        paths.append(path)
-    options = ExportOptions(
-        output_dir=out_dir, overwrite=args.overwrite, suffix=args.suffix, rebuild=args.rebuild,
-        data_dir=folder, inspect_options=inspect_options(args, thorough=False),
-        transforms=[make(args) for make in args.transforms],
-        gates=[make(args) for make in args.gates],
-    )
+
+def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> int:
     from share_guard.cli.policy_cmd import terminal_parent
-    from share_guard.core.family.gates import guarded_export
-    from share_guard.core.family.lock import load_state
 
+    walked = list(walk(args.paths))
+    checked = engine.inspect_many([path for path, _explicit in walked], thorough=False)
+    paths: list[Path] = []
+    reports = []
+    skipped: list[str] = []
+    for (path, explicit), report in zip(walked, checked, strict=True):
+        if report.unsupported and not explicit:
+            skipped.append(f"{name(path)}: skipped ({display_text(report.error)})")
+            continue
+        paths.append(path)
+        reports.append(report)
     # The policy comes from the account's own folder: no flag or variable moves or loosens it.
-    state = load_state()
+    state = engine.policy_state()
     if state.tampered:
         warn(f"protection settings: {state.problem}; the strictest rules apply")
     interactive = sys.stdin.isatty() and not args.json
-    results = guarded_export(paths, options, choose_consent(args, state.policy.ask_consent),
-                             ask_parent=terminal_parent if interactive else None, state=state,
-                             exporter=export_files if args.no_isolation else isolated_export_files)
+    outcome = engine.export(paths, options, choose_consent(args, state.policy.ask_consent),
+                            ask_parent=terminal_parent if interactive else None, reports=reports)
     if args.json:
-        emit_json({"version": 1, "files": [r.to_json() for r in results]})
+        emit_json({"version": 1, "files": [r.to_json() for r in outcome.results]})
     else:
         for line in skipped:
             say(line)
-        for r in results:
+        for r in outcome.results:
             print_result(r)
-    return 0 if all(r.ok for r in results) else 1
+    return 0 if outcome.ok else 1
 
 
 def print_result(r: ExportResult) -> None:

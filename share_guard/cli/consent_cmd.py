@@ -10,7 +10,7 @@ from share_guard.core.family.records import ConsentLog, ConsentRecord
 from share_guard.core.paths import data_dir
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("consent", help="the local consent records (never sent anywhere)")
     csubs = p.add_subparsers(dest="consent_command", metavar="ACTION", required=True)
     log = csubs.add_parser("log", help="list the records, newest first")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("gui", help="open the desktop app (default when no command is given)")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to open")
     p.set_defaults(func=run)

@@ -29,7 +29,7 @@ from share_guard.core.family.policy import PRESETS, RULES, Policy, PolicyError, 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("policy", help="show or change the protection policy (parent lock)",
                         description=__doc__)
     psubs = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
@@ -51,15 +51,6 @@ def register(subs: argparse._SubParsersAction) -> None:
                       "gate or block; for allowed_output_folders: comma-separated folders")
     _stdin_flag(setp)
     setp.set_defaults(func=run_set)
-    inspect_parser = subs.choices.get("inspect")
-    if inspect_parser is not None:  # `inspect` shows the nudity warning when the policy checks
-        inspect_parser.get_default("analyzers").append(_policy_analyzer)
-
-
-def _policy_analyzer(args: argparse.Namespace) -> object:
-    from share_guard.core.family.gates import PolicySensitiveAnalyzer
-
-    return PolicySensitiveAnalyzer()
 
 
 def _stdin_flag(p: argparse.ArgumentParser) -> None:

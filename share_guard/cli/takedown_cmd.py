@@ -1,13 +1,13 @@
 """share-guard takedown add|import|export|list|remove|check: the local takedown list.
 
 Only hashes are stored (in the data folder's ``takedown.sqlite3``), never the
-media. Registering this module also plugs the takedown check into ``inspect``
-and ``clean`` (a matched file is reported and refused for export).
+media. ``inspect`` and ``clean`` check the list too: their engine has it (core.engine.compose).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,8 @@ from share_guard.core.hashing.values import HashType
 from share_guard.core.textsafe import display_text
 
 if TYPE_CHECKING:
-    from share_guard.core.takedown import Entry, Match, TakedownAnalyzer, TakedownStore
+    from share_guard.core.sandbox.base import Runner
+    from share_guard.core.takedown import Entry, Match, NewEntry, TakedownStore
 
 # The list machinery (numpy, SQLite, the index) is imported inside the handlers: `inspect` and
 # `clean` start without it when no takedown list exists.
@@ -27,7 +28,7 @@ EXIT_OK, EXIT_FOUND = 0, 1
 NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("takedown", help="manage and check the local takedown list (hashes only)")
     tsubs = p.add_subparsers(dest="takedown_command", metavar="ACTION", required=True)
 
@@ -36,6 +37,7 @@ def register(subs: argparse._SubParsersAction) -> None:
     a.add_argument("--label", required=True, help="what this is, shown when something matches")
     a.add_argument("--source", default="", help="who asked for it / where it came from")
     a.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help="list name")
+    _isolation_flag(a)
     a.set_defaults(func=run_add)
 
     i = tsubs.add_parser("import", help="import a list file (share_guard, ThreatExchange, CSV, "
@@ -70,18 +72,23 @@ def register(subs: argparse._SubParsersAction) -> None:
     c = tsubs.add_parser("check", help="check files against the list")
     c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     c.add_argument("--json", action="store_true", help="machine-readable output")
+    _isolation_flag(c)
     c.set_defaults(func=run_check)
 
-    for command in ("inspect", "clean"):
-        parser = subs.choices.get(command)
-        if parser is not None and isinstance(parser.get_default("analyzers"), list):
-            parser.get_default("analyzers").append(make_analyzer)
+
+def _isolation_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-isolation", action="store_true",
+                   help="hash files in this process instead of a limited worker (debugging)")
 
 
-def make_analyzer(args: argparse.Namespace) -> TakedownAnalyzer:
-    from share_guard.core.takedown.analyzer import TakedownAnalyzer
+def _runner(args: argparse.Namespace) -> Runner:
+    """Where the files are read (hashing decodes them): the sandbox unless --no-isolation."""
+    from pathlib import Path
 
-    return TakedownAnalyzer(data_dir=getattr(args, "data_dir", None))
+    from share_guard.core.engine.compose import Features, build_engine
+
+    folder = Path(args.data_dir) if args.data_dir else None
+    return build_engine(Features(isolated=not args.no_isolation, data_dir=folder)).runner
 
 
 def _passphrase_flag(p: argparse.ArgumentParser) -> None:
@@ -117,13 +124,25 @@ def _guard(fn: Any) -> Any:
 
 @_guard
 def run_add(args: argparse.Namespace) -> int:
+    from functools import partial
+
     from share_guard.core.takedown.hashfile import entries_for_file
 
+    hash_file = partial(entries_for_file, label=args.label, source=args.source)
+    runner = _runner(args)
+    try:
+        return _add(args, runner, hash_file)
+    finally:
+        runner.close()
+
+
+def _add(args: argparse.Namespace, runner: Runner,
+         hash_file: Callable[[Path], list[NewEntry]]) -> int:
     status = EXIT_OK
     with _store(args) as store:
         for path, _explicit in walk(args.paths):
             try:
-                entries = entries_for_file(path, label=args.label, source=args.source)
+                entries = runner.call(hash_file, path)
                 ids = store.add(entries, args.list_name)
             except (ShareGuardError, OSError) as exc:
                 warn(f"{name(path)}: not added: {display_text(exc)}")
@@ -222,23 +241,22 @@ def _match_json(m: Match) -> dict[str, Any]:
 
 @_guard
 def run_check(args: argparse.Namespace) -> int:
-    from share_guard.core.takedown.match import Matcher
-    from share_guard.core.takedown.store import TakedownStore, default_path
+    from share_guard.core.takedown.analyzer import check_file_at
+    from share_guard.core.takedown.store import default_path
 
     path_db = default_path(args.data_dir)
     results: list[tuple[Path, list[Match], str | None]] = []
-    store = TakedownStore(path_db) if path_db.exists() else None
-    matcher = Matcher(store) if store is not None else None
+    runner = _runner(args) if path_db.exists() else None  # no list: nothing to read
     try:
         for path, _explicit in walk(args.paths):
             try:
-                found = matcher.check_file(path) if matcher is not None else []
+                found = runner.call(check_file_at, str(path_db), path) if runner else []
                 results.append((path, found, None))
             except (ShareGuardError, OSError) as exc:
                 results.append((path, [], str(exc)))
     finally:
-        if store is not None:
-            store.close()
+        if runner is not None:
+            runner.close()
     if args.json:
         emit_json({"version": 1, "note": NOT_PROOF, "files": [
             {"path": str(p), "error": display_text(err) if err else None,

@@ -6,6 +6,7 @@ objects passed in by the front end; the container handlers know nothing of them.
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,9 +14,9 @@ from pathlib import Path
 from typing import Protocol
 
 from share_guard.core.containers import Source, detect
-from share_guard.core.errors import Cancelled, ShareGuardError
+from share_guard.core.errors import Cancelled, ShareGuardError, UnsupportedFormat
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Finding, Report
+from share_guard.core.report import FileKind, Finding, Report
 
 
 class Analyzer(Protocol):
@@ -47,24 +48,26 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     report = Report(path=Path(path))
     try:
         src = Source(path)
-    except IsADirectoryError:
-        report.error = "is a folder, not a file"
-        return report
-    except FileNotFoundError:
-        report.error = "file not found"
-        return report
-    except PermissionError:
-        report.error = "permission denied: the file cannot be read"
-        return report
     except OSError as exc:
-        report.error = f"cannot be read: {exc.strerror or exc}"
+        report.unsupported = True  # never opened: whether it is a photo is unknown
+        if isinstance(exc, IsADirectoryError):
+            report.error = "is a folder, not a file"
+        elif isinstance(exc, FileNotFoundError):
+            report.error = "file not found"
+        elif isinstance(exc, PermissionError):
+            report.error = "permission denied: the file cannot be read"
+        else:
+            report.error = f"cannot be read: {exc.strerror or exc}"
         return report
     report.size, report.mtime_ns = src.size, src.mtime_ns
     src.thorough = opts.thorough
     try:
         handler = detect(src.head)
-        report.format, report.kind = handler.name, handler.kind
+        report.format, report.kind = handler.name, FileKind(handler.kind)
         result = handler.inspect(src)
+    except UnsupportedFormat as exc:
+        report.error, report.unsupported = str(exc), report.format is None
+        return report
     except ShareGuardError as exc:
         report.error = str(exc)
         return report
@@ -76,17 +79,49 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     report.properties.update(result.properties)
     if not handler.can_strip:
         report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
-    n = len(opts.analyzers)
-    for i, analyzer in enumerate(opts.analyzers):
-        if opts.cancel is not None:
-            opts.cancel.check()
-        opts.progress(i / max(n, 1), analyzer.name)
+    run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
+    opts.progress(1.0, "done")
+    return report
+
+
+def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
+                  progress: ProgressFn, cancel: CancelToken | None) -> None:
+    """Run ``analyzers`` on a report being built: their findings are added, a failure becomes
+    a problem (and a failed check), and each name is listed in ``report.checked``."""
+    n = len(analyzers)
+    for i, analyzer in enumerate(analyzers):
+        if cancel is not None:
+            cancel.check()
+        progress(i / max(n, 1), analyzer.name)
         try:
-            report.findings.extend(analyzer.analyze(src, report, opts.progress, opts.cancel))
+            report.findings.extend(analyzer.analyze(src, report, progress, cancel))
         except Cancelled:
             raise
         except ShareGuardError as exc:
             report.problems.append(f"{analyzer.name} check failed: {exc}")
             report.failed_checks.append(analyzer.name)
-    opts.progress(1.0, "done")
-    return report
+        report.checked.append(analyzer.name)
+
+
+def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: ProgressFn = no_progress,
+                cancel: CancelToken | None = None) -> Report:
+    """A copy of ``report`` with ``analyzers`` run on its file as well (``report`` is not changed).
+
+    The evidence a gate needs, for a report made without it. The file must be the one the
+    report describes: a file changed since (size or modification time) gets an error instead.
+    """
+    out = copy.deepcopy(report)
+    todo = [a for a in analyzers if a.name not in out.checked]
+    if out.error or not todo:
+        return out
+    try:
+        src = Source(report.path)
+    except OSError as exc:
+        out.error = f"cannot be read: {exc.strerror or exc}"
+        return out
+    if report.mtime_ns is not None and (src.size, src.mtime_ns) != (report.size, report.mtime_ns):
+        out.error = "the file changed after it was checked; check it again"
+        return out
+    run_analyzers(src, out, todo, progress, cancel)
+    progress(1.0, "done")
+    return out

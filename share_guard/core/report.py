@@ -52,6 +52,20 @@ _LABELS = {
 }
 
 
+class FileKind(StrEnum):
+    """What a file holds, as its container says (the JSON ``kind``)."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class TakedownVerdict(StrEnum):
+    """How strongly a takedown-list finding matches (its ``detail["match"]``)."""
+
+    MATCH = "match"  # blocks every export
+    POSSIBLE = "possible"  # a warning: look before sharing
+
+
 class Severity(IntEnum):
     INFO = 0  # not identifying (kept on purpose)
     LOW = 1
@@ -170,7 +184,7 @@ class Report:
 
     path: Path
     format: str | None = None  # handler name: "jpeg", "png", "mp4"...
-    kind: str | None = None  # "image" | "video"
+    kind: FileKind | None = None
     size: int = 0
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # why a clean export would not be confident
@@ -181,6 +195,15 @@ class Report:
     #: analyzers (takedown list, faces...) that could not run; also listed in ``problems``.
     #: Rebuilding from pixels answers a container problem, never a check that did not run.
     failed_checks: list[str] = field(default_factory=list)
+    #: analyzers that ran on it (by name), failed ones included: the evidence gates rely on
+    checked: list[str] = field(default_factory=list)
+    #: not known to be a photo or video: its bytes are another format, or could not be read
+    #: to tell (a walked folder skips such files; a sandbox that failed is not this)
+    unsupported: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind is not None:
+            self.kind = FileKind(self.kind)
 
     @property
     def ok(self) -> bool:
@@ -207,6 +230,13 @@ class Report:
     def add(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)
 
+    def takedown_verdict(self) -> TakedownVerdict | None:
+        """The strongest takedown-list finding: MATCH, POSSIBLE, or None when nothing matched."""
+        found = {f.detail.get("match") for f in self.by_category(Category.TAKEDOWN)}
+        if TakedownVerdict.MATCH in found:
+            return TakedownVerdict.MATCH
+        return TakedownVerdict.POSSIBLE if found else None
+
     def summary(self) -> str:
         """One short line for lists and the CLI (display-safe)."""
         return display_text(self._summary(), limit=300)
@@ -214,7 +244,7 @@ class Report:
     def _summary(self) -> str:
         if self.error:
             return f"error: {self.error}"
-        if any(f.detail.get("match") == "match" for f in self.by_category(Category.TAKEDOWN)):
+        if self.takedown_verdict() is TakedownVerdict.MATCH:
             return "blocked by takedown list"
         n = len(self.identifying())
         if self.problems:

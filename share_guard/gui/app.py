@@ -10,16 +10,17 @@ from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from share_guard import APP_ID, __version__
+from share_guard.core.engine.compose import Features, build_engine
 from share_guard.gui.resources import resource_dir
 from share_guard.gui.service import Service
 from share_guard.gui.settings import APPLICATION, ORGANIZATION
 
 
 def build_service(data_dir: Path | None = None) -> Service:
-    """The core features the window runs: content analyzers, transforms and policy gates."""
-    return Service(analyzers=[Service.takedown_analyzer(data_dir), Service.policy_sensitive_analyzer],
-                   content=[Service.code_analyzer(), Service.face_analyzer()],
-                   data_dir=data_dir, isolate=True)
+    """The window's engine, composed by the core: every check (faces and codes included,
+    the takedown list, the policy's own), every file read in the sandbox."""
+    return Service(build_engine(Features(faces=True, codes=True, takedown=True, isolated=True,
+                                         data_dir=data_dir)))
 
 
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
@@ -55,4 +56,7 @@ def run(paths: Sequence[str | Path] = (), data_dir: Path | None = None) -> int:
     window = MainWindow(service)
     window.show()
     window.open_paths(paths)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        service.close()

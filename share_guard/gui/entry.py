@@ -4,16 +4,39 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from share_guard.core.engine.verdict import Assessment
 from share_guard.core.export.pipeline import ExportResult
-from share_guard.core.report import Report
+from share_guard.core.report import FileKind, Report
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
 
 _ids = itertools.count(1)
+
+
+class RowState(StrEnum):
+    """Where a file in the list is: being checked, checked, or being saved."""
+
+    WAITING = "waiting"  # in the queue
+    CHECKING = "checking"  # its metadata is being read
+    SCANNING = "scanning"  # metadata shown; faces and codes still being looked for
+    CHECKED = "checked"
+    CANCELLED = "cancelled"  # checking was stopped
+    FAILED = "failed"  # the check itself failed (a worker error)
+    EXPORTING = "exporting"
+
+    @property
+    def busy(self) -> bool:
+        return self in (RowState.WAITING, RowState.CHECKING, RowState.SCANNING, RowState.EXPORTING)
+
+    @property
+    def stoppable(self) -> bool:
+        """A check under way, which the row's stop button cancels."""
+        return self in (RowState.WAITING, RowState.CHECKING, RowState.SCANNING)
 
 
 @dataclass(eq=False)
@@ -22,10 +45,10 @@ class Entry:
 
     path: Path
     id: int = field(default_factory=lambda: next(_ids))
-    #: waiting | checking | scanning (metadata shown, faces and codes still being looked
-    #: for) | checked | cancelled | failed | exporting
-    state: str = "waiting"
+    state: RowState = RowState.WAITING
     report: Report | None = None
+    #: the core's verdict on ``report`` (what the buttons and the banner show)
+    assessment: Assessment | None = None
     thumbnail: QImage | None = None
     progress: float = 0.0
     step: str = ""
@@ -35,13 +58,22 @@ class Entry:
     #: what the safe copy covers in the picture (checked photos and videos)
     redaction: Redaction | None = None
 
-    @property
-    def busy(self) -> bool:
-        return self.state in ("waiting", "checking", "scanning", "exporting")
+    def __post_init__(self) -> None:
+        self.state = RowState(self.state)
 
     @property
-    def kind(self) -> str | None:
+    def busy(self) -> bool:
+        return self.state.busy
+
+    @property
+    def kind(self) -> FileKind | None:
         return self.report.kind if self.report is not None else None
+
+    @property
+    def saveable(self) -> bool:
+        """Checked, and the core's verdict does not block it outright."""
+        return (self.state is RowState.CHECKED and self.assessment is not None
+                and not self.assessment.blocked)
 
 
 @dataclass

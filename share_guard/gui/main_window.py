@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.gui.dialogs import DialogService
+from share_guard.gui.family import FamilyControls
 from share_guard.gui.service import Preview, Service
-from share_guard.gui.session import Entry, Session
+from share_guard.gui.session import Entry, RowState, Session
 from share_guard.gui.settings import Settings
 from share_guard.gui.widgets.empty_state import EmptyState
 from share_guard.gui.widgets.export_bar import ExportBar
@@ -69,9 +70,10 @@ class MainWindow(QMainWindow):
         self._actions_timer.timeout.connect(self.update_actions_now)
         self._make_actions()
         self._connect()
-        from share_guard.gui.family import FamilyControls
-
-        self.family = FamilyControls(self)  # protection settings, records, nudity warning
+        # protection settings, records, the nudity warning
+        self.family = FamilyControls(self, self.session, self.dialogs, self.show_help)
+        self.toolbar.insertAction(self.help_action, self.family.policy_action)
+        self.toolbar.insertAction(self.help_action, self.family.records_action)
         self.update_actions_now()
         geometry = self.settings.geometry()
         if geometry is not None:
@@ -192,7 +194,7 @@ class MainWindow(QMainWindow):
         if entry is self.inspector.entry:
             had_report = self.inspector.preview.view.pixmap is not None
             self.inspector.show_entry(entry)
-            shown = not entry.busy or entry.state == "scanning"  # metadata is in, faces to come
+            shown = not entry.busy or entry.state is RowState.SCANNING  # metadata in, faces to come
             if entry.report is not None and entry.report.ok and not had_report and shown:
                 self.session.request_preview(entry)
         self._update_actions()
@@ -220,7 +222,7 @@ class MainWindow(QMainWindow):
 
     def remove_selected(self) -> None:
         for entry in self.selected():
-            if entry.state != "exporting":
+            if entry.state is not RowState.EXPORTING:
                 self.session.remove(entry)
 
     def recheck_selected(self) -> None:
@@ -286,7 +288,7 @@ class MainWindow(QMainWindow):
 
     def _on_consent_needed(self, request: ConsentRequest, reply: Callable[[ConsentAnswer], None],
                            thumbs: Mapping[str, QImage]) -> None:
-        self.dialogs.ask_consent(self, request, thumbs, reply, self.session.consent_covering)
+        self.dialogs.ask_consent(self, request, thumbs, reply)
 
     def _on_busy(self, busy: bool) -> None:
         self.export_bar.set_busy(busy)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QCoreApplication
 
-from share_guard.core.report import Category, Region, Report
+from share_guard.core.report import Category, FileKind, Region, Report
 
 FACE, POSSIBLE, MANUAL = "face", "possible face", "manual"
 SOLID, NOISY = "solid", "noisy"
@@ -70,7 +70,7 @@ class Redaction:
                      area=cover_area(r) if cover_area is not None else None)
                  for f in report.findings if f.category in (Category.PEOPLE, Category.CODES)
                  for r in f.regions]
-        return cls(boxes, enabled=any(b.selected for b in boxes), video=report.kind == "video")
+        return cls(boxes, enabled=any(b.selected for b in boxes), video=report.kind is FileKind.VIDEO)
 
     # -- changes the panel makes ----------------------------------------------------------
     def toggle(self, box: Box) -> None:

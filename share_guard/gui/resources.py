@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from importlib.resources.abc import Traversable
 
 from PySide6.QtGui import QIcon, QPixmap
 
@@ -20,7 +20,7 @@ from share_guard import APP_ID
 ICON = f"icons/{APP_ID}.svg"
 
 
-def _res() -> Any:
+def _res() -> Traversable:
     return resources.files("share_guard") / "resources"
 
 

@@ -1,33 +1,40 @@
 """The GUI's only door to the core: every core call the window makes goes through here.
 
 Widgets never import ``share_guard.core`` parsers; they hold the dataclasses this
-module returns. Keeping the calls in one place lets a later change run them in
-worker processes (or a sandbox) without touching a single widget.
+module returns. The work itself is the :class:`~share_guard.core.engine.engine.Engine`'s,
+built by the core's ``build_engine`` (``gui.app.build_service``): its runner reads every
+untrusted file (a sandbox worker in the app), its verdict says what may be saved.
 
 Everything here may run on a worker thread: it returns ``QImage`` (safe off the
 GUI thread), never ``QPixmap``. Pixels only ever enter through Pillow
-(``core.images``) or PyAV (``core.frames``), under their limits; Qt never
-decodes an untrusted file.
+(``core.media.images``) or PyAV (``core.media.frames``), under their limits, in the
+engine's runner; Qt never decodes an untrusted file.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtGui import QImage
 
+from share_guard.core.engine.engine import Engine
+from share_guard.core.engine.outcome import ExportOutcome
+from share_guard.core.engine.verdict import Assessment
 from share_guard.core.errors import Cancelled
 from share_guard.core.export.consent import ConsentHook, refuse
-from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
+from share_guard.core.export.pipeline import ExportOptions, Transform
 from share_guard.core.export.safeio import TEMP_PREFIX
-from share_guard.core.inspect import Analyzer, InspectOptions
-from share_guard.core.media.preview import PreviewPixels, decode_preview
+from share_guard.core.family import lock
+from share_guard.core.family.approval import AskParent
+from share_guard.core.family.lock import PolicyState
+from share_guard.core.family.policy import PRESETS, RULES, Policy
+from share_guard.core.family.records import ConsentLog
+from share_guard.core.media.preview import PreviewPixels
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Region, Report
+from share_guard.core.report import FileKind, Region, Report
 from share_guard.gui.redaction import Redaction
 
 #: a dropped folder is walked up to this many files (a dropped home folder must not hang us)
@@ -47,24 +54,20 @@ class Preview:
 
 
 class Service:
-    """Core calls for the window. Features plug in as factories (analyzers, transforms, gates)."""
+    """Core calls for the window, over one engine. ``transforms`` are applied to every export
+    (tests use them); redaction comes per file from the person's choices."""
 
-    def __init__(self, analyzers: Sequence[Callable[[], Analyzer]] = (),
-                 transforms: Sequence[Callable[[], Transform]] = (),
-                 gates: Sequence[Callable[[Report], str | None]] = (),
-                 data_dir: Path | None = None, isolate: bool = False,
-                 content: Sequence[Callable[[], Analyzer]] = ()) -> None:
-        #: parse, export and decode untrusted files in limited worker processes
-        #: (core.isolation); the app always does, tests may run in-process
-        self.isolate = isolate
-        #: slow looks at the pixels (faces, codes): run after the metadata is on screen
-        self._content_factories = list(content)
-        self._content: list[Analyzer] | None = None
-        self._analyzer_factories = list(analyzers)
-        self._transform_factories = list(transforms)
-        self._gates = list(gates)
-        self._data_dir = data_dir
-        self._analyzers: list[Analyzer] | None = None
+    def __init__(self, engine: Engine, transforms: Sequence[Transform] = ()) -> None:
+        self.engine = engine
+        self._transforms = list(transforms)
+
+    @property
+    def isolate(self) -> bool:
+        """True when untrusted files are read in sandbox workers (the app always does)."""
+        return self.engine.runner.isolated
+
+    def close(self) -> None:
+        self.engine.close()
 
     # -- files ---------------------------------------------------------------------------
     def expand(self, paths: Iterable[str | os.PathLike[str]],
@@ -88,11 +91,7 @@ class Service:
         return found
 
     def data_dir(self) -> Path:
-        if self._data_dir is None:
-            from share_guard.core.paths import data_dir
-
-            self._data_dir = data_dir()
-        return self._data_dir
+        return self.engine.data_dir
 
     def remove_stale_temps(self) -> int:
         from share_guard.core.export.safeio import remove_stale_temps
@@ -106,59 +105,33 @@ class Service:
 
         return list(dict.fromkeys(h.name.upper() for h in all_handlers()))
 
-    # -- inspect -------------------------------------------------------------------------
-    def analyzers(self) -> list[Analyzer]:
-        if self._analyzers is None:
-            self._analyzers = [make() for make in self._analyzer_factories]
-        return self._analyzers
-
-    def content_analyzers(self) -> list[Analyzer]:
-        if self._content is None:
-            self._content = [make() for make in self._content_factories]
-        return self._content
-
+    # -- inspect and verdict -------------------------------------------------------------
     def has_content_checks(self) -> bool:
-        return bool(self._content_factories)
+        return self.engine.has_content_checks()
 
-    def inspect_options(self, progress: ProgressFn = no_progress,
-                        cancel: CancelToken | None = None) -> InspectOptions:
-        """Every check, the slow looks at the pixels included (what an export relies on)."""
-        return InspectOptions(analyzers=[*self.analyzers(), *self.content_analyzers()],
-                              progress=progress, cancel=cancel)
-
-    def inspect(self, path: Path, options: InspectOptions | None = None,
-                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-                *, content: bool = True) -> Report:
+    def inspect(self, path: Path, progress: ProgressFn = no_progress,
+                cancel: CancelToken | None = None, *, content: bool = True) -> Report:
         """Check ``path``; ``content=False`` leaves out the looks at the pixels (faces,
         codes), so the metadata findings can be shown at once."""
-        opts = options or self.inspect_options()
-        analyzers = opts.analyzers
-        if not content:
-            slow = {id(a) for a in self.content_analyzers()}
-            analyzers = [a for a in analyzers if id(a) not in slow]
-        opts = InspectOptions(analyzers=analyzers, progress=progress, cancel=cancel)
-        if self.isolate:
-            from share_guard.core.sandbox.pool import isolated_inspect
+        return self.engine.inspect(path, content=content, progress=progress, cancel=cancel)
 
-            return isolated_inspect(path, opts)
-        from share_guard.core.inspect import inspect
+    def policy_state(self) -> PolicyState:
+        """The policy in force (a tampered one is the strictest)."""
+        return self.engine.policy_state()
 
-        return inspect(path, opts)
+    def assess(self, report: Report, state: PolicyState | None = None) -> Assessment:
+        """The core's verdict on ``report``: what the buttons and the banner show."""
+        return self.engine.assess(report, state=state)
 
     # -- export --------------------------------------------------------------------------
     def export_options(self, output_dir: Path, *, rebuild: bool = False,
-                       suffix: str = "_clean",
                        redactions: Mapping[Path, Redaction] | None = None) -> ExportOptions:
         """``redactions``: each file's cover choices; a file with something to cover gets its
         own redaction transform (the others are exported losslessly)."""
         per_file = {Path(path): [self.redact_transform(choice)]
                     for path, choice in (redactions or {}).items() if choice.active}
-        return ExportOptions(
-            output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(), suffix=suffix,
-            inspect_options=self.inspect_options(),
-            transforms=[make() for make in self._transform_factories], gates=list(self._gates),
-            file_transforms=per_file,
-        )
+        return ExportOptions(output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(),
+                             transforms=list(self._transforms), file_transforms=per_file)
 
     @staticmethod
     def redact_transform(choice: Redaction) -> Transform:
@@ -170,44 +143,17 @@ class Service:
                                added=tuple(choice.added()), removed=tuple(choice.removed()),
                                outside=choice.outside_region())
 
-    @staticmethod
-    def free_suffix(reports: Sequence[Report], folder: Path, base: str = "_clean") -> str:
-        """A name suffix ("_clean", "_clean-2"...) under which no copy of ``reports`` exists yet
-        in ``folder``, so saving the same photo twice never collides with the first copy."""
-        from share_guard.core.export.pipeline import output_path
-
-        for n in range(1, 100):
-            suffix = base if n == 1 else f"{base}-{n}"
-            options = ExportOptions(output_dir=folder, suffix=suffix)
-            taken = False
-            for report in reports:
-                try:
-                    taken = taken or output_path(report, options).exists()
-                except (KeyError, OSError):
-                    continue
-            if not taken:
-                return suffix
-        return base
-
     def export(self, paths: Sequence[Path], options: ExportOptions, consent_hook: ConsentHook = refuse,
                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                reports: Sequence[Report] | None = None,
-               ask_parent: Callable[[str], str | None] | None = None) -> list[ExportResult]:
+               ask_parent: AskParent | None = None) -> ExportOutcome:
         """Write safe copies under the protection policy, after the consent hook agrees
         (refuses by default). ``ask_parent`` asks for the parent passphrase where the policy
         gates a file; without it such files are refused."""
-        from share_guard.core.export.pipeline import export_files
-        from share_guard.core.family.gates import guarded_export
-
         if options.output_dir is None:
             raise ValueError("the GUI always chooses an output folder")
-        exporter: Callable[..., list[ExportResult]] = export_files
-        if self.isolate:
-            from share_guard.core.sandbox.pool import isolated_export_files
-
-            exporter = isolated_export_files
-        return guarded_export(paths, options, consent_hook, ask_parent=ask_parent, progress=progress,
-                              cancel=cancel, reports=reports, exporter=exporter)
+        return self.engine.export(paths, options, consent_hook, ask_parent=ask_parent,
+                                  progress=progress, cancel=cancel, reports=reports)
 
     # -- people and codes in the picture -------------------------------------------------
     @staticmethod
@@ -218,121 +164,53 @@ class Service:
 
         return enlarged(region, ENLARGE, 1 << 30, 1 << 30)
 
-    @staticmethod
-    def face_analyzer() -> Callable[[], Analyzer]:
-        """A factory for the face finder (photos ~1 s for 12 MP; videos ~25 s a minute)."""
-
-        def make() -> Analyzer:
-            from share_guard.core.analysis.analyzers import FaceAnalyzer
-
-            return FaceAnalyzer()
-
-        return make
-
-    @staticmethod
-    def code_analyzer() -> Callable[[], Analyzer]:
-        """A factory for the readable-code finder (QR, PDF417, Aztec, DataMatrix, barcodes)."""
-
-        def make() -> Analyzer:
-            from share_guard.core.analysis.analyzers import CodeAnalyzer
-
-            return CodeAnalyzer()
-
-        return make
-
     # -- family protection (policy, parent lock, consent records) -----------------------
     @staticmethod
-    def takedown_analyzer(data_dir: Path | None) -> Callable[[], Analyzer]:
-        """A factory for the local takedown-list check (nothing to match: no cost)."""
-
-        def make() -> Analyzer:
-            from share_guard.core.takedown.analyzer import TakedownAnalyzer
-
-            return TakedownAnalyzer(data_dir=data_dir)
-
-        return make
-
-    @staticmethod
-    def policy_sensitive_analyzer() -> Analyzer:
-        """The nudity check, active only while the policy in force asks for it."""
-        from share_guard.core.family.gates import PolicySensitiveAnalyzer
-
-        return PolicySensitiveAnalyzer()
-
-    @staticmethod
-    def policy_state() -> Any:
-        """The policy in force (``core.lock.PolicyState``); a tampered one is the strictest."""
-        from share_guard.core.family.lock import load_state
-
-        return load_state()
-
-    @staticmethod
-    def policy_presets() -> dict[str, Any]:
-        from share_guard.core.family.policy import PRESETS
-
+    def policy_presets() -> dict[str, Policy]:
         return dict(PRESETS)
 
     @staticmethod
     def policy_rules() -> dict[str, str]:
-        from share_guard.core.family.policy import RULES
-
         return dict(RULES)
 
     @staticmethod
     def min_passphrase() -> int:
-        from share_guard.core.family.lock import MIN_PASSPHRASE
+        return lock.MIN_PASSPHRASE
 
-        return MIN_PASSPHRASE
+    # (these three derive a key from the passphrase with scrypt: call them off the GUI thread)
+    @staticmethod
+    def save_policy(policy: Policy, passphrase: str | None) -> PolicyState:
+        return lock.save_policy(policy, passphrase)
 
     @staticmethod
-    def save_policy(policy: Any, passphrase: str | None) -> Any:
-        from share_guard.core.family.lock import save_policy
-
-        return save_policy(policy, passphrase)
+    def lock_policy(policy: Policy, new_passphrase: str, current: str | None) -> PolicyState:
+        return lock.lock_policy(policy, new_passphrase, current)
 
     @staticmethod
-    def lock_policy(policy: Any, new_passphrase: str, current: str | None) -> Any:
-        from share_guard.core.family.lock import lock_policy
+    def unlock_policy(passphrase: str) -> PolicyState:
+        return lock.unlock_policy(passphrase)
 
-        return lock_policy(policy, new_passphrase, current)
-
-    @staticmethod
-    def unlock_policy(passphrase: str) -> Any:
-        from share_guard.core.family.lock import unlock_policy
-
-        return unlock_policy(passphrase)
-
-    def consent_log(self) -> Any:
-        """The consent records of this data folder (``core.consent_records.ConsentLog``)."""
-        from share_guard.core.family.records import ConsentLog
-
+    def consent_log(self) -> ConsentLog:
+        """The consent records of this data folder (kept on this computer)."""
         return ConsentLog(self.data_dir())
 
     # -- pictures ------------------------------------------------------------------------
-    def thumbnail(self, path: Path, kind: str | None, size: int = THUMB_SIZE,
+    def thumbnail(self, path: Path, kind: FileKind | None, size: int = THUMB_SIZE,
                   cancel: CancelToken | None = None) -> QImage | None:
         """A small picture for lists and the consent dialog, or None when there is none."""
         preview = self.preview(path, kind, max_side=size, cancel=cancel)
         return preview.image if preview is not None else None
 
-    def preview(self, path: Path, kind: str | None, max_side: int = PREVIEW_SIDE,
+    def preview(self, path: Path, kind: FileKind | None, max_side: int = PREVIEW_SIDE,
                 at: float | None = None, cancel: CancelToken | None = None) -> Preview | None:
         """Decode a picture of ``path`` no larger than ``max_side``; None if it cannot be shown."""
         try:
-            if kind not in ("image", "video"):
-                return None
-            if self.isolate:
-                from share_guard.core.sandbox.pool import isolated_call
-
-                pixels = isolated_call(decode_preview, path, kind, max_side, at, cancel=cancel)
-            else:
-                pixels = decode_preview(path, kind, max_side, at, cancel)
-            return None if pixels is None else _to_preview(pixels)
+            pixels = self.engine.preview(path, kind, max_side, at, cancel)
         except Cancelled:
             raise
         except Exception:  # noqa: BLE001 - Pillow and PyAV raise many types; no picture is fine
             return None
-        return None
+        return None if pixels is None else _to_preview(pixels)
 
 
 def _to_preview(pixels: PreviewPixels) -> Preview:

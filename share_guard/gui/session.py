@@ -17,16 +17,18 @@ from typing import Any
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
+from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
-from share_guard.core.export.pipeline import ExportResult
+from share_guard.core.export.pipeline import ExportResult, ExportStatus
+from share_guard.core.family.lock import PolicyState
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.report import Report
-from share_guard.gui.entry import Entry, ExportRun
+from share_guard.core.report import FileKind, Report
+from share_guard.gui.entry import Entry, ExportRun, RowState
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import THUMB_SIZE, Preview, Service
 from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
 
-__all__ = ["ADD_BATCH", "Entry", "ExportRun", "Session"]
+__all__ = ["ADD_BATCH", "Entry", "ExportRun", "RowState", "Session"]
 
 #: files added to the list per turn of the event loop
 ADD_BATCH = 20
@@ -37,7 +39,7 @@ class Session(QObject):
     changed = Signal(object)  # Entry
     removed = Signal(object)  # Entry
     preview_ready = Signal(object, object)  # Entry, Preview | None
-    #: the export pipeline asks for consent: (request, reply(ConsentAnswer), thumbnails by name)
+    #: the engine asks for consent: (request, reply(ConsentAnswer), thumbnails by name)
     consent_needed = Signal(object, object, object)
     #: the protection policy gates a file: (message, reply(passphrase or None))
     parent_needed = Signal(str, object)
@@ -63,10 +65,12 @@ class Session(QObject):
         self._retired: list[tuple[float, Job]] = []
         self._preview_job: Job | None = None
         self.export_run: ExportRun | None = None
-        #: the answer to the last export's consent question (None: it was never asked)
+        #: the answer to the last export's consent question, as the engine took it
+        #: (None: it was never asked)
         self.last_consent: ConsentAnswer | None = None
-        #: for the consent question: file name -> what its safe copy covers in the picture
-        self.consent_covering: dict[str, str] = {}
+        #: the rules the verdicts on screen follow (read once, again when they change; an
+        #: export reads them afresh anyway)
+        self._policy: PolicyState | None = None
 
     # -- adding and removing files --------------------------------------------------------
     def add_paths(self, paths: Iterable[str | Path]) -> Job:
@@ -108,7 +112,7 @@ class Session(QObject):
         if entry not in self.entries:
             return
         self._known_keys = None
-        if entry.job is not None and entry.state != "exporting":
+        if entry.job is not None and entry.state is not RowState.EXPORTING:
             entry.job.cancel()
         self.entries.remove(entry)
         self.removed.emit(entry)
@@ -121,7 +125,7 @@ class Session(QObject):
     def _check(self, entry: Entry, content: bool | None = None) -> None:
         """Inspect ``entry``. With slow looks at the pixels (faces, codes) in the service this
         runs twice: metadata first (shown at once), then everything, while the row says
-        "looking for faces" (state "scanning"); the file can be saved once both are done."""
+        "looking for faces" (RowState.SCANNING); the file can be saved once both are done."""
         service = self.service
         full = content if content is not None else not service.has_content_checks()
 
@@ -135,7 +139,7 @@ class Session(QObject):
             return report, thumb, full
 
         if content is None:
-            entry.state, entry.progress, entry.step = "waiting", 0.0, ""
+            entry.state, entry.progress, entry.step = RowState.WAITING, 0.0, ""
         job = Job(work, tag=entry)
         entry.job = job
         job.signals.progress.connect(self._on_check_progress)
@@ -147,7 +151,7 @@ class Session(QObject):
     def recheck(self, entry: Entry) -> None:
         if entry in self.entries and not entry.busy:
             entry.report, entry.result, entry.message = None, None, ""
-            entry.redaction = None
+            entry.redaction, entry.assessment = None, None
             self._check(entry)
             self.changed.emit(entry)
 
@@ -158,9 +162,9 @@ class Session(QObject):
     @Slot(object, float, str)
     def _on_check_progress(self, job: Job, fraction: float, text: str) -> None:
         entry: Entry = job.tag
-        if entry.job is job and entry.state in ("waiting", "checking", "scanning"):
-            if entry.state == "waiting":
-                entry.state = "checking"
+        if entry.job is job and entry.state.stoppable:
+            if entry.state is RowState.WAITING:
+                entry.state = RowState.CHECKING
             entry.progress, entry.step = fraction, text
             self.changed.emit(entry)
 
@@ -171,28 +175,45 @@ class Session(QObject):
             return
         report, entry.thumbnail, full = result
         entry.report, entry.job = report, None
-        coverable = report.ok and report.kind in ("image", "video") and not report.problems
+        entry.assessment = self.service.assess(report, self.policy_state())
+        coverable = report.ok and report.kind in (FileKind.IMAGE, FileKind.VIDEO) \
+            and not report.problems
         if not full and coverable:
-            entry.state, entry.progress, entry.step = "scanning", 0.0, ""
+            entry.state, entry.progress, entry.step = RowState.SCANNING, 0.0, ""
             self._check(entry, content=True)
         else:
-            entry.state, entry.progress = "checked", 1.0
+            entry.state, entry.progress = RowState.CHECKED, 1.0
             entry.redaction = (Redaction.from_report(report, self.service.cover_area)
                                if coverable else None)
         self.changed.emit(entry)
+
+    def policy_state(self) -> PolicyState:
+        if self._policy is None:
+            self._policy = self.service.policy_state()
+        return self._policy
+
+    def reassess(self) -> None:
+        """The rules changed: show every checked file's verdict under the new ones (the
+        export judges again anyway, after running any check the new rules need)."""
+        self._policy = None
+        state = self.policy_state()
+        for entry in self.entries:
+            if entry.report is not None:
+                entry.assessment = self.service.assess(entry.report, state)
+                self.changed.emit(entry)
 
     @Slot(object, str)
     def _on_check_failed(self, job: Job, reason: str) -> None:
         entry: Entry = job.tag
         if entry.job is job:
-            entry.state, entry.message, entry.job = "failed", reason, None
+            entry.state, entry.message, entry.job = RowState.FAILED, reason, None
             self.changed.emit(entry)
 
     @Slot(object)
     def _on_check_cancelled(self, job: Job) -> None:
         entry: Entry = job.tag
         if entry.job is job:
-            entry.state, entry.job = "cancelled", None
+            entry.state, entry.job = RowState.CANCELLED, None
             self.changed.emit(entry)
 
     # -- previews -------------------------------------------------------------------------
@@ -216,15 +237,14 @@ class Session(QObject):
 
     # -- export ---------------------------------------------------------------------------
     def exportable(self, entries: Sequence[Entry]) -> list[Entry]:
-        return [e for e in entries if e.state == "checked" and e.report is not None]
+        """Checked files: a batch export takes them all (the engine refuses what it must,
+        and the results say why)."""
+        return [e for e in entries if e.state is RowState.CHECKED and e.report is not None]
 
     def saveable(self, entries: Sequence[Entry]) -> list[Entry]:
-        """Exportable files that are not blocked outright: the save actions stay off for a
-        takedown-list match alone (a batch still lists it among the refusals)."""
-        from share_guard.core.export.pipeline import is_takedown_match
-
-        return [e for e in self.exportable(entries)
-                if e.report is not None and not is_takedown_match(e.report)]
+        """Checked files the core's verdict does not block: the save actions stay off for a
+        batch of blocked files alone (a batch still lists them among the refusals)."""
+        return [e for e in entries if e.saveable]
 
     def export(self, entries: Sequence[Entry], folder: Path, *, rebuild: bool = False) -> bool:
         """Start exporting ``entries`` to ``folder``; consent is asked via ``consent_needed``."""
@@ -234,9 +254,7 @@ class Session(QObject):
         service = self.service
         reports = [e.report for e in batch if e.report is not None]
         redactions = {e.path: e.redaction for e in batch if e.redaction is not None}
-        options = service.export_options(folder, rebuild=rebuild,
-                                         suffix=service.free_suffix(reports, folder),
-                                         redactions=redactions)
+        options = service.export_options(folder, rebuild=rebuild, redactions=redactions)
         token = CancelToken()
         bridge = ConsentBridge(token, self)
         bridge.requested.connect(self._on_consent_requested)
@@ -244,7 +262,7 @@ class Session(QObject):
         parents.requested.connect(self.parent_needed)
         paths = [e.path for e in batch]
 
-        def work(progress: ProgressFn, cancel: CancelToken) -> list[ExportResult]:
+        def work(progress: ProgressFn, cancel: CancelToken) -> ExportOutcome:
             return service.export(paths, options, bridge.hook, progress, cancel, reports,
                                   ask_parent=parents.ask)
 
@@ -255,7 +273,7 @@ class Session(QObject):
         job.signals.cancelled.connect(self._on_export_cancelled)
         self.export_run = ExportRun(batch, job, bridge, parents)
         for entry in batch:
-            entry.state, entry.progress, entry.result = "exporting", 0.0, None
+            entry.state, entry.progress, entry.result = RowState.EXPORTING, 0.0, None
             entry.step = self.tr("asking for consent")  # not the check's last "done"
             self.changed.emit(entry)
         self.busy_changed.emit(True)
@@ -270,15 +288,12 @@ class Session(QObject):
     def _on_consent_requested(self, request: ConsentRequest,
                               reply: Callable[[ConsentAnswer], None]) -> None:
         thumbs: dict[str, QImage] = {}
-        self.consent_covering = {}
         if self.export_run is not None:
             from share_guard.core.textsafe import display_path
 
             for entry in self.export_run.entries:
                 if entry.thumbnail is not None:
                     thumbs[display_path(entry.path.name)] = entry.thumbnail
-                if entry.redaction is not None and entry.redaction.active:
-                    self.consent_covering[display_path(entry.path.name)] = entry.redaction.summary()
         self.consent_needed.emit(request, reply, thumbs)
 
     @Slot(object, float, str)
@@ -290,8 +305,8 @@ class Session(QObject):
                 self.changed.emit(entry)
 
     @Slot(object, object)
-    def _on_exported(self, _job: Job, results: list[ExportResult]) -> None:
-        self._end_export(results)
+    def _on_exported(self, _job: Job, outcome: ExportOutcome) -> None:
+        self._end_export(outcome)
 
     @Slot(object, str)
     def _on_export_failed(self, _job: Job, reason: str) -> None:
@@ -301,18 +316,20 @@ class Session(QObject):
     def _on_export_cancelled(self, _job: Job) -> None:
         self._end_export(None, "cancelled")
 
-    def _end_export(self, results: list[ExportResult] | None, reason: str = "") -> None:
+    def _end_export(self, outcome: ExportOutcome | None, reason: str = "") -> None:
         run, self.export_run = self.export_run, None
         if run is None:
             return
-        self.last_consent = run.bridge.last_answer
+        self.last_consent = outcome.answer if outcome is not None else None
+        self._policy = None  # read again for the next verdicts (the export read it afresh)
+        results = outcome.results if outcome is not None else []
         run.bridge.deleteLater()
         for i, entry in enumerate(run.entries):
-            entry.state = "checked"
-            if results is not None and i < len(results):
+            entry.state = RowState.CHECKED
+            if i < len(results):
                 entry.result = results[i]
             else:
-                status = "cancelled" if reason == "cancelled" else "error"
+                status = ExportStatus.CANCELLED if reason == "cancelled" else ExportStatus.ERROR
                 entry.result = ExportResult(entry.path, status, reason=reason, before=entry.report)
             self.changed.emit(entry)
         self.busy_changed.emit(False)

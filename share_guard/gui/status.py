@@ -10,9 +10,11 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication
 
-from share_guard.core.report import Category, Report
+from share_guard.core.engine.verdict import Assessment, Blocker
+from share_guard.core.export.pipeline import ExportStatus
+from share_guard.core.report import Report
 from share_guard.core.textsafe import display_path
-from share_guard.gui.session import Entry
+from share_guard.gui.session import Entry, RowState
 
 BUSY, OK, WARN, DANGER, MUTED = "busy", "ok", "warn", "danger", "muted"
 
@@ -32,33 +34,33 @@ def tr(text: str) -> str:
 
 def badge(entry: Entry) -> tuple[str, str]:
     """(text, tone) for the list's status badge."""
-    if entry.state == "waiting":
+    if entry.state is RowState.WAITING:
         return tr("Waiting…"), MUTED
-    if entry.state == "checking":
+    if entry.state is RowState.CHECKING:
         return tr("Checking…"), BUSY
-    if entry.state == "scanning":
+    if entry.state is RowState.SCANNING:
         return tr("Looking for faces…"), BUSY
-    if entry.state == "exporting":
+    if entry.state is RowState.EXPORTING:
         return tr("Saving…"), BUSY
-    if entry.state == "cancelled":
+    if entry.state is RowState.CANCELLED:
         return tr("Stopped"), MUTED
-    if entry.state == "failed" or entry.report is None:
+    if entry.state is RowState.FAILED or entry.report is None:
         return tr("Error"), DANGER
     if entry.result is not None:
         if entry.result.ok:
             return tr("Safe copy saved"), OK
-        if entry.result.status == "cancelled":
+        if entry.result.status is ExportStatus.CANCELLED:
             return tr("Not saved (stopped)"), MUTED
         return tr("Not saved"), DANGER
-    return report_badge(entry.report)
+    return report_badge(entry.report, entry.assessment)
 
 
-def report_badge(report: Report) -> tuple[str, str]:
+def report_badge(report: Report, assessment: Assessment | None = None) -> tuple[str, str]:
     if report.error:
         if report.format is None:
             return tr("Not supported"), MUTED
         return tr("Error"), DANGER
-    if report.has(Category.TAKEDOWN):
+    if assessment is not None and assessment.blocker is Blocker.TAKEDOWN:
         return tr("Blocked by takedown list"), DANGER
     count = len(report.identifying())
     if report.problems:
@@ -72,9 +74,9 @@ def report_badge(report: Report) -> tuple[str, str]:
 
 def detail_line(entry: Entry) -> str:
     """A second line under the name: the reason for errors, the step while busy."""
-    if entry.state in ("checking", "scanning", "exporting"):
+    if entry.state in (RowState.CHECKING, RowState.SCANNING, RowState.EXPORTING):
         return entry.step
-    if entry.state == "failed":
+    if entry.state is RowState.FAILED:
         return entry.message
     if entry.result is not None and not entry.result.ok:
         return entry.result.reason

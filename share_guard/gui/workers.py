@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Signal, Slot
 
 from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.export.consent import ConsentAnswer, ConsentChannel, ConsentRequest
 from share_guard.core.progress import CancelToken, ProgressFn
 
 #: seconds between progress signals (the core may call progress thousands of times)
@@ -121,16 +121,16 @@ class ConsentBridge(QObject):
         self.requested.emit(request, pending.reply)
         while not pending.event.wait(0.05):
             if self._token.cancelled:
-                pending.reply(ConsentAnswer(False, via="dialog"))
+                pending.reply(ConsentAnswer(False, via=ConsentChannel.DIALOG))
         self._pending = None
-        self.last_answer = pending.answer or ConsentAnswer(False, via="dialog")
+        self.last_answer = pending.answer or ConsentAnswer(False, via=ConsentChannel.DIALOG)
         return self.last_answer
 
     @Slot()
     def abandon(self) -> None:
         """Refuse a question still open (window closing)."""
         if self._pending is not None:
-            self._pending.reply(ConsentAnswer(False, via="dialog"))
+            self._pending.reply(ConsentAnswer(False, via=ConsentChannel.DIALOG))
 
 
 class _PendingPassphrase:

@@ -9,6 +9,7 @@ import pytest
 from gui_helpers import FakeDialogs
 from PySide6.QtCore import QCoreApplication, QSettings
 
+from share_guard.core.engine.compose import Features, build_engine
 from share_guard.gui.service import Service
 from share_guard.gui.settings import Settings
 
@@ -41,11 +42,14 @@ def make_window(qtbot, tmp_path: Path, dialogs: FakeDialogs) -> Iterator[Callabl
     made: list[MainWindow] = []
 
     def make(analyzers: Sequence[object] = (), transforms: Sequence[object] = (),
-             isolate: bool = False, content: Sequence[object] = ()) -> MainWindow:
-        service = Service(analyzers=[(lambda a=a: a) for a in analyzers],
-                          transforms=[(lambda t=t: t) for t in transforms],
-                          data_dir=tmp_path / "data", isolate=isolate,
-                          content=[(lambda a=a: a) for a in content])
+             isolate: bool = False, content: Sequence[object] = (), **features) -> MainWindow:
+        """A window over the engine the app builds (build_engine), with only the checks a
+        test asks for (no faces, codes or takedown list unless given)."""
+        settings = {"faces": False, "codes": False, "takedown": False, **features}
+        engine = build_engine(Features(isolated=isolate, data_dir=tmp_path / "data",
+                                       analyzers=tuple(analyzers), content=tuple(content),
+                                       **settings))
+        service = Service(engine, transforms=list(transforms))
         window = MainWindow(service, Settings(), dialogs)
         qtbot.addWidget(window)
         window.show()
@@ -54,11 +58,12 @@ def make_window(qtbot, tmp_path: Path, dialogs: FakeDialogs) -> Iterator[Callabl
 
     yield make
     for window in made:
-        for slow in window.session.service.analyzers():
+        for slow in window.session.service.engine.analyzers():
             release = getattr(slow, "release", None)
             if release is not None:
                 release.set()
         assert window.session.shutdown(10_000), "worker threads still running after the test"
+        window.session.service.close()
         assert window.session.pool.activeThreadCount() == 0
         assert window.session.side_pool.activeThreadCount() == 0
         for dialog in dialogs.open_dialogs:

@@ -103,6 +103,11 @@ class SlowTransform:
     def __init__(self) -> None:
         self.started = threading.Event()
 
+    def covers(self, report):
+        from share_guard.core.export.pipeline import Cover
+
+        return Cover()  # covers nothing in the picture
+
     def apply(self, src, report, out, progress, cancel):
         out.write(src.read_all()[: src.size // 2])
         out.flush()

@@ -13,6 +13,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget  # noqa: E402
 
+from share_guard.core.engine.compose import Features, build_engine  # noqa: E402
 from share_guard.core.export.consent import ConsentAnswer, ConsentItem, ConsentRequest  # noqa: E402
 from share_guard.core.family import lock  # noqa: E402
 from share_guard.core.family.lock import load_state, lock_policy  # noqa: E402
@@ -151,7 +152,16 @@ class Asker:
 
 @pytest.fixture
 def service(tmp_path):
-    return Service(data_dir=tmp_path / "data")
+    service = Service(build_engine(Features(isolated=False, data_dir=tmp_path / "data")))
+    yield service
+    service.close()
+
+
+def _finished(qtbot, dialog, start) -> bool:
+    """Start a save/lock/unlock (it runs on a worker thread) and wait for how it ended."""
+    with qtbot.waitSignal(dialog.action_done, timeout=10_000) as done:
+        assert start() is True
+    return done.args[0]
 
 
 def test_set_up_the_family_preset_with_a_passphrase(qtbot, service):
@@ -161,7 +171,8 @@ def test_set_up_the_family_preset_with_a_passphrase(qtbot, service):
     qtbot.mouseClick(dialog.family_button, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(dialog.new1, PASS)
     qtbot.keyClicks(dialog.new2, PASS)
-    qtbot.mouseClick(dialog.lock_button, Qt.MouseButton.LeftButton)
+    assert _finished(qtbot, dialog, lambda: qtbot.mouseClick(
+        dialog.lock_button, Qt.MouseButton.LeftButton) or True) is True
     state = load_state()
     assert state.status == "locked" and state.policy == PRESETS["family"]
     assert "Locked" in dialog.status.text() and dialog.new1.text() == ""
@@ -183,13 +194,13 @@ def test_locked_policy_cannot_be_changed_in_the_app_without_the_passphrase(qtbot
     qtbot.addWidget(dialog)
     dialog.sensitive.setCurrentIndex(dialog.sensitive.findData("allow"))
     dialog.checks["ask_consent"].setChecked(False)
-    assert dialog.save() is False  # cancelled the prompt
-    assert dialog.save() is False  # wrong passphrase
+    assert dialog.save() is False  # cancelled the prompt: nothing started
+    assert _finished(qtbot, dialog, dialog.save) is False  # wrong passphrase
     assert "not the parent passphrase" in dialog.message.text()
     assert load_state().policy == PRESETS["family"]
     assert dialog.sensitive.currentData() == "gate"  # the form shows what is really in force
     dialog.sensitive.setCurrentIndex(dialog.sensitive.findData("allow"))
-    assert dialog.save() is True
+    assert _finished(qtbot, dialog, dialog.save) is True
     assert load_state().policy.sensitive == "allow" and load_state().status == "locked"
     assert len(asker.asked) == 3
 
@@ -204,7 +215,7 @@ def test_tampered_settings_are_shown_and_a_parent_can_unlock(qtbot, service):
     qtbot.addWidget(dialog)
     assert "outside share_guard" in dialog.status.text()
     assert dialog.sensitive.currentData() == "block"  # strictest
-    assert dialog.unlock() is True
+    assert _finished(qtbot, dialog, dialog.unlock) is True
     assert load_state().status == "unlocked" and load_state().policy.sensitive == "block"
 
 
@@ -214,8 +225,33 @@ def test_allowed_folders_are_picked_and_saved(qtbot, tmp_path, service):
     dialog._add_folder()
     dialog._add_folder()  # no duplicates
     assert dialog.folders.count() == 1
-    assert dialog.save() is True
+    assert _finished(qtbot, dialog, dialog.save) is True
     assert load_state().policy.allowed_output_folders == (str(tmp_path.resolve()),)
+
+
+def test_passphrase_work_runs_off_the_gui_thread_and_the_dialog_stays_live(qtbot, service,
+                                                                           monkeypatch):
+    """scrypt (~64 MiB, a fraction of a second) ran on the GUI thread: the window froze."""
+    lock_policy(PRESETS["family"], PASS)
+    threads, release = [], threading.Event()
+    real = service.save_policy
+
+    def slow_save(policy, passphrase):
+        threads.append(threading.current_thread() is threading.main_thread())
+        release.wait(5)
+        return real(policy, passphrase)
+
+    monkeypatch.setattr(service, "save_policy", slow_save)
+    dialog = PolicyDialog(service, ask_passphrase=Asker(PASS))
+    qtbot.addWidget(dialog)
+    assert dialog.save() is True
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    assert threads == [False] and dialog.busy()
+    assert not dialog.save_button.isEnabled() and "Working" in dialog.message.text()
+    assert dialog.save() is False  # one at a time
+    with qtbot.waitSignal(dialog.action_done, timeout=10_000):
+        release.set()
+    assert dialog.save_button.isEnabled() and "Saved" in dialog.message.text()
 
 
 # -- consent records --------------------------------------------------------------------------

@@ -152,3 +152,21 @@ def test_menu_entries_open_settings_and_records(qtbot, window):
     window.family.records_action.trigger()
     records = _visible(window, ConsentRecordsDialog)
     assert records is not None and records.list.count() == 0
+
+
+def test_the_verdicts_on_screen_follow_a_change_of_rules(qtbot, make_window, dialogs, tmp_path):
+    from share_guard.core.family.lock import save_policy
+
+    window = make_window(analyzers=[Flagger()])
+    _open(qtbot, window, dialogs, gps_jpeg(tmp_path / "flagged.jpg"))
+    window.file_list.setCurrentRow(0)
+    qtbot.waitUntil(window.actions_settled)
+    assert window.inspector.export_button.isEnabled() and window.export_action.isEnabled()
+    dialog = window.family.show_policy()
+    save_policy(Policy(sensitive="block"))  # as the dialog's save does, on its worker
+    dialog.policy_changed.emit()
+    qtbot.waitUntil(window.actions_settled)
+    entry = window.session.entries[0]
+    assert entry.assessment is not None and entry.assessment.blocked
+    assert not window.inspector.export_button.isEnabled() and not window.export_action.isEnabled()
+    assert "No safe copy can be made" in window.inspector.banner.label.text()

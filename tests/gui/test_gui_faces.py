@@ -16,7 +16,6 @@ from skimage import data
 
 from share_guard.core.inspect import inspect
 from share_guard.core.report import Category, Region
-from share_guard.gui.service import Service
 
 #: the astronaut's face in skimage.data.astronaut(), as the detector reports it (x, y, w, h)
 FACE = (181, 58, 89, 121)
@@ -38,8 +37,7 @@ def pixels(path: Path) -> np.ndarray:
 
 
 def people_window(make_window, isolate: bool = False):
-    return make_window(content=[Service.code_analyzer()(), Service.face_analyzer()()],
-                       isolate=isolate)
+    return make_window(faces=True, codes=True, isolate=isolate)  # as the app: build_service
 
 
 def open_photo(qtbot, window, path: Path):
@@ -158,7 +156,9 @@ def test_drawn_box_is_covered_and_can_be_removed(qtbot, make_window, tmp_path):
     second.remove.click()
     assert [b for b in entry.redaction.boxes if b.manual] == drawn
 
-    export_with_consent(qtbot, window, expect_warning=False)
+    # the face was switched off: a drawn box elsewhere does not cover it, and consent says so
+    # (any redaction used to count as covering the people)
+    export_with_consent(qtbot, window, expect_warning=True)
     assert entry.result.ok, entry.result.reason
     out = pixels(entry.result.output)
     assert out[d.y + 2 : d.y + d.h - 2, d.x + 2 : d.x + d.w - 2].std() < 2.0
@@ -275,12 +275,12 @@ def test_a_long_scan_that_reports_progress_outlives_the_cpu_backstop(tmp_path):
     """Processor time is capped per isolated task as a backstop for spinning decoders; a scan
     that keeps reporting progress (a long video) re-arms it and finishes."""
     from share_guard.core.inspect import InspectOptions
-    from share_guard.core.sandbox.pool import IsolationPool
+    from share_guard.core.sandbox.sandboxed import SandboxRunner
     from share_guard.core.sandbox.worker import Limits
     from tests.gui.busy_analyzer import BusyAnalyzer
 
     photo = astronaut_jpeg(tmp_path / "a.jpg")
-    pool = IsolationPool(size=1, limits=Limits(cpu_seconds=1, idle_seconds=5))
+    pool = SandboxRunner(size=1, limits=Limits(cpu_seconds=1, idle_seconds=5))
     try:
         report = pool.inspect(photo, InspectOptions(analyzers=[BusyAnalyzer(2.0)]))
     finally:

@@ -30,11 +30,10 @@ def _open_one(qtbot, window, dialogs, path: Path):
 
 
 def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
-    from share_guard.core.sandbox.pool import default_pool
-
     photo = gps_jpeg(tmp_path / "holiday.jpg")
     assert window.stack.currentWidget() is window.empty
-    tasks_before = default_pool().stats.tasks
+    runner = window.session.service.engine.runner
+    tasks_before = runner.stats.tasks if runner.isolated else 0
     entry = _open_one(qtbot, window, dialogs, photo)
 
     assert window.stack.currentWidget() is window.splitter
@@ -58,7 +57,7 @@ def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
     qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=5000)
     assert window.inspector.preview.view.full_size == (320, 240)
     if window.session.service.isolate:  # inspection and preview both ran in a worker process
-        assert default_pool().stats.tasks >= tasks_before + 2
+        assert runner.stats.tasks >= tasks_before + 2
 
 
 def _tick_and_read(qtbot, dialog: ConsentDialog) -> list[bool]:

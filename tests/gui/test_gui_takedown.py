@@ -34,7 +34,7 @@ def test_listed_photo_is_blocked_in_the_window(qtbot, tmp_path, dialogs):
     qtbot.addWidget(window)
     window.show()
     window.open_paths([listed, tmp_path / "copy.jpg", other])
-    wait_idle(qtbot, window, 3)
+    wait_idle(qtbot, window, 3, timeout=60_000)
     badges = {e.path.name: window.file_list.row_widget(e).badge.text()
               for e in window.session.entries}
     assert badges["listed.jpg"].lower().startswith("blocked")

@@ -10,6 +10,7 @@ import time
 from typing import BinaryIO
 
 from share_guard.core.containers.base import Source
+from share_guard.core.export.pipeline import Cover
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Report
 
@@ -51,6 +52,9 @@ class HangingTransform:
 
     name = "hang"
 
+    def covers(self, report: Report) -> Cover:
+        return Cover()
+
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]:
         out.write(src.read_all()[:100])
@@ -66,6 +70,9 @@ class SlowCopy:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+
+    def covers(self, report: Report) -> Cover:
+        return Cover()
 
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]:

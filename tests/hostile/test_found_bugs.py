@@ -95,14 +95,15 @@ def test_rebuild_of_a_pixel_bomb_is_a_refusal_not_a_traceback(tmp_path) -> None:
     from jpeg_fixtures import pixels, plain_jpeg
 
     from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
-    from share_guard.core.export.pipeline import ExportOptions, export_files
+    from share_guard.core.export.pipeline import ExportOptions
+    from tests.checks import clean_files
 
     data = plain_jpeg(pixels(64, 48))
     sof = data.find(b"\xff\xc0")
     bomb = tmp_path / "bomb.jpg"
     bomb.write_bytes((data[: sof + 5] + b"\xff\xff\xff\xff" + data[sof + 9 :])[:-2])  # truncated
-    [result] = export_files([bomb], ExportOptions(output_dir=tmp_path, rebuild=True),
-                            consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS)))
+    [result] = clean_files([bomb], ExportOptions(output_dir=tmp_path, rebuild=True),
+                            consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS), "flag"))
     assert result.status == "refused" and "too many pixels" in result.reason
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bomb.jpg"]
 
@@ -145,14 +146,15 @@ def test_rebuild_of_undecodable_pixels_is_a_refusal_whatever_the_decoder_raises(
     from hostile.mutate import bmff_attacks
     from hostile.seeds import heic
     from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
-    from share_guard.core.export.pipeline import ExportOptions, export_files
+    from share_guard.core.export.pipeline import ExportOptions
+    from tests.checks import clean_files
 
     data = heic()
     broken = tmp_path / "broken.heic"
     variant = dict(bmff_attacks(data))["deep-udta"]  # found by the hostile corpus
     broken.write_bytes(variant)
-    [result] = export_files([broken], ExportOptions(output_dir=tmp_path, rebuild=True),
-                            consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS)))
+    [result] = clean_files([broken], ExportOptions(output_dir=tmp_path, rebuild=True),
+                            consent=lambda r: ConsentAnswer(True, tuple(CONFIRMATIONS), "flag"))
     assert result.status in ("refused", "error") and "\n" not in result.reason
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.heic"]
 

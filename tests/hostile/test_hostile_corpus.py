@@ -21,18 +21,19 @@ from jpeg_fixtures import PLANTED
 
 from hostile.corpus import MIN_VARIANTS, Case, build, fingerprint
 from hostile.seeds import missing_handlers
+from share_guard.core.engine.compose import Features, build_engine
 from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
 from share_guard.core.export.pipeline import ExportOptions, ExportResult
 from share_guard.core.export.safeio import TEMP_PREFIX
 from share_guard.core.report import Report
-from share_guard.core.sandbox.pool import IsolationPool
+from share_guard.core.sandbox.sandboxed import SandboxRunner
 
 PER_CASE_LIMIT = 10.0  # seconds: the bar for a hostile file
 EXIFTOOL_SAMPLE = 150
 
 
 def yes(request):
-    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="flag")
 
 
 def inet_sockets(pids: list[int]) -> int:
@@ -92,17 +93,19 @@ def test_malformed_corpus(corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     out, data = tmp_path / "out", tmp_path / "data"
     out.mkdir()
     before = {c.path: fingerprint(c.path) for c in cases}
-    pool = IsolationPool(size=2)
+    pool = SandboxRunner(size=2)
+    engine = build_engine(Features(runner=pool, faces=False, takedown=False, data_dir=data))
 
     def one(case: Case) -> tuple[Case, Report, ExportResult, ExportResult | None, float]:
         t0 = time.perf_counter()
         report = pool.inspect(case.path)
         opts = ExportOptions(output_dir=out, data_dir=data)
-        [result] = pool.export_files([case.path], opts, consent=yes, reports=[report])
+        [result] = engine.export([case.path], opts, yes, reports=[report], record=False).results
         rebuilt = None
         if result.status == "refused" and report.kind == "image" and report.problems:
             opts = ExportOptions(output_dir=out, data_dir=data, rebuild=True, suffix="_rebuilt")
-            [rebuilt] = pool.export_files([case.path], opts, consent=yes, reports=[report])
+            [rebuilt] = engine.export([case.path], opts, yes, reports=[report],
+                                      record=False).results
         return case, report, result, rebuilt, time.perf_counter() - t0
 
     t_start = time.perf_counter()

@@ -95,9 +95,10 @@ def test_existing_destination_is_kept_and_its_hostile_name_shown_safely(tmp_path
     out.mkdir()
     existing = out / (src.stem + "_clean.jpg")
     existing.write_bytes(b"keep me")
-    assert main(["clean", "--consent", "-o", str(out), str(src)]) == 1
+    assert main(["clean", "--consent", "--no-faces", "-o", str(out), str(src)]) == 0
     text = capsys.readouterr().out
-    assert "already exists" in text and shown_safely(text), repr(text)
+    second = out / (src.stem + "_clean-2.jpg")  # the naming rule: a new name, never over it
+    assert second.exists() and "_clean-2.jpg" in text and shown_safely(text), repr(text)
     assert existing.read_bytes() == b"keep me"
     assert main(["clean", "--consent", "--overwrite", "-o", str(out), str(src)]) == 0
     assert existing.read_bytes().startswith(b"\xff\xd8") and not inspect(existing).leaks()
@@ -124,7 +125,10 @@ def test_destination_that_is_a_dangling_symlink_is_not_followed(tmp_path: Path, 
     target = tmp_path / "elsewhere" / "planted.jpg"
     target.parent.mkdir()
     (out / "photo_clean.jpg").symlink_to(target)
-    assert main(["clean", "--consent", "-o", str(out), str(src)]) == 1
+    assert main(["clean", "--consent", "--no-faces", "--overwrite", "-o", str(out), str(src)]) == 1
     assert "symbolic link" in capsys.readouterr().out
     assert not target.exists()
     assert [p.name for p in out.iterdir()] == ["photo_clean.jpg"]
+    assert main(["clean", "--consent", "--no-faces", "-o", str(out), str(src)]) == 0
+    assert not target.exists()  # the link is a taken name: the copy gets the next one
+    assert sorted(p.name for p in out.iterdir()) == ["photo_clean-2.jpg", "photo_clean.jpg"]

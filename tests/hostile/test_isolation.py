@@ -12,12 +12,15 @@ import pytest
 from jpeg_fixtures import exif_bytes, pixels, plain_jpeg
 
 from hostile.misbehave import HangingTransform, Misbehave
+from share_guard.core.engine.compose import Features, build_engine
 from share_guard.core.errors import Cancelled
-from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer
+from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer, ConsentChannel
 from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken
-from share_guard.core.sandbox.pool import UNSAFE, IsolationPool, Limits
+from share_guard.core.sandbox.pool import UNSAFE
+from share_guard.core.sandbox.sandboxed import SandboxRunner
+from share_guard.core.sandbox.worker import Limits
 
 
 @pytest.fixture
@@ -34,14 +37,20 @@ def photos(tmp_path: Path) -> list[Path]:
 
 @pytest.fixture
 def pool():
-    p = IsolationPool(size=1, limits=Limits(parse_seconds=4, idle_seconds=4, cpu_seconds=1))
+    p = SandboxRunner(size=1, limits=Limits(parse_seconds=4, idle_seconds=4, cpu_seconds=1))
     yield p
     p.close()
 
 
 def yes(request):
     yes.calls.append((os.getpid(), threading.get_ident()))
-    return ConsentAnswer(True, tuple(CONFIRMATIONS), via="test")
+    return ConsentAnswer(True, tuple(CONFIRMATIONS), via=ConsentChannel.FLAG)
+
+
+def export(runner, paths, options, consent):
+    """An export by an engine that reads files with ``runner`` (no face or list check)."""
+    engine = build_engine(Features(runner=runner, faces=False, takedown=False))
+    return engine.export(paths, options, consent).results
 
 
 def test_results_match_in_process_and_pickle(photos, pool) -> None:
@@ -85,17 +94,16 @@ def test_export_consent_in_the_caller_and_hung_export_leaves_nothing(photos, poo
     out = tmp_path / "out"
     out.mkdir()
     yes.calls = []
-    results = pool.export_files(photos, ExportOptions(output_dir=out, data_dir=tmp_path / "d"),
-                                consent=yes)
+    results = export(pool, photos, ExportOptions(output_dir=out, data_dir=tmp_path / "d"), yes)
     assert [r.status for r in results] == ["cleaned"] * 3
     assert yes.calls == [(os.getpid(), threading.get_ident())], "consent once, in the caller"
     assert all(not r.after.leaks() for r in results)
     hung_out = tmp_path / "hung"
     hung_out.mkdir()
     opts = ExportOptions(output_dir=hung_out, transforms=[HangingTransform()])
-    quick = IsolationPool(size=1, limits=Limits(parse_seconds=1, idle_seconds=1))
+    quick = SandboxRunner(size=1, limits=Limits(parse_seconds=1, idle_seconds=1))
     try:
-        results = quick.export_files(photos[:2], opts, consent=yes)
+        results = export(quick, photos[:2], opts, yes)
     finally:
         quick.close()
     assert [r.status for r in results] == ["error", "error"]
@@ -104,7 +112,7 @@ def test_export_consent_in_the_caller_and_hung_export_leaves_nothing(photos, poo
 
 
 def test_parallel_inspection_keeps_order_and_reports_progress(photos, tmp_path) -> None:
-    pool = IsolationPool(size=2)
+    pool = SandboxRunner(size=2)
     seen: list[float] = []
     try:
         reports = pool.inspect_many(photos * 3, InspectOptions(progress=lambda f, t: seen.append(f)))
@@ -116,15 +124,15 @@ def test_parallel_inspection_keeps_order_and_reports_progress(photos, tmp_path) 
 
 def test_overhead_per_file(photos, capsys) -> None:
     """Measured: the isolated checker adds little per file once the pool is warm."""
-    pool = IsolationPool(size=1)
+    pool = SandboxRunner(size=1)
     try:
         t0 = time.perf_counter()
-        pool.inspect(photos[0])
+        pool.inspect(photos[0], InspectOptions())
         startup = time.perf_counter() - t0
         files = photos * 30
         t0 = time.perf_counter()
         for p in files:
-            pool.inspect(p)
+            pool.inspect(p, InspectOptions())
         isolated = (time.perf_counter() - t0) / len(files)
         t0 = time.perf_counter()
         for p in files:
@@ -142,7 +150,7 @@ def test_overhead_per_file(photos, capsys) -> None:
 def test_call_runs_our_functions_in_the_worker_and_contains_crashes(pool) -> None:
     import ctypes
 
-    from share_guard.core.sandbox.pool import CheckFailed
+    from share_guard.core.sandbox.sandboxed import CheckFailed
 
     assert pool.call(os.getpid) != os.getpid()
     with pytest.raises(CheckFailed, match="crashed"):
@@ -168,12 +176,12 @@ def test_a_long_export_that_keeps_writing_is_not_stopped(photos, tmp_path) -> No
     """The watchdog counts bytes written to the temp file as progress (slow disks, big videos)."""
     from hostile.misbehave import SlowCopy
 
-    pool = IsolationPool(size=1, limits=Limits(parse_seconds=1, idle_seconds=1))
+    pool = SandboxRunner(size=1, limits=Limits(parse_seconds=1, idle_seconds=1))
     out = tmp_path / "slow"
     out.mkdir()
     try:
-        [result] = pool.export_files(photos[:1], ExportOptions(output_dir=out, transforms=[SlowCopy(3)]),
-                                     consent=yes)
+        [result] = export(pool, photos[:1], ExportOptions(output_dir=out, transforms=[SlowCopy(3)]),
+                          yes)
     finally:
         pool.close()
     assert result.status == "cleaned", result.reason
@@ -183,11 +191,11 @@ def test_a_long_export_that_keeps_writing_is_not_stopped(photos, tmp_path) -> No
 def test_warming_a_pool_closed_meanwhile_is_quiet() -> None:
     # `inspect` warms workers on a background thread; a one-file run closes the pool
     # before the warm-up is done, which printed a traceback on every run.
-    pool = IsolationPool(size=1)
+    pool = SandboxRunner(size=1).pool
     pool.close()
     pool.warm(2)  # no exception
     assert pool.worker_pids() == []
-    busy = IsolationPool(size=1)
+    busy = SandboxRunner(size=1).pool
     held = busy._checkout()
     errors: list[BaseException] = []
     warmer = threading.Thread(target=_capture, args=(busy.warm, errors))

@@ -28,7 +28,7 @@ from share_guard.core.metadata.xmp import xmp_findings
 SETTINGS = settings(max_examples=60, deadline=3000, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 SEEDS = seeds()
-#: what inspect()/export_files() turn into a per-file reason (anything else is a traceback)
+#: what inspect() and the engine's export turn into a per-file reason (anything else is a traceback)
 TOLERATED = (ShareGuardError, OSError, ValueError, MemoryError, RecursionError)
 
 

@@ -1,38 +1,37 @@
-"""The export pipeline: inspect -> plan -> consent -> [transform] -> strip -> verify -> publish.
+"""The export steps for one file: [transform] -> strip -> verify -> publish.
 
-Nothing is written before consent. Every output is written to a temp file in
-the destination folder, re-inspected, and only then renamed into place; a
-failure or cancel leaves nothing behind. Originals are only ever read.
+The engine (:mod:`share_guard.core.engine`) decides per file whether and where a clean
+copy may be written and asks for consent; :func:`export_one` then writes one planned
+copy, inside the engine's runner (a sandbox worker by default). Every output is written
+to a temp file in the destination folder, re-inspected, and only then renamed into
+place; a failure or cancel leaves nothing behind. Originals are only ever read.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from share_guard.core.containers import Source, detect, handler_by_name
-from share_guard.core.errors import Cancelled, ExportRefused, OutputError, ShareGuardError
-from share_guard.core.export.consent import (
-    FLAG_FACES_UNREDACTED,
-    FLAG_SENSITIVE,
-    FLAG_TAKEDOWN,
-    ConsentAnswer,
-    ConsentHook,
-    ConsentItem,
-    ConsentRequest,
-    check_answer,
-    refuse,
-)
+from share_guard.core.errors import ExportRefused, OutputError
 from share_guard.core.export.safeio import atomic_output, scratch_file
-from share_guard.core.inspect import InspectOptions, inspect
-from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Category, Report
-from share_guard.core.textsafe import display_path, display_text
+from share_guard.core.inspect import inspect
+from share_guard.core.progress import CancelToken, ProgressFn
+from share_guard.core.report import Region, Report
+from share_guard.core.textsafe import display_text
+
+
+@dataclass(frozen=True)
+class Cover:
+    """What a transform covers in one file's picture, in terms of its report's regions."""
+
+    regions: frozenset[Region] = frozenset()  # detected regions (faces, codes) covered
+    drawn: int = 0  # regions drawn by hand
+    outside: bool = False  # everything outside one chosen area
 
 
 class Transform(Protocol):
@@ -43,28 +42,42 @@ class Transform(Protocol):
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]: ...
 
+    def covers(self, report: Report) -> Cover:
+        """What it will cover in the picture ``report`` describes (before it runs)."""
+        ...
+
 
 @dataclass
 class ExportOptions:
+    """One export request: where copies go and what is done to their pixels."""
+
     output_dir: Path | None = None  # None: next to each original
-    overwrite: bool = False
+    overwrite: bool = False  # replace an existing copy instead of naming a new one -2, -3...
     suffix: str = "_clean"
     rebuild: bool = False  # re-encode from pixels files the lossless cleaner refuses
     transforms: Sequence[Transform] = ()  # e.g. face redaction, applied in order
     #: transforms for single files, keyed by the path as given (a redaction with the regions
     #: the person chose for that file); applied after ``transforms``
     file_transforms: Mapping[Path, Sequence[Transform]] = field(default_factory=dict)
-    allow_takedown_match: bool = False  # never under the family policy
     data_dir: Path | None = None  # where pending-temp markers live
-    inspect_options: InspectOptions = field(default_factory=InspectOptions)
-    #: extra refusal rules (policy gates): report -> reason to refuse, or None
-    gates: Sequence[Callable[[Report], str | None]] = ()
+
+    def transforms_for(self, path: Path) -> list[Transform]:
+        return [*self.transforms, *self.file_transforms.get(Path(path), ())]
+
+
+class ExportStatus(StrEnum):
+    """What happened to one file (the JSON ``status``)."""
+
+    CLEANED = "cleaned"
+    REFUSED = "refused"
+    ERROR = "error"
+    CANCELLED = "cancelled"
 
 
 @dataclass
 class ExportResult:
     source: Path
-    status: str  # "cleaned" | "refused" | "error" | "cancelled"
+    status: ExportStatus
     output: Path | None = None
     reason: str = ""
     removed: list[str] = field(default_factory=list)
@@ -76,17 +89,18 @@ class ExportResult:
     accounting: dict[str, int] | None = None
 
     def __post_init__(self) -> None:
+        self.status = ExportStatus(self.status)
         # reasons quote file names and parser messages: untrusted text
         self.reason = display_text(self.reason, limit=300)
 
     @property
     def ok(self) -> bool:
-        return self.status == "cleaned"
+        return self.status is ExportStatus.CLEANED
 
     def to_json(self) -> dict[str, object]:
         return {
             "source": str(self.source),
-            "status": self.status,
+            "status": self.status.value,
             "output": str(self.output) if self.output else None,
             "reason": self.reason,
             "removed": self.removed,
@@ -98,6 +112,8 @@ class ExportResult:
 
 @dataclass
 class Planned:
+    """One file the engine decided to export: its report, destination and transforms."""
+
     report: Report
     dest: Path | None = None
     refusal: str = ""
@@ -105,9 +121,12 @@ class Planned:
 
 
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+NUMBER_ROOM = 6  # "-99999": room kept for the number the naming rule may add
+MAX_NUMBER = 99_999
 
 
 def output_path(report: Report, options: ExportOptions) -> Path:
+    """Where the copy of ``report``'s file goes before the naming rule: ``name_clean.ext``."""
     src = report.path
     folder = options.output_dir if options.output_dir is not None else src.parent
     ext = src.suffix
@@ -116,9 +135,23 @@ def output_path(report: Report, options: ExportOptions) -> Path:
         if ext.lower() not in handler.extensions:
             ext = handler.extensions[0]
     stem, tail = src.stem, f"{options.suffix}{ext}"
-    while len(os.fsencode(stem + tail)) > NAME_MAX and stem:  # room for the suffix
+    while len(os.fsencode(stem + tail)) + NUMBER_ROOM > NAME_MAX and stem:  # room for the suffix
         stem = stem[:-1]
     return Path(folder) / f"{stem}{tail}"
+
+
+def free_name(dest: Path, *, overwrite: bool, taken: set[Path] | None = None) -> Path:
+    """The naming rule for copies, the same in every front end: ``dest`` itself, else
+    ``name_clean-2.ext``, ``name_clean-3.ext``... the first name that no other copy of this
+    batch takes and, unless ``overwrite``, that nothing on disk has (links included)."""
+    taken = taken if taken is not None else set()
+    candidate, n = dest, 1
+    while candidate in taken or (not overwrite and os.path.lexists(candidate)):
+        n += 1
+        if n > MAX_NUMBER:
+            raise OutputError(f"no free name for the copy of {dest.name}")
+        candidate = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
+    return candidate
 
 
 def named_for(dest: Path, extensions: Sequence[str]) -> Path:
@@ -129,176 +162,13 @@ def named_for(dest: Path, extensions: Sequence[str]) -> Path:
     return dest.with_suffix(extensions[0])
 
 
-def is_takedown_match(report: Report) -> bool:
-    """True for a confirmed match (takedown findings carry detail["match"] == "match")."""
-    return any(f.detail.get("match") == "match" for f in report.by_category(Category.TAKEDOWN))
-
-
-def plan(reports: Sequence[Report], options: ExportOptions) -> list[Planned]:
-    """Decide per file whether and where it may be exported (no writing)."""
-    planned: list[Planned] = []
-    taken: set[Path] = set()
-    originals = {_file_id(r.path) for r in reports} - {None}
-    for report in reports:
-        item = Planned(report, transforms=[*options.transforms,
-                                           *options.file_transforms.get(Path(report.path), ())])
-        planned.append(item)
-        if report.error:
-            item.refusal = report.error
-            continue
-        if is_takedown_match(report) and not options.allow_takedown_match:
-            item.refusal = "blocked: the file matches an entry on the takedown list"
-            continue
-        reason = next((r for gate in options.gates if (r := gate(report))), None)
-        if reason:
-            item.refusal = reason
-            continue
-        if report.problems:
-            if options.rebuild and report.kind == "image" and not report.failed_checks:
-                from share_guard.core.export.rebuild import RebuildTransform
-
-                item.transforms.insert(0, RebuildTransform())
-            else:
-                # a check that did not run (an unreadable takedown list) is not a container
-                # problem: rebuilding would skip it, so it is refused and not offered
-                rebuildable = report.kind == "image" and not report.failed_checks
-                hint = " (try rebuild from pixels)" if rebuildable else ""
-                item.refusal = f"not cleaned: {report.problems[0]}{hint}"
-                continue
-        dest = output_path(report, options)
-        n = 2
-        while dest in taken:
-            dest = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
-            n += 1
-        taken.add(dest)
-        if _file_id(dest) in originals:
-            # its own original, or another file of this batch (a_clean.jpg given with a.jpg)
-            item.refusal = "the output would replace an original; choose another folder"
-            continue
-        item.dest = dest
-    return planned
-
-
-def _file_id(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of the file at ``path`` (links followed), None when there is none."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    return st.st_dev, st.st_ino
-
-
-def consent_request(planned: Sequence[Planned]) -> ConsentRequest:
-    items = []
-    for p in planned:
-        if p.dest is None:
-            continue
-        r = p.report
-        removed = sorted({f"{f.category.label}: {f.name}" for f in r.leaks()})
-        warnings = []
-        flags = []
-        faces = [f for f in r.by_category(Category.PEOPLE) if f.identifying]
-        redacting = any(t.name == "redact" for t in p.transforms)
-        if faces and not redacting:
-            flags.append(FLAG_FACES_UNREDACTED)
-            warnings.append(f"{display_path(r.path.name)}: people can be recognised "
-                            "and will not be redacted")
-        for flag, category in ((FLAG_TAKEDOWN, Category.TAKEDOWN),
-                               (FLAG_SENSITIVE, Category.SENSITIVE)):
-            for f in r.by_category(category):
-                flags.append(flag)
-                warnings.append(f"{display_path(r.path.name)}: {f.explanation}")
-        items.append(ConsentItem(display_path(r.path.name), r.kind or "file", tuple(removed),
-                                 tuple(warnings), tuple(dict.fromkeys(flags))))
-    return ConsentRequest(tuple(items))
-
-
-ExportOneFn = Callable[[Planned, ExportOptions, ProgressFn, CancelToken | None], ExportResult]
-
-
-def export_files(paths: Sequence[str | os.PathLike[str]], options: ExportOptions | None = None,
-                 consent: ConsentHook = refuse, progress: ProgressFn = no_progress,
-                 cancel: CancelToken | None = None,
-                 reports: Sequence[Report] | None = None,
-                 run_one: ExportOneFn | None = None, parallel: int = 1) -> list[ExportResult]:
-    """Export clean copies of ``paths``. One bad file never stops the batch.
-
-    ``consent`` is asked once for the whole batch, before anything is written;
-    the default refuses. Pass ``reports`` to reuse inspections already made.
-    ``run_one`` replaces :func:`export_one` (core.isolation runs it in a worker);
-    ``parallel`` > 1 runs that many exports at once (for run_one functions that are
-    thread-safe, such as the isolated workers).
-    """
-    opts = options or ExportOptions()
-    runner = run_one or export_one
-    n = max(len(paths), 1)
-    if reports is None:
-        reports = []
-        for i, path in enumerate(paths):
-            if cancel is not None:
-                cancel.check()
-            progress(0.3 * i / n, f"checking {display_path(Path(path).name)}")
-            reports.append(inspect(path, opts.inspect_options))
-    planned = plan(reports, opts)
-    results: dict[int, ExportResult] = {}
-    for i, p in enumerate(planned):
-        if p.dest is None:
-            results[i] = ExportResult(p.report.path, "refused" if not p.report.error else "error",
-                                      reason=p.refusal, before=p.report)
-    todo = [i for i, p in enumerate(planned) if p.dest is not None]
-    if todo:
-        request = consent_request([planned[i] for i in todo])
-        answer: ConsentAnswer = consent(request)
-        try:
-            check_answer(request, answer)
-        except ExportRefused as exc:
-            for i in todo:
-                results[i] = ExportResult(planned[i].report.path, "refused", reason=str(exc),
-                                          before=planned[i].report)
-            todo = []
-    stop = threading.Event()
-    done = [0]
-    lock = threading.Lock()
-
-    def one(i: int) -> ExportResult:
-        p = planned[i]
-        if stop.is_set():
-            return ExportResult(p.report.path, "cancelled", reason="cancelled", before=p.report)
-        with lock:
-            progress(0.3 + 0.7 * done[0] / max(len(todo), 1),
-                     f"cleaning {display_path(p.report.path.name)}")
-        try:
-            if cancel is not None:
-                cancel.check()
-            return runner(p, opts, progress, cancel)
-        except Cancelled:
-            stop.set()
-            return ExportResult(p.report.path, "cancelled", reason="cancelled", before=p.report)
-        except ShareGuardError as exc:
-            return ExportResult(p.report.path, "error" if isinstance(exc, OutputError)
-                                else "refused", reason=str(exc), before=p.report)
-        except (OSError, ValueError, MemoryError) as exc:
-            return ExportResult(p.report.path, "error", reason=f"{type(exc).__name__}: {exc}",
-                                before=p.report)
-        finally:
-            with lock:
-                done[0] += 1
-
-    if parallel > 1 and len(todo) > 1:
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="sg-export") as pool:
-            for i, result in zip(todo, pool.map(one, todo), strict=True):
-                results[i] = result
-    else:
-        for i in todo:
-            results[i] = one(i)
-    progress(1.0, "done")
-    return [results[i] for i in range(len(planned))]
-
-
 def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
                cancel: CancelToken | None) -> ExportResult:
-    assert p.dest is not None
-    result = ExportResult(p.report.path, "cleaned", before=p.report)
+    """Write the clean copy of one planned file (consent was given): transform, strip,
+    verify by re-inspection, publish. Raises a ShareGuardError with a one-line reason."""
+    if p.dest is None:
+        raise ExportRefused(p.refusal or "not planned for export")
+    result = ExportResult(p.report.path, ExportStatus.CLEANED, before=p.report)
     src = Source(p.report.path)
     if p.report.mtime_ns is not None and (src.size, src.mtime_ns) != (p.report.size,
                                                                        p.report.mtime_ns):
@@ -326,7 +196,9 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     folder = p.dest.parent
     with _transformed(src, p, folder, opts, progress, cancel, result) as source:
         handler = detect(source.head)
-        p.dest = named_for(p.dest, handler.extensions)
+        renamed = named_for(p.dest, handler.extensions)
+        if renamed != p.dest:  # the naming rule holds for the new extension too
+            p.dest = free_name(renamed, overwrite=opts.overwrite)
         with atomic_output(p.dest, overwrite=opts.overwrite, data_dir=opts.data_dir,
                            verify=verify) as out:
             stripped = handler.strip(source, out)

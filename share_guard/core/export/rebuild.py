@@ -12,9 +12,9 @@ from typing import BinaryIO
 
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import CorruptFile, ShareGuardError, UnsupportedFormat
-from share_guard.core.media.images import open_image
+from share_guard.core.export.pipeline import Cover
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.report import Report
+from share_guard.core.report import FileKind, Report
 
 
 class RebuildTransform:
@@ -22,11 +22,16 @@ class RebuildTransform:
 
     name = "rebuild"
 
+    def covers(self, report: Report) -> Cover:
+        return Cover()  # new pixels, the same picture: nothing in it is covered
+
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]:
-        if report.kind != "image":
+        if report.kind is not FileKind.IMAGE:
             raise UnsupportedFormat("rebuild from pixels works for images only")
         from PIL import Image, ImageOps
+
+        from share_guard.core.media.images import open_image
 
         progress(0.1, "decoding")
         try:

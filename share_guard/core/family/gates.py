@@ -1,59 +1,36 @@
-"""Apply the protection policy to an export: gates, consent rules and the consent record.
+"""Export gates: pure functions of a report that say why a file may not be exported.
 
-Front ends export through :func:`guarded_export` (the CLI's ``clean`` and the
-app do), which
+A :class:`Gate` judges one report (and the copy's destination) and never reads a file or
+changes the report: the runner gathers what it needs beforehand. Each gate declares that
+evidence (:class:`Evidence`: a check that must have run on the report, with the analyzer
+that runs it); the engine has the runner run missing checks inside the sandbox before any
+gate judges. A gate that a parent may lift returns a refusal marked ``parent_may_allow``;
+asking the parent is the engine's business (:mod:`.approval`), not the gate's.
 
-* reads the policy in force (a tampered one gives the strictest rules),
-* makes sure the sensitive-content check ran on every file when the policy
-  asks for it, even on reports inspected earlier without it,
-* turns the rules into :class:`~share_guard.core.export.pipeline.ExportOptions` gates
-  (takedown matches, sensitive content, output folders, metadata that cannot
-  be removed) which no option passed in can loosen,
-* asks a parent (``ask_parent``) for the passphrase where the policy gates a
-  file, and checks it (rate-limited) against the lock,
-* adds the "faces not blurred" confirmation and, under ``ask_consent``, refuses
-  consent that was not given by a person there and then (a pre-stated flag),
-* writes a consent record (no file names unless the policy's ``audit`` is on).
+:func:`policy_gates` turns the policy in force into gates (a tampered one gives the
+strictest rules, and every export then needs a parent); :func:`consent_confirmations` and
+:func:`consent_refusal` are the policy's consent rules.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from share_guard.core.analysis.sensitive import SensitiveAnalyzer
-from share_guard.core.containers import Source
-from share_guard.core.errors import ShareGuardError
+from share_guard.core.engine.verdict import Blocker
 from share_guard.core.export.consent import (
-    FLAG_FACES_UNREDACTED,
+    FACES_CONFIRMED,
     ConsentAnswer,
-    ConsentHook,
+    ConsentFlag,
     ConsentRequest,
-    refuse,
 )
-from share_guard.core.export.pipeline import ExportOptions, ExportResult, export_files, output_path
-from share_guard.core.family.lock import (
-    LockError,
-    PolicyState,
-    TooManyAttempts,
-    WrongPassphrase,
-    check_passphrase,
-)
-from share_guard.core.family.lock import load_state as load_policy_state
+from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
-from share_guard.core.family.records import ConsentLog, build_record
-from share_guard.core.paths import data_dir as default_data_dir
-from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Category, Finding, Report
+from share_guard.core.inspect import Analyzer
+from share_guard.core.report import Category, Report, TakedownVerdict
 from share_guard.core.textsafe import display_path
-
-#: ask_parent(message) -> the passphrase a parent typed, or None when nobody did
-AskParent = Callable[[str], "str | None"]
-
-#: consent given by a person at that moment (not stated in advance on a command line)
-INTERACTIVE_CONSENT = ("dialog", "terminal")
 
 #: metadata categories the strip_* rules are about
 METADATA_CATEGORIES = (Category.LOCATION, Category.IDENTITY, Category.DEVICE, Category.TIME,
@@ -62,48 +39,48 @@ METADATA_CATEGORIES = (Category.LOCATION, Category.IDENTITY, Category.DEVICE, Ca
 TAMPERED_REASON = ("The protection settings were changed or removed outside share_guard, "
                    "so every export needs a parent")
 SENSITIVE_GATE_REASON = "This may show someone without clothes. A parent needs to agree to share it"
-MAX_TRIES = 3
+TAKEDOWN_REASON = "blocked: the file matches an entry on the takedown list"
+#: the name the list that goes with a locked policy has in ``Report.checked``
+ACCOUNT_TAKEDOWN = "account takedown list"
 
 
-class ParentApproval:
-    """Asks for the parent passphrase when a gate needs it, at most once per export:
-    an approval covers the whole export, and so does a refusal (no asking per file)."""
+@dataclass(frozen=True)
+class Evidence:
+    """A check a gate needs on the report it judges: ``check`` is the analyzer's name as
+    listed in ``Report.checked``; ``analyzer`` runs it (picklable: the sandbox runs it)."""
 
-    def __init__(self, state: PolicyState, ask: AskParent | None) -> None:
-        self.state, self.ask = state, ask
-        self.approved = False
-        self._refused = ""
+    check: str
+    analyzer: Analyzer
 
-    def require(self, reason: str) -> str | None:
-        """None if a parent approved (now or earlier in this export), else the refusal."""
-        if self.approved:
-            return None
-        if self._refused:
-            return f"blocked: {reason} ({self._refused})"
-        if self.state.material is None:
-            return f"blocked: {reason}, and no parent passphrase can be checked"
-        if self.ask is None:
-            return f"blocked: {reason} (a parent's passphrase is needed)"
-        self._refused = self._ask(reason)
-        return f"blocked: {reason} ({self._refused})" if self._refused else None
 
-    def _ask(self, reason: str) -> str:
-        """"" once a parent's passphrase was checked, else why not."""
-        message = reason
-        for _ in range(MAX_TRIES):
-            passphrase = self.ask(message) if self.ask is not None else None
-            if passphrase is None:
-                return "no parent passphrase was given"
-            try:
-                check_passphrase(passphrase, self.state)
-            except WrongPassphrase:
-                message = f"{reason}\nThat passphrase was not right. Try again."
-                continue
-            except (TooManyAttempts, LockError, ShareGuardError) as exc:
-                return str(exc)
-            self.approved = True
-            return ""
-        return "wrong passphrase"
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # one line, display-safe
+    parent_may_allow: bool = False  # a parent's passphrase lifts it for this export
+
+
+Judge = Callable[[Report, "Path | None"], "Refusal | None"]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """``judge(report, destination or None)`` -> a refusal, or None to let the file through.
+    Pure: it neither reads files nor changes the report."""
+
+    name: str
+    judge: Judge
+    needs: tuple[Evidence, ...] = ()
+    blocker: Blocker = Blocker.POLICY
+
+
+def _takedown(report: Report, dest: Path | None) -> Refusal | None:
+    if report.takedown_verdict() is TakedownVerdict.MATCH:
+        return Refusal(TAKEDOWN_REASON)
+    return None
+
+
+#: a confirmed takedown-list match is never exported, whatever the policy says
+TAKEDOWN_GATE = Gate("takedown list", _takedown, blocker=Blocker.TAKEDOWN)
 
 
 def _inside(path: Path, folders: Sequence[str]) -> bool:
@@ -115,76 +92,47 @@ def _inside(path: Path, folders: Sequence[str]) -> bool:
     return False
 
 
-def ensure_sensitive_checked(report: Report, threshold: float | None = None) -> str | None:
-    """Run the sensitive-content check on ``report`` if it has not run. Returns a problem or None."""
-    from share_guard.core.analysis.sensitive import CHECKED_PROPERTY, DEFAULT_THRESHOLD
+def _sensitive_gate(mode: str) -> Gate:
+    # (the model's module loads numpy: only once a policy asks for the check)
+    from share_guard.core.analysis.sensitive import SensitiveAnalyzer
 
-    if CHECKED_PROPERTY in report.properties or report.error:
+    check = SensitiveAnalyzer.name
+
+    def sensitive(report: Report, dest: Path | None) -> Refusal | None:
+        if check in report.failed_checks and mode in ("gate", "block"):
+            return Refusal("blocked: the sensitive-content check could not run")
+        if not report.has(Category.SENSITIVE):
+            return None
+        if mode == "block":
+            return Refusal("blocked: this may show someone without clothes, and the protection "
+                           "settings do not allow sharing it")
+        if mode == "gate":
+            return Refusal(SENSITIVE_GATE_REASON, parent_may_allow=True)
+        return None  # warn: the consent request carries the warning
+
+    return Gate("sensitive content", sensitive, (Evidence(check, SensitiveAnalyzer()),))
+
+
+def _faces_gate() -> Gate:
+    """The face rule is kept at consent (cover them, or confirm); what it needs here is that
+    faces were looked for, even by a front end told not to (``--no-faces``)."""
+    from share_guard.core.analysis.analyzers import FaceAnalyzer
+
+    def faces(report: Report, dest: Path | None) -> Refusal | None:
+        if FaceAnalyzer.name in report.failed_checks:
+            return Refusal("blocked: the check for faces could not run")
         return None
-    analyzer = SensitiveAnalyzer(threshold or DEFAULT_THRESHOLD)
-    try:
-        report.findings.extend(analyzer.analyze(Source(report.path), report, no_progress, None))
-    except (ShareGuardError, OSError, ValueError, ImportError, MemoryError) as exc:
-        return f"the sensitive-content check could not run ({exc})"
-    return None
+
+    return Gate("faces_must_be_redacted_or_confirmed", faces,
+                (Evidence(FaceAnalyzer.name, FaceAnalyzer()),), blocker=Blocker.CHECK_FAILED)
 
 
-def policy_gates(policy: Policy, state: PolicyState, options: ExportOptions,
-                 approval: ParentApproval) -> list[Callable[[Report], str | None]]:
-    """The rules as ExportOptions gates (each: report -> reason to refuse, or None)."""
-    gates: list[Callable[[Report], str | None]] = []
-
-    if state.tampered:
-        gates.append(lambda report: approval.require(TAMPERED_REASON))
-
-    if policy.strip_location:
-        def location(report: Report) -> str | None:
-            stuck = [f for f in report.by_category(Category.LOCATION) if f.identifying and not f.removable]
-            return f"blocked: the location ({stuck[0].name}) cannot be removed" if stuck else None
-        gates.append(location)
-
-    if policy.strip_all_metadata:
-        def metadata(report: Report) -> str | None:
-            stuck = [f for f in report.findings if f.category in METADATA_CATEGORIES
-                     and f.identifying and not f.removable]
-            return f"blocked: {stuck[0].name} cannot be removed" if stuck else None
-        gates.append(metadata)
-
-    if policy.sensitive != "allow":
-        def sensitive(report: Report) -> str | None:
-            problem = ensure_sensitive_checked(report)
-            if problem and policy.sensitive in ("gate", "block"):
-                return f"blocked: {problem}"
-            if not report.has(Category.SENSITIVE):
-                return None
-            if policy.sensitive == "block":
-                return "blocked: this may show someone without clothes, and the protection " \
-                       "settings do not allow sharing it"
-            if policy.sensitive == "gate":
-                return approval.require(SENSITIVE_GATE_REASON)
-            return None  # warn: the consent request carries the warning
-        gates.append(sensitive)
-
-    if policy.allowed_output_folders:
-        folders = policy.allowed_output_folders
-
-        def output_folder(report: Report) -> str | None:
-            dest = output_path(report, options)
-            if _inside(dest, folders):
-                return None
-            return ("blocked: clean copies may only be saved in "
-                    + ", ".join(display_path(f) for f in folders))
-        gates.append(output_folder)
-    return gates
-
-
-def account_takedown_gate(state: PolicyState,
-                          options: ExportOptions) -> Callable[[Report], str | None] | None:
+def account_takedown_gate(state: PolicyState, data_dir: Path | None) -> Gate | None:
     """Under a lock, also match the takedown list in the account's own data folder.
 
     The front ends match the list in *their* data folder, which ``--data-dir`` or
-    ``$SHARE_GUARD_HOME`` can point at an empty one; this gate checks the list
-    that goes with the locked policy. None when that is the same list (or there is none).
+    ``$SHARE_GUARD_HOME`` can point at an empty one; this gate needs the list that goes
+    with the locked policy checked too. None when that is the same list (or there is none).
     """
     if not (state.locked and state.policy.block_takedown_matches):
         return None
@@ -192,116 +140,86 @@ def account_takedown_gate(state: PolicyState,
     from share_guard.core.takedown.analyzer import TakedownAnalyzer
     from share_guard.core.takedown.store import default_path
 
-    account = (state.folders or lock.account_folders()).data
-    account_list = default_path(account)
+    account_list = default_path((state.folders or lock.account_folders()).data)
     if not account_list.exists():
         return None
-    if os.path.realpath(default_path(options.data_dir)) == os.path.realpath(account_list):
+    if os.path.realpath(default_path(data_dir)) == os.path.realpath(account_list):
         return None
-    analyzer = TakedownAnalyzer(path=account_list)
+    check = ACCOUNT_TAKEDOWN
 
-    def gate(report: Report) -> str | None:
-        try:
-            findings = list(analyzer.analyze(Source(report.path), report, no_progress, None))
-        except (ShareGuardError, OSError) as exc:
-            return f"blocked: the takedown check could not run ({exc})"
-        if any(f.detail.get("match") == "match" for f in findings):
-            report.findings.extend(findings)
-            return "blocked: the file matches an entry on the takedown list"
+    def account(report: Report, dest: Path | None) -> Refusal | None:
+        # a match on it is a takedown finding like any other: TAKEDOWN_GATE blocks it
+        if check in report.failed_checks:
+            return Refusal("blocked: the takedown check could not run")
         return None
-    return gate
+
+    analyzer = TakedownAnalyzer(path=account_list, name=ACCOUNT_TAKEDOWN)
+    return Gate(check, account, (Evidence(check, analyzer),),
+                blocker=Blocker.CHECK_FAILED)
 
 
-def apply_policy(options: ExportOptions, state: PolicyState, approval: ParentApproval) -> ExportOptions:
-    """``options`` with the policy's gates added; nothing in ``options`` can loosen them."""
+def policy_gates(state: PolicyState, data_dir: Path | None = None) -> list[Gate]:
+    """Every gate an export passes under ``state``: the takedown list first, then the rules."""
     policy = state.policy
-    allow_match = options.allow_takedown_match and not policy.block_takedown_matches
-    opts = replace(options, allow_takedown_match=allow_match, gates=list(options.gates))
-    extra = policy_gates(policy, state, opts, approval)
-    takedown = account_takedown_gate(state, opts)
-    if takedown is not None:
-        extra.insert(0, takedown)
-    opts.gates = [*options.gates, *extra]
-    return opts
+    gates = [TAKEDOWN_GATE]
+    account = account_takedown_gate(state, data_dir)
+    if account is not None:
+        gates.append(account)
+    if state.tampered:
+        gates.append(Gate("tampered", lambda report, dest: Refusal(TAMPERED_REASON, True)))
+    if policy.strip_location:
+        def location(report: Report, dest: Path | None) -> Refusal | None:
+            stuck = [f for f in report.by_category(Category.LOCATION)
+                     if f.identifying and not f.removable]
+            return Refusal(f"blocked: the location ({stuck[0].name}) cannot be removed") \
+                if stuck else None
+        gates.append(Gate("strip_location", location))
+    if policy.strip_all_metadata:
+        def metadata(report: Report, dest: Path | None) -> Refusal | None:
+            stuck = [f for f in report.findings if f.category in METADATA_CATEGORIES
+                     and f.identifying and not f.removable]
+            return Refusal(f"blocked: {stuck[0].name} cannot be removed") if stuck else None
+        gates.append(Gate("strip_all_metadata", metadata))
+    if policy.faces_must_be_redacted_or_confirmed:
+        gates.append(_faces_gate())
+    if policy.sensitive != "allow":
+        gates.append(_sensitive_gate(policy.sensitive))
+    if policy.allowed_output_folders:
+        folders = policy.allowed_output_folders
+
+        def output_folder(report: Report, dest: Path | None) -> Refusal | None:
+            if dest is None or _inside(dest, folders):
+                return None  # (no destination yet: judged when there is one)
+            return Refusal("blocked: clean copies may only be saved in "
+                           + ", ".join(display_path(f) for f in folders))
+        gates.append(Gate("allowed_output_folders", output_folder, blocker=Blocker.DESTINATION))
+    return gates
 
 
-@dataclass
-class _Seen:
-    request: ConsentRequest | None = None
-    answer: ConsentAnswer | None = None
-    notes: list[str] = field(default_factory=list)
+def evidence_analyzers(gates: Sequence[Gate]) -> list[Analyzer]:
+    """The analyzers that produce what ``gates`` need (each check once)."""
+    found: dict[str, Analyzer] = {}
+    for gate in gates:
+        for evidence in gate.needs:
+            found.setdefault(evidence.check, evidence.analyzer)
+    return list(found.values())
 
 
-def policy_consent(hook: ConsentHook, policy: Policy, seen: _Seen | None = None) -> ConsentHook:
-    """Wrap a consent hook with the policy's consent rules."""
-    seen = seen if seen is not None else _Seen()
-
-    def ask(request: ConsentRequest) -> ConsentAnswer:
-        extra: tuple[str, ...] = ()
-        if policy.faces_must_be_redacted_or_confirmed and any(
-                FLAG_FACES_UNREDACTED in item.flags for item in request.items):
-            extra = (FLAG_FACES_UNREDACTED,)
-        shown = replace(request, confirmations=request.confirmations + extra)
-        answer = hook(shown)
-        seen.request, seen.answer = shown, answer
-        if not answer.granted:
-            return answer
-        if policy.ask_consent and answer.via not in INTERACTIVE_CONSENT:
-            seen.notes.append("the protection settings ask for consent each time; "
-                              "a pre-stated answer is not accepted")
-            answer = ConsentAnswer(False, answer.confirmed, answer.via, answer.overridden_warnings)
-        elif any(key not in answer.confirmed for key in extra):
-            seen.notes.append("people who can be recognised were neither blurred nor confirmed")
-            answer = ConsentAnswer(False, answer.confirmed, answer.via, answer.overridden_warnings)
-        seen.answer = answer
-        return answer
-
-    return ask
+def consent_confirmations(policy: Policy, flags: frozenset[ConsentFlag]) -> tuple[str, ...]:
+    """Statements the policy adds to a consent request with these warning flags."""
+    if policy.faces_must_be_redacted_or_confirmed and ConsentFlag.FACES_UNCOVERED in flags:
+        return (FACES_CONFIRMED,)
+    return ()
 
 
-def guarded_export(paths: Sequence[str | os.PathLike[str]], options: ExportOptions | None = None,
-                   consent: ConsentHook = refuse, *, ask_parent: AskParent | None = None,
-                   state: PolicyState | None = None, progress: ProgressFn = no_progress,
-                   cancel: CancelToken | None = None, reports: Sequence[Report] | None = None,
-                   record: bool = True,
-                   exporter: Callable[..., list[ExportResult]] = export_files) -> list[ExportResult]:
-    """:func:`~share_guard.core.export.pipeline.export_files` under the protection policy.
-
-    ``exporter`` may be :func:`share_guard.core.sandbox.pool.isolated_export_files` (same
-    signature) so that files are parsed and written in limited worker processes.
-    """
-    state = state or load_policy_state()
-    options = options or ExportOptions()
-    approval = ParentApproval(state, ask_parent)
-    opts = apply_policy(options, state, approval)
-    if state.policy.sensitive != "allow":
-        analyzers = list(opts.inspect_options.analyzers)
-        if not any(isinstance(a, SensitiveAnalyzer) for a in analyzers):
-            analyzers.append(SensitiveAnalyzer())
-        # (reports passed in that were inspected without it are checked by the gate)
-        opts.inspect_options = replace(opts.inspect_options, analyzers=analyzers)
-    seen = _Seen()
-    results = exporter(paths, opts, policy_consent(consent, state.policy, seen), progress,
-                       cancel, reports)
-    if seen.notes:
-        for r in results:
-            if r.status == "refused" and r.reason.startswith("consent"):
-                r.reason = f"{r.reason} ({seen.notes[0]})"
-    if record and seen.request is not None and seen.answer is not None:
-        log = ConsentLog(options.data_dir or default_data_dir())
-        log.add(build_record(seen.request, seen.answer, results, parent_approved=approval.approved,
-                             audit=state.policy.audit))
-    return results
-
-
-class PolicySensitiveAnalyzer(SensitiveAnalyzer):
-    """The sensitive-content check when, and only when, the policy in force asks for it.
-
-    Front ends add it to their inspection so the warning shows before any export.
-    """
-
-    def analyze(self, src: Source, report: Report, progress: ProgressFn,
-                cancel: CancelToken | None) -> Iterable[Finding]:
-        if load_policy_state().policy.sensitive == "allow":
-            return []
-        return super().analyze(src, report, progress, cancel)
+def consent_refusal(policy: Policy, request: ConsentRequest, answer: ConsentAnswer) -> str:
+    """Why the policy does not accept a granted ``answer`` ("" when it does)."""
+    if not answer.granted:
+        return ""
+    if policy.ask_consent and not answer.via.interactive:
+        return ("the protection settings ask for consent each time; "
+                "a pre-stated answer is not accepted")
+    if any(key not in answer.confirmed
+           for key in consent_confirmations(policy, request.flags)):
+        return "people who can be recognised were neither blurred nor confirmed"
+    return ""

@@ -309,7 +309,7 @@ def load_state(folders: AccountFolders | None = None) -> PolicyState:
 def _wait_for(failures: int) -> float:
     if failures < FREE_ATTEMPTS:
         return 0.0
-    return min(BASE_WAIT * 2 ** (failures - FREE_ATTEMPTS), MAX_WAIT)
+    return float(min(BASE_WAIT * 2 ** (failures - FREE_ATTEMPTS), MAX_WAIT))
 
 
 def _read_attempts(folders: AccountFolders, now: float) -> tuple[int, float]:

@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from share_guard.core.export.consent import (
-    FLAG_FACES_UNREDACTED,
-    FLAG_SENSITIVE,
-    FLAG_TAKEDOWN,
     ConsentAnswer,
+    ConsentChannel,
+    ConsentFlag,
     ConsentRequest,
     statement,
 )
@@ -56,9 +55,9 @@ CREATE TABLE IF NOT EXISTS records (
 
 #: plain words for the structured warning flags (no file names in them)
 WARNING_WORDS = {
-    FLAG_FACES_UNREDACTED: "people could be recognised and were not blurred",
-    FLAG_SENSITIVE: "may show someone without clothes",
-    FLAG_TAKEDOWN: "matched the takedown list",
+    ConsentFlag.FACES_UNCOVERED: "people could be recognised and were not blurred",
+    ConsentFlag.SENSITIVE: "may show someone without clothes",
+    ConsentFlag.TAKEDOWN: "matched the takedown list",
 }
 
 
@@ -67,7 +66,7 @@ class ConsentRecord:
     id: int
     at: str  # ISO 8601, UTC, to the second
     outcome: str  # "exported" | "declined" | "failed"
-    via: str  # "dialog" | "terminal" | "flag" | "none"
+    via: str  # a ConsentChannel value: "dialog" | "terminal" | "flag" | "none"
     confirmed: tuple[str, ...]  # the statements, in words
     files: int  # how many files consent was asked for
     exported: int  # how many clean copies were written
@@ -210,7 +209,7 @@ def build_record(request: ConsentRequest, answer: ConsentAnswer, results: Sequen
         id=0,
         at=datetime.now(UTC).replace(microsecond=0).isoformat(),
         outcome=outcome,
-        via=display_text(answer.via or "none", limit=20),
+        via=ConsentChannel(answer.via).value,
         confirmed=tuple(statement(k) for k in answer.confirmed) if answer.granted else (),
         files=len(request.items),
         exported=len(exported),

@@ -1,4 +1,4 @@
-"""Redaction as a step of the export pipeline (a ``sanitize.Transform``).
+"""Redaction as a step of the export pipeline (a ``pipeline.Transform``).
 
 Runs before the metadata strip: it writes a redacted copy (faces, readable
 codes, regions the person drew) into the pipeline's scratch file, which the
@@ -19,9 +19,10 @@ from share_guard.core.analysis.faces import FACE_THRESHOLD
 from share_guard.core.analysis.tracks import Track
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import UnsupportedFormat
+from share_guard.core.export.pipeline import Cover
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.redaction.regions import Style, plan_regions
-from share_guard.core.report import Region, Report
+from share_guard.core.report import Category, FileKind, Region, Report
 
 
 @dataclass
@@ -44,12 +45,24 @@ class RedactTransform:
     backend: str = "auto"
     name: str = field(default="redact", init=False)
 
+    def covers(self, report: Report) -> Cover:
+        """The report's detections this redaction covers (what the person consents to)."""
+        gone = {_key(r) for r in self.removed}
+        found = [(f.category, r) for f in report.findings
+                 if f.category in (Category.PEOPLE, Category.CODES) for r in f.regions]
+        regions = {r for category, r in found if _key(r) not in gone and (
+            (category is Category.PEOPLE and self.faces and self._keep(r))
+            or (category is Category.CODES and self.codes))}
+        if self.outside is not None:  # all that lies wholly outside the kept area is covered
+            regions |= {r for _category, r in found if not _overlap(r, self.outside)}
+        return Cover(frozenset(regions), drawn=len(self.added), outside=self.outside is not None)
+
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]:
         style = Style(self.style)
-        if report.kind == "image":
+        if report.kind is FileKind.IMAGE:
             return self._image(src, out, style, progress, cancel)
-        if report.kind == "video":
+        if report.kind is FileKind.VIDEO:
             return self._video(src, out, style, progress, cancel)
         raise UnsupportedFormat("only photos and videos can be redacted")
 
@@ -104,6 +117,10 @@ class RedactTransform:
         if result.dropped_streams:
             notes.append(f"{result.dropped_streams} subtitle/data stream(s) left out")
         return notes
+
+
+def _overlap(a: Region, b: Region) -> bool:
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
 
 
 def _key(r: Region) -> tuple[object, ...]:

@@ -1,6 +1,8 @@
-"""The sandbox: untrusted files are parsed and written in limited worker processes.
+"""Where untrusted bytes are read: a runner chosen once, sandboxed by default.
 
-``pool`` keeps a few warm workers (forkserver on Linux), sends them tasks, and kills
-one that stalls or overruns; ``worker`` is the child side: address-space and
-processor limits, no inet sockets, and the task loop.
+``base`` is the :class:`~.base.Runner` contract (inspect, the checks a gate needs, export
+one file, call one of our functions); ``sandboxed`` runs it in a few warm limited worker
+processes (``pool``: forkserver on Linux, watchdog; ``worker``: address-space and
+processor limits, no inet sockets, the task loop; ``messages``: what they say to each
+other), and ``inprocess`` in the caller's own process, for debugging and tests.
 """

@@ -1,54 +1,42 @@
-"""Inspect and clean untrusted files in worker processes with hard limits.
+"""A few warm worker processes with hard limits, and the watchdog that stops them.
 
-share_guard opens files that strangers sent. The front ends (CLI, GUI) call
-the functions here instead of :func:`share_guard.core.inspect.inspect` and
-:func:`share_guard.core.export.pipeline.export_files`; the signatures are the same.
-Untrusted bytes are then parsed only in a small pool of warm worker processes:
+share_guard opens files that strangers sent; :class:`WorkerPool` runs the tasks of
+:class:`~share_guard.core.sandbox.sandboxed.SandboxRunner` (typed messages,
+:mod:`.messages`) in worker processes:
 
 * address space capped (``RLIMIT_AS``, 2 GiB), processor time capped per task
   (``RLIMIT_CPU``), no core dumps, inet sockets refused by an audit hook;
 * a wall-clock watchdog in the parent: a task that reports no progress in time
   is killed (``parse_seconds`` plus time for the file's size, ``idle_seconds``
   between progress reports once analyzers run);
-* a worker that dies or is killed yields a "could not be checked safely"
-  Report / ExportResult for that file; the batch goes on with a fresh worker,
-  and temp files the dead worker left in the destination folder are removed.
+* a worker that dies or is killed raises :class:`Dead` with the reason in plain words;
+  the caller turns it into a "could not be checked safely" report or result and the
+  batch goes on with a fresh worker.
 
-Consent stays in the parent: the worker inspects (parent: plan + consent),
-then the worker strips, verifies and writes each planned item.
 Workers come from the "forkserver" context on Linux (cheap restarts, safe in a
 threaded GUI) and "spawn" elsewhere; limits apply where the platform has them.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import dataclasses
-import hashlib
 import multiprocessing as mp
 import os
-import pickle
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.export.consent import ConsentHook, refuse
-from share_guard.core.export.pipeline import ExportOptions, ExportResult, Planned, export_files
-from share_guard.core.export.safeio import TEMP_PREFIX, TEMP_SUFFIX, remove_stale_temps
-from share_guard.core.inspect import InspectOptions
-from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Report
+from share_guard.core.errors import Cancelled
+from share_guard.core.export.safeio import TEMP_PREFIX, TEMP_SUFFIX
+from share_guard.core.progress import CancelToken, ProgressFn
+from share_guard.core.sandbox.messages import Internal, Progress, Reply, Request, Task
 from share_guard.core.sandbox.worker import Limits, worker_main
 
-T = TypeVar("T")
 UNSAFE = "could not be checked safely"
 UNSAFE_CLEAN = "could not be cleaned safely"
 
@@ -123,11 +111,7 @@ def _temp_growth(folder: Path, pid: int | None) -> Callable[[], int]:
     return probe
 
 
-class CheckFailed(ShareGuardError):
-    """An isolated call could not complete safely (the message is a one-line reason)."""
-
-
-class _Dead(Exception):
+class Dead(Exception):
     """The worker died or was killed; the message says why in plain words."""
 
 
@@ -142,13 +126,10 @@ def _death_reason(exitcode: int | None) -> str:
     return f"the checker stopped unexpectedly (exit status {exitcode})"
 
 
-class IsolationPool:
+class WorkerPool:
     """A few warm worker processes; thread-safe (the GUI calls it from worker threads)."""
 
     def __init__(self, size: int | None = None, limits: Limits | None = None) -> None:
-        from share_guard.core.analysis import detect_cache
-
-        detect_cache.ensure_session_key()  # workers get it with each task's environment
         self.size = max(1, size or min(2, os.cpu_count() or 1))
         self.limits = limits or Limits()
         self.stats = PoolStats()
@@ -163,7 +144,7 @@ class IsolationPool:
         with self._cond:
             while True:
                 if self._closed:
-                    raise RuntimeError("the isolation pool is closed")
+                    raise RuntimeError("the sandbox is closed")
                 while self._idle:
                     worker = self._idle.pop()
                     if worker.proc.is_alive():
@@ -228,8 +209,10 @@ class IsolationPool:
             worker.stop()
 
     # -- one task
-    def _run(self, kind: str, payload: Any, *, size: int, progress: ProgressFn,
-             cancel: CancelToken | None, writes_in: Path | None = None) -> tuple[Any, ...]:
+    def run(self, task: Task, *, size: int, progress: ProgressFn,
+            cancel: CancelToken | None, writes_in: Path | None = None) -> Reply:
+        """Send ``task`` to a worker and wait for its reply. Raises :class:`Dead` when the
+        worker dies or the watchdog stops it, :class:`Cancelled` when cancelled."""
         lim = self.limits
         worker = self._checkout()
         start = time.monotonic()
@@ -237,9 +220,9 @@ class IsolationPool:
         ok = False
         try:
             try:
-                worker.conn.send((kind, payload, os.getcwd(), dict(os.environ)))
+                worker.conn.send(Request(task, os.getcwd(), dict(os.environ)))
             except OSError as exc:
-                raise _Dead(_death_reason(worker.proc.exitcode)) from exc
+                raise Dead(_death_reason(worker.proc.exitcode)) from exc
             probe = _temp_growth(writes_in, worker.proc.pid) if writes_in is not None else None
             reply = self._wait(worker, start, start + lim.parse_seconds + size / lim.bytes_per_second,
                                progress, cancel, probe)
@@ -254,7 +237,7 @@ class IsolationPool:
 
     def _wait(self, worker: _Worker, start: float, idle_deadline: float, progress: ProgressFn,
               cancel: CancelToken | None,
-              probe: Callable[[], int] | None = None) -> tuple[Any, ...]:
+              probe: Callable[[], int] | None = None) -> Reply:
         lim = self.limits
         total_deadline = start + lim.total_seconds
         cancel_at: float | None = None
@@ -275,7 +258,7 @@ class IsolationPool:
                     raise Cancelled("cancelled")
                 with self._cond:
                     self.stats.timeouts += 1
-                raise _Dead(f"it took longer than {deadline - start:.0f} s")
+                raise Dead(f"it took longer than {deadline - start:.0f} s")
             wait = deadline - now
             if cancel is not None and cancel_at is None:
                 wait = min(wait, 0.05)
@@ -288,184 +271,27 @@ class IsolationPool:
                     worker.proc.join(2)
                     with self._cond:
                         self.stats.crashes += 1
-                    raise _Dead(_death_reason(worker.proc.exitcode)) from None
-                if msg[0] == "progress":
+                    raise Dead(_death_reason(worker.proc.exitcode)) from None
+                if isinstance(msg, Progress):
                     idle_deadline = max(idle_deadline, time.monotonic() + lim.idle_seconds)
                     with contextlib.suppress(Exception):
-                        progress(msg[1], msg[2])
+                        progress(msg.fraction, msg.text)
                     continue
+                reply: Reply = msg
                 with self._cond:
-                    self.stats.network_attempts += int(msg[-1])
-                return msg[:-1]
+                    self.stats.network_attempts += reply.network_attempts
+                return reply
             if cancel is not None and cancel_at is None and cancel.cancelled:
                 worker.cancel.set()
                 cancel_at = time.monotonic()
 
-    def _internal(self, path: object, reply: tuple[Any, ...]) -> str:
+    def internal(self, path: object, reply: Internal) -> str:
+        """Count and log a bug a worker reported; the one-line reason for the caller."""
         with self._cond:
             self.stats.internal_errors += 1
-            self.stats.events.append(f"{path}: internal error {reply[1]}\n{reply[2]}")
-        return f"{UNSAFE}: internal error ({reply[1]})"
+            self.stats.events.append(f"{path}: internal error {reply.summary}\n{reply.trace}")
+        return f"{UNSAFE}: internal error ({reply.summary})"
 
-    def _note(self, path: object, reason: str) -> None:
+    def note(self, path: object, reason: str) -> None:
         with self._cond:
             self.stats.events.append(f"{path}: {reason}")
-
-    # -- public API (same shapes as core.inspect / core.sanitize)
-    def inspect(self, path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
-        opts = options or InspectOptions()
-        try:
-            blob = pickle.dumps(list(opts.analyzers))
-        except Exception as exc:  # noqa: BLE001
-            raise TypeError(f"analyzers cannot be sent to the isolated checker: {exc}") from exc
-        digest = hashlib.sha256(blob).hexdigest()
-        try:
-            size = os.stat(path).st_size
-        except OSError:
-            size = 0
-        try:
-            # the options travel without what cannot cross a process boundary
-            plain = dataclasses.replace(opts, analyzers=(), progress=no_progress, cancel=None)
-            reply = self._run("inspect", (path, plain, blob, digest), size=size,
-                              progress=opts.progress, cancel=opts.cancel)
-        except _Dead as dead:
-            self._note(path, str(dead))
-            return Report(path=Path(path), size=size, error=f"{UNSAFE}: {dead}")
-        if reply[0] == "raise":
-            raise reply[1]
-        if reply[0] == "internal":
-            return Report(path=Path(path), size=size, error=self._internal(path, reply))
-        report: Report = reply[1]
-        return report
-
-    def inspect_many(self, paths: Sequence[str | os.PathLike[str]],
-                     options: InspectOptions | None = None) -> list[Report]:
-        """Inspect several files at once across the pool; results in input order."""
-        opts = options or InspectOptions()
-        if len(paths) <= 1 or self.size == 1:
-            return [self.inspect(p, opts) for p in paths]
-        lock = threading.Lock()
-        done = [0]
-        n = len(paths)
-
-        def one(path: str | os.PathLike[str]) -> Report:
-            def progress(fraction: float, text: str) -> None:
-                with lock:
-                    opts.progress((done[0] + min(fraction, 1.0)) / n, text)
-
-            report = self.inspect(path, dataclasses.replace(opts, progress=progress))
-            with lock:
-                done[0] += 1
-            return report
-
-        with ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="sg-isolate") as ex:
-            return list(ex.map(one, paths))
-
-    def export_one(self, p: Planned, opts: ExportOptions, progress: ProgressFn,
-                   cancel: CancelToken | None) -> ExportResult:
-        """:func:`share_guard.core.export.pipeline.export_one`, run in a worker."""
-        assert p.dest is not None
-        child_opts = dataclasses.replace(opts, inspect_options=InspectOptions(), gates=(),
-                                         transforms=(), file_transforms={})
-        existed = os.path.lexists(p.dest)
-        try:
-            size = os.stat(p.report.path).st_size
-        except OSError:
-            size = 0
-        try:
-            reply = self._run("export", (p, child_opts), size=size, progress=progress,
-                              cancel=cancel, writes_in=p.dest.parent)
-        except (_Dead, Cancelled) as exc:
-            # The worker is gone: remove what it left (temp files; an output it
-            # had just published counts as not written, since we cannot vouch for it).
-            remove_stale_temps(opts.data_dir, [p.dest.parent])
-            if not existed:
-                with contextlib.suppress(OSError):
-                    if os.path.isfile(p.dest) and not os.path.islink(p.dest):
-                        os.unlink(p.dest)
-            if isinstance(exc, Cancelled):
-                raise
-            self._note(p.report.path, str(exc))
-            return ExportResult(p.report.path, "error", before=p.report,
-                                reason=f"{UNSAFE_CLEAN}: {exc}; nothing was written")
-        if reply[0] == "raise":
-            raise reply[1]
-        if reply[0] == "internal":
-            return ExportResult(p.report.path, "error", before=p.report,
-                                reason=self._internal(p.report.path, reply))
-        result: ExportResult = reply[1]
-        return result
-
-    def call(self, func: Callable[..., T], *args: Any, size: int = 0,
-             cancel: CancelToken | None = None) -> T:
-        """Run ``func(*args)`` (a module-level function; picklable arguments and result) in a
-        worker under the same limits, e.g. decoding a preview of an untrusted file.
-
-        Raises :class:`CheckFailed` (a ShareGuardError) when the worker dies, times out or the
-        function raises; :class:`Cancelled` when cancelled.
-        """
-        try:
-            reply = self._run("call", (func, args), size=size, progress=no_progress, cancel=cancel)
-        except _Dead as dead:
-            raise CheckFailed(f"{UNSAFE}: {dead}") from None
-        if reply[0] == "raise":
-            raise reply[1]
-        if reply[0] == "internal":
-            raise CheckFailed(f"{UNSAFE}: {reply[1]}")
-        result: T = reply[1]
-        return result
-
-    def export_files(self, paths: Sequence[str | os.PathLike[str]],
-                     options: ExportOptions | None = None, consent: ConsentHook = refuse,
-                     progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-                     reports: Sequence[Report] | None = None) -> list[ExportResult]:
-        """:func:`share_guard.core.export.pipeline.export_files` with parsing and writing in workers."""
-        opts = options or ExportOptions()
-        if reports is None:
-            inspect_opts = dataclasses.replace(
-                opts.inspect_options, cancel=cancel,
-                progress=lambda f, t: progress(0.3 * min(f, 1.0), t))
-            reports = self.inspect_many(paths, inspect_opts)
-        return export_files(paths, opts, consent, progress, cancel, reports=reports,
-                            run_one=self.export_one, parallel=self.size)
-
-
-# --------------------------------------------------------------------------- module API
-
-_default: IsolationPool | None = None
-_default_lock = threading.Lock()
-
-
-def default_pool() -> IsolationPool:
-    """The process-wide pool (created on first use, closed at exit)."""
-    global _default
-    with _default_lock:
-        if _default is None or _default._closed:
-            _default = IsolationPool()
-            atexit.register(_default.close)
-        return _default
-
-
-def isolated_inspect(path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
-    """Like :func:`share_guard.core.inspect.inspect`, parsed in an isolated worker."""
-    return default_pool().inspect(path, options)
-
-
-def isolated_inspect_many(paths: Sequence[str | os.PathLike[str]],
-                          options: InspectOptions | None = None) -> list[Report]:
-    return default_pool().inspect_many(paths, options)
-
-
-def isolated_call(func: Callable[..., T], *args: Any, size: int = 0,
-                  cancel: CancelToken | None = None) -> T:
-    """``func(*args)`` in an isolated worker (see :meth:`IsolationPool.call`)."""
-    return default_pool().call(func, *args, size=size, cancel=cancel)
-
-
-def isolated_export_files(paths: Sequence[str | os.PathLike[str]],
-                          options: ExportOptions | None = None, consent: ConsentHook = refuse,
-                          progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-                          reports: Sequence[Report] | None = None) -> list[ExportResult]:
-    """Like :func:`share_guard.core.export.pipeline.export_files`; consent is asked here, in the caller."""
-    return default_pool().export_files(paths, options, consent, progress, cancel, reports)
-

@@ -1,8 +1,9 @@
 """The worker-process side of :mod:`share_guard.core.sandbox.pool`.
 
 A worker limits itself (address space, processor time, no core dumps, no inet
-sockets), then answers tasks from its parent until the parent goes away:
-inspect a path, export one planned item, or call one of our functions.
+sockets), then answers tasks from its parent until the parent goes away
+(:mod:`.messages`): inspect a path, run more checks on a report, export one planned
+item, or call one of our functions.
 """
 
 from __future__ import annotations
@@ -22,8 +23,21 @@ from typing import Any
 
 from share_guard.core.errors import Cancelled, ShareGuardError
 from share_guard.core.export.pipeline import export_one
-from share_guard.core.inspect import inspect
+from share_guard.core.inspect import Analyzer, inspect, with_checks
 from share_guard.core.progress import CancelToken
+from share_guard.core.sandbox.messages import (
+    CallTask,
+    CheckTask,
+    Done,
+    ExportTask,
+    InspectTask,
+    Internal,
+    Progress,
+    Raised,
+    Reply,
+    Request,
+    Task,
+)
 
 
 @dataclass(frozen=True)
@@ -79,17 +93,12 @@ def _linux_extras() -> None:
         pass
 
 
-def _input_mb(kind: str, payload: Any) -> float:
+def _input_mb(task: Task) -> float:
     """Size of the file a task works on, in MB (0 when unknown)."""
     try:
-        if kind == "inspect":
-            path = payload[0]
-        elif kind == "export":
-            path = payload[0].report.path
-        else:
-            path = next((a for a in payload[1] if isinstance(a, (str, os.PathLike))), None)
+        path = task.input
         return os.stat(path).st_size / 1e6 if path is not None else 0.0
-    except (OSError, AttributeError, IndexError, TypeError):
+    except (OSError, TypeError, ValueError):
         return 0.0
 
 
@@ -150,7 +159,7 @@ class _Sender:
             _set_cpu_budget(self.cpu_seconds)
         if now - self.last >= 0.05 or fraction >= 1.0:
             self.last = now
-            self.conn.send(("progress", float(fraction), str(text)[:200]))
+            self.conn.send(Progress(float(fraction), str(text)[:200]))
 
 
 def _bare(exc: BaseException) -> BaseException:
@@ -158,6 +167,34 @@ def _bare(exc: BaseException) -> BaseException:
     (open files, scratch files) alive while the worker waits for the next task."""
     exc.__cause__ = exc.__context__ = None
     return exc.with_traceback(None)
+
+
+class _Analyzers:
+    """Analyzer sets unpickled once per worker (a set is named by its digest)."""
+
+    def __init__(self) -> None:
+        self._sets: dict[str, list[Analyzer]] = {}
+
+    def get(self, digest: str, blob: bytes) -> list[Analyzer]:
+        if digest not in self._sets:
+            if len(self._sets) > 4:
+                self._sets.clear()
+            self._sets[digest] = pickle.loads(blob)  # noqa: S301 - from our own parent
+        return self._sets[digest]
+
+
+def _perform(task: Task, analyzers: _Analyzers, progress: _Sender, cancel: CancelToken) -> Any:
+    if isinstance(task, InspectTask):
+        options = dataclasses.replace(task.options, analyzers=analyzers.get(task.digest, task.analyzers),
+                                      progress=progress, cancel=cancel)
+        return inspect(task.path, options)
+    if isinstance(task, CheckTask):
+        return with_checks(task.report, analyzers.get(task.digest, task.analyzers), progress, cancel)
+    if isinstance(task, ExportTask):
+        return export_one(task.planned, task.options, progress, cancel)
+    if isinstance(task, CallTask):
+        return task.func(*task.args)
+    raise TypeError(f"unknown task {type(task).__name__}")
 
 
 def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
@@ -168,61 +205,47 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     from share_guard.core.containers import all_handlers
 
     all_handlers()  # import every handler once, before the first task
-    analyzers: dict[str, Any] = {}
+    analyzers = _Analyzers()
     env_seen: dict[str, str] = {}
     while True:
         try:
-            msg = conn.recv()
+            request: Request | None = conn.recv()
         except (EOFError, OSError):
             return
-        if msg is None:
+        if request is None:
             return
-        kind, payload, cwd, env = msg
-        if env != env_seen:
+        if dict(request.env) != env_seen:
             os.environ.clear()
-            os.environ.update(env)
-            env_seen = env
+            os.environ.update(request.env)
+            env_seen = dict(request.env)
             tempfile.tempdir = None  # follow the caller's TMPDIR
         with contextlib.suppress(OSError):
-            os.chdir(cwd)
-        budget = limits.cpu_seconds + int(_input_mb(kind, payload) * limits.cpu_seconds_per_mb)
+            os.chdir(request.cwd)
+        task = request.task
+        budget = limits.cpu_seconds + int(_input_mb(task) * limits.cpu_seconds_per_mb)
         _set_cpu_budget(budget)
         before = _net_attempts
         progress, cancel = _Sender(conn, budget), _EventCancel(cancel_event)
-        reply: tuple[Any, ...]
+        reply: Reply
         try:
-            if kind == "inspect":
-                path, plain, blob, digest = payload
-                if digest not in analyzers:
-                    if len(analyzers) > 4:
-                        analyzers.clear()
-                    analyzers[digest] = pickle.loads(blob)  # noqa: S301 - from our own parent
-                options = dataclasses.replace(plain, analyzers=analyzers[digest], progress=progress,
-                                              cancel=cancel)
-                reply = ("result", inspect(path, options))
-            elif kind == "export":
-                planned, options = payload
-                reply = ("result", export_one(planned, options, progress, cancel))
-            else:  # "call": a module-level function of ours, e.g. decoding a preview
-                func, args = payload
-                reply = ("result", func(*args))
+            reply = Done(_perform(task, analyzers, progress, cancel))
         except Cancelled as exc:
-            reply = ("raise", _bare(exc))
+            reply = Raised(_bare(exc))
         except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
-            # export_files turns these into a refusal/error for the file, as in-process;
-            # from inspect() (an analyzer) they would have been a traceback.
-            if kind != "export":
-                reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+            # the engine turns these into a refusal/error for the file, as in-process; from
+            # inspect() or a check (an analyzer) they would have been a traceback: a bug
+            if isinstance(task, ExportTask | CallTask):
+                reply = Raised(_bare(exc))
             else:
-                reply = ("raise", _bare(exc))
+                reply = Internal(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
         except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
-            reply = ("internal", f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
-        reply = (*reply, _net_attempts - before)
+            reply = Internal(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+        reply = dataclasses.replace(reply, network_attempts=_net_attempts - before)
         try:
             data = pickle.dumps(reply)
         except Exception as exc:  # noqa: BLE001
-            data = pickle.dumps(("internal", f"result could not be sent back: {exc}",
-                                 traceback.format_exc(limit=4), _net_attempts - before))
+            data = pickle.dumps(Internal(f"result could not be sent back: {exc}",
+                                         traceback.format_exc(limit=4), _net_attempts - before))
         try:
             conn.send_bytes(data)
         except OSError:

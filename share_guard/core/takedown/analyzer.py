@@ -9,7 +9,7 @@ from typing import Any
 from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.report import Category, Finding, Report, Severity
+from share_guard.core.report import Category, Finding, Report, Severity, TakedownVerdict
 from share_guard.core.takedown.match import Match, Matcher
 from share_guard.core.takedown.store import TakedownStore, default_path
 
@@ -27,7 +27,7 @@ def match_finding(m: Match) -> Finding:
     """A report finding for one match (never removable by cleaning metadata)."""
     e = m.entry
     detail: dict[str, Any] = {
-        "match": m.strength,
+        "match": TakedownVerdict(m.strength),
         "hash_type": m.hash_type.value,
         "distance": m.distance,
         "how": m.how,
@@ -51,6 +51,18 @@ def match_finding(m: Match) -> Finding:
     )
 
 
+_matchers: dict[str, Matcher] = {}
+
+
+def check_file_at(list_path: str, path: str | os.PathLike[str]) -> list[Match]:
+    """Every match of ``path`` on the list stored at ``list_path``: plain arguments, so a
+    runner's sandbox worker can do it (it keeps the matcher for the next file)."""
+    matcher = _matchers.get(list_path)
+    if matcher is None:
+        matcher = _matchers[list_path] = Matcher(TakedownStore(list_path))
+    return matcher.check_file(path)
+
+
 class TakedownAnalyzer:
     """Checks each inspected file against the local takedown list.
 
@@ -67,7 +79,9 @@ class TakedownAnalyzer:
         *,
         path: str | os.PathLike[str] | None = None,
         data_dir: str | os.PathLike[str] | None = None,
+        name: str = "takedown",
     ) -> None:
+        self.name = name  # as listed in Report.checked (a second list needs its own)
         self._store = store
         self._path = path
         self._data_dir = data_dir

@@ -8,7 +8,7 @@ import uuid
 from share_guard.core.errors import CorruptFile
 from share_guard.core.hashing.image import hash_image
 from share_guard.core.hashing.values import HashType, file_digests
-from share_guard.core.hashing.video import hash_video
+from share_guard.core.hashing.video import FrameHash, hash_video
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.takedown.match import MIN_QUALITY, media_kind
 from share_guard.core.takedown.store import NewEntry
@@ -33,7 +33,8 @@ def entries_for_file(
     item = uuid.uuid4().hex[:12]
 
     def entry(
-        t: HashType, value: str = "", quality: int | None = None, frames: tuple = ()
+        t: HashType, value: str = "", quality: int | None = None,
+        frames: tuple[FrameHash, ...] = ()
     ) -> NewEntry:
         return NewEntry(t, value, quality, label, source, frames=frames, item=item)
 

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.export.pipeline import ExportResult
+
+if TYPE_CHECKING:
+    from share_guard.gui.dialogs.policy_dialog import PolicyDialog
+    from share_guard.gui.dialogs.sensitive_warning import SensitiveWarning
+    from share_guard.gui.service import Service
 
 
 class DialogService:
@@ -40,13 +45,11 @@ class DialogService:
         return Path(folder) if folder else None
 
     def ask_consent(self, parent: QWidget, request: ConsentRequest, thumbnails: Mapping[str, QImage],
-                    reply: Callable[[ConsentAnswer], None],
-                    covering: Mapping[str, str] | None = None) -> QWidget:
-        """Show the consent dialog; ``reply`` gets the answer once it closes (any way).
-        ``covering``: file name -> what will be covered in its picture."""
+                    reply: Callable[[ConsentAnswer], None]) -> QWidget:
+        """Show the consent dialog; ``reply`` gets the answer once it closes (any way)."""
         from share_guard.gui.dialogs.consent_dialog import ConsentDialog
 
-        dialog = ConsentDialog(request, thumbnails, parent, covering)
+        dialog = ConsentDialog(request, thumbnails, parent)
         dialog.finished.connect(lambda _code: reply(dialog.answer()))
         self._keep(dialog)
         return dialog.launch()
@@ -85,14 +88,14 @@ class DialogService:
         self._keep(dialog)
         return dialog
 
-    def show_sensitive_warning(self, parent: QWidget, mode: str, count: int) -> QWidget:
+    def show_sensitive_warning(self, parent: QWidget, mode: str, count: int) -> SensitiveWarning:
         """The full-window warning over ``parent``; connect its ``chosen`` signal."""
         from share_guard.gui.dialogs.sensitive_warning import SensitiveWarning
 
         # (a child of the window that deletes itself once answered: not kept in open_dialogs)
         return SensitiveWarning(parent, mode, count).launch()
 
-    def show_policy(self, parent: QWidget, service: Any) -> QWidget:
+    def show_policy(self, parent: QWidget, service: Service) -> PolicyDialog:
         from share_guard.gui.dialogs.policy_dialog import PolicyDialog
 
         dialog = PolicyDialog(service, parent, choose_folder=lambda: self.choose_folder(parent))
@@ -100,7 +103,7 @@ class DialogService:
         dialog.open()
         return dialog
 
-    def show_consent_records(self, parent: QWidget, service: Any) -> QWidget:
+    def show_consent_records(self, parent: QWidget, service: Service) -> QWidget:
         from share_guard.gui.dialogs.consent_records_dialog import ConsentRecordsDialog
 
         dialog = ConsentRecordsDialog(service.consent_log(), parent)

@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.export.consent import ConsentAnswer, ConsentRequest, statement
+from share_guard.core.export.consent import (
+    ConsentAnswer,
+    ConsentChannel,
+    ConsentItem,
+    ConsentRequest,
+    statement,
+)
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.file_list import placeholder, thumb_pixmap
@@ -35,16 +41,19 @@ THUMB = 72
 
 
 class ConsentItemRow(QWidget):
-    def __init__(self, name: str, kind: str, will_remove: tuple[str, ...], thumb: QImage | None,
-                 parent: QWidget | None = None, covering: str = "") -> None:
+    """One file: its picture, what the copy loses, what it covers and what it does not (all
+    as the core's request says)."""
+
+    def __init__(self, item: ConsentItem, thumb: QImage | None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         picture = QLabel(self)
         picture.setFixedSize(THUMB, THUMB)
         picture.setPixmap(thumb_pixmap(thumb, THUMB) if thumb is not None
-                          else placeholder(kind, THUMB, self.style()))
-        title = plain_label(name, self)
+                          else placeholder(item.kind, THUMB, self.style()))
+        title = plain_label(item.name, self)
         set_font(title, bold=True)
-        lines = summarise(will_remove, MAX_REMOVED)
+        lines = summarise(item.will_remove, MAX_REMOVED)
         removes = ("\n".join(lines) if lines
                    else self.tr("Nothing identifying was found in the metadata."))
         caption = plain_label(self.tr("Will remove:") if lines else "", self)
@@ -56,10 +65,14 @@ class ConsentItemRow(QWidget):
         text.addWidget(title)
         text.addWidget(caption)
         text.addWidget(self.removes)
-        self.covering = plain_label(self.tr("In the picture: %1").replace("%1", covering), self,
-                                    wrap=True)
-        self.covering.setVisible(bool(covering))
+        covering = self.tr("Covered in the picture: %1").replace("%1", ", ".join(item.will_cover))
+        self.covering = plain_label(covering, self, wrap=True)
+        self.covering.setVisible(bool(item.will_cover))
         text.addWidget(self.covering)
+        left = self.tr("Not covered: %1").replace("%1", ", ".join(item.will_not_cover))
+        self.not_covering = plain_label(left, self, wrap=True)
+        self.not_covering.setVisible(bool(item.will_not_cover))
+        text.addWidget(self.not_covering)
         text.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -71,11 +84,11 @@ class ConsentDialog(QDialog):
     """Ask for consent for one export batch. Use :meth:`launch` (non-blocking) or ``exec``."""
 
     def __init__(self, request: ConsentRequest, thumbnails: Mapping[str, QImage] | None = None,
-                 parent: QWidget | None = None, covering: Mapping[str, str] | None = None) -> None:
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.request = request
         thumbs = thumbnails or {}
-        covers = covering or {}  # file name -> what will be covered in its picture
+        covers = any(item.will_cover for item in request.items)
         count = len(request.items)
         self.setWindowTitle(self.tr("Before you share"))
         self.setModal(True)
@@ -96,9 +109,7 @@ class ConsentDialog(QDialog):
         items_layout = QVBoxLayout(items)
         items_layout.setContentsMargins(0, 0, 0, 0)
         for item in request.items[:MAX_THUMBS]:
-            items_layout.addWidget(ConsentItemRow(item.name, item.kind, item.will_remove,
-                                                  thumbs.get(item.name), items,
-                                                  covers.get(item.name, "")))
+            items_layout.addWidget(ConsentItemRow(item, thumbs.get(item.name), items))
         if count > MAX_THUMBS:
             more = plain_label(self.tr("…and %n more files").replace("%n", str(count - MAX_THUMBS)), items)
             muted(more)
@@ -163,7 +174,7 @@ class ConsentDialog(QDialog):
         """The reply for the core: granted only if accepted with every box ticked."""
         granted = self.result() == QDialog.DialogCode.Accepted and self.all_confirmed()
         confirmed = tuple(k for k, box in self.checks.items() if box.isChecked()) if granted else ()
-        return ConsentAnswer(granted, confirmed, via="dialog",
+        return ConsentAnswer(granted, confirmed, via=ConsentChannel.DIALOG,
                              overridden_warnings=self.request.warnings if granted else ())
 
     def launch(self) -> ConsentDialog:

@@ -7,7 +7,6 @@ default they name no file. Deleting asks once (``confirm``, a seam tests replace
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,19 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.core.family.records import ConsentLog, ConsentRecord
+
 OUTCOME_WORDS = {"exported": "Shared", "declined": "Not shared (consent not given)",
                  "failed": "Nothing written"}
 
 
-def summary(record: Any) -> str:
-    """One line for a ``core.consent_records.ConsentRecord``."""
+def summary(record: ConsentRecord) -> str:
+    """One line for a consent record."""
     when = record.at.replace("T", " ").replace("+00:00", " UTC")
     files = f"{record.exported} of {record.files} file{'s' if record.files != 1 else ''}"
     warn = "  \u26a0" if record.warnings_shown else ""
     return f"{when}  \u2014  {OUTCOME_WORDS.get(record.outcome, record.outcome)}: {files}{warn}"
 
 
-def details(record: Any) -> str:
+def details(record: ConsentRecord) -> str:
     lines = [summary(record), f"Consent given in: {record.via}"]
     lines += [f"Confirmed: {c}" for c in record.confirmed]
     if record.removed:
@@ -59,7 +60,7 @@ def _confirm_box(parent: QWidget, question: str) -> bool:
 
 
 class ConsentRecordsDialog(QDialog):
-    def __init__(self, log: Any, parent: QWidget | None = None, *,
+    def __init__(self, log: ConsentLog, parent: QWidget | None = None, *,
                  confirm: Callable[[str], bool] | None = None) -> None:
         super().__init__(parent)
         self.log = log
@@ -117,7 +118,7 @@ class ConsentRecordsDialog(QDialog):
         else:
             self.detail.clear()
 
-    def records(self) -> list[Any]:
+    def records(self) -> list[ConsentRecord]:
         return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())]
 
     def _show(self, item: QListWidgetItem | None) -> None:

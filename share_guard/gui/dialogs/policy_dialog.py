@@ -1,10 +1,12 @@
 """Protection settings: the policy's rules, presets, and the parent lock.
 
-All rules and checks live in the core (``core.policy``, ``core.lock``), reached
-through the window's service; this dialog shows them and passes the person's
+All rules and checks live in the core (``core.family.policy``, ``core.family.lock``),
+reached through the window's service; this dialog shows them and passes the person's
 choices on. While the policy is locked, every change asks for the parent
 passphrase (through ``ask_passphrase``, a seam tests replace), and the core
-refuses a wrong one (rate-limited).
+refuses a wrong one (rate-limited). Saving, locking and unlocking derive a key from a
+passphrase (scrypt, ~64 MiB and a fraction of a second): they run on a worker thread,
+the dialog stays responsive, and ``action_done(ok)`` says when one has finished.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.family.lock import PolicyState
+from share_guard.core.family.policy import Policy
+from share_guard.core.progress import CancelToken, ProgressFn
+from share_guard.gui.workers import Job
+
+if TYPE_CHECKING:
+    from share_guard.gui.service import Service
 
 BOOL_RULES = ("strip_location", "strip_all_metadata", "ask_consent",
               "faces_must_be_redacted_or_confirmed", "block_takedown_matches", "audit")
@@ -73,7 +82,12 @@ def _prompt_passphrase(parent: QWidget, message: str) -> str | None:
 class PolicyDialog(QDialog):
     """``service`` is the window's ``Service`` (policy_state, save/lock/unlock_policy...)."""
 
-    def __init__(self, service: Any, parent: QWidget | None = None, *,
+    #: the rules in force changed (saved, locked or unlocked)
+    policy_changed = Signal()
+    #: a save, lock or unlock finished: True when it was done
+    action_done = Signal(bool)
+
+    def __init__(self, service: Service, parent: QWidget | None = None, *,
                  ask_passphrase: Callable[[str], str | None] | None = None,
                  choose_folder: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
@@ -82,9 +96,12 @@ class PolicyDialog(QDialog):
         self.ask_passphrase = ask_passphrase or (lambda message: _prompt_passphrase(self, message))
         self.choose_folder = choose_folder
         self.service = service
-        self.presets: dict[str, Any] = service.policy_presets()
+        self.presets: dict[str, Policy] = service.policy_presets()
         rules_text: dict[str, str] = service.policy_rules()
-        self.state: Any = service.policy_state()
+        self.state: PolicyState = service.policy_state()
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self.job: Job | None = None  # the save, lock or unlock under way
 
         self.status = _plain("", self, bold=True)
         self.status.setObjectName("status")
@@ -183,14 +200,14 @@ class PolicyDialog(QDialog):
         self.unlock_button.setEnabled(locked)
         self.lock_button.setText(self.tr("Change passphrase") if locked else self.tr("Save and lock"))
 
-    def show_policy(self, policy: Any) -> None:
+    def show_policy(self, policy: Policy) -> None:
         for rule, box in self.checks.items():
             box.setChecked(bool(getattr(policy, rule)))
         self.sensitive.setCurrentIndex(self.sensitive.findData(policy.sensitive))
         self.folders.clear()
         self.folders.addItems(list(policy.allowed_output_folders))
 
-    def policy(self) -> Any:
+    def policy(self) -> Policy:
         """The rules as shown in the form (a ``core.policy.Policy``; validated by the core)."""
         values = {rule: box.isChecked() for rule, box in self.checks.items()}
         folders = tuple(self.folders.item(i).text() for i in range(self.folders.count()))
@@ -210,19 +227,60 @@ class PolicyDialog(QDialog):
         typed = self.ask_passphrase(why)
         return typed is not None, typed
 
+    def busy(self) -> bool:
+        return self.job is not None
+
     def _run(self, action: Callable[[], object], done: str) -> bool:
-        try:
-            action()
-        except (ShareGuardError, ValueError) as exc:
-            self.refresh()
-            self.message.setText(str(exc))
-            self.message.setVisible(True)
+        """Start ``action`` on the worker thread (False when one is already running)."""
+        if self.job is not None:
             return False
+
+        def work(_progress: ProgressFn, _cancel: CancelToken) -> str:
+            try:
+                action()
+            except ValueError as exc:  # a rule value the core rejected
+                raise ShareGuardError(str(exc)) from exc
+            return done
+
+        job = Job(work)
+        job.signals.done.connect(self._on_done)
+        job.signals.failed.connect(self._on_failed)
+        self.job = job
+        self._set_enabled(False)
+        self.message.setText(self.tr("Working…"))
+        self.message.setVisible(True)
+        self.pool.start(job)
+        return True
+
+    def _set_enabled(self, on: bool) -> None:
+        for button in (self.save_button, self.lock_button, self.family_button):
+            button.setEnabled(on)
+        self.unlock_button.setEnabled(on and self.state.locked)
+
+    @Slot(object, object)
+    def _on_done(self, _job: Job, done: str) -> None:
+        self.job = None
         self.new1.clear()
         self.new2.clear()
         self.refresh(done)
-        return True
+        self._set_enabled(True)
+        self.policy_changed.emit()
+        self.action_done.emit(True)
 
+    @Slot(object, str)
+    def _on_failed(self, _job: Job, reason: str) -> None:
+        self.job = None
+        self.refresh()
+        self.message.setText(reason)
+        self.message.setVisible(True)
+        self._set_enabled(True)
+        self.action_done.emit(False)
+
+    def done(self, result: int) -> None:
+        self.pool.waitForDone()  # a save under way finishes (a fraction of a second)
+        super().done(result)
+
+    # save, lock and unlock return True when the change was started (``action_done`` follows)
     def save(self) -> bool:
         policy = self.policy()
         go, passphrase = self._current_passphrase(self.tr("Type the parent passphrase to save "

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.core.report import FileKind
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
 from share_guard.gui.session import Entry
@@ -37,10 +38,8 @@ def placeholder(kind: str | None, size: int, style: QStyle) -> QPixmap:
 
 
 def _draw_placeholder(kind: str | None, size: int, style: QStyle) -> QPixmap:
-    icon = {
-        "video": QStyle.StandardPixmap.SP_MediaPlay,
-        "image": QStyle.StandardPixmap.SP_FileIcon,
-    }.get(kind or "", QStyle.StandardPixmap.SP_FileIcon)
+    icon = (QStyle.StandardPixmap.SP_MediaPlay if kind == FileKind.VIDEO
+            else QStyle.StandardPixmap.SP_FileIcon)
     pixmap = QPixmap(size, size)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
@@ -122,12 +121,12 @@ class FileRow(QWidget):
         detail = status.detail_line(entry)
         self.detail.set_full_text(detail)
         self.detail.setVisible(bool(detail))
-        busy = entry.state in ("waiting", "checking", "scanning", "exporting")
+        busy = entry.state.busy
         self.progress.setVisible(busy)
         value = int(entry.progress * 1000)
         if busy and value != self.progress.value():
             self.progress.setValue(value)
-        self.stop.setVisible(entry.state in ("waiting", "checking", "scanning"))
+        self.stop.setVisible(entry.state.stoppable)
         if entry.thumbnail is not None:
             self.thumb.setPixmap(thumb_pixmap(entry.thumbnail, THUMB))
         else:

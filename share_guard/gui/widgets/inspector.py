@@ -13,12 +13,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.export.pipeline import is_takedown_match
-from share_guard.core.report import Category, Report
+from share_guard.core.engine.verdict import Blocker, Verdict
+from share_guard.core.report import FileKind, Report
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
 from share_guard.gui.service import Preview
-from share_guard.gui.session import Entry
+from share_guard.gui.session import Entry, RowState
 from share_guard.gui.widgets.common import Badge, Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.findings_view import FindingsView
 from share_guard.gui.widgets.people_panel import PeoplePanel
@@ -160,12 +160,11 @@ class Inspector(QWidget):
         text, tone = status.badge(entry)
         self.badge.set_status(text, tone)
         self.badge.setVisible(True)
-        self.export_button.setEnabled(entry.state == "checked" and report is not None
-                                      and report.ok and not is_takedown_match(report))
-        self.recheck_button.setVisible(entry.state in ("cancelled", "failed"))
-        rebuildable = (entry.state == "checked" and report is not None and report.ok
-                       and report.kind == "image" and bool(report.problems)
-                       and not report.failed_checks and not report.has(Category.TAKEDOWN))
+        verdict = entry.assessment.verdict if entry.assessment is not None else None
+        checked = entry.state is RowState.CHECKED
+        self.export_button.setEnabled(checked and verdict is Verdict.READY)
+        self.recheck_button.setVisible(entry.state in (RowState.CANCELLED, RowState.FAILED))
+        rebuildable = checked and verdict is Verdict.NEEDS_REBUILD
         self.rebuild_button.setVisible(rebuildable)
         self.export_button.setVisible(not rebuildable)
         self._banner(entry)
@@ -181,7 +180,7 @@ class Inspector(QWidget):
             self.preview.clear(waiting or self._no_picture(entry))
         elif not entry.busy and (report is None or not report.ok) and self.preview.view.pixmap is None:
             self.preview.clear(self._no_picture(entry))  # not "Checking…" once it has failed
-        if entry.state == "scanning":
+        if entry.state is RowState.SCANNING:
             self.people.set_scanning(entry.progress)
             if report is not None:
                 self.preview.set_regions([])
@@ -201,25 +200,35 @@ class Inspector(QWidget):
         return self.tr("No preview")
 
     def _banner(self, entry: Entry) -> None:
-        report = entry.report
+        """The core's verdict in words (the words are chosen by what blocks, never by the
+        reason's text)."""
+        report, assessment = entry.report, entry.assessment
         message, tone = "", "warn"
-        if entry.state == "failed":
+        problem = report.problems[0] if report is not None and report.problems else ""
+        if entry.state is RowState.FAILED:
             message = self.tr("This file could not be checked: %1").replace("%1", entry.message)
             tone = "danger"
-        elif entry.state == "cancelled":
+        elif entry.state is RowState.CANCELLED:
             message, tone = self.tr("Checking was stopped before it finished."), "muted"
-        elif report is not None and report.error:
-            message, tone = self.tr("This file cannot be checked: %1").replace("%1", report.error), "danger"
-        elif report is not None and report.has(Category.TAKEDOWN):
+        elif assessment is None or assessment.ready:
+            message = ""
+        elif assessment.blocker is Blocker.UNREADABLE:
+            message = self.tr("This file cannot be checked: %1").replace("%1", assessment.reason)
+            tone = "danger"
+        elif assessment.blocker is Blocker.TAKEDOWN:
             message, tone = self.tr(
                 "This file matches an entry on your takedown list. It cannot be exported."), "danger"
-        elif report is not None and report.problems and report.kind == "image":
+        elif assessment.verdict is Verdict.NEEDS_REBUILD:
             message = self.tr("This file cannot be cleaned without changing it (%1). You can rebuild "
                               "it from its pixels instead: the picture is re-encoded.").replace(
-                "%1", report.problems[0])
-        elif report is not None and report.problems:
+                "%1", problem)
+        elif assessment.blocker in (Blocker.NOT_UNDERSTOOD, Blocker.CHECK_FAILED) and problem:
             message = self.tr("This file cannot be cleaned with confidence, so no safe copy will be "
-                              "made: %1").replace("%1", report.problems[0])
+                              "made: %1").replace("%1", problem)
+        else:
+            message = self.tr("No safe copy can be made of this file: %1").replace(
+                "%1", assessment.reason)
+            tone = "danger"
         self.banner.setVisible(bool(message))
         self.banner.set_message(message, tone)
 
@@ -227,7 +236,7 @@ class Inspector(QWidget):
         if entry is not self.entry:
             return
         message = self.tr("No preview for this file")
-        if preview is None and entry.kind == "video":
+        if preview is None and entry.kind is FileKind.VIDEO:
             message = self.tr("Video: no preview available")
         self.preview.set_preview(preview, message)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
-from share_guard.core.export.pipeline import ExportResult
+from share_guard.core.export.pipeline import ExportResult, ExportStatus
 from share_guard.core.textsafe import display_path
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
@@ -80,7 +80,7 @@ class ResultView(QFrame):
         if result is None:
             return
         if not result.ok:
-            stopped = result.status == "cancelled"
+            stopped = result.status is ExportStatus.CANCELLED
             title = self.tr("Not saved: stopped") if stopped else self.tr("Not saved: %1").replace(
                 "%1", result.reason or result.status)
             self.banner.set_message(title, "muted" if stopped else "danger")

@@ -1,0 +1,53 @@
+"""The checks ``inspect`` and ``clean`` run, as options, and the engine they build from them.
+
+Faces are part of every check (``--no-faces`` skips them for speed in scripts); the
+takedown list and the protection policy always apply. Both commands build their engine
+with :func:`engine_for`, i.e. with the core's one composition function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from pathlib import Path
+
+from share_guard.core.engine.compose import Features, build_engine
+from share_guard.core.engine.engine import Engine
+
+
+def add_check_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-faces", action="store_true",
+                   help="do not look for faces (faster, for scripts; the consent question "
+                        "then cannot say who can be recognised)")
+    p.add_argument("--faces", action="store_true",
+                   help="look for faces (the default; kept for older scripts)")
+    p.add_argument("--codes", action="store_true",
+                   help="also look for QR codes and barcodes (photos)")
+    p.add_argument("--no-isolation", action="store_true",
+                   help="parse files in this process instead of a limited worker (debugging)")
+
+
+def usage_problem(args: argparse.Namespace) -> str:
+    """A contradiction between the check options ("" when there is none)."""
+    if args.no_faces and getattr(args, "redact_faces", False):
+        return "--no-faces and --redact-faces contradict each other: covering faces needs finding them"
+    return ""
+
+
+def engine_for(args: argparse.Namespace, data_dir: Path | None = None) -> Engine:
+    """The engine for these options (``data_dir``: the resolved ``--data-dir``, if any)."""
+    folder = data_dir if data_dir is not None else (Path(args.data_dir) if args.data_dir else None)
+    return build_engine(Features(
+        faces=not args.no_faces,
+        codes=args.codes or getattr(args, "redact_codes", False),
+        isolated=not args.no_isolation,
+        data_dir=folder,
+    ))
+
+
+def start_workers_early(engine: Engine) -> None:
+    """Start the sandbox's workers in the background while this process finishes its own
+    imports and walks the folders, so the first file does not wait for them."""
+    if engine.runner.isolated:
+        threading.Thread(target=engine.runner.warm, args=(2,), daemon=True,
+                         name="sg-warm").start()

@@ -1,0 +1,182 @@
+"""The verdict on a report: may a clean copy of the file be made, and what will consent say.
+
+:func:`assess` is the one place the export rules live: the CLI, the app's buttons and
+banners and the export itself all read its :class:`Assessment`. It is pure (no file is
+read), so a front end may call it as often as it redraws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from share_guard.core.export.consent import ConsentFlag, ConsentItem
+from share_guard.core.export.pipeline import Cover, Transform
+from share_guard.core.report import Category, FileKind, Region, Report
+from share_guard.core.textsafe import display_path, display_text
+
+if TYPE_CHECKING:
+    from share_guard.core.family.gates import Gate
+
+#: the label of a detection too weak to pre-select (analysis.faces and .tracks label the
+#: others "face")
+POSSIBLE_FACE = "possible face"
+
+
+class Verdict(StrEnum):
+    READY = "ready"  # a clean copy can be made (after consent, and a parent where asked)
+    NEEDS_REBUILD = "needs rebuild"  # only re-encoding from pixels can make one
+    BLOCKED = "blocked"  # no copy will be made
+
+
+class Blocker(StrEnum):
+    """What stands in the way, for front ends to choose their words (never parsed)."""
+
+    UNREADABLE = "unreadable"  # the file could not be read at all
+    TAKEDOWN = "takedown"  # a confirmed takedown-list match
+    POLICY = "policy"  # a rule of the protection policy
+    NOT_UNDERSTOOD = "not understood"  # the container was not parsed with confidence
+    CHECK_FAILED = "check failed"  # a check (takedown list, nudity...) could not run
+    DESTINATION = "destination"  # the copy cannot go where it would go
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """What consent must mention about one file."""
+
+    will_remove: tuple[str, ...] = ()  # "Location: GPS position", ...
+    will_cover: tuple[str, ...] = ()  # "2 faces", "1 readable code", ...
+    will_not_cover: tuple[str, ...] = ()  # found in the picture and left as it is
+    warnings: tuple[str, ...] = ()  # "people can be recognised and will not be redacted"
+    flags: tuple[ConsentFlag, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The verdict on one report, why, and what consent must mention about the file."""
+
+    verdict: Verdict
+    reason: str = ""  # why not ready: one line, display-safe
+    blocker: Blocker | None = None  # what stands in the way (for a front end's wording)
+    #: a parent must agree before it is exported: the gate's words (verdict stays READY)
+    parent: str = ""
+    #: checks the gates need that have not run on this report (the export runs them first)
+    pending: tuple[str, ...] = ()
+    mentions: Mentions = Mentions()
+
+    @property
+    def ready(self) -> bool:
+        return self.verdict is Verdict.READY
+
+    @property
+    def blocked(self) -> bool:
+        return self.verdict is Verdict.BLOCKED
+
+    @property
+    def flags(self) -> tuple[ConsentFlag, ...]:
+        return self.mentions.flags
+
+    def consent_item(self, report: Report) -> ConsentItem:
+        kind = report.kind.value if report.kind is not None else "file"
+        m = self.mentions
+        return ConsentItem(display_path(report.path.name), kind, m.will_remove, m.warnings,
+                           m.flags, m.will_cover, m.will_not_cover)
+
+
+def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
+           transforms: Sequence[Transform] = ()) -> Assessment:
+    """Judge ``report`` by ``gates`` (in order) for a copy at ``dest`` (None: not chosen yet)
+    made with ``transforms``. A refusal a parent may lift leaves the verdict READY with
+    ``parent`` set; gates whose evidence is missing are listed in ``pending``."""
+    facts = mentions(report, transforms)
+    if report.error:
+        return Assessment(Verdict.BLOCKED, display_text(report.error, limit=300),
+                          Blocker.UNREADABLE, mentions=facts)
+    parent = ""
+    pending: list[str] = []
+    for gate in gates:
+        missing = [e.check for e in gate.needs if e.check not in report.checked]
+        if missing:
+            pending.extend(m for m in missing if m not in pending)
+            continue
+        refusal = gate.judge(report, dest)
+        if refusal is None:
+            continue
+        if refusal.parent_may_allow:
+            parent = parent or refusal.reason
+            continue
+        return Assessment(Verdict.BLOCKED, display_text(refusal.reason, limit=300), gate.blocker,
+                          mentions=facts)
+    if report.problems:
+        problem = display_text(report.problems[0], limit=240)
+        if report.failed_checks:
+            # a check that did not run (an unreadable takedown list) is not a container
+            # problem: rebuilding would skip it, so it is refused and not offered
+            return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.CHECK_FAILED,
+                              mentions=facts)
+        if report.kind is FileKind.IMAGE:
+            return Assessment(Verdict.NEEDS_REBUILD,
+                              f"not cleaned: {problem} (try rebuild from pixels)",
+                              Blocker.NOT_UNDERSTOOD, parent, tuple(pending), facts)
+        return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.NOT_UNDERSTOOD,
+                          mentions=facts)
+    return Assessment(Verdict.READY, parent=parent, pending=tuple(pending), mentions=facts)
+
+
+def mentions(report: Report, transforms: Sequence[Transform] = ()) -> Mentions:
+    """What the copy of ``report``'s file made with ``transforms`` loses, covers and leaves."""
+    name = display_path(report.path.name)
+    removed = tuple(sorted({f"{f.category.label}: {f.name}" for f in report.leaks()}))
+    covers = [t.covers(report) for t in transforms]
+    covered = frozenset(r for c in covers for r in c.regions)
+    faces, possible, codes, unlocated = _regions(report)
+    will_cover = [_count(len([r for r in faces if r in covered]), "face"),
+                  _count(len([r for r in possible if r in covered]), "possible face"),
+                  _count(len([r for r in codes if r in covered]), "readable code"),
+                  _count(sum(c.drawn for c in covers), "area drawn by hand")]
+    if any(c.outside for c in covers):
+        will_cover.append("everything outside the chosen area")
+    faces_left = len([r for r in faces if r not in covered]) + unlocated
+    will_not_cover = [_count(faces_left, "face"),
+                      _count(len([r for r in codes if r not in covered]), "readable code")]
+    warnings: list[str] = []
+    flags: list[ConsentFlag] = []
+    if faces_left:
+        flags.append(ConsentFlag.FACES_UNCOVERED)
+        warnings.append(f"{name}: people can be recognised and will not be redacted")
+    for flag, category in ((ConsentFlag.TAKEDOWN, Category.TAKEDOWN),
+                           (ConsentFlag.SENSITIVE, Category.SENSITIVE)):
+        for f in report.by_category(category):
+            flags.append(flag)
+            warnings.append(f"{name}: {f.explanation}")
+    return Mentions(removed, tuple(w for w in will_cover if w),
+                    tuple(w for w in will_not_cover if w), tuple(warnings),
+                    tuple(dict.fromkeys(flags)))
+
+
+def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], int]:
+    """(recognisable faces, possible faces, readable codes, people found without a box)."""
+    faces: list[Region] = []
+    possible: list[Region] = []
+    codes: list[Region] = []
+    unlocated = 0
+    for f in report.findings:
+        if f.category is Category.PEOPLE:
+            if f.identifying and not f.regions:
+                unlocated += 1
+            for r in f.regions:
+                sure = f.identifying and r.label != POSSIBLE_FACE
+                (faces if sure else possible).append(r)
+        elif f.category is Category.CODES:
+            codes.extend(f.regions)
+    return faces, possible, codes, unlocated
+
+
+def _count(n: int, noun: str) -> str:
+    return "" if n <= 0 else f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+__all__ = ["Assessment", "Blocker", "Cover", "Mentions", "Verdict", "assess", "mentions"]

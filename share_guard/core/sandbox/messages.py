@@ -1,0 +1,118 @@
+"""What the parent and a sandbox worker say to each other: typed, picklable messages.
+
+Parent -> worker: one :class:`Request` per task (the task, the caller's working folder and
+environment), or ``None`` to stop. Worker -> parent: any number of :class:`Progress`, then
+exactly one reply: :class:`Done`, :class:`Raised` (an error the core raises in-process too)
+or :class:`Internal` (an exception the core did not turn into a report: a bug).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from share_guard.core.export.pipeline import ExportOptions, Planned
+from share_guard.core.inspect import InspectOptions
+from share_guard.core.report import Report
+
+# -- tasks (parent -> worker) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InspectTask:
+    """``inspect(path)`` with the analyzers pickled once per set (``digest`` names the set)."""
+
+    path: str | os.PathLike[str]
+    options: InspectOptions  # without analyzers, progress and cancel (they cannot travel)
+    analyzers: bytes
+    digest: str
+
+    @property
+    def input(self) -> Path:
+        return Path(self.path)
+
+
+@dataclass(frozen=True)
+class CheckTask:
+    """Run more analyzers on the file a report describes (the evidence a gate needs)."""
+
+    report: Report
+    analyzers: bytes
+    digest: str
+
+    @property
+    def input(self) -> Path:
+        return self.report.path
+
+
+@dataclass(frozen=True)
+class ExportTask:
+    """Write the clean copy of one planned file (consent was given in the parent)."""
+
+    planned: Planned
+    options: ExportOptions
+
+    @property
+    def input(self) -> Path:
+        return self.planned.report.path
+
+
+@dataclass(frozen=True)
+class CallTask:
+    """``func(*args)``: a module-level function of ours (e.g. decoding a preview)."""
+
+    func: Callable[..., Any]
+    args: tuple[Any, ...]
+
+    @property
+    def input(self) -> Path | None:
+        found = next((a for a in self.args if isinstance(a, str | os.PathLike)), None)
+        return Path(found) if found is not None else None
+
+
+Task = InspectTask | CheckTask | ExportTask | CallTask
+
+
+@dataclass(frozen=True)
+class Request:
+    task: Task
+    cwd: str
+    env: Mapping[str, str]
+
+
+# -- replies (worker -> parent) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    fraction: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    value: Any
+    network_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An error the caller handles as it would in-process (Cancelled, a refused export...)."""
+
+    error: BaseException
+    network_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Internal:
+    """An exception the core did not turn into a report or result: a bug, reported as such."""
+
+    summary: str
+    trace: str
+    network_attempts: int = 0
+
+
+Reply = Done | Raised | Internal
