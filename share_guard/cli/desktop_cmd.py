@@ -30,7 +30,7 @@ FILES = (
 _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 
-def register(subs: argparse._SubParsersAction) -> None:
+def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subs.add_parser("install-desktop",
                         help="add the app to this user's desktop menu and 'Open with' (Linux)")
     p.add_argument("--remove", action="store_true", help="take the menu entry, icon and metainfo out")

@@ -65,7 +65,7 @@ class FrameCodec:
                                  f"{exc}") from exc
         buf = bytearray(frame)
         found = self.scrub(buf, 0, len(buf))
-        return (buf if buf != frame else None), found
+        return (buf if bytes(buf) != bytes(frame) else None), found
 
     def account(self, frame: bytes | bytearray | memoryview, ledger: Ledger, base: int,
                 what: str) -> None:

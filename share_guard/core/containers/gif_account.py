@@ -21,9 +21,8 @@ from share_guard.core.containers.gif_clean import (
     joined,
     loop,
     screen,
-    sub_blocks,
 )
-from share_guard.core.containers.gif_lzw import is_rebuilt
+from share_guard.core.containers.gif_lzw import is_rebuilt, sub_blocks
 from share_guard.core.containers.ledger import Ledger, Unaccounted
 from share_guard.core.errors import CorruptFile, ExportRefused
 from share_guard.core.metadata.icc import IccError, check_icc

@@ -17,6 +17,7 @@ The same walkers file the clean bytes in a ledger (``account_private``,
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from share_guard.core.containers import nal
@@ -182,7 +183,8 @@ def _waveformatex(data: bytes) -> list[Span]:
 def layout(codec_id: str, data: bytes) -> list[Span]:
     if len(data) > PRIVATE_CAP:
         raise CodecError(f"a codec header of {len(data)} bytes, more than we read")
-    walker = {"V_MPEG4/ISO/AVC": _avcc, "V_MPEGH/ISO/HEVC": _hvcc, "A_FLAC": _flac,
+    walker: Callable[[bytes], list[Span]] | None = {
+              "V_MPEG4/ISO/AVC": _avcc, "V_MPEGH/ISO/HEVC": _hvcc, "A_FLAC": _flac,
               "A_OPUS": _opus, "V_MS/VFW/FOURCC": _bitmapinfo, "A_MS/ACM": _waveformatex,
               "A_VORBIS": lambda d: _xiph(d, "Vorbis"),
               "V_THEORA": lambda d: _xiph(d, "Theora")}.get(codec_id)

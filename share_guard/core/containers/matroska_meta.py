@@ -29,7 +29,8 @@ from share_guard.core.containers._ebml import (
 )
 from share_guard.core.containers._patch import PatchPlan
 from share_guard.core.containers._tagclass import leftover_text
-from share_guard.core.containers.matroska_codecs import CodecError, clean_private, frame_codec
+from share_guard.core.containers.coded_frames import CodecError
+from share_guard.core.containers.matroska_codecs import clean_private, frame_codec
 from share_guard.core.containers.matroska_schema import (
     BLANK,
     CHILDREN,

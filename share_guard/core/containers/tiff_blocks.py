@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from share_guard.core.containers import jpeg_frames, tiff_lzw
@@ -131,7 +132,7 @@ _ONLY_FOR = {
 
 def relevant(tag: int, lay: Layout) -> bool:
     """Whether a kept tag means anything for a page of this layout."""
-    test = _ONLY_FOR.get(tag)
+    test: Callable[[Layout], bool] | None = _ONLY_FOR.get(tag)
     return test is None or test(lay)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from share_guard.core.containers.content_memo import ContentMemo
 
@@ -100,7 +100,7 @@ def _lengths(codes: np.ndarray) -> np.ndarray:
         weight += weight[ptr]
         ptr = ptr[ptr]
         if ptr.min() == sentinel:
-            return weight[:m]
+            return cast("np.ndarray", weight[:m])
 
 
 def scan(data: bytes | memoryview, expected: int) -> LzwScan:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from share_guard.core.containers.ledger import Ledger
-from share_guard.core.containers.webp_bitstream import Part, only_needed
+from share_guard.core.containers.webp_bitstream import Part, only_needed, vp8_size
 from share_guard.core.containers.webp_clean import (
     FLAG_ALPHA,
     FLAG_ANIM,
@@ -24,7 +24,6 @@ from share_guard.core.containers.webp_clean import (
     image_of,
     payload,
     pictures,
-    vp8_size,
     vp8x_body,
 )
 from share_guard.core.errors import CorruptFile

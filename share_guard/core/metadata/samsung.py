@@ -79,7 +79,8 @@ def parse_sef(data: bytes) -> list[Record]:
 def archive_start(data: bytes, records: list[Record]) -> int:
     """Where the archive's first record starts (the data before it is not Samsung's)."""
     if not records:
-        return len(data) - 8 - struct.unpack_from("<I", data, len(data) - 8)[0]
+        size: int = struct.unpack_from("<I", data, len(data) - 8)[0]
+        return len(data) - 8 - size
     return min(r.data_start - 8 - len(r.name.encode("latin-1")) for r in records)
 
 
