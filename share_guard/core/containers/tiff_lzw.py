@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from share_guard.core.containers.content_memo import ContentMemo
 
@@ -87,20 +87,21 @@ def _lengths(codes: np.ndarray) -> np.ndarray:
     Code k stands for one byte (a literal) or for the string of code ``codes[k] - 258``
     plus one byte, so lengths are depths in a forest whose parents come earlier: found by
     pointer jumping, with a sentinel (weight 0, its own parent) under every literal."""
-    np = _tables().np
+    numpy = _tables().np
     m = len(codes)
     sentinel = m
-    ptr = np.empty(m + 1, dtype=np.int64)
+    ptr = numpy.empty(m + 1, dtype=numpy.int64)
     ptr[:m] = codes - FIRST
     ptr[:m][codes < CLEAR] = sentinel
     ptr[m] = sentinel
-    weight = np.ones(m + 1, dtype=np.int64)
+    weight = numpy.ones(m + 1, dtype=numpy.int64)
     weight[m] = 0
     while True:
         weight += weight[ptr]
         ptr = ptr[ptr]
         if ptr.min() == sentinel:
-            return cast("np.ndarray", weight[:m])
+            result: np.ndarray = weight[:m]
+            return result
 
 
 def scan(data: bytes | memoryview, expected: int) -> LzwScan:
