@@ -167,22 +167,30 @@ def _pdq_variants(luma: np.ndarray, prefix: str) -> list[tuple[str, PDQHash]]:
     return out
 
 
-def hash_array(rgb: np.ndarray, *, queries: bool = True) -> ImageHashes:
-    """All image hashes of an upright RGB array (already fitted to the working size)."""
+def hash_array(rgb: np.ndarray, *, queries: bool = True, pdq_queries: bool = True,
+               phash_queries: bool = True) -> ImageHashes:
+    """All image hashes of an upright RGB array (already fitted to the working size).
+
+    ``queries`` adds the variants a check compares; ``pdq_queries`` and
+    ``phash_queries`` (both on by default) leave out the variants of a hash
+    type the list has no entries of.
+    """
     luma = luma_from_rgb(rgb)
     value, quality = pdq_from_luma(luma)
     pdq = PDQHash(value, quality) if value else None
     trimmed = trim_borders(rgb)
     pdq_trimmed = pdq_hash(trimmed) if trimmed is not None else None
-    phash = phash_hash(rgb)
+    phash = phash_hash(rgb) if not queries or phash_queries else None
     if not queries:
         return ImageHashes(pdq, phash, pdq_trimmed)
-    pdq_q = _pdq_variants(luma, "")
-    if trimmed is not None:
-        pdq_q += _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
+    pdq_q: list[tuple[str, PDQHash]] = []
+    if pdq_queries:
+        pdq_q = _pdq_variants(luma, "")
+        if trimmed is not None:
+            pdq_q += _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
     ph_q = []
     for prefix, source in (("", rgb), ("trimmed+", trimmed)):
-        if source is None:
+        if source is None or not phash_queries:
             continue
         for name, view in dihedral(source):
             ph = phash_hash(view)
@@ -191,6 +199,8 @@ def hash_array(rgb: np.ndarray, *, queries: bool = True) -> ImageHashes:
     return ImageHashes(pdq, phash, pdq_trimmed, tuple(pdq_q), tuple(ph_q))
 
 
-def hash_image(path: str | os.PathLike[str], *, queries: bool = True) -> ImageHashes:
-    """Decode ``path`` (read-only, upright, bounded) and hash it."""
-    return hash_array(load_rgb(path), queries=queries)
+def hash_image(path: str | os.PathLike[str], *, queries: bool = True, pdq_queries: bool = True,
+               phash_queries: bool = True) -> ImageHashes:
+    """Decode ``path`` (read-only, upright, bounded) and hash it (see :func:`hash_array`)."""
+    return hash_array(load_rgb(path), queries=queries, pdq_queries=pdq_queries,
+                      phash_queries=phash_queries)
