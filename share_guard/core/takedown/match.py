@@ -223,7 +223,7 @@ class Matcher:
         kind = kind or (media_kind(path) if perceptual or counts.get(HashType.VPDQ) else None)
         if kind == "image" and perceptual:
             hashes = hash_image(path, pdq_queries=bool(counts.get(HashType.PDQ)),
-                                phash_queries=bool(counts.get(HashType.PHASH)))
+                                phash_queries=bool(counts.get(HashType.PHASH)), progress=progress)
             matches += self.match_image_hashes(hashes)
         elif kind == "video" and counts.get(HashType.VPDQ):
             frames = hash_video(path, dense=False, cancel=cancel, progress=progress)
