@@ -232,3 +232,15 @@ def test_distinct_photos_do_not_match():
         for other, stored in STORED.items():
             if other != name:
                 assert min(h - stored for _, h in queries) > 52, (name, other)
+
+
+def test_dihedral_hashes_equal_hashing_each_turned_copy():
+    """pdq_dihedral computes the 8 variants together; each must be the variant's own PDQ."""
+    from share_guard.core.hashing.pdq import luma_from_rgb, pdq_dihedral, pdq_from_luma
+
+    rng = np.random.default_rng(11)
+    planes = [luma_from_rgb(fit(p)) for p in PHOTOS.values()]
+    planes += [rng.random((h, w), dtype=np.float32) * 255
+               for h, w in ((64, 64), (5, 9), (7, 400), (129, 130), (300, 200), (512, 384))]
+    for luma in planes:
+        assert pdq_dihedral(luma) == [pdq_from_luma(v) for _, v in dihedral(luma)], luma.shape

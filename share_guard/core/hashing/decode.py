@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterator
 
 import numpy as np
+from PIL import Image
 
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
 from share_guard.core.hashing.resample import OrientedBoxFit
@@ -41,24 +42,21 @@ def fitted_size(width: int, height: int, work_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _bands(im: object, rows: int) -> Iterator[np.ndarray]:
+def _bands(im: Image.Image, rows: int) -> Iterator[Image.Image]:
     """RGB rows of a loaded Pillow image, ``rows`` at a time (converted per band)."""
-    from PIL import Image
-
-    assert isinstance(im, Image.Image)
     w, h = im.size
     if h <= rows:
-        yield np.asarray(im.convert("RGB"))
+        yield im.convert("RGB")
         return
     for top in range(0, h, rows):
         with im.crop((0, top, w, min(h, top + rows))) as part:
-            yield np.asarray(part.convert("RGB"))
+            yield part.convert("RGB")
 
 
 def load_fitted(path: str | os.PathLike[str], work_side: int,
                 progress: ProgressFn = no_progress) -> np.ndarray:
     """Decode ``path`` (read-only, bounded) upright as RGB, fitted to ``work_side``."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     from share_guard.core.hashing import png_stream
     from share_guard.core.media.images import open_image
@@ -76,7 +74,7 @@ def load_fitted(path: str | os.PathLike[str], work_side: int,
                 layout = png_stream.read_layout(path)
             if layout is not None:
                 orientation = png_stream.orientation(layout)
-                bands: Iterator[np.ndarray] = png_stream.rgb_bands(path, layout)
+                bands: Iterator[Image.Image] = png_stream.bands(path, layout)
                 size = (w, h)
             else:
                 im.load()

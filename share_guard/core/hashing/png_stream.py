@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 
 from share_guard.core.containers.base import open_regular
 from share_guard.core.errors import CorruptFile
@@ -70,17 +71,17 @@ def _idat(parts: list[bytes]) -> bytes:
     and Pillow does not check an IDAT chunk's CRC (it reads the pixels as a
     stream), so the CRC field is left zero instead of hashing megabytes.
     """
-    data = b"".join(parts)
+    data = memoryview(b"".join(parts))
     step = 0xFFFF
-    blocks = [b"\x78\x01"]
+    pieces: list[bytes | memoryview] = [b"", b"IDAT\x78\x01"]
     for start in range(0, len(data), step):
         piece = data[start : start + step]
         last = 1 if start + step >= len(data) else 0
-        blocks.append(struct.pack("<BHH", last, len(piece), len(piece) ^ 0xFFFF))
-        blocks.append(piece)
-    blocks.append(struct.pack(">I", zlib.adler32(data)))
-    body = b"".join(blocks)
-    return struct.pack(">I", len(body)) + b"IDAT" + body + b"\x00\x00\x00\x00"
+        pieces += [struct.pack("<BHH", last, len(piece), len(piece) ^ 0xFFFF), piece]
+    pieces += [struct.pack(">I", zlib.adler32(data)), b"\x00\x00\x00\x00"]
+    size = sum(len(p) for p in pieces) - 8 - 4  # the chunk body: between type and CRC
+    pieces[0] = struct.pack(">I", size)
+    return b"".join(pieces)
 
 
 def read_layout(path: str | os.PathLike[str]) -> PngLayout | None:
@@ -126,8 +127,6 @@ def read_layout(path: str | os.PathLike[str]) -> PngLayout | None:
 
 def orientation(layout: PngLayout) -> int:
     """The EXIF orientation Pillow would apply, read from a 1x1 copy with the same metadata."""
-    from PIL import Image
-
     tiny = (SIGNATURE + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
             + b"".join(layout.info) + _chunk(b"IDAT", zlib.compress(b"\x00\x00"))
             + _chunk(b"IEND", b""))
@@ -176,18 +175,15 @@ def _scanlines(path: str | os.PathLike[str], layout: PngLayout, band: int) -> It
         produced += take
 
 
-def _decode(png: bytes) -> object:
-    from PIL import Image
-
+def _decode(png: bytes) -> Image.Image:
     im = Image.open(io.BytesIO(png), formats=["PNG"])
     im.load()
     return im
 
 
-def rgb_bands(path: str | os.PathLike[str], layout: PngLayout) -> Iterator[np.ndarray]:
-    """The picture as RGB rows, top to bottom, a band at a time: (k, width, 3) uint8."""
-    from PIL import Image
-
+def bands(path: str | os.PathLike[str], layout: PngLayout) -> Iterator[Image.Image]:
+    """The picture's rows, top to bottom, a band at a time, as Pillow images in mode "RGB"
+    (or "L" for 8-bit grey), pixel for pixel what ``convert("RGB")`` gives for the file."""
     rb, unit, w = layout.row_bytes, layout.unit, layout.width
     band = max(1, BAND_BYTES // (rb + 1))
     previous = bytes(rb)  # the row above the first is zeros for the filters
@@ -197,14 +193,17 @@ def rgb_bands(path: str | os.PathLike[str], layout: PngLayout) -> Iterator[np.nd
         # 1. filters: the previous raw row (filter 0) then this band, as 8-bit samples
         ihdr = struct.pack(">IIBBBBB", rb // unit, k + 1, 8, _RAW_TYPE[unit], 0, 0, 0)
         raw_im = _decode(SIGNATURE + _chunk(b"IHDR", ihdr) + _idat([b"\x00", previous, chunk]) + end)
-        assert isinstance(raw_im, Image.Image)
         raw = np.asarray(raw_im).reshape(k + 1, rb)[1:]
         previous = raw[-1].tobytes()
         if layout.depth == 8 and layout.colour != 3:
-            # 8-bit grey, grey+alpha, RGB, RGBA: the bytes are the samples, and Pillow's
-            # conversion to RGB repeats grey and drops alpha
-            px = raw.reshape(k, w, CHANNELS[layout.colour])
-            yield px[:, :, :3] if layout.colour in (2, 6) else np.repeat(px[:, :, :1], 3, axis=2)
+            # 8-bit grey, grey+alpha, RGB, RGBA: the bytes are the samples; converting to
+            # RGB repeats grey and drops alpha, which Pillow's raw unpackers do directly
+            if layout.colour in (2, 6):
+                yield Image.frombytes("RGB", (w, k), raw.tobytes(), "raw",
+                                      "RGB" if layout.colour == 2 else "RGBX")  # X: alpha skipped
+            else:
+                grey = raw.reshape(k, w, CHANNELS[layout.colour])[:, :, 0]
+                yield Image.fromarray(np.ascontiguousarray(grey))
             continue
         # 2. pixels: the raw rows, unfiltered, under the picture's own header and palette
         rows = np.zeros((k, rb + 1), np.uint8)
@@ -212,5 +211,4 @@ def rgb_bands(path: str | os.PathLike[str], layout: PngLayout) -> Iterator[np.nd
         ihdr = struct.pack(">IIBBBBB", w, k, layout.depth, layout.colour, 0, 0, 0)
         pix = _decode(SIGNATURE + _chunk(b"IHDR", ihdr) + b"".join(layout.palette)
                       + _idat([rows.tobytes()]) + end)
-        assert isinstance(pix, Image.Image)
-        yield np.asarray(pix.convert("RGB"))
+        yield pix.convert("RGB")

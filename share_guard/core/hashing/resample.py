@@ -17,8 +17,12 @@ vertical pass. Tests compare the result with Pillow's on every orientation.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 PRECISION = 22
 _HALF = 1 << (PRECISION - 1)
@@ -59,31 +63,39 @@ def _round(sums: np.ndarray, kk: np.ndarray) -> np.ndarray:
     return np.clip((_HALF + kk * sums.astype(np.int64)) >> PRECISION, 0, 255).astype(np.uint8)
 
 
-def _within(rows: np.ndarray, windows: tuple[np.ndarray, np.ndarray, np.ndarray],
+def _within(band: Image.Image, windows: tuple[np.ndarray, np.ndarray, np.ndarray],
             mirrored: bool) -> np.ndarray:
-    """One pass along axis 1 of (k, n, 3) uint8 rows (mirrored: index i is n - 1 - i)."""
-    lo, hi, kk = windows
-    n = rows.shape[1]
+    """The pass along the rows of a band (mirrored: stored column i is n - 1 - i).
+
+    Pillow's own horizontal pass (a resize that keeps the height does only that
+    pass, row by row): its arithmetic by construction, in C. Returns (k, n_out, c).
+    """
+    from PIL import Image
+
     if mirrored:
-        lo, hi = n - hi, n - lo
-        lo, hi, kk = lo[::-1], hi[::-1], kk[::-1]  # left to right in stored order
-    if lo[0] == 0 and hi[-1] == n and (hi[:-1] == lo[1:]).all():  # windows tile the row
-        sums = np.add.reduceat(rows, lo, axis=1, dtype=np.int32)
-    else:
-        csum = np.zeros((rows.shape[0], n + 1, 3), np.int32)
-        np.cumsum(rows, axis=1, out=csum[:, 1:])
-        sums = csum[:, hi] - csum[:, lo]
-    out = _round(sums, kk[None, :, None])
-    return out[:, ::-1] if mirrored else out
+        band = band.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    n_out = len(windows[0])
+    if n_out != band.size[0]:
+        band = band.resize((n_out, band.size[1]), Image.Resampling.BOX)
+    out = np.asarray(band)
+    return out if out.ndim == 3 else out[:, :, None]
+
+
+def _image(rows: np.ndarray) -> Image.Image:
+    from PIL import Image
+
+    return Image.fromarray(np.ascontiguousarray(rows if rows.shape[2] == 3 else rows[:, :, 0]))
 
 
 class OrientedBoxFit:
-    """Feed the stored rows (top to bottom, uint8 (rows, width, 3)); get the fitted upright RGB.
+    """Feed the stored rows, top to bottom; get the fitted upright RGB picture.
 
     Equal to ``exif_transpose(im).convert("RGB").resize(size, BOX)`` with Pillow
     13's arithmetic, including its choice of pass order (the vertical pass first
     when the height shrinks more than twice as much as the width). ``orientation``
-    is the EXIF value (1-8); ``size`` is the (width, height) of the result.
+    is the EXIF value (1-8); ``size`` is the (width, height) of the result. Rows
+    come as Pillow images (mode "RGB", or "L" for grey pictures: its channels are
+    equal, so it is reduced once and repeated) or as (k, width, 3) uint8 arrays.
     """
 
     def __init__(self, stored: tuple[int, int], orientation: int, size: tuple[int, int]) -> None:
@@ -103,24 +115,31 @@ class OrientedBoxFit:
             self.within, self.within_mirror = hx, o in (2, 3)
             self.across, across_mirror = vy, o in (3, 4)
         self.within_first = horizontal_first != self.turned
-        n_across = len(self.across[0])
-        width = len(self.within[0]) if self.within_first else w
-        # sums of at most a window of bytes: int32 holds them for any picture we decode
-        self.acc = np.zeros((n_across, width, 3), np.int32)
+        self.acc: np.ndarray | None = None
         self.owners: list[list[int]] = [[] for _ in range(h)]
         for out, (a, b) in enumerate(zip(*(x.tolist() for x in self.across[:2]), strict=True)):
             for i in range(a, b):
                 self.owners[h - 1 - i if across_mirror else i].append(out)
         self.next_row = 0
 
-    def feed(self, rows: np.ndarray) -> None:
-        """The next stored rows, as (k, width, 3) uint8."""
-        k = rows.shape[0]
+    def feed(self, band: Image.Image | np.ndarray) -> None:
+        """The next stored rows."""
+        if isinstance(band, np.ndarray):
+            band = _image(band)
+        width, k = band.size
         start, self.next_row = self.next_row, self.next_row + k
-        if self.next_row > self.h or rows.shape[1:] != (self.w, 3):
+        if self.next_row > self.h or width != self.w or band.mode not in ("RGB", "L"):
             raise ValueError("rows do not fit the picture")
         if self.within_first:
-            rows = _within(rows, self.within, self.within_mirror)
+            rows = _within(band, self.within, self.within_mirror)
+        else:
+            rows = np.asarray(band)
+            rows = rows if rows.ndim == 3 else rows[:, :, None]
+        if self.acc is None:
+            # sums of at most a window of bytes: int32 holds them for any picture we decode
+            self.acc = np.zeros((len(self.across[0]), rows.shape[1], rows.shape[2]), np.int32)
+        elif self.acc.shape[1:] != rows.shape[1:]:
+            raise ValueError("rows do not fit the picture")
         # consecutive rows usually share one output: add them up in one step
         i = 0
         while i < k:
@@ -136,10 +155,12 @@ class OrientedBoxFit:
 
     def result(self) -> np.ndarray:
         """The fitted upright picture, (out_h, out_w, 3) uint8."""
-        if self.next_row != self.h:
+        if self.next_row != self.h or self.acc is None:
             raise ValueError("the picture ended early")
         out = _round(self.acc, self.across[2][:, None, None])
         if not self.within_first:
-            out = _within(out, self.within, self.within_mirror)
+            out = _within(_image(out), self.within, self.within_mirror)
+        if out.shape[2] == 1:
+            out = np.repeat(out, 3, axis=2)
         # rows of ``out`` follow the across axis: upright rows, or upright columns when turned
         return np.ascontiguousarray(out.transpose(1, 0, 2) if self.turned else out)

@@ -81,29 +81,33 @@ def _probe_masks(p: int) -> np.ndarray:
     return v[np.bitwise_count(v) <= p].astype(np.int64)
 
 
-def _distances(rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Hamming distance of each row to its query: (k, nbytes) uint8 each -> (k,) int16."""
-    nw = rows.shape[1] // 8
-    x = np.ascontiguousarray(rows).view("<u8").reshape(-1, nw)
-    x = x ^ np.ascontiguousarray(queries).view("<u8").reshape(-1, nw)
-    counts = np.bitwise_count(x)
-    d = counts[:, 0].astype(np.int16)
-    for w in range(1, nw):
-        d += counts[:, w]
-    return d
-
-
 def brute_force(rows: np.ndarray, queries: np.ndarray, radius: int) -> list[tuple[int, int, int]]:
-    """The reference: (query, row, distance) for every pair within ``radius``, by scanning."""
+    """The reference: (query, row, distance) of every pair within ``radius``, by scanning all rows.
+
+    What matching did before the index (and what it falls back to without room
+    to map the posting lists): all queries against a block of rows at once; the
+    first half of each hash prunes, the second half is only read for the few left.
+    """
+    nw = rows.shape[1] // 8
+    half = max(1, nw // 2)
+    qw = np.ascontiguousarray(queries).view("<u8").reshape(-1, nw)
     out: list[tuple[int, int, int]] = []
-    step = 1 << 16
-    for qi in range(queries.shape[0]):
-        for start in range(0, rows.shape[0], step):
-            block = rows[start : start + step]
-            d = _distances(block, np.broadcast_to(queries[qi], block.shape))
-            for r in np.flatnonzero(d <= radius):
-                out.append((qi, start + int(r), int(d[r])))
-    return out
+    step = 1 << 15
+    for start in range(0, rows.shape[0], step):
+        words = np.ascontiguousarray(rows[start : start + step]).view("<u8").reshape(-1, nw)
+        d = np.zeros((qw.shape[0], words.shape[0]), np.int64)
+        for w in range(half):
+            d += np.bitwise_count(qw[:, w : w + 1] ^ words[None, :, w])
+        qi, ri = np.nonzero(d <= radius)
+        if qi.size == 0:
+            continue
+        dist = d[qi, ri]
+        for w in range(half, nw):
+            dist += np.bitwise_count(qw[qi, w] ^ words[ri, w])
+        keep = dist <= radius
+        out += [(int(a), start + int(b), int(c))
+                for a, b, c in zip(qi[keep], ri[keep], dist[keep], strict=True)]
+    return sorted(out)
 
 
 class DamagedIndex(ValueError):
