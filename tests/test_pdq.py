@@ -188,6 +188,20 @@ def test_large_jpeg_uses_draft_and_stays_close(tmp_path):
     assert hash_image(path, queries=False).pdq - hash_array(fit(big), queries=False).pdq <= 8
 
 
+def test_list_entries_use_the_full_size_decode(tmp_path):
+    """What the list stores is the reference value: the JPEG decoded whole, then fitted."""
+    from PIL import ImageOps
+
+    big = np.asarray(Image.fromarray(PHOTOS["coffee"]).resize((2400, 1600)))
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big).save(path, "JPEG", quality=90)
+    with Image.open(path) as im:
+        decoded = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    full = hash_array(fit(decoded), queries=False).pdq
+    assert hash_image(path, queries=False, draft=False).pdq == full
+    assert np.array_equal(load_rgb(path, draft=False), fit(decoded))
+
+
 # -- robustness: everyday edits of real photos still match ---------------------------
 
 

@@ -60,13 +60,14 @@ class ImageHashes:
 
 
 def load_rgb(path: str | os.PathLike[str], work_side: int = WORK_SIDE,
-             progress: ProgressFn = no_progress) -> np.ndarray:
+             progress: ProgressFn = no_progress, *, draft: bool = True) -> np.ndarray:
     """Decode an image upright (EXIF orientation applied), as RGB, fitted to ``work_side``.
 
     Pixel for pixel ``fit(np.asarray(exif_transpose(im).convert("RGB")))``, in
-    bounded memory whatever the picture's size (see :mod:`.decode`).
+    bounded memory whatever the picture's size (see :mod:`.decode`); a JPEG is
+    decoded at reduced size unless ``draft`` is False.
     """
-    return load_fitted(path, work_side, progress)
+    return load_fitted(path, work_side, progress, draft=draft)
 
 
 def fit(rgb: np.ndarray, work_side: int = WORK_SIDE) -> np.ndarray:
@@ -181,7 +182,12 @@ def hash_array(rgb: np.ndarray, *, queries: bool = True, pdq_queries: bool = Tru
 
 
 def hash_image(path: str | os.PathLike[str], *, queries: bool = True, pdq_queries: bool = True,
-               phash_queries: bool = True, progress: ProgressFn = no_progress) -> ImageHashes:
-    """Decode ``path`` (read-only, upright, bounded) and hash it (see :func:`hash_array`)."""
-    return hash_array(load_rgb(path, progress=progress), queries=queries,
+               phash_queries: bool = True, progress: ProgressFn = no_progress,
+               draft: bool = True) -> ImageHashes:
+    """Decode ``path`` (read-only, upright, bounded) and hash it (see :func:`hash_array`).
+
+    ``draft=False`` decodes a JPEG at full size: what the list stores, so its values
+    are the reference ones other PDQ tools compute; checks use the faster draft.
+    """
+    return hash_array(load_rgb(path, progress=progress, draft=draft), queries=queries,
                       pdq_queries=pdq_queries, phash_queries=phash_queries)
