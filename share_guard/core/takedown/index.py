@@ -372,15 +372,15 @@ def write(path: Path, key: str, ids: np.ndarray, raw: np.ndarray, bits: int) -> 
             step = 1 << 18
             for start in range(0, n, step):
                 fh.write(np.ascontiguousarray(np.take(raw, order[start : start + step], axis=0)).data)
-            fh.seek(lay["dirs"])
-            for b in range(blocks):
-                col = np.take(columns[:, b], order) if n else np.zeros(0, np.uint16)
-                counts = np.bincount(col, minlength=BUCKETS)
-                fh.write(np.ascontiguousarray(np.concatenate(([0], np.cumsum(counts))).astype("<u4")).data)
+            dirs = np.zeros((blocks, BUCKETS + 1), "<u4")
             fh.seek(lay["posts"])
-            for b in range(1, blocks):
-                col = np.take(columns[:, b], order)
-                fh.write(np.ascontiguousarray(np.argsort(col, kind="stable").astype("<u4")).data)
+            for b in range(blocks):  # one block column at a time: its directory and postings
+                col = np.take(columns[:, b], order) if n else np.zeros(0, np.uint16)
+                dirs[b, 1:] = np.cumsum(np.bincount(col, minlength=BUCKETS))
+                if b:
+                    fh.write(np.argsort(col, kind="stable").astype("<u4").data)
+            fh.seek(lay["dirs"])
+            fh.write(dirs.data)
             fh.seek(lay["ids"])
             fh.write(np.ascontiguousarray(np.take(ids, order).astype("<i8")).data)
             fh.truncate(lay["end"])
