@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import share_guard.core.takedown.index as index_mod
-from share_guard.core.hashing.values import HashType
+from share_guard.core.hashing.values import HashType, PDQHash
 from share_guard.core.takedown import Matcher, NewEntry, TakedownAnalyzer, TakedownStore
 from share_guard.core.takedown.index import HashIndex, brute_force, query_array
 from share_guard.core.takedown.indexfiles import index_key, index_path
@@ -207,8 +207,7 @@ def test_a_list_change_replaces_the_file(tmp_path):
     with TakedownStore(path) as store:
         raw = _fill(store, 5000)
         matcher = Matcher(store)
-        q = [("original", __import__("share_guard.core.hashing.values", fromlist=["PDQHash"])
-              .PDQHash(int.from_bytes(raw[7].tobytes(), "big")))]
+        q = [("original", PDQHash(int.from_bytes(raw[7].tobytes(), "big")))]
         assert [h[0] for h in matcher._bit_matches(HashType.PDQ, q, 52, 31)] == [8]
         (before,) = _index_files(tmp_path)
         store.withdraw(ids=[8])
@@ -248,3 +247,18 @@ print(m._roomy(200 * 1024**2), m._roomy(300 * 1024**2))
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.split() == ["True", "False"]
     assert mmap.ALLOCATIONGRANULARITY <= index_mod.ALIGN
+
+
+def test_a_damaged_index_file_is_rebuilt(tmp_path):
+    path = tmp_path / "list.sqlite3"
+    with TakedownStore(path) as store:
+        raw = _fill(store, 5000)
+        q = [("original", PDQHash(int.from_bytes(raw[3].tobytes(), "big")))]
+        Matcher(store).warm()
+        (name,) = _index_files(tmp_path)
+        data = bytearray((tmp_path / name).read_bytes())
+        lay = index_mod._layout(5000, 256)
+        data[lay["posts"] : lay["posts"] + 4 * 5000] = b"\xff" * (4 * 5000)
+        (tmp_path / name).write_bytes(bytes(data))
+        assert [h[0] for h in Matcher(store)._bit_matches(HashType.PDQ, q, 52, 31)] == [4]
+        assert (tmp_path / name).read_bytes() != bytes(data)  # rebuilt, not trusted

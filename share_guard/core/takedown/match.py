@@ -12,6 +12,7 @@ source, date, hash type and distance.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from share_guard.core.hashing.image import ImageHashes, hash_image
 from share_guard.core.hashing.values import BitHash, HashType, file_digests
 from share_guard.core.hashing.video import FrameHash, hash_video
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.takedown.index import HashIndex, query_array
+from share_guard.core.takedown.index import DamagedIndex, HashIndex, Hit, query_array
 from share_guard.core.takedown.indexfiles import KINDS, index_key, open_or_build
 from share_guard.core.takedown.store import Entry, TakedownStore
 
@@ -116,12 +117,26 @@ class Matcher:
         """(entry id, distance, variant) per hit."""
         if not queries:
             return []
-        index = self._index(kind.value)
-        if len(index) == 0:
-            return []
-        q = query_array([h.value for _, h in queries], index.bits)
+        q = query_array([h.value for _, h in queries], 256 if kind is HashType.PDQ else 64)
         return [(h.entry_id, h.distance, queries[h.query][0])
-                for h in index.search(q, radius, exact_to=exact_to)]
+                for h in self._search(kind.value, q, radius, exact_to)]
+
+    def _search(self, name: str, q: np.ndarray, radius: int, exact_to: int) -> list[Hit]:
+        """Search ``name``'s index; a damaged index file is removed and rebuilt once."""
+        for attempt in (1, 2):
+            index = self._index(name)
+            if len(index) == 0:
+                return []
+            try:
+                return index.search(q, radius, exact_to=exact_to)
+            except DamagedIndex:
+                if attempt == 2:
+                    raise
+                self._indexes.pop(name, None)
+                index.close()
+                with contextlib.suppress(OSError):
+                    index.path.unlink()
+        return []
 
     def _best(self, hits: list[tuple[int, int, str]], kind: HashType) -> list[Match]:
         best: dict[int, tuple[int, str]] = {}
@@ -165,9 +180,6 @@ class Matcher:
         usable = [f for f in frames if f.quality >= MIN_QUALITY]
         if not usable:
             return []
-        index = self._index("frames")
-        if len(index) == 0:
-            return []
         variants: list[tuple[int, int]] = []  # (query frame number, PDQ value)
         for i, f in enumerate(usable):
             variants.append((i, f.pdq.value))
@@ -176,7 +188,7 @@ class Matcher:
         queries = query_array([v for _, v in variants], 256)
         # closest distance per (entry, query frame)
         best: dict[int, dict[int, int]] = defaultdict(dict)
-        for hit in index.search(queries, PDQ_POSSIBLE, exact_to=PDQ_MATCH):
+        for hit in self._search("frames", queries, PDQ_POSSIBLE, PDQ_MATCH):
             frame_no = variants[hit.query][0]
             per = best[hit.entry_id]
             if hit.distance < per.get(frame_no, 999):
