@@ -131,7 +131,7 @@ def orientation(layout: PngLayout) -> int:
             + b"".join(layout.info) + _chunk(b"IDAT", zlib.compress(b"\x00\x00"))
             + _chunk(b"IEND", b""))
     try:
-        with Image.open(io.BytesIO(tiny)) as im:
+        with Image.open(io.BytesIO(tiny), formats=["PNG"]) as im:
             im.load()
             return int(im.getexif().get(0x0112, 1))
     except (OSError, ValueError, SyntaxError):
