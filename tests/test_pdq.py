@@ -216,6 +216,20 @@ def test_large_jpeg_uses_draft_and_stays_close(tmp_path):
     assert hash_image(path, queries=False).pdq - hash_array(fit(big), queries=False).pdq <= 8
 
 
+def test_list_entries_use_the_full_size_decode(tmp_path):
+    """What the list stores is the reference value: the JPEG decoded whole, then fitted."""
+    from PIL import ImageOps
+
+    big = np.asarray(Image.fromarray(PHOTOS["coffee"]).resize((2400, 1600)))
+    path = tmp_path / "big.jpg"
+    Image.fromarray(big).save(path, "JPEG", quality=90)
+    with Image.open(path) as im:
+        decoded = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    full = hash_array(fit(decoded), queries=False).pdq
+    assert hash_image(path, queries=False, draft=False).pdq == full
+    assert np.array_equal(load_rgb(path, draft=False), fit(decoded))
+
+
 # -- robustness: everyday edits of real photos still match ---------------------------
 
 
@@ -260,3 +274,15 @@ def test_distinct_photos_do_not_match():
         for other, stored in STORED.items():
             if other != name:
                 assert min(h - stored for _, h in queries) > 52, (name, other)
+
+
+def test_dihedral_hashes_equal_hashing_each_turned_copy():
+    """pdq_dihedral computes the 8 variants together; each must be the variant's own PDQ."""
+    from share_guard.core.hashing.pdq import luma_from_rgb, pdq_dihedral, pdq_from_luma
+
+    rng = np.random.default_rng(11)
+    planes = [luma_from_rgb(fit(p)) for p in PHOTOS.values()]
+    planes += [rng.random((h, w), dtype=np.float32) * 255
+               for h, w in ((64, 64), (5, 9), (7, 400), (129, 130), (300, 200), (512, 384))]
+    for luma in planes:
+        assert pdq_dihedral(luma) == [pdq_from_luma(v) for _, v in dihedral(luma)], luma.shape

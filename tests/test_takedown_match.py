@@ -11,7 +11,6 @@ from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.report import Category, Severity
 from share_guard.core.takedown import Matcher, NewEntry, TakedownAnalyzer, TakedownStore
 from share_guard.core.takedown import entries_for_file as hash_file
-from share_guard.core.takedown.index import HashIndex, words_from_ints
 from share_guard.core.takedown.match import MATCH, POSSIBLE, classify
 
 skdata = pytest.importorskip("skimage.data")
@@ -100,40 +99,6 @@ def test_possible_match_is_reported_as_such(store, tmp_path):
     store.add([NewEntry(HashType.PDQ, PDQHash(near).hex, 90, "near")])
     (m,) = Matcher(store).check_file(query)
     assert m.strength == POSSIBLE and 32 <= m.distance <= 52
-
-
-def test_index_dedupes_and_finds_all_entries():
-    rng = np.random.default_rng(5)
-    a, b, c = (int.from_bytes(rng.bytes(32), "big") for _ in range(3))
-    raw = b"".join(v.to_bytes(32, "big") for v in [a, a, b, c] + [a ^ (1 << 200)] * 2)
-    index = HashIndex.build([10, 11, 12, 13, 14, 15], raw, 256)
-    assert len(index) == 4
-    hits = index.search(words_from_ints([a ^ 0b111, b ^ ((1 << 40) - 1), 1 << 7], 256), 31)
-    assert sorted((h.query, h.entry_id, h.distance) for h in hits) == [
-        (0, 10, 3), (0, 11, 3), (0, 14, 4), (0, 15, 4)
-    ]
-    wide = index.search(words_from_ints([b ^ ((1 << 40) - 1)], 256), 52)
-    assert [(h.entry_id, h.distance) for h in wide] == [(12, 40)]
-
-
-def test_index_is_built_lazily_and_cached(tmp_path, listed):
-    cache = tmp_path / "list.sqlite3.pdq-index.npz"
-    matcher = Matcher(listed)
-    assert not cache.exists()  # opening costs nothing
-    query = _save(tmp_path / "q.png", ASTRONAUT)
-    first = matcher.check_file(query)
-    assert cache.exists()
-    loaded = HashIndex.load(cache, listed.version_key)
-    assert loaded is not None and len(loaded) >= 2
-    key = listed.version_key
-    listed.add([NewEntry(HashType.MD5, "5d41402abc4b2a76b9719d911017c592")])
-    assert listed.version_key != key
-    assert HashIndex.load(cache, listed.version_key) is None  # stale after a change
-    assert Matcher(listed).check_file(query) == first
-    # A damaged cache is ignored (rebuilt), never trusted.
-    cache.write_bytes(cache.read_bytes()[:200])
-    assert HashIndex.load(cache, listed.version_key) is None
-    assert Matcher(listed).check_file(query) == first
 
 
 def test_analyzer_reports_match_through_inspect(tmp_path, listed):

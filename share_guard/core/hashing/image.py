@@ -3,9 +3,11 @@
 Measured on the takedown issue: applying the EXIF orientation first matters
 (132 bits apart without it); a copy with uniform borders trimmed defeats
 letterboxing and padding; ``Image.draft()`` decodes a 12 MP JPEG ~20x faster
-for about 2 bits of distance. Query hashes cover the 8 rotations/flips by
-hashing the actually transformed pixels (PDQ's DCT-domain dihedral shortcut
-is an approximation that misses a tenth to a fifth of rotated copies).
+for about 2 bits of distance (see docs/takedown.md for the distribution).
+Query hashes cover the 8 rotations/flips by hashing the actually transformed
+pixels (PDQ's DCT-domain dihedral shortcut is an approximation that misses a
+tenth to a fifth of rotated copies); :func:`.pdq.pdq_dihedral` computes the
+eight exact hashes together. Decoding is bounded in memory (:mod:`.decode`).
 """
 
 from __future__ import annotations
@@ -16,15 +18,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
-from share_guard.core.hashing.pdq import luma_from_rgb, pdq_from_luma
+from share_guard.core.hashing.decode import MAX_PIXELS, fitted_size, load_fitted
+from share_guard.core.hashing.pdq import luma_from_rgb, pdq_dihedral, pdq_from_luma
+from share_guard.core.hashing.resample import OrientedBoxFit
 from share_guard.core.hashing.values import PDQHash, PHash
+from share_guard.core.progress import ProgressFn, no_progress
 
 #: Longest side of the working image. The reference photo hasher scales anything
 #: larger to 512 before hashing; PDQ itself works on a 64x64 downsample.
 WORK_SIDE = 512
-#: Refuse to decode images with more pixels than this (decompression bombs).
-MAX_PIXELS = 200_000_000
+__all__ = ["MAX_PIXELS", "VARIANTS", "WORK_SIDE", "ImageHashes", "dihedral", "fit", "hash_array",
+           "hash_image", "load_rgb", "pdq_hash", "phash_hash", "trim_borders"]
 #: A trimmed copy is queried when borders take at least this fraction of a side.
 MIN_BORDER_FRACTION = 0.02
 
@@ -55,51 +59,30 @@ class ImageHashes:
     phash_queries: tuple[tuple[str, PHash], ...] = field(default=())
 
 
-def load_rgb(path: str | os.PathLike[str], work_side: int = WORK_SIDE) -> np.ndarray:
-    """Decode an image upright (EXIF orientation applied), as RGB, fitted to ``work_side``."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+def load_rgb(path: str | os.PathLike[str], work_side: int = WORK_SIDE,
+             progress: ProgressFn = no_progress, *, draft: bool = True) -> np.ndarray:
+    """Decode an image upright (EXIF orientation applied), as RGB, fitted to ``work_side``.
 
-    from share_guard.core.media.images import open_image
-
-    _register_heif()
-    try:
-        with open_image(path) as im:  # our formats only (no Ghostscript for an EPS), bomb limits
-            w, h = im.size
-            if w * h > MAX_PIXELS:
-                raise LimitExceeded(f"image is {w}x{h} pixels, more than we decode")
-            if im.format == "JPEG":
-                # DCT-domain downscale by 1/2, 1/4 or 1/8, never below work_side.
-                im.draft("RGB", (work_side, work_side))
-            im.load()
-            upright = ImageOps.exif_transpose(im) or im
-            rgb = upright.convert("RGB")
-    except Image.DecompressionBombError:
-        raise LimitExceeded("the image has more pixels than we decode (decompression bomb?)")
-    except UnidentifiedImageError:
-        raise UnsupportedFormat("not an image we can decode")
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise CorruptFile(f"the image could not be decoded: {exc}")
-    return fit(np.asarray(rgb), work_side)
-
-
-def _register_heif() -> None:
-    try:
-        import pillow_heif
-    except ImportError:  # optional: HEIC photos then fail to decode with a clear error
-        return
-    pillow_heif.register_heif_opener()
+    Pixel for pixel ``fit(np.asarray(exif_transpose(im).convert("RGB")))``, in
+    bounded memory whatever the picture's size (see :mod:`.decode`); a JPEG is
+    decoded at reduced size unless ``draft`` is False.
+    """
+    return load_fitted(path, work_side, progress, draft=draft)
 
 
 def fit(rgb: np.ndarray, work_side: int = WORK_SIDE) -> np.ndarray:
-    """Downscale (area average) so the longest side is at most ``work_side``."""
+    """Downscale so the longest side is at most ``work_side``: Pillow's BOX resize, exactly."""
     h, w = rgb.shape[:2]
     if max(h, w) <= work_side:
         return rgb
-    from PIL import Image
+    size = fitted_size(w, h, work_side)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:  # not RGB: Pillow's own resize for that mode
+        from PIL import Image
 
-    scale = work_side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
+        return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
+    fitter = OrientedBoxFit((w, h), 1, size)
+    fitter.feed(np.ascontiguousarray(rgb, dtype=np.uint8))
+    return fitter.result()
 
 
 def trim_borders(rgb: np.ndarray, tolerance: int = 16) -> np.ndarray | None:
@@ -174,30 +157,37 @@ def phash_hash(rgb: np.ndarray) -> PHash | None:
 
 
 def _pdq_variants(luma: np.ndarray, prefix: str) -> list[tuple[str, PDQHash]]:
-    out = []
-    for name, view in dihedral(luma):
-        value, quality = pdq_from_luma(view)
-        if value:
-            out.append((prefix + name, PDQHash(value, quality)))
-    return out
+    return [(prefix + name, PDQHash(value, quality))
+            for name, (value, quality) in zip(VARIANTS, pdq_dihedral(luma), strict=True) if value]
 
 
-def hash_array(rgb: np.ndarray, *, queries: bool = True) -> ImageHashes:
-    """All image hashes of an upright RGB array (already fitted to the working size)."""
+def hash_array(rgb: np.ndarray, *, queries: bool = True, pdq_queries: bool = True,
+               phash_queries: bool = True) -> ImageHashes:
+    """All image hashes of an upright RGB array (already fitted to the working size).
+
+    ``queries`` adds the variants a check compares; ``pdq_queries`` and
+    ``phash_queries`` (both on by default) leave out the variants of a hash
+    type the list has no entries of.
+    """
     luma = luma_from_rgb(rgb)
-    value, quality = pdq_from_luma(luma)
-    pdq = PDQHash(value, quality) if value else None
+    pdq_q: list[tuple[str, PDQHash]] = []
+    if queries and pdq_queries:
+        pdq_q = _pdq_variants(luma, "")
+        pdq = next((h for name, h in pdq_q if name == VARIANTS[0]), None)
+    else:
+        value, quality = pdq_from_luma(luma)
+        pdq = PDQHash(value, quality) if value else None
     trimmed = trim_borders(rgb)
     pdq_trimmed = pdq_hash(trimmed) if trimmed is not None else None
-    phash = phash_hash(rgb)
+    phash = phash_hash(rgb) if not queries or phash_queries else None
     if not queries:
         return ImageHashes(pdq, phash, pdq_trimmed)
-    pdq_q = _pdq_variants(luma, "")
-    if trimmed is not None:
-        pdq_q += _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
+    if pdq_queries:
+        if trimmed is not None:
+            pdq_q += _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
     ph_q = []
     for prefix, source in (("", rgb), ("trimmed+", trimmed)):
-        if source is None:
+        if source is None or not phash_queries:
             continue
         for name, view in dihedral(source):
             ph = phash_hash(view)
@@ -206,6 +196,13 @@ def hash_array(rgb: np.ndarray, *, queries: bool = True) -> ImageHashes:
     return ImageHashes(pdq, phash, pdq_trimmed, tuple(pdq_q), tuple(ph_q))
 
 
-def hash_image(path: str | os.PathLike[str], *, queries: bool = True) -> ImageHashes:
-    """Decode ``path`` (read-only, upright, bounded) and hash it."""
-    return hash_array(load_rgb(path), queries=queries)
+def hash_image(path: str | os.PathLike[str], *, queries: bool = True, pdq_queries: bool = True,
+               phash_queries: bool = True, progress: ProgressFn = no_progress,
+               draft: bool = True) -> ImageHashes:
+    """Decode ``path`` (read-only, upright, bounded) and hash it (see :func:`hash_array`).
+
+    ``draft=False`` decodes a JPEG at full size: what the list stores, so its values
+    are the reference ones other PDQ tools compute; checks use the faster draft.
+    """
+    return hash_array(load_rgb(path, progress=progress, draft=draft), queries=queries,
+                      pdq_queries=pdq_queries, phash_queries=phash_queries)

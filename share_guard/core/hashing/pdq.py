@@ -168,6 +168,88 @@ def pdq_from_luma(luma: np.ndarray) -> tuple[int, int]:
     return bits_from_dct(_dct64_to_16(b64)), quality
 
 
+def _box_rows(a: np.ndarray, w: int, keep: list[int] | None = None) -> np.ndarray:
+    """The reference box filter along axis 0 of ``a`` (each column on its own).
+
+    The same float32 running sum as :func:`_box_last_axis` (add the right
+    edge, subtract the left, divide by the count), one step per row over whole
+    rows at once: numpy adds the rows element-wise in the reference's order, so
+    the bits are the same, and many images stacked side by side cost one loop.
+    """
+    n = a.shape[0]
+    h = (w + 2) // 2
+    # divisor of each output position, in the order the running sum produces them
+    divisors = list(range(h, w + 1)) + [w] * (n - w) + list(range(w - 1, w - h, -1))
+    wanted = list(range(n)) if keep is None else sorted(set(keep))
+    slot = [-1] * n
+    for i, pos in enumerate(wanted):
+        slot[pos] = i
+    out = np.empty((len(wanted), a.shape[1]), dtype=_F32)
+    acc = np.zeros(a.shape[1], dtype=_F32)
+    f32 = [_F32(d) for d in divisors]
+    t = 0
+    for i in range(w):  # adds only; outputs start once half a window is in
+        acc += a[i]
+        if i >= h - 1:
+            if slot[t] >= 0:
+                np.divide(acc, f32[t], out=out[slot[t]])
+            t += 1
+    for i in range(n - w):  # add the right edge, subtract the left
+        acc += a[w + i]
+        acc -= a[i]
+        if slot[t] >= 0:
+            np.divide(acc, f32[t], out=out[slot[t]])
+        t += 1
+    for i in range(h - 1):  # subtract only
+        acc -= a[n - w + i]
+        if slot[t] >= 0:
+            np.divide(acc, f32[t], out=out[slot[t]])
+        t += 1
+    if keep is not None and len(keep) != len(wanted):  # small images: centres repeat
+        return out[[slot[pos] for pos in keep]]
+    return out
+
+
+def _downsample_flips(base: np.ndarray) -> list[np.ndarray]:
+    """64x64 downsamples of ``base``, ``base[::-1]``, ``base[:, ::-1]``, ``base[::-1, ::-1]``.
+
+    Equal, bit for bit, to :func:`_downsample64` of each flipped copy: the four
+    filter chains run side by side, sharing the first pass where it is the same.
+    """
+    rows, cols = base.shape
+    w_x, w_y = window_size(cols), window_size(rows)
+    if rows == 64 and cols == 64:
+        return [np.ascontiguousarray(v) for v in (base, base[::-1], base[:, ::-1], base[::-1, ::-1])]
+    c = np.ascontiguousarray(base.T)  # sequence along base's columns
+    x = _box_rows(np.concatenate([c, c[::-1]], axis=1), w_x)  # (cols, 2 rows): plain, mirrored
+    x0, x1 = x[:, :rows].T, x[:, rows:].T  # (rows, cols) each
+    y = _box_rows(np.concatenate([x0, x0[::-1], x1, x1[::-1]], axis=1), w_y)  # (rows, 4 cols)
+    parts = [y[:, k * cols : (k + 1) * cols] for k in range(4)]
+    x2 = _box_rows(np.concatenate([p.T for p in parts], axis=1), w_x, _centres(cols))  # (64, 4 rows)
+    y2 = _box_rows(np.concatenate([x2[:, k * rows : (k + 1) * rows].T for k in range(4)], axis=1),
+                   w_y, _centres(rows))  # (64, 4 * 64)
+    # order of the chains: (rows kept, cols kept), (flipped, kept), (kept, flipped), (both)
+    return [np.ascontiguousarray(y2[:, k * 64 : (k + 1) * 64]) for k in range(4)]
+
+
+def pdq_dihedral(luma: np.ndarray) -> list[tuple[int, int]]:
+    """PDQ of the 8 rotations/flips of a luma plane, in :data:`..image.VARIANTS` order.
+
+    Each value equals :func:`pdq_from_luma` of the transformed pixels (tested), at
+    a fraction of the cost of eight separate hashes.
+    """
+    luma = np.ascontiguousarray(luma, dtype=_F32)
+    rows, cols = luma.shape
+    if rows < MIN_HASHABLE_DIM or cols < MIN_HASHABLE_DIM:
+        return [(0, 0)] * 8
+    plain, flip_v, flip_h, both = _downsample_flips(luma)
+    t_plain, t_flip_v, t_flip_h, t_both = _downsample_flips(np.ascontiguousarray(luma.T))
+    # original, rotate90 (= a[::-1].T), rotate180, rotate270 (= a[:, ::-1].T),
+    # flip-horizontal, flip-vertical, transpose, transverse (= a[::-1, ::-1].T)
+    ordered = (plain, t_flip_h, both, t_flip_v, flip_h, flip_v, t_plain, t_both)
+    return [(bits_from_dct(_dct64_to_16(b)), quality_metric(b)) for b in ordered]
+
+
 def pdq_from_rgb(rgb: np.ndarray) -> tuple[int, int]:
     """PDQ of an HxWx3 uint8 RGB array (or HxW grey): (256-bit integer, quality)."""
     return pdq_from_luma(luma_from_rgb(rgb))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from share_guard.core.containers import Source
@@ -67,8 +69,13 @@ class TakedownAnalyzer:
     """Checks each inspected file against the local takedown list.
 
     Opening is cheap: the database is opened on first use and the matching
-    index is built (or loaded from its cache) only when a file needs it; an
-    empty list costs one COUNT query per file.
+    index is mapped (or built, once per list change) only when a file needs it;
+    an empty list costs a few index lookups per file.
+
+    Sent to sandboxed workers by pickling: the sending process first makes sure
+    the index files are current (building them there, outside the workers'
+    memory cap), and the copy carries only the database path, so each worker
+    maps the same files read-only instead of reading the list.
     """
 
     name = "takedown"
@@ -99,6 +106,28 @@ class TakedownAnalyzer:
                 store = TakedownStore(path)
             self._matcher = Matcher(store)
         return self._matcher
+
+    def _db_path(self) -> Path:
+        if self._store is not None:
+            return self._store.path
+        return Path(self._path) if self._path is not None else default_path(self._data_dir)
+
+    def prepare(self) -> None:
+        """Build or refresh the index files the list needs (once per list change)."""
+        try:
+            matcher = self.matcher
+            if matcher is not None:
+                matcher.warm()
+        except (ShareGuardError, OSError, sqlite3.Error):
+            pass  # a worker will try again, and report a failure for the file it checks
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.prepare()
+        return {"_store": None, "_path": os.fspath(self._db_path()), "_data_dir": None,
+                "_matcher": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def analyze(
         self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None

@@ -45,7 +45,9 @@ def entries_for_file(
             raise CorruptFile("no video frame could be hashed (blank or undecodable video)")
         out.append(entry(HashType.VPDQ, frames=tuple(frames)))
         return out
-    hashes = hash_image(path, queries=False)
+    # Full-size decode: the stored values are the reference ones (a check's draft
+    # decode stays within a few bits of them; see docs/takedown.md).
+    hashes = hash_image(path, queries=False, draft=False, progress=progress)
     if hashes.pdq is None and hashes.phash is None:
         raise CorruptFile("the image is too small or too flat to hash")
     if hashes.pdq is not None:

@@ -12,6 +12,7 @@ source, date, hash type and distance.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -24,7 +25,8 @@ from share_guard.core.hashing.image import ImageHashes, hash_image
 from share_guard.core.hashing.values import BitHash, HashType, file_digests
 from share_guard.core.hashing.video import FrameHash, hash_video
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.takedown.index import HashIndex, words_from_ints
+from share_guard.core.takedown.index import DamagedIndex, HashIndex, Hit, query_array
+from share_guard.core.takedown.indexfiles import KINDS, index_key, open_or_build
 from share_guard.core.takedown.store import Entry, TakedownStore
 
 PDQ_MATCH = 31
@@ -63,62 +65,78 @@ def classify(kind: HashType, distance: int) -> str | None:
 
 
 class Matcher:
-    """Matches files against a store. Indexes are built on first use and cached on disk."""
+    """Matches files against a store.
+
+    Indexes are memory-mapped files in the data folder (see :mod:`.indexfiles`),
+    built once per list change and shared by every process; opening a matcher
+    costs nothing until a file needs an index.
+    """
 
     def __init__(self, store: TakedownStore) -> None:
         self.store = store
-        self._indexes: dict[str, tuple[str, HashIndex]] = {}
+        self._indexes: dict[str, HashIndex] = {}
         self._counts: tuple[str, dict[HashType, int]] = ("", {})
 
     def counts(self) -> dict[HashType, int]:
-        """Active entries per type (cached until the store changes)."""
+        """Which hash types have active entries (1 each; cached until the store changes)."""
         key = self.store.version_key
         if self._counts[0] != key:
-            self._counts = (key, self.store.type_counts())
+            self._counts = (key, self.store.present_types())
         return self._counts[1]
 
     def _index(self, name: str) -> HashIndex:
-        gen = self.store.version_key
+        kind = KINDS[name][0]
+        key = index_key(self.store.type_key(kind), name, MIN_QUALITY)
         cached = self._indexes.get(name)
-        if cached is not None and cached[0] == gen:
-            return cached[1]
-        path = self.store.path.with_name(f"{self.store.path.name}.{name}-index.npz")
-        index = HashIndex.load(path, gen)
-        if index is None:
-            if name == "frames":
-                ids, raw = self.store.frame_rows(MIN_QUALITY)
-                bits = 256
-            else:
-                kind = HashType(name)
-                ids, raw = self.store.bit_rows(kind, MIN_QUALITY if kind is HashType.PDQ else 0)
-                bits = 256 if kind is HashType.PDQ else 64
-            index = HashIndex.build(ids, raw, bits)
-            try:
-                index.save(path, gen)
-            except OSError:
-                pass  # a read-only data folder only costs a rebuild next time
-        self._indexes[name] = (gen, index)
+        if cached is not None and cached.key == key:
+            return cached
+        if cached is not None:
+            cached.close()
+            del self._indexes[name]
+        index = open_or_build(self.store.path, name, MIN_QUALITY, key)
+        self._indexes[name] = index
         return index
 
-    def warm(self) -> None:
-        """Build or load every index now (e.g. on a worker thread after start-up)."""
-        for name in ("pdq", "phash", "frames"):
-            self._index(name)
+    def warm(self, names: Sequence[str] | None = None) -> None:
+        """Build (once per list change) or map the indexes the list needs, now."""
+        counts = self.counts()
+        for name in names or KINDS:
+            if counts.get(KINDS[name][0]):
+                self._index(name)
+
+    def close(self) -> None:
+        for index in self._indexes.values():
+            index.close()
+        self._indexes.clear()
 
     # -- queries --------------------------------------------------------------
 
     def _bit_matches(
-        self, kind: HashType, queries: Sequence[tuple[str, BitHash]], radius: int
+        self, kind: HashType, queries: Sequence[tuple[str, BitHash]], radius: int, exact_to: int
     ) -> list[tuple[int, int, str]]:
         """(entry id, distance, variant) per hit."""
         if not queries:
             return []
-        index = self._index(kind.value)
-        if len(index) == 0:
-            return []
-        bits = 256 if kind is HashType.PDQ else 64
-        words = words_from_ints([h.value for _, h in queries], bits)
-        return [(h.entry_id, h.distance, queries[h.query][0]) for h in index.search(words, radius)]
+        q = query_array([h.value for _, h in queries], 256 if kind is HashType.PDQ else 64)
+        return [(h.entry_id, h.distance, queries[h.query][0])
+                for h in self._search(kind.value, q, radius, exact_to)]
+
+    def _search(self, name: str, q: np.ndarray, radius: int, exact_to: int) -> list[Hit]:
+        """Search ``name``'s index; a damaged index file is removed and rebuilt once."""
+        for attempt in (1, 2):
+            index = self._index(name)
+            if len(index) == 0:
+                return []
+            try:
+                return index.search(q, radius, exact_to=exact_to)
+            except DamagedIndex:
+                if attempt == 2:
+                    raise
+                self._indexes.pop(name, None)
+                index.close()
+                with contextlib.suppress(OSError):
+                    index.path.unlink()
+        return []
 
     def _best(self, hits: list[tuple[int, int, str]], kind: HashType) -> list[Match]:
         best: dict[int, tuple[int, str]] = {}
@@ -129,17 +147,24 @@ class Matcher:
         out = []
         for entry_id, (dist, how) in best.items():
             strength = classify(kind, dist)
-            if strength is not None and entry_id in entries:
-                out.append(Match(entries[entry_id], kind, dist, strength, how))
+            entry = entries.get(entry_id)
+            if strength is not None and entry is not None and entry.active:
+                out.append(Match(entry, kind, dist, strength, how))
         return out
 
     def match_image_hashes(self, hashes: ImageHashes) -> list[Match]:
         pdq_q = [(n, h) for n, h in hashes.queries if h.quality >= MIN_QUALITY]
-        out = self._best(self._bit_matches(HashType.PDQ, pdq_q, PDQ_POSSIBLE), HashType.PDQ)
+        counts = self.counts()
+        out: list[Match] = []
+        if counts.get(HashType.PDQ):
+            hits = self._bit_matches(HashType.PDQ, pdq_q, PDQ_POSSIBLE, PDQ_MATCH)
+            out += self._best(hits, HashType.PDQ)
         # pHash has no quality of its own: flat pictures all hash alike, so it is only
         # trusted when PDQ finds enough detail in the same picture.
-        if hashes.pdq is not None and hashes.pdq.quality >= MIN_QUALITY:
-            ph = self._bit_matches(HashType.PHASH, list(hashes.phash_queries), PHASH_POSSIBLE)
+        if counts.get(HashType.PHASH) and hashes.pdq is not None \
+                and hashes.pdq.quality >= MIN_QUALITY:
+            ph = self._bit_matches(HashType.PHASH, list(hashes.phash_queries), PHASH_POSSIBLE,
+                                   PHASH_MATCH)
             out += self._best(ph, HashType.PHASH)
         return out
 
@@ -155,18 +180,15 @@ class Matcher:
         usable = [f for f in frames if f.quality >= MIN_QUALITY]
         if not usable:
             return []
-        index = self._index("frames")
-        if len(index) == 0:
-            return []
         variants: list[tuple[int, int]] = []  # (query frame number, PDQ value)
         for i, f in enumerate(usable):
             variants.append((i, f.pdq.value))
             if f.trimmed is not None:
                 variants.append((i, f.trimmed.value))
-        words = words_from_ints([v for _, v in variants], 256)
+        queries = query_array([v for _, v in variants], 256)
         # closest distance per (entry, query frame)
         best: dict[int, dict[int, int]] = defaultdict(dict)
-        for hit in index.search(words, PDQ_POSSIBLE):
+        for hit in self._search("frames", queries, PDQ_POSSIBLE, PDQ_MATCH):
             frame_no = variants[hit.query][0]
             per = best[hit.entry_id]
             if hit.distance < per.get(frame_no, 999):
@@ -185,7 +207,7 @@ class Matcher:
                 strength, share, dist = POSSIBLE, loose / n, int(np.median(dists))
             else:
                 continue
-            if entry_id in entries:
+            if entry_id in entries and entries[entry_id].active:
                 how = f"{share:.0%} of {n} sampled frames"
                 out.append(Match(entries[entry_id], HashType.VPDQ, dist, strength, how))
         return out
@@ -212,7 +234,9 @@ class Matcher:
         perceptual = counts.get(HashType.PDQ) or counts.get(HashType.PHASH)
         kind = kind or (media_kind(path) if perceptual or counts.get(HashType.VPDQ) else None)
         if kind == "image" and perceptual:
-            matches += self.match_image_hashes(hash_image(path))
+            hashes = hash_image(path, pdq_queries=bool(counts.get(HashType.PDQ)),
+                                phash_queries=bool(counts.get(HashType.PHASH)), progress=progress)
+            matches += self.match_image_hashes(hashes)
         elif kind == "video" and counts.get(HashType.VPDQ):
             frames = hash_video(path, dense=False, cancel=cancel, progress=progress)
             matches += self.match_frames(frames)

@@ -4,8 +4,10 @@ One database (``takedown.sqlite3`` in the data folder unless a path is given)
 holds several named lists. An entry is one hash: type, value, quality, label,
 source, added date and status. Removing an entry withdraws it: the row stays
 as a tombstone so an export tells subscribers to drop it too. Every change
-bumps a generation counter, which the matching index uses to know when its
-cached copy is stale.
+bumps a generation counter, and a counter per hash type (``gen:pdq``...): the
+matching index of a type is keyed by its counter, so it is rebuilt only when
+entries of that type change (adding a video does not rebuild a PDQ index).
+Opening the store, or a transaction that changes nothing, bumps nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -109,6 +111,10 @@ class _LockedDB:
         with self.lock:
             self.conn.executemany(sql, rows)
 
+    @property
+    def total_changes(self) -> int:
+        return self.conn.total_changes
+
     def close(self) -> None:
         with self.lock:
             self.conn.close()
@@ -170,6 +176,19 @@ def default_path(data: str | os.PathLike[str] | None = None) -> Path:
     return data_dir(data) / DB_NAME
 
 
+def type_key(execute: Callable[..., Any], kind: HashType) -> str:
+    """The cache key of ``kind``'s entries, read with ``execute`` (any connection's)."""
+    counter = f"gen:{kind.value}"
+    rows = dict(execute(
+        "SELECT key, value FROM meta WHERE key IN ('instance', 'generation', 'typed_at', ?)",
+        (counter,),
+    ).fetchall())
+    instance, generation = rows.get("instance", ""), rows.get("generation", "0")
+    if rows.get("typed_at") == generation:
+        return f"{instance}:{kind.value}:{rows.get(counter, '0')}"
+    return f"{instance}:*:{generation}"  # written by a version without type counters
+
+
 def _vpdq_value(frames: Sequence[FrameHash]) -> str:
     """A vPDQ entry's value: the SHA-256 of its canonical hash file (identity for dedupe)."""
     import hashlib
@@ -183,25 +202,34 @@ class TakedownStore:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._touched: set[HashType] = set()
         try:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db = _LockedDB(conn)
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            with self.transaction() as db:
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
-                db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0'),"
-                    " ('instance', ?)",
-                    (str(SCHEMA_VERSION), uuid.uuid4().hex),
-                )
+            if self._schema() is None:  # a new database: nothing to write when it exists
+                self._db.execute("PRAGMA journal_mode = WAL")
+                with self.transaction() as db:
+                    for stmt in _SCHEMA.split(";"):
+                        if stmt.strip():
+                            db.execute(stmt)
+                    db.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('schema', ?), ('generation', '0'),"
+                        " ('instance', ?)",
+                        (str(SCHEMA_VERSION), uuid.uuid4().hex),
+                    )
+            schema = self._schema()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"the takedown list {self.path} cannot be opened: {exc}")
-        schema = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()[0]
-        if int(schema) > SCHEMA_VERSION:
+        if schema is None or int(schema) > SCHEMA_VERSION:
             raise StoreError("the takedown list was written by a newer share_guard")
+
+    def _schema(self) -> str | None:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.OperationalError:  # no meta table yet
+            return None
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         self._db.close()
@@ -214,21 +242,48 @@ class TakedownStore:
 
     @contextmanager
     def transaction(self) -> Iterator[_LockedDB]:
-        """One atomic change: everything inside is written, or nothing."""
+        """One atomic change: everything inside is written, or nothing.
+
+        The generation (and the counter of each hash type touched) moves only
+        when something was written, so readers' caches stay valid otherwise.
+        """
         db = self._db
         with db.lock:
             if db.in_transaction:
                 yield db
                 return
             db.execute("BEGIN IMMEDIATE")
+            before = db.total_changes
+            self._touched = set()
             try:
                 yield db
             except BaseException:
                 db.execute("ROLLBACK")
+                self._touched = set()
                 raise
-            db.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
-            )
+            if db.total_changes != before:
+                kept = db.execute(
+                    "SELECT (SELECT value FROM meta WHERE key='typed_at')"
+                    " IS (SELECT value FROM meta WHERE key='generation')"
+                ).fetchone()[0]
+                if not kept:  # someone changed the list without keeping the type counters
+                    self._touched = set(HashType)
+                db.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
+                )
+                for kind in sorted(self._touched):
+                    db.execute(
+                        "INSERT INTO meta VALUES (?, '1') ON CONFLICT(key) DO UPDATE"
+                        " SET value = CAST(value AS INTEGER) + 1",
+                        (f"gen:{kind.value}",),
+                    )
+                # The type counters are only trusted while they were kept by every writer
+                # since the last change; a writer that does not know them leaves this behind.
+                db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES"
+                    " ('typed_at', (SELECT value FROM meta WHERE key='generation'))"
+                )
+            self._touched = set()
             db.execute("COMMIT")
 
     @property
@@ -243,6 +298,10 @@ class TakedownStore:
             "SELECT key, value FROM meta WHERE key IN ('instance', 'generation')"
         ).fetchall())
         return f"{rows.get('instance', '')}:{rows.get('generation', '')}"
+
+    def type_key(self, kind: HashType) -> str:
+        """Changes whenever active entries of ``kind`` may have changed (an index's cache key)."""
+        return type_key(self._db.execute, kind)
 
     # -- lists ---------------------------------------------------------------
 
@@ -336,6 +395,7 @@ class TakedownStore:
                     "UPDATE entries SET status = ?, changed = ? WHERE id = ?",
                     (e.status, stamp, row[0]),
                 )
+                self._touched.add(e.type)
             return int(row[0])
         cur = db.execute(
             "INSERT INTO entries (list_id, item, type, value, bits, quality, label, source,"
@@ -355,6 +415,7 @@ class TakedownStore:
             ),
         )
         entry_id = int(cur.lastrowid or 0)
+        self._touched.add(e.type)
         if e.type is HashType.VPDQ:
             db.executemany(
                 "INSERT INTO vpdq_frames VALUES (?, ?, ?, ?, ?)",
@@ -371,21 +432,23 @@ class TakedownStore:
             for entry_id in ids:
                 cur = db.execute(
                     "UPDATE entries SET status = 'withdrawn', changed = ?"
-                    " WHERE id = ? AND status = 'active' RETURNING list_id",
+                    " WHERE id = ? AND status = 'active' RETURNING list_id, type",
                     (stamp, int(entry_id)),
                 )
                 got = cur.fetchall()
                 n += len(got)
                 touched.update(r[0] for r in got)
+                self._touched.update(HashType(r[1]) for r in got)
             for item in items:
                 cur = db.execute(
                     "UPDATE entries SET status = 'withdrawn', changed = ?"
-                    " WHERE item = ? AND status = 'active' RETURNING list_id",
+                    " WHERE item = ? AND status = 'active' RETURNING list_id, type",
                     (stamp, item),
                 )
                 got = cur.fetchall()
                 n += len(got)
                 touched.update(r[0] for r in got)
+                self._touched.update(HashType(r[1]) for r in got)
             for list_id in touched:
                 self._bump(db, list_id)
         return n
@@ -435,6 +498,18 @@ class TakedownStore:
         )
         return {HashType(r[0]): int(r[1]) for r in rows}
 
+    def present_types(self) -> dict[HashType, int]:
+        """1 for each hash type with an active entry (one index lookup per type, any list size)."""
+        out = {}
+        for kind in HashType:
+            row = self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM entries WHERE type = ? AND status = 'active')",
+                (kind.value,),
+            ).fetchone()
+            if row[0]:
+                out[kind] = 1
+        return out
+
     def count_active(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM entries WHERE status='active'").fetchone()
         return int(row[0])
@@ -443,7 +518,9 @@ class TakedownStore:
         ids = [
             r[0]
             for r in self._db.execute(
-                "SELECT id FROM entries WHERE type = ? AND value = ? AND status = 'active'",
+                # list_id IN (...) lets SQLite seek the (list_id, type, value) index per list
+                "SELECT id FROM entries WHERE list_id IN (SELECT id FROM lists)"
+                " AND type = ? AND value = ? AND +status = 'active'",
                 (kind.value, value.lower()),
             )
         ]
