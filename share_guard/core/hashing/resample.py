@@ -60,7 +60,8 @@ def box_windows(in_size: int, out_size: int) -> tuple[np.ndarray, np.ndarray, np
 
 def _round(sums: np.ndarray, kk: np.ndarray) -> np.ndarray:
     """clip8((2**21 + kk * sum) >> 22), with ``kk`` broadcast against ``sums``."""
-    return np.clip((_HALF + kk * sums.astype(np.int64)) >> PRECISION, 0, 255).astype(np.uint8)
+    out: np.ndarray = np.clip((_HALF + kk * sums.astype(np.int64)) >> PRECISION, 0, 255)
+    return out.astype(np.uint8)
 
 
 def _within(band: Image.Image, windows: tuple[np.ndarray, np.ndarray, np.ndarray],
