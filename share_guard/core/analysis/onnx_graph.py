@@ -144,7 +144,7 @@ def prepare_model(model: bytes, free: Mapping[str, Mapping[int, str]]) -> bytes:
             name = _string(p, _VI_NAME)
             if is_input and name in weights:
                 return None
-            if name in free:
+            if name is not None and name in free:
                 found.add(name)
                 return _free_dims(p, free[name])
             return p
