@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from share_guard.core.analysis.faces import FACE_THRESHOLD, FaceDetector
 from share_guard.core.media.pixels import load_rgb
@@ -67,45 +68,101 @@ def _coverage(gt: list[float], masks: list[Region]) -> float:
     return float(cover.mean())
 
 
-def evaluate(folder: Path, backend: str) -> dict[str, float]:
-    labels: dict[str, list[list[float]]] = json.loads((folder / "labels.json").read_text())
+SMALL = 21  # faces this tall or smaller count as "small" (WIDER FACE's hard sizes)
+
+
+def _ours(backend: str, scale: float | None = None, budget: int | None = None):
+    """share_guard's detector, with the app's rule for what is pre-selected.
+
+    ``scale=1.0`` is the previous policy (native size); ``budget`` overrides PIXEL_BUDGET.
+    """
+    from share_guard.core.analysis import faces
+    from share_guard.core.analysis.analyzers import face_findings
+
     det = FaceDetector(backend)
+
+    def run(paths: list[Path]) -> list[tuple[list[Region], float, tuple[int, int]]]:
+        out = []
+        for path in paths:
+            rgb = load_rgb(path)
+            h, w = rgb.shape[:2]
+            s = scale if scale is not None else faces.work_scale(w, h, budget or faces.PIXEL_BUDGET)
+            t0 = time.perf_counter()
+            regions = [b.region() for b in det.detect(rgb, scale=s)]
+            dt = time.perf_counter() - t0
+            chosen = [r for f in face_findings(regions, "pixels") if f.name == "Faces"
+                      for r in f.regions]
+            out.append((chosen, dt, (rgb.shape[1], rgb.shape[0])))
+        return out
+
+    how = "native size" if scale == 1.0 else f"budget {(budget or faces.PIXEL_BUDGET) / 1e6:g} MP"
+    return f"share_guard ({det.backend}, {how})", run
+
+
+def _deface(python: str):
+    """deface 1.5 run by its own code in another Python (threshold 0.2, native size)."""
+    import subprocess
+
+    runner = Path(__file__).with_name("deface_runner.py")
+
+    def run(paths: list[Path]) -> list[tuple[list[Region], float, tuple[int, int]]]:
+        done = subprocess.run([python, str(runner), "images", *map(str, paths)],
+                              capture_output=True, text=True, check=True)
+        data = json.loads(done.stdout)
+        out = []
+        for path in paths:
+            item = data[str(path)]
+            regions = [Region(int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)),
+                              score=sc, label="face") for x0, y0, x1, y1, sc in item["boxes"]]
+            with Image.open(path) as im:
+                size = im.size
+            out.append((regions, float(item["seconds"]), size))
+        return out
+
+    return "deface 1.5 (CenterFace, native size)", run
+
+
+def evaluate(folder: Path, name: str, run) -> dict[str, object]:
+    """Coverage of labelled faces by the covers the app would apply (1.3x enlarged)."""
+    labels: dict[str, list[list[float]]] = json.loads((folder / "labels.json").read_text())
+    names = sorted(labels)
+    results = run([folder / n for n in names])
     faces = found = images_with = images_hit = empty = empty_flagged = fps = 0
     covers: list[float] = []
+    small: list[float] = []
     pixels = seconds = 0.0
-    for name, truth in sorted(labels.items()):
-        rgb = load_rgb(folder / name)
-        h, w = rgb.shape[:2]
-        t0 = time.perf_counter()
-        boxes = det.detect(rgb)
-        seconds += time.perf_counter() - t0
+    for key, (chosen, dt, (w, h)) in zip(names, results, strict=True):
+        truth = labels[key]
+        seconds += dt
         pixels += w * h / 1e6
-        sure = [b.region() for b in boxes if b.score >= FACE_THRESHOLD]
-        masks = [enlarged(r, ENLARGE, w, h) for r in sure]
+        masks = [enlarged(r, ENLARGE, w, h) for r in chosen]
         if truth:
             images_with += 1
-            images_hit += bool(sure)
+            images_hit += bool(chosen)
         else:
             empty += 1
-            empty_flagged += bool(sure)
+            empty_flagged += bool(chosen)
         for gt in truth:
             faces += 1
             found += any(_iou(gt, r.as_list()) >= 0.3 or _inside(gt, r.as_list()) >= 0.5
-                         for r in sure)
-            covers.append(_coverage(gt, masks))
+                         for r in chosen)
+            c = _coverage(gt, masks)
+            covers.append(c)
+            if gt[3] <= SMALL:
+                small.append(c)
         fps += sum(not any(_iou(gt, r.as_list()) >= 0.3 or _inside(r.as_list(), gt) >= 0.5
-                           for gt in truth) for r in sure)
-    n = max(len(labels), 1)
+                           for gt in truth) for r in chosen)
     return {
-        "backend": det.backend,  # type: ignore[dict-item]
-        "images": len(labels),
+        "detector": name,
+        "images": len(names),
         "faces": faces,
         "recall": found / max(faces, 1),
-        "coverage_mean": float(np.mean(covers)) if covers else 1.0,
+        "coverage": float(np.mean(covers)) if covers else 1.0,
         "covered_90": float(np.mean([c >= 0.9 for c in covers])) if covers else 1.0,
+        "small_coverage": float(np.mean(small)) if small else 1.0,
         "has_faces_recall": images_hit / max(images_with, 1),
         "people_free_flagged": empty_flagged / max(empty, 1),
-        "false_pos_per_image": fps / n,
+        "false_pos_per_image": fps / max(len(names), 1),
         "ms_per_mp": 1000 * seconds / max(pixels, 1e-9),
     }
 
@@ -193,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("dir", nargs="?", type=Path, help="folder with images and labels.json")
     ap.add_argument("--backend", default="auto",
                     choices=["auto", "onnxruntime", "cv2.dnn", "both"])
+    ap.add_argument("--native", action="store_true",
+                    help="also share_guard at native size (the policy before the pixel budget)")
+    ap.add_argument("--budgets", default="", help="also these pixel budgets (MP, comma-separated)")
+    ap.add_argument("--deface-python", help="a Python with deface installed, to compare with it")
     ap.add_argument("--synthetic", action="store_true", help="time 12 MP photo + 1080p video")
     ap.add_argument("--redact", action="store_true", help="with --synthetic: time redaction")
     args = ap.parse_args(argv)
@@ -200,17 +261,25 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give a labelled folder or --synthetic")
     backends = ["onnxruntime", "cv2.dnn"] if args.backend == "both" else [args.backend]
     if args.dir is not None:
-        cols = ["backend", "images", "faces", "recall", "coverage_mean", "covered_90",
-                "has_faces_recall", "people_free_flagged", "false_pos_per_image", "ms_per_mp"]
+        detectors = [_ours(b) for b in backends]
+        if args.native:
+            detectors.append(_ours(backends[0], scale=1.0))
+        for mp in filter(None, args.budgets.split(",")):
+            detectors.append(_ours(backends[0], budget=int(float(mp) * 1e6)))
+        if args.deface_python:
+            detectors.append(_deface(args.deface_python))
+        cols = ["detector", "images", "faces", "recall", "coverage", "covered_90",
+                "small_coverage", "has_faces_recall", "people_free_flagged",
+                "false_pos_per_image", "ms_per_mp"]
         print(" | ".join(cols))
-        for b in backends:
-            row = evaluate(args.dir, b)
+        for name, run in detectors:
+            row = evaluate(args.dir, name, run)
             print(" | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c])
-                             for c in cols))
+                             for c in cols), flush=True)
     if args.synthetic:
         for b in backends:
             print(f"backend {b}:")
-            run_synthetic(args.redact, b)
+            run_synthetic(args.redact, b, args.deface_python)
     return 0
 
 
