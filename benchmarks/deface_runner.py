@@ -4,9 +4,15 @@ Used by benchmarks/faces.py --deface-python PY (a Python that has deface install
 venv under /tmp: share_guard itself no longer depends on it):
     PY benchmarks/deface_runner.py images FILE...   |   PY benchmarks/deface_runner.py video FILE [FRAMES]
 """
-import json, sys, time, contextlib, io
+import contextlib
+import io
+import json
+import sys
+import time
+
 import numpy as np
 from PIL import Image, ImageOps
+
 with contextlib.redirect_stdout(io.StringIO()):
     from deface.centerface import CenterFace
 
