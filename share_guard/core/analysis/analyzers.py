@@ -167,8 +167,8 @@ def face_findings(regions: list[Region], where: str, *, video: bool = False) -> 
     In a picture with a confident face (>= 0.5), boxes from 0.2 up are faces, in a crowd
     from 0.1 up (see :func:`preselected`); weaker ones are possible faces. Possible faces
     alone do not flag a picture as showing people: in people-free photos (textures, the
-    night sky) low scores turn up in about one in ten, so there they are listed as not identifying (still with their regions,
-    for the preview to offer).
+    night sky) low scores turn up in about one in ten, so there they are listed as not
+    identifying (still with their regions, for the preview to offer).
     """
     if max((r.score for r in regions), default=0.0) >= PICTURE_THRESHOLD:
         floor = preselected(r.score for r in regions)
