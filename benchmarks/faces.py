@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from share_guard.core.analysis.faces import FACE_THRESHOLD, FaceDetector
+from share_guard.core.analysis.faces import FaceDetector
 from share_guard.core.media.pixels import load_rgb
 from share_guard.core.redaction.regions import ENLARGE, enlarged
 from share_guard.core.report import Region
@@ -219,22 +219,58 @@ def synthetic_video(seconds: int = 60, fps: int = 30) -> Path:
     return path
 
 
-def run_synthetic(redact: bool, backend: str) -> None:
-    from share_guard.core.analysis.analyzers import image_faces, video_faces
+def _cli_check(photo: Path, runs: int = 3) -> float:
+    """Median wall time of ``share-guard inspect --faces --codes`` (isolated worker, a
+    takedown list present so the photo is hashed too), from a fresh process."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as data:
+        cli = [sys.executable, "-m", "share_guard", "--data-dir", data]
+        other = Path(data) / "other.png"
+        Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(other)
+        subprocess.run([*cli, "takedown", "add", str(other), "--label", "x"], check=True,
+                       capture_output=True)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([*cli, "inspect", "--faces", "--codes", str(photo)], capture_output=True)
+            times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def _inprocess_check(photo: Path) -> tuple[float, float]:
+    """Wall and processor seconds of inspect() with faces, codes and hashing, warm."""
+    from share_guard.core.analysis.analyzers import CodeAnalyzer, FaceAnalyzer
+    from share_guard.core.hashing.image import hash_image
+    from share_guard.core.inspect import InspectOptions, inspect
+
+    opts = InspectOptions(analyzers=[FaceAnalyzer(use_cache=False), CodeAnalyzer()])
+    inspect(photo, opts)
+    w0, c0 = time.perf_counter(), time.process_time()
+    inspect(photo, opts)
+    hash_image(photo)
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def run_synthetic(redact: bool, backend: str, deface_python: str | None = None) -> None:
+    import subprocess
+
+    from share_guard.core.analysis.analyzers import video_faces
     from share_guard.core.analysis.faces import get_detector
 
     get_detector(backend)  # model load is not part of a scan
     photo = synthetic_photo()
-    image_faces(photo, use_cache=False, backend=backend)  # warm-up
-    t0 = time.perf_counter()
-    regions = image_faces(photo, use_cache=False, backend=backend)
-    print(f"12 MP photo: {time.perf_counter() - t0:.2f} s full scan, "
-          f"{sum(r.score >= FACE_THRESHOLD for r in regions)} faces (5 placed)")
+    wall, cpu = _inprocess_check(photo)
+    print(f"12 MP photo, inspect() with faces+codes+hashes, warm: {wall:.2f} s wall, "
+          f"{cpu:.2f} s processor")
+    print(f"12 MP photo, `share-guard inspect --faces --codes` (isolated, list present): "
+          f"{_cli_check(photo):.2f} s wall", flush=True)
     video = synthetic_video()
-    t0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     tracks = video_faces(video, use_cache=False, backend=backend)
-    print(f"1-minute 1080p video: {time.perf_counter() - t0:.1f} s scan, "
-          f"{len(tracks)} tracks")
+    print(f"1-minute 1080p video: {time.perf_counter() - w0:.1f} s wall, "
+          f"{time.process_time() - c0:.1f} s processor, {len(tracks)} tracks", flush=True)
     if redact:
         from share_guard.core.redaction.video import redact_video_file
 
@@ -243,6 +279,17 @@ def run_synthetic(redact: bool, backend: str) -> None:
         res = redact_video_file(video, tracks, "solid", out)
         print(f"1-minute 1080p video: {time.perf_counter() - t0:.1f} s redaction "
               f"({res.redacted_frames}/{res.frames} frames changed)")
+    if deface_python:
+        runner = str(Path(__file__).with_name("deface_runner.py"))
+        done = subprocess.run([deface_python, runner, "images", str(photo)], capture_output=True,
+                              text=True, check=True)
+        print(f"deface, 12 MP photo (detection only): {json.loads(done.stdout)[str(photo)]['seconds']:.2f} s")
+        frames = 300
+        done = subprocess.run([deface_python, runner, "video", str(video), str(frames)],
+                              capture_output=True, text=True, check=True)
+        got = json.loads(done.stdout)
+        print(f"deface, 1-minute 1080p video (every frame; {got['frames']} timed): "
+              f"{got['seconds'] / got['frames'] * 1800:.0f} s per minute")
 
 
 def main(argv: list[str] | None = None) -> int:

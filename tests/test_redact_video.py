@@ -275,3 +275,25 @@ def test_bframe_avi_frames_come_in_display_order_and_redact(tmp_path, capsys):
         assert frame.image[y + 2 : y + h - 2, x + 2 : x + w - 2].max() < 30, frame.index
     out_greys = [int(f.image[-5:, -5:].mean()) for f in out]
     assert all(abs(a - b) <= 3 for a, b in zip(out_greys, greys, strict=True))
+
+
+def test_samples_between_whole_frame_looks_follow_faces_only(clip, monkeypatch):
+    # every other sample looks only around the faces found before: less to look at, same tracks
+    from share_guard.core.analysis import faces, tracks
+
+    path, truth = clip
+    seen: list[tuple[int, int]] = []
+    real = faces.FaceDetector.detect
+
+    def spy(self, rgb, **kw):
+        seen.append(rgb.shape[:2])
+        return real(self, rgb, **kw)
+
+    monkeypatch.setattr(faces.FaceDetector, "detect", spy)
+    found = tracks.detect_video_faces(path, sample_fps=6)
+    whole = [s for s in seen if s == (320, 240)]
+    assert 0 < len(whole) < len(seen) and all(s[0] * s[1] < 320 * 240 for s in seen if s not in whole)
+    (face,) = [t for t in found if t.label == "face"]
+    for i, (x, y, w, h) in enumerate(truth):
+        box = face.box_at(i / FPS)
+        assert box is not None and box[0] <= x + 2 and box[2] >= x + w - 2, i
