@@ -40,6 +40,8 @@ PIXEL_BUDGET = 4_000_000
 #: small pictures are enlarged up to this much: CenterFace scores faces confidently from
 #: ~30 px of its input, so 9-20 px faces in a crowd need a 2-3x look
 MAX_UPSCALE = 3.0
+#: an enlarged look keeps only faces smaller than this (px of the picture)
+UPSCALE_BELOW = 48
 #: large pictures are never reduced below this: a 48 MP photo still sees faces of ~25 px
 MIN_SCALE = 0.5
 #: a reduced look that finds a confident face smaller than this (px of its input) means a
@@ -120,10 +122,13 @@ class FaceDetector:
             boxes = np.concatenate([boxes, self._refine(rgb, boxes, s, min_score, cancel,
                                                         _part(progress, 0.6, 1.0))])
         elif s > 1.0:
-            # An enlarged look cuts large faces at tile seams and under-sizes them; a look
-            # at native size (a fraction of the cost) sees them whole.
-            boxes = np.concatenate([boxes, self._detect_native(rgb, min_score, cancel, None,
-                                                               tile_max)])
+            # The enlarged look is for small faces: it cuts large ones at tile seams,
+            # under-sizes them and finds weak boxes in large textures. Faces of
+            # UPSCALE_BELOW px and up are taken from a look at native size (a fraction
+            # of the cost), which sees them whole.
+            small = (boxes[:, 3] - boxes[:, 1]) < UPSCALE_BELOW
+            boxes = np.concatenate([boxes[small], self._detect_native(rgb, min_score, cancel,
+                                                                      None, tile_max)])
         if progress is not None:
             progress(1.0)
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
