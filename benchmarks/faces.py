@@ -1,23 +1,29 @@
-"""Face detection benchmark: accuracy on a labelled folder, speed on synthetic media.
+"""Face detection benchmark: coverage on a labelled folder, speed on synthetic media.
 
-    PYTHONPATH=. python benchmarks/faces.py DIR [--backend auto|onnxruntime|cv2.dnn|both]
-    PYTHONPATH=. python benchmarks/faces.py --synthetic [--redact]
+    PYTHONPATH=. python benchmarks/faces.py DIR [--native] [--budgets 2,6]
+        [--backend auto|onnxruntime|cv2.dnn|both] [--deface-python PY]
+    PYTHONPATH=. python benchmarks/faces.py --synthetic [--redact] [--deface-python PY]
 
 DIR holds images and ``labels.json``: ``{"name.jpg": [[x, y, w, h], ...]}`` (boxes
-in displayed pixels; an empty list for a photo with no people). Printed per
-backend: face recall (a pre-selected box matches the face), coverage (share of
-each face's area inside the 1.3x-enlarged redaction boxes: mean, and the share
-of faces at least 90% covered), "has faces" recall, people-free photos flagged,
-false positives per image, and ms per megapixel.
+in displayed pixels; an empty list for a photo with no people);
+``benchmarks/face_set.py`` builds one from dlib's labelled faces, synthetic crowds
+and people-free photos. Printed per detector, with what the app pre-selects
+(``analyzers.face_findings``): face recall (a pre-selected box matches the face),
+coverage (share of each face's area under the covers, enlarged as the export
+enlarges them: mean, share of faces at least 90% covered, and the mean for faces
+of 21 px or less), "has faces" recall, people-free photos flagged, pre-selected
+boxes matching no labelled face per image, and ms per megapixel of input.
+``--deface-python`` runs deface 1.5 through its own code (``deface_runner.py``) in
+a Python that has it (share_guard no longer installs it), boxes >= 0.2 covered
+1.3x as deface does.
 
-``--synthetic`` times a 12 MP photo (full scan: decode + detect) and a 1-minute
-1080p video (sampled scan; with ``--redact`` also the full redaction), both
-generated under /tmp on first use.
+``--synthetic`` times a 12 MP photo fully checked (metadata, faces, codes, the
+takedown hashes: in-process warm, and through the CLI with its isolated worker),
+a 1-minute 1080p video scanned for faces (with ``--redact`` also redacted), and
+deface on both, all generated under /tmp on first use.
 
-Measured on the 2-core build machine (idle; other jobs running roughly double these):
-onnxruntime (2 threads, ORT_ENABLE_ALL) 106 ms per 1080p frame, cv2.dnn ~400 ms;
-12 MP photo full scan 0.9-1.0 s (cv2.dnn 2.0-2.6 s); 1-minute 1080p video scan at 3
-samples per second 25 s, its redaction (libx264 veryfast) 13 s.
+Figures from one run each are in the report of the change that set them (README's
+figures section); the machine is shared, so compare rows of one run.
 """
 
 from __future__ import annotations
