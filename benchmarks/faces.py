@@ -80,7 +80,8 @@ SMALL = 21  # faces this tall or smaller count as "small" (WIDER FACE's hard siz
 def _ours(backend: str, scale: float | None = None, budget: int | None = None):
     """share_guard's detector, with the app's rule for what is pre-selected.
 
-    ``scale=1.0`` is the previous policy (native size); ``budget`` overrides PIXEL_BUDGET.
+    ``scale=1.0`` is the previous policy (native size, one look); ``budget`` overrides
+    both pixel budgets (MP of detector input).
     """
     from share_guard.core.analysis import faces
     from share_guard.core.analysis.analyzers import face_findings
@@ -88,20 +89,26 @@ def _ours(backend: str, scale: float | None = None, budget: int | None = None):
     det = FaceDetector(backend)
 
     def run(paths: list[Path]) -> list[tuple[list[Region], float, tuple[int, int]]]:
+        saved = faces.PIXEL_BUDGET, faces.REDUCED_BUDGET
+        if budget:
+            faces.PIXEL_BUDGET = faces.REDUCED_BUDGET = budget
         out = []
-        for path in paths:
-            rgb = load_rgb(path)
-            h, w = rgb.shape[:2]
-            s = scale if scale is not None else faces.work_scale(w, h, budget or faces.PIXEL_BUDGET)
-            t0 = time.perf_counter()
-            regions = [b.region() for b in det.detect(rgb, scale=s)]
-            dt = time.perf_counter() - t0
-            chosen = [r for f in face_findings(regions, "pixels") if f.name == "Faces"
-                      for r in f.regions]
-            out.append((chosen, dt, (rgb.shape[1], rgb.shape[0])))
+        try:
+            for path in paths:
+                rgb = load_rgb(path)
+                t0 = time.perf_counter()
+                regions = [b.region() for b in det.detect(rgb, scale=scale)]
+                dt = time.perf_counter() - t0
+                chosen = [r for f in face_findings(regions, "pixels") if f.name == "Faces"
+                          for r in f.regions]
+                out.append((chosen, dt, (rgb.shape[1], rgb.shape[0])))
+        finally:
+            faces.PIXEL_BUDGET, faces.REDUCED_BUDGET = saved
         return out
 
-    how = "native size" if scale == 1.0 else f"budget {(budget or faces.PIXEL_BUDGET) / 1e6:g} MP"
+    how = ("native size" if scale == 1.0 else
+           f"budget {budget / 1e6:g} MP" if budget else
+           f"budget {faces.PIXEL_BUDGET / 1e6:g}/{faces.REDUCED_BUDGET / 1e6:g} MP")
     return f"share_guard ({det.backend}, {how})", run
 
 
