@@ -276,3 +276,29 @@ def test_possible_faces_alone_do_not_flag_a_photo(scores, flagged):
         floor = 0.1 if sum(x >= 0.2 for x in scores) >= 3 else 0.2
         assert [r.score for r in found["Faces"].regions] == [x for x in scores if x >= floor]
         assert {r.label for r in found["Faces"].regions} == {"face"}
+
+
+def test_a_reduced_look_at_a_crowd_looks_again_at_full_size_around_its_small_faces(monkeypatch):
+    # 12 MP with six ~35 px faces side by side: seen at half size they score ~0.6; the
+    # full-size look around them (and only around them) scores them as sure faces.
+    canvas = cv2.resize(data.coffee(), (4000, 3000))
+    spots = [(600 + 220 * i, 1800 + (i % 2) * 200) for i in range(6)]
+    for x, y in spots:
+        canvas[y : y + 150, x : x + 150] = cv2.resize(data.astronaut(), (150, 150))
+    looked: list[tuple[int, int]] = []
+    real = faces.FaceDetector._detect_scaled
+
+    def spy(self, rgb, s, *args):
+        looked.append(rgb.shape[:2])
+        return real(self, rgb, s, *args)
+
+    monkeypatch.setattr(faces.FaceDetector, "_detect_scaled", spy)
+    regions = [b.region() for b in faces.get_detector().detect(canvas)]
+    assert looked[0] == (3000, 4000) and len(looked) >= 2  # the whole photo, then windows
+    assert sum(h * w for h, w in looked[1:]) < 0.3 * 3000 * 4000
+    k = 150 / 512
+    for x, y in spots:
+        truth = (x + ASTRONAUT_FACE[0] * k, y + ASTRONAUT_FACE[1] * k,
+                 ASTRONAUT_FACE[2] * k, ASTRONAUT_FACE[3] * k)
+        best = max(regions, key=lambda r: iou(r.as_list(), truth))
+        assert iou(best.as_list(), truth) > 0.4 and best.score >= 0.7, (x, y, best)

@@ -54,6 +54,7 @@ MIN_SCALE = 0.5
 REFINE_BELOW = 40
 REFINE_SCORE = 0.3
 REFINE_PIXELS = 16_000_000
+REFINE_AROUND = 6  # face heights looked at around each small face
 FACE_THRESHOLD = 0.2  # pre-selected for redaction
 POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
 TILE_MAX = 1280
@@ -153,24 +154,32 @@ class FaceDetector:
 
     def _refine(self, rgb: np.ndarray, boxes: np.ndarray, s: float, min_score: float,
                 cancel: CancelToken | None, progress: ProgressCb | None) -> np.ndarray:
-        """A second, full-size look around small confident faces found by a reduced look."""
+        """A second, full-size look around small confident faces found by a reduced look
+        (faces in a crowd are near each other: the other small ones are likely close)."""
         sure = boxes[boxes[:, 4] >= REFINE_SCORE]
-        heights = (sure[:, 3] - sure[:, 1]) * s
-        if not len(sure) or heights.min() >= REFINE_BELOW:
+        small = sure[(sure[:, 3] - sure[:, 1]) * s < REFINE_BELOW]
+        if not len(small):
             return np.zeros((0, 5), np.float32)
         h, w = rgb.shape[:2]
-        near = boxes[boxes[:, 4] >= POSSIBLE_THRESHOLD]
-        pad = 0.15 * max(w, h)
-        x0, y0 = int(max(0, near[:, 0].min() - pad)), int(max(0, near[:, 1].min() - pad))
-        x1, y1 = int(min(w, near[:, 2].max() + pad)), int(min(h, near[:, 3].max() + pad))
-        area = max(1, (x1 - x0) * (y1 - y0))
-        s2 = min(1.0, 2 * s, math.sqrt(REFINE_PIXELS / area))
+        areas = []
+        for x0, y0, x1, y1, _ in small:
+            r = max(REFINE_AROUND * (y1 - y0), 256.0)
+            areas.append((max(0, int(x0 - r)), max(0, int(y0 - r)),
+                          min(w, int(x1 + r)), min(h, int(y1 + r))))
+        merged = merge_areas(areas)
+        total = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in merged)
+        s2 = min(1.0, 2 * s, math.sqrt(REFINE_PIXELS / max(total, 1)))
         if s2 <= s * 1.2:
             return np.zeros((0, 5), np.float32)
-        extra = self._detect_scaled(rgb[y0:y1, x0:x1], s2, min_score, cancel, progress, TILE_MAX)
-        extra[:, [0, 2]] += x0
-        extra[:, [1, 3]] += y0
-        return extra
+        found = []
+        for i, (x0, y0, x1, y1) in enumerate(merged):
+            part = self._detect_scaled(rgb[y0:y1, x0:x1], s2, min_score, cancel, None, TILE_MAX)
+            part[:, [0, 2]] += x0
+            part[:, [1, 3]] += y0
+            found.append(part)
+            if progress is not None:
+                progress((i + 1) / len(merged))
+        return np.concatenate(found)
 
     def _detect_native(self, rgb: np.ndarray, min_score: float, cancel: CancelToken | None,
                        progress: ProgressCb | None, tile_max: int) -> np.ndarray:
@@ -246,6 +255,25 @@ def resized(rgb: np.ndarray, scale: float) -> np.ndarray:
     h, w = rgb.shape[:2]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+def merge_areas(areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x0, y0, x1, y1) with overlapping ones replaced by their union."""
+    out = [list(a) for a in areas if a[2] > a[0] and a[3] > a[1]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    out[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [(a[0], a[1], a[2], a[3]) for a in out]
 
 
 def tile_grid(w: int, h: int, tile_max: int = TILE_MAX) -> list[tuple[int, int, int, int]]:

@@ -20,6 +20,7 @@ from share_guard.core.analysis.faces import (
     FACE_THRESHOLD,
     POSSIBLE_THRESHOLD,
     get_detector,
+    merge_areas,
     merge_boxes,
     work_scale,
 )
@@ -263,22 +264,10 @@ def _around(boxes: Sequence[BoxT], w: int, h: int) -> list[tuple[int, int, int, 
         m = TRACK_MARGIN * max(x1 - x0, y1 - y0, 16.0)
         areas.append([max(0, int(x0 - m)), max(0, int(y0 - m)),
                       min(w, int(math.ceil(x1 + m))), min(h, int(math.ceil(y1 + m)))])
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(areas)):
-            for j in range(i + 1, len(areas)):
-                a, b = areas[i], areas[j]
-                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
-                    areas[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                    del areas[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    if sum((a[2] - a[0]) * (a[3] - a[1]) for a in areas) > CROP_SHARE * w * h:
+    merged = merge_areas([(a[0], a[1], a[2], a[3]) for a in areas])
+    if sum((a[2] - a[0]) * (a[3] - a[1]) for a in merged) > CROP_SHARE * w * h:
         return None
-    return [(a[0], a[1], a[2], a[3]) for a in areas if a[2] > a[0] and a[3] > a[1]]
+    return merged
 
 
 def tracks_to_regions(tracks: Sequence[Track]) -> list[Region]:
