@@ -1,23 +1,29 @@
-"""Face detection benchmark: accuracy on a labelled folder, speed on synthetic media.
+"""Face detection benchmark: coverage on a labelled folder, speed on synthetic media.
 
-    PYTHONPATH=. python benchmarks/faces.py DIR [--backend auto|onnxruntime|cv2.dnn|both]
-    PYTHONPATH=. python benchmarks/faces.py --synthetic [--redact]
+    PYTHONPATH=. python benchmarks/faces.py DIR [--native] [--budgets 2,6]
+        [--backend auto|onnxruntime|cv2.dnn|both] [--deface-python PY]
+    PYTHONPATH=. python benchmarks/faces.py --synthetic [--redact] [--deface-python PY]
 
 DIR holds images and ``labels.json``: ``{"name.jpg": [[x, y, w, h], ...]}`` (boxes
-in displayed pixels; an empty list for a photo with no people). Printed per
-backend: face recall (a pre-selected box matches the face), coverage (share of
-each face's area inside the 1.3x-enlarged redaction boxes: mean, and the share
-of faces at least 90% covered), "has faces" recall, people-free photos flagged,
-false positives per image, and ms per megapixel.
+in displayed pixels; an empty list for a photo with no people);
+``benchmarks/face_set.py`` builds one from dlib's labelled faces, synthetic crowds
+and people-free photos. Printed per detector, with what the app pre-selects
+(``analyzers.face_findings``): face recall (a pre-selected box matches the face),
+coverage (share of each face's area under the covers, enlarged as the export
+enlarges them: mean, share of faces at least 90% covered, and the mean for faces
+of 21 px or less), "has faces" recall, people-free photos flagged, pre-selected
+boxes matching no labelled face per image, and ms per megapixel of input.
+``--deface-python`` runs deface 1.5 through its own code (``deface_runner.py``) in
+a Python that has it (share_guard no longer installs it), boxes >= 0.2 covered
+1.3x as deface does.
 
-``--synthetic`` times a 12 MP photo (full scan: decode + detect) and a 1-minute
-1080p video (sampled scan; with ``--redact`` also the full redaction), both
-generated under /tmp on first use.
+``--synthetic`` times a 12 MP photo fully checked (metadata, faces, codes, the
+takedown hashes: in-process warm, and through the CLI with its isolated worker),
+a 1-minute 1080p video scanned for faces (with ``--redact`` also redacted), and
+deface on both, all generated under /tmp on first use.
 
-Measured on the 2-core build machine (idle; other jobs running roughly double these):
-onnxruntime (2 threads, ORT_ENABLE_ALL) 106 ms per 1080p frame, cv2.dnn ~400 ms;
-12 MP photo full scan 0.9-1.0 s (cv2.dnn 2.0-2.6 s); 1-minute 1080p video scan at 3
-samples per second 25 s, its redaction (libx264 veryfast) 13 s.
+Figures from one run each are in the report of the change that set them (README's
+figures section); the machine is shared, so compare rows of one run.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from share_guard.core.analysis.faces import FACE_THRESHOLD, FaceDetector
+from share_guard.core.analysis.faces import FaceDetector
 from share_guard.core.media.pixels import load_rgb
 from share_guard.core.redaction.regions import ENLARGE, enlarged
 from share_guard.core.report import Region
@@ -67,45 +74,108 @@ def _coverage(gt: list[float], masks: list[Region]) -> float:
     return float(cover.mean())
 
 
-def evaluate(folder: Path, backend: str) -> dict[str, float]:
-    labels: dict[str, list[list[float]]] = json.loads((folder / "labels.json").read_text())
+SMALL = 21  # faces this tall or smaller count as "small" (WIDER FACE's hard sizes)
+
+
+def _ours(backend: str, scale: float | None = None, budget: int | None = None):
+    """share_guard's detector, with the app's rule for what is pre-selected.
+
+    ``scale=1.0`` is the previous policy (native size, one look); ``budget`` overrides
+    both pixel budgets (MP of detector input).
+    """
+    from share_guard.core.analysis import faces
+    from share_guard.core.analysis.analyzers import face_findings
+
     det = FaceDetector(backend)
+
+    def run(paths: list[Path]) -> list[tuple[list[Region], float, tuple[int, int]]]:
+        saved = faces.PIXEL_BUDGET, faces.REDUCED_BUDGET
+        if budget:
+            faces.PIXEL_BUDGET = faces.REDUCED_BUDGET = budget
+        out = []
+        try:
+            for path in paths:
+                rgb = load_rgb(path)
+                t0 = time.perf_counter()
+                regions = [b.region() for b in det.detect(rgb, scale=scale)]
+                dt = time.perf_counter() - t0
+                chosen = [r for f in face_findings(regions, "pixels") if f.name == "Faces"
+                          for r in f.regions]
+                out.append((chosen, dt, (rgb.shape[1], rgb.shape[0])))
+        finally:
+            faces.PIXEL_BUDGET, faces.REDUCED_BUDGET = saved
+        return out
+
+    how = ("native size" if scale == 1.0 else
+           f"budget {budget / 1e6:g} MP" if budget else
+           f"budget {faces.PIXEL_BUDGET / 1e6:g}/{faces.REDUCED_BUDGET / 1e6:g} MP")
+    return f"share_guard ({det.backend}, {how})", run
+
+
+def _deface(python: str):
+    """deface 1.5 run by its own code in another Python (threshold 0.2, native size)."""
+    import subprocess
+
+    runner = Path(__file__).with_name("deface_runner.py")
+
+    def run(paths: list[Path]) -> list[tuple[list[Region], float, tuple[int, int]]]:
+        done = subprocess.run([python, str(runner), "images", *map(str, paths)],
+                              capture_output=True, text=True, check=True)
+        data = json.loads(done.stdout)
+        out = []
+        for path in paths:
+            item = data[str(path)]
+            regions = [Region(int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0)),
+                              score=sc, label="face") for x0, y0, x1, y1, sc in item["boxes"]]
+            with Image.open(path) as im:
+                size = im.size
+            out.append((regions, float(item["seconds"]), size))
+        return out
+
+    return "deface 1.5 (CenterFace, native size)", run
+
+
+def evaluate(folder: Path, name: str, run) -> dict[str, object]:
+    """Coverage of labelled faces by the covers the app would apply (1.3x enlarged)."""
+    labels: dict[str, list[list[float]]] = json.loads((folder / "labels.json").read_text())
+    names = sorted(labels)
+    results = run([folder / n for n in names])
     faces = found = images_with = images_hit = empty = empty_flagged = fps = 0
     covers: list[float] = []
+    small: list[float] = []
     pixels = seconds = 0.0
-    for name, truth in sorted(labels.items()):
-        rgb = load_rgb(folder / name)
-        h, w = rgb.shape[:2]
-        t0 = time.perf_counter()
-        boxes = det.detect(rgb)
-        seconds += time.perf_counter() - t0
+    for key, (chosen, dt, (w, h)) in zip(names, results, strict=True):
+        truth = labels[key]
+        seconds += dt
         pixels += w * h / 1e6
-        sure = [b.region() for b in boxes if b.score >= FACE_THRESHOLD]
-        masks = [enlarged(r, ENLARGE, w, h) for r in sure]
+        masks = [enlarged(r, ENLARGE, w, h) for r in chosen]
         if truth:
             images_with += 1
-            images_hit += bool(sure)
+            images_hit += bool(chosen)
         else:
             empty += 1
-            empty_flagged += bool(sure)
+            empty_flagged += bool(chosen)
         for gt in truth:
             faces += 1
             found += any(_iou(gt, r.as_list()) >= 0.3 or _inside(gt, r.as_list()) >= 0.5
-                         for r in sure)
-            covers.append(_coverage(gt, masks))
+                         for r in chosen)
+            c = _coverage(gt, masks)
+            covers.append(c)
+            if gt[3] <= SMALL:
+                small.append(c)
         fps += sum(not any(_iou(gt, r.as_list()) >= 0.3 or _inside(r.as_list(), gt) >= 0.5
-                           for gt in truth) for r in sure)
-    n = max(len(labels), 1)
+                           for gt in truth) for r in chosen)
     return {
-        "backend": det.backend,  # type: ignore[dict-item]
-        "images": len(labels),
+        "detector": name,
+        "images": len(names),
         "faces": faces,
         "recall": found / max(faces, 1),
-        "coverage_mean": float(np.mean(covers)) if covers else 1.0,
+        "coverage": float(np.mean(covers)) if covers else 1.0,
         "covered_90": float(np.mean([c >= 0.9 for c in covers])) if covers else 1.0,
+        "small_coverage": float(np.mean(small)) if small else 1.0,
         "has_faces_recall": images_hit / max(images_with, 1),
         "people_free_flagged": empty_flagged / max(empty, 1),
-        "false_pos_per_image": fps / n,
+        "false_pos_per_image": fps / max(len(names), 1),
         "ms_per_mp": 1000 * seconds / max(pixels, 1e-9),
     }
 
@@ -162,22 +232,58 @@ def synthetic_video(seconds: int = 60, fps: int = 30) -> Path:
     return path
 
 
-def run_synthetic(redact: bool, backend: str) -> None:
-    from share_guard.core.analysis.analyzers import image_faces, video_faces
+def _cli_check(photo: Path, runs: int = 3) -> float:
+    """Median wall time of ``share-guard inspect --faces --codes`` (isolated worker, a
+    takedown list present so the photo is hashed too), from a fresh process."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as data:
+        cli = [sys.executable, "-m", "share_guard", "--data-dir", data]
+        other = Path(data) / "other.png"
+        Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(other)
+        subprocess.run([*cli, "takedown", "add", str(other), "--label", "x"], check=True,
+                       capture_output=True)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([*cli, "inspect", "--faces", "--codes", str(photo)], capture_output=True)
+            times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
+
+
+def _inprocess_check(photo: Path) -> tuple[float, float]:
+    """Wall and processor seconds of inspect() with faces, codes and hashing, warm."""
+    from share_guard.core.analysis.analyzers import CodeAnalyzer, FaceAnalyzer
+    from share_guard.core.hashing.image import hash_image
+    from share_guard.core.inspect import InspectOptions, inspect
+
+    opts = InspectOptions(analyzers=[FaceAnalyzer(use_cache=False), CodeAnalyzer()])
+    inspect(photo, opts)
+    w0, c0 = time.perf_counter(), time.process_time()
+    inspect(photo, opts)
+    hash_image(photo)
+    return time.perf_counter() - w0, time.process_time() - c0
+
+
+def run_synthetic(redact: bool, backend: str, deface_python: str | None = None) -> None:
+    import subprocess
+
+    from share_guard.core.analysis.analyzers import video_faces
     from share_guard.core.analysis.faces import get_detector
 
     get_detector(backend)  # model load is not part of a scan
     photo = synthetic_photo()
-    image_faces(photo, use_cache=False, backend=backend)  # warm-up
-    t0 = time.perf_counter()
-    regions = image_faces(photo, use_cache=False, backend=backend)
-    print(f"12 MP photo: {time.perf_counter() - t0:.2f} s full scan, "
-          f"{sum(r.score >= FACE_THRESHOLD for r in regions)} faces (5 placed)")
+    wall, cpu = _inprocess_check(photo)
+    print(f"12 MP photo, inspect() with faces+codes+hashes, warm: {wall:.2f} s wall, "
+          f"{cpu:.2f} s processor")
+    print(f"12 MP photo, `share-guard inspect --faces --codes` (isolated, list present): "
+          f"{_cli_check(photo):.2f} s wall", flush=True)
     video = synthetic_video()
-    t0 = time.perf_counter()
+    w0, c0 = time.perf_counter(), time.process_time()
     tracks = video_faces(video, use_cache=False, backend=backend)
-    print(f"1-minute 1080p video: {time.perf_counter() - t0:.1f} s scan, "
-          f"{len(tracks)} tracks")
+    print(f"1-minute 1080p video: {time.perf_counter() - w0:.1f} s wall, "
+          f"{time.process_time() - c0:.1f} s processor, {len(tracks)} tracks", flush=True)
     if redact:
         from share_guard.core.redaction.video import redact_video_file
 
@@ -186,6 +292,17 @@ def run_synthetic(redact: bool, backend: str) -> None:
         res = redact_video_file(video, tracks, "solid", out)
         print(f"1-minute 1080p video: {time.perf_counter() - t0:.1f} s redaction "
               f"({res.redacted_frames}/{res.frames} frames changed)")
+    if deface_python:
+        runner = str(Path(__file__).with_name("deface_runner.py"))
+        done = subprocess.run([deface_python, runner, "images", str(photo)], capture_output=True,
+                              text=True, check=True)
+        print(f"deface, 12 MP photo (detection only): {json.loads(done.stdout)[str(photo)]['seconds']:.2f} s")
+        frames = 300
+        done = subprocess.run([deface_python, runner, "video", str(video), str(frames)],
+                              capture_output=True, text=True, check=True)
+        got = json.loads(done.stdout)
+        print(f"deface, 1-minute 1080p video (every frame; {got['frames']} timed): "
+              f"{got['seconds'] / got['frames'] * 1800:.0f} s per minute")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("dir", nargs="?", type=Path, help="folder with images and labels.json")
     ap.add_argument("--backend", default="auto",
                     choices=["auto", "onnxruntime", "cv2.dnn", "both"])
+    ap.add_argument("--native", action="store_true",
+                    help="also share_guard at native size (the policy before the pixel budget)")
+    ap.add_argument("--budgets", default="", help="also these pixel budgets (MP, comma-separated)")
+    ap.add_argument("--deface-python", help="a Python with deface installed, to compare with it")
     ap.add_argument("--synthetic", action="store_true", help="time 12 MP photo + 1080p video")
     ap.add_argument("--redact", action="store_true", help="with --synthetic: time redaction")
     args = ap.parse_args(argv)
@@ -200,17 +321,25 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give a labelled folder or --synthetic")
     backends = ["onnxruntime", "cv2.dnn"] if args.backend == "both" else [args.backend]
     if args.dir is not None:
-        cols = ["backend", "images", "faces", "recall", "coverage_mean", "covered_90",
-                "has_faces_recall", "people_free_flagged", "false_pos_per_image", "ms_per_mp"]
+        detectors = [_ours(b) for b in backends]
+        if args.native:
+            detectors.append(_ours(backends[0], scale=1.0))
+        for mp in filter(None, args.budgets.split(",")):
+            detectors.append(_ours(backends[0], budget=int(float(mp) * 1e6)))
+        if args.deface_python:
+            detectors.append(_deface(args.deface_python))
+        cols = ["detector", "images", "faces", "recall", "coverage", "covered_90",
+                "small_coverage", "has_faces_recall", "people_free_flagged",
+                "false_pos_per_image", "ms_per_mp"]
         print(" | ".join(cols))
-        for b in backends:
-            row = evaluate(args.dir, b)
+        for name, run in detectors:
+            row = evaluate(args.dir, name, run)
             print(" | ".join(f"{row[c]:.3f}" if isinstance(row[c], float) else str(row[c])
-                             for c in cols))
+                             for c in cols), flush=True)
     if args.synthetic:
         for b in backends:
             print(f"backend {b}:")
-            run_synthetic(args.redact, b)
+            run_synthetic(args.redact, b, args.deface_python)
     return 0
 
 

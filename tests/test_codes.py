@@ -114,3 +114,24 @@ def test_code_analyzer_finding(tmp_path, monkeypatch):
     # videos are not scanned for codes
     assert list(CodeAnalyzer().analyze(Source(path), Report(path=path, kind="video"),
                                        no_progress, None)) == []
+
+
+def test_large_photo_finds_small_codes_and_turned_barcodes_in_full_size_pixels():
+    # 12 MP: a small QR code (full-size pass) and a barcode turned on its side (half-size pass)
+    img = cv2.resize(data.coffee(), (4000, 3000))
+    qr = qr_image(scale=3)
+    bar = np.ascontiguousarray(np.rot90(np.asarray(
+        zxingcpp.create_barcode(BOARDING[:20], zxingcpp.BarcodeFormat.Code128).to_image(scale=6))))
+    for code, (x, y) in ((qr, (300, 2400)), (bar, (3000, 500))):
+        h, w = code.shape[:2]
+        img[y - 30 : y + h + 30, x - 30 : x + w + 30] = 245
+        img[y : y + h, x : x + w] = code[..., None]
+    found = {c.kind: c for c in find_codes(img)}
+    assert set(found) == {"QR code", "Code128 barcode"}
+    assert found["QR code"].readable and found["Code128 barcode"].text == BOARDING[:20].strip()
+    r, (bh, bw) = found["Code128 barcode"].region, bar.shape[:2]
+    quiet = 12 * 6  # to_image() adds a quiet zone around the bars, which zxing leaves out
+    assert r.x <= 3000 + quiet and r.x + r.w >= 3000 + bw - quiet
+    assert r.y <= 500 + quiet and r.y + r.h >= 500 + bh - quiet
+    r = found["QR code"].region
+    assert abs(r.x - 300) < 20 and abs(r.y - 2400) < 20

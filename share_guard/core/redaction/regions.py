@@ -12,7 +12,9 @@ Never a plain blur or a fixed-size mosaic: both can be partly reversed
 pixelated text).
 
 Detected regions are enlarged 1.3x per side (coverage of crowd faces 0.87 ->
-0.95); regions drawn by hand (label "manual") are used as drawn.
+0.95), and by at least ``MIN_PAD`` px on each side (a box off by 2-3 px leaves a
+third of a 10 px face showing); regions drawn by hand (label "manual") are used
+as drawn.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from share_guard.core.report import Region
 
 ENLARGE = 1.3
+MIN_PAD = 4
 NOISY_CELLS = 6
 NOISE_SIGMA = 48.0
 FILL = 0  # black; the alpha channel (if any) is made opaque
@@ -77,7 +80,8 @@ def enlarged(region: Region, factor: float, width: int, height: int) -> Region:
         grown = region
     else:
         cx, cy = region.x + region.w / 2, region.y + region.h / 2
-        w, h = region.w * factor, region.h * factor
+        w = max(region.w * factor, region.w + 2 * MIN_PAD)
+        h = max(region.h * factor, region.h + 2 * MIN_PAD)
         x0, y0 = int(np.floor(cx - w / 2)), int(np.floor(cy - h / 2))
         x1, y1 = int(np.ceil(cx + w / 2)), int(np.ceil(cy + h / 2))
         grown = replace(region, x=x0, y=y0, w=x1 - x0, h=y1 - y0)

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from share_guard.core.analysis.analyzers import image_codes, image_faces, video_faces
-from share_guard.core.analysis.faces import FACE_THRESHOLD
+from share_guard.core.analysis.analyzers import image_codes, image_faces, preselected, video_faces
 from share_guard.core.analysis.tracks import Track
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import UnsupportedFormat
@@ -50,8 +49,9 @@ class RedactTransform:
         gone = {_key(r) for r in self.removed}
         found = [(f.category, r) for f in report.findings
                  if f.category in (Category.PEOPLE, Category.CODES) for r in f.regions]
+        floor = self._floor([r.score for category, r in found if category is Category.PEOPLE])
         regions = {r for category, r in found if _key(r) not in gone and (
-            (category is Category.PEOPLE and self.faces and self._keep(r))
+            (category is Category.PEOPLE and self.faces and r.score >= floor)
             or (category is Category.CODES and self.codes))}
         if self.outside is not None:  # all that lies wholly outside the kept area is covered
             regions |= {r for _category, r in found if not _overlap(r, self.outside)}
@@ -66,8 +66,9 @@ class RedactTransform:
             return self._video(src, out, style, progress, cancel)
         raise UnsupportedFormat("only photos and videos can be redacted")
 
-    def _keep(self, r: Region) -> bool:
-        return self.include_possible or r.score >= FACE_THRESHOLD
+    def _floor(self, scores: list[float]) -> float:
+        """Lowest score covered: what the report pre-selects, or everything found."""
+        return 0.0 if self.include_possible else preselected(scores)
 
     def _image(self, src: Source, out: BinaryIO, style: Style, progress: ProgressFn,
                cancel: CancelToken | None) -> list[str]:
@@ -77,7 +78,8 @@ class RedactTransform:
         codes: list[Region] = []
         if self.faces:
             found = image_faces(src, progress=progress, cancel=cancel, backend=self.backend)
-            faces = [r for r in found if self._keep(r)]
+            floor = self._floor([r.score for r in found])
+            faces = [r for r in found if r.score >= floor]
         if self.codes:
             codes = [c.region for c in image_codes(src, cancel=cancel)]
         regions = plan_regions([*faces, *codes], self.added, self.removed)
@@ -99,9 +101,9 @@ class RedactTransform:
 
         tracks: list[Track] = []
         if self.faces:
-            tracks = [t for t in video_faces(src, progress=progress, cancel=cancel,
-                                             backend=self.backend)
-                      if self.include_possible or t.score >= FACE_THRESHOLD]
+            found_tracks = video_faces(src, progress=progress, cancel=cancel, backend=self.backend)
+            floor = self._floor([t.score for t in found_tracks])
+            tracks = [t for t in found_tracks if t.score >= floor]
             gone = {(r.x, r.y, r.w, r.h, r.t_start, r.t_end) for r in self.removed}
             tracks = [t for t in tracks if _key(t.region()) not in gone]
         if not tracks and not self.added and self.outside is None:

@@ -101,6 +101,8 @@ def _redact(
 ) -> VideoRedactionResult:
     import av
 
+    from share_guard.core.media.frames import DisplayClock
+
     rng = np.random.default_rng()
     rotation_ccw = _probe_rotation(src)
     with _open(src) as inp:
@@ -142,6 +144,7 @@ def _redact(
                 vout.set_display_rotation(rotation_ccw)
             aouts = {a.index: outp.add_stream_from_template(a) for a in audio}
             stats = {"frames": 0, "redacted": 0, "audio": 0, "rotation": _cw(rotation_ccw)}
+            clock = DisplayClock(inp)  # AVI: frame times in display order, not file order
             for packet in inp.demux(vin, *audio):
                 if cancel is not None:
                     cancel.check()
@@ -152,11 +155,12 @@ def _redact(
                     outp.mux(packet)
                     stats["audio"] += 1
                     continue
+                clock.packet(packet)
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
                     raise CorruptFile(f"video frame cannot be decoded: {exc}")
-                for frame in frames:
+                for frame in map(clock.stamp, frames):
                     # a frame without a timestamp follows the previous one
                     t = (float(frame.time) - origin if frame.time is not None
                          else last_t + float(1 / rate))
