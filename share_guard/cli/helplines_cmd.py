@@ -64,9 +64,10 @@ def render(book: Book, country: str | None, language: str) -> list[str]:
             top = book.say("sections.elsewhere", language)
             lines += ["", top, "=" * len(top)]
         heading = book.heading(section, language)
-        lines += ["", heading, "-" * len(heading)]
-        if section.kind == "no_local":
+        if section.kind == "no_local":  # a sentence, not a heading
+            lines += ["", *_wrap(heading, "")]
             continue
+        lines += ["", heading, "-" * len(heading)]
         for entry in section.entries:
             view = describe(book, entry, language)
             lines += ["", f"  {view.name}", f"    {view.organisation}"]
