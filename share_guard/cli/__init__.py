@@ -17,6 +17,7 @@ from share_guard.cli import (
     consent_cmd,
     desktop_cmd,
     gui_cmd,
+    helplines_cmd,
     inspect_cmd,
     policy_cmd,
     takedown_cmd,
@@ -28,7 +29,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 #: modules that add a subcommand (each has ``register(subparsers)``, and adds nothing to the
 #: others: what inspect and clean check is composed by the core's build_engine)
-COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, consent_cmd, gui_cmd, desktop_cmd]
+COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, consent_cmd, gui_cmd, desktop_cmd,
+            helplines_cmd]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,14 +1,13 @@
 """Files the window needs at run time, read from the installed package.
 
 They live in ``share_guard/resources/`` (package data, see pyproject) and are
-read with importlib.resources so they work from a wheel too.
+read with importlib.resources so they work from a wheel too. The helplines table is read by
+the core (``share_guard.core.helplines``), which the command line shares.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -69,28 +68,3 @@ def help_text(language: str = "en") -> str:
         except (FileNotFoundError, OSError):
             continue
     return ""
-
-
-@dataclass(frozen=True)
-class Helpline:
-    name: str
-    serves: str  # who it is for
-    region: str
-    what: str
-    contact: tuple[str, ...]  # web addresses and phone numbers, shown as copyable text
-
-
-@dataclass(frozen=True)
-class Helplines:
-    updated: str  # date the table was last updated (YYYY-MM-DD)
-    note: str
-    entries: tuple[Helpline, ...]
-
-
-def helplines() -> Helplines:
-    data = json.loads(read_text("help/helplines.json"))
-    entries = tuple(
-        Helpline(e["name"], e["for"], e["region"], e["what"], tuple(e["contact"]))
-        for e in data["helplines"]
-    )
-    return Helplines(data["updated"], data.get("note", ""), entries)

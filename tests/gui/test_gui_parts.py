@@ -17,8 +17,6 @@ from share_guard.core.report import Category, Finding, Region, Report
 from share_guard.gui import status
 from share_guard.gui.dialogs.about_dialog import AboutDialog
 from share_guard.gui.dialogs.consent_dialog import ConsentDialog
-from share_guard.gui.dialogs.help_page import HelpPage, blocks
-from share_guard.gui.resources import helplines
 from share_guard.gui.service import Preview
 from share_guard.gui.session import Entry
 from share_guard.gui.widgets.findings_view import FindingsView, group_findings
@@ -204,34 +202,6 @@ def test_consent_dialog_rejected_or_closed_is_a_refusal(qtbot):
     assert dialog.answer().granted is False and dialog.answer().confirmed == ()
 
 
-def test_help_page_is_offline_and_dated(qtbot):
-    page = HelpPage()
-    qtbot.addWidget(page)
-    page.launch()
-    labels = page.findChildren(QLabel)
-    text = "\n".join(lab.text() for lab in labels)
-    for needle in ("StopNCII", "Take It Down", "under 18", "only the hash is sent",
-                   "Keep evidence", "Do not pay", "Talk to someone you trust",
-                   "https://stopncii.org", "https://takeitdown.ncmec.org"):
-        assert needle.lower() in text.lower(), needle
-    table = helplines()
-    assert len(table.updated) == 10 and table.updated[4] == "-"
-    assert f"updated {table.updated}" in text
-    for label in labels:
-        assert label.textFormat() == Qt.TextFormat.PlainText and not label.openExternalLinks()
-    # addresses are copied, not opened
-    page.cards[0].copy_buttons[0].click()
-    from PySide6.QtGui import QGuiApplication
-
-    assert QGuiApplication.clipboard().text() == table.entries[0].contact[0]
-    assert page.cards[0].copy_buttons[0].accessibleName().startswith("Copy ")
-
-
-def test_help_text_blocks():
-    assert blocks("# Title\n\nA line.\n- one\n- two\n") == [
-        ("heading", "Title"), ("para", "A line."), ("bullet", "one"), ("bullet", "two")]
-
-
 def test_about_says_what_it_cannot_promise(qtbot):
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
@@ -248,7 +218,8 @@ ALLOWED_CORE = {"share_guard.core.report", "share_guard.core.export.consent",
                 "share_guard.core.export.pipeline", "share_guard.core.engine.verdict",
                 "share_guard.core.engine.outcome", "share_guard.core.family.records",
                 "share_guard.core.family.policy", "share_guard.core.family.lock",
-                "share_guard.core.textsafe", "share_guard.core.progress", "share_guard.core.errors"}
+                "share_guard.core.textsafe", "share_guard.core.progress", "share_guard.core.errors",
+                "share_guard.core.helplines"}  # the help page's table: data, no parsing of files
 
 
 @pytest.mark.parametrize("module", sorted(p.relative_to(ROOT).as_posix() for p in GUI.rglob("*.py")
