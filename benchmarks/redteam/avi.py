@@ -1,0 +1,3 @@
+"""avi cases."""
+
+from __future__ import annotations

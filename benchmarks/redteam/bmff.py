@@ -1,0 +1,3 @@
+"""bmff cases."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""gif cases."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""heif cases."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""mkv cases."""
+
+from __future__ import annotations

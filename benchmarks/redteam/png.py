@@ -1,0 +1,3 @@
+"""png cases."""
+
+from __future__ import annotations

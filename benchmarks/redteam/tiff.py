@@ -1,0 +1,3 @@
+"""tiff cases."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""webp cases."""
+
+from __future__ import annotations
