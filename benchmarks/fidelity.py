@@ -37,7 +37,10 @@ def _image(path: Path) -> list[str] | None:
             frames = 1 if im.format in ("JPEG", "MPO") else getattr(im, "n_frames", 1)
             for i in range(frames):
                 im.seek(i)
-                frame = ImageOps.exif_transpose(im.convert("RGBA"))
+                try:
+                    frame = ImageOps.exif_transpose(im).convert("RGBA")
+                except Exception:  # noqa: BLE001 - EXIF no viewer can read: shown as stored
+                    frame = im.convert("RGBA")
                 out.append(hashlib.sha256(f"{frame.size}".encode() + frame.tobytes())
                            .hexdigest())
     except Exception:  # noqa: BLE001 - any failure to decode is "does not decode"
