@@ -33,8 +33,9 @@ def _image(path: Path) -> list[str] | None:
     out = []
     try:
         with Image.open(path) as im:
-            # a JPEG's MPF images (previews, gain maps) are not what a viewer shows
-            frames = 1 if im.format in ("JPEG", "MPO") else getattr(im, "n_frames", 1)
+            # a JPEG's MPF images (previews, gain maps) and a TIFF's reduced pages are not
+            # what a viewer shows (TIFF pages share_guard keeps are checked by its tests)
+            frames = 1 if im.format in ("JPEG", "MPO", "TIFF") else getattr(im, "n_frames", 1)
             for i in range(frames):
                 im.seek(i)
                 try:
