@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from share_guard.core.containers import nal, obu
 from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_children
-from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, segments
+from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, mdcv, segments
 from share_guard.core.errors import CorruptFile
 
 #: video codecs kept, and how their samples are scrubbed ("" = copied as coded data)
@@ -399,7 +399,7 @@ def _dec3(b: L) -> None:
 
 CHILD_LAYOUTS: dict[bytes, Layout] = {
     b"colr": colr, b"pasp": _fixed(8), b"btrt": _fixed(12), b"clap": _fixed(32),
-    b"fiel": _fixed(2), b"gama": _fixed(4), b"mdcv": _fixed(24), b"clli": _fixed(4),
+    b"fiel": _fixed(2), b"gama": _fixed(4), b"mdcv": mdcv, b"clli": _fixed(4),
     b"SmDm": _fixed(24, True), b"CoLL": _fixed(4, True), b"dvcC": _fixed(24),
     b"dvvC": _fixed(24), b"dvwC": _fixed(24), b"av1C": av1c, b"vpcC": _vpcc,
     b"st3d": _fixed(1, True), b"dOps": _dops, b"dac3": _fixed(3), b"dec3": _dec3,

@@ -34,9 +34,21 @@ from share_guard.core.containers.bmff_fields import (
     segments,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.metadata.hdr import mastering_display
 
 __all__ = ["ICC", "MOVIE_LEAVES", "P", "SAMPLE_GROUPS", "TREF_CHILD", "W", "Z", "L", "Layout",
            "Seg", "account_segments", "hdlr", "plan_segments", "segments"]
+
+
+def mdcv(b: L) -> None:
+    """A mastering display colour volume (sample entries, HEIF properties): a standard
+    display's exact numbers, or blank (sixteen bytes of chromaticities can spell anything;
+    see :mod:`share_guard.core.metadata.hdr`)."""
+    kept = mastering_display(b.buf.get(b.pos, 24) if b.left >= 24 else b"")
+    if kept is None:
+        b.z(24)
+    else:
+        b.want(kept)
 
 
 # -- movie header boxes -------------------------------------------------------------------

@@ -9,10 +9,13 @@ NAL unit that carries any of that is turned into a *filler-data* NAL unit of
 exactly the same size: a header, ``0xFF`` bytes and the RBSP stop bit. Decoders
 skip filler data, so decoded frames stay identical.
 
-Kept as they are: parameter sets, slices, access unit delimiters, and SEI NAL units
-made only of messages a player uses to show the picture (timing, recovery points,
-HDR mastering and light levels, frame packing, orientation, film grain,
-picture hashes).
+Kept as they are: parameter sets, slices, access unit delimiters and end-of-sequence
+units holding exactly their fields, and SEI NAL units made only of messages a player uses
+to show the picture (timing, recovery points, HDR mastering and light levels, frame
+packing, orientation, film grain, picture hashes), each no larger than its fields can
+be (a filler-payload message holds nothing but 0xFF). Delimiters with bytes after their
+fields, and H.264 extension units no common decoder reads (SVC/MVC prefix and subset
+parameter sets, auxiliary and extension slices), become filler like the rest.
 """
 
 from __future__ import annotations
@@ -31,11 +34,24 @@ KEEP_SEI = {
     HEVC: frozenset({0, 1, 2, 3, 6, 19, 45, 47, 128, 129, 130, 131, 132, 133, 134, 135, 136,
                      137, 144, 147, 148, 149, 150, 151, 152, 154, 155, 156}),
 }
-#: NAL unit types that are neither coded data, parameter sets nor structure
+#: the most bytes a kept SEI message's payload may take (its fields; more is a place to
+#: hide data after them, which decoders skip by the payload size)
+SEI_ROOM = {0: 512, 1: 512, 2: 64, 3: 1 << 16, 6: 8, 7: 64, 19: 512, 45: 16, 47: 8,
+            128: 512, 129: 512, 130: 512, 131: 512, 132: 512, 133: 512, 134: 512, 135: 512,
+            136: 512, 137: 24, 144: 4, 147: 1, 148: 8, 149: 64, 150: 64, 151: 64, 152: 64,
+            154: 64, 155: 64, 156: 64}
+_FILLER_PAYLOAD = 3
+
+#: slices and parameter sets: coded data kept without reading the unit
 _H264_SEI, _H264_FILLER = 6, 12
-_H264_OK = frozenset({1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 19, 20, 21})
+_H264_OK = frozenset({1, 2, 3, 4, 5, 7, 8})
 _HEVC_PREFIX_SEI, _HEVC_SUFFIX_SEI, _HEVC_FILLER = 39, 40, 38
-_HEVC_OK = frozenset({*range(0, 10), *range(16, 22), 32, 33, 34, 35, 36, 37})
+_HEVC_OK = frozenset({*range(0, 10), *range(16, 22), 32, 33, 34})
+#: delimiters: kept when they hold exactly their fields (NAL type -> RBSP bytes: an access
+#: unit delimiter's picture type and stop bit; end of sequence or stream: nothing)
+_H264_DELIMITERS = {9: 1, 10: 0, 11: 0}
+_HEVC_DELIMITERS = {35: 1, 36: 0, 37: 0}
+_H264_EXTENSIONS = frozenset({13, 14, 15, 19, 20, 21})
 
 
 def nal_type(codec: str, first: int) -> int:
@@ -86,8 +102,17 @@ def _unescape(nal: bytes) -> bytes:
     return bytes(out)
 
 
+def _delimiter_ok(rbsp: bytes, size: int) -> bool:
+    """An access unit delimiter (``size`` 1: three bits of picture type, then the stop bit)
+    or an end of sequence/stream (``size`` 0) holding exactly its fields."""
+    if size == 0:
+        return rbsp == b""
+    return len(rbsp) == 1 and rbsp[0] & 0x1F == 0x10
+
+
 def sei_payload_types(codec: str, nal: bytes) -> list[int] | None:
-    """Payload types of the SEI messages in ``nal`` (None when they cannot be parsed)."""
+    """Payload types of the SEI messages in ``nal`` (None when they cannot be parsed); a
+    message larger than its fields can be reads as type -1."""
     rbsp = _unescape(nal[header_size(codec):])
     types: list[int] = []
     pos, n = 0, len(rbsp)
@@ -104,9 +129,13 @@ def sei_payload_types(codec: str, nal: bytes) -> list[int] | None:
             pos += 1
             values.append(value)
         ptype, psize = values
+        payload = rbsp[pos : pos + psize]
         pos += psize
         if pos > n or len(types) >= 64:
             return None
+        if psize > SEI_ROOM.get(ptype, 1 << 30) or (ptype == _FILLER_PAYLOAD
+                                                    and payload.count(0xFF) != psize):
+            ptype = -1
         types.append(ptype)
     return types
 
@@ -119,9 +148,15 @@ def verdict(codec: str, nal: bytes | memoryview) -> str:
     if kind == filler_type(codec):
         # filler is blank by definition: anything else in it is a hiding place
         return "" if is_filler(codec, nal) else "filler data that holds something"
+    delimiters = _H264_DELIMITERS if codec == H264 else _HEVC_DELIMITERS
+    if kind in delimiters:
+        rbsp = _unescape(bytes(nal[header_size(codec):]))
+        return "" if _delimiter_ok(rbsp, delimiters[kind]) else "data in a delimiter NAL unit"
     if codec == H264:
         if kind in _H264_OK:
             return ""
+        if kind in _H264_EXTENSIONS:
+            return f"an extension NAL unit (type {kind}) no common decoder reads"
         if kind != _H264_SEI:
             return f"unspecified NAL unit type {kind}"
     else:
@@ -139,6 +174,8 @@ def verdict(codec: str, nal: bytes | memoryview) -> str:
         return "encoder or camera text (SEI user data)"
     if 4 in odd:
         return "registered user data (SEI: captions or vendor data)"
+    if -1 in odd:
+        return "an SEI message with data after its fields"
     return f"SEI message type {odd[0]}"
 
 

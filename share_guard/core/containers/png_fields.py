@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from share_guard.core.errors import CorruptFile
-from share_guard.core.metadata.hdr import luminance_ok, standard_primaries
+from share_guard.core.metadata.hdr import luminance_ok, mastering_display
 from share_guard.core.metadata.icc import MAX_PROFILE, IccError, neutral_profile
 
 ICC_NAME = b"ICC profile"
@@ -126,11 +126,7 @@ def _small(b: bytes, top: int) -> bool:
 
 def _mdcv(b: bytes, h: Header) -> bytes | None:
     """The mastering display of a standard (its exact numbers), or None (see metadata.hdr)."""
-    exact = standard_primaries(struct.unpack(">8H", b[:16]))
-    high, low = struct.unpack(">II", b[16:24])
-    if exact is None or not luminance_ok(high, low) or low > high:
-        return None
-    return struct.pack(">8HII", *exact, high, low)
+    return mastering_display(b)
 
 
 def _actl(b: bytes) -> bool | bytes | None:

@@ -11,6 +11,8 @@ number is then not a letter).
 
 from __future__ import annotations
 
+import struct
+
 #: (red x, y, green x, y, blue x, y, white x, y) in 0.00002 units
 _STANDARDS = {
     "BT.709": (0.640, 0.330, 0.300, 0.600, 0.150, 0.060, 0.3127, 0.3290),
@@ -32,15 +34,35 @@ def _units(values: tuple[float, ...]) -> tuple[int, ...]:
 STANDARD_UNITS = {name: _units(v) for name, v in _STANDARDS.items()}
 
 
+def _rgb_to_gbr(values: tuple[int, ...]) -> tuple[int, ...]:
+    return values[2:6] + values[0:2] + values[6:8]
+
+
 def standard_primaries(values: tuple[int, ...] | list[int]) -> tuple[int, ...] | None:
-    """The exact numbers of the standard display ``values`` (R, G, B, white; x then y;
-    0.00002 units) describe, or None when they describe none."""
+    """The exact numbers of the standard display ``values`` (three primaries, then white;
+    x then y; 0.00002 units) describe, in the order they came in (R, G, B as PNG writes
+    them, or G, B, R as HEVC, AV1 and ISO-BMFF do), or None when they describe none."""
+    values = tuple(values)
     if len(values) != 8:
         return None
-    for exact in STANDARD_UNITS.values():
-        if all(abs(v - e) <= SLACK for v, e in zip(values, exact, strict=True)):
-            return exact
+    for rgb in STANDARD_UNITS.values():
+        for exact in (rgb, _rgb_to_gbr(rgb)):
+            if all(abs(v - e) <= SLACK for v, e in zip(values, exact, strict=True)):
+                return exact
     return None
+
+
+def mastering_display(raw: bytes) -> bytes | None:
+    """A 24-byte mastering display colour volume (eight 16-bit chromaticities, then the
+    largest and least luminance as 32-bit numbers) written with a standard display's exact
+    numbers, or None when it describes no display a clean copy can keep."""
+    if len(raw) != 24:
+        return None
+    exact = standard_primaries(struct.unpack(">8H", raw[:16]))
+    high, low = struct.unpack(">II", raw[16:24])
+    if exact is None or not luminance_ok(high, low) or low > high:
+        return None
+    return struct.pack(">8HII", *exact, high, low)
 
 
 def luminance_ok(*values: int) -> bool:
