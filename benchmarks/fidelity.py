@@ -50,7 +50,7 @@ def _image(path: Path) -> list[str] | None:
 
 
 def _video(path: Path) -> list[str] | None:
-    proc = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v?", "-map",
+    proc = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:V?", "-map",
                            "0:a?", "-f", "framemd5", "-"], capture_output=True, timeout=300,
                           check=False)
     if proc.returncode:
