@@ -41,7 +41,7 @@ def encoded(tmp: Path, vcodec: str = "libx264", container: str = "matroska",
         private = bytes(stream.codec_context.extradata or b"")
         packets = [(bytes(p), bool(p.is_keyframe)) for p in c.demux(stream) if p.size]
     codec_id = {"libx264": "V_MPEG4/ISO/AVC", "libx265": "V_MPEGH/ISO/HEVC",
-                "mjpeg": "V_MJPEG"}[vcodec]
+                "mjpeg": "V_MJPEG", "libsvtav1": "V_AV1"}[vcodec]
     return Coded(codec_id, private, packets)
 
 

@@ -197,8 +197,77 @@ def udta(text: str) -> bytes:
     return box(b"udta", box(b"\xa9nam", fx.qt_text(text)))
 
 
+def _over_banner(unit: Callable[[int], bytes]) -> Callable[[bytes], bytes]:
+    """Found by the red team: NAL units decoders skip, written over x264's banner SEI (the
+    same size, so nothing moves): ``unit(size)`` makes the replacement."""
+    def plant(data: bytes) -> bytes:
+        at = data.index(b"x264 - core")
+        start = data.rindex(b"\x06\x05", 0, at)
+        size = int.from_bytes(data[start - 4 : start], "big")
+        new = unit(size)
+        assert len(new) == size
+        return data[:start] + new + data[start + size :]
+    return plant
+
+
+def _padded(head: bytes, text: bytes, size: int, tail: bytes = b"") -> bytes:
+    return head + text + b"_" * (size - len(head) - len(text) - len(tail)) + tail
+
+
+def _sei(ptype: int, text: bytes) -> Callable[[int], bytes]:
+    def unit(n: int) -> bytes:
+        for k in range(1, 8):
+            body = n - 3 - k
+            size = b"\xff" * (body // 255) + bytes([body % 255])
+            if len(size) == k:
+                return _padded(bytes([6, ptype]) + size, text, n, b"\x80")
+        raise ValueError(n)
+    return unit
+
+
+def _aac_data_element(data: bytes) -> bytes:
+    """Found by the red team: every AAC frame opens with a data-stream element holding text
+    (decoders skip its bytes); remuxed by PyAV, video untouched."""
+    import io
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(io.BytesIO(data)) as src, av.open(out, "w", format="mp4") as dst:
+        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if not packet.size:
+                continue
+            raw = bytes(packet)
+            if packet.stream.type == "audio":
+                raw = bytes([0x80, 16]) + b"MARKER_AACDSE___" + raw
+            new = av.Packet(raw)
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.is_keyframe = packet.is_keyframe
+            new.stream = streams[packet.stream.index]
+            dst.mux(new)
+    return out.getvalue()
+
+
 Row = tuple[str, Callable[[bytes], bytes], list[str], str]
 ROWS: dict[str, Row] = {
+    "access unit delimiter with data": (
+        "h264", _over_banner(lambda n: _padded(b"\x09\xf0", b"MARKER_AUDDATA", n)),
+        ["MARKER_AUDDATA"], "MARKER_AUDDATA"),
+    "end of sequence with data": (
+        "h264", _over_banner(lambda n: _padded(b"\x0a", b"MARKER_EOSDATA", n)),
+        ["MARKER_EOSDATA"], "MARKER_EOSDATA"),
+    "SVC prefix NAL unit": (
+        "h264", _over_banner(lambda n: _padded(b"\x0e\x80", b"MARKER_NAL14", n)),
+        ["MARKER_NAL14"], "MARKER_NAL14"),
+    "SEI filler payload holding text": (
+        "h264", _over_banner(_sei(3, b"MARKER_SEIFILL")), ["MARKER_SEIFILL"],
+        "MARKER_SEIFILL"),
+    "recovery point SEI larger than its fields": (
+        "h264", _over_banner(_sei(6, b"\x88MARKER_SEIRECOV")), ["MARKER_SEIRECOV"],
+        "MARKER_SEIRECOV"),
+    "AAC data-stream elements": ("h264", _aac_data_element, ["MARKER_AACDSE"],
+                                 "MARKER_AACDSE"),
     # name: (base movie, plant, markers, text inspect must show)
     "meco": ("h264", _movie(meco), ["MARKER_MECO"], "Additional metadata container"),
     "uuid XMP in a sample entry": ("h264", _movie(entry_xmp), ["MARKER_ENTRYXMP"],
