@@ -71,6 +71,7 @@ class Mkv:
     ebml_extra: bytes = b""
     info_extra: bytes = b""
     entry_extra: bytes = b""
+    video_extra: bytes = b""  # more children of Video
     codec_id: str | None = None
     language: bytes = b"und"
     tracks_extra: bytes = b""
@@ -89,7 +90,8 @@ class Mkv:
                     + ebml(0x4285, b"\x02", 1) + self.ebml_extra, 1)
         info = ebml(0x1549A966, ebml(0x2AD7B1, (1_000_000).to_bytes(3, "big"))
                     + ebml(0x4D80, b"builder") + ebml(0x5741, b"builder") + self.info_extra)
-        video = ebml(0xE0, ebml(0xB0, bytes([c.width])) + ebml(0xBA, bytes([c.height])))
+        video = ebml(0xE0, ebml(0xB0, bytes([c.width])) + ebml(0xBA, bytes([c.height]))
+                     + self.video_extra)
         entry = (ebml(0xD7, b"\x01") + ebml(0x73C5, b"\x11\x22\x33\x44\x55\x66\x77\x88")
                  + ebml(0x83, b"\x01") + ebml(0x86, (self.codec_id or c.codec_id).encode())
                  + ebml(0x22B59C, self.language) + video

@@ -64,6 +64,17 @@ def _av1c_with(c: Coded, marker: str) -> Coded:
 
 
 ROWS: dict[str, tuple[Callable[[Coded, str], Mkv], str]] = {
+    # found by the red team: kept numbers and floats whose bytes spell text
+    "flags and numbers that spell text": (lambda c, m: Mkv(
+        c, entry_extra=ebml(0xB9, m.encode()[:8]) + ebml(0x6DF8, m.encode()[8:16])), "x264"),
+    "a duration with more digits than it needs": (lambda c, m: Mkv(
+        c, info_extra=ebml(0x4489, b"@" + m.encode()[:7])), "x264"),
+    "mastering display floats that spell text": (lambda c, m: Mkv(
+        c, video_extra=ebml(0x55B0, ebml(0x55B1, b"\x09") + ebml(0x55D0, ebml(
+            0x55D1, b"?" + m.encode()[:7]) + ebml(0x55D2, struct.pack(">f", 0.3))))), "x264"),
+    "projection data of a flat picture": (lambda c, m: Mkv(
+        c, video_extra=ebml(0x7670, ebml(0x7671, b"\x00") + ebml(0x7672, bytes(4)
+                                                                + m.encode()[:16]))), "x264"),
     "AV1 metadata OBU in frames": (lambda c, m: Mkv(
         c, frame_hook=lambda i, f: _after_sequence_header(f, _metadata_obu(m))), "av1"),
     "AV1 metadata OBU in the codec header": (lambda c, m: Mkv(_av1c_with(c, m)), "av1"),
@@ -137,6 +148,11 @@ def test_hiding_place_is_emptied(row: str, coded: dict[str, Coded], tmp_path: Pa
                                  exiftool: str) -> None:
     build, codec = ROWS[row]
     marker = "MKV" + "".join(ch for ch in row.title() if ch.isalnum())[:12] + "Q7"
+    room = {"flags and numbers that spell text": 8, "a duration with more digits than it "
+            "needs": 7, "mastering display floats that spell text": 7,
+            "projection data of a flat picture": 16}.get(row)
+    if room:  # planted in fixed-size fields: look for the part that fits
+        marker = marker[:room]
     path = tmp_path / "src" / "planted.mkv"
     path.parent.mkdir()
     path.write_bytes(build(coded[codec], marker).build())

@@ -157,7 +157,11 @@ def mkv_cases() -> Iterator[Case]:
     yield Case("mkv-chapter-translate", one(info_extra=el(0x6924, el(0x69A5, b"RT_K_CHAPTRANS")
                                                           + el(0x69BF, 1))),
                ["RT_K_CHAPTRANS"], 3)
-    yield Case("mkv-duration-float", one(info_extra=el(0x4489, b"RT_KDUR8")), ["RT_KDUR8"], 6)
+    yield Case("mkv-duration-float", one(info_extra=el(0x4489, b"@RT_KDUR")), ["RT_KDUR"], 6)
+    flags = el(0xB9, b"RT_KFLAG") + el(0x6DF8, b"RT_KMAXC")
+    t = encode("libx264")
+    t.extra = flags
+    yield Case("mkv-flag-numbers", Mkv([t]).encode(), ["RT_KFLAG", "RT_KMAXC"], 6)
     yield Case("mkv-void-in-tracks", one(tracks_extra=el(0xEC, b"RT_K_VOID_IN_TRACKS")),
                ["RT_K_VOID_IN_TRACKS"], 4)
     yield Case("mkv-crc32-oversize", one(info_extra=el(0xBF, b"RT_K_CRC32_OVERSIZE")),
@@ -168,7 +172,7 @@ def mkv_cases() -> Iterator[Case]:
     yield Case("mkv-language-and-translate", Mkv([t]).encode(),
                ["RTKLANGPRIV", "RT_K_TRACKTRANS"], 3)
     t = encode("libx264")
-    t.video = el(0x7670, el(0x7671, 1) + el(0x7672, b"\0\0\0\0RT_K_PROJ_PRIVATE"))
+    t.video = el(0x7670, el(0x7671, 0) + el(0x7672, b"\0\0\0\0RT_K_PROJ_PRIVATE"))
     yield Case("mkv-projection-private", Mkv([t]).encode(), ["RT_K_PROJ_PRIVATE"], 5)
     t = encode("libx264")
     t.private = t.private + b"RT_K_AVCC_TAIL"
