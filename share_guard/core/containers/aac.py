@@ -123,3 +123,82 @@ def neutral(frame: bytes) -> bytes:
 def may_hold_data(first: int) -> bool:
     """Whether a frame starting with byte ``first`` opens with a fill or data element."""
     return first >> 5 in (ID_DSE, ID_FIL)
+
+
+# -- the decoder configuration (AudioSpecificConfig) ---------------------------------------------
+
+#: object types whose configuration is a GASpecificConfig (AAC main, LC, SSR, LTP, scalable,
+#: TwinVQ, ER AAC...)
+_GA = frozenset({1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23})
+#: error-resilient object types: an epConfig follows
+_ER = frozenset({17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 39})
+
+
+class _Bits:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.pos, self.total = data, 0, 8 * len(data)
+
+    def take(self, n: int) -> int:
+        if self.pos + n > self.total:
+            raise ValueError("cut short")
+        value = _bits(self.data, self.pos, n)
+        self.pos += n
+        return value
+
+    def peek(self, n: int) -> int:
+        return _bits(self.data, self.pos, n) if self.pos + n <= self.total else -1
+
+    def object_type(self) -> int:
+        aot = self.take(5)
+        return 32 + self.take(6) if aot == 31 else aot
+
+    def frequency(self) -> None:
+        if self.take(4) == 15:
+            self.take(24)
+
+
+def config_length(asc: bytes) -> int | None:
+    """Bytes of an AudioSpecificConfig a decoder reads (ISO/IEC 14496-3 1.6.2.1, with the
+    backward-compatible SBR/PS signalling after it), or None when it holds something this
+    does not walk (a program config element, error protection): then it is kept whole.
+    What follows the length is read by no decoder (FFmpeg looks for the 0x2B7 sync word
+    there, which zeros never spell)."""
+    r = _Bits(asc)
+    try:
+        aot = r.object_type()
+        r.frequency()
+        channels = r.take(4)
+        if aot in (5, 29):
+            r.frequency()
+            aot = r.object_type()
+            if aot == 22:
+                channels = r.take(4)
+        if aot not in _GA or channels == 0:
+            return None
+        r.take(1)  # frame length flag
+        if r.take(1):  # depends on core coder
+            r.take(14)
+        extension = r.take(1)
+        if aot in (6, 20):
+            r.take(3)
+        if extension:
+            if aot == 22:
+                r.take(16)
+            if aot in (17, 19, 20, 23):
+                r.take(3)
+            r.take(1)
+        if aot in _ER and r.take(2) in (2, 3):
+            return None
+        if r.total - r.pos >= 16 and r.peek(11) == 0x2B7:
+            r.take(11)
+            ext = r.object_type()
+            if ext == 5 and r.take(1):
+                r.frequency()
+                if r.total - r.pos >= 12 and r.peek(11) == 0x548:
+                    r.take(12)
+            elif ext == 22 and r.take(1):
+                r.frequency()
+                r.take(4)
+    except ValueError:
+        return None
+    return -(-r.pos // 8)

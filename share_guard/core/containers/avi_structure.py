@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import struct
 
+from share_guard.core.containers import aac
 from share_guard.core.containers.avi_walk import (
+    AAC_TAGS,
     HEADER_CAP,
     NEUTRAL_IDX1,
     Chunk,
@@ -124,9 +126,12 @@ def _strl(riff: Riff, strl: Chunk, w: Walk) -> None:
             _strf(riff.read(ch.data_offset, ch.size), ch, stream, w)
         elif ch.fourcc == b"indx" and stream.kept:
             _index(riff, ch, w)
-        elif ch.fourcc == b"vprp" and stream.kind == b"vids" and 44 <= ch.size <= 4096:
-            w.add("w", ch.offset, ch.end, "video properties")
-            w.pad(ch)
+        elif ch.fourcc == b"vprp" and stream.kind == b"vids" and 36 <= ch.size <= 4096:
+            fields = int.from_bytes(riff.read(ch.data_offset + 32, 4), "little")
+            if fields > 2 or 36 + 32 * fields > ch.size:
+                w.neutralise(ch, "AVI stream", "other")
+            else:  # nine numbers and one field description per field; nothing after them
+                _fields(ch, 36 + 32 * fields, w, "video properties")
         elif ch.fourcc == b"JUNK":
             w.blank_chunk(ch, "JUNK")
         else:
@@ -146,16 +151,44 @@ def _strf(data: bytes, ch: Chunk, stream: Stream, w: Walk) -> None:
         if bits <= 8 and declared == 40:  # a palette follows the header
             declared = min(40 + 4 * (used or (1 << bits)), len(data))
         w.add("w", ch.offset, base + 40, "video format")
-        w.add("p", base + 40, base + declared, "codec extradata or palette")
+        codec = stream.codec()
+        extradata = data[40:declared]
+        if codec.kind == "nal" and extradata[:3] in (b"\0\0\1", b"\0\0\0"):
+            # parameter sets in Annex B form: SEI and unknown units become filler
+            w.add("f", base + 40, base + declared, "codec extradata", codec=codec)
+        elif codec.kind == "mp4v" and extradata:
+            w.add("f", base + 40, base + declared, "codec extradata", codec=codec)
+        else:
+            w.add("p", base + 40, base + declared, "codec extradata or palette")
         w.add("z", base + declared, ch.end, "bytes after the video format")
     else:
         if len(data) < 16:
             raise CorruptFile("an AVI audio format shorter than 16 bytes")
+        stream.format_tag = int.from_bytes(data[0:2], "little")
         end = 16 if len(data) < 18 else min(18 + int.from_bytes(data[16:18], "little"), len(data))
+        used = _audio_extradata(stream.format_tag, data[18:end])
         w.add("w", ch.offset, base + min(18, end), "audio format")
-        w.add("p", base + min(18, end), base + end, "codec extradata")
-        w.add("z", base + end, ch.end, "bytes after the audio format")
+        w.add("w" if stream.format_tag in _AUDIO_FIELDS else "p", base + min(18, end),
+              base + min(18, end) + used, "codec extradata")
+        w.add("z", base + min(18, end) + used, ch.end, "bytes after the audio format")
     w.pad(ch)
+
+
+#: audio formats whose extra bytes are numbers of a fixed size (WAVE_FORMAT_EXTENSIBLE,
+#: MPEGLAYER3WAVEFORMAT, MPEG1WAVEFORMAT), and those that have none (PCM, float, A-law, µ-law)
+_AUDIO_FIELDS = {0xFFFE: 22, 0x0055: 12, 0x0050: 22}
+_NO_EXTRADATA = frozenset({0x0001, 0x0003, 0x0006, 0x0007})
+
+
+def _audio_extradata(tag: int, extra: bytes) -> int:
+    """Bytes of an audio format's extra data a decoder reads (the rest is blank)."""
+    if tag in _NO_EXTRADATA:
+        return 0
+    if tag in _AUDIO_FIELDS:
+        return min(_AUDIO_FIELDS[tag], len(extra))
+    if tag in AAC_TAGS and extra:
+        return min(aac.config_length(extra) or len(extra), len(extra))
+    return len(extra)
 
 
 def _index(riff: Riff, ch: Chunk, w: Walk, stream: int | None = None) -> None:
@@ -205,7 +238,8 @@ def _movi(riff: Riff, movi: Chunk, w: Walk) -> None:
         elif stream is not None and stream.kept and ch.fourcc[2:] in FRAME_TYPES:
             w.header(ch, "frame")
             codec = stream.codec()
-            if ch.fourcc[2:] in (b"dc", b"db") and codec.kind != "plain":
+            if ch.fourcc[2:] in ((b"wb",) if stream.kind == b"auds" else (b"dc", b"db")) \
+                    and codec.kind != "plain":
                 w.add("f", ch.data_offset, ch.end, f"stream {number} frame", codec=codec)
             else:
                 w.add("p", ch.data_offset, ch.end, f"stream {number} data")

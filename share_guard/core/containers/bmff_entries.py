@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from share_guard.core.containers import nal, obu
+from share_guard.core.containers import aac, nal, obu
 from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_children
 from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, mdcv, segments
 from share_guard.core.errors import CorruptFile
@@ -274,10 +274,13 @@ def _decoder_config(b: L, size: int, entry: Entry) -> None:
         if tag == 5 and object_type == 0x20:
             b.segs.extend(mp4v_segments(b.buf.get(b.pos, n), b.pos, entry.notes))
             b.pos += n
+        elif tag == 5 and object_type in AAC_OBJECTS:
+            used = aac.config_length(b.buf.get(b.pos, n)) or n
+            b.p(min(used, n))
+            b.z(n - min(used, n))  # bytes after the configuration: no decoder reads them
+            entry.scrub = "aac"
         elif tag == 5:
             b.p(n)
-            if object_type in AAC_OBJECTS:
-                entry.scrub = "aac"
         else:
             b.rewind(at)
             b.z(end - at)

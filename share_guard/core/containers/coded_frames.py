@@ -22,6 +22,9 @@ NAL_FOURCCS = {b"H264": nal.H264, b"h264": nal.H264, b"X264": nal.H264, b"x264":
                b"AVC1": nal.H264, b"avc1": nal.H264, b"HEVC": nal.HEVC, b"H265": nal.HEVC,
                b"hvc1": nal.HEVC, b"HVC1": nal.HEVC}
 MJPEG_FOURCCS = {b"MJPG", b"mjpg", b"AVRn", b"LJPG", b"JPGL", b"AVDJ", b"dmb1"}
+#: MPEG-4 Part 2 (DivX, Xvid, FFmpeg's own): encoder banners in user-data fields
+MP4V_FOURCCS = {b"FMP4", b"fmp4", b"XVID", b"xvid", b"DIVX", b"divx", b"DX50", b"dx50",
+                b"MP4V", b"mp4v", b"M4S2", b"m4s2", b"3IV2", b"DIV3", b"div3"}
 
 
 class CodecError(ValueError):
@@ -32,7 +35,8 @@ class CodecError(ValueError):
 class FrameCodec:
     """How the frames of a track carry in-band metadata."""
 
-    #: "nal" (H.264/HEVC), "jpeg" (Motion-JPEG), "av1", "aac" or "plain" (nothing known)
+    #: "nal" (H.264/HEVC), "jpeg" (Motion-JPEG), "av1", "aac", "mp4v" (MPEG-4 Visual) or
+    #: "plain" (nothing known inside)
     kind: str = "plain"
     codec: str = ""
     length_size: int | None = None  # NAL length field size; None: Annex B start codes
@@ -50,6 +54,14 @@ class FrameCodec:
                 return jpeg_frames.scrub_frame(buf, start, end)
             except jpeg_frames.FrameError as exc:
                 raise CodecError(f"a Motion-JPEG frame that cannot be walked: {exc}") from exc
+        if self.kind == "mp4v":
+            from share_guard.core.containers.bmff_entries import mp4v_segments
+
+            found: list[str] = []
+            for seg in mp4v_segments(bytes(buf[start:end]), start, found):
+                if seg.want is not None:
+                    buf[seg.start : seg.end] = seg.want
+            return ["MPEG-4 user data (encoder banner)"] if found else []
         if self.kind == "aac":
             frame = bytes(buf[start:end])
             clean = aac.neutral(frame)
@@ -95,6 +107,18 @@ class FrameCodec:
             nal.account(frame, self.codec, self.length_size, ledger, base, what)
         elif self.kind == "jpeg":
             jpeg_frames.account_frame(frame, ledger, base, what)
+        elif self.kind == "mp4v":
+            from share_guard.core.containers.bmff_entries import mp4v_segments
+
+            view = bytes(frame)
+            for seg in mp4v_segments(view, base):
+                part = view[seg.start - base : seg.end - base]
+                if seg.want is not None and part != seg.want:
+                    ledger.refuse(seg.start, seg.end, what, "MPEG-4 user data left in a frame")
+                elif seg.want is not None:
+                    ledger.zeroed(view, seg.start, seg.end, what, fill=0xFF, base=base)
+                else:
+                    ledger.payload(seg.start, seg.end, what)
         elif self.kind == "aac":
             view = bytes(frame)
             if aac.neutral(view) != view:

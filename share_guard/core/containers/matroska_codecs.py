@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from share_guard.core.containers import nal
+from share_guard.core.containers import aac, nal
 from share_guard.core.containers.coded_frames import (
     MJPEG_FOURCCS,
     NAL_FOURCCS,
@@ -167,6 +167,12 @@ def _av1c(data: bytes) -> list[Span]:
     return [(0, 4, "w"), (4, len(data), ("o", ""))]
 
 
+def _aac(data: bytes) -> list[Span]:
+    """AudioSpecificConfig: what a decoder reads, then blank (see :func:`aac.config_length`)."""
+    used = min(aac.config_length(data) or len(data), len(data))
+    return [(0, used, "p"), (used, len(data), "z")]
+
+
 def _opus(data: bytes) -> list[Span]:
     if data[:8] != b"OpusHead" or len(data) < 19:
         raise CodecError("an Opus header without its signature")
@@ -194,7 +200,8 @@ def layout(codec_id: str, data: bytes) -> list[Span]:
     if len(data) > PRIVATE_CAP:
         raise CodecError(f"a codec header of {len(data)} bytes, more than we read")
     walker = {"V_MPEG4/ISO/AVC": _avcc, "V_MPEGH/ISO/HEVC": _hvcc, "A_FLAC": _flac,
-              "V_AV1": _av1c,
+              "V_AV1": _av1c, "A_AAC": _aac, "A_AAC/MPEG4/LC": _aac,
+              "A_AAC/MPEG4/LC/SBR": _aac, "A_AAC/MPEG2/LC": _aac,
               "A_OPUS": _opus, "V_MS/VFW/FOURCC": _bitmapinfo, "A_MS/ACM": _waveformatex,
               "A_VORBIS": lambda d: _xiph(d, "Vorbis"),
               "V_THEORA": lambda d: _xiph(d, "Theora")}.get(codec_id)
