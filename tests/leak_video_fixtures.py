@@ -41,7 +41,7 @@ def encoded(tmp: Path, vcodec: str = "libx264", container: str = "matroska",
         private = bytes(stream.codec_context.extradata or b"")
         packets = [(bytes(p), bool(p.is_keyframe)) for p in c.demux(stream) if p.size]
     codec_id = {"libx264": "V_MPEG4/ISO/AVC", "libx265": "V_MPEGH/ISO/HEVC",
-                "mjpeg": "V_MJPEG", "libsvtav1": "V_AV1"}[vcodec]
+                "mjpeg": "V_MJPEG", "libsvtav1": "V_AV1", "mpeg4": "V_MPEG4/ISO/ASP"}[vcodec]
     return Coded(codec_id, private, packets)
 
 
@@ -122,6 +122,7 @@ class Avi:
     frames: Sequence[bytes]
     fourcc: bytes = b"MJPG"
     strf_extra: bytes = b""  # after the 40-byte BITMAPINFOHEADER (biSize stays 40)
+    extradata: bytes = b""  # codec extradata after the header (counted in biSize)
     strl_extra: bytes = b""
     extra_strl: list[bytes] = field(default_factory=list)  # whole LIST strl chunks
     avih_reserved: bytes = bytes(16)
@@ -139,8 +140,8 @@ class Avi:
         avih = struct.pack("<10I", 100_000, 0, 0, 0x10, n, 0, streams, 0, 64, 48)
         strh = struct.pack("<4s4sIHHIIIIIIII4h", b"vids", self.fourcc, 0, 0, 0, 0, 1, 10, 0, n,
                            0, 0xFFFFFFFF, 0, 0, 0, 64, 48)
-        bih = struct.pack("<IiiHH4sIiiII", 40, 64, 48, 1, 24, self.fourcc, 64 * 48 * 3, 0, 0,
-                          0, 0)
+        bih = struct.pack("<IiiHH4sIiiII", 40 + len(self.extradata), 64, 48, 1, 24, self.fourcc,
+                          64 * 48 * 3, 0, 0, 0, 0) + self.extradata
         strl = riff_list(b"strl", [riff_chunk(b"strh", strh),
                                    riff_chunk(b"strf", bih + self.strf_extra)]
                          + ([self.strl_extra] if self.strl_extra else []))

@@ -24,8 +24,39 @@ def _sei_annexb(marker: str) -> bytes:
     return b"\x00\x00\x00\x01\x06\x05" + bytes([len(payload)]) + payload + b"\x80"
 
 
+def _audio_strl(tag: int, extra: bytes) -> bytes:
+    """An audio stream (no chunks) whose WAVEFORMATEX declares ``extra`` as its extra bytes."""
+    strh = struct.pack("<4s4sIHHIIIIIIII4h", b"auds", bytes(4), 0, 0, 0, 0, 1, 48000, 0, 0, 0,
+                       0xFFFFFFFF, 2, 0, 0, 0, 0)
+    fmt = struct.pack("<HHIIHHH", tag, 1, 48000, 96000, 2, 16, len(extra)) + extra
+    return riff_list(b"strl", [riff_chunk(b"strh", strh), riff_chunk(b"strf", fmt)])
+
+
+def _vprp(tail: bytes) -> bytes:
+    body = struct.pack("<9I", 0, 0, 10, 64, 48, 0x00040003, 64, 48, 1)
+    return riff_chunk(b"vprp", body + struct.pack("<8I", 48, 64, 48, 64, 0, 0, 0, 0) + tail)
+
+
+def _user_data(frames: list[bytes], marker: str) -> list[bytes]:
+    """MPEG-4 Part 2 frames with a user-data field (where encoders write their name) before
+    the first picture."""
+    first = frames[0]
+    at = first.index(b"\x00\x00\x01\xb6")
+    return [first[:at] + b"\x00\x00\x01\xb2" + marker.encode() + first[at:], *frames[1:]]
+
+
 Rows = dict[str, tuple[Callable[[list[bytes], str], Avi], str]]
 ROWS: Rows = {
+    # found by the red team
+    "PCM audio format with extra bytes": (lambda f, m: Avi(f, extra_strl=[_audio_strl(
+        1, m.encode().ljust(18, b"_"))]), "mjpeg"),
+    "AAC configuration with bytes after it": (lambda f, m: Avi(f, extra_strl=[_audio_strl(
+        0xFF, b"\x11\x90" + m.encode())]), "mjpeg"),
+    "bytes after the video properties": (lambda f, m: Avi(
+        f, strl_extra=_vprp(m.encode().ljust(16, b"_"))), "mjpeg"),
+    "SEI in the H.264 extradata": (lambda f, m: Avi(f, fourcc=b"H264",
+                                                     extradata=_sei_annexb(m) + b"\0"), "x264"),
+    "MPEG-4 Part 2 user data": (lambda f, m: Avi(_user_data(f, m), fourcc=b"FMP4"), "mpeg4"),
     "JUNK inside movi": (lambda f, m: Avi(f, movi_extra=[riff_chunk(b"JUNK", m.encode())]),
                          "mjpeg"),
     "GPS-log chunk inside movi": (lambda f, m: Avi(f, movi_extra=[riff_chunk(
@@ -64,7 +95,7 @@ ROWS: Rows = {
 def frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[bytes]]:
     tmp = tmp_path_factory.mktemp("avi_coded")
     return {k: [p for p, _ in encoded(tmp, v, container="avi").frames]
-            for k, v in (("mjpeg", "mjpeg"), ("x264", "libx264"))}
+            for k, v in (("mjpeg", "mjpeg"), ("x264", "libx264"), ("mpeg4", "mpeg4"))}
 
 
 @pytest.mark.parametrize("row", sorted(ROWS))
@@ -75,7 +106,8 @@ def test_hiding_place_is_emptied(row: str, frames: dict[str, list[bytes]], tmp_p
     path = tmp_path / "src" / "planted.avi"
     path.parent.mkdir()
     path.write_bytes(build(frames[codec], marker).build())
-    markers = [marker, "Lavc"] if codec == "mjpeg" and "EXIF" not in row else [marker]
+    markers = [marker, "Lavc"] if codec in ("mjpeg", "mpeg4") and "EXIF" not in row else \
+        [marker]
     if codec == "x264":
         markers.append("x264 - core")
     assert leaked_markers(path.read_bytes(), markers) == markers, "nothing was planted"
@@ -121,3 +153,39 @@ def test_text_stream_chunks_index_stays_consistent(frames: dict[str, list[bytes]
     entries = [data[idx1 + 8 + i : idx1 + 24 + i] for i in range(0, size, 16)]
     assert entries[-1] == b"JUNK" + bytes(12)  # the text chunk's entry is neutral
     assert all(e[:4] == b"00dc" for e in entries[:-1])
+
+
+def test_aac_frames_lose_their_fill_and_data_elements(tmp_path: Path, exiftool: str) -> None:
+    """Found by the red team: AAC in AVI kept libavcodec's banner (a fill element opening the
+    first frame) and data-stream elements holding anything; audio decodes the same."""
+    import io
+
+    import av
+
+    from tests.video_fixtures import frame_md5s, make_video
+
+    plain = make_video(tmp_path / "a.avi", container="avi", vcodec="libx264", acodec="aac")
+    out_buf = io.BytesIO()
+    with av.open(str(plain)) as src, av.open(out_buf, "w", format="avi") as dst:
+        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if not packet.size:
+                continue
+            raw = bytes(packet)
+            if packet.stream.type == "audio":
+                raw = bytes([0x80, 14]) + b"AVIAACDSEMRKQ7" + raw
+            new = av.Packet(raw)
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.is_keyframe = packet.is_keyframe
+            new.stream = streams[packet.stream.index]
+            dst.mux(new)
+    path = tmp_path / "src" / "aac.avi"
+    path.parent.mkdir()
+    path.write_bytes(out_buf.getvalue())
+    markers = ["AVIAACDSEMRKQ7", "Lavc"]
+    assert leaked_markers(path.read_bytes(), markers) == markers
+    before = frame_md5s(path)
+    out = export_consented(path, tmp_path)
+    assert_no_markers(out, markers)
+    assert_exiftool_clean(exiftool, out, markers)
+    assert frame_md5s(out) == before

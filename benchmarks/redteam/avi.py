@@ -3,7 +3,6 @@ stream headers and formats, chunks inside movi, camera vendor lists, coded frame
 
 from __future__ import annotations
 
-import io
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
