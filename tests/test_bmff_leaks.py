@@ -149,6 +149,16 @@ def avcc_sei(m: bp.Movie) -> None:
     bp.avcc_with_sei(bp.sample_entry(m).get(b"avcC"), "MARKER_AVCCSEI settings")
 
 
+def sps_tail(m: bp.Movie) -> None:
+    """Found by the red team: text after the last field of the SPS in avcC (decoders stop
+    reading at the last field)."""
+    avcc = bp.sample_entry(m).get(b"avcC")
+    p = avcc.payload
+    n = struct.unpack(">H", p[6:8])[0]
+    sps = p[8 : 8 + n] + b"MARKER_SPSTAIL"
+    avcc.payload = p[:6] + struct.pack(">H", len(sps)) + sps + p[8 + n :]
+
+
 def compressor(m: bp.Movie) -> None:
     entry = bp.sample_entry(m)
     name = b"MARKER_COMPRESSOR"
@@ -266,6 +276,8 @@ ROWS: dict[str, Row] = {
     "recovery point SEI larger than its fields": (
         "h264", _over_banner(_sei(6, b"\x88MARKER_SEIRECOV")), ["MARKER_SEIRECOV"],
         "MARKER_SEIRECOV"),
+    "bytes after the SPS fields": ("h264", _movie(sps_tail), ["MARKER_SPSTAIL"],
+                                   "parameter set"),
     "AAC data-stream elements": ("h264", _aac_data_element, ["MARKER_AACDSE"],
                                  "MARKER_AACDSE"),
     # name: (base movie, plant, markers, text inspect must show)

@@ -176,12 +176,20 @@ def _child(buf: Buffer, child: Box, entry: Entry) -> None:
 
 # -- decoder configurations ---------------------------------------------------------------
 
-def nal_segment(b: L, codec: str, n: int, notes: list[str]) -> None:
-    """A NAL unit of ``n`` bytes: coded data, or filler when it carries anything else."""
+def nal_segment(b: L, codec: str, n: int, notes: list[str],
+                chroma: dict[int, int] | None = None) -> None:
+    """A NAL unit of ``n`` bytes: coded data, or filler when it carries anything else (an
+    H.264 parameter set with bytes after its fields: those bytes zeroed)."""
     data = b.buf.get(b.pos, n)
     why = nal.verdict(codec, data)
     if not why:
-        b.p(n)
+        fixed = nal.tidy(codec, data, {} if chroma is None else chroma)
+        if fixed is None:
+            b.p(n)
+            return
+        if nal.PS_TAIL not in notes:
+            notes.append(nal.PS_TAIL)
+        b.want(fixed)
         return
     text = _PRINTABLE.search(data)
     note = f"{why}: {text.group().decode('ascii')[:100]}" if text else why
@@ -197,17 +205,18 @@ def avcc(b: L, notes: list[str]) -> int:
     b.w(3)
     size = b.buf.u8(b.pos)
     b.want(bytes([0xFC | (size & 3)]))
+    chroma: dict[int, int] = {}
     for mask in (0xE0, 0x00):  # SPS count (3 reserved bits), PPS count
         count = b.buf.u8(b.pos)
         b.want(bytes([mask | (count & 0x1F if mask else count)]))
         for _ in range(count & 0x1F if mask else count):
-            nal_segment(b, nal.H264, b.uint(2), notes)
+            nal_segment(b, nal.H264, b.uint(2), notes, chroma)
     if profile in (100, 110, 122, 144) and b.left >= 4:
         for mask in (0xFC, 0xF8, 0xF8):
             value = b.buf.u8(b.pos)
             b.want(bytes([mask | value]))
         for _ in range(b.uint(1)):
-            nal_segment(b, nal.H264, b.uint(2), notes)
+            nal_segment(b, nal.H264, b.uint(2), notes, chroma)
     return (size & 3) + 1
 
 

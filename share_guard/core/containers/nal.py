@@ -59,9 +59,27 @@ def nal_type(codec: str, first: int) -> int:
 
 
 def is_plain(codec: str, first: int) -> bool:
-    """True for slices, parameter sets and delimiters (by the NAL header's first byte):
-    coded data kept as it is without reading the unit."""
-    return nal_type(codec, first) in (_H264_OK if codec == H264 else _HEVC_OK)
+    """True for slices (and HEVC parameter sets), by the NAL header's first byte: coded data
+    kept as it is without reading the unit. H.264 parameter sets are read (see tidy)."""
+    kind = nal_type(codec, first)
+    if codec == H264:
+        return kind in _H264_OK and kind not in _H264_PARAMETER_SETS
+    return kind in _HEVC_OK
+
+
+_H264_PARAMETER_SETS = frozenset({7, 8})
+
+
+def tidy(codec: str, nal: bytes | memoryview, chroma: dict[int, int]) -> bytes | None:
+    """An H.264 SPS/PPS with zeros after its last field (see :mod:`h264_ps`), or None when
+    the unit is not one or is already tidy (or cannot be walked: then it stays)."""
+    if codec != H264 or not len(nal) or nal[0] & 0x1F not in _H264_PARAMETER_SETS:
+        return None
+    from share_guard.core.containers.h264_ps import tidy as tidy_ps
+
+    unit = bytes(nal)
+    fixed = tidy_ps(unit, chroma)
+    return fixed if fixed is not None and fixed != unit else None
 
 
 def filler_type(codec: str) -> int:
@@ -223,13 +241,23 @@ def scrub(buf: bytearray, codec: str, length_size: int | None,
     view = memoryview(buf)
     spans = (length_prefixed(view, length_size, start, end) if length_size
              else ((s + start, e + start) for s, e in annexb(view[start:end])))
+    chroma: dict[int, int] = {}
     for s, e in list(spans):
         why = verdict(codec, view[s:e])
         if why:
             buf[s:e] = filler(codec, e - s) if e - s > header_size(codec) else bytes(e - s)
             if why not in found:
                 found.append(why)
+            continue
+        fixed = tidy(codec, view[s:e], chroma)
+        if fixed is not None:
+            buf[s:e] = fixed
+            if PS_TAIL not in found:
+                found.append(PS_TAIL)
     return found
+
+
+PS_TAIL = "data after a parameter set's fields"
 
 
 def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | None,
@@ -244,6 +272,7 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
         return
     pos = 0
     hs = header_size(codec)
+    chroma: dict[int, int] = {}
     for s, e in units:
         if s > pos:  # length field, or start codes and zero padding between units
             gap = bytes(view[pos:s])
@@ -262,6 +291,9 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
             ledger.written(base + e - 1, base + e, f"{what} filler end")
         elif verdict(codec, nal):
             ledger.refuse(base + s, base + e, what, f"still holds {verdict(codec, nal)}")
+            return
+        elif tidy(codec, nal, chroma) is not None:
+            ledger.refuse(base + s, base + e, what, f"still holds {PS_TAIL}")
             return
         else:
             ledger.payload(base + s, base + e, what)
