@@ -181,6 +181,25 @@ def tkhd_reserved(m: bp.Movie) -> None:
     tkhd.payload = tkhd.payload[:16] + b"MRKC" + tkhd.payload[20:]
 
 
+def tkhd_size_text(m: bp.Movie) -> None:
+    """Found by the red team: the track's display size (16.16) spelling text."""
+    tkhd = _video(m).get(b"tkhd")
+    tkhd.payload = tkhd.payload[:-8] + b"MRKTKWHS"
+
+
+def matrix_translation_text(m: bp.Movie) -> None:
+    """Found by the red team: the display matrix's translation spelling text."""
+    tkhd = _video(m).get(b"tkhd")
+    at = len(tkhd.payload) - 8 - 36 + 24
+    tkhd.payload = tkhd.payload[:at] + b"MRKTRANS" + tkhd.payload[at + 8 :]
+
+
+def resolution_text(m: bp.Movie) -> None:
+    """Found by the red team: the sample entry's resolution spelling text."""
+    entry = bp.sample_entry(m)
+    entry.prefix = entry.prefix[:28] + b"MRKHVRES" + entry.prefix[36:]
+
+
 def mvhd_predefined(m: bp.Movie) -> None:
     mvhd = m.moov.get(b"mvhd")
     mvhd.payload = mvhd.payload[:72] + b"MARKER_MVHD".ljust(24, b"\0") + mvhd.payload[96:]
@@ -276,6 +295,11 @@ ROWS: dict[str, Row] = {
     "recovery point SEI larger than its fields": (
         "h264", _over_banner(_sei(6, b"\x88MARKER_SEIRECOV")), ["MARKER_SEIRECOV"],
         "MARKER_SEIRECOV"),
+    "display size that spells text": ("h264", _movie(tkhd_size_text), ["MRKTKWHS"], ""),
+    "matrix translation that spells text": ("h264", _movie(matrix_translation_text),
+                                            ["MRKTRANS"], ""),
+    "sample entry resolution that spells text": ("h264", _movie(resolution_text),
+                                                 ["MRKHVRES"], ""),
     "bytes after the SPS fields": ("h264", _movie(sps_tail), ["MARKER_SPSTAIL"],
                                    "parameter set"),
     "AAC data-stream elements": ("h264", _aac_data_element, ["MARKER_AACDSE"],

@@ -102,6 +102,13 @@ def hvcc_sei(c: hb.Coded) -> hb.Heif:
                               c.data))
 
 
+def hvcc_flags(c: hb.Coded) -> hb.Heif:
+    """Found by the red team: hvcC's compatibility and constraint flags (ten bytes no decoder
+    reads there) spelling text."""
+    return hb.simple(hb.Coded(box(b"hvcC", c.hvcc[8:10] + b"MARKFLAGS_" + c.hvcc[20:]), c.ispe,
+                              c.data))
+
+
 def item_sei(c: hb.Coded) -> hb.Heif:
     return hb.simple(hb.Coded(c.hvcc, c.ispe, hb.sei_nal("MARKER_ITEMSEI serial 99") + c.data))
 
@@ -176,6 +183,7 @@ def text_trailer(c: hb.Coded) -> hb.Heif:
 
 
 ROWS: dict[str, tuple[Callable[[hb.Coded], hb.Heif], list[str], str]] = {
+    "hvcC profile flags": (hvcc_flags, ["MARKFLAGS_"], ""),
     "mastering display numbers": (mastering_numbers, ["MARKER_MDCVPRIM"], ""),
     "delimiter with data": (delimiter_payload, ["MARKER_AUDDATA"], ""),
     "free box in iprp": (free_in_iprp, ["MARKER_IPRPFREE"], ""),

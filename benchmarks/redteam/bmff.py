@@ -333,6 +333,25 @@ def bmff_cases() -> Iterator[Case]:
                                                        + icc_variant(place, marker))),
                    [icc_marker(place, marker)], 1)
 
+    # numbers of kept headers that spell text: the track's display size, the sample entry's
+    # resolution, the matrix's translation
+    def tkhd_size(m: Movie) -> None:
+        tkhd = m.track(b"vide").find(b"tkhd")
+        tkhd.payload = tkhd.payload[:-8] + b"RT_MTKWH"
+    yield Case("mp4-tkhd-size-text", edit(base, tkhd_size), ["RT_MTKWH"], 6)
+
+    def resolution(m: Movie) -> None:
+        entry = m.entry()
+        entry.prefix = entry.prefix[:28] + b"RT_MHRES" + entry.prefix[36:]
+    yield Case("mp4-entry-resolution-text", edit(base, resolution), ["RT_MHRES"], 6)
+
+    def translation(m: Movie) -> None:
+        tkhd = m.track(b"vide").find(b"tkhd")
+        p = tkhd.payload
+        at = len(p) - 8 - 36 + 24  # matrix x, y (after a, b, u, c, d, v)
+        tkhd.payload = p[:at] + b"RT_MTRAN" + p[at + 8 :]
+    yield Case("mp4-matrix-translation-text", edit(base, translation), ["RT_MTRAN"], 6)
+
     # boxes of the movie: iods with extra bytes, an edit list longer than its count,
     # meta inside a track, a 'wide' and a producer-reference-time box at the top
     def elst_extra(m: Movie) -> None:

@@ -263,6 +263,12 @@ def heif_cases() -> Iterator[Case]:
     h.refs.append((b"cdsc", 2, [1]))
     yield Case("heic-uri-item", h.encode(), ["RT_H_URI_PAYLOAD", "RT_H_URI_TYPE"], 3)
 
+    # hvcC's profile compatibility and constraint flags (ten bytes decoders do not read)
+    flags = box(b"hvcC", coded.config[8:10] + b"RT_H_FLAGS" + coded.config[20:])
+    h = simple(coded, properties=[flags, coded.ispe,
+                                  box(b"colr", b"nclx" + struct.pack(">HHHB", 1, 13, 6, 0x80))])
+    yield Case("heic-hvcc-profile-flags", h.encode(), ["RT_H_FLAGS"], 6)
+
     # inside the coded picture: an unknown NAL array in hvcC, a suffix SEI after the slice
     unit = bytes([62 << 1, 1]) + b"RT_H_HVCC_ARRAY62"
     h = simple(coded, properties=[hvcc_with_array(coded.config, 62, unit), coded.ispe,

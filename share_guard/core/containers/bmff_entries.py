@@ -117,7 +117,8 @@ def _visual(b: L, entry: Entry) -> None:
     b.z(6)
     b.w(2)  # data reference index
     b.z(16)  # version, revision, vendor, temporal and spatial quality
-    b.w(4 + 8)  # width, height, resolution
+    b.w(4)  # width, height
+    b.want(b"\x00\x48\x00\x00" * 2)  # resolution: 72 dpi, the value every writer uses
     b.z(4)
     b.w(2)  # frame count
     raw = b.buf.get(b.pos, 32)
@@ -222,7 +223,8 @@ def avcc(b: L, notes: list[str]) -> int:
 
 def hvcc(b: L, notes: list[str]) -> int:
     b.want(b"\x01")
-    b.w(20)
+    b.want(nal.hevc_profile(b.buf.get(b.pos, 11)))
+    b.w(9)
     size = b.buf.u8(b.pos)
     b.w(1)
     for _ in range(b.uint(1)):

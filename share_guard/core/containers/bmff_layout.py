@@ -20,6 +20,8 @@ refuse it).
 
 from __future__ import annotations
 
+import struct
+
 from share_guard.core.containers.bmff_fields import (
     ICC,
     MAX_ENTRIES,
@@ -51,6 +53,31 @@ def mdcv(b: L) -> None:
         b.want(kept)
 
 
+# -- numbers that describe how a movie is shown ------------------------------------------
+
+#: the largest scale a display matrix may apply (beyond it a number spells text sooner
+#: than it shapes a picture)
+MAX_SCALE = 16 << 16
+IDENTITY = (0x10000, 0, 0, 0x10000)
+
+
+def matrix(b: L) -> None:
+    """A display matrix (a, b, u, c, d, v, x, y, w) written from its fields: the rotation
+    and scale as they are (identity when out of any real range), the translation in whole
+    pixels, the perspective terms 0 and w 1.0 (nothing else is ever written there, and
+    their fractional bits can carry text)."""
+    a, bb, _u, c, d, _v, x, y, _w = struct.unpack(">9i", b.buf.get(b.pos, 36))
+    if any(abs(t) > MAX_SCALE for t in (a, bb, c, d)):
+        a, bb, c, d = IDENTITY
+    b.want(struct.pack(">9i", a, bb, 0, c, d, 0, x & ~0xFFFF, y & ~0xFFFF, 0x40000000))
+
+
+def whole_pixels(b: L, count: int) -> None:
+    """``count`` 16.16 sizes kept in whole pixels (a fraction of a pixel shows nothing)."""
+    values = struct.unpack(f">{count}I", b.buf.get(b.pos, 4 * count))
+    b.want(struct.pack(f">{count}I", *(v & 0xFFFF0000 for v in values)))
+
+
 # -- movie header boxes -------------------------------------------------------------------
 
 def _mvhd(b: L) -> None:
@@ -59,7 +86,7 @@ def _mvhd(b: L) -> None:
     b.z(2 * t)  # creation and modification time
     b.w(4 + t + 4 + 2)  # time scale, duration, rate, volume
     b.z(10)
-    b.w(36)  # matrix
+    matrix(b)
     b.z(24)  # pre-defined (QuickTime preview, poster, selection and current times)
     b.w(4)  # next track ID
 
@@ -74,7 +101,8 @@ def _tkhd(b: L) -> None:
     b.z(8)
     b.w(6)  # layer, alternate group, volume
     b.z(2)
-    b.w(36 + 8)  # matrix, width, height
+    matrix(b)
+    whole_pixels(b, 2)  # width, height
 
 
 def _mdhd(b: L) -> None:

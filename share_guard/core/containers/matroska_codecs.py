@@ -107,7 +107,8 @@ def _avcc(data: bytes) -> list[Span]:
 def _hvcc(data: bytes) -> list[Span]:
     if len(data) < 23 or data[0] != 1:
         raise CodecError("an hvcC header of an unknown version")
-    spans: list[Span] = [(0, 23, "w")]
+    spans: list[Span] = [(0, 1, "w"), (1, 12, ("v", nal.hevc_profile(data[1:12]))),
+                         (12, 23, "w")]
     pos = 23
     for _ in range(data[22]):
         count = _u16(data, pos + 1)
@@ -231,6 +232,10 @@ def clean_private(codec_id: str, data: bytes) -> tuple[bytes, list[str]]:
             except ValueError as exc:
                 raise CodecError(f"a codec header whose NAL units cannot be walked: {exc}"
                                  ) from exc
+        elif isinstance(cls, tuple) and cls[0] == "v":  # fields written with these bytes
+            if data[start:end] != cls[1]:
+                out[start:end] = bytes(cls[1])
+                found.append("bits no profile defines")
         elif isinstance(cls, tuple) and cls[0] == "o":
             found += _scrub_obus(out, start, end)
         elif isinstance(cls, tuple) and cls[0] == "x":
@@ -266,6 +271,11 @@ def account_private(codec_id: str, data: bytes, ledger: Ledger, base: int, what:
             ledger.zeroed(data, base + start, base + end, f"{what} padding", base=base)
         elif isinstance(cls, tuple) and cls[0] == "n":
             nal.account(chunk, str(cls[1]), 2, ledger, base + start, what)
+        elif isinstance(cls, tuple) and cls[0] == "v":
+            if chunk != cls[1]:
+                ledger.refuse(base + start, base + end, what, "fields that are not neutral")
+            else:
+                ledger.written(base + start, base + end, what)
         elif isinstance(cls, tuple) and cls[0] == "o":
             FrameCodec("av1").account(chunk, ledger, base + start, what)
         elif isinstance(cls, tuple) and cls[0] == "x":

@@ -300,3 +300,21 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
         pos = e
     if pos < len(view):
         ledger.zeroed(view, base + pos, base + len(view), f"{what} padding", base=base)
+
+
+#: HEVC profiles whose constraint flags after the first four are defined (range extensions,
+#: high throughput, screen content...): the next nine bits mean something there
+_HEVC_EXTENDED = frozenset(range(4, 12))
+
+
+def hevc_profile(head: bytes) -> bytes:
+    """The 11 profile bytes of an HEVC decoder configuration (profile space, tier and
+    profile; compatibility flags; constraint flags) with the bits no profile defines zeroed:
+    compatibility flags only for profiles 0-11, constraint flags only the four source flags
+    (and nine more for extended profiles). Decoders read these from the SPS; in ``hvcC`` they
+    are ten bytes anything fits in."""
+    idc = head[0] & 0x1F
+    compat = int.from_bytes(head[1:5], "big") & 0xFFF00000
+    keep = 13 if idc in _HEVC_EXTENDED else 4
+    flags = int.from_bytes(head[5:11], "big") & (((1 << keep) - 1) << (48 - keep))
+    return head[:1] + compat.to_bytes(4, "big") + flags.to_bytes(6, "big")
