@@ -133,8 +133,17 @@ class Avi:
     movi_extra: list[bytes] = field(default_factory=list)  # whole chunks, after the frames
     idx1_extra: bytes = b""
     after: bytes = b""
+    #: header fields overwritten: (chunk fourcc, offset in its payload, bytes)
+    fields: list[tuple[bytes, int, bytes]] = field(default_factory=list)
 
     def build(self) -> bytes:
+        data = bytearray(self._build())
+        for fourcc, offset, value in self.fields:
+            at = data.index(fourcc) + 8 + offset
+            data[at : at + len(value)] = value
+        return bytes(data)
+
+    def _build(self) -> bytes:
         n = len(self.frames)
         streams = 1 + len(self.extra_strl)
         avih = struct.pack("<10I", 100_000, 0, 0, 0x10, n, 0, streams, 0, 64, 48)

@@ -200,6 +200,14 @@ def resolution_text(m: bp.Movie) -> None:
     entry.prefix = entry.prefix[:28] + b"MRKHVRES" + entry.prefix[36:]
 
 
+def entry_numbers(m: bp.Movie) -> None:
+    """Found by the red team: a Dolby Vision configuration's reserved bytes, a pixel aspect
+    ratio and a bitrate box whose numbers spell text."""
+    bp.sample_entry(m).children.extend([
+        Node(b"dvcC", bytes([1, 0, 0x10, 0x35]) + b"MARKER_DVCCRESERVED_"),
+        Node(b"pasp", b"MRKPASP1"), Node(b"btrt", b"MRKBTRT_1234")])
+
+
 def mvhd_predefined(m: bp.Movie) -> None:
     mvhd = m.moov.get(b"mvhd")
     mvhd.payload = mvhd.payload[:72] + b"MARKER_MVHD".ljust(24, b"\0") + mvhd.payload[96:]
@@ -300,6 +308,8 @@ ROWS: dict[str, Row] = {
                                             ["MRKTRANS"], ""),
     "sample entry resolution that spells text": ("h264", _movie(resolution_text),
                                                  ["MRKHVRES"], ""),
+    "numbers and reserved bytes of sample-entry boxes": (
+        "h264", _movie(entry_numbers), ["MARKER_DVCCRESERVED", "MRKPASP1", "MRKBTRT_"], ""),
     "bytes after the SPS fields": ("h264", _movie(sps_tail), ["MARKER_SPSTAIL"],
                                    "parameter set"),
     "AAC data-stream elements": ("h264", _aac_data_element, ["MARKER_AACDSE"],
@@ -406,3 +416,19 @@ def test_a_banner_the_decoder_reads_is_kept(bases: dict[str, bytes], tmp_path: P
     out = export_consented(path, tmp_path / "out")
     assert b"libfaac 1.28" in out.read_bytes()
     assert frame_md5s(out) == frame_md5s(path)
+
+
+def test_eac3_configuration_keeps_its_substreams_and_blanks_the_rest() -> None:
+    """Found by the red team: the whole 'dec3' box was kept; bytes after its substreams
+    (and the optional Atmos pair) are blank now."""
+    from share_guard.core.containers.bmff_boxes import Buffer, parse_header
+    from share_guard.core.containers.bmff_entries import CHILD_LAYOUTS
+    from share_guard.core.containers.bmff_fields import W, Z, segments
+
+    body = bytes([0x06, 0x00]) + bytes([0x20, 0x0F, 0x00]) + bytes([0x01, 0x10]) \
+        + b"MARKER_DEC3TAIL"
+    raw = box(b"dec3", body)
+    segs = segments(Buffer(raw, 0), parse_header(raw[:40], 0, len(raw)), CHILD_LAYOUTS[b"dec3"])
+    kept = sum(s.end - s.start for s in segs if s.cls == W)
+    assert kept == 8 + 2 + 3 + 2
+    assert [s for s in segs if s.cls == Z][-1].end == len(raw)

@@ -83,7 +83,9 @@ def _body(riff: Riff, top: Chunk, w: Walk, first: bool) -> None:
 def _hdrl(riff: Riff, hdrl: Chunk, w: Walk) -> None:
     for ch in riff.chunks(hdrl.data_offset + 4, hdrl.end, w):
         if ch.fourcc == b"avih" and ch.size >= 40:
-            _fields(ch, 40, w, "main header")  # dwReserved[4] and anything after: blank
+            # dwMaxBytesPerSec and dwPaddingGranularity (hints no player needs),
+            # dwReserved[4] and anything after: blank
+            _fields(ch, 40, w, "main header", blank=((4, 12),))
         elif ch.fourcc == b"avih":
             raise CorruptFile("the AVI main header is too short")
         elif ch.fourcc == b"LIST" and ch.kind == b"strl":
@@ -106,8 +108,16 @@ def _hdrl(riff: Riff, hdrl: Chunk, w: Walk) -> None:
             w.neutralise(ch, "AVI header", "other")
 
 
-def _fields(ch: Chunk, kept: int, w: Walk, what: str) -> None:
-    w.add("w", ch.offset, ch.data_offset + min(kept, ch.size), what)
+def _fields(ch: Chunk, kept: int, w: Walk, what: str,
+            blank: tuple[tuple[int, int], ...] = ()) -> None:
+    """The first ``kept`` bytes written (but the ``blank`` ranges), the rest blank."""
+    pos = ch.offset
+    for a, b in blank:
+        if b <= min(kept, ch.size):
+            w.add("w", pos, ch.data_offset + a, what)
+            w.add("z", ch.data_offset + a, ch.data_offset + b, f"{what} hints")
+            pos = ch.data_offset + b
+    w.add("w", pos, ch.data_offset + min(kept, ch.size), what)
     w.add("z", ch.data_offset + kept, ch.end, f"{what} reserved")
     w.pad(ch)
 
@@ -119,7 +129,8 @@ def _strl(riff: Riff, strl: Chunk, w: Walk) -> None:
         if ch.fourcc == b"strh" and ch.size >= 48 and not stream.kind:
             head = riff.read(ch.data_offset, 8)
             stream.kind, stream.handler = head[:4], head[4:8]
-            _fields(ch, 56, w, "stream header")
+            # wPriority, wLanguage and dwQuality: hints no player reads, blank
+            _fields(ch, 56, w, "stream header", blank=((12, 16), (40, 44)))
         elif ch.fourcc == b"strf" and stream.kept:
             if ch.size > HEADER_CAP:
                 raise CorruptFile("an AVI stream format larger than 16 MB")
@@ -150,7 +161,11 @@ def _strf(data: bytes, ch: Chunk, stream: Stream, w: Walk) -> None:
         bits, used = struct.unpack_from("<H", data, 14)[0], int.from_bytes(data[32:36], "little")
         if bits <= 8 and declared == 40:  # a palette follows the header
             declared = min(40 + 4 * (used or (1 << bits)), len(data))
-        w.add("w", ch.offset, base + 40, "video format")
+        # biXPelsPerMeter, biYPelsPerMeter and biClrImportant: display hints, blank
+        w.add("w", ch.offset, base + 24, "video format")
+        w.add("z", base + 24, base + 32, "video format hints")
+        w.add("w", base + 32, base + 36, "video format")
+        w.add("z", base + 36, base + 40, "video format hints")
         codec = stream.codec()
         extradata = data[40:declared]
         if codec.kind == "nal" and extradata[:3] in (b"\0\0\1", b"\0\0\0"):

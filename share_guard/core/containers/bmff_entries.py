@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from share_guard.core.containers import aac, nal, obu
 from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_children
-from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, mdcv, segments
+from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, segments
+from share_guard.core.containers.bmff_numbers import bounded, clap, dolby_vision, mdcv
 from share_guard.core.errors import CorruptFile
 
 #: video codecs kept, and how their samples are scrubbed ("" = copied as coded data)
@@ -408,14 +409,25 @@ def _dfla(b: L) -> None:
 
 
 def _dec3(b: L) -> None:
-    b.w(b.left)
+    """E-AC-3 configuration: data rate, substreams (3 bytes each, one more with dependent
+    substreams), the optional Atmos extension byte pair; nothing after them."""
+    head = b.buf.get(b.pos, 2)
+    b.w(2)
+    for _ in range((head[1] & 7) + 1):
+        sub = b.buf.get(b.pos, 3)
+        b.w(3)
+        if (sub[2] >> 1) & 0xF:  # dependent substreams: their channel locations
+            b.w(1)
+    if b.left >= 2:
+        b.w(2)  # flag_ec3_extension_type_a and complexity_index (Dolby Atmos)
 
 
 CHILD_LAYOUTS: dict[bytes, Layout] = {
-    b"colr": colr, b"pasp": _fixed(8), b"btrt": _fixed(12), b"clap": _fixed(32),
+    b"colr": colr, b"pasp": bounded(2, 0xFFFF), b"btrt": bounded(3, 0x1FFFFFFF),
+    b"clap": clap,
     b"fiel": _fixed(2), b"gama": _fixed(4), b"mdcv": mdcv, b"clli": _fixed(4),
-    b"SmDm": _fixed(24, True), b"CoLL": _fixed(4, True), b"dvcC": _fixed(24),
-    b"dvvC": _fixed(24), b"dvwC": _fixed(24), b"av1C": av1c, b"vpcC": _vpcc,
+    b"SmDm": _fixed(24, True), b"CoLL": _fixed(4, True), b"dvcC": dolby_vision,
+    b"dvvC": dolby_vision, b"dvwC": dolby_vision, b"av1C": av1c, b"vpcC": _vpcc,
     b"st3d": _fixed(1, True), b"dOps": _dops, b"dac3": _fixed(3), b"dec3": _dec3,
     b"alac": _fixed(24, True), b"chan": _chan, b"dfLa": _dfla, b"frma": _fixed(4),
     b"enda": _fixed(2), b"mp4a": _fixed(4), b"\0\0\0\0": _fixed(0),

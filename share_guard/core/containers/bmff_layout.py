@@ -20,8 +20,6 @@ refuse it).
 
 from __future__ import annotations
 
-import struct
-
 from share_guard.core.containers.bmff_fields import (
     ICC,
     MAX_ENTRIES,
@@ -35,47 +33,11 @@ from share_guard.core.containers.bmff_fields import (
     plan_segments,
     segments,
 )
+from share_guard.core.containers.bmff_numbers import matrix, whole_pixels
 from share_guard.core.errors import CorruptFile
-from share_guard.core.metadata.hdr import mastering_display
 
 __all__ = ["ICC", "MOVIE_LEAVES", "P", "SAMPLE_GROUPS", "TREF_CHILD", "W", "Z", "L", "Layout",
            "Seg", "account_segments", "hdlr", "plan_segments", "segments"]
-
-
-def mdcv(b: L) -> None:
-    """A mastering display colour volume (sample entries, HEIF properties): a standard
-    display's exact numbers, or blank (sixteen bytes of chromaticities can spell anything;
-    see :mod:`share_guard.core.metadata.hdr`)."""
-    kept = mastering_display(b.buf.get(b.pos, 24) if b.left >= 24 else b"")
-    if kept is None:
-        b.z(24)
-    else:
-        b.want(kept)
-
-
-# -- numbers that describe how a movie is shown ------------------------------------------
-
-#: the largest scale a display matrix may apply (beyond it a number spells text sooner
-#: than it shapes a picture)
-MAX_SCALE = 16 << 16
-IDENTITY = (0x10000, 0, 0, 0x10000)
-
-
-def matrix(b: L) -> None:
-    """A display matrix (a, b, u, c, d, v, x, y, w) written from its fields: the rotation
-    and scale as they are (identity when out of any real range), the translation in whole
-    pixels, the perspective terms 0 and w 1.0 (nothing else is ever written there, and
-    their fractional bits can carry text)."""
-    a, bb, _u, c, d, _v, x, y, _w = struct.unpack(">9i", b.buf.get(b.pos, 36))
-    if any(abs(t) > MAX_SCALE for t in (a, bb, c, d)):
-        a, bb, c, d = IDENTITY
-    b.want(struct.pack(">9i", a, bb, 0, c, d, 0, x & ~0xFFFF, y & ~0xFFFF, 0x40000000))
-
-
-def whole_pixels(b: L, count: int) -> None:
-    """``count`` 16.16 sizes kept in whole pixels (a fraction of a pixel shows nothing)."""
-    values = struct.unpack(f">{count}I", b.buf.get(b.pos, 4 * count))
-    b.want(struct.pack(f">{count}I", *(v & 0xFFFF0000 for v in values)))
 
 
 # -- movie header boxes -------------------------------------------------------------------
