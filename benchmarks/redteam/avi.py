@@ -150,6 +150,13 @@ def avi_cases() -> Iterator[Case]:
         avih.data += b"RT_V_AVIH_EXTRA_"
     yield Case("avi-avih-extra", edit(base, avih_extra), ["RT_V_AVIH_EXTRA"], 5)
 
+    def hints(avi: Avi) -> None:
+        strh = avi.strl(0).find(b"strh")
+        strh.data = strh.data[:12] + b"RT_V" + strh.data[16:40] + b"HINT" + strh.data[44:]
+        avih = avi.hdrl.find(b"avih")
+        avih.data = avih.data[:4] + b"RT_VAVIH" + avih.data[12:]
+    yield Case("avi-header-hints", edit(base, hints), ["RT_VAVIH"], 6)
+
     # vendor lists cameras write (Nikon/Canon 'ncdt'), JUNK at the top, strn
     def nikon(avi: Avi) -> None:
         ncdt = Chunk(b"LIST", kind=b"ncdt", children=[

@@ -345,6 +345,11 @@ def bmff_cases() -> Iterator[Case]:
         entry.prefix = entry.prefix[:28] + b"RT_MHRES" + entry.prefix[36:]
     yield Case("mp4-entry-resolution-text", edit(base, resolution), ["RT_MHRES"], 6)
 
+    yield Case("mp4-dolby-vision-reserved", edit(base, grow(b"dvcC", bytes([1, 0, 0x10, 0x35])
+                                                          + b"RT_M_DVCC_RESERVED__")),
+               ["RT_M_DVCC_RESERVED"], 5)
+    yield Case("mp4-pasp-numbers", edit(base, grow(b"pasp", b"RT_MPASP")), ["RT_MPASP"], 6)
+
     def translation(m: Movie) -> None:
         tkhd = m.track(b"vide").find(b"tkhd")
         p = tkhd.payload

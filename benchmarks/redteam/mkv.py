@@ -241,6 +241,10 @@ def mkv_cases() -> Iterator[Case]:
               doctype="webm", unknown_sizes=True)
     data = rec.encode().replace(b"redteam", b"RTCHROM", 2)
     yield Case("webm-browser-recording", data, ["RTCHROM"], 0)
+    hevc_flags = encode("libx265", options={"x265-params": "log-level=none"})
+    hevc_flags.private = hevc_flags.private[:2] + b"RT_K_FLAGS" + hevc_flags.private[12:]
+    yield Case("mkv-hvcc-profile-flags", Mkv([hevc_flags]).encode(), ["RT_K_FLAGS"], 6)
+
     # what a phone's editor exports: HEVC + AAC in Matroska with a title and tags
     tags = el(0x1254C367, el(0x7373, el(0x63C0, b"") + el(0x67C8, el(0x45A3, "ARTIST")
                                                            + el(0x4487, "RT_K_TAG_ARTIST"))))
