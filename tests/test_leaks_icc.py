@@ -144,3 +144,20 @@ def test_a_real_illuminant_is_kept_and_a_fake_one_is_d50():
     assert icc.neutral_profile(profile)[68:80] == profile[68:80]
     fake = _profile(_tags(), {68: b"RT_ILLUMINAN"})
     assert icc.neutral_profile(fake)[68:80] == struct.pack(">3i", 0xF6D6, 0x10000, 0xD32D)
+
+
+def test_the_ledger_refuses_a_colour_tag_left_with_its_slack() -> None:
+    """A cleaner that copied a colour tag whole (extra XYZ numbers holding text) is caught
+    by the proof, whatever the header and text tags say."""
+    from share_guard.core.containers.ledger import Unaccounted
+
+    dirty = _grown(b"wtpt", b"")("RT-left-in-place")
+    clean = bytearray(icc.neutral_profile(dirty))
+    wtpt = next(t for t in icc.parse(dirty) if t.sig == b"wtpt")
+    clean[wtpt.offset : wtpt.offset + wtpt.size] = dirty[wtpt.offset : wtpt.offset + wtpt.size]
+    for i in range(len(icc.parse(dirty))):  # the table entry claims the whole slot again
+        at = 132 + 12 * i
+        if clean[at : at + 4] == b"wtpt":
+            clean[at + 8 : at + 12] = wtpt.size.to_bytes(4, "big")
+    with pytest.raises(Unaccounted):
+        icc.check_icc(bytes(clean))

@@ -333,3 +333,16 @@ def test_verifier_refuses_a_fax_strip_left_with_bytes_after_its_codes(monkeypatc
     monkeypatch.setattr(tiff_plan, "clean_block",
                         lambda data, off, count, lay, expected, *rest: tiff_blocks.Kept(count))
     assert "strip holds more than its picture" in _export_refused(assemble(bo, [page]), tmp_path)
+
+
+def test_verifier_refuses_a_jpeg_strip_left_with_a_spare_table(monkeypatch, tmp_path):
+    """Found by the red team: a JPEG strip kept a quantisation table no scan uses."""
+    from tests.tiff_fixtures import assemble, decompose, pillow_tiff, segment
+
+    bo, [page] = decompose(pillow_tiff("jpeg"))
+    spare = segment(0xDB, bytes([0x03]) + b"MARKER_SPAREQT".ljust(64, b"_"))
+    page.blocks = [b[: b.index(b"\xff\xda")] + spare + b[b.index(b"\xff\xda"):]
+                   for b in page.blocks]
+    monkeypatch.setattr(tiff_plan, "clean_block",
+                        lambda data, off, count, lay, expected, *rest: tiff_blocks.Kept(count))
+    assert "coding table no scan uses" in _export_refused(assemble(bo, [page]), tmp_path)
