@@ -50,9 +50,14 @@ def _image(path: Path) -> list[str] | None:
 
 
 def _video(path: Path) -> list[str] | None:
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "V", "-show_entries",
+                            "stream=pix_fmt", "-of", "csv=p=0", str(path)],
+                           capture_output=True, timeout=60, check=False)
+    # palette frames: compare what is shown (a palette entry no pixel uses is no picture)
+    shown = ["-pix_fmt", "rgba"] if b"pal8" in probe.stdout else []
     proc = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:V?", "-map",
-                           "0:a?", "-f", "framemd5", "-"], capture_output=True, timeout=300,
-                          check=False)
+                           "0:a?", *shown, "-f", "framemd5", "-"], capture_output=True,
+                          timeout=300, check=False)
     if proc.returncode:
         return None
     lines = [ln for ln in proc.stdout.decode().splitlines() if ln and not ln.startswith("#")]

@@ -194,3 +194,32 @@ def test_aac_frames_lose_their_fill_and_data_elements(tmp_path: Path, exiftool: 
     assert_no_markers(out, markers)
     assert_exiftool_clean(exiftool, out, markers)
     assert frame_md5s(out) == before
+
+
+def test_palette_entries_no_pixel_uses_are_blanked(tmp_path: Path, exiftool: str) -> None:
+    """Found by the red team: raw 8-bit video kept its whole palette; the entries no pixel of
+    any frame uses are blank now, and every frame shows the same colours."""
+    import numpy as np
+
+    y, x = np.mgrid[0:48, 0:64]
+    frames = [((x // 4 + y // 3 + i) % 16).astype(np.uint8).tobytes() for i in range(3)]
+    palette = b"".join(bytes([i * 16, 255 - i * 16, i * 8, 0]) for i in range(16))
+    marker = "AVIPALETTEMARKQ7"
+    palette += marker.encode().ljust(4 * 240, b"_")
+    avi = Avi(frames, fourcc=b"\0\0\0\0", extradata=palette,
+              fields=[(b"strf", 14, b"\x08\x00"), (b"strf", 32, struct.pack("<I", 256))])
+    path = tmp_path / "src" / "pal.avi"
+    path.parent.mkdir()
+    path.write_bytes(avi.build())
+    assert leaked_markers(path.read_bytes(), [marker]) == [marker]
+
+    def shown(p: Path) -> list[bytes]:
+        import av
+
+        with av.open(str(p)) as c:
+            return [f.to_ndarray(format="rgb24").tobytes() for f in c.decode(video=0)]
+
+    out = export_consented(path, tmp_path)
+    assert_no_markers(out, [marker])
+    assert_exiftool_clean(exiftool, out, [marker])
+    assert shown(out) == shown(path)

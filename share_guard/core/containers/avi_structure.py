@@ -58,7 +58,58 @@ def walk(riff: Riff, size: int) -> Walk:
         w.tail = pos
         w.add("z", pos, size, "data after the AVI")
     _resolve(riff, w)
+    _palettes(riff, w)
     return w
+
+
+#: compression codes of uncompressed DIB frames
+RAW_DIB = frozenset({b"\0\0\0\0", b"DIB ", b"RGB ", b"raw "})
+#: raw frames read to find which palette entries they use (more: the palette is kept)
+PALETTE_READ_CAP = 512 * 1024 * 1024
+
+
+def _palettes(riff: Riff, w: Walk) -> None:
+    """Palette entries of raw indexed streams: used ones kept, the rest blank (a place to
+    hide data no pixel shows)."""
+    for number, stream in enumerate(w.streams):
+        if stream.palette is None:
+            continue
+        start, count, width, height, bits = stream.palette
+        prefix = f"{number:02d}".encode()
+        chunks = [(off, size) for off, (fcc, size) in w.movi.items() if fcc[:2] == prefix]
+        used = _used_indices(riff, chunks, w, prefix, width, height, bits)
+        for i in range(count):
+            kind = "p" if used is None or i in used else "z"
+            w.add(kind, start + 4 * i, start + 4 * i + 4, "palette entry" if kind == "p"
+                  else "palette entry no pixel uses")
+
+
+def _used_indices(riff: Riff, chunks: list[tuple[int, int]], w: Walk, prefix: bytes,
+                  width: int, height: int, bits: int) -> set[int] | None:
+    """Colour indices the stream's frames use (None: not knowable, keep every entry)."""
+    import numpy as np  # only for raw palette video: kept out of start-up
+
+    if any(w.movi[off][0][2:] == b"pc" for off, _ in chunks) or width <= 0 \
+            or sum(size for _, size in chunks) > PALETTE_READ_CAP:
+        return None
+    stride = (width * bits + 31) // 32 * 4
+    row = (width * bits + 7) // 8
+    seen = np.zeros(256, dtype=bool)
+    for off, size in chunks:
+        if w.movi[off][0][2:] not in (b"db", b"dc") or size != stride * height:
+            if size:
+                return None
+            continue
+        rows = np.frombuffer(riff.read(off + 8, size), dtype=np.uint8).reshape(height, stride)
+        pixels = rows[:, :row]
+        if bits == 8:
+            seen[np.unique(pixels)] = True
+        else:
+            unpacked = np.unpackbits(pixels, axis=1)[:, : width * bits]
+            groups = unpacked.reshape(height, width, bits)
+            values = (groups * (1 << np.arange(bits - 1, -1, -1))).sum(axis=2)
+            seen[np.unique(values)] = True
+    return {int(i) for i in np.flatnonzero(seen)}
 
 
 def _body(riff: Riff, top: Chunk, w: Walk, first: bool) -> None:
@@ -173,6 +224,12 @@ def _strf(data: bytes, ch: Chunk, stream: Stream, w: Walk) -> None:
             w.add("f", base + 40, base + declared, "codec extradata", codec=codec)
         elif codec.kind == "mp4v" and extradata:
             w.add("f", base + 40, base + declared, "codec extradata", codec=codec)
+        elif bits in (1, 4, 8) and stream.compression in RAW_DIB and declared > 40:
+            # a palette of raw indexed frames: entries no pixel uses are found once the
+            # frames are known (see _palettes)
+            width, height = struct.unpack_from("<ii", data, 4)
+            stream.palette = (base + 40, (declared - 40) // 4, width, abs(height), bits)
+            w.add("p", base + 40 + 4 * ((declared - 40) // 4), base + declared, "palette")
         else:
             w.add("p", base + 40, base + declared, "codec extradata or palette")
         w.add("z", base + declared, ch.end, "bytes after the video format")

@@ -82,6 +82,8 @@ class Stream:
     handler: bytes = b""
     compression: bytes = b""
     format_tag: int = 0  # an audio stream's WAVEFORMATEX wFormatTag
+    #: raw indexed video: (palette offset, entries, width, height, bits per pixel)
+    palette: tuple[int, int, int, int, int] | None = None
 
     @property
     def kept(self) -> bool:
