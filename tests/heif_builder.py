@@ -82,6 +82,7 @@ class Heif:
     hdlr_name: str = ""
     dinf: bytes = b""
     meta_extra: list[bytes] = field(default_factory=list)
+    iprp_extra: list[bytes] = field(default_factory=list)  # after ipma
     top_extra: list[bytes] = field(default_factory=list)  # between meta and mdat
     mdat_extra: bytes = b""
     tail: list[bytes] = field(default_factory=list)  # boxes after mdat
@@ -130,7 +131,8 @@ class Heif:
         idat_data = b"".join(i.data for i in self.items if i.in_idat)
         idat = box(b"idat", idat_data) if idat_data else b""
         return full(b"meta", 0, 0, hdlr + self.dinf + pitm + iloc + iinf + iref
-                    + box(b"iprp", ipco + ipma) + idat + b"".join(self.meta_extra))
+                    + box(b"iprp", ipco + ipma + b"".join(self.iprp_extra)) + idat
+                    + b"".join(self.meta_extra))
 
     @staticmethod
     def _infe(item: Item) -> bytes:

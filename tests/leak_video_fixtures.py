@@ -41,7 +41,7 @@ def encoded(tmp: Path, vcodec: str = "libx264", container: str = "matroska",
         private = bytes(stream.codec_context.extradata or b"")
         packets = [(bytes(p), bool(p.is_keyframe)) for p in c.demux(stream) if p.size]
     codec_id = {"libx264": "V_MPEG4/ISO/AVC", "libx265": "V_MPEGH/ISO/HEVC",
-                "mjpeg": "V_MJPEG"}[vcodec]
+                "mjpeg": "V_MJPEG", "libsvtav1": "V_AV1", "mpeg4": "V_MPEG4/ISO/ASP"}[vcodec]
     return Coded(codec_id, private, packets)
 
 
@@ -71,6 +71,7 @@ class Mkv:
     ebml_extra: bytes = b""
     info_extra: bytes = b""
     entry_extra: bytes = b""
+    video_extra: bytes = b""  # more children of Video
     codec_id: str | None = None
     language: bytes = b"und"
     tracks_extra: bytes = b""
@@ -89,7 +90,8 @@ class Mkv:
                     + ebml(0x4285, b"\x02", 1) + self.ebml_extra, 1)
         info = ebml(0x1549A966, ebml(0x2AD7B1, (1_000_000).to_bytes(3, "big"))
                     + ebml(0x4D80, b"builder") + ebml(0x5741, b"builder") + self.info_extra)
-        video = ebml(0xE0, ebml(0xB0, bytes([c.width])) + ebml(0xBA, bytes([c.height])))
+        video = ebml(0xE0, ebml(0xB0, bytes([c.width])) + ebml(0xBA, bytes([c.height]))
+                     + self.video_extra)
         entry = (ebml(0xD7, b"\x01") + ebml(0x73C5, b"\x11\x22\x33\x44\x55\x66\x77\x88")
                  + ebml(0x83, b"\x01") + ebml(0x86, (self.codec_id or c.codec_id).encode())
                  + ebml(0x22B59C, self.language) + video
@@ -120,6 +122,7 @@ class Avi:
     frames: Sequence[bytes]
     fourcc: bytes = b"MJPG"
     strf_extra: bytes = b""  # after the 40-byte BITMAPINFOHEADER (biSize stays 40)
+    extradata: bytes = b""  # codec extradata after the header (counted in biSize)
     strl_extra: bytes = b""
     extra_strl: list[bytes] = field(default_factory=list)  # whole LIST strl chunks
     avih_reserved: bytes = bytes(16)
@@ -130,15 +133,24 @@ class Avi:
     movi_extra: list[bytes] = field(default_factory=list)  # whole chunks, after the frames
     idx1_extra: bytes = b""
     after: bytes = b""
+    #: header fields overwritten: (chunk fourcc, offset in its payload, bytes)
+    fields: list[tuple[bytes, int, bytes]] = field(default_factory=list)
 
     def build(self) -> bytes:
+        data = bytearray(self._build())
+        for fourcc, offset, value in self.fields:
+            at = data.index(fourcc) + 8 + offset
+            data[at : at + len(value)] = value
+        return bytes(data)
+
+    def _build(self) -> bytes:
         n = len(self.frames)
         streams = 1 + len(self.extra_strl)
         avih = struct.pack("<10I", 100_000, 0, 0, 0x10, n, 0, streams, 0, 64, 48)
         strh = struct.pack("<4s4sIHHIIIIIIII4h", b"vids", self.fourcc, 0, 0, 0, 0, 1, 10, 0, n,
                            0, 0xFFFFFFFF, 0, 0, 0, 64, 48)
-        bih = struct.pack("<IiiHH4sIiiII", 40, 64, 48, 1, 24, self.fourcc, 64 * 48 * 3, 0, 0,
-                          0, 0)
+        bih = struct.pack("<IiiHH4sIiiII", 40 + len(self.extradata), 64, 48, 1, 24, self.fourcc,
+                          64 * 48 * 3, 0, 0, 0, 0) + self.extradata
         strl = riff_list(b"strl", [riff_chunk(b"strh", strh),
                                    riff_chunk(b"strf", bih + self.strf_extra)]
                          + ([self.strl_extra] if self.strl_extra else []))

@@ -150,6 +150,16 @@ def avcc_sei(m: bp.Movie) -> None:
     bp.avcc_with_sei(bp.sample_entry(m).get(b"avcC"), "MARKER_AVCCSEI settings")
 
 
+def sps_tail(m: bp.Movie) -> None:
+    """Found by the red team: text after the last field of the SPS in avcC (decoders stop
+    reading at the last field)."""
+    avcc = bp.sample_entry(m).get(b"avcC")
+    p = avcc.payload
+    n = struct.unpack(">H", p[6:8])[0]
+    sps = p[8 : 8 + n] + b"MARKER_SPSTAIL"
+    avcc.payload = p[:6] + struct.pack(">H", len(sps)) + sps + p[8 + n :]
+
+
 def compressor(m: bp.Movie) -> None:
     entry = bp.sample_entry(m)
     name = b"MARKER_COMPRESSOR"
@@ -170,6 +180,33 @@ def handler_name(m: bp.Movie) -> None:
 def tkhd_reserved(m: bp.Movie) -> None:
     tkhd = _video(m).get(b"tkhd")
     tkhd.payload = tkhd.payload[:16] + b"MRKC" + tkhd.payload[20:]
+
+
+def tkhd_size_text(m: bp.Movie) -> None:
+    """Found by the red team: the track's display size (16.16) spelling text."""
+    tkhd = _video(m).get(b"tkhd")
+    tkhd.payload = tkhd.payload[:-8] + b"MRKTKWHS"
+
+
+def matrix_translation_text(m: bp.Movie) -> None:
+    """Found by the red team: the display matrix's translation spelling text."""
+    tkhd = _video(m).get(b"tkhd")
+    at = len(tkhd.payload) - 8 - 36 + 24
+    tkhd.payload = tkhd.payload[:at] + b"MRKTRANS" + tkhd.payload[at + 8 :]
+
+
+def resolution_text(m: bp.Movie) -> None:
+    """Found by the red team: the sample entry's resolution spelling text."""
+    entry = bp.sample_entry(m)
+    entry.prefix = entry.prefix[:28] + b"MRKHVRES" + entry.prefix[36:]
+
+
+def entry_numbers(m: bp.Movie) -> None:
+    """Found by the red team: a Dolby Vision configuration's reserved bytes, a pixel aspect
+    ratio and a bitrate box whose numbers spell text."""
+    bp.sample_entry(m).children.extend([
+        Node(b"dvcC", bytes([1, 0, 0x10, 0x35]) + b"MARKER_DVCCRESERVED_"),
+        Node(b"pasp", b"MRKPASP1"), Node(b"btrt", b"MRKBTRT_1234")])
 
 
 def mvhd_predefined(m: bp.Movie) -> None:
@@ -198,8 +235,86 @@ def udta(text: str) -> bytes:
     return box(b"udta", box(b"\xa9nam", fx.qt_text(text)))
 
 
+def _over_banner(unit: Callable[[int], bytes]) -> Callable[[bytes], bytes]:
+    """Found by the red team: NAL units decoders skip, written over x264's banner SEI (the
+    same size, so nothing moves): ``unit(size)`` makes the replacement."""
+    def plant(data: bytes) -> bytes:
+        at = data.index(b"x264 - core")
+        start = data.rindex(b"\x06\x05", 0, at)
+        size = int.from_bytes(data[start - 4 : start], "big")
+        new = unit(size)
+        assert len(new) == size
+        return data[:start] + new + data[start + size :]
+    return plant
+
+
+def _padded(head: bytes, text: bytes, size: int, tail: bytes = b"") -> bytes:
+    return head + text + b"_" * (size - len(head) - len(text) - len(tail)) + tail
+
+
+def _sei(ptype: int, text: bytes) -> Callable[[int], bytes]:
+    def unit(n: int) -> bytes:
+        for k in range(1, 8):
+            body = n - 3 - k
+            size = b"\xff" * (body // 255) + bytes([body % 255])
+            if len(size) == k:
+                return _padded(bytes([6, ptype]) + size, text, n, b"\x80")
+        raise ValueError(n)
+    return unit
+
+
+def _aac_data_element(data: bytes) -> bytes:
+    """Found by the red team: every AAC frame opens with a data-stream element holding text
+    (decoders skip its bytes); remuxed by PyAV, video untouched."""
+    import io
+
+    import av
+
+    out = io.BytesIO()
+    with av.open(io.BytesIO(data)) as src, av.open(out, "w", format="mp4") as dst:
+        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if not packet.size:
+                continue
+            raw = bytes(packet)
+            if packet.stream.type == "audio":
+                raw = bytes([0x80, 16]) + b"MARKER_AACDSE___" + raw
+            new = av.Packet(raw)
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.is_keyframe = packet.is_keyframe
+            new.stream = streams[packet.stream.index]
+            dst.mux(new)
+    return out.getvalue()
+
+
 Row = tuple[str, Callable[[bytes], bytes], list[str], str]
 ROWS: dict[str, Row] = {
+    "access unit delimiter with data": (
+        "h264", _over_banner(lambda n: _padded(b"\x09\xf0", b"MARKER_AUDDATA", n)),
+        ["MARKER_AUDDATA"], "MARKER_AUDDATA"),
+    "end of sequence with data": (
+        "h264", _over_banner(lambda n: _padded(b"\x0a", b"MARKER_EOSDATA", n)),
+        ["MARKER_EOSDATA"], "MARKER_EOSDATA"),
+    "SVC prefix NAL unit": (
+        "h264", _over_banner(lambda n: _padded(b"\x0e\x80", b"MARKER_NAL14", n)),
+        ["MARKER_NAL14"], "MARKER_NAL14"),
+    "SEI filler payload holding text": (
+        "h264", _over_banner(_sei(3, b"MARKER_SEIFILL")), ["MARKER_SEIFILL"],
+        "MARKER_SEIFILL"),
+    "recovery point SEI larger than its fields": (
+        "h264", _over_banner(_sei(6, b"\x88MARKER_SEIRECOV")), ["MARKER_SEIRECOV"],
+        "MARKER_SEIRECOV"),
+    "display size that spells text": ("h264", _movie(tkhd_size_text), ["MRKTKWHS"], ""),
+    "matrix translation that spells text": ("h264", _movie(matrix_translation_text),
+                                            ["MRKTRANS"], ""),
+    "sample entry resolution that spells text": ("h264", _movie(resolution_text),
+                                                 ["MRKHVRES"], ""),
+    "numbers and reserved bytes of sample-entry boxes": (
+        "h264", _movie(entry_numbers), ["MARKER_DVCCRESERVED", "MRKPASP1", "MRKBTRT_"], ""),
+    "bytes after the SPS fields": ("h264", _movie(sps_tail), ["MARKER_SPSTAIL"],
+                                   "parameter set"),
+    "AAC data-stream elements": ("h264", _aac_data_element, ["MARKER_AACDSE"],
+                                 "MARKER_AACDSE"),
     # name: (base movie, plant, markers, text inspect must show)
     "meco": ("h264", _movie(meco), ["MARKER_MECO"], "Additional metadata container"),
     "uuid XMP in a sample entry": ("h264", _movie(entry_xmp), ["MARKER_ENTRYXMP"],
@@ -301,3 +416,19 @@ def test_a_banner_the_decoder_reads_is_kept(bases: dict[str, bytes], tmp_path: P
     out = export_consented(path, tmp_path / "out")
     assert b"libfaac 1.28" in out.read_bytes()
     assert frame_md5s(out) == frame_md5s(path)
+
+
+def test_eac3_configuration_keeps_its_substreams_and_blanks_the_rest() -> None:
+    """Found by the red team: the whole 'dec3' box was kept; bytes after its substreams
+    (and the optional Atmos pair) are blank now."""
+    from share_guard.core.containers.bmff_boxes import Buffer, parse_header
+    from share_guard.core.containers.bmff_entries import CHILD_LAYOUTS
+    from share_guard.core.containers.bmff_fields import W, Z, segments
+
+    body = bytes([0x06, 0x00]) + bytes([0x20, 0x0F, 0x00]) + bytes([0x01, 0x10]) \
+        + b"MARKER_DEC3TAIL"
+    raw = box(b"dec3", body)
+    segs = segments(Buffer(raw, 0), parse_header(raw[:40], 0, len(raw)), CHILD_LAYOUTS[b"dec3"])
+    kept = sum(s.end - s.start for s in segs if s.cls == W)
+    assert kept == 8 + 2 + 3 + 2
+    assert [s for s in segs if s.cls == Z][-1].end == len(raw)

@@ -103,6 +103,13 @@ def hvcc_sei(c: hb.Coded) -> hb.Heif:
                               c.data))
 
 
+def hvcc_flags(c: hb.Coded) -> hb.Heif:
+    """Found by the red team: hvcC's compatibility and constraint flags (ten bytes no decoder
+    reads there) spelling text."""
+    return hb.simple(hb.Coded(box(b"hvcC", c.hvcc[8:10] + b"MARKFLAGS_" + c.hvcc[20:]), c.ispe,
+                              c.data))
+
+
 def item_sei(c: hb.Coded) -> hb.Heif:
     return hb.simple(hb.Coded(c.hvcc, c.ispe, hb.sei_nal("MARKER_ITEMSEI serial 99") + c.data))
 
@@ -150,7 +157,38 @@ def alpha_slack(c: hb.Coded) -> hb.Heif:
     return heif
 
 
+def mastering_numbers(c: hb.Coded) -> hb.Heif:
+    """Found by the red team: a mastering display whose chromaticities spell text."""
+    heif = hb.simple(c)
+    heif.props.append(box(b"mdcv", b"MARKER_MDCVPRIM" + b"_" + struct.pack(">II", 10**7, 50)))
+    heif.items[0].props.append((3, False))
+    return heif
+
+
+def delimiter_payload(c: hb.Coded) -> hb.Heif:
+    """Found by the red team: an access unit delimiter with text after its one byte."""
+    heif = hb.simple(c)
+    aud = bytes([35 << 1, 1, 0x50]) + b"MARKER_AUDDATA"
+    heif.items[0].data = len(aud).to_bytes(4, "big") + aud + c.data
+    return heif
+
+
+def free_in_iprp(c: hb.Coded) -> hb.Heif:
+    """Found by the red team: a 'free' box inside iprp was blanked, then refused."""
+    return hb.simple(c, iprp_extra=[box(b"free", b"MARKER_IPRPFREE")])
+
+
+def text_trailer(c: hb.Coded) -> hb.Heif:
+    """Found by the red team: appended text reading as a box header was called a cut file."""
+    return hb.simple(c, trailer=b"MARKER_TEXTTRAILER appended by an app")
+
+
 ROWS: dict[str, tuple[Callable[[hb.Coded], hb.Heif], list[str], str]] = {
+    "hvcC profile flags": (hvcc_flags, ["MARKFLAGS_"], ""),
+    "mastering display numbers": (mastering_numbers, ["MARKER_MDCVPRIM"], ""),
+    "delimiter with data": (delimiter_payload, ["MARKER_AUDDATA"], ""),
+    "free box in iprp": (free_in_iprp, ["MARKER_IPRPFREE"], ""),
+    "text after the last box": (text_trailer, ["MARKER_TEXTTRAILER"], "Data after the image"),
     # name: (builder, markers, text inspect must show)
     "infe item name": (item_name, ["MARKER_ITEMNAME"], "MARKER_ITEMNAME"),
     "uri item": (uri_item, ["MARKER_URIDATA", "MARKER_URITYPE"], "MARKER_URITYPE"),

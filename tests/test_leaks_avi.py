@@ -25,8 +25,42 @@ def _sei_annexb(marker: str) -> bytes:
     return b"\x00\x00\x00\x01\x06\x05" + bytes([len(payload)]) + payload + b"\x80"
 
 
+def _audio_strl(tag: int, extra: bytes) -> bytes:
+    """An audio stream (no chunks) whose WAVEFORMATEX declares ``extra`` as its extra bytes."""
+    strh = struct.pack("<4s4sIHHIIIIIIII4h", b"auds", bytes(4), 0, 0, 0, 0, 1, 48000, 0, 0, 0,
+                       0xFFFFFFFF, 2, 0, 0, 0, 0)
+    fmt = struct.pack("<HHIIHHH", tag, 1, 48000, 96000, 2, 16, len(extra)) + extra
+    return riff_list(b"strl", [riff_chunk(b"strh", strh), riff_chunk(b"strf", fmt)])
+
+
+def _vprp(tail: bytes) -> bytes:
+    body = struct.pack("<9I", 0, 0, 10, 64, 48, 0x00040003, 64, 48, 1)
+    return riff_chunk(b"vprp", body + struct.pack("<8I", 48, 64, 48, 64, 0, 0, 0, 0) + tail)
+
+
+def _user_data(frames: list[bytes], marker: str) -> list[bytes]:
+    """MPEG-4 Part 2 frames with a user-data field (where encoders write their name) before
+    the first picture."""
+    first = frames[0]
+    at = first.index(b"\x00\x00\x01\xb6")
+    return [first[:at] + b"\x00\x00\x01\xb2" + marker.encode() + first[at:], *frames[1:]]
+
+
 Rows = dict[str, tuple[Callable[[list[bytes], str], Avi], str]]
 ROWS: Rows = {
+    # found by the red team
+    "PCM audio format with extra bytes": (lambda f, m: Avi(f, extra_strl=[_audio_strl(
+        1, m.encode().ljust(18, b"_"))]), "mjpeg"),
+    "AAC configuration with bytes after it": (lambda f, m: Avi(f, extra_strl=[_audio_strl(
+        0xFF, b"\x11\x90" + m.encode())]), "mjpeg"),
+    "bytes after the video properties": (lambda f, m: Avi(
+        f, strl_extra=_vprp(m.encode().ljust(16, b"_"))), "mjpeg"),
+    "SEI in the H.264 extradata": (lambda f, m: Avi(f, fourcc=b"H264",
+                                                     extradata=_sei_annexb(m) + b"\0"), "x264"),
+    "header hints that spell text": (lambda f, m: Avi(f, fields=[
+        (b"strh", 12, m.encode()[:4]), (b"avih", 4, m.encode()[4:12]),
+        (b"strf", 24, m.encode()[12:16])]), "mjpeg"),
+    "MPEG-4 Part 2 user data": (lambda f, m: Avi(_user_data(f, m), fourcc=b"FMP4"), "mpeg4"),
     "JUNK inside movi": (lambda f, m: Avi(f, movi_extra=[riff_chunk(b"JUNK", m.encode())]),
                          "mjpeg"),
     "GPS-log chunk inside movi": (lambda f, m: Avi(f, movi_extra=[riff_chunk(
@@ -65,7 +99,7 @@ ROWS: Rows = {
 def frames(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[bytes]]:
     tmp = tmp_path_factory.mktemp("avi_coded")
     return {k: [p for p, _ in encoded(tmp, v, container="avi").frames]
-            for k, v in (("mjpeg", "mjpeg"), ("x264", "libx264"))}
+            for k, v in (("mjpeg", "mjpeg"), ("x264", "libx264"), ("mpeg4", "mpeg4"))}
 
 
 @pytest.mark.parametrize("row", sorted(ROWS))
@@ -76,7 +110,10 @@ def test_hiding_place_is_emptied(row: str, frames: dict[str, list[bytes]], tmp_p
     path = tmp_path / "src" / "planted.avi"
     path.parent.mkdir()
     path.write_bytes(build(frames[codec], marker).build())
-    markers = [marker, "Lavc"] if codec == "mjpeg" and "EXIF" not in row else [marker]
+    markers = [marker, "Lavc"] if codec in ("mjpeg", "mpeg4") and "EXIF" not in row else \
+        [marker]
+    if row == "header hints that spell text":  # in three places: look for each part
+        markers = [marker[:4], marker[4:12], marker[12:16]]
     if codec == "x264":
         markers.append("x264 - core")
     assert leaked_markers(path.read_bytes(), markers) == markers, "nothing was planted"
@@ -122,3 +159,68 @@ def test_text_stream_chunks_index_stays_consistent(frames: dict[str, list[bytes]
     entries = [data[idx1 + 8 + i : idx1 + 24 + i] for i in range(0, size, 16)]
     assert entries[-1] == b"JUNK" + bytes(12)  # the text chunk's entry is neutral
     assert all(e[:4] == b"00dc" for e in entries[:-1])
+
+
+def test_aac_frames_lose_their_fill_and_data_elements(tmp_path: Path, witness: Witness) -> None:
+    """Found by the red team: AAC in AVI kept libavcodec's banner (a fill element opening the
+    first frame) and data-stream elements holding anything; audio decodes the same."""
+    import io
+
+    import av
+
+    from tests.video_fixtures import frame_md5s, make_video
+
+    plain = make_video(tmp_path / "a.avi", container="avi", vcodec="libx264", acodec="aac")
+    out_buf = io.BytesIO()
+    with av.open(str(plain)) as src, av.open(out_buf, "w", format="avi") as dst:
+        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
+        for packet in src.demux():
+            if not packet.size:
+                continue
+            raw = bytes(packet)
+            if packet.stream.type == "audio":
+                raw = bytes([0x80, 14]) + b"AVIAACDSEMRKQ7" + raw
+            new = av.Packet(raw)
+            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
+            new.is_keyframe = packet.is_keyframe
+            new.stream = streams[packet.stream.index]
+            dst.mux(new)
+    path = tmp_path / "src" / "aac.avi"
+    path.parent.mkdir()
+    path.write_bytes(out_buf.getvalue())
+    markers = ["AVIAACDSEMRKQ7", "Lavc"]
+    assert leaked_markers(path.read_bytes(), markers) == markers
+    before = frame_md5s(path)
+    out = export_consented(path, tmp_path)
+    assert_no_markers(out, markers)
+    assert_witness_clean(witness, out, markers)
+    assert frame_md5s(out) == before
+
+
+def test_palette_entries_no_pixel_uses_are_blanked(tmp_path: Path, witness: Witness) -> None:
+    """Found by the red team: raw 8-bit video kept its whole palette; the entries no pixel of
+    any frame uses are blank now, and every frame shows the same colours."""
+    import numpy as np
+
+    y, x = np.mgrid[0:48, 0:64]
+    frames = [((x // 4 + y // 3 + i) % 16).astype(np.uint8).tobytes() for i in range(3)]
+    palette = b"".join(bytes([i * 16, 255 - i * 16, i * 8, 0]) for i in range(16))
+    marker = "AVIPALETTEMARKQ7"
+    palette += marker.encode().ljust(4 * 240, b"_")
+    avi = Avi(frames, fourcc=b"\0\0\0\0", extradata=palette,
+              fields=[(b"strf", 14, b"\x08\x00"), (b"strf", 32, struct.pack("<I", 256))])
+    path = tmp_path / "src" / "pal.avi"
+    path.parent.mkdir()
+    path.write_bytes(avi.build())
+    assert leaked_markers(path.read_bytes(), [marker]) == [marker]
+
+    def shown(p: Path) -> list[bytes]:
+        import av
+
+        with av.open(str(p)) as c:
+            return [f.to_ndarray(format="rgb24").tobytes() for f in c.decode(video=0)]
+
+    out = export_consented(path, tmp_path)
+    assert_no_markers(out, [marker])
+    assert_witness_clean(witness, out, [marker])
+    assert shown(out) == shown(path)

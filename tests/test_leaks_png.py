@@ -103,7 +103,9 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
              "Data after the cICP fields"),
     "clli": (lambda: with_chunk(rgb(), b"cLLi", bytes(8) + M["clli"].encode()),
              "Data after the cLLi fields"),
-    "mdcv": (lambda: with_chunk(rgb(), b"mDCv", bytes(24) + M["mdcv"].encode()),
+    "mdcv": (lambda: with_chunk(rgb(), b"mDCv", struct.pack(
+        ">8HII", 35400, 14600, 8500, 39850, 6550, 2300, 15635, 16450, 10_000_000, 50)
+        + M["mdcv"].encode()),
              "Data after the mDCv fields"),
     "bkgd": (lambda: with_chunk(rgb(), b"bKGD", bytes(6) + M["bkgd"].encode()),
              "Data after the bKGD fields"),
@@ -200,3 +202,58 @@ def test_unused_palette_entries_are_cleared(tmp_path, witness: Witness) -> None:
     chunks = dict(png_chunks(result.output.read_bytes()))
     assert chunks[b"PLTE"][:12] == bytes([200, 0, 0, 0, 200, 0, 0, 0, 200, 90, 90, 90])
     assert not any(chunks[b"PLTE"][12:]) and chunks[b"tRNS"][:4] == bytes([255, 128, 255, 255])
+
+
+def _spelled(text: str, size: int, count: int) -> list[int]:
+    raw = text.encode().ljust(size * count, b"_")[: size * count]
+    return [int.from_bytes(raw[i : i + size], "big") for i in range(0, len(raw), size)]
+
+
+#: allow-listed chunks whose *numbers* spell text (found by the red team): kept only when the
+#: numbers are ones a display or a decoder can have (chromaticities up to 1.0, a standard
+#: mastering display, luminance up to 10 000 nits, up to 2^24 pixels per metre)
+NUMBERS = {
+    "cHRM": (lambda m: struct.pack(">8I", *_spelled(m, 4, 8)), 32),
+    "mDCv": (lambda m: struct.pack(">8H", *_spelled(m, 2, 8)) + struct.pack(">II", 10**7, 50), 16),
+    "cLLi": (lambda m: struct.pack(">2I", *_spelled(m, 4, 2)), 8),
+    "pHYs": (lambda m: struct.pack(">2IB", *_spelled(m, 4, 2), 1), 8),
+    "acTL": (lambda m: struct.pack(">2I", 2, _spelled(m, 4, 1)[0]), 4),
+}
+
+
+@pytest.mark.parametrize("ctype", sorted(NUMBERS))
+def test_numbers_that_spell_text_are_not_kept(ctype: str, tmp_path, witness: Witness) -> None:
+    build, room = NUMBERS[ctype]
+    secret = f"RT{ctype}numbers-spell-a-name"[:room]
+    if ctype == b"acTL".decode():
+        data = edited(apng_bytes(2), b"acTL", lambda b: build(secret))
+    else:
+        data = with_chunk(rgb(), ctype.encode(), build(secret))
+    export_checked(tmp_path, "n.png", data, [secret], witness)
+
+
+def test_a_standard_mastering_display_is_kept_exactly() -> None:
+    from share_guard.core.containers.png_fields import Header, canonical
+
+    h = Header(8, 8, 8, 2, 0)
+    near = struct.pack(">8HII", 34000, 16000, 13250, 34500, 7500, 3000, 15640, 16450, 10**7, 1)
+    kept = canonical(b"mDCv", near, h)
+    assert kept is not None and kept != near  # the white point snapped to D65's exact numbers
+    assert canonical(b"mDCv", kept, h) == kept
+
+
+def test_palette_entries_no_pixel_can_name_are_left_out(tmp_path, witness: Witness) -> None:
+    """A 4-bit picture whose palette has 64 entries: libpng reads 16, Pillow all of them;
+    the copy keeps the 16 a pixel can name (the palette itself must not be dropped)."""
+    from PIL import Image
+
+    im = gradient(seed=6).quantize(16)
+    data = png_bytes(im)
+    chunks = png_chunks(data)
+    secret = marker("png-plte-beyond-depth")
+    assert dict(chunks)[b"IHDR"][8] == 4
+    pal = dict(chunks)[b"PLTE"].ljust(48, b"\0") + secret.encode().ljust(144, b"_")
+    data = rebuild([(t, pal if t == b"PLTE" else b) for t, b in chunks])
+    result = export_checked(tmp_path, "d.png", data, [secret], witness)
+    with Image.open(result.output) as out:
+        assert len(out.getpalette()) // 3 == 16

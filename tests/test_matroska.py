@@ -110,7 +110,12 @@ def test_clean_round_trip(dirty: Path, tmp_path: Path, witness) -> None:
 
     assert decoded(out) == decoded(dirty), "decoded frames or audio changed"
     audio = [p for p in packets(dirty) if p[0] == "audio"]
-    assert [p for p in packets(out) if p[0] == "audio"] == audio, "audio packets changed"
+    clean_audio = [p for p in packets(out) if p[0] == "audio"]
+    # only libavcodec's banner in the fill element opening the first AAC frame changes
+    # (Opus and Vorbis packets carry none)
+    assert clean_audio[1:] == audio[1:], "audio packets changed"
+    assert b"Lavc" not in clean_audio[0][2] and len(clean_audio[0][2]) == len(audio[0][2])
+    assert (clean_audio[0] == audio[0]) == (b"Lavc" not in audio[0][2])
     info = frames.video_info(out)
     assert info.has_audio and info.rotation == 90
     assert any(kind == "audio" for kind, _, _ in packets(out))

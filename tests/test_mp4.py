@@ -167,8 +167,14 @@ def test_trailer_after_last_box_is_dropped(movies: dict[str, Path], tmp_path: Pa
     assert any(f.where == "trailer" and f.identifying for f in report.findings)
     strip_to(path, tmp_path / "o.mp4")
     assert len((tmp_path / "o.mp4").read_bytes()) == len(original)
-    # bytes that read as a box header running past the end: a truncated file, refused
+    # appended text whose first bytes read as a header of no known box (the red team's
+    # trailer): data after the last box, removed like any other
     path.write_bytes(original + b"\x01\x02TRAILER-SECRET")
+    assert inspect(path).error is None
+    strip_to(path, tmp_path / "o.mp4")
+    assert b"SECRET" not in (tmp_path / "o.mp4").read_bytes()
+    # a known box running past the end: a truncated file, refused
+    path.write_bytes(original + b"\x00\x01\x00\x00mdatSECRET")
     assert "claims" in (inspect(path).error or "")
 
 

@@ -112,7 +112,7 @@ def _export_refused(data: bytes, tmp_path: Path) -> str:
 def test_verifier_refuses_a_strip_left_with_bytes_after_its_stream(monkeypatch, tmp_path):
     data, *_ = lzw_bytes_after_eoi()
     monkeypatch.setattr(tiff_plan, "clean_block",
-                        lambda data, off, count, lay, expected: tiff_blocks.Kept(count))
+                        lambda data, off, count, lay, expected, *rest: tiff_blocks.Kept(count))
     assert "strip holds more than its picture" in _export_refused(data, tmp_path)
 
 
@@ -314,3 +314,35 @@ def test_block_sizes_follow_libtiff() -> None:
             assert lay.expected_all() == [lay.expected(i) for i in range(lay.blocks)]
     lay = tiff_plan.plan(LAYOUTS["PackBits planes"]()).pages[0].layout
     assert lay is not None and lay.blocks == 3 * 5 and lay.expected(4) == 53 * 5
+
+
+def test_verifier_refuses_a_fax_strip_left_with_bytes_after_its_codes(monkeypatch, tmp_path):
+    """Found by the red team: a CCITT strip was kept whole; the ledger now decodes it."""
+    import io
+
+    from PIL import Image
+
+    from tests.tiff_fixtures import assemble, decompose
+
+    y, x = np.mgrid[0:40, 0:64]
+    im = Image.fromarray(((x // 5 + y // 7) % 2 * 255).astype(np.uint8)).convert("1")
+    buf = io.BytesIO()
+    im.save(buf, "TIFF", compression="group4")
+    bo, [page] = decompose(buf.getvalue())
+    page.blocks = [b + b"MARKER_G4_LEFT" for b in page.blocks]
+    monkeypatch.setattr(tiff_plan, "clean_block",
+                        lambda data, off, count, lay, expected, *rest: tiff_blocks.Kept(count))
+    assert "strip holds more than its picture" in _export_refused(assemble(bo, [page]), tmp_path)
+
+
+def test_verifier_refuses_a_jpeg_strip_left_with_a_spare_table(monkeypatch, tmp_path):
+    """Found by the red team: a JPEG strip kept a quantisation table no scan uses."""
+    from tests.tiff_fixtures import assemble, decompose, pillow_tiff, segment
+
+    bo, [page] = decompose(pillow_tiff("jpeg"))
+    spare = segment(0xDB, bytes([0x03]) + b"MARKER_SPAREQT".ljust(64, b"_"))
+    page.blocks = [b[: b.index(b"\xff\xda")] + spare + b[b.index(b"\xff\xda"):]
+                   for b in page.blocks]
+    monkeypatch.setattr(tiff_plan, "clean_block",
+                        lambda data, off, count, lay, expected, *rest: tiff_blocks.Kept(count))
+    assert "coding table no scan uses" in _export_refused(assemble(bo, [page]), tmp_path)

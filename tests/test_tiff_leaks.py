@@ -285,7 +285,94 @@ def tiled_deflate_tail() -> Row:
     return assemble(bo, [page]), m, "bytes after the end of a Deflate strip", [0]
 
 
+def _pillow_page(im: object, **kw: object) -> tuple[str, PageSpec]:
+    import io
+
+    buf = io.BytesIO()
+    im.save(buf, "TIFF", **kw)  # type: ignore[attr-defined]
+    bo, [page] = decompose(buf.getvalue())
+    return bo, page
+
+
+def _bilevel() -> object:
+    from PIL import Image
+
+    y, x = np.mgrid[0:40, 0:64]
+    return Image.fromarray(((x // 5 + y // 7) % 2 * 255).astype(np.uint8)).convert("1")
+
+
+def palette_unused_entries() -> Row:
+    """Found by the red team: colour-map entries no pixel uses carry text."""
+    from tests.tiff_fixtures import picture
+
+    m = _marker("cmapunused")
+    bo, page = _pillow_page(picture().quantize(16))
+    typ, count, raw = page.entries[320]
+    raw = raw[:80] + m.encode() + raw[80 + len(m):]  # red entries 40.. (pixels use 0-15)
+    page.entries[320] = (typ, count, raw)
+    return assemble(bo, [page]), m, "colour-map entries no pixel uses", [0]
+
+
+def fax_bytes_after_codes() -> Row:
+    """Found by the red team: bytes after the codes of a Group 4 strip."""
+    m = _marker("g4tail")
+    bo, page = _pillow_page(_bilevel(), compression="group4")
+    page.blocks = [b + m.encode() for b in page.blocks]
+    return assemble(bo, [page]), m, "bytes after the end of fax-coded strips", [0]
+
+
+def group3_bytes_after_codes() -> Row:
+    m = _marker("g3tail")
+    bo, page = _pillow_page(_bilevel(), compression="group3")
+    page.blocks = [b + m.encode() for b in page.blocks]
+    return assemble(bo, [page]), m, "bytes after the end of fax-coded strips", [0]
+
+
+def jpeg_strip_spare_table() -> Row:
+    """Found by the red team: a quantisation table no scan of the strip uses."""
+    m = _marker("stripdqt")
+    bo, page = _page("jpeg")
+    spare = segment(0xDB, bytes([0x03]) + m.encode().ljust(64, b"_"))
+    page.blocks = [b[: b.index(b"\xff\xda")] + spare + b[b.index(b"\xff\xda"):]
+                   for b in page.blocks]
+    return assemble(bo, [page]), m, "coding tables no scan uses in JPEG strips", [0]
+
+
+def jpeg_strip_scan_tail() -> Row:
+    """Found by the red team: bytes after the scan's coded data, before the end marker."""
+    m = _marker("stripscan")
+    bo, page = _page("jpeg")
+    page.blocks = [b[:-2] + m.encode() + b[-2:] for b in page.blocks]
+    return assemble(bo, [page]), m, "bytes after the end of the image data", [0]
+
+
+def jpeg_tables_spare_table() -> Row:
+    """Found by the red team: a Huffman table in JPEGTables that no strip uses."""
+    m = _marker("tablesdht")
+    bo, page = _page("jpeg")
+    typ, _, tables = page.entries[347]
+    counts = bytes(7) + bytes([len(m)]) + bytes(8)
+    tables = tables[:-2] + segment(0xC4, bytes([0x13]) + counts + m.encode()) + tables[-2:]
+    page.entries[347] = (typ, len(tables), tables)
+    return assemble(bo, [page]), m, "JPEGTables tables no strip uses", [0]
+
+
+def row_padding_bits() -> Row:
+    """Found by the red team: the seven free bits of each row of a 1-pixel-wide page."""
+    m = _marker("rowbits")
+    text = m.encode()
+    bo = "<"
+    entries = {256: value(bo, LONG, [1]), 257: value(bo, LONG, [len(text)]),
+               258: value(bo, SHORT, [1]), 259: value(bo, SHORT, [1]),
+               262: value(bo, SHORT, [0]), 277: value(bo, SHORT, [1]),
+               278: value(bo, LONG, [len(text)])}
+    page = PageSpec(entries, [bytes(b & 0x7F for b in text)])
+    return assemble(bo, [page]), m, "bits after the last pixel of each row", [0]
+
+
 ROWS: dict[str, Callable[[], Row]] = {f.__name__: f for f in (
+    palette_unused_entries, fax_bytes_after_codes, group3_bytes_after_codes,
+    jpeg_strip_spare_table, jpeg_strip_scan_tail, jpeg_tables_spare_table, row_padding_bits,
     icc_text, icc_not_a_profile, jpeg_strip_app1_com, jpeg_strip_trailer, jpeg_tables_comment,
     jpeg_tables_unused, exif_gps_makernote, subifd_full_picture, thumbnail_page,
     xmp_iptc_photoshop, private_and_geo_tags, second_page_artist, gap_between_strips,

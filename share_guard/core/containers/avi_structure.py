@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import struct
 
+from share_guard.core.containers import aac
 from share_guard.core.containers.avi_walk import (
+    AAC_TAGS,
     HEADER_CAP,
     NEUTRAL_IDX1,
     Chunk,
@@ -56,7 +58,58 @@ def walk(riff: Riff, size: int) -> Walk:
         w.tail = pos
         w.add("z", pos, size, "data after the AVI")
     _resolve(riff, w)
+    _palettes(riff, w)
     return w
+
+
+#: compression codes of uncompressed DIB frames
+RAW_DIB = frozenset({b"\0\0\0\0", b"DIB ", b"RGB ", b"raw "})
+#: raw frames read to find which palette entries they use (more: the palette is kept)
+PALETTE_READ_CAP = 512 * 1024 * 1024
+
+
+def _palettes(riff: Riff, w: Walk) -> None:
+    """Palette entries of raw indexed streams: used ones kept, the rest blank (a place to
+    hide data no pixel shows)."""
+    for number, stream in enumerate(w.streams):
+        if stream.palette is None:
+            continue
+        start, count, width, height, bits = stream.palette
+        prefix = f"{number:02d}".encode()
+        chunks = [(off, size) for off, (fcc, size) in w.movi.items() if fcc[:2] == prefix]
+        used = _used_indices(riff, chunks, w, prefix, width, height, bits)
+        for i in range(count):
+            kind = "p" if used is None or i in used else "z"
+            w.add(kind, start + 4 * i, start + 4 * i + 4, "palette entry" if kind == "p"
+                  else "palette entry no pixel uses")
+
+
+def _used_indices(riff: Riff, chunks: list[tuple[int, int]], w: Walk, prefix: bytes,
+                  width: int, height: int, bits: int) -> set[int] | None:
+    """Colour indices the stream's frames use (None: not knowable, keep every entry)."""
+    import numpy as np  # only for raw palette video: kept out of start-up
+
+    if any(w.movi[off][0][2:] == b"pc" for off, _ in chunks) or width <= 0 \
+            or sum(size for _, size in chunks) > PALETTE_READ_CAP:
+        return None
+    stride = (width * bits + 31) // 32 * 4
+    row = (width * bits + 7) // 8
+    seen = np.zeros(256, dtype=bool)
+    for off, size in chunks:
+        if w.movi[off][0][2:] not in (b"db", b"dc") or size != stride * height:
+            if size:
+                return None
+            continue
+        rows = np.frombuffer(riff.read(off + 8, size), dtype=np.uint8).reshape(height, stride)
+        pixels = rows[:, :row]
+        if bits == 8:
+            seen[np.unique(pixels)] = True
+        else:
+            unpacked = np.unpackbits(pixels, axis=1)[:, : width * bits]
+            groups = unpacked.reshape(height, width, bits)
+            values = (groups * (1 << np.arange(bits - 1, -1, -1))).sum(axis=2)
+            seen[np.unique(values)] = True
+    return {int(i) for i in np.flatnonzero(seen)}
 
 
 def _body(riff: Riff, top: Chunk, w: Walk, first: bool) -> None:
@@ -81,7 +134,9 @@ def _body(riff: Riff, top: Chunk, w: Walk, first: bool) -> None:
 def _hdrl(riff: Riff, hdrl: Chunk, w: Walk) -> None:
     for ch in riff.chunks(hdrl.data_offset + 4, hdrl.end, w):
         if ch.fourcc == b"avih" and ch.size >= 40:
-            _fields(ch, 40, w, "main header")  # dwReserved[4] and anything after: blank
+            # dwMaxBytesPerSec and dwPaddingGranularity (hints no player needs),
+            # dwReserved[4] and anything after: blank
+            _fields(ch, 40, w, "main header", blank=((4, 12),))
         elif ch.fourcc == b"avih":
             raise CorruptFile("the AVI main header is too short")
         elif ch.fourcc == b"LIST" and ch.kind == b"strl":
@@ -104,8 +159,16 @@ def _hdrl(riff: Riff, hdrl: Chunk, w: Walk) -> None:
             w.neutralise(ch, "AVI header", "other")
 
 
-def _fields(ch: Chunk, kept: int, w: Walk, what: str) -> None:
-    w.add("w", ch.offset, ch.data_offset + min(kept, ch.size), what)
+def _fields(ch: Chunk, kept: int, w: Walk, what: str,
+            blank: tuple[tuple[int, int], ...] = ()) -> None:
+    """The first ``kept`` bytes written (but the ``blank`` ranges), the rest blank."""
+    pos = ch.offset
+    for a, b in blank:
+        if b <= min(kept, ch.size):
+            w.add("w", pos, ch.data_offset + a, what)
+            w.add("z", ch.data_offset + a, ch.data_offset + b, f"{what} hints")
+            pos = ch.data_offset + b
+    w.add("w", pos, ch.data_offset + min(kept, ch.size), what)
     w.add("z", ch.data_offset + kept, ch.end, f"{what} reserved")
     w.pad(ch)
 
@@ -117,16 +180,20 @@ def _strl(riff: Riff, strl: Chunk, w: Walk) -> None:
         if ch.fourcc == b"strh" and ch.size >= 48 and not stream.kind:
             head = riff.read(ch.data_offset, 8)
             stream.kind, stream.handler = head[:4], head[4:8]
-            _fields(ch, 56, w, "stream header")
+            # wPriority, wLanguage and dwQuality: hints no player reads, blank
+            _fields(ch, 56, w, "stream header", blank=((12, 16), (40, 44)))
         elif ch.fourcc == b"strf" and stream.kept:
             if ch.size > HEADER_CAP:
                 raise CorruptFile("an AVI stream format larger than 16 MB")
             _strf(riff.read(ch.data_offset, ch.size), ch, stream, w)
         elif ch.fourcc == b"indx" and stream.kept:
             _index(riff, ch, w)
-        elif ch.fourcc == b"vprp" and stream.kind == b"vids" and 44 <= ch.size <= 4096:
-            w.add("w", ch.offset, ch.end, "video properties")
-            w.pad(ch)
+        elif ch.fourcc == b"vprp" and stream.kind == b"vids" and 36 <= ch.size <= 4096:
+            fields = int.from_bytes(riff.read(ch.data_offset + 32, 4), "little")
+            if fields > 2 or 36 + 32 * fields > ch.size:
+                w.neutralise(ch, "AVI stream", "other")
+            else:  # nine numbers and one field description per field; nothing after them
+                _fields(ch, 36 + 32 * fields, w, "video properties")
         elif ch.fourcc == b"JUNK":
             w.blank_chunk(ch, "JUNK")
         else:
@@ -145,17 +212,55 @@ def _strf(data: bytes, ch: Chunk, stream: Stream, w: Walk) -> None:
         bits, used = struct.unpack_from("<H", data, 14)[0], int.from_bytes(data[32:36], "little")
         if bits <= 8 and declared == 40:  # a palette follows the header
             declared = min(40 + 4 * (used or (1 << bits)), len(data))
-        w.add("w", ch.offset, base + 40, "video format")
-        w.add("p", base + 40, base + declared, "codec extradata or palette")
+        # biXPelsPerMeter, biYPelsPerMeter and biClrImportant: display hints, blank
+        w.add("w", ch.offset, base + 24, "video format")
+        w.add("z", base + 24, base + 32, "video format hints")
+        w.add("w", base + 32, base + 36, "video format")
+        w.add("z", base + 36, base + 40, "video format hints")
+        codec = stream.codec()
+        extradata = data[40:declared]
+        if codec.kind == "nal" and extradata[:3] in (b"\0\0\1", b"\0\0\0"):
+            # parameter sets in Annex B form: SEI and unknown units become filler
+            w.add("f", base + 40, base + declared, "codec extradata", codec=codec)
+        elif codec.kind == "mp4v" and extradata:
+            w.add("f", base + 40, base + declared, "codec extradata", codec=codec)
+        elif bits in (1, 4, 8) and stream.compression in RAW_DIB and declared > 40:
+            # a palette of raw indexed frames: entries no pixel uses are found once the
+            # frames are known (see _palettes)
+            width, height = struct.unpack_from("<ii", data, 4)
+            stream.palette = (base + 40, (declared - 40) // 4, width, abs(height), bits)
+            w.add("p", base + 40 + 4 * ((declared - 40) // 4), base + declared, "palette")
+        else:
+            w.add("p", base + 40, base + declared, "codec extradata or palette")
         w.add("z", base + declared, ch.end, "bytes after the video format")
     else:
         if len(data) < 16:
             raise CorruptFile("an AVI audio format shorter than 16 bytes")
+        stream.format_tag = int.from_bytes(data[0:2], "little")
         end = 16 if len(data) < 18 else min(18 + int.from_bytes(data[16:18], "little"), len(data))
+        used = _audio_extradata(stream.format_tag, data[18:end])
         w.add("w", ch.offset, base + min(18, end), "audio format")
-        w.add("p", base + min(18, end), base + end, "codec extradata")
-        w.add("z", base + end, ch.end, "bytes after the audio format")
+        w.add("w" if stream.format_tag in _AUDIO_FIELDS else "p", base + min(18, end),
+              base + min(18, end) + used, "codec extradata")
+        w.add("z", base + min(18, end) + used, ch.end, "bytes after the audio format")
     w.pad(ch)
+
+
+#: audio formats whose extra bytes are numbers of a fixed size (WAVE_FORMAT_EXTENSIBLE,
+#: MPEGLAYER3WAVEFORMAT, MPEG1WAVEFORMAT), and those that have none (PCM, float, A-law, µ-law)
+_AUDIO_FIELDS = {0xFFFE: 22, 0x0055: 12, 0x0050: 22}
+_NO_EXTRADATA = frozenset({0x0001, 0x0003, 0x0006, 0x0007})
+
+
+def _audio_extradata(tag: int, extra: bytes) -> int:
+    """Bytes of an audio format's extra data a decoder reads (the rest is blank)."""
+    if tag in _NO_EXTRADATA:
+        return 0
+    if tag in _AUDIO_FIELDS:
+        return min(_AUDIO_FIELDS[tag], len(extra))
+    if tag in AAC_TAGS and extra:
+        return min(aac.config_length(extra) or len(extra), len(extra))
+    return len(extra)
 
 
 def _index(riff: Riff, ch: Chunk, w: Walk, stream: int | None = None) -> None:
@@ -205,7 +310,8 @@ def _movi(riff: Riff, movi: Chunk, w: Walk) -> None:
         elif stream is not None and stream.kept and ch.fourcc[2:] in FRAME_TYPES:
             w.header(ch, "frame")
             codec = stream.codec()
-            if ch.fourcc[2:] in (b"dc", b"db") and codec.kind != "plain":
+            if ch.fourcc[2:] in ((b"wb",) if stream.kind == b"auds" else (b"dc", b"db")) \
+                    and codec.kind != "plain":
                 w.add("f", ch.data_offset, ch.end, f"stream {number} frame", codec=codec)
             else:
                 w.add("p", ch.data_offset, ch.end, f"stream {number} data")

@@ -21,8 +21,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from share_guard.core.containers.coded_frames import MJPEG_FOURCCS, NAL_FOURCCS, FrameCodec
+from share_guard.core.containers.coded_frames import (
+    MJPEG_FOURCCS,
+    MP4V_FOURCCS,
+    NAL_FOURCCS,
+    FrameCodec,
+)
 from share_guard.core.errors import CorruptFile, LimitExceeded
+
+#: WAVEFORMATEX tags of AAC (raw, as FFmpeg and others write it)
+AAC_TAGS = frozenset({0x00FF, 0x1610, 0x4143, 0x706D, 0xA106})
 
 MAX_DEPTH = 6
 # Chunks walked outside 'movi': real files have a few hundred; a million tiny JUNK chunks
@@ -73,12 +81,17 @@ class Stream:
     kind: bytes = b""  # vids, auds, txts, mids...
     handler: bytes = b""
     compression: bytes = b""
+    format_tag: int = 0  # an audio stream's WAVEFORMATEX wFormatTag
+    #: raw indexed video: (palette offset, entries, width, height, bits per pixel)
+    palette: tuple[int, int, int, int, int] | None = None
 
     @property
     def kept(self) -> bool:
         return self.kind in (b"vids", b"auds")
 
     def codec(self) -> FrameCodec:
+        if self.kind == b"auds":
+            return FrameCodec("aac") if self.format_tag in AAC_TAGS else FrameCodec()
         if self.kind != b"vids":
             return FrameCodec()
         for fcc in (self.compression, self.handler):
@@ -86,6 +99,8 @@ class Stream:
                 return FrameCodec("nal", NAL_FOURCCS[fcc], None)
             if fcc in MJPEG_FOURCCS or fcc.upper() == b"MJPG":
                 return FrameCodec("jpeg")
+            if fcc in MP4V_FOURCCS:
+                return FrameCodec("mp4v")
         return FrameCodec()
 
 

@@ -253,6 +253,15 @@ def read_box_tree(fh: BinaryIO, box: Box, limit: int = MAX_PARSE_BYTES) -> Buffe
     return buf
 
 
+#: box types found at the top of ISO-BMFF files: one of these running past the end of the
+#: file is a file cut short; anything else that does is data appended after the last box
+TOP_LEVEL_TYPES = frozenset({
+    b"ftyp", b"styp", b"moov", b"mdat", b"meta", b"moof", b"mfra", b"free", b"skip",
+    b"wide", b"uuid", b"sidx", b"ssix", b"prft", b"emsg", b"pdin", b"pnot", b"mpvd", b"sefd",
+    b"idat", b"jumb", b"junk", b"PICT", b"bxml", b"xml ",
+})
+
+
 @dataclass
 class TopLevel:
     boxes: list[Box]
@@ -281,9 +290,15 @@ def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLev
             break
         if boxes and head[4:8] == b"ftyp":
             break  # a second file appended to this one (e.g. a Motion Photo video)
+        try:
+            box = parse_header(head, pos, file_size)
+        except CorruptFile:
+            if boxes and head[4:8] not in TOP_LEVEL_TYPES:
+                break  # appended data that happens to start with letters, not a cut box
+            raise
         counter.take()
-        boxes.append(parse_header(head, pos, file_size))
-        pos = boxes[-1].end
+        boxes.append(box)
+        pos = box.end
     return TopLevel(boxes, pos, file_size - pos)
 
 

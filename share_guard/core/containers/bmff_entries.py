@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from share_guard.core.containers import nal, obu
+from share_guard.core.containers import aac, nal, obu
 from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_children
 from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, segments
+from share_guard.core.containers.bmff_numbers import bounded, clap, dolby_vision, mdcv
 from share_guard.core.errors import CorruptFile
 
 #: video codecs kept, and how their samples are scrubbed ("" = copied as coded data)
@@ -117,7 +118,8 @@ def _visual(b: L, entry: Entry) -> None:
     b.z(6)
     b.w(2)  # data reference index
     b.z(16)  # version, revision, vendor, temporal and spatial quality
-    b.w(4 + 8)  # width, height, resolution
+    b.w(4)  # width, height
+    b.want(b"\x00\x48\x00\x00" * 2)  # resolution: 72 dpi, the value every writer uses
     b.z(4)
     b.w(2)  # frame count
     raw = b.buf.get(b.pos, 32)
@@ -176,12 +178,20 @@ def _child(buf: Buffer, child: Box, entry: Entry) -> None:
 
 # -- decoder configurations ---------------------------------------------------------------
 
-def nal_segment(b: L, codec: str, n: int, notes: list[str]) -> None:
-    """A NAL unit of ``n`` bytes: coded data, or filler when it carries anything else."""
+def nal_segment(b: L, codec: str, n: int, notes: list[str],
+                chroma: dict[int, int] | None = None) -> None:
+    """A NAL unit of ``n`` bytes: coded data, or filler when it carries anything else (an
+    H.264 parameter set with bytes after its fields: those bytes zeroed)."""
     data = b.buf.get(b.pos, n)
     why = nal.verdict(codec, data)
     if not why:
-        b.p(n)
+        fixed = nal.tidy(codec, data, {} if chroma is None else chroma)
+        if fixed is None:
+            b.p(n)
+            return
+        if nal.PS_TAIL not in notes:
+            notes.append(nal.PS_TAIL)
+        b.want(fixed)
         return
     text = _PRINTABLE.search(data)
     note = f"{why}: {text.group().decode('ascii')[:100]}" if text else why
@@ -197,23 +207,25 @@ def avcc(b: L, notes: list[str]) -> int:
     b.w(3)
     size = b.buf.u8(b.pos)
     b.want(bytes([0xFC | (size & 3)]))
+    chroma: dict[int, int] = {}
     for mask in (0xE0, 0x00):  # SPS count (3 reserved bits), PPS count
         count = b.buf.u8(b.pos)
         b.want(bytes([mask | (count & 0x1F if mask else count)]))
         for _ in range(count & 0x1F if mask else count):
-            nal_segment(b, nal.H264, b.uint(2), notes)
+            nal_segment(b, nal.H264, b.uint(2), notes, chroma)
     if profile in (100, 110, 122, 144) and b.left >= 4:
         for mask in (0xFC, 0xF8, 0xF8):
             value = b.buf.u8(b.pos)
             b.want(bytes([mask | value]))
         for _ in range(b.uint(1)):
-            nal_segment(b, nal.H264, b.uint(2), notes)
+            nal_segment(b, nal.H264, b.uint(2), notes, chroma)
     return (size & 3) + 1
 
 
 def hvcc(b: L, notes: list[str]) -> int:
     b.want(b"\x01")
-    b.w(20)
+    b.want(nal.hevc_profile(b.buf.get(b.pos, 11)))
+    b.w(9)
     size = b.buf.u8(b.pos)
     b.w(1)
     for _ in range(b.uint(1)):
@@ -274,10 +286,13 @@ def _decoder_config(b: L, size: int, entry: Entry) -> None:
         if tag == 5 and object_type == 0x20:
             b.segs.extend(mp4v_segments(b.buf.get(b.pos, n), b.pos, entry.notes))
             b.pos += n
+        elif tag == 5 and object_type in AAC_OBJECTS:
+            used = aac.config_length(b.buf.get(b.pos, n)) or n
+            b.p(min(used, n))
+            b.z(n - min(used, n))  # bytes after the configuration: no decoder reads them
+            entry.scrub = "aac"
         elif tag == 5:
             b.p(n)
-            if object_type in AAC_OBJECTS:
-                entry.scrub = "aac"
         else:
             b.rewind(at)
             b.z(end - at)
@@ -394,14 +409,25 @@ def _dfla(b: L) -> None:
 
 
 def _dec3(b: L) -> None:
-    b.w(b.left)
+    """E-AC-3 configuration: data rate, substreams (3 bytes each, one more with dependent
+    substreams), the optional Atmos extension byte pair; nothing after them."""
+    head = b.buf.get(b.pos, 2)
+    b.w(2)
+    for _ in range((head[1] & 7) + 1):
+        sub = b.buf.get(b.pos, 3)
+        b.w(3)
+        if (sub[2] >> 1) & 0xF:  # dependent substreams: their channel locations
+            b.w(1)
+    if b.left >= 2:
+        b.w(2)  # flag_ec3_extension_type_a and complexity_index (Dolby Atmos)
 
 
 CHILD_LAYOUTS: dict[bytes, Layout] = {
-    b"colr": colr, b"pasp": _fixed(8), b"btrt": _fixed(12), b"clap": _fixed(32),
-    b"fiel": _fixed(2), b"gama": _fixed(4), b"mdcv": _fixed(24), b"clli": _fixed(4),
-    b"SmDm": _fixed(24, True), b"CoLL": _fixed(4, True), b"dvcC": _fixed(24),
-    b"dvvC": _fixed(24), b"dvwC": _fixed(24), b"av1C": av1c, b"vpcC": _vpcc,
+    b"colr": colr, b"pasp": bounded(2, 0xFFFF), b"btrt": bounded(3, 0x1FFFFFFF),
+    b"clap": clap,
+    b"fiel": _fixed(2), b"gama": _fixed(4), b"mdcv": mdcv, b"clli": _fixed(4),
+    b"SmDm": _fixed(24, True), b"CoLL": _fixed(4, True), b"dvcC": dolby_vision,
+    b"dvvC": dolby_vision, b"dvwC": dolby_vision, b"av1C": av1c, b"vpcC": _vpcc,
     b"st3d": _fixed(1, True), b"dOps": _dops, b"dac3": _fixed(3), b"dec3": _dec3,
     b"alac": _fixed(24, True), b"chan": _chan, b"dfLa": _dfla, b"frma": _fixed(4),
     b"enda": _fixed(2), b"mp4a": _fixed(4), b"\0\0\0\0": _fixed(0),

@@ -33,6 +33,7 @@ from share_guard.core.containers.bmff_fields import (
     plan_segments,
     segments,
 )
+from share_guard.core.containers.bmff_numbers import matrix, whole_pixels
 from share_guard.core.errors import CorruptFile
 
 __all__ = ["ICC", "MOVIE_LEAVES", "P", "SAMPLE_GROUPS", "TREF_CHILD", "W", "Z", "L", "Layout",
@@ -47,7 +48,7 @@ def _mvhd(b: L) -> None:
     b.z(2 * t)  # creation and modification time
     b.w(4 + t + 4 + 2)  # time scale, duration, rate, volume
     b.z(10)
-    b.w(36)  # matrix
+    matrix(b)
     b.z(24)  # pre-defined (QuickTime preview, poster, selection and current times)
     b.w(4)  # next track ID
 
@@ -62,7 +63,8 @@ def _tkhd(b: L) -> None:
     b.z(8)
     b.w(6)  # layer, alternate group, volume
     b.z(2)
-    b.w(36 + 8)  # matrix, width, height
+    matrix(b)
+    whole_pixels(b, 2)  # width, height
 
 
 def _mdhd(b: L) -> None:

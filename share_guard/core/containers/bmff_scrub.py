@@ -200,29 +200,25 @@ def account_mp4v(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> 
 # -- AAC ----------------------------------------------------------------------------------
 
 def scrub_aac(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
-    """A fill element opening an AAC frame (libavcodec's "Lavc..." banner in the first frame)
-    becomes plain fill bytes of the same length; decoders skip fill elements."""
-    if end - start < 2 or mm[start] >> 5 != 6:
+    """Fill and data-stream elements opening an AAC frame (libavcodec's "Lavc..." banner in
+    the first frame) are rewritten at the same size; decoders skip them (see :mod:`aac`)."""
+    if end - start < 2 or not aac.may_hold_data(mm[start]):
         return
     frame = bytes(mm[start:end])
-    span = aac.fill_span(frame)
-    if span is None or aac.decoder_reads(frame, span):
-        return
-    first, bits = span
-    clean = aac.splice(frame, first, bits, aac.neutral_fill(bits))
+    clean = aac.neutral(frame)
     if clean != frame:
-        notes.add("MPEG-4 user data", frame)
-        stop = (first + bits + 7) // 8
-        plan.patch(start + first // 8, clean[first // 8 : stop])
+        notes.add("AAC encoder text (fill or data elements)", frame)
+        first = next(i for i in range(len(frame)) if frame[i] != clean[i])
+        last = max(i for i in range(len(frame)) if frame[i] != clean[i]) + 1
+        plan.patch(start + first, clean[first:last])
 
 
 def account_aac(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> None:
-    if end - start >= 2 and mm[start] >> 5 == 6:
+    if end - start >= 2 and aac.may_hold_data(mm[start]):
         frame = bytes(mm[start:end])
-        span = aac.fill_span(frame)
-        if span is not None and not aac.decoder_reads(frame, span) and \
-                aac.splice(frame, *span, aac.neutral_fill(span[1])) != frame:
-            ledger.refuse(start, end, what, "an audio frame that still holds fill data")
+        if aac.neutral(frame) != frame:
+            ledger.refuse(start, end, what, "an audio frame that still holds fill or data "
+                          "elements")
             return
     ledger.payload(start, end, what)
 
@@ -266,7 +262,7 @@ def scrub_run(mm: Bytes, run: Run, plan: Plan, notes: Notes) -> None:
         return
     if how == "aac":
         for (a, b), first in zip(parts, _firsts(mm, run), strict=True):
-            if first >> 5 == 6:
+            if aac.may_hold_data(first):
                 scrub_aac(mm, a, b, plan, notes)
         return
     for a, b in parts:
@@ -295,7 +291,7 @@ def account_run(mm: Bytes, run: Run, ledger: Ledger, what: str) -> None:
         return
     if how == "aac":
         for (a, b), first in zip(parts, _firsts(mm, run), strict=True):
-            (account_aac if first >> 5 == 6 else _payload)(mm, a, b, ledger, what)
+            (account_aac if aac.may_hold_data(first) else _payload)(mm, a, b, ledger, what)
         return
     if how in (nal.H264, nal.HEVC):
         for a, b in parts:

@@ -3,7 +3,8 @@
 Shared by the in-place video cleaners (Matroska blocks, AVI ``movi`` chunks): an
 H.264/HEVC frame (length-prefixed or Annex B) has its SEI and unknown NAL units turned
 into filler NAL units (``nal``), a Motion-JPEG frame its APPn/COM payloads and any bytes
-after its end zeroed (``jpeg_frames``); other codecs are opaque payload.
+after its end zeroed (``jpeg_frames``), an AV1 frame its metadata OBUs turned into blank
+padding (``obu``); other codecs are opaque payload.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from share_guard.core.containers import jpeg_frames, nal
+from share_guard.core.containers import aac, jpeg_frames, nal, obu
+from share_guard.core.containers.inplace import Plan
 
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
@@ -20,6 +22,9 @@ NAL_FOURCCS = {b"H264": nal.H264, b"h264": nal.H264, b"X264": nal.H264, b"x264":
                b"AVC1": nal.H264, b"avc1": nal.H264, b"HEVC": nal.HEVC, b"H265": nal.HEVC,
                b"hvc1": nal.HEVC, b"HVC1": nal.HEVC}
 MJPEG_FOURCCS = {b"MJPG", b"mjpg", b"AVRn", b"LJPG", b"JPGL", b"AVDJ", b"dmb1"}
+#: MPEG-4 Part 2 (DivX, Xvid, FFmpeg's own): encoder banners in user-data fields
+MP4V_FOURCCS = {b"FMP4", b"fmp4", b"XVID", b"xvid", b"DIVX", b"divx", b"DX50", b"dx50",
+                b"MP4V", b"mp4v", b"M4S2", b"m4s2", b"3IV2", b"DIV3", b"div3"}
 
 
 class CodecError(ValueError):
@@ -30,7 +35,9 @@ class CodecError(ValueError):
 class FrameCodec:
     """How the frames of a track carry in-band metadata."""
 
-    kind: str = "plain"  # "nal" (H.264/HEVC), "jpeg" (Motion-JPEG) or "plain" (none known)
+    #: "nal" (H.264/HEVC), "jpeg" (Motion-JPEG), "av1", "aac", "mp4v" (MPEG-4 Visual) or
+    #: "plain" (nothing known inside)
+    kind: str = "plain"
     codec: str = ""
     length_size: int | None = None  # NAL length field size; None: Annex B start codes
 
@@ -47,12 +54,39 @@ class FrameCodec:
                 return jpeg_frames.scrub_frame(buf, start, end)
             except jpeg_frames.FrameError as exc:
                 raise CodecError(f"a Motion-JPEG frame that cannot be walked: {exc}") from exc
+        if self.kind == "mp4v":
+            from share_guard.core.containers.bmff_entries import mp4v_segments
+
+            found: list[str] = []
+            for seg in mp4v_segments(bytes(buf[start:end]), start, found):
+                if seg.want is not None:
+                    buf[seg.start : seg.end] = seg.want
+            return ["MPEG-4 user data (encoder banner)"] if found else []
+        if self.kind == "aac":
+            frame = bytes(buf[start:end])
+            clean = aac.neutral(frame)
+            if clean == frame:
+                return []
+            buf[start:end] = clean
+            return ["AAC encoder text (fill or data elements)"]
+        if self.kind == "av1":
+            plan = Plan(len(buf))
+            try:
+                found = obu.scrub(lambda at, n: bytes(buf[at : at + n]), start, end, plan)
+            except obu.ObuError as exc:
+                raise CodecError(f"an AV1 frame that cannot be walked: {exc}") from exc
+            for a, b in plan.zero:
+                buf[a:b] = bytes(b - a)
+            for at, data in plan.patches:
+                buf[at : at + len(data)] = data
+            return found
         return []
 
     def scrubbed(self, frame: bytes | memoryview) -> tuple[bytearray | None, list[str]]:
         """(the clean frame or None when nothing changes, what it held); a frame is copied
         only when it needs cleaning or cannot be checked without it (JPEG)."""
-        if self.kind == "plain":
+        if self.kind == "plain" or (self.kind == "aac" and (
+                len(frame) < 2 or not aac.may_hold_data(frame[0]))):
             return None, []
         if self.kind == "nal":
             try:
@@ -73,5 +107,28 @@ class FrameCodec:
             nal.account(frame, self.codec, self.length_size, ledger, base, what)
         elif self.kind == "jpeg":
             jpeg_frames.account_frame(frame, ledger, base, what)
+        elif self.kind == "mp4v":
+            from share_guard.core.containers.bmff_entries import mp4v_segments
+
+            view = bytes(frame)
+            for seg in mp4v_segments(view, base):
+                part = view[seg.start - base : seg.end - base]
+                if seg.want is not None and part != seg.want:
+                    ledger.refuse(seg.start, seg.end, what, "MPEG-4 user data left in a frame")
+                elif seg.want is not None:
+                    ledger.zeroed(view, seg.start, seg.end, what, fill=0xFF, base=base)
+                else:
+                    ledger.payload(seg.start, seg.end, what)
+        elif self.kind == "aac":
+            view = bytes(frame)
+            if aac.neutral(view) != view:
+                ledger.refuse(base, base + len(view), what, "an audio frame that still holds "
+                              "fill or data elements")
+            else:
+                ledger.payload(base, base + len(view), what)
+        elif self.kind == "av1":
+            view = bytes(frame)
+            obu.account(lambda at, n: view[at - base : at - base + n], base, base + len(view),
+                        ledger, what)
         else:
             ledger.payload(base, base + len(frame), what)

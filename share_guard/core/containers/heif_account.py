@@ -151,6 +151,8 @@ class MetaAccountant:
                         self.layout(prop, layout)
             elif child.type == b"ipma":
                 self.layout(child, ipma(lambda index: index not in blank))
+            elif child.type in (b"free", b"skip"):  # blanked by the cleaner
+                self.layout(child, MOVIE_LEAVES[b"free"])
             else:
                 self.refuse(child, "a box a clean copy never keeps")
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from share_guard.core.containers.bmff_entries import av1c, colr, hvcc
 from share_guard.core.containers.bmff_layout import L, Layout
+from share_guard.core.containers.bmff_numbers import bounded, clap, mdcv
 from share_guard.core.errors import CorruptFile
 
 ALPHA_AUX = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha",
@@ -159,9 +160,9 @@ def _blank(b: L) -> None:
 
 PROPERTIES: dict[bytes, Layout] = {
     b"ispe": _ispe, b"pixi": _pixi, b"colr": colr, b"irot": _irot, b"imir": _imir,
-    b"clap": _fixed(32), b"pasp": _fixed(8), b"hvcC": _hvcc, b"av1C": av1c, b"auxC": _auxc,
+    b"clap": clap, b"pasp": bounded(2, 0xFFFF), b"hvcC": _hvcc, b"av1C": av1c, b"auxC": _auxc,
     b"rloc": _fixed(8, True), b"lsel": _lsel, b"a1op": _fixed(1), b"a1lx": _a1lx,
-    b"clli": _fixed(4), b"mdcv": _fixed(24), b"iscl": _fixed(8, True),
+    b"clli": _fixed(4), b"mdcv": mdcv, b"iscl": _fixed(8, True),
     b"free": _blank, b"skip": _blank,
 }
 

@@ -8,13 +8,35 @@ keeps its marker and length and its payload is zeroed (decoders skip APPn/COM by
 their length), except the few bytes a decoder reads (JFIF version, Adobe colour
 transform, the AVI1 field order), which are rewritten from their parsed values.
 Bytes after the end-of-image marker are zeroed too.
+
+Quantisation and Huffman tables no scan of the frame uses are places to hide data as well:
+such a table is cut out of its segment, which is written again from the tables that stay,
+and the bytes it took become an empty comment segment (decoders skip it), so nothing moves.
+Where decoding a frame is affordable (JPEG strips of a TIFF page), bytes between the end of
+the last scan's entropy-coded data and the end marker are found by decoding and zeroed
+(:mod:`jpeg_scan_end`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from share_guard.core.containers.jpeg_segments import COM, DECODING, EOI, SOI, SOS
+from share_guard.core.containers.jpeg_scan_end import needed, only_needed, picture
+from share_guard.core.containers.jpeg_segments import COM, DECODING, EOI, SOF_MARKERS, SOI, SOS
+from share_guard.core.containers.jpeg_tables import (
+    DHT,
+    DQT,
+    Event,
+    HTable,
+    QTable,
+    parse_dht,
+    parse_dqt,
+    parse_frame,
+    parse_scan,
+    segment,
+    table_use,
+)
+from share_guard.core.errors import CorruptFile
 
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
@@ -103,6 +125,40 @@ def _neutral_prefix(marker: int, payload: bytes, keep: int) -> bytes:
     return bytes(head)
 
 
+Segment = tuple[int, int, int, int]
+
+
+def _spare_tables(buf: bytes | bytearray | memoryview,
+                  segments: list[Segment]) -> dict[int, bytes]:
+    """Segment index -> the payload a DQT/DHT segment keeps (the tables some scan of the
+    frame uses), for each segment that holds a table no scan uses."""
+    events: list[Event] = []
+    tables: dict[int, list[QTable | HTable]] = {}
+    try:
+        for i, (marker, _seg, payload_start, seg_end) in enumerate(segments):
+            if marker in (DQT, DHT):
+                payload = bytes(buf[payload_start:seg_end])
+                tables[i] = list(parse_dqt(payload) if marker == DQT else parse_dht(payload))
+                events.append(("dqt" if marker == DQT else "dht", i, tables[i]))
+            elif marker in SOF_MARKERS:
+                events.append(("sof", i, parse_frame(marker, bytes(buf[payload_start:seg_end]))))
+            elif marker == SOS:
+                length = int.from_bytes(buf[payload_start - 2 : payload_start], "big")
+                events.append(("sos", i, parse_scan(bytes(buf[payload_start :
+                                                              payload_start + length - 2]))))
+    except CorruptFile as exc:
+        raise FrameError(str(exc)) from None
+    used, _problems = table_use(events)  # tables defined elsewhere (JPEGTables) are fine
+    return {i: b"".join(t.encode() for j, t in enumerate(found) if (i, j) in used)
+            for i, found in tables.items()
+            if any((i, j) not in used for j in range(len(found)))}
+
+
+def _blank_comment(size: int) -> bytes:
+    """An empty comment segment of exactly ``size`` bytes (at least 4)."""
+    return b"\xff\xfe" + (size - 2).to_bytes(2, "big") + bytes(size - 4)
+
+
 def scrub_frame(buf: bytearray, start: int = 0, end: int | None = None) -> list[str]:
     """Zero the metadata of the JPEG in ``buf[start:end]`` in place; returns what was there.
 
@@ -110,6 +166,15 @@ def scrub_frame(buf: bytearray, start: int = 0, end: int | None = None) -> list[
     end = len(buf) if end is None else end
     found: list[str] = []
     segments = _walk(buf, start, end)
+    for i, kept in _spare_tables(buf, segments).items():
+        marker, seg, _payload_start, seg_end = segments[i]
+        head = segment(marker, kept) if kept else b""
+        buf[seg:seg_end] = head + _blank_comment(seg_end - seg - len(head))
+        if "coding tables no scan uses" not in found:
+            found.append("coding tables no scan uses")
+    segments = _walk(buf, start, end)
+    if found and _spare_tables(buf, segments):
+        raise FrameError("a frame whose tables cannot be cut")
     for marker, _seg, payload_start, seg_end in segments:
         if marker in DECODING or marker == EOI:
             continue
@@ -143,6 +208,16 @@ def account_frame(buf: bytes | bytearray | memoryview, ledger: Ledger, base: int
     except FrameError as exc:
         ledger.refuse(base, base + len(view), what, str(exc))
         return
+    try:
+        spare = _spare_tables(view, segments)
+    except FrameError as exc:
+        ledger.refuse(base, base + len(view), what, str(exc))
+        return
+    if spare:
+        i = min(spare)
+        ledger.refuse(base + segments[i][1], base + segments[i][3], what,
+                      "a coding table no scan uses")
+        return
     ledger.written(base, base + 2, f"{what} start")
     for marker, seg, payload_start, seg_end in segments:
         if marker == EOI:
@@ -168,3 +243,106 @@ def account_frame(buf: bytes | bytearray | memoryview, ledger: Ledger, base: int
                       base=base)
     eoi_end = segments[-1][3]
     ledger.zeroed(view, base + eoi_end, base + len(view), f"{what} after the end", base=base)
+
+
+# -- bytes after the last scan (found by decoding) -------------------------------------------
+
+def _whole(head: bytes, tables: bytes) -> bytes:
+    """``head`` (starting with SOI) with the tables of an abbreviated table stream
+    (TIFF ``JPEGTables``: SOI, tables, EOI) put after its SOI: a JPEG a decoder reads alone."""
+    return head[:2] + (tables[2:-2] if tables else b"") + head[2:]
+
+
+def _last_scan(frame: bytes) -> tuple[int, int, int]:
+    """(start, end of the last scan's entropy-coded data, end of the frame's EOI)."""
+    segments = _walk(frame, 0, len(frame))
+    scans = [(p, e) for m, _s, p, e in segments if m == SOS]
+    if not scans:
+        raise FrameError("a JPEG frame without image data")
+    payload_start, data_end = scans[-1]
+    length = int.from_bytes(frame[payload_start - 2 : payload_start], "big")
+    return payload_start - 2 + length, data_end, segments[-1][3]
+
+
+def zero_scan_tail(buf: bytearray, start: int = 0, end: int | None = None,
+                   tables: bytes = b"") -> int:
+    """Zero, in place, what follows the end of the last scan's entropy-coded data of the JPEG
+    in ``buf[start:end]`` (found by decoding); returns how many non-zero bytes that was."""
+    end = len(buf) if end is None else end
+    frame = bytes(buf[start:end])
+    data_start, data_end, eoi_end = _last_scan(frame)
+    scan = frame[data_start:data_end]
+    before, after = _whole(frame[:data_start], tables), frame[data_end:eoi_end]
+    reference = picture(before + scan + after)
+    if reference is None:
+        raise FrameError("JPEG image data that does not decode")
+    keep = needed(scan, lambda s: before + s + after, reference)
+    hidden = len(scan) - keep - scan[keep:].count(0)
+    if hidden:
+        buf[start + data_start + keep : start + data_end] = bytes(len(scan) - keep)
+    return hidden
+
+
+def scan_tail_is_blank(frame: bytes, tables: bytes = b"") -> bool:
+    """True when nothing but zeros follows the entropy-coded data the picture needs."""
+    try:
+        data_start, data_end, eoi_end = _last_scan(frame)
+    except FrameError:
+        return False
+    scan = frame[data_start:data_end]
+    before, after = _whole(frame[:data_start], tables), frame[data_end:eoi_end]
+    reference = picture(before + scan + after)
+    return reference is not None and only_needed(scan, lambda s: before + s + after, reference)
+
+
+# -- tables shared by several frames (TIFF JPEGTables) -----------------------------------------
+
+def _table_events(tables: bytes) -> tuple[list[Event], list[tuple[int, bytes]]]:
+    """Events of an abbreviated table stream (indices -1, -2, ...), and its segments."""
+    try:
+        segments = _walk(tables, 0, len(tables))
+        events: list[Event] = []
+        found: list[tuple[int, bytes]] = []
+        for k, (marker, _seg, payload_start, seg_end) in enumerate(segments):
+            payload = tables[payload_start:seg_end]
+            if marker == DQT:
+                events.append(("dqt", -1 - k, parse_dqt(payload)))
+            elif marker == DHT:
+                events.append(("dht", -1 - k, parse_dht(payload)))
+            found.append((marker, payload))
+    except CorruptFile as exc:
+        raise FrameError(str(exc)) from None
+    return events, found
+
+
+def used_tables(tables: bytes, frames: list[bytes]) -> bytes:
+    """``tables`` (SOI, DQT/DHT segments, EOI) with only the tables some scan of some frame
+    uses (a frame's own tables take precedence, as they come later)."""
+    events, segments = _table_events(tables)
+    used: set[tuple[int, int]] = set()
+    for frame in frames:
+        own: list[Event] = []
+        for i, (marker, _seg, payload_start, seg_end) in enumerate(_walk(frame, 0, len(frame))):
+            payload = bytes(frame[payload_start:seg_end])
+            try:
+                if marker in (DQT, DHT):
+                    own.append(("dqt" if marker == DQT else "dht", i,
+                                parse_dqt(payload) if marker == DQT else parse_dht(payload)))
+                elif marker in SOF_MARKERS:
+                    own.append(("sof", i, parse_frame(marker, payload)))
+                elif marker == SOS:
+                    length = int.from_bytes(frame[payload_start - 2 : payload_start], "big")
+                    own.append(("sos", i, parse_scan(bytes(frame[payload_start :
+                                                                 payload_start + length - 2]))))
+            except CorruptFile as exc:
+                raise FrameError(str(exc)) from None
+        used |= table_use(events + own)[0]
+    out = bytearray(b"\xff\xd8")
+    for k, (marker, _payload) in enumerate(segments):
+        parsed = next((p for kind, i, p in events if i == -1 - k), None)
+        if marker == EOI or not isinstance(parsed, list):
+            continue
+        kept = [t for j, t in enumerate(parsed) if (-1 - k, j) in used]
+        if kept:
+            out += segment(marker, b"".join(t.encode() for t in kept))
+    return bytes(out + b"\xff\xd9")

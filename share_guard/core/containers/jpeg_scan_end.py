@@ -47,8 +47,10 @@ def _zeroed(scan: bytes, keep: int) -> bytes:
     return scan[:keep] + bytes(len(scan) - keep)
 
 
-def needed(scan: bytes, build: Build, reference: bytes) -> int:
-    """Bytes of ``scan`` the picture needs (the rest may be zeroed)."""
+def needed(scan: bytes, build: Build, reference: bytes,
+           picture: Callable[[bytes], bytes | None] = picture) -> int:
+    """Bytes of ``scan`` the picture needs (the rest may be zeroed); ``picture`` decodes what
+    ``build`` makes (a JPEG by default)."""
     last = len(scan.rstrip(b"\x00"))
     if last == 0 or picture(build(_zeroed(scan, last - 1))) != reference:
         return last
@@ -68,7 +70,8 @@ def needed(scan: bytes, build: Build, reference: bytes) -> int:
     return good
 
 
-def only_needed(scan: bytes, build: Build, reference: bytes) -> bool:
+def only_needed(scan: bytes, build: Build, reference: bytes,
+                picture: Callable[[bytes], bytes | None] = picture) -> bool:
     """True when the last non-zero byte of ``scan`` changes the picture when zeroed."""
     last = len(scan.rstrip(b"\x00"))
     return last == 0 or picture(build(_zeroed(scan, last - 1))) != reference

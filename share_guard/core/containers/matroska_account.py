@@ -119,7 +119,8 @@ class _Walk:
             account_private(self.entry.codec, data, led, h, f"{self.entry.codec} codec header")
             return
         if kind == B:
-            if kid.id == ID_SEEKID or kid.size <= BINARY_CAPS.get(kid.id, -1):
+            if kid.id == ID_SEEKID or (kid.size <= BINARY_CAPS.get(kid.id, -1)
+                                       and not leaf_problem(kid.id, kind, data)):
                 led.payload(h, e, name)
             else:
                 led.refuse(h, e, name, "binary data a clean copy does not keep")

@@ -20,7 +20,7 @@ import struct
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from share_guard.core.containers import nal
+from share_guard.core.containers import aac, nal
 from share_guard.core.containers.coded_frames import (
     MJPEG_FOURCCS,
     NAL_FOURCCS,
@@ -45,6 +45,10 @@ def frame_codec(codec_id: str, private: bytes) -> FrameCodec:
         return FrameCodec("nal", nal.HEVC, (private[21] & 3) + 1)
     if codec_id == "V_MJPEG":
         return FrameCodec("jpeg")
+    if codec_id == "V_AV1":
+        return FrameCodec("av1")
+    if codec_id.startswith("A_AAC"):
+        return FrameCodec("aac")
     if codec_id == "V_MS/VFW/FOURCC" and len(private) >= 40:
         fourcc = private[16:20]
         if fourcc in NAL_FOURCCS:
@@ -104,7 +108,8 @@ def _avcc(data: bytes) -> list[Span]:
 def _hvcc(data: bytes) -> list[Span]:
     if len(data) < 23 or data[0] != 1:
         raise CodecError("an hvcC header of an unknown version")
-    spans: list[Span] = [(0, 23, "w")]
+    spans: list[Span] = [(0, 1, "w"), (1, 12, ("v", nal.hevc_profile(data[1:12]))),
+                         (12, 23, "w")]
     pos = 23
     for _ in range(data[22]):
         count = _u16(data, pos + 1)
@@ -157,6 +162,19 @@ def _flac(data: bytes) -> list[Span]:
     return spans
 
 
+def _av1c(data: bytes) -> list[Span]:
+    """AV1CodecConfigurationRecord: four bytes of fields, then configuration OBUs."""
+    if len(data) < 4 or data[0] != 0x81:
+        raise CodecError("an AV1 header without its configuration record")
+    return [(0, 4, "w"), (4, len(data), ("o", ""))]
+
+
+def _aac(data: bytes) -> list[Span]:
+    """AudioSpecificConfig: what a decoder reads, then blank (see :func:`aac.config_length`)."""
+    used = min(aac.config_length(data) or len(data), len(data))
+    return [(0, used, "p"), (used, len(data), "z")]
+
+
 def _opus(data: bytes) -> list[Span]:
     if data[:8] != b"OpusHead" or len(data) < 19:
         raise CodecError("an Opus header without its signature")
@@ -185,6 +203,8 @@ def layout(codec_id: str, data: bytes) -> list[Span]:
         raise CodecError(f"a codec header of {len(data)} bytes, more than we read")
     walker: Callable[[bytes], list[Span]] | None = {
               "V_MPEG4/ISO/AVC": _avcc, "V_MPEGH/ISO/HEVC": _hvcc, "A_FLAC": _flac,
+              "V_AV1": _av1c, "A_AAC": _aac, "A_AAC/MPEG4/LC": _aac,
+              "A_AAC/MPEG4/LC/SBR": _aac, "A_AAC/MPEG2/LC": _aac,
               "A_OPUS": _opus, "V_MS/VFW/FOURCC": _bitmapinfo, "A_MS/ACM": _waveformatex,
               "A_VORBIS": lambda d: _xiph(d, "Vorbis"),
               "V_THEORA": lambda d: _xiph(d, "Theora")}.get(codec_id)
@@ -214,15 +234,26 @@ def clean_private(codec_id: str, data: bytes) -> tuple[bytes, list[str]]:
             except ValueError as exc:
                 raise CodecError(f"a codec header whose NAL units cannot be walked: {exc}"
                                  ) from exc
+        elif isinstance(cls, tuple) and cls[0] == "v":  # fields written with these bytes
+            if data[start:end] != cls[1]:
+                out[start:end] = bytes(cls[1])
+                found.append("bits no profile defines")
+        elif isinstance(cls, tuple) and cls[0] == "o":
+            found += _scrub_obus(out, start, end)
         elif isinstance(cls, tuple) and cls[0] == "x":
             neutral = _neutral_comment(data[start:end], str(cls[1]))
             if neutral != data[start:end]:
                 out[start:end] = neutral
                 found.append(f"{cls[1]} comment header (vendor string and comments)")
-        elif isinstance(cls, tuple) and cls[0] == "f" and cls[1] != 0:
+        elif isinstance(cls, tuple) and cls[0] == "f" and cls[1] not in (0, 1):
             out[start] = (data[start] & 0x80) | 1  # any other block becomes PADDING
             found.append("FLAC metadata block (comments, pictures or application data)")
     return bytes(out), list(dict.fromkeys(found))
+
+
+def _scrub_obus(buf: bytearray, start: int, end: int) -> list[str]:
+    """Configuration OBUs of ``buf[start:end]`` with metadata turned into blank padding."""
+    return FrameCodec("av1").scrub(buf, start, end)
 
 
 def account_private(codec_id: str, data: bytes, ledger: Ledger, base: int, what: str) -> None:
@@ -242,6 +273,13 @@ def account_private(codec_id: str, data: bytes, ledger: Ledger, base: int, what:
             ledger.zeroed(data, base + start, base + end, f"{what} padding", base=base)
         elif isinstance(cls, tuple) and cls[0] == "n":
             nal.account(chunk, str(cls[1]), 2, ledger, base + start, what)
+        elif isinstance(cls, tuple) and cls[0] == "v":
+            if chunk != cls[1]:
+                ledger.refuse(base + start, base + end, what, "fields that are not neutral")
+            else:
+                ledger.written(base + start, base + end, what)
+        elif isinstance(cls, tuple) and cls[0] == "o":
+            FrameCodec("av1").account(chunk, ledger, base + start, what)
         elif isinstance(cls, tuple) and cls[0] == "x":
             if chunk != _neutral_comment(chunk, str(cls[1])):
                 ledger.refuse(base + start, base + end, what, "a comment header that is not empty")

@@ -62,10 +62,12 @@ from share_guard.core.containers.matroska_schema import (
     REMOVED_AS,
     UID,
     B,
+    F,
     M,
     S,
     leaf_problem,
     neutral_ascii,
+    neutral_float,
     uid_value,
 )
 from share_guard.core.errors import CorruptFile
@@ -76,7 +78,9 @@ TRACK_TYPES = {1: "video", 2: "audio", 3: "complex", 0x10: "logo", 0x11: "subtit
 REMOVED_TYPES = {0x10: "logo", 0x11: "subtitle", 0x12: "menu (buttons)", 0x20: "control",
                  0x21: "data (telemetry such as GPS)"}
 #: binary leaves kept as the decoder's data, with the largest size that makes sense
-BINARY_CAPS = {0x2EB524: 4, ID_PROJPRIVATE: 20, 0x4255: 256}
+#: binary leaves kept up to this size (header-stripping settings: the few bytes of a frame
+#: header MP3, AC-3 and DTS tracks drop; more is a place to put text)
+BINARY_CAPS = {0x2EB524: 4, ID_PROJPRIVATE: 20, 0x4255: 4}
 MATROSKA_EPOCH = datetime(2001, 1, 1, tzinfo=UTC)
 
 
@@ -224,6 +228,12 @@ class MasterCleaner:
         if kind == M:
             return RECURSE
         problem = leaf_problem(kid.id, kind, data)
+        if problem and kind == F and neutral_float(kid.id, data) is not None:
+            self.plan.find(Category.OTHER, where, f"{name} (more digits than it needs)",
+                           f"{kid.size} bytes", "digits no player needs, where text can hide",
+                           False)
+            self.plan.remove("digits numbers do not need")
+            return head + neutral_float(kid.id, data)  # type: ignore[operator]
         if problem and kind == S:
             fixed = neutral_ascii(kid.id, data)
             if fixed is not None:
@@ -264,7 +274,8 @@ class MasterCleaner:
                 self.plan.remove("text inside codec headers")
             return head + clean if clean != data else KEEP
         if kid.id in BINARY_CAPS:
-            return KEEP if kid.size <= BINARY_CAPS[kid.id] else VOID
+            return KEEP if kid.size <= BINARY_CAPS[kid.id] and not leaf_problem(
+                kid.id, B, data) else VOID
         if parent == ID_CUES and kid.id == ID_CUEPOINT:
             kids = parse_children(data, 0, len(data))
             tracks = [_cue_track(data, k.data_offset, k.end) for k in kids

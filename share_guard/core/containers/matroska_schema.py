@@ -14,7 +14,9 @@ copy back to its original (SegmentUID, PrevUID, NextUID, SegmentFamily) are remo
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 
 from share_guard.core.report import Category
 
@@ -194,12 +196,59 @@ MAX_ASCII = 64
 ALPHA_ADD_ID = 1
 
 
+#: the largest value of a kept number (an 8-byte field holds 8 letters of text otherwise):
+#: flags are 0 or 1, positions, timestamps and durations reach 2^40, the rest 2^32 - 1
+FLAGS = frozenset({0xB9, 0x88, 0x55AA, 0x55AB, 0x55AC, 0x55AD, 0x55AE, 0x55AF, 0x9C, 0xAA})
+WIDE = frozenset({ID_SEEKPOS, 0xB3, 0xF1, 0xF0, 0xB2, 0x5378, 0xE7, 0xA7, 0xAB, 0x9B,
+                  0x23E383, 0x234E7A, 0x56AA, 0x56BB, 0x537F, 0xFB, 0x75A2})
+#: kept floats: the range of values they may have (others are not kept)
+FLOAT_RANGE = {
+    0x4489: (0.0, 2.0**40), 0xB5: (0.0, 1e6), 0x78B5: (0.0, 1e6), 0x23314F: (0.0, 1e3),
+    0x2FB523: (0.0, 10.0), 0x2383E3: (0.0, 1e4), 0x7673: (-360.0, 360.0),
+    0x7674: (-360.0, 360.0), 0x7675: (-360.0, 360.0),
+    **{i: (0.0, 1.0) for i in range(0x55D1, 0x55D9)}, 0x55D9: (0.0, 1e5), 0x55DA: (0.0, 1e5),
+}
+#: significant digits a kept float keeps (its other mantissa bits can spell text)
+FLOAT_DIGITS = 6
+
+
+def _number_problem(eid: int, kind: str, data: bytes) -> str:
+    if len(data) > 8:
+        return "a number longer than 8 bytes"
+    value = int.from_bytes(data, "big", signed=kind == I)
+    top = 1 if eid in FLAGS else (1 << 40) if eid in WIDE else (1 << 32) - 1
+    return "a number larger than its field can be" if abs(value) > top else ""
+
+
+def neutral_float(eid: int, data: bytes) -> bytes | None:
+    """A kept float at its size with no more than :data:`FLOAT_DIGITS` significant digits,
+    or None when it is not a value its field can hold."""
+    if len(data) not in (4, 8):
+        return None
+    value = struct.unpack(">f" if len(data) == 4 else ">d", data)[0]
+    low, high = FLOAT_RANGE.get(eid, (-1e9, 1e9))
+    if not math.isfinite(value) or not low <= value <= high:
+        return None
+    rounded = float(f"{value:.{FLOAT_DIGITS}g}")
+    return struct.pack(">f" if len(data) == 4 else ">d", rounded)
+
+
 def leaf_problem(eid: int, kind: str, data: bytes) -> str:
     """Why a kept leaf's bytes are not a plain value of its type ("" when they are)."""
     if kind in (U, I):
-        return "a number longer than 8 bytes" if len(data) > 8 else ""
+        return _number_problem(eid, kind, data)
     if kind == F:
-        return "" if len(data) in (0, 4, 8) else "a float of odd size"
+        if not data:
+            return ""
+        fixed = neutral_float(eid, data)
+        if fixed is None:
+            return "a float of odd size or out of range"
+        return "" if fixed == data else "a float with more digits than its value needs"
+    if eid == ID_PROJPRIVATE:
+        words = struct.unpack(f">{len(data) // 4}I", data[: len(data) // 4 * 4]) if data else ()
+        if len(data) not in (0, 12, 20) or (words and words[0]) or any(
+                w >> 24 for w in words):
+            return "projection data that is not a plain layout"
     if kind == S:
         text, _, rest = data.partition(b"\0")
         pattern = _ASCII.get(eid)

@@ -9,10 +9,13 @@ NAL unit that carries any of that is turned into a *filler-data* NAL unit of
 exactly the same size: a header, ``0xFF`` bytes and the RBSP stop bit. Decoders
 skip filler data, so decoded frames stay identical.
 
-Kept as they are: parameter sets, slices, access unit delimiters, and SEI NAL units
-made only of messages a player uses to show the picture (timing, recovery points,
-HDR mastering and light levels, frame packing, orientation, film grain,
-picture hashes).
+Kept as they are: parameter sets, slices, access unit delimiters and end-of-sequence
+units holding exactly their fields, and SEI NAL units made only of messages a player uses
+to show the picture (timing, recovery points, HDR mastering and light levels, frame
+packing, orientation, film grain, picture hashes), each no larger than its fields can
+be (a filler-payload message holds nothing but 0xFF). Delimiters with bytes after their
+fields, and H.264 extension units no common decoder reads (SVC/MVC prefix and subset
+parameter sets, auxiliary and extension slices), become filler like the rest.
 """
 
 from __future__ import annotations
@@ -31,11 +34,24 @@ KEEP_SEI = {
     HEVC: frozenset({0, 1, 2, 3, 6, 19, 45, 47, 128, 129, 130, 131, 132, 133, 134, 135, 136,
                      137, 144, 147, 148, 149, 150, 151, 152, 154, 155, 156}),
 }
-#: NAL unit types that are neither coded data, parameter sets nor structure
+#: the most bytes a kept SEI message's payload may take (its fields; more is a place to
+#: hide data after them, which decoders skip by the payload size)
+SEI_ROOM = {0: 512, 1: 512, 2: 64, 3: 1 << 16, 6: 8, 7: 64, 19: 512, 45: 16, 47: 8,
+            128: 512, 129: 512, 130: 512, 131: 512, 132: 512, 133: 512, 134: 512, 135: 512,
+            136: 512, 137: 24, 144: 4, 147: 1, 148: 8, 149: 64, 150: 64, 151: 64, 152: 64,
+            154: 64, 155: 64, 156: 64}
+_FILLER_PAYLOAD = 3
+
+#: slices and parameter sets: coded data kept without reading the unit
 _H264_SEI, _H264_FILLER = 6, 12
-_H264_OK = frozenset({1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 14, 15, 19, 20, 21})
+_H264_OK = frozenset({1, 2, 3, 4, 5, 7, 8})
 _HEVC_PREFIX_SEI, _HEVC_SUFFIX_SEI, _HEVC_FILLER = 39, 40, 38
-_HEVC_OK = frozenset({*range(0, 10), *range(16, 22), 32, 33, 34, 35, 36, 37})
+_HEVC_OK = frozenset({*range(0, 10), *range(16, 22), 32, 33, 34})
+#: delimiters: kept when they hold exactly their fields (NAL type -> RBSP bytes: an access
+#: unit delimiter's picture type and stop bit; end of sequence or stream: nothing)
+_H264_DELIMITERS = {9: 1, 10: 0, 11: 0}
+_HEVC_DELIMITERS = {35: 1, 36: 0, 37: 0}
+_H264_EXTENSIONS = frozenset({13, 14, 15, 19, 20, 21})
 
 
 def nal_type(codec: str, first: int) -> int:
@@ -43,9 +59,27 @@ def nal_type(codec: str, first: int) -> int:
 
 
 def is_plain(codec: str, first: int) -> bool:
-    """True for slices, parameter sets and delimiters (by the NAL header's first byte):
-    coded data kept as it is without reading the unit."""
-    return nal_type(codec, first) in (_H264_OK if codec == H264 else _HEVC_OK)
+    """True for slices (and HEVC parameter sets), by the NAL header's first byte: coded data
+    kept as it is without reading the unit. H.264 parameter sets are read (see tidy)."""
+    kind = nal_type(codec, first)
+    if codec == H264:
+        return kind in _H264_OK and kind not in _H264_PARAMETER_SETS
+    return kind in _HEVC_OK
+
+
+_H264_PARAMETER_SETS = frozenset({7, 8})
+
+
+def tidy(codec: str, nal: bytes | memoryview, chroma: dict[int, int]) -> bytes | None:
+    """An H.264 SPS/PPS with zeros after its last field (see :mod:`h264_ps`), or None when
+    the unit is not one or is already tidy (or cannot be walked: then it stays)."""
+    if codec != H264 or not len(nal) or nal[0] & 0x1F not in _H264_PARAMETER_SETS:
+        return None
+    from share_guard.core.containers.h264_ps import tidy as tidy_ps
+
+    unit = bytes(nal)
+    fixed = tidy_ps(unit, chroma)
+    return fixed if fixed is not None and fixed != unit else None
 
 
 def filler_type(codec: str) -> int:
@@ -86,8 +120,17 @@ def _unescape(nal: bytes) -> bytes:
     return bytes(out)
 
 
+def _delimiter_ok(rbsp: bytes, size: int) -> bool:
+    """An access unit delimiter (``size`` 1: three bits of picture type, then the stop bit)
+    or an end of sequence/stream (``size`` 0) holding exactly its fields."""
+    if size == 0:
+        return rbsp == b""
+    return len(rbsp) == 1 and rbsp[0] & 0x1F == 0x10
+
+
 def sei_payload_types(codec: str, nal: bytes) -> list[int] | None:
-    """Payload types of the SEI messages in ``nal`` (None when they cannot be parsed)."""
+    """Payload types of the SEI messages in ``nal`` (None when they cannot be parsed); a
+    message larger than its fields can be reads as type -1."""
     rbsp = _unescape(nal[header_size(codec):])
     types: list[int] = []
     pos, n = 0, len(rbsp)
@@ -104,9 +147,13 @@ def sei_payload_types(codec: str, nal: bytes) -> list[int] | None:
             pos += 1
             values.append(value)
         ptype, psize = values
+        payload = rbsp[pos : pos + psize]
         pos += psize
         if pos > n or len(types) >= 64:
             return None
+        if psize > SEI_ROOM.get(ptype, 1 << 30) or (ptype == _FILLER_PAYLOAD
+                                                    and payload.count(0xFF) != psize):
+            ptype = -1
         types.append(ptype)
     return types
 
@@ -119,9 +166,15 @@ def verdict(codec: str, nal: bytes | memoryview) -> str:
     if kind == filler_type(codec):
         # filler is blank by definition: anything else in it is a hiding place
         return "" if is_filler(codec, nal) else "filler data that holds something"
+    delimiters = _H264_DELIMITERS if codec == H264 else _HEVC_DELIMITERS
+    if kind in delimiters:
+        rbsp = _unescape(bytes(nal[header_size(codec):]))
+        return "" if _delimiter_ok(rbsp, delimiters[kind]) else "data in a delimiter NAL unit"
     if codec == H264:
         if kind in _H264_OK:
             return ""
+        if kind in _H264_EXTENSIONS:
+            return f"an extension NAL unit (type {kind}) no common decoder reads"
         if kind != _H264_SEI:
             return f"unspecified NAL unit type {kind}"
     else:
@@ -139,6 +192,8 @@ def verdict(codec: str, nal: bytes | memoryview) -> str:
         return "encoder or camera text (SEI user data)"
     if 4 in odd:
         return "registered user data (SEI: captions or vendor data)"
+    if -1 in odd:
+        return "an SEI message with data after its fields"
     return f"SEI message type {odd[0]}"
 
 
@@ -186,13 +241,23 @@ def scrub(buf: bytearray, codec: str, length_size: int | None,
     view = memoryview(buf)
     spans = (length_prefixed(view, length_size, start, end) if length_size
              else ((s + start, e + start) for s, e in annexb(view[start:end])))
+    chroma: dict[int, int] = {}
     for s, e in list(spans):
         why = verdict(codec, view[s:e])
         if why:
             buf[s:e] = filler(codec, e - s) if e - s > header_size(codec) else bytes(e - s)
             if why not in found:
                 found.append(why)
+            continue
+        fixed = tidy(codec, view[s:e], chroma)
+        if fixed is not None:
+            buf[s:e] = fixed
+            if PS_TAIL not in found:
+                found.append(PS_TAIL)
     return found
+
+
+PS_TAIL = "data after a parameter set's fields"
 
 
 def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | None,
@@ -207,6 +272,7 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
         return
     pos = 0
     hs = header_size(codec)
+    chroma: dict[int, int] = {}
     for s, e in units:
         if s > pos:  # length field, or start codes and zero padding between units
             gap = bytes(view[pos:s])
@@ -226,8 +292,29 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
         elif verdict(codec, nal):
             ledger.refuse(base + s, base + e, what, f"still holds {verdict(codec, nal)}")
             return
+        elif tidy(codec, nal, chroma) is not None:
+            ledger.refuse(base + s, base + e, what, f"still holds {PS_TAIL}")
+            return
         else:
             ledger.payload(base + s, base + e, what)
         pos = e
     if pos < len(view):
         ledger.zeroed(view, base + pos, base + len(view), f"{what} padding", base=base)
+
+
+#: HEVC profiles whose constraint flags after the first four are defined (range extensions,
+#: high throughput, screen content...): the next nine bits mean something there
+_HEVC_EXTENDED = frozenset(range(4, 12))
+
+
+def hevc_profile(head: bytes) -> bytes:
+    """The 11 profile bytes of an HEVC decoder configuration (profile space, tier and
+    profile; compatibility flags; constraint flags) with the bits no profile defines zeroed:
+    compatibility flags only for profiles 0-11, constraint flags only the four source flags
+    (and nine more for extended profiles). Decoders read these from the SPS; in ``hvcC`` they
+    are ten bytes anything fits in."""
+    idc = head[0] & 0x1F
+    compat = int.from_bytes(head[1:5], "big") & 0xFFF00000
+    keep = 13 if idc in _HEVC_EXTENDED else 4
+    flags = int.from_bytes(head[5:11], "big") & (((1 << keep) - 1) << (48 - keep))
+    return head[:1] + compat.to_bytes(4, "big") + flags.to_bytes(6, "big")

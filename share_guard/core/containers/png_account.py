@@ -69,6 +69,9 @@ def account_png(data: bytes) -> Ledger:
         ledger.written(c.end - 4, c.end, what)
         body_end = c.data_start + c.length
         if ctype in (b"IDAT", b"fdAT"):
+            if h.colour == 3 and b"PLTE" not in seen:
+                ledger.refuse(c.data_start, body_end, what, "an indexed picture without its "
+                              "palette")
             if ctype == b"fdAT":
                 if body[:4] != struct.pack(">I", seq):
                     ledger.refuse(c.data_start, body_end, what, "a sequence number out of order")

@@ -148,9 +148,15 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
                 res.out += chunk(b"eXIf", minimal_orientation_exif(orientation))
         elif ctype == b"PLTE":
             kept = plte(body, h)
+            if kept is None and h.colour == 3:
+                raise ExportRefused("cannot clean this PNG with confidence: its palette is "
+                                    "malformed")
             if kept is None:
                 res.drop("palette a truecolour image does not need")
             else:
+                if len(kept) < len(body):
+                    res.notes.append(f"{(len(body) - len(kept)) // 3} palette entries no "
+                                     "pixel can name")
                 res.out += chunk(b"PLTE", cleared(kept, 3, used, keep))
                 if cleared(kept, 3, used, keep) != kept:
                     res.notes.append("colours in the palette no pixel uses")
@@ -169,6 +175,9 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
             kept_body = canonical(ctype, body, h)
             if kept_body is not None and ctype == b"tRNS" and h.colour == 3:
                 kept_body = cleared(kept_body, 1, used, keep)
+            if kept_body is None and ctype == b"acTL" and any(t == b"fcTL" for t, _b in chunks):
+                raise ExportRefused("cannot clean this PNG with confidence: its animation "
+                                    "control is malformed")
             if kept_body is None:
                 res.drop(_PLAIN.get(ctype, f"{ctype.decode('latin-1')}"))
             else:

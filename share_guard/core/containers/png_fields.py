@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.metadata.hdr import luminance_ok, mastering_display
 from share_guard.core.metadata.icc import MAX_PROFILE, IccError, neutral_profile
 
 ICC_NAME = b"ICC profile"
@@ -92,7 +93,10 @@ def canonical(ctype: bytes, body: bytes, h: Header) -> bytes | None:
     if need is None or len(body) < need:
         return None
     body = body[:need]
-    return body if check(body, h) else None
+    verdict = check(body, h)
+    if isinstance(verdict, bytes):
+        return verdict
+    return body if verdict else None
 
 
 def _fixed(n: int) -> Callable[[Header, int], int | None]:
@@ -114,32 +118,57 @@ def _samples_fit(b: bytes, h: Header) -> bool:
     return all(v <= top for v in struct.unpack(f">{len(b) // 2}H", b))
 
 
-_RULES: dict[bytes, tuple[Callable[[Header, int], int | None], Callable[[bytes, Header], bool]]]
+def _small(b: bytes, top: int) -> bool:
+    """Every big-endian 32-bit number of ``b`` is at most ``top`` (a number that large
+    cannot spell text: its high byte is not a letter)."""
+    return all(v <= top for v in struct.unpack(f">{len(b) // 4}I", b))
+
+
+def _mdcv(b: bytes, h: Header) -> bytes | None:
+    """The mastering display of a standard (its exact numbers), or None (see metadata.hdr)."""
+    return mastering_display(b)
+
+
+def _actl(b: bytes) -> bool | bytes | None:
+    """Up to 2^24 frames; a play count beyond 2^24 (text, or a loop nobody sees end)
+    becomes 0, "loop for ever"."""
+    frames, plays = struct.unpack(">II", b)
+    if not 0 < frames < 1 << 24:
+        return None
+    return True if plays < 1 << 24 else struct.pack(">II", frames, 0)
+
+
+#: a rule's check returns True (keep the fields as they are), False, None (drop the chunk)
+#: or the bytes a clean copy writes instead (a standard's exact numbers)
+_Check = Callable[[bytes, Header], "bool | bytes | None"]
+_RULES: dict[bytes, tuple[Callable[[Header, int], int | None], _Check]]
 _RULES = {
-    b"gAMA": (_fixed(4), lambda b, h: struct.unpack(">I", b)[0] > 0),
-    b"cHRM": (_fixed(32), lambda b, h: all(v < 2**31 for v in struct.unpack(">8I", b))),
+    b"gAMA": (_fixed(4), lambda b, h: 0 < struct.unpack(">I", b)[0] < 1 << 24),
+    #: chromaticities are at most 1.0 (100000)
+    b"cHRM": (_fixed(32), lambda b, h: _small(b, 100_000)),
     b"sRGB": (_fixed(1), lambda b, h: b[0] <= 3),
     b"sBIT": (_by_colour({0: 1, 2: 3, 3: 3, 4: 2, 6: 4}),
               lambda b, h: all(1 <= v <= (8 if h.colour == 3 else h.depth) for v in b)),
     b"cICP": (_fixed(4), lambda b, h: b[2] == 0 and b[3] <= 1),
-    b"mDCv": (_fixed(24), lambda b, h: True),
-    b"cLLi": (_fixed(8), lambda b, h: True),
-    b"pHYs": (_fixed(9), lambda b, h: b[8] <= 1
-              and all(v < 2**31 for v in struct.unpack(">II", b[:8]))),
+    b"mDCv": (_fixed(24), _mdcv),
+    b"cLLi": (_fixed(8), lambda b, h: luminance_ok(*struct.unpack(">II", b))),
+    #: up to 2^24 pixels per metre (426 000 dpi)
+    b"pHYs": (_fixed(9), lambda b, h: b[8] <= 1 and _small(b[:8], (1 << 24) - 1)),
     b"tRNS": (_trns_size, lambda b, h: h.colour == 3 or _samples_fit(b, h)),
     b"bKGD": (_by_colour({0: 2, 4: 2, 2: 6, 6: 6, 3: 1}),
               lambda b, h: b[0] < h.palette if h.colour == 3 else _samples_fit(b, h)),
-    b"acTL": (_fixed(8), lambda b, h: 0 < struct.unpack(">I", b[:4])[0] < 2**31),
+    b"acTL": (_fixed(8), lambda b, h: _actl(b)),
 }
 
 
 def plte(body: bytes, h: Header) -> bytes | None:
     """The palette of an indexed image (other colour types: not kept; a suggested palette
-    for a truecolour image is not needed to show it)."""
+    for a truecolour image is not needed to show it). Entries beyond what the bit depth can
+    address are left out, as libpng does: no pixel can name them."""
     n = len(body) // 3
-    if h.colour != 3 or len(body) % 3 or not 1 <= n <= min(256, 1 << h.depth):
+    if h.colour != 3 or len(body) % 3 or not 1 <= n <= 256:
         return None
-    return body
+    return body[: 3 * min(n, 1 << h.depth)]
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import struct
 
-from share_guard.core.containers import jpeg_frames
+from share_guard.core.containers import jpeg_frames, tiff_probe
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.tiff_blocks import JPEG, Layout, check_block, layout, relevant
 from share_guard.core.containers.tiff_plan import CHAIN, not_a_page
 from share_guard.core.containers.tiff_tags import (
     BLOCK_TAGS,
+    COLORMAP,
     ICC,
     JPEG_TABLES,
     NEW_SUBFILE_TYPE,
@@ -127,7 +128,14 @@ def _entries(buf: bytes, ifd: Ifd, bo: str, ledger: Ledger,
         if start % 2:
             raise _Refused(f"{what} is not on a word boundary")
         extents.append((start, stop))
-        if entry.tag == ICC:
+        if entry.tag == COLORMAP:
+            used = tiff_probe.palette_used(buf, int(ifd.name[3:]))
+            values = tag.values
+            assert not isinstance(values, bytes)
+            if used is None or tiff_probe.clear_colormap(values, used) != values:
+                raise _Refused(f"{what} keeps colours no pixel uses")
+            ledger.written(start, stop, what)
+        elif entry.tag == ICC:
             account_icc(raw, ledger, start, f"{what}")
         elif entry.tag == JPEG_TABLES and (lay.compression != JPEG or not tables_are_neutral(raw)):
             raise _Refused(f"{what} holds more than the tables JPEG strips need")
@@ -148,6 +156,15 @@ def _blocks(buf: bytes, ifd: Ifd, bo: str, lay: Layout, ledger: Ledger,
     if offsets is None or counts is None or not len(offsets) == len(counts) == lay.blocks:
         raise _Refused(f"{ifd.name} has no proper strip or tile index")
     view = memoryview(buf)
+    tables_entry = ifd.get(JPEG_TABLES)
+    tables = bytes(tables_entry.raw) if tables_entry is not None else b""
+    if lay.compression == JPEG and tables:
+        frames = [buf[o : o + c] for o, c in zip(offsets, counts, strict=True)]
+        try:
+            if jpeg_frames.used_tables(tables, frames) != tables:
+                raise _Refused(f"{ifd.name} JPEGTables holds tables no strip uses")
+        except jpeg_frames.FrameError as exc:
+            raise _Refused(f"{ifd.name} JPEGTables: {exc}") from None
     for index, (off, count) in enumerate(zip(offsets, counts, strict=True)):
         if (off, count) in seen:
             continue  # a block shared by several entries is filed once
@@ -158,9 +175,12 @@ def _blocks(buf: bytes, ifd: Ifd, bo: str, lay: Layout, ledger: Ledger,
         block = view[off : off + count]
         extents.append((off, off + count))
         if lay.compression == JPEG:
+            if not jpeg_frames.scan_tail_is_blank(bytes(block), tables):
+                ledger.refuse(off, off + count, what, "bytes after the end of the image data")
+                continue
             jpeg_frames.account_frame(block, ledger, off, what)
             continue
-        why = check_block(block, lay, lay.expected(index))
+        why = check_block(block, lay, lay.expected(index), index)
         if why is not None:
             ledger.refuse(off, off + count, what, why)
             continue

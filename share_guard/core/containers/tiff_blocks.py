@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from share_guard.core.containers import jpeg_frames, tiff_lzw
+from share_guard.core.containers import jpeg_frames, tiff_lzw, tiff_probe
 from share_guard.core.containers.content_memo import ContentMemo
 from share_guard.core.containers.tiff_tags import (
     BITS,
@@ -76,6 +76,9 @@ class Layout:
     block_width: int  # tile width, or the image width for strips
     block_length: int  # tile length, or rows per strip
     subsampling: tuple[int, int] = (1, 1)
+    fill_order: int = 1
+    #: T4Options or T6Options of a CCITT page
+    options: int = 0
 
     @functools.cached_property
     def per_plane(self) -> int:
@@ -189,8 +192,9 @@ def layout(tags: dict[int, Tag]) -> Layout:
         if sub_values[0] not in (1, 2, 4) or sub_values[1] not in (1, 2, 4):
             raise TagError("the page has a YCbCr subsampling a reader would not take")
         sub = (sub_values[0], sub_values[1])
+    options = _one(tags, T4 if compression == 3 else T6, 0) if compression in (3, 4) else 0
     return Layout(width, length, spp, bits_values[0], compression, photometric, planar, tiled,
-                  bw, bl, sub)
+                  bw, bl, sub, _one(tags, FILL_ORDER, 1), options)
 
 
 @dataclass
@@ -209,19 +213,25 @@ class Kept:
         return len(self.data) if self.data is not None else self.used
 
 
-def clean_block(data: bytes, off: int, count: int, lay: Layout, expected: int) -> Kept:
-    """The part of block ``data[off:off+count]`` a clean copy keeps (raises
-    :class:`BlockError` when the block does not decode to the page's picture)."""
+def clean_block(data: bytes, off: int, count: int, lay: Layout, expected: int,
+                index: int = 0, tables: bytes = b"") -> Kept:
+    """The part of block ``index``, ``data[off:off+count]``, a clean copy keeps (raises
+    :class:`BlockError` when the block does not decode to the page's picture); ``tables``:
+    the page's JPEGTables."""
     block = memoryview(data)[off : off + count]
     comp = lay.compression
     if comp == 1:
         if count < expected:
             raise BlockError("an uncompressed strip is shorter than its rows")
-        return _tail(block, expected, "bytes after the pixels of a strip")
+        kept = _tail(block, expected, "bytes after the pixels of a strip")
+        rows = tiff_probe.clear_padding(bytes(block[:expected]), lay)
+        if rows != block[:expected]:
+            return Kept(0, rows, [*kept.found, "bits after the last pixel of each row"])
+        return kept
     if comp in CCITT:
-        return Kept(count)
+        return _ccitt(bytes(block), lay, index)
     if comp == JPEG:
-        return _jpeg(block)
+        return _jpeg(block, tables)
     if comp == LZW:
         try:
             fixed = tiff_lzw.canonical(block, expected)
@@ -242,10 +252,23 @@ def _tail(block: memoryview, used: int, what: str) -> Kept:
     return Kept(used, found=[what] if rest.count(0) != len(rest) else [])
 
 
-def _jpeg(block: memoryview) -> Kept:
+def _ccitt(block: bytes, lay: Layout, index: int) -> Kept:
+    """A fax-coded strip with what follows its codes zeroed (found by decoding it)."""
+    need = tiff_probe.ccitt_needed(block, lay, index)
+    if need is None:
+        raise BlockError("a fax-coded strip that does not decode")
+    if not any(block[need:]):
+        return Kept(len(block))
+    return Kept(0, block[:need] + bytes(len(block) - need),
+                ["bytes after the end of fax-coded strips"])
+
+
+def _jpeg(block: memoryview, tables: bytes) -> Kept:
     buf = bytearray(block)
     try:
         found = jpeg_frames.scrub_frame(buf)
+        if jpeg_frames.zero_scan_tail(buf, tables=tables):
+            found.append("bytes after the end of the image data")
     except jpeg_frames.FrameError as exc:
         raise BlockError(f"a JPEG strip is damaged ({exc})") from None
     end = len(buf.rstrip(b"\x00"))  # the end marker's 0xD9 closes the frame
@@ -340,14 +363,16 @@ def _packbits(block: memoryview, expected: int) -> Kept:
     return _tail(block, pos, "bytes after the end of a PackBits strip")
 
 
-def check_block(block: memoryview, lay: Layout, expected: int) -> str | None:
+def check_block(block: memoryview, lay: Layout, expected: int, index: int = 0) -> str | None:
     """None when a block of a clean copy holds exactly what decoding reads; else why not."""
     comp = lay.compression
     try:
         if comp == 1:
-            ok = len(block) == expected
-        elif comp in CCITT or comp == JPEG:
-            ok = True  # kept whole / walked by the caller
+            ok = len(block) == expected and tiff_probe.clear_padding(bytes(block), lay) == block
+        elif comp in CCITT:
+            ok = tiff_probe.ccitt_only_needed(bytes(block), lay, index)
+        elif comp == JPEG:
+            ok = True  # walked by the caller
         elif comp == LZW:
             ok = tiff_lzw.is_canonical(block, expected)
         elif comp in DEFLATE:

@@ -21,6 +21,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 
+from share_guard.core.containers import jpeg_frames, tiff_probe
 from share_guard.core.containers._orientation import xmp_orientation
 from share_guard.core.containers.tiff_blocks import (
     BlockError,
@@ -32,6 +33,7 @@ from share_guard.core.containers.tiff_blocks import (
 )
 from share_guard.core.containers.tiff_tags import (
     BLOCK_TAGS,
+    COLORMAP,
     ICC,
     JPEG_TABLES,
     LENGTH,
@@ -160,7 +162,7 @@ def plan(data: bytes) -> TiffPlan:
     for problem in tiff.problems:
         result.problems.extend(_blocking(problem))
     damaged = {problem.split(" ", 1)[0] for problem in tiff.problems}
-    shared: dict[tuple[int, int, int, int], int] = {}
+    shared: dict[tuple[int, int, int, int, bytes], int] = {}
     for ifd in chain:
         why = not_a_page(ifd, chain[0])
         if why is not None:
@@ -199,7 +201,7 @@ def _blocking(problem: str) -> list[str]:
 
 
 def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
-          shared: dict[tuple[int, int, int, int], int]) -> Page:
+          shared: dict[tuple[int, int, int, int, bytes], int]) -> Page:
     page = Page(ifd)
     problems = result.problems
     try:
@@ -235,6 +237,9 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             page.dropped.append(rule.name)
             del tags[rule_tag]
     _blobs(page, tags, lay, problems)
+    if COLORMAP in tags and not _clear_palette(data, ifd, tags, page):
+        problems.append(f"TIFF {ifd.name} is a palette page that does not decode")
+        return page
     if not lay.tiled:  # a strip height beyond the page reads the same; write the one used
         tags[ROWS_PER_STRIP] = Tag(ROWS_PER_STRIP, SHORT if lay.block_length <= 0xFFFF else LONG,
                                    (lay.block_length,))
@@ -247,16 +252,19 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             page.orientation_from_xmp = True
     page.tags = tags
     size, compression, blocks = len(data), lay.compression, page.blocks
-    for off, count, expected in zip(offsets, counts, lay.expected_all(), strict=True):
+    jpeg_tables = tags[JPEG_TABLES].values if JPEG_TABLES in tags else b""
+    assert isinstance(jpeg_tables, bytes)
+    for number, (off, count, expected) in enumerate(zip(offsets, counts, lay.expected_all(),
+                                                        strict=True)):
         if off < 8 or count == 0 or off + count > size:
             problems.append(f"TIFF {ifd.name} image data is missing or lies outside the file "
                             "(truncated?)")
             return page
-        key = (off, count, expected, compression)
+        key = (off, count, expected, compression, jpeg_tables)
         index = shared.get(key)
         if index is None:
             try:
-                kept = clean_block(data, off, count, lay, expected)
+                kept = clean_block(data, off, count, lay, expected, number, jpeg_tables)
             except BlockError as exc:
                 problems.append(f"TIFF {ifd.name}: {exc}")
                 return page
@@ -265,7 +273,32 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             index = shared[key] = len(result.pieces)
             result.pieces.append(Piece(off, count, kept))
         blocks.append(index)
+    if jpeg_tables and not problems:
+        frames = [p.kept.data if p.kept.data is not None else data[p.off : p.off + p.kept.used]
+                  for p in (result.pieces[i] for i in blocks)]
+        try:
+            pruned = jpeg_frames.used_tables(jpeg_tables, frames)
+        except jpeg_frames.FrameError as exc:
+            problems.append(f"TIFF {ifd.name}: JPEGTables {exc}")
+            return page
+        if pruned != jpeg_tables:
+            tags[JPEG_TABLES] = Tag(JPEG_TABLES, tags[JPEG_TABLES].type, pruned)
+            page.dropped.append("JPEGTables tables no strip uses")
     return page
+
+
+def _clear_palette(data: bytes, ifd: Ifd, tags: dict[int, Tag], page: Page) -> bool:
+    """Set colour-map entries no pixel of the page uses to 0 (False: it does not decode)."""
+    used = tiff_probe.palette_used(data, int(ifd.name[3:]))
+    if used is None:
+        return False
+    values = tags[COLORMAP].values
+    assert not isinstance(values, bytes)
+    cleared = tiff_probe.clear_colormap(values, used)
+    if cleared != values:
+        tags[COLORMAP] = Tag(COLORMAP, tags[COLORMAP].type, cleared)
+        page.dropped.append("colour-map entries no pixel uses")
+    return True
 
 
 def _blobs(page: Page, tags: dict[int, Tag], lay: Layout, problems: list[str]) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from share_guard.core.errors import CorruptFile
+from share_guard.core.metadata.icc_tags import IccError, clean_block, neutral_illuminant
 from share_guard.core.report import Category, Finding, Severity
 
 if TYPE_CHECKING:
@@ -75,8 +75,7 @@ _CMM, _DATE, _PLATFORM, _MAKER, _MODEL, _CREATOR, _PROFILE_ID = (
     (4, 4), (24, 12), (40, 4), (48, 4), (52, 4), (80, 4), (84, 16))
 
 
-class IccError(CorruptFile):
-    """Bytes behind an ICC signature that are not a profile we can vouch for."""
+__all__ = ["IccError", "account_icc", "check_icc", "icc_findings", "neutral_profile", "parse"]
 
 
 class Tag:
@@ -190,49 +189,6 @@ def icc_findings(data: bytes, where: str) -> list[Finding]:
 
 # -- the neutral copy ---------------------------------------------------------------------
 
-def _exact_size(data: bytes, tag: Tag) -> int:
-    """Bytes the tag's structure takes (raises IccError when it does not fit its slot)."""
-    body = memoryview(data)[tag.offset : tag.offset + tag.size]
-    t = tag.type
-    try:
-        if t == b"XYZ ":
-            need = 8 + 12 * ((tag.size - 8) // 12)
-            if need < 20:
-                raise IccError("colour profile XYZ tag is empty")
-        elif t == b"curv":
-            need = 12 + 2 * int.from_bytes(body[8:12], "big")
-        elif t == b"para":
-            kind = int.from_bytes(body[8:10], "big")
-            if kind > 4:
-                raise IccError("colour profile curve of an unknown kind")
-            need = 12 + 4 * (1, 3, 4, 5, 7)[kind]
-        elif t == b"sf32":
-            need = 8 + 4 * ((tag.size - 8) // 4)
-        elif t == b"chrm":
-            need = 12 + 8 * int.from_bytes(body[8:10], "big")
-        elif t == b"cicp":
-            need = 12
-        elif t in (b"mft1", b"mft2"):
-            ins, outs, grid = body[8], body[9], body[10]
-            if ins == 0 or outs == 0 or ins > 15 or outs > 15:
-                raise IccError("colour profile table of an impossible shape")
-            clut = grid ** ins * outs
-            if t == b"mft1":
-                need = 48 + 256 * ins + clut + 256 * outs
-            else:
-                n_in, n_out = struct.unpack_from(">HH", body, 48)
-                need = 52 + 2 * (n_in * ins + clut + n_out * outs)
-        elif t in PAYLOAD_TYPES:
-            need = tag.size
-        else:
-            raise IccError(f"colour tag of an unexpected type {t!r}")
-    except (IndexError, struct.error, ValueError):
-        raise IccError("colour profile tag is cut short") from None
-    if need > tag.size:
-        raise IccError("colour profile tag is larger than its slot")
-    return need
-
-
 def _text_tag(kind: bytes, text: str) -> bytes:
     """A desc/mluc/text tag holding ``text`` (ASCII)."""
     ascii_ = text.encode("ascii")
@@ -261,6 +217,7 @@ def _header(data: bytes, size: int) -> bytearray:
     attrs = int.from_bytes(head[56:64], "big") & 0xF  # reflective/matte/negative/b&w
     head[56:64] = attrs.to_bytes(8, "big")
     head[64:68] = (int.from_bytes(head[64:68], "big") & 0x3).to_bytes(4, "big")
+    head[68:80] = neutral_illuminant(head[68:80])
     head[100:128] = bytes(28)
     return head
 
@@ -278,8 +235,9 @@ def neutral_profile(data: bytes) -> bytes:
                 continue
             key = (tag.offset, tag.size)
             if key not in placed:
-                placed[key] = _exact_size(data, tag)
-                out[tag.offset : tag.offset + placed[key]] = data[tag.offset : tag.offset + placed[key]]
+                block = clean_block(memoryview(data)[tag.offset : tag.offset + tag.size], tag.sig)
+                placed[key] = len(block)
+                out[tag.offset : tag.offset + len(block)] = block
             kept.append((tag.sig, tag.offset, placed[key]))
         elif tag.sig in TEXT_TAGS and tag.type in TEXT_TYPES and (tag.offset, tag.size) not in placed:
             body = _text_tag(tag.type, _neutral_text(tag.sig, _text(data, tag)))
@@ -321,8 +279,9 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
                 continue
             seen[(tag.offset, tag.size)] = True
             if tag.sig in COLOUR_TAGS and tag.type in COLOUR_TAGS[tag.sig]:
-                if _exact_size(data, tag) != tag.size:
-                    raise IccError("colour profile tag is larger than its data")
+                body = data[tag.offset : tag.offset + tag.size]
+                if clean_block(body, tag.sig) != body:
+                    raise IccError("colour profile tag holds bytes no colour module reads")
                 spans.append((tag.offset, tag.offset + tag.size, tag.type in PAYLOAD_TYPES))
             elif tag.sig in TEXT_TAGS and tag.type in TEXT_TYPES:
                 body = data[tag.offset : tag.offset + tag.size]

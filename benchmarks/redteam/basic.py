@@ -1,68 +1,41 @@
-"""Crafted files that hide a unique marker in one place each (the leak benchmark's input).
-
-Each case is (name, bytes, markers): a real, decodable file of one container with a
-marker planted in one hiding place an attacker or a careless writer could use. The
-benchmark (benchmarks/leaks.py) cleans every case with each tool and looks for the
-markers in the output (raw, UTF-16, hex, inflated zlib streams).
-
-Built in code with Pillow, PyAV and small struct writers; nothing is downloaded.
-"""
+"""The first crafted set (one hiding place each for the plain metadata of every container)."""
 
 from __future__ import annotations
 
 import io
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
-from PIL import Image, ImageCms
+from PIL import Image
 
-Case = tuple[str, bytes, list[str]]
-_CASES: list[Callable[[], Iterator[Case]]] = []
+from . import Case, icc_with, picture
+from . import case as _register
 
-
-def case(fn: Callable[[], Iterator[Case]]) -> Callable[[], Iterator[Case]]:
-    _CASES.append(fn)
-    return fn
-
-
-def all_cases() -> list[Case]:
-    out: list[Case] = []
-    for fn in _CASES:
-        out.extend(fn())
-    return out
-
-
-def picture(w: int = 64, h: int = 48, mode: str = "RGB") -> Image.Image:
-    y, x = np.mgrid[0:h, 0:w]
-    arr = np.stack([(x * 4) % 256, (y * 5) % 256, (x * y) % 256], -1).astype(np.uint8)
-    im = Image.fromarray(arr, "RGB")
-    return im.convert(mode) if mode != "RGB" else im
+#: class of issue 13 of each case of this module (1 ICC, 2 coded streams, 3 side structures,
+#: 4 unreferenced bytes, 5 allow-listed structures with extra bytes, 6 covert channels)
+CLASS = {
+    "jpeg-icc-desc": 1, "png-iccp-name": 1, "png-iccp-desc": 1, "gif-icc": 1, "webp-iccp": 1,
+    "tiff-icc": 1, "heic-icc": 1,
+    "mp4-x264-banner": 2, "mov-mjpeg-com": 2, "mkv-x264-banner": 2, "avi-x264-banner": 2,
+    "avi-mjpeg-com": 2,
+    "jpeg-after-eoi": 4, "png-after-iend": 4, "gif-after-trailer": 4, "webp-after-riff": 4,
+    "tiff-after-data": 4, "heic-after-last-box": 4, "mp4-unreferenced-mdat": 4,
+    "mkv-after-end": 4, "png-after-zlib": 4, "webp-after-bitstream": 4,
+    "jpeg-adobe-extra": 5, "jpeg-jfif-extra": 5, "png-gama-extra": 5, "png-phys-extra": 5,
+    "gif-gce-extra": 5, "gif-netscape-extra": 5, "tiff-jpegtables-uncalled": 5,
+    "jpeg-spare-dqt": 6, "tiff-two-pages": 6,
+}
 
 
-def icc_with(desc: str) -> bytes:
-    """An sRGB profile whose description and copyright hold ``desc``."""
-    base = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    count = int.from_bytes(base[128:132], "big")
-    blocks = []
-    for i in range(count):
-        sig, off, size = struct.unpack_from(">4sII", base, 132 + 12 * i)
-        if sig not in (b"desc", b"cprt", b"dmnd", b"dmdd"):
-            blocks.append((sig, base[off : off + size]))
-    text = desc.encode()
-    blocks.append((b"desc", b"desc" + bytes(4) + struct.pack(">I", len(text) + 1) + text
-                   + b"\0" + bytes(8) + bytes(3) + bytes(67)))
-    blocks.append((b"cprt", b"text" + bytes(4) + text + b"\0"))
-    table = 132 + 12 * len(blocks)
-    body = bytearray()
-    entries = []
-    for sig, block in blocks:
-        entries.append(struct.pack(">4sII", sig, table + len(body), len(block)))
-        body += block + bytes(-len(block) % 4)
-    out = bytearray(base[:128]) + struct.pack(">I", len(blocks)) + b"".join(entries) + body
-    out[0:4] = struct.pack(">I", len(out))
-    return bytes(out)
+def case(fn):  # type: ignore[no-untyped-def]
+    """Register ``fn`` with each of its cases labelled by CLASS (3 when not listed)."""
+    def labelled() -> Iterator[Case]:
+        for name, data, markers in fn():
+            yield Case(name, data, markers, CLASS.get(name, 3))
+    labelled.__name__ = fn.__name__
+    return _register(labelled)
 
 
 # -- JPEG -----------------------------------------------------------------------------------
