@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
 from share_guard.core.errors import Cancelled, ShareGuardError, UnsupportedFormat
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
@@ -64,7 +65,8 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     try:
         handler = detect(src.head)
         report.format, report.kind = handler.name, FileKind(handler.kind)
-        result = handler.inspect(src)
+        with reading():  # the metadata this file may have read, whatever its containers
+            result = handler.inspect(src)
     except UnsupportedFormat as exc:
         report.error, report.unsupported = str(exc), report.format is None
         return report
@@ -81,7 +83,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
     run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
     opts.progress(1.0, "done")
-    return report
+    return seal(report)  # what one file may report: repeats collapsed, the rest capped
 
 
 def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
@@ -124,4 +126,4 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
         return out
     run_analyzers(src, out, todo, progress, cancel)
     progress(1.0, "done")
-    return out
+    return seal(out)

@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET  # noqa: S405 - DOCTYPE refused below; expat guards expansion
 from collections import Counter
 
+from share_guard.core.budget import Collector, exhausted, spend, unread
 from share_guard.core.report import Category, Finding
 
 MAX_XMP_BYTES = 16 * 1024 * 1024
@@ -68,6 +69,8 @@ def classify(local: str, namespace: str) -> Category:
 
 def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
     """Describe an XMP packet. Never raises: unreadable XML is one UNKNOWN finding."""
+    if exhausted():  # the file has had its share: this packet goes unread (and is removed)
+        return [unread("XMP")]
     if len(packet) > MAX_XMP_BYTES or b"<!DOCTYPE" in packet[:4096].upper() or b"<!ENTITY" in packet:
         return [_unreadable(where, packet, "it is too large or declares entities")]
     text = packet.strip(b"\x00 \r\n\t")
@@ -75,16 +78,18 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
         root = ET.fromstring(text)  # noqa: S314 - see module docstring
     except ET.ParseError:
         return [_unreadable(where, packet, "it is not well-formed XML")]
-    props = list(_properties(root))
+    props = _properties(root)
+    del root
+    spend(len(props))
     if not props:
         return [Finding(Category.OTHER, where, "XMP packet", f"{len(packet)} bytes",
                         "an empty metadata packet; removed")]
-    findings: list[Finding] = []
+    found = Collector()  # 50,000 dc:creator items are one finding with a count
     rest: Counter[str] = Counter()
-    grouped: dict[str, list[str]] = {}
+    grouped: Counter[str] = Counter()
     for top, ns, local, value in props:
         if top.lower() in _GROUPED:
-            grouped.setdefault(top, []).append(value)
+            grouped[top] += 1
             continue
         category = classify(local, ns)
         if category is Category.OTHER:
@@ -92,17 +97,16 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
             continue
         prefix = _NS_NAMES.get(ns, "")
         name = f"{prefix}:{local}" if prefix else local
-        findings.append(Finding(category, where, name, value or "(structure)",
-                                f"{local}: {_WHY[category]}"))
-    for local, values in grouped.items():
+        found.add(category, where, name, value or "(structure)", f"{local}: {_WHY[category]}")
+    for local, n in grouped.items():
         label = "Edit history" if local.lower() == "history" else f"Source documents ({local})"
-        findings.append(Finding(Category.HIDDEN, where, label, f"{len(values)} values",
-                                "records of earlier versions and edits of this picture"))
+        found.add(Category.HIDDEN, where, label, f"{n} values",
+                  "records of earlier versions and edits of this picture")
     if rest:
         names = ", ".join(sorted(rest)[:6])
-        findings.append(Finding(Category.OTHER, where, "Other XMP properties",
-                                f"{sum(rest.values())} ({names})", _WHY[Category.OTHER]))
-    return findings
+        found.add(Category.OTHER, where, "Other XMP properties",
+                  f"{sum(rest.values())} ({names})", _WHY[Category.OTHER])
+    return found.findings()
 
 
 def _unreadable(where: str, packet: bytes, why: str) -> Finding:
