@@ -101,6 +101,7 @@ class Collector:
         self._order: list[Finding | _Key] = []  # findings that never collapse, and groups
         #: what did not fit, by kind ("Who", "When"... or a block left unread)
         self.overflow: Counter[str] = Counter()
+        self.added = 0  # findings added, repeats and overflow included
 
     def __len__(self) -> int:
         return len(self._order)
@@ -111,6 +112,7 @@ class Collector:
         """A finding, made only if it will be listed on its own."""
         group = self._groups.get((category, name, identifying, removable))
         if group is not None and group.count >= KEEP_EACH:
+            self.added += 1
             group.count += 1
             group.place(where)
             group.example(value)
@@ -123,6 +125,7 @@ class Collector:
             self.add_finding(finding)
 
     def add_finding(self, f: Finding) -> None:
+        self.added += 1
         if OVERFLOW in f.detail and f.name == OVERFLOW_NAME:  # another collector's excess
             for label, n in dict(f.detail.get(KINDS, {})).items():
                 self.overflow[str(label)] += int(n)

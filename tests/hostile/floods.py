@@ -89,9 +89,9 @@ def xmp_flood_jpeg(properties: int = 100_000) -> bytes:
     ns = b"http://ns.adobe.com/xap/1.0/\x00"
     room = 65533 - len(ns)
     segments = [segment(0xE1, ns + packet[:room])] if len(packet) <= room else []
-    if not segments:  # one 64 KB packet repeated: each holds ~2,000 properties
-        small = xmp_packet(min(properties, 2_000))
-        segments = [segment(0xE1, ns + small)] * max(1, properties // 2_000)
+    if not segments:  # one packet of 1,000 properties (about 40 KB), repeated
+        small = xmp_packet(min(properties, 1_000))
+        segments = [segment(0xE1, ns + small)] * max(1, properties // 1_000)
     return insert_after_soi(plain_jpeg(pixels(32, 24)), *segments)
 
 
