@@ -15,7 +15,8 @@ from typing import Protocol
 
 from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
-from share_guard.core.errors import Cancelled, ShareGuardError, UnsupportedFormat
+from share_guard.core.errors import Cancelled, ExportRefused, ShareGuardError, UnsupportedFormat
+from share_guard.core.fingerprint import check_unchanged, digest, identity
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
 
@@ -37,6 +38,8 @@ class InspectOptions:
     cancel: CancelToken | None = None
     #: False skips checks that only add detail (batch cleaning does not need them)
     thorough: bool = True
+    #: False skips hashing the file (the report of a copy being verified needs no snapshot)
+    fingerprint: bool = True
 
 
 def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
@@ -81,9 +84,25 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     report.properties.update(result.properties)
     if not handler.can_strip:
         report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
+    if opts.fingerprint:
+        _fingerprint(report, opts)
     run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
     opts.progress(1.0, "done")
     return seal(report)  # what one file may report: repeats collapsed, the rest capped
+
+
+def _fingerprint(report: Report, opts: InspectOptions) -> None:
+    """Record what was read (see :mod:`share_guard.core.fingerprint`): its identity, and
+    the hash of its bytes. A file that changes while it is hashed gets neither, so its
+    export is refused."""
+    try:
+        before = identity(report.path)
+        sha = digest(report.path, lambda f, t: opts.progress(0.05 * f, t), opts.cancel)
+        after = identity(report.path)
+    except OSError:
+        return
+    if before == after and (after.size, after.mtime_ns) == (report.size, report.mtime_ns):
+        report.identity, report.digest = after.as_tuple(), sha
 
 
 def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
@@ -121,8 +140,13 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
     except OSError as exc:
         out.error = f"cannot be read: {exc.strerror or exc}"
         return out
-    if report.mtime_ns is not None and (src.size, src.mtime_ns) != (report.size, report.mtime_ns):
-        out.error = "the file changed after it was checked; check it again"
+    try:
+        check_unchanged(report, cancel=cancel)  # the evidence must be about the same bytes
+    except ExportRefused as exc:
+        out.error = str(exc)
+        return out
+    except OSError as exc:
+        out.error = f"cannot be read: {exc.strerror or exc}"
         return out
     run_analyzers(src, out, todo, progress, cancel)
     progress(1.0, "done")
