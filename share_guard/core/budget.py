@@ -36,7 +36,7 @@ EXAMPLES = 3
 #: findings one file may report (after collapsing)
 MAX_FINDINGS = 1_000
 #: characters of finding text (name, value, place, explanation, detail) one file may report
-MAX_TEXT = 1_000_000
+MAX_TEXT = 500_000
 #: metadata items one file's readers may read (about a second of work)
 MAX_ITEMS = 200_000
 #: problems (and characters of each) one file may report
