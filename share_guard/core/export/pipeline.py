@@ -221,8 +221,8 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             if cancel is not None:
                 cancel.check()
     # handlers name what they removed from the file's own bytes (a chunk's FourCC): untrusted
-    result.removed = [display_text(x) for x in stripped.removed]
-    result.kept = [display_text(x) for x in stripped.kept]
+    result.removed = _bounded_list(stripped.removed)
+    result.kept = _bounded_list(stripped.kept)
     if p.transforms:
         # The transform wrote fresh pixels without the original's metadata, so the strip
         # saw little; what left with it is what the original's report found.
@@ -234,6 +234,18 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     if result.after is not None:
         result.after.path = p.dest
     return result
+
+
+#: lines one result may give of what was removed or kept (a worker sends no more back)
+MAX_RESULT_LINES = 200
+
+
+def _bounded_list(items: Sequence[str]) -> list[str]:
+    """Each line once, display-safe, at most :data:`MAX_RESULT_LINES` of them."""
+    unique = list(dict.fromkeys(display_text(x) for x in items[: 50 * MAX_RESULT_LINES]))
+    if len(unique) <= MAX_RESULT_LINES:
+        return unique
+    return [*unique[: MAX_RESULT_LINES - 1], f"{len(unique) - MAX_RESULT_LINES + 1:,} more"]
 
 
 class _transformed:
