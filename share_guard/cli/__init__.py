@@ -22,6 +22,7 @@ from share_guard.cli import (
     policy_cmd,
     takedown_cmd,
 )
+from share_guard.cli.common import safe_streams
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.textsafe import display_path, display_text
 
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(args_list)

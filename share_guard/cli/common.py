@@ -13,6 +13,25 @@ from share_guard.core.export.safeio import TEMP_PREFIX
 from share_guard.core.textsafe import display_path
 
 
+def safe_streams() -> None:
+    """Printing never fails on a character the output cannot encode.
+
+    A redirected stream on Windows is cp1252, ``PYTHONIOENCODING=ascii`` is ASCII: the
+    U+FFFD that :func:`display_text` puts for a control character (and any accented name)
+    raised UnicodeEncodeError in the middle of a batch. Such characters become "?" instead;
+    UTF-8 streams are left as they are, and JSON is plain ASCII whatever the stream.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None or encoding in ("utf-8", "utf8"):
+            continue
+        try:
+            reconfigure(errors="replace")
+        except (ValueError, OSError):  # a stream that cannot be changed: leave it
+            continue
+
+
 def walk(paths: Sequence[str]) -> Iterator[tuple[Path, bool]]:
     """Yield (file, given explicitly). Folders are walked recursively in sorted order;
     hidden files and our own temp files are skipped."""

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
-from share_guard.core.errors import Cancelled, ShareGuardError, UnsupportedFormat
+from share_guard.core.errors import Cancelled, ExportRefused, ShareGuardError, UnsupportedFormat
+from share_guard.core.fingerprint import BackgroundDigest, Identity, check_unchanged, identity
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
 
@@ -36,6 +38,8 @@ class InspectOptions:
     cancel: CancelToken | None = None
     #: False skips checks that only add detail (batch cleaning does not need them)
     thorough: bool = True
+    #: False skips hashing the file (the report of a copy being verified needs no snapshot)
+    fingerprint: bool = True
 
 
 def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None) -> Report:
@@ -61,27 +65,53 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         return report
     report.size, report.mtime_ns = src.size, src.mtime_ns
     src.thorough = opts.thorough
+    hashing: BackgroundDigest | None = None
     try:
-        handler = detect(src.head)
-        report.format, report.kind = handler.name, FileKind(handler.kind)
-        result = handler.inspect(src)
-    except UnsupportedFormat as exc:
-        report.error, report.unsupported = str(exc), report.format is None
-        return report
-    except ShareGuardError as exc:
-        report.error = str(exc)
-        return report
-    except (OSError, ValueError, MemoryError, RecursionError) as exc:
-        report.error = f"could not be read: {type(exc).__name__}: {exc}"
-        return report
-    report.findings.extend(result.findings)
-    report.problems.extend(result.problems)
-    report.properties.update(result.properties)
-    if not handler.can_strip:
-        report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
-    run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
+        try:
+            handler = detect(src.head)
+            report.format, report.kind = handler.name, FileKind(handler.kind)
+            if opts.fingerprint:  # hashed while it is parsed and checked
+                before = identity(report.path)
+                hashing = BackgroundDigest(report.path)
+            with reading():  # the metadata this file may have read, whatever its containers
+                result = handler.inspect(src)
+        except UnsupportedFormat as exc:
+            report.error, report.unsupported = str(exc), report.format is None
+            return report
+        except ShareGuardError as exc:
+            report.error = str(exc)
+            return report
+        except (OSError, ValueError, MemoryError, RecursionError) as exc:
+            report.error = f"could not be read: {type(exc).__name__}: {exc}"
+            return report
+        report.findings.extend(result.findings)
+        report.problems.extend(result.problems)
+        report.properties.update(result.properties)
+        if not handler.can_strip:
+            report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
+        run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
+        if hashing is not None:
+            _fingerprint(report, hashing, before, opts)
+    finally:
+        if hashing is not None:
+            hashing.stop()
     opts.progress(1.0, "done")
-    return report
+    return seal(report)  # what one file may report: repeats collapsed, the rest capped
+
+
+def _fingerprint(report: Report, hashing: BackgroundDigest, before: Identity,
+                 opts: InspectOptions) -> None:
+    """Record what was read (see :mod:`share_guard.core.fingerprint`): its identity, and
+    the hash of its bytes. A file that changes while it is hashed gets neither, so its
+    export is refused."""
+    sha = hashing.result(lambda f, t: opts.progress(f, t), opts.cancel)
+    try:
+        after = identity(report.path)
+    except OSError:
+        return
+    if sha is not None and before == after and (after.size, after.mtime_ns) == (report.size,
+                                                                               report.mtime_ns):
+        report.identity, report.digest = after.as_tuple(), sha
 
 
 def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
@@ -119,9 +149,14 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
     except OSError as exc:
         out.error = f"cannot be read: {exc.strerror or exc}"
         return out
-    if report.mtime_ns is not None and (src.size, src.mtime_ns) != (report.size, report.mtime_ns):
-        out.error = "the file changed after it was checked; check it again"
+    try:
+        check_unchanged(report, cancel=cancel)  # the evidence must be about the same bytes
+    except ExportRefused as exc:
+        out.error = str(exc)
+        return out
+    except OSError as exc:
+        out.error = f"cannot be read: {exc.strerror or exc}"
         return out
     run_analyzers(src, out, todo, progress, cancel)
     progress(1.0, "done")
-    return out
+    return seal(out)

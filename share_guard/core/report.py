@@ -192,6 +192,10 @@ class Report:
     properties: dict[str, Any] = field(default_factory=dict)  # width, height, orientation...
     #: the file's modification time when it was read; export refuses a file changed since
     mtime_ns: int | None = None
+    #: what was read, for export to check it is still that file (``core.fingerprint``):
+    #: (device, inode, size, modification time, change time) and ``sha256:HEX`` of its bytes
+    identity: tuple[int, int, int, int, int] | None = None
+    digest: str | None = None
     #: analyzers (takedown list, faces...) that could not run; also listed in ``problems``.
     #: Rebuilding from pixels answers a container problem, never a check that did not run.
     failed_checks: list[str] = field(default_factory=list)

@@ -49,3 +49,38 @@ def display_text(value: object, limit: int = 200) -> str:
 def display_path(path: object) -> str:
     """A file name or path made safe for one line of output."""
     return display_text(str(path), limit=400)
+
+
+#: characters Windows (and exFAT/FAT memory cards) refuse in a file name, besides controls
+_NOT_IN_NAMES = set('<>:"/\\|?*')
+#: names Windows reserves for devices, whatever the extension ("CON.jpg" opens the console)
+_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+                       *(f"{d}{n}" for d in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3")})
+
+
+def safe_name_part(text: str) -> str:
+    """``text`` (part of a file name, perhaps holding undecodable bytes as surrogates) with
+    every character a name should not carry replaced by "_": controls (escape, newline),
+    bidi and invisible marks, bytes that were not UTF-8, and what Windows refuses."""
+    if text.isascii() and text.isprintable() and not _NOT_IN_NAMES.intersection(text):
+        return text
+    out = []
+    for ch in text:
+        bad = (ch in _BIDI_AND_INVISIBLE or ch in _NOT_IN_NAMES
+               or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+        out.append("_" if bad else ch)
+    return "".join(out)
+
+
+def safe_file_name(stem: str, tail: str) -> str:
+    """The name ``stem + tail`` made safe to create and to show: characters replaced
+    (:func:`safe_name_part`), no leading dash (a command would read it as an option), dot
+    (hidden) or space, no trailing dot or space, and no Windows device name."""
+    stem = safe_name_part(stem).lstrip(" ")
+    if stem[:1] in ("-", "."):
+        stem = "_" + stem[1:]
+    name = (stem + safe_name_part(tail)).rstrip(". ")
+    base = name.split(".", 1)[0].rstrip(" ").upper()
+    if base in _RESERVED:
+        name = "_" + name
+    return name

@@ -31,6 +31,12 @@ def gps_jpeg() -> bytes:
     return plain_jpeg(pixels(), exif=exif_bytes(gps=True, artist=True))
 
 
+def safe_name(name: str) -> bool:
+    """A file name with no control, format (bidi), unassigned or undecodable characters."""
+    return all(unicodedata.category(ch) not in ("Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp")
+               for ch in name)
+
+
 def shown_safely(text: str) -> bool:
     """No control, format (bidi) or unassigned characters except line breaks."""
     return all(ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cn", "Co", "Cs") for ch in text)
@@ -53,7 +59,9 @@ def test_hostile_name_is_inspected_and_cleaned(key: str, tmp_path: Path, capsys)
     assert shown_safely(text)
     [written] = list(out.iterdir())
     assert written.name.endswith("_clean.jpg") and len(os.fsencode(written.name)) <= 255
-    assert written.name.startswith(src.stem[:100])
+    assert safe_name(written.name) and written.name[0] not in "-. "
+    kept = "".join(ch for ch in src.stem[:100] if ch.isalnum())
+    assert "".join(ch for ch in written.name if ch.isalnum()).startswith(kept)
     assert not inspect(written).leaks()
     assert (src.read_bytes(), src.stat().st_mtime_ns) == before
 
@@ -93,11 +101,12 @@ def test_existing_destination_is_kept_and_its_hostile_name_shown_safely(tmp_path
     src.write_bytes(gps_jpeg())
     out = tmp_path / "out"
     out.mkdir()
-    existing = out / (src.stem + "_clean.jpg")
+    safe = "red_[31m_]0;owned_"  # what the copy is called: the escapes replaced
+    existing = out / (safe + "_clean.jpg")
     existing.write_bytes(b"keep me")
     assert main(["clean", "--consent", "--no-faces", "-o", str(out), str(src)]) == 0
     text = capsys.readouterr().out
-    second = out / (src.stem + "_clean-2.jpg")  # the naming rule: a new name, never over it
+    second = out / (safe + "_clean-2.jpg")  # the naming rule: a new name, never over it
     assert second.exists() and "_clean-2.jpg" in text and shown_safely(text), repr(text)
     assert existing.read_bytes() == b"keep me"
     assert main(["clean", "--consent", "--overwrite", "-o", str(out), str(src)]) == 0

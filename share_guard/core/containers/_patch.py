@@ -13,6 +13,7 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar
 
+from share_guard.core.budget import Collector
 from share_guard.core.containers.base import FormatHandler, Inspection, Source, StripResult
 from share_guard.core.containers.inplace import COPY_CHUNK as CHUNK
 from share_guard.core.containers.inplace import Patch, check_patches, copy_with_patches
@@ -27,6 +28,8 @@ class PatchPlan:
     """What an in-place parse found, and the patches that clean the file."""
 
     findings: list[Finding] = field(default_factory=list)
+    #: what ``find`` found: 100,000 Matroska ARTIST tags are one finding with a count
+    found: Collector = field(default_factory=Collector)
     problems: list[str] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     patches: list[Patch] = field(default_factory=list)
@@ -34,7 +37,7 @@ class PatchPlan:
 
     def find(self, category: Category, where: str, name: str, value: str, why: str,
              identifying: bool = True) -> None:
-        self.findings.append(Finding(category, where, name, value, why, identifying=identifying))
+        self.found.add(category, where, name, value, why, identifying=identifying)
 
     def remove(self, what: str) -> None:
         """Name ``what`` once among what cleaning removes."""
@@ -58,7 +61,8 @@ class PatchingHandler(FormatHandler):
 
     def inspect(self, src: Source) -> Inspection:
         p = self.plan(src)
-        return Inspection(list(p.findings), list(p.problems), dict(p.properties))
+        return Inspection([*p.findings, *p.found.findings()], list(p.problems),
+                          dict(p.properties))
 
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         p = self.plan(src)

@@ -53,6 +53,8 @@ class Source:
             self.size = st.st_size
             #: when the file was last changed, as read now (export compares it with the report's)
             self.mtime_ns = st.st_mtime_ns
+            #: every later open must find this same file (another renamed over it is refused)
+            self._inode = (st.st_dev, st.st_ino)
             self.head = fh.read(4096)
         self._data: bytes | None = None
         #: scratch space where a handler may cache its parse between inspect and strip
@@ -63,8 +65,15 @@ class Source:
         self.thorough = True
 
     def open(self) -> BinaryIO:
-        """Open for reading; refuses what is not a regular file (a FIFO would block forever)."""
-        return open_regular(self.path)
+        """Open for reading; refuses what is not a regular file (a FIFO would block forever),
+        and a file that is not the one this Source first opened (swapped by a rename)."""
+        fh = open_regular(self.path)
+        if hasattr(self, "_inode"):
+            st = os.fstat(fh.fileno())
+            if (st.st_dev, st.st_ino) != self._inode:
+                fh.close()
+                raise CorruptFile("the file changed while it was read; check it again")
+        return fh
 
     def read_all(self, limit: int = MAX_IMAGE_BYTES) -> bytes:
         """The whole file, refusing anything larger than ``limit`` bytes."""

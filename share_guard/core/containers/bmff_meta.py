@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from datetime import UTC, datetime, timedelta
 
+from share_guard.core.budget import Collector, spend, unread
 from share_guard.core.containers.bmff_boxes import Box, Buffer, fourcc
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.iso6709 import parse_iso6709
@@ -99,14 +100,12 @@ def finding(
 
 
 def cap_findings(found: list[Finding], limit: int = MAX_FINDINGS) -> list[Finding]:
-    """At most ``limit`` findings; the rest are summed up in one (a crafted file may hold
-    thousands of tiny metadata items)."""
-    if len(found) <= limit:
-        return found
-    rest = found[limit:]
-    return found[:limit] + [finding(C.UNKNOWN, "metadata", "More metadata items",
-                                    f"{len(rest)} more",
-                                    "too many items to list one by one; all are removed")]
+    """Repeats collapsed into one finding with a count, and at most ``limit`` kinds: the
+    rest is counted in one "More metadata than listed" finding, which refuses the lossless
+    copy (a crafted file may hold thousands of tiny metadata items)."""
+    collector = Collector(limit)
+    collector.extend(found)
+    return collector.findings()
 
 
 def qt_time(seconds: int) -> str:
@@ -261,8 +260,13 @@ def meta_findings(buf: Buffer, meta: Box, where: str) -> list[Finding]:
         if child.type in (b"hdlr", b"keys", b"free", b"skip"):
             continue
         if child.type == b"ilst":
+            if not spend(len(child.children)):  # more than the file may have read
+                out.append(unread("item list"))
+                continue
+            items = Collector()  # 20,000 ©ART items are one finding with a count
             for item in child.children:
-                out.extend(_ilst_item(buf, item, keys, handler, where_meta))
+                _ilst_item(buf, item, keys, handler, where_meta, items)
+            out.extend(items.findings())
         elif child.type == b"uuid":
             out.append(uuid_finding(buf, child, where))
         elif child.type == b"xml ":
@@ -289,8 +293,8 @@ def _read_keys(buf: Buffer, keys: Box | None) -> list[str]:
 
 
 def _ilst_item(
-    buf: Buffer, item: Box, keys: list[str], handler: bytes, where: str
-) -> list[Finding]:
+    buf: Buffer, item: Box, keys: list[str], handler: bytes, where: str, out: Collector
+) -> None:
     if handler == b"mdta":
         index = int.from_bytes(item.type, "big")
         key = keys[index - 1] if 1 <= index <= len(keys) else f"key #{index}"
@@ -303,21 +307,19 @@ def _ilst_item(
         named = item.find(b"name")
         if item.type == b"----" and named is not None:
             name = _decode_text(buf.payload(named)[4:])
-    out: list[Finding] = []
+    before = out.added
     for data in item.all(b"data"):
         kind, value = _data_value(buf, data)
         text = _describe_data(kind, value, data.payload_size - 8)
         if kind in (13, 14, 27):
-            out.append(finding(C.HIDDEN, where, name, text,
-                               "a picture stored inside the file (cover art or thumbnail)"))
+            out.add(C.HIDDEN, where, name, text,
+                    "a picture stored inside the file (cover art or thumbnail)")
         elif category is C.LOCATION and kind in (1, 4):
-            out.append(location_finding(text, where, name))
+            out.add_finding(location_finding(text, where, name))
         else:
-            out.append(finding(category, where, name, text, explain(category, name)))
-    if not out:
-        out.append(finding(C.UNKNOWN, where, name, f"{item.payload_size} bytes",
-                           explain(C.UNKNOWN, name)))
-    return out
+            out.add(category, where, name, text, explain(category, name))
+    if out.added == before:
+        out.add(C.UNKNOWN, where, name, f"{item.payload_size} bytes", explain(C.UNKNOWN, name))
 
 
 def uuid_finding(buf: Buffer, box: Box, where: str) -> Finding:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from share_guard.core.budget import spend, unread
 from share_guard.core.containers._ebml import MAX_DEPTH, EbmlFile, Element, as_text, parse_children
 from share_guard.core.containers._patch import PatchPlan
 from share_guard.core.containers._tagclass import classify_tag
@@ -46,6 +47,9 @@ def tags(f: EbmlFile, el: Element, r: PatchPlan) -> None:
             pending[-1]["value"] = f"{kid.size} bytes of binary data"
 
     _walk(payload, TAG_MASTERS, fn)
+    if not spend(len(pending)):  # more tags than the file may have read: refused
+        r.findings.append(unread("Matroska Tags"))
+        return
     for tag in pending:
         name, value = tag.get("name", "?"), tag.get("value", "")
         if not value:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+from share_guard.core.budget import Collector, spend
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.iptc import iptc_findings, irb_findings
 from share_guard.core.metadata.xmp import xmp_findings
@@ -19,7 +20,6 @@ from share_guard.core.report import Category, Finding
 
 MAX_TEXT_BYTES = 8 * 1024 * 1024  # per chunk, after decompression
 MAX_TOTAL_TEXT_BYTES = 32 * 1024 * 1024  # per file
-MAX_TEXT_FINDINGS = 200
 MAX_SHOWN = 400  # characters of a text value put in a finding (display is shorter still)
 
 XMP_KEYWORD = "XML:com.adobe.xmp"
@@ -149,29 +149,24 @@ def _classify(keyword: str) -> tuple[Category, str, str]:
 
 
 def text_findings(chunks: list[TextChunk]) -> list[Finding]:
-    """Findings for every text chunk of one file (all of them are removed by the cleaner)."""
-    found: list[Finding] = []
-    plain = 0
+    """Findings for every text chunk of one file (all of them are removed by the cleaner).
+    Repeats collapse into one finding with a count (:class:`Collector`); more kinds than a
+    file may list make its lossless copy refused."""
+    found = Collector()
     for chunk in chunks:
         if chunk.keyword == XMP_KEYWORD and chunk.text is not None:
             found.extend(xmp_findings(chunk.text.encode("utf-8"), where=f"{chunk.where} XMP"))
         elif chunk.raw_profile is not None:
             found.extend(_profile_findings(chunk))
         elif chunk.text is None:
-            found.append(Finding(Category.UNKNOWN, chunk.where, chunk.keyword or "Text chunk",
-                                 chunk.note, "text we could not read; removed"))
+            found.add(Category.UNKNOWN, chunk.where, chunk.keyword or "Text chunk", chunk.note,
+                      "text we could not read; removed")
         else:
-            plain += 1
-            if plain > MAX_TEXT_FINDINGS:
-                continue
+            spend(1)
             category, name, why = _classify(chunk.keyword)
-            found.append(Finding(category, chunk.where, name, chunk.text[:MAX_SHOWN],
-                                 f"{name}: {why}",
-                                 detail={"keyword": chunk.keyword}))
-    if plain > MAX_TEXT_FINDINGS:
-        found.append(Finding(Category.OTHER, "PNG text", "More text chunks",
-                             f"{plain - MAX_TEXT_FINDINGS} more", "more text; all removed"))
-    return found
+            found.add(category, chunk.where, name, chunk.text[:MAX_SHOWN], f"{name}: {why}",
+                      detail={"keyword": chunk.keyword})
+    return found.findings()
 
 
 def _profile_findings(chunk: TextChunk) -> list[Finding]:

@@ -19,10 +19,11 @@ from typing import BinaryIO, Protocol
 from share_guard.core.containers import Source, detect, handler_by_name
 from share_guard.core.errors import ExportRefused, OutputError
 from share_guard.core.export.safeio import atomic_output, scratch_file
-from share_guard.core.inspect import inspect
+from share_guard.core.fingerprint import check_same, check_unchanged
+from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Region, Report
-from share_guard.core.textsafe import display_text
+from share_guard.core.textsafe import display_text, safe_file_name
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class ExportResult:
     after: Report | None = None
     #: bytes of the published copy by class (written / payload / zeroed), from its ledger
     accounting: dict[str, int] | None = None
+    #: the copy's name is not the original's: characters that names should not hold
+    #: (controls, bidi marks, bytes that are not UTF-8, a leading dash) were replaced
+    renamed: bool = False
 
     def __post_init__(self) -> None:
         self.status = ExportStatus(self.status)
@@ -107,6 +111,7 @@ class ExportResult:
             "kept": self.kept,
             "changed": self.changed,
             "accounting": self.accounting,
+            "renamed": self.renamed,
         }
 
 
@@ -126,7 +131,9 @@ MAX_NUMBER = 99_999
 
 
 def output_path(report: Report, options: ExportOptions) -> Path:
-    """Where the copy of ``report``'s file goes before the naming rule: ``name_clean.ext``."""
+    """Where the copy of ``report``'s file goes before the naming rule: ``name_clean.ext``,
+    with a safe name (:func:`~share_guard.core.textsafe.safe_file_name`: no control or bidi
+    characters, no leading dash, no Windows device name) that fits in 255 bytes."""
     src = report.path
     folder = options.output_dir if options.output_dir is not None else src.parent
     ext = src.suffix
@@ -135,9 +142,17 @@ def output_path(report: Report, options: ExportOptions) -> Path:
         if ext.lower() not in handler.extensions:
             ext = handler.extensions[0]
     stem, tail = src.stem, f"{options.suffix}{ext}"
-    while len(os.fsencode(stem + tail)) + NUMBER_ROOM > NAME_MAX and stem:  # room for the suffix
+    name = safe_file_name(stem, tail)
+    while len(os.fsencode(name)) + NUMBER_ROOM > NAME_MAX and stem:  # room for the number
         stem = stem[:-1]
-    return Path(folder) / f"{stem}{tail}"
+        name = safe_file_name(stem, tail)
+    return Path(folder) / name
+
+
+def name_made_safe(source: Path, suffix: str) -> bool:
+    """True when the copy's name is not the original's plus ``suffix``: characters of the
+    original name were replaced (see :func:`output_path`)."""
+    return safe_file_name(source.stem, suffix) != source.stem + suffix
 
 
 def free_name(dest: Path, *, overwrite: bool, taken: set[Path] | None = None) -> Path:
@@ -169,15 +184,16 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     if p.dest is None:
         raise ExportRefused(p.refusal or "not planned for export")
     result = ExportResult(p.report.path, ExportStatus.CLEANED, before=p.report)
+    # the gates, the plan and the consent were about the bytes the report saw: these bytes
+    # (a file swapped for other content of the same size and time is refused)
+    read = check_unchanged(p.report, cancel=cancel)
     src = Source(p.report.path)
-    if p.report.mtime_ns is not None and (src.size, src.mtime_ns) != (p.report.size,
-                                                                       p.report.mtime_ns):
-        # the gates, the plan and the consent were about what the report saw, not this
-        raise ExportRefused("the file changed after it was checked; check it again")
     expected = p.report.format
 
     def verify(temp: Path) -> None:
-        after = inspect(temp)
+        if read is not None:  # nothing wrote to the original while the copy was made
+            check_same(p.report.path, read, p.report.digest, cancel)
+        after = inspect(temp, InspectOptions(fingerprint=False))
         result.after = after
         if after.error:
             raise ExportRefused(f"the cleaned copy could not be re-read ({after.error}); removed")
@@ -205,8 +221,8 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             if cancel is not None:
                 cancel.check()
     # handlers name what they removed from the file's own bytes (a chunk's FourCC): untrusted
-    result.removed = [display_text(x) for x in stripped.removed]
-    result.kept = [display_text(x) for x in stripped.kept]
+    result.removed = _bounded_list(stripped.removed)
+    result.kept = _bounded_list(stripped.kept)
     if p.transforms:
         # The transform wrote fresh pixels without the original's metadata, so the strip
         # saw little; what left with it is what the original's report found.
@@ -214,9 +230,22 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
         result.removed = gone + [r for r in result.removed if r not in gone]
     result.changed = [display_text(x) for x in result.changed]
     result.output = p.dest
+    result.renamed = name_made_safe(p.report.path, opts.suffix)
     if result.after is not None:
         result.after.path = p.dest
     return result
+
+
+#: lines one result may give of what was removed or kept (a worker sends no more back)
+MAX_RESULT_LINES = 200
+
+
+def _bounded_list(items: Sequence[str]) -> list[str]:
+    """Each line once, display-safe, at most :data:`MAX_RESULT_LINES` of them."""
+    unique = list(dict.fromkeys(display_text(x) for x in items[: 50 * MAX_RESULT_LINES]))
+    if len(unique) <= MAX_RESULT_LINES:
+        return unique
+    return [*unique[: MAX_RESULT_LINES - 1], f"{len(unique) - MAX_RESULT_LINES + 1:,} more"]
 
 
 class _transformed:

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 from PIL import Image, ImageOps
 
+from share_guard.core.media.quiet import quiet_decoders
+
 #: Pillow warns above this many pixels and refuses above twice as many.
 MAX_PIXELS = 150_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -41,6 +43,7 @@ def ensure_heif() -> None:
 def open_image(fp: str | IO[bytes] | Any, formats: Sequence[str] | None = None) -> Image.Image:
     """``Image.open`` restricted to the formats we handle, bomb limits on."""
     wanted = tuple(formats or ALLOWED_FORMATS)
+    quiet_decoders()  # libtiff and Pillow's logging print to stderr otherwise
     if any(f in ("HEIF", "AVIF") for f in wanted):
         ensure_heif()
     Image.init()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from share_guard.core.budget import Collector, exhausted, spend, unread
 from share_guard.core.errors import CorruptFile
 from share_guard.core.metadata.tiff_ifd import Entry, Ifd, TiffData, parse_tiff
 from share_guard.core.report import Category, Finding
@@ -83,6 +84,9 @@ def exif_findings(block: bytes, where: str = "EXIF") -> ExifInfo:
     UNKNOWN finding (it is removed by the cleaner either way).
     """
     info = ExifInfo()
+    if exhausted():  # the file has had its share: this block goes unread (and is removed)
+        info.findings.append(unread("EXIF"))
+        return info
     try:
         tiff = parse_tiff(strip_exif_header(block))
     except CorruptFile as exc:
@@ -92,56 +96,58 @@ def exif_findings(block: bytes, where: str = "EXIF") -> ExifInfo:
         )
         return info
     info.tiff = tiff
+    spend(sum(len(ifd.entries) for ifd in tiff.ifds))
+    found = Collector()  # 64 IFDs of 1,024 Artist tags are one finding, not 65,536
     for ifd in tiff.ifds:
         if ifd.name == "GPS":
-            info.findings.extend(_gps_findings(ifd, where))
+            found.extend(_gps_findings(ifd, where))
             continue
         rest = 0
         for entry in ifd.entries:
-            finding = _entry_finding(ifd, entry, where, info, block_len=len(block))
-            if finding is not None:
-                info.findings.append(finding)
-            elif entry.tag not in STRUCTURAL_TAGS and entry.tag != ORIENTATION:
-                rest += 1
+            if not _entry_finding(ifd, entry, where, info, found):
+                if entry.tag not in STRUCTURAL_TAGS and entry.tag != ORIENTATION:
+                    rest += 1
         if ifd.name.startswith("IFD") and ifd.name != "IFD0" and ifd.entries:
-            info.findings.append(_thumbnail_finding(ifd, where, info, tiff))
+            found.add_finding(_thumbnail_finding(ifd, where, info, tiff))
         if rest:
-            info.findings.append(
-                Finding(Category.OTHER, f"{where} {ifd.name}", "Other EXIF tags", f"{rest} tags",
-                        "camera settings and other details; removed")
-            )
+            found.add(Category.OTHER, f"{where} {ifd.name}", "Other EXIF tags", f"{rest} tags",
+                      "camera settings and other details; removed")
     if tiff.problems:
-        info.findings.append(
-            Finding(Category.UNKNOWN, where, "Malformed EXIF", "; ".join(tiff.problems[:3]),
-                    "parts of the EXIF block could not be read; the whole block is removed")
-        )
+        found.add(Category.UNKNOWN, where, "Malformed EXIF", "; ".join(tiff.problems[:3]),
+                  "parts of the EXIF block could not be read; the whole block is removed")
+    info.findings = found.findings()
     return info
 
 
 def _entry_finding(ifd: Ifd, entry: Entry, where: str, info: ExifInfo,
-                   block_len: int) -> Finding | None:
+                   found: Collector) -> bool:
+    """Add what ``entry`` gives away to ``found``; False when it is not a tag we name."""
     loc = f"{where} {ifd.name}"
     if entry.tag == ORIENTATION and ifd.name == "IFD0":
         value = entry.first_int() or 1
         info.orientation = value if 1 <= value <= 8 else 1
-        return Finding(Category.KEPT, loc, "Orientation", ORIENTATION_NAMES.get(value, str(value)),
-                       "how the image is turned for display; kept", identifying=False)
+        found.add(Category.KEPT, loc, "Orientation", ORIENTATION_NAMES.get(value, str(value)),
+                  "how the image is turned for display; kept", identifying=False)
+        return True
     if entry.tag == ICC_PROFILE:
-        return Finding(Category.KEPT, loc, "Colour profile", f"{len(entry.raw)} bytes",
-                       "needed to show colours correctly; kept", identifying=False)
+        found.add(Category.KEPT, loc, "Colour profile", f"{len(entry.raw)} bytes",
+                  "needed to show colours correctly; kept", identifying=False)
+        return True
     if entry.tag == MAKERNOTE:
-        return Finding(Category.DEVICE, loc, "Maker notes", f"{len(entry.raw)} bytes",
-                       "the camera maker's private data; often holds serial numbers and settings")
+        found.add(Category.DEVICE, loc, "Maker notes", f"{len(entry.raw)} bytes",
+                  "the camera maker's private data; often holds serial numbers and settings")
+        return True
     notable = _NOTABLE.get(entry.tag)
     if notable is None:
-        return None
+        return False
     category, name, why = notable
     text = _windows_text(entry) if 0x9C9B <= entry.tag <= 0x9C9F else entry.text()
     if entry.tag == 0x9286:
         text = _user_comment(entry.raw)
     if not text.strip(" \x00"):
-        return None
-    return Finding(category, loc, name, text, f"{name}: {why}")
+        return False
+    found.add(category, loc, name, text, f"{name}: {why}")
+    return True
 
 
 def _thumbnail_finding(ifd: Ifd, where: str, info: ExifInfo, tiff: TiffData) -> Finding:

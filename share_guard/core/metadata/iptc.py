@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from share_guard.core.budget import Collector, exhausted, spend, unread
 from share_guard.core.report import Category, Finding
 
 # record 2 dataset -> (category, name)
@@ -31,30 +32,33 @@ _RESOURCES = {
 
 def irb_findings(payload: bytes, where: str = "Photoshop IRB") -> list[Finding]:
     """Describe a Photoshop resource block (the bytes after "Photoshop 3.0\\0")."""
-    findings: list[Finding] = []
+    if exhausted():
+        return [unread("Photoshop block")]
+    found = Collector()
     other = 0
-    for rid, data in iter_resources(payload):
+    resources = iter_resources(payload)
+    spend(len(resources))
+    for rid, data in resources:
         if rid == 0x0404:
-            findings.extend(iptc_findings(data, where="IPTC"))
+            found.extend(iptc_findings(data, where="IPTC"))
         elif rid in (0x040C, 0x0409):
-            findings.append(Finding(Category.HIDDEN, where, "Photoshop thumbnail",
-                                    f"{len(data) / 1024:.1f} KB",
-                                    "a preview image that may show the unedited picture"))
+            found.add(Category.HIDDEN, where, "Photoshop thumbnail", f"{len(data) / 1024:.1f} KB",
+                      "a preview image that may show the unedited picture")
         elif rid in (0x0422, 0x0423):
-            findings.append(Finding(Category.HIDDEN, where, "EXIF copy", f"{len(data)} bytes",
-                                    "a second copy of camera metadata"))
+            found.add(Category.HIDDEN, where, "EXIF copy", f"{len(data)} bytes",
+                      "a second copy of camera metadata")
         elif rid == 0x0424:
-            findings.append(Finding(Category.HIDDEN, where, "XMP copy", f"{len(data)} bytes",
-                                    "a second copy of XMP metadata"))
+            found.add(Category.HIDDEN, where, "XMP copy", f"{len(data)} bytes",
+                      "a second copy of XMP metadata")
         else:
             other += 1
     if other:
-        findings.append(Finding(Category.OTHER, where, "Photoshop resources", f"{other}",
-                                "editing settings written by Photoshop; removed"))
-    if not findings:
-        findings.append(Finding(Category.OTHER, where, "Photoshop block", f"{len(payload)} bytes",
-                                "editing data; removed"))
-    return findings
+        found.add(Category.OTHER, where, "Photoshop resources", f"{other}",
+                  "editing settings written by Photoshop; removed")
+    if not len(found):
+        found.add(Category.OTHER, where, "Photoshop block", f"{len(payload)} bytes",
+                  "editing data; removed")
+    return found.findings()
 
 
 def iter_resources(payload: bytes, limit: int = 4096) -> list[tuple[int, bytes]]:
@@ -80,7 +84,9 @@ def iter_resources(payload: bytes, limit: int = 4096) -> list[tuple[int, bytes]]
 
 
 def iptc_findings(data: bytes, where: str = "IPTC") -> list[Finding]:
-    findings: list[Finding] = []
+    if exhausted():
+        return [unread("IPTC")]
+    found = Collector()  # 10,000 By-line datasets are one finding with a count
     rest = 0
     pos = 0
     count = 0
@@ -106,9 +112,9 @@ def iptc_findings(data: bytes, where: str = "IPTC") -> list[Finding]:
             rest += 1
             continue
         category, name = known
-        findings.append(Finding(category, where, name, value.decode("utf-8", "replace"),
-                                f"IPTC {name.lower()}"))
+        found.add(category, where, name, value.decode("utf-8", "replace"), f"IPTC {name.lower()}")
+    spend(count)
     if rest:
-        findings.append(Finding(Category.OTHER, where, "Other IPTC fields", str(rest),
-                                "captions and newsroom fields; removed"))
-    return findings
+        found.add(Category.OTHER, where, "Other IPTC fields", str(rest),
+                  "captions and newsroom fields; removed")
+    return found.findings()

@@ -6,13 +6,18 @@ not parsed, size is capped, and expat's own amplification guards apply.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET  # noqa: S405 - DOCTYPE refused below; expat guards expansion
 from collections import Counter
+from functools import lru_cache
 
+from share_guard.core.budget import Collector, exhausted, spend, unread
 from share_guard.core.report import Category, Finding
 
 MAX_XMP_BYTES = 16 * 1024 * 1024
+#: markup tags ("<") one packet may hold: each costs a few microseconds to parse and walk.
+#: Photoshop's runaway DocumentAncestors lists reach about 100,000 entries; more is refused
+#: as more than share_guard lists (it would take seconds, and gigabytes as a tree)
+MAX_XMP_TAGS = 400_000
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 
 # local property name (lower case) -> category
@@ -52,6 +57,7 @@ _WHY = {
 }
 
 
+@lru_cache(maxsize=4096)  # a flood repeats a few names: each is classified once
 def classify(local: str, namespace: str) -> Category:
     key = local.lower()
     if key.startswith("gps") and key not in _TIME:
@@ -68,23 +74,29 @@ def classify(local: str, namespace: str) -> Category:
 
 def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
     """Describe an XMP packet. Never raises: unreadable XML is one UNKNOWN finding."""
+    if exhausted():  # the file has had its share: this packet goes unread (and is removed)
+        return [unread("XMP")]
     if len(packet) > MAX_XMP_BYTES or b"<!DOCTYPE" in packet[:4096].upper() or b"<!ENTITY" in packet:
         return [_unreadable(where, packet, "it is too large or declares entities")]
+    if packet.count(b"<") > MAX_XMP_TAGS:  # counted at C speed, before any parsing
+        return [unread("XMP")]
     text = packet.strip(b"\x00 \r\n\t")
     try:
         root = ET.fromstring(text)  # noqa: S314 - see module docstring
     except ET.ParseError:
         return [_unreadable(where, packet, "it is not well-formed XML")]
-    props = list(_properties(root))
+    props = _properties(root)
+    del root
+    spend(len(props))
     if not props:
         return [Finding(Category.OTHER, where, "XMP packet", f"{len(packet)} bytes",
                         "an empty metadata packet; removed")]
-    findings: list[Finding] = []
+    found = Collector()  # 50,000 dc:creator items are one finding with a count
     rest: Counter[str] = Counter()
-    grouped: dict[str, list[str]] = {}
+    grouped: Counter[str] = Counter()
     for top, ns, local, value in props:
         if top.lower() in _GROUPED:
-            grouped.setdefault(top, []).append(value)
+            grouped[top] += 1
             continue
         category = classify(local, ns)
         if category is Category.OTHER:
@@ -92,17 +104,16 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
             continue
         prefix = _NS_NAMES.get(ns, "")
         name = f"{prefix}:{local}" if prefix else local
-        findings.append(Finding(category, where, name, value or "(structure)",
-                                f"{local}: {_WHY[category]}"))
-    for local, values in grouped.items():
+        found.add(category, where, name, value or "(structure)", f"{local}: {_WHY[category]}")
+    for local, n in grouped.items():
         label = "Edit history" if local.lower() == "history" else f"Source documents ({local})"
-        findings.append(Finding(Category.HIDDEN, where, label, f"{len(values)} values",
-                                "records of earlier versions and edits of this picture"))
+        found.add(Category.HIDDEN, where, label, f"{n} values",
+                  "records of earlier versions and edits of this picture")
     if rest:
         names = ", ".join(sorted(rest)[:6])
-        findings.append(Finding(Category.OTHER, where, "Other XMP properties",
-                                f"{sum(rest.values())} ({names})", _WHY[Category.OTHER]))
-    return findings
+        found.add(Category.OTHER, where, "Other XMP properties",
+                  f"{sum(rest.values())} ({names})", _WHY[Category.OTHER])
+    return found.findings()
 
 
 def _unreadable(where: str, packet: bytes, why: str) -> Finding:
@@ -118,10 +129,8 @@ def _properties(root: ET.Element) -> list[tuple[str, str, str, str]]:
     out: list[tuple[str, str, str, str]] = []
     # (element, top-level property name, owning property namespace, owning property name)
     stack: list[tuple[ET.Element, str, str, str]] = [(root, "", "", "")]
-    seen = 0
-    while stack and seen < 200_000:
+    while stack:  # bounded: the packet holds at most MAX_XMP_TAGS elements
         elem, top, parent_ns, parent_local = stack.pop()
-        seen += 1
         ns, local = _split(elem.tag)
         named = local not in _SKIP_LOCAL
         owner_ns, owner_local = (ns, local) if named else (parent_ns, parent_local)
@@ -141,8 +150,10 @@ def _properties(root: ET.Element) -> list[tuple[str, str, str, str]]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _split(tag: str) -> tuple[str, str]:
-    match = re.match(r"\{([^}]*)\}(.*)", tag)
-    if match:
-        return match.group(1), match.group(2)
+    if tag.startswith("{"):
+        ns, sep, local = tag[1:].partition("}")
+        if sep:
+            return ns, local
     return "", tag
