@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -47,7 +46,6 @@ from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Report
 from share_guard.core.sandbox.base import Runner
-from share_guard.core.textsafe import display_path
 
 
 @dataclass
@@ -291,41 +289,25 @@ class Engine:
 
     def _write(self, todo: list[_Item], options: ExportOptions, progress: ProgressFn,
                cancel: CancelToken | None) -> None:
-        stop = threading.Event()
-        done = [0]
-        lock = threading.Lock()
+        if not todo:
+            return
+        planned = [item.planned for item in todo]
+        outcomes = self.runner.export_many(planned, options, _scaled(progress, 0.3, 0.7), cancel)
+        for item, outcome in zip(todo, outcomes, strict=True):
+            item.result = self._outcome(item, outcome)
 
-        def one(item: _Item) -> ExportResult:
-            p = item.planned
-            if stop.is_set():
-                return self._refused(item, "cancelled", ExportStatus.CANCELLED)
-            with lock:
-                progress(0.3 + 0.7 * done[0] / max(len(todo), 1),
-                         f"cleaning {display_path(p.report.path.name)}")
-            try:
-                if cancel is not None:
-                    cancel.check()
-                return self.runner.export_one(p, options, progress, cancel)
-            except Cancelled:
-                stop.set()
-                return self._refused(item, "cancelled", ExportStatus.CANCELLED)
-            except ShareGuardError as exc:
-                status = ExportStatus.ERROR if isinstance(exc, OutputError) else ExportStatus.REFUSED
-                return self._refused(item, str(exc), status)
-            except (OSError, ValueError, MemoryError) as exc:
-                return self._refused(item, f"{type(exc).__name__}: {exc}", ExportStatus.ERROR)
-            finally:
-                with lock:
-                    done[0] += 1
-
-        if self.runner.parallel > 1 and len(todo) > 1:
-            with ThreadPoolExecutor(max_workers=self.runner.parallel,
-                                    thread_name_prefix="sg-export") as pool:
-                for item, result in zip(todo, pool.map(one, todo), strict=True):
-                    item.result = result
-        else:
-            for item in todo:
-                item.result = one(item)
+    def _outcome(self, item: _Item, outcome: ExportResult | BaseException) -> ExportResult:
+        """The result for one file: as written, or its error as a refusal or an error."""
+        if isinstance(outcome, ExportResult):
+            return outcome
+        if isinstance(outcome, Cancelled):
+            return self._refused(item, "cancelled", ExportStatus.CANCELLED)
+        if isinstance(outcome, ShareGuardError):
+            status = ExportStatus.ERROR if isinstance(outcome, OutputError) else ExportStatus.REFUSED
+            return self._refused(item, str(outcome), status)
+        if isinstance(outcome, OSError | ValueError | MemoryError):
+            return self._refused(item, f"{type(outcome).__name__}: {outcome}", ExportStatus.ERROR)
+        raise outcome
 
     def close(self) -> None:
         self.runner.close()

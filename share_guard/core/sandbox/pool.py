@@ -26,15 +26,21 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from share_guard.core.errors import Cancelled
-from share_guard.core.export.safeio import TEMP_PREFIX, TEMP_SUFFIX
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.sandbox.messages import Internal, Progress, Reply, Request, Task
+from share_guard.core.sandbox.messages import (
+    Internal,
+    Progress,
+    Publishing,
+    Reply,
+    Request,
+    Started,
+    Task,
+)
 from share_guard.core.sandbox.worker import Limits, worker_main
 
 UNSAFE = "could not be checked safely"
@@ -78,6 +84,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.tasks = 0
+        self.env: dict[str, str] | None = None  # the environment it was last sent
 
     def kill(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -96,23 +103,55 @@ class _Worker:
             self.conn.close()
 
 
-def _temp_growth(folder: Path, pid: int | None) -> Callable[[], int]:
-    """Bytes the worker ``pid`` has written to its temp files in ``folder`` so far."""
-    pattern = f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}"
-
-    def probe() -> int:
-        total = 0
-        with contextlib.suppress(OSError):
-            for temp in folder.glob(pattern):
-                with contextlib.suppress(OSError):
-                    total += temp.stat().st_size
-        return total
-
-    return probe
-
-
 class Dead(Exception):
-    """The worker died or was killed; the message says why in plain words."""
+    """The worker died or was killed; the message says why in plain words. ``index``: the
+    task of the batch under way then (-1: none had started, or the copies were being
+    published)."""
+
+    def __init__(self, reason: str, index: int = -1) -> None:
+        super().__init__(reason)
+        self.index = index
+
+
+class _Watch:
+    """The watchdog's clock for one batch: each task gets ``parse_seconds`` plus time for
+    the bytes of data it works on (not the size its file claims); progress renews the
+    allowance (``idle_seconds``), up to ``total_seconds`` for the task."""
+
+    def __init__(self, limits: Limits, sizes: Sequence[int]) -> None:
+        self.limits, self.sizes = limits, sizes
+        self.index = -1
+        self.begun = time.monotonic()
+        self.deadline = self.begun + limits.parse_seconds
+
+    def _allow(self, data: int) -> None:
+        lim = self.limits
+        now = time.monotonic()
+        self.begun = now
+        self.deadline = now + lim.parse_seconds + data / lim.bytes_per_second
+
+    def start(self, index: int) -> None:
+        self.index = index
+        self._allow(self.sizes[index] if 0 <= index < len(self.sizes) else 0)
+
+    def publishing(self) -> None:
+        self.index = -1
+        self._allow(sum(self.sizes))
+
+    def alive(self) -> None:
+        lim = self.limits
+        self.deadline = min(max(self.deadline, time.monotonic() + lim.idle_seconds),
+                            self.begun + lim.total_seconds)
+
+    def end(self, index: int) -> float:
+        """Seconds the task ``index`` took (the next one starts its own clock)."""
+        seconds = time.monotonic() - self.begun
+        self.index = -1
+        self._allow(0)
+        return seconds
+
+    def allowed(self, now: float) -> float:
+        return now - self.begun
 
 
 def _death_reason(exitcode: int | None) -> str:
@@ -166,8 +205,8 @@ class WorkerPool:
             self.stats.workers_started += 1
         return worker
 
-    def _checkin(self, worker: _Worker, ok: bool) -> None:
-        worker.tasks += 1
+    def _checkin(self, worker: _Worker, ok: bool, tasks: int = 1) -> None:
+        worker.tasks += tasks
         recycle = not ok or worker.tasks >= self.limits.tasks_per_worker or self._closed
         if recycle:
             (worker.stop if ok else worker.kill)()
@@ -208,48 +247,69 @@ class WorkerPool:
         for worker in idle:
             worker.stop()
 
-    # -- one task
+    # -- tasks
     def run(self, task: Task, *, size: int, progress: ProgressFn,
-            cancel: CancelToken | None, writes_in: Path | None = None) -> Reply:
+            cancel: CancelToken | None) -> Reply:
         """Send ``task`` to a worker and wait for its reply. Raises :class:`Dead` when the
         worker dies or the watchdog stops it, :class:`Cancelled` when cancelled."""
-        lim = self.limits
+        replies: list[Reply] = []
+        self.run_batch([task], sizes=[size], progress=lambda _i: progress, cancel=cancel,
+                       on_reply=lambda _i, reply: replies.append(reply))
+        return replies[0]
+
+    def run_batch(self, tasks: Sequence[Task], *, sizes: Sequence[int],
+                  progress: Callable[[int], ProgressFn], cancel: CancelToken | None,
+                  on_reply: Callable[[int, Reply], None]) -> None:
+        """Send ``tasks`` to one worker together; ``on_reply(i, reply)`` hears each reply as
+        it comes. ``sizes`` are the bytes of data each works on (the watchdog's allowance:
+        ``parse_seconds`` plus time for those bytes, renewed by progress). Raises
+        :class:`Dead` (``index``: the task under way) when the worker dies or is stopped,
+        :class:`Cancelled` when cancelled; tasks already answered keep their replies."""
         worker = self._checkout()
-        start = time.monotonic()
         worker.cancel.clear()
         ok = False
+        watch = _Watch(self.limits, sizes)
         try:
+            env = dict(os.environ)
             try:
-                worker.conn.send(Request(task, os.getcwd(), dict(os.environ)))
+                worker.conn.send(Request(tuple(tasks), os.getcwd(),
+                                         env if env != worker.env else None))
             except OSError as exc:
                 raise Dead(_death_reason(worker.proc.exitcode)) from exc
-            probe = _temp_growth(writes_in, worker.proc.pid) if writes_in is not None else None
-            reply = self._wait(worker, start, start + lim.parse_seconds + size / lim.bytes_per_second,
-                               progress, cancel, probe)
+            worker.env = env
+            answered = 0
+            while answered < len(tasks):
+                msg = self._next(worker, watch, cancel)
+                if isinstance(msg, Started):
+                    watch.start(msg.index)
+                elif isinstance(msg, Publishing):
+                    watch.publishing()
+                elif isinstance(msg, Progress):
+                    watch.alive()
+                    with contextlib.suppress(Exception):
+                        progress(watch.index)(msg.fraction, msg.text)
+                else:
+                    answered += 1
+                    self._finished(watch.end(msg.index))
+                    with self._cond:
+                        self.stats.network_attempts += msg.network_attempts
+                    on_reply(msg.index, msg)
             ok = True
-            return reply
         finally:
-            elapsed = time.monotonic() - start
-            with self._cond:
-                self.stats.tasks += 1
-                self.stats.max_task_seconds = max(self.stats.max_task_seconds, elapsed)
-            self._checkin(worker, ok)
+            self._checkin(worker, ok, len(tasks))
 
-    def _wait(self, worker: _Worker, start: float, idle_deadline: float, progress: ProgressFn,
-              cancel: CancelToken | None,
-              probe: Callable[[], int] | None = None) -> Reply:
+    def _finished(self, seconds: float) -> None:
+        with self._cond:
+            self.stats.tasks += 1
+            self.stats.max_task_seconds = max(self.stats.max_task_seconds, seconds)
+
+    def _next(self, worker: _Worker, watch: _Watch, cancel: CancelToken | None) -> Any:
+        """The worker's next message, or :class:`Dead`/:class:`Cancelled`."""
         lim = self.limits
-        total_deadline = start + lim.total_seconds
         cancel_at: float | None = None
-        written = 0
         while True:
             now = time.monotonic()
-            if probe is not None:
-                grown = probe()  # an export copying a big file to a slow disk is progressing
-                if grown > written:
-                    written = grown
-                    idle_deadline = max(idle_deadline, now + lim.idle_seconds)
-            deadline = min(idle_deadline, total_deadline)
+            deadline = watch.deadline
             if cancel_at is not None:
                 deadline = min(deadline, cancel_at + lim.cancel_grace)
             if now >= deadline:
@@ -258,29 +318,20 @@ class WorkerPool:
                     raise Cancelled("cancelled")
                 with self._cond:
                     self.stats.timeouts += 1
-                raise Dead(f"it took longer than {deadline - start:.0f} s")
+                    self.stats.tasks += 1
+                raise Dead(f"it took longer than {watch.allowed(now):.0f} s", watch.index)
             wait = deadline - now
             if cancel is not None and cancel_at is None:
                 wait = min(wait, 0.05)
-            if probe is not None:
-                wait = min(wait, 0.5)
             if worker.conn.poll(wait):
                 try:
-                    msg = worker.conn.recv()
+                    return worker.conn.recv()
                 except (EOFError, OSError):
                     worker.proc.join(2)
                     with self._cond:
                         self.stats.crashes += 1
-                    raise Dead(_death_reason(worker.proc.exitcode)) from None
-                if isinstance(msg, Progress):
-                    idle_deadline = max(idle_deadline, time.monotonic() + lim.idle_seconds)
-                    with contextlib.suppress(Exception):
-                        progress(msg.fraction, msg.text)
-                    continue
-                reply: Reply = msg
-                with self._cond:
-                    self.stats.network_attempts += reply.network_attempts
-                return reply
+                        self.stats.tasks += 1
+                    raise Dead(_death_reason(worker.proc.exitcode), watch.index) from None
             if cancel is not None and cancel_at is None and cancel.cancelled:
                 worker.cancel.set()
                 cancel_at = time.monotonic()
