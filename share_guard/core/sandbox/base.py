@@ -103,6 +103,9 @@ class Runner(ABC):
     def warm(self, n: int = 1) -> None:  # noqa: B027 - optional: nothing to start in-process
         """Get ready to read ``n`` files at once (start workers) before the first arrives."""
 
+    def prepare(self) -> None:  # noqa: B027 - optional: nothing to start in-process
+        """Start what reading files needs in the background (returns at once)."""
+
     def close(self) -> None:  # noqa: B027 - optional: nothing to stop in-process
         """Stop what it started; calls after this may fail."""
 

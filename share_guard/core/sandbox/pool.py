@@ -177,6 +177,7 @@ class WorkerPool:
         self._live = 0
         self._cond = threading.Condition()
         self._closed = False
+        self._warming = 0  # warm() calls under way: close() waits for them
 
     # -- worker management
     def _checkout(self) -> _Worker:
@@ -217,11 +218,29 @@ class WorkerPool:
                 self._idle.append(worker)
             self._cond.notify()
 
+    def prepare(self) -> None:
+        """Start the fork server now (it imports every handler while the caller goes on), so
+        the first worker forks from a ready server. Returns at once; starts no worker, so a
+        command that ends early leaves nothing starting behind it."""
+        with self._cond:
+            if self._closed:
+                return
+        if self._ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
     def warm(self, n: int = 1) -> None:
         """Start up to ``n`` workers now so the first file does not wait for one.
 
         Runs on a background thread while the command works: when the command finishes
-        and closes the pool first, warming up simply stops (nothing is printed)."""
+        and closes the pool first, warming up stops, and :meth:`close` waits for a worker
+        being started to be stopped again (a worker still starting when the command exits
+        would find its parent's semaphores gone and print a traceback)."""
+        with self._cond:
+            if self._closed:
+                return
+            self._warming += 1
         workers: list[_Worker] = []
         try:
             for _ in range(min(n, self.size)):
@@ -232,13 +251,17 @@ class WorkerPool:
         finally:
             for worker in workers:
                 self._checkin(worker, True)
+            with self._cond:
+                self._warming -= 1
+                self._cond.notify_all()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the idle workers (tests look at their open sockets)."""
         with self._cond:
             return [w.proc.pid for w in self._idle if w.proc.pid is not None]
 
-    def close(self) -> None:
+    def close(self, wait: float = 10.0) -> None:
+        """Stop the workers; waits (up to ``wait`` seconds) for a warm-up under way."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
@@ -246,6 +269,10 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in idle:
             worker.stop()
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while self._warming and time.monotonic() < deadline:
+                self._cond.wait(max(0.0, deadline - time.monotonic()))
 
     # -- tasks
     def run(self, task: Task, *, size: int, progress: ProgressFn,

@@ -127,6 +127,9 @@ class SandboxRunner(Runner):
     def warm(self, n: int = 1) -> None:
         self.pool.warm(n)
 
+    def prepare(self) -> None:
+        self.pool.prepare()
+
     def close(self) -> None:
         self.pool.close()
 
