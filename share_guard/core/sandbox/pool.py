@@ -20,10 +20,8 @@ threaded GUI) and "spawn" elsewhere; limits apply where the platform has them.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +30,7 @@ from typing import Any
 
 from share_guard.core.errors import Cancelled
 from share_guard.core.progress import CancelToken, ProgressFn
+from share_guard.core.sandbox import early
 from share_guard.core.sandbox.messages import (
     Internal,
     Progress,
@@ -65,14 +64,8 @@ class PoolStats:
 
 
 def _context() -> Any:
-    if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        # Workers fork from a server that has already imported every container handler.
-        ctx.set_forkserver_preload([__name__, "share_guard.core.sandbox.worker",
-                                    "share_guard.core.containers._preload",
-                                    "share_guard.core.export.pipeline"])
-        return ctx
-    return mp.get_context("spawn")
+    # Workers fork from a server that has already imported every container handler.
+    return early.context()
 
 
 class _Worker:
@@ -225,10 +218,7 @@ class WorkerPool:
         with self._cond:
             if self._closed:
                 return
-        if self._ctx.get_start_method() == "forkserver":
-            from multiprocessing import forkserver
-
-            forkserver.ensure_running()
+        early.start_fork_server()
 
     def warm(self, n: int = 1) -> None:
         """Start up to ``n`` workers now so the first file does not wait for one.
