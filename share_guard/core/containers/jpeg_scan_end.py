@@ -28,8 +28,12 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from share_guard.core.containers.content_memo import ContentMemo
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: the data of the last scan, given the bytes to put there, as a whole JPEG
 Build = Callable[[bytes], bytes]
@@ -66,13 +70,25 @@ def _decode(jpeg: bytes, scale: int) -> bytes | None:
             if scale > 1:
                 img.draft(img.mode, (max(1, img.width // scale), max(1, img.height // scale)))
             img.load()
-            digest = hashlib.sha256(f"{img.mode} {img.size}".encode())
-            for top in range(0, img.height, 256):  # in bands: bounded extra memory
-                digest.update(img.crop((0, top, img.width, min(top + 256, img.height)))
-                              .tobytes())
-            return digest.digest()
+            return _digest(img)
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
         return None
+
+
+#: pictures up to this many pixels are hashed in one piece, larger ones in bands of rows
+WHOLE_PIXELS = 1 << 22
+BAND_ROWS = 512
+
+
+def _digest(img: Image.Image) -> bytes:
+    digest = hashlib.sha256(f"{img.mode} {img.size}".encode())
+    if img.width * img.height <= WHOLE_PIXELS:
+        digest.update(img.tobytes())
+    else:
+        for top in range(0, img.height, BAND_ROWS):  # in bands: bounded extra memory
+            digest.update(img.crop((0, top, img.width, min(top + BAND_ROWS, img.height)))
+                          .tobytes())
+    return digest.digest()
 
 
 def _zeroed(scan: bytes, keep: int) -> bytes:
