@@ -141,3 +141,20 @@ class Amplify:
         for _ in range(self.factor):
             out.write(data)
         return []
+
+
+class Flood:
+    """An analyzer that reports ``n`` findings of ``size`` bytes each (a file built to make
+    the report enormous)."""
+
+    name = "flood"
+
+    def __init__(self, n: int, size: int = 200) -> None:
+        self.n, self.size = n, size
+
+    def analyze(self, src: Source, report: Report, progress: ProgressFn,
+                cancel: CancelToken | None) -> list:
+        from share_guard.core.report import Category, Finding
+
+        return [Finding(Category.OTHER, "flood", f"tag {i}", "x" * self.size, "padding")
+                for i in range(self.n)]

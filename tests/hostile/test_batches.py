@@ -202,3 +202,17 @@ def test_the_parent_holds_little_per_file(tmp_path: Path, capsys) -> None:
         print(f"\nparent memory over 1,200 files: +{grown / 2**20:.1f} MiB")
     # 1,200 full reports held as objects were ~30 MB; what is held now is a few KB a file
     assert grown < 12 * 2**20, f"the parent grew by {grown / 2**20:.1f} MiB"
+
+
+def test_a_reply_too_large_for_the_parent_fails_its_file_only(tmp_path: Path) -> None:
+    from hostile.misbehave import Flood
+
+    paths = photos(tmp_path / "in", 6)
+    small = SandboxRunner(size=1, limits=Limits(reply_bytes=1 << 20))
+    try:
+        flooded = small.inspect(paths[0], InspectOptions(analyzers=[Flood(20_000)]))
+        fine = small.inspect_many(paths[1:], InspectOptions(analyzers=[Flood(10)]))
+    finally:
+        small.close()
+    assert flooded.error and "sent back more than 1 MB" in flooded.error
+    assert all(r.ok for r in fine)

@@ -10,13 +10,12 @@ of a file goes through its :class:`~share_guard.core.sandbox.base.Runner`.
 from __future__ import annotations
 
 import os
-import pickle
 import threading
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+from share_guard.core.engine.items import Item, slim
 from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.engine.verdict import Assessment, Verdict, assess
 from share_guard.core.errors import Cancelled, OutputError, ShareGuardError
@@ -24,7 +23,6 @@ from share_guard.core.export.consent import (
     CONFIRMATIONS,
     ConsentAnswer,
     ConsentHook,
-    ConsentItem,
     ConsentRequest,
     consent_refusal,
     refuse,
@@ -51,40 +49,6 @@ from share_guard.core.report import FileKind, Report
 from share_guard.core.sandbox.base import Runner
 
 
-@dataclass
-class _Item:
-    planned: Planned
-    assessment: Assessment
-    result: ExportResult | None = None  # decided before writing (refused, error)
-    consent: ConsentItem | None = None  # what consent will say about it
-    packed: bytes | None = None  # its report, compressed, while it waits (see hold)
-
-    def hold(self) -> None:
-        """Keep little while the batch is planned: a report is tens of KB as objects, about
-        one compressed; a refused file keeps only what its result line shows."""
-        report = self.planned.report
-        if self.result is None:
-            self.packed = zlib.compress(pickle.dumps(report), 1)
-        else:
-            self.result.before = slim(report)
-        self.planned.report = slim(report)
-
-    def unhold(self) -> bool:
-        """The full report back, for writing (True when it had been held)."""
-        if self.packed is None:
-            return False
-        self.planned.report = pickle.loads(zlib.decompress(self.packed))  # noqa: S301 - ours
-        self.packed = None
-        return True
-
-
-def slim(report: Report) -> Report:
-    """``report`` without its findings and properties (what a result line needs)."""
-    return Report(path=report.path, format=report.format, kind=report.kind, size=report.size,
-                  error=report.error, mtime_ns=report.mtime_ns, checked=list(report.checked),
-                  unsupported=report.unsupported)
-
-
 def _scaled(progress: ProgressFn, start: float, span: float) -> ProgressFn:
     return lambda f, t: progress(start + span * min(max(f, 0.0), 1.0), t)
 
@@ -100,6 +64,9 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 
 #: files whose reports are unpacked and handed to the runner at a time
 WRITE_CHUNK = 256
+#: the most a batch may hold (compressed reports waiting for consent) in the calling process:
+#: past it, further files are refused with a reason instead of exhausting its memory
+MAX_HELD = 256 * 1024**2
 
 #: makes the analyzers on first use (their modules load numpy: not at start-up)
 AnalyzerMaker = Callable[[], Sequence[Analyzer]]
@@ -279,14 +246,14 @@ class Engine:
     def _plan(self, paths: Sequence[str | os.PathLike[str]], reports: Iterable[Report],
               options: ExportOptions, gates: Sequence[Gate],
               skip: Callable[[Report], bool] | None, keep_reports: bool, progress: ProgressFn,
-              cancel: CancelToken | None) -> list[_Item]:
+              cancel: CancelToken | None) -> list[Item]:
         """One item per report (as the reports come), with its evidence, verdict and name."""
-        items: list[_Item] = []
+        items: list[Item] = []
         taken: set[Path] = set()
         originals = {_file_id(Path(p)) for p in paths} - {None}
         needed = evidence_analyzers(gates)
         n = max(len(paths), 1)
-        count = 0
+        count = held = 0
         for report in reports:
             count += 1
             if skip is not None and skip(report):
@@ -298,13 +265,19 @@ class Engine:
                 item.consent = item.assessment.consent_item(report)
             if not keep_reports:
                 item.hold()
+                held += len(item.packed or b"")
+                if held > MAX_HELD and item.result is None:
+                    item.packed = None
+                    item.result = self._refused(item, "the batch is too large to hold at once; "
+                                                "clean its folders one at a time",
+                                                ExportStatus.ERROR)
             items.append(item)
         if count != len(paths):
             raise ValueError("one report per path, in the same order")
         return items
 
     def _plan_one(self, report: Report, options: ExportOptions, gates: Sequence[Gate],
-                  taken: set[Path], originals: set[tuple[int, int] | None]) -> _Item:
+                  taken: set[Path], originals: set[tuple[int, int] | None]) -> Item:
         transforms = options.transforms_for(report.path)
         dest: Path | None = None
         if report.format is not None and not report.error:
@@ -312,7 +285,7 @@ class Engine:
                 dest = free_name(output_path(report, options), overwrite=options.overwrite,
                                  taken=taken)
             except OutputError as exc:
-                item = _Item(Planned(report, transforms=transforms),
+                item = Item(Planned(report, transforms=transforms),
                              assess(report, gates, transforms=transforms))
                 item.result = self._refused(item, str(exc), ExportStatus.ERROR)
                 return item
@@ -322,7 +295,7 @@ class Engine:
 
             transforms = [RebuildTransform(), *transforms]
             assessment = replace(assessment, verdict=Verdict.READY, reason="", blocker=None)
-        item = _Item(Planned(report, transforms=transforms), assessment)
+        item = Item(Planned(report, transforms=transforms), assessment)
         if report.error:
             item.result = self._refused(item, report.error, ExportStatus.ERROR)
         elif not assessment.ready:
@@ -342,12 +315,12 @@ class Engine:
         return item
 
     @staticmethod
-    def _refused(item: _Item, reason: str, status: ExportStatus = ExportStatus.REFUSED) -> ExportResult:
+    def _refused(item: Item, reason: str, status: ExportStatus = ExportStatus.REFUSED) -> ExportResult:
         report = item.planned.report
         return ExportResult(report.path, status, reason=reason, before=report)
 
     @staticmethod
-    def _consent(todo: Sequence[_Item], state: PolicyState, consent: ConsentHook
+    def _consent(todo: Sequence[Item], state: PolicyState, consent: ConsentHook
                  ) -> tuple[ConsentRequest, ConsentAnswer, str]:
         """Ask once for the batch: (request shown, answer as the policy takes it, refusal)."""
         items = tuple(item.consent or item.assessment.consent_item(item.planned.report)
@@ -362,7 +335,7 @@ class Engine:
             return request, answer, f"consent was not given; nothing was written ({note})"
         return request, answer, consent_refusal(request, answer)
 
-    def _results(self, items: list[_Item], todo: list[_Item], options: ExportOptions,
+    def _results(self, items: list[Item], todo: list[Item], options: ExportOptions,
                  progress: ProgressFn, cancel: CancelToken | None) -> Iterator[ExportResult]:
         """Every item's result in input order: the ones decided before writing as they are,
         the others as the runner writes them (a chunk of files at a time: their reports
@@ -374,7 +347,7 @@ class Engine:
             result, item.result = item.result, None
             yield result
 
-    def _write(self, todo: list[_Item], options: ExportOptions, progress: ProgressFn,
+    def _write(self, todo: list[Item], options: ExportOptions, progress: ProgressFn,
                cancel: CancelToken | None) -> Iterator[ExportResult | BaseException]:
         for at in range(0, len(todo), WRITE_CHUNK):
             chunk = todo[at : at + WRITE_CHUNK]
@@ -386,7 +359,7 @@ class Engine:
             for item in held:
                 item.planned.report = slim(item.planned.report)
 
-    def _outcome(self, item: _Item, outcome: ExportResult | BaseException) -> ExportResult:
+    def _outcome(self, item: Item, outcome: ExportResult | BaseException) -> ExportResult:
         """The result for one file: as written, or its error as a refusal or an error."""
         if isinstance(outcome, ExportResult):
             return outcome

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import threading
 import time
@@ -342,16 +343,28 @@ class WorkerPool:
                 wait = min(wait, 0.05)
             if worker.conn.poll(wait):
                 try:
-                    return worker.conn.recv()
-                except (EOFError, OSError):
-                    worker.proc.join(2)
+                    data = worker.conn.recv_bytes(lim.reply_bytes)
+                except OSError as exc:
+                    if "message length" not in str(exc):
+                        raise self._crashed(worker, watch) from None
+                    worker.kill()  # the rest of its message cannot be read: it goes
                     with self._cond:
-                        self.stats.crashes += 1
                         self.stats.tasks += 1
-                    raise Dead(_death_reason(worker.proc.exitcode), watch.index) from None
+                    raise Dead(f"it sent back more than {lim.reply_bytes // 2**20} MB about the "
+                               "file (far too many findings)", watch.index) from None
+                except EOFError:
+                    raise self._crashed(worker, watch) from None
+                return pickle.loads(data)  # noqa: S301 - our own worker's message
             if cancel is not None and cancel_at is None and cancel.cancelled:
                 worker.cancel.set()
                 cancel_at = time.monotonic()
+
+    def _crashed(self, worker: _Worker, watch: _Watch) -> Dead:
+        worker.proc.join(2)
+        with self._cond:
+            self.stats.crashes += 1
+            self.stats.tasks += 1
+        return Dead(_death_reason(worker.proc.exitcode), watch.index)
 
     def internal(self, path: object, reply: Internal) -> str:
         """Count and log a bug a worker reported; the one-line reason for the caller."""

@@ -58,6 +58,9 @@ class Limits:
     total_seconds: float = 3600.0
     cancel_grace: float = 2.0  # after a cancel, seconds to let the worker clean up
     tasks_per_worker: int = 500  # recycled after this many tasks
+    #: the most one message from a worker may hold (a report, a result): the parent's share
+    #: of a file's work is bounded, so a file cannot make it hold gigabytes of findings
+    reply_bytes: int = 64 * 1024**2
 
 
 class _EventCancel(CancelToken):
