@@ -216,11 +216,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?", default=str(SHARED / "corpus"))
     ap.add_argument("--copies", default="10,100", help="replications of the folder")
-    ap.add_argument("--tools", default="sg,sg-list,sg-faces,exiftool,mat2,copy")
+    ap.add_argument("--tools", default="sg,exiftool,copy,mat2,sg-list,sg-faces")
     ap.add_argument("--list", type=int, default=1_000_000, help="takedown list entries (0: none)")
     ap.add_argument("--mat2-max", type=int, default=600, help="mat2 only up to this many files")
     ap.add_argument("--faces-max", type=int, default=600,
                     help="the default clean (faces too) only up to this many files")
+    ap.add_argument("--list-max", type=int, default=600,
+                    help="the clean with a takedown list only up to this many files (every "
+                         "image is hashed: slow)")
     ap.add_argument("--leaks", action="store_true", help="also run leakcheck.py on FOLDER")
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()))
     args = ap.parse_args()
@@ -241,7 +244,8 @@ def main() -> int:
             n = len(files) * copies
             for tool in tools:
                 if (tool == "mat2" and n > args.mat2_max) or \
-                        (tool == "sg-faces" and n > args.faces_max):
+                        (tool == "sg-faces" and n > args.faces_max) or \
+                        (tool == "sg-list" and n > args.list_max):
                     continue
                 run = run_tool(tool, inp, work, list_data)
                 if run is not None:
