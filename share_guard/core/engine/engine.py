@@ -346,6 +346,8 @@ class Engine:
                 item.result = self._outcome(item, next(outcomes))
             result, item.result = item.result, None
             yield result
+        for extra in outcomes:  # none: lets the runner finish (its threads end here)
+            raise RuntimeError(f"the runner gave an outcome too many ({extra!r})")
 
     def _write(self, todo: list[Item], options: ExportOptions, progress: ProgressFn,
                cancel: CancelToken | None) -> Iterator[ExportResult | BaseException]:
