@@ -8,30 +8,26 @@ Each subcommand lives in its own module with ``register(subparsers)``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from share_guard import __version__
-from share_guard.cli import (
-    clean_cmd,
-    consent_cmd,
-    desktop_cmd,
-    gui_cmd,
-    helplines_cmd,
-    inspect_cmd,
-    policy_cmd,
-    takedown_cmd,
-)
-from share_guard.cli.common import safe_streams
-from share_guard.core.errors import ShareGuardError
-from share_guard.core.textsafe import display_path, display_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 #: modules that add a subcommand (each has ``register(subparsers)``, and adds nothing to the
-#: others: what inspect and clean check is composed by the core's build_engine)
-COMMANDS = [inspect_cmd, clean_cmd, takedown_cmd, policy_cmd, consent_cmd, gui_cmd, desktop_cmd,
-            helplines_cmd]
+#: others: what inspect and clean check is composed by the core's build_engine); imported
+#: when the parser is built, so ``--version`` loads none of them
+COMMAND_MODULES = ["inspect_cmd", "clean_cmd", "takedown_cmd", "policy_cmd", "consent_cmd",
+                   "gui_cmd", "desktop_cmd", "helplines_cmd"]
+#: commands that read files in the sandbox: its fork server starts before anything loads
+SANDBOXED = ("inspect", "clean")
+
+
+def commands() -> list[ModuleType]:
+    return [importlib.import_module(f"share_guard.cli.{name}") for name in COMMAND_MODULES]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,14 +43,31 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder for all state (settings, lists, records); default: "
                              "$SHARE_GUARD_HOME or the user data folder")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
+    for module in commands():
         module.register(subs)
     return parser
 
 
+def _start_early(args: list[str]) -> None:
+    """For inspect and clean: start the sandbox's fork server before the imports below."""
+    words = [a for a in args if not a.startswith("-")]
+    if words and words[0] in SANDBOXED and "--no-isolation" not in args:
+        from share_guard.core.sandbox.early import start_fork_server
+
+        start_fork_server()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    safe_streams()
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):  # answered without loading any command
+        print(f"share_guard {__version__}")
+        return EXIT_OK
+    _start_early(args_list)
+    from share_guard.cli.common import safe_streams
+    from share_guard.core.errors import ShareGuardError
+    from share_guard.core.textsafe import display_path, display_text
+
+    safe_streams()
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:

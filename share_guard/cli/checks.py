@@ -8,7 +8,6 @@ with :func:`engine_for`, i.e. with the core's one composition function.
 from __future__ import annotations
 
 import argparse
-import threading
 from pathlib import Path
 
 from share_guard.core.engine.compose import Features, build_engine
@@ -46,8 +45,7 @@ def engine_for(args: argparse.Namespace, data_dir: Path | None = None) -> Engine
 
 
 def start_workers_early(engine: Engine) -> None:
-    """Start the sandbox's workers in the background while this process finishes its own
-    imports and walks the folders, so the first file does not wait for them."""
-    if engine.runner.isolated:
-        threading.Thread(target=engine.runner.warm, args=(2,), daemon=True,
-                         name="sg-warm").start()
+    """Start the sandbox's fork server now: it imports the file handlers while this process
+    walks the folders, so the first file does not wait for them. No thread and no worker is
+    started here, so a command that ends at once (an empty folder) leaves nothing behind."""
+    engine.runner.prepare()

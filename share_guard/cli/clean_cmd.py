@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
-from share_guard.cli.common import emit_json, name, say, walk, warn
+from share_guard.cli.common import JsonFiles, name, say, walk, warn
 from share_guard.core.engine.engine import Engine
 from share_guard.core.export.consent import (
     ConsentAnswer,
@@ -20,6 +20,7 @@ from share_guard.core.export.consent import (
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
 from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.paths import data_dir
+from share_guard.core.report import Report
 from share_guard.core.textsafe import display_text
 
 CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
@@ -165,30 +166,41 @@ def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> 
     from share_guard.cli.policy_cmd import terminal_parent
 
     walked = list(walk(args.paths))
-    checked = engine.inspect_many([path for path, _explicit in walked], thorough=False)
-    paths: list[Path] = []
-    reports = []
+    explicit = {path for path, given in walked if given}
     skipped: list[str] = []
-    for (path, explicit), report in zip(walked, checked, strict=True):
-        if report.unsupported and not explicit:
-            skipped.append(f"{name(path)}: skipped ({display_text(report.error)})")
-            continue
-        paths.append(path)
-        reports.append(report)
+
+    def skip(report: Report) -> bool:
+        """A walked file that is not a photo or video is left out (said in plain output)."""
+        if report.unsupported and report.path not in explicit:
+            skipped.append(f"{name(report.path)}: skipped ({display_text(report.error)})")
+            return True
+        return False
+
     # The policy comes from the account's own folder: no flag or variable moves or loosens it.
     state = engine.policy_state()
     if state.tampered:
         warn(f"protection settings: {state.problem}; the strictest rules apply")
     interactive = sys.stdin.isatty() and not args.json
-    outcome = engine.export(paths, options, choose_consent(args, state.policy.ask_consent),
-                            ask_parent=terminal_parent if interactive else None, reports=reports)
-    if args.json:
-        emit_json({"version": 1, "files": [r.to_json() for r in outcome.results]})
+    out = JsonFiles(1) if args.json else None
+
+    def show(r: ExportResult) -> None:
+        """Each result as soon as it is known (a big folder holds nothing until the end)."""
+        if out is not None:
+            out.add(r.to_json())
+            return
+        while skipped:
+            say(skipped.pop(0))
+        print_result(r)
+
+    outcome = engine.export([path for path, _given in walked], options,
+                            choose_consent(args, state.policy.ask_consent),
+                            ask_parent=terminal_parent if interactive else None, skip=skip,
+                            on_result=show, keep_reports=False)
+    if out is not None:
+        out.close()
     else:
         for line in skipped:
             say(line)
-        for r in outcome.results:
-            print_result(r)
     return 0 if outcome.ok else 1
 
 

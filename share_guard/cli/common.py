@@ -59,6 +59,27 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write("\n")
 
 
+class JsonFiles:
+    """``{"version": N, "files": [...]}`` as :func:`emit_json` prints it, written one file
+    at a time as results come (nothing is held until the end)."""
+
+    def __init__(self, version: int) -> None:
+        self.version, self.count = version, 0
+
+    def add(self, obj: Any) -> None:
+        text = json.dumps(obj, indent=2, ensure_ascii=True).replace("\n", "\n    ")
+        if not self.count:
+            sys.stdout.write(f'{{\n  "version": {self.version},\n  "files": [')
+        sys.stdout.write(("," if self.count else "") + "\n    " + text)
+        self.count += 1
+
+    def close(self) -> None:
+        if not self.count:
+            emit_json({"version": self.version, "files": []})
+            return
+        sys.stdout.write("\n  ]\n}\n")
+
+
 def say(text: str = "") -> None:
     print(text)
 

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
-from share_guard.cli.common import emit_json, name, say, walk, warn
+from share_guard.cli.common import JsonFiles, name, say, walk, warn
 from share_guard.core.report import Category, Report
 from share_guard.core.textsafe import display_text
 
@@ -39,21 +39,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace, engine: Engine) -> int:
-    reports: list[Report] = []
     status = 0
-    for path, explicit in walk(args.paths):
-        report = engine.inspect(path)
+    walked = list(walk(args.paths))
+    out = JsonFiles(JSON_VERSION) if args.json else None
+    # in batches across the workers; each report is printed (and let go) as it comes
+    for (path, explicit), report in zip(walked, engine.inspect_each([p for p, _ in walked]),
+                                        strict=True):
         if report.unsupported and not explicit:
-            if not args.json:
+            if out is None:
                 say(f"{name(path)}: skipped ({display_text(report.error)})")
             continue
-        reports.append(report)
         if report.error or report.identifying() or report.problems:
             status = 1
-        if not args.json:
+        if out is not None:
+            out.add(report.to_json())
+        else:
             print_report(report, show_kept=args.all)
-    if args.json:
-        emit_json({"version": JSON_VERSION, "files": [r.to_json() for r in reports]})
+    if out is not None:
+        out.close()
     return status
 
 

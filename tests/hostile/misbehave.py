@@ -83,3 +83,78 @@ class SlowCopy:
             out.flush()
             time.sleep(self.seconds / steps)
         return ["copied slowly"]
+
+
+class CrashOn:
+    """An analyzer (or transform) that crashes the process on files whose name holds
+    ``marker`` and does nothing on the others: one bad file inside a batch."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+        self.name = f"crash-on-{marker}"
+
+    def analyze(self, src: Source, report: Report, progress: ProgressFn,
+                cancel: CancelToken | None) -> list:
+        if self.marker in src.path.name:
+            ctypes.string_at(0)
+        return []
+
+    def covers(self, report: Report) -> Cover:
+        return Cover()
+
+    def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
+              cancel: CancelToken | None) -> list[str]:
+        if self.marker in report.path.name:
+            ctypes.string_at(0)
+        out.write(src.read_all())
+        return []
+
+
+class SleepSilently:
+    """An analyzer that works for ``seconds`` without reporting progress."""
+
+    name = "sleep-silently"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def analyze(self, src: Source, report: Report, progress: ProgressFn,
+                cancel: CancelToken | None) -> list:
+        time.sleep(self.seconds)
+        return []
+
+
+class Amplify:
+    """A transform that writes ``factor`` times its input (a runaway cleaner or encoder)."""
+
+    name = "amplify"
+
+    def __init__(self, factor: int) -> None:
+        self.factor = factor
+
+    def covers(self, report: Report) -> Cover:
+        return Cover()
+
+    def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
+              cancel: CancelToken | None) -> list[str]:
+        data = src.read_all()
+        for _ in range(self.factor):
+            out.write(data)
+        return []
+
+
+class Flood:
+    """An analyzer that reports ``n`` findings of ``size`` bytes each (a file built to make
+    the report enormous)."""
+
+    name = "flood"
+
+    def __init__(self, n: int, size: int = 200) -> None:
+        self.n, self.size = n, size
+
+    def analyze(self, src: Source, report: Report, progress: ProgressFn,
+                cancel: CancelToken | None) -> list:
+        from share_guard.core.report import Category, Finding
+
+        return [Finding(Category.OTHER, "flood", f"tag {i}", "x" * self.size, "padding")
+                for i in range(self.n)]

@@ -18,7 +18,7 @@ from share_guard.core.containers.jpeg_app import (
     jfif_segment,
 )
 from share_guard.core.containers.jpeg_clean import analyse, scan_builder
-from share_guard.core.containers.jpeg_scan_end import only_needed, picture
+from share_guard.core.containers.jpeg_scan_end import decodes, only_needed
 from share_guard.core.containers.jpeg_segments import Segment, parse_jpeg
 from share_guard.core.containers.jpeg_tables import (
     DAC,
@@ -153,11 +153,10 @@ def _account_last_scan(data: bytes, seg: Segment, ledger: Ledger) -> None:
     what = f"JPEG scan data at byte {seg.start}"
     scan = data[seg.payload_end : seg.end]
     build = scan_builder(data[: seg.payload_end], data[seg.end :])
-    reference = picture(data)
-    if reference is None:
+    if not decodes(data):
         ledger.refuse(seg.payload_end, seg.end, what, "image data that does not decode")
         return
-    if not only_needed(scan, build, reference):
+    if not only_needed(scan, build):
         ledger.refuse(seg.payload_end, seg.end, what, "bytes after the end of the image data")
         return
     last = seg.payload_end + len(scan.rstrip(b"\x00"))

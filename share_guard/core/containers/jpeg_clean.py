@@ -19,7 +19,7 @@ from share_guard.core.containers.jpeg_app import (
     jfif_segment,
     orientation_segment,
 )
-from share_guard.core.containers.jpeg_scan_end import Build, needed, picture
+from share_guard.core.containers.jpeg_scan_end import Build, decodes, needed
 from share_guard.core.containers.jpeg_segments import COM, JpegLayout, Segment
 from share_guard.core.containers.jpeg_tables import (
     DAC,
@@ -229,10 +229,9 @@ def _zero_after_last_scan(out: Cleaned, at: int) -> None:
     head = 2 + int.from_bytes(piece[2:4], "big")
     scan = piece[head:]
     build = scan_builder(b"".join(out.pieces[:at]) + piece[:head], b"".join(out.pieces[at + 1 :]))
-    reference = picture(build(scan))
-    if reference is None:
+    if not decodes(build(scan)):
         raise ExportRefused("the JPEG's image data does not decode; use rebuild")
-    keep = needed(scan, build, reference)
+    keep = needed(scan, build)
     hidden = len(scan[keep:]) - scan[keep:].count(0)
     if hidden:
         out.pieces[at] = piece[:head] + scan[:keep] + bytes(len(scan) - keep)

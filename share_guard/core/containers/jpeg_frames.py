@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from share_guard.core.containers.jpeg_scan_end import needed, only_needed, picture
+from share_guard.core.containers.jpeg_scan_end import decodes, needed, only_needed
 from share_guard.core.containers.jpeg_segments import COM, DECODING, EOI, SOF_MARKERS, SOI, SOS
 from share_guard.core.containers.jpeg_tables import (
     DHT,
@@ -273,10 +273,9 @@ def zero_scan_tail(buf: bytearray, start: int = 0, end: int | None = None,
     data_start, data_end, eoi_end = _last_scan(frame)
     scan = frame[data_start:data_end]
     before, after = _whole(frame[:data_start], tables), frame[data_end:eoi_end]
-    reference = picture(before + scan + after)
-    if reference is None:
+    if not decodes(before + scan + after):
         raise FrameError("JPEG image data that does not decode")
-    keep = needed(scan, lambda s: before + s + after, reference)
+    keep = needed(scan, lambda s: before + s + after)
     hidden = len(scan) - keep - scan[keep:].count(0)
     if hidden:
         buf[start + data_start + keep : start + data_end] = bytes(len(scan) - keep)
@@ -291,8 +290,7 @@ def scan_tail_is_blank(frame: bytes, tables: bytes = b"") -> bool:
         return False
     scan = frame[data_start:data_end]
     before, after = _whole(frame[:data_start], tables), frame[data_end:eoi_end]
-    reference = picture(before + scan + after)
-    return reference is not None and only_needed(scan, lambda s: before + s + after, reference)
+    return decodes(before + scan + after) and only_needed(scan, lambda s: before + s + after)
 
 
 # -- tables shared by several frames (TIFF JPEGTables) -----------------------------------------

@@ -64,7 +64,7 @@ def ccitt_needed(block: bytes, lay: Layout, index: int) -> int | None:
     reference = _digest(_strip_tiff(lay, rows, block))
     if reference is None:
         return None
-    return needed(block, lambda b: _strip_tiff(lay, rows, b), reference, _digest)
+    return needed(block, lambda b: _strip_tiff(lay, rows, b), _digest)
 
 
 def ccitt_only_needed(block: bytes, lay: Layout, index: int) -> bool:
@@ -72,7 +72,7 @@ def ccitt_only_needed(block: bytes, lay: Layout, index: int) -> bool:
     rows = _rows(lay, index)
     reference = _digest(_strip_tiff(lay, rows, block))
     return reference is not None and only_needed(block, lambda b: _strip_tiff(lay, rows, b),
-                                                 reference, _digest)
+                                                 _digest)
 
 
 def palette_used(data: bytes, frame: int) -> set[int] | None:

@@ -24,6 +24,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from share_guard.core.containers.content_memo import ContentMemo
 from share_guard.core.errors import CorruptFile
 
 VP8_START = b"\x9d\x01\x2a"
@@ -47,8 +48,17 @@ class Part:
         return picture(self.wrap(body))
 
 
+#: digests of decoded pictures by the exact bytes decoded: the inspection, the cleaner and the
+#: proof of one export ask about the same bytes (forgotten after each file in a worker)
+_PICTURES: ContentMemo[bytes | None] = ContentMemo(32, ())
+
+
 def picture(riff: bytes) -> bytes | None:
     """A digest of what libwebp decodes the still WebP ``riff`` to (None: it does not)."""
+    return _PICTURES.get(riff, 0, _decode)
+
+
+def _decode(riff: bytes, _key: int) -> bytes | None:
     from PIL import Image
 
     from share_guard.core.media.images import open_image

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from share_guard.core.engine.items import Item, slim
 from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.engine.verdict import Assessment, Verdict, assess
 from share_guard.core.errors import Cancelled, OutputError, ShareGuardError
@@ -47,14 +47,6 @@ from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Report
 from share_guard.core.sandbox.base import Runner
-from share_guard.core.textsafe import display_path
-
-
-@dataclass
-class _Item:
-    planned: Planned
-    assessment: Assessment
-    result: ExportResult | None = None  # decided before writing (refused, error)
 
 
 def _scaled(progress: ProgressFn, start: float, span: float) -> ProgressFn:
@@ -69,6 +61,12 @@ def _file_id(path: Path) -> tuple[int, int] | None:
         return None
     return st.st_dev, st.st_ino
 
+
+#: files whose reports are unpacked and handed to the runner at a time
+WRITE_CHUNK = 256
+#: the most a batch may hold (compressed reports waiting for consent) in the calling process:
+#: past it, further files are refused with a reason instead of exhausting its memory
+MAX_HELD = 256 * 1024**2
 
 #: makes the analyzers on first use (their modules load numpy: not at start-up)
 AnalyzerMaker = Callable[[], Sequence[Analyzer]]
@@ -143,6 +141,13 @@ class Engine:
         return self.runner.inspect(path, self.inspect_options(
             content=content, thorough=thorough, progress=progress, cancel=cancel))
 
+    def inspect_each(self, paths: Sequence[str | os.PathLike[str]], *, content: bool = True,
+                     thorough: bool = True, progress: ProgressFn = no_progress,
+                     cancel: CancelToken | None = None) -> Iterator[Report]:
+        """Reports in input order, each as soon as it (and those before it) is ready."""
+        return self.runner.inspect_each(paths, self.inspect_options(
+            content=content, thorough=thorough, progress=progress, cancel=cancel))
+
     def inspect_many(self, paths: Sequence[str | os.PathLike[str]], *, content: bool = True,
                      thorough: bool = True, progress: ProgressFn = no_progress,
                      cancel: CancelToken | None = None) -> list[Report]:
@@ -166,23 +171,32 @@ class Engine:
     def export(self, paths: Sequence[str | os.PathLike[str]], options: ExportOptions,
                consent: ConsentHook = refuse, *, ask_parent: AskParent | None = None,
                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
-               reports: Sequence[Report] | None = None, record: bool = True) -> ExportOutcome:
+               reports: Iterable[Report] | None = None, record: bool = True,
+               skip: Callable[[Report], bool] | None = None,
+               on_result: Callable[[ExportResult], None] | None = None,
+               keep_reports: bool = True) -> ExportOutcome:
         """Write clean copies of ``paths`` (reusing ``reports`` made earlier, in the same
-        order). Nothing is written before ``consent`` answers yes (asked once, here); a parent
-        is asked (``ask_parent``) at most once, where a gate allows it. One bad file never
-        stops the batch. The consent record is written unless ``record`` is False."""
-        if reports is not None and len(reports) != len(paths):
+        order; an iterable is read as it comes). Nothing is written before ``consent``
+        answers yes (asked once, here); a parent is asked (``ask_parent``) at most once, where
+        a gate allows it. One bad file never stops the batch. The consent record is written
+        unless ``record`` is False.
+
+        For big batches: ``skip(report)`` leaves a file out (no result); ``on_result`` hears
+        each result in input order as soon as it is known; without ``keep_reports`` the
+        results keep no reports (``before`` slimmed, no ``after``) and the reports waiting
+        for consent are held compressed, so memory does not grow with what files report."""
+        if isinstance(reports, Sequence) and len(reports) != len(paths):
             raise ValueError("one report per path, in the same order")
         state = self.policy_state()
         gates = self.gates(state)
         if options.data_dir is None:
             options = replace(options, data_dir=self.data_dir)
         if reports is None:
-            reports = self.runner.inspect_many(paths, InspectOptions(
+            reports = self.runner.inspect_each(paths, InspectOptions(
                 analyzers=self.analyzers(state=state), progress=_scaled(progress, 0.0, 0.25),
                 cancel=cancel, thorough=False))
-        reports = self._with_evidence(list(reports), gates, _scaled(progress, 0.25, 0.05), cancel)
-        items = self._plan(reports, options, gates)
+        items = self._plan(paths, reports, options, gates, skip, keep_reports,
+                           _scaled(progress, 0.25, 0.05), cancel)
         approval = ParentApproval(state, ask_parent)
         for item in items:
             if item.result is None and item.assessment.parent:
@@ -197,88 +211,120 @@ class Engine:
                 for item in todo:
                     item.result = self._refused(item, refusal)
                 todo = []
-        self._write(todo, options, progress, cancel)
-        outcome.results = [item.result for item in items if item.result is not None]
+        removed: set[str] = set()  # what the copies lost, by kind (for the record)
+        for result in self._results(items, todo, options, progress, cancel):
+            if result.ok and result.before is not None:
+                removed.update(f.category.label for f in result.before.leaks())
+            if on_result is not None:
+                on_result(result)
+            if not keep_reports:
+                result.after = None
+                if result.before is not None:
+                    result.before = slim(result.before)
+            outcome.results.append(result)
         outcome.parent_approved = approval.approved
         if record and outcome.request is not None and outcome.answer is not None:
             outcome.record = build_record(outcome.request, outcome.answer, outcome.results,
                                           parent_approved=approval.approved,
-                                          audit=state.policy.audit)
+                                          audit=state.policy.audit, removed=removed)
             log = ConsentLog(options.data_dir)
             outcome.record = replace(outcome.record, id=log.add(outcome.record))
         progress(1.0, "done")
         return outcome
 
-    def _with_evidence(self, reports: list[Report], gates: Sequence[Gate], progress: ProgressFn,
-                       cancel: CancelToken | None) -> list[Report]:
-        """Reports with every check the gates need, run by the runner where one is missing
-        (new reports: the ones given are not changed)."""
-        needed = evidence_analyzers(gates)
-        out = []
-        for i, report in enumerate(reports):
-            missing = [a for a in needed if a.name not in report.checked]
-            if missing and not report.error:
-                if cancel is not None:
-                    cancel.check()
-                report = self.runner.with_checks(
-                    report, missing, _scaled(progress, i / len(reports), 1 / len(reports)), cancel)
-            out.append(report)
-        return out
+    def _with_evidence(self, report: Report, needed: Sequence[Analyzer], progress: ProgressFn,
+                       cancel: CancelToken | None) -> Report:
+        """``report`` with every check the gates need, run by the runner where one is missing
+        (a new report: the one given is not changed)."""
+        missing = [a for a in needed if a.name not in report.checked]
+        if missing and not report.error:
+            if cancel is not None:
+                cancel.check()
+            report = self.runner.with_checks(report, missing, progress, cancel)
+        return report
 
-    def _plan(self, reports: Sequence[Report], options: ExportOptions,
-              gates: Sequence[Gate]) -> list[_Item]:
-        items: list[_Item] = []
+    def _plan(self, paths: Sequence[str | os.PathLike[str]], reports: Iterable[Report],
+              options: ExportOptions, gates: Sequence[Gate],
+              skip: Callable[[Report], bool] | None, keep_reports: bool, progress: ProgressFn,
+              cancel: CancelToken | None) -> list[Item]:
+        """One item per report (as the reports come), with its evidence, verdict and name."""
+        items: list[Item] = []
         taken: set[Path] = set()
-        originals = {_file_id(r.path) for r in reports} - {None}
+        originals = {_file_id(Path(p)) for p in paths} - {None}
+        needed = evidence_analyzers(gates)
+        n = max(len(paths), 1)
+        count = held = 0
         for report in reports:
-            transforms = options.transforms_for(report.path)
-            dest: Path | None = None
-            if report.format is not None and not report.error:
-                try:
-                    dest = free_name(output_path(report, options), overwrite=options.overwrite,
-                                     taken=taken)
-                except OutputError as exc:
-                    item = _Item(Planned(report, transforms=transforms),
-                                 assess(report, gates, transforms=transforms))
-                    item.result = self._refused(item, str(exc), ExportStatus.ERROR)
-                    items.append(item)
-                    continue
-            assessment = assess(report, gates, dest=dest, transforms=transforms)
-            if assessment.verdict is Verdict.NEEDS_REBUILD and options.rebuild:
-                from share_guard.core.export.rebuild import RebuildTransform
-
-                transforms = [RebuildTransform(), *transforms]
-                assessment = replace(assessment, verdict=Verdict.READY, reason="", blocker=None)
-            item = _Item(Planned(report, transforms=transforms), assessment)
+            count += 1
+            if skip is not None and skip(report):
+                continue
+            report = self._with_evidence(report, needed, _scaled(progress, (count - 1) / n, 1 / n),
+                                         cancel)
+            item = self._plan_one(report, options, gates, taken, originals)
+            if item.result is None:
+                item.consent = item.assessment.consent_item(report)
+            if not keep_reports:
+                item.hold()
+                held += len(item.packed or b"")
+                if held > MAX_HELD and item.result is None:
+                    item.packed = None
+                    item.result = self._refused(item, "the batch is too large to hold at once; "
+                                                "clean its folders one at a time",
+                                                ExportStatus.ERROR)
             items.append(item)
-            if report.error:
-                item.result = self._refused(item, report.error, ExportStatus.ERROR)
-            elif not assessment.ready:
-                item.result = self._refused(item, assessment.reason)
-            elif assessment.pending:  # fail closed: a gate could not judge
-                item.result = self._refused(
-                    item, f"blocked: a check could not run ({', '.join(assessment.pending)})")
-            elif dest is None:
-                item.result = self._refused(item, "not a photo or video that can be cleaned")
-            elif _file_id(dest) in originals:
-                # its own original, or another file of this batch (a_clean.jpg given with a.jpg)
-                item.result = self._refused(
-                    item, "the output would replace an original; choose another folder")
-            else:
-                taken.add(dest)
-                item.planned.dest = dest
+        if count != len(paths):
+            raise ValueError("one report per path, in the same order")
         return items
 
+    def _plan_one(self, report: Report, options: ExportOptions, gates: Sequence[Gate],
+                  taken: set[Path], originals: set[tuple[int, int] | None]) -> Item:
+        transforms = options.transforms_for(report.path)
+        dest: Path | None = None
+        if report.format is not None and not report.error:
+            try:
+                dest = free_name(output_path(report, options), overwrite=options.overwrite,
+                                 taken=taken)
+            except OutputError as exc:
+                item = Item(Planned(report, transforms=transforms),
+                             assess(report, gates, transforms=transforms))
+                item.result = self._refused(item, str(exc), ExportStatus.ERROR)
+                return item
+        assessment = assess(report, gates, dest=dest, transforms=transforms)
+        if assessment.verdict is Verdict.NEEDS_REBUILD and options.rebuild:
+            from share_guard.core.export.rebuild import RebuildTransform
+
+            transforms = [RebuildTransform(), *transforms]
+            assessment = replace(assessment, verdict=Verdict.READY, reason="", blocker=None)
+        item = Item(Planned(report, transforms=transforms), assessment)
+        if report.error:
+            item.result = self._refused(item, report.error, ExportStatus.ERROR)
+        elif not assessment.ready:
+            item.result = self._refused(item, assessment.reason)
+        elif assessment.pending:  # fail closed: a gate could not judge
+            item.result = self._refused(
+                item, f"blocked: a check could not run ({', '.join(assessment.pending)})")
+        elif dest is None:
+            item.result = self._refused(item, "not a photo or video that can be cleaned")
+        elif _file_id(dest) in originals:
+            # its own original, or another file of this batch (a_clean.jpg given with a.jpg)
+            item.result = self._refused(
+                item, "the output would replace an original; choose another folder")
+        else:
+            taken.add(dest)
+            item.planned.dest = dest
+        return item
+
     @staticmethod
-    def _refused(item: _Item, reason: str, status: ExportStatus = ExportStatus.REFUSED) -> ExportResult:
+    def _refused(item: Item, reason: str, status: ExportStatus = ExportStatus.REFUSED) -> ExportResult:
         report = item.planned.report
         return ExportResult(report.path, status, reason=reason, before=report)
 
     @staticmethod
-    def _consent(todo: Sequence[_Item], state: PolicyState, consent: ConsentHook
+    def _consent(todo: Sequence[Item], state: PolicyState, consent: ConsentHook
                  ) -> tuple[ConsentRequest, ConsentAnswer, str]:
         """Ask once for the batch: (request shown, answer as the policy takes it, refusal)."""
-        items = tuple(item.assessment.consent_item(item.planned.report) for item in todo)
+        items = tuple(item.consent or item.assessment.consent_item(item.planned.report)
+                      for item in todo)
         request = ConsentRequest(items)
         request = replace(request, confirmations=tuple(CONFIRMATIONS)
                           + policy_confirmations(state.policy, request.flags))
@@ -289,43 +335,44 @@ class Engine:
             return request, answer, f"consent was not given; nothing was written ({note})"
         return request, answer, consent_refusal(request, answer)
 
-    def _write(self, todo: list[_Item], options: ExportOptions, progress: ProgressFn,
-               cancel: CancelToken | None) -> None:
-        stop = threading.Event()
-        done = [0]
-        lock = threading.Lock()
+    def _results(self, items: list[Item], todo: list[Item], options: ExportOptions,
+                 progress: ProgressFn, cancel: CancelToken | None) -> Iterator[ExportResult]:
+        """Every item's result in input order: the ones decided before writing as they are,
+        the others as the runner writes them (a chunk of files at a time: their reports
+        are unpacked only then)."""
+        outcomes = self._write(todo, options, _scaled(progress, 0.3, 0.7), cancel)
+        for item in items:
+            if item.result is None:
+                item.result = self._outcome(item, next(outcomes))
+            result, item.result = item.result, None
+            yield result
+        for extra in outcomes:  # none: lets the runner finish (its threads end here)
+            raise RuntimeError(f"the runner gave an outcome too many ({extra!r})")
 
-        def one(item: _Item) -> ExportResult:
-            p = item.planned
-            if stop.is_set():
-                return self._refused(item, "cancelled", ExportStatus.CANCELLED)
-            with lock:
-                progress(0.3 + 0.7 * done[0] / max(len(todo), 1),
-                         f"cleaning {display_path(p.report.path.name)}")
-            try:
-                if cancel is not None:
-                    cancel.check()
-                return self.runner.export_one(p, options, progress, cancel)
-            except Cancelled:
-                stop.set()
-                return self._refused(item, "cancelled", ExportStatus.CANCELLED)
-            except ShareGuardError as exc:
-                status = ExportStatus.ERROR if isinstance(exc, OutputError) else ExportStatus.REFUSED
-                return self._refused(item, str(exc), status)
-            except (OSError, ValueError, MemoryError) as exc:
-                return self._refused(item, f"{type(exc).__name__}: {exc}", ExportStatus.ERROR)
-            finally:
-                with lock:
-                    done[0] += 1
+    def _write(self, todo: list[Item], options: ExportOptions, progress: ProgressFn,
+               cancel: CancelToken | None) -> Iterator[ExportResult | BaseException]:
+        for at in range(0, len(todo), WRITE_CHUNK):
+            chunk = todo[at : at + WRITE_CHUNK]
+            held = [item for item in chunk if item.unhold()]
+            share = len(chunk) / len(todo)
+            yield from self.runner.export_many(
+                [item.planned for item in chunk], options,
+                _scaled(progress, at / len(todo), share), cancel)
+            for item in held:
+                item.planned.report = slim(item.planned.report)
 
-        if self.runner.parallel > 1 and len(todo) > 1:
-            with ThreadPoolExecutor(max_workers=self.runner.parallel,
-                                    thread_name_prefix="sg-export") as pool:
-                for item, result in zip(todo, pool.map(one, todo), strict=True):
-                    item.result = result
-        else:
-            for item in todo:
-                item.result = one(item)
+    def _outcome(self, item: Item, outcome: ExportResult | BaseException) -> ExportResult:
+        """The result for one file: as written, or its error as a refusal or an error."""
+        if isinstance(outcome, ExportResult):
+            return outcome
+        if isinstance(outcome, Cancelled):
+            return self._refused(item, "cancelled", ExportStatus.CANCELLED)
+        if isinstance(outcome, ShareGuardError):
+            status = ExportStatus.ERROR if isinstance(outcome, OutputError) else ExportStatus.REFUSED
+            return self._refused(item, str(outcome), status)
+        if isinstance(outcome, OSError | ValueError | MemoryError):
+            return self._refused(item, f"{type(outcome).__name__}: {outcome}", ExportStatus.ERROR)
+        raise outcome
 
     def close(self) -> None:
         self.runner.close()

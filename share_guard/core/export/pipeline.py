@@ -4,12 +4,16 @@ The engine (:mod:`share_guard.core.engine`) decides per file whether and where a
 copy may be written and asks for consent; :func:`export_one` then writes one planned
 copy, inside the engine's runner (a sandbox worker by default). Every output is written
 to a temp file in the destination folder, re-inspected, and only then renamed into
-place; a failure or cancel leaves nothing behind. Originals are only ever read.
+place; a failure or cancel leaves nothing behind. Originals are only ever read. A copy
+may not grow much past its original (:func:`~share_guard.core.export.safeio.output_limit`,
+checked while it is written), and copies written together are published together
+(:class:`~share_guard.core.export.safeio.Staging`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -18,7 +22,8 @@ from typing import BinaryIO, Protocol
 
 from share_guard.core.containers import Source, detect, handler_by_name
 from share_guard.core.errors import ExportRefused, OutputError
-from share_guard.core.export.safeio import atomic_output, scratch_file
+from share_guard.core.export.safeio import BoundedOutput, Staging, output_limit
+from share_guard.core.filesize import data_bytes
 from share_guard.core.fingerprint import check_same, check_unchanged
 from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn
@@ -177,10 +182,28 @@ def named_for(dest: Path, extensions: Sequence[str]) -> Path:
     return dest.with_suffix(extensions[0])
 
 
+#: how much larger than its original a transform's intermediate file may grow (a picture
+#: re-encoded at a higher quality than its original's is larger; a runaway encoder is stopped)
+TRANSFORM_GROWTH = 16
+TRANSFORM_SLACK = 256 << 20
+#: bytes written between two progress reports while a copy is written
+PROGRESS_BYTES = 8 << 20
+
+
 def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
-               cancel: CancelToken | None) -> ExportResult:
+               cancel: CancelToken | None, staging: Staging | None = None) -> ExportResult:
     """Write the clean copy of one planned file (consent was given): transform, strip,
-    verify by re-inspection, publish. Raises a ShareGuardError with a one-line reason."""
+    verify by re-inspection, publish. Raises a ShareGuardError with a one-line reason.
+
+    With ``staging`` (a batch), the verified copy waits there: it has its name once the
+    batch is published (:meth:`Staging.publish`)."""
+    if staging is None:
+        with Staging(opts.data_dir) as own:
+            result = export_one(p, opts, progress, cancel, own)
+            [problem] = own.publish()
+            if problem is not None:
+                raise problem
+            return result
     if p.dest is None:
         raise ExportRefused(p.refusal or "not planned for export")
     result = ExportResult(p.report.path, ExportStatus.CLEANED, before=p.report)
@@ -210,14 +233,17 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
             result.accounting = checker.account(Source(temp)).close().to_json()
 
     folder = p.dest.parent
-    with _transformed(src, p, folder, opts, progress, cancel, result) as source:
+    beat = _Beat(progress)
+    with _transformed(src, p, folder, staging, beat, cancel, result) as source:
         handler = detect(source.head)
         renamed = named_for(p.dest, handler.extensions)
         if renamed != p.dest:  # the naming rule holds for the new extension too
             p.dest = free_name(renamed, overwrite=opts.overwrite)
-        with atomic_output(p.dest, overwrite=opts.overwrite, data_dir=opts.data_dir,
-                           verify=verify) as out:
-            stripped = handler.strip(source, out)
+        data = data_bytes(source.path)
+        with staging.output(p.dest, overwrite=opts.overwrite, verify=verify) as out:
+            sink = BoundedOutput(out, output_limit(data), beat.written)
+            stripped = handler.strip(source, sink)  # type: ignore[arg-type]
+            sink.check()
             if cancel is not None:
                 cancel.check()
     # handlers name what they removed from the file's own bytes (a chunk's FourCC): untrusted
@@ -248,12 +274,34 @@ def _bounded_list(items: Sequence[str]) -> list[str]:
     return [*unique[: MAX_RESULT_LINES - 1], f"{len(unique) - MAX_RESULT_LINES + 1:,} more"]
 
 
+class _Beat:
+    """Forwards progress, and reports again while bytes are written (every PROGRESS_BYTES
+    or BEAT_SECONDS) with the last fraction seen: the watchdog sees the work go on."""
+
+    BEAT_SECONDS = 0.5
+
+    def __init__(self, progress: ProgressFn) -> None:
+        self.progress, self.fraction, self.text = progress, 0.0, "writing the clean copy"
+        self.bytes, self.at = 0, time.monotonic()
+
+    def __call__(self, fraction: float, text: str) -> None:
+        self.fraction, self.text = fraction, text
+        self.progress(fraction, text)
+
+    def written(self, n: int) -> None:
+        self.bytes += n
+        now = time.monotonic()
+        if self.bytes >= PROGRESS_BYTES or now - self.at >= self.BEAT_SECONDS:
+            self.bytes, self.at = 0, now
+            self.progress(self.fraction, self.text)
+
+
 class _transformed:
     """Context: the Source to strip; an intermediate scratch file when pixels change."""
 
-    def __init__(self, src: Source, p: Planned, folder: Path, opts: ExportOptions,
-                 progress: ProgressFn, cancel: CancelToken | None, result: ExportResult) -> None:
-        self.src, self.p, self.folder, self.opts = src, p, folder, opts
+    def __init__(self, src: Source, p: Planned, folder: Path, staging: Staging,
+                 progress: _Beat, cancel: CancelToken | None, result: ExportResult) -> None:
+        self.src, self.p, self.folder, self.staging = src, p, folder, staging
         self.progress, self.cancel, self.result = progress, cancel, result
         self._scratches: list[object] = []
 
@@ -261,11 +309,15 @@ class _transformed:
         current = self.src
         try:
             for transform in self.p.transforms:
-                cm = scratch_file(self.folder, self.opts.data_dir)
+                cm = self.staging.scratch(self.folder, self.progress.written)
                 fh, path = cm.__enter__()
                 self._scratches.append(cm)
                 changed = transform.apply(current, self.p.report, fh, self.progress, self.cancel)
                 fh.flush()
+                limit = max(TRANSFORM_GROWTH * current.size, current.size + TRANSFORM_SLACK)
+                if os.fstat(fh.fileno()).st_size > limit:
+                    raise ExportRefused(f"{transform.name} wrote far more than the picture "
+                                        "holds; refused")
                 self.result.changed.extend(changed)
                 current = Source(path)
         except BaseException:

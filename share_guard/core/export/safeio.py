@@ -1,25 +1,38 @@
-"""Crash-safe output: temp file in the destination folder, fsync, atomic rename.
+"""Crash-safe output: temp files in the destination folder, synced, then published by name.
 
-A failed, cancelled or killed export leaves no partial file under the final
-name. Temp files carry the writer's PID in their name and are listed in the
-data folder while they exist, so the next start removes any a crash left.
+A failed, cancelled or killed export leaves no partial file under a final name. Temp files
+carry the writer's PID in their name, and while a writer has any, a marker in the data
+folder names the folders they are in, so the next start removes any a crash left.
+
+Copies written together are published together (:class:`Staging`): each is written to its
+temp file and verified; then all are synced at once (their ``fsync`` calls run side by
+side, so the file system commits them in one go instead of one journal commit per file),
+published by a hard link (never over another file) and each folder synced once. A
+crash at any moment leaves either a temp file or a complete copy; :func:`atomic_output`
+is a batch of one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import io
+import json
 import os
 import secrets
 import stat
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from share_guard.core.errors import OutputError
+from share_guard.core.errors import ExportRefused, OutputError
 
 TEMP_PREFIX = ".sg-"
 TEMP_SUFFIX = ".tmp"
+#: files synced side by side when a batch is published
+SYNC_THREADS = 8
 
 
 def _pending_dir(data_dir: Path | None) -> Path | None:
@@ -48,54 +61,178 @@ def check_destination(dest: Path, *, overwrite: bool) -> None:
         raise OutputError(f"output folder is not writable: {folder}")
 
 
+class _Counted(io.FileIO):
+    """A file that tells ``written(n)`` of the bytes written to it."""
+
+    def __init__(self, fd: int, written: Callable[[int], None] | None) -> None:
+        super().__init__(fd, "r+", closefd=True)
+        self._written = written
+
+    def write(self, data: Any, /) -> int:
+        n = super().write(data)
+        if n and self._written is not None:
+            self._written(n)
+        return n
+
+
+@dataclass
+class _Staged:
+    fd: int
+    temp: Path
+    dest: Path
+    overwrite: bool
+
+
+class Staging:
+    """Temp files of one batch of copies: scratch files (always removed) and outputs, which
+    :meth:`publish` makes appear under their names. One marker for the whole batch."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self.data_dir = data_dir
+        self._marker: Path | None = None
+        self._folders: set[Path] = set()
+        self._staged: list[_Staged] = []
+
+    # -- the marker: which folders this process may leave temp files in
+    def _note(self, folder: Path) -> None:
+        if folder in self._folders:
+            return
+        pending = _pending_dir(self.data_dir)
+        if pending is not None:
+            if self._marker is None:
+                self._marker = pending / f"{os.getpid()}-{secrets.token_hex(6)}"
+            with open(self._marker, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(os.fspath(folder)) + "\n")  # escaped: one line each
+        self._folders.add(folder)
+
+    @contextlib.contextmanager
+    def _temp(self, folder: Path) -> Iterator[tuple[int, Path]]:
+        """A new private temp file in ``folder`` (never through a link): (fd, path)."""
+        self._note(folder)
+        temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+            | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(temp, flags, 0o600)
+        except OSError as exc:
+            raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
+        yield fd, temp
+
+    @contextlib.contextmanager
+    def scratch(self, folder: Path, written: Callable[[int], None] | None = None,
+                ) -> Iterator[tuple[BinaryIO, Path]]:
+        """A private intermediate file in ``folder``, always deleted afterwards;
+        ``written(n)`` hears of every ``n`` bytes that reach it."""
+        with self._temp(folder) as (fd, temp):
+            try:
+                with io.BufferedRandom(_Counted(fd, written)) as fh:
+                    yield fh, temp
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp)
+
+    @contextlib.contextmanager
+    def output(self, dest: Path, *, overwrite: bool = False,
+               verify: Callable[[Path], None] | None = None) -> Iterator[BinaryIO]:
+        """A binary file that :meth:`publish` makes appear at ``dest``. ``verify(temp)``
+        runs on the complete temp file; raising there (or in the ``with`` body) discards it."""
+        dest = Path(dest)
+        check_destination(dest, overwrite=overwrite)
+        with self._temp(dest.parent) as (fd, temp):
+            staged = False
+            try:
+                with os.fdopen(os.dup(fd), "wb") as fh:
+                    yield fh
+                if verify is not None:
+                    verify(temp)
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temp, 0o666 & ~umask)
+                self._staged.append(_Staged(fd, temp, dest, overwrite))
+                staged = True
+            finally:
+                if not staged:
+                    os.close(fd)
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(temp)
+
+    @property
+    def staged(self) -> list[Path]:
+        """Destinations written and verified, waiting for :meth:`publish`."""
+        return [s.dest for s in self._staged]
+
+    def publish(self) -> list[OutputError | None]:
+        """Sync every staged copy, then give each its name; one entry per staged copy, in
+        order: None when it was published, else why not (its temp file is removed)."""
+        staged, self._staged = self._staged, []
+        problems: list[OutputError | None] = list(_sync_all(staged))
+        for i, s in enumerate(staged):
+            if problems[i] is None:
+                try:
+                    _publish(s.temp, s.dest, s.overwrite)
+                except OutputError as exc:
+                    problems[i] = exc
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(s.temp)
+        for folder in dict.fromkeys(s.dest.parent for s in staged):
+            _fsync_dir(folder)
+        return problems
+
+    def discard(self) -> None:
+        """Remove the staged copies without publishing them."""
+        staged, self._staged = self._staged, []
+        for s in staged:
+            os.close(s.fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(s.temp)
+
+    def close(self) -> None:
+        """Discard what was not published and remove the marker."""
+        self.discard()
+        if self._marker is not None:
+            self._marker.unlink(missing_ok=True)
+            self._marker = None
+        self._folders.clear()
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _sync_all(staged: list[_Staged]) -> Iterator[OutputError | None]:
+    """fsync each staged file (side by side when there are several) and close it."""
+    def sync(s: _Staged) -> OutputError | None:
+        try:
+            os.fsync(s.fd)
+            return None
+        except OSError as exc:  # e.g. the disk filled up while the data was written back
+            return OutputError(f"cannot write {s.dest.name}: {exc.strerror}")
+        finally:
+            os.close(s.fd)
+
+    if len(staged) <= 1:
+        yield from map(sync, staged)
+        return
+    with ThreadPoolExecutor(min(SYNC_THREADS, len(staged)), thread_name_prefix="sg-sync") as ex:
+        yield from ex.map(sync, staged)
+
+
 @contextlib.contextmanager
 def atomic_output(dest: Path, *, overwrite: bool = False, data_dir: Path | None = None,
                   verify: Callable[[Path], None] | None = None) -> Iterator[BinaryIO]:
     """Yield a binary file; on success it appears at ``dest`` atomically, else nowhere.
 
-    ``verify(temp_path)`` runs on the complete, synced temp file before it is
-    published; raising there discards it.
+    ``verify(temp_path)`` runs on the complete temp file before it is synced and published;
+    raising there discards it.
     """
-    dest = Path(dest)
-    check_destination(dest, overwrite=overwrite)
-    with _temp_file(dest.parent, data_dir, "wb") as (fh, temp):
-        yield fh
-        fh.flush()
-        os.fsync(fh.fileno())
-        if verify is not None:
-            verify(temp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        _publish(temp, dest, overwrite)
-        _fsync_dir(dest.parent)
-
-
-@contextlib.contextmanager
-def _temp_file(folder: Path, data_dir: Path | None, mode: str) -> Iterator[tuple[BinaryIO, Path]]:
-    """A new private temp file in ``folder`` (never through a link), listed in the data
-    folder while it exists, and removed on the way out unless it was renamed away."""
-    token = secrets.token_hex(6)
-    temp = folder / f"{TEMP_PREFIX}{os.getpid()}-{token}{TEMP_SUFFIX}"
-    pending = _pending_dir(data_dir)
-    marker = pending / f"{os.getpid()}-{token}" if pending else None
-    if marker is not None:
-        marker.write_text(str(temp), encoding="utf-8")
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(temp, flags, 0o600)
-    except OSError as exc:
-        if marker is not None:
-            marker.unlink(missing_ok=True)
-        raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, mode) as fh:
-            yield fh, temp  # type: ignore[misc]
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        if marker is not None:
-            marker.unlink(missing_ok=True)
+    with Staging(data_dir) as staging:
+        with staging.output(dest, overwrite=overwrite, verify=verify) as fh:
+            yield fh
+        [problem] = staging.publish()
+        if problem is not None:
+            raise problem
 
 
 def _publish(temp: Path, dest: Path, overwrite: bool) -> None:
@@ -114,8 +251,6 @@ def _publish(temp: Path, dest: Path, overwrite: bool) -> None:
         if dest.exists():
             raise OutputError(f"{dest.name} appeared while writing; not overwritten") from None
         os.replace(temp, dest)
-        return
-    os.unlink(temp)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -150,9 +285,15 @@ def _temp_pid(name: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def _temps_in(folder: Path, pid: int | None = None) -> list[Path]:
+    with contextlib.suppress(OSError):
+        return [p for p in folder.iterdir() if (found := _temp_pid(p.name)) is not None
+                and (pid is None or found == pid)]
+    return []
+
+
 def remove_stale_temps(data_dir: Path | None = None, folders: list[Path] | None = None) -> int:
     """Delete temp files left by writers that are no longer running. Returns the count."""
-    removed = 0
     candidates: list[Path] = []
     pending = _pending_dir(data_dir)
     if pending is not None:
@@ -160,13 +301,18 @@ def remove_stale_temps(data_dir: Path | None = None, folders: list[Path] | None 
             owner = marker.name.split("-", 1)[0]
             if owner.isdigit() and _pid_alive(int(owner)):
                 continue
-            with contextlib.suppress(OSError):
-                candidates.append(Path(marker.read_text(encoding="utf-8").strip()))
+            with contextlib.suppress(OSError, ValueError):
+                for line in marker.read_text(encoding="utf-8").splitlines():
+                    if line.startswith('"'):  # a folder the writer had temp files in
+                        if owner.isdigit():
+                            candidates.extend(_temps_in(Path(json.loads(line)), int(owner)))
+                    elif line.strip():  # one temp file (markers of earlier versions)
+                        candidates.append(Path(line.strip()))
             marker.unlink(missing_ok=True)
     for folder in folders or []:
-        with contextlib.suppress(OSError):
-            candidates.extend(p for p in folder.iterdir() if _temp_pid(p.name) is not None)
-    for temp in candidates:
+        candidates.extend(_temps_in(folder))
+    removed = 0
+    for temp in dict.fromkeys(candidates):
         pid = _temp_pid(temp.name)
         if pid is None or _pid_alive(pid):
             continue
@@ -182,5 +328,57 @@ def remove_stale_temps(data_dir: Path | None = None, folders: list[Path] | None 
 @contextlib.contextmanager
 def scratch_file(folder: Path, data_dir: Path | None = None) -> Iterator[tuple[BinaryIO, Path]]:
     """A private intermediate file in ``folder`` that is always deleted afterwards."""
-    with _temp_file(folder, data_dir, "w+b") as pair:
+    with Staging(data_dir) as staging, staging.scratch(folder) as pair:
         yield pair
+
+
+def output_limit(data: int) -> int:
+    """The most a clean copy of a file holding ``data`` bytes may take: cleaning removes
+    and zeroes, so a copy never needs much more than its original (headers written anew,
+    a PNG's scanlines compressed again)."""
+    return data + max(data // 8, 1 << 20)
+
+
+class BoundedOutput:
+    """A stream over ``raw`` that refuses to let the file grow past ``limit`` bytes, checked
+    at every write and seek (a cleaner that amplifies its input is stopped while writing,
+    not after), and tells ``written(n)`` how many bytes went out (progress for the watchdog).
+    Kernel copies (``copy_file_range`` on :meth:`fileno`) are counted when the writer seeks
+    past them, and :meth:`check` looks at the file's real size at the end."""
+
+    def __init__(self, raw: BinaryIO, limit: int, written: Callable[[int], None] | None = None,
+                 ) -> None:
+        self._raw, self.limit, self._written = raw, limit, written
+        self._end = raw.tell()
+
+    def _grow(self, end: int) -> None:
+        if end > self.limit:
+            raise ExportRefused(f"the clean copy grew past {self.limit:,} bytes, much more than "
+                                "its original holds; refused")
+        if end > self._end:
+            if self._written is not None:
+                self._written(end - self._end)
+            self._end = end
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._grow(self._raw.tell() + len(data))
+        return self._raw.write(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        pos = self._raw.seek(offset, whence)
+        self._grow(pos)
+        return pos
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def check(self) -> None:
+        """Raise when the file is larger than allowed (whoever wrote it)."""
+        self._raw.flush()
+        self._grow(os.fstat(self._raw.fileno()).st_size)

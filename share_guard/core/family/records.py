@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -179,14 +179,17 @@ def _sha256(path: Path) -> str:
 
 
 def build_record(request: ConsentRequest, answer: ConsentAnswer, results: Sequence[ExportResult],
-                 *, parent_approved: bool = False, audit: bool = False) -> ConsentRecord:
-    """Describe one export for the log. Without ``audit`` nothing names or fingerprints a file."""
+                 *, parent_approved: bool = False, audit: bool = False,
+                 removed: Iterable[str] | None = None) -> ConsentRecord:
+    """Describe one export for the log. Without ``audit`` nothing names or fingerprints a file.
+    ``removed``: the kinds of detail the copies lost, when the results no longer hold the
+    reports they were read from (a big batch keeps none)."""
     exported = [r for r in results if r.ok]
-    removed: set[str] = set()
+    lost: set[str] = set(removed or ())
     changed: list[str] = []
     for r in exported:
-        if r.before is not None:
-            removed.update(f.category.label for f in r.before.leaks())
+        if r.before is not None and removed is None:
+            lost.update(f.category.label for f in r.before.leaks())
         changed.extend(display_text(c) for c in r.changed)
     shown = [WARNING_WORDS.get(flag, flag) for item in request.items for flag in item.flags]
     shown_unique = tuple(dict.fromkeys(shown))
@@ -213,7 +216,7 @@ def build_record(request: ConsentRequest, answer: ConsentAnswer, results: Sequen
         confirmed=tuple(statement(k) for k in answer.confirmed) if answer.granted else (),
         files=len(request.items),
         exported=len(exported),
-        removed=tuple(sorted(removed)),
+        removed=tuple(sorted(lost)),
         changed=tuple(dict.fromkeys(changed)),
         warnings_shown=shown_unique,
         warnings_overridden=overridden,

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+from share_guard.core.errors import Cancelled, ShareGuardError
+from share_guard.core.export.batch import Outcome
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, Planned
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
@@ -44,14 +46,18 @@ class Runner(ABC):
     def inspect_many(self, paths: Sequence[str | os.PathLike[str]],
                      options: InspectOptions | None = None) -> list[Report]:
         """Several files, results in input order (progress covers the whole batch)."""
+        return list(self.inspect_each(paths, options))
+
+    def inspect_each(self, paths: Sequence[str | os.PathLike[str]],
+                     options: InspectOptions | None = None) -> Iterator[Report]:
+        """Several files, each report as soon as it and those before it are ready (in input
+        order): a caller that does not keep them holds only what is under way."""
         options = options or InspectOptions()
         n = max(len(paths), 1)
-        reports = []
         for i, path in enumerate(paths):
             def progress(fraction: float, text: str, i: int = i) -> None:
                 options.progress((i + min(fraction, 1.0)) / n, text)
-            reports.append(self.inspect(path, _with_progress(options, progress)))
-        return reports
+            yield self.inspect(path, _with_progress(options, progress))
 
     @abstractmethod
     def with_checks(self, report: Report, analyzers: Sequence[Analyzer],
@@ -66,6 +72,28 @@ class Runner(ABC):
         """:func:`share_guard.core.export.pipeline.export_one`: raises a ShareGuardError with
         a one-line reason, or returns the result (an error result when the reader died)."""
 
+    def export_many(self, items: Sequence[Planned], options: ExportOptions,
+                    progress: ProgressFn = no_progress,
+                    cancel: CancelToken | None = None) -> Iterator[Outcome]:
+        """:meth:`export_one` for each item, outcomes in input order: the result, or the
+        error it raised (a ShareGuardError, OSError...). After a cancel every later item's
+        outcome is :class:`Cancelled`. Runners may write several copies together."""
+        n = max(len(items), 1)
+        stopped = False
+        for i, planned in enumerate(items):
+            if stopped:
+                yield Cancelled("cancelled")
+                continue
+            try:
+                if cancel is not None:
+                    cancel.check()
+                yield self.export_one(planned, options, _scaled(progress, i, n), cancel)
+            except Cancelled as exc:
+                stopped = True
+                yield exc
+            except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
+                yield exc
+
     @abstractmethod
     def call(self, func: Callable[..., T], *args: Any, size: int = 0,
              cancel: CancelToken | None = None) -> T:
@@ -75,8 +103,16 @@ class Runner(ABC):
     def warm(self, n: int = 1) -> None:  # noqa: B027 - optional: nothing to start in-process
         """Get ready to read ``n`` files at once (start workers) before the first arrives."""
 
+    def prepare(self) -> None:  # noqa: B027 - optional: nothing to start in-process
+        """Start what reading files needs in the background (returns at once)."""
+
     def close(self) -> None:  # noqa: B027 - optional: nothing to stop in-process
         """Stop what it started; calls after this may fail."""
+
+
+def _scaled(progress: ProgressFn, i: int, n: int) -> ProgressFn:
+    """Item ``i`` of ``n``'s progress as progress of the whole."""
+    return lambda f, t: progress((i + min(max(f, 0.0), 1.0)) / n, t)
 
 
 def _with_progress(options: InspectOptions, progress: ProgressFn) -> InspectOptions:

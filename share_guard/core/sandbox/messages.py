@@ -1,9 +1,12 @@
 """What the parent and a sandbox worker say to each other: typed, picklable messages.
 
-Parent -> worker: one :class:`Request` per task (the task, the caller's working folder and
-environment), or ``None`` to stop. Worker -> parent: any number of :class:`Progress`, then
-exactly one reply: :class:`Done`, :class:`Raised` (an error the core raises in-process too)
-or :class:`Internal` (an exception the core did not turn into a report: a bug).
+Parent -> worker: one :class:`Request` per batch of tasks (several small files travel
+together; the caller's working folder, and its environment when it changed), or ``None`` to
+stop. Worker -> parent, for each task in order: :class:`Started`, any number of
+:class:`Progress`, then exactly one reply: :class:`Done`, :class:`Raised` (an error the core
+raises in-process too) or :class:`Internal` (an exception the core did not turn into a
+report: a bug). The copies of a batch of exports are published together, after the last
+task (:class:`Publishing`), so their replies come then.
 """
 
 from __future__ import annotations
@@ -78,24 +81,40 @@ Task = InspectTask | CheckTask | ExportTask | CallTask
 
 @dataclass(frozen=True)
 class Request:
-    task: Task
+    tasks: tuple[Task, ...]  # exports only with exports (they are published together)
     cwd: str
-    env: Mapping[str, str]
+    env: Mapping[str, str] | None  # None: as in the previous request to this worker
 
 
 # -- replies (worker -> parent) ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
+class Started:
+    """The worker begins the task at ``index`` of the request."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """A batch of exports is written and verified; its copies are being synced and named."""
+
+
+@dataclass(frozen=True)
 class Progress:
     fraction: float
     text: str
+    #: work done since the previous report (bytes read or written): the watchdog's allowance
+    #: follows it, not the size a file claims
+    work: int = 0
 
 
 @dataclass(frozen=True)
 class Done:
     value: Any
     network_attempts: int = 0
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,7 @@ class Raised:
 
     error: BaseException
     network_attempts: int = 0
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,7 @@ class Internal:
     summary: str
     trace: str
     network_attempts: int = 0
+    index: int = 0
 
 
 Reply = Done | Raised | Internal

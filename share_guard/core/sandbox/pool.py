@@ -20,21 +20,27 @@ threaded GUI) and "spawn" elsewhere; limits apply where the platform has them.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
+import pickle
 import signal
-import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from share_guard.core.errors import Cancelled
-from share_guard.core.export.safeio import TEMP_PREFIX, TEMP_SUFFIX
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.sandbox.messages import Internal, Progress, Reply, Request, Task
+from share_guard.core.sandbox import early
+from share_guard.core.sandbox.messages import (
+    Internal,
+    Progress,
+    Publishing,
+    Reply,
+    Request,
+    Started,
+    Task,
+)
 from share_guard.core.sandbox.worker import Limits, worker_main
 
 UNSAFE = "could not be checked safely"
@@ -59,14 +65,8 @@ class PoolStats:
 
 
 def _context() -> Any:
-    if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        # Workers fork from a server that has already imported every container handler.
-        ctx.set_forkserver_preload([__name__, "share_guard.core.sandbox.worker",
-                                    "share_guard.core.containers._preload",
-                                    "share_guard.core.export.pipeline"])
-        return ctx
-    return mp.get_context("spawn")
+    # Workers fork from a server that has already imported every container handler.
+    return early.context()
 
 
 class _Worker:
@@ -78,6 +78,7 @@ class _Worker:
         self.proc.start()
         child.close()
         self.tasks = 0
+        self.env: dict[str, str] | None = None  # the environment it was last sent
 
     def kill(self) -> None:
         with contextlib.suppress(OSError, ValueError):
@@ -96,23 +97,55 @@ class _Worker:
             self.conn.close()
 
 
-def _temp_growth(folder: Path, pid: int | None) -> Callable[[], int]:
-    """Bytes the worker ``pid`` has written to its temp files in ``folder`` so far."""
-    pattern = f"{TEMP_PREFIX}{pid}-*{TEMP_SUFFIX}"
-
-    def probe() -> int:
-        total = 0
-        with contextlib.suppress(OSError):
-            for temp in folder.glob(pattern):
-                with contextlib.suppress(OSError):
-                    total += temp.stat().st_size
-        return total
-
-    return probe
-
-
 class Dead(Exception):
-    """The worker died or was killed; the message says why in plain words."""
+    """The worker died or was killed; the message says why in plain words. ``index``: the
+    task of the batch under way then (-1: none had started, or the copies were being
+    published)."""
+
+    def __init__(self, reason: str, index: int = -1) -> None:
+        super().__init__(reason)
+        self.index = index
+
+
+class _Watch:
+    """The watchdog's clock for one batch: each task gets ``parse_seconds`` plus time for
+    the bytes of data it works on (not the size its file claims); progress renews the
+    allowance (``idle_seconds``), up to ``total_seconds`` for the task."""
+
+    def __init__(self, limits: Limits, sizes: Sequence[int]) -> None:
+        self.limits, self.sizes = limits, sizes
+        self.index = -1
+        self.begun = time.monotonic()
+        self.deadline = self.begun + limits.parse_seconds
+
+    def _allow(self, data: int) -> None:
+        lim = self.limits
+        now = time.monotonic()
+        self.begun = now
+        self.deadline = now + lim.parse_seconds + data / lim.bytes_per_second
+
+    def start(self, index: int) -> None:
+        self.index = index
+        self._allow(self.sizes[index] if 0 <= index < len(self.sizes) else 0)
+
+    def publishing(self) -> None:
+        self.index = -1
+        self._allow(sum(self.sizes))
+
+    def alive(self) -> None:
+        lim = self.limits
+        self.deadline = min(max(self.deadline, time.monotonic() + lim.idle_seconds),
+                            self.begun + lim.total_seconds)
+
+    def end(self, index: int) -> float:
+        """Seconds the task ``index`` took (the next one starts its own clock)."""
+        seconds = time.monotonic() - self.begun
+        self.index = -1
+        self._allow(0)
+        return seconds
+
+    def allowed(self, now: float) -> float:
+        return now - self.begun
 
 
 def _death_reason(exitcode: int | None) -> str:
@@ -138,6 +171,7 @@ class WorkerPool:
         self._live = 0
         self._cond = threading.Condition()
         self._closed = False
+        self._warming = 0  # warm() calls under way: close() waits for them
 
     # -- worker management
     def _checkout(self) -> _Worker:
@@ -166,8 +200,8 @@ class WorkerPool:
             self.stats.workers_started += 1
         return worker
 
-    def _checkin(self, worker: _Worker, ok: bool) -> None:
-        worker.tasks += 1
+    def _checkin(self, worker: _Worker, ok: bool, tasks: int = 1) -> None:
+        worker.tasks += tasks
         recycle = not ok or worker.tasks >= self.limits.tasks_per_worker or self._closed
         if recycle:
             (worker.stop if ok else worker.kill)()
@@ -178,11 +212,26 @@ class WorkerPool:
                 self._idle.append(worker)
             self._cond.notify()
 
+    def prepare(self) -> None:
+        """Start the fork server now (it imports every handler while the caller goes on), so
+        the first worker forks from a ready server. Returns at once; starts no worker, so a
+        command that ends early leaves nothing starting behind it."""
+        with self._cond:
+            if self._closed:
+                return
+        early.start_fork_server()
+
     def warm(self, n: int = 1) -> None:
         """Start up to ``n`` workers now so the first file does not wait for one.
 
         Runs on a background thread while the command works: when the command finishes
-        and closes the pool first, warming up simply stops (nothing is printed)."""
+        and closes the pool first, warming up stops, and :meth:`close` waits for a worker
+        being started to be stopped again (a worker still starting when the command exits
+        would find its parent's semaphores gone and print a traceback)."""
+        with self._cond:
+            if self._closed:
+                return
+            self._warming += 1
         workers: list[_Worker] = []
         try:
             for _ in range(min(n, self.size)):
@@ -193,13 +242,17 @@ class WorkerPool:
         finally:
             for worker in workers:
                 self._checkin(worker, True)
+            with self._cond:
+                self._warming -= 1
+                self._cond.notify_all()
 
     def worker_pids(self) -> list[int]:
         """Process ids of the idle workers (tests look at their open sockets)."""
         with self._cond:
             return [w.proc.pid for w in self._idle if w.proc.pid is not None]
 
-    def close(self) -> None:
+    def close(self, wait: float = 10.0) -> None:
+        """Stop the workers; waits (up to ``wait`` seconds) for a warm-up under way."""
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
@@ -207,49 +260,74 @@ class WorkerPool:
             self._cond.notify_all()
         for worker in idle:
             worker.stop()
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while self._warming and time.monotonic() < deadline:
+                self._cond.wait(max(0.0, deadline - time.monotonic()))
 
-    # -- one task
+    # -- tasks
     def run(self, task: Task, *, size: int, progress: ProgressFn,
-            cancel: CancelToken | None, writes_in: Path | None = None) -> Reply:
+            cancel: CancelToken | None) -> Reply:
         """Send ``task`` to a worker and wait for its reply. Raises :class:`Dead` when the
         worker dies or the watchdog stops it, :class:`Cancelled` when cancelled."""
-        lim = self.limits
+        replies: list[Reply] = []
+        self.run_batch([task], sizes=[size], progress=lambda _i: progress, cancel=cancel,
+                       on_reply=lambda _i, reply: replies.append(reply))
+        return replies[0]
+
+    def run_batch(self, tasks: Sequence[Task], *, sizes: Sequence[int],
+                  progress: Callable[[int], ProgressFn], cancel: CancelToken | None,
+                  on_reply: Callable[[int, Reply], None]) -> None:
+        """Send ``tasks`` to one worker together; ``on_reply(i, reply)`` hears each reply as
+        it comes. ``sizes`` are the bytes of data each works on (the watchdog's allowance:
+        ``parse_seconds`` plus time for those bytes, renewed by progress). Raises
+        :class:`Dead` (``index``: the task under way) when the worker dies or is stopped,
+        :class:`Cancelled` when cancelled; tasks already answered keep their replies."""
         worker = self._checkout()
-        start = time.monotonic()
         worker.cancel.clear()
         ok = False
+        watch = _Watch(self.limits, sizes)
         try:
+            env = dict(os.environ)
             try:
-                worker.conn.send(Request(task, os.getcwd(), dict(os.environ)))
+                worker.conn.send(Request(tuple(tasks), os.getcwd(),
+                                         env if env != worker.env else None))
             except OSError as exc:
                 raise Dead(_death_reason(worker.proc.exitcode)) from exc
-            probe = _temp_growth(writes_in, worker.proc.pid) if writes_in is not None else None
-            reply = self._wait(worker, start, start + lim.parse_seconds + size / lim.bytes_per_second,
-                               progress, cancel, probe)
+            worker.env = env
+            answered = 0
+            while answered < len(tasks):
+                msg = self._next(worker, watch, cancel)
+                if isinstance(msg, Started):
+                    watch.start(msg.index)
+                elif isinstance(msg, Publishing):
+                    watch.publishing()
+                elif isinstance(msg, Progress):
+                    watch.alive()
+                    with contextlib.suppress(Exception):
+                        progress(watch.index)(msg.fraction, msg.text)
+                else:
+                    answered += 1
+                    self._finished(watch.end(msg.index))
+                    with self._cond:
+                        self.stats.network_attempts += msg.network_attempts
+                    on_reply(msg.index, msg)
             ok = True
-            return reply
         finally:
-            elapsed = time.monotonic() - start
-            with self._cond:
-                self.stats.tasks += 1
-                self.stats.max_task_seconds = max(self.stats.max_task_seconds, elapsed)
-            self._checkin(worker, ok)
+            self._checkin(worker, ok, len(tasks))
 
-    def _wait(self, worker: _Worker, start: float, idle_deadline: float, progress: ProgressFn,
-              cancel: CancelToken | None,
-              probe: Callable[[], int] | None = None) -> Reply:
+    def _finished(self, seconds: float) -> None:
+        with self._cond:
+            self.stats.tasks += 1
+            self.stats.max_task_seconds = max(self.stats.max_task_seconds, seconds)
+
+    def _next(self, worker: _Worker, watch: _Watch, cancel: CancelToken | None) -> Any:
+        """The worker's next message, or :class:`Dead`/:class:`Cancelled`."""
         lim = self.limits
-        total_deadline = start + lim.total_seconds
         cancel_at: float | None = None
-        written = 0
         while True:
             now = time.monotonic()
-            if probe is not None:
-                grown = probe()  # an export copying a big file to a slow disk is progressing
-                if grown > written:
-                    written = grown
-                    idle_deadline = max(idle_deadline, now + lim.idle_seconds)
-            deadline = min(idle_deadline, total_deadline)
+            deadline = watch.deadline
             if cancel_at is not None:
                 deadline = min(deadline, cancel_at + lim.cancel_grace)
             if now >= deadline:
@@ -258,32 +336,35 @@ class WorkerPool:
                     raise Cancelled("cancelled")
                 with self._cond:
                     self.stats.timeouts += 1
-                raise Dead(f"it took longer than {deadline - start:.0f} s")
+                    self.stats.tasks += 1
+                raise Dead(f"it took longer than {watch.allowed(now):.0f} s", watch.index)
             wait = deadline - now
             if cancel is not None and cancel_at is None:
                 wait = min(wait, 0.05)
-            if probe is not None:
-                wait = min(wait, 0.5)
             if worker.conn.poll(wait):
                 try:
-                    msg = worker.conn.recv()
-                except (EOFError, OSError):
-                    worker.proc.join(2)
+                    data = worker.conn.recv_bytes(lim.reply_bytes)
+                except OSError as exc:
+                    if "message length" not in str(exc):
+                        raise self._crashed(worker, watch) from None
+                    worker.kill()  # the rest of its message cannot be read: it goes
                     with self._cond:
-                        self.stats.crashes += 1
-                    raise Dead(_death_reason(worker.proc.exitcode)) from None
-                if isinstance(msg, Progress):
-                    idle_deadline = max(idle_deadline, time.monotonic() + lim.idle_seconds)
-                    with contextlib.suppress(Exception):
-                        progress(msg.fraction, msg.text)
-                    continue
-                reply: Reply = msg
-                with self._cond:
-                    self.stats.network_attempts += reply.network_attempts
-                return reply
+                        self.stats.tasks += 1
+                    raise Dead(f"it sent back more than {lim.reply_bytes // 2**20} MB about the "
+                               "file (far too many findings)", watch.index) from None
+                except EOFError:
+                    raise self._crashed(worker, watch) from None
+                return pickle.loads(data)  # noqa: S301 - our own worker's message
             if cancel is not None and cancel_at is None and cancel.cancelled:
                 worker.cancel.set()
                 cancel_at = time.monotonic()
+
+    def _crashed(self, worker: _Worker, watch: _Watch) -> Dead:
+        worker.proc.join(2)
+        with self._cond:
+            self.stats.crashes += 1
+            self.stats.tasks += 1
+        return Dead(_death_reason(worker.proc.exitcode), watch.index)
 
     def internal(self, path: object, reply: Internal) -> str:
         """Count and log a bug a worker reported; the one-line reason for the caller."""

@@ -1,9 +1,10 @@
 """The worker-process side of :mod:`share_guard.core.sandbox.pool`.
 
 A worker limits itself (address space, processor time, no core dumps, no inet
-sockets), then answers tasks from its parent until the parent goes away
-(:mod:`.messages`): inspect a path, run more checks on a report, export one planned
-item, or call one of our functions.
+sockets), then answers batches of tasks from its parent until the parent goes away
+(:mod:`.messages`): inspect a path, run more checks on a report, export planned items
+(published together at the end of the batch), or call one of our functions. What one file
+computed is forgotten before the next (:func:`~share_guard.core.containers.content_memo.forget_all`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from share_guard.core.containers.content_memo import forget_all
 from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.export.pipeline import export_one
+from share_guard.core.export.batch import export_batch
+from share_guard.core.filesize import data_bytes
 from share_guard.core.inspect import Analyzer, inspect, with_checks
 from share_guard.core.progress import CancelToken
 from share_guard.core.sandbox.messages import (
@@ -33,9 +36,11 @@ from share_guard.core.sandbox.messages import (
     InspectTask,
     Internal,
     Progress,
+    Publishing,
     Raised,
     Reply,
     Request,
+    Started,
     Task,
 )
 
@@ -53,6 +58,9 @@ class Limits:
     total_seconds: float = 3600.0
     cancel_grace: float = 2.0  # after a cancel, seconds to let the worker clean up
     tasks_per_worker: int = 500  # recycled after this many tasks
+    #: the most one message from a worker may hold (a report, a result): the parent's share
+    #: of a file's work is bounded, so a file cannot make it hold gigabytes of findings
+    reply_bytes: int = 64 * 1024**2
 
 
 class _EventCancel(CancelToken):
@@ -94,10 +102,11 @@ def _linux_extras() -> None:
 
 
 def _input_mb(task: Task) -> float:
-    """Size of the file a task works on, in MB (0 when unknown)."""
+    """Bytes of data (holes of a sparse file not counted) in the file a task works on, in
+    MB (0 when unknown)."""
     try:
         path = task.input
-        return os.stat(path).st_size / 1e6 if path is not None else 0.0
+        return data_bytes(path) / 1e6 if path is not None else 0.0
     except (OSError, TypeError, ValueError):
         return 0.0
 
@@ -190,11 +199,78 @@ def _perform(task: Task, analyzers: _Analyzers, progress: _Sender, cancel: Cance
         return inspect(task.path, options)
     if isinstance(task, CheckTask):
         return with_checks(task.report, analyzers.get(task.digest, task.analyzers), progress, cancel)
-    if isinstance(task, ExportTask):
-        return export_one(task.planned, task.options, progress, cancel)
     if isinstance(task, CallTask):
         return task.func(*task.args)
     raise TypeError(f"unknown task {type(task).__name__}")
+
+
+def _internal(exc: BaseException) -> Internal:
+    return Internal(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
+
+
+def _answer(task: Task, analyzers: _Analyzers, progress: _Sender, cancel: CancelToken) -> Reply:
+    """One task's reply (exports are answered by :func:`_exports`)."""
+    try:
+        return Done(_perform(task, analyzers, progress, cancel))
+    except Cancelled as exc:
+        return Raised(_bare(exc))
+    except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
+        # the engine turns these into a refusal/error for the file, as in-process; from
+        # inspect() or a check (an analyzer) they would have been a traceback: a bug
+        return Raised(_bare(exc)) if isinstance(task, CallTask) else _internal(exc)
+    except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
+        return _internal(exc)
+
+
+def _exports(tasks: tuple[ExportTask, ...], conn: Any, limits: Limits,
+             cancel: CancelToken) -> list[Reply]:
+    """Export every task, then publish the copies together; one reply per task."""
+    senders: list[_Sender] = []
+
+    def started(i: int) -> None:
+        forget_all()
+        budget = _cpu_budget(tasks[i], limits)
+        _set_cpu_budget(budget)
+        senders.append(_Sender(conn, budget))
+        conn.send(Started(i))
+
+    try:
+        outcomes = export_batch([t.planned for t in tasks], tasks[0].options,
+                                lambda i: senders[i], cancel, started=started,
+                                publishing=lambda: conn.send(Publishing()))
+    except Cancelled as exc:
+        return [Raised(_bare(exc)) for _ in tasks]
+    except Exception as exc:  # noqa: BLE001 - a bug outside any one file's export
+        return [_internal(exc) for _ in tasks]
+    replies: list[Reply] = []
+    for outcome in outcomes:
+        if not isinstance(outcome, BaseException):
+            replies.append(Done(outcome))
+        elif isinstance(outcome, ShareGuardError | OSError | ValueError | MemoryError):
+            replies.append(Raised(_bare(outcome)))
+        else:
+            replies.append(Internal(f"{type(outcome).__name__}: {outcome}",
+                                    "".join(traceback.format_exception(outcome, limit=8))))
+    return replies
+
+
+def _cpu_budget(task: Task, limits: Limits) -> int:
+    return limits.cpu_seconds + int(_input_mb(task) * limits.cpu_seconds_per_mb)
+
+
+def _send(conn: Any, reply: Reply) -> bool:
+    """Send one reply (pickled here, so a reply that cannot travel becomes an Internal)."""
+    try:
+        data = pickle.dumps(reply)
+    except Exception as exc:  # noqa: BLE001
+        data = pickle.dumps(Internal(f"result could not be sent back: {exc}",
+                                     traceback.format_exc(limit=4), reply.network_attempts,
+                                     reply.index))
+    try:
+        conn.send_bytes(data)
+    except OSError:
+        return False
+    return True
 
 
 def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
@@ -206,7 +282,7 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
 
     all_handlers()  # import every handler once, before the first task
     analyzers = _Analyzers()
-    env_seen: dict[str, str] = {}
+    cancel = _EventCancel(cancel_event)
     while True:
         try:
             request: Request | None = conn.recv()
@@ -214,39 +290,33 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
             return
         if request is None:
             return
-        if dict(request.env) != env_seen:
+        if request.env is not None:
             os.environ.clear()
             os.environ.update(request.env)
-            env_seen = dict(request.env)
             tempfile.tempdir = None  # follow the caller's TMPDIR
         with contextlib.suppress(OSError):
             os.chdir(request.cwd)
-        task = request.task
-        budget = limits.cpu_seconds + int(_input_mb(task) * limits.cpu_seconds_per_mb)
-        _set_cpu_budget(budget)
         before = _net_attempts
-        progress, cancel = _Sender(conn, budget), _EventCancel(cancel_event)
-        reply: Reply
-        try:
-            reply = Done(_perform(task, analyzers, progress, cancel))
-        except Cancelled as exc:
-            reply = Raised(_bare(exc))
-        except (ShareGuardError, OSError, ValueError, MemoryError) as exc:
-            # the engine turns these into a refusal/error for the file, as in-process; from
-            # inspect() or a check (an analyzer) they would have been a traceback: a bug
-            if isinstance(task, ExportTask | CallTask):
-                reply = Raised(_bare(exc))
-            else:
-                reply = Internal(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
-        except Exception as exc:  # noqa: BLE001 - in-process this would be a traceback: a bug
-            reply = Internal(f"{type(exc).__name__}: {exc}", traceback.format_exc(limit=8))
-        reply = dataclasses.replace(reply, network_attempts=_net_attempts - before)
-        try:
-            data = pickle.dumps(reply)
-        except Exception as exc:  # noqa: BLE001
-            data = pickle.dumps(Internal(f"result could not be sent back: {exc}",
-                                         traceback.format_exc(limit=4), _net_attempts - before))
-        try:
-            conn.send_bytes(data)
-        except OSError:
-            return
+        tasks = request.tasks
+        replies: list[Reply]
+        if tasks and all(isinstance(t, ExportTask) for t in tasks):
+            replies = _exports(tasks, conn, limits, cancel)  # type: ignore[arg-type]
+        else:
+            replies = []
+            for i, task in enumerate(tasks):
+                forget_all()
+                budget = _cpu_budget(task, limits)
+                _set_cpu_budget(budget)
+                conn.send(Started(i))
+                reply = _answer(task, analyzers, _Sender(conn, budget), cancel)
+                if not _send(conn, dataclasses.replace(reply, index=i,
+                                                       network_attempts=_net_attempts - before)):
+                    return
+                before = _net_attempts
+            forget_all()
+            continue
+        forget_all()
+        for i, reply in enumerate(replies):
+            attempts = _net_attempts - before if i == 0 else 0
+            if not _send(conn, dataclasses.replace(reply, index=i, network_attempts=attempts)):
+                return

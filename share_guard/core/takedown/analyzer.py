@@ -6,14 +6,16 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report, Severity, TakedownVerdict
-from share_guard.core.takedown.match import Match, Matcher
 from share_guard.core.takedown.store import TakedownStore, default_path
+
+if TYPE_CHECKING:  # the matcher loads numpy: only where a list is checked, not at start-up
+    from share_guard.core.takedown.match import Match, Matcher
 
 _MATCH_TEXT = (
     "This file looks like an item on the takedown list (hash type {type}, distance {dist}). "
@@ -61,6 +63,8 @@ def check_file_at(list_path: str, path: str | os.PathLike[str]) -> list[Match]:
     runner's sandbox worker can do it (it keeps the matcher for the next file)."""
     matcher = _matchers.get(list_path)
     if matcher is None:
+        from share_guard.core.takedown.match import Matcher
+
         matcher = _matchers[list_path] = Matcher(TakedownStore(list_path))
     return matcher.check_file(path)
 
@@ -104,6 +108,8 @@ class TakedownAnalyzer:
                 if not os.path.exists(path):
                     return None
                 store = TakedownStore(path)
+            from share_guard.core.takedown.match import Matcher
+
             self._matcher = Matcher(store)
         return self._matcher
 

@@ -1,0 +1,37 @@
+"""Start the sandbox's fork server first thing, before the command imports anything else.
+
+The fork server imports every container handler once (the workers fork from it already
+loaded); that takes a few tenths of a second, which a command spends importing its own
+modules and walking folders anyway. This module imports nothing of ours, so a command can
+call :func:`start_fork_server` before its own imports and both proceed side by side.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+#: what the fork server imports before it forks the first worker
+PRELOAD = ["share_guard.core.sandbox.pool", "share_guard.core.sandbox.worker",
+           "share_guard.core.containers._preload", "share_guard.core.export.pipeline"]
+
+
+def context() -> Any:
+    """The multiprocessing context workers come from: "forkserver" (preloaded) on Linux,
+    "spawn" elsewhere."""
+    import multiprocessing as mp
+
+    if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return mp.get_context("spawn")
+
+
+def start_fork_server() -> None:
+    """Start the fork server (it loads the handlers in its own time); returns at once."""
+    ctx = context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
