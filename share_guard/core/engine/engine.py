@@ -61,6 +61,29 @@ def _scaled(progress: ProgressFn, start: float, span: float) -> ProgressFn:
     return lambda f, t: progress(start + span * min(max(f, 0.0), 1.0), t)
 
 
+def _name_the_copy(result: ExportResult) -> None:
+    """The copy's re-check read a temporary file: what its name gives away is what the name
+    it was published under gives away."""
+    if result.after is None or result.output is None:
+        return
+    from share_guard.core.metadata.filename import extension_finding, from_name, name_findings
+
+    after = result.after
+    after.findings = [f for f in after.findings if not from_name(f)]
+    after.findings += name_findings(result.output, after.kind)
+    if result.before is not None:  # a neutral name took what the original's name told
+        left = {(f.category, f.name) for f in after.findings}
+        result.removed += [f"{f.category.label}: {f.name}" for f in result.before.identifying()
+                           if from_name(f) and (f.category, f.name) not in left]
+    if after.format:
+        from share_guard.core.containers import handler_by_name
+
+        handler = handler_by_name(after.format)
+        wrong = extension_finding(result.output, handler.name, handler.extensions)
+        if wrong is not None:
+            after.findings.append(wrong)
+
+
 def _file_id(path: Path) -> tuple[int, int] | None:
     """(device, inode) of the file at ``path`` (links followed), None when there is none."""
     try:
@@ -177,6 +200,8 @@ class Engine:
         gates = self.gates(state)
         if options.data_dir is None:
             options = replace(options, data_dir=self.data_dir)
+        if state.policy.neutral_names and not options.neutral_name:
+            options = replace(options, neutral_name=True)  # the policy names copies neutrally
         if reports is None:
             reports = self.runner.inspect_many(paths, InspectOptions(
                 analyzers=self.analyzers(state=state), progress=_scaled(progress, 0.0, 0.25),
@@ -199,6 +224,8 @@ class Engine:
                 todo = []
         self._write(todo, options, progress, cancel)
         outcome.results = [item.result for item in items if item.result is not None]
+        for result in outcome.results:
+            _name_the_copy(result)
         outcome.parent_approved = approval.approved
         if record and outcome.request is not None and outcome.answer is not None:
             outcome.record = build_record(outcome.request, outcome.answer, outcome.results,
