@@ -94,3 +94,19 @@ def helplines() -> Helplines:
         for e in data["helplines"]
     )
     return Helplines(data["updated"], data.get("note", ""), entries)
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    use: str
+    licence: str
+
+
+def licences() -> tuple[str, tuple[Component, ...]]:
+    """share_guard's own licence and every dependency and model it ships with, with its
+    licence (README's "What gets installed" table; a test keeps the two equal)."""
+    data = json.loads(read_text("licences.json"))
+    found = tuple(Component(c["name"].replace("`", ""), c["use"].replace("`", ""), c["licence"])
+                  for c in data["components"])
+    return data["app"]["licence"], found

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.engine.verdict import Assessment, Verdict, assess
@@ -48,6 +49,9 @@ from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Report
 from share_guard.core.sandbox.base import Runner
 from share_guard.core.textsafe import display_path
+
+if TYPE_CHECKING:
+    from share_guard.core.analysis.tracks import Track
 
 
 @dataclass
@@ -178,6 +182,13 @@ class Engine:
         if kind not in (FileKind.IMAGE, FileKind.VIDEO):
             return None
         return self.runner.call(decode_preview, path, str(kind), max_side, at, cancel=cancel)
+
+    def face_tracks(self, path: Path, cancel: CancelToken | None = None) -> list[Track]:
+        """The face tracks of a checked video (boxes at each sampled time), from the check's
+        cache, read by the runner."""
+        from share_guard.core.engine.face_tracks import face_tracks
+
+        return self.runner.call(face_tracks, str(path), cancel=cancel)
 
     # -- verdict -----------------------------------------------------------------------------
     def assess(self, report: Report, *, transforms: Sequence[Transform] = (),

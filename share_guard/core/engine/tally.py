@@ -16,8 +16,12 @@ from pathlib import Path
 
 from share_guard.core.engine.verdict import POSSIBLE_FACE, Assessment, Verdict
 from share_guard.core.export.pipeline import ExportResult, ExportStatus
+from share_guard.core.metadata.filename import from_name
 from share_guard.core.report import Category, Finding, Report
 from share_guard.core.textsafe import display_path
+
+__all__ = ["Reason", "Standing", "Tally", "counts", "distinct", "from_name", "result_tally",
+           "standing", "things_found", "verdict_tally"]
 
 
 class Standing(StrEnum):
