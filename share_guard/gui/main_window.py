@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.inspector)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([480, 760])
+        self.splitter.setSizes([520, 720])
         self.splitter.setChildrenCollapsible(False)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
@@ -156,6 +156,24 @@ class MainWindow(QMainWindow):
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         for action in (self.export_action, self.recheck_action, self.remove_action):
             table.addAction(action)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """Words beside the icons while they fit; a narrow window keeps the file actions'
+        icons (named in their tooltips) so the help entry never goes behind the chevron."""
+        buttons = [self.toolbar.widgetForAction(a) for a in
+                   (self.open_action, self.export_action, self.export_all_action, self.remove_action)]
+        wide = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for button in buttons:
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(wide)
+        if self.toolbar.sizeHint().width() > self.width():
+            for button in buttons:
+                if isinstance(button, QToolButton):
+                    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
     def help_button(self) -> QToolButton | None:
         widget = self.toolbar.widgetForAction(self.help_action)

@@ -234,6 +234,12 @@ class Engine:
                     item.result = self._refused(item, refusal)
                 todo = []
         self._write(todo, options, progress, cancel)
+        for item in items:
+            if item.result is not None and item.result.ok:
+                # what the transforms took out besides pixels (the sound) is said as removed
+                taken = [w for t in item.planned.transforms
+                         for w in t.covers(item.planned.report).removes]
+                item.result.removed = taken + [w for w in item.result.removed if w not in taken]
         outcome.results = [item.result for item in items if item.result is not None]
         for result in outcome.results:
             _name_the_copy(result)

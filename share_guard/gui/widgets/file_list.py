@@ -53,16 +53,51 @@ FILTERS: tuple[tuple[Standing | None, str], ...] = (
 )
 
 
+#: below this many pixels for name and why, the why goes under the name
+NARROW = 520
 #: the widest words the status column usually shows (its width fits them)
 STATUS_WIDTH_WORDS = ("Clean copy saved", "Looking for faces…", "Can't be cleaned")
 
 
 class NameDelegate(QStyledItemDelegate):
-    """Names elided in the middle: the start and the end of a camera name both show."""
+    """Names elided in the middle: the start and the end of a camera name both show. While
+    the why column is hidden (a narrow list), the reason goes on a second line under it."""
+
+    two_lines = False
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:  # noqa: N802
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        if not self.two_lines:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        name, opt.text = opt.text, ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is None:
+            return
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        text_rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        fm = opt.fontMetrics
+        half = text_rect.height() // 2
+        painter.save()
+        painter.setPen(opt.palette.color(role))
+        top = text_rect.adjusted(2, 0, -2, -half)
+        painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+                         fm.elidedText(name, Qt.TextElideMode.ElideMiddle, top.width()))
+        reason = str(index.siblingAtColumn(Column.REASON).data() or "")
+        color = opt.palette.color(role)
+        color.setAlpha(170)
+        painter.setPen(color)
+        bottom = text_rect.adjusted(2, half, -2, 0)
+        painter.drawText(bottom, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
+                         fm.elidedText(reason, Qt.TextElideMode.ElideRight, bottom.width()))
+        painter.restore()
 
 
 class StatusDelegate(QStyledItemDelegate):
@@ -118,12 +153,29 @@ class FileTable(QTableView):
         self.fit_columns()
 
     def fit_columns(self) -> None:
-        """The status pill gets what its longest word needs; the name most of the rest."""
+        """The status pill gets what its longest word needs; the name most of the rest. A
+        narrow list shows the why under each name instead of in its own column."""
         fm = self.fontMetrics()
         status = max(fm.horizontalAdvance(self.tr(w)) for w in STATUS_WIDTH_WORDS) + 30
         self.setColumnWidth(Column.STATUS, status)
         rest = self.viewport().width() - status
-        self.setColumnWidth(Column.NAME, max(140, int(rest * 0.58)))
+        narrow = rest < NARROW
+        delegate = self.itemDelegateForColumn(Column.NAME)
+        if isinstance(delegate, NameDelegate) and delegate.two_lines != narrow:
+            delegate.two_lines = narrow
+            self.setColumnHidden(Column.REASON, narrow)
+            self.viewport().update()
+        self.setColumnWidth(Column.NAME, rest if narrow else max(140, int(rest * 0.55)))
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,  # noqa: N802 - Qt name
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        """Home and End go to the first and last file (not the row's first column)."""
+        model = self.model()
+        if action in (QAbstractItemView.CursorAction.MoveHome,
+                      QAbstractItemView.CursorAction.MoveEnd) and model.rowCount() > 0:
+            row = 0 if action is QAbstractItemView.CursorAction.MoveHome else model.rowCount() - 1
+            return model.index(row, max(0, self.currentIndex().column()))
+        return super().moveCursor(action, modifiers)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt name
         if event.key() == Qt.Key.Key_Escape:
@@ -158,8 +210,8 @@ class FileList(QWidget):
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
-        self.view.verticalHeader().setDefaultSectionSize(max(THUMB + 8,
-                                                             self.fontMetrics().height() * 2))
+        self.view.verticalHeader().setDefaultSectionSize(max(THUMB + 10,
+                                                             self.fontMetrics().height() * 2 + 10))
         self.view.setItemDelegateForColumn(Column.NAME, NameDelegate(self.view))
         self.view.setItemDelegateForColumn(Column.STATUS, StatusDelegate(self.view))
         header = self.view.horizontalHeader()

@@ -53,7 +53,8 @@ class PreviewPanel(QWidget):
         self._duration = 0.0
         self._all_regions: list[Region] = []
         self.redaction: Redaction | None = None
-        self._time: float | None = None
+        self._time: float | None = None  # the time of the frame on display
+        self._target: float | None = None  # where the step buttons asked to go
         self._seek = QTimer(self)
         self._seek.setSingleShot(True)
         self._seek.setInterval(150)
@@ -81,6 +82,7 @@ class PreviewPanel(QWidget):
     def clear(self, message: str) -> None:
         self.view.set_picture(None, (0, 0), message)
         self._all_regions, self._time, self._duration = [], None, 0.0
+        self._target = None
         self.redaction = None
         self.view.set_regions([])
         self.view.set_editable(False)
@@ -108,7 +110,7 @@ class PreviewPanel(QWidget):
             self._show_scrubber(False)
             return
         self.view.set_picture(QPixmap.fromImage(preview.image), preview.full_size)
-        self._time = preview.time
+        self._time, self._target = preview.time, None
         self._duration = preview.duration
         self._show_scrubber(preview.time is not None and preview.duration > 0)
         if preview.time is not None and preview.duration > 0:
@@ -145,15 +147,16 @@ class PreviewPanel(QWidget):
         """Move the video ``seconds`` forward (or back): the frame there is asked for."""
         if self._duration <= 0:
             return
-        now = self._time if self._time is not None else \
-            self._duration * self.slider.value() / 1000
+        now = self._target if self._target is not None else self._time
+        if now is None:
+            now = self._duration * self.slider.value() / 1000
         target = max(0.0, min(self._duration, now + seconds))
         self.slider.blockSignals(True)
         self.slider.setValue(int(round(1000 * target / self._duration)))
         self.slider.blockSignals(False)
         self.time_label.setText(f"{_clock(target)} / {_clock(self._duration)}")
         self._seek.stop()
-        self._time = target  # (the frame's own time replaces it when it arrives)
+        self._target = target  # the boxes follow the frame's own time when it arrives
         self.seek_requested.emit(target)
 
     def _show_scrubber(self, on: bool) -> None:

@@ -21,9 +21,10 @@ def removed_words(result: ExportResult) -> list[str]:
     before = result.before.leaks() if result.before is not None else []
     left = {(f.category, f.name) for f in result.after.findings} if result.after is not None else set()
     words = [f"{f.category.label}: {f.name}" for f in before if (f.category, f.name) not in left]
+    # what went with the original's name (a neutral name) or with a transform (the sound)
     named = [w for w in result.removed if w not in words and ": " in w and
              w.split(": ", 1)[0] in ("When", "Which device", "Sound")]
-    return (words + named) or list(result.removed)
+    return (named + words) or list(result.removed)
 
 
 def covered_words(result: ExportResult) -> tuple[list[str], list[str]]:
