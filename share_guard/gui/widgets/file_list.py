@@ -90,7 +90,7 @@ class NameDelegate(QStyledItemDelegate):
         top = text_rect.adjusted(2, 0, -2, -half)
         painter.drawText(top, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
                          fm.elidedText(name, Qt.TextElideMode.ElideMiddle, top.width()))
-        reason = str(index.siblingAtColumn(Column.REASON).data() or "")
+        reason = str(index.model().index(index.row(), Column.REASON).data() or "")
         color = opt.palette.color(role)
         color.setAlpha(170)
         painter.setPen(color)
