@@ -55,7 +55,7 @@ def test_dropped_folder_lists_every_file_and_bad_ones_do_not_stop_the_rest(qtbot
     window.file_list.select_entry(cut)
     # cut off in its header: its pixels cannot be decoded, so no rebuild is offered (it failed
     # with an OSError when it was)
-    assert "cannot be rebuilt from its pixels either" in window.inspector.banner.label.text()
+    assert "cannot be rebuilt from them" in window.inspector.banner.label.text()
     assert not window.inspector.rebuild_button.isVisibleTo(window.inspector)
     assert "text file" in notes.report.error
     # the summary under the list counts them as the CLI does

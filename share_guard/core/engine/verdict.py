@@ -122,11 +122,11 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
             return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.CHECK_FAILED,
                               mentions=facts)
         if report.kind is FileKind.IMAGE and report.properties.get("rebuildable") is False:
-            # a rebuild would fail too (a truncated JPEG): not offered
-            why = display_text(report.properties.get("rebuild_problem", ""), limit=120)
-            return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}; it cannot be rebuilt "
-                              f"from its pixels either ({why})", Blocker.NOT_UNDERSTOOD,
-                              mentions=facts)
+            # a rebuild would fail too (a truncated JPEG): not offered (the decoder's own
+            # words are in the report's properties, for --json)
+            return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}; its pixels cannot be "
+                              "decoded either, so it cannot be rebuilt from them",
+                              Blocker.NOT_UNDERSTOOD, mentions=facts)
         if report.kind is FileKind.IMAGE:
             return Assessment(Verdict.NEEDS_REBUILD,
                               f"not cleaned: {problem} (try rebuild from pixels)",

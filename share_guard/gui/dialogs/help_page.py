@@ -81,7 +81,8 @@ class HelpPage(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("If this is happening to you"))
-        self.resize(720, 760)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        self.resize(720, min(760, int(screen.height() * 0.9)) if screen is not None else 760)
         body = QWidget()
         content = QVBoxLayout(body)
         content.setContentsMargins(24, 20, 24, 20)

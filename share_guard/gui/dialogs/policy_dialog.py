@@ -49,8 +49,8 @@ RULE_WORDS = {
     "strip_location": "Refuse a file whose location cannot be removed",
     "strip_all_metadata": "Refuse a file with identifying details that cannot be removed",
     "ask_consent": "Ask for consent every time, in the app or on the terminal",
-    "faces_must_be_redacted_or_confirmed": "People who can be recognised must be covered, or "
-                                           "their agreement confirmed each time",
+    "faces_must_be_redacted_or_confirmed": "Cover people who can be recognised, or confirm "
+                                           "they agreed",
     "block_takedown_matches": "Never share a file that matches the takedown list",
     "neutral_names": "Name clean copies photo_clean or video_clean, not after the original",
     "audit": "Keep detailed consent records with file names (for newsrooms)",
@@ -104,7 +104,7 @@ class PolicyDialog(QDialog):
                  choose_folder: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Protection settings"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self.ask_passphrase = ask_passphrase or (lambda message: _prompt_passphrase(self, message))
         self.choose_folder = choose_folder
         self.service = service

@@ -132,11 +132,14 @@ class CopyActions(QFrame):
         text.setSpacing(4)
         text.addWidget(self.name)
         text.addWidget(self.hint)
-        text.addLayout(buttons)
-        layout = QHBoxLayout(self)
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.handle, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(text, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.handle, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(text, 1)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
 
     def set_copy(self, path: Path | None, picture: QImage | None, kind: str | None) -> None:
         self.path = path

@@ -3,7 +3,7 @@ cover choices, the sound, and once saved its clean copy (which the picture then 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -121,6 +121,7 @@ class Inspector(QWidget):
         self.details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.details_scroll.setWidget(details)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        details.installEventFilter(self)  # its layout changes: the details' width follows
 
         picture = QWidget(self)
         tabs = QHBoxLayout()
@@ -135,9 +136,10 @@ class Inspector(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
         self.split.addWidget(picture)
         self.split.addWidget(self.details_scroll)
-        self.split.setStretchFactor(0, 1)
-        self.split.setStretchFactor(1, 1)
-        self.details_scroll.setMinimumWidth(280)
+        self.split.setStretchFactor(0, 3)  # the picture gets the room the details leave
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([600, 400])
+        self.details_scroll.setMinimumWidth(300)
         self.split.setChildrenCollapsible(False)
 
         names = QVBoxLayout()
@@ -235,11 +237,27 @@ class Inspector(QWidget):
         elif not entry.busy and (report is None or not report.ok) and self.preview.view.pixmap is None:
             self.preview.clear(self._no_picture(entry))  # not "Checking…" once it has failed
         self._boxes(entry, same)
+        self._fit_details()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        if watched is self.details_scroll.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_details()
+        return False
+
+    def _fit_details(self) -> None:
+        """The details never narrower than what they hold (text would run off their edge):
+        the picture gives way instead."""
+        content = self.details_scroll.widget()
+        if content is None:
+            return
+        need = content.minimumSizeHint().width() + self.details_scroll.verticalScrollBar() \
+            .sizeHint().width() + 4
+        self.details_scroll.setMinimumWidth(max(300, need))
 
     def _boxes(self, entry: Entry, same: bool) -> None:
         report = entry.report
         if self.showing_copy:  # the copy's picture: what it covers is burnt in, no boxes
-            self.people.set_redaction(entry.redaction if entry.redaction else None)
+            self.people.set_redaction(None)
             self.preview.set_regions([])
         elif entry.state is RowState.SCANNING:
             self.people.set_scanning(entry.progress)

@@ -255,7 +255,7 @@ class PeoplePanel(QFrame):
         self.rows = []
         if red is None:
             return
-        self.hint.setVisible(True)
+        self.hint.setVisible(bool(red.boxes))  # (with none, the found words say how to draw)
         for box in red.boxes[:MAX_ROWS]:
             row = BoxRow(self, box, red)
             self._rows.addWidget(row)
