@@ -54,7 +54,7 @@ def test_default_record_names_no_file(tmp_path):
     assert stored.outcome == "exported" and stored.via == "dialog"
     assert stored.removed == ("Location", "Which device")
     assert stored.changed == ("blurred 1 face",)
-    assert stored.warnings_shown == ("people could be recognised and were not blurred",
+    assert stored.warnings_shown == ("people could be recognised and were not covered",
                                      "may show someone without clothes")
     assert stored.warnings_overridden == stored.warnings_shown
     assert stored.detail is None

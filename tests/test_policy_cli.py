@@ -199,12 +199,23 @@ def test_flagged_photo_needs_the_passphrase_on_the_terminal(monkeypatch, capsys,
     assert code == 1 and not list(out.iterdir())
     assert "parent" in json.loads(capsys.readouterr().out)["files"][0]["reason"]
 
-    stdin(monkeypatch, "y\ny\n", tty=True)
+    # the app's calm choices on the terminal: "Don't share" first and the default; talking
+    # to someone and the helplines are there before any passphrase
+    stdin(monkeypatch, "2\n3\n\n", tty=True)
+    prompts = typed(monkeypatch, PASS)
+    code, out = _clean(tmp_path, flagged)
+    text = capsys.readouterr().out
+    assert code == 1 and not list(out.iterdir()) and not prompts
+    assert "1. Don't share" in text and "4. A parent is here" in text
+    assert "You are not in trouble" in text and "Helplines" in text
+    assert text.rstrip().endswith("Nothing was shared.")
+
+    stdin(monkeypatch, "4\ny\ny\n", tty=True)
     typed(monkeypatch, "not it at all", "", "")
     code, out = _clean(tmp_path, flagged)
     assert code == 1 and not list(out.iterdir())
 
-    stdin(monkeypatch, "y\ny\n", tty=True)
+    stdin(monkeypatch, "4\ny\ny\n", tty=True)
     prompts = typed(monkeypatch, PASS)
     code, out = _clean(tmp_path, flagged)
     assert code == 0 and len(list(out.iterdir())) == 1
@@ -308,7 +319,7 @@ def test_family_preset_asks_the_people_question_on_the_terminal(monkeypatch, cap
     code, out = _clean(tmp_path, photo, extra=["--redact-faces"])
     text = capsys.readouterr().out
     assert code == 0 and "in the picture: covered: 1 face" in text and people not in text
-    assert "redacted (solid fill): 1 face" in text
+    assert "covered (solid fill): 1 face" in text
 
     stdin(monkeypatch, "y\ny\nn\n", tty=True)  # --no-faces cannot skip the family face rule
     code, out = _clean(tmp_path, photo, extra=["--no-faces"])

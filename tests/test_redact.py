@@ -227,7 +227,7 @@ def test_cli_clean_redacts_faces_and_strips(tmp_path, capsys):
     code = cli_main(["clean", "--redact-faces", "--consent", "--json", str(src)])
     result = json.loads(capsys.readouterr().out)["files"][0]
     assert code == 0, result
-    assert any("redacted" in c for c in result["changed"])
+    assert any(c.startswith("covered (") for c in result["changed"])
     out = np.asarray(Image.open(result["output"]).convert("RGB"))
     assert out[y + 5 : y + h - 5, x + 5 : x + w - 5].max() < 24
     assert not Image.open(result["output"]).getexif()
@@ -249,4 +249,4 @@ def test_summary_counts_the_faces_covered_not_those_found(tmp_path, monkeypatch)
         out = io.BytesIO()
         notes = RedactTransform(include_possible=True, removed=removed).apply(
             Source(src), report, out, lambda *_: None, None)
-        assert notes[0] == f"redacted (solid fill): {want}", notes
+        assert notes[0] == f"covered (solid fill): {want}", notes

@@ -44,7 +44,7 @@ def test_isolated_clean_runs_no_model_or_decoder_in_the_command(tmp_path, monkey
     assert calls == []
     # the face was found (in a worker): consent was told about it, and the record says so
     [record] = ConsentLog(tmp_path / "data").list()
-    assert "people could be recognised and were not blurred" in record.warnings_shown
+    assert "people could be recognised and were not covered" in record.warnings_shown
 
 
 def test_evidence_a_report_lacks_is_gathered_in_the_sandbox(tmp_path, monkeypatch):

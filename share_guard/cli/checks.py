@@ -29,7 +29,7 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
 def usage_problem(args: argparse.Namespace) -> str:
     """A contradiction between the check options ("" when there is none)."""
     if args.no_faces and getattr(args, "redact_faces", False):
-        return "--no-faces and --redact-faces contradict each other: covering faces needs finding them"
+        return "--no-faces and --cover-faces contradict each other: covering faces needs finding them"
     return ""
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
 from share_guard.cli.common import JsonFiles, name, say, walk, warn
 from share_guard.core.engine.engine import Engine
+from share_guard.core.engine.tally import Tally
 from share_guard.core.export.consent import (
     ConsentAnswer,
     ConsentChannel,
@@ -19,6 +20,7 @@ from share_guard.core.export.consent import (
 )
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
 from share_guard.core.export.safeio import remove_stale_temps
+from share_guard.core.family.lock import PolicyState
 from share_guard.core.paths import data_dir
 from share_guard.core.report import Report
 from share_guard.core.textsafe import display_text
@@ -32,22 +34,32 @@ def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subs.add_parser("clean", help="write copies with identifying metadata removed")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
     p.add_argument("-o", "--output-dir", metavar="DIR",
-                   help="where clean copies go (default: next to each original, name_clean.ext)")
+                   help="where clean copies go, made if missing (default: next to each "
+                        "original, name_clean.ext)")
     p.add_argument("--rebuild", action="store_true",
                    help="re-encode from pixels images the lossless cleaner refuses")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing copy (default: name the new one name_clean-2.ext...)")
     p.add_argument("--suffix", default="_clean", help="added to output names (default _clean)")
+    p.add_argument("--neutral-name", action="store_true",
+                   help="name copies photo_clean.jpg / video_clean.mp4: a name like "
+                        "IMG_20240312_142210.jpg tells the date and the device (the family "
+                        "preset always does this)")
+    p.add_argument("--remove-sound", action="store_true",
+                   help="take the sound out of videos (voices identify people); the video "
+                        "itself is not re-encoded")
     p.add_argument("--consent", action="store_true", help=CONSENT_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
     add_check_options(p)
-    p.add_argument("--redact-faces", action="store_true",
+    p.add_argument("--cover-faces", "--redact-faces", dest="redact_faces", action="store_true",
                    help="cover found faces in the pixels (re-encodes the picture once)")
-    p.add_argument("--redact-codes", action="store_true",
+    p.add_argument("--cover-codes", "--redact-codes", dest="redact_codes", action="store_true",
                    help="cover found QR codes and barcodes in the pixels")
-    p.add_argument("--redact-style", choices=STYLES, default="solid",
+    p.add_argument("--cover-style", "--redact-style", dest="redact_style", choices=STYLES,
+                   default="solid",
                    help="solid fill (default) or coarse noise; never a reversible blur")
-    p.add_argument("--redact-possible", action="store_true",
+    p.add_argument("--cover-possible", "--redact-possible", dest="redact_possible",
+                   action="store_true",
                    help="also cover possible faces (low scores, not selected by default)")
     p.set_defaults(func=run)
 
@@ -83,8 +95,11 @@ def describe_request(request: ConsentRequest) -> list[str]:
             ([f"NOT covered: {', '.join(item.will_not_cover)}"] if item.will_not_cover else [])
         if picture:
             lines.append(f"  {item.name} in the picture: {'; '.join(picture)}")
+        if item.will_keep:
+            lines.append(f"  {item.name} keeps: {'; '.join(item.will_keep)}")
         lines += [f"    warning: {w}" for w in item.warnings]
-    lines.append(request.reminder)
+    if request.reminder_applies:  # for pictures of people, not every landscape
+        lines.append(request.reminder)
     return lines
 
 
@@ -128,14 +143,20 @@ def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> Con
     return no_consent_asked_each_time if ask_each_time else no_consent
 
 
-def redaction(args: argparse.Namespace) -> list[Transform]:
-    """--redact-*: one redaction for every file (none when nothing is to be covered)."""
-    if not (args.redact_faces or args.redact_codes):
-        return []
-    from share_guard.core.redaction.transform import RedactTransform
+def transforms(args: argparse.Namespace) -> list[Transform]:
+    """--cover-* (one cover for every file) and --remove-sound, in that order: the cover
+    finds the faces it already found in the original, then the sound goes."""
+    made: list[Transform] = []
+    if args.redact_faces or args.redact_codes:
+        from share_guard.core.redaction.transform import RedactTransform
 
-    return [RedactTransform(faces=args.redact_faces, codes=args.redact_codes,
-                            style=args.redact_style, include_possible=args.redact_possible)]
+        made.append(RedactTransform(faces=args.redact_faces, codes=args.redact_codes,
+                                    style=args.redact_style, include_possible=args.redact_possible))
+    if args.remove_sound:
+        from share_guard.core.export.sound import RemoveSound
+
+        made.append(RemoveSound())
+    return made
 
 
 def run(args: argparse.Namespace) -> int:
@@ -148,16 +169,21 @@ def run(args: argparse.Namespace) -> int:
         return 2
     folder = data_dir(args.data_dir)
     out_dir = Path(args.output_dir) if args.output_dir else None
-    if out_dir is not None and not out_dir.is_dir():
-        warn(f"output folder does not exist: {name(out_dir)}")
+    if out_dir is not None and (out_dir.exists() or out_dir.is_symlink()) and not out_dir.is_dir():
+        warn(f"-o names a file, not a folder: {name(out_dir)}")
         return 2
+    if out_dir is not None and not out_dir.is_dir():
+        out_dir.mkdir(parents=True)  # (an error from the disk is one line, from main)
+        if not args.json:
+            say(f"made the folder {name(out_dir)}")
     remove_stale_temps(folder, [out_dir] if out_dir else None)
     engine = engine_for(args, folder)
     try:
         start_workers_early(engine)
         return _clean(args, engine, ExportOptions(
             output_dir=out_dir, overwrite=args.overwrite, suffix=args.suffix,
-            rebuild=args.rebuild, data_dir=folder, transforms=redaction(args)))
+            rebuild=args.rebuild, data_dir=folder, transforms=transforms(args),
+            neutral_name=args.neutral_name))
     finally:
         engine.close()
 
@@ -181,10 +207,20 @@ def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> 
     if state.tampered:
         warn(f"protection settings: {state.problem}; the strictest rules apply")
     interactive = sys.stdin.isatty() and not args.json
+    reports: list[Report] | None = None
+    paths = [path for path, _given in walked]
+    if interactive and state.policy.sensitive != "allow":
+        # the calm warning comes before anything is asked, so these reports are made first
+        reports = engine.inspect_many(paths, thorough=False)
+        if not _calm_go_ahead(engine, [r for r in reports if not r.unsupported], state):
+            say("Nothing was shared.")
+            return 1
     out = JsonFiles(1) if args.json else None
+    tally = Tally()  # counted as the results come (none is held)
 
     def show(r: ExportResult) -> None:
         """Each result as soon as it is known (a big folder holds nothing until the end)."""
+        tally.add_result(r)
         if out is not None:
             out.add(r.to_json())
             return
@@ -192,21 +228,55 @@ def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> 
             say(skipped.pop(0))
         print_result(r)
 
-    outcome = engine.export([path for path, _given in walked], options,
-                            choose_consent(args, state.policy.ask_consent),
+    outcome = engine.export(paths, options, choose_consent(args, state.policy.ask_consent),
                             ask_parent=terminal_parent if interactive else None, skip=skip,
-                            on_result=show, keep_reports=False)
+                            on_result=show, keep_reports=False, reports=reports)
     if out is not None:
         out.close()
     else:
         for line in skipped:
             say(line)
+        say(summary_line(tally))
     return 0 if outcome.ok else 1
+
+
+def _calm_go_ahead(engine: Engine, reports: list[Report], state: PolicyState) -> bool:
+    """The app's calm warning, on the terminal, when a photo may show nudity and the policy
+    checks for it: False unless the person chose the way on ("A parent is here", whose
+    passphrase the export then asks for, or "Share anyway")."""
+    from share_guard.cli.sensitive_prompt import calm_warning
+    from share_guard.core.export.consent import ConsentFlag
+    from share_guard.core.family.sensitive_words import PARENT, SHARE_ANYWAY
+
+    mode = state.policy.sensitive
+    flagged = [r for r in reports if ConsentFlag.SENSITIVE in engine.assess(r, state=state).flags]
+    if not flagged or mode == "allow":
+        return True
+    return calm_warning(mode, len(flagged)) in (PARENT, SHARE_ANYWAY)
+
+
+def summary_line(tally: Tally) -> str:
+    """The last line: how many copies were written, how many files were not, and why."""
+    from share_guard.cli.words import refusals, told
+
+    parts = [told(tally.count("cleaned"), "clean copy written", "clean copies written")]
+    if tally.count("refused"):
+        parts.append(told(tally.count("refused"), "file refused", "files refused"))
+    if tally.count("error"):
+        parts.append(told(tally.count("error"), "file could not be read or written",
+                          "files could not be read or written"))
+    if tally.count("cancelled"):
+        parts.append(told(tally.count("cancelled"), "file not written (stopped)",
+                          "files not written (stopped)"))
+    return f"{', '.join(parts)}{refusals(tally)}"
 
 
 def print_result(r: ExportResult) -> None:
     if r.ok and r.output is not None:
         say(f"{name(r.source)} -> {name(r.output)}")
+        renamed = _renamed(r)
+        if renamed:
+            say(f"  named {renamed}")
         removed = grouped_removals(tuple(r.removed))
         if len(removed) > 1:
             say("  removed:")
@@ -220,3 +290,16 @@ def print_result(r: ExportResult) -> None:
             say(f"  changed: {c}")
     else:
         say(f"{name(r.source)}: {r.status}: {display_text(r.reason, limit=400)}")
+
+
+def _renamed(r: ExportResult) -> str:
+    """Why the copy's extension differs from the original's ("" when it does not)."""
+    if r.before is None or r.output is None:
+        return ""
+    from share_guard.core.metadata.filename import from_name
+
+    wrong = next((f for f in r.before.findings if from_name(f) and "extension" in f.detail), None)
+    if wrong is None or r.output.suffix.lower() == r.source.suffix.lower():
+        return ""
+    return f"{r.output.suffix}: the original's name says {r.source.suffix}, but it is " \
+           f"{wrong.value.rsplit('holds ', 1)[-1]}"

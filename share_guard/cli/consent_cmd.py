@@ -29,9 +29,17 @@ def _log(args: argparse.Namespace) -> ConsentLog:
     return ConsentLog(data_dir(args.data_dir))
 
 
+def answered(r: ConsentRecord) -> str:
+    """How consent was answered, without saying "given" when it was not."""
+    if r.outcome == "declined":
+        return f"consent not given (asked via {r.via})" if r.via != "none" else \
+            "consent not given (nobody answered)"
+    return f"consent via {r.via}"
+
+
 def describe(r: ConsentRecord) -> list[str]:
     lines = [f"#{r.id}  {r.at}  {r.outcome}: {r.exported} of {r.files} file"
-             f"{'s' if r.files != 1 else ''} (consent via {r.via})"]
+             f"{'s' if r.files != 1 else ''} ({answered(r)})"]
     for c in r.confirmed:
         lines.append(f"    confirmed: {c}")
     if r.removed:

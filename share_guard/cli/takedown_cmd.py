@@ -239,6 +239,35 @@ def _match_json(m: Match) -> dict[str, Any]:
             "how": m.how, "entry": _entry_json(m.entry)}
 
 
+def _one_per_item(matches: list[Match]) -> list[Match]:
+    """One line per list item: a photo added once is several hashes, and a match on each is
+    one match (the closest is shown)."""
+    best: dict[tuple[str, str], Match] = {}
+    for m in matches:
+        key = (m.entry.list, m.entry.item)
+        if key not in best or (m.is_match, -m.distance) > (best[key].is_match, -best[key].distance):
+            best[key] = m
+    return list(best.values())
+
+
+def check_summary(results: list[tuple[Path, list[Match], str | None]]) -> str:
+    """The last line of ``takedown check``: files checked, matched, possibly matched, unread."""
+    from share_guard.cli.words import told
+
+    matched = [p for p, ms, _ in results if any(m.is_match for m in ms)]
+    possible = [p for p, ms, _ in results if ms and p not in matched]
+    failed = [(p, err) for p, _, err in results if err]
+    clear = len(results) - len(matched) - len(possible) - len(failed)
+    parts = [told(len(results), "file checked", "files checked")]
+    parts.append(f"{len(matched)} on the list, {len(possible)} possibly, {clear} not")
+    text = f"{parts[0]}: {parts[1]}"
+    if failed:
+        shown = "; ".join(f"{display_text(p.name)}: {display_text(err, limit=120)}"
+                          for p, err in failed[:3])
+        text += f", {told(len(failed), 'could not be checked', 'could not be checked')}: {shown}"
+    return text
+
+
 @_guard
 def run_check(args: argparse.Namespace) -> int:
     from share_guard.core.takedown.analyzer import check_file_at
@@ -269,7 +298,7 @@ def run_check(args: argparse.Namespace) -> int:
                 say(f"{name(p)}: could not be checked: {display_text(err)}")
             elif not ms:
                 say(f"{name(p)}: no match on the takedown list")
-            for m in ms:
+            for m in _one_per_item(ms):
                 e = m.entry
                 what = "MATCHES" if m.is_match else "possibly matches"
                 say(f"{name(p)}: {what} entry {e.id} {e.label!r} (list '{display_text(e.list)}', "
@@ -277,4 +306,5 @@ def run_check(args: argparse.Namespace) -> int:
                     f"source {e.source!r}, added {display_text(e.added)})")
         if any(ms for _, ms, _ in results):
             say(f"note: {NOT_PROOF}")
+        say(check_summary(results))
     return EXIT_FOUND if any(ms or err for _, ms, err in results) else EXIT_OK

@@ -87,8 +87,17 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         report.findings.extend(result.findings)
         report.problems.extend(result.problems)
         report.properties.update(result.properties)
+        report.findings.extend(_name_findings(report, handler.name, handler.extensions))
         if not handler.can_strip:
             report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
+        if report.problems and report.kind is FileKind.IMAGE:
+            # the verdict offers "rebuild from pixels" only where it can succeed
+            from share_guard.core.export.rebuild import rebuild_problem
+
+            why = rebuild_problem(report.path)
+            report.properties["rebuildable"] = not why
+            if why:
+                report.properties["rebuild_problem"] = why
         run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
         if hashing is not None:
             _fingerprint(report, hashing, before, opts)
@@ -112,6 +121,15 @@ def _fingerprint(report: Report, hashing: BackgroundDigest, before: Identity,
     if sha is not None and before == after and (after.size, after.mtime_ns) == (report.size,
                                                                                report.mtime_ns):
         report.identity, report.digest = after.as_tuple(), sha
+
+
+def _name_findings(report: Report, handler_name: str, extensions: Sequence[str]) -> list[Finding]:
+    """What the file's name gives away (a date, a device) and a wrong extension."""
+    from share_guard.core.metadata.filename import extension_finding, name_findings
+
+    found = name_findings(report.path, report.kind)
+    wrong = extension_finding(report.path, handler_name, extensions)
+    return [*found, wrong] if wrong is not None else found
 
 
 def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],

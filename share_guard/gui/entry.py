@@ -53,10 +53,14 @@ class Entry:
     progress: float = 0.0
     step: str = ""
     message: str = ""  # failure reason (worker error)
+    #: a neutral word about the last export ("Not saved: you cancelled"); findings stay
+    note: str = ""
     result: ExportResult | None = None
     job: Job | None = None
-    #: what the safe copy covers in the picture (checked photos and videos)
+    #: what the clean copy covers in the picture (checked photos and videos)
     redaction: Redaction | None = None
+    #: the clean copy of this video leaves the sound out (voices identify people)
+    remove_sound: bool = False
 
     def __post_init__(self) -> None:
         self.state = RowState(self.state)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QStyle, QWidget
 
@@ -23,6 +23,9 @@ from share_guard.gui.session import Session
 
 
 class FamilyControls(QObject):
+    #: the rules in force changed (the window shows what they decide, e.g. neutral names)
+    rules_changed = Signal()
+
     def __init__(self, window: QMainWindow, session: Session, dialogs: DialogService,
                  show_help: Callable[[], None]) -> None:
         super().__init__(window)
@@ -52,6 +55,7 @@ class FamilyControls(QObject):
     def show_policy(self) -> QWidget:
         dialog = self.dialogs.show_policy(self.window, self.session.service)
         dialog.policy_changed.connect(self.session.reassess)  # the verdicts follow the rules
+        dialog.policy_changed.connect(self.rules_changed)
         return dialog
 
     def show_records(self) -> QWidget:

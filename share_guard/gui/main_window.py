@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -52,9 +53,10 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.file_list)
         self.splitter.addWidget(self.inspector)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([340, 900])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([520, 720])
+        self.splitter.setChildrenCollapsible(False)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.splitter)
@@ -63,17 +65,21 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.export_bar, 1)
         self.statusBar().setSizeGripEnabled(False)
         self.export_bar.set_folder(self.settings.output_dir)
+        self.export_bar.set_neutral(self.settings.neutral_names)
 
         self._actions_timer = QTimer(self)
         self._actions_timer.setSingleShot(True)
         self._actions_timer.setInterval(0)
         self._actions_timer.timeout.connect(self.update_actions_now)
         self._make_actions()
-        self._connect()
         # protection settings, records, the nudity warning
         self.family = FamilyControls(self, self.session, self.dialogs, self.show_help)
-        self.toolbar.insertAction(self.help_action, self.family.policy_action)
-        self.toolbar.insertAction(self.help_action, self.family.records_action)
+        self.settings_menu.insertAction(self.about_action, self.family.policy_action)
+        self.settings_menu.insertAction(self.about_action, self.family.records_action)
+        self.settings_menu.insertSeparator(self.about_action)
+        self.family.rules_changed.connect(self.policy_changed)
+        self._connect()
+        self.policy_changed()
         self.update_actions_now()
         geometry = self.settings.geometry()
         if geometry is not None:
@@ -98,12 +104,12 @@ class MainWindow(QMainWindow):
         self.open_action = self._action(self.tr("Open…"), sp.SP_DialogOpenButton,
                                         [QKeySequence.StandardKey.Open], self.open_files,
                                         self.tr("Open photos or videos"))
-        self.export_action = self._action(self.tr("Make a safe copy"), sp.SP_DialogSaveButton, ["Ctrl+E"],
-                                          self.export_selected,
-                                          self.tr("Save a safe copy of the selected files"))
-        self.export_all_action = self._action(self.tr("Save safe copies"), sp.SP_DriveHDIcon,
+        self.export_action = self._action(self.tr("Make a clean copy"), sp.SP_DialogSaveButton,
+                                          ["Ctrl+E"], self.export_selected,
+                                          self.tr("Save a clean copy of the selected files"))
+        self.export_all_action = self._action(self.tr("Save clean copies"), sp.SP_DriveHDIcon,
                                               ["Ctrl+Shift+E"], self.export_all,
-                                              self.tr("Save safe copies of all files"))
+                                              self.tr("Save clean copies of all files"))
         self.remove_action = self._action(self.tr("Remove from list"), sp.SP_TrashIcon,
                                           [QKeySequence.StandardKey.Delete], self.remove_selected)
         self.recheck_action = self._action(self.tr("Check again"), sp.SP_BrowserReload, ["F5"],
@@ -115,7 +121,8 @@ class MainWindow(QMainWindow):
         self.help_action = self._action(self.tr("If this is happening to you"), sp.SP_DialogHelpButton,
                                         [QKeySequence.StandardKey.HelpContents], self.show_help,
                                         self.tr("Help and helplines"))
-        self.about_action = self._action(self.tr("About"), sp.SP_MessageBoxInformation, [], self.show_about,
+        self.about_action = self._action(self.tr("About share_guard"), sp.SP_MessageBoxInformation,
+                                         [], self.show_about,
                                          self.tr("About share_guard: what it does and cannot promise"))
         toolbar = QToolBar(self.tr("Main"), self)
         toolbar.setMovable(False)
@@ -127,13 +134,50 @@ class MainWindow(QMainWindow):
         spacer = QWidget(toolbar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
+        # protection settings, consent records and About in one menu, so the help entry always
+        # has room (at 1024 px it went behind the toolbar's overflow chevron)
+        self.settings_menu = QMenu(self.tr("Settings"), self)
+        self.settings_menu.addAction(self.about_action)
+        self.settings_button = QToolButton(toolbar)
+        self.settings_button.setText(self.tr("Settings"))
+        self.settings_button.setIcon(self.style().standardIcon(sp.SP_FileDialogDetailedView))
+        self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.settings_button.setMenu(self.settings_menu)
+        self.settings_button.setAccessibleName(self.tr("Settings, consent records and About"))
+        toolbar.addWidget(self.settings_button)
         toolbar.addAction(self.help_action)
-        toolbar.addAction(self.about_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
         overflow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
         if overflow is not None:
             overflow.setAccessibleName(self.tr("More actions"))
+        table = self.file_list.view
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for action in (self.export_action, self.recheck_action, self.remove_action):
+            table.addAction(action)
+
+    def resizeEvent(self, event: object) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_toolbar()
+
+    def _fit_toolbar(self) -> None:
+        """Words beside the icons while they fit; a narrow window keeps the file actions'
+        icons (named in their tooltips) so the help entry never goes behind the chevron."""
+        buttons = [self.toolbar.widgetForAction(a) for a in
+                   (self.open_action, self.export_action, self.export_all_action, self.remove_action)]
+        wide = Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        for button in buttons:
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(wide)
+        if self.toolbar.sizeHint().width() > self.width():
+            for button in buttons:
+                if isinstance(button, QToolButton):
+                    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+
+    def help_button(self) -> QToolButton | None:
+        widget = self.toolbar.widgetForAction(self.help_action)
+        return widget if isinstance(widget, QToolButton) else None
 
     def _connect(self) -> None:
         s = self.session
@@ -141,21 +185,26 @@ class MainWindow(QMainWindow):
         s.changed.connect(self._on_changed)
         s.removed.connect(self._on_removed)
         s.preview_ready.connect(self._on_preview)
+        s.tracks_ready.connect(self._on_tracks)
         s.consent_needed.connect(self._on_consent_needed)
         s.export_progress.connect(self.export_bar.set_progress)
         s.busy_changed.connect(self._on_busy)
         s.export_finished.connect(self._on_export_finished)
         self.file_list.current_entry_changed.connect(self._on_current)
-        self.file_list.itemSelectionChanged.connect(self._update_actions)
+        self.file_list.selection_changed.connect(self._update_actions)
         self.file_list.cancel_requested.connect(s.cancel)
         self.inspector.export_clicked.connect(self.export_selected)
         self.inspector.recheck_clicked.connect(self._recheck)
+        self.inspector.stop_clicked.connect(lambda e: s.cancel(e) if e is not None else None)
         self.inspector.rebuild_clicked.connect(self.export_rebuilt)
-        self.inspector.seek_requested.connect(lambda entry, t: s.request_preview(entry, at=t))
+        self.inspector.seek_requested.connect(
+            lambda entry, t, copy: s.request_preview(entry, at=t, copy=copy))
+        self.inspector.view_changed.connect(lambda entry, copy: s.request_preview(entry, copy=copy))
         self.empty.open_clicked.connect(self.open_files)
         self.empty.help_clicked.connect(self.show_help)
         self.export_bar.change_clicked.connect(self.change_folder)
         self.export_bar.stop_clicked.connect(s.cancel_export)
+        self.export_bar.neutral_toggled.connect(self._on_neutral)
 
     # -- opening files --------------------------------------------------------------------
     def open_paths(self, paths: Iterable[str | Path]) -> None:
@@ -196,7 +245,7 @@ class MainWindow(QMainWindow):
             self.inspector.show_entry(entry)
             shown = not entry.busy or entry.state is RowState.SCANNING  # metadata in, faces to come
             if entry.report is not None and entry.report.ok and not had_report and shown:
-                self.session.request_preview(entry)
+                self._preview(entry)
         self._update_actions()
 
     def _on_removed(self, entry: Entry) -> None:
@@ -209,11 +258,18 @@ class MainWindow(QMainWindow):
     def _on_current(self, entry: Entry | None) -> None:
         self.inspector.show_entry(entry)
         if entry is not None and entry.report is not None and entry.report.ok:
-            self.session.request_preview(entry)
+            self._preview(entry)
         self._update_actions()
 
-    def _on_preview(self, entry: Entry, preview: Preview | None) -> None:
-        self.inspector.set_preview(entry, preview)
+    def _preview(self, entry: Entry) -> None:
+        self.session.request_preview(entry, copy=self.inspector.showing_copy)
+
+    def _on_preview(self, entry: Entry, preview: Preview | None, of_copy: bool) -> None:
+        self.inspector.set_preview(entry, preview, of_copy)
+
+    def _on_tracks(self, entry: Entry) -> None:
+        if entry is self.inspector.entry:
+            self.inspector.preview.refresh_boxes()
 
     def selected(self) -> list[Entry]:
         chosen = self.file_list.selected_entries()
@@ -268,8 +324,9 @@ class MainWindow(QMainWindow):
         folder = self.output_folder()
         if folder is None:
             return False
+        neutral = self.export_bar.neutral.isChecked()
         return self.family.before_export(
-            batch, lambda: self.session.export(batch, folder, rebuild=rebuild))
+            batch, lambda: self.session.export(batch, folder, rebuild=rebuild, neutral_name=neutral))
 
     def output_folder(self) -> Path | None:
         """The remembered folder, or ask for one (once)."""
@@ -286,6 +343,15 @@ class MainWindow(QMainWindow):
         self.export_bar.set_folder(folder)
         return folder
 
+    def _on_neutral(self, on: bool) -> None:
+        if not self.export_bar.forced:
+            self.settings.neutral_names = on
+
+    def policy_changed(self) -> None:
+        """The rules in force changed: a policy that names copies neutrally decides the box."""
+        forced = self.session.policy_state().policy.neutral_names
+        self.export_bar.set_forced(forced, self.settings.neutral_names)
+
     def _on_consent_needed(self, request: ConsentRequest, reply: Callable[[ConsentAnswer], None],
                            thumbs: Mapping[str, QImage]) -> None:
         self.dialogs.ask_consent(self, request, thumbs, reply)
@@ -297,12 +363,14 @@ class MainWindow(QMainWindow):
     def _on_export_finished(self, entries: list[Entry]) -> None:
         self.last_results = entries
         results = [e.result for e in entries if e.result is not None]
-        saved = sum(1 for r in results if r.ok)
+        saved = [e for e in entries if e.result is not None and e.result.ok]
         consent = self.session.last_consent
         if consent is not None and not consent.granted:
             self.statusBar().showMessage(self.tr("Nothing was saved: consent was not given."), 6000)
-        elif len(results) == 1 and saved == 1:
-            self.statusBar().showMessage(self.tr("Safe copy saved."), 6000)
+        elif len(results) == 1 and len(saved) == 1:
+            self.statusBar().showMessage(self.tr("Clean copy saved."), 6000)
+            self.file_list.select_entry(saved[0])  # the copy in hand: shown, ready to share
+            self.inspector.show_copy(True)
         elif results:
             folder = self.settings.output_dir or Path()
             self.dialogs.show_results(self, results, folder)

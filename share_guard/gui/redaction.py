@@ -8,8 +8,10 @@ turns it into that file's redaction transform.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
@@ -31,6 +33,8 @@ class Box:
     selected: bool
     #: the area a cover fills (detections are enlarged by the core; not clipped yet)
     area: Region | None = None
+    #: a video's face: its track (``box_at(t)``: where the face is at each moment)
+    track: Any = None
 
     @property
     def shown(self) -> Region:
@@ -61,6 +65,8 @@ class Redaction:
     #: a drawn box whose outside is covered instead of its inside
     outside: Box | None = None
     video: bool = False
+    #: the area the core's cover fills for a detection (it enlarges them)
+    cover_area: Callable[[Region], Region] | None = None
 
     @classmethod
     def from_report(cls, report: Report,
@@ -70,16 +76,55 @@ class Redaction:
                      area=cover_area(r) if cover_area is not None else None)
                  for f in report.findings if f.category in (Category.PEOPLE, Category.CODES)
                  for r in f.regions]
-        return cls(boxes, enabled=any(b.selected for b in boxes), video=report.kind is FileKind.VIDEO)
+        return cls(boxes, enabled=any(b.selected for b in boxes),
+                   video=report.kind is FileKind.VIDEO, cover_area=cover_area)
+
+    def attach_tracks(self, tracks: Sequence[Any]) -> None:
+        """Give each video face its track (matched by the area and time it reports)."""
+        by_key = {_key(t.region()): t for t in tracks}
+        for box in self.faces:
+            box.track = by_key.get(_key(box.region))
+
+    def area_at(self, box: Box, t: float | None) -> Region | None:
+        """Where ``box`` covers at time ``t``: a video face's box at that moment (as the cover
+        fills it), a drawn or photo box where it is; None when the face is not there then."""
+        r = box.region
+        if t is not None and r.t_start is not None and not \
+                r.t_start <= t <= (r.t_end if r.t_end is not None else r.t_start):
+            return None
+        if box.track is None or t is None:
+            return box.shown
+        at = box.track.box_at(t)
+        if at is None:
+            return None
+        x0, y0 = math.floor(at[0]), math.floor(at[1])
+        now = replace(r, x=x0, y=y0, w=max(1, math.ceil(at[2]) - x0),
+                      h=max(1, math.ceil(at[3]) - y0), t_start=None, t_end=None)
+        return self.cover_area(now) if self.cover_area is not None else now
 
     # -- changes the panel makes ----------------------------------------------------------
     def toggle(self, box: Box) -> None:
-        """Click on a detected box: in or out. Choosing one to cover turns covering on."""
+        """Click on a detected box: covered or not (as it is shown now)."""
+        self.set_covered(box, box not in self.covered)
+
+    def set_covered(self, box: Box, on: bool) -> None:
+        """Cover ``box`` or leave it. Choosing one to cover turns covering on."""
         if box.manual:
             return
-        box.selected = not box.selected
-        if box.selected:
+        box.selected = on
+        if on:
             self.enabled = True
+
+    def move(self, box: Box, region: Region) -> None:
+        """A drawn box moved or resized (detections stay where they were found)."""
+        if box.manual and box in self.boxes:
+            box.region = replace(region, label=MANUAL, score=1.0, shape=box.region.shape,
+                                 t_start=box.region.t_start, t_end=box.region.t_end)
+
+    def set_shape(self, box: Box, shape: str) -> None:
+        """A drawn box as a rectangle or an ellipse (the core covers either)."""
+        if box.manual and shape in ("rect", "ellipse"):
+            box.region = replace(box.region, shape=shape)
 
     def add(self, region: Region) -> Box:
         box = Box(replace(region, label=MANUAL, score=1.0), MANUAL, True)
@@ -136,7 +181,7 @@ class Redaction:
             return _tr("Nothing will be covered.") if self.boxes else ""
         parts = counted(covered)
         if self.outside is not None:
-            parts.append(_tr("everything outside your box"))
+            parts.append(_tr("everything outside your area"))
         return _tr("%1 will be covered.").replace("%1", join(parts))
 
 
@@ -144,25 +189,37 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Redaction", text)
 
 
+def _key(r: Region) -> tuple[object, ...]:
+    return (r.x, r.y, r.w, r.h, r.t_start, r.t_end)
+
+
 def counted(boxes: list[Box]) -> list[str]:
     counts: dict[str, int] = {}
     for box in boxes:
         counts[box.kind] = counts.get(box.kind, 0) + 1
-    return [plural(n, noun(kind)) for kind, n in counts.items()]
+    return [plural(n, kind) for kind, n in counts.items()]
 
 
 def noun(kind: str) -> str:
     if kind == MANUAL:
-        return _tr("box you drew")
+        return _tr("area you drew")
     return _tr(CODE_NAMES.get(kind, kind))
 
 
-def plural(n: int, word: str) -> str:
-    if n == 1:
-        return f"1 {word}"
-    if word == _tr("box you drew"):
-        return _tr("%n boxes you drew").replace("%n", str(n))
-    return f"{n} {word}{'es' if word.endswith('x') else 's'}"
+#: each kind counted, as whole phrases (one, many) for the translators
+COUNTED = {FACE: ("1 face", "%n faces"), POSSIBLE: ("1 possible face", "%n possible faces"),
+           MANUAL: ("1 area you drew", "%n areas you drew"), "qr": ("1 QR code", "%n QR codes"),
+           "pdf417": ("1 PDF417 code", "%n PDF417 codes"),
+           "aztec": ("1 Aztec code", "%n Aztec codes"),
+           "datamatrix": ("1 DataMatrix code", "%n DataMatrix codes"),
+           "maxicode": ("1 MaxiCode", "%n MaxiCodes"), "barcode": ("1 barcode", "%n barcodes")}
+
+
+def plural(n: int, kind: str) -> str:
+    from share_guard.gui.words import counted
+
+    one, many = COUNTED.get(kind, COUNTED["barcode"])
+    return counted("Redaction", n, one, many)
 
 
 def join(parts: list[str]) -> str:
@@ -180,8 +237,8 @@ def clock(seconds: float | None) -> str:
 def describe(box: Box, video: bool = False) -> str:
     """"Face from 0:03 to 0:11", "Possible face", "QR code", "Box you drew"."""
     if box.manual:
-        text = _tr("Box you drew, whole video") if video and box.region.t_start is None \
-            else _tr("Box you drew")
+        text = _tr("Area you drew, whole video") if video and box.region.t_start is None \
+            else _tr("Area you drew")
     else:
         text = noun(box.kind).capitalize() if box.kind in (FACE, POSSIBLE) else noun(box.kind)
     r = box.region

@@ -7,7 +7,9 @@ the core (``share_guard.core.helplines``), which the command line shares.
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -68,3 +70,19 @@ def help_text(language: str = "en") -> str:
         except (FileNotFoundError, OSError):
             continue
     return ""
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    use: str
+    licence: str
+
+
+def licences() -> tuple[str, tuple[Component, ...]]:
+    """share_guard's own licence and every dependency and model it ships with, with its
+    licence (README's "What gets installed" table; a test keeps the two equal)."""
+    data = json.loads(read_text("licences.json"))
+    found = tuple(Component(c["name"].replace("`", ""), c["use"].replace("`", ""), c["licence"])
+                  for c in data["components"])
+    return data["app"]["licence"], found

@@ -14,9 +14,10 @@ engine's runner; Qt never decodes an untrusted file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
 
@@ -36,6 +37,9 @@ from share_guard.core.media.preview import PreviewPixels
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Region, Report
 from share_guard.gui.redaction import Redaction
+
+if TYPE_CHECKING:
+    from share_guard.core.analysis.tracks import Track
 
 #: a dropped folder is walked up to this many files (a dropped home folder must not hang us)
 MAX_FILES = 5000
@@ -125,13 +129,24 @@ class Service:
 
     # -- export --------------------------------------------------------------------------
     def export_options(self, output_dir: Path, *, rebuild: bool = False,
-                       redactions: Mapping[Path, Redaction] | None = None) -> ExportOptions:
+                       redactions: Mapping[Path, Redaction] | None = None,
+                       neutral_name: bool = False,
+                       mute: Collection[Path] = ()) -> ExportOptions:
         """``redactions``: each file's cover choices; a file with something to cover gets its
-        own redaction transform (the others are exported losslessly)."""
-        per_file = {Path(path): [self.redact_transform(choice)]
-                    for path, choice in (redactions or {}).items() if choice.active}
+        own cover transform (the others are exported losslessly). ``mute``: videos whose copy
+        leaves the sound out (after the cover, which finds its faces in the original)."""
+        per_file: dict[Path, list[Transform]] = {}
+        for path, choice in (redactions or {}).items():
+            if choice.active:
+                per_file.setdefault(Path(path), []).append(self.redact_transform(choice))
+        if mute:
+            from share_guard.core.export.sound import RemoveSound
+
+            for path in mute:
+                per_file.setdefault(Path(path), []).append(RemoveSound())
         return ExportOptions(output_dir=output_dir, rebuild=rebuild, data_dir=self.data_dir(),
-                             transforms=list(self._transforms), file_transforms=per_file)
+                             transforms=list(self._transforms), file_transforms=per_file,
+                             neutral_name=neutral_name)
 
     @staticmethod
     def redact_transform(choice: Redaction) -> Transform:
@@ -147,7 +162,7 @@ class Service:
                progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                reports: Sequence[Report] | None = None,
                ask_parent: AskParent | None = None) -> ExportOutcome:
-        """Write safe copies under the protection policy, after the consent hook agrees
+        """Write clean copies under the protection policy, after the consent hook agrees
         (refuses by default). ``ask_parent`` asks for the parent passphrase where the policy
         gates a file; without it such files are refused."""
         if options.output_dir is None:
@@ -156,6 +171,10 @@ class Service:
                                   progress=progress, cancel=cancel, reports=reports)
 
     # -- people and codes in the picture -------------------------------------------------
+    def face_tracks(self, path: Path, cancel: CancelToken | None = None) -> list[Track]:
+        """A checked video's face tracks (where each face is at each moment)."""
+        return self.engine.face_tracks(path, cancel)
+
     @staticmethod
     def cover_area(region: Region) -> Region:
         """The area a cover fills for a detected region: enlarged as the core redacts it

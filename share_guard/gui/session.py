@@ -10,23 +10,22 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
-from share_guard.core.engine.outcome import ExportOutcome
-from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
-from share_guard.core.export.pipeline import ExportResult, ExportStatus
+from share_guard.core.export.consent import ConsentAnswer
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 from share_guard.gui.entry import Entry, ExportRun, RowState
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import THUMB_SIZE, Preview, Service
-from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
+from share_guard.gui.session_export import Exporter, exportable
+from share_guard.gui.workers import Job
 
 __all__ = ["ADD_BATCH", "Entry", "ExportRun", "RowState", "Session"]
 
@@ -38,7 +37,9 @@ class Session(QObject):
     added = Signal(object)  # Entry
     changed = Signal(object)  # Entry
     removed = Signal(object)  # Entry
-    preview_ready = Signal(object, object)  # Entry, Preview | None
+    preview_ready = Signal(object, object, bool)  # Entry, Preview | None, of its clean copy
+    #: a video's face tracks arrived (its boxes can follow the faces frame by frame)
+    tracks_ready = Signal(object)  # Entry
     #: the engine asks for consent: (request, reply(ConsentAnswer), thumbnails by name)
     consent_needed = Signal(object, object, object)
     #: the protection policy gates a file: (message, reply(passphrase or None))
@@ -64,10 +65,7 @@ class Session(QObject):
         self._feed.timeout.connect(self._add_some)
         self._retired: list[tuple[float, Job]] = []
         self._preview_job: Job | None = None
-        self.export_run: ExportRun | None = None
-        #: the answer to the last export's consent question, as the engine took it
-        #: (None: it was never asked)
-        self.last_consent: ConsentAnswer | None = None
+        self.exports = Exporter(self)
         #: the rules the verdicts on screen follow (read once, again when they change; an
         #: export reads them afresh anyway)
         self._policy: PolicyState | None = None
@@ -78,7 +76,7 @@ class Session(QObject):
         wanted = [Path(p) for p in paths]
         job = Job(lambda _p, cancel: self.service.expand(wanted, cancel))
         job.signals.done.connect(self._on_expanded)
-        self._start(job, self.side_pool)
+        self.start_job(job, self.side_pool)
         return job
 
     @Slot(object, object)
@@ -146,11 +144,11 @@ class Session(QObject):
         job.signals.done.connect(self._on_checked)
         job.signals.failed.connect(self._on_check_failed)
         job.signals.cancelled.connect(self._on_check_cancelled)
-        self._start(job, self.pool)
+        self.start_job(job, self.pool)
 
     def recheck(self, entry: Entry) -> None:
         if entry in self.entries and not entry.busy:
-            entry.report, entry.result, entry.message = None, None, ""
+            entry.report, entry.result, entry.message, entry.note = None, None, "", ""
             entry.redaction, entry.assessment = None, None
             self._check(entry)
             self.changed.emit(entry)
@@ -185,7 +183,23 @@ class Session(QObject):
             entry.state, entry.progress = RowState.CHECKED, 1.0
             entry.redaction = (Redaction.from_report(report, self.service.cover_area)
                                if coverable else None)
+            if entry.redaction is not None and entry.redaction.video and entry.redaction.faces:
+                self._load_tracks(entry)
         self.changed.emit(entry)
+
+    def _load_tracks(self, entry: Entry) -> None:
+        """A video's face tracks (boxes per sampled frame), from the scan just made."""
+        service, path = self.service, entry.path
+        job = Job(lambda _p, cancel: service.face_tracks(path, cancel), tag=entry)
+        job.signals.done.connect(self._on_tracks)
+        self.start_job(job, self.side_pool)
+
+    @Slot(object, object)
+    def _on_tracks(self, job: Job, tracks: list[Any]) -> None:
+        entry: Entry = job.tag
+        if entry.redaction is not None and entry in self.entries:
+            entry.redaction.attach_tracks(tracks)
+            self.tracks_ready.emit(entry)
 
     def policy_state(self) -> PolicyState:
         if self._policy is None:
@@ -217,126 +231,61 @@ class Session(QObject):
             self.changed.emit(entry)
 
     # -- previews -------------------------------------------------------------------------
-    def request_preview(self, entry: Entry, at: float | None = None) -> None:
-        """Decode a large picture of ``entry`` (the latest request wins)."""
+    def request_preview(self, entry: Entry, at: float | None = None, *, copy: bool = False) -> None:
+        """Decode a large picture of ``entry`` or of its clean copy (the latest request wins)."""
         if self._preview_job is not None:
             self._preview_job.cancel()
         kind = entry.kind
         service = self.service
-        job = Job(lambda _p, cancel: service.preview(entry.path, kind, at=at, cancel=cancel),
-                  tag=entry)
+        output = entry.result.output if entry.result is not None else None
+        path = output if copy and output is not None else entry.path
+        job = Job(lambda _p, cancel: service.preview(path, kind, at=at, cancel=cancel),
+                  tag=(entry, path != entry.path))
         self._preview_job = job
         job.signals.done.connect(self._on_preview)
-        self._start(job, self.side_pool)
+        self.start_job(job, self.side_pool)
 
     @Slot(object, object)
     def _on_preview(self, job: Job, preview: Preview | None) -> None:
         if job is self._preview_job:
             self._preview_job = None
-            self.preview_ready.emit(job.tag, preview)
+            entry, of_copy = job.tag
+            self.preview_ready.emit(entry, preview, of_copy)
 
-    # -- export ---------------------------------------------------------------------------
-    def exportable(self, entries: Sequence[Entry]) -> list[Entry]:
-        """Checked files: a batch export takes them all (the engine refuses what it must,
-        and the results say why)."""
-        return [e for e in entries if e.state is RowState.CHECKED and e.report is not None]
+    # -- export (see session_export) --------------------------------------------------------
+    @property
+    def export_run(self) -> ExportRun | None:
+        """The batch export under way, if any."""
+        return self.exports.run
 
-    def saveable(self, entries: Sequence[Entry]) -> list[Entry]:
+    @property
+    def last_consent(self) -> ConsentAnswer | None:
+        """The answer to the last export's consent question, as the engine took it."""
+        return self.exports.last_consent
+
+    @staticmethod
+    def exportable(entries: Sequence[Entry]) -> list[Entry]:
+        return exportable(entries)
+
+    @staticmethod
+    def saveable(entries: Sequence[Entry]) -> list[Entry]:
         """Checked files the core's verdict does not block: the save actions stay off for a
         batch of blocked files alone (a batch still lists them among the refusals)."""
         return [e for e in entries if e.saveable]
 
-    def export(self, entries: Sequence[Entry], folder: Path, *, rebuild: bool = False) -> bool:
+    def export(self, entries: Sequence[Entry], folder: Path, *, rebuild: bool = False,
+               neutral_name: bool = False) -> bool:
         """Start exporting ``entries`` to ``folder``; consent is asked via ``consent_needed``."""
-        batch = self.exportable(entries)
-        if not batch or self.export_run is not None:
-            return False
-        service = self.service
-        reports = [e.report for e in batch if e.report is not None]
-        redactions = {e.path: e.redaction for e in batch if e.redaction is not None}
-        options = service.export_options(folder, rebuild=rebuild, redactions=redactions)
-        token = CancelToken()
-        bridge = ConsentBridge(token, self)
-        bridge.requested.connect(self._on_consent_requested)
-        parents = ParentBridge(token, self)
-        parents.requested.connect(self.parent_needed)
-        paths = [e.path for e in batch]
-
-        def work(progress: ProgressFn, cancel: CancelToken) -> ExportOutcome:
-            return service.export(paths, options, bridge.hook, progress, cancel, reports,
-                                  ask_parent=parents.ask)
-
-        job = Job(work, token=token, tag=batch)
-        job.signals.progress.connect(self._on_export_progress)
-        job.signals.done.connect(self._on_exported)
-        job.signals.failed.connect(self._on_export_failed)
-        job.signals.cancelled.connect(self._on_export_cancelled)
-        self.export_run = ExportRun(batch, job, bridge, parents)
-        for entry in batch:
-            entry.state, entry.progress, entry.result = RowState.EXPORTING, 0.0, None
-            entry.step = self.tr("asking for consent")  # not the check's last "done"
-            self.changed.emit(entry)
-        self.busy_changed.emit(True)
-        self._start(job, self.side_pool)
-        return True
+        return self.exports.export(entries, folder, rebuild=rebuild, neutral_name=neutral_name)
 
     def cancel_export(self) -> None:
-        if self.export_run is not None:
-            self.export_run.job.cancel()
+        self.exports.cancel()
 
-    @Slot(object, object)
-    def _on_consent_requested(self, request: ConsentRequest,
-                              reply: Callable[[ConsentAnswer], None]) -> None:
-        thumbs: dict[str, QImage] = {}
-        if self.export_run is not None:
-            from share_guard.core.textsafe import display_path
-
-            for entry in self.export_run.entries:
-                if entry.thumbnail is not None:
-                    thumbs[display_path(entry.path.name)] = entry.thumbnail
-        self.consent_needed.emit(request, reply, thumbs)
-
-    @Slot(object, float, str)
-    def _on_export_progress(self, _job: Job, fraction: float, text: str) -> None:
-        self.export_progress.emit(fraction, text)
-        if self.export_run is not None:
-            for entry in self.export_run.entries:
-                entry.progress, entry.step = fraction, self.tr("saving")
-                self.changed.emit(entry)
-
-    @Slot(object, object)
-    def _on_exported(self, _job: Job, outcome: ExportOutcome) -> None:
-        self._end_export(outcome)
-
-    @Slot(object, str)
-    def _on_export_failed(self, _job: Job, reason: str) -> None:
-        self._end_export(None, reason)
-
-    @Slot(object)
-    def _on_export_cancelled(self, _job: Job) -> None:
-        self._end_export(None, "cancelled")
-
-    def _end_export(self, outcome: ExportOutcome | None, reason: str = "") -> None:
-        run, self.export_run = self.export_run, None
-        if run is None:
-            return
-        self.last_consent = outcome.answer if outcome is not None else None
-        self._policy = None  # read again for the next verdicts (the export read it afresh)
-        results = outcome.results if outcome is not None else []
-        run.bridge.deleteLater()
-        for i, entry in enumerate(run.entries):
-            entry.state = RowState.CHECKED
-            if i < len(results):
-                entry.result = results[i]
-            else:
-                status = ExportStatus.CANCELLED if reason == "cancelled" else ExportStatus.ERROR
-                entry.result = ExportResult(entry.path, status, reason=reason, before=entry.report)
-            self.changed.emit(entry)
-        self.busy_changed.emit(False)
-        self.export_finished.emit(run.entries)
+    def forget_policy(self) -> None:
+        self._policy = None
 
     # -- lifetime -------------------------------------------------------------------------
-    def _start(self, job: Job, pool: QThreadPool) -> None:
+    def start_job(self, job: Job, pool: QThreadPool) -> None:
         self._jobs.add(job)
         job.signals.ended.connect(self._on_ended)
         pool.start(job)

@@ -28,6 +28,17 @@ class Settings:
         self._s.sync()
 
     @property
+    def neutral_names(self) -> bool:
+        """Name clean copies photo_clean.jpg / video_clean.mp4 (the original's name may tell
+        the date and the device)."""
+        return bool(self._s.value("export/neutral_names", False, bool))
+
+    @neutral_names.setter
+    def neutral_names(self, on: bool) -> None:
+        self._s.setValue("export/neutral_names", bool(on))
+        self._s.sync()
+
+    @property
     def show_regions(self) -> bool:
         return bool(self._s.value("view/show_regions", True, bool))
 

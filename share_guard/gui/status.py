@@ -1,7 +1,9 @@
-"""What to call a file's state in the list: a short badge text and its tone.
+"""What to call a file's state in the list: a short badge text and its tone, a reason line.
 
-Plain functions over the session's :class:`Entry`, so the words are tested
-without a widget. Tones map to accent colours that read on light and dark.
+Plain functions over the session's :class:`Entry`, so the words are tested without a
+widget. The words are chosen by the core's verdict (``Verdict``, ``Blocker``) and its
+counts (``core.engine.tally``), never by a reason's text. Tones map to accent colours that
+read on light and dark.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QCoreApplication
 
-from share_guard.core.engine.verdict import Assessment, Blocker
+from share_guard.core.engine.tally import Standing, counts, distinct, standing, things_found
+from share_guard.core.engine.verdict import Assessment, Blocker, Verdict
 from share_guard.core.export.pipeline import ExportStatus
-from share_guard.core.report import Report
+from share_guard.core.report import Category, Report
 from share_guard.core.textsafe import display_path
-from share_guard.gui.session import Entry, RowState
+from share_guard.gui.entry import Entry, RowState
+from share_guard.gui.words import counted
 
 BUSY, OK, WARN, DANGER, MUTED = "busy", "ok", "warn", "danger", "muted"
 
@@ -26,6 +30,8 @@ TONE_RGB = {
     DANGER: (220, 60, 60),
     MUTED: (128, 128, 128),
 }
+#: order of the status column when sorted (most urgent first)
+RANK = {DANGER: 0, WARN: 1, BUSY: 2, MUTED: 3, OK: 4}
 
 
 def tr(text: str) -> str:
@@ -33,7 +39,7 @@ def tr(text: str) -> str:
 
 
 def badge(entry: Entry) -> tuple[str, str]:
-    """(text, tone) for the list's status badge."""
+    """(text, tone) for the list's status column and the inspector's badge."""
     if entry.state is RowState.WAITING:
         return tr("Waiting…"), MUTED
     if entry.state is RowState.CHECKING:
@@ -45,10 +51,10 @@ def badge(entry: Entry) -> tuple[str, str]:
     if entry.state is RowState.CANCELLED:
         return tr("Stopped"), MUTED
     if entry.state is RowState.FAILED or entry.report is None:
-        return tr("Error"), DANGER
+        return tr("Could not be checked"), DANGER
     if entry.result is not None:
         if entry.result.ok:
-            return tr("Safe copy saved"), OK
+            return tr("Clean copy saved"), OK
         if entry.result.status is ExportStatus.CANCELLED:
             return tr("Not saved (stopped)"), MUTED
         return tr("Not saved"), DANGER
@@ -59,21 +65,30 @@ def report_badge(report: Report, assessment: Assessment | None = None) -> tuple[
     if report.error:
         if report.format is None:
             return tr("Not supported"), MUTED
-        return tr("Error"), DANGER
-    if assessment is not None and assessment.blocker is Blocker.TAKEDOWN:
-        return tr("Blocked by takedown list"), DANGER
-    count = len(report.identifying())
-    if report.problems:
-        return tr("Can't be cleaned safely"), WARN
+        return tr("Can't be read"), DANGER
+    blocker = assessment.blocker if assessment is not None else None
+    if blocker is Blocker.TAKEDOWN:
+        return tr("On the takedown list"), DANGER
+    if blocker is Blocker.POLICY and assessment is not None and assessment.blocked:
+        return tr("Blocked by your settings"), DANGER
+    if assessment is not None and assessment.verdict is Verdict.NEEDS_REBUILD:
+        return tr("Needs a rebuild"), WARN
+    if report.problems or (assessment is not None and assessment.blocked):
+        return tr("Can't be cleaned"), WARN
+    count = things_found(report)
     if count == 0:
         return tr("Nothing found"), OK
-    if count == 1:
-        return tr("1 thing found"), WARN
-    return tr("%n things found").replace("%n", str(count)), WARN
+    return counted("status", count, "1 thing found", "%n things found"), WARN
+
+
+def found_kinds(report: Report) -> str:
+    """"Location, Who, When": what was found, in the findings' group words."""
+    kinds = [c.label for c in Category if any(counts(f) for f in distinct(report.by_category(c)))]
+    return ", ".join(QCoreApplication.translate("Category", k) for k in kinds)
 
 
 def detail_line(entry: Entry) -> str:
-    """A second line under the name: the reason for errors, the step while busy."""
+    """The reason column: the step while busy, why not, where the copy went, what was found."""
     if entry.state in (RowState.CHECKING, RowState.SCANNING, RowState.EXPORTING):
         return entry.step
     if entry.state is RowState.FAILED:
@@ -82,11 +97,25 @@ def detail_line(entry: Entry) -> str:
         return entry.result.reason
     if entry.result is not None and entry.result.output is not None:
         return tr("Saved as %1").replace("%1", display_path(entry.result.output.name))
-    if entry.report is not None and entry.report.error:
-        return entry.report.error
-    if entry.report is not None and entry.report.problems:
-        return entry.report.problems[0]
-    return ""
+    if entry.note:
+        return entry.note
+    report = entry.report
+    if report is None:
+        return ""
+    if report.error:
+        return report.error
+    if entry.assessment is not None and not entry.assessment.ready:
+        return entry.assessment.reason
+    if report.problems:
+        return report.problems[0]
+    return found_kinds(report)
+
+
+def standing_of(entry: Entry) -> Standing | None:
+    """Where a checked file stands for the list's filter (None while it is busy)."""
+    if entry.busy or entry.report is None:
+        return Standing.BLOCKED if entry.state is RowState.FAILED else None
+    return standing(entry.report, entry.assessment)
 
 
 def summarise(will_remove: Sequence[str], limit: int = 6) -> list[str]:

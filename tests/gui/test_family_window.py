@@ -98,7 +98,8 @@ def test_a_parent_lets_a_flagged_photo_through(qtbot, make_window, dialogs, tmp_
     qtbot.keyClicks(prompt.field, PASS)
     qtbot.mouseClick(prompt.ok_button, Qt.MouseButton.LeftButton)
     _confirm_all(qtbot, window)
-    assert [p.name for p in dialogs.folder.iterdir()] == ["flagged_clean.jpg"]
+    # (the family rules name copies neutrally)
+    assert [p.name for p in dialogs.folder.iterdir()] == ["photo_clean.jpg"]
     [record] = ConsentLog(tmp_path / "data").list()
     assert record.parent_approved and record.via == "dialog"
 
@@ -142,11 +143,13 @@ def test_unflagged_photo_shows_no_warning(qtbot, make_window, dialogs, tmp_path)
     window.export_selected()
     assert _visible(window, SensitiveWarning) is None
     _confirm_all(qtbot, window)
-    assert [p.name for p in dialogs.folder.iterdir()] == ["beach_clean.jpg"]
+    # the family rules name copies neutrally (and the window shows the box fixed)
+    assert [p.name for p in dialogs.folder.iterdir()] == ["photo_clean.jpg"]
+    assert window.export_bar.neutral.isChecked() and not window.export_bar.neutral.isEnabled()
 
 
 def test_menu_entries_open_settings_and_records(qtbot, window):
-    assert window.family.policy_action in window.toolbar.actions()
+    assert window.family.policy_action in window.settings_menu.actions()
     window.family.policy_action.trigger()
     assert _visible(window, PolicyDialog) is not None
     window.family.records_action.trigger()
@@ -159,7 +162,7 @@ def test_the_verdicts_on_screen_follow_a_change_of_rules(qtbot, make_window, dia
 
     window = make_window(analyzers=[Flagger()])
     _open(qtbot, window, dialogs, gps_jpeg(tmp_path / "flagged.jpg"))
-    window.file_list.setCurrentRow(0)
+    window.file_list.set_current_row(0)
     qtbot.waitUntil(window.actions_settled)
     assert window.inspector.export_button.isEnabled() and window.export_action.isEnabled()
     dialog = window.family.show_policy()
@@ -169,4 +172,4 @@ def test_the_verdicts_on_screen_follow_a_change_of_rules(qtbot, make_window, dia
     entry = window.session.entries[0]
     assert entry.assessment is not None and entry.assessment.blocked
     assert not window.inspector.export_button.isEnabled() and not window.export_action.isEnabled()
-    assert "No safe copy can be made" in window.inspector.banner.label.text()
+    assert "No clean copy can be made" in window.inspector.banner.label.text()

@@ -16,17 +16,19 @@ def test_cancel_during_a_long_inspection(qtbot, make_window, dialogs, tmp_path):
     qtbot.waitUntil(lambda: slow.started.is_set() and window.session.entries
                     and window.session.entries[0].state == "checking", timeout=5000)
     entry = window.session.entries[0]
-    row = window.file_list.row_widget(entry)
-    assert row.badge.text() == "Checking…"
-    assert row.progress.isVisibleTo(row) and row.stop.isVisibleTo(row)
+    assert window.file_list.status_text(entry) == "Checking…"
+    window.file_list.select_entry(entry)
+    stop = window.inspector.stop_button
+    assert stop.isVisibleTo(window.inspector)
     # nothing can be exported while the check runs
     qtbot.waitUntil(window.actions_settled)
     assert not window.export_action.isEnabled()
     assert not window.inspector.export_button.isEnabled()
 
-    qtbot.mouseClick(row.stop, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(stop, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: entry.state == "cancelled", timeout=5000)
-    assert row.badge.text() == "Stopped"
+    assert window.file_list.status_text(entry) == "Stopped"
+    assert not stop.isVisibleTo(window.inspector)
     assert entry.report is None
     qtbot.waitUntil(window.actions_settled)
     assert not window.export_all_action.isEnabled()
@@ -53,11 +55,16 @@ def test_other_files_finish_while_one_is_slow(qtbot, make_window, tmp_path):
                     and slow.started.is_set(), timeout=5000)
     held, fast = window.session.entries
     assert held.state == "checking"
-    assert window.file_list.row_widget(fast).badge.text() == "Nothing found"
+    assert window.file_list.status_text(fast) == "Nothing found"
     # the finished file can be looked at and exported while the other is still checked
     window.file_list.select_entry(fast)
     qtbot.waitUntil(window.export_action.isEnabled)
-    window.session.cancel(held)
+    # Escape in the list stops checking the selected file
+    window.file_list.select_entry(held)
+    window.file_list.view.setFocus()
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(window.file_list.view, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: held.state == "cancelled", timeout=5000)
 
 
@@ -86,8 +93,10 @@ def test_cancel_during_export_leaves_no_partial_output(qtbot, make_window, dialo
     assert list((tmp_path / "data").glob("pending-temp/*")) == []
     assert photo.read_bytes() == original
     entry = window.session.entries[0]
-    assert entry.result.status == "cancelled"
-    assert window.file_list.row_widget(entry).badge.text() == "Not saved (stopped)"
+    # stopping is a choice: no red error, the findings stay, the words say nothing was written
+    assert entry.result is None and "stopped" in entry.note
+    assert window.file_list.status_text(entry) == "6 things found"
+    assert entry.report is not None and entry.report.leaks()
     assert not window.export_bar.stop_button.isVisibleTo(window.export_bar)
 
 

@@ -44,7 +44,7 @@ def open_photo(qtbot, window, path: Path):
     window.open_paths([path])
     wait_idle(qtbot, window, 1, timeout=60_000)
     entry = window.session.entries[0]
-    window.file_list.setCurrentRow(0)
+    window.file_list.set_current_row(0)
     qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=20_000)
     return entry
 
@@ -54,7 +54,7 @@ def export_with_consent(qtbot, window, expect_warning: bool):
     qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=20_000)
     dialog = consent_dialog(window)
     texts = " ".join(lab.text() for lab in dialog.findChildren(QLabel))
-    assert ("people can be recognised and will not be redacted" in texts) is expect_warning, texts
+    assert ("people can be recognised and will not be covered" in texts) is expect_warning, texts
     assert not dialog.confirm_button.isEnabled()
     for box in dialog.findChildren(QCheckBox):
         box.click()
@@ -91,7 +91,7 @@ def test_face_found_boxed_and_covered_on_export(qtbot, make_window, dialogs, tmp
     assert result.ok, result.reason
     assert any("1 face" in line for line in result.changed)
     result_view = window.inspector.result
-    assert "1 face covered (solid fill)" in result_view.covered.text()
+    assert "1 face (solid fill)" in result_view.covered.text()
     out = result.output
     assert out.exists() and not inspect(out).leaks()
     x, y, w, h = r.x, r.y, r.w, r.h
@@ -144,7 +144,7 @@ def test_drawn_box_is_covered_and_can_be_removed(qtbot, make_window, tmp_path):
     assert abs(d.x - 380) <= 3 and abs(d.x + d.w - 470) <= 3
     people = window.inspector.people
     row = next(r for r in people.rows if r.box is drawn[0])
-    assert row.check.text() == "Box you drew" and row.outside is not None
+    assert row.check.text() == "Area you drew" and row.outside is not None
 
     # a second drawn box, removed again from its row
     qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=QPoint(int(target.x() + 5), int(target.y() + 5)))
@@ -165,7 +165,7 @@ def test_drawn_box_is_covered_and_can_be_removed(qtbot, make_window, tmp_path):
     x, y, w, h = FACE
     assert np.abs(out[y : y + h, x : x + w] - pixels(photo)[y : y + h, x : x + w]).mean() < 8, \
         "the face was switched off but changed"
-    assert "1 drawn region covered" in window.inspector.result.covered.text()
+    assert "1 area drawn by hand (solid fill)" in window.inspector.result.covered.text()
 
 
 def test_people_panel_words_for_possible_faces_codes_and_video():
@@ -189,7 +189,7 @@ def test_people_panel_words_for_possible_faces_codes_and_video():
     drawn = red.add(Region(0, 0, 5, 5))
     red.set_outside(drawn)
     assert red.outside_region() == drawn.region and red.added() == []
-    assert describe(drawn, True) == "Box you drew, whole video"
+    assert describe(drawn, True) == "Area you drew, whole video"
     codes = Report(Path("p.png"), format="png", kind="image", findings=[
         Finding(Category.CODES, "pixels", "Readable codes", "1 QR code", "x", removable=False,
                 regions=(Region(0, 0, 9, 9, label="qr"), Region(0, 20, 9, 9, label="pdf417")))])
@@ -209,7 +209,7 @@ def test_metadata_shows_at_once_and_faces_land_later(qtbot, make_window, tmp_pat
     qtbot.waitUntil(lambda: len(window.session.entries) == 2 and slow.started.is_set()
                     and window.session.entries[0].state == "scanning", timeout=10_000)
     first, second = window.session.entries
-    window.file_list.setCurrentRow(0)
+    window.file_list.set_current_row(0)
     assert "Location" in window.inspector.findings.titles()
     assert status.badge(first) == ("Looking for faces…", status.BUSY)
     people = window.inspector.people
@@ -253,17 +253,19 @@ def test_video_faces_listed_by_time_and_covered(qtbot, make_window, tmp_path):
     window.open_paths([clip])
     wait_idle(qtbot, window, 1, timeout=60_000)
     entry = window.session.entries[0]
-    window.file_list.setCurrentRow(0)
+    window.file_list.set_current_row(0)
     assert entry.report.kind == "video"
     (face,) = [b for b in entry.redaction.boxes if b.kind == "face"]
     texts = [row.check.text() for row in window.inspector.people.rows]
     assert texts[0].startswith("Face from 0:00 to 0:0"), texts
     qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=20_000)
-    assert any(b is face for b in window.inspector.preview.view.boxes)
+    qtbot.waitUntil(lambda: face.track is not None, timeout=20_000)  # its boxes in time
+    qtbot.waitUntil(lambda: any(b is face for b in window.inspector.preview.view.boxes),
+                    timeout=20_000)
 
     export_with_consent(qtbot, window, expect_warning=False)
     assert entry.result.ok, entry.result.reason
-    assert "1 face covered (solid fill)" in window.inspector.result.covered.text()
+    assert "1 face (solid fill)" in window.inspector.result.covered.text()
     with av.open(str(entry.result.output)) as video:
         frames = [f.to_ndarray(format="rgb24").astype(np.int16) for f in video.decode(video=0)]
     assert len(frames) == 8
@@ -299,13 +301,13 @@ def test_everything_outside_a_drawn_box_covered_with_coarse_noise(qtbot, make_wi
     row = next(r for r in people.rows if r.box.manual)
     row.outside.click()
     assert entry.redaction.outside is row.box
-    assert "everything outside your box will be covered." in people.summary.text()
+    assert "everything outside your area will be covered." in people.summary.text()
     people.style_box.setCurrentIndex(people.style_box.findData("noisy"))
     assert entry.redaction.style == "noisy"
 
     export_with_consent(qtbot, window, expect_warning=False)
     assert entry.result.ok, entry.result.reason
-    assert "everything outside the chosen area covered (coarse noise)" in \
+    assert "everything outside the chosen area (coarse noise)" in \
         window.inspector.result.covered.text()
     out, original = pixels(entry.result.output), pixels(photo)
     inside = np.abs(out[310:440, 310:440] - original[310:440, 310:440]).mean()
@@ -323,8 +325,8 @@ def test_boxes_show_on_a_photo_selected_after_it_was_checked(qtbot, make_window,
     window.open_paths([tmp_path / "a_plain.jpg", photo])
     wait_idle(qtbot, window, 2, timeout=60_000)
     row = next(i for i, e in enumerate(window.session.entries) if e.path == photo)
-    window.file_list.setCurrentRow(1 - row)
-    window.file_list.setCurrentRow(row)
+    window.file_list.set_current_row(1 - row)
+    window.file_list.set_current_row(row)
     preview = window.inspector.preview
     qtbot.waitUntil(lambda: preview.view.pixmap is not None, timeout=20_000)
     assert [b.kind for b in preview.view.boxes] == ["face"]

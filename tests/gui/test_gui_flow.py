@@ -37,9 +37,9 @@ def test_open_shows_row_and_location_finding(qtbot, window, dialogs, tmp_path):
     entry = _open_one(qtbot, window, dialogs, photo)
 
     assert window.stack.currentWidget() is window.splitter
-    row = window.file_list.row_widget(entry)
-    assert row.name.full_text() == "holiday.jpg"
-    assert row.badge.text() == "6 things found"
+    assert window.file_list.entries() == [entry]
+    assert window.file_list.status_text(entry) == "6 things found"
+    assert "Location" in window.file_list.reason_text(entry)  # the why column says what
     assert window.inspector.entry is entry
     titles = window.inspector.findings.titles()
     assert titles[0] == "Location"
@@ -82,13 +82,14 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
     texts = [b.text() for b in dialog.findChildren(QCheckBox)]
     assert texts == ["Everyone who can be recognised in this agreed to it being shared",
                      "I have the right to share this"]
-    assert "crime" in dialog.reminder.label.text()
+    # no one can be recognised in it: no reminder about intimate images
+    assert not dialog.reminder.isVisibleTo(dialog)
     assert any("Location" in r for r in dialog.request.items[0].will_remove)
     # nothing is written while the question is open, and the row says it waits for the person
     assert list(dialogs.folder.iterdir()) == []
     from share_guard.gui.status import detail_line
 
-    assert detail_line(window.session.entries[0]) == "asking for consent"
+    assert detail_line(window.session.entries[0]) == "waiting for your answer"
 
     assert _tick_and_read(qtbot, dialog) == [False, False, True]
     with qtbot.waitSignal(window.session.export_finished, timeout=10_000):
@@ -102,10 +103,10 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
     assert not after.has(Category.LOCATION)
     entry = window.session.entries[0]
     assert entry.result is not None and entry.result.ok
-    assert window.file_list.row_widget(entry).badge.text() == "Safe copy saved"
+    assert window.file_list.status_text(entry) == "Clean copy saved"
     view = window.inspector.result
     assert view.isVisible()
-    assert "holiday_clean.jpg" in view.saved_to.text()
+    assert view.copy_actions.name.text() == "holiday_clean.jpg"
     assert view.removed.text().strip()
     # the folder was asked once and is remembered for next time (and next start)
     assert dialogs.folder_asked == 1
@@ -118,6 +119,9 @@ def test_export_needs_both_confirmations_then_writes_a_clean_copy(qtbot, window,
         consent_dialog(window).reject()
     assert dialogs.folder_asked == 1
     assert [p.name for p in dialogs.folder.iterdir()] == ["holiday_clean.jpg"]
+    # saying no is a choice, not an error: the findings stay, the words are calm
+    assert entry.result is None and "consent was not given" in entry.note
+    assert window.file_list.status_text(entry) == "6 things found"
 
 
 def test_closing_the_consent_dialog_refuses(qtbot, window, dialogs, tmp_path):
@@ -135,8 +139,10 @@ def test_closing_the_consent_dialog_refuses(qtbot, window, dialogs, tmp_path):
     assert dialog.answer().granted is False
     assert list(dialogs.folder.iterdir()) == []
     entry = window.session.entries[0]
-    assert entry.result is not None and entry.result.status == "refused"
-    assert "consent" in entry.result.reason
+    assert entry.result is None and "consent was not given" in entry.note
+    assert entry.report is not None and entry.report.leaks()  # the findings are kept
+    assert "consent was not given" in window.file_list.reason_text(entry)
+    assert window.inspector.banner.tone == "muted"
     assert window.session.last_consent is not None and not window.session.last_consent.granted
     assert "consent" in window.statusBar().currentMessage()
 
@@ -156,7 +162,7 @@ def test_export_never_overwrites_an_existing_file(qtbot, window, dialogs, tmp_pa
     entry = window.session.entries[0]
     assert entry.result.ok and entry.result.output == dialogs.folder / "b_clean-2.jpg"
     assert not inspect(entry.result.output).leaks()
-    assert window.file_list.row_widget(entry).badge.text() == "Safe copy saved"
+    assert window.file_list.status_text(entry) == "Clean copy saved"
 
 
 def test_a_file_appearing_under_the_chosen_name_is_not_overwritten(qtbot, window, dialogs, tmp_path):
@@ -174,7 +180,7 @@ def test_a_file_appearing_under_the_chosen_name_is_not_overwritten(qtbot, window
     assert (dialogs.folder / "d_clean.jpg").read_bytes() == b"late arrival"
     entry = window.session.entries[0]
     assert entry.result.status == "error" and "already exists" in entry.result.reason
-    assert window.file_list.row_widget(entry).badge.text() == "Not saved"
+    assert window.file_list.status_text(entry) == "Not saved"
 
 
 def test_a_file_the_cleaner_refuses_can_be_rebuilt_from_pixels(qtbot, window, dialogs, tmp_path):
@@ -183,7 +189,7 @@ def test_a_file_the_cleaner_refuses_can_be_rebuilt_from_pixels(qtbot, window, di
     entry = _open_one(qtbot, window, dialogs, odd)
     assert entry.report.problems
     inspector = window.inspector
-    assert window.file_list.row_widget(entry).badge.text() == "Can't be cleaned safely"
+    assert window.file_list.status_text(entry) == "Needs a rebuild"
     assert inspector.rebuild_button.isVisibleTo(inspector)
     assert not inspector.export_button.isVisibleTo(inspector)
     qtbot.mouseClick(inspector.rebuild_button, Qt.MouseButton.LeftButton)

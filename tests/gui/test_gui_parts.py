@@ -11,7 +11,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QCheckBox, QDialog, QLabel
 
-from share_guard.core.export.consent import CONFIRMATIONS, REMINDER, ConsentItem, ConsentRequest
+from share_guard.core.export.consent import (
+    CONFIRMATIONS,
+    REMINDER,
+    ConsentFlag,
+    ConsentItem,
+    ConsentRequest,
+)
 from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.report import Category, Finding, Region, Report
 from share_guard.gui import status
@@ -37,7 +43,7 @@ def _report(*findings: Finding, **kw) -> Report:
     (Entry(Path("a"), state="waiting"), ("Waiting…", status.MUTED)),
     (Entry(Path("a"), state="checking"), ("Checking…", status.BUSY)),
     (Entry(Path("a"), state="cancelled"), ("Stopped", status.MUTED)),
-    (Entry(Path("a"), state="failed", message="boom"), ("Error", status.DANGER)),
+    (Entry(Path("a"), state="failed", message="boom"), ("Could not be checked", status.DANGER)),
     (Entry(Path("a"), state="checked", report=_report()), ("Nothing found", status.OK)),
     (Entry(Path("a"), state="checked", report=_report(_finding(Category.TIME))),
      ("1 thing found", status.WARN)),
@@ -46,16 +52,19 @@ def _report(*findings: Finding, **kw) -> Report:
      ("2 things found", status.WARN)),
     (Entry(Path("a"), state="checked",
            report=_report(_finding(Category.TAKEDOWN, detail={"match": "match"}))),
-     ("Blocked by takedown list", status.DANGER)),
+     ("On the takedown list", status.DANGER)),
     (Entry(Path("a"), state="checked", report=_report(problems=["truncated"])),
-     ("Can't be cleaned safely", status.WARN)),
+     ("Needs a rebuild", status.WARN)),
+    (Entry(Path("a"), state="checked", report=_report(problems=["truncated"],
+                                                       properties={"rebuildable": False})),
+     ("Can't be cleaned", status.WARN)),
     (Entry(Path("a"), state="checked", report=Report(Path("a"), error="not a photo")),
      ("Not supported", status.MUTED)),
     (Entry(Path("a"), state="checked", report=Report(Path("a"), format="jpeg", error="bad segment")),
-     ("Error", status.DANGER)),
+     ("Can't be read", status.DANGER)),
     (Entry(Path("a"), state="checked", report=_report(),
            result=ExportResult(Path("a"), "cleaned", output=Path("a_clean.jpg"))),
-     ("Safe copy saved", status.OK)),
+     ("Clean copy saved", status.OK)),
     (Entry(Path("a"), state="checked", report=_report(),
            result=ExportResult(Path("a"), "refused", reason="no")),
      ("Not saved", status.DANGER)),
@@ -151,24 +160,25 @@ def test_preview_draws_region_boxes_scaled_and_toggles_them(qtbot):
     assert len(panel.view.regions) == 1
 
 
-def _request(n: int = 2, warnings=()) -> ConsentRequest:
+def _request(n: int = 2, warnings=(), people: bool = True) -> ConsentRequest:
     items = tuple(ConsentItem(f"p{i}.jpg", "image", ("Location: GPS position", "Who: Artist"),
-                              tuple(warnings) if i == 0 else ()) for i in range(n))
+                              tuple(warnings) if i == 0 else (), people=people and i == 0)
+                  for i in range(n))
     return ConsentRequest(items)
 
 
 def test_consent_dialog_shows_what_is_shared_and_needs_every_box(qtbot):
     thumb = QImage(40, 30, QImage.Format.Format_RGB888)
     thumb.fill(Qt.GlobalColor.red)
-    dialog = ConsentDialog(_request(2, ["p0.jpg: people can be recognised and will not be redacted"]),
+    dialog = ConsentDialog(_request(2, ["p0.jpg: people can be recognised and will not be covered"]),
                            {"p0.jpg": thumb})
     qtbot.addWidget(dialog)
     dialog.launch()
-    texts = " ".join(lab.text() for lab in dialog.findChildren(QLabel))
-    assert "save 2 safe copies" in texts
+    texts = " ".join(lab.text() for lab in dialog.findChildren(QLabel) if lab.isVisibleTo(dialog))
+    assert "save 2 clean copies" in texts
     assert "Will remove:" in texts and "Location: GPS position\nWho: Artist" in texts
-    assert "will not be redacted" in texts
-    assert REMINDER in texts
+    assert "will not be covered" in texts
+    assert REMINDER in texts  # someone can be recognised: the reminder is for this
     boxes = dialog.findChildren(QCheckBox)
     assert [b.text() for b in boxes] == list(CONFIRMATIONS.values())
     assert not dialog.confirm_button.isEnabled()
@@ -181,6 +191,19 @@ def test_consent_dialog_shows_what_is_shared_and_needs_every_box(qtbot):
     answer = dialog.answer()
     assert answer.granted and set(answer.confirmed) == set(CONFIRMATIONS) and answer.via == "dialog"
     assert answer.overridden_warnings == dialog.request.warnings
+
+
+def test_the_intimate_images_reminder_only_where_people_or_nudity_were_found(qtbot):
+    landscape = ConsentDialog(_request(1, people=False))
+    qtbot.addWidget(landscape)
+    landscape.launch()
+    assert not landscape.reminder.isVisibleTo(landscape)
+    sensitive = ConsentRequest((ConsentItem("p.jpg", "image", (), ("p.jpg: may show nudity",),
+                                            (ConsentFlag.SENSITIVE,)),))
+    dialog = ConsentDialog(sensitive)
+    qtbot.addWidget(dialog)
+    dialog.launch()
+    assert dialog.reminder.isVisibleTo(dialog) and REMINDER in dialog.reminder.label.text()
 
 
 def test_removals_are_summarised_by_kind():
@@ -216,7 +239,8 @@ GUI = ROOT / "share_guard" / "gui"
 #: display helpers; no parsers, no engine (app.py builds it, service.py drives it)
 ALLOWED_CORE = {"share_guard.core.report", "share_guard.core.export.consent",
                 "share_guard.core.export.pipeline", "share_guard.core.engine.verdict",
-                "share_guard.core.engine.outcome", "share_guard.core.family.records",
+                "share_guard.core.engine.outcome", "share_guard.core.engine.tally",
+                "share_guard.core.family.sensitive_words", "share_guard.core.family.records",
                 "share_guard.core.family.policy", "share_guard.core.family.lock",
                 "share_guard.core.textsafe", "share_guard.core.progress", "share_guard.core.errors",
                 "share_guard.core.helplines"}  # the help page's table: data, no parsing of files

@@ -20,7 +20,7 @@ def test_export_after_the_rules_change_runs_no_model_or_decoder_in_the_window(
     window.open_paths([photo])
     wait_idle(qtbot, window, 1, timeout=60_000)
     entry = window.session.entries[0]
-    window.file_list.setCurrentRow(0)
+    window.file_list.set_current_row(0)
     qtbot.waitUntil(lambda: window.inspector.preview.view.pixmap is not None, timeout=20_000)
     assert entry.redaction is not None and entry.redaction.covered  # the face, found
     assert "sensitive content" not in entry.report.checked

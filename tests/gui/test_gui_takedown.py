@@ -35,15 +35,19 @@ def test_listed_photo_is_blocked_in_the_window(qtbot, tmp_path, dialogs):
     window.show()
     window.open_paths([listed, tmp_path / "copy.jpg", other])
     wait_idle(qtbot, window, 3, timeout=60_000)
-    badges = {e.path.name: window.file_list.row_widget(e).badge.text()
-              for e in window.session.entries}
-    assert badges["listed.jpg"].lower().startswith("blocked")
-    assert badges["copy.jpg"].lower().startswith("blocked")
-    assert not badges["other.jpg"].lower().startswith("blocked")
+    badges = {e.path.name: window.file_list.status_text(e) for e in window.session.entries}
+    assert badges["listed.jpg"] == "On the takedown list"
+    assert badges["copy.jpg"] == "On the takedown list"
+    assert badges["other.jpg"] != "On the takedown list"
+    # one finding per listed item, however many of its hashes matched
+    listed_entry = next(e for e in window.session.entries if e.path.name == "listed.jpg")
+    window.file_list.select_entry(listed_entry)
+    section = next(s for s in window.inspector.findings.sections if s.group.key == "takedown")
+    assert len(section.rows) == 1 and section.count.text() == "1"
     # nothing offers to save a blocked file on its own
     for name, allowed in (("listed.jpg", False), ("other.jpg", True)):
         row = next(i for i, e in enumerate(window.session.entries) if e.path.name == name)
-        window.file_list.setCurrentRow(row)
+        window.file_list.set_current_row(row)
         qtbot.waitUntil(window.actions_settled)
         assert window.inspector.export_button.isEnabled() is allowed
         assert window.export_action.isEnabled() is allowed

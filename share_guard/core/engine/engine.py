@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from share_guard.core.engine.items import Item, slim
 from share_guard.core.engine.outcome import ExportOutcome
@@ -48,9 +49,35 @@ from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Report
 from share_guard.core.sandbox.base import Runner
 
+if TYPE_CHECKING:
+    from share_guard.core.analysis.tracks import Track
+
 
 def _scaled(progress: ProgressFn, start: float, span: float) -> ProgressFn:
     return lambda f, t: progress(start + span * min(max(f, 0.0), 1.0), t)
+
+
+def _name_the_copy(result: ExportResult) -> None:
+    """The copy's re-check read a temporary file: what its name gives away is what the name
+    it was published under gives away."""
+    if result.after is None or result.output is None:
+        return
+    from share_guard.core.metadata.filename import extension_finding, from_name, name_findings
+
+    after = result.after
+    after.findings = [f for f in after.findings if not from_name(f)]
+    after.findings += name_findings(result.output, after.kind)
+    if result.before is not None:  # a neutral name took what the original's name told
+        left = {(f.category, f.name) for f in after.findings}
+        result.removed += [f"{f.category.label}: {f.name}" for f in result.before.identifying()
+                           if from_name(f) and (f.category, f.name) not in left]
+    if after.format:
+        from share_guard.core.containers import handler_by_name
+
+        handler = handler_by_name(after.format)
+        wrong = extension_finding(result.output, handler.name, handler.extensions)
+        if wrong is not None:
+            after.findings.append(wrong)
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -161,6 +188,13 @@ class Engine:
             return None
         return self.runner.call(decode_preview, path, str(kind), max_side, at, cancel=cancel)
 
+    def face_tracks(self, path: Path, cancel: CancelToken | None = None) -> list[Track]:
+        """The face tracks of a checked video (boxes at each sampled time), from the check's
+        cache, read by the runner."""
+        from share_guard.core.engine.face_tracks import face_tracks
+
+        return self.runner.call(face_tracks, str(path), cancel=cancel)
+
     # -- verdict -----------------------------------------------------------------------------
     def assess(self, report: Report, *, transforms: Sequence[Transform] = (),
                dest: Path | None = None, state: PolicyState | None = None) -> Assessment:
@@ -191,6 +225,8 @@ class Engine:
         gates = self.gates(state)
         if options.data_dir is None:
             options = replace(options, data_dir=self.data_dir)
+        if state.policy.neutral_names and not options.neutral_name:
+            options = replace(options, neutral_name=True)  # the policy names copies neutrally
         if reports is None:
             reports = self.runner.inspect_each(paths, InspectOptions(
                 analyzers=self.analyzers(state=state), progress=_scaled(progress, 0.0, 0.25),
@@ -263,6 +299,7 @@ class Engine:
             item = self._plan_one(report, options, gates, taken, originals)
             if item.result is None:
                 item.consent = item.assessment.consent_item(report)
+                item.taken = [w for t in item.planned.transforms for w in t.covers(report).removes]
             if not keep_reports:
                 item.hold()
                 held += len(item.packed or b"")
@@ -344,6 +381,11 @@ class Engine:
         for item in items:
             if item.result is None:
                 item.result = self._outcome(item, next(outcomes))
+                if item.result.ok:
+                    # what the transforms took out besides pixels (the sound) is said as removed
+                    item.result.removed = item.taken + [w for w in item.result.removed
+                                                        if w not in item.taken]
+                    _name_the_copy(item.result)
             result, item.result = item.result, None
             yield result
         for extra in outcomes:  # none: lets the runner finish (its threads end here)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from share_guard.core.engine.verdict import Assessment
 from share_guard.core.export.consent import ConsentItem
@@ -24,6 +24,7 @@ class Item:
     result: ExportResult | None = None  # decided before writing (refused, error)
     consent: ConsentItem | None = None  # what consent will say about it
     packed: bytes | None = None  # its report, compressed, while it waits (see hold)
+    taken: list[str] = field(default_factory=list)  # what its transforms remove besides pixels
 
     def hold(self) -> None:
         """Keep little while the batch is planned: a report is tens of KB as objects, about

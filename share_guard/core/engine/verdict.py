@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from share_guard.core.export.consent import ConsentFlag, ConsentItem
 from share_guard.core.export.pipeline import Cover, Transform
+from share_guard.core.metadata.filename import from_name, name_findings
 from share_guard.core.report import Category, FileKind, Region, Report
 from share_guard.core.textsafe import display_path, display_text
 
@@ -50,8 +51,11 @@ class Mentions:
     will_remove: tuple[str, ...] = ()  # "Location: GPS position", ...
     will_cover: tuple[str, ...] = ()  # "2 faces", "1 readable code", ...
     will_not_cover: tuple[str, ...] = ()  # found in the picture and left as it is
-    warnings: tuple[str, ...] = ()  # "people can be recognised and will not be redacted"
+    warnings: tuple[str, ...] = ()  # "people can be recognised and will not be covered"
     flags: tuple[ConsentFlag, ...] = ()
+    #: what the copy still gives away besides the picture: "When: Date in the file name"
+    will_keep: tuple[str, ...] = ()
+    people: bool = False  # someone can be recognised in the picture (covered or not)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class Assessment:
         kind = report.kind.value if report.kind is not None else "file"
         m = self.mentions
         return ConsentItem(display_path(report.path.name), kind, m.will_remove, m.warnings,
-                           m.flags, m.will_cover, m.will_not_cover)
+                           m.flags, m.will_cover, m.will_not_cover, m.will_keep, m.people)
 
 
 def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
@@ -91,7 +95,7 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
     """Judge ``report`` by ``gates`` (in order) for a copy at ``dest`` (None: not chosen yet)
     made with ``transforms``. A refusal a parent may lift leaves the verdict READY with
     ``parent`` set; gates whose evidence is missing are listed in ``pending``."""
-    facts = mentions(report, transforms)
+    facts = mentions(report, transforms, dest)
     if report.error:
         return Assessment(Verdict.BLOCKED, display_text(report.error, limit=300),
                           Blocker.UNREADABLE, mentions=facts)
@@ -117,6 +121,12 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
             # problem: rebuilding would skip it, so it is refused and not offered
             return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.CHECK_FAILED,
                               mentions=facts)
+        if report.kind is FileKind.IMAGE and report.properties.get("rebuildable") is False:
+            # a rebuild would fail too (a truncated JPEG): not offered (the decoder's own
+            # words are in the report's properties, for --json)
+            return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}; its pixels cannot be "
+                              "decoded either, so it cannot be rebuilt from them",
+                              Blocker.NOT_UNDERSTOOD, mentions=facts)
         if report.kind is FileKind.IMAGE:
             return Assessment(Verdict.NEEDS_REBUILD,
                               f"not cleaned: {problem} (try rebuild from pixels)",
@@ -126,11 +136,15 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
     return Assessment(Verdict.READY, parent=parent, pending=tuple(pending), mentions=facts)
 
 
-def mentions(report: Report, transforms: Sequence[Transform] = ()) -> Mentions:
-    """What the copy of ``report``'s file made with ``transforms`` loses, covers and leaves."""
+def mentions(report: Report, transforms: Sequence[Transform] = (),
+             dest: Path | None = None) -> Mentions:
+    """What the copy of ``report``'s file made with ``transforms`` (named ``dest``, when
+    chosen) loses, covers and leaves."""
     name = display_path(report.path.name)
-    removed = tuple(sorted({f"{f.category.label}: {f.name}" for f in report.leaks()}))
     covers = [t.covers(report) for t in transforms]
+    gone, kept = _name_facts(report, dest)
+    removed = tuple(sorted({f"{f.category.label}: {f.name}" for f in report.leaks()}
+                           | set(gone) | {r for c in covers for r in c.removes}))
     covered = frozenset(r for c in covers for r in c.regions)
     faces, possible, codes, unlocated = _regions(report)
     will_cover = [_count(len([r for r in faces if r in covered]), "face"),
@@ -146,7 +160,7 @@ def mentions(report: Report, transforms: Sequence[Transform] = ()) -> Mentions:
     flags: list[ConsentFlag] = []
     if faces_left:
         flags.append(ConsentFlag.FACES_UNCOVERED)
-        warnings.append(f"{name}: people can be recognised and will not be redacted")
+        warnings.append(f"{name}: people can be recognised and will not be covered")
     for flag, category in ((ConsentFlag.TAKEDOWN, Category.TAKEDOWN),
                            (ConsentFlag.SENSITIVE, Category.SENSITIVE)):
         for f in report.by_category(category):
@@ -154,7 +168,21 @@ def mentions(report: Report, transforms: Sequence[Transform] = ()) -> Mentions:
             warnings.append(f"{name}: {f.explanation}")
     return Mentions(removed, tuple(w for w in will_cover if w),
                     tuple(w for w in will_not_cover if w), tuple(warnings),
-                    tuple(dict.fromkeys(flags)))
+                    tuple(dict.fromkeys(flags)), kept, bool(faces) or unlocated > 0)
+
+
+def _name_facts(report: Report, dest: Path | None) -> tuple[list[str], tuple[str, ...]]:
+    """What the original's name gives away that the copy's name ``dest`` drops, and what it
+    keeps (all of it while no name is chosen)."""
+    named = [f for f in report.identifying() if from_name(f)]
+    if not named:
+        return [], ()
+    left = {(f.category, f.name) for f in name_findings(dest, report.kind)} if dest else None
+    gone = [f"{f.category.label}: {f.name}" for f in named
+            if left is not None and (f.category, f.name) not in left]
+    kept = tuple(f"{f.category.label}: {f.name} ({f.value})" for f in named
+                 if left is None or (f.category, f.name) in left)
+    return gone, kept
 
 
 def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], int]:

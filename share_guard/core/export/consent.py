@@ -45,7 +45,7 @@ CONFIRMATIONS: dict[str, str] = {
 
 #: statements a policy may add to a request (see core.family.gates)
 POLICY_CONFIRMATIONS: dict[str, str] = {
-    FACES_CONFIRMED: "People can be recognised and will not be blurred: "
+    FACES_CONFIRMED: "People can be recognised and will not be covered: "
                      "I asked each of them and they said yes",
 }
 
@@ -72,6 +72,9 @@ class ConsentItem:
     flags: tuple[ConsentFlag, ...] = ()  # structured form of the warnings
     will_cover: tuple[str, ...] = ()  # covered in the picture for good: "2 faces", ...
     will_not_cover: tuple[str, ...] = ()  # found in the picture and left as it is: "1 face"
+    #: what the copy still gives away besides the picture ("When: Date in the file name")
+    will_keep: tuple[str, ...] = ()
+    people: bool = False  # someone can be recognised in the picture (covered or not)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,12 @@ class ConsentRequest:
     @property
     def flags(self) -> frozenset[ConsentFlag]:
         return frozenset(flag for item in self.items for flag in item.flags)
+
+    @property
+    def reminder_applies(self) -> bool:
+        """The reminder about intimate images is for pictures of people: shown only when
+        someone can be recognised or the picture may show nudity (not on every landscape)."""
+        return any(item.people or ConsentFlag.SENSITIVE in item.flags for item in self.items)
 
 
 @dataclass(frozen=True)

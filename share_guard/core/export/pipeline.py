@@ -38,6 +38,8 @@ class Cover:
     regions: frozenset[Region] = frozenset()  # detected regions (faces, codes) covered
     drawn: int = 0  # regions drawn by hand
     outside: bool = False  # everything outside one chosen area
+    #: what else it takes out of the file, in the findings' words ("Sound: the audio track")
+    removes: tuple[str, ...] = ()
 
 
 class Transform(Protocol):
@@ -66,6 +68,9 @@ class ExportOptions:
     #: the person chose for that file); applied after ``transforms``
     file_transforms: Mapping[Path, Sequence[Transform]] = field(default_factory=dict)
     data_dir: Path | None = None  # where pending-temp markers live
+    #: name copies "photo_clean.jpg" / "video_clean.mp4": the original's name may tell the
+    #: date and the device (IMG_20240312_142210.jpg); the protection policy may ask for it
+    neutral_name: bool = False
 
     def transforms_for(self, path: Path) -> list[Transform]:
         return [*self.transforms, *self.file_transforms.get(Path(path), ())]
@@ -144,9 +149,14 @@ def output_path(report: Report, options: ExportOptions) -> Path:
     ext = src.suffix
     if report.format:
         handler = handler_by_name(report.format)
-        if ext.lower() not in handler.extensions:
+        if ext.lower() not in handler.extensions or options.neutral_name:
             ext = handler.extensions[0]
-    stem, tail = src.stem, f"{options.suffix}{ext}"
+    stem = src.stem
+    if options.neutral_name:
+        from share_guard.core.metadata.filename import neutral_stem
+
+        stem = neutral_stem(report.kind)
+    tail = f"{options.suffix}{ext}"
     name = safe_file_name(stem, tail)
     while len(os.fsencode(name)) + NUMBER_ROOM > NAME_MAX and stem:  # room for the number
         stem = stem[:-1]

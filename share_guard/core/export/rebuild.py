@@ -8,6 +8,7 @@ result like any other file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO
 
 from share_guard.core.containers.base import Source
@@ -29,32 +30,48 @@ class RebuildTransform:
               cancel: CancelToken | None) -> list[str]:
         if report.kind is not FileKind.IMAGE:
             raise UnsupportedFormat("rebuild from pixels works for images only")
-        from PIL import Image, ImageOps
-
-        from share_guard.core.media.images import open_image
-
         progress(0.1, "decoding")
-        try:
-            with open_image(src.path) as img:
-                img.load()
-                icc = img.info.get("icc_profile")
-                frames = getattr(img, "n_frames", 1)
-                fmt = img.format or "PNG"
-                if frames > 1 and fmt in ("GIF", "WEBP", "PNG"):
-                    raise UnsupportedFormat("rebuild of animated images is not supported")
-                shown = ImageOps.exif_transpose(img)
-        except ShareGuardError:
-            raise
-        except Image.DecompressionBombError as exc:  # not an OSError: it escaped as a traceback
-            raise CorruptFile("the image claims too many pixels to decode safely") from exc
-        except Exception as exc:  # noqa: BLE001 - decoders raise EOFError, struct.error, ... on hostile data
-            raise CorruptFile(f"the pixels cannot be decoded: {type(exc).__name__}: {exc}") from exc
+        shown, fmt, icc = _decode(src.path)
         if cancel is not None:
             cancel.check()
         progress(0.6, "encoding")
         _save(shown, out, fmt, icc)
         progress(1.0, "rebuilt")
         return ["rebuilt from pixels (re-encoded at the best quality for the format)"]
+
+
+def _decode(path: Path) -> tuple[object, str, bytes | None]:
+    """The picture as shown (orientation applied), its Pillow format and colour profile.
+    Raises a ShareGuardError with a one-line reason when it cannot be rebuilt."""
+    from PIL import Image, ImageOps
+
+    from share_guard.core.media.images import open_image
+
+    try:
+        with open_image(path) as img:
+            img.load()
+            icc = img.info.get("icc_profile")
+            frames = getattr(img, "n_frames", 1)
+            fmt = img.format or "PNG"
+            if frames > 1 and fmt in ("GIF", "WEBP", "PNG"):
+                raise UnsupportedFormat("rebuild of animated images is not supported")
+            return ImageOps.exif_transpose(img), fmt, icc
+    except ShareGuardError:
+        raise
+    except Image.DecompressionBombError as exc:  # not an OSError: it escaped as a traceback
+        raise CorruptFile("the image claims too many pixels to decode safely") from exc
+    except Exception as exc:  # noqa: BLE001 - decoders raise EOFError, struct.error, ... on hostile data
+        raise CorruptFile(f"the pixels cannot be decoded: {type(exc).__name__}: {exc}") from exc
+
+
+def rebuild_problem(path: Path) -> str:
+    """Why a rebuild from pixels of the image at ``path`` would fail ("" when it would not):
+    the verdict offers the rebuild only where it can succeed (a truncated JPEG cannot)."""
+    try:
+        _decode(path)
+    except ShareGuardError as exc:
+        return str(exc)
+    return ""
 
 
 def _save(img: object, out: BinaryIO, fmt: str, icc: bytes | None) -> None:

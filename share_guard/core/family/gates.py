@@ -29,6 +29,7 @@ from share_guard.core.export.consent import (
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
 from share_guard.core.inspect import Analyzer
+from share_guard.core.metadata.filename import from_name
 from share_guard.core.report import Category, Report, TakedownVerdict
 from share_guard.core.textsafe import display_path
 
@@ -176,8 +177,9 @@ def policy_gates(state: PolicyState, data_dir: Path | None = None) -> list[Gate]
         gates.append(Gate("strip_location", location))
     if policy.strip_all_metadata:
         def metadata(report: Report, dest: Path | None) -> Refusal | None:
+            # (a date in the file name is the copy's name, not metadata: the naming rule's)
             stuck = [f for f in report.findings if f.category in METADATA_CATEGORIES
-                     and f.identifying and not f.removable]
+                     and f.identifying and not f.removable and not from_name(f)]
             return Refusal(f"blocked: {stuck[0].name} cannot be removed") if stuck else None
         gates.append(Gate("strip_all_metadata", metadata))
     if policy.faces_must_be_redacted_or_confirmed:
@@ -221,5 +223,5 @@ def consent_refusal(policy: Policy, request: ConsentRequest, answer: ConsentAnsw
                 "a pre-stated answer is not accepted")
     if any(key not in answer.confirmed
            for key in consent_confirmations(policy, request.flags)):
-        return "people who can be recognised were neither blurred nor confirmed"
+        return "people who can be recognised were neither covered nor confirmed"
     return ""

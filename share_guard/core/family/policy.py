@@ -12,17 +12,22 @@ lock (see :mod:`share_guard.core.family.lock`). The file looks like::
         "ask_consent": true,             # consent is asked of the person at every export
                                          # (a pre-stated --consent flag is not accepted)
         "faces_must_be_redacted_or_confirmed": true,
-                                         # recognisable people: blur them or confirm it per export
+                                         # recognisable people: cover them or confirm it per export
         "block_takedown_matches": true,  # a takedown-list match is never exported
         "sensitive": "gate",             # likely nudity: allow | warn | gate (parent) | block
         "allowed_output_folders": [],    # clean copies only go inside these (empty: anywhere)
-        "audit": false                   # detailed consent records (names, paths, hashes)
+        "audit": false,                  # detailed consent records (names, paths, hashes)
+        "neutral_names": false           # name copies "photo_clean.jpg", not after the original
+                                         # (IMG_20240312_142210.jpg tells the date and device)
       },
       "lock": null                       # or the parent lock, see lock.py
     }
 
 Unknown keys, wrong types and unknown values are rejected (:class:`PolicyError`):
-a policy that cannot be read exactly is never guessed at.
+a policy that cannot be read exactly is never guessed at. Rules added after the first
+version (:data:`LATER_RULES`) may be missing from a file written before them: they then
+take their default, and a file stores them only when they differ from it, so a policy
+signed before a rule existed still reads exactly as it was signed.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Policy:
     sensitive: str = "allow"
     allowed_output_folders: tuple[str, ...] = ()
     audit: bool = False
+    neutral_names: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -86,10 +92,10 @@ class Policy:
         unknown = sorted(set(data) - known)
         if unknown:
             raise PolicyError(f"unknown rule: {unknown[0]}")
-        missing = sorted(known - set(data))
+        missing = sorted(known - set(data) - set(LATER_RULES))
         if missing:
             raise PolicyError(f"missing rule: {missing[0]}")
-        values = dict(data)
+        values = {**LATER_RULES, **dict(data)}
         folders = values["allowed_output_folders"]
         if not isinstance(folders, list):
             raise PolicyError("allowed_output_folders must be a list of folder paths")
@@ -121,14 +127,19 @@ RULES: dict[str, str] = {
     "strip_location": "refuse a file whose location cannot be removed",
     "strip_all_metadata": "refuse a file with identifying metadata that cannot be removed",
     "ask_consent": "ask the person for consent at every export (no pre-stated --consent flag)",
-    "faces_must_be_redacted_or_confirmed": "recognisable people must be blurred, or their "
+    "faces_must_be_redacted_or_confirmed": "recognisable people must be covered, or their "
                                            "agreement confirmed for that export",
     "block_takedown_matches": "never export a file that matches the takedown list",
     "sensitive": "likely nudity: allow, warn, gate (needs a parent's passphrase) or block",
     "allowed_output_folders": "clean copies may only be written inside these folders "
                               "(comma-separated; empty: anywhere)",
     "audit": "keep detailed consent records with file names, paths and hashes (newsrooms)",
+    "neutral_names": "name clean copies photo_clean.jpg or video_clean.mp4, not after the "
+                     "original (whose name may tell the date and the device)",
 }
+
+#: rules added after the first version, with the value a file without them means
+LATER_RULES: dict[str, object] = {"neutral_names": False}
 
 PRESETS: dict[str, Policy] = {
     # Permissive but safe: metadata always goes, takedown matches are blocked,
@@ -143,6 +154,7 @@ PRESETS: dict[str, Policy] = {
         faces_must_be_redacted_or_confirmed=True,
         block_takedown_matches=True,
         sensitive="gate",
+        neutral_names=True,
     ),
 }
 
@@ -156,6 +168,7 @@ STRICTEST = Policy(
     faces_must_be_redacted_or_confirmed=True,
     block_takedown_matches=True,
     sensitive="block",
+    neutral_names=True,
 )
 
 
@@ -192,8 +205,12 @@ def parse_rule_value(rule: str, text: str) -> Any:
 
 
 def document(policy: Policy, lock: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON document stored on disk."""
-    return {"schema": SCHEMA_VERSION, "policy": policy.to_dict(), "lock": dict(lock) if lock else None}
+    """The JSON document stored on disk (and signed)."""
+    rules = policy.to_dict()
+    for rule, default in LATER_RULES.items():
+        if rules[rule] == default:
+            del rules[rule]  # as a file from before the rule existed: its signature holds
+    return {"schema": SCHEMA_VERSION, "policy": rules, "lock": dict(lock) if lock else None}
 
 
 def parse_document(data: Any) -> tuple[Policy, Mapping[str, Any] | None]:

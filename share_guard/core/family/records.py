@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS records (
 
 #: plain words for the structured warning flags (no file names in them)
 WARNING_WORDS = {
-    ConsentFlag.FACES_UNCOVERED: "people could be recognised and were not blurred",
+    ConsentFlag.FACES_UNCOVERED: "people could be recognised and were not covered",
     ConsentFlag.SENSITIVE: "may show someone without clothes",
     ConsentFlag.TAKEDOWN: "matched the takedown list",
 }

@@ -141,8 +141,8 @@ def _summary(faces: int, codes: int, manual: int, outside: Region | None, style:
     if codes:
         parts.append(f"{codes} code{'s' if codes != 1 else ''}")
     if manual:
-        parts.append(f"{manual} drawn region{'s' if manual != 1 else ''}")
+        parts.append(f"{manual} area{'s' if manual != 1 else ''} drawn by hand")
     if outside is not None:
         parts.append("everything outside the chosen area")
     how = "solid fill" if style is Style.SOLID else "coarse noise"
-    return f"redacted ({how}): {', '.join(parts)}"
+    return f"covered ({how}): {', '.join(parts)}"

@@ -40,7 +40,7 @@ class DialogService:
         return [Path(n) for n in names]
 
     def choose_folder(self, parent: QWidget, start: Path | None = None) -> Path | None:
-        folder = QFileDialog.getExistingDirectory(parent, parent.tr("Where should safe copies go?"),
+        folder = QFileDialog.getExistingDirectory(parent, parent.tr("Where should clean copies go?"),
                                                   str(start or Path.home()))
         return Path(folder) if folder else None
 

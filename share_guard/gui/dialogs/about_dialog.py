@@ -3,18 +3,66 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from share_guard import __version__
-from share_guard.gui.resources import icon_pixmap
+from share_guard.gui.resources import icon_pixmap, licences
 from share_guard.gui.widgets.common import muted, plain_label, set_font
+
+
+class LicencesPage(QScrollArea):
+    """Every dependency and model share_guard ships with, what it is for, and its licence."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        own, components = licences()
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setContentsMargins(12, 12, 12, 12)
+        grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(8)
+        intro = plain_label(self.tr("share_guard is free software under the %1 licence. It is "
+                                    "built on these, each under its own licence:")
+                            .replace("%1", own), body, wrap=True)
+        grid.addWidget(intro, 0, 0, 1, 2)
+        self.rows: list[tuple[str, str]] = []
+        for row, c in enumerate(components, 1):
+            name = plain_label(c.name, body, wrap=True, selectable=True)
+            set_font(name, bold=True)
+            use = plain_label(c.use, body, wrap=True)
+            muted(use)
+            licence = plain_label(c.licence, body, wrap=True, selectable=True)
+            cell = QVBoxLayout()
+            cell.setSpacing(1)
+            cell.addWidget(name)
+            cell.addWidget(use)
+            grid.addLayout(cell, row, 0)
+            grid.addWidget(licence, row, 1, Qt.AlignmentFlag.AlignTop)
+            self.rows.append((c.name, c.licence))
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        grid.setRowStretch(len(components) + 1, 1)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setWidget(body)
 
 
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("About share_guard"))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
+        self.resize(640, 560)
         icon = QLabel(self)
         icon.setPixmap(icon_pixmap(80))
         name = plain_label("share_guard", self)
@@ -43,22 +91,31 @@ class AboutDialog(QDialog):
                 "\"Nothing found\" is not a guarantee that a file is safe to share: look at the "
                 "picture, the background and any reflections before you share it.")),
         ]
+        about = QWidget(self)
+        about_layout = QVBoxLayout(about)
+        about_layout.setContentsMargins(12, 12, 12, 12)
+        about_layout.setSpacing(8)
+        self.texts = []
+        for title, body in sections:
+            t = plain_label(title, about)
+            set_font(t, bold=True)
+            b = plain_label(body, about, wrap=True)
+            self.texts.append(body)
+            about_layout.addSpacing(6)
+            about_layout.addWidget(t)
+            about_layout.addWidget(b)
+        about_layout.addStretch(1)
+        self.licences = LicencesPage(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(about, self.tr("About"))
+        self.tabs.addTab(self.licences, self.tr("Third-party licences"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 16)
         layout.setSpacing(8)
         layout.addLayout(head)
-        self.texts = []
-        for title, body in sections:
-            t = plain_label(title, self)
-            set_font(t, bold=True)
-            b = plain_label(body, self, wrap=True)
-            self.texts.append(body)
-            layout.addSpacing(6)
-            layout.addWidget(t)
-            layout.addWidget(b)
+        layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
-        layout.addStretch(1)
         layout.addSpacing(8)
         layout.addWidget(buttons)
 

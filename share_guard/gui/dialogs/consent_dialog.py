@@ -33,7 +33,8 @@ from share_guard.core.export.consent import (
 )
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
-from share_guard.gui.widgets.file_list import placeholder, thumb_pixmap
+from share_guard.gui.widgets.thumbs import placeholder, thumb_pixmap
+from share_guard.gui.words import counted
 
 MAX_THUMBS = 6
 MAX_REMOVED = 6
@@ -73,6 +74,10 @@ class ConsentItemRow(QWidget):
         self.not_covering = plain_label(left, self, wrap=True)
         self.not_covering.setVisible(bool(item.will_not_cover))
         text.addWidget(self.not_covering)
+        keeps = self.tr("Still gives away: %1").replace("%1", "; ".join(item.will_keep))
+        self.keeping = plain_label(keeps, self, wrap=True)
+        self.keeping.setVisible(bool(item.will_keep))
+        text.addWidget(self.keeping)
         text.addStretch(1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
@@ -94,8 +99,8 @@ class ConsentDialog(QDialog):
         self.setModal(True)
         self.setMinimumWidth(560)
 
-        heading = plain_label(self.tr("You are about to save %n safe copies").replace("%n", str(count))
-                              if count != 1 else self.tr("You are about to save 1 safe copy"), self)
+        heading = plain_label(counted("ConsentDialog", count, "You are about to save 1 clean copy",
+                                      "You are about to save %n clean copies"), self)
         set_font(heading, scale=1.35, bold=True)
         intro = plain_label(self.tr(
             "Check what you are about to share. The copies will not contain the details listed "
@@ -111,7 +116,8 @@ class ConsentDialog(QDialog):
         for item in request.items[:MAX_THUMBS]:
             items_layout.addWidget(ConsentItemRow(item, thumbs.get(item.name), items))
         if count > MAX_THUMBS:
-            more = plain_label(self.tr("…and %n more files").replace("%n", str(count - MAX_THUMBS)), items)
+            more = plain_label(counted("ConsentDialog", count - MAX_THUMBS, "…and 1 more file",
+                                       "…and %n more files"), items)
             muted(more)
             items_layout.addWidget(more)
         scroll = QScrollArea(self)
@@ -123,6 +129,8 @@ class ConsentDialog(QDialog):
 
         self.warnings = [Banner(w, "danger", self) for w in request.warnings]
         self.reminder = Banner(self.tr(request.reminder), "warn", self)
+        # about pictures of people: not shown on every landscape
+        self.reminder.setVisible(request.reminder_applies)
 
         self.checks: dict[str, QCheckBox] = {}
         for key in request.confirmations:
@@ -135,7 +143,7 @@ class ConsentDialog(QDialog):
         self.cancel_button = self.buttons.addButton(self.tr("Cancel"),
                                                     QDialogButtonBox.ButtonRole.RejectRole)
         self.confirm_button: QPushButton = self.buttons.addButton(
-            self.tr("Save safe copies") if count != 1 else self.tr("Save safe copy"),
+            self.tr("Save clean copies") if count != 1 else self.tr("Save clean copy"),
             QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setObjectName("confirm_button")
         self.buttons.accepted.connect(self.accept)

@@ -35,8 +35,21 @@ def summary(record: ConsentRecord) -> str:
     return f"{when}  \u2014  {OUTCOME_WORDS.get(record.outcome, record.outcome)}: {files}{warn}"
 
 
+def answered(record: ConsentRecord) -> str:
+    """How consent was answered; a declined record never says it was given."""
+    where = VIA_WORDS.get(record.via, record.via)
+    if record.outcome == "declined":
+        return f"Consent not given (asked {where})" if record.via != "none" else \
+            "Consent not given (nobody answered)"
+    return f"Consent given {where}"
+
+
+VIA_WORDS = {"dialog": "in the app", "terminal": "on the terminal",
+             "flag": "in advance, on the command line", "none": "by nobody"}
+
+
 def details(record: ConsentRecord) -> str:
-    lines = [summary(record), f"Consent given in: {record.via}"]
+    lines = [summary(record), answered(record)]
     lines += [f"Confirmed: {c}" for c in record.confirmed]
     if record.removed:
         lines.append(f"Removed: {', '.join(record.removed)}")

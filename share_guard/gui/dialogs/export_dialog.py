@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from share_guard.core.export.pipeline import ExportResult
 from share_guard.core.textsafe import display_path
 from share_guard.gui.widgets.common import muted, plain_label, set_font
+from share_guard.gui.words import counted
 
 
 def outcome(result: ExportResult) -> str:
@@ -40,11 +41,11 @@ class ExportSummaryDialog(QDialog):
         self.folder = folder
         saved = sum(1 for r in results if r.ok)
         failed = len(results) - saved
-        self.setWindowTitle(self.tr("Safe copies"))
+        self.setWindowTitle(self.tr("Clean copies"))
         self.setMinimumWidth(780)  # room for long camera file names and their copies
         if failed == 0:
-            text = self.tr("%n safe copies saved").replace("%n", str(saved)) if saved != 1 \
-                else self.tr("1 safe copy saved")
+            text = counted("ExportSummaryDialog", saved, "1 clean copy saved",
+                           "%n clean copies saved")
         else:
             text = self.tr("%1 saved, %2 not saved").replace("%1", str(saved)).replace("%2", str(failed))
         self.heading = plain_label(text, self)

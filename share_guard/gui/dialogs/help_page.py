@@ -144,7 +144,8 @@ class HelpPage(QDialog):
     def __init__(self, parent: QWidget | None = None, *, locale: QLocale | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("If this is happening to you"))
-        self.resize(760, 800)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        self.resize(760, min(800, int(screen.height() * 0.9)) if screen is not None else 800)
         name = (locale or QLocale()).name()
         self.language = language_from_locale(name)
         self.book = load()

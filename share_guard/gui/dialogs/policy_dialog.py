@@ -42,7 +42,19 @@ if TYPE_CHECKING:
     from share_guard.gui.service import Service
 
 BOOL_RULES = ("strip_location", "strip_all_metadata", "ask_consent",
-              "faces_must_be_redacted_or_confirmed", "block_takedown_matches", "audit")
+              "faces_must_be_redacted_or_confirmed", "block_takedown_matches", "neutral_names",
+              "audit")
+#: the rules in the person's words (the command line's help has its own, with its options)
+RULE_WORDS = {
+    "strip_location": "Refuse a file whose location cannot be removed",
+    "strip_all_metadata": "Refuse a file with identifying details that cannot be removed",
+    "ask_consent": "Ask for consent every time, in the app or on the terminal",
+    "faces_must_be_redacted_or_confirmed": "Cover people who can be recognised, or confirm "
+                                           "they agreed",
+    "block_takedown_matches": "Never share a file that matches the takedown list",
+    "neutral_names": "Name clean copies photo_clean or video_clean, not after the original",
+    "audit": "Keep detailed consent records with file names (for newsrooms)",
+}
 #: the policy's ``sensitive`` values, loosest first, in the person's words
 SENSITIVE_WORDS = {
     "allow": "No check",
@@ -92,12 +104,11 @@ class PolicyDialog(QDialog):
                  choose_folder: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Protection settings"))
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
         self.ask_passphrase = ask_passphrase or (lambda message: _prompt_passphrase(self, message))
         self.choose_folder = choose_folder
         self.service = service
         self.presets: dict[str, Policy] = service.policy_presets()
-        rules_text: dict[str, str] = service.policy_rules()
         self.state: PolicyState = service.policy_state()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
@@ -112,7 +123,7 @@ class PolicyDialog(QDialog):
         form = QFormLayout(rules)
         self.checks: dict[str, QCheckBox] = {}
         for rule in BOOL_RULES:
-            box = QCheckBox(self.tr(rules_text[rule].capitalize()), rules)
+            box = QCheckBox(self.tr(RULE_WORDS[rule]), rules)
             box.setObjectName(rule)
             self.checks[rule] = box
             form.addRow(box)
@@ -156,7 +167,7 @@ class PolicyDialog(QDialog):
         self.new1.setPlaceholderText(least)
         lock_layout.addRow(self.tr("New passphrase:"), self.new1)
         lock_layout.addRow(self.tr("Again:"), self.new2)
-        self.lock_button = QPushButton(self.tr("Save and lock"), lock_box)
+        self.lock_button = QPushButton(self.tr("Lock with this passphrase"), lock_box)
         self.lock_button.setObjectName("lock")
         self.lock_button.clicked.connect(self.lock)
         self.unlock_button = QPushButton(self.tr("Unlock"), lock_box)
@@ -168,7 +179,7 @@ class PolicyDialog(QDialog):
         buttons.addStretch(1)
         lock_layout.addRow(buttons)
 
-        self.save_button = QPushButton(self.tr("Save rules"), self)
+        self.save_button = QPushButton(self.tr("Save"), self)
         self.save_button.setObjectName("save")
         self.save_button.clicked.connect(self.save)
         close = QPushButton(self.tr("Close"), self)
@@ -198,7 +209,8 @@ class PolicyDialog(QDialog):
         self.show_policy(self.state.policy)
         locked = self.state.locked
         self.unlock_button.setEnabled(locked)
-        self.lock_button.setText(self.tr("Change passphrase") if locked else self.tr("Save and lock"))
+        self.lock_button.setText(self.tr("Change passphrase") if locked
+                                 else self.tr("Lock with this passphrase"))
 
     def show_policy(self, policy: Policy) -> None:
         for rule, box in self.checks.items():
@@ -298,12 +310,12 @@ class PolicyDialog(QDialog):
         go, current = self._current_passphrase(self.tr("Type the current parent passphrase."))
         if not go:
             return False
-        return self._run(lambda: self.service.lock_policy(policy, new, current),
-                         self.tr("Locked. Changing these rules now needs the passphrase."))
+        # (the status line says it is locked: not said twice)
+        return self._run(lambda: self.service.lock_policy(policy, new, current), "")
 
     def unlock(self) -> bool:
         go, passphrase = self._current_passphrase(self.tr("Type the parent passphrase to unlock."))
         if not go:
             return False
         # (a damaged lock with nothing to check against unlocks without one)
-        return self._run(lambda: self.service.unlock_policy(passphrase or ""), self.tr("Unlocked."))
+        return self._run(lambda: self.service.unlock_policy(passphrase or ""), "")

@@ -1,7 +1,9 @@
 """The calm, full-window warning before a photo that may show nudity is shared.
 
-It covers the whole window (not a small alert box), speaks to the person
-without blame, and puts "Don't share" first. "Talk to someone you trust"
+It covers the whole window with an opaque screen (not a small alert box, and the
+picture behind it does not show through), speaks to the person without blame, and
+puts "Don't share" first. The words and choices are the core's
+(``core.family.sensitive_words``): the terminal offers the same. "Talk to someone you trust"
 opens a short panel right here; "Get help" asks the window for the offline
 help page. Under a policy that gates sensitive content the way on is
 "A parent is here" (the passphrase is asked by the export itself); under
@@ -15,19 +17,23 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from share_guard.core.family.sensitive_words import (
+    BODY,
+    CHOICE_WORDS,
+    DONT_SHARE,
+    GET_HELP,
+    HEADING,
+    HEADING_MANY,
+    PARENT,
+    PRIVATE,
+    SHARE_ANYWAY,
+    TALK,
+    TALK_TO_SOMEONE,
+)
 from share_guard.gui.widgets.common import plain_label, set_font
 
-HEADING = "This may show someone without clothes."
-BODY = ("Sharing it can hurt them and may be illegal, even if it's you. Once a picture is sent, "
-        "you can't take it back.")
-PRIVATE = "Nobody has been told about this. It stays between you and this computer."
-TALK = ("You are not in trouble for stopping to think. A parent, a teacher, a school counsellor "
-        "or another adult you trust can help, also if someone is asking or pushing you to "
-        "send pictures. You can show them this screen.")
-
-#: what the person chose
-DONT_SHARE, TALK_TO_SOMEONE, GET_HELP, PARENT, SHARE_ANYWAY = (
-    "dont_share", "talk", "help", "parent", "share_anyway")
+__all__ = ["DONT_SHARE", "GET_HELP", "PARENT", "SHARE_ANYWAY", "TALK_TO_SOMEONE",
+           "SensitiveWarning"]
 
 
 def _label(text: str, parent: QWidget, *, bold: bool = False, scale: float = 1.0) -> QLabel:
@@ -50,30 +56,31 @@ class SensitiveWarning(QWidget):
     def __init__(self, parent: QWidget, mode: str = "gate", count: int = 1) -> None:
         super().__init__(parent)
         self.setObjectName("sensitive_warning")
-        self.setAutoFillBackground(False)
+        self.setAutoFillBackground(True)  # opaque: the picture does not show through
         self.mode = mode
         self.choice: str | None = None
-        heading = HEADING if count == 1 else f"{count} of these may show someone without clothes."
-        self.heading = _label(self.tr(heading), self, bold=True, scale=1.8)
+        heading = self.tr(HEADING) if count == 1 else \
+            self.tr(HEADING_MANY).replace("{n}", str(count))
+        self.heading = _label(heading, self, bold=True, scale=1.8)
         self.body = _label(self.tr(BODY), self, scale=1.15)
         self.private = _label(self.tr(PRIVATE), self)
         self.talk_text = _label(self.tr(TALK), self, scale=1.1)
         self.talk_text.setObjectName("talk_text")
         self.talk_text.setVisible(False)
 
-        self.dont_share = QPushButton(self.tr("Don't share"), self)
+        self.dont_share = QPushButton(self.tr(CHOICE_WORDS[DONT_SHARE]), self)
         self.dont_share.setObjectName("dont_share")
         self.dont_share.setDefault(True)
         self.dont_share.setAutoDefault(True)
-        self.talk = QPushButton(self.tr("Talk to someone you trust"), self)
+        self.talk = QPushButton(self.tr(CHOICE_WORDS[TALK_TO_SOMEONE]), self)
         self.talk.setObjectName("talk")
-        self.help = QPushButton(self.tr("Get help"), self)
+        self.help = QPushButton(self.tr(CHOICE_WORDS[GET_HELP]), self)
         self.help.setObjectName("help")
         self.way_on: QPushButton | None = None
         if mode == "gate":
-            self.way_on = QPushButton(self.tr("A parent is here"), self)
+            self.way_on = QPushButton(self.tr(CHOICE_WORDS[PARENT]), self)
         elif mode == "warn":
-            self.way_on = QPushButton(self.tr("Share anyway"), self)
+            self.way_on = QPushButton(self.tr(CHOICE_WORDS[SHARE_ANYWAY]), self)
         if self.way_on is not None:
             self.way_on.setObjectName("way_on")
             self.way_on.setFlat(True)
@@ -120,7 +127,7 @@ class SensitiveWarning(QWidget):
     def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt name
         painter = QPainter(self)
         base = self.palette().color(QPalette.ColorRole.Window)
-        painter.fillRect(self.rect(), QColor(base.red(), base.green(), base.blue(), 250))
+        painter.fillRect(self.rect(), QColor(base.red(), base.green(), base.blue(), 255))
         painter.end()
 
     def launch(self) -> SensitiveWarning:

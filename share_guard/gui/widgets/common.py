@@ -28,10 +28,13 @@ def plain_label(text: str = "", parent: QWidget | None = None, *, wrap: bool = F
 
 
 class ElidedLabel(QLabel):
-    """One line of plain text that ends in "…" when it does not fit (full text in the tooltip)."""
+    """One line of plain text elided with "…" when it does not fit (full text in the tooltip):
+    at the end, or in the middle for file names (their start and their number both show)."""
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideRight) -> None:
         super().__init__(parent)
+        self.mode = mode
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(40)
@@ -53,7 +56,11 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         width = max(self.width(), 40)
-        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+        super().setText(self.fontMetrics().elidedText(self._full, self.mode, width))
+
+    def elided(self) -> bool:
+        """True when the text on show is shorter than the full text (on purpose)."""
+        return self.text() != self._full
 
 
 def set_font(widget: QWidget, *, scale: float = 1.0, bold: bool = False) -> None:

@@ -25,7 +25,7 @@ class EmptyState(QWidget):
         set_font(self.title, scale=1.6, bold=True)
         self.subtitle = plain_label(self.tr(
             "See what a file gives away (location, names, device, dates, hidden pictures) and "
-            "save a safe copy. Everything happens on this computer; nothing is uploaded."), self,
+            "save a clean copy. Everything happens on this computer; nothing is uploaded."), self,
             wrap=True)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         muted(self.subtitle)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
+from share_guard.core.engine.tally import counts, distinct, from_name
 from share_guard.core.report import Category, Finding, Report
 from share_guard.gui.widgets.common import Badge, muted, plain_label, set_font
 
@@ -46,17 +47,22 @@ def groups() -> tuple[Group, ...]:
 
 
 def group_findings(report: Report) -> list[tuple[Group, list[Finding]]]:
-    """Identifying findings by group (empty groups left out); kept items are separate."""
+    """Identifying findings by group (empty groups left out; a takedown item matched by
+    several hashes once); kept items are separate."""
     out = []
     for group in groups():
-        items = [f for f in report.findings if f.identifying and f.category in group.categories]
+        items = [f for f in distinct(report.findings)
+                 if f.identifying and f.category in group.categories]
         if items:
             out.append((group, items))
     return out
 
 
 def kept_findings(report: Report) -> list[Finding]:
-    return [f for f in report.findings if not f.identifying or f.category is Category.KEPT]
+    """Kept on purpose (orientation, colour profile); not the wrong-extension note, which is
+    said where the file's verdict is."""
+    return [f for f in report.findings
+            if (not f.identifying or f.category is Category.KEPT) and not from_name(f)]
 
 
 VALUE_SHOWN = 48  # characters of a finding's value shown in its line (the rest on demand)
@@ -126,9 +132,10 @@ class GroupSection(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = plain_label(group.title, self)
         set_font(self.title, scale=1.1, bold=True)
+        total = sum(counts(f) for f in findings)  # as the list's badge counts them
         self.count = Badge(self)
-        self.count.set_status(str(len(findings)), group.tone)
-        self.count.setAccessibleName(self.tr("%n found").replace("%n", str(len(findings))))
+        self.count.set_status(str(total), group.tone)
+        self.count.setAccessibleName(self.tr("%n found").replace("%n", str(total)))
         self.blurb = plain_label(group.blurb, self, wrap=True)
         muted(self.blurb)
         head = QHBoxLayout()

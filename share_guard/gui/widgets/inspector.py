@@ -1,36 +1,42 @@
-"""The selected file: header, warnings, preview, findings and the before/after result."""
+"""The selected file: header, the verdict's banner, the picture, what it gives away, the
+cover choices, the sound, and once saved its clean copy (which the picture then shows)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QHBoxLayout,
     QPushButton,
     QScrollArea,
     QSplitter,
     QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from share_guard.core.engine.tally import from_name
 from share_guard.core.engine.verdict import Blocker, Verdict
 from share_guard.core.report import FileKind, Report
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
+from share_guard.gui.entry import Entry, RowState
 from share_guard.gui.service import Preview
-from share_guard.gui.session import Entry, RowState
-from share_guard.gui.widgets.common import Badge, Banner, muted, plain_label, set_font
+from share_guard.gui.widgets.common import Badge, Banner, ElidedLabel, muted, plain_label, set_font
 from share_guard.gui.widgets.findings_view import FindingsView
 from share_guard.gui.widgets.people_panel import PeoplePanel
 from share_guard.gui.widgets.preview import PreviewPanel
 from share_guard.gui.widgets.result_view import ResultView
+from share_guard.gui.widgets.sound_panel import SoundPanel
+from share_guard.gui.words import arg
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
+        n /= 1024
     return str(n)
 
 
@@ -53,41 +59,51 @@ def describe(report: Report) -> str:
 class Inspector(QWidget):
     export_clicked = Signal()
     recheck_clicked = Signal(object)  # Entry
+    stop_clicked = Signal(object)  # Entry
     rebuild_clicked = Signal()
-    seek_requested = Signal(object, float)  # Entry, seconds
+    seek_requested = Signal(object, float, bool)  # Entry, seconds, of the clean copy
+    view_changed = Signal(object, bool)  # Entry, show the clean copy (else the original)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.entry: Entry | None = None
         self._shown: tuple[object, object] = (None, None)  # report and result on display
-        self.title = plain_label("", self)
+        self.title = ElidedLabel("", self, Qt.TextElideMode.ElideMiddle)
         set_font(self.title, scale=1.35, bold=True)
         self.subtitle = plain_label("", self)
         muted(self.subtitle)
         self.badge = Badge(self)
-        self.export_button = QPushButton(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton),
-            self.tr("Make a safe copy"), self)
-        self.export_button.setMinimumHeight(34)
+        style = self.style()
+        self.export_button = self._button(self.tr("Make a clean copy"),
+                                          style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.export_button.clicked.connect(self.export_clicked)
-        self.recheck_button = QPushButton(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload), self.tr("Check again"), self)
-        self.recheck_button.setMinimumHeight(34)
+        self.recheck_button = self._button(self.tr("Check again"),
+                                           style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.recheck_button.clicked.connect(lambda: self.recheck_clicked.emit(self.entry))
-        self.rebuild_button = QPushButton(self.tr("Rebuild from pixels"), self)
-        self.rebuild_button.setMinimumHeight(34)
+        self.stop_button = self._button(self.tr("Stop checking"),
+                                        style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
+        self.stop_button.clicked.connect(lambda: self.stop_clicked.emit(self.entry))
+        self.rebuild_button = self._button(self.tr("Rebuild from pixels"))
         self.rebuild_button.setToolTip(self.tr(
-            "Make the safe copy from the picture's pixels. The picture is re-encoded at the best "
-            "quality its format allows."))
+            "Make the clean copy from the picture's pixels. The picture is re-encoded at the "
+            "best quality its format allows."))
         self.rebuild_button.clicked.connect(self.rebuild_clicked)
         self.banner = Banner("", "warn", self)
         self.preview = PreviewPanel(self)
         self.preview.seek_requested.connect(self._on_seek)
+        self.original_tab = self._tab(self.tr("Original"))
+        self.copy_tab = self._tab(self.tr("Clean copy"))
+        self.tabs = QButtonGroup(self)
+        self.tabs.setExclusive(True)
+        for tab in (self.original_tab, self.copy_tab):
+            self.tabs.addButton(tab)
+        self.copy_tab.toggled.connect(self._on_tab)
         self.result = ResultView(self)
         self.findings = FindingsView(self)
         self.people = PeoplePanel(self)
         self.people.attach(self.preview.view)
         self.people.changed.connect(lambda: self.preview.set_redaction(self.people.redaction))
+        self.sound = SoundPanel(self)
 
         details = QWidget(self)
         details_layout = QVBoxLayout(details)
@@ -95,6 +111,7 @@ class Inspector(QWidget):
         details_layout.setSpacing(10)
         details_layout.addWidget(self.result)
         details_layout.addWidget(self.people)
+        details_layout.addWidget(self.sound)
         self.findings_title = plain_label(self.tr("What the original gives away"), details)
         set_font(self.findings_title, bold=True)
         details_layout.addWidget(self.findings_title)
@@ -104,13 +121,25 @@ class Inspector(QWidget):
         self.details_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.details_scroll.setWidget(details)
         self.details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        details.installEventFilter(self)  # its layout changes: the details' width follows
 
+        picture = QWidget(self)
+        tabs = QHBoxLayout()
+        tabs.setSpacing(0)
+        tabs.addWidget(self.original_tab)
+        tabs.addWidget(self.copy_tab)
+        tabs.addStretch(1)
+        picture_layout = QVBoxLayout(picture)
+        picture_layout.setContentsMargins(0, 0, 0, 0)
+        picture_layout.addLayout(tabs)
+        picture_layout.addWidget(self.preview, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal, self)
-        self.split.addWidget(self.preview)
+        self.split.addWidget(picture)
         self.split.addWidget(self.details_scroll)
-        self.split.setStretchFactor(0, 1)
-        self.split.setStretchFactor(1, 1)
-        self.details_scroll.setMinimumWidth(280)
+        self.split.setStretchFactor(0, 3)  # the picture gets the room the details leave
+        self.split.setStretchFactor(1, 2)
+        self.split.setSizes([600, 400])
+        self.details_scroll.setMinimumWidth(300)
         self.split.setChildrenCollapsible(False)
 
         names = QVBoxLayout()
@@ -123,9 +152,9 @@ class Inspector(QWidget):
         head = QHBoxLayout()
         head.addLayout(names, 1)
         head.addSpacing(12)
-        head.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        head.addWidget(self.rebuild_button, 0, Qt.AlignmentFlag.AlignVCenter)
-        head.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        for button in (self.stop_button, self.recheck_button, self.rebuild_button,
+                       self.export_button):
+            head.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 12, 12)
         layout.setSpacing(10)
@@ -134,27 +163,48 @@ class Inspector(QWidget):
         layout.addWidget(self.split, 1)
         self.show_entry(None)
 
+    def _button(self, text: str, icon: object = None) -> QPushButton:
+        button = QPushButton(text, self)
+        if icon is not None:
+            button.setIcon(icon)  # type: ignore[arg-type]
+        button.setMinimumHeight(34)
+        return button
+
+    def _tab(self, text: str) -> QToolButton:
+        tab = QToolButton(self)
+        tab.setText(text)
+        tab.setCheckable(True)
+        tab.setAutoRaise(True)
+        return tab
+
+    @property
+    def showing_copy(self) -> bool:
+        return not self.copy_tab.isHidden() and self.copy_tab.isChecked()
+
+    def show_copy(self, on: bool) -> None:
+        """The picture of the clean copy (True) or of the original."""
+        (self.copy_tab if on else self.original_tab).setChecked(True)
+
     def show_entry(self, entry: Entry | None) -> None:
         """Show ``entry`` (or nothing); keeps the current preview if it is the same file."""
         same = entry is not None and entry is self.entry
         self.entry = entry
         if entry is None:
             self._shown = (None, None)
-            self.title.setText(self.tr("No file selected"))
+            self.title.set_full_text(self.tr("No file selected"))
             self.subtitle.setText("")
-            self.badge.setVisible(False)
-            self.banner.setVisible(False)
+            for w in (self.badge, self.banner, self.recheck_button, self.rebuild_button,
+                      self.stop_button, self.findings_title, self.original_tab, self.copy_tab):
+                w.setVisible(False)
             self.export_button.setEnabled(False)
-            self.recheck_button.setVisible(False)
-            self.rebuild_button.setVisible(False)
             self.findings.set_report(None)
             self.result.set_result(None)
             self.people.set_redaction(None)
-            self.findings_title.setVisible(False)
+            self.sound.show_entry(None)
             self.preview.clear(self.tr("Select a file to see it here"))
             return
         report = entry.report
-        self.title.setText(display_path(entry.path.name))
+        self.title.set_full_text(display_path(entry.path.name))
         self.title.setToolTip(display_path(entry.path))
         self.subtitle.setText(describe(report) if report is not None else display_path(entry.path.parent))
         text, tone = status.badge(entry)
@@ -164,23 +214,52 @@ class Inspector(QWidget):
         checked = entry.state is RowState.CHECKED
         self.export_button.setEnabled(checked and verdict is Verdict.READY)
         self.recheck_button.setVisible(entry.state in (RowState.CANCELLED, RowState.FAILED))
+        self.stop_button.setVisible(entry.state.stoppable)
         rebuildable = checked and verdict is Verdict.NEEDS_REBUILD
         self.rebuild_button.setVisible(rebuildable)
         self.export_button.setVisible(not rebuildable)
         self._banner(entry)
+        saved = entry.result is not None and entry.result.ok
+        for tab in (self.original_tab, self.copy_tab):
+            tab.setVisible(saved)
         if not same or report is not self._shown[0]:
             # faces and codes have their own panel when they can be covered
             self.findings.set_report(report, skip=("people",) if entry.redaction else ())
         if not same or entry.result is not self._shown[1]:
-            self.result.set_result(entry.result)
+            self.result.set_result(entry.result, entry.thumbnail)
+            self.show_copy(saved)  # a copy just made is what the picture shows
         self._shown = (report, entry.result)
-        self.findings_title.setVisible(entry.result is not None and entry.result.ok)
+        self.sound.show_entry(entry if checked and not saved else None)
+        self.findings_title.setVisible(saved)
         if not same:  # before the boxes are set: clearing the picture also clears its boxes
             waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
             self.preview.clear(waiting or self._no_picture(entry))
         elif not entry.busy and (report is None or not report.ok) and self.preview.view.pixmap is None:
             self.preview.clear(self._no_picture(entry))  # not "Checking…" once it has failed
-        if entry.state is RowState.SCANNING:
+        self._boxes(entry, same)
+        self._fit_details()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        if watched is self.details_scroll.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_details()
+        return False
+
+    def _fit_details(self) -> None:
+        """The details never narrower than what they hold (text would run off their edge):
+        the picture gives way instead."""
+        content = self.details_scroll.widget()
+        if content is None:
+            return
+        need = content.minimumSizeHint().width() + self.details_scroll.verticalScrollBar() \
+            .sizeHint().width() + 4
+        self.details_scroll.setMinimumWidth(max(300, need))
+
+    def _boxes(self, entry: Entry, same: bool) -> None:
+        report = entry.report
+        if self.showing_copy:  # the copy's picture: what it covers is burnt in, no boxes
+            self.people.set_redaction(None)
+            self.preview.set_regions([])
+        elif entry.state is RowState.SCANNING:
             self.people.set_scanning(entry.progress)
             if report is not None:
                 self.preview.set_regions([])
@@ -206,40 +285,49 @@ class Inspector(QWidget):
         message, tone = "", "warn"
         problem = report.problems[0] if report is not None and report.problems else ""
         if entry.state is RowState.FAILED:
-            message = self.tr("This file could not be checked: %1").replace("%1", entry.message)
+            message = arg(self.tr("This file could not be checked: %1"), entry.message)
             tone = "danger"
         elif entry.state is RowState.CANCELLED:
             message, tone = self.tr("Checking was stopped before it finished."), "muted"
+        elif entry.note:
+            message, tone = entry.note, "muted"
         elif assessment is None or assessment.ready:
-            message = ""
+            wrong = [f for f in report.findings if from_name(f) and not f.identifying] \
+                if report is not None else []
+            message, tone = (wrong[0].explanation, "muted") if wrong else ("", "warn")
         elif assessment.blocker is Blocker.UNREADABLE:
-            message = self.tr("This file cannot be checked: %1").replace("%1", assessment.reason)
+            message = arg(self.tr("This file cannot be checked: %1"), assessment.reason)
             tone = "danger"
         elif assessment.blocker is Blocker.TAKEDOWN:
             message, tone = self.tr(
-                "This file matches an entry on your takedown list. It cannot be exported."), "danger"
+                "This file matches an entry on your takedown list. It cannot be shared from "
+                "here."), "danger"
         elif assessment.verdict is Verdict.NEEDS_REBUILD:
-            message = self.tr("This file cannot be cleaned without changing it (%1). You can rebuild "
-                              "it from its pixels instead: the picture is re-encoded.").replace(
-                "%1", problem)
-        elif assessment.blocker in (Blocker.NOT_UNDERSTOOD, Blocker.CHECK_FAILED) and problem:
-            message = self.tr("This file cannot be cleaned with confidence, so no safe copy will be "
-                              "made: %1").replace("%1", problem)
+            message = arg(self.tr("This file cannot be cleaned without changing it (%1). You can "
+                                  "rebuild it from its pixels instead: the picture is "
+                                  "re-encoded."), problem)
+        elif assessment.blocker in (Blocker.NOT_UNDERSTOOD, Blocker.CHECK_FAILED):
+            message = arg(self.tr("This file cannot be cleaned with confidence, so no clean copy "
+                                  "will be made: %1"), assessment.reason)
         else:
-            message = self.tr("No safe copy can be made of this file: %1").replace(
-                "%1", assessment.reason)
+            message = arg(self.tr("No clean copy can be made of this file: %1"), assessment.reason)
             tone = "danger"
         self.banner.setVisible(bool(message))
         self.banner.set_message(message, tone)
 
-    def set_preview(self, entry: Entry, preview: Preview | None) -> None:
-        if entry is not self.entry:
+    def set_preview(self, entry: Entry, preview: Preview | None, of_copy: bool = False) -> None:
+        if entry is not self.entry or of_copy != self.showing_copy:
             return
         message = self.tr("No preview for this file")
         if preview is None and entry.kind is FileKind.VIDEO:
             message = self.tr("Video: no preview available")
         self.preview.set_preview(preview, message)
 
+    def _on_tab(self, _on: bool) -> None:
+        if self.entry is not None and not self.copy_tab.isHidden():
+            self._boxes(self.entry, same=True)
+            self.view_changed.emit(self.entry, self.showing_copy)
+
     def _on_seek(self, seconds: float) -> None:
         if self.entry is not None:
-            self.seek_requested.emit(self.entry, seconds)
+            self.seek_requested.emit(self.entry, seconds, self.showing_copy)

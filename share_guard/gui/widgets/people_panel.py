@@ -1,8 +1,10 @@
-"""People and codes in the picture: what was found, and what the safe copy will cover.
+"""People and codes in the picture: what was found, and what the clean copy will cover.
 
 Works on a file's :class:`~share_guard.gui.redaction.Redaction` and on the
-preview's :class:`PictureView`: a click on a box toggles it, a drag adds a box,
-and every change shows at once in both the list here and the boxes there.
+preview's :class:`PictureView`: a click on a box toggles it, a drag adds an area,
+a drawn area can be moved, resized and made an ellipse, and every change shows at
+once in both the list here and the boxes there. A tick means "will be covered": with
+covering switched off, nothing is ticked.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from share_guard.core.report import Region
 from share_guard.gui.redaction import FACE, MANUAL, NOISY, POSSIBLE, SOLID, Box, Redaction, describe
 from share_guard.gui.widgets.common import Badge, icon_button, muted, plain_label, set_font
 from share_guard.gui.widgets.regions_overlay import PictureView, kind_color
+from share_guard.gui.words import counted
 
 MAX_ROWS = 40  # a crowd may have hundreds of faces: the rest are on the picture
 
@@ -66,22 +69,32 @@ class BoxRow(QWidget):
             row.addSpacing(4)
         else:
             self.check = QCheckBox(describe(box, red.video), self)
-            self.check.setChecked(box.selected)
+            self.check.setChecked(covered)  # ticked = will be covered (not while switched off)
             self.check.setAccessibleName(describe(box, red.video))
-            self.check.toggled.connect(lambda _on: panel.toggle_box(box))
+            self.check.toggled.connect(lambda on: panel.set_covered(box, on))
         row.addWidget(self.check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(row)
         self.outside: QCheckBox | None = None
+        self.shape: QComboBox | None = None
         if box.manual:
+            self.shape = QComboBox(self)
+            self.shape.addItem(self.tr("Rectangle"), "rect")
+            self.shape.addItem(self.tr("Ellipse"), "ellipse")
+            self.shape.setAccessibleName(self.tr("Shape of this area"))
+            self.shape.setCurrentIndex(max(0, self.shape.findData(box.region.shape)))
+            self.shape.currentIndexChanged.connect(
+                lambda _i: panel.set_shape(box, str(self.shape.currentData()) if self.shape
+                                           else "rect"))
+            row.addWidget(self.shape)
             remove = icon_button(QStyle.StandardPixmap.SP_DialogDiscardButton,
-                                 self.tr("Remove this box"), self)
+                                 self.tr("Remove this area"), self)
             remove.clicked.connect(lambda: panel.remove_box(box))
             row.addWidget(remove)
             self.remove = remove
-            self.outside = QCheckBox(self.tr("Redact everything outside this region"), self)
+            self.outside = QCheckBox(self.tr("Cover everything outside this area"), self)
             self.outside.setChecked(red.outside is box)
             self.outside.toggled.connect(lambda on: panel.set_outside(box if on else None))
             inner = QHBoxLayout()
@@ -119,8 +132,9 @@ class PeoplePanel(QFrame):
         set_font(self.summary, bold=True)
         self.hint = plain_label(self.tr(
             "Click a box on the picture to cover it or leave it as it is. Drag on the picture "
-            "to cover any other area. Covering changes the pixels for good: the copy is "
-            "re-encoded once."), self, wrap=True)
+            "to cover any other area; drag an area you drew to move it, or its corners to "
+            "resize it. Covering changes the pixels for good: the copy is re-encoded once."),
+            self, wrap=True)
         muted(self.hint)
         self.more = plain_label("", self, wrap=True)
         muted(self.more)
@@ -155,6 +169,7 @@ class PeoplePanel(QFrame):
         self.view = view
         view.box_clicked.connect(self.toggle_box)
         view.region_drawn.connect(self.add_region)
+        view.box_changed.connect(self.move_box)
 
     def set_redaction(self, redaction: Redaction | None) -> None:
         self.redaction, self.scanning = redaction, False
@@ -180,6 +195,23 @@ class PeoplePanel(QFrame):
             return
         red.toggle(box)
         self._changed()
+
+    def set_covered(self, box: Box, on: bool) -> None:
+        red = self.redaction
+        if red is None or box not in red.boxes or box.manual or (box in red.covered) == on:
+            return
+        red.set_covered(box, on)
+        self._changed()
+
+    def move_box(self, box: Box, region: Region) -> None:
+        if self.redaction is not None and box in self.redaction.boxes:
+            self.redaction.move(box, region)
+            self._changed()
+
+    def set_shape(self, box: Box, shape: str) -> None:
+        if self.redaction is not None and box.region.shape != shape:
+            self.redaction.set_shape(box, shape)
+            self._changed()
 
     def add_region(self, region: Region) -> None:
         if self.redaction is not None:
@@ -223,7 +255,7 @@ class PeoplePanel(QFrame):
         self.rows = []
         if red is None:
             return
-        self.hint.setVisible(True)
+        self.hint.setVisible(bool(red.boxes))  # (with none, the found words say how to draw)
         for box in red.boxes[:MAX_ROWS]:
             row = BoxRow(self, box, red)
             self._rows.addWidget(row)
@@ -232,8 +264,9 @@ class PeoplePanel(QFrame):
         self.more.setVisible(hidden > 0)
         self.more.setText(self.tr("…and %n more, shown on the picture").replace("%n", str(hidden)))
         self.found.setText(self._found_words(red))
-        self.count.set_status(str(len(red.detected)), "danger" if red.detected else "muted")
-        self.count.setVisible(bool(red.detected))
+        sure = [b for b in red.detected if b.kind != POSSIBLE]  # what the badges count
+        self.count.set_status(str(len(sure)), "danger")
+        self.count.setVisible(bool(sure))
         self.cover.blockSignals(True)
         self.cover.setChecked(red.enabled)
         self.cover.setText(self._switch_words(red))
@@ -257,12 +290,21 @@ class PeoplePanel(QFrame):
                            "at the picture yourself. You can drag on it to cover any area.")
         parts = []
         if faces:
-            parts.append(self.tr("Someone can be recognised in this picture.") if faces == 1 else
-                         self.tr("%n people can be recognised in this picture.")
-                         .replace("%n", str(faces)))
-        if maybe:
-            parts.append(self.tr("%n more areas may show a face; they are not covered unless you "
-                                 "select them.").replace("%n", str(maybe)))
+            parts.append(counted("PeoplePanel", faces,
+                                 "Someone can be recognised in this picture.",
+                                 "%n people can be recognised in this picture."))
+        if maybe and faces:
+            parts.append(counted("PeoplePanel", maybe,
+                                 "1 more area may show a face; it is not covered unless you "
+                                 "tick it.",
+                                 "%n more areas may show a face; they are not covered unless "
+                                 "you tick them."))
+        elif maybe:
+            parts.append(counted("PeoplePanel", maybe,
+                                 "No face was found for sure. 1 area may show one; it is not "
+                                 "covered unless you tick it.",
+                                 "No face was found for sure. %n areas may show one; they are "
+                                 "not covered unless you tick them."))
         if codes:
             parts.append(self.tr("Readable codes can carry names, booking references or links."))
         return " ".join(parts)
@@ -277,5 +319,5 @@ class PeoplePanel(QFrame):
         if faces:
             return self.tr("Cover faces before saving")
         if any(b.kind == MANUAL for b in red.boxes):
-            return self.tr("Cover the boxes you drew before saving")
+            return self.tr("Cover the areas you drew before saving")
         return self.tr("Cover faces before saving")

@@ -1,16 +1,18 @@
-"""The picture with its boxes: faces, possible faces, codes and boxes drawn by hand.
+"""The picture with its boxes: faces, possible faces, codes and areas drawn by hand.
 
 Boxes are in pixels of the full picture as displayed and are scaled onto the
-widget. A box that will be covered is drawn solid with a light fill; one that
-will not (possible faces at first, anything switched off) is dashed. Clicking a
-box reports it (the People panel toggles it); dragging on the picture draws a
-new box.
+widget; a video's faces are drawn where they are in the frame shown. A box that
+will be covered is drawn solid with a light fill; one that will not (possible
+faces at first, anything switched off) is dashed. Clicking a found box reports it
+(the People panel toggles it); dragging on the picture draws a new area; an area
+drawn by hand can be moved (drag inside it) and resized (drag a corner or an edge).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from enum import Enum
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
@@ -33,8 +35,26 @@ KIND_RGB = {
 }
 LABELS = {"face": "Face", "possible face": "Possible face", "qr": "QR", "pdf417": "PDF417",
           "aztec": "Aztec", "datamatrix": "DataMatrix", "maxicode": "MaxiCode",
-          "barcode": "Barcode", "manual": "Your box"}
+          "barcode": "Barcode", "manual": "Your area"}
 MIN_DRAG = 8  # widget pixels a drag must cover to make a box
+GRAB = 7  # widget pixels around a drawn area's edge that resize it
+
+
+class Grip(Enum):
+    """What a press on a drawn area holds: the whole area, or edges to move."""
+
+    MOVE = (1, 1, 1, 1)  # (left, top, right, bottom) follow the mouse
+    LEFT, RIGHT, TOP, BOTTOM = (1, 0, 0, 0), (0, 0, 1, 0), (0, 1, 0, 0), (0, 0, 0, 1)
+    TOP_LEFT, TOP_RIGHT = (1, 1, 0, 0), (0, 1, 1, 0)
+    BOTTOM_LEFT, BOTTOM_RIGHT = (1, 0, 0, 1), (0, 0, 1, 1)
+
+
+CURSORS = {Grip.MOVE: Qt.CursorShape.SizeAllCursor, Grip.LEFT: Qt.CursorShape.SizeHorCursor,
+           Grip.RIGHT: Qt.CursorShape.SizeHorCursor, Grip.TOP: Qt.CursorShape.SizeVerCursor,
+           Grip.BOTTOM: Qt.CursorShape.SizeVerCursor, Grip.TOP_LEFT: Qt.CursorShape.SizeFDiagCursor,
+           Grip.BOTTOM_RIGHT: Qt.CursorShape.SizeFDiagCursor,
+           Grip.TOP_RIGHT: Qt.CursorShape.SizeBDiagCursor,
+           Grip.BOTTOM_LEFT: Qt.CursorShape.SizeBDiagCursor}
 
 
 def kind_color(kind: str, alpha: int = 255) -> QColor:
@@ -47,6 +67,7 @@ class PictureView(QWidget):
 
     box_clicked = Signal(object)  # Box
     region_drawn = Signal(object)  # Region in full-picture pixels
+    box_changed = Signal(object, object)  # a drawn Box, its new Region (moved or resized)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,11 +84,13 @@ class PictureView(QWidget):
         self.message = ""
         self._press: QPointF | None = None
         self._drag: QRectF | None = None
+        self._held: tuple[Box, Grip, QRectF] | None = None  # a drawn area being changed
+        self.setMouseTracking(True)  # the cursor says what a press would hold
 
     def set_picture(self, pixmap: QPixmap | None, full_size: tuple[int, int], message: str = "") -> None:
         self.pixmap, self.full_size, self.message = pixmap, full_size, message
         if self.boxes and self.regions:
-            self.regions = [_clipped(b.shown, *full_size) for b in self.boxes]
+            self.regions = [_clipped(r, *full_size) for r in self.regions]
         self.update()
 
     def set_regions(self, regions: Sequence[Region]) -> None:
@@ -76,11 +99,13 @@ class PictureView(QWidget):
         self.regions = list(regions)
         self.update()
 
-    def set_boxes(self, boxes: Sequence[Box], covering: bool, outside: Box | None) -> None:
-        """Boxes with choices, drawn where a cover would go (detections enlarged)."""
-        self.boxes = list(boxes)
+    def set_boxes(self, boxes: Sequence[tuple[Box, Region]], covering: bool,
+                  outside: Box | None) -> None:
+        """Boxes with choices, each drawn at the area given with it: where a cover would go
+        (detections enlarged; a video's faces where they are in the frame shown)."""
+        self.boxes = [b for b, _r in boxes]
         w, h = self.full_size
-        self.regions = [_clipped(b.shown, w, h) for b in self.boxes]
+        self.regions = [_clipped(r, w, h) for _b, r in boxes]
         self.covering, self.outside = covering, outside
         self.update()
 
@@ -142,14 +167,47 @@ class PictureView(QWidget):
         return self.boxes[min(hits)[1]] if hits else None
 
     # -- mouse ----------------------------------------------------------------------------
+    def grip_at(self, point: QPointF) -> tuple[Box, Grip, QRectF] | None:
+        """The drawn area under ``point`` and what a press there holds (an edge, a corner, or
+        the whole area); the smallest such area wins."""
+        found: list[tuple[float, Box, Grip, QRectF]] = []
+        for rect, box in zip(self.region_rects(), self.boxes, strict=True):
+            if not box.manual or not rect.adjusted(-GRAB, -GRAB, GRAB, GRAB).contains(point):
+                continue
+            left, right = abs(point.x() - rect.left()) <= GRAB, abs(point.x() - rect.right()) <= GRAB
+            top, bottom = abs(point.y() - rect.top()) <= GRAB, abs(point.y() - rect.bottom()) <= GRAB
+            grip = {(1, 0, 0, 0): Grip.LEFT, (0, 0, 1, 0): Grip.RIGHT, (0, 1, 0, 0): Grip.TOP,
+                    (0, 0, 0, 1): Grip.BOTTOM, (1, 1, 0, 0): Grip.TOP_LEFT,
+                    (0, 1, 1, 0): Grip.TOP_RIGHT, (1, 0, 0, 1): Grip.BOTTOM_LEFT,
+                    (0, 0, 1, 1): Grip.BOTTOM_RIGHT}.get((int(left), int(top), int(right),
+                                                          int(bottom)), Grip.MOVE)
+            found.append((rect.width() * rect.height(), box, grip, rect))
+        if not found:
+            return None
+        _size, box, grip, rect = min(found, key=lambda f: f[0])
+        return box, grip, QRectF(rect)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
         if self.editable and self.show_regions and event.button() == Qt.MouseButton.LeftButton:
             self._press, self._drag = event.position(), None
+            self._held = self.grip_at(event.position())
             event.accept()
             return
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
+        if self._press is not None and self._held is not None:
+            box, grip, start = self._held
+            d = event.position() - self._press
+            kl, kt, kr, kb = grip.value
+            moved = QRectF(start.left() + kl * d.x(), start.top() + kt * d.y(),
+                           0, 0)
+            moved.setRight(start.right() + kr * d.x())
+            moved.setBottom(start.bottom() + kb * d.y())
+            self._drag = moved.normalized().intersected(self.picture_rect())
+            self.update()
+            event.accept()
+            return
         if self._press is not None:
             rect = QRectF(self._press, event.position()).normalized()
             if self._drag is not None or max(rect.width(), rect.height()) >= MIN_DRAG:
@@ -157,16 +215,25 @@ class PictureView(QWidget):
                 self.update()
             event.accept()
             return
+        if self.editable:
+            held = self.grip_at(event.position())
+            self.setCursor(CURSORS[held[1]] if held is not None else Qt.CursorShape.CrossCursor)
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt name
         if self._press is None:
             super().mouseReleaseEvent(event)
             return
-        press, drag = self._press, self._drag
-        self._press = self._drag = None
+        press, drag, held = self._press, self._drag, self._held
+        self._press = self._drag = self._held = None
         self.update()
         event.accept()
+        if held is not None:
+            if drag is not None and min(drag.width(), drag.height()) >= MIN_DRAG / 2:
+                region = self.to_picture(drag)
+                if region is not None:
+                    self.box_changed.emit(held[0], region)
+            return
         if drag is not None:
             if min(drag.width(), drag.height()) >= MIN_DRAG / 2:
                 region = self.to_picture(drag)
@@ -205,7 +272,10 @@ class PictureView(QWidget):
         if self._drag is not None:
             painter.setPen(QPen(kind_color("manual"), 2, Qt.PenStyle.DashLine))
             painter.setBrush(kind_color("manual", 50))
-            painter.drawRect(self._drag)
+            if self._held is not None and self._held[0].region.shape == "ellipse":
+                painter.drawEllipse(self._drag)
+            else:
+                painter.drawRect(self._drag)
         painter.end()
 
     def _shade_outside(self, painter: QPainter, target: QRectF, keep: QRectF) -> None:
@@ -235,9 +305,14 @@ class PictureView(QWidget):
         self._shape(painter, rect, box.region)
         text = LABELS.get(box.kind, box.kind)
         r = box.region
-        if r.t_start is not None:  # video: the box spans where the face moves in that time
+        if r.t_start is not None and box.track is None:  # the area it moves through, then
             text += f" {clock(r.t_start)}\u2013{clock(r.t_end if r.t_end is not None else r.t_start)}"
         self._tag(painter, rect, text, color, covered)
+        if box.manual and self.editable:  # corners to take hold of
+            painter.setPen(QPen(QColor(0, 0, 0, 170), 1))
+            painter.setBrush(color)
+            for corner in (rect.topLeft(), rect.topRight(), rect.bottomLeft(), rect.bottomRight()):
+                painter.drawRect(QRectF(corner.x() - 3, corner.y() - 3, 6, 6))
 
     def _tag(self, painter: QPainter, rect: QRectF, text: str, color: QColor, filled: bool) -> None:
         """A small name tag above the box (below it when there is no room above)."""

@@ -1,0 +1,48 @@
+"""The calm warning on the terminal before ``clean`` shares a photo that may show nudity:
+the app's words and choices ("Don't share" first), typed as a number."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from importlib import resources
+
+from share_guard.cli.common import say
+from share_guard.core.family import sensitive_words as words
+
+
+def helplines_text() -> list[str]:
+    """The offline helplines table, as lines (the app's help page shows the same)."""
+    data = json.loads((resources.files("share_guard") / "resources" / "help" /
+                       "helplines.json").read_text(encoding="utf-8"))
+    lines = [f"Helplines (table last updated {data['updated']}):"]
+    for entry in data["helplines"]:
+        lines.append(f"  {entry['name']} ({entry['for']}, {entry['region']}): "
+                     f"{', '.join(entry['contact'])}")
+    return lines
+
+
+def calm_warning(mode: str, count: int, ask: Callable[[str], str] = input) -> str:
+    """Show the warning and return the choice (a ``sensitive_words`` key). Enter, a wrong
+    answer or the end of input is "Don't share"."""
+    say("")
+    for line in (words.heading(count), words.BODY, words.PRIVATE):
+        say(f"  {line}")
+    options = words.choices(mode)
+    while True:
+        say("")
+        for n, key in enumerate(options, 1):
+            say(f"  {n}. {words.CHOICE_WORDS[key]}")
+        try:
+            typed = ask("  Your choice [1]: ").strip()
+        except EOFError:
+            typed = ""
+        choice = options[int(typed) - 1] if typed.isdigit() and 1 <= int(typed) <= len(
+            options) else words.DONT_SHARE
+        if choice == words.TALK_TO_SOMEONE:
+            say(f"  {words.TALK}")
+        elif choice == words.GET_HELP:
+            for line in helplines_text():
+                say(f"  {line}")
+        else:
+            return choice
