@@ -39,3 +39,31 @@ def witness():
     from witness import witness as choose
 
     return choose()
+
+
+@pytest.fixture(scope="session")
+def _pseudo_locale_dir(tmp_path_factory):
+    from i18n_fixtures import pseudo_locale
+
+    return pseudo_locale(tmp_path_factory.mktemp("i18n"))
+
+
+@pytest.fixture
+def pseudo_language(_pseudo_locale_dir, monkeypatch):
+    """Every marked string pseudo-translated ("⟦TEXT⟧") as language "hi", for tests that
+    check a text is translated where it is shown; English again afterwards."""
+    from share_guard.core import i18n
+
+    monkeypatch.setattr(i18n, "locale_dir", lambda: _pseudo_locale_dir)
+    assert i18n.set_language("hi") == "hi"
+    yield "hi"
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    yield
+    from share_guard.core import i18n
+
+    if i18n.language() != "en":
+        i18n.set_language("en")
