@@ -13,6 +13,7 @@ The check is also run by tests/test_i18n.py.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 import subprocess
@@ -69,14 +70,49 @@ def _tool(name: str) -> str:
     return found
 
 
+HELP = PACKAGE / "resources" / "help"
+
+
+def help_paragraphs(text: str) -> list[str]:
+    """The offline help page's paragraphs (blank-line separated), each translated whole."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def data_strings() -> list[tuple[str, str]]:
+    """(context, English) of the texts kept as data: the help page's paragraphs and every
+    English text of the helplines table (translated with pgettext where they are shown)."""
+    found = [("help page", p) for p in help_paragraphs(
+        (HELP / "help.en.txt").read_text(encoding="utf-8"))]
+
+    def walk(node: object, top: bool = False) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("en"), str) and not top:
+                found.append(("helplines", node["en"]))
+            for key, value in node.items():
+                if not (top and key == "language_names"):
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads((HELP / "helplines.json").read_text(encoding="utf-8")), top=True)
+    return list(dict.fromkeys(found))
+
+
 def extract(out: Path) -> None:
     files = [str(p.relative_to(ROOT)) for p in sources()]
-    subprocess.run([_tool("xgettext"), "--language=Python", "--from-code=UTF-8",
-                    *[f"--keyword={k}" for k in KEYWORDS], "--add-comments=Translators:",
-                    "--sort-by-file", "--no-wrap", "--package-name=share_guard",
-                    "--msgid-bugs-address=https://github.com/shareguard/share_guard/issues",
-                    "-o", str(out), *files], cwd=ROOT, check=True)
-    if not out.exists():  # nothing marked yet: xgettext writes no file
+    with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
+        # the data texts, as calls xgettext reads (named for where they come from)
+        stub = Path(tmp) / "help_and_helplines.py"
+        stub.write_text("".join(f"pgettext({json.dumps(c)}, {json.dumps(t, ensure_ascii=False)})\n"
+                                for c, t in data_strings()), encoding="utf-8")
+        subprocess.run([_tool("xgettext"), "--language=Python", "--from-code=UTF-8",
+                        *[f"--keyword={k}" for k in KEYWORDS], "--add-comments=Translators:",
+                        "--sort-by-file", "--no-wrap", "--package-name=share_guard",
+                        "--msgid-bugs-address=https://github.com/shareguard/share_guard/issues",
+                        "-o", str(out), *files, str(stub.relative_to(ROOT))],
+                       cwd=ROOT, check=True)
+    if not out.exists():  # nothing marked: xgettext writes no file
         out.write_text("", encoding="utf-8")
 
 
