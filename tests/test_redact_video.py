@@ -66,6 +66,11 @@ def audio_packets(path) -> list[bytes]:
         return [bytes(p) for p in c.demux(c.streams.audio[0]) if p.size]
 
 
+def decoded_audio(path) -> list[bytes]:
+    with av.open(str(path)) as c:
+        return [bytes(f.planes[0]) for f in c.decode(c.streams.audio[0])]
+
+
 def first_rotation(path) -> int:
     with av.open(str(path)) as c:
         return next(c.decode(c.streams.video[0])).rotation
@@ -162,7 +167,12 @@ def test_cli_clean_redacts_a_matroska_video(tmp_path, capsys):
     assert len(frames) == len(truth)
     for frame, (x, y, w, h) in zip(frames, truth, strict=True):
         assert frame.image[y + 2 : y + h - 2, x + 2 : x + w - 2].max() < 30
-    assert audio_packets(result["output"]) == audio_packets(path)
+    # the sound is not re-encoded: the same packets, except the encoder's banner (an AAC fill
+    # element) blanked at the same size, so it decodes to the same samples
+    kept, original = audio_packets(result["output"]), audio_packets(path)
+    assert [len(p) for p in kept] == [len(p) for p in original]
+    assert decoded_audio(result["output"]) == decoded_audio(path)
+    assert not any(b"Lavc" in p for p in kept)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])

@@ -140,18 +140,18 @@ def test_an_unchanged_file_is_not_read_again_at_export(tmp_path: Path, monkeypat
 def test_content_changed_while_the_copy_is_written_is_refused(tmp_path: Path, monkeypatch) -> None:
     """A write to the original between the check and the publish (during the strip) moves
     its change time: the copy is refused before it gets its name."""
-    from share_guard.core.export import pipeline
+    from share_guard.core.export.safeio import Staging
 
     src = tmp_path / "p.jpg"
     src.write_bytes(photo())
-    real = pipeline.atomic_output
+    real = Staging.output
 
-    def writing_meanwhile(*args, **kw):
+    def writing_meanwhile(self, *args, **kw):
         overwrite_in_place(src)
         time.sleep(0.01)
-        return real(*args, **kw)
+        return real(self, *args, **kw)
 
-    monkeypatch.setattr(pipeline, "atomic_output", writing_meanwhile)
+    monkeypatch.setattr(Staging, "output", writing_meanwhile)
     out = tmp_path / "out"
     out.mkdir()
     [result] = engine(False).export([src], ExportOptions(output_dir=out),

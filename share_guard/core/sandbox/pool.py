@@ -350,8 +350,10 @@ class WorkerPool:
                     worker.kill()  # the rest of its message cannot be read: it goes
                     with self._cond:
                         self.stats.tasks += 1
-                    raise Dead(f"it sent back more than {lim.reply_bytes // 2**20} MB about the "
-                               "file (far too many findings)", watch.index) from None
+                    size = (f"{lim.reply_bytes // 2**20} MB" if lim.reply_bytes >= 2**20
+                            else f"{lim.reply_bytes // 1024} KB")
+                    raise Dead(f"it sent back more than {size} about the file (far too many "
+                               "findings)", watch.index) from None
                 except EOFError:
                     raise self._crashed(worker, watch) from None
                 return pickle.loads(data)  # noqa: S301 - our own worker's message
