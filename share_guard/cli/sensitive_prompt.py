@@ -3,23 +3,28 @@ the app's words and choices ("Don't share" first), typed as a number."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from importlib import resources
 
 from share_guard.cli.common import say
 from share_guard.core.family import sensitive_words as words
 
 
 def helplines_text() -> list[str]:
-    """The offline helplines table, as lines (the app's help page shows the same)."""
-    data = json.loads((resources.files("share_guard") / "resources" / "help" /
-                       "helplines.json").read_text(encoding="utf-8"))
-    lines = [f"Helplines (table last updated {data['updated']}):"]
-    for entry in data["helplines"]:
-        lines.append(f"  {entry['name']} ({entry['for']}, {entry['region']}): "
-                     f"{', '.join(entry['contact'])}")
-    return lines
+    """The offline helplines table, the person's country first, as ``help-lines`` prints it
+    (the app's help page shows the same)."""
+    import os
+
+    from share_guard.cli.helplines_cmd import render
+    from share_guard.core.helplines import (
+        country_from_locale,
+        environment_locale,
+        language_from_locale,
+        load,
+    )
+
+    where = environment_locale(os.environ)
+    return ["Helplines and reporting services (your country first):", "",
+            *render(load(), country_from_locale(where), language_from_locale(where))]
 
 
 def calm_warning(mode: str, count: int, ask: Callable[[str], str] = input) -> str:
