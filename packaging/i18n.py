@@ -29,6 +29,21 @@ LOCALE = PACKAGE / "resources" / "locale"
 KEYWORDS = ["_", "N_", "ngettext:1,2", "pgettext:1c,2"]
 MARKERS = {"_": 1, "N_": 1, "ngettext": 2, "pgettext": 2}
 LANGS = ["hi", "bn", "ur", "ta", "te", "mr", "es", "pt_BR", "ar", "fr"]
+#: each language's plural rule (CLDR's, in gettext's form): Hindi, Bengali, French and
+#: Brazilian Portuguese say 0 in the singular; Arabic has six forms
+PLURALS = {
+    "hi": "nplurals=2; plural=(n > 1);",
+    "bn": "nplurals=2; plural=(n > 1);",
+    "ur": "nplurals=2; plural=(n != 1);",
+    "ta": "nplurals=2; plural=(n != 1);",
+    "te": "nplurals=2; plural=(n != 1);",
+    "mr": "nplurals=2; plural=(n != 1);",
+    "es": "nplurals=2; plural=(n != 1);",
+    "pt_BR": "nplurals=2; plural=(n > 1);",
+    "ar": ("nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 "
+           ": n%100>=11 ? 4 : 5);"),
+    "fr": "nplurals=2; plural=(n > 1);",
+}
 
 
 def sources() -> list[Path]:
@@ -101,9 +116,10 @@ def data_strings() -> list[tuple[str, str]]:
 
 def extract(out: Path) -> None:
     files = [str(p.relative_to(ROOT)) for p in sources()]
-    with tempfile.TemporaryDirectory(dir=ROOT) as tmp:
-        # the data texts, as calls xgettext reads (named for where they come from)
-        stub = Path(tmp) / "help_and_helplines.py"
+    # the data texts, as calls xgettext reads (named for where they come from; removed after)
+    stub = PO / "help_and_helplines.py"
+    PO.mkdir(exist_ok=True)
+    try:
         stub.write_text("".join(f"pgettext({json.dumps(c)}, {json.dumps(t, ensure_ascii=False)})\n"
                                 for c, t in data_strings()), encoding="utf-8")
         subprocess.run([_tool("xgettext"), "--language=Python", "--from-code=UTF-8",
@@ -112,6 +128,8 @@ def extract(out: Path) -> None:
                         "--msgid-bugs-address=https://github.com/shareguard/share_guard/issues",
                         "-o", str(out), *files, str(stub.relative_to(ROOT))],
                        cwd=ROOT, check=True)
+    finally:
+        stub.unlink(missing_ok=True)
     if not out.exists():  # nothing marked: xgettext writes no file
         out.write_text("", encoding="utf-8")
 
@@ -166,7 +184,20 @@ def update() -> None:
                             "--no-wrap", "--no-fuzzy-matching", str(po), str(POT)], check=True)
         else:
             subprocess.run([_tool("msginit"), "--no-translator", "--no-wrap", "-l",
-                            f"{lang}.UTF-8", "-i", str(POT), "-o", str(po)], check=True)
+                            f"{lang}.UTF-8", "-i", str(POT), "-o", str(po)], check=True,
+                           capture_output=True)
+        _header(po, lang)
+
+
+def _header(po: Path, lang: str) -> None:
+    """UTF-8 and the language's plural rule in the catalog's header (msginit guesses both
+    from installed locales, which a build machine may not have)."""
+    text = po.read_text(encoding="utf-8")
+    head, sep, rest = text.partition("\n\n")
+    head = re.sub(r'charset=[\w-]+', "charset=UTF-8", head)
+    head = re.sub(r'"Plural-Forms: [^"]*\\n"\n', "", head)
+    head += f'\n"Plural-Forms: {PLURALS[lang]}\\n"'
+    po.write_text(head + sep + rest, encoding="utf-8")
 
 
 def compile_all() -> None:
