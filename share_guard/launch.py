@@ -18,10 +18,12 @@ GUI_NAME = "share-guard-gui"
 
 def gui_main(argv: Sequence[str] | None = None) -> int:
     from share_guard.cli import choose_language
+    from share_guard.cli.argparse_words import translate_argparse
     from share_guard.core.i18n import _
 
     given = list(sys.argv[1:] if argv is None else argv)
     choose_language(given)  # its help in the language (an unknown --lang: the parser says so)
+    translate_argparse()
     parser = argparse.ArgumentParser(prog=GUI_NAME, description=_("Open the share_guard window."))
     parser.add_argument("--data-dir", metavar="DIR",
                         help=_("folder for all state (see share-guard -h)"))

@@ -113,6 +113,20 @@ def test_help_texts_are_translated(pseudo_language, no_locale, capsys) -> None:
     out = capsys.readouterr().out
     assert "\u27e6FILES OR FOLDERS (WALKED)\u27e7" in out
     assert "\u27e6ALSO LIST WHAT IS KEPT ON PURPOSE\u27e7" in out
+    # argparse's own words too
+    assert out.startswith("\u27e6USAGE: \u27e7share-guard inspect")
+    assert "\u27e6SHOW THIS HELP MESSAGE AND EXIT\u27e7" in out
+
+
+def test_argparse_errors_survive_a_translation_that_breaks_their_fields(pseudo_language,
+                                                                       capsys) -> None:
+    # the pseudo catalog upper-cases "%s" to "%S", as a careless translation might break it:
+    # the English is used for that message, and the error is still one clean line
+    with pytest.raises(SystemExit) as done:
+        main(["--lang", "hi", "inspect"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1].endswith("the following arguments are required: PATH\u27e7")
 
 
 def test_an_unknown_lang_is_one_usage_line(photos, capsys) -> None:

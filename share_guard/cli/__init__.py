@@ -33,13 +33,17 @@ def commands() -> list[ModuleType]:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"share-guard: error: {message}\n")
+        from share_guard.core.i18n import _
+
+        self.exit(EXIT_USAGE, _("share-guard: error: {problem}").format(problem=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser, its help texts in the language chosen (set the language first)."""
+    from share_guard.cli.argparse_words import translate_argparse
     from share_guard.core.i18n import _
 
+    translate_argparse()
     parser = _Parser(prog="share-guard", description=_(
         "share-guard: the command line over the same core as the desktop app."))
     parser.add_argument("--version", action="version", version=f"share_guard {__version__}")
