@@ -17,14 +17,24 @@ GUI_NAME = "share-guard-gui"
 
 
 def gui_main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=GUI_NAME, description="Open the share_guard window.")
-    parser.add_argument("--data-dir", metavar="DIR", help="folder for all state (see share-guard -h)")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to open")
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    from share_guard.cli import choose_language
+    from share_guard.cli.argparse_words import translate_argparse
+    from share_guard.core.i18n import _
+
+    given = list(sys.argv[1:] if argv is None else argv)
+    choose_language(given)  # its help in the language (an unknown --lang: the parser says so)
+    translate_argparse()
+    parser = argparse.ArgumentParser(prog=GUI_NAME, description=_("Open the share_guard window."))
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help=_("folder for all state (see share-guard -h)"))
+    parser.add_argument("--lang", metavar="CODE", help=_("the language (see share-guard -h)"))
+    parser.add_argument("paths", nargs="*", metavar="PATH", help=_("files or folders to open"))
+    args = parser.parse_args(given)
     from share_guard.cli import main
 
     data = ["--data-dir", args.data_dir] if args.data_dir else []
-    return main([*data, "gui", "--", *args.paths])
+    lang = ["--lang", args.lang] if args.lang else []
+    return main([*data, *lang, "gui", "--", *args.paths])
 
 
 def bundle_main(argv: Sequence[str] | None = None, executable: str | None = None) -> int:

@@ -21,7 +21,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 #: others: what inspect and clean check is composed by the core's build_engine); imported
 #: when the parser is built, so ``--version`` loads none of them
 COMMAND_MODULES = ["inspect_cmd", "clean_cmd", "takedown_cmd", "policy_cmd", "consent_cmd",
-                   "gui_cmd", "desktop_cmd", "helplines_cmd"]
+                   "gui_cmd", "desktop_cmd", "helplines_cmd", "language_cmd"]
 #: commands that read files in the sandbox: its fork server starts before anything loads
 SANDBOXED = ("inspect", "clean")
 
@@ -33,15 +33,27 @@ def commands() -> list[ModuleType]:
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"share-guard: error: {message}\n")
+        from share_guard.core.i18n import _
+
+        self.exit(EXIT_USAGE, _("share-guard: error: {problem}").format(problem=message) + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="share-guard", description=__doc__.splitlines()[0])
+    """The parser, its help texts in the language chosen (set the language first)."""
+    from share_guard.cli.argparse_words import translate_argparse
+    from share_guard.core.i18n import _
+
+    translate_argparse()
+    parser = _Parser(prog="share-guard", description=_(
+        "share-guard: the command line over the same core as the desktop app."))
     parser.add_argument("--version", action="version", version=f"share_guard {__version__}")
     parser.add_argument("--data-dir", metavar="DIR",
-                        help="folder for all state (settings, lists, records); default: "
-                             "$SHARE_GUARD_HOME or the user data folder")
+                        help=_("folder for all state (settings, lists, records); default: "
+                               "$SHARE_GUARD_HOME or the user data folder"))
+    parser.add_argument("--lang", metavar="CODE",
+                        help=_("the language for this run (hi, bn, ur, ta, te, mr, es, pt_BR, ar, "
+                               "fr, en); default: the one chosen with 'share-guard language', "
+                               "else the system's"))
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in commands():
         module.register(subs)
@@ -57,6 +69,55 @@ def _start_early(args: list[str]) -> None:
         start_fork_server()
 
 
+def early_options(args: list[str]) -> tuple[str | None, str | None]:
+    """``--lang`` and ``--data-dir`` given before the subcommand (the language must be known
+    before the parser is built: its help texts are translated). Unique prefixes count, as
+    argparse accepts them ("--la hi")."""
+    found: dict[str, str | None] = {"--lang": None, "--data-dir": None}
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        option, eq, value = args[i].partition("=")
+        full = next((o for o in found if len(option) > 2 and o.startswith(option)), None)
+        if full is not None and not eq:
+            value = args[i + 1] if i + 1 < len(args) else ""
+            i += 1
+        if full is not None:
+            found[full] = value
+        i += 1
+    return found["--lang"], found["--data-dir"]
+
+
+def choose_language(args: list[str]) -> str | None:
+    """Set the language for this run: ``--lang``, else the remembered choice, else the
+    system's. Returns the one-line complaint about an unknown ``--lang`` (None: all well)."""
+    from share_guard.core import i18n
+    from share_guard.core.paths import data_dir
+
+    lang, folder = early_options(args)
+    try:
+        remembered_in = data_dir(folder, create=False)
+    except (OSError, RuntimeError):  # no home folder to find the data folder in
+        remembered_in = None
+    try:
+        code = i18n.choose(lang, remembered_in)
+    except ValueError:
+        i18n.set_language(i18n.choose(None, remembered_in))
+        return i18n._("no translation for {code}; choose one of: {codes}").format(
+            code=i18n.isolate(repr(lang)), codes=", ".join(i18n.LANGUAGES))
+    Asked.code, Asked.chosen = code, bool(lang) or i18n.remembered(remembered_in) is not None
+    i18n.set_language(code)
+    return None
+
+
+class Asked:
+    """The language asked for this run, even where no catalog is installed for it (the
+    helplines table has its own texts per language), and whether a person chose it
+    (``--lang`` or remembered) rather than the system."""
+
+    code = "en"
+    chosen = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list in (["--version"], ["-V"]):  # answered without loading any command
@@ -65,9 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _start_early(args_list)
     from share_guard.cli.common import safe_streams
     from share_guard.core.errors import ShareGuardError
+    from share_guard.core.i18n import _, translated
     from share_guard.core.textsafe import display_path, display_text
 
     safe_streams()
+    complaint = choose_language(args_list)
+    if complaint is not None:
+        print(_("share-guard: error: {problem}").format(problem=complaint), file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -75,12 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
-        print("share-guard: interrupted", file=sys.stderr)
+        print(_("share-guard: interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_FINDINGS
     except ShareGuardError as exc:
-        print(f"share-guard: {display_text(exc, limit=400)}", file=sys.stderr)
+        print(f"share-guard: {display_text(translated(str(exc)), limit=400)}", file=sys.stderr)
         return EXIT_FINDINGS
     except OSError as exc:
         # e.g. a --data-dir that is a file, or a full or read-only disk: one line, no traceback

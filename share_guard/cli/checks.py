@@ -12,24 +12,26 @@ from pathlib import Path
 
 from share_guard.core.engine.compose import Features, build_engine
 from share_guard.core.engine.engine import Engine
+from share_guard.core.i18n import _
 
 
 def add_check_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-faces", action="store_true",
-                   help="do not look for faces (faster, for scripts; the consent question "
-                        "then cannot say who can be recognised)")
+                   help=_("do not look for faces (faster, for scripts; the consent question "
+                          "then cannot say who can be recognised)"))
     p.add_argument("--faces", action="store_true",
-                   help="look for faces (the default; kept for older scripts)")
+                   help=_("look for faces (the default; kept for older scripts)"))
     p.add_argument("--codes", action="store_true",
-                   help="also look for QR codes and barcodes (photos)")
+                   help=_("also look for QR codes and barcodes (photos)"))
     p.add_argument("--no-isolation", action="store_true",
-                   help="parse files in this process instead of a limited worker (debugging)")
+                   help=_("parse files in this process instead of a limited worker (debugging)"))
 
 
 def usage_problem(args: argparse.Namespace) -> str:
     """A contradiction between the check options ("" when there is none)."""
     if args.no_faces and getattr(args, "redact_faces", False):
-        return "--no-faces and --cover-faces contradict each other: covering faces needs finding them"
+        return _("--no-faces and --cover-faces contradict each other: covering faces needs "
+                 "finding them")
     return ""
 
 

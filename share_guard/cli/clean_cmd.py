@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
-from share_guard.cli.common import JsonFiles, name, say, walk, warn
+from share_guard.cli.common import JsonFiles, is_yes, name, say, walk, warn
 from share_guard.core.engine.engine import Engine
 from share_guard.core.engine.tally import Tally
 from share_guard.core.export.consent import (
@@ -21,61 +21,63 @@ from share_guard.core.export.consent import (
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, Transform
 from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.family.lock import PolicyState
+from share_guard.core.i18n import N_, _, isolate, ngettext, translated
 from share_guard.core.paths import data_dir
 from share_guard.core.report import Report
 from share_guard.core.textsafe import display_text
 
-CONSENT_HELP = ("state that everyone who can be recognised agreed to it being shared and "
-                "that you have the right to share it (needed when not on a terminal)")
+CONSENT_HELP = N_("state that everyone who can be recognised agreed to it being shared and "
+                  "that you have the right to share it (needed when not on a terminal)")
 STYLES = ("solid", "noisy")
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subs.add_parser("clean", help="write copies with identifying metadata removed")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
+    p = subs.add_parser("clean", help=_("write copies with identifying metadata removed"))
+    p.add_argument("paths", nargs="+", metavar="PATH", help=_("files or folders (walked)"))
     p.add_argument("-o", "--output-dir", metavar="DIR",
-                   help="where clean copies go, made if missing (default: next to each "
-                        "original, name_clean.ext)")
+                   help=_("where clean copies go, made if missing (default: next to each "
+                          "original, name_clean.ext)"))
     p.add_argument("--rebuild", action="store_true",
-                   help="re-encode from pixels images the lossless cleaner refuses")
+                   help=_("re-encode from pixels images the lossless cleaner refuses"))
     p.add_argument("--overwrite", action="store_true",
-                   help="replace an existing copy (default: name the new one name_clean-2.ext...)")
-    p.add_argument("--suffix", default="_clean", help="added to output names (default _clean)")
+                   help=_("replace an existing copy (default: name the new one "
+                          "name_clean-2.ext...)"))
+    p.add_argument("--suffix", default="_clean", help=_("added to output names (default _clean)"))
     p.add_argument("--neutral-name", action="store_true",
-                   help="name copies photo_clean.jpg / video_clean.mp4: a name like "
-                        "IMG_20240312_142210.jpg tells the date and the device (the family "
-                        "preset always does this)")
+                   help=_("name copies photo_clean.jpg / video_clean.mp4: a name like "
+                          "IMG_20240312_142210.jpg tells the date and the device (the family "
+                          "preset always does this)"))
     p.add_argument("--remove-sound", action="store_true",
-                   help="take the sound out of videos (voices identify people); the video "
-                        "itself is not re-encoded")
-    p.add_argument("--consent", action="store_true", help=CONSENT_HELP)
-    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
+                   help=_("take the sound out of videos (voices identify people); the video "
+                          "itself is not re-encoded"))
+    p.add_argument("--consent", action="store_true", help=translated(CONSENT_HELP))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output (see README)"))
     add_check_options(p)
     p.add_argument("--cover-faces", "--redact-faces", dest="redact_faces", action="store_true",
-                   help="cover found faces in the pixels (re-encodes the picture once)")
+                   help=_("cover found faces in the pixels (re-encodes the picture once)"))
     p.add_argument("--cover-codes", "--redact-codes", dest="redact_codes", action="store_true",
-                   help="cover found QR codes and barcodes in the pixels")
+                   help=_("cover found QR codes and barcodes in the pixels"))
     p.add_argument("--cover-style", "--redact-style", dest="redact_style", choices=STYLES,
                    default="solid",
-                   help="solid fill (default) or coarse noise; never a reversible blur")
+                   help=_("solid fill (default) or coarse noise; never a reversible blur"))
     p.add_argument("--cover-possible", "--redact-possible", dest="redact_possible",
                    action="store_true",
-                   help="also cover possible faces (low scores, not selected by default)")
+                   help=_("also cover possible faces (low scores, not selected by default)"))
     p.set_defaults(func=run)
 
 
 def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
     """Ask the person on the terminal, after saying what each copy loses, what it covers
-    and what it leaves as it is; anything but 'y' refuses."""
+    and what it leaves as it is; anything but yes refuses."""
     for line in describe_request(request):
         say(line)
     confirmed: list[str] = []
     for key in request.confirmations:
         try:
-            reply = input(f"{statement(key)}? [y/N] ")
+            reply = input(_("{statement}? [y/N] ").format(statement=translated(statement(key))))
         except EOFError:
             reply = ""
-        if reply.strip().lower() not in ("y", "yes"):
+        if not is_yes(reply):
             return ConsentAnswer(False, tuple(confirmed), via=ConsentChannel.TERMINAL)
         confirmed.append(key)
     return ConsentAnswer(True, tuple(confirmed), via=ConsentChannel.TERMINAL)
@@ -83,24 +85,36 @@ def terminal_consent(request: ConsentRequest) -> ConsentAnswer:
 
 def describe_request(request: ConsentRequest) -> list[str]:
     """What the terminal shows before the questions."""
-    n = len(request.items)
-    lines = [f"About to write {n} clean cop{'y' if n == 1 else 'ies'}:"]
+    lines = [ngettext("About to write {n} clean copy:", "About to write {n} clean copies:",
+                      len(request.items))]
     for item in request.items:
+        file = isolate(item.name)
         if not item.will_remove:
-            lines.append(f"  {item.name}: nothing identifying found in the metadata")
+            lines.append("  " + _("{name}: nothing identifying found in the metadata").format(
+                name=file))
         else:
-            lines.append(f"  {item.name} will lose:")
+            lines.append("  " + _("{name} will lose:").format(name=file))
             lines += [f"    {line}" for line in grouped_removals(item.will_remove)]
-        picture = ([f"covered: {', '.join(item.will_cover)}"] if item.will_cover else []) + \
-            ([f"NOT covered: {', '.join(item.will_not_cover)}"] if item.will_not_cover else [])
+        picture = ([_("covered: {what}").format(what=listed(item.will_cover))]
+                   if item.will_cover else []) + \
+            ([_("NOT covered: {what}").format(what=listed(item.will_not_cover))]
+             if item.will_not_cover else [])
         if picture:
-            lines.append(f"  {item.name} in the picture: {'; '.join(picture)}")
+            lines.append("  " + _("{name} in the picture: {what}").format(
+                name=file, what="; ".join(picture)))
         if item.will_keep:
-            lines.append(f"  {item.name} keeps: {'; '.join(item.will_keep)}")
-        lines += [f"    warning: {w}" for w in item.warnings]
+            lines.append("  " + _("{name} keeps: {what}").format(
+                name=file, what=listed(item.will_keep, "; ")))
+        lines += ["    " + _("warning: {what}").format(what=translated(w)) for w in item.warnings]
     if request.reminder_applies:  # for pictures of people, not every landscape
-        lines.append(request.reminder)
+        lines.append(translated(request.reminder))
     return lines
+
+
+def listed(texts: tuple[str, ...] | list[str], sep: str = ", ") -> str:
+    """Core texts (a list of things), each in the language chosen."""
+    return sep.join(translated(t) for t in texts)
+
 
 
 def grouped_removals(will_remove: tuple[str, ...]) -> list[str]:
@@ -109,7 +123,7 @@ def grouped_removals(will_remove: tuple[str, ...]) -> list[str]:
     groups: dict[str, list[str]] = {}
     for entry in will_remove:
         head, sep, what = entry.partition(": ")
-        key, value = (head, what) if sep else ("", entry)
+        key, value = (translated(head), translated(what)) if sep else ("", translated(entry))
         groups.setdefault(key, [])
         if value not in groups[key]:
             groups[key].append(value)
@@ -122,13 +136,14 @@ def flag_consent(request: ConsentRequest) -> ConsentAnswer:
 
 
 def no_consent(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
-    warn("no consent: run on a terminal to confirm, or pass --consent to state it")
+    warn(_("no consent: run on a terminal to confirm, or pass --consent to state it"))
     return ConsentAnswer(False, via=ConsentChannel.NONE)
 
 
 def no_consent_asked_each_time(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
     # not "or pass --consent": the protection settings just refused it
-    warn("no consent: run this on a terminal to confirm (the protection settings ask each time)")
+    warn(_("no consent: run this on a terminal to confirm (the protection settings ask each "
+           "time)"))
     return ConsentAnswer(False, via=ConsentChannel.NONE)
 
 
@@ -137,7 +152,7 @@ def choose_consent(args: argparse.Namespace, ask_each_time: bool = False) -> Con
     if args.consent and not ask_each_time:
         return flag_consent
     if args.consent:
-        warn("the protection settings ask for consent each time; --consent is not accepted")
+        warn(_("the protection settings ask for consent each time; --consent is not accepted"))
     if sys.stdin.isatty() and not args.json:
         return terminal_consent
     return no_consent_asked_each_time if ask_each_time else no_consent
@@ -161,7 +176,7 @@ def transforms(args: argparse.Namespace) -> list[Transform]:
 
 def run(args: argparse.Namespace) -> int:
     if any(sep in args.suffix for sep in {"/", os.sep, "\0"}):
-        warn("--suffix is added to file names: it cannot hold a folder separator")
+        warn(_("--suffix is added to file names: it cannot hold a folder separator"))
         return 2
     problem = usage_problem(args)
     if problem:
@@ -170,12 +185,12 @@ def run(args: argparse.Namespace) -> int:
     folder = data_dir(args.data_dir)
     out_dir = Path(args.output_dir) if args.output_dir else None
     if out_dir is not None and (out_dir.exists() or out_dir.is_symlink()) and not out_dir.is_dir():
-        warn(f"-o names a file, not a folder: {name(out_dir)}")
+        warn(_("-o names a file, not a folder: {name}").format(name=name(out_dir)))
         return 2
     if out_dir is not None and not out_dir.is_dir():
         out_dir.mkdir(parents=True)  # (an error from the disk is one line, from main)
         if not args.json:
-            say(f"made the folder {name(out_dir)}")
+            say(_("made the folder {name}").format(name=name(out_dir)))
     remove_stale_temps(folder, [out_dir] if out_dir else None)
     engine = engine_for(args, folder)
     try:
@@ -198,14 +213,16 @@ def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> 
     def skip(report: Report) -> bool:
         """A walked file that is not a photo or video is left out (said in plain output)."""
         if report.unsupported and report.path not in explicit:
-            skipped.append(f"{name(report.path)}: skipped ({display_text(report.error)})")
+            skipped.append(_("{name}: skipped ({why})").format(
+                name=name(report.path), why=display_text(translated(report.error))))
             return True
         return False
 
     # The policy comes from the account's own folder: no flag or variable moves or loosens it.
     state = engine.policy_state()
     if state.tampered:
-        warn(f"protection settings: {state.problem}; the strictest rules apply")
+        warn(_("protection settings: {problem}; the strictest rules apply").format(
+            problem=translated(state.problem)))
     interactive = sys.stdin.isatty() and not args.json
     reports: list[Report] | None = None
     paths = [path for path, _given in walked]
@@ -213,7 +230,7 @@ def _clean(args: argparse.Namespace, engine: Engine, options: ExportOptions) -> 
         # the calm warning comes before anything is asked, so these reports are made first
         reports = engine.inspect_many(paths, thorough=False)
         if not _calm_go_ahead(engine, [r for r in reports if not r.unsupported], state):
-            say("Nothing was shared.")
+            say(_("Nothing was shared."))
             return 1
     out = JsonFiles(1) if args.json else None
     tally = Tally()  # counted as the results come (none is held)
@@ -257,17 +274,18 @@ def _calm_go_ahead(engine: Engine, reports: list[Report], state: PolicyState) ->
 
 def summary_line(tally: Tally) -> str:
     """The last line: how many copies were written, how many files were not, and why."""
-    from share_guard.cli.words import refusals, told
+    from share_guard.cli.words import refusals
 
-    parts = [told(tally.count("cleaned"), "clean copy written", "clean copies written")]
+    parts = [ngettext("{n} clean copy written", "{n} clean copies written",
+                      tally.count("cleaned"))]
     if tally.count("refused"):
-        parts.append(told(tally.count("refused"), "file refused", "files refused"))
+        parts.append(ngettext("{n} file refused", "{n} files refused", tally.count("refused")))
     if tally.count("error"):
-        parts.append(told(tally.count("error"), "file could not be read or written",
-                          "files could not be read or written"))
+        parts.append(ngettext("{n} file could not be read or written",
+                              "{n} files could not be read or written", tally.count("error")))
     if tally.count("cancelled"):
-        parts.append(told(tally.count("cancelled"), "file not written (stopped)",
-                          "files not written (stopped)"))
+        parts.append(ngettext("{n} file not written (stopped)", "{n} files not written (stopped)",
+                              tally.count("cancelled")))
     return f"{', '.join(parts)}{refusals(tally)}"
 
 
@@ -276,20 +294,31 @@ def print_result(r: ExportResult) -> None:
         say(f"{name(r.source)} -> {name(r.output)}")
         renamed = _renamed(r)
         if renamed:
-            say(f"  named {renamed}")
+            say("  " + _("named {name}").format(name=renamed))
         removed = grouped_removals(tuple(r.removed))
         if len(removed) > 1:
-            say("  removed:")
+            say("  " + _("removed:"))
             for line in removed:
                 say(f"    {line}")
         else:
-            say(f"  removed: {removed[0] if removed else 'nothing identifying'}")
+            say("  " + _("removed: {what}").format(
+                what=removed[0] if removed else _("nothing identifying")))
         if r.kept:
-            say(f"  kept: {', '.join(dict.fromkeys(r.kept))}")
+            say("  " + _("kept: {what}").format(what=listed(list(dict.fromkeys(r.kept)))))
         for c in r.changed:
-            say(f"  changed: {c}")
+            say("  " + _("changed: {what}").format(what=translated(c)))
     else:
-        say(f"{name(r.source)}: {r.status}: {display_text(r.reason, limit=400)}")
+        say(f"{name(r.source)}: {status_word(r.status.value)}: "
+            f"{display_text(translated(r.reason), limit=400)}")
+
+
+#: the words for an export's status (the JSON keeps the English value)
+STATUS_WORDS = {"cleaned": N_("cleaned"), "refused": N_("refused"), "error": N_("error"),
+                "cancelled": N_("cancelled")}
+
+
+def status_word(status: str) -> str:
+    return translated(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def _renamed(r: ExportResult) -> str:
@@ -301,5 +330,5 @@ def _renamed(r: ExportResult) -> str:
     wrong = next((f for f in r.before.findings if from_name(f) and "extension" in f.detail), None)
     if wrong is None or r.output.suffix.lower() == r.source.suffix.lower():
         return ""
-    return f"{r.output.suffix}: the original's name says {r.source.suffix}, but it is " \
-           f"{wrong.value.rsplit('holds ', 1)[-1]}"
+    return _("{suffix}: the original's name says {said}, but it is {kind}").format(
+        suffix=r.output.suffix, said=r.source.suffix, kind=wrong.value.rsplit("holds ", 1)[-1])

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from share_guard.core.export.safeio import TEMP_PREFIX
+from share_guard.core.i18n import isolate, pgettext
 from share_guard.core.textsafe import display_path
 
 
@@ -85,8 +86,21 @@ def say(text: str = "") -> None:
 
 
 def name(path: Path) -> str:
-    return display_path(path)
+    """A file's name for a line of text: display-safe, and isolated as a unit where the
+    language is written right to left."""
+    return isolate(display_path(path))
 
 
 def warn(text: str) -> None:
     print(f"share-guard: {text}", file=sys.stderr)
+
+
+def is_yes(reply: str) -> bool:
+    """A yes typed on the terminal: "y" and "yes" always (scripts and habits), and the
+    language's own words for yes."""
+    typed = reply.strip().lower()
+    # Translators: the short answer for "yes" typed at a [y/N] question (one letter is best)
+    short = pgettext("answer", "y").strip().lower()
+    # Translators: the word for "yes" typed at a [y/N] question
+    word = pgettext("answer", "yes").strip().lower()
+    return bool(typed) and typed in {"y", "yes", short, word}

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from share_guard import APP_ID
+from share_guard.core.i18n import _
 
 #: where each file goes under the XDG data folder, and where it is in the package
 FILES = (
@@ -32,8 +33,9 @@ _RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 def register(subs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subs.add_parser("install-desktop",
-                        help="add the app to this user's desktop menu and 'Open with' (Linux)")
-    p.add_argument("--remove", action="store_true", help="take the menu entry, icon and metainfo out")
+                        help=_("add the app to this user's desktop menu and 'Open with' (Linux)"))
+    p.add_argument("--remove", action="store_true",
+                   help=_("take the menu entry, icon and metainfo out"))
     p.set_defaults(func=run)
 
 
@@ -57,7 +59,8 @@ def launcher() -> list[str]:
 def exec_arg(arg: str) -> str:
     """One argument of an Exec key, quoted and escaped as the Desktop Entry spec asks."""
     if any(ord(c) < 32 or c == "\x7f" for c in arg):
-        raise ValueError("the program's path holds control characters; a menu entry cannot run it")
+        raise ValueError(_("the program's path holds control characters; a menu entry cannot "
+                           "run it"))
     if any(c in _RESERVED for c in arg):
         inner = "".join("\\" + c if c in '"`$\\' else c for c in arg)
         arg = f'"{inner}"'
@@ -148,19 +151,21 @@ def remove(home: Path) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     from share_guard.cli.common import warn
+    from share_guard.core.i18n import isolate
     from share_guard.core.textsafe import display_path
 
     if sys.platform in ("win32", "darwin"):
-        warn("install-desktop adds a Linux desktop menu entry; on this system, start the app "
-             "with share-guard (or share-guard-gui)")
+        warn(_("install-desktop adds a Linux desktop menu entry; on this system, start the app "
+               "with share-guard (or share-guard-gui)"))
         return 1
     home = data_home()
     if args.remove:
         gone = remove(home)
         for path in gone:
-            print(f"removed {display_path(path)}")
+            print(_("removed {path}").format(path=isolate(display_path(path))))
         if not gone:
-            print(f"nothing to remove: the menu entry was not installed in {display_path(home)}")
+            print(_("nothing to remove: the menu entry was not installed in {path}").format(
+                path=isolate(display_path(home))))
         return 0
     try:
         command = launcher()
@@ -169,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
         warn(str(exc))
         return 1
     for path in paths:
-        print(f"installed {display_path(path)}")
+        print(_("installed {path}").format(path=isolate(display_path(path))))
     program = " ".join([display_path(Path(command[0])), *command[1:]])
-    print(f"the menu entry runs {program}; undo with: share-guard install-desktop --remove")
+    print(_("the menu entry runs {program}; undo with: share-guard install-desktop --remove")
+          .format(program=isolate(program)))
     return 0

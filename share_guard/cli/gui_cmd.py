@@ -7,10 +7,12 @@ import os
 import sys
 from pathlib import Path
 
+from share_guard.core.i18n import _
+
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subs.add_parser("gui", help="open the desktop app (default when no command is given)")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to open")
+    p = subs.add_parser("gui", help=_("open the desktop app (default when no command is given)"))
+    p.add_argument("paths", nargs="*", metavar="PATH", help=_("files or folders to open"))
     p.set_defaults(func=run)
 
 
@@ -26,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     if no_display():
         from share_guard.cli.common import warn
 
-        warn("no desktop display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
-             "set); the command line works without one: share-guard inspect PHOTO.jpg")
+        warn(_("no desktop display to open the window on (DISPLAY and WAYLAND_DISPLAY are not "
+               "set); the command line works without one: share-guard inspect PHOTO.jpg"))
         return 1
     from share_guard.gui.platform_probe import refuse_to_start
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         from share_guard.cli.common import warn
 
-        warn(f"the desktop app needs PySide6 ({exc})")
+        warn(_("the desktop app needs PySide6 ({problem})").format(problem=exc))
         return 2
     from share_guard.core.paths import data_dir
 

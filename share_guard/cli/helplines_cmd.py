@@ -2,7 +2,8 @@
 
 The same table and order as the window's "If this is happening to you" page, as plain text.
 The country comes from --country, else from the locale (LC_ALL, LC_MESSAGES, LANG); the
-language of the text from the locale. Nothing is looked up online.
+language of the text is the one chosen (--lang, 'share-guard language'), else the locale's.
+Nothing is looked up online.
 """
 
 from __future__ import annotations
@@ -20,23 +21,29 @@ from share_guard.core.helplines import (
     language_from_locale,
     load,
 )
+from share_guard.core.i18n import _
 
 EXIT_OK = 0
 WIDTH = 78
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subs.add_parser("help-lines", help="helplines and reporting services, your country first",
-                        description=__doc__)
+    p = subs.add_parser("help-lines", help=_("helplines and reporting services, your country "
+                                             "first"),
+                        description=_("Where to get help, for the country you are in first: the "
+                                      "same table as the window's help page, as plain text. "
+                                      "Nothing is looked up online."))
     p.add_argument("--country", metavar="CC", type=_country,
-                   help="two-letter country code (IN, PK, BD, GB, US...); default: from the locale")
+                   help=_("two-letter country code (IN, PK, BD, GB, US...); default: from the "
+                          "locale"))
     p.set_defaults(func=run)
 
 
 def _country(value: str) -> str:
     code = value.strip()
     if len(code) != 2 or not code.isascii() or not code.isalpha():
-        raise argparse.ArgumentTypeError(f"{value!r} is not a two-letter country code (like IN or GB)")
+        raise argparse.ArgumentTypeError(
+            _("{value} is not a two-letter country code (like IN or GB)").format(value=repr(value)))
     return code.upper()
 
 
@@ -44,9 +51,17 @@ def run(args: argparse.Namespace) -> int:
     book = load()
     where = environment_locale(os.environ)
     country = args.country or country_from_locale(where)
-    for line in render(book, country, language_from_locale(where)):
+    for line in render(book, country, language_for(where)):
         say(line)
     return EXIT_OK
+
+
+def language_for(where: str) -> str:
+    """The table's language: the one chosen for this run (``--lang`` or remembered), else the
+    locale's (the table may hold texts in languages the interface has no catalog for yet)."""
+    from share_guard.cli import Asked
+
+    return Asked.code if Asked.chosen else language_from_locale(where)
 
 
 def _wrap(text: str, indent: str) -> list[str]:

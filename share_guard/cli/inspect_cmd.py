@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from share_guard.cli.checks import add_check_options, engine_for, start_workers_early, usage_problem
 from share_guard.cli.common import JsonFiles, name, say, walk, warn
+from share_guard.core.i18n import _, ngettext, translated
 from share_guard.core.report import Category, Report
 from share_guard.core.textsafe import display_text
 
@@ -18,10 +19,10 @@ JSON_VERSION = 1
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subs.add_parser("inspect", help="show what photos and videos give away")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
-    p.add_argument("--json", action="store_true", help="machine-readable output (see README)")
-    p.add_argument("--all", action="store_true", help="also list what is kept on purpose")
+    p = subs.add_parser("inspect", help=_("show what photos and videos give away"))
+    p.add_argument("paths", nargs="+", metavar="PATH", help=_("files or folders (walked)"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output (see README)"))
+    p.add_argument("--all", action="store_true", help=_("also list what is kept on purpose"))
     add_check_options(p)
     p.set_defaults(func=run)
 
@@ -47,11 +48,12 @@ def _inspect(args: argparse.Namespace, engine: Engine) -> int:
     walked = list(walk(args.paths))
     out = JsonFiles(JSON_VERSION) if args.json else None
     # in batches across the workers; each report is printed (and let go) as it comes
-    for (path, explicit), report in zip(walked, engine.inspect_each([p for p, _ in walked]),
+    for (path, explicit), report in zip(walked, engine.inspect_each([p for p, _given in walked]),
                                         strict=True):
         if report.unsupported and not explicit:
             if out is None:
-                say(f"{name(path)}: skipped ({display_text(report.error)})")
+                say(_("{name}: skipped ({why})").format(
+                    name=name(path), why=display_text(translated(report.error))))
             continue
         if report.error or report.identifying() or report.problems:
             status = 1
@@ -70,14 +72,37 @@ def _inspect(args: argparse.Namespace, engine: Engine) -> int:
 def headline(report: Report) -> str:
     """One line per file; its count is the app's (3 people are 3 things, a takedown item
     matched by several hashes is one)."""
-    from share_guard.cli.words import told
     from share_guard.core.engine.tally import counts, distinct, things_found
 
     n = things_found(report)
     if report.error or report.problems or n == 0 or report.takedown_verdict() is not None:
-        return display_text(report.summary(), limit=400)
-    kinds = [c.label for c in Category if any(counts(f) for f in distinct(report.by_category(c)))]
-    return f"{told(n, 'thing found', 'things found')} ({', '.join(kinds)})"
+        return display_text(summary(report), limit=300)
+    kinds = [c for c in Category if any(counts(f) for f in distinct(report.by_category(c)))]
+    return found_line(n, kinds)
+
+
+def found_line(n: int, kinds: list[Category]) -> str:
+    """"3 things found (Location, Which device)"."""
+    labels = ", ".join(translated(c.label) for c in kinds)
+    return ngettext("{n} thing found ({kinds})", "{n} things found ({kinds})", n).format(
+        kinds=labels)
+
+
+def summary(report: Report) -> str:
+    """:meth:`Report.summary` in the language chosen (the report's own is English)."""
+    from share_guard.core.report import TakedownVerdict
+
+    if report.error:
+        return _("error: {problem}").format(problem=translated(report.error))
+    if report.takedown_verdict() is TakedownVerdict.MATCH:
+        return _("blocked by takedown list")
+    if report.problems:
+        return _("cannot be cleaned with confidence: {problem}").format(
+            problem=translated(report.problems[0]))
+    found = report.identifying()
+    if not found:
+        return _("nothing found")
+    return found_line(len(found), [c for c in Category if any(f.category is c for f in found)])
 
 
 def print_report(report: Report, show_kept: bool = False) -> None:
@@ -91,30 +116,34 @@ def print_report(report: Report, show_kept: bool = False) -> None:
         items = [f for f in distinct(report.by_category(category)) if f.identifying or show_kept]
         if not items:
             continue
-        say(f"  {category.label}:")
+        say(f"  {translated(category.label)}:")
         for f in items:
-            say(f"    - {f.name}: {f.value}  [{f.where}]")
+            say(f"    - {translated(f.name)}: {f.value}  [{f.where}]")
     for f in report.findings:
         if from_name(f) and not f.identifying and not show_kept:  # a wrong extension
-            say(f"  ! {display_text(f.explanation, limit=400)}")
+            say(f"  ! {display_text(translated(f.explanation), limit=400)}")
     for problem in report.problems:
-        say(f"  ! {display_text(problem, limit=400)}")
+        say(f"  ! {display_text(translated(problem), limit=400)}")
 
 
 def summary_line(tally: Tally) -> str:
     """The last line: how many files a clean copy can be made of, how many not, and why."""
-    from share_guard.cli.words import refusals, told
+    from share_guard.cli.words import refusals
 
-    ready = told(tally.count("ready"), "ready", "ready")
-    inside = [text for n, text in (
-        (tally.count("found"), f"{tally.count('found')} with something to take out"),
-        (tally.count("clean"), f"{tally.count('clean')} with nothing found")) if n]
-    if len(inside) == 2:
-        ready += f" ({', '.join(inside)})"
-    parts = [told(tally.total, "file checked", "files checked"), ready]
+    found, clean = tally.count("found"), tally.count("clean")
+    # Translators: files a clean copy can be made of ("3 ready")
+    ready = ngettext("{n} ready", "{n} ready", tally.count("ready"))
+    if found and clean:
+        ready += " ({found}, {clean})".format(
+            found=ngettext("{n} with something to take out", "{n} with something to take out",
+                           found),
+            clean=ngettext("{n} with nothing found", "{n} with nothing found", clean))
+    parts = [ready]
     if tally.count("rebuild"):
-        parts.append(told(tally.count("rebuild"), "can only be rebuilt from its pixels",
-                          "can only be rebuilt from their pixels"))
+        parts.append(ngettext("{n} can only be rebuilt from its pixels",
+                              "{n} can only be rebuilt from their pixels", tally.count("rebuild")))
     if tally.count("blocked"):
-        parts.append(f"{tally.count('blocked')} can't be cleaned")
-    return f"{': '.join(parts[:1])}: {', '.join(parts[1:])}{refusals(tally)}"
+        parts.append(ngettext("{n} can't be cleaned", "{n} can't be cleaned",
+                              tally.count("blocked")))
+    checked = ngettext("{n} file checked", "{n} files checked", tally.total)
+    return f"{checked}: {', '.join(parts)}{refusals(tally)}"

@@ -25,37 +25,52 @@ from share_guard.core.family.lock import (
     unlock_policy,
 )
 from share_guard.core.family.policy import PRESETS, RULES, Policy, PolicyError, preset
+from share_guard.core.i18n import N_, _, isolate, translated
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+DESCRIPTION = N_("""share-guard policy show|lock|unlock|set: the protection policy and its parent lock.
+
+The policy lives in the account's data folder (found from the OS account
+database: --data-dir and $SHARE_GUARD_HOME do not move it). While it is locked, changing it
+needs the parent passphrase, asked on the terminal or read from standard input with
+--passphrase-stdin (one line; when re-locking, the current passphrase on the first line and
+the new one on the second).""")
+#: what ``policy show`` says of the settings' state (the JSON keeps the English key)
+STATUS_WORDS = {"default": N_("not set (the default rules apply)"),
+                "unlocked": N_("set, not locked"),
+                "locked": N_("locked with a parent passphrase"),
+                "tampered": N_("TAMPERED: the strictest rules apply")}
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subs.add_parser("policy", help="show or change the protection policy (parent lock)",
-                        description=__doc__)
+    p = subs.add_parser("policy", help=_("show or change the protection policy (parent lock)"),
+                        description=translated(DESCRIPTION))
     psubs = p.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
-    show = psubs.add_parser("show", help="the rules in force and whether they are locked")
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show = psubs.add_parser("show", help=_("the rules in force and whether they are locked"))
+    show.add_argument("--json", action="store_true", help=_("machine-readable output"))
     show.set_defaults(func=run_show)
-    lock = psubs.add_parser("lock", help="lock the policy with a parent passphrase")
+    lock = psubs.add_parser("lock", help=_("lock the policy with a parent passphrase"))
     lock.add_argument("--preset", choices=sorted(PRESETS),
-                      help="start from a preset (family: strict rules for a child's computer)")
+                      help=_("start from a preset (family: strict rules for a child's "
+                             "computer)"))
     _stdin_flag(lock)
     lock.set_defaults(func=run_lock)
-    unlock = psubs.add_parser("unlock", help="remove the lock (needs the passphrase)")
+    unlock = psubs.add_parser("unlock", help=_("remove the lock (needs the passphrase)"))
     _stdin_flag(unlock)
     unlock.set_defaults(func=run_unlock)
-    setp = psubs.add_parser("set", help="change one rule (needs the passphrase while locked)")
+    setp = psubs.add_parser("set", help=_("change one rule (needs the passphrase while locked)"))
     setp.add_argument("rule", choices=sorted(RULES), metavar="RULE",
-                      help="one of: " + ", ".join(RULES))
-    setp.add_argument("value", metavar="VALUE", help="true/false; for sensitive: allow, warn, "
-                      "gate or block; for allowed_output_folders: comma-separated folders")
+                      help=_("one of: {rules}").format(rules=", ".join(RULES)))
+    setp.add_argument("value", metavar="VALUE", help=_(
+        "true/false; for sensitive: allow, warn, gate or block; for allowed_output_folders: "
+        "comma-separated folders"))
     _stdin_flag(setp)
     setp.set_defaults(func=run_set)
 
 
 def _stdin_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passphrase-stdin", action="store_true",
-                   help="read the passphrase from standard input (for scripted setup)")
+                   help=_("read the passphrase from standard input (for scripted setup)"))
 
 
 # -- passphrases ------------------------------------------------------------------------------
@@ -73,58 +88,60 @@ class _Reader:
     def current(self) -> str:
         if self.from_stdin:
             return self._line()
-        return _ask_terminal("Parent passphrase: ")
+        return _ask_terminal(_("Parent passphrase: "))
 
     def new(self) -> str:
         if self.from_stdin:
             return self._line()
-        first = _ask_terminal(f"New parent passphrase (at least {MIN_PASSPHRASE} characters): ")
-        second = _ask_terminal("The same passphrase again: ")
+        first = _ask_terminal(_("New parent passphrase (at least {n} characters): ").format(
+            n=MIN_PASSPHRASE))
+        second = _ask_terminal(_("The same passphrase again: "))
         if first != second:
-            raise LockError("the two passphrases differ; nothing was changed")
+            raise LockError(_("the two passphrases differ; nothing was changed"))
         return first
 
     def _line(self) -> str:
         line = sys.stdin.readline()
         if not line:
-            raise _NoPassphrase("no passphrase on standard input")
+            raise _NoPassphrase(_("no passphrase on standard input"))
         return line.rstrip("\r\n")
 
 
 def _ask_terminal(prompt: str) -> str:
     if not sys.stdin.isatty():
-        raise _NoPassphrase("a parent's passphrase is needed: run this on a terminal "
-                            "or pass --passphrase-stdin")
+        raise _NoPassphrase(_("a parent's passphrase is needed: run this on a terminal "
+                              "or pass --passphrase-stdin"))
     try:
         return getpass.getpass(prompt)
     except EOFError:
-        raise _NoPassphrase("no passphrase was typed") from None
+        raise _NoPassphrase(_("no passphrase was typed")) from None
 
 
 def parent_refusal(from_stdin: bool, what: str) -> str:
-    """While the protection settings are locked (or tampered with), ``what`` needs the parent
-    passphrase: "" when it was given (or no lock is on), else the one-line reason."""
+    """While the protection settings are locked (or tampered with), ``what`` (a sentence
+    saying what needs the passphrase, in the language chosen) needs the parent passphrase:
+    "" when it was given (or no lock is on), else the one-line reason."""
     from share_guard.core.family.lock import check_passphrase
 
     state = load_state()
     if not state.locked:
         return ""
-    say(f"The protection settings are locked: {what} needs the parent passphrase.")
+    say(what)
     try:
         check_passphrase(_Reader(from_stdin).current(), state)
     except (LockError, _NoPassphrase) as exc:
-        return f"{exc}; nothing was changed"
+        return _("{problem}; nothing was changed").format(problem=translated(str(exc)))
     return ""
 
 
 def terminal_parent(message: str) -> str | None:
     """ask_parent for ``clean``: explain, then ask for the passphrase on the terminal."""
     say("")
-    for line in message.splitlines():
+    for line in translated(message).splitlines():
         say(f"  {line}")
-    say("  A parent is here? Type the parent passphrase (or press Enter to skip).")
+    say("  " + _("A parent is here? Type the parent passphrase (or press Enter to skip)."))
     try:
-        typed = getpass.getpass("  Parent passphrase: ")
+        typed = getpass.getpass("  " + _("Parent passphrase: "))
     except EOFError:
         return None
     return typed or None
@@ -155,19 +172,19 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(state_json(state))
         return EXIT_OK
-    words = {"default": "not set (the default rules apply)", "unlocked": "set, not locked",
-             "locked": "locked with a parent passphrase",
-             "tampered": "TAMPERED: the strictest rules apply"}
+    status = translated(STATUS_WORDS[state.status])
     name = _preset_name(state.policy)
-    say(f"Protection settings: {words[state.status]}" + (f" (preset: {name})" if name else ""))
+    say(_("Protection settings: {status} (preset: {preset})").format(status=status, preset=name)
+        if name else _("Protection settings: {status}").format(status=status))
     if state.problem:
-        say(f"  why: {state.problem}")
+        say("  " + _("why: {problem}").format(problem=translated(state.problem)))
     if state.folders:
-        say(f"  file: {state.folders.policy_file}")
+        say("  " + _("file: {path}").format(path=isolate(state.folders.policy_file)))
     for rule, value in state.policy.to_dict().items():
-        shown = ", ".join(value) or "(anywhere)" if isinstance(value, list) else str(value).lower()
+        shown = ", ".join(value) or _("(anywhere)") if isinstance(value, list) else \
+            str(value).lower()
         say(f"  {rule} = {shown}")
-        say(f"      {RULES[rule]}")
+        say(f"      {translated(RULES[rule])}")
     return EXIT_OK
 
 
@@ -176,10 +193,10 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
         try:
             return int(fn(args))
         except PolicyError as exc:
-            warn(str(exc))
+            warn(translated(str(exc)))
             return EXIT_USAGE
         except (LockError, _NoPassphrase) as exc:
-            warn(str(exc))
+            warn(translated(str(exc)))
             return EXIT_REFUSED
     return run
 
@@ -195,8 +212,9 @@ def run_lock(args: argparse.Namespace) -> int:
     new = reader.new()
     state = lock_policy(policy, new, current)
     name = _preset_name(state.policy)
-    say(f"Locked{f' with the {name} preset' if name else ''}. Changing the rules now needs "
-        "the parent passphrase.")
+    say(_("Locked with the {preset} preset. Changing the rules now needs the parent "
+          "passphrase.").format(preset=name) if name else
+        _("Locked. Changing the rules now needs the parent passphrase."))
     return EXIT_OK
 
 
@@ -204,10 +222,11 @@ def run_lock(args: argparse.Namespace) -> int:
 def run_unlock(args: argparse.Namespace) -> int:
     state = load_state()
     if not state.locked:
-        warn("the protection settings are not locked")
+        warn(_("the protection settings are not locked"))
         return EXIT_REFUSED
     unlock_policy(_Reader(args.passphrase_stdin).current())
-    say("Unlocked. The rules stay as they are; anyone using this account can change them now.")
+    say(_("Unlocked. The rules stay as they are; anyone using this account can change them "
+          "now."))
     return EXIT_OK
 
 

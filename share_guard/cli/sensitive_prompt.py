@@ -7,24 +7,20 @@ from collections.abc import Callable
 
 from share_guard.cli.common import say
 from share_guard.core.family import sensitive_words as words
+from share_guard.core.i18n import _, translated
 
 
 def helplines_text() -> list[str]:
-    """The offline helplines table, the person's country first, as ``help-lines`` prints it
-    (the app's help page shows the same)."""
+    """The offline helplines table, as lines, the country the locale names first (the
+    app's help page and ``share-guard help-lines`` show the same)."""
     import os
 
-    from share_guard.cli.helplines_cmd import render
-    from share_guard.core.helplines import (
-        country_from_locale,
-        environment_locale,
-        language_from_locale,
-        load,
-    )
+    from share_guard.cli.helplines_cmd import language_for, render
+    from share_guard.core.helplines import country_from_locale, environment_locale, load
 
     where = environment_locale(os.environ)
-    return ["Helplines and reporting services (your country first):", "",
-            *render(load(), country_from_locale(where), language_from_locale(where))]
+    heading = _("Helplines and reporting services, your country first:")
+    return [heading, "", *render(load(), country_from_locale(where), language_for(where))]
 
 
 def calm_warning(mode: str, count: int, ask: Callable[[str], str] = input) -> str:
@@ -32,20 +28,20 @@ def calm_warning(mode: str, count: int, ask: Callable[[str], str] = input) -> st
     answer or the end of input is "Don't share"."""
     say("")
     for line in (words.heading(count), words.BODY, words.PRIVATE):
-        say(f"  {line}")
+        say(f"  {translated(line)}")
     options = words.choices(mode)
     while True:
         say("")
         for n, key in enumerate(options, 1):
-            say(f"  {n}. {words.CHOICE_WORDS[key]}")
+            say(f"  {n}. {translated(words.CHOICE_WORDS[key])}")
         try:
-            typed = ask("  Your choice [1]: ").strip()
+            typed = ask("  " + _("Your choice [1]: ")).strip()
         except EOFError:
             typed = ""
         choice = options[int(typed) - 1] if typed.isdigit() and 1 <= int(typed) <= len(
             options) else words.DONT_SHARE
         if choice == words.TALK_TO_SOMEONE:
-            say(f"  {words.TALK}")
+            say(f"  {translated(words.TALK)}")
         elif choice == words.GET_HELP:
             for line in helplines_text():
                 say(f"  {line}")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from share_guard.cli.common import emit_json, name, say, walk, warn
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.hashing.values import HashType
+from share_guard.core.i18n import N_, _, isolate, ngettext, translated
 from share_guard.core.textsafe import display_text
 
 if TYPE_CHECKING:
@@ -25,60 +26,60 @@ if TYPE_CHECKING:
 DEFAULT_LIST = "default"  # == share_guard.core.takedown.store.DEFAULT_LIST (a test checks)
 
 EXIT_OK, EXIT_FOUND = 0, 1
-NOT_PROOF = "a hash match is strong evidence, not proof: compare with the entry before acting"
+NOT_PROOF = N_("a hash match is strong evidence, not proof: compare with the entry before acting")
 
 
 def register(subs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subs.add_parser("takedown", help="manage and check the local takedown list (hashes only)")
+    p = subs.add_parser("takedown", help=_("manage and check the local takedown list (hashes only)"))
     tsubs = p.add_subparsers(dest="takedown_command", metavar="ACTION", required=True)
 
-    a = tsubs.add_parser("add", help="hash files and add the hashes (the files are not kept)")
+    a = tsubs.add_parser("add", help=_("hash files and add the hashes (the files are not kept)"))
     a.add_argument("paths", nargs="+", metavar="FILE")
-    a.add_argument("--label", required=True, help="what this is, shown when something matches")
-    a.add_argument("--source", default="", help="who asked for it / where it came from")
-    a.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help="list name")
+    a.add_argument("--label", required=True, help=_("what this is, shown when something matches"))
+    a.add_argument("--source", default="", help=_("who asked for it / where it came from"))
+    a.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help=_("list name"))
     _isolation_flag(a)
     a.set_defaults(func=run_add)
 
-    i = tsubs.add_parser("import", help="import a list file (share_guard, ThreatExchange, CSV, "
-                                        "vPDQ or plain hex)")
+    i = tsubs.add_parser("import", help=_("import a list file (share_guard, ThreatExchange, "
+                                          "CSV, vPDQ or plain hex)"))
     i.add_argument("file", metavar="FILE")
-    i.add_argument("--list", dest="list_name", help="list to import into")
+    i.add_argument("--list", dest="list_name", help=_("list to import into"))
     i.add_argument("--type", dest="hash_type", choices=[t.value for t in HashType],
-                   help="hash type of a plain hex list (needed for 64-digit hashes)")
-    i.add_argument("--label", default="", help="label for entries that have none")
-    i.add_argument("--source", help="source for entries (default: the file name)")
+                   help=_("hash type of a plain hex list (needed for 64-digit hashes)"))
+    i.add_argument("--label", default="", help=_("label for entries that have none"))
+    i.add_argument("--source", help=_("source for entries (default: the file name)"))
     _passphrase_flag(i)
     i.set_defaults(func=run_import)
 
-    e = tsubs.add_parser("export", help="write a list to a share_guard list file")
-    e.add_argument("out", metavar="FILE", help="new file to write (never overwritten)")
-    e.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help="list name")
+    e = tsubs.add_parser("export", help=_("write a list to a share_guard list file"))
+    e.add_argument("out", metavar="FILE", help=_("new file to write (never overwritten)"))
+    e.add_argument("--list", default=DEFAULT_LIST, dest="list_name", help=_("list name"))
     e.set_defaults(func=run_export)
 
-    ls = tsubs.add_parser("list", help="show lists and entries")
-    ls.add_argument("--list", dest="list_name", help="only this list")
-    ls.add_argument("--all", action="store_true", help="include withdrawn entries")
-    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls = tsubs.add_parser("list", help=_("show lists and entries"))
+    ls.add_argument("--list", dest="list_name", help=_("only this list"))
+    ls.add_argument("--all", action="store_true", help=_("include withdrawn entries"))
+    ls.add_argument("--json", action="store_true", help=_("machine-readable output"))
     ls.set_defaults(func=run_list)
 
-    r = tsubs.add_parser("remove", help="withdraw entries (kept as tombstones for export)")
-    r.add_argument("ids", nargs="*", type=int, metavar="ID", help="entry ids (see 'list')")
+    r = tsubs.add_parser("remove", help=_("withdraw entries (kept as tombstones for export)"))
+    r.add_argument("ids", nargs="*", type=int, metavar="ID", help=_("entry ids (see 'list')"))
     r.add_argument("--item", action="append", default=[],
-                   help="withdraw every hash of one added file (item id from 'list')")
+                   help=_("withdraw every hash of one added file (item id from 'list')"))
     _passphrase_flag(r)
     r.set_defaults(func=run_remove)
 
-    c = tsubs.add_parser("check", help="check files against the list")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (walked)")
-    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c = tsubs.add_parser("check", help=_("check files against the list"))
+    c.add_argument("paths", nargs="+", metavar="PATH", help=_("files or folders (walked)"))
+    c.add_argument("--json", action="store_true", help=_("machine-readable output"))
     _isolation_flag(c)
     c.set_defaults(func=run_check)
 
 
 def _isolation_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-isolation", action="store_true",
-                   help="hash files in this process instead of a limited worker (debugging)")
+                   help=_("hash files in this process instead of a limited worker (debugging)"))
 
 
 def _runner(args: argparse.Namespace) -> Runner:
@@ -93,8 +94,8 @@ def _runner(args: argparse.Namespace) -> Runner:
 
 def _passphrase_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passphrase-stdin", action="store_true",
-                   help="while the protection settings are locked: read the parent passphrase "
-                        "from standard input")
+                   help=_("while the protection settings are locked: read the parent "
+                          "passphrase from standard input"))
 
 
 def _parent_refusal(args: argparse.Namespace, what: str) -> str:
@@ -116,7 +117,7 @@ def _guard(fn: Any) -> Any:
         try:
             return int(fn(args))
         except ShareGuardError as exc:
-            warn(str(exc))
+            warn(translated(str(exc)))
             return EXIT_FOUND
     run.__doc__ = fn.__doc__
     return run
@@ -145,12 +146,17 @@ def _add(args: argparse.Namespace, runner: Runner,
                 entries = runner.call(hash_file, path)
                 ids = store.add(entries, args.list_name)
             except (ShareGuardError, OSError) as exc:
-                warn(f"{name(path)}: not added: {display_text(exc)}")
+                warn(_("{name}: not added: {problem}").format(
+                    name=name(path), problem=display_text(translated(str(exc)))))
                 status = EXIT_FOUND
                 continue
             kinds = ", ".join(sorted({e.type.value for e in entries}))
-            say(f"{name(path)}: added {len(set(ids))} hashes ({kinds}) to list "
-                f"'{args.list_name}' as item {entries[0].item}; the file itself was not copied")
+            say(ngettext("{name}: added {n} hash ({kinds}) to list '{list}' as item {item}; "
+                         "the file itself was not copied",
+                         "{name}: added {n} hashes ({kinds}) to list '{list}' as item {item}; "
+                         "the file itself was not copied", len(set(ids))).format(
+                name=name(path), kinds=kinds, list=isolate(args.list_name),
+                item=isolate(entries[0].item)))
     return status
 
 
@@ -159,16 +165,28 @@ def run_import(args: argparse.Namespace) -> int:
     from share_guard.core.takedown.exchange import import_file
 
     kind = HashType(args.hash_type) if args.hash_type else None
-    refused = _parent_refusal(args, "importing a takedown list")
+    refused = _parent_refusal(args, _(
+        "The protection settings are locked: importing a takedown list needs the parent "
+        "passphrase."))
     if refused:
         warn(refused)
         return EXIT_FOUND
     with _store(args) as store:
         result = import_file(store, args.file, list_name=args.list_name, hash_type=kind,
                              label=args.label, source=args.source)
-    seq = f", sequence {result.sequence}" if result.sequence is not None else ""
-    say(f"imported {result.added} entries ({result.withdrawn} withdrawn) into list "
-        f"'{display_text(result.list_name)}' from a {result.format} file{seq}")
+    fields = {"withdrawn": result.withdrawn, "list": isolate(display_text(result.list_name)),
+              "format": result.format, "sequence": result.sequence}
+    if result.sequence is not None:
+        said = ngettext("imported {n} entry ({withdrawn} withdrawn) into list '{list}' from a "
+                        "{format} file, sequence {sequence}",
+                        "imported {n} entries ({withdrawn} withdrawn) into list '{list}' from a "
+                        "{format} file, sequence {sequence}", result.added)
+    else:
+        said = ngettext("imported {n} entry ({withdrawn} withdrawn) into list '{list}' from a "
+                        "{format} file",
+                        "imported {n} entries ({withdrawn} withdrawn) into list '{list}' from a "
+                        "{format} file", result.added)
+    say(said.format(**fields))
     return EXIT_OK
 
 
@@ -178,7 +196,9 @@ def run_export(args: argparse.Namespace) -> int:
 
     with _store(args) as store:
         n = export_list(store, args.list_name, Path(args.out))
-    say(f"wrote {n} entries of list '{args.list_name}' to {name(Path(args.out))}")
+    say(ngettext("wrote {n} entry of list '{list}' to {name}",
+                 "wrote {n} entries of list '{list}' to {name}", n).format(
+        list=isolate(args.list_name), name=name(Path(args.out))))
     return EXIT_OK
 
 
@@ -206,13 +226,17 @@ def run_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for i in infos:
         # names and publishers come from imported list files: untrusted text
-        pub = f", from {display_text(i.publisher)}" if i.publisher else ""
-        say(f"list '{display_text(i.name)}': {i.active} active, {i.withdrawn} withdrawn, "
-            f"sequence {i.sequence}{pub}")
+        fields = {"list": isolate(display_text(i.name)), "active": i.active,
+                  "withdrawn": i.withdrawn, "sequence": i.sequence,
+                  "publisher": isolate(display_text(i.publisher))}
+        say((_("list '{list}': {active} active, {withdrawn} withdrawn, sequence {sequence}, "
+               "from {publisher}") if i.publisher else
+             _("list '{list}': {active} active, {withdrawn} withdrawn, sequence {sequence}"))
+            .format(**fields))
     for e in entries:
         value = display_text(e.value if len(e.value) <= 20 else e.value[:16] + "...")
         q = f" q{e.quality}" if e.quality is not None else ""
-        gone = " [withdrawn]" if not e.active else ""
+        gone = " " + _("[withdrawn]") if not e.active else ""
         say(f"  {e.id:>6}  {e.type.value:<6} {value:<19}{q:<5} {e.label!r} "
             f"source={e.source!r} added={display_text(e.added)} item={display_text(e.item)}{gone}")
     return EXIT_OK
@@ -221,16 +245,19 @@ def run_list(args: argparse.Namespace) -> int:
 @_guard
 def run_remove(args: argparse.Namespace) -> int:
     if not args.ids and not args.item:
-        warn("say which entries to withdraw: entry ids or --item")
+        warn(_("say which entries to withdraw: entry ids or --item"))
         return 2
-    refused = _parent_refusal(args, "withdrawing takedown entries")
+    refused = _parent_refusal(args, _(
+        "The protection settings are locked: withdrawing takedown entries needs the parent "
+        "passphrase."))
     if refused:
         warn(refused)
         return EXIT_FOUND
     with _store(args) as store:
         n = store.withdraw(ids=args.ids, items=args.item)
-    say(f"withdrew {n} entr{'y' if n == 1 else 'ies'} (kept as tombstones so exports "
-        "tell others to drop them too)")
+    say(ngettext("withdrew {n} entry (kept as a tombstone so exports tell others to drop it "
+                 "too)", "withdrew {n} entries (kept as tombstones so exports tell others to "
+                 "drop them too)", n))
     return EXIT_OK if n else EXIT_FOUND
 
 
@@ -252,19 +279,20 @@ def _one_per_item(matches: list[Match]) -> list[Match]:
 
 def check_summary(results: list[tuple[Path, list[Match], str | None]]) -> str:
     """The last line of ``takedown check``: files checked, matched, possibly matched, unread."""
-    from share_guard.cli.words import told
-
     matched = [p for p, ms, _ in results if any(m.is_match for m in ms)]
     possible = [p for p, ms, _ in results if ms and p not in matched]
     failed = [(p, err) for p, _, err in results if err]
     clear = len(results) - len(matched) - len(possible) - len(failed)
-    parts = [told(len(results), "file checked", "files checked")]
-    parts.append(f"{len(matched)} on the list, {len(possible)} possibly, {clear} not")
-    text = f"{parts[0]}: {parts[1]}"
+    checked = ngettext("{n} file checked", "{n} files checked", len(results))
+    # Translators: files checked against the takedown list: how many matched, possibly, not
+    found = _("{matched} on the list, {possible} possibly, {clear} not").format(
+        matched=len(matched), possible=len(possible), clear=clear)
+    text = f"{checked}: {found}"
     if failed:
-        shown = "; ".join(f"{display_text(p.name)}: {display_text(err, limit=120)}"
-                          for p, err in failed[:3])
-        text += f", {told(len(failed), 'could not be checked', 'could not be checked')}: {shown}"
+        shown = "; ".join(f"{isolate(display_text(p.name))}: "
+                          f"{display_text(translated(err), limit=120)}" for p, err in failed[:3])
+        text += ", " + ngettext("{n} could not be checked", "{n} could not be checked",
+                                len(failed)) + f": {shown}"
     return text
 
 
@@ -295,16 +323,21 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for p, ms, err in results:
             if err:
-                say(f"{name(p)}: could not be checked: {display_text(err)}")
+                say(_("{name}: could not be checked: {problem}").format(
+                    name=name(p), problem=display_text(translated(err))))
             elif not ms:
-                say(f"{name(p)}: no match on the takedown list")
+                say(_("{name}: no match on the takedown list").format(name=name(p)))
             for m in _one_per_item(ms):
                 e = m.entry
-                what = "MATCHES" if m.is_match else "possibly matches"
-                say(f"{name(p)}: {what} entry {e.id} {e.label!r} (list '{display_text(e.list)}', "
-                    f"{m.hash_type.value} distance {m.distance}, {m.how}; "
-                    f"source {e.source!r}, added {display_text(e.added)})")
+                line = _("{name}: MATCHES entry {id} {label} (list '{list}', {type} distance "
+                         "{distance}, {how}; source {source}, added {added})") if m.is_match \
+                    else _("{name}: possibly matches entry {id} {label} (list '{list}', {type} "
+                           "distance {distance}, {how}; source {source}, added {added})")
+                say(line.format(name=name(p), id=e.id, label=repr(e.label),
+                                list=isolate(display_text(e.list)), type=m.hash_type.value,
+                                distance=m.distance, how=translated(m.how), source=repr(e.source),
+                                added=display_text(e.added)))
         if any(ms for _, ms, _ in results):
-            say(f"note: {NOT_PROOF}")
+            say(_("note: {what}").format(what=translated(NOT_PROOF)))
         say(check_summary(results))
     return EXIT_FOUND if any(ms or err for _, ms, err in results) else EXIT_OK
