@@ -195,7 +195,7 @@ def _header(po: Path, lang: str) -> None:
     text = po.read_text(encoding="utf-8")
     head, sep, rest = text.partition("\n\n")
     head = re.sub(r'charset=[\w-]+', "charset=UTF-8", head)
-    head = re.sub(r'"Plural-Forms: [^"]*\\n"\n', "", head)
+    head = re.sub(r'\n?"Plural-Forms: [^"]*\\n"', "", head)
     head += f'\n"Plural-Forms: {PLURALS[lang]}\\n"'
     po.write_text(head + sep + rest, encoding="utf-8")
 
