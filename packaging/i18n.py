@@ -1,6 +1,7 @@
 """The translation workflow, with GNU gettext's own tools (apt: gettext).
 
-    python packaging/i18n.py update    # extract (xgettext) -> po/share_guard.pot, merge into po/*.po
+    python packaging/i18n.py update [LANG...]  # extract (xgettext) -> po/share_guard.pot,
+                                               # merge into po/*.po (or those named)
     python packaging/i18n.py compile   # po/*.po -> share_guard/resources/locale/*/.../share_guard.mo
     python packaging/i18n.py check     # fails when a string cannot be extracted, the template
                                        # or a catalog is stale, an entry is unfinished, or a
@@ -174,10 +175,10 @@ def compile_one(lang: str, out: Path) -> None:
                    check=True)
 
 
-def update() -> None:
+def update(langs: list[str] | None = None) -> None:
     PO.mkdir(exist_ok=True)
     extract(POT)
-    for lang in LANGS:
+    for lang in langs or LANGS:
         po = PO / f"{lang}.po"
         if po.exists():
             subprocess.run([_tool("msgmerge"), "--quiet", "--update", "--backup=none",
@@ -234,7 +235,7 @@ def check() -> list[str]:
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "check"
     if command == "update":
-        update()
+        update(argv[2:] or None)
     elif command == "compile":
         compile_all()
     elif command == "check":
