@@ -240,3 +240,14 @@ def test_the_window_launcher_passes_the_language_on(monkeypatch) -> None:
     monkeypatch.setattr(share_guard.cli, "main", lambda argv: seen.append(list(argv)) or 0)
     assert launch.gui_main(["--lang", "ur", "/p/x.jpg"]) == 0
     assert seen == [["--lang", "ur", "gui", "--", "/p/x.jpg"]]
+
+
+def test_yes_typed_without_its_accent_is_yes(monkeypatch) -> None:
+    from share_guard.cli import common
+
+    words = {"y": "s", "yes": "sí"}
+    monkeypatch.setattr(common, "pgettext", lambda ctx, text: words[text])
+    assert common.is_yes("si") and common.is_yes(" SÍ ") and common.is_yes("s")
+    assert common.is_yes("y") and not common.is_yes("no") and not common.is_yes("")
+    words = {"y": "y", "yes": "हाँ"}
+    assert common.is_yes("हाँ") and not common.is_yes("हा")  # other scripts keep their signs

@@ -98,9 +98,22 @@ def warn(text: str) -> None:
 def is_yes(reply: str) -> bool:
     """A yes typed on the terminal: "y" and "yes" always (scripts and habits), and the
     language's own words for yes."""
-    typed = reply.strip().lower()
+    typed = _plain(reply)
     # Translators: the short answer for "yes" typed at a [y/N] question (one letter is best)
-    short = pgettext("answer", "y").strip().lower()
+    short = _plain(pgettext("answer", "y"))
     # Translators: the word for "yes" typed at a [y/N] question
-    word = pgettext("answer", "yes").strip().lower()
+    word = _plain(pgettext("answer", "yes"))
     return bool(typed) and typed in {"y", "yes", short, word}
+
+
+def _plain(text: str) -> str:
+    """``text`` as typed on any keyboard: trimmed, lower case, accents on Latin letters left
+    out ("sí" = "si"; the signs of other scripts are part of their letters and stay)."""
+    import unicodedata
+
+    out: list[str] = []
+    for c in unicodedata.normalize("NFD", text.strip().casefold()):
+        if unicodedata.combining(c) and out and out[-1].isascii():
+            continue
+        out.append(c)
+    return unicodedata.normalize("NFC", "".join(out))
