@@ -124,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"share_guard {__version__}")
         return EXIT_OK
     _start_early(args_list)
+    import gc
+
+    gc.set_threshold(50_000, 20, 20)  # as in the workers (sandbox/worker.py GC_THRESHOLD)
     from share_guard.cli.common import safe_streams
     from share_guard.core.errors import ShareGuardError
     from share_guard.core.i18n import _, translated

@@ -273,6 +273,21 @@ def _send(conn: Any, reply: Reply) -> bool:
     return True
 
 
+#: the cyclic collector runs after this many new container objects (Python's default: 700).
+#: Walkers make many short-lived objects that form no cycles; at 700 a batch spent ~20% of its
+#: time in collections that found nothing (5.05 s instead of 6.25 s for a 58-file folder).
+GC_THRESHOLD = (50_000, 20, 20)
+
+
+def fewer_collections() -> None:
+    """What is imported stays (frozen: never scanned again); collect far less often."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     """Entry point of a worker process: answer tasks until the parent goes away."""
     _harden(limits)
@@ -281,6 +296,7 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     from share_guard.core.containers import all_handlers
 
     all_handlers()  # import every handler once, before the first task
+    fewer_collections()
     analyzers = _Analyzers()
     cancel = _EventCancel(cancel_event)
     while True:
