@@ -27,6 +27,7 @@ import numpy as np
 
 from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report
 
@@ -193,7 +194,7 @@ class SensitiveAnalyzer:
         detail: dict[str, Any] = {"score": round(best, 4), "threshold": self.threshold}
         if best_time is not None:
             detail["time"] = round(best_time, 3)
-        return [Finding(Category.SENSITIVE, where, "May show nudity", f"score {best:.2f}",
+        return [Finding(Category.SENSITIVE, where, N_("May show nudity"), f"score {best:.2f}",
                         EXPLANATION, identifying=True, removable=False, detail=detail)]
 
     def _video_scores(self, src: Source, cancel: CancelToken | None) -> list[tuple[float | None, float]]:

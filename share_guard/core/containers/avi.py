@@ -27,6 +27,7 @@ from share_guard.core.containers.coded_frames import CodecError
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
 READ_CHUNK = 8 * 1024 * 1024
@@ -101,13 +102,13 @@ def _parse(src: Source) -> _Parsed:
         for what, (count, sample) in frames.items():
             category = Category.HIDDEN if what in ("EXIF", "XMP") else Category.DEVICE
             r.find(category, "AVI frames", what, (sample or what) + f" (in {count} frames)",
-                   "data inside the video stream that players do not show (neutralised in "
-                   "place)")
+                   N_("data inside the video stream that players do not show (neutralised in "
+                   "place)"))
             r.remove(f"{what} inside frames")
         if w.index_fixed:
-            r.find(Category.HIDDEN, "AVI index", "index entries",
+            r.find(Category.HIDDEN, "AVI index", N_("index entries"),
                    f"{w.index_fixed} entries point at nothing they name",
-                   "index entries that could carry data (made neutral)")
+                   N_("index entries that could carry data (made neutral)"))
             r.remove("stray index entries")
     return r
 
@@ -144,30 +145,30 @@ def _note(riff: Riff, note: Note, r: _Parsed) -> None:
         return
     value = _text(riff.read(ch.data_offset, min(ch.size, TEXT_CAP)))
     if ch.fourcc == b"IDIT":
-        r.find(Category.TIME, where, "date/time original", value, "when the video was recorded")
+        r.find(Category.TIME, where, N_("date/time original"), value, N_("when the video was recorded"))
         r.remove("dates")
     elif ch.fourcc == b"strd":
-        r.find(Category.DEVICE, where, "strd (camera data)", f"{ch.size} bytes",
-               "vendor data written by the camera, often its make, model and settings")
+        r.find(Category.DEVICE, where, N_("strd (camera data)"), f"{ch.size} bytes",
+               N_("vendor data written by the camera, often its make, model and settings"))
         r.remove("camera data (strd)")
     elif ch.fourcc == b"strn":
-        r.find(Category.OTHER, where, "stream name", value,
-               "a name given to a stream, which may name a file, person or device")
+        r.find(Category.OTHER, where, N_("stream name"), value,
+               N_("a name given to a stream, which may name a file, person or device"))
         r.remove("stream names")
     elif ch.fourcc == b"_PMX":
-        r.find(Category.HIDDEN, where, "XMP", f"{ch.size} bytes",
-               "an XMP packet: may hold dates, places, device and edit history")
+        r.find(Category.HIDDEN, where, N_("XMP"), f"{ch.size} bytes",
+               N_("an XMP packet: may hold dates, places, device and edit history"))
         r.remove("vendor and unknown chunks")
     elif note.what != "other":
         r.find(Category.HIDDEN, where, note.what, leftover_text(
             riff.read(ch.data_offset, min(ch.size, TEXT_CAP))) or f"{ch.size} bytes",
-               "data carried with the video that players do not show")
+               N_("data carried with the video that players do not show"))
         r.remove(note.what)
     else:
         name = f"LIST {fcc(ch.kind)}" if ch.fourcc == b"LIST" else fcc(ch.fourcc)
         sample = leftover_text(riff.read(ch.data_offset, min(ch.size, TEXT_CAP)))
-        r.find(Category.UNKNOWN, where, f"chunk {name}", sample or f"{ch.size} bytes",
-               "vendor or unknown data (cameras put make, model, dates and GPS logs here)")
+        r.find(Category.UNKNOWN, where, message(N_("chunk {name}"), name=name), sample or f"{ch.size} bytes",
+               N_("vendor or unknown data (cameras put make, model, dates and GPS logs here)"))
         r.remove("vendor and unknown chunks")
 
 
@@ -186,7 +187,7 @@ def _info(riff: Riff, lst: Chunk, r: _Parsed, where: str) -> None:
             Category.DEVICE: "names the software or device that made the file",
         }.get(category, "a descriptive text written into the file")
         if looks_like_place(value):
-            category, identifying, why = Category.LOCATION, True, "a place: where it was recorded"
+            category, identifying, why = Category.LOCATION, True, N_("a place: where it was recorded")
         r.find(category, where, f"{label} ({fcc(ch.fourcc)})", value, why, identifying)
 
 

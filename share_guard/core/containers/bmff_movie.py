@@ -43,6 +43,7 @@ from share_guard.core.containers.bmff_tracks import (
     tkhd_rotation,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 C = Category
@@ -166,14 +167,15 @@ class MovieScanner:
         self.fh.seek(box.payload_start)
         if any(self.fh.read(min(box.payload_size, MAX_FREE_CHECK))):
             self.scan.findings.append(
-                finding(C.OTHER, "free space", f"Leftover data in '{box.name}'",
+                finding(C.OTHER, "free space", message(N_("Leftover data in '{name}'"), name=box.name),
                         f"{box.payload_size} bytes",
-                        "unused space that still holds old data; zeroed"))
+                        N_("unused space that still holds old data; zeroed")))
 
     def unknown(self, box: Box, where: str) -> None:
-        self.scan.findings.append(finding(C.UNKNOWN, where, f"Unknown box '{box.name}'",
+        self.scan.findings.append(finding(C.UNKNOWN, where, message(N_("Unknown box '{name}'"),
+                                                                    name=box.name),
                                           f"{box.payload_size} bytes",
-                                          "data we cannot interpret; the file is not cleaned"))
+                                          N_("data we cannot interpret; the file is not cleaned")))
         self.scan.problems.append(f"unknown box '{box.name}' in the {where}")
 
     # -- metadata boxes ---------------------------------------------------------------
@@ -193,9 +195,9 @@ class MovieScanner:
                 self.leaf(buf, child, TREF_CHILD)
             elif parent.type == b"gmhd" and typ != b"gmin":
                 # QuickTime text/timecode settings (font names) or anything else: removed
-                self.scan.findings.append(finding(C.UNKNOWN, where, f"Extra box '{child.name}' "
-                                                  "in 'gmhd'", f"{child.payload_size} bytes",
-                                                  "data players do not need; removed"))
+                name = message(N_("Extra box '{name}' in 'gmhd'"), name=child.name)
+                self.scan.findings.append(finding(C.UNKNOWN, where, name, f"{child.payload_size} bytes",
+                                                  N_("data players do not need; removed")))
                 self.scan.plan.free(child)
             elif typ not in STRUCTURE.get(parent.type, set()):
                 self.unknown(child, where)
@@ -224,9 +226,10 @@ class MovieScanner:
         except CorruptFile as exc:
             if box.type in FREE_WHEN_ODD:
                 kind = buf.get(box.payload_start + 4, 4).decode("latin-1")
-                s.findings.append(finding(C.OTHER, where_of(box), f"Sample group '{kind}'",
+                s.findings.append(finding(C.OTHER, where_of(box), message(N_("Sample group '{kind}'"),
+                                                                          kind=kind),
                                           f"{box.payload_size} bytes",
-                                          "a grouping players do not need; removed"))
+                                          N_("a grouping players do not need; removed")))
                 s.plan.free(box)
                 return
             s.problems.append(f"box '{box.name}' cannot be kept ({exc})")
@@ -245,9 +248,10 @@ class MovieScanner:
             self.track.rotation = tkhd_rotation(buf, box, version)
         changed = plan_segments(buf, segs, s.plan)
         if changed and box.type in SPACE:
-            s.findings.append(finding(C.OTHER, "movie header", f"Leftover data in "
-                                      f"'{box.name}'", f"{box.payload_size} bytes",
-                                      "unused space that still holds old data; zeroed"))
+            s.findings.append(finding(C.OTHER, "movie header",
+                                      message(N_("Leftover data in '{name}'"), name=box.name),
+                                      f"{box.payload_size} bytes",
+                                      N_("unused space that still holds old data; zeroed")))
         elif box.type not in (b"ftyp", b"styp") and \
                 any(seg.start not in explained for seg in changed):
             self.hidden.append(box.name)  # (a minor version or odd brand is not worth a line)
@@ -311,7 +315,7 @@ class MovieScanner:
                 entry = ", ".join(fourcc(e.codec) for e in track.entries) or "none"
                 s.findings.append(finding(category, f"track {track.track_id}", what,
                                           f"sample format {entry}",
-                                          "a track that is not picture or sound; removed"))
+                                          N_("a track that is not picture or sound; removed")))
                 s.plan.free(track.box)
         if dropped:
             for track in kept:
@@ -323,16 +327,17 @@ class MovieScanner:
         for (label, value), _raw in self.times.items():
             where = "movie header" if label.startswith("Movie") else "track header"
             s.findings.append(finding(C.TIME, where, label, value,
-                                      f"shows when the {self.media} was made"))
+                                      message(N_("shows when the {media} was made"), media=self.media)))
         if self.names:
-            s.findings.append(finding(C.OTHER, "track headers", "Handler and encoder names",
+            s.findings.append(finding(C.OTHER, "track headers", N_("Handler and encoder names"),
                                       ", ".join(dict.fromkeys(self.names)),
-                                      "names of the software or device that wrote the tracks; "
-                                      "blanked"))
+                                      N_("names of the software or device that wrote the tracks; "
+                                      "blanked")))
         for name in dict.fromkeys(self.hidden):
-            s.findings.append(finding(C.HIDDEN, "movie header", f"Data in unused fields of "
-                                      f"'{name}'", "reserved or trailing bytes",
-                                      "bytes no player reads; zeroed"))
+            s.findings.append(finding(C.HIDDEN, "movie header",
+                                      message(N_("Data in unused fields of '{name}'"), name=name),
+                                      "reserved or trailing bytes",
+                                      N_("bytes no player reads; zeroed")))
         s.findings = cap_findings(s.findings)
         s.properties["tracks"] = [fourcc(t.handler) for t in kept]
         s.properties["has_audio"] = any(t.handler == b"soun" for t in kept)
@@ -341,8 +346,9 @@ class MovieScanner:
         s.properties["rotation"] = degrees
         if degrees:
             s.findings.append(
-                finding(C.KEPT, "track header", "Rotation", f"{degrees}°",
-                        f"display rotation; kept so the {self.media} shows the right way up",
+                finding(C.KEPT, "track header", N_("Rotation"), f"{degrees}°",
+                        message(N_("display rotation; kept so the {media} shows the right way up"),
+                                media=self.media),
                         identifying=False, removable=False))
 
     def fragment(self, buf: Buffer, moof: Box, dropped: set[int]) -> None:

@@ -38,6 +38,7 @@ from share_guard.core.containers.gif_clean import (
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
@@ -215,8 +216,8 @@ class GifHandler(FormatHandler):
                 result.findings.append(finding)
         if comments > MAX_COMMENT_FINDINGS:
             result.findings.append(Finding(
-                Category.HIDDEN, "GIF comment", "More comments",
-                f"{comments - MAX_COMMENT_FINDINGS} more", "more hidden text; all removed"))
+                Category.HIDDEN, "GIF comment", N_("More comments"),
+                f"{comments - MAX_COMMENT_FINDINGS} more", N_("more hidden text; all removed")))
         analysis = self._analysis(src)
         result.problems.extend(analysis.problems)
         result.findings.extend(_structure_findings(data, layout, analysis))
@@ -229,30 +230,31 @@ class GifHandler(FormatHandler):
     def _finding(data: bytes, block: Block) -> Finding | list[Finding] | None:
         if block.kind == "comment":
             text = sub_block_data(data, block.data_start, block.end, limit=4096)
-            return Finding(Category.HIDDEN, "GIF comment", "Comment",
-                           text.decode("latin-1"), "free text hidden in the file")
+            return Finding(Category.HIDDEN, "GIF comment", N_("Comment"),
+                           text.decode("latin-1"), N_("free text hidden in the file"))
         if block.kind == "text":
             text = sub_block_data(data, block.data_start + 13, block.end, limit=4096)
-            return Finding(Category.OTHER, "GIF plain text", "Plain text overlay",
-                           text.decode("latin-1"), "text stored beside the picture; removed")
+            return Finding(Category.OTHER, "GIF plain text", N_("Plain text overlay"),
+                           text.decode("latin-1"), N_("text stored beside the picture; removed"))
         if block.kind == "ext":
             return Finding(Category.UNKNOWN, "GIF extension",
-                           f"Unknown extension 0x{block.label:02x}",
-                           f"{block.end - block.start} bytes", "data we cannot interpret; removed")
+                           message(N_("Unknown extension 0x{label}"), label=f"{block.label:02x}"),
+                           f"{block.end - block.start} bytes", N_("data we cannot interpret; removed"))
         if block.kind != "app":
             return None
         app = block.app_id.decode("latin-1")
         if block.app_id in LOOP_APPS:
-            return Finding(Category.KEPT, "GIF application extension", "Animation loop", app,
-                           "how often the animation repeats; kept",
+            return Finding(Category.KEPT, "GIF application extension", N_("Animation loop"), app,
+                           N_("how often the animation repeats; kept"),
                            identifying=False, removable=False)
         if block.app_id == ICC_APP:
             return None  # read whole (see _structure_findings)
         if block.app_id == XMP_APP:
             return xmp_findings(xmp_packet(data, block), where="GIF XMP")
         return Finding(Category.UNKNOWN, "GIF application extension",
-                       f"Application data {app!r}", f"{block.end - block.start} bytes",
-                       "data an application stored in the file; removed")
+                       message(N_("Application data {app}"),
+                               app=f"{app!r}"), f"{block.end - block.start} bytes",
+                       N_("data an application stored in the file; removed"))
 
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._parse(src)
@@ -291,16 +293,16 @@ def _structure_findings(data: bytes, layout: GifLayout, analysis: Analysis) -> l
     found: list[Finding] = []
     hidden = _hidden_in_frames(analysis)
     if hidden:
-        found.append(Finding(Category.HIDDEN, "GIF image data", "Data after the image data",
-                             f"{hidden} bytes", "bytes after the end of a frame's compressed "
-                             "data that no decoder reads, a place to hide data; removed"))
+        found.append(Finding(Category.HIDDEN, "GIF image data", N_("Data after the image data"),
+                             f"{hidden} bytes", N_("bytes after the end of a frame's compressed "
+                             "data that no decoder reads, a place to hide data; removed")))
     odd = [b for b in layout.blocks if b.kind == "gce" and (
         data[b.start : b.end] != gce(data[b.data_start + 1 : b.data_start + 5])
         if b.end - b.start >= 8 and data[b.data_start] >= 4 else True)]
     if odd:
-        found.append(Finding(Category.HIDDEN, "GIF graphic control", "Data in control blocks",
-                             f"{len(odd)} blocks", "bytes or bits beyond the frame timing and "
-                             "transparency fields; rewritten from the fields"))
+        found.append(Finding(Category.HIDDEN, "GIF graphic control", N_("Data in control blocks"),
+                             f"{len(odd)} blocks", N_("bytes or bits beyond the frame timing and "
+                             "transparency fields; rewritten from the fields")))
     tables = [(data[13 : layout.header_end], analysis.global_used)] + [
         (f.table, frame_used(f)) for f in analysis.frames.values() if f.table]
     unused = sum(1 for table, used in tables
@@ -308,9 +310,9 @@ def _structure_findings(data: bytes, layout: GifLayout, analysis: Analysis) -> l
                                                strict=False))
                  if entry == (0, 0, 0) and table[3 * k : 3 * k + 3] != b"\x00\x00\x00")
     if unused:
-        found.append(Finding(Category.OTHER, "GIF colour table", "Unused colour-table entries",
-                             f"{unused} entries", "colours no pixel uses (they can carry hidden "
-                             "data); cleared, pixels unchanged", identifying=False))
+        found.append(Finding(Category.OTHER, "GIF colour table", N_("Unused colour-table entries"),
+                             f"{unused} entries", N_("colours no pixel uses (they can carry hidden "
+                             "data); cleared, pixels unchanged"), identifying=False))
     icc = next((b for b in layout.blocks if b.kind == "app" and b.app_id == ICC_APP), None)
     if icc is not None:
         profile = joined(data, icc.data_start, icc.end)

@@ -35,6 +35,7 @@ from share_guard.core.containers.heif_meta import MetaCleaner, item_entry
 from share_guard.core.containers.inplace import merged
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
@@ -60,10 +61,10 @@ def trailer_finding(fh: BinaryIO, start: int, size: int, where: str) -> Finding:
     head = fh.read(64)
     if b"ftyp" in head[:16] or b"ftyp" in head[8:32]:
         words = f"{_size_words(size)} video recorded around the photo"
-        return Finding(C.HIDDEN, where, "Motion Photo video", words,
-                       f"{words}: it shows the moments before and after; removed")
-    return Finding(C.HIDDEN, where, "Data after the image", _size_words(size),
-                   "data appended after the picture; removed")
+        return Finding(C.HIDDEN, where, N_("Motion Photo video"), words,
+                       message(N_("{words}: it shows the moments before and after; removed"), words=words))
+    return Finding(C.HIDDEN, where, N_("Data after the image"), _size_words(size),
+                   N_("data appended after the picture; removed"))
 
 
 class HeifScanner:
@@ -212,10 +213,10 @@ class HeifScanner:
             if "xml" in item.content_type or "xmp" in item.content_type:
                 return xmp_block_findings(self.item_bytes(heif, item), f"{where} XMP")
             return [Finding(C.HIDDEN, where, f"Embedded data ({item.content_type or 'mime'})",
-                            _size_words(item.size), "data stored beside the picture; removed")]
+                            _size_words(item.size), N_("data stored beside the picture; removed"))]
         if not item.is_image:
             return [Finding(C.UNKNOWN, where, f"Item of type '{item.type.decode('latin-1')}'",
-                            _size_words(item.size), "data we cannot interpret; removed")]
+                            _size_words(item.size), N_("data we cannot interpret; removed"))]
         if any(item.id in heif.items[k].refs.get(b"dimg", []) for k in heif.items
                if k not in keep):
             return None  # a tile of an image reported on its own
@@ -226,9 +227,9 @@ class HeifScanner:
             dims = f"{w}x{h}, "
         value = f"{dims}{_size_words(item.size)}"
         if b"thmb" in item.refs:
-            return [Finding(C.HIDDEN, where, "Thumbnail", value,
-                            "a small copy of the picture that can show what an edit removed; "
-                            "removed")]
+            return [Finding(C.HIDDEN, where, N_("Thumbnail"), value,
+                            N_("a small copy of the picture that can show what an edit removed; "
+                            "removed"))]
         aux = heif.aux_type(item).lower()
         if "depth" in aux or "auxid:2" in aux or "disparity" in aux:
             name, why = "Depth map", "the shape of the scene recorded by the camera; removed"
@@ -268,14 +269,14 @@ class HeifScanner:
         props["mirror"] = mirror
         if angle:
             self.findings.append(Finding(
-                C.KEPT, "HEIF irot", "Rotation", f"{angle}° counter-clockwise",
-                "display rotation; kept so the photo shows the right way up",
+                C.KEPT, "HEIF irot", N_("Rotation"), f"{angle}° counter-clockwise",
+                N_("display rotation; kept so the photo shows the right way up"),
                 identifying=False, removable=False))
         if imir is not None:
             self.findings.append(Finding(
-                C.KEPT, "HEIF imir", "Mirror",
+                C.KEPT, "HEIF imir", N_("Mirror"),
                 "top to bottom" if mirror else "left to right",
-                "display mirroring; kept", identifying=False, removable=False))
+                N_("display mirroring; kept"), identifying=False, removable=False))
         props["orientation"] = exif_orientation(angle, mirror)
 
 

@@ -68,6 +68,7 @@ from share_guard.core.containers.matroska_schema import (
 from share_guard.core.containers.matroska_tags import attachments, chapters, tags
 from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
 META_CAP = 16 * 1024 * 1024  # largest Info/Tracks/Tags/Chapters/Cues element we load
@@ -163,7 +164,7 @@ def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
                     f"element 0x{el.id:X} outside the segment")
             if not any(f.name == what for f in r.findings):  # one finding per kind, not 4096
                 r.find(Category.HIDDEN, "Matroska file", what, f"{el.total} bytes",
-                       "data players do not show, carried along with the video")
+                       N_("data players do not show, carried along with the video"))
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
             r.remove("data outside the first segment")
         pos = el.end
@@ -175,9 +176,9 @@ def _tail(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
     """Bytes after the last element that are no element at all: zeroed."""
     data = f.read(pos, min(size - pos, VOID_CHECK_CAP))
     if any(data) or size - pos > len(data):
-        r.find(Category.HIDDEN, "Matroska file", "data after the end",
+        r.find(Category.HIDDEN, "Matroska file", N_("data after the end"),
                leftover_text(data) or f"{size - pos} bytes",
-               "bytes after the video that players never read")
+               N_("bytes after the video that players never read"))
         r.patches.append(Patch(pos, size - pos))
         r.remove("data after the end of the file")
 
@@ -219,9 +220,9 @@ def _segment(f: EbmlFile, seg: Element, r: _Parsed) -> None:
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
         else:
             data = f.read(el.data_offset, min(el.size, 4096))
-            r.find(Category.UNKNOWN, "Matroska segment", f"element 0x{el.id:X}",
+            r.find(Category.UNKNOWN, "Matroska segment", message(N_("element 0x{id}"), id=f"{el.id:X}"),
                    leftover_text(data) or f"{el.size} bytes",
-                   "an element we do not know: players skip it (removed)")
+                   N_("an element we do not know: players skip it (removed)"))
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
             r.remove("unrecognised elements")
     cleaner = MasterCleaner(r, kept, level1)
@@ -244,8 +245,8 @@ def _void(f: EbmlFile, el: Element, r: _Parsed, where: str) -> None:
     data = f.read(el.data_offset, el.size)
     if any(data):
         text = leftover_text(data)
-        r.find(Category.OTHER, where, "padding (Void)", text or f"{el.size} bytes",
-               "padding that still holds old data", bool(text))
+        r.find(Category.OTHER, where, N_("padding (Void)"), text or f"{el.size} bytes",
+               N_("padding that still holds old data"), bool(text))
         r.patches.append(Patch(el.data_offset, el.size))
         r.remove("leftover data in padding")
 
@@ -276,9 +277,10 @@ def _tracks(f: EbmlFile, el: Element, r: _Parsed) -> dict[int, TrackInfo]:
             r.notes.removed_tracks.add(t.number)
             label = t.label()
             category = Category.HIDDEN if label.startswith("data") else Category.OTHER
-            r.find(category, "Matroska track", f"{label} track", t.codec or TRACK_TYPES.get(
-                t.type, "?"), f"a {label} track carried with the video (removed with its "
-                "blocks)")
+            r.find(category, "Matroska track", message(N_("{label} track"),
+                                                       label=label), t.codec or TRACK_TYPES.get(
+                t.type, "?"), message(N_("a {label} track carried with the video (removed with its blocks)"),
+                                      label=label))
             r.remove(f"{label} tracks")
         else:
             r.problems.append(fate)
@@ -304,7 +306,7 @@ def _notes_to_findings(r: _Parsed) -> None:
                     else Category.UNKNOWN if what.startswith("element") else Category.OTHER)
         times = f" (in {count} places)" if count > 1 else ""
         r.find(category, where, what, (sample or what) + times,
-               "data inside the video stream that players do not show (neutralised in place)")
+               N_("data inside the video stream that players do not show (neutralised in place)"))
         r.remove(f"{what} ({where})")
 
 

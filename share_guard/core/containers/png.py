@@ -38,6 +38,7 @@ from share_guard.core.containers.png_text import (
 )
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.report import Category, Finding
 
@@ -57,19 +58,19 @@ TEXT = frozenset({b"tEXt", b"zTXt", b"iTXt"})
 
 # Ancillary chunks we know and drop: type -> (category, name, why)
 _KNOWN_DROPPED: dict[bytes, tuple[Category, str, str]] = {
-    b"sPLT": (Category.OTHER, "Suggested palette", "a named palette hint; removed"),
-    b"hIST": (Category.OTHER, "Palette histogram", "a decoding hint; removed"),
-    b"oFFs": (Category.OTHER, "Image offset", "page placement details; removed"),
-    b"pCAL": (Category.OTHER, "Pixel calibration", "scientific calibration text; removed"),
-    b"sCAL": (Category.OTHER, "Physical scale", "physical size of the subject; removed"),
-    b"sTER": (Category.OTHER, "Stereo layout", "stereo picture hint; removed"),
-    b"dSIG": (Category.IDENTITY, "Digital signature", "can identify who signed the file"),
-    b"caBX": (Category.IDENTITY, "Content Credentials (C2PA)",
-              "a signed record of who made and edited the image"),
-    b"iDOT": (Category.DEVICE, "Apple decoding hint", "shows the image came from an Apple device"),
-    b"vpAg": (Category.OTHER, "Virtual page", "ImageMagick page geometry; removed"),
-    b"gIFg": (Category.OTHER, "GIF control extension", "converted-GIF leftovers; removed"),
-    b"gIFx": (Category.OTHER, "GIF application extension", "converted-GIF leftovers; removed"),
+    b"sPLT": (Category.OTHER, N_("Suggested palette"), N_("a named palette hint; removed")),
+    b"hIST": (Category.OTHER, N_("Palette histogram"), N_("a decoding hint; removed")),
+    b"oFFs": (Category.OTHER, N_("Image offset"), N_("page placement details; removed")),
+    b"pCAL": (Category.OTHER, N_("Pixel calibration"), N_("scientific calibration text; removed")),
+    b"sCAL": (Category.OTHER, N_("Physical scale"), N_("physical size of the subject; removed")),
+    b"sTER": (Category.OTHER, N_("Stereo layout"), N_("stereo picture hint; removed")),
+    b"dSIG": (Category.IDENTITY, N_("Digital signature"), N_("can identify who signed the file")),
+    b"caBX": (Category.IDENTITY, N_("Content Credentials (C2PA)"),
+              N_("a signed record of who made and edited the image")),
+    b"iDOT": (Category.DEVICE, N_("Apple decoding hint"), N_("shows the image came from an Apple device")),
+    b"vpAg": (Category.OTHER, N_("Virtual page"), N_("ImageMagick page geometry; removed")),
+    b"gIFg": (Category.OTHER, N_("GIF control extension"), N_("converted-GIF leftovers; removed")),
+    b"gIFx": (Category.OTHER, N_("GIF application extension"), N_("converted-GIF leftovers; removed")),
 }
 
 
@@ -206,8 +207,8 @@ class PngHandler(FormatHandler):
         result.findings.extend(text_findings(texts))
         if kept:
             result.findings.append(Finding(
-                Category.KEPT, "PNG colour chunks", "Colour information", ", ".join(kept),
-                "needed to show colours correctly; kept", identifying=False, removable=False,
+                Category.KEPT, "PNG colour chunks", N_("Colour information"), ", ".join(kept),
+                N_("needed to show colours correctly; kept"), identifying=False, removable=False,
             ))
         orientation = display_orientation(exif_block or _raw_exif(texts), _xmp_of(texts))
         result.properties["orientation"] = orientation
@@ -284,8 +285,8 @@ def _time_finding(body: bytes) -> Finding:
         value = f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d} UTC"
     else:
         value = f"{len(body)} bytes (malformed)"
-    return Finding(Category.TIME, "PNG tIME", "Last modified", value,
-                   "tells when the image was last changed")
+    return Finding(Category.TIME, "PNG tIME", N_("Last modified"), value,
+                   N_("tells when the image was last changed"))
 
 
 def _colour_label(ctype: bytes, body: bytes) -> str:
@@ -295,14 +296,14 @@ def _colour_label(ctype: bytes, body: bytes) -> str:
 def _dropped_finding(chunk: Chunk) -> Finding:
     where = f"PNG {chunk.name}"
     if not chunk.crc_ok:
-        return Finding(Category.UNKNOWN, where, f"Damaged {chunk.name} chunk",
-                       f"{chunk.length} bytes", "a chunk with a bad checksum; removed")
+        return Finding(Category.UNKNOWN, where, message(N_("Damaged {name} chunk"), name=chunk.name),
+                       f"{chunk.length} bytes", N_("a chunk with a bad checksum; removed"))
     known = _KNOWN_DROPPED.get(chunk.type)
     if known is not None:
         category, name, why = known
         return Finding(category, where, name, f"{chunk.length} bytes", why)
-    return Finding(Category.UNKNOWN, where, f"Unknown chunk {chunk.name!r}",
-                   f"{chunk.length} bytes", "data we cannot interpret; removed")
+    return Finding(Category.UNKNOWN, where, message(N_("Unknown chunk {name}"), name=f"{chunk.name!r}"),
+                   f"{chunk.length} bytes", N_("data we cannot interpret; removed"))
 
 
 HANDLERS = [PngHandler()]

@@ -46,6 +46,7 @@ from share_guard.core.containers.webp_clean import (
     vp8x_body,
 )
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.xmp import xmp_findings
@@ -266,21 +267,22 @@ class WebpHandler(FormatHandler):
         hidden = sum(image.hidden for image in images)
         if hidden >= HIDDEN_NOTABLE:
             result.findings.append(Finding(
-                Category.HIDDEN, "WebP image data", "Data after the coded image",
-                f"{hidden} bytes", "bytes no decoder reads, a place to hide data; "
-                "zeroed (pixels unchanged)"))
+                Category.HIDDEN, "WebP image data", N_("Data after the coded image"),
+                f"{hidden} bytes", N_("bytes no decoder reads, a place to hide data; "
+                "zeroed (pixels unchanged)")))
         elif hidden:
             result.findings.append(Finding(
-                Category.OTHER, "WebP image data", "Unused bytes after the coded image",
-                f"{hidden} bytes", "encoder leftovers no decoder reads; zeroed (pixels "
-                "unchanged)", identifying=False))
+                Category.OTHER, "WebP image data", N_("Unused bytes after the coded image"),
+                f"{hidden} bytes", N_("encoder leftovers no decoder reads; zeroed (pixels "
+                "unchanged)"), identifying=False))
         result.findings.extend(_field_findings(data, pics))
         for chunk in pics.unused:
             if chunk.fourcc in KEEP:
                 result.findings.append(Finding(
-                    Category.HIDDEN, f"WebP {chunk.name}", f"Unused {chunk.name} chunk",
-                    f"{chunk.size} bytes", "a chunk no decoder reads (a second copy, or out "
-                    "of place), a place to hide data; removed"))
+                    Category.HIDDEN, f"WebP {chunk.name}", message(N_("Unused {name} chunk"),
+                                                                   name=chunk.name),
+                    f"{chunk.size} bytes", N_("a chunk no decoder reads (a second copy, or out "
+                    "of place), a place to hide data; removed")))
 
     @staticmethod
     def _cleaned(src: Source, data: bytes, pics: Pictures) -> list[CleanImage]:
@@ -319,15 +321,15 @@ def _field_findings(data: bytes, pics: Pictures) -> list[Finding]:
             extra.append((frame, 0))
     for chunk, n in extra:
         found.append(Finding(Category.HIDDEN, f"WebP {chunk.name}",
-                             f"Data in the {chunk.name} header",
+                             message(N_("Data in the {name} header"), name=chunk.name),
                              f"{n} extra bytes" if n else "reserved bits set",
-                             "bits no decoder reads, a place to hide data; rewritten"))
+                             N_("bits no decoder reads, a place to hide data; rewritten")))
     return found
 
 
 def _unknown(where: str, chunk: RiffChunk) -> Finding:
-    return Finding(Category.UNKNOWN, where, f"Unknown chunk {chunk.name!r}",
-                   f"{chunk.size} bytes", "data we cannot interpret; removed")
+    return Finding(Category.UNKNOWN, where, message(N_("Unknown chunk {name}"), name=f"{chunk.name!r}"),
+                   f"{chunk.size} bytes", N_("data we cannot interpret; removed"))
 
 
 HANDLERS = [WebpHandler()]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, FileKind, Finding, Severity
 from share_guard.core.textsafe import display_text
 
@@ -173,17 +174,19 @@ def name_findings(path: str | PurePath, kind: FileKind | str | None = None) -> l
     detail = {"source": SOURCE}
     if facts.when:
         out.append(Finding(
-            Category.TIME, WHERE, "Date in the file name", facts.when,
-            f"The name says when the {what} was taken or received. A clean copy with a neutral "
-            "name does not carry it.", removable=False, detail=detail))
+            Category.TIME, WHERE, N_("Date in the file name"), facts.when,
+            message(N_("The name says when the {what} was taken or received. A clean copy with a neutral "
+                       "name does not carry it."),
+                    what=what), removable=False, detail=detail))
     if facts.source or facts.app:
         value = facts.source or "an app"
         if facts.app:
             value = f"{value}, showing {facts.app}"
         out.append(Finding(
-            Category.DEVICE, WHERE, "Device or app in the file name", value,
-            f"The name tells which device or app made the {what}. A clean copy with a neutral "
-            "name does not carry it.", removable=False, detail=detail))
+            Category.DEVICE, WHERE, N_("Device or app in the file name"), value,
+            message(N_("The name tells which device or app made the {what}. A clean copy with a neutral "
+                       "name does not carry it."),
+                    what=what), removable=False, detail=detail))
     return out
 
 
@@ -203,7 +206,7 @@ def extension_finding(path: str | PurePath, handler_name: str,
     told = f"The name says {says}, but the file is {holds}." if says else \
         f"The name ends in {display_text(ext, limit=20)}, but the file is {holds}."
     return Finding(
-        Category.OTHER, WHERE, "Wrong file extension", value,
+        Category.OTHER, WHERE, N_("Wrong file extension"), value,
         f"{told} Some apps refuse or mis-show such a file; the clean copy is named "
         f"{extensions[0]}.", identifying=False, removable=True, severity=Severity.LOW,
         detail={"source": SOURCE, "extension": extensions[0]})

@@ -24,6 +24,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc_tags import IccError, clean_block, neutral_illuminant
 from share_guard.core.report import Category, Finding, Severity
 
@@ -149,28 +150,29 @@ def icc_findings(data: bytes, where: str) -> list[Finding]:
     try:
         tags = parse(data)
     except IccError as exc:
-        return [Finding(Category.HIDDEN, where, "Data behind a colour-profile signature",
-                        f"{len(data)} bytes", f"{exc}; not kept", severity=Severity.MEDIUM)]
+        return [Finding(Category.HIDDEN, where, N_("Data behind a colour-profile signature"),
+                        f"{len(data)} bytes", message(N_("{exc}; not kept"),
+                                                      exc=exc), severity=Severity.MEDIUM)]
     found: list[Finding] = []
     texts: dict[bytes, str] = {t.sig: _text(data, t) for t in tags if t.type in TEXT_TYPES}
     desc = texts.get(b"desc", "")
     if desc and neutral_description(desc) != desc.strip():
-        found.append(Finding(Category.IDENTITY, where, "Colour profile description", desc,
-                             "can name a person or the computer it was made on; "
-                             "replaced by a neutral name", severity=Severity.MEDIUM))
+        found.append(Finding(Category.IDENTITY, where, N_("Colour profile description"), desc,
+                             N_("can name a person or the computer it was made on; "
+                             "replaced by a neutral name"), severity=Severity.MEDIUM))
     vendor = [texts[s] for s in (b"cprt", b"dmnd", b"dmdd") if texts.get(s)]
     maker = [_sig_text(data[o : o + n]) for o, n in (_MAKER, _MODEL, _CMM, _CREATOR)]
     vendor += [m for m in maker if m]
     if vendor:
-        found.append(Finding(Category.DEVICE, where, "Colour profile maker",
+        found.append(Finding(Category.DEVICE, where, N_("Colour profile maker"),
                              ", ".join(dict.fromkeys(vendor)),
-                             "names who made the profile or the device it describes; removed",
+                             N_("names who made the profile or the device it describes; removed"),
                              severity=Severity.LOW))
     if any(data[_DATE[0] : _DATE[0] + _DATE[1]]):
         y, mo, d, h, mi, s = struct.unpack_from(">6H", data, _DATE[0])
-        found.append(Finding(Category.TIME, where, "Colour profile date",
+        found.append(Finding(Category.TIME, where, N_("Colour profile date"),
                              f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}",
-                             "when the profile was made (a calibration date); removed",
+                             N_("when the profile was made (a calibration date); removed"),
                              severity=Severity.LOW))
     private = sorted({_sig_text(t.sig) or "?" for t in tags
                       if t.sig not in COLOUR_TAGS and t.sig not in TEXT_TAGS})
@@ -179,11 +181,11 @@ def icc_findings(data: bytes, where: str) -> list[Finding]:
         if any(t.sig in (b"mmod", b"vcgt", b"ndin", b"dmdd", b"dmnd") for t in tags):
             explanation = ("describe the display or camera the profile was made for (maker, "
                            "model, serial number, calibration); removed")
-        found.append(Finding(Category.DEVICE, where, "Colour profile extra tags",
+        found.append(Finding(Category.DEVICE, where, N_("Colour profile extra tags"),
                              ", ".join(private), explanation, severity=Severity.LOW))
     if not found:
-        found.append(Finding(Category.KEPT, where, "Colour profile", desc or f"{len(data)} bytes",
-                             "needed to show colours correctly; kept", identifying=False))
+        found.append(Finding(Category.KEPT, where, N_("Colour profile"), desc or f"{len(data)} bytes",
+                             N_("needed to show colours correctly; kept"), identifying=False))
     return found
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from functools import lru_cache
 
 from share_guard.core.budget import Collector, exhausted, spend, unread
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 MAX_XMP_BYTES = 16 * 1024 * 1024
@@ -89,8 +90,8 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
     del root
     spend(len(props))
     if not props:
-        return [Finding(Category.OTHER, where, "XMP packet", f"{len(packet)} bytes",
-                        "an empty metadata packet; removed")]
+        return [Finding(Category.OTHER, where, N_("XMP packet"), f"{len(packet)} bytes",
+                        N_("an empty metadata packet; removed"))]
     found = Collector()  # 50,000 dc:creator items are one finding with a count
     rest: Counter[str] = Counter()
     grouped: Counter[str] = Counter()
@@ -108,17 +109,17 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
     for local, n in grouped.items():
         label = "Edit history" if local.lower() == "history" else f"Source documents ({local})"
         found.add(Category.HIDDEN, where, label, f"{n} values",
-                  "records of earlier versions and edits of this picture")
+                  N_("records of earlier versions and edits of this picture"))
     if rest:
         names = ", ".join(sorted(rest)[:6])
-        found.add(Category.OTHER, where, "Other XMP properties",
+        found.add(Category.OTHER, where, N_("Other XMP properties"),
                   f"{sum(rest.values())} ({names})", _WHY[Category.OTHER])
     return found.findings()
 
 
 def _unreadable(where: str, packet: bytes, why: str) -> Finding:
-    return Finding(Category.UNKNOWN, where, "Unreadable XMP packet", f"{len(packet)} bytes",
-                   f"metadata we could not read because {why}; it is removed")
+    return Finding(Category.UNKNOWN, where, N_("Unreadable XMP packet"), f"{len(packet)} bytes",
+                   message(N_("metadata we could not read because {why}; it is removed"), why=why))
 
 
 _SKIP_LOCAL = {"RDF", "Description", "li", "Seq", "Bag", "Alt", "xmpmeta", "value"}
