@@ -182,10 +182,10 @@ def _info(riff: Riff, lst: Chunk, r: _Parsed, where: str) -> None:
             ch.fourcc, (fcc(ch.fourcc), Category.OTHER, True)
         )
         why = {
-            Category.IDENTITY: "names a person or an owner",
-            Category.TIME: "a date: when the video was made",
-            Category.DEVICE: "names the software or device that made the file",
-        }.get(category, "a descriptive text written into the file")
+            Category.IDENTITY: N_("names a person or an owner"),
+            Category.TIME: N_("a date: when the video was made"),
+            Category.DEVICE: N_("names the software or device that made the file"),
+        }.get(category, N_("a descriptive text written into the file"))
         if looks_like_place(value):
             category, identifying, why = Category.LOCATION, True, N_("a place: where it was recorded")
         r.find(category, where, f"{label} ({fcc(ch.fourcc)})", value, why, identifying)

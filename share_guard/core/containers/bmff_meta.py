@@ -325,7 +325,7 @@ def _ilst_item(
 
 
 def uuid_finding(buf: Buffer, box: Box, where: str) -> Finding:
-    return finding(C.UNKNOWN, where, f"Vendor box uuid {box.usertype.hex()}",
+    return finding(C.UNKNOWN, where, message(N_("Vendor box uuid {uuid}"), uuid=box.usertype.hex()),
                    f"{box.payload_size} bytes",
                    N_("vendor data we cannot read; removed"))
 

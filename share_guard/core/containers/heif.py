@@ -212,10 +212,12 @@ class HeifScanner:
         if item.type == b"mime":
             if "xml" in item.content_type or "xmp" in item.content_type:
                 return xmp_block_findings(self.item_bytes(heif, item), f"{where} XMP")
-            return [Finding(C.HIDDEN, where, f"Embedded data ({item.content_type or 'mime'})",
+            return [Finding(C.HIDDEN, where, message(N_("Embedded data ({kind})"),
+                                                     kind=item.content_type or "mime"),
                             _size_words(item.size), N_("data stored beside the picture; removed"))]
         if not item.is_image:
-            return [Finding(C.UNKNOWN, where, f"Item of type '{item.type.decode('latin-1')}'",
+            return [Finding(C.UNKNOWN, where, message(N_("Item of type '{kind}'"),
+                                                     kind=item.type.decode("latin-1")),
                             _size_words(item.size), N_("data we cannot interpret; removed"))]
         if any(item.id in heif.items[k].refs.get(b"dimg", []) for k in heif.items
                if k not in keep):
@@ -232,14 +234,14 @@ class HeifScanner:
                             "removed"))]
         aux = heif.aux_type(item).lower()
         if "depth" in aux or "auxid:2" in aux or "disparity" in aux:
-            name, why = "Depth map", "the shape of the scene recorded by the camera; removed"
+            name, why = N_("Depth map"), N_("the shape of the scene recorded by the camera; removed")
         elif "gainmap" in aux or item.type == b"tmap" or "hdr" in aux:
-            name, why = "HDR gain map", "a second, low-resolution copy of the picture; removed"
+            name, why = N_("HDR gain map"), N_("a second, low-resolution copy of the picture; removed")
         elif aux:
-            name, why = "Auxiliary image", f"an extra image ({aux}) stored beside the picture; " \
-                "removed"
+            name = N_("Auxiliary image")
+            why = message(N_("an extra image ({aux}) stored beside the picture; removed"), aux=aux)
         else:
-            name, why = "Additional image", "another picture stored in the file; removed"
+            name, why = N_("Additional image"), N_("another picture stored in the file; removed")
         return [Finding(C.HIDDEN, where, name, value, why)]
 
     def item_bytes(self, heif: HeifMeta, item: Item) -> bytes:

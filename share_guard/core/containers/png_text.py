@@ -128,13 +128,13 @@ _KEYWORDS: dict[str, tuple[Category, str, str]] = {
 # words inside other keywords (ImageMagick "date:create", "exif:GPSLatitude"...)
 _HINTS: list[tuple[tuple[str, ...], Category, str]] = [
     (("gps", "latitude", "longitude", "location", "city", "country"), Category.LOCATION,
-     "shows where the image was made"),
+     N_("shows where the image was made")),
     (("author", "artist", "creator", "owner", "copyright", "user", "email"), Category.IDENTITY,
-     "can name the person behind the image"),
-    (("date", "time"), Category.TIME, "tells when the image was made or changed"),
+     N_("can name the person behind the image")),
+    (("date", "time"), Category.TIME, N_("tells when the image was made or changed")),
     (("make", "model", "serial", "software", "device", "camera", "lens", "host"),
-     Category.DEVICE, "tells which device or software made it"),
-    (("comment", "note", "history"), Category.HIDDEN, "free text hidden in the file"),
+     Category.DEVICE, N_("tells which device or software made it")),
+    (("comment", "note", "history"), Category.HIDDEN, N_("free text hidden in the file")),
 ]
 
 
@@ -145,8 +145,8 @@ def _classify(keyword: str) -> tuple[Category, str, str]:
     lower = keyword.lower()
     for words, category, why in _HINTS:
         if any(w in lower for w in words):
-            return category, keyword or "Text", why
-    return Category.OTHER, keyword or "Text", N_("text stored in the file; removed")
+            return category, keyword or N_("Text"), why
+    return Category.OTHER, keyword or N_("Text"), N_("text stored in the file; removed")
 
 
 def text_findings(chunks: list[TextChunk]) -> list[Finding]:

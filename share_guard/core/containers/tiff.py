@@ -31,7 +31,7 @@ from share_guard.core.containers.tiff_plan import CHAIN, TiffPlan, plan
 from share_guard.core.containers.tiff_tags import ICC, KEEP_TAGS, LENGTH, ORIENTATION, WIDTH
 from share_guard.core.containers.tiff_write import write_clean
 from share_guard.core.errors import ExportRefused
-from share_guard.core.i18n import N_
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.iptc import iptc_findings, irb_findings
@@ -172,7 +172,7 @@ def _data_findings(tp: TiffPlan) -> list[Finding]:
         size = (f"{page.layout.width}×{page.layout.length}" if page.layout is not None
                 else "unknown size")
         out.append(Finding(Category.KEPT, f"TIFF {page.ifd.name}",
-                           f"Page {n} of {len(tp.pages)}", size,
+                           message(N_("Page {n} of {total}"), n=n, total=len(tp.pages)), size,
                            N_("a further page of the document; kept. Viewers that show one page "
                            "hide it, and faces are looked for on the first page only: check it "
                            "before sharing"), identifying=False, removable=False))

@@ -169,24 +169,26 @@ def _app_name(raw: str) -> str:
 def name_findings(path: str | PurePath, kind: FileKind | str | None = None) -> list[Finding]:
     """Findings for what the name of ``path`` gives away (empty when it gives nothing)."""
     facts = name_facts(str(path))
-    what = "video" if str(kind) == FileKind.VIDEO else "photo"
+    video = str(kind) == FileKind.VIDEO
     out: list[Finding] = []
     detail = {"source": SOURCE}
     if facts.when:
         out.append(Finding(
             Category.TIME, WHERE, N_("Date in the file name"), facts.when,
-            message(N_("The name says when the {what} was taken or received. A clean copy with a neutral "
-                       "name does not carry it."),
-                    what=what), removable=False, detail=detail))
+            N_("The name says when the video was taken or received. A clean copy with a neutral "
+               "name does not carry it.") if video else
+            N_("The name says when the photo was taken or received. A clean copy with a neutral "
+               "name does not carry it."), removable=False, detail=detail))
     if facts.source or facts.app:
         value = facts.source or "an app"
         if facts.app:
             value = f"{value}, showing {facts.app}"
         out.append(Finding(
             Category.DEVICE, WHERE, N_("Device or app in the file name"), value,
-            message(N_("The name tells which device or app made the {what}. A clean copy with a neutral "
-                       "name does not carry it."),
-                    what=what), removable=False, detail=detail))
+            N_("The name tells which device or app made the video. A clean copy with a neutral "
+               "name does not carry it.") if video else
+            N_("The name tells which device or app made the photo. A clean copy with a neutral "
+               "name does not carry it."), removable=False, detail=detail))
     return out
 
 
@@ -203,12 +205,15 @@ def extension_finding(path: str | PurePath, handler_name: str,
     holds = FORMAT_WORDS.get(handler_name, handler_name.upper())
     says = KNOWN_EXTENSIONS.get(ext)
     value = f"named {display_text(ext, limit=20)}, holds {holds}"
-    told = f"The name says {says}, but the file is {holds}." if says else \
-        f"The name ends in {display_text(ext, limit=20)}, but the file is {holds}."
+    told = message(N_("The name says {says}, but the file is {holds}. Some apps refuse or "
+                      "mis-show such a file; the clean copy is named {extension}."),
+                   says=says, holds=holds, extension=extensions[0]) if says else \
+        message(N_("The name ends in {ext}, but the file is {holds}. Some apps refuse or "
+                   "mis-show such a file; the clean copy is named {extension}."),
+                ext=display_text(ext, limit=20), holds=holds, extension=extensions[0])
     return Finding(
-        Category.OTHER, WHERE, N_("Wrong file extension"), value,
-        f"{told} Some apps refuse or mis-show such a file; the clean copy is named "
-        f"{extensions[0]}.", identifying=False, removable=True, severity=Severity.LOW,
+        Category.OTHER, WHERE, N_("Wrong file extension"), value, told,
+        identifying=False, removable=True, severity=Severity.LOW,
         detail={"source": SOURCE, "extension": extensions[0]})
 
 

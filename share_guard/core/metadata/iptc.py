@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 from share_guard.core.budget import Collector, exhausted, spend, unread
-from share_guard.core.i18n import N_
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 # record 2 dataset -> (category, name)
@@ -113,7 +113,8 @@ def iptc_findings(data: bytes, where: str = "IPTC") -> list[Finding]:
             rest += 1
             continue
         category, name = known
-        found.add(category, where, name, value.decode("utf-8", "replace"), f"IPTC {name.lower()}")
+        found.add(category, where, name, value.decode("utf-8", "replace"),
+                  message(N_("IPTC {name}"), name=name))
     spend(count)
     if rest:
         found.add(Category.OTHER, where, N_("Other IPTC fields"), str(rest),

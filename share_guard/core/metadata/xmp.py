@@ -49,12 +49,12 @@ _NS_NAMES = {
 }
 
 _WHY = {
-    Category.LOCATION: "shows where the photo was taken",
-    Category.IDENTITY: "can name or track the person behind the photo",
-    Category.DEVICE: "tells which device or software made it",
-    Category.TIME: "tells when it was made",
-    Category.HIDDEN: "hidden data such as edit history or an embedded video",
-    Category.OTHER: "descriptive text; removed",
+    Category.LOCATION: N_("shows where the photo was taken"),
+    Category.IDENTITY: N_("can name or track the person behind the photo"),
+    Category.DEVICE: N_("tells which device or software made it"),
+    Category.TIME: N_("tells when it was made"),
+    Category.HIDDEN: N_("hidden data such as edit history or an embedded video"),
+    Category.OTHER: N_("descriptive text; removed"),
 }
 
 
@@ -105,9 +105,12 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
             continue
         prefix = _NS_NAMES.get(ns, "")
         name = f"{prefix}:{local}" if prefix else local
-        found.add(category, where, name, value or "(structure)", f"{local}: {_WHY[category]}")
+        # Translators: a metadata field's name, then why it matters ("Artist: names the person...")
+        why = message(N_("{name}: {why}"), name=local, why=_WHY[category])
+        found.add(category, where, name, value or "(structure)", why)
     for local, n in grouped.items():
-        label = "Edit history" if local.lower() == "history" else f"Source documents ({local})"
+        label = N_("Edit history") if local.lower() == "history" else message(
+            N_("Source documents ({local})"), local=local)
         found.add(Category.HIDDEN, where, label, f"{n} values",
                   N_("records of earlier versions and edits of this picture"))
     if rest:
