@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from share_guard.core.i18n import N_
 from share_guard.core.report import Category, Finding, Report, Severity
 from share_guard.core.textsafe import display_text
 
@@ -209,8 +210,8 @@ def overflow_finding(kinds: Mapping[str, int]) -> Finding:
     order = {c.label: i for i, c in enumerate(Category)}
     labels = sorted(kinds, key=lambda k: (order.get(k, len(order)), k))
     return Finding(Category.UNKNOWN, "metadata", OVERFLOW_NAME, describe_overflow(kinds),
-                   "more metadata than share_guard lists one by one; a clean copy can only "
-                   "be made from the pixels",
+                   N_("more metadata than share_guard lists one by one; a clean copy can only "
+                   "be made from the pixels"),
                    detail={OVERFLOW: sum(kinds.values()), KINDS: {k: kinds[k] for k in labels}})
 
 

@@ -27,6 +27,7 @@ from share_guard.core.containers.bmff_meta import (
 )
 from share_guard.core.containers.bmff_samples import Sample
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, icc_findings
 from share_guard.core.metadata.samsung import sef_findings
 from share_guard.core.report import Category
@@ -39,23 +40,23 @@ C = Category
 KEEP_HANDLERS = {b"vide", b"soun", b"pict", b"auxv"}
 #: sample entries that mark a data track whatever its handler
 DATA_ENTRIES: dict[bytes, tuple[Category, str]] = {
-    b"gpmd": (C.LOCATION, "GoPro telemetry track (GPS, motion sensors)"),
-    b"camm": (C.LOCATION, "Camera motion metadata track (can hold GPS)"),
-    b"mett": (C.HIDDEN, "Timed metadata track"),
-    b"metx": (C.HIDDEN, "Timed XML metadata track"),
-    b"mebx": (C.HIDDEN, "Apple timed metadata track"),
-    b"rtmd": (C.HIDDEN, "Sony real-time metadata track"),
-    b"tmcd": (C.TIME, "Timecode track (can hold the time of day)"),
+    b"gpmd": (C.LOCATION, N_("GoPro telemetry track (GPS, motion sensors)")),
+    b"camm": (C.LOCATION, N_("Camera motion metadata track (can hold GPS)")),
+    b"mett": (C.HIDDEN, N_("Timed metadata track")),
+    b"metx": (C.HIDDEN, N_("Timed XML metadata track")),
+    b"mebx": (C.HIDDEN, N_("Apple timed metadata track")),
+    b"rtmd": (C.HIDDEN, N_("Sony real-time metadata track")),
+    b"tmcd": (C.TIME, N_("Timecode track (can hold the time of day)")),
 }
 HANDLER_WORDS = {
-    b"meta": (C.HIDDEN, "Timed metadata track"),
-    b"data": (C.HIDDEN, "Data track"),
-    b"text": (C.HIDDEN, "Text track"),
-    b"sbtl": (C.HIDDEN, "Subtitle track"),
-    b"subt": (C.HIDDEN, "Subtitle track"),
-    b"tmcd": (C.TIME, "Timecode track (can hold the time of day)"),
-    b"camm": (C.LOCATION, "Camera motion metadata track (can hold GPS)"),
-    b"hint": (C.HIDDEN, "Streaming hint track"),
+    b"meta": (C.HIDDEN, N_("Timed metadata track")),
+    b"data": (C.HIDDEN, N_("Data track")),
+    b"text": (C.HIDDEN, N_("Text track")),
+    b"sbtl": (C.HIDDEN, N_("Subtitle track")),
+    b"subt": (C.HIDDEN, N_("Subtitle track")),
+    b"tmcd": (C.TIME, N_("Timecode track (can hold the time of day)")),
+    b"camm": (C.LOCATION, N_("Camera motion metadata track (can hold GPS)")),
+    b"hint": (C.HIDDEN, N_("Streaming hint track")),
 }
 
 
@@ -82,23 +83,25 @@ def judge(track: Track, problems: list[str]) -> None:
     elif named is not None:
         track.drop = named
     elif "text" in kinds:
-        track.drop = HANDLER_WORDS.get(track.handler, (C.HIDDEN, "Text track"))
+        track.drop = HANDLER_WORDS.get(track.handler, (C.HIDDEN, N_("Text track")))
         if track.drop[1].startswith(("Timed", "Data", "Streaming")):
-            track.drop = (C.HIDDEN, "Text track")
+            track.drop = (C.HIDDEN, N_("Text track"))
     elif "unknown" in kinds and track.handler not in KEEP_HANDLERS:
         track.drop = HANDLER_WORDS.get(
-            track.handler, (C.HIDDEN, f"Non-media track '{fourcc(track.handler)}'"))
+            track.handler, (C.HIDDEN, message(N_("Non-media track '{handler}'"),
+                                              handler=fourcc(track.handler))))
     elif "unknown" in kinds:
         codec = next(e.codec for e in track.entries if e.kind == "unknown")
         problems.append(f"a track in a format share_guard does not know "
                                   f"('{fourcc(codec)}')")
     elif not kinds and track.handler not in KEEP_HANDLERS:
         track.drop = HANDLER_WORDS.get(
-            track.handler, (C.HIDDEN, f"Non-media track '{fourcc(track.handler)}'"))
+            track.handler, (C.HIDDEN, message(N_("Non-media track '{handler}'"),
+                                              handler=fourcc(track.handler))))
     elif not kinds and track.samples:
         problems.append("a track with samples but no sample description")
     elif not kinds:
-        track.drop = (C.OTHER, "Empty track")  # nothing to play: not kept
+        track.drop = (C.OTHER, N_("Empty track"))  # nothing to play: not kept
 
 
 def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
@@ -115,15 +118,16 @@ def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
     elif typ == b"XMP_":
         s.findings.extend(xmp_block_findings(buf.payload(box), f"{where} XMP"))
     elif typ in (b"pnot", b"PICT"):
-        s.findings.append(finding(C.HIDDEN, "QuickTime preview", f"Preview '{box.name}'",
+        s.findings.append(finding(C.HIDDEN, "QuickTime preview", message(N_("Preview '{name}'"),
+                                                                         name=box.name),
                                   f"{box.payload_size} bytes",
-                                  "a preview picture stored beside the movie; removed"))
+                                  N_("a preview picture stored beside the movie; removed")))
     elif typ == b"sefd":  # Samsung's archive: capture time, country code, video...
         s.findings.extend(sef_findings(buf.payload(box), f"{where} Samsung sefd", "video"))
     elif typ == b"prft":
-        s.findings.append(finding(C.TIME, where, "Producer reference time",
+        s.findings.append(finding(C.TIME, where, N_("Producer reference time"),
                                   f"{box.payload_size} bytes",
-                                  "the wall-clock time the stream was produced; removed"))
+                                  N_("the wall-clock time the stream was produced; removed")))
     else:
         words = {b"meco": "Additional metadata container", b"elng": "Extended language tag",
                  b"pssh": "Content protection data", b"emsg": "Event message"}[typ]
@@ -131,7 +135,7 @@ def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
         if typ == b"elng":
             value = buf.payload(box)[4:64].split(b"\x00")[0].decode("utf-8", "replace")
         s.findings.append(finding(C.OTHER, where, words, value,
-                                  "data players do not need; removed"))
+                                  N_("data players do not need; removed")))
     s.plan.free(box)
 
 
@@ -153,9 +157,9 @@ def plan_dref(s: MovieScan, buf: Buffer, dref: Box) -> None:
             value = max(paths, key=len) if paths else f"{entry.payload_size} bytes"
             if entry.type != b"url " or any(raw):
                 s.findings.append(finding(C.IDENTITY, "data reference",
-                                          "Path to the original media", value,
-                                          "can name the computer account that made the "
-                                          "movie; replaced by 'this file'"))
+                                          N_("Path to the original media"), value,
+                                          N_("can name the computer account that made the "
+                                          "movie; replaced by 'this file'")))
         if entry.header != 8:
             s.problems.append("a data reference with an odd header")
             continue
@@ -184,9 +188,9 @@ def plan_stsd(s: MovieScan, buf: Buffer, stsd: Box, track: Track, names: list[st
         if entry.kind == "video" and any(vendor):
             names.append(f"vendor {vendor.decode('latin-1').strip(chr(0))}")
         for note in entry.notes:
-            s.findings.append(finding(C.DEVICE, "sample description", "Decoder setup data",
-                                      note, "text inside the codec configuration; "
-                                      "overwritten"))
+            s.findings.append(finding(C.DEVICE, "sample description", N_("Decoder setup data"),
+                                      note, N_("text inside the codec configuration; "
+                                      "overwritten")))
         for child in entry.drop:
             _entry_child(s, buf, child)
         _profile_findings(s, buf, entry)
@@ -206,13 +210,13 @@ def _entry_child(s: MovieScan, buf: Buffer, child: Box) -> None:
     if child.type == b"uuid" and child.usertype == XMP_UUID:
         s.findings.extend(xmp_block_findings(buf.payload(child), f"{where} XMP"))
     elif child.type == b"colr":
-        s.findings.append(finding(C.HIDDEN, where, "Unusable colour description",
+        s.findings.append(finding(C.HIDDEN, where, N_("Unusable colour description"),
                                           f"{child.payload_size} bytes",
-                                          "a colour box that is not valid; removed"))
+                                          N_("a colour box that is not valid; removed")))
     else:
-        s.findings.append(finding(C.UNKNOWN, where, f"Extra box '{child.name}'",
+        s.findings.append(finding(C.UNKNOWN, where, message(N_("Extra box '{name}'"), name=child.name),
                                           f"{child.payload_size} bytes",
-                                          "data the decoder does not need; removed"))
+                                          N_("data the decoder does not need; removed")))
     s.plan.free(child)
 
 def _profile_findings(s: MovieScan, buf: Buffer, entry: Entry) -> None:
