@@ -17,6 +17,7 @@ from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
 from share_guard.core.errors import Cancelled, ExportRefused, ShareGuardError, UnsupportedFormat
 from share_guard.core.fingerprint import BackgroundDigest, Identity, check_unchanged, identity
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
 
@@ -104,7 +105,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     finally:
         if hashing is not None:
             hashing.stop()
-    opts.progress(1.0, "done")
+    opts.progress(1.0, N_("done"))
     return seal(report)  # what one file may report: repeats collapsed, the rest capped
 
 
@@ -176,5 +177,5 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
         out.error = f"cannot be read: {exc.strerror or exc}"
         return out
     run_analyzers(src, out, todo, progress, cancel)
-    progress(1.0, "done")
+    progress(1.0, N_("done"))
     return seal(out)

@@ -130,7 +130,7 @@ class FaceAnalyzer:
             regions = [t.region() for t in tracks]
             where = "video frames"
         elif report.kind == "image":
-            progress(0.0, "looking for faces")
+            progress(0.0, N_("looking for faces"))
             regions = image_faces(src, progress=progress, cancel=cancel, backend=self.backend,
                                   use_cache=self.use_cache)
             where = "pixels"
@@ -233,7 +233,7 @@ class CodeAnalyzer:
     ) -> Iterable[Finding]:
         if report.kind != "image":
             return []
-        progress(0.0, "looking for readable codes")
+        progress(0.0, N_("looking for readable codes"))
         found = image_codes(src, cancel=cancel, use_cache=self.use_cache)
         if not found:
             return []

@@ -45,7 +45,7 @@ BGR_MEAN = np.array([104.0, 117.0, 123.0], dtype=np.float32)
 #: video: about one frame every two seconds, at most this many frames
 VIDEO_FPS, VIDEO_MAX_FRAMES = 0.5, 24
 
-EXPLANATION = ("This may show someone without clothes. Sharing it can hurt them and may be "
+EXPLANATION = N_("This may show someone without clothes. Sharing it can hurt them and may be "
                "illegal, even if it's you.")
 
 #: set on report.properties by the analyzer, so the export can tell the check ran

@@ -43,6 +43,7 @@ from share_guard.core.family.gates import consent_confirmations as policy_confir
 from share_guard.core.family.gates import consent_refusal as policy_consent_refusal
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.records import ConsentLog, build_record
+from share_guard.core.i18n import N_
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
@@ -265,7 +266,7 @@ class Engine:
                                           audit=state.policy.audit, removed=removed)
             log = ConsentLog(options.data_dir)
             outcome.record = replace(outcome.record, id=log.add(outcome.record))
-        progress(1.0, "done")
+        progress(1.0, N_("done"))
         return outcome
 
     def _with_evidence(self, report: Report, needed: Sequence[Analyzer], progress: ProgressFn,

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import CorruptFile, ShareGuardError, UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 
@@ -30,13 +31,13 @@ class RebuildTransform:
               cancel: CancelToken | None) -> list[str]:
         if report.kind is not FileKind.IMAGE:
             raise UnsupportedFormat("rebuild from pixels works for images only")
-        progress(0.1, "decoding")
+        progress(0.1, N_("decoding"))
         shown, fmt, icc = _decode(src.path)
         if cancel is not None:
             cancel.check()
-        progress(0.6, "encoding")
+        progress(0.6, N_("encoding"))
         _save(shown, out, fmt, icc)
-        progress(1.0, "rebuilt")
+        progress(1.0, N_("rebuilt"))
         return ["rebuilt from pixels (re-encoded at the best quality for the format)"]
 
 

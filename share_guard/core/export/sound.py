@@ -29,6 +29,7 @@ from share_guard.core.containers.base import Source
 from share_guard.core.containers.inplace import Patch, copy_with_patches
 from share_guard.core.errors import CorruptFile, ExportRefused, UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 
@@ -103,7 +104,7 @@ class RemoveSound:
         if report.kind is not FileKind.VIDEO:
             _copy(src, out)
             return []
-        progress(0.1, "finding the sound")
+        progress(0.1, N_("finding the sound"))
         try:
             mute = mute_plan(src)
         except (ValueError, IndexError) as exc:  # struct errors on hostile layouts
@@ -113,7 +114,7 @@ class RemoveSound:
         if not mute.tracks:
             _copy(src, out)
             return ["no sound to remove"]
-        progress(0.5, "removing the sound")
+        progress(0.5, N_("removing the sound"))
         try:
             with src.open() as fh:
                 copy_with_patches(fh, src.size, out, mute.patches)

@@ -19,6 +19,7 @@ from share_guard.core.analysis.tracks import Track
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.redaction.regions import Style, plan_regions
 from share_guard.core.report import Category, FileKind, Region, Report
@@ -86,7 +87,7 @@ class RedactTransform:
         if not regions and self.outside is None:
             _copy(src, out)
             return ["nothing to redact: pixels left as they were"]
-        progress(0.9, "redacting")
+        progress(0.9, N_("redacting"))
         result = redact_image_file(src.path, regions, style, out, outside=self.outside)
         # Count what is covered, not what was detected: the GUI passes every detection and
         # switches off the ones the person unticked (it said "176 faces covered" for 28).

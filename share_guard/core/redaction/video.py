@@ -21,6 +21,7 @@ import numpy as np
 
 from share_guard.core.analysis.tracks import Track
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.redaction.regions import RedactionPlan, Style, redact_array
 from share_guard.core.report import Region
@@ -179,7 +180,7 @@ def _redact(
                 outp.mux(pkt)
     if stats["frames"] == 0:
         raise CorruptFile("video has no frames that could be decoded")
-    progress(1.0, "redacting video")
+    progress(1.0, N_("redacting video"))
     return VideoRedactionResult(muxer, ext, stats["frames"], stats["redacted"], stats["audio"],
                                 stats["rotation"], bit_rate, dropped)
 
