@@ -17,7 +17,7 @@ from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
 from share_guard.core.errors import Cancelled, ExportRefused, ShareGuardError, UnsupportedFormat
 from share_guard.core.fingerprint import BackgroundDigest, Identity, check_unchanged, identity
-from share_guard.core.i18n import N_
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
 
@@ -90,7 +90,8 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         report.properties.update(result.properties)
         report.findings.extend(_name_findings(report, handler.name, handler.extensions))
         if not handler.can_strip:
-            report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
+            report.problems.append(message(N_("{name} files cannot be cleaned losslessly yet"),
+                                           name=handler.name))
         if report.problems and report.kind is FileKind.IMAGE:
             # the verdict offers "rebuild from pixels" only where it can succeed
             from share_guard.core.export.rebuild import rebuild_problem
@@ -147,7 +148,7 @@ def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
         except Cancelled:
             raise
         except ShareGuardError as exc:
-            report.problems.append(f"{analyzer.name} check failed: {exc}")
+            report.problems.append(message(N_("{name} check failed: {exc}"), name=analyzer.name, exc=exc))
             report.failed_checks.append(analyzer.name)
         report.checked.append(analyzer.name)
 

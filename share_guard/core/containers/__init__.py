@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from share_guard.core.containers.base import FormatHandler, Source
 from share_guard.core.errors import UnsupportedFormat
+from share_guard.core.i18n import N_
 
 __all__ = ["FormatHandler", "Source", "all_handlers", "detect", "handler_by_name"]
 
@@ -37,7 +38,7 @@ def handler_by_name(name: str) -> FormatHandler:
 def detect(head: bytes) -> FormatHandler:
     """Pick the handler for a file from its first bytes, or explain why none fits."""
     if not head:
-        raise UnsupportedFormat("the file is empty")
+        raise UnsupportedFormat(N_("the file is empty"))
     for handler in all_handlers():
         if handler.sniff(head):
             return handler

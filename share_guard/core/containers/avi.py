@@ -188,7 +188,8 @@ def _info(riff: Riff, lst: Chunk, r: _Parsed, where: str) -> None:
         }.get(category, N_("a descriptive text written into the file"))
         if looks_like_place(value):
             category, identifying, why = Category.LOCATION, True, N_("a place: where it was recorded")
-        r.find(category, where, f"{label} ({fcc(ch.fourcc)})", value, why, identifying)
+        r.find(category, where, message(N_("{label} ({fcc})"),
+                                        label=label, fcc=fcc(ch.fourcc)), value, why, identifying)
 
 
 def _properties(riff: Riff, w: Walk, props: dict[str, Any]) -> None:
@@ -230,11 +231,11 @@ def account(src: Source) -> Ledger:
                     pos += n
             elif g.kind == "f" and g.codec is not None:
                 if g.end - g.start > FRAME_CAP:
-                    ledger.refuse(g.start, g.end, g.what, "a frame too large to check")
+                    ledger.refuse(g.start, g.end, g.what, N_("a frame too large to check"))
                     continue
                 g.codec.account(riff.read(g.start, g.end - g.start), ledger, g.start, g.what)
             else:
-                ledger.refuse(g.start, g.end, g.what, "a chunk a clean copy does not keep")
+                ledger.refuse(g.start, g.end, g.what, N_("a chunk a clean copy does not keep"))
     return ledger
 
 

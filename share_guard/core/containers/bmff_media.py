@@ -43,7 +43,7 @@ def kept_spans(scan: MovieScan) -> tuple[list[Span], list[tuple[int, int]]]:
             continue
         entries = track.entries
         if any(not 1 <= e <= len(entries) for _, _, e in track.samples):
-            scan.problems.append("a sample points at a sample description that is missing")
+            scan.problems.append(N_("a sample points at a sample description that is missing"))
             return kept, dropped
         if len(entries) == 1:
             only = entries[0]
@@ -100,7 +100,8 @@ def plan_media(scan: MovieScan, mm: Bytes, extra: Sequence[Span] = (),
         try:
             scrub_run(mm, run, scan.plan, notes)
         except SampleError as exc:
-            scan.problems.append(f"a {what} sample cannot be scrubbed ({exc})")
+            scan.problems.append(message(N_("a {what} sample cannot be scrubbed ({exc})"),
+                                         what=what, exc=exc))
             return
     scan.findings.extend(note_findings(notes, what))
     used = merged((s, e) for s, e, _ in spans)

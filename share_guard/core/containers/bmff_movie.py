@@ -154,11 +154,12 @@ class MovieScanner:
     def read(self, box: Box, limit: int = MAX_SMALL_READ) -> bytes:
         """The payload of a small box (bounded)."""
         if box.payload_size > limit:
-            raise CorruptFile(f"box '{box.name}' is too large to read ({box.payload_size} bytes)")
+            raise CorruptFile(message(N_("box '{name}' is too large to read ({payload_size} bytes)"),
+                                      name=box.name, payload_size=box.payload_size))
         self.fh.seek(box.payload_start)
         data = self.fh.read(box.payload_size)
         if len(data) != box.payload_size:
-            raise CorruptFile(f"box '{box.name}' is cut short")
+            raise CorruptFile(message(N_("box '{name}' is cut short"), name=box.name))
         return data
 
     def space(self, box: Box) -> None:
@@ -176,7 +177,8 @@ class MovieScanner:
                                                                     name=box.name),
                                           f"{box.payload_size} bytes",
                                           N_("data we cannot interpret; the file is not cleaned")))
-        self.scan.problems.append(f"unknown box '{box.name}' in the {where}")
+        self.scan.problems.append(message(N_("unknown box '{name}' in the {where}"),
+                                          name=box.name, where=where))
 
     # -- metadata boxes ---------------------------------------------------------------
     # -- the box tree ---------------------------------------------------------------------
@@ -232,7 +234,7 @@ class MovieScanner:
                                           N_("a grouping players do not need; removed")))
                 s.plan.free(box)
                 return
-            s.problems.append(f"box '{box.name}' cannot be kept ({exc})")
+            s.problems.append(message(N_("box '{name}' cannot be kept ({exc})"), name=box.name, exc=exc))
             return
         explained: set[int] = set()
         if box.type in (b"mvhd", b"tkhd", b"mdhd"):
@@ -298,7 +300,8 @@ class MovieScanner:
         try:
             self.track.samples = track_samples(buf, stbl)
         except CorruptFile as exc:
-            self.scan.problems.append(f"the samples of a track cannot be located ({exc})")
+            self.scan.problems.append(message(N_("the samples of a track cannot be located ({exc})"),
+                                              exc=exc))
 
     def finish(self) -> None:
         s = self.scan
@@ -306,7 +309,7 @@ class MovieScanner:
             judge(track, s.problems)
         ids = [t.track_id for t in s.tracks]
         if len(set(ids)) != len(ids):
-            s.problems.append("two tracks share the same track ID")
+            s.problems.append(N_("two tracks share the same track ID"))
         dropped = {t.track_id for t in s.tracks if t.drop}
         kept = [t for t in s.tracks if not t.drop]
         for track in s.tracks:
@@ -363,13 +366,15 @@ class MovieScanner:
         try:
             found = fragment_samples(buf, moof, self.defaults)
         except CorruptFile as exc:
-            self.scan.problems.append(f"the samples of a fragment cannot be located ({exc})")
+            self.scan.problems.append(message(N_("the samples of a fragment cannot be located ({exc})"),
+                                              exc=exc))
             return
         by_id = {t.track_id: t for t in self.scan.tracks}
         for tid, samples in found.items():
             track = by_id.get(tid)
             if track is None:
-                self.scan.problems.append(f"a fragment holds samples of an unknown track {tid}")
+                self.scan.problems.append(message(N_("a fragment holds samples of an unknown track {tid}"),
+                                                  tid=tid))
             else:
                 track.samples.extend(samples)
 

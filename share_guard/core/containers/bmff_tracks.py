@@ -79,7 +79,7 @@ def judge(track: Track, problems: list[str]) -> None:
                  None)
     if "refused" in kinds:
         reason = next(e.reason for e in track.entries if e.kind == "refused")
-        problems.append(f"a track cannot be cleaned: {reason}")
+        problems.append(message(N_("a track cannot be cleaned: {reason}"), reason=reason))
     elif named is not None:
         track.drop = named
     elif "text" in kinds:
@@ -92,14 +92,14 @@ def judge(track: Track, problems: list[str]) -> None:
                                               handler=fourcc(track.handler))))
     elif "unknown" in kinds:
         codec = next(e.codec for e in track.entries if e.kind == "unknown")
-        problems.append(f"a track in a format share_guard does not know "
-                                  f"('{fourcc(codec)}')")
+        problems.append(message(N_("a track in a format share_guard does not know ('{fourcc}')"),
+                                fourcc=fourcc(codec)))
     elif not kinds and track.handler not in KEEP_HANDLERS:
         track.drop = HANDLER_WORDS.get(
             track.handler, (C.HIDDEN, message(N_("Non-media track '{handler}'"),
                                               handler=fourcc(track.handler))))
     elif not kinds and track.samples:
-        problems.append("a track with samples but no sample description")
+        problems.append(N_("a track with samples but no sample description"))
     elif not kinds:
         track.drop = (C.OTHER, N_("Empty track"))  # nothing to play: not kept
 
@@ -144,11 +144,11 @@ def plan_dref(s: MovieScan, buf: Buffer, dref: Box) -> None:
     A reference elsewhere ('alis' records, 'url ' locations) names a path on the
     computer that wrote the movie (/Users/name/...)."""
     if dref.payload_size < 8:
-        s.problems.append("a malformed data reference box")
+        s.problems.append(N_("a malformed data reference box"))
         return
     s.plan.patch(dref.payload_start, b"\0\0\0\0")
     if buf.u32(dref.payload_start + 4) != len(dref.children):
-        s.problems.append("the data reference count does not match its entries")
+        s.problems.append(N_("the data reference count does not match its entries"))
     for entry in dref.children:
         raw = buf.payload(entry)[4:]
         if entry.type != b"url " or any(raw) or buf.u32(entry.payload_start) != 1:
@@ -161,7 +161,7 @@ def plan_dref(s: MovieScan, buf: Buffer, dref: Box) -> None:
                                           N_("can name the computer account that made the "
                                           "movie; replaced by 'this file'")))
         if entry.header != 8:
-            s.problems.append("a data reference with an odd header")
+            s.problems.append(N_("a data reference with an odd header"))
             continue
         s.plan.patch(entry.start + 4, b"url ")
         s.plan.patch(entry.payload_start, b"\0\0\0\1")
@@ -171,13 +171,14 @@ def plan_stsd(s: MovieScan, buf: Buffer, stsd: Box, track: Track, names: list[st
               hidden: list[str]) -> None:
     """Describe a track's sample entries and plan their neutral layout."""
     if stsd.payload_size < 8 or buf.u32(stsd.payload_start + 4) != len(stsd.children):
-        s.problems.append("the sample description count does not match its entries")
+        s.problems.append(N_("the sample description count does not match its entries"))
     s.plan.patch(stsd.payload_start, b"\0\0\0\0")
     for box in stsd.children:
         try:
             entry = describe(buf, box, track.handler)
         except CorruptFile as exc:
-            s.problems.append(f"the '{box.name}' sample description is malformed ({exc})")
+            s.problems.append(message(N_("the '{name}' sample description is malformed ({exc})"),
+                                      name=box.name, exc=exc))
             continue
         track.entries.append(entry)
         if entry.kind not in ("video", "audio"):
@@ -198,7 +199,7 @@ def plan_stsd(s: MovieScan, buf: Buffer, stsd: Box, track: Track, names: list[st
             changed = plan_segments(buf, entry.segs, s.plan)
         except IccError:
             changed = []
-            s.problems.append("a colour profile in a sample description is not valid")
+            s.problems.append(N_("a colour profile in a sample description is not valid"))
         # vendor and compressor names are reported with the names above
         named = {box.payload_start + 8, box.payload_start + 42} if entry.kind == "video" \
             else {box.payload_start + 10}

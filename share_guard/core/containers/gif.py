@@ -82,7 +82,7 @@ def _skip_sub_blocks(data: bytes, pos: int) -> int:
     size = len(data)
     while True:
         if pos >= size:
-            raise CorruptFile("GIF is truncated inside a data block")
+            raise CorruptFile(N_("GIF is truncated inside a data block"))
         length = data[pos]
         pos += 1
         if length == 0:
@@ -97,20 +97,20 @@ def _table_size(flags: int) -> int:
 def walk_blocks(data: bytes) -> GifLayout:
     """Walk every block from the header to the trailer (bounded)."""
     if len(data) < 13 or data[:6] not in (b"GIF87a", b"GIF89a"):
-        raise CorruptFile("not a GIF file (bad header)")
+        raise CorruptFile(N_("not a GIF file (bad header)"))
     width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
     pos = 13 + _table_size(data[10])
     if pos > len(data):
-        raise CorruptFile("GIF is truncated inside its colour table")
+        raise CorruptFile(N_("GIF is truncated inside its colour table"))
     layout = GifLayout(header_end=pos, width=width, height=height)
     size = len(data)
     frames = 0
     while True:
         if len(layout.blocks) >= MAX_BLOCKS:
-            raise LimitExceeded(f"GIF has more than {MAX_BLOCKS} blocks")
+            raise LimitExceeded(message(N_("GIF has more than {MAX_BLOCKS} blocks"), MAX_BLOCKS=MAX_BLOCKS))
         if pos >= size:
             if not any(b.kind == "image" for b in layout.blocks):
-                raise CorruptFile("GIF is truncated: it holds no complete image")
+                raise CorruptFile(N_("GIF is truncated: it holds no complete image"))
             layout.missing_trailer = True
             layout.trailer_end = pos
             return layout
@@ -118,26 +118,28 @@ def walk_blocks(data: bytes) -> GifLayout:
         if intro == TRAILER:
             layout.trailer_end = pos + 1
             if not any(b.kind == "image" for b in layout.blocks):
-                raise CorruptFile("GIF has no image")
+                raise CorruptFile(N_("GIF has no image"))
             return layout
         if intro == IMAGE:
             if pos + 11 > size:
-                raise CorruptFile("GIF is truncated inside an image descriptor")
+                raise CorruptFile(N_("GIF is truncated inside an image descriptor"))
             fixed = pos + 10 + _table_size(data[pos + 9]) + 1  # + LZW minimum code size
             if fixed > size:
-                raise CorruptFile("GIF is truncated inside a local colour table")
+                raise CorruptFile(N_("GIF is truncated inside a local colour table"))
             end = _skip_sub_blocks(data, fixed)
             layout.blocks.append(Block("image", pos, end, data_start=fixed))
             frames += 1
             if frames > MAX_FRAMES:
-                raise LimitExceeded(f"GIF has more than {MAX_FRAMES:,} frames")
+                raise LimitExceeded(message(N_("GIF has more than {MAX_FRAMES} frames"),
+                                            MAX_FRAMES=f"{MAX_FRAMES:,}"))
         elif intro == EXTENSION:
             if pos + 2 > size:
-                raise CorruptFile("GIF is truncated inside an extension")
+                raise CorruptFile(N_("GIF is truncated inside an extension"))
             label = data[pos + 1]
             layout.blocks.append(_extension(data, pos, label))
         else:
-            raise CorruptFile(f"GIF is damaged: unexpected byte 0x{intro:02x} at {pos}")
+            raise CorruptFile(message(N_("GIF is damaged: unexpected byte 0x{intro} at {pos}"),
+                                      intro=f"{intro:02x}", pos=pos))
         pos = layout.blocks[-1].end
 
 
@@ -145,7 +147,7 @@ def _extension(data: bytes, pos: int, label: int) -> Block:
     start = pos + 2
     if label == APPLICATION:
         if start + 12 > len(data) or data[start] != 11:
-            raise CorruptFile("GIF is damaged: malformed application extension")
+            raise CorruptFile(N_("GIF is damaged: malformed application extension"))
         app_id = data[start + 1 : start + 12]
         data_start = start + 12
         return Block("app", pos, _skip_sub_blocks(data, data_start), label, app_id, data_start)

@@ -81,7 +81,7 @@ class HeifScanner:
         metas = [b for b in self.top.boxes if b.type == b"meta"]
         has_movie = any(b.type == b"moov" for b in self.top.boxes)
         if len(metas) > 1 or not (metas or has_movie):
-            raise CorruptFile("a HEIF image needs exactly one top-level 'meta' box")
+            raise CorruptFile(N_("a HEIF image needs exactly one top-level 'meta' box"))
         self.trailers()
         spans: list[Span] = []
         removed: list[tuple[int, int]] = []
@@ -135,7 +135,7 @@ class HeifScanner:
         """Plan the 'meta' box; returns the kept pictures' ranges in 'mdat' (with how they
         are coded) and the removed items' ranges."""
         if heif.primary is None or heif.primary not in heif.items:
-            raise CorruptFile("the image names no primary picture")
+            raise CorruptFile(N_("the image names no primary picture"))
         keep = self.needed(heif)
         primary = heif.items[heif.primary]
         self.kept_props(heif, primary)
@@ -162,19 +162,20 @@ class HeifScanner:
                         self.scan.plan.zero_range(a, b)
                 continue
             if item.data_ref:
-                self.scan.problems.append(f"picture {item.id} is stored in another file")
+                self.scan.problems.append(message(N_("picture {id} is stored in another file"), id=item.id))
             if item.construction == 1:
                 continue
             if item.construction != 0 or len(inside) != len(item.extents):
                 if item.extents:
-                    self.scan.problems.append(f"picture {item.id} is stored where share_guard "
-                                              "cannot follow")
+                    self.scan.problems.append(message(N_("picture {id} is stored where share_guard cannot "
+                                                         "follow"),
+                                                      id=item.id))
                 continue
             entry = item_entry(heif, item)
             for a, b in merged(item.extents):
                 spans.append((a, b, entry))
             if len(merged(item.extents)) > 1 and entry.scrub:
-                self.scan.problems.append(f"picture {item.id} is stored in pieces")
+                self.scan.problems.append(message(N_("picture {id} is stored in pieces"), id=item.id))
         return spans, removed
 
     def needed(self, heif: HeifMeta) -> set[int]:

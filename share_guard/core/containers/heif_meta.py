@@ -78,7 +78,8 @@ class MetaCleaner:
         try:
             segs = segments(self.buf, box, layout)
         except CorruptFile as exc:
-            self.scan.problems.append(f"box '{box.name}' cannot be kept ({exc})")
+            self.scan.problems.append(message(N_("box '{name}' cannot be kept ({exc})"),
+                                              name=box.name, exc=exc))
             return False
         plan_segments(self.buf, segs, self.scan.plan)
         return True
@@ -115,7 +116,8 @@ class MetaCleaner:
                                                   f"{child.payload_size} bytes",
                                                   N_("data we cannot interpret; the file is not "
                                                      "cleaned")))
-                self.scan.problems.append(f"unknown box '{child.name}' in the HEIF header")
+                self.scan.problems.append(message(N_("unknown box '{name}' in the HEIF header"),
+                                                  name=child.name))
 
     def dropped(self, box: Box) -> None:
         where = "HEIF meta"
@@ -137,7 +139,7 @@ class MetaCleaner:
                 continue
             kept = item.id in self.keep
             if kept and item.protected:
-                self.scan.problems.append("the picture is encrypted")
+                self.scan.problems.append(N_("the picture is encrypted"))
             if item.name and kept:
                 self.findings.append(finding(C.OTHER, f"HEIF item {item.id}", N_("Item name"),
                                              item.name, N_("a name given to the picture; "
@@ -200,12 +202,13 @@ class MetaCleaner:
                 return
             except CorruptFile as exc:  # an IccError too
                 if used[index]:
-                    self.scan.problems.append(f"an essential property '{prop.name}' cannot be "
-                                              f"kept ({exc})")
+                    self.scan.problems.append(message(N_("an essential property '{name}' cannot be kept "
+                                                         "({exc})"),
+                                                      name=prop.name, exc=exc))
                     return
         elif index in used and used[index]:
-            self.scan.problems.append(f"an essential property '{prop.name}' share_guard "
-                                      "does not know")
+            self.scan.problems.append(message(N_("an essential property '{name}' share_guard does not know"),
+                                              name=prop.name))
             return
         elif index in used and prop.type not in (b"udes",):
             self.findings.append(finding(C.UNKNOWN, "HEIF properties",

@@ -99,9 +99,9 @@ class JpegHandler(FormatHandler):
                     Category.HIDDEN, "EXIF IFD1", N_("Thumbnail differs from the photo"), mismatch,
                     N_("the embedded thumbnail shows a different picture (e.g. before cropping)")))
         if layout.truncated:
-            result.problems.append("the image data is truncated (no end-of-image marker)")
+            result.problems.append(N_("the image data is truncated (no end-of-image marker)"))
         if not any(s.marker == 0xDA for s in layout.segments):
-            result.problems.append("the file holds no image data")
+            result.problems.append(N_("the file holds no image data"))
         result.problems.extend(layout.problems)
         analysis = self._analysis(src)
         result.problems.extend(analysis.problems)
@@ -113,9 +113,10 @@ class JpegHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._layout(src)
         if layout.truncated:
-            raise CorruptFile("the image data is truncated; use rebuild to keep what decodes")
+            raise CorruptFile(N_("the image data is truncated; use rebuild to keep what decodes"))
         if layout.problems:
-            raise CorruptFile(f"JPEG structure not understood: {layout.problems[0]}")
+            raise CorruptFile(message(N_("JPEG structure not understood: {problems}"),
+                                      problems=layout.problems[0]))
         orientation = 1
         for seg in layout.segments:
             if seg.marker == 0xE1 and seg.payload(data).startswith(b"Exif\x00"):

@@ -47,6 +47,7 @@ from share_guard.core.containers.jpeg_tables import (
     table_use,
 )
 from share_guard.core.errors import CorruptFile, ExportRefused
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, neutral_profile
 
 
@@ -94,13 +95,13 @@ def analyse(data: bytes, layout: JpegLayout) -> Analysis:
                 result.parsed[i] = parse_scan(p)
                 events.append(("sos", i, result.parsed[i]))
             elif m in HIERARCHICAL:
-                result.problems.append("a hierarchical JPEG (no common decoder shows it)")
+                result.problems.append(N_("a hierarchical JPEG (no common decoder shows it)"))
         except CorruptFile as exc:
             result.problems.append(str(exc))
         if m == 0xE2 and p.startswith(ICC_SIG) and i < first:
             result.icc_chunks.append(p)
     if frames > 1:
-        result.problems.append("more than one frame header")
+        result.problems.append(N_("more than one frame header"))
     used, problems = table_use(events)
     result.used = used
     result.problems.extend(problems)
@@ -118,7 +119,8 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
     """The segments of the clean copy, in order (raises ExportRefused when it cannot be
     written from fields share_guard understands)."""
     if analysis.problems:
-        raise ExportRefused(f"JPEG structure not understood: {analysis.problems[0]}")
+        raise ExportRefused(message(N_("JPEG structure not understood: {problems}"),
+                                    problems=analysis.problems[0]))
     segs = layout.segments
     out = Cleaned([b"\xff\xd8"])
     head = segs[: analysis.first_scan]
@@ -230,7 +232,7 @@ def _zero_after_last_scan(out: Cleaned, at: int) -> None:
     scan = piece[head:]
     build = scan_builder(b"".join(out.pieces[:at]) + piece[:head], b"".join(out.pieces[at + 1 :]))
     if not decodes(build(scan)):
-        raise ExportRefused("the JPEG's image data does not decode; use rebuild")
+        raise ExportRefused(N_("the JPEG's image data does not decode; use rebuild"))
     keep = needed(scan, build)
     hidden = len(scan[keep:]) - scan[keep:].count(0)
     if hidden:

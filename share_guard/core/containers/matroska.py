@@ -101,9 +101,9 @@ class EbmlHead:
         eid, ilen = read_id(data, 0, " in the EBML header")
         size, slen = read_size(data, ilen, " in the EBML header")
         if eid != ID_EBML:
-            raise CorruptFile("not a Matroska file: no EBML header")
+            raise CorruptFile(N_("not a Matroska file: no EBML header"))
         if size is None or ilen + slen + size > len(data):
-            raise CorruptFile("the EBML header is cut short or too large")
+            raise CorruptFile(N_("the EBML header is cut short or too large"))
         self.doctype = "matroska"
         self.start, self.end = ilen + slen, ilen + slen + size
         for kid in parse_children(data, self.start, self.end, " in the EBML header"):
@@ -121,13 +121,14 @@ def _parse(src: Source) -> _Parsed:
         f = EbmlFile(fh, src.size)
         hdr = f.element_at(0, src.size)
         if hdr.id != ID_EBML:
-            raise CorruptFile("not a Matroska file: no EBML header")
+            raise CorruptFile(N_("not a Matroska file: no EBML header"))
         if hdr.size > SMALL_CAP:
-            raise LimitExceeded("the EBML header is too large")
+            raise LimitExceeded(N_("the EBML header is too large"))
         head = f.read(0, hdr.end)
         r.doctype = EbmlHead(head).doctype
         if r.doctype not in ("matroska", "webm"):
-            raise UnsupportedFormat(f"an EBML file of type '{r.doctype}', not Matroska")
+            raise UnsupportedFormat(message(N_("an EBML file of type '{doctype}', not Matroska"),
+                                            doctype=r.doctype))
         payload = head[hdr.data_offset :]
         clean = MasterCleaner(r).clean(ID_EBML, payload)
         if clean != payload:
@@ -143,10 +144,10 @@ def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
     while pos < size:
         top += 1  # elements beside the segment: a few in real files, not a million
         if top > MAX_TOP_LEVEL:
-            raise LimitExceeded("too many Matroska elements outside the segment")
+            raise LimitExceeded(N_("too many Matroska elements outside the segment"))
         try:
             if size - pos < 2:
-                raise CorruptFile("a stray byte")
+                raise CorruptFile(N_("a stray byte"))
             el = f.element_at(pos, size)
         except CorruptFile:
             if not segments:
@@ -169,7 +170,7 @@ def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
             r.remove("data outside the first segment")
         pos = el.end
     if not segments:
-        raise CorruptFile("the Matroska file has no segment (truncated?)")
+        raise CorruptFile(N_("the Matroska file has no segment (truncated?)"))
 
 
 def _tail(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
@@ -199,13 +200,13 @@ def _segment(f: EbmlFile, seg: Element, r: _Parsed) -> None:
             _info(f, el, r)
         elif el.id == ID_TRACKS:
             if tracks_seen:
-                r.problems.append("two Matroska track lists")
+                r.problems.append(N_("two Matroska track lists"))
             tracks_seen = True
             kept = _tracks(f, el, r)
             frames = {n: Track(frame_codec(t.codec, t.private), t.alpha) for n, t in kept.items()}
         elif el.id == ID_CLUSTER:
             if not tracks_seen:
-                raise CorruptFile("a Matroska cluster before the track list")
+                raise CorruptFile(N_("a Matroska cluster before the track list"))
             _cluster(f, el, frames, r)
         elif el.id == ID_CUES:
             cues.append(el)
@@ -270,7 +271,7 @@ def _tracks(f: EbmlFile, el: Element, r: _Parsed) -> dict[int, TrackInfo]:
     for t in tracks:
         fate = t.fate()
         if t.number in kept or t.number == 0:
-            r.problems.append("two Matroska tracks with the same number")
+            r.problems.append(N_("two Matroska tracks with the same number"))
         elif fate == "keep":
             kept[t.number] = t
         elif fate == "remove":
@@ -291,8 +292,8 @@ def _tracks(f: EbmlFile, el: Element, r: _Parsed) -> dict[int, TrackInfo]:
 
 def _cluster(f: EbmlFile, el: Element, kept: dict[int, Track], r: _Parsed) -> None:
     if el.size > CLUSTER_CAP:
-        raise LimitExceeded(f"a Matroska cluster of {el.size // 1_000_000} MB, more than "
-                            f"{CLUSTER_CAP // 1_000_000} MB")
+        raise LimitExceeded(message(N_("a Matroska cluster of {size} MB, more than {limit} MB"),
+                                    size=el.size // 1_000_000, limit=CLUSTER_CAP // 1_000_000))
     data = f.read(el.data_offset, el.size)
     clean = clean_cluster(data, kept, r.notes)
     if clean is not None:

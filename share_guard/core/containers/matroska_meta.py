@@ -245,13 +245,13 @@ class MasterCleaner:
                 self.plan.remove("hidden text after codes")
                 return head + fixed
             if kid.id == ID_CODECID or parent not in (ID_TRACKENTRY,):
-                raise CorruptFile(f"a Matroska {name} that is not a plain code")
+                raise CorruptFile(message(N_("a Matroska {name} that is not a plain code"), name=name))
         if problem:
             self._drop(name, kind, data, where)
             return VOID
         if policy == UID and self.entry is not None and kid.size:
             if self.entry.number >= 1 << (8 * kid.size):
-                raise CorruptFile("a Matroska TrackUID too short for its track number")
+                raise CorruptFile(N_("a Matroska TrackUID too short for its track number"))
             return head + uid_value(self.entry.number, kid.size)
         return KEEP
 

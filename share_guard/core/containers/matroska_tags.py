@@ -22,7 +22,7 @@ ID_ATTACHEDFILE = 0x61A7
 def _walk(buf: bytes, masters: set[int], fn: Any, path: tuple[int, ...] = (),
           start: int = 0, end: int | None = None) -> None:
     if len(path) > MAX_DEPTH:
-        raise LimitExceeded("Matroska metadata nested too deeply")
+        raise LimitExceeded(N_("Matroska metadata nested too deeply"))
     for el in parse_children(buf, start, len(buf) if end is None else end):
         fn((*path, el.id), el, buf)
         if el.id in masters:

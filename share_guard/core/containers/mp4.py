@@ -75,7 +75,7 @@ class MovieHandler(ScanHandler):
             else:
                 scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):
-            scan.problems.append("the movie has no header ('moov'); it cannot be played")
+            scan.problems.append(N_("the movie has no header ('moov'); it cannot be played"))
         return scan
 
     def account(self, src: Source) -> Ledger:

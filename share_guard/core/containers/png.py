@@ -113,21 +113,22 @@ class PngLayout:
 def walk_chunks(data: bytes) -> PngLayout:
     """Walk every chunk from the signature to IEND (bounded; checks lengths and CRCs)."""
     if not data.startswith(SIGNATURE):
-        raise CorruptFile("not a PNG file (bad signature)")
+        raise CorruptFile(N_("not a PNG file (bad signature)"))
     layout = PngLayout()
     pos, size = len(SIGNATURE), len(data)
     frames = 0
     while True:
         if len(layout.chunks) >= MAX_CHUNKS:
-            raise LimitExceeded(f"PNG has more than {MAX_CHUNKS} chunks")
+            raise LimitExceeded(message(N_("PNG has more than {MAX_CHUNKS} chunks"), MAX_CHUNKS=MAX_CHUNKS))
         if pos + 12 > size:
-            raise CorruptFile("PNG is truncated: it ends before the IEND chunk")
+            raise CorruptFile(N_("PNG is truncated: it ends before the IEND chunk"))
         length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
         if not all(65 <= c <= 90 or 97 <= c <= 122 for c in ctype):
-            raise CorruptFile(f"PNG is damaged: invalid chunk type at byte {pos}")
+            raise CorruptFile(message(N_("PNG is damaged: invalid chunk type at byte {pos}"), pos=pos))
         if length > MAX_CHUNK_LENGTH or pos + 12 + length > size:
             raise CorruptFile(
-                f"PNG is truncated: chunk {ctype.decode('latin-1')} runs past the end of the file"
+                message(N_("PNG is truncated: chunk {ctype} runs past the end of the file"),
+                        ctype=ctype.decode('latin-1'))
             )
         body = data[pos + 4 : pos + 8 + length]
         (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
@@ -136,10 +137,12 @@ def walk_chunks(data: bytes) -> PngLayout:
         if ctype == b"fcTL":
             frames += 1
             if frames > MAX_FRAMES:
-                raise LimitExceeded(f"PNG animation has more than {MAX_FRAMES:,} frames")
+                raise LimitExceeded(message(N_("PNG animation has more than {MAX_FRAMES} frames"),
+                                            MAX_FRAMES=f"{MAX_FRAMES:,}"))
         if not chunk.crc_ok and (chunk.critical or ctype in KEEP):
             # dropping a damaged colour or animation chunk would change what is shown
-            layout.problems.append(f"PNG {chunk.name} chunk has a bad checksum (damaged file)")
+            layout.problems.append(message(N_("PNG {name} chunk has a bad checksum (damaged file)"),
+                                           name=chunk.name))
         pos = chunk.end
         if ctype == b"IEND":
             layout.iend_end = pos
@@ -151,17 +154,18 @@ def walk_chunks(data: bytes) -> PngLayout:
 def _check_structure(layout: PngLayout) -> None:
     chunks = layout.chunks
     if chunks[0].type != b"IHDR" or chunks[0].length != 13:
-        raise CorruptFile("PNG is damaged: it does not start with a valid IHDR chunk")
+        raise CorruptFile(N_("PNG is damaged: it does not start with a valid IHDR chunk"))
     types = [c.type for c in chunks]
     if b"IDAT" not in types:
-        raise CorruptFile("PNG has no image data (no IDAT chunk)")
+        raise CorruptFile(N_("PNG has no image data (no IDAT chunk)"))
     first = types.index(b"IDAT")
     last = len(types) - 1 - types[::-1].index(b"IDAT")
     if any(t != b"IDAT" for t in types[first : last + 1]):
-        layout.problems.append("PNG image data is split by other chunks (malformed file)")
+        layout.problems.append(N_("PNG image data is split by other chunks (malformed file)"))
     for chunk in chunks:
         if chunk.critical and chunk.type not in CRITICAL:
-            layout.problems.append(f"PNG has an unknown critical chunk {chunk.name!r}")
+            layout.problems.append(message(N_("PNG has an unknown critical chunk {name}"),
+                                           name=f"{chunk.name!r}"))
 
 
 class PngHandler(FormatHandler):
@@ -223,7 +227,8 @@ class PngHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._parse(src)
         if layout.problems:
-            raise ExportRefused(f"cannot clean this PNG with confidence: {layout.problems[0]}")
+            raise ExportRefused(message(N_("cannot clean this PNG with confidence: {problems}"),
+                                        problems=layout.problems[0]))
         budget = TextBudget()
         texts = [
             parse_text_chunk(c.type, data[c.data_start : c.data_start + c.length], budget)

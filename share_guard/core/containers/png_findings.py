@@ -129,7 +129,7 @@ def _stream_findings(data: bytes, layout: PngLayout, h: Header) -> tuple[list[Fi
         info = examine(stream, expected)
         where = f"PNG {run.ctype.decode()}"
         if info.problem:
-            problems.append(f"PNG {info.problem}")
+            problems.append(message(N_("PNG {problem}"), problem=info.problem))
         elif not info.clean(len(stream), expected):
             found.append(Finding(Category.HIDDEN, where, N_("Data hidden in the image data"),
                                  info.describe(len(stream), expected),

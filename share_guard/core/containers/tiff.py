@@ -79,7 +79,8 @@ class TiffHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, tp = self._plan(src)
         if tp.problems:
-            raise ExportRefused(f"cannot clean this TIFF with confidence: {tp.problems[0]}")
+            raise ExportRefused(message(N_("cannot clean this TIFF with confidence: {problems}"),
+                                        problems=tp.problems[0]))
         write_clean(data, tp, out)
         result = StripResult()
         dropped_subs = [i.name for i in tp.tiff.ifds if not CHAIN.fullmatch(i.name)]

@@ -96,14 +96,16 @@ def _walk(data: bytes, start: int, end: int, budget: list[int]) -> list[RiffChun
     while pos < end:
         budget[0] -= 1
         if budget[0] < 0:
-            raise LimitExceeded(f"WebP has more than {MAX_CHUNKS} chunks")
+            raise LimitExceeded(message(N_("WebP has more than {MAX_CHUNKS} chunks"), MAX_CHUNKS=MAX_CHUNKS))
         if pos + 8 > end:
-            raise CorruptFile(f"WebP is damaged: a chunk header is cut off at byte {pos}")
+            raise CorruptFile(message(N_("WebP is damaged: a chunk header is cut off at byte {pos}"),
+                                      pos=pos))
         fourcc = data[pos : pos + 4]
         (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
         if pos + 8 + size > end:
             raise CorruptFile(
-                f"WebP is truncated: chunk {fourcc.decode('latin-1')!r} runs past its end"
+                message(N_("WebP is truncated: chunk {fourcc} runs past its end"),
+                        fourcc=f"{fourcc.decode('latin-1')!r}")
             )
         chunks.append(RiffChunk(fourcc, pos, size))
         # a missing pad byte after the very last chunk is tolerated
@@ -114,17 +116,17 @@ def _walk(data: bytes, start: int, end: int, budget: list[int]) -> list[RiffChun
 def walk_riff(data: bytes) -> WebpLayout:
     """Walk the RIFF/WEBP chunks, including the sub-chunks of animation frames (bounded)."""
     if len(data) < 20 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raise CorruptFile("not a WebP file (bad RIFF header)")
+        raise CorruptFile(N_("not a WebP file (bad RIFF header)"))
     (riff_size,) = struct.unpack("<I", data[4:8])
     riff_end = 8 + riff_size
     if riff_end > len(data):
-        raise CorruptFile("WebP is truncated: the file is shorter than its RIFF header says")
+        raise CorruptFile(N_("WebP is truncated: the file is shorter than its RIFF header says"))
     budget = [MAX_CHUNKS]
     layout = WebpLayout(riff_end=riff_end, chunks=_walk(data, 12, riff_end, budget))
     for chunk in layout.chunks:
         if chunk.fourcc == b"ANMF":
             if chunk.size < 16:
-                raise CorruptFile("WebP is damaged: an animation frame header is too short")
+                raise CorruptFile(N_("WebP is damaged: an animation frame header is too short"))
             chunk.children = _walk(data, chunk.data_start + 16, chunk.data_start + chunk.size,
                                    budget)
     _check(data, layout)
@@ -133,20 +135,20 @@ def walk_riff(data: bytes) -> WebpLayout:
 
 def _check(data: bytes, layout: WebpLayout) -> None:
     if not layout.chunks:
-        raise CorruptFile("WebP holds no chunks")
+        raise CorruptFile(N_("WebP holds no chunks"))
     first = layout.chunks[0]
     if first.fourcc == b"VP8X":
         if first.size < 10:
-            raise CorruptFile("WebP is damaged: the VP8X header is too short")
+            raise CorruptFile(N_("WebP is damaged: the VP8X header is too short"))
         frames = [c for c in layout.chunks if c.fourcc == b"ANMF"]
         stills = [c for c in layout.chunks if c.fourcc in IMAGE]
         if not frames and not stills:
-            raise CorruptFile("WebP has no image data")
+            raise CorruptFile(N_("WebP has no image data"))
         for frame in frames:
             if not any(c.fourcc in IMAGE for c in frame.children):
-                raise CorruptFile("WebP is damaged: an animation frame has no image data")
+                raise CorruptFile(N_("WebP is damaged: an animation frame has no image data"))
     elif first.fourcc not in IMAGE:
-        raise CorruptFile(f"WebP starts with an unexpected chunk {first.name!r}")
+        raise CorruptFile(message(N_("WebP starts with an unexpected chunk {name}"), name=f"{first.name!r}"))
 
 
 def _dimensions(data: bytes, layout: WebpLayout) -> tuple[int, int] | None:

@@ -25,6 +25,7 @@ from share_guard.core.errors import ExportRefused, OutputError
 from share_guard.core.export.safeio import BoundedOutput, Staging, output_limit
 from share_guard.core.filesize import data_bytes
 from share_guard.core.fingerprint import check_same, check_unchanged
+from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Region, Report
@@ -179,7 +180,7 @@ def free_name(dest: Path, *, overwrite: bool, taken: set[Path] | None = None) ->
     while candidate in taken or (not overwrite and os.path.lexists(candidate)):
         n += 1
         if n > MAX_NUMBER:
-            raise OutputError(f"no free name for the copy of {dest.name}")
+            raise OutputError(message(N_("no free name for the copy of {name}"), name=dest.name))
         candidate = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
     return candidate
 
@@ -229,14 +230,17 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
         after = inspect(temp, InspectOptions(fingerprint=False))
         result.after = after
         if after.error:
-            raise ExportRefused(f"the cleaned copy could not be re-read ({after.error}); removed")
+            raise ExportRefused(message(N_("the cleaned copy could not be re-read ({error}); removed"),
+                                        error=after.error))
         leaks = after.leaks()
         if leaks:
-            raise ExportRefused(f"the cleaned copy still held {leaks[0].name}; removed")
+            raise ExportRefused(message(N_("the cleaned copy still held {name}; removed"),
+                                        name=leaks[0].name))
         if after.problems:
-            raise ExportRefused(f"the cleaned copy is not sound ({after.problems[0]}); removed")
+            raise ExportRefused(message(N_("the cleaned copy is not sound ({problems}); removed"),
+                                        problems=after.problems[0]))
         if not p.transforms and after.format != expected:
-            raise ExportRefused("the cleaned copy changed format; removed")
+            raise ExportRefused(N_("the cleaned copy changed format; removed"))
         checker = handler_by_name(after.format) if after.format else None
         if checker is not None and checker.accounts:
             # every byte of the copy is ours to answer for: Unaccounted fails the export
@@ -326,8 +330,8 @@ class _transformed:
                 fh.flush()
                 limit = max(TRANSFORM_GROWTH * current.size, current.size + TRANSFORM_SLACK)
                 if os.fstat(fh.fileno()).st_size > limit:
-                    raise ExportRefused(f"{transform.name} wrote far more than the picture "
-                                        "holds; refused")
+                    raise ExportRefused(message(N_("{name} wrote far more than the picture holds; refused"),
+                                                name=transform.name))
                 self.result.changed.extend(changed)
                 current = Source(path)
         except BaseException:

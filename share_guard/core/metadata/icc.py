@@ -90,25 +90,25 @@ def parse(data: bytes) -> list[Tag]:
     """The tag table of a profile, after checking the header and every tag's bounds."""
     n = len(data)
     if n < HEADER + 4 or n > MAX_PROFILE:
-        raise IccError("colour profile of an impossible size")
+        raise IccError(N_("colour profile of an impossible size"))
     declared = int.from_bytes(data[0:4], "big")
     if declared < HEADER + 4 or declared > n:
-        raise IccError("colour profile size field does not match its data")
+        raise IccError(N_("colour profile size field does not match its data"))
     if data[36:40] != b"acsp":
-        raise IccError("not a colour profile (no 'acsp' signature)")
+        raise IccError(N_("not a colour profile (no 'acsp' signature)"))
     if data[12:16] not in DEVICE_CLASSES or data[16:20] not in COLOUR_SPACES:
-        raise IccError("colour profile of an unknown class or colour space")
+        raise IccError(N_("colour profile of an unknown class or colour space"))
     if data[20:24] not in (b"XYZ ", b"Lab ") and data[12:16] != b"link":
-        raise IccError("colour profile with an unknown connection space")
+        raise IccError(N_("colour profile with an unknown connection space"))
     count = int.from_bytes(data[128:132], "big")
     table_end = 132 + 12 * count
     if count > MAX_TAGS or table_end > declared:
-        raise IccError("colour profile tag table is too large")
+        raise IccError(N_("colour profile tag table is too large"))
     tags: list[Tag] = []
     for i in range(count):
         sig, offset, size = struct.unpack_from(">4sII", data, 132 + 12 * i)
         if offset < table_end or size < 8 or offset + size > declared:
-            raise IccError("colour profile tag points outside the profile")
+            raise IccError(N_("colour profile tag points outside the profile"))
         tags.append(Tag(sig, offset, size, bytes(data[offset : offset + 4])))
     return tags
 
@@ -263,7 +263,7 @@ def _check_disjoint(kept: list[tuple[bytes, int, int]]) -> None:
     spans = sorted({(offset, offset + size) for _, offset, size in kept})
     for (_s0, e0), (s1, _e1) in zip(spans, spans[1:], strict=False):
         if s1 < e0:
-            raise IccError("colour profile tags overlap")
+            raise IccError(N_("colour profile tags overlap"))
 
 
 # -- the proof ----------------------------------------------------------------------------
@@ -273,7 +273,7 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
     try:
         tags = parse(data)
         if bytes(_header(data, len(data))) != bytes(data[:HEADER]):
-            raise IccError("colour profile header still names a maker, date or creator")
+            raise IccError(N_("colour profile header still names a maker, date or creator"))
         seen: dict[tuple[int, int], bool] = {}
         spans: list[tuple[int, int, bool]] = []  # (start, end, is_payload)
         for tag in tags:
@@ -283,16 +283,17 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
             if tag.sig in COLOUR_TAGS and tag.type in COLOUR_TAGS[tag.sig]:
                 body = data[tag.offset : tag.offset + tag.size]
                 if clean_block(body, tag.sig) != body:
-                    raise IccError("colour profile tag holds bytes no colour module reads")
+                    raise IccError(N_("colour profile tag holds bytes no colour module reads"))
                 spans.append((tag.offset, tag.offset + tag.size, tag.type in PAYLOAD_TYPES))
             elif tag.sig in TEXT_TAGS and tag.type in TEXT_TYPES:
                 body = data[tag.offset : tag.offset + tag.size]
                 if body not in (_text_tag(tag.type, _neutral_text(tag.sig, _text(data, tag))),
                                 _text_tag(tag.type, "")):
-                    raise IccError("colour profile text is not neutral")
+                    raise IccError(N_("colour profile text is not neutral"))
                 spans.append((tag.offset, tag.offset + tag.size, False))
             else:
-                raise IccError(f"colour profile keeps a tag it should not ({_sig_text(tag.sig)})")
+                raise IccError(message(N_("colour profile keeps a tag it should not ({sig_text})"),
+                                       sig_text=_sig_text(tag.sig)))
     except IccError as exc:
         ledger.refuse(base, base + len(data), what, str(exc))
         return
@@ -301,7 +302,7 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
     pos = table_end
     for start, end, is_payload in sorted(spans):
         if start < pos:
-            ledger.refuse(base + start, base + end, what, "colour profile tags overlap")
+            ledger.refuse(base + start, base + end, what, N_("colour profile tags overlap"))
             return
         ledger.zeroed(data, base + pos, base + start, f"{what} padding", base=base)
         (ledger.payload if is_payload else ledger.written)(base + start, base + end,

@@ -55,23 +55,23 @@ def is_sef(data: bytes) -> bool:
 def parse_sef(data: bytes) -> list[Record]:
     """The records of a SEF archive that ends at the end of ``data``."""
     if not is_sef(data):
-        raise CorruptFile("not a Samsung archive (no SEFT end)")
+        raise CorruptFile(N_("not a Samsung archive (no SEFT end)"))
     size = struct.unpack_from("<I", data, len(data) - 8)[0]
     head = len(data) - 8 - size
     if size < 12 or head < 0 or data[head : head + 4] != b"SEFH":
-        raise CorruptFile("a Samsung archive without its directory")
+        raise CorruptFile(N_("a Samsung archive without its directory"))
     _version, count = struct.unpack_from("<II", data, head + 4)
     if count > MAX_RECORDS or 12 + 12 * count > size:
-        raise CorruptFile("a Samsung archive directory of an impossible size")
+        raise CorruptFile(N_("a Samsung archive directory of an impossible size"))
     out: list[Record] = []
     for i in range(count):
         _zero, kind, back, length = struct.unpack_from("<HHII", data, head + 12 + 12 * i)
         start = head - back
         if back > head or length < 8 or start + length > head:
-            raise CorruptFile("a Samsung archive record points outside the archive")
+            raise CorruptFile(N_("a Samsung archive record points outside the archive"))
         name_len = struct.unpack_from("<I", data, start + 4)[0]
         if 8 + name_len > length:
-            raise CorruptFile("a Samsung archive record name runs past its record")
+            raise CorruptFile(N_("a Samsung archive record name runs past its record"))
         name = data[start + 8 : start + 8 + name_len].decode("latin-1")
         out.append(Record(kind, name, start + 8 + name_len, length - 8 - name_len))
     return out

@@ -65,7 +65,7 @@ class RedactTransform:
             return self._image(src, out, style, progress, cancel)
         if report.kind is FileKind.VIDEO:
             return self._video(src, out, style, progress, cancel)
-        raise UnsupportedFormat("only photos and videos can be redacted")
+        raise UnsupportedFormat(N_("only photos and videos can be redacted"))
 
     def _floor(self, scores: list[float]) -> float:
         """Lowest score covered: what the report pre-selects, or everything found."""

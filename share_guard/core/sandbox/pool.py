@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from share_guard.core.errors import Cancelled
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.sandbox import early
 from share_guard.core.sandbox.messages import (
@@ -333,11 +334,12 @@ class WorkerPool:
             if now >= deadline:
                 worker.kill()
                 if cancel_at is not None:
-                    raise Cancelled("cancelled")
+                    raise Cancelled(N_("cancelled"))
                 with self._cond:
                     self.stats.timeouts += 1
                     self.stats.tasks += 1
-                raise Dead(f"it took longer than {watch.allowed(now):.0f} s", watch.index)
+                raise Dead(message(N_("it took longer than {watch} s"),
+                                   watch=f"{watch.allowed(now):.0f}"), watch.index)
             wait = deadline - now
             if cancel is not None and cancel_at is None:
                 wait = min(wait, 0.05)
@@ -350,8 +352,9 @@ class WorkerPool:
                     worker.kill()  # the rest of its message cannot be read: it goes
                     with self._cond:
                         self.stats.tasks += 1
-                    raise Dead(f"it sent back more than {lim.reply_bytes // 2**20} MB about the "
-                               "file (far too many findings)", watch.index) from None
+                    raise Dead(message(N_("it sent back more than {count} MB about the file (far too many "
+                                          "findings)"),
+                                       count=lim.reply_bytes // 2**20), watch.index) from None
                 except EOFError:
                     raise self._crashed(worker, watch) from None
                 return pickle.loads(data)  # noqa: S301 - our own worker's message

@@ -29,6 +29,7 @@ from share_guard.core.export.batch import Outcome
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, ExportStatus, Planned
 from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.filesize import data_bytes
+from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
@@ -334,9 +335,9 @@ class SandboxRunner(Runner):
             reply = self.pool.run(CallTask(func, args), size=size, progress=no_progress,
                                   cancel=cancel)
         except Dead as dead:
-            raise CheckFailed(f"{UNSAFE}: {dead}") from None
+            raise CheckFailed(message(N_("{UNSAFE}: {dead}"), UNSAFE=UNSAFE, dead=dead)) from None
         if isinstance(reply, Internal):
-            raise CheckFailed(f"{UNSAFE}: {reply.summary}")
+            raise CheckFailed(message(N_("{UNSAFE}: {summary}"), UNSAFE=UNSAFE, summary=reply.summary))
         value: T = self._value(reply)
         return value
 

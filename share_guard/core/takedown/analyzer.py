@@ -148,5 +148,5 @@ class TakedownAnalyzer:
         except ShareGuardError:
             raise
         except (OSError, ValueError) as exc:
-            raise ShareGuardError(f"could not hash the file: {exc}")
+            raise ShareGuardError(message(N_("could not hash the file: {exc}"), exc=exc))
         return [match_finding(m) for m in matches]
