@@ -56,13 +56,13 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     except OSError as exc:
         report.unsupported = True  # never opened: whether it is a photo is unknown
         if isinstance(exc, IsADirectoryError):
-            report.error = "is a folder, not a file"
+            report.error = N_("is a folder, not a file")
         elif isinstance(exc, FileNotFoundError):
-            report.error = "file not found"
+            report.error = N_("file not found")
         elif isinstance(exc, PermissionError):
-            report.error = "permission denied: the file cannot be read"
+            report.error = N_("permission denied: the file cannot be read")
         else:
-            report.error = f"cannot be read: {exc.strerror or exc}"
+            report.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return report
     report.size, report.mtime_ns = src.size, src.mtime_ns
     src.thorough = opts.thorough
@@ -83,7 +83,8 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
             report.error = str(exc)
             return report
         except (OSError, ValueError, MemoryError, RecursionError) as exc:
-            report.error = f"could not be read: {type(exc).__name__}: {exc}"
+            report.error = message(N_("could not be read: {kind}: {exc}"),
+                                   kind=type(exc).__name__, exc=exc)
             return report
         report.findings.extend(result.findings)
         report.problems.extend(result.problems)
@@ -167,7 +168,7 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
     try:
         src = Source(report.path)
     except OSError as exc:
-        out.error = f"cannot be read: {exc.strerror or exc}"
+        out.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return out
     try:
         check_unchanged(report, cancel=cancel)  # the evidence must be about the same bytes
@@ -175,7 +176,7 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
         out.error = str(exc)
         return out
     except OSError as exc:
-        out.error = f"cannot be read: {exc.strerror or exc}"
+        out.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return out
     run_analyzers(src, out, todo, progress, cancel)
     progress(1.0, N_("done"))

@@ -170,6 +170,13 @@ class Finding:
         return out
 
 
+def labelled(f: Finding) -> str:
+    """"Location: GPS position": a finding in the lists of what a copy loses (English; the
+    front ends translate it, the label and the name with it)."""
+    # Translators: a label or a file name, a colon, then what it is or why it matters
+    return message(N_("{name}: {why}"), name=f.category.label, why=f.name)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return display_text(value) if isinstance(value, str) else value

@@ -267,10 +267,11 @@ class GifHandler(FormatHandler):
                               for name, n in cleaned.removed.items())
         hidden = _hidden_in_frames(self._analysis(src))
         if hidden:
-            result.removed.append(f"{hidden} bytes after the end of the image data")
+            result.removed.append(message(N_("{hidden} bytes after the end of the image data"),
+                                          hidden=hidden))
         trailer = len(data) - layout.trailer_end
         if trailer > 0:
-            result.removed.append(f"{trailer} bytes after the end of the image")
+            result.removed.append(message(N_("{count} bytes after the end of the image"), count=trailer))
         return result
 
     def account(self, src: Source) -> Ledger:

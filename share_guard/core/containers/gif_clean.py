@@ -184,12 +184,12 @@ def clean_gif(data: bytes, layout: GifLayout, analysis: Analysis) -> Cleaned:
                 continue
             seen_loop = True
             res.out += kept
-            res.kept.append("animation loop setting")
+            res.kept.append(N_("animation loop setting"))
         elif block.kind == "app" and block.app_id == ICC_APP and not seen_icc:
             seen_icc = True
             try:
                 res.out += icc(neutral_profile(joined(data, block.data_start, block.end)))
-                res.kept.append("colour profile (its text made neutral)")
+                res.kept.append(N_("colour profile (its text made neutral)"))
             except IccError as exc:
                 res.drop(f"colour profile ({exc})")
         else:

@@ -130,23 +130,23 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
         out.pieces.append(jfif[-1])
     if any(s.marker == 0xE0 and s.payload(data)[12:14].strip(b"\x00") for s in segs
            if s.payload(data).startswith(b"JFIF\x00")):
-        out.removed.append("JFIF thumbnail")
+        out.removed.append(N_("JFIF thumbnail"))
     if orientation != 1:
         out.pieces.append(orientation_segment(orientation))
-        out.kept.append("orientation")
+        out.kept.append(N_("orientation"))
     if analysis.icc_chunks:
         try:
             out.pieces.extend(icc_segments(neutral_profile(icc_profile(analysis.icc_chunks))))
-            out.kept.append("colour profile (its text made neutral)")
+            out.kept.append(N_("colour profile (its text made neutral)"))
         except IccError as exc:
-            out.removed.append(f"colour profile ({exc})")
+            out.removed.append(message(N_("colour profile ({exc})"), exc=exc))
     if adobe:
         out.pieces.append(adobe[-1])
     for seg in head:
         p = seg.payload(data)
         if adobe and seg.marker == 0xEE and p.startswith(b"Adobe") and p != adobe[-1][4:]:
-            out.removed.append("data after the Adobe colour header" if len(p) > 12
-                               else "Adobe header fields no decoder reads")
+            out.removed.append(N_("data after the Adobe colour header") if len(p) > 12
+                               else N_("Adobe header fields no decoder reads"))
     is_ls = any(s.marker == 0xF7 for s in segs)
     spare = 0
     last_scan = -1
@@ -162,12 +162,14 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
             spare += sum(1 for j in range(len(_tables(analysis, i)))
                          if (i, j) not in analysis.used)
     if spare:
-        out.removed.append(f"{spare} coding table{'s' if spare > 1 else ''} no scan uses")
+        out.removed.append(message(N_("{n} coding table no scan uses") if spare == 1 else
+                                   N_("{n} coding tables no scan uses"), n=spare))
     out.pieces.append(b"\xff\xd9")
     if last_scan >= 0:
         _zero_after_last_scan(out, last_scan)
     if layout.eoi_end < len(data):
-        out.removed.append(f"{len(data) - layout.eoi_end} bytes after the end of the image")
+        out.removed.append(message(N_("{count} bytes after the end of the image"),
+                                   count=len(data) - layout.eoi_end))
     return out
 
 
@@ -237,5 +239,6 @@ def _zero_after_last_scan(out: Cleaned, at: int) -> None:
     hidden = len(scan[keep:]) - scan[keep:].count(0)
     if hidden:
         out.pieces[at] = piece[:head] + scan[:keep] + bytes(len(scan) - keep)
-        out.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end of the image data "
-                           "(zeroed)")
+        out.removed.append(message(
+            N_("{n} byte after the end of the image data (zeroed)") if hidden == 1 else
+            N_("{n} bytes after the end of the image data (zeroed)"), n=hidden))

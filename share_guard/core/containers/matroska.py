@@ -356,7 +356,7 @@ class MatroskaHandler(PatchingHandler):
     def kept(self, plan: PatchPlan) -> list[str]:
         kept = list(self.always_kept)
         if "rotation" in plan.properties or "stereo_mode" in plan.properties:
-            kept.append("display rotation / stereo mode")
+            kept.append(N_("display rotation / stereo mode"))
         return kept
 
     def account(self, src: Source) -> Ledger:

@@ -255,9 +255,9 @@ class PngHandler(FormatHandler):
         result.removed.extend(cleaned.notes)
         trailer = len(data) - layout.iend_end
         if trailer > 0:
-            result.removed.append(f"{trailer} bytes after the end of the image")
+            result.removed.append(message(N_("{count} bytes after the end of the image"), count=trailer))
         if orientation != 1:
-            result.kept.append(f"orientation ({orientation})")
+            result.kept.append(message(N_("orientation ({orientation})"), orientation=orientation))
         kept_colour = sorted({c.name for c in layout.chunks if c.type in COLOUR and c.crc_ok})
         if kept_colour:
             result.kept.append("colour information (" + ", ".join(kept_colour) + ")")

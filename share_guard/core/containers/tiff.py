@@ -87,19 +87,21 @@ class TiffHandler(FormatHandler):
         for name in dict.fromkeys(dropped_subs):
             result.removed.append(_SUB_NAMES.get(name, "a preview image (SubIFD)"))
         if tp.previews:
-            result.removed.append(f"{len(tp.previews)} reduced-resolution preview page(s)")
+            result.removed.append(message(N_("{count} reduced-resolution preview page(s)"),
+                                          count=len(tp.previews)))
         dropped_tags = sum(1 for p in tp.pages for e in p.ifd.entries if e.tag not in KEEP_TAGS)
         if dropped_tags:
-            result.removed.append(f"{dropped_tags} descriptive tags")
+            result.removed.append(message(N_("{dropped_tags} descriptive tags"), dropped_tags=dropped_tags))
         for what, n in tp.found.items():
-            result.removed.append(f"{what} ({n} strips or tiles)")
+            result.removed.append(message(N_("{what} ({n} strips or tiles)"), what=what, n=n))
         for what in dict.fromkeys(d for p in tp.pages for d in p.dropped):
             result.removed.append(what)
         if tp.unreferenced:
-            result.removed.append(f"{tp.unreferenced} bytes of data nothing referenced")
-        result.kept.append(f"{len(tp.pages)} page(s) with image-structure tags")
+            result.removed.append(message(N_("{unreferenced} bytes of data nothing referenced"),
+                                          unreferenced=tp.unreferenced))
+        result.kept.append(message(N_("{count} page(s) with image-structure tags"), count=len(tp.pages)))
         if any(ICC in p.tags for p in tp.pages):
-            result.kept.append("colour profile (its text made neutral)")
+            result.kept.append(N_("colour profile (its text made neutral)"))
         return result
 
     def account(self, src: Source) -> Ledger:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from share_guard.core.containers.content_memo import ContentMemo
-from share_guard.core.i18n import N_
+from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
     import numpy as np
@@ -127,7 +127,8 @@ def _scan(raw: bytes, expected: int) -> LzwScan:
 
 
 def _short(total: int, expected: int) -> LzwError:
-    return LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+    return LzwError(message(N_("an LZW strip that decodes to {total} of its {expected} bytes"),
+                            total=total, expected=expected))
 
 
 def _scan_small(raw: bytes, expected: int) -> LzwScan:

@@ -222,13 +222,13 @@ class WebpHandler(FormatHandler):
         else:
             icc = neutral_icc(payload(data, pics.icc)) if pics.icc is not None else None
             if pics.icc is not None and icc is None:
-                result.removed.append("colour profile (not a valid profile)")
+                result.removed.append(N_("colour profile (not a valid profile)"))
             flags = (pics.flags & FLAG_ALPHA) | (FLAG_ICC if icc is not None else 0) \
                 | (FLAG_EXIF if orientation != 1 else 0) | (FLAG_ANIM if pics.frames else 0)
             chunks.append((b"VP8X", vp8x_body(flags, *pics.canvas)))
             if icc is not None:
                 chunks.append((b"ICCP", icc))
-                result.kept.append("colour profile (its text made neutral)")
+                result.kept.append(N_("colour profile (its text made neutral)"))
             if pics.anim is not None:
                 chunks.append((b"ANIM", anim_body(payload(data, pics.anim))))
                 for (frame, _a, _i), image in zip(pics.frames, images, strict=True):
@@ -237,21 +237,22 @@ class WebpHandler(FormatHandler):
                 chunks.extend(images[0].chunks)
             if orientation != 1:
                 chunks.append(orientation_exif(orientation))
-                result.kept.append(f"orientation ({orientation})")
+                result.kept.append(message(N_("orientation ({orientation})"), orientation=orientation))
         out.write(riff_bytes(chunks))
         if pics.exif is not None:
-            result.removed.append("EXIF chunk")
+            result.removed.append(N_("EXIF chunk"))
         for chunk in pics.unused:
-            result.removed.append(f"{chunk.name or 'unnamed'} chunk")
+            result.removed.append(message(N_("{name} chunk"), name=chunk.name or "unnamed"))
         for image in images:
             result.removed.extend(n for n in image.notes if n not in result.removed)
         hidden = sum(image.hidden for image in images)
         if hidden:
-            result.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end "
-                                  "of the coded image data (zeroed)")
+            result.removed.append(message(
+                N_("{n} byte after the end of the coded image data (zeroed)") if hidden == 1 else
+                N_("{n} bytes after the end of the coded image data (zeroed)"), n=hidden))
         trailer = len(data) - layout.riff_end
         if trailer > 0:
-            result.removed.append(f"{trailer} bytes after the end of the image")
+            result.removed.append(message(N_("{count} bytes after the end of the image"), count=trailer))
         return result
 
     def account(self, src: Source) -> Ledger:

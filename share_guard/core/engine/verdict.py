@@ -17,7 +17,7 @@ from share_guard.core.export.consent import ConsentFlag, ConsentItem
 from share_guard.core.export.pipeline import Cover, Transform
 from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.filename import from_name, name_findings
-from share_guard.core.report import Category, FileKind, Finding, Region, Report
+from share_guard.core.report import Category, FileKind, Region, Report, labelled
 from share_guard.core.textsafe import display_path, display_text
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def mentions(report: Report, transforms: Sequence[Transform] = (),
     name = display_path(report.path.name)
     covers = [t.covers(report) for t in transforms]
     gone, kept = _name_facts(report, dest)
-    removed = tuple(sorted({_labelled(f) for f in report.leaks()}
+    removed = tuple(sorted({labelled(f) for f in report.leaks()}
                            | set(gone) | {r for c in covers for r in c.removes}))
     covered = frozenset(r for c in covers for r in c.regions)
     faces, possible, codes, unlocated = _regions(report)
@@ -183,7 +183,7 @@ def _name_facts(report: Report, dest: Path | None) -> tuple[list[str], tuple[str
     if not named:
         return [], ()
     left = {(f.category, f.name) for f in name_findings(dest, report.kind)} if dest else None
-    gone = [_labelled(f) for f in named
+    gone = [labelled(f) for f in named
             if left is not None and (f.category, f.name) not in left]
     kept = tuple(message(N_("{category}: {name} ({value})"), category=f.category.label,
                          name=f.name, value=f.value) for f in named
@@ -207,12 +207,6 @@ def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], 
         elif f.category is Category.CODES:
             codes.extend(f.regions)
     return faces, possible, codes, unlocated
-
-
-def _labelled(f: Finding) -> str:
-    """"Location: GPS position" (what a copy loses, in the consent's list)."""
-    # Translators: a label or a file name, a colon, then what it is or why it matters
-    return message(N_("{name}: {why}"), name=f.category.label, why=f.name)
 
 
 #: counted things, one and many: the core writes English (the consent record keeps it); a

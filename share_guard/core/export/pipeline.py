@@ -28,7 +28,7 @@ from share_guard.core.fingerprint import check_same, check_unchanged
 from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.report import Region, Report
+from share_guard.core.report import Region, Report, labelled
 from share_guard.core.textsafe import display_text, safe_file_name
 
 
@@ -216,7 +216,7 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
                 raise problem
             return result
     if p.dest is None:
-        raise ExportRefused(p.refusal or "not planned for export")
+        raise ExportRefused(p.refusal or N_("not planned for export"))
     result = ExportResult(p.report.path, ExportStatus.CLEANED, before=p.report)
     # the gates, the plan and the consent were about the bytes the report saw: these bytes
     # (a file swapped for other content of the same size and time is refused)
@@ -266,7 +266,7 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     if p.transforms:
         # The transform wrote fresh pixels without the original's metadata, so the strip
         # saw little; what left with it is what the original's report found.
-        gone = list(dict.fromkeys(f"{f.category.label}: {f.name}" for f in p.report.leaks()))
+        gone = list(dict.fromkeys(labelled(f) for f in p.report.leaks()))
         result.removed = gone + [r for r in result.removed if r not in gone]
     result.changed = [display_text(x) for x in result.changed]
     result.output = p.dest

@@ -211,7 +211,8 @@ def _sync_all(staged: list[_Staged]) -> Iterator[OutputError | None]:
             os.fsync(s.fd)
             return None
         except OSError as exc:  # e.g. the disk filled up while the data was written back
-            return OutputError(f"cannot write {s.dest.name}: {exc.strerror}")
+            return OutputError(message(N_("cannot write {name}: {strerror}"),
+                                       name=s.dest.name, strerror=exc.strerror))
         finally:
             os.close(s.fd)
 

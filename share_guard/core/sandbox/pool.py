@@ -44,6 +44,8 @@ from share_guard.core.sandbox.messages import (
 )
 from share_guard.core.sandbox.worker import Limits, worker_main
 
+#: how a report or result that a worker could not finish begins (each is a whole sentence
+#: where it is written, for translation)
 UNSAFE = "could not be checked safely"
 UNSAFE_CLEAN = "could not be cleaned safely"
 
@@ -374,7 +376,8 @@ class WorkerPool:
         with self._cond:
             self.stats.internal_errors += 1
             self.stats.events.append(f"{path}: internal error {reply.summary}\n{reply.trace}")
-        return f"{UNSAFE}: internal error ({reply.summary})"
+        return message(N_("could not be checked safely: internal error ({summary})"),
+                       summary=reply.summary)
 
     def note(self, path: object, reason: str) -> None:
         with self._cond:
