@@ -54,6 +54,11 @@ _LABELS = {
 }
 
 
+# Translators: what a file holds, put into sentences such as "shows where the {media} was
+# recorded" and "data appended after the {media}; removed"
+MEDIA_WORDS = (N_("video"), N_("photo"))
+
+
 class FileKind(StrEnum):
     """What a file holds, as its container says (the JSON ``kind``)."""
 

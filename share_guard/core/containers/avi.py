@@ -35,29 +35,29 @@ FRAME_CAP = 256 * 1024 * 1024
 
 #: INFO item -> (label, category, identifying)
 INFO_ITEMS: dict[bytes, tuple[str, Category, bool]] = {
-    b"IART": ("artist", Category.IDENTITY, True),
-    b"ICOP": ("copyright", Category.IDENTITY, True),
-    b"IENG": ("engineer", Category.IDENTITY, True),
-    b"ITCH": ("technician", Category.IDENTITY, True),
-    b"ICMS": ("commissioned by", Category.IDENTITY, True),
-    b"ISRC": ("source", Category.IDENTITY, True),
-    b"ICRD": ("creation date", Category.TIME, True),
-    b"IDIT": ("date/time original", Category.TIME, True),
-    b"ISMP": ("timecode", Category.TIME, True),
-    b"ISFT": ("software", Category.DEVICE, True),
-    b"IPRD": ("product", Category.OTHER, True),
-    b"INAM": ("title", Category.OTHER, True),
-    b"ICMT": ("comment", Category.OTHER, True),
-    b"ISBJ": ("subject", Category.OTHER, True),
-    b"IKEY": ("keywords", Category.OTHER, True),
-    b"IGNR": ("genre", Category.OTHER, True),
-    b"ILNG": ("language", Category.OTHER, False),
+    b"IART": (N_("artist"), Category.IDENTITY, True),
+    b"ICOP": (N_("copyright"), Category.IDENTITY, True),
+    b"IENG": (N_("engineer"), Category.IDENTITY, True),
+    b"ITCH": (N_("technician"), Category.IDENTITY, True),
+    b"ICMS": (N_("commissioned by"), Category.IDENTITY, True),
+    b"ISRC": (N_("source"), Category.IDENTITY, True),
+    b"ICRD": (N_("creation date"), Category.TIME, True),
+    b"IDIT": (N_("date/time original"), Category.TIME, True),
+    b"ISMP": (N_("timecode"), Category.TIME, True),
+    b"ISFT": (N_("software"), Category.DEVICE, True),
+    b"IPRD": (N_("product"), Category.OTHER, True),
+    b"INAM": (N_("title"), Category.OTHER, True),
+    b"ICMT": (N_("comment"), Category.OTHER, True),
+    b"ISBJ": (N_("subject"), Category.OTHER, True),
+    b"IKEY": (N_("keywords"), Category.OTHER, True),
+    b"IGNR": (N_("genre"), Category.OTHER, True),
+    b"ILNG": (N_("language"), Category.OTHER, False),
 }
 AUDIO_TAGS = {1: "pcm", 3: "pcm float", 0x55: "mp3", 0x50: "mp2", 0xFF: "aac", 0x2000: "ac3",
               0x11: "ima adpcm", 0x2: "ms adpcm", 0x6: "alaw", 0x7: "mulaw", 0x161: "wma"}
 ZEROED_WHY = {
-    "JUNK": "padding that holds text, sometimes naming the software",
-    "data after the AVI": "bytes after the video that players never read",
+    "JUNK": N_("padding that holds text, sometimes naming the software"),
+    "data after the AVI": N_("bytes after the video that players never read"),
 }
 
 
@@ -121,7 +121,7 @@ def _blank(riff: Riff, start: int, end: int, what: str, r: _Parsed) -> None:
     text = leftover_text(head)
     r.find(Category.OTHER if what == "JUNK" else Category.HIDDEN, f"AVI {what}", "padding"
            if what == "JUNK" else what, text or f"{end - start} bytes of binary data",
-           ZEROED_WHY.get(what, "bytes no player reads (zeroed when cleaning)"), bool(text)
+           ZEROED_WHY.get(what, N_("bytes no player reads (zeroed when cleaning)")), bool(text)
            or what != "JUNK")
     r.patches.append(Patch(start, end - start))
     r.remove("leftover data in padding" if what == "JUNK" else what)
@@ -188,7 +188,7 @@ def _info(riff: Riff, lst: Chunk, r: _Parsed, where: str) -> None:
         }.get(category, N_("a descriptive text written into the file"))
         if looks_like_place(value):
             category, identifying, why = Category.LOCATION, True, N_("a place: where it was recorded")
-        r.find(category, where, message(N_("{label} ({fcc})"),
+        r.find(category, where, message(N_("{label} (tag {fcc})"),
                                         label=label, fcc=fcc(ch.fourcc)), value, why, identifying)
 
 

@@ -37,7 +37,7 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
+            raise OSError(errno.EINVAL, N_("not a regular file (a pipe, device or socket)"))
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)

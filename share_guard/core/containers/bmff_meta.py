@@ -118,13 +118,13 @@ def qt_time(seconds: int) -> str:
 
 def explain(category: Category, name: str, media: str = "video") -> str:
     return {
-        C.LOCATION: f"shows where the {media} was recorded",
-        C.DEVICE: "names the device or software that made it",
-        C.TIME: f"shows when the {media} was made",
-        C.IDENTITY: "may name a person",
-        C.HIDDEN: "hidden content not shown when it plays",
-        C.UNKNOWN: "data we cannot interpret; it is removed",
-    }.get(category, f"{name.lower()} stored in the file; removed")
+        C.LOCATION: message(N_("shows where the {media} was recorded"), media=media),
+        C.DEVICE: N_("names the device or software that made it"),
+        C.TIME: message(N_("shows when the {media} was made"), media=media),
+        C.IDENTITY: N_("may name a person"),
+        C.HIDDEN: N_("hidden content not shown when it plays"),
+        C.UNKNOWN: N_("data we cannot interpret; it is removed"),
+    }.get(category) or message(N_("{name} stored in the file; removed"), name=name)
 
 
 def location_finding(text: str, where: str, name: str, media: str = "video") -> Finding:

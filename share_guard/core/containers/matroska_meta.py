@@ -74,10 +74,10 @@ from share_guard.core.errors import CorruptFile
 from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
-TRACK_TYPES = {1: "video", 2: "audio", 3: "complex", 0x10: "logo", 0x11: "subtitle",
-               0x12: "buttons", 0x20: "control", 0x21: "metadata"}
-REMOVED_TYPES = {0x10: "logo", 0x11: "subtitle", 0x12: "menu (buttons)", 0x20: "control",
-                 0x21: "data (telemetry such as GPS)"}
+TRACK_TYPES = {1: N_("video"), 2: N_("audio"), 3: N_("complex"), 0x10: N_("logo"), 0x11: N_("subtitle"),
+               0x12: N_("buttons"), 0x20: N_("control"), 0x21: N_("metadata")}
+REMOVED_TYPES = {0x10: N_("logo"), 0x11: N_("subtitle"), 0x12: N_("menu (buttons)"), 0x20: N_("control"),
+                 0x21: N_("data (telemetry such as GPS)")}
 #: binary leaves kept as the decoder's data, with the largest size that makes sense
 #: binary leaves kept up to this size (header-stripping settings: the few bytes of a frame
 #: header MP3, AC-3 and DTS tracks drop; more is a place to put text)

@@ -185,7 +185,9 @@ def _name_facts(report: Report, dest: Path | None) -> tuple[list[str], tuple[str
     left = {(f.category, f.name) for f in name_findings(dest, report.kind)} if dest else None
     gone = [labelled(f) for f in named
             if left is not None and (f.category, f.name) not in left]
-    kept = tuple(message(N_("{category}: {name} ({value})"), category=f.category.label,
+    # (not "name (value)": names hold brackets of their own, "By-line (author)", and a front
+    # end finds a template again by its fixed words)
+    kept = tuple(message(N_("{category}: {name} — {value}"), category=f.category.label,
                          name=f.name, value=f.value) for f in named
                  if left is None or (f.category, f.name) in left)
     return gone, kept

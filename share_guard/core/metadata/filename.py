@@ -48,45 +48,45 @@ def _p(pattern: str, source: str) -> _Pattern:
 
 #: name stems (no extension) that tell when, and which device or app; first match wins
 PATTERNS: tuple[_Pattern, ...] = (
-    _p(rf"^PXL_{_D}_{_T}\d*", "a Google Pixel phone"),
-    _p(rf"^(?:MV)?IMG_{_D}_{_T}", "an Android phone"),
-    _p(rf"^VID_{_D}_{_T}", "an Android phone"),
-    _p(rf"^(?:IMG|VID|AUD|PTT|STK)-{_D}-WA\d+", "WhatsApp"),
+    _p(rf"^PXL_{_D}_{_T}\d*", N_("a Google Pixel phone")),
+    _p(rf"^(?:MV)?IMG_{_D}_{_T}", N_("an Android phone")),
+    _p(rf"^VID_{_D}_{_T}", N_("an Android phone")),
+    _p(rf"^(?:IMG|VID|AUD|PTT|STK)-{_D}-WA\d+", N_("WhatsApp")),
     _p(rf"^WhatsApp (?:Image|Video|Audio) {_DD} at (?P<h>\d\d)\.(?P<mi>\d\d)\.(?P<s>\d\d)",
-       "WhatsApp"),
-    _p(rf"^signal-{_DD}-(?P<h>\d\d)-?(?P<mi>\d\d)-?(?P<s>\d\d)", "Signal"),
-    _p(rf"^photo_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", "Telegram"),
-    _p(rf"^video_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", "Telegram"),
-    _p(rf"^Screenshot_{_D}-{_T}(?:_(?P<app>.+))?", "a screenshot on an Android phone"),
+       N_("WhatsApp")),
+    _p(rf"^signal-{_DD}-(?P<h>\d\d)-?(?P<mi>\d\d)-?(?P<s>\d\d)", N_("Signal")),
+    _p(rf"^photo_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", N_("Telegram")),
+    _p(rf"^video_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", N_("Telegram")),
+    _p(rf"^Screenshot_{_D}-{_T}(?:_(?P<app>.+))?", N_("a screenshot on an Android phone")),
     _p(rf"^Screenshot_{_DD}-(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)(?:-\d+)?(?:_(?P<app>.+))?",
-       "a screenshot on an Android phone"),
-    _p(rf"^Screen_Recording_{_D}-{_T}(?:_(?P<app>.+))?", "a screen recording on an Android phone"),
+       N_("a screenshot on an Android phone")),
+    _p(rf"^Screen_Recording_{_D}-{_T}(?:_(?P<app>.+))?", N_("a screen recording on an Android phone")),
     _p(rf"^Screen(?:shot| Recording) {_DD} at (?P<h>\d\d?)\.(?P<mi>\d\d)\.(?P<s>\d\d)",
-       "a screenshot on a Mac"),
+       N_("a screenshot on a Mac")),
     _p(rf"^Screenshot from {_DD} (?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)",
-       "a screenshot on a Linux desktop"),
-    _p(rf"^Screenshot {_DD} (?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)", "a screenshot on Windows"),
-    _p(rf"^DJI_{_D}{_T}_\d+", "a DJI drone or camera"),
-    _p(rf"^(?:PANO|BURST|P|IMG)_?{_D}_{_T}", ""),
-    _p(rf"^{_D}_{_T}(?:\(\d+\))?$", "a Samsung phone"),
-    _p(rf"^{_D}_{_T}", ""),
-    _p(rf"^{_DD}[ _]{_T}", ""),
-    _p(rf"^{_DD}[ _](?P<h>\d\d)[.-](?P<mi>\d\d)[.-](?P<s>\d\d)", ""),
-    _p(r"^FB_IMG_(?P<ms>1\d{12})", "Facebook"),
+       N_("a screenshot on a Linux desktop")),
+    _p(rf"^Screenshot {_DD} (?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)", N_("a screenshot on Windows")),
+    _p(rf"^DJI_{_D}{_T}_\d+", N_("a DJI drone or camera")),
+    _p(rf"^(?:PANO|BURST|P|IMG)_?{_D}_{_T}", N_("")),
+    _p(rf"^{_D}_{_T}(?:\(\d+\))?$", N_("a Samsung phone")),
+    _p(rf"^{_D}_{_T}", N_("")),
+    _p(rf"^{_DD}[ _]{_T}", N_("")),
+    _p(rf"^{_DD}[ _](?P<h>\d\d)[.-](?P<mi>\d\d)[.-](?P<s>\d\d)", N_("")),
+    _p(r"^FB_IMG_(?P<ms>1\d{12})", N_("Facebook")),
 )
 
 #: name stems that tell only the device (numbered by the camera, no date)
 DEVICE_ONLY: tuple[_Pattern, ...] = (
-    _p(r"^DSC_\d{4}", "a Nikon camera"),
-    _p(r"^DSCN\d{4}", "a Nikon camera"),
-    _p(r"^DSCF\d{4}", "a Fujifilm camera"),
-    _p(r"^DSC\d{5}", "a Sony camera"),
-    _p(r"^DJI_\d{4}", "a DJI drone or camera"),
-    _p(r"^(?:GOPR|GP\d\d|G[HX]\d\d)\d{4}", "a GoPro camera"),
-    _p(r"^_?MG_\d{4}", "a Canon camera"),
-    _p(r"^P\d{7}$", "a Panasonic or Olympus camera"),
-    _p(r"^received_\d{9,}", "Facebook Messenger"),
-    _p(r"^Snapchat-\d+", "Snapchat"),
+    _p(r"^DSC_\d{4}", N_("a Nikon camera")),
+    _p(r"^DSCN\d{4}", N_("a Nikon camera")),
+    _p(r"^DSCF\d{4}", N_("a Fujifilm camera")),
+    _p(r"^DSC\d{5}", N_("a Sony camera")),
+    _p(r"^DJI_\d{4}", N_("a DJI drone or camera")),
+    _p(r"^(?:GOPR|GP\d\d|G[HX]\d\d)\d{4}", N_("a GoPro camera")),
+    _p(r"^_?MG_\d{4}", N_("a Canon camera")),
+    _p(r"^P\d{7}$", N_("a Panasonic or Olympus camera")),
+    _p(r"^received_\d{9,}", N_("Facebook Messenger")),
+    _p(r"^Snapchat-\d+", N_("Snapchat")),
 )
 
 #: containers that are one family: a name from one of them is not "wrong" for another
@@ -180,9 +180,9 @@ def name_findings(path: str | PurePath, kind: FileKind | str | None = None) -> l
             N_("The name says when the photo was taken or received. A clean copy with a neutral "
                "name does not carry it."), removable=False, detail=detail))
     if facts.source or facts.app:
-        value = facts.source or "an app"
+        value = facts.source or N_("an app")
         if facts.app:
-            value = f"{value}, showing {facts.app}"
+            value = message(N_("{source}, showing {app}"), source=value, app=facts.app)
         out.append(Finding(
             Category.DEVICE, WHERE, N_("Device or app in the file name"), value,
             N_("The name tells which device or app made the video. A clean copy with a neutral "
