@@ -260,7 +260,8 @@ class PngHandler(FormatHandler):
             result.kept.append(message(N_("orientation ({orientation})"), orientation=orientation))
         kept_colour = sorted({c.name for c in layout.chunks if c.type in COLOUR and c.crc_ok})
         if kept_colour:
-            result.kept.append("colour information (" + ", ".join(kept_colour) + ")")
+            result.kept.append(message(N_("colour information ({chunks})"),
+                                       chunks=", ".join(kept_colour)))
         return result
 
     def account(self, src: Source) -> Ledger:
