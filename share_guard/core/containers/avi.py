@@ -119,7 +119,7 @@ def _blank(riff: Riff, start: int, end: int, what: str, r: _Parsed) -> None:
     if not dirty:
         return
     text = leftover_text(head)
-    r.find(Category.OTHER if what == "JUNK" else Category.HIDDEN, f"AVI {what}", "padding"
+    r.find(Category.OTHER if what == "JUNK" else Category.HIDDEN, f"AVI {what}", N_("padding")
            if what == "JUNK" else what, text or f"{end - start} bytes of binary data",
            ZEROED_WHY.get(what, N_("bytes no player reads (zeroed when cleaning)")), bool(text)
            or what != "JUNK")

@@ -45,9 +45,9 @@ TEXT_ENTRIES = frozenset({b"tx3g", b"text", b"wvtt", b"stpp", b"c608", b"c708", 
 #: formats refused with a reason (in-band data we cannot scrub)
 REFUSED_CODECS = {
     **dict.fromkeys((b"dvc ", b"dvcp", b"dvpp", b"dv5n", b"dv5p", b"dvh5", b"dvh6", b"dvhp",
-                     b"dvhq"), "DV video keeps the recording date inside every frame"),
-    b"mjpb": "Motion-JPEG format B frames cannot be scrubbed",
-    **dict.fromkeys((b"encv", b"enca", b"drmi", b"drms"), "the track is encrypted"),
+                     b"dvhq"), N_("DV video keeps the recording date inside every frame")),
+    b"mjpb": N_("Motion-JPEG format B frames cannot be scrubbed"),
+    **dict.fromkeys((b"encv", b"enca", b"drmi", b"drms"), N_("the track is encrypted")),
 }
 VISUAL_HEADER, AUDIO_HEADER = 78, 28
 #: MPEG-4 object types of AAC (MPEG-4 AAC, MPEG-2 AAC main/LC/SSR)

@@ -155,7 +155,7 @@ def clean_cluster(orig: bytes, tracks: dict[int, Track], notes: ClusterNotes
             crc = kid
         elif kid.id == ID_VOID:
             if any(data[kid.data_offset : kid.end]):
-                notes.note("Matroska cluster", "padding (Void) holding data",
+                notes.note("Matroska cluster", N_("padding (Void) holding data"),
                            leftover_text(orig[kid.data_offset : kid.end]))
                 data[kid.data_offset : kid.end] = bytes(kid.size)
         elif kid.id == ID_SIMPLEBLOCK:
@@ -166,7 +166,8 @@ def clean_cluster(orig: bytes, tracks: dict[int, Track], notes: ClusterNotes
             spec = CHILDREN[ID_CLUSTER].get(kid.id)
             if spec is None or spec[2] == DROP or leaf_problem(kid.id, spec[1],
                                                                  bytes(data[kid.data_offset:kid.end])):
-                notes.note("Matroska cluster", spec[0] if spec else f"element 0x{kid.id:X}")
+                notes.note("Matroska cluster", spec[0] if spec else message(N_("element 0x{id}"),
+                                                                             id=f"{kid.id:X}"))
                 data[kid.offset : kid.end] = void(kid.total)
     if crc is not None:
         value = (zlib.crc32(memoryview(data.current())[crc.end :]) & 0xFFFFFFFF).to_bytes(4, "little")
@@ -182,7 +183,8 @@ def _clean_block(orig: bytes, data: _Edits, el: Element, tracks: dict[int, Track
     kept = tracks.get(track)
     if kept is None:
         if track not in notes.removed_tracks:
-            notes.note("Matroska cluster", f"blocks of track {track}, which is not in the file")
+            notes.note("Matroska cluster", message(N_("blocks of track {track}, which is not in "
+                                                         "the file"), track=track))
         data[outer.offset : outer.end] = void(outer.total)
         return False
     for s, e in frames:
@@ -215,11 +217,12 @@ def _clean_group(orig: bytes, data: _Edits, group: Element, tracks: dict[int, Tr
             data[kid.data_offset : kid.end] = bytes(kid.size)
         elif kid.id == ID_BLOCKADDITIONS:
             if not (track.alpha and _alpha_only(orig, kid)):
-                notes.note("Matroska block additions", "data attached to frames "
-                           "(BlockAdditions)")
+                notes.note("Matroska block additions", N_("data attached to frames "
+                                                        "(BlockAdditions)"))
                 data[kid.offset : kid.end] = void(kid.total)
         elif spec is None or spec[2] == DROP or leaf_problem(kid.id, spec[1], payload):
-            notes.note("Matroska block group", spec[0] if spec else f"element 0x{kid.id:X}")
+            notes.note("Matroska block group", spec[0] if spec else message(N_("element 0x{id}"),
+                                                                                id=f"{kid.id:X}"))
             data[kid.offset : kid.end] = void(kid.total)
     crc = kids[0] if kids[0].id == ID_CRC32 and kids[0].size == 4 else None
     if crc is not None:

@@ -53,12 +53,12 @@ class TextBudget:
 def _inflate(data: bytes, budget: TextBudget) -> tuple[bytes | None, str]:
     cap = min(MAX_TEXT_BYTES, budget.remaining)
     if cap <= 0:
-        return None, "not read: the file holds too much compressed text"
+        return None, N_("not read: the file holds too much compressed text")
     inflater = zlib.decompressobj()
     try:
         out = inflater.decompress(data, cap)
     except zlib.error:
-        return None, "not read: the compressed text is damaged"
+        return None, N_("not read: the compressed text is damaged")
     budget.remaining -= len(out)
     if inflater.unconsumed_tail:
         return out, f"only the first {cap} bytes were read"
