@@ -67,12 +67,12 @@ PATTERNS: tuple[_Pattern, ...] = (
        N_("a screenshot on a Linux desktop")),
     _p(rf"^Screenshot {_DD} (?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)", N_("a screenshot on Windows")),
     _p(rf"^DJI_{_D}{_T}_\d+", N_("a DJI drone or camera")),
-    _p(rf"^(?:PANO|BURST|P|IMG)_?{_D}_{_T}", N_("")),
+    _p(rf"^(?:PANO|BURST|P|IMG)_?{_D}_{_T}", ""),
     _p(rf"^{_D}_{_T}(?:\(\d+\))?$", N_("a Samsung phone")),
-    _p(rf"^{_D}_{_T}", N_("")),
-    _p(rf"^{_DD}[ _]{_T}", N_("")),
-    _p(rf"^{_DD}[ _](?P<h>\d\d)[.-](?P<mi>\d\d)[.-](?P<s>\d\d)", N_("")),
-    _p(r"^FB_IMG_(?P<ms>1\d{12})", N_("Facebook")),
+    _p(rf"^{_D}_{_T}", ""),
+    _p(rf"^{_DD}[ _]{_T}", ""),
+    _p(rf"^{_DD}[ _](?P<h>\d\d)[.-](?P<mi>\d\d)[.-](?P<s>\d\d)", ""),
+    _p(r"^FB_IMG_(?P<ms>1\d{12})", "Facebook"),
 )
 
 #: name stems that tell only the device (numbered by the camera, no date)
