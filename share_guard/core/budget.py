@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding, Report, Severity
 from share_guard.core.textsafe import display_text
 
@@ -52,9 +53,9 @@ _CONTENT = frozenset({Category.PEOPLE, Category.CODES, Category.TAKEDOWN, Catego
 
 #: ``detail`` keys of a collapsed finding and of the overflow marker
 REPEATED, PLACES, SHOWN, OVERFLOW, KINDS = "repeated", "places", "examples", "overflow", "kinds"
-OVERFLOW_NAME = "More metadata than listed"
+OVERFLOW_NAME = N_("More metadata than listed")
 UNREAD = "unread "
-TOO_MUCH = "the file holds more metadata than share_guard lists"
+TOO_MUCH = N_("the file holds more metadata than share_guard lists")
 
 _Key = tuple[Category, str, bool, bool]
 
@@ -209,8 +210,8 @@ def overflow_finding(kinds: Mapping[str, int]) -> Finding:
     order = {c.label: i for i, c in enumerate(Category)}
     labels = sorted(kinds, key=lambda k: (order.get(k, len(order)), k))
     return Finding(Category.UNKNOWN, "metadata", OVERFLOW_NAME, describe_overflow(kinds),
-                   "more metadata than share_guard lists one by one; a clean copy can only "
-                   "be made from the pixels",
+                   N_("more metadata than share_guard lists one by one; a clean copy can only "
+                   "be made from the pixels"),
                    detail={OVERFLOW: sum(kinds.values()), KINDS: {k: kinds[k] for k in labels}})
 
 
@@ -221,10 +222,13 @@ def describe_overflow(kinds: Mapping[str, int]) -> str:
     parts = []
     if listed:
         n = sum(kinds[k] for k in listed)
-        parts.append(f"{n:,} item{'' if n == 1 else 's'} not listed ({', '.join(listed)})")
+        parts.append(message(N_("{n} item not listed ({kinds})") if n == 1 else
+                             N_("{n} items not listed ({kinds})"), n=f"{n:,}",
+                             kinds=", ".join(listed)))
     for kind in sorted(k for k in kinds if k not in order):
         n, what = kinds[kind], kind.removeprefix(UNREAD)
-        parts.append(f"{n:,} {what} block{'' if n == 1 else 's'} left unread")
+        parts.append(message(N_("{n} {what} block left unread") if n == 1 else
+                             N_("{n} {what} blocks left unread"), n=f"{n:,}", what=what))
     return "; ".join(parts)
 
 
@@ -312,7 +316,8 @@ def seal(report: Report) -> Report:
     if dropped:
         marker = overflow_finding(dropped)
         kept.append(marker)
-        problem = f"{TOO_MUCH}: {marker.value}"
+        problem = message(N_("the file holds more metadata than share_guard lists: {what}"),
+                          what=marker.value)
         if not any(p.startswith(TOO_MUCH) for p in report.problems):
             report.problems.insert(0, problem)
     report.findings = kept

@@ -32,6 +32,7 @@ from share_guard.core.helplines_check import (
     check,
     label,
 )
+from share_guard.core.i18n import N_, message
 
 __all__ = ["AGES", "CONTACT_KINDS", "KINDS", "WORLD", "Book", "Contact", "ContactView", "EntryView",
            "Helpline", "HelplineDataError", "Section", "check", "country_from_locale", "describe",
@@ -221,7 +222,7 @@ def load() -> Book:
     try:
         raw = json.loads((resources.files("share_guard") / DATA).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise HelplineDataError(f"the helplines table cannot be read: {exc}") from exc
+        raise HelplineDataError(message(N_("the helplines table cannot be read: {exc}"), exc=exc)) from exc
     return parse(raw)
 
 
@@ -229,7 +230,8 @@ def parse(raw: Any) -> Book:
     problems = check(raw)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise HelplineDataError(f"the helplines table is not valid: {problems[0]}{more}")
+        raise HelplineDataError(message(N_("the helplines table is not valid: {problems}{more}"),
+                                        problems=problems[0], more=more))
     entries = tuple(
         Helpline(e["id"], e["name"], e["organisation"], tuple(e["countries"]), e["age"],
                  bool(e.get("women", False)), tuple(e["kinds"]), e["summary"],

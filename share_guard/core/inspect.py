@@ -17,6 +17,7 @@ from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
 from share_guard.core.errors import Cancelled, ExportRefused, ShareGuardError, UnsupportedFormat
 from share_guard.core.fingerprint import BackgroundDigest, Identity, check_unchanged, identity
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
 
@@ -55,13 +56,13 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     except OSError as exc:
         report.unsupported = True  # never opened: whether it is a photo is unknown
         if isinstance(exc, IsADirectoryError):
-            report.error = "is a folder, not a file"
+            report.error = N_("is a folder, not a file")
         elif isinstance(exc, FileNotFoundError):
-            report.error = "file not found"
+            report.error = N_("file not found")
         elif isinstance(exc, PermissionError):
-            report.error = "permission denied: the file cannot be read"
+            report.error = N_("permission denied: the file cannot be read")
         else:
-            report.error = f"cannot be read: {exc.strerror or exc}"
+            report.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return report
     report.size, report.mtime_ns = src.size, src.mtime_ns
     src.thorough = opts.thorough
@@ -82,14 +83,16 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
             report.error = str(exc)
             return report
         except (OSError, ValueError, MemoryError, RecursionError) as exc:
-            report.error = f"could not be read: {type(exc).__name__}: {exc}"
+            report.error = message(N_("could not be read: {kind}: {exc}"),
+                                   kind=type(exc).__name__, exc=exc)
             return report
         report.findings.extend(result.findings)
         report.problems.extend(result.problems)
         report.properties.update(result.properties)
         report.findings.extend(_name_findings(report, handler.name, handler.extensions))
         if not handler.can_strip:
-            report.problems.append(f"{handler.name} files cannot be cleaned losslessly yet")
+            report.problems.append(message(N_("{name} files cannot be cleaned losslessly yet"),
+                                           name=handler.name))
         if report.problems and report.kind is FileKind.IMAGE:
             # the verdict offers "rebuild from pixels" only where it can succeed
             from share_guard.core.export.rebuild import rebuild_problem
@@ -104,7 +107,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     finally:
         if hashing is not None:
             hashing.stop()
-    opts.progress(1.0, "done")
+    opts.progress(1.0, N_("done"))
     return seal(report)  # what one file may report: repeats collapsed, the rest capped
 
 
@@ -146,7 +149,7 @@ def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
         except Cancelled:
             raise
         except ShareGuardError as exc:
-            report.problems.append(f"{analyzer.name} check failed: {exc}")
+            report.problems.append(message(N_("{name} check failed: {exc}"), name=analyzer.name, exc=exc))
             report.failed_checks.append(analyzer.name)
         report.checked.append(analyzer.name)
 
@@ -165,7 +168,7 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
     try:
         src = Source(report.path)
     except OSError as exc:
-        out.error = f"cannot be read: {exc.strerror or exc}"
+        out.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return out
     try:
         check_unchanged(report, cancel=cancel)  # the evidence must be about the same bytes
@@ -173,8 +176,8 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
         out.error = str(exc)
         return out
     except OSError as exc:
-        out.error = f"cannot be read: {exc.strerror or exc}"
+        out.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return out
     run_analyzers(src, out, todo, progress, cancel)
-    progress(1.0, "done")
+    progress(1.0, N_("done"))
     return seal(out)

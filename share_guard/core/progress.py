@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable
 
 from share_guard.core.errors import Cancelled
+from share_guard.core.i18n import N_
 
 #: progress(fraction 0..1, short text)
 ProgressFn = Callable[[float, str], None]
@@ -34,4 +35,4 @@ class CancelToken:
     def check(self) -> None:
         """Raise :class:`Cancelled` if cancellation was requested."""
         if self._event.is_set():
-            raise Cancelled("cancelled")
+            raise Cancelled(N_("cancelled"))

@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Any
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.textsafe import display_text
 
 
@@ -36,20 +37,26 @@ class Category(StrEnum):
         return _LABELS[self]
 
 
+#: shown to a person: marked for translation, English here (the front ends translate them)
 _LABELS = {
-    Category.LOCATION: "Location",
-    Category.IDENTITY: "Who",
-    Category.DEVICE: "Which device",
-    Category.TIME: "When",
-    Category.HIDDEN: "Hidden content",
-    Category.PEOPLE: "People",
-    Category.CODES: "Readable codes",
-    Category.TAKEDOWN: "Takedown list",
-    Category.SENSITIVE: "Sensitive content",
-    Category.UNKNOWN: "Unknown data",
-    Category.OTHER: "Other metadata",
-    Category.KEPT: "Kept",
+    Category.LOCATION: N_("Location"),
+    Category.IDENTITY: N_("Who"),
+    Category.DEVICE: N_("Which device"),
+    Category.TIME: N_("When"),
+    Category.HIDDEN: N_("Hidden content"),
+    Category.PEOPLE: N_("People"),
+    Category.CODES: N_("Readable codes"),
+    Category.TAKEDOWN: N_("Takedown list"),
+    Category.SENSITIVE: N_("Sensitive content"),
+    Category.UNKNOWN: N_("Unknown data"),
+    Category.OTHER: N_("Other metadata"),
+    Category.KEPT: N_("Kept"),
 }
+
+
+# Translators: what a file holds, put into sentences such as "shows where the {media} was
+# recorded" and "data appended after the {media}; removed"
+MEDIA_WORDS = (N_("video"), N_("photo"))
 
 
 class FileKind(StrEnum):
@@ -168,6 +175,13 @@ class Finding:
         return out
 
 
+def labelled(f: Finding) -> str:
+    """"Location: GPS position": a finding in the lists of what a copy loses (English; the
+    front ends translate it, the label and the name with it)."""
+    # Translators: a label or a file name, a colon, then what it is or why it matters
+    return message(N_("{name}: {why}"), name=f.category.label, why=f.name)
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return display_text(value) if isinstance(value, str) else value
@@ -247,16 +261,22 @@ class Report:
 
     def _summary(self) -> str:
         if self.error:
-            return f"error: {self.error}"
+            return message(N_("error: {error}"), error=self.error)
         if self.takedown_verdict() is TakedownVerdict.MATCH:
-            return "blocked by takedown list"
+            return N_("blocked by takedown list")
         n = len(self.identifying())
         if self.problems:
-            return f"cannot be cleaned with confidence: {self.problems[0]}"
+            return message(N_("cannot be cleaned with confidence: {problem}"),
+                           problem=self.problems[0])
         if n == 0:
-            return "nothing found"
+            return N_("nothing found")
         cats = sorted({f.category for f in self.identifying()}, key=_category_order)
-        return f"{n} thing{'s' if n != 1 else ''} found ({', '.join(c.label for c in cats)})"
+        kinds = ", ".join(c.label for c in cats)
+        # Translators: a count, then the kinds of things found ("Location, Who"); the front ends
+        # count with ngettext themselves, this one line is also written to the JSON output
+        if n == 1:
+            return message(N_("{n} thing found ({kinds})"), n=n, kinds=kinds)
+        return message(N_("{n} things found ({kinds})"), n=n, kinds=kinds)
 
     def to_json(self) -> dict[str, Any]:
         return {

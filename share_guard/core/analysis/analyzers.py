@@ -23,6 +23,7 @@ from share_guard.core.analysis.codes import Code, find_codes
 from share_guard.core.analysis.faces import FACE_THRESHOLD, MODEL_SHA256, POSSIBLE_THRESHOLD
 from share_guard.core.analysis.tracks import SAMPLE_FPS, Track
 from share_guard.core.containers.base import Source
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Category, Finding, Region, Report, Severity
 
@@ -129,7 +130,7 @@ class FaceAnalyzer:
             regions = [t.region() for t in tracks]
             where = "video frames"
         elif report.kind == "image":
-            progress(0.0, "looking for faces")
+            progress(0.0, N_("looking for faces"))
             regions = image_faces(src, progress=progress, cancel=cancel, backend=self.backend,
                                   use_cache=self.use_cache)
             where = "pixels"
@@ -188,16 +189,16 @@ def face_findings(regions: list[Region], where: str, *, video: bool = False) -> 
     out: list[Finding] = []
     if sure:
         out.append(Finding(
-            Category.PEOPLE, where, "Faces", _plural(len(sure), "face") + _span(sure, video),
-            "People in the picture can be recognised even with every tag removed. "
-            "The faces are pre-selected for redaction.",
+            Category.PEOPLE, where, N_("Faces"), _plural(len(sure), "face") + _span(sure, video),
+            N_("People in the picture can be recognised even with every tag removed. "
+            "The faces are pre-selected for redaction."),
             removable=False, regions=tuple(sure), detail={"count": len(sure)},
         ))
     if maybe:
         out.append(Finding(
-            Category.PEOPLE, where, "Possible faces",
+            Category.PEOPLE, where, N_("Possible faces"),
             _plural(len(maybe), "possible face") + _span(maybe, video),
-            "These areas may show a face. Check them and select any you want redacted.",
+            N_("These areas may show a face. Check them and select any you want redacted."),
             identifying=bool(sure), removable=False,
             severity=Severity.LOW if sure else Severity.INFO, regions=tuple(maybe),
             detail={"count": len(maybe), "confidence": "low"},
@@ -232,7 +233,7 @@ class CodeAnalyzer:
     ) -> Iterable[Finding]:
         if report.kind != "image":
             return []
-        progress(0.0, "looking for readable codes")
+        progress(0.0, N_("looking for readable codes"))
         found = image_codes(src, cancel=cancel, use_cache=self.use_cache)
         if not found:
             return []
@@ -245,9 +246,9 @@ class CodeAnalyzer:
                       for c in found],
         }
         return [Finding(
-            Category.CODES, "pixels", "Readable codes",
+            Category.CODES, "pixels", N_("Readable codes"),
             ", ".join(_plural(n, k) for k, n in kinds.items()),
-            "QR codes and barcodes (boarding passes, tickets, parcels) can carry names, "
-            "booking references or links. They are pre-selected for redaction.",
+            N_("QR codes and barcodes (boarding passes, tickets, parcels) can carry names, "
+            "booking references or links. They are pre-selected for redaction."),
             removable=False, regions=tuple(c.region for c in found), detail=detail,
         )]

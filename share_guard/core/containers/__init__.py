@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from share_guard.core.containers.base import FormatHandler, Source
 from share_guard.core.errors import UnsupportedFormat
+from share_guard.core.i18n import N_, message
 
 __all__ = ["FormatHandler", "Source", "all_handlers", "detect", "handler_by_name"]
 
@@ -37,7 +38,7 @@ def handler_by_name(name: str) -> FormatHandler:
 def detect(head: bytes) -> FormatHandler:
     """Pick the handler for a file from its first bytes, or explain why none fits."""
     if not head:
-        raise UnsupportedFormat("the file is empty")
+        raise UnsupportedFormat(N_("the file is empty"))
     for handler in all_handlers():
         if handler.sniff(head):
             return handler
@@ -45,28 +46,28 @@ def detect(head: bytes) -> FormatHandler:
 
 
 _KNOWN_OTHER = [
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive or office document"),
-    (b"BM", "a BMP image (not supported yet)"),
-    (b"8BPS", "a Photoshop document (not supported)"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"ID3", "an MP3 audio file (not supported)"),
-    (b"fLaC", "a FLAC audio file (not supported)"),
-    (b"OggS", "an Ogg file (not supported)"),
-    (b"\x00\x00\x01\xba", "an MPEG program stream (not supported)"),
-    (b"\x30\x26\xb2\x75", "a Windows Media file (not supported)"),
+    (b"%PDF", N_("a PDF document")),
+    (b"PK\x03\x04", N_("a ZIP archive or office document")),
+    (b"BM", N_("a BMP image (not supported yet)")),
+    (b"8BPS", N_("a Photoshop document (not supported)")),
+    (b"\x1f\x8b", N_("a gzip archive")),
+    (b"ID3", N_("an MP3 audio file (not supported)")),
+    (b"fLaC", N_("a FLAC audio file (not supported)")),
+    (b"OggS", N_("an Ogg file (not supported)")),
+    (b"\x00\x00\x01\xba", N_("an MPEG program stream (not supported)")),
+    (b"\x30\x26\xb2\x75", N_("a Windows Media file (not supported)")),
 ]
 
 
 def describe_unsupported(head: bytes) -> str:
     for magic, what in _KNOWN_OTHER:
         if head.startswith(magic):
-            return f"not a supported photo or video: it is {what}"
+            return message(N_("not a supported photo or video: it is {what}"), what=what)
     sample = head[:512]
     try:
         text = sample.decode("utf-8")
         if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
-            return "not a photo or video: it looks like a text file"
+            return N_("not a photo or video: it looks like a text file")
     except UnicodeDecodeError:
         pass
-    return "not a supported photo or video format (unrecognised content)"
+    return N_("not a supported photo or video format (unrecognised content)")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 
 ID_EBML = 0x1A45DFA3
 ID_SEGMENT = 0x18538067
@@ -71,26 +72,26 @@ class Element:
 def read_id(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int, int]:
     """(id, length) of the element ID at ``pos``; IDs are 1-4 bytes."""
     if pos >= len(buf):
-        raise CorruptFile(f"Matroska element cut short{where}")
+        raise CorruptFile(message(N_("Matroska element cut short{where}"), where=where))
     first = buf[pos]
     if first == 0 or first & 0xF0 == 0:
-        raise CorruptFile(f"invalid Matroska element ID{where or f' at byte {pos}'}")
+        raise CorruptFile(message(N_("invalid Matroska element ID{value}"), value=where or f' at byte {pos}'))
     length = 1 if first & 0x80 else 2 if first & 0x40 else 3 if first & 0x20 else 4
     if pos + length > len(buf):
-        raise CorruptFile(f"Matroska element cut short{where}")
+        raise CorruptFile(message(N_("Matroska element cut short{where}"), where=where))
     return int.from_bytes(buf[pos : pos + length], "big"), length
 
 
 def read_size(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int | None, int]:
     """(size or None for "unknown", length) of the size field at ``pos``."""
     if pos >= len(buf):
-        raise CorruptFile(f"Matroska element cut short{where}")
+        raise CorruptFile(message(N_("Matroska element cut short{where}"), where=where))
     first = buf[pos]
     if first == 0:
-        raise CorruptFile(f"invalid Matroska size field{where or f' at byte {pos}'}")
+        raise CorruptFile(message(N_("invalid Matroska size field{value}"), value=where or f' at byte {pos}'))
     length = 8 - first.bit_length() + 1
     if pos + length > len(buf):
-        raise CorruptFile(f"Matroska element cut short{where}")
+        raise CorruptFile(message(N_("Matroska element cut short{where}"), where=where))
     value = int.from_bytes(buf[pos : pos + length], "big") & ((1 << (7 * length)) - 1)
     if value == (1 << (7 * length)) - 1:
         return None, length
@@ -135,16 +136,17 @@ def parse_children(buf: bytes | bytearray, start: int, end: int, where: str = ""
     pos = start
     while pos < end:
         if end - pos < 2:
-            raise CorruptFile(f"stray byte at the end of a Matroska element{where}")
+            raise CorruptFile(message(N_("stray byte at the end of a Matroska element{where}"), where=where))
         eid, ilen = read_id(buf, pos, where)
         size, slen = read_size(buf, pos + ilen, where)
         if size is None:
-            raise CorruptFile(f"Matroska element of unknown size inside metadata{where}")
+            raise CorruptFile(message(N_("Matroska element of unknown size inside metadata{where}"),
+                                      where=where))
         if pos + ilen + slen + size > end:
-            raise CorruptFile(f"Matroska element larger than its parent{where}")
+            raise CorruptFile(message(N_("Matroska element larger than its parent{where}"), where=where))
         kids.append(Element(eid, pos, ilen + slen, size))
         if len(kids) > MAX_ELEMENTS:
-            raise LimitExceeded(f"too many Matroska elements{where}")
+            raise LimitExceeded(message(N_("too many Matroska elements{where}"), where=where))
         pos += ilen + slen + size
     return kids
 
@@ -162,7 +164,7 @@ def rewrite_master(payload: bytes, decide: Decide, path: tuple[int, ...] = ()) -
     one could carry four bytes of anything); a CRC-32 anywhere else becomes Void.
     """
     if len(path) > MAX_DEPTH:
-        raise LimitExceeded("Matroska metadata nested too deeply")
+        raise LimitExceeded(N_("Matroska metadata nested too deeply"))
     out = bytearray(payload)
     crc: Element | None = None
     for n, kid in enumerate(parse_children(payload, 0, len(payload))):
@@ -199,7 +201,7 @@ class EbmlFile:
         self.fh.seek(offset)
         data = self.fh.read(length)
         if len(data) != length:
-            raise CorruptFile("the Matroska file is truncated")
+            raise CorruptFile(N_("the Matroska file is truncated"))
         return data
 
     def element_at(self, offset: int, limit: int) -> Element:
@@ -211,14 +213,16 @@ class EbmlFile:
             return Element(eid, offset, ilen + slen, limit - offset - ilen - slen, True)
         if offset + ilen + slen + size > limit:
             raise CorruptFile(
-                f"the Matroska file is truncated or corrupt: an element at byte {offset} "
-                f"claims {size} bytes, more than is left"
+                message(N_("the Matroska file is truncated or corrupt: an element at byte {offset} claims "
+                           "{size} bytes, more than is left"),
+                        offset=offset, size=size)
             )
         return Element(eid, offset, ilen + slen, size)
 
     def payload(self, el: Element, cap: int, what: str) -> bytes:
         if el.size > cap:
-            raise LimitExceeded(f"Matroska {what} is {el.size} bytes, more than {cap} allowed")
+            raise LimitExceeded(message(N_("Matroska {what} is {size} bytes, more than {cap} allowed"),
+                                        what=what, size=el.size, cap=cap))
         return self.read(el.data_offset, el.size)
 
     def children(self, parent: Element) -> Iterator[Element]:
@@ -226,14 +230,15 @@ class EbmlFile:
         n = 0
         while pos < parent.end:
             if parent.end - pos < 2:
-                raise CorruptFile(f"stray byte at the end of a Matroska element at byte {pos}")
+                raise CorruptFile(message(N_("stray byte at the end of a Matroska element at byte {pos}"),
+                                          pos=pos))
             el = self.element_at(pos, parent.end)
             if el.unknown_size:
-                raise CorruptFile(f"unexpected element of unknown size at byte {pos}")
+                raise CorruptFile(message(N_("unexpected element of unknown size at byte {pos}"), pos=pos))
             yield el
             n += 1
             if n > MAX_ELEMENTS:
-                raise LimitExceeded("too many Matroska elements")
+                raise LimitExceeded(N_("too many Matroska elements"))
             pos = el.end
 
     def level1(self, segment: Element) -> Iterator[Element]:
@@ -241,16 +246,17 @@ class EbmlFile:
         pos, n = segment.data_offset, 0
         while pos < segment.end:
             if segment.end - pos < 2:
-                raise CorruptFile(f"stray byte at the end of the Matroska segment at {pos}")
+                raise CorruptFile(message(N_("stray byte at the end of the Matroska segment at {pos}"),
+                                          pos=pos))
             el = self.element_at(pos, segment.end)
             if el.unknown_size:
                 if el.id != ID_CLUSTER:
-                    raise CorruptFile(f"Matroska element of unknown size at byte {pos}")
+                    raise CorruptFile(message(N_("Matroska element of unknown size at byte {pos}"), pos=pos))
                 el = self._measure_cluster(el, segment.end)
             yield el
             n += 1
             if n > MAX_LEVEL1:
-                raise LimitExceeded("too many top-level Matroska elements")
+                raise LimitExceeded(N_("too many top-level Matroska elements"))
             pos = el.end
 
     def _measure_cluster(self, cluster: Element, limit: int) -> Element:
@@ -265,10 +271,10 @@ class EbmlFile:
                 ID_EBML, ID_SEGMENT):
                 break
             if el.unknown_size:
-                raise CorruptFile(f"nested element of unknown size at byte {pos}")
+                raise CorruptFile(message(N_("nested element of unknown size at byte {pos}"), pos=pos))
             n += 1
             if n > MAX_UNKNOWN_SIZE_CHILDREN:
-                raise LimitExceeded("too many blocks in a Matroska cluster")
+                raise LimitExceeded(N_("too many blocks in a Matroska cluster"))
             pos = el.end
         return Element(cluster.id, cluster.offset, cluster.header_len,
                        pos - cluster.data_offset, True)

@@ -18,6 +18,7 @@ from share_guard.core.containers.base import FormatHandler, Inspection, Source, 
 from share_guard.core.containers.inplace import COPY_CHUNK as CHUNK
 from share_guard.core.containers.inplace import Patch, check_patches, copy_with_patches
 from share_guard.core.errors import ExportRefused
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 __all__ = ["CHUNK", "Patch", "PatchPlan", "PatchingHandler", "check_patches", "copy_with_patches"]
@@ -67,7 +68,8 @@ class PatchingHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         p = self.plan(src)
         if p.problems:
-            raise ExportRefused(f"not cleaned with confidence: {p.problems[0]}")
+            raise ExportRefused(message(N_("not cleaned with confidence: {problems}"),
+                                        problems=p.problems[0]))
         with src.open() as fh:
             copy_with_patches(fh, src.size, out, p.patches)
         return StripResult(removed=list(p.removed), kept=self.kept(p))

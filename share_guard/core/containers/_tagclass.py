@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from share_guard.core.i18n import N_
 from share_guard.core.report import Category
 
 # ISO 6709 ("+48.8584+002.2945/", "+48.85+002.29+035.0/") and "lat, lon" pairs
@@ -42,18 +43,18 @@ def classify_tag(name: str, value: str) -> tuple[Category, bool, str]:
     """(category, identifying, explanation) for one named tag value."""
     key = name.strip().upper().replace("-", "_").replace(".", "_").replace(" ", "_")
     if looks_like_place(value) or any(w in key for w in _LOCATION_WORDS):
-        return Category.LOCATION, True, "a place: where the video was recorded"
+        return Category.LOCATION, True, N_("a place: where the video was recorded")
     if key == "DURATION" or key.startswith("DURATION_"):
-        return Category.OTHER, False, "technical: the length of a track"
+        return Category.OTHER, False, N_("technical: the length of a track")
     if any(w in key for w in _IDENTITY_WORDS):
-        return Category.IDENTITY, True, "names a person or an account"
+        return Category.IDENTITY, True, N_("names a person or an account")
     if any(w in key for w in _DEVICE_WORDS):
-        return Category.DEVICE, True, "names the device or software that made the file"
+        return Category.DEVICE, True, N_("names the device or software that made the file")
     if any(w in key for w in _TIME_WORDS) or looks_like_date(value):
-        return Category.TIME, True, "a date: when the video was recorded or edited"
+        return Category.TIME, True, N_("a date: when the video was recorded or edited")
     if key in _TECHNICAL or key.startswith("_STATISTICS"):
-        return Category.OTHER, False, "technical detail about the file"
-    return Category.OTHER, True, "a descriptive tag that may say more than intended"
+        return Category.OTHER, False, N_("technical detail about the file")
+    return Category.OTHER, True, N_("a descriptive tag that may say more than intended")
 
 
 _RUN = re.compile(rb"[\x20-\x7e]{12,}")

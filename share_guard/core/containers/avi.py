@@ -27,6 +27,7 @@ from share_guard.core.containers.coded_frames import CodecError
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
 READ_CHUNK = 8 * 1024 * 1024
@@ -34,29 +35,29 @@ FRAME_CAP = 256 * 1024 * 1024
 
 #: INFO item -> (label, category, identifying)
 INFO_ITEMS: dict[bytes, tuple[str, Category, bool]] = {
-    b"IART": ("artist", Category.IDENTITY, True),
-    b"ICOP": ("copyright", Category.IDENTITY, True),
-    b"IENG": ("engineer", Category.IDENTITY, True),
-    b"ITCH": ("technician", Category.IDENTITY, True),
-    b"ICMS": ("commissioned by", Category.IDENTITY, True),
-    b"ISRC": ("source", Category.IDENTITY, True),
-    b"ICRD": ("creation date", Category.TIME, True),
-    b"IDIT": ("date/time original", Category.TIME, True),
-    b"ISMP": ("timecode", Category.TIME, True),
-    b"ISFT": ("software", Category.DEVICE, True),
-    b"IPRD": ("product", Category.OTHER, True),
-    b"INAM": ("title", Category.OTHER, True),
-    b"ICMT": ("comment", Category.OTHER, True),
-    b"ISBJ": ("subject", Category.OTHER, True),
-    b"IKEY": ("keywords", Category.OTHER, True),
-    b"IGNR": ("genre", Category.OTHER, True),
-    b"ILNG": ("language", Category.OTHER, False),
+    b"IART": (N_("artist"), Category.IDENTITY, True),
+    b"ICOP": (N_("copyright"), Category.IDENTITY, True),
+    b"IENG": (N_("engineer"), Category.IDENTITY, True),
+    b"ITCH": (N_("technician"), Category.IDENTITY, True),
+    b"ICMS": (N_("commissioned by"), Category.IDENTITY, True),
+    b"ISRC": (N_("source"), Category.IDENTITY, True),
+    b"ICRD": (N_("creation date"), Category.TIME, True),
+    b"IDIT": (N_("date/time original"), Category.TIME, True),
+    b"ISMP": (N_("timecode"), Category.TIME, True),
+    b"ISFT": (N_("software"), Category.DEVICE, True),
+    b"IPRD": (N_("product"), Category.OTHER, True),
+    b"INAM": (N_("title"), Category.OTHER, True),
+    b"ICMT": (N_("comment"), Category.OTHER, True),
+    b"ISBJ": (N_("subject"), Category.OTHER, True),
+    b"IKEY": (N_("keywords"), Category.OTHER, True),
+    b"IGNR": (N_("genre"), Category.OTHER, True),
+    b"ILNG": (N_("language"), Category.OTHER, False),
 }
 AUDIO_TAGS = {1: "pcm", 3: "pcm float", 0x55: "mp3", 0x50: "mp2", 0xFF: "aac", 0x2000: "ac3",
               0x11: "ima adpcm", 0x2: "ms adpcm", 0x6: "alaw", 0x7: "mulaw", 0x161: "wma"}
 ZEROED_WHY = {
-    "JUNK": "padding that holds text, sometimes naming the software",
-    "data after the AVI": "bytes after the video that players never read",
+    "JUNK": N_("padding that holds text, sometimes naming the software"),
+    "data after the AVI": N_("bytes after the video that players never read"),
 }
 
 
@@ -101,13 +102,13 @@ def _parse(src: Source) -> _Parsed:
         for what, (count, sample) in frames.items():
             category = Category.HIDDEN if what in ("EXIF", "XMP") else Category.DEVICE
             r.find(category, "AVI frames", what, (sample or what) + f" (in {count} frames)",
-                   "data inside the video stream that players do not show (neutralised in "
-                   "place)")
+                   N_("data inside the video stream that players do not show (neutralised in "
+                   "place)"))
             r.remove(f"{what} inside frames")
         if w.index_fixed:
-            r.find(Category.HIDDEN, "AVI index", "index entries",
+            r.find(Category.HIDDEN, "AVI index", N_("index entries"),
                    f"{w.index_fixed} entries point at nothing they name",
-                   "index entries that could carry data (made neutral)")
+                   N_("index entries that could carry data (made neutral)"))
             r.remove("stray index entries")
     return r
 
@@ -118,9 +119,9 @@ def _blank(riff: Riff, start: int, end: int, what: str, r: _Parsed) -> None:
     if not dirty:
         return
     text = leftover_text(head)
-    r.find(Category.OTHER if what == "JUNK" else Category.HIDDEN, f"AVI {what}", "padding"
+    r.find(Category.OTHER if what == "JUNK" else Category.HIDDEN, f"AVI {what}", N_("padding")
            if what == "JUNK" else what, text or f"{end - start} bytes of binary data",
-           ZEROED_WHY.get(what, "bytes no player reads (zeroed when cleaning)"), bool(text)
+           ZEROED_WHY.get(what, N_("bytes no player reads (zeroed when cleaning)")), bool(text)
            or what != "JUNK")
     r.patches.append(Patch(start, end - start))
     r.remove("leftover data in padding" if what == "JUNK" else what)
@@ -144,30 +145,30 @@ def _note(riff: Riff, note: Note, r: _Parsed) -> None:
         return
     value = _text(riff.read(ch.data_offset, min(ch.size, TEXT_CAP)))
     if ch.fourcc == b"IDIT":
-        r.find(Category.TIME, where, "date/time original", value, "when the video was recorded")
+        r.find(Category.TIME, where, N_("date/time original"), value, N_("when the video was recorded"))
         r.remove("dates")
     elif ch.fourcc == b"strd":
-        r.find(Category.DEVICE, where, "strd (camera data)", f"{ch.size} bytes",
-               "vendor data written by the camera, often its make, model and settings")
+        r.find(Category.DEVICE, where, N_("strd (camera data)"), f"{ch.size} bytes",
+               N_("vendor data written by the camera, often its make, model and settings"))
         r.remove("camera data (strd)")
     elif ch.fourcc == b"strn":
-        r.find(Category.OTHER, where, "stream name", value,
-               "a name given to a stream, which may name a file, person or device")
+        r.find(Category.OTHER, where, N_("stream name"), value,
+               N_("a name given to a stream, which may name a file, person or device"))
         r.remove("stream names")
     elif ch.fourcc == b"_PMX":
-        r.find(Category.HIDDEN, where, "XMP", f"{ch.size} bytes",
-               "an XMP packet: may hold dates, places, device and edit history")
+        r.find(Category.HIDDEN, where, N_("XMP"), f"{ch.size} bytes",
+               N_("an XMP packet: may hold dates, places, device and edit history"))
         r.remove("vendor and unknown chunks")
     elif note.what != "other":
         r.find(Category.HIDDEN, where, note.what, leftover_text(
             riff.read(ch.data_offset, min(ch.size, TEXT_CAP))) or f"{ch.size} bytes",
-               "data carried with the video that players do not show")
+               N_("data carried with the video that players do not show"))
         r.remove(note.what)
     else:
         name = f"LIST {fcc(ch.kind)}" if ch.fourcc == b"LIST" else fcc(ch.fourcc)
         sample = leftover_text(riff.read(ch.data_offset, min(ch.size, TEXT_CAP)))
-        r.find(Category.UNKNOWN, where, f"chunk {name}", sample or f"{ch.size} bytes",
-               "vendor or unknown data (cameras put make, model, dates and GPS logs here)")
+        r.find(Category.UNKNOWN, where, message(N_("chunk {name}"), name=name), sample or f"{ch.size} bytes",
+               N_("vendor or unknown data (cameras put make, model, dates and GPS logs here)"))
         r.remove("vendor and unknown chunks")
 
 
@@ -181,13 +182,14 @@ def _info(riff: Riff, lst: Chunk, r: _Parsed, where: str) -> None:
             ch.fourcc, (fcc(ch.fourcc), Category.OTHER, True)
         )
         why = {
-            Category.IDENTITY: "names a person or an owner",
-            Category.TIME: "a date: when the video was made",
-            Category.DEVICE: "names the software or device that made the file",
-        }.get(category, "a descriptive text written into the file")
+            Category.IDENTITY: N_("names a person or an owner"),
+            Category.TIME: N_("a date: when the video was made"),
+            Category.DEVICE: N_("names the software or device that made the file"),
+        }.get(category, N_("a descriptive text written into the file"))
         if looks_like_place(value):
-            category, identifying, why = Category.LOCATION, True, "a place: where it was recorded"
-        r.find(category, where, f"{label} ({fcc(ch.fourcc)})", value, why, identifying)
+            category, identifying, why = Category.LOCATION, True, N_("a place: where it was recorded")
+        r.find(category, where, message(N_("{label} (tag {fcc})"),
+                                        label=label, fcc=fcc(ch.fourcc)), value, why, identifying)
 
 
 def _properties(riff: Riff, w: Walk, props: dict[str, Any]) -> None:
@@ -229,11 +231,11 @@ def account(src: Source) -> Ledger:
                     pos += n
             elif g.kind == "f" and g.codec is not None:
                 if g.end - g.start > FRAME_CAP:
-                    ledger.refuse(g.start, g.end, g.what, "a frame too large to check")
+                    ledger.refuse(g.start, g.end, g.what, N_("a frame too large to check"))
                     continue
                 g.codec.account(riff.read(g.start, g.end - g.start), ledger, g.start, g.what)
             else:
-                ledger.refuse(g.start, g.end, g.what, "a chunk a clean copy does not keep")
+                ledger.refuse(g.start, g.end, g.what, N_("a chunk a clean copy does not keep"))
     return ledger
 
 

@@ -25,6 +25,7 @@ from share_guard.core.containers.avi_walk import (
     Walk,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 IDX1_CAP = 512 * 1024 * 1024
 INDEX_CAP = 64 * 1024 * 1024
@@ -39,10 +40,10 @@ def walk(riff: Riff, size: int) -> Walk:
         for top in riff.chunks(0, size, w):
             if top.fourcc != b"RIFF" or top.kind not in (b"AVI ", b"AVIX"):
                 if first:
-                    raise CorruptFile("not an AVI file")
+                    raise CorruptFile(N_("not an AVI file"))
                 break
             if first != (top.kind == b"AVI "):
-                raise CorruptFile("AVI extension (AVIX) in the wrong place")
+                raise CorruptFile(N_("AVI extension (AVIX) in the wrong place"))
             w.header(top, "RIFF")
             _body(riff, top, w, first)
             w.pad(top)
@@ -138,7 +139,7 @@ def _hdrl(riff: Riff, hdrl: Chunk, w: Walk) -> None:
             # dwReserved[4] and anything after: blank
             _fields(ch, 40, w, "main header", blank=((4, 12),))
         elif ch.fourcc == b"avih":
-            raise CorruptFile("the AVI main header is too short")
+            raise CorruptFile(N_("the AVI main header is too short"))
         elif ch.fourcc == b"LIST" and ch.kind == b"strl":
             w.header(ch, "strl")
             _strl(riff, ch, w)
@@ -184,7 +185,7 @@ def _strl(riff: Riff, strl: Chunk, w: Walk) -> None:
             _fields(ch, 56, w, "stream header", blank=((12, 16), (40, 44)))
         elif ch.fourcc == b"strf" and stream.kept:
             if ch.size > HEADER_CAP:
-                raise CorruptFile("an AVI stream format larger than 16 MB")
+                raise CorruptFile(N_("an AVI stream format larger than 16 MB"))
             _strf(riff.read(ch.data_offset, ch.size), ch, stream, w)
         elif ch.fourcc == b"indx" and stream.kept:
             _index(riff, ch, w)
@@ -199,14 +200,14 @@ def _strl(riff: Riff, strl: Chunk, w: Walk) -> None:
         else:
             w.neutralise(ch, "AVI stream", "other")
     if stream.kind not in (b"vids", b"auds", b"txts"):
-        w.problems.append(f"an AVI stream of type '{stream.kind.decode('latin-1')}'")
+        w.problems.append(message(N_("an AVI stream of type '{kind}'"), kind=stream.kind.decode('latin-1')))
 
 
 def _strf(data: bytes, ch: Chunk, stream: Stream, w: Walk) -> None:
     base = ch.data_offset
     if stream.kind == b"vids":
         if len(data) < 40:
-            raise CorruptFile("an AVI video format shorter than 40 bytes")
+            raise CorruptFile(N_("an AVI video format shorter than 40 bytes"))
         stream.compression = data[16:20]
         declared = min(max(40, int.from_bytes(data[0:4], "little")), len(data))
         bits, used = struct.unpack_from("<H", data, 14)[0], int.from_bytes(data[32:36], "little")
@@ -235,7 +236,7 @@ def _strf(data: bytes, ch: Chunk, stream: Stream, w: Walk) -> None:
         w.add("z", base + declared, ch.end, "bytes after the video format")
     else:
         if len(data) < 16:
-            raise CorruptFile("an AVI audio format shorter than 16 bytes")
+            raise CorruptFile(N_("an AVI audio format shorter than 16 bytes"))
         stream.format_tag = int.from_bytes(data[0:2], "little")
         end = 16 if len(data) < 18 else min(18 + int.from_bytes(data[16:18], "little"), len(data))
         used = _audio_extradata(stream.format_tag, data[18:end])
@@ -266,13 +267,13 @@ def _audio_extradata(tag: int, extra: bytes) -> int:
 def _index(riff: Riff, ch: Chunk, w: Walk, stream: int | None = None) -> None:
     """indx (in a stream list) or ix## (in movi): an OpenDML super or standard index."""
     if ch.size < 24 or ch.size > INDEX_CAP:
-        raise CorruptFile("an AVI OpenDML index of an impossible size")
+        raise CorruptFile(N_("an AVI OpenDML index of an impossible size"))
     data = riff.read(ch.data_offset, ch.size)
     longs, _, kind, used = struct.unpack_from("<HBBI", data)
     base = ch.data_offset
     entry = 16 if kind == 0 else 8
     if kind not in (0, 1) or longs * 4 != entry or 24 + used * entry > ch.size:
-        raise CorruptFile("an AVI OpenDML index that cannot be read")
+        raise CorruptFile(N_("an AVI OpenDML index that cannot be read"))
     w.add("w", ch.offset, base + 12, "OpenDML index header")
     if kind == 0:
         w.add("z", base + 12, base + 24, "OpenDML index reserved")
@@ -336,7 +337,7 @@ def _stream_number(fourcc: bytes) -> int | None:
 
 def _idx1(riff: Riff, ch: Chunk, w: Walk) -> None:
     if ch.size > IDX1_CAP:
-        raise CorruptFile("an AVI index larger than 512 MB")
+        raise CorruptFile(N_("an AVI index larger than 512 MB"))
     w.header(ch, "idx1")
     data = riff.read(ch.data_offset, ch.size)
     whole = len(data) // 16 * 16
@@ -368,10 +369,10 @@ def _resolve(riff: Riff, w: Walk) -> None:
             off = struct.unpack_from("<Q", entry)[0]
             target = w.movi.get(off)
             if target is None or target[0][:2] != b"ix":
-                raise CorruptFile("an AVI super index entry that points at no chunk index")
+                raise CorruptFile(N_("an AVI super index entry that points at no chunk index"))
             w.add("w", pos, pos + 16, "OpenDML super index entry")
         else:
             ckid, at, size = entry[:4], *struct.unpack("<QI", entry[4:])
             if w.movi.get(at) != (ckid, size):
-                raise CorruptFile("an AVI chunk index entry that points at no frame")
+                raise CorruptFile(N_("an AVI chunk index entry that points at no frame"))
             w.add("w", pos, pos + 8, "OpenDML chunk index entry")

@@ -28,6 +28,7 @@ from share_guard.core.containers.coded_frames import (
     FrameCodec,
 )
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 
 #: WAVEFORMATEX tags of AAC (raw, as FFmpeg and others write it)
 AAC_TAGS = frozenset({0x00FF, 0x1610, 0x4143, 0x706D, 0xA106})
@@ -161,7 +162,7 @@ class Riff:
         self.fh.seek(offset)
         data = self.fh.read(length)
         if len(data) != length:
-            raise CorruptFile("the AVI file is truncated")
+            raise CorruptFile(N_("the AVI file is truncated"))
         return data
 
     def chunks(self, start: int, end: int, w: Walk, movi: bool = False) -> Iterator[Chunk]:
@@ -174,20 +175,21 @@ class Riff:
             fourcc, size = head[:4], struct.unpack_from("<I", head, 4)[0]
             if pos + 8 + size > end:
                 raise CorruptFile(
-                    f"the AVI file is truncated or corrupt: chunk '{fcc(fourcc)}' at byte "
-                    f"{pos} claims {size} bytes, more than is left"
+                    message(N_("the AVI file is truncated or corrupt: chunk '{fcc}' at byte {pos} claims "
+                               "{size} bytes, more than is left"),
+                            fcc=fcc(fourcc), pos=pos, size=size)
                 )
             kind = b""
             if fourcc in (b"RIFF", b"LIST"):
                 if size < 4:
-                    raise CorruptFile(f"empty AVI list at byte {pos}")
+                    raise CorruptFile(message(N_("empty AVI list at byte {pos}"), pos=pos))
                 kind = head[8:12]
             if movi:
                 w.movi_chunks += 1
             else:
                 w.chunks += 1
             if w.chunks > MAX_CHUNKS or w.movi_chunks > MAX_MOVI_CHUNKS:
-                raise LimitExceeded("too many AVI chunks")
+                raise LimitExceeded(N_("too many AVI chunks"))
             chunk = Chunk(fourcc, pos, size, kind, end)
             yield chunk
             pos = chunk.padded_end

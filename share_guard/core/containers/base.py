@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, ClassVar, TypeVar
 
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Finding
 
 #: Largest still image we read into memory whole (bytes).
@@ -36,7 +37,7 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)")
+            raise OSError(errno.EINVAL, N_("not a regular file (a pipe, device or socket)"))
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -72,7 +73,7 @@ class Source:
             st = os.fstat(fh.fileno())
             if (st.st_dev, st.st_ino) != self._inode:
                 fh.close()
-                raise CorruptFile("the file changed while it was read; check it again")
+                raise CorruptFile(N_("the file changed while it was read; check it again"))
         return fh
 
     def read_all(self, limit: int = MAX_IMAGE_BYTES) -> bytes:
@@ -80,13 +81,13 @@ class Source:
         if self._data is None:
             if self.size > limit:
                 raise LimitExceeded(
-                    f"file is {self.size / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB "
-                    "allowed for this format"
+                    message(N_("file is {size} MB, more than the {limit} MB allowed for this format"),
+                            size=f"{self.size / 1e6:.0f}", limit=f"{limit / 1e6:.0f}")
                 )
             with self.open() as fh:
                 self._data = fh.read(limit + 1)
             if len(self._data) > limit:
-                raise LimitExceeded("file grew while being read")
+                raise LimitExceeded(N_("file grew while being read"))
         return self._data
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
@@ -160,4 +161,5 @@ class FormatHandler(ABC):
         :class:`~share_guard.core.containers.ledger.Ledger` (written from parsed fields,
         scrubbed payload that an index references, or blank filler), independently of the
         code that wrote it. The export pipeline closes the ledger before publishing."""
-        raise CorruptFile(f"clean {self.name} copies cannot be accounted for byte by byte")
+        raise CorruptFile(message(N_("clean {name} copies cannot be accounted for byte by byte"),
+                                  name=self.name))

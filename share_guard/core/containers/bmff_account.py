@@ -36,6 +36,7 @@ from share_guard.core.containers.bmff_samples import (
 )
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 #: (start, end, how the bytes are coded, NAL length size): one scrubbed range in 'mdat'
 Span = tuple[int, int, str, int]
@@ -65,7 +66,7 @@ class MovieAccountant:
 
     def tree_buffer(self, box: Box) -> Buffer:
         if box.size > MAX_TREE:
-            raise CorruptFile(f"box '{box.name}' is too large to account for")
+            raise CorruptFile(message(N_("box '{name}' is too large to account for"), name=box.name))
         buf = Buffer(bytes(self.mm[box.start : box.end]), box.start)
         if box.type not in SPACE:
             parse_children(buf, box, Counter())
@@ -93,14 +94,14 @@ class MovieAccountant:
             elif typ == b"meta" and meta is not None:
                 extra.extend(meta(box))
             else:
-                self.ledger.refuse(box.start, box.end, box.name, "a box a clean copy never keeps")
+                self.ledger.refuse(box.start, box.end, box.name, N_("a box a clean copy never keeps"))
         self.samples(extra)
 
     # -- boxes --------------------------------------------------------------------------
     def leaf(self, buf: Buffer, box: Box, layout: object = None) -> None:
         chosen = layout or MOVIE_LEAVES.get(box.type)
         if chosen is None:
-            self.ledger.refuse(box.start, box.end, box.name, "a box a clean copy never keeps")
+            self.ledger.refuse(box.start, box.end, box.name, N_("a box a clean copy never keeps"))
             return
         ctx = {"samples": self.track.sample_count} if self.track and \
             self.track.sample_count is not None else None
@@ -120,7 +121,8 @@ class MovieAccountant:
                 self.leaf(buf, child, TREF_CHILD)
             elif typ not in STRUCTURE.get(parent.type, set()):
                 self.ledger.refuse(child.start, child.end, child.name,
-                                   f"a box a clean copy never keeps in '{parent.name}'")
+                                   message(N_("a box a clean copy never keeps in '{name}'"),
+                                           name=parent.name))
             elif typ == b"trak":
                 self.trak(buf, child)
             elif typ in STRUCTURE:
@@ -153,26 +155,26 @@ class MovieAccountant:
             except CorruptFile as exc:
                 self.ledger.refuse(stbl.start, stbl.end, "sample table", str(exc))
         if not track.entries or any(e.kind not in ("video", "audio") for e in track.entries):
-            self.ledger.refuse(trak.start, trak.end, "track", "a track that is not picture "
-                               "or sound")
+            self.ledger.refuse(trak.start, trak.end, "track", N_("a track that is not picture "
+                               "or sound"))
 
     def entries(self, buf: Buffer, box: Box) -> None:
         """'dref' (data references) and 'stsd' (sample descriptions)."""
         ledger = self.ledger
         if box.payload_size < 8 or buf.u32(box.payload_start + 4) != len(box.children):
-            ledger.refuse(box.start, box.end, box.name, "an entry count that does not match")
+            ledger.refuse(box.start, box.end, box.name, N_("an entry count that does not match"))
             return
         ledger.written(box.start, box.payload_start, f"{box.name} header")
         if buf.get(box.payload_start, 4) != bytes(4):
-            ledger.refuse(box.payload_start, box.payload_start + 4, box.name, "odd flags")
+            ledger.refuse(box.payload_start, box.payload_start + 4, box.name, N_("odd flags"))
         ledger.written(box.payload_start, box.payload_start + 8, f"{box.name} count")
         end = box.payload_start + 8
         for child in box.children:
             end = child.end
             if box.type == b"dref":
                 if child.type != b"url ":
-                    ledger.refuse(child.start, child.end, "data reference", "a reference to "
-                                  "another file")
+                    ledger.refuse(child.start, child.end, "data reference", N_("a reference to "
+                                  "another file"))
                 else:
                     self.leaf(buf, child)
                 continue
@@ -184,8 +186,8 @@ class MovieAccountant:
             if self.track is not None:
                 self.track.entries.append(entry)
             if entry.kind not in ("video", "audio") or entry.drop:
-                ledger.refuse(child.start, child.end, child.name, "a sample description that "
-                              "is not kept as it is")
+                ledger.refuse(child.start, child.end, child.name, N_("a sample description that "
+                              "is not kept as it is"))
                 continue
             account_segments(buf, entry.segs, ledger, f"'{child.name}' sample description")
         if end < box.end:
@@ -204,8 +206,8 @@ class MovieAccountant:
             for tid, samples in found.items():
                 track = by_id.get(tid)
                 if track is None:
-                    self.ledger.refuse(moof.start, moof.end, "fragment", "samples of a track "
-                                       "that does not exist")
+                    self.ledger.refuse(moof.start, moof.end, "fragment", N_("samples of a track "
+                                       "that does not exist"))
                     continue
                 track.samples.extend(samples)
         for track in self.tracks:
@@ -214,7 +216,7 @@ class MovieAccountant:
                 if b == a:
                     continue
                 if not 1 <= e <= len(coded):
-                    self.ledger.refuse(a, b, "sample", "a sample without a description")
+                    self.ledger.refuse(a, b, "sample", N_("a sample without a description"))
                     return
                 spans.append((a, b, *coded[e - 1]))
         spans = sorted(set(spans))  # one range may be both a still picture and a frame
@@ -223,7 +225,7 @@ class MovieAccountant:
         for start, end, _how, _size in spans:
             i = bisect_right(starts, start) - 1
             if i < 0 or end > media[i][1]:
-                self.ledger.refuse(start, end, "sample", "a sample outside the media data")
+                self.ledger.refuse(start, end, "sample", N_("a sample outside the media data"))
                 return
         for run in bmff_scrub.runs(spans):
             bmff_scrub.account_run(self.mm, run, self.ledger, "sample")

@@ -23,6 +23,7 @@ from typing import BinaryIO, overload
 
 from share_guard.core.containers.inplace import Plan, merged, write_plan
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 
 __all__ = ["Box", "BoxPlan", "Buffer", "Plan", "TopLevel", "parse_header", "read_box_tree",
            "walk_top", "write_plan"]
@@ -109,7 +110,7 @@ class Buffer:
     def get(self, offset: int, n: int) -> bytes:
         i = offset - self.base
         if i < 0 or n < 0 or i + n > len(self.data):
-            raise CorruptFile(f"a field at offset {offset} lies outside its box")
+            raise CorruptFile(message(N_("a field at offset {offset} lies outside its box"), offset=offset))
         return self.data[i : i + n]
 
     def u8(self, offset: int) -> int:
@@ -147,12 +148,13 @@ def parse_header(head: bytes, start: int, limit: int, depth: int = 0) -> Box:
     """Decode the header in ``head`` (bytes at file offset ``start``); ``limit`` = parent end."""
     room = limit - start
     if room < 8 or len(head) < 8:
-        raise CorruptFile(f"a box at offset {start} is cut short")
+        raise CorruptFile(message(N_("a box at offset {start} is cut short"), start=start))
     size, typ = struct.unpack(">I4s", head[:8])
     header = 8
     if size == 1:
         if len(head) < 16 or room < 16:
-            raise CorruptFile(f"box '{fourcc(typ)}' at offset {start} is cut short")
+            raise CorruptFile(message(N_("box '{fourcc}' at offset {start} is cut short"),
+                                      fourcc=fourcc(typ), start=start))
         size = struct.unpack(">Q", head[8:16])[0]
         header = 16
     elif size == 0:
@@ -160,14 +162,16 @@ def parse_header(head: bytes, start: int, limit: int, depth: int = 0) -> Box:
     usertype = b""
     if typ == b"uuid":
         if len(head) < header + 16:
-            raise CorruptFile(f"uuid box at offset {start} is cut short")
+            raise CorruptFile(message(N_("uuid box at offset {start} is cut short"), start=start))
         usertype = head[header : header + 16]
         header += 16
     if size < header:
-        raise CorruptFile(f"box '{_safe(typ)}' at offset {start} has an impossible size {size}")
+        raise CorruptFile(message(N_("box '{safe}' at offset {start} has an impossible size {size}"),
+                                  safe=_safe(typ), start=start, size=size))
     if size > room:
         raise CorruptFile(
-            f"box '{_safe(typ)}' at offset {start} claims {size} bytes but only {room} remain"
+            message(N_("box '{safe}' at offset {start} claims {size} bytes but only {room} remain"),
+                    safe=_safe(typ), start=start, size=size, room=room)
         )
     return Box(typ, start, header, size, depth, usertype)
 
@@ -190,7 +194,7 @@ class Counter:
     def take(self) -> None:
         self.left -= 1
         if self.left < 0:
-            raise LimitExceeded("the file holds too many boxes")
+            raise LimitExceeded(N_("the file holds too many boxes"))
 
 
 def parse_children(
@@ -203,7 +207,7 @@ def parse_children(
     """Fill ``parent.children`` (recursively for known containers) from ``buf``."""
     kinds = CONTAINERS if containers is None else containers
     if parent.depth >= MAX_DEPTH:
-        raise LimitExceeded("boxes are nested too deeply")
+        raise LimitExceeded(N_("boxes are nested too deeply"))
     if skip is None:
         skip = _container_skip(buf, parent, kinds)
     pos = parent.payload_start + skip
@@ -212,7 +216,8 @@ def parse_children(
         if end - pos < 8:
             if not any(buf.get(pos, end - pos)):
                 break  # QuickTime pads some lists with a 32-bit zero terminator
-            raise CorruptFile(f"{end - pos} stray bytes at the end of box '{parent.name}'")
+            raise CorruptFile(message(N_("{count} stray bytes at the end of box '{name}'"),
+                                      count=end - pos, name=parent.name))
         if parent.type in (b"udta", b"ilst") and buf.u32(pos) == 0:
             if not any(buf.get(pos, end - pos)):
                 break
@@ -241,13 +246,13 @@ def read_box_tree(fh: BinaryIO, box: Box, limit: int = MAX_PARSE_BYTES) -> Buffe
     """Read ``box`` into memory (bounded) and parse its children; returns the buffer."""
     if box.size > limit:
         raise LimitExceeded(
-            f"box '{box.name}' is {box.size / 1e6:.0f} MB, more than the "
-            f"{limit / 1e6:.0f} MB we parse"
+            message(N_("box '{name}' is {size} MB, more than the {limit} MB we parse"),
+                    name=box.name, size=f"{box.size / 1e6:.0f}", limit=f"{limit / 1e6:.0f}")
         )
     fh.seek(box.start)
     data = fh.read(box.size)
     if len(data) != box.size:
-        raise CorruptFile(f"box '{box.name}' is cut short")
+        raise CorruptFile(message(N_("box '{name}' is cut short"), name=box.name))
     buf = Buffer(data, box.start)
     parse_children(buf, box, Counter())
     return buf
@@ -286,7 +291,7 @@ def walk_top(fh: BinaryIO, file_size: int, max_boxes: int = MAX_BOXES) -> TopLev
         head = fh.read(40)
         if len(head) < 8 or not looks_like_type(head[4:8]):
             if not boxes:
-                raise CorruptFile("the file does not start with a box")
+                raise CorruptFile(N_("the file does not start with a box"))
             break
         if boxes and head[4:8] == b"ftyp":
             break  # a second file appended to this one (e.g. a Motion Photo video)
@@ -371,7 +376,7 @@ class FileBytes:
                 return b""
             data = os.pread(self.fd, stop - start, start)
             if len(data) != stop - start:
-                raise CorruptFile("the file was cut short while being read")
+                raise CorruptFile(N_("the file was cut short while being read"))
             return data
         if not 0 <= key < self.size:
             raise IndexError("offset outside the file")

@@ -22,6 +22,7 @@ from share_guard.core.containers.bmff_boxes import Box, Buffer, Counter, parse_c
 from share_guard.core.containers.bmff_layout import L, Layout, P, Seg, W, Z, segments
 from share_guard.core.containers.bmff_numbers import bounded, clap, dolby_vision, mdcv
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 #: video codecs kept, and how their samples are scrubbed ("" = copied as coded data)
 VIDEO_CODECS: dict[bytes, str] = {
@@ -44,9 +45,9 @@ TEXT_ENTRIES = frozenset({b"tx3g", b"text", b"wvtt", b"stpp", b"c608", b"c708", 
 #: formats refused with a reason (in-band data we cannot scrub)
 REFUSED_CODECS = {
     **dict.fromkeys((b"dvc ", b"dvcp", b"dvpp", b"dv5n", b"dv5p", b"dvh5", b"dvh6", b"dvhp",
-                     b"dvhq"), "DV video keeps the recording date inside every frame"),
-    b"mjpb": "Motion-JPEG format B frames cannot be scrubbed",
-    **dict.fromkeys((b"encv", b"enca", b"drmi", b"drms"), "the track is encrypted"),
+                     b"dvhq"), N_("DV video keeps the recording date inside every frame")),
+    b"mjpb": N_("Motion-JPEG format B frames cannot be scrubbed"),
+    **dict.fromkeys((b"encv", b"enca", b"drmi", b"drms"), N_("the track is encrypted")),
 }
 VISUAL_HEADER, AUDIO_HEADER = 78, 28
 #: MPEG-4 object types of AAC (MPEG-4 AAC, MPEG-2 AAC main/LC/SSR)
@@ -143,7 +144,7 @@ def _audio(b: L, entry: Entry) -> None:
     elif version == 2:
         b.w(36)
     elif version != 0:
-        raise CorruptFile(f"a sound description of an unknown version {version}")
+        raise CorruptFile(message(N_("a sound description of an unknown version {version}"), version=version))
 
 
 def _child(buf: Buffer, child: Box, entry: Entry) -> None:
@@ -245,7 +246,7 @@ def _descriptor(b: L) -> tuple[int, int]:
         if not byte & 0x80:
             break
     if size > b.left:
-        raise CorruptFile("a descriptor larger than its 'esds' box")
+        raise CorruptFile(N_("a descriptor larger than its 'esds' box"))
     return tag, size
 
 
@@ -253,7 +254,7 @@ def _esds(b: L, entry: Entry) -> None:
     b.vf()
     tag, size = _descriptor(b)
     if tag != 3:
-        raise CorruptFile("an 'esds' box without an elementary stream descriptor")
+        raise CorruptFile(N_("an 'esds' box without an elementary stream descriptor"))
     end = b.pos + size
     b.w(2)
     flags = b.uint(1)
@@ -340,7 +341,7 @@ def colr(b: L) -> None:
     elif kind in (b"prof", b"rICC"):
         b.icc(b.left)
     else:
-        raise CorruptFile("a colour description of an unknown kind")
+        raise CorruptFile(N_("a colour description of an unknown kind"))
 
 
 def _fixed(n: int, full: bool = False) -> Layout:

@@ -19,6 +19,7 @@ from share_guard.core.containers.bmff_boxes import Box, Buffer
 from share_guard.core.containers.inplace import Plan
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata import icc
 
 W, Z, P, ICC = "written", "zeroed", "payload", "icc"
@@ -45,7 +46,7 @@ class L:
     # -- primitives ------------------------------------------------------------------
     def _take(self, n: int, cls: str, want: bytes | None = None) -> int:
         if n < 0 or self.pos + n > self.box.end:
-            raise CorruptFile(f"box '{self.box.name}' is shorter than its fields")
+            raise CorruptFile(message(N_("box '{name}' is shorter than its fields"), name=self.box.name))
         start = self.pos
         if n:
             self.segs.append(Seg(start, start + n, cls, want))
@@ -80,13 +81,15 @@ class L:
         """Version (one of ``versions``) and the flags that mean something (``mask``)."""
         version, flags = self.buf.version_flags(self.box)
         if version not in versions:
-            raise CorruptFile(f"box '{self.box.name}' has an unsupported version {version}")
+            raise CorruptFile(message(N_("box '{name}' has an unsupported version {version}"),
+                                      name=self.box.name, version=version))
         self.want(bytes([version]) + (flags & mask).to_bytes(3, "big"))
         return version, flags & mask
 
     def table(self, count: int, entry: int) -> None:
         if count > MAX_ENTRIES or count * entry > self.left:
-            raise CorruptFile(f"the table in box '{self.box.name}' is larger than the box")
+            raise CorruptFile(message(N_("the table in box '{name}' is larger than the box"),
+                                      name=self.box.name))
         self.w(count * entry)
 
     def rewind(self, at: int) -> None:
@@ -146,7 +149,7 @@ def account_segments(buf: Buffer, segs: list[Seg], ledger: Ledger, what: str) ->
         elif s.cls == ICC:
             icc.account_icc(buf.get(s.start, s.end - s.start), ledger, s.start, what)
         elif s.want is not None and buf.get(s.start, s.end - s.start) != s.want:
-            ledger.refuse(s.start, s.end, what, "a field that is not neutral")
+            ledger.refuse(s.start, s.end, what, N_("a field that is not neutral"))
         elif s.cls == P:
             ledger.payload(s.start, s.end, what)
         else:

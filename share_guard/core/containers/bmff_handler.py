@@ -14,6 +14,7 @@ from share_guard.core.containers.base import FormatHandler, Inspection, Source, 
 from share_guard.core.containers.bmff_movie import MovieScan
 from share_guard.core.containers.inplace import write_plan
 from share_guard.core.errors import ExportRefused
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
 
@@ -34,7 +35,8 @@ class ScanHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         scan = self._scan(src)
         if scan.problems:
-            raise ExportRefused(f"cannot be cleaned with confidence: {scan.problems[0]}")
+            raise ExportRefused(message(N_("cannot be cleaned with confidence: {problems}"),
+                                        problems=scan.problems[0]))
         with src.open() as fh:
             write_plan(fh, out, scan.plan)
         return StripResult(

@@ -35,6 +35,7 @@ from share_guard.core.containers.bmff_fields import (
 )
 from share_guard.core.containers.bmff_numbers import matrix, whole_pixels
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 __all__ = ["ICC", "MOVIE_LEAVES", "P", "SAMPLE_GROUPS", "TREF_CHILD", "W", "Z", "L", "Layout",
            "Seg", "account_segments", "hdlr", "plan_segments", "segments"]
@@ -149,7 +150,7 @@ def _stz2(b: L) -> None:
     bits = b.uint(1)
     count = b.uint(4)
     if bits not in (4, 8, 16):
-        raise CorruptFile("bad compact sample size table")
+        raise CorruptFile(N_("bad compact sample size table"))
     b.table(1, (count * bits + 7) // 8)
 
 
@@ -174,7 +175,7 @@ SAMPLE_GROUPS = {b"roll": 2, b"prol": 2, b"rap ": 1, b"sync": 1, b"tele": 1}
 def _sbgp(b: L) -> None:
     v, _ = b.vf((0, 1))
     if b.buf.get(b.pos, 4) not in SAMPLE_GROUPS:
-        raise CorruptFile("a sample grouping that is not kept")
+        raise CorruptFile(N_("a sample grouping that is not kept"))
     b.w(4 + (4 if v == 1 else 0))
     b.table(b.uint(4), 8)
 
@@ -184,18 +185,19 @@ def _sgpd(b: L) -> None:
     kind = b.buf.get(b.pos, 4)
     size = SAMPLE_GROUPS.get(kind)
     if size is None:
-        raise CorruptFile(f"sample group '{kind.decode('latin-1')}' is not kept")
+        raise CorruptFile(message(N_("sample group '{kind}' is not kept"), kind=kind.decode('latin-1')))
     b.w(4)
     default = b.uint(4)
     if v >= 2:
         b.w(4)
     count = b.uint(4)
     if count > MAX_ENTRIES:
-        raise CorruptFile("too many sample group entries")
+        raise CorruptFile(N_("too many sample group entries"))
     for _ in range(count):
         length = default or b.uint(4)
         if length != size:
-            raise CorruptFile(f"a '{kind.decode('latin-1')}' sample group entry of a wrong size")
+            raise CorruptFile(message(N_("a '{kind}' sample group entry of a wrong size"),
+                                      kind=kind.decode('latin-1')))
         b.w(size)
 
 
@@ -310,7 +312,7 @@ def _ftyp(b: L) -> None:
     could fill with anything) becomes a copy of the major brand. The minor version, a free
     number, is blank."""
     if b.left < 8 or b.left % 4:
-        raise CorruptFile("a file type box of an impossible size")
+        raise CorruptFile(N_("a file type box of an impossible size"))
     major = b.buf.get(b.pos, 4)
     b.w(4)
     b.z(4)

@@ -16,6 +16,7 @@ from share_guard.core.containers.bmff_entries import Entry
 from share_guard.core.containers.bmff_movie import MovieScan
 from share_guard.core.containers.bmff_scrub import Notes, SampleError, runs, scrub_run
 from share_guard.core.containers.inplace import merged
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.report import Category, Finding
 
@@ -42,7 +43,7 @@ def kept_spans(scan: MovieScan) -> tuple[list[Span], list[tuple[int, int]]]:
             continue
         entries = track.entries
         if any(not 1 <= e <= len(entries) for _, _, e in track.samples):
-            scan.problems.append("a sample points at a sample description that is missing")
+            scan.problems.append(N_("a sample points at a sample description that is missing"))
             return kept, dropped
         if len(entries) == 1:
             only = entries[0]
@@ -99,7 +100,8 @@ def plan_media(scan: MovieScan, mm: Bytes, extra: Sequence[Span] = (),
         try:
             scrub_run(mm, run, scan.plan, notes)
         except SampleError as exc:
-            scan.problems.append(f"a {what} sample cannot be scrubbed ({exc})")
+            scan.problems.append(message(N_("a {what} sample cannot be scrubbed ({exc})"),
+                                         what=what, exc=exc))
             return
     scan.findings.extend(note_findings(notes, what))
     used = merged((s, e) for s, e, _ in spans)
@@ -110,9 +112,10 @@ def plan_media(scan: MovieScan, mm: Bytes, extra: Sequence[Span] = (),
     held = sum(b - a for a, b in stray if _holds_data(mm, a, b))
     if held:
         scan.findings.append(Finding(
-            Category.HIDDEN, "media data", "Data no track uses", size_words(held),
-            f"bytes inside the {what}'s media data that nothing plays (a vendor log, an old "
-            "recording); zeroed"))
+            Category.HIDDEN, "media data", N_("Data no track uses"), size_words(held),
+            message(N_("bytes inside the {what}'s media data that nothing plays (a vendor log, an old "
+                       "recording); zeroed"),
+                    what=what)))
 
 
 def gaps(ranges: Sequence[tuple[int, int]], used: Sequence[tuple[int, int]],
@@ -146,12 +149,12 @@ def _holds_data(mm: Bytes, a: int, b: int) -> bool:
 
 NOTE_WORDS = {
     "encoder or camera text (SEI user data)": (
-        Category.DEVICE, "Text inside the {what} data (SEI user data)",
-        "encoders write their name and settings there, cameras serial numbers or GPS; "
-        "replaced by filler the decoder skips"),
+        Category.DEVICE, N_("Text inside the {what} data (SEI user data)"),
+        N_("encoders write their name and settings there, cameras serial numbers or GPS; "
+        "replaced by filler the decoder skips")),
     "MPEG-4 user data": (
-        Category.DEVICE, "Encoder name inside the {what} data (MPEG-4 user data)",
-        "names the software that encoded the video; overwritten"),
+        Category.DEVICE, N_("Encoder name inside the {what} data (MPEG-4 user data)"),
+        N_("names the software that encoded the video; overwritten")),
 }
 
 
@@ -160,8 +163,8 @@ def note_findings(notes: Notes, what: str) -> list[Finding]:
     where = f"{what} data"
     for kind, count in notes.kinds.items():
         category, name, why = NOTE_WORDS.get(kind, (
-            Category.HIDDEN, "Data inside the {what} data",
-            "data decoders skip; neutralised without changing a picture"))
+            Category.HIDDEN, N_("Data inside the {what} data"),
+            N_("data decoders skip; neutralised without changing a picture")))
         name = name.format(what=what)
         text = notes.text.get(kind, kind)
         value = f"{text} ({count} place{'s' if count > 1 else ''})"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from share_guard.core.budget import Collector, spend, unread
 from share_guard.core.containers.bmff_boxes import Box, Buffer, fourcc
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.iso6709 import parse_iso6709
 from share_guard.core.metadata.xmp import xmp_findings
@@ -28,68 +29,68 @@ XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 C = Category
 #: udta atoms and iTunes-style ilst items we can name (type -> category, name)
 NAMED_ATOMS: dict[bytes, tuple[Category, str]] = {
-    b"\xa9xyz": (C.LOCATION, "Location"),
-    b"\xa9mak": (C.DEVICE, "Camera make"),
-    b"\xa9mod": (C.DEVICE, "Camera model"),
-    b"\xa9swr": (C.DEVICE, "Software"),
-    b"\xa9too": (C.DEVICE, "Encoding software"),
-    b"\xa9enc": (C.IDENTITY, "Encoded by"),
-    b"\xa9hst": (C.DEVICE, "Host computer"),
-    b"\xa9day": (C.TIME, "Date"),
-    b"\xa9nam": (C.OTHER, "Title"),
-    b"\xa9des": (C.OTHER, "Description"),
-    b"\xa9cmt": (C.OTHER, "Comment"),
-    b"\xa9inf": (C.OTHER, "Information"),
-    b"\xa9ART": (C.IDENTITY, "Artist"),
-    b"\xa9aut": (C.IDENTITY, "Author"),
-    b"\xa9wrt": (C.IDENTITY, "Writer"),
-    b"\xa9dir": (C.IDENTITY, "Director"),
-    b"\xa9prd": (C.IDENTITY, "Producer"),
-    b"\xa9cpy": (C.IDENTITY, "Copyright"),
-    b"cprt": (C.IDENTITY, "Copyright"),
-    b"auth": (C.IDENTITY, "Author"),
-    b"perf": (C.IDENTITY, "Performer"),
-    b"titl": (C.OTHER, "Title"),
-    b"dscp": (C.OTHER, "Description"),
-    b"albm": (C.OTHER, "Album"),
-    b"gnre": (C.OTHER, "Genre"),
-    b"kywd": (C.OTHER, "Keywords"),
-    b"yrrc": (C.TIME, "Recording year"),
-    b"loci": (C.LOCATION, "Location"),
-    b"covr": (C.HIDDEN, "Cover art"),
-    b"aART": (C.IDENTITY, "Album artist"),
-    b"FIRM": (C.DEVICE, "Firmware version"),
-    b"LENS": (C.DEVICE, "Lens"),
-    b"CAME": (C.DEVICE, "Camera serial number"),
-    b"SDLN": (C.DEVICE, "Device name"),
-    b"GPMF": (C.HIDDEN, "GoPro sensor data"),
-    b"XMP_": (C.HIDDEN, "XMP metadata"),
-    b"name": (C.OTHER, "Track name"),
-    b"hnti": (C.OTHER, "Streaming hint information"),
-    b"hinf": (C.OTHER, "Streaming hint statistics"),
+    b"\xa9xyz": (C.LOCATION, N_("Location")),
+    b"\xa9mak": (C.DEVICE, N_("Camera make")),
+    b"\xa9mod": (C.DEVICE, N_("Camera model")),
+    b"\xa9swr": (C.DEVICE, N_("Software")),
+    b"\xa9too": (C.DEVICE, N_("Encoding software")),
+    b"\xa9enc": (C.IDENTITY, N_("Encoded by")),
+    b"\xa9hst": (C.DEVICE, N_("Host computer")),
+    b"\xa9day": (C.TIME, N_("Date")),
+    b"\xa9nam": (C.OTHER, N_("Title")),
+    b"\xa9des": (C.OTHER, N_("Description")),
+    b"\xa9cmt": (C.OTHER, N_("Comment")),
+    b"\xa9inf": (C.OTHER, N_("Information")),
+    b"\xa9ART": (C.IDENTITY, N_("Artist")),
+    b"\xa9aut": (C.IDENTITY, N_("Author")),
+    b"\xa9wrt": (C.IDENTITY, N_("Writer")),
+    b"\xa9dir": (C.IDENTITY, N_("Director")),
+    b"\xa9prd": (C.IDENTITY, N_("Producer")),
+    b"\xa9cpy": (C.IDENTITY, N_("Copyright")),
+    b"cprt": (C.IDENTITY, N_("Copyright")),
+    b"auth": (C.IDENTITY, N_("Author")),
+    b"perf": (C.IDENTITY, N_("Performer")),
+    b"titl": (C.OTHER, N_("Title")),
+    b"dscp": (C.OTHER, N_("Description")),
+    b"albm": (C.OTHER, N_("Album")),
+    b"gnre": (C.OTHER, N_("Genre")),
+    b"kywd": (C.OTHER, N_("Keywords")),
+    b"yrrc": (C.TIME, N_("Recording year")),
+    b"loci": (C.LOCATION, N_("Location")),
+    b"covr": (C.HIDDEN, N_("Cover art")),
+    b"aART": (C.IDENTITY, N_("Album artist")),
+    b"FIRM": (C.DEVICE, N_("Firmware version")),
+    b"LENS": (C.DEVICE, N_("Lens")),
+    b"CAME": (C.DEVICE, N_("Camera serial number")),
+    b"SDLN": (C.DEVICE, N_("Device name")),
+    b"GPMF": (C.HIDDEN, N_("GoPro sensor data")),
+    b"XMP_": (C.HIDDEN, N_("XMP metadata")),
+    b"name": (C.OTHER, N_("Track name")),
+    b"hnti": (C.OTHER, N_("Streaming hint information")),
+    b"hinf": (C.OTHER, N_("Streaming hint statistics")),
 }
 #: atoms holding a bare string
 PLAIN_ATOMS = {b"FIRM", b"LENS", b"CAME", b"SDLN", b"name"}
 
 #: Apple/Android 'mdta' keys (lower case) -> category, name
 NAMED_KEYS: dict[str, tuple[Category, str]] = {
-    "com.apple.quicktime.location.iso6709": (C.LOCATION, "Location"),
-    "com.apple.quicktime.location.name": (C.LOCATION, "Place name"),
-    "com.apple.quicktime.location.body": (C.LOCATION, "Location body"),
-    "com.apple.quicktime.location.note": (C.LOCATION, "Location note"),
-    "com.apple.quicktime.location.accuracy.horizontal": (C.LOCATION, "Location accuracy"),
-    "com.apple.quicktime.make": (C.DEVICE, "Camera make"),
-    "com.apple.quicktime.model": (C.DEVICE, "Camera model"),
-    "com.apple.quicktime.software": (C.DEVICE, "Software"),
-    "com.apple.quicktime.creationdate": (C.TIME, "Creation date"),
-    "com.apple.quicktime.author": (C.IDENTITY, "Author"),
-    "com.apple.quicktime.artist": (C.IDENTITY, "Artist"),
-    "com.apple.quicktime.copyright": (C.IDENTITY, "Copyright"),
-    "com.apple.quicktime.displayname": (C.IDENTITY, "Display name"),
-    "com.apple.quicktime.content.identifier": (C.OTHER, "Content identifier"),
-    "com.android.manufacturer": (C.DEVICE, "Camera make"),
-    "com.android.model": (C.DEVICE, "Camera model"),
-    "com.android.version": (C.DEVICE, "Android version"),
+    "com.apple.quicktime.location.iso6709": (C.LOCATION, N_("Location")),
+    "com.apple.quicktime.location.name": (C.LOCATION, N_("Place name")),
+    "com.apple.quicktime.location.body": (C.LOCATION, N_("Location body")),
+    "com.apple.quicktime.location.note": (C.LOCATION, N_("Location note")),
+    "com.apple.quicktime.location.accuracy.horizontal": (C.LOCATION, N_("Location accuracy")),
+    "com.apple.quicktime.make": (C.DEVICE, N_("Camera make")),
+    "com.apple.quicktime.model": (C.DEVICE, N_("Camera model")),
+    "com.apple.quicktime.software": (C.DEVICE, N_("Software")),
+    "com.apple.quicktime.creationdate": (C.TIME, N_("Creation date")),
+    "com.apple.quicktime.author": (C.IDENTITY, N_("Author")),
+    "com.apple.quicktime.artist": (C.IDENTITY, N_("Artist")),
+    "com.apple.quicktime.copyright": (C.IDENTITY, N_("Copyright")),
+    "com.apple.quicktime.displayname": (C.IDENTITY, N_("Display name")),
+    "com.apple.quicktime.content.identifier": (C.OTHER, N_("Content identifier")),
+    "com.android.manufacturer": (C.DEVICE, N_("Camera make")),
+    "com.android.model": (C.DEVICE, N_("Camera model")),
+    "com.android.version": (C.DEVICE, N_("Android version")),
 }
 
 
@@ -117,24 +118,25 @@ def qt_time(seconds: int) -> str:
 
 def explain(category: Category, name: str, media: str = "video") -> str:
     return {
-        C.LOCATION: f"shows where the {media} was recorded",
-        C.DEVICE: "names the device or software that made it",
-        C.TIME: f"shows when the {media} was made",
-        C.IDENTITY: "may name a person",
-        C.HIDDEN: "hidden content not shown when it plays",
-        C.UNKNOWN: "data we cannot interpret; it is removed",
-    }.get(category, f"{name.lower()} stored in the file; removed")
+        C.LOCATION: message(N_("shows where the {media} was recorded"), media=media),
+        C.DEVICE: N_("names the device or software that made it"),
+        C.TIME: message(N_("shows when the {media} was made"), media=media),
+        C.IDENTITY: N_("may name a person"),
+        C.HIDDEN: N_("hidden content not shown when it plays"),
+        C.UNKNOWN: N_("data we cannot interpret; it is removed"),
+    }.get(category) or message(N_("{name} stored in the file; removed"), name=name)
 
 
 def location_finding(text: str, where: str, name: str, media: str = "video") -> Finding:
     point = parse_iso6709(text)
     if point is None:
-        return finding(C.LOCATION, where, name, text, f"a place linked to where the {media} "
-                       "was recorded")
+        return finding(C.LOCATION, where, name, text, message(N_("a place linked to where the {media} was "
+                                                                 "recorded"),
+                                                              media=media))
     return finding(
         C.LOCATION, where, name, point.describe(),
-        f"GPS position {point.latitude:.3f}, {point.longitude:.3f}: shows where the {media} "
-        "was recorded",
+        message(N_("GPS position {latitude}, {longitude}: shows where the {media} was recorded"),
+                latitude=f"{point.latitude:.3f}", longitude=f"{point.longitude:.3f}", media=media),
         detail={"latitude": point.latitude, "longitude": point.longitude},
     )
 
@@ -168,8 +170,8 @@ def _loci(payload: bytes, where: str) -> list[Finding]:
     name, _, rest = payload[6:].partition(b"\x00")
     out: list[Finding] = []
     if name:
-        out.append(finding(C.LOCATION, where, "Place name", _decode_text(name),
-                           "names the place where the video was recorded"))
+        out.append(finding(C.LOCATION, where, N_("Place name"), _decode_text(name),
+                           N_("names the place where the video was recorded")))
     if len(rest) >= 13:
         lon, lat, alt = struct.unpack(">iii", rest[1:13])
         iso = f"{lat / 65536:+09.5f}{lon / 65536:+010.5f}{alt / 65536:+.1f}/"
@@ -223,9 +225,9 @@ def udta_findings(buf: Buffer, udta: Box, where: str) -> list[Finding]:
             continue
         named = NAMED_ATOMS.get(atom.type)
         if named is None:
-            out.append(finding(C.UNKNOWN, where, f"Vendor data '{atom.name}'",
+            out.append(finding(C.UNKNOWN, where, message(N_("Vendor data '{name}'"), name=atom.name),
                                f"{atom.payload_size} bytes",
-                               "data from the camera or an app that we cannot read; removed"))
+                               N_("data from the camera or an app that we cannot read; removed")))
             continue
         category, name = named
         if atom.type == b"loci":
@@ -272,7 +274,7 @@ def meta_findings(buf: Buffer, meta: Box, where: str) -> list[Finding]:
         elif child.type == b"xml ":
             out.extend(xmp_block_findings(buf.payload(child)[4:], f"{where} XML"))
         else:
-            out.append(finding(C.UNKNOWN, where, f"Metadata box '{child.name}'",
+            out.append(finding(C.UNKNOWN, where, message(N_("Metadata box '{name}'"), name=child.name),
                                f"{child.payload_size} bytes", explain(C.UNKNOWN, "")))
     return out
 
@@ -303,7 +305,7 @@ def _ilst_item(
             category = C.LOCATION
     else:
         key = fourcc(item.type)
-        category, name = NAMED_ATOMS.get(item.type, (C.OTHER, f"Tag '{key}'"))
+        category, name = NAMED_ATOMS.get(item.type, (C.OTHER, message(N_("Tag '{key}'"), key=key)))
         named = item.find(b"name")
         if item.type == b"----" and named is not None:
             name = _decode_text(buf.payload(named)[4:])
@@ -313,7 +315,7 @@ def _ilst_item(
         text = _describe_data(kind, value, data.payload_size - 8)
         if kind in (13, 14, 27):
             out.add(C.HIDDEN, where, name, text,
-                    "a picture stored inside the file (cover art or thumbnail)")
+                    N_("a picture stored inside the file (cover art or thumbnail)"))
         elif category is C.LOCATION and kind in (1, 4):
             out.add_finding(location_finding(text, where, name))
         else:
@@ -323,17 +325,17 @@ def _ilst_item(
 
 
 def uuid_finding(buf: Buffer, box: Box, where: str) -> Finding:
-    return finding(C.UNKNOWN, where, f"Vendor box uuid {box.usertype.hex()}",
+    return finding(C.UNKNOWN, where, message(N_("Vendor box uuid {uuid}"), uuid=box.usertype.hex()),
                    f"{box.payload_size} bytes",
-                   "vendor data we cannot read; removed")
+                   N_("vendor data we cannot read; removed"))
 
 
 def xmp_block_findings(data: bytes, where: str) -> list[Finding]:
     """Findings of an XMP packet (the shared XMP reader), never empty: the packet is removed."""
     found = xmp_findings(data, where)
     if not any(f.identifying for f in found):
-        found.append(finding(C.OTHER, where, "XMP metadata", f"{len(data)} bytes",
-                             "an XMP packet (no identifying fields read); removed"))
+        found.append(finding(C.OTHER, where, N_("XMP metadata"), f"{len(data)} bytes",
+                             N_("an XMP packet (no identifying fields read); removed")))
     return found
 
 
@@ -341,6 +343,6 @@ def exif_block_findings(data: bytes, where: str) -> list[Finding]:
     """Findings of an EXIF (TIFF) block (the shared EXIF reader), never empty."""
     found = list(exif_findings(data, where).findings)
     if not any(f.identifying for f in found):
-        found.append(finding(C.OTHER, where, "EXIF metadata", f"{len(data)} bytes",
-                             "an EXIF block (no identifying fields read); removed"))
+        found.append(finding(C.OTHER, where, N_("EXIF metadata"), f"{len(data)} bytes",
+                             N_("an EXIF block (no identifying fields read); removed")))
     return found

@@ -43,6 +43,7 @@ from share_guard.core.containers.bmff_tracks import (
     tkhd_rotation,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 C = Category
@@ -153,11 +154,12 @@ class MovieScanner:
     def read(self, box: Box, limit: int = MAX_SMALL_READ) -> bytes:
         """The payload of a small box (bounded)."""
         if box.payload_size > limit:
-            raise CorruptFile(f"box '{box.name}' is too large to read ({box.payload_size} bytes)")
+            raise CorruptFile(message(N_("box '{name}' is too large to read ({payload_size} bytes)"),
+                                      name=box.name, payload_size=box.payload_size))
         self.fh.seek(box.payload_start)
         data = self.fh.read(box.payload_size)
         if len(data) != box.payload_size:
-            raise CorruptFile(f"box '{box.name}' is cut short")
+            raise CorruptFile(message(N_("box '{name}' is cut short"), name=box.name))
         return data
 
     def space(self, box: Box) -> None:
@@ -166,15 +168,17 @@ class MovieScanner:
         self.fh.seek(box.payload_start)
         if any(self.fh.read(min(box.payload_size, MAX_FREE_CHECK))):
             self.scan.findings.append(
-                finding(C.OTHER, "free space", f"Leftover data in '{box.name}'",
+                finding(C.OTHER, "free space", message(N_("Leftover data in '{name}'"), name=box.name),
                         f"{box.payload_size} bytes",
-                        "unused space that still holds old data; zeroed"))
+                        N_("unused space that still holds old data; zeroed")))
 
     def unknown(self, box: Box, where: str) -> None:
-        self.scan.findings.append(finding(C.UNKNOWN, where, f"Unknown box '{box.name}'",
+        self.scan.findings.append(finding(C.UNKNOWN, where, message(N_("Unknown box '{name}'"),
+                                                                    name=box.name),
                                           f"{box.payload_size} bytes",
-                                          "data we cannot interpret; the file is not cleaned"))
-        self.scan.problems.append(f"unknown box '{box.name}' in the {where}")
+                                          N_("data we cannot interpret; the file is not cleaned")))
+        self.scan.problems.append(message(N_("unknown box '{name}' in the {where}"),
+                                          name=box.name, where=where))
 
     # -- metadata boxes ---------------------------------------------------------------
     # -- the box tree ---------------------------------------------------------------------
@@ -193,9 +197,9 @@ class MovieScanner:
                 self.leaf(buf, child, TREF_CHILD)
             elif parent.type == b"gmhd" and typ != b"gmin":
                 # QuickTime text/timecode settings (font names) or anything else: removed
-                self.scan.findings.append(finding(C.UNKNOWN, where, f"Extra box '{child.name}' "
-                                                  "in 'gmhd'", f"{child.payload_size} bytes",
-                                                  "data players do not need; removed"))
+                name = message(N_("Extra box '{name}' in 'gmhd'"), name=child.name)
+                self.scan.findings.append(finding(C.UNKNOWN, where, name, f"{child.payload_size} bytes",
+                                                  N_("data players do not need; removed")))
                 self.scan.plan.free(child)
             elif typ not in STRUCTURE.get(parent.type, set()):
                 self.unknown(child, where)
@@ -224,12 +228,13 @@ class MovieScanner:
         except CorruptFile as exc:
             if box.type in FREE_WHEN_ODD:
                 kind = buf.get(box.payload_start + 4, 4).decode("latin-1")
-                s.findings.append(finding(C.OTHER, where_of(box), f"Sample group '{kind}'",
+                s.findings.append(finding(C.OTHER, where_of(box), message(N_("Sample group '{kind}'"),
+                                                                          kind=kind),
                                           f"{box.payload_size} bytes",
-                                          "a grouping players do not need; removed"))
+                                          N_("a grouping players do not need; removed")))
                 s.plan.free(box)
                 return
-            s.problems.append(f"box '{box.name}' cannot be kept ({exc})")
+            s.problems.append(message(N_("box '{name}' cannot be kept ({exc})"), name=box.name, exc=exc))
             return
         explained: set[int] = set()
         if box.type in (b"mvhd", b"tkhd", b"mdhd"):
@@ -245,9 +250,10 @@ class MovieScanner:
             self.track.rotation = tkhd_rotation(buf, box, version)
         changed = plan_segments(buf, segs, s.plan)
         if changed and box.type in SPACE:
-            s.findings.append(finding(C.OTHER, "movie header", f"Leftover data in "
-                                      f"'{box.name}'", f"{box.payload_size} bytes",
-                                      "unused space that still holds old data; zeroed"))
+            s.findings.append(finding(C.OTHER, "movie header",
+                                      message(N_("Leftover data in '{name}'"), name=box.name),
+                                      f"{box.payload_size} bytes",
+                                      N_("unused space that still holds old data; zeroed")))
         elif box.type not in (b"ftyp", b"styp") and \
                 any(seg.start not in explained for seg in changed):
             self.hidden.append(box.name)  # (a minor version or odd brand is not worth a line)
@@ -294,7 +300,8 @@ class MovieScanner:
         try:
             self.track.samples = track_samples(buf, stbl)
         except CorruptFile as exc:
-            self.scan.problems.append(f"the samples of a track cannot be located ({exc})")
+            self.scan.problems.append(message(N_("the samples of a track cannot be located ({exc})"),
+                                              exc=exc))
 
     def finish(self) -> None:
         s = self.scan
@@ -302,7 +309,7 @@ class MovieScanner:
             judge(track, s.problems)
         ids = [t.track_id for t in s.tracks]
         if len(set(ids)) != len(ids):
-            s.problems.append("two tracks share the same track ID")
+            s.problems.append(N_("two tracks share the same track ID"))
         dropped = {t.track_id for t in s.tracks if t.drop}
         kept = [t for t in s.tracks if not t.drop]
         for track in s.tracks:
@@ -311,7 +318,7 @@ class MovieScanner:
                 entry = ", ".join(fourcc(e.codec) for e in track.entries) or "none"
                 s.findings.append(finding(category, f"track {track.track_id}", what,
                                           f"sample format {entry}",
-                                          "a track that is not picture or sound; removed"))
+                                          N_("a track that is not picture or sound; removed")))
                 s.plan.free(track.box)
         if dropped:
             for track in kept:
@@ -323,16 +330,17 @@ class MovieScanner:
         for (label, value), _raw in self.times.items():
             where = "movie header" if label.startswith("Movie") else "track header"
             s.findings.append(finding(C.TIME, where, label, value,
-                                      f"shows when the {self.media} was made"))
+                                      message(N_("shows when the {media} was made"), media=self.media)))
         if self.names:
-            s.findings.append(finding(C.OTHER, "track headers", "Handler and encoder names",
+            s.findings.append(finding(C.OTHER, "track headers", N_("Handler and encoder names"),
                                       ", ".join(dict.fromkeys(self.names)),
-                                      "names of the software or device that wrote the tracks; "
-                                      "blanked"))
+                                      N_("names of the software or device that wrote the tracks; "
+                                      "blanked")))
         for name in dict.fromkeys(self.hidden):
-            s.findings.append(finding(C.HIDDEN, "movie header", f"Data in unused fields of "
-                                      f"'{name}'", "reserved or trailing bytes",
-                                      "bytes no player reads; zeroed"))
+            s.findings.append(finding(C.HIDDEN, "movie header",
+                                      message(N_("Data in unused fields of '{name}'"), name=name),
+                                      "reserved or trailing bytes",
+                                      N_("bytes no player reads; zeroed")))
         s.findings = cap_findings(s.findings)
         s.properties["tracks"] = [fourcc(t.handler) for t in kept]
         s.properties["has_audio"] = any(t.handler == b"soun" for t in kept)
@@ -341,8 +349,9 @@ class MovieScanner:
         s.properties["rotation"] = degrees
         if degrees:
             s.findings.append(
-                finding(C.KEPT, "track header", "Rotation", f"{degrees}°",
-                        f"display rotation; kept so the {self.media} shows the right way up",
+                finding(C.KEPT, "track header", N_("Rotation"), f"{degrees}°",
+                        message(N_("display rotation; kept so the {media} shows the right way up"),
+                                media=self.media),
                         identifying=False, removable=False))
 
     def fragment(self, buf: Buffer, moof: Box, dropped: set[int]) -> None:
@@ -357,13 +366,15 @@ class MovieScanner:
         try:
             found = fragment_samples(buf, moof, self.defaults)
         except CorruptFile as exc:
-            self.scan.problems.append(f"the samples of a fragment cannot be located ({exc})")
+            self.scan.problems.append(message(N_("the samples of a fragment cannot be located ({exc})"),
+                                              exc=exc))
             return
         by_id = {t.track_id: t for t in self.scan.tracks}
         for tid, samples in found.items():
             track = by_id.get(tid)
             if track is None:
-                self.scan.problems.append(f"a fragment holds samples of an unknown track {tid}")
+                self.scan.problems.append(message(N_("a fragment holds samples of an unknown track {tid}"),
+                                                  tid=tid))
             else:
                 track.samples.extend(samples)
 

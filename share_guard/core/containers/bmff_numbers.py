@@ -15,6 +15,7 @@ import struct
 
 from share_guard.core.containers.bmff_fields import L, Layout
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.hdr import mastering_display
 
 
@@ -76,5 +77,5 @@ def clap(b: L) -> None:
     crops a few pixels of a picture of at most 65535 pixels, with positive denominators."""
     values = struct.unpack(">8i", b.buf.get(b.pos, 32))
     if any(abs(v) > 0xFFFF for v in values) or min(values[1::2]) <= 0:
-        raise CorruptFile("a clean aperture of an impossible size")
+        raise CorruptFile(N_("a clean aperture of an impossible size"))
     b.w(32)

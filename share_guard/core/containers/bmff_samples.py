@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from share_guard.core.containers.bmff_boxes import Box, Buffer
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_
 
 MAX_SAMPLES = 5_000_000
 
@@ -28,19 +29,19 @@ def sample_sizes(buf: Buffer, stbl: Box) -> list[int]:
         fixed = buf.u32(stsz.payload_start + 4)
         count = buf.u32(stsz.payload_start + 8)
         if count > MAX_SAMPLES:
-            raise LimitExceeded("a track holds too many samples")
+            raise LimitExceeded(N_("a track holds too many samples"))
         if fixed:
             return [fixed] * count
         if 12 + count * 4 > stsz.payload_size:
-            raise CorruptFile("the sample size table is larger than its box")
+            raise CorruptFile(N_("the sample size table is larger than its box"))
         return list(struct.unpack(f">{count}I", buf.get(stsz.payload_start + 12, count * 4)))
     stz2 = stbl.find(b"stz2")
     if stz2 is None:
-        raise CorruptFile("a track has no sample size table")
+        raise CorruptFile(N_("a track has no sample size table"))
     bits = buf.u8(stz2.payload_start + 7)
     count = buf.u32(stz2.payload_start + 8)
     if bits not in (4, 8, 16) or count > MAX_SAMPLES:
-        raise CorruptFile("bad compact sample size table")
+        raise CorruptFile(N_("bad compact sample size table"))
     data = buf.get(stz2.payload_start + 12, (count * bits + 7) // 8)
     if bits == 16:
         return list(struct.unpack(f">{count}H", data))
@@ -57,17 +58,17 @@ def track_samples(buf: Buffer, stbl: Box) -> list[Sample]:
     if co is None or stsc is None:
         if not sizes:
             return []
-        raise CorruptFile("a track has no chunk table")
+        raise CorruptFile(N_("a track has no chunk table"))
     wide = co.type == b"co64"
     step = 8 if wide else 4
     n_chunks = buf.u32(co.payload_start + 4)
     if n_chunks > MAX_SAMPLES or 8 + n_chunks * step > co.payload_size:
-        raise CorruptFile("the chunk table is larger than its box")
+        raise CorruptFile(N_("the chunk table is larger than its box"))
     raw = buf.get(co.payload_start + 8, n_chunks * step)
     offsets = struct.unpack(f">{n_chunks}{'Q' if wide else 'I'}", raw)
     n_runs = buf.u32(stsc.payload_start + 4)
     if n_runs > MAX_SAMPLES or 8 + n_runs * 12 > stsc.payload_size:
-        raise CorruptFile("the sample-to-chunk table is larger than its box")
+        raise CorruptFile(N_("the sample-to-chunk table is larger than its box"))
     runs = [struct.unpack(">III", buf.get(stsc.payload_start + 8 + i * 12, 12))
             for i in range(n_runs)]
     out: list[Sample] = []
@@ -75,17 +76,17 @@ def track_samples(buf: Buffer, stbl: Box) -> list[Sample]:
     for r, (first, per_chunk, entry) in enumerate(runs):
         last = runs[r + 1][0] - 1 if r + 1 < len(runs) else n_chunks
         if first < 1 or last > n_chunks or (r + 1 < len(runs) and last < first):
-            raise CorruptFile("the sample-to-chunk table points past the chunk table")
+            raise CorruptFile(N_("the sample-to-chunk table points past the chunk table"))
         for chunk in range(first, last + 1):
             if sample + per_chunk > len(sizes):
-                raise CorruptFile("more samples in chunks than in the size table")
+                raise CorruptFile(N_("more samples in chunks than in the size table"))
             pos = offsets[chunk - 1]
             for size in sizes[sample : sample + per_chunk]:
                 out.append((pos, pos + size, entry))
                 pos += size
             sample += per_chunk
     if sample != len(sizes):
-        raise CorruptFile("the size table lists samples no chunk holds")
+        raise CorruptFile(N_("the size table lists samples no chunk holds"))
     return out
 
 
@@ -119,7 +120,7 @@ def fragment_samples(buf: Buffer, moof: Box, defaults: dict[int, Defaults],
     for traf in moof.all(b"traf"):
         tfhd = traf.find(b"tfhd")
         if tfhd is None:
-            raise CorruptFile("a track fragment without a header")
+            raise CorruptFile(N_("a track fragment without a header"))
         flags = buf.u32(tfhd.payload_start) & 0xFFFFFF
         pos = tfhd.payload_start + 4
         tid = buf.u32(pos)
@@ -149,7 +150,7 @@ def fragment_samples(buf: Buffer, moof: Box, defaults: dict[int, Defaults],
             cursor = _trun(buf, trun, base, cursor, size, entry, samples)
         data_end = cursor
         if sum(len(v) for v in out.values()) > MAX_SAMPLES:
-            raise LimitExceeded("a fragment holds too many samples")
+            raise LimitExceeded(N_("a fragment holds too many samples"))
     return out
 
 
@@ -166,7 +167,7 @@ def _trun(buf: Buffer, trun: Box, base: int, cursor: int, default_size: int, ent
     fields = [bit for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit]
     step = 4 * len(fields)
     if count > MAX_SAMPLES or pos + count * step > trun.end:
-        raise CorruptFile("a track run is larger than its box")
+        raise CorruptFile(N_("a track run is larger than its box"))
     size_at = fields.index(0x200) * 4 if 0x200 in fields else None
     for i in range(count):
         size = buf.u32(pos + i * step + size_at) if size_at is not None else default_size

@@ -32,6 +32,7 @@ from share_guard.core.containers.inplace import Plan
 from share_guard.core.containers.jpeg_segments import parse_jpeg
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 #: an SEI or unknown NAL unit larger than this is turned into filler without reading it
 MAX_NAL_READ = 4 * 1024 * 1024
@@ -70,12 +71,12 @@ def nal_units(mm: Bytes, start: int, end: int, length_size: int,
     pos = start
     while pos < end:
         if pos + length_size >= end:
-            raise SampleError("a NAL length field runs past its sample")
+            raise SampleError(N_("a NAL length field runs past its sample"))
         raw = head(mm, pos, length_size + 1)
         size = int.from_bytes(raw[:length_size], "big")
         pos += length_size
         if size == 0 or pos + size > end:
-            raise SampleError("a NAL unit runs past its sample")
+            raise SampleError(N_("a NAL unit runs past its sample"))
         yield pos, pos + size, raw[length_size]
         pos += size
 
@@ -115,7 +116,7 @@ def _jpeg_frames(buf: bytes | bytearray, end: int) -> Iterator[tuple[int, int]]:
         yield pos, stop
         pos = stop
     if pos == 0:
-        raise SampleError("a Motion-JPEG sample that does not start like a JPEG")
+        raise SampleError(N_("a Motion-JPEG sample that does not start like a JPEG"))
 
 
 def scrub_jpeg(mm: Bytes, start: int, end: int, plan: Plan, notes: Notes) -> None:
@@ -217,8 +218,8 @@ def account_aac(mm: Bytes, start: int, end: int, ledger: Ledger, what: str) -> N
     if end - start >= 2 and aac.may_hold_data(mm[start]):
         frame = bytes(mm[start:end])
         if aac.neutral(frame) != frame:
-            ledger.refuse(start, end, what, "an audio frame that still holds fill or data "
-                          "elements")
+            ledger.refuse(start, end, what, N_("an audio frame that still holds fill or data "
+                          "elements"))
             return
     ledger.payload(start, end, what)
 

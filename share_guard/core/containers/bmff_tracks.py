@@ -27,6 +27,7 @@ from share_guard.core.containers.bmff_meta import (
 )
 from share_guard.core.containers.bmff_samples import Sample
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, icc_findings
 from share_guard.core.metadata.samsung import sef_findings
 from share_guard.core.report import Category
@@ -39,23 +40,23 @@ C = Category
 KEEP_HANDLERS = {b"vide", b"soun", b"pict", b"auxv"}
 #: sample entries that mark a data track whatever its handler
 DATA_ENTRIES: dict[bytes, tuple[Category, str]] = {
-    b"gpmd": (C.LOCATION, "GoPro telemetry track (GPS, motion sensors)"),
-    b"camm": (C.LOCATION, "Camera motion metadata track (can hold GPS)"),
-    b"mett": (C.HIDDEN, "Timed metadata track"),
-    b"metx": (C.HIDDEN, "Timed XML metadata track"),
-    b"mebx": (C.HIDDEN, "Apple timed metadata track"),
-    b"rtmd": (C.HIDDEN, "Sony real-time metadata track"),
-    b"tmcd": (C.TIME, "Timecode track (can hold the time of day)"),
+    b"gpmd": (C.LOCATION, N_("GoPro telemetry track (GPS, motion sensors)")),
+    b"camm": (C.LOCATION, N_("Camera motion metadata track (can hold GPS)")),
+    b"mett": (C.HIDDEN, N_("Timed metadata track")),
+    b"metx": (C.HIDDEN, N_("Timed XML metadata track")),
+    b"mebx": (C.HIDDEN, N_("Apple timed metadata track")),
+    b"rtmd": (C.HIDDEN, N_("Sony real-time metadata track")),
+    b"tmcd": (C.TIME, N_("Timecode track (can hold the time of day)")),
 }
 HANDLER_WORDS = {
-    b"meta": (C.HIDDEN, "Timed metadata track"),
-    b"data": (C.HIDDEN, "Data track"),
-    b"text": (C.HIDDEN, "Text track"),
-    b"sbtl": (C.HIDDEN, "Subtitle track"),
-    b"subt": (C.HIDDEN, "Subtitle track"),
-    b"tmcd": (C.TIME, "Timecode track (can hold the time of day)"),
-    b"camm": (C.LOCATION, "Camera motion metadata track (can hold GPS)"),
-    b"hint": (C.HIDDEN, "Streaming hint track"),
+    b"meta": (C.HIDDEN, N_("Timed metadata track")),
+    b"data": (C.HIDDEN, N_("Data track")),
+    b"text": (C.HIDDEN, N_("Text track")),
+    b"sbtl": (C.HIDDEN, N_("Subtitle track")),
+    b"subt": (C.HIDDEN, N_("Subtitle track")),
+    b"tmcd": (C.TIME, N_("Timecode track (can hold the time of day)")),
+    b"camm": (C.LOCATION, N_("Camera motion metadata track (can hold GPS)")),
+    b"hint": (C.HIDDEN, N_("Streaming hint track")),
 }
 
 
@@ -78,27 +79,29 @@ def judge(track: Track, problems: list[str]) -> None:
                  None)
     if "refused" in kinds:
         reason = next(e.reason for e in track.entries if e.kind == "refused")
-        problems.append(f"a track cannot be cleaned: {reason}")
+        problems.append(message(N_("a track cannot be cleaned: {reason}"), reason=reason))
     elif named is not None:
         track.drop = named
     elif "text" in kinds:
-        track.drop = HANDLER_WORDS.get(track.handler, (C.HIDDEN, "Text track"))
+        track.drop = HANDLER_WORDS.get(track.handler, (C.HIDDEN, N_("Text track")))
         if track.drop[1].startswith(("Timed", "Data", "Streaming")):
-            track.drop = (C.HIDDEN, "Text track")
+            track.drop = (C.HIDDEN, N_("Text track"))
     elif "unknown" in kinds and track.handler not in KEEP_HANDLERS:
         track.drop = HANDLER_WORDS.get(
-            track.handler, (C.HIDDEN, f"Non-media track '{fourcc(track.handler)}'"))
+            track.handler, (C.HIDDEN, message(N_("Non-media track '{handler}'"),
+                                              handler=fourcc(track.handler))))
     elif "unknown" in kinds:
         codec = next(e.codec for e in track.entries if e.kind == "unknown")
-        problems.append(f"a track in a format share_guard does not know "
-                                  f"('{fourcc(codec)}')")
+        problems.append(message(N_("a track in a format share_guard does not know ('{fourcc}')"),
+                                fourcc=fourcc(codec)))
     elif not kinds and track.handler not in KEEP_HANDLERS:
         track.drop = HANDLER_WORDS.get(
-            track.handler, (C.HIDDEN, f"Non-media track '{fourcc(track.handler)}'"))
+            track.handler, (C.HIDDEN, message(N_("Non-media track '{handler}'"),
+                                              handler=fourcc(track.handler))))
     elif not kinds and track.samples:
-        problems.append("a track with samples but no sample description")
+        problems.append(N_("a track with samples but no sample description"))
     elif not kinds:
-        track.drop = (C.OTHER, "Empty track")  # nothing to play: not kept
+        track.drop = (C.OTHER, N_("Empty track"))  # nothing to play: not kept
 
 
 def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
@@ -115,15 +118,16 @@ def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
     elif typ == b"XMP_":
         s.findings.extend(xmp_block_findings(buf.payload(box), f"{where} XMP"))
     elif typ in (b"pnot", b"PICT"):
-        s.findings.append(finding(C.HIDDEN, "QuickTime preview", f"Preview '{box.name}'",
+        s.findings.append(finding(C.HIDDEN, "QuickTime preview", message(N_("Preview '{name}'"),
+                                                                         name=box.name),
                                   f"{box.payload_size} bytes",
-                                  "a preview picture stored beside the movie; removed"))
+                                  N_("a preview picture stored beside the movie; removed")))
     elif typ == b"sefd":  # Samsung's archive: capture time, country code, video...
         s.findings.extend(sef_findings(buf.payload(box), f"{where} Samsung sefd", "video"))
     elif typ == b"prft":
-        s.findings.append(finding(C.TIME, where, "Producer reference time",
+        s.findings.append(finding(C.TIME, where, N_("Producer reference time"),
                                   f"{box.payload_size} bytes",
-                                  "the wall-clock time the stream was produced; removed"))
+                                  N_("the wall-clock time the stream was produced; removed")))
     else:
         words = {b"meco": "Additional metadata container", b"elng": "Extended language tag",
                  b"pssh": "Content protection data", b"emsg": "Event message"}[typ]
@@ -131,7 +135,7 @@ def remove_metadata(s: MovieScan, buf: Buffer, box: Box, where: str) -> None:
         if typ == b"elng":
             value = buf.payload(box)[4:64].split(b"\x00")[0].decode("utf-8", "replace")
         s.findings.append(finding(C.OTHER, where, words, value,
-                                  "data players do not need; removed"))
+                                  N_("data players do not need; removed")))
     s.plan.free(box)
 
 
@@ -140,11 +144,11 @@ def plan_dref(s: MovieScan, buf: Buffer, dref: Box) -> None:
     A reference elsewhere ('alis' records, 'url ' locations) names a path on the
     computer that wrote the movie (/Users/name/...)."""
     if dref.payload_size < 8:
-        s.problems.append("a malformed data reference box")
+        s.problems.append(N_("a malformed data reference box"))
         return
     s.plan.patch(dref.payload_start, b"\0\0\0\0")
     if buf.u32(dref.payload_start + 4) != len(dref.children):
-        s.problems.append("the data reference count does not match its entries")
+        s.problems.append(N_("the data reference count does not match its entries"))
     for entry in dref.children:
         raw = buf.payload(entry)[4:]
         if entry.type != b"url " or any(raw) or buf.u32(entry.payload_start) != 1:
@@ -153,11 +157,11 @@ def plan_dref(s: MovieScan, buf: Buffer, dref: Box) -> None:
             value = max(paths, key=len) if paths else f"{entry.payload_size} bytes"
             if entry.type != b"url " or any(raw):
                 s.findings.append(finding(C.IDENTITY, "data reference",
-                                          "Path to the original media", value,
-                                          "can name the computer account that made the "
-                                          "movie; replaced by 'this file'"))
+                                          N_("Path to the original media"), value,
+                                          N_("can name the computer account that made the "
+                                          "movie; replaced by 'this file'")))
         if entry.header != 8:
-            s.problems.append("a data reference with an odd header")
+            s.problems.append(N_("a data reference with an odd header"))
             continue
         s.plan.patch(entry.start + 4, b"url ")
         s.plan.patch(entry.payload_start, b"\0\0\0\1")
@@ -167,13 +171,14 @@ def plan_stsd(s: MovieScan, buf: Buffer, stsd: Box, track: Track, names: list[st
               hidden: list[str]) -> None:
     """Describe a track's sample entries and plan their neutral layout."""
     if stsd.payload_size < 8 or buf.u32(stsd.payload_start + 4) != len(stsd.children):
-        s.problems.append("the sample description count does not match its entries")
+        s.problems.append(N_("the sample description count does not match its entries"))
     s.plan.patch(stsd.payload_start, b"\0\0\0\0")
     for box in stsd.children:
         try:
             entry = describe(buf, box, track.handler)
         except CorruptFile as exc:
-            s.problems.append(f"the '{box.name}' sample description is malformed ({exc})")
+            s.problems.append(message(N_("the '{name}' sample description is malformed ({exc})"),
+                                      name=box.name, exc=exc))
             continue
         track.entries.append(entry)
         if entry.kind not in ("video", "audio"):
@@ -184,9 +189,9 @@ def plan_stsd(s: MovieScan, buf: Buffer, stsd: Box, track: Track, names: list[st
         if entry.kind == "video" and any(vendor):
             names.append(f"vendor {vendor.decode('latin-1').strip(chr(0))}")
         for note in entry.notes:
-            s.findings.append(finding(C.DEVICE, "sample description", "Decoder setup data",
-                                      note, "text inside the codec configuration; "
-                                      "overwritten"))
+            s.findings.append(finding(C.DEVICE, "sample description", N_("Decoder setup data"),
+                                      note, N_("text inside the codec configuration; "
+                                      "overwritten")))
         for child in entry.drop:
             _entry_child(s, buf, child)
         _profile_findings(s, buf, entry)
@@ -194,7 +199,7 @@ def plan_stsd(s: MovieScan, buf: Buffer, stsd: Box, track: Track, names: list[st
             changed = plan_segments(buf, entry.segs, s.plan)
         except IccError:
             changed = []
-            s.problems.append("a colour profile in a sample description is not valid")
+            s.problems.append(N_("a colour profile in a sample description is not valid"))
         # vendor and compressor names are reported with the names above
         named = {box.payload_start + 8, box.payload_start + 42} if entry.kind == "video" \
             else {box.payload_start + 10}
@@ -206,13 +211,13 @@ def _entry_child(s: MovieScan, buf: Buffer, child: Box) -> None:
     if child.type == b"uuid" and child.usertype == XMP_UUID:
         s.findings.extend(xmp_block_findings(buf.payload(child), f"{where} XMP"))
     elif child.type == b"colr":
-        s.findings.append(finding(C.HIDDEN, where, "Unusable colour description",
+        s.findings.append(finding(C.HIDDEN, where, N_("Unusable colour description"),
                                           f"{child.payload_size} bytes",
-                                          "a colour box that is not valid; removed"))
+                                          N_("a colour box that is not valid; removed")))
     else:
-        s.findings.append(finding(C.UNKNOWN, where, f"Extra box '{child.name}'",
+        s.findings.append(finding(C.UNKNOWN, where, message(N_("Extra box '{name}'"), name=child.name),
                                           f"{child.payload_size} bytes",
-                                          "data the decoder does not need; removed"))
+                                          N_("data the decoder does not need; removed")))
     s.plan.free(child)
 
 def _profile_findings(s: MovieScan, buf: Buffer, entry: Entry) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from share_guard.core.containers import aac, jpeg_frames, nal, obu
 from share_guard.core.containers.inplace import Plan
+from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
@@ -47,13 +48,14 @@ class FrameCodec:
             try:
                 return nal.scrub(buf, self.codec, self.length_size, start, end)
             except ValueError as exc:
-                raise CodecError(f"a {self.codec.upper()} frame that cannot be walked: "
-                                 f"{exc}") from exc
+                raise CodecError(message(N_("a {codec} frame that cannot be walked: {exc}"),
+                                         codec=self.codec.upper(), exc=exc)) from exc
         if self.kind == "jpeg":
             try:
                 return jpeg_frames.scrub_frame(buf, start, end)
             except jpeg_frames.FrameError as exc:
-                raise CodecError(f"a Motion-JPEG frame that cannot be walked: {exc}") from exc
+                raise CodecError(message(N_("a Motion-JPEG frame that cannot be walked: {exc}"),
+                                         exc=exc)) from exc
         if self.kind == "mp4v":
             from share_guard.core.containers.bmff_entries import mp4v_segments
 
@@ -74,7 +76,7 @@ class FrameCodec:
             try:
                 found = obu.scrub(lambda at, n: bytes(buf[at : at + n]), start, end, plan)
             except obu.ObuError as exc:
-                raise CodecError(f"an AV1 frame that cannot be walked: {exc}") from exc
+                raise CodecError(message(N_("an AV1 frame that cannot be walked: {exc}"), exc=exc)) from exc
             for a, b in plan.zero:
                 buf[a:b] = bytes(b - a)
             for at, data in plan.patches:
@@ -95,8 +97,8 @@ class FrameCodec:
                 if not any(nal.verdict(self.codec, frame[s:e]) for s, e in spans):
                     return None, []
             except ValueError as exc:
-                raise CodecError(f"a {self.codec.upper()} frame that cannot be walked: "
-                                 f"{exc}") from exc
+                raise CodecError(message(N_("a {codec} frame that cannot be walked: {exc}"),
+                                         codec=self.codec.upper(), exc=exc)) from exc
         buf = bytearray(frame)
         found = self.scrub(buf, 0, len(buf))
         return (buf if bytes(buf) != bytes(frame) else None), found
@@ -114,7 +116,7 @@ class FrameCodec:
             for seg in mp4v_segments(view, base):
                 part = view[seg.start - base : seg.end - base]
                 if seg.want is not None and part != seg.want:
-                    ledger.refuse(seg.start, seg.end, what, "MPEG-4 user data left in a frame")
+                    ledger.refuse(seg.start, seg.end, what, N_("MPEG-4 user data left in a frame"))
                 elif seg.want is not None:
                     ledger.zeroed(view, seg.start, seg.end, what, fill=0xFF, base=base)
                 else:
@@ -122,8 +124,8 @@ class FrameCodec:
         elif self.kind == "aac":
             view = bytes(frame)
             if aac.neutral(view) != view:
-                ledger.refuse(base, base + len(view), what, "an audio frame that still holds "
-                              "fill or data elements")
+                ledger.refuse(base, base + len(view), what, N_("an audio frame that still holds "
+                              "fill or data elements"))
             else:
                 ledger.payload(base, base + len(view), what)
         elif self.kind == "av1":

@@ -38,6 +38,7 @@ from share_guard.core.containers.gif_clean import (
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.xmp import xmp_findings
 from share_guard.core.report import Category, Finding
@@ -81,7 +82,7 @@ def _skip_sub_blocks(data: bytes, pos: int) -> int:
     size = len(data)
     while True:
         if pos >= size:
-            raise CorruptFile("GIF is truncated inside a data block")
+            raise CorruptFile(N_("GIF is truncated inside a data block"))
         length = data[pos]
         pos += 1
         if length == 0:
@@ -96,20 +97,20 @@ def _table_size(flags: int) -> int:
 def walk_blocks(data: bytes) -> GifLayout:
     """Walk every block from the header to the trailer (bounded)."""
     if len(data) < 13 or data[:6] not in (b"GIF87a", b"GIF89a"):
-        raise CorruptFile("not a GIF file (bad header)")
+        raise CorruptFile(N_("not a GIF file (bad header)"))
     width, height = int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
     pos = 13 + _table_size(data[10])
     if pos > len(data):
-        raise CorruptFile("GIF is truncated inside its colour table")
+        raise CorruptFile(N_("GIF is truncated inside its colour table"))
     layout = GifLayout(header_end=pos, width=width, height=height)
     size = len(data)
     frames = 0
     while True:
         if len(layout.blocks) >= MAX_BLOCKS:
-            raise LimitExceeded(f"GIF has more than {MAX_BLOCKS} blocks")
+            raise LimitExceeded(message(N_("GIF has more than {MAX_BLOCKS} blocks"), MAX_BLOCKS=MAX_BLOCKS))
         if pos >= size:
             if not any(b.kind == "image" for b in layout.blocks):
-                raise CorruptFile("GIF is truncated: it holds no complete image")
+                raise CorruptFile(N_("GIF is truncated: it holds no complete image"))
             layout.missing_trailer = True
             layout.trailer_end = pos
             return layout
@@ -117,26 +118,28 @@ def walk_blocks(data: bytes) -> GifLayout:
         if intro == TRAILER:
             layout.trailer_end = pos + 1
             if not any(b.kind == "image" for b in layout.blocks):
-                raise CorruptFile("GIF has no image")
+                raise CorruptFile(N_("GIF has no image"))
             return layout
         if intro == IMAGE:
             if pos + 11 > size:
-                raise CorruptFile("GIF is truncated inside an image descriptor")
+                raise CorruptFile(N_("GIF is truncated inside an image descriptor"))
             fixed = pos + 10 + _table_size(data[pos + 9]) + 1  # + LZW minimum code size
             if fixed > size:
-                raise CorruptFile("GIF is truncated inside a local colour table")
+                raise CorruptFile(N_("GIF is truncated inside a local colour table"))
             end = _skip_sub_blocks(data, fixed)
             layout.blocks.append(Block("image", pos, end, data_start=fixed))
             frames += 1
             if frames > MAX_FRAMES:
-                raise LimitExceeded(f"GIF has more than {MAX_FRAMES:,} frames")
+                raise LimitExceeded(message(N_("GIF has more than {MAX_FRAMES} frames"),
+                                            MAX_FRAMES=f"{MAX_FRAMES:,}"))
         elif intro == EXTENSION:
             if pos + 2 > size:
-                raise CorruptFile("GIF is truncated inside an extension")
+                raise CorruptFile(N_("GIF is truncated inside an extension"))
             label = data[pos + 1]
             layout.blocks.append(_extension(data, pos, label))
         else:
-            raise CorruptFile(f"GIF is damaged: unexpected byte 0x{intro:02x} at {pos}")
+            raise CorruptFile(message(N_("GIF is damaged: unexpected byte 0x{intro} at {pos}"),
+                                      intro=f"{intro:02x}", pos=pos))
         pos = layout.blocks[-1].end
 
 
@@ -144,7 +147,7 @@ def _extension(data: bytes, pos: int, label: int) -> Block:
     start = pos + 2
     if label == APPLICATION:
         if start + 12 > len(data) or data[start] != 11:
-            raise CorruptFile("GIF is damaged: malformed application extension")
+            raise CorruptFile(N_("GIF is damaged: malformed application extension"))
         app_id = data[start + 1 : start + 12]
         data_start = start + 12
         return Block("app", pos, _skip_sub_blocks(data, data_start), label, app_id, data_start)
@@ -215,8 +218,8 @@ class GifHandler(FormatHandler):
                 result.findings.append(finding)
         if comments > MAX_COMMENT_FINDINGS:
             result.findings.append(Finding(
-                Category.HIDDEN, "GIF comment", "More comments",
-                f"{comments - MAX_COMMENT_FINDINGS} more", "more hidden text; all removed"))
+                Category.HIDDEN, "GIF comment", N_("More comments"),
+                f"{comments - MAX_COMMENT_FINDINGS} more", N_("more hidden text; all removed")))
         analysis = self._analysis(src)
         result.problems.extend(analysis.problems)
         result.findings.extend(_structure_findings(data, layout, analysis))
@@ -229,30 +232,31 @@ class GifHandler(FormatHandler):
     def _finding(data: bytes, block: Block) -> Finding | list[Finding] | None:
         if block.kind == "comment":
             text = sub_block_data(data, block.data_start, block.end, limit=4096)
-            return Finding(Category.HIDDEN, "GIF comment", "Comment",
-                           text.decode("latin-1"), "free text hidden in the file")
+            return Finding(Category.HIDDEN, "GIF comment", N_("Comment"),
+                           text.decode("latin-1"), N_("free text hidden in the file"))
         if block.kind == "text":
             text = sub_block_data(data, block.data_start + 13, block.end, limit=4096)
-            return Finding(Category.OTHER, "GIF plain text", "Plain text overlay",
-                           text.decode("latin-1"), "text stored beside the picture; removed")
+            return Finding(Category.OTHER, "GIF plain text", N_("Plain text overlay"),
+                           text.decode("latin-1"), N_("text stored beside the picture; removed"))
         if block.kind == "ext":
             return Finding(Category.UNKNOWN, "GIF extension",
-                           f"Unknown extension 0x{block.label:02x}",
-                           f"{block.end - block.start} bytes", "data we cannot interpret; removed")
+                           message(N_("Unknown extension 0x{label}"), label=f"{block.label:02x}"),
+                           f"{block.end - block.start} bytes", N_("data we cannot interpret; removed"))
         if block.kind != "app":
             return None
         app = block.app_id.decode("latin-1")
         if block.app_id in LOOP_APPS:
-            return Finding(Category.KEPT, "GIF application extension", "Animation loop", app,
-                           "how often the animation repeats; kept",
+            return Finding(Category.KEPT, "GIF application extension", N_("Animation loop"), app,
+                           N_("how often the animation repeats; kept"),
                            identifying=False, removable=False)
         if block.app_id == ICC_APP:
             return None  # read whole (see _structure_findings)
         if block.app_id == XMP_APP:
             return xmp_findings(xmp_packet(data, block), where="GIF XMP")
         return Finding(Category.UNKNOWN, "GIF application extension",
-                       f"Application data {app!r}", f"{block.end - block.start} bytes",
-                       "data an application stored in the file; removed")
+                       message(N_("Application data {app}"),
+                               app=f"{app!r}"), f"{block.end - block.start} bytes",
+                       N_("data an application stored in the file; removed"))
 
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._parse(src)
@@ -263,10 +267,11 @@ class GifHandler(FormatHandler):
                               for name, n in cleaned.removed.items())
         hidden = _hidden_in_frames(self._analysis(src))
         if hidden:
-            result.removed.append(f"{hidden} bytes after the end of the image data")
+            result.removed.append(message(N_("{hidden} bytes after the end of the image data"),
+                                          hidden=hidden))
         trailer = len(data) - layout.trailer_end
         if trailer > 0:
-            result.removed.append(f"{trailer} bytes after the end of the image")
+            result.removed.append(message(N_("{count} bytes after the end of the image"), count=trailer))
         return result
 
     def account(self, src: Source) -> Ledger:
@@ -291,16 +296,16 @@ def _structure_findings(data: bytes, layout: GifLayout, analysis: Analysis) -> l
     found: list[Finding] = []
     hidden = _hidden_in_frames(analysis)
     if hidden:
-        found.append(Finding(Category.HIDDEN, "GIF image data", "Data after the image data",
-                             f"{hidden} bytes", "bytes after the end of a frame's compressed "
-                             "data that no decoder reads, a place to hide data; removed"))
+        found.append(Finding(Category.HIDDEN, "GIF image data", N_("Data after the image data"),
+                             f"{hidden} bytes", N_("bytes after the end of a frame's compressed "
+                             "data that no decoder reads, a place to hide data; removed")))
     odd = [b for b in layout.blocks if b.kind == "gce" and (
         data[b.start : b.end] != gce(data[b.data_start + 1 : b.data_start + 5])
         if b.end - b.start >= 8 and data[b.data_start] >= 4 else True)]
     if odd:
-        found.append(Finding(Category.HIDDEN, "GIF graphic control", "Data in control blocks",
-                             f"{len(odd)} blocks", "bytes or bits beyond the frame timing and "
-                             "transparency fields; rewritten from the fields"))
+        found.append(Finding(Category.HIDDEN, "GIF graphic control", N_("Data in control blocks"),
+                             f"{len(odd)} blocks", N_("bytes or bits beyond the frame timing and "
+                             "transparency fields; rewritten from the fields")))
     tables = [(data[13 : layout.header_end], analysis.global_used)] + [
         (f.table, frame_used(f)) for f in analysis.frames.values() if f.table]
     unused = sum(1 for table, used in tables
@@ -308,9 +313,9 @@ def _structure_findings(data: bytes, layout: GifLayout, analysis: Analysis) -> l
                                                strict=False))
                  if entry == (0, 0, 0) and table[3 * k : 3 * k + 3] != b"\x00\x00\x00")
     if unused:
-        found.append(Finding(Category.OTHER, "GIF colour table", "Unused colour-table entries",
-                             f"{unused} entries", "colours no pixel uses (they can carry hidden "
-                             "data); cleared, pixels unchanged", identifying=False))
+        found.append(Finding(Category.OTHER, "GIF colour table", N_("Unused colour-table entries"),
+                             f"{unused} entries", N_("colours no pixel uses (they can carry hidden "
+                             "data); cleared, pixels unchanged"), identifying=False))
     icc = next((b for b in layout.blocks if b.kind == "app" and b.app_id == ICC_APP), None)
     if icc is not None:
         profile = joined(data, icc.data_start, icc.end)

@@ -25,6 +25,7 @@ from share_guard.core.containers.gif_clean import (
 from share_guard.core.containers.gif_lzw import is_rebuilt, sub_blocks
 from share_guard.core.containers.ledger import Ledger, Unaccounted
 from share_guard.core.errors import CorruptFile, ExportRefused
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError, check_icc
 
 
@@ -75,7 +76,7 @@ def _written_if(ok: bool, start: int, end: int, what: str, ledger: Ledger) -> No
     if ok:
         ledger.written(start, end, what)
     else:
-        ledger.refuse(start, end, what, "bytes the cleaner does not write")
+        ledger.refuse(start, end, what, N_("bytes the cleaner does not write"))
 
 
 def _icc_ok(data: bytes, start: int, end: int, what: str, ledger: Ledger) -> bool:
@@ -99,8 +100,8 @@ def _account_frame(data: bytes, analysis: Analysis, i: int, ledger: Ledger) -> N
     _written_if(ok, block.start, head_end, what, ledger)
     if data[block.data_start : block.end] != sub_blocks(frame.stream) \
             or not is_rebuilt(frame.stream, frame.lzw):
-        ledger.refuse(block.data_start, block.end, what, "image data that does not end where "
-                      "the picture ends, or is not split the way the cleaner writes it")
+        ledger.refuse(block.data_start, block.end, what, N_("image data that does not end where "
+                      "the picture ends, or is not split the way the cleaner writes it"))
         return
     pos = block.data_start
     while data[pos]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from share_guard.core.containers.gif_lzw import Lzw, rebuild, sub_blocks, walk
 from share_guard.core.errors import ExportRefused, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, neutral_profile
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def joined(data: bytes, start: int, end: int) -> bytes:
         out += data[pos + 1 : pos + 1 + data[pos]]
         pos += 1 + data[pos]
         if len(out) > MAX_STREAM:
-            raise LimitExceeded("the GIF holds too much image data to check")
+            raise LimitExceeded(N_("the GIF holds too much image data to check"))
     return bytes(out)
 
 
@@ -86,10 +87,10 @@ def analyse(data: bytes, layout: GifLayout) -> Analysis:
         stream = joined(data, block.data_start, block.end)
         total += len(stream)
         if total > MAX_STREAM:
-            raise LimitExceeded("the GIF holds too much image data to check")
+            raise LimitExceeded(N_("the GIF holds too much image data to check"))
         lzw = walk(stream, data[block.data_start - 1], w * h)
         if lzw.problem:
-            result.problems.append(f"GIF has {lzw.problem}")
+            result.problems.append(message(N_("GIF has {problem}"), problem=lzw.problem))
         frame = Frame(block, descriptor, table, data[block.data_start - 1], stream, lzw)
         result.frames[i] = frame
         if not table:
@@ -158,7 +159,8 @@ class Cleaned:
 
 def clean_gif(data: bytes, layout: GifLayout, analysis: Analysis) -> Cleaned:
     if analysis.problems:
-        raise ExportRefused(f"cannot clean this GIF with confidence: {analysis.problems[0]}")
+        raise ExportRefused(message(N_("cannot clean this GIF with confidence: {problems}"),
+                                    problems=analysis.problems[0]))
     res = Cleaned(bytearray(screen(data)))
     res.out += cleared(data[13 : layout.header_end], analysis.global_used, analysis.protected)
     last_image = max(analysis.frames)
@@ -182,12 +184,12 @@ def clean_gif(data: bytes, layout: GifLayout, analysis: Analysis) -> Cleaned:
                 continue
             seen_loop = True
             res.out += kept
-            res.kept.append("animation loop setting")
+            res.kept.append(N_("animation loop setting"))
         elif block.kind == "app" and block.app_id == ICC_APP and not seen_icc:
             seen_icc = True
             try:
                 res.out += icc(neutral_profile(joined(data, block.data_start, block.end)))
-                res.kept.append("colour profile (its text made neutral)")
+                res.kept.append(N_("colour profile (its text made neutral)"))
             except IccError as exc:
                 res.drop(f"colour profile ({exc})")
         else:

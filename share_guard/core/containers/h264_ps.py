@@ -14,6 +14,8 @@ only hands out decoded frames.
 
 from __future__ import annotations
 
+from share_guard.core.i18n import N_
+
 SPS, PPS = 7, 8
 _HIGH = frozenset({100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135})
 
@@ -28,7 +30,7 @@ class _Reader:
 
     def u(self, n: int) -> int:
         if self.pos + n > self.total:
-            raise PsError("a parameter set cut short")
+            raise PsError(N_("a parameter set cut short"))
         value = 0
         for _ in range(n):
             value = (value << 1) | ((self.rbsp[self.pos >> 3] >> (7 - (self.pos & 7))) & 1)
@@ -40,7 +42,7 @@ class _Reader:
         while not self.u(1):
             zeros += 1
             if zeros > 31:
-                raise PsError("an exp-Golomb number too long")
+                raise PsError(N_("an exp-Golomb number too long"))
         return (1 << zeros) - 1 + self.u(zeros)
 
     def se(self) -> int:
@@ -54,7 +56,7 @@ def _scaling_list(r: _Reader, size: int) -> None:
         if nxt:
             delta = r.se()
             if not -128 <= delta <= 127:
-                raise PsError("a scaling list out of range")
+                raise PsError(N_("a scaling list out of range"))
             nxt = (last + delta + 256) % 256
         last = nxt or last
 
@@ -62,7 +64,7 @@ def _scaling_list(r: _Reader, size: int) -> None:
 def _hrd(r: _Reader) -> None:
     count = r.ue() + 1
     if count > 32:
-        raise PsError("too many HRD schedules")
+        raise PsError(N_("too many HRD schedules"))
     r.u(8)
     for _ in range(count):
         r.ue()
@@ -128,7 +130,7 @@ def sps_end(rbsp: bytes) -> tuple[int, int, int]:
         r.se()
         cycle = r.ue()
         if cycle > 255:
-            raise PsError("a reference cycle too long")
+            raise PsError(N_("a reference cycle too long"))
         for _ in range(cycle):
             r.se()
     r.ue()
@@ -163,7 +165,7 @@ def pps_end(rbsp: bytes, chroma: dict[int, int]) -> int:
     r.u(2)
     groups = r.ue() + 1
     if groups > 8:
-        raise PsError("too many slice groups")
+        raise PsError(N_("too many slice groups"))
     if groups > 1:
         kind = r.ue()
         if kind == 0:
@@ -189,7 +191,7 @@ def pps_end(rbsp: bytes, chroma: dict[int, int]) -> int:
         transform = r.u(1)
         if r.u(1):
             if sps_id not in chroma:
-                raise PsError("picture scaling lists of an SPS not seen")
+                raise PsError(N_("picture scaling lists of an SPS not seen"))
             for i in range(6 + (6 if chroma[sps_id] == 3 else 2) * transform):
                 if r.u(1):
                     _scaling_list(r, 16 if i < 6 else 64)

@@ -35,6 +35,7 @@ from share_guard.core.containers.heif_meta import MetaCleaner, item_entry
 from share_guard.core.containers.inplace import merged
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
@@ -60,10 +61,10 @@ def trailer_finding(fh: BinaryIO, start: int, size: int, where: str) -> Finding:
     head = fh.read(64)
     if b"ftyp" in head[:16] or b"ftyp" in head[8:32]:
         words = f"{_size_words(size)} video recorded around the photo"
-        return Finding(C.HIDDEN, where, "Motion Photo video", words,
-                       f"{words}: it shows the moments before and after; removed")
-    return Finding(C.HIDDEN, where, "Data after the image", _size_words(size),
-                   "data appended after the picture; removed")
+        return Finding(C.HIDDEN, where, N_("Motion Photo video"), words,
+                       message(N_("{words}: it shows the moments before and after; removed"), words=words))
+    return Finding(C.HIDDEN, where, N_("Data after the image"), _size_words(size),
+                   N_("data appended after the picture; removed"))
 
 
 class HeifScanner:
@@ -80,7 +81,7 @@ class HeifScanner:
         metas = [b for b in self.top.boxes if b.type == b"meta"]
         has_movie = any(b.type == b"moov" for b in self.top.boxes)
         if len(metas) > 1 or not (metas or has_movie):
-            raise CorruptFile("a HEIF image needs exactly one top-level 'meta' box")
+            raise CorruptFile(N_("a HEIF image needs exactly one top-level 'meta' box"))
         self.trailers()
         spans: list[Span] = []
         removed: list[tuple[int, int]] = []
@@ -134,7 +135,7 @@ class HeifScanner:
         """Plan the 'meta' box; returns the kept pictures' ranges in 'mdat' (with how they
         are coded) and the removed items' ranges."""
         if heif.primary is None or heif.primary not in heif.items:
-            raise CorruptFile("the image names no primary picture")
+            raise CorruptFile(N_("the image names no primary picture"))
         keep = self.needed(heif)
         primary = heif.items[heif.primary]
         self.kept_props(heif, primary)
@@ -161,19 +162,20 @@ class HeifScanner:
                         self.scan.plan.zero_range(a, b)
                 continue
             if item.data_ref:
-                self.scan.problems.append(f"picture {item.id} is stored in another file")
+                self.scan.problems.append(message(N_("picture {id} is stored in another file"), id=item.id))
             if item.construction == 1:
                 continue
             if item.construction != 0 or len(inside) != len(item.extents):
                 if item.extents:
-                    self.scan.problems.append(f"picture {item.id} is stored where share_guard "
-                                              "cannot follow")
+                    self.scan.problems.append(message(N_("picture {id} is stored where share_guard cannot "
+                                                         "follow"),
+                                                      id=item.id))
                 continue
             entry = item_entry(heif, item)
             for a, b in merged(item.extents):
                 spans.append((a, b, entry))
             if len(merged(item.extents)) > 1 and entry.scrub:
-                self.scan.problems.append(f"picture {item.id} is stored in pieces")
+                self.scan.problems.append(message(N_("picture {id} is stored in pieces"), id=item.id))
         return spans, removed
 
     def needed(self, heif: HeifMeta) -> set[int]:
@@ -211,11 +213,13 @@ class HeifScanner:
         if item.type == b"mime":
             if "xml" in item.content_type or "xmp" in item.content_type:
                 return xmp_block_findings(self.item_bytes(heif, item), f"{where} XMP")
-            return [Finding(C.HIDDEN, where, f"Embedded data ({item.content_type or 'mime'})",
-                            _size_words(item.size), "data stored beside the picture; removed")]
+            return [Finding(C.HIDDEN, where, message(N_("Embedded data ({kind})"),
+                                                     kind=item.content_type or "mime"),
+                            _size_words(item.size), N_("data stored beside the picture; removed"))]
         if not item.is_image:
-            return [Finding(C.UNKNOWN, where, f"Item of type '{item.type.decode('latin-1')}'",
-                            _size_words(item.size), "data we cannot interpret; removed")]
+            return [Finding(C.UNKNOWN, where, message(N_("Item of type '{kind}'"),
+                                                     kind=item.type.decode("latin-1")),
+                            _size_words(item.size), N_("data we cannot interpret; removed"))]
         if any(item.id in heif.items[k].refs.get(b"dimg", []) for k in heif.items
                if k not in keep):
             return None  # a tile of an image reported on its own
@@ -226,19 +230,19 @@ class HeifScanner:
             dims = f"{w}x{h}, "
         value = f"{dims}{_size_words(item.size)}"
         if b"thmb" in item.refs:
-            return [Finding(C.HIDDEN, where, "Thumbnail", value,
-                            "a small copy of the picture that can show what an edit removed; "
-                            "removed")]
+            return [Finding(C.HIDDEN, where, N_("Thumbnail"), value,
+                            N_("a small copy of the picture that can show what an edit removed; "
+                            "removed"))]
         aux = heif.aux_type(item).lower()
         if "depth" in aux or "auxid:2" in aux or "disparity" in aux:
-            name, why = "Depth map", "the shape of the scene recorded by the camera; removed"
+            name, why = N_("Depth map"), N_("the shape of the scene recorded by the camera; removed")
         elif "gainmap" in aux or item.type == b"tmap" or "hdr" in aux:
-            name, why = "HDR gain map", "a second, low-resolution copy of the picture; removed"
+            name, why = N_("HDR gain map"), N_("a second, low-resolution copy of the picture; removed")
         elif aux:
-            name, why = "Auxiliary image", f"an extra image ({aux}) stored beside the picture; " \
-                "removed"
+            name = N_("Auxiliary image")
+            why = message(N_("an extra image ({aux}) stored beside the picture; removed"), aux=aux)
         else:
-            name, why = "Additional image", "another picture stored in the file; removed"
+            name, why = N_("Additional image"), N_("another picture stored in the file; removed")
         return [Finding(C.HIDDEN, where, name, value, why)]
 
     def item_bytes(self, heif: HeifMeta, item: Item) -> bytes:
@@ -268,14 +272,14 @@ class HeifScanner:
         props["mirror"] = mirror
         if angle:
             self.findings.append(Finding(
-                C.KEPT, "HEIF irot", "Rotation", f"{angle}° counter-clockwise",
-                "display rotation; kept so the photo shows the right way up",
+                C.KEPT, "HEIF irot", N_("Rotation"), f"{angle}° counter-clockwise",
+                N_("display rotation; kept so the photo shows the right way up"),
                 identifying=False, removable=False))
         if imir is not None:
             self.findings.append(Finding(
-                C.KEPT, "HEIF imir", "Mirror",
+                C.KEPT, "HEIF imir", N_("Mirror"),
                 "top to bottom" if mirror else "left to right",
-                "display mirroring; kept", identifying=False, removable=False))
+                N_("display mirroring; kept"), identifying=False, removable=False))
         props["orientation"] = exif_orientation(angle, mirror)
 
 

@@ -35,6 +35,7 @@ from share_guard.core.containers.heif_layout import (
 from share_guard.core.containers.heif_meta import item_entry
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 MAX_META = 64 * 1024 * 1024
 
@@ -45,7 +46,7 @@ class MetaAccountant:
 
     def __call__(self, meta: Box) -> list[Span]:
         if meta.size > MAX_META:
-            self.ledger.refuse(meta.start, meta.end, "meta", "a header too large to check")
+            self.ledger.refuse(meta.start, meta.end, "meta", N_("a header too large to check"))
             return []
         self.buf = Buffer(bytes(self.mm[meta.start : meta.end]), meta.start)
         try:
@@ -88,8 +89,8 @@ class MetaAccountant:
         elif typ == b"dinf":
             self.ledger.written(box.start, box.payload_start, "dinf header")
             self.container(box, b"dref", lambda e: self.layout(e, MOVIE_LEAVES[b"url "])
-                           if e.type == b"url " else self.refuse(e, "a reference to another "
-                                                                 "file"))
+                           if e.type == b"url " else self.refuse(e, N_("a reference to another "
+                                                                 "file")))
         elif typ == b"iinf":
             self.layout(box, iinf, prefix=True)
             for entry in box.children:
@@ -105,7 +106,7 @@ class MetaAccountant:
         elif typ == b"idat":
             self.idat(box)
         else:
-            self.refuse(box, "a box a clean copy never keeps")
+            self.refuse(box, N_("a box a clean copy never keeps"))
 
     def refuse(self, box: Box, why: str) -> None:
         self.ledger.refuse(box.start, box.end, box.name, why)
@@ -113,28 +114,29 @@ class MetaAccountant:
     def container(self, box: Box, typ: bytes, each: object) -> None:
         for child in box.children:
             if child.type != typ:
-                self.refuse(child, "a box a clean copy never keeps")
+                self.refuse(child, N_("a box a clean copy never keeps"))
                 continue
             self.ledger.written(child.start, child.payload_start + 8, f"{typ.decode()} header")
             if self.buf.get(child.payload_start, 4) != bytes(4) or \
                     self.buf.u32(child.payload_start + 4) != len(child.children):
-                self.refuse(child, "odd flags or count")
+                self.refuse(child, N_("odd flags or count"))
             for entry in child.children:
                 each(entry)  # type: ignore[operator]
 
     def infe(self, box: Box) -> None:
         if box.type != b"infe":
-            self.refuse(box, "a box a clean copy never keeps")
+            self.refuse(box, N_("a box a clean copy never keeps"))
             return
         item = next((i for i in self.heif.items.values() if i.infe is box), None)
         if item is None:
-            self.refuse(box, "an item that cannot be read")
+            self.refuse(box, N_("an item that cannot be read"))
         elif item.type == b"free" or self.buf.u8(box.payload_start) < 2:
             self.layout(box, infe(False))  # removed ('mime' items have no type to change)
         elif item.type in IMAGE_TYPES:
             self.layout(box, infe(True))
         else:
-            self.refuse(box, f"an item of type '{item.type.decode('latin-1')}' is never kept")
+            self.refuse(box, message(N_("an item of type '{type}' is never kept"),
+                                     type=item.type.decode('latin-1')))
 
     def properties(self, iprp: Box) -> None:
         blank: set[int] = set()
@@ -146,7 +148,7 @@ class MetaAccountant:
                     if prop.type in (b"free", b"skip"):
                         blank.add(index)
                     if layout is None:
-                        self.refuse(prop, "a property a clean copy never keeps")
+                        self.refuse(prop, N_("a property a clean copy never keeps"))
                     else:
                         self.layout(prop, layout)
             elif child.type == b"ipma":
@@ -154,14 +156,14 @@ class MetaAccountant:
             elif child.type in (b"free", b"skip"):  # blanked by the cleaner
                 self.layout(child, MOVIE_LEAVES[b"free"])
             else:
-                self.refuse(child, "a box a clean copy never keeps")
+                self.refuse(child, N_("a box a clean copy never keeps"))
 
     def idat(self, box: Box) -> None:
         self.ledger.written(box.start, box.payload_start, "idat header")
         pos = box.payload_start
         for a, b, kind in sorted(self.idat_items(box)):
             if a < pos:
-                self.ledger.refuse(a, b, "idat", "item data claimed twice")
+                self.ledger.refuse(a, b, "idat", N_("item data claimed twice"))
                 return
             self.check(Seg(pos, a, Z), "idat")
             if kind == b"grid":

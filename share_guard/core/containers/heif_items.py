@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from share_guard.core.containers.bmff_boxes import Box, Buffer
 from share_guard.core.containers.heif_layout import ALPHA_AUX
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 
 MAX_ITEMS = 20_000
 MAX_EXTENTS = 100_000
@@ -143,19 +144,19 @@ def _infe(buf: Buffer, infe: Box) -> Item:
 def _iloc(buf: Buffer, iloc: Box, meta: HeifMeta, idat: Box | None, file_size: int) -> None:
     version, _ = buf.version_flags(iloc)
     if version > 2:
-        raise CorruptFile(f"unknown item location version {version}")
+        raise CorruptFile(message(N_("unknown item location version {version}"), version=version))
     pos = iloc.payload_start + 4
     sizes = buf.u8(pos)
     off_size, len_size = sizes >> 4, sizes & 0xF
     sizes = buf.u8(pos + 1)
     base_size, index_size = sizes >> 4, (sizes & 0xF) if version else 0
     if any(n not in (0, 4, 8) for n in (off_size, len_size, base_size, index_size)):
-        raise CorruptFile("item locations use unsupported field sizes")
+        raise CorruptFile(N_("item locations use unsupported field sizes"))
     pos += 2
     count = buf.u32(pos) if version == 2 else buf.u16(pos)
     pos += 4 if version == 2 else 2
     if count > MAX_ITEMS:
-        raise LimitExceeded("too many items in the image")
+        raise LimitExceeded(N_("too many items in the image"))
     extents_seen = 0
     for _ in range(count):
         item_id = buf.u32(pos) if version == 2 else buf.u16(pos)
@@ -172,7 +173,7 @@ def _iloc(buf: Buffer, iloc: Box, meta: HeifMeta, idat: Box | None, file_size: i
         pos += 2
         extents_seen += n_ext
         if extents_seen > MAX_EXTENTS:
-            raise LimitExceeded("too many item extents")
+            raise LimitExceeded(N_("too many item extents"))
         ranges: list[tuple[int, int]] = []
         for _ in range(n_ext):
             pos += index_size
@@ -199,13 +200,14 @@ def _resolve(
     elif method == 1 and idat is not None:
         lo, hi = idat.payload_start, idat.end
     else:
-        meta.problems.append(f"item {item_id} is stored in a way we cannot follow")
+        meta.problems.append(message(N_("item {item_id} is stored in a way we cannot follow"),
+                                     item_id=item_id))
         return out
     for start, length in ranges:
         a = lo + start if method == 1 else start
         b = hi if length == 0 else a + length
         if a < lo or b > hi or a > b:
-            raise CorruptFile(f"item {item_id} points outside the file")
+            raise CorruptFile(message(N_("item {item_id} points outside the file"), item_id=item_id))
         out.append((a, b))
     return out
 
@@ -220,7 +222,7 @@ def _iref(buf: Buffer, iref: Box, items: dict[int, Item]) -> None:
         count = buf.u16(pos + width)
         total += count
         if total > MAX_REFS:
-            raise LimitExceeded("too many item references")
+            raise LimitExceeded(N_("too many item references"))
         pos += width + 2
         targets = [buf.uint(pos + i * width, width) for i in range(count)]
         item = items.get(from_id)
@@ -237,7 +239,7 @@ def _ipma(buf: Buffer, iprp: Box, items: dict[int, Item]) -> None:
         count = buf.u32(pos)
         pos += 4
         if count > MAX_ITEMS:
-            raise LimitExceeded("too many property associations")
+            raise LimitExceeded(N_("too many property associations"))
         for _ in range(count):
             item_id = buf.u32(pos) if version else buf.u16(pos)
             pos += 4 if version else 2

@@ -15,6 +15,7 @@ from share_guard.core.containers.bmff_entries import av1c, colr, hvcc
 from share_guard.core.containers.bmff_layout import L, Layout
 from share_guard.core.containers.bmff_numbers import bounded, clap, mdcv
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 ALPHA_AUX = ("urn:mpeg:hevc:2015:auxid:1", "urn:mpeg:mpegB:cicp:systems:auxiliary:alpha",
              "urn:mpeg:avc:2015:auxid:1")
@@ -32,7 +33,7 @@ def infe(kept: bool) -> Layout:
         v, _ = b.vf((0, 1, 2, 3), mask=1)
         if v < 2:
             if kept:
-                raise CorruptFile("an item without a type cannot be a picture")
+                raise CorruptFile(N_("an item without a type cannot be a picture"))
             b.w(2)
             b.want(b"\0\0")
             return
@@ -56,7 +57,7 @@ def iloc(b: L) -> None:
     off_size, len_size = sizes >> 12, (sizes >> 8) & 0xF
     base_size, index_size = (sizes >> 4) & 0xF, (sizes & 0xF) if v else 0
     if any(n not in (0, 4, 8) for n in (off_size, len_size, base_size, index_size)):
-        raise CorruptFile("item locations use unsupported field sizes")
+        raise CorruptFile(N_("item locations use unsupported field sizes"))
     count = b.uint(4 if v == 2 else 2)
     for _ in range(count):
         b.w(4 if v == 2 else 2)
@@ -140,7 +141,7 @@ def _auxc(b: L) -> None:
     b.vf()
     text, end = b.buf.cstring(b.pos, b.box.end)
     if text not in ALPHA_AUX:
-        raise CorruptFile("an auxiliary image that is not an alpha plane")
+        raise CorruptFile(N_("an auxiliary image that is not an alpha plane"))
     b.w(end - b.pos)
 
 
@@ -170,5 +171,5 @@ PROPERTIES: dict[bytes, Layout] = {
 def grid_size(data: bytes) -> int:
     """Bytes of an 'grid' derived image description (version, flags, rows, columns, size)."""
     if len(data) < 8 or data[0] != 0:
-        raise CorruptFile("an image grid of an unknown version")
+        raise CorruptFile(N_("an image grid of an unknown version"))
     return 12 if data[1] & 1 else 8

@@ -33,6 +33,7 @@ from share_guard.core.containers.heif_layout import (
     pitm,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.report import Category, Finding
 
@@ -77,7 +78,8 @@ class MetaCleaner:
         try:
             segs = segments(self.buf, box, layout)
         except CorruptFile as exc:
-            self.scan.problems.append(f"box '{box.name}' cannot be kept ({exc})")
+            self.scan.problems.append(message(N_("box '{name}' cannot be kept ({exc})"),
+                                              name=box.name, exc=exc))
             return False
         plan_segments(self.buf, segs, self.scan.plan)
         return True
@@ -109,11 +111,13 @@ class MetaCleaner:
             elif typ in DROPPED:
                 self.dropped(child)
             else:
-                self.scan.findings.append(finding(C.UNKNOWN, "HEIF meta", f"Unknown box "
-                                                  f"'{child.name}'", f"{child.payload_size} "
-                                                  "bytes", "data we cannot interpret; the "
-                                                  "file is not cleaned"))
-                self.scan.problems.append(f"unknown box '{child.name}' in the HEIF header")
+                name = message(N_("Unknown box '{name}'"), name=child.name)
+                self.scan.findings.append(finding(C.UNKNOWN, "HEIF meta", name,
+                                                  f"{child.payload_size} bytes",
+                                                  N_("data we cannot interpret; the file is not "
+                                                     "cleaned")))
+                self.scan.problems.append(message(N_("unknown box '{name}' in the HEIF header"),
+                                                  name=child.name))
 
     def dropped(self, box: Box) -> None:
         where = "HEIF meta"
@@ -122,7 +126,7 @@ class MetaCleaner:
         else:
             self.findings.append(finding(C.HIDDEN, where, DROPPED[box.type],
                                          f"{box.payload_size} bytes",
-                                         "data the picture does not need; removed"))
+                                         N_("data the picture does not need; removed")))
         self.scan.plan.free(box)
 
     # -- items ----------------------------------------------------------------------------
@@ -135,16 +139,16 @@ class MetaCleaner:
                 continue
             kept = item.id in self.keep
             if kept and item.protected:
-                self.scan.problems.append("the picture is encrypted")
+                self.scan.problems.append(N_("the picture is encrypted"))
             if item.name and kept:
-                self.findings.append(finding(C.OTHER, f"HEIF item {item.id}", "Item name",
-                                             item.name, "a name given to the picture; "
-                                             "removed"))
+                self.findings.append(finding(C.OTHER, f"HEIF item {item.id}", N_("Item name"),
+                                             item.name, N_("a name given to the picture; "
+                                             "removed")))
             if item.type == b"uri " and not kept:
-                self.findings.append(finding(C.HIDDEN, f"HEIF item {item.id}", "Item URI type",
+                self.findings.append(finding(C.HIDDEN, f"HEIF item {item.id}", N_("Item URI type"),
                                              item.content_type or "(none)",
-                                             "names a kind of data linked to the picture; "
-                                             "removed"))
+                                             N_("names a kind of data linked to the picture; "
+                                             "removed")))
             self.apply(child, infe(kept))
 
     def apply_prefix(self, box: Box, layout: Layout) -> None:
@@ -198,17 +202,19 @@ class MetaCleaner:
                 return
             except CorruptFile as exc:  # an IccError too
                 if used[index]:
-                    self.scan.problems.append(f"an essential property '{prop.name}' cannot be "
-                                              f"kept ({exc})")
+                    self.scan.problems.append(message(N_("an essential property '{name}' cannot be kept "
+                                                         "({exc})"),
+                                                      name=prop.name, exc=exc))
                     return
         elif index in used and used[index]:
-            self.scan.problems.append(f"an essential property '{prop.name}' share_guard "
-                                      "does not know")
+            self.scan.problems.append(message(N_("an essential property '{name}' share_guard does not know"),
+                                              name=prop.name))
             return
         elif index in used and prop.type not in (b"udes",):
             self.findings.append(finding(C.UNKNOWN, "HEIF properties",
-                                         f"Property '{prop.name}'", f"{prop.payload_size} "
-                                         "bytes", "data the decoder does not need; removed"))
+                                         message(N_("Property '{name}'"),
+                                                 name=prop.name), f"{prop.payload_size} "
+                                         "bytes", N_("data the decoder does not need; removed")))
         self.freed_props.add(index)
         self.scan.plan.free(prop)
 
@@ -216,9 +222,9 @@ class MetaCleaner:
         notes: list[str] = []
         hvcc(L(self.buf, prop), notes)
         for note in notes:
-            self.findings.append(finding(C.DEVICE, "HEIF decoder setup", "Data in the decoder "
-                                         "setup", note, "text beside the picture's parameter "
-                                         "sets; replaced by filler"))
+            self.findings.append(finding(C.DEVICE, "HEIF decoder setup", N_("Data in the decoder "
+                                         "setup"), note, N_("text beside the picture's parameter "
+                                         "sets; replaced by filler")))
 
     # -- idat ----------------------------------------------------------------------------
     def idat(self, box: Box) -> None:
@@ -249,5 +255,5 @@ def udes_findings(buf: Buffer, box: Box) -> list[Finding]:
         text, pos = buf.cstring(pos, box.end)
         texts.append(text)
     value = " / ".join(t for t in texts[1:] if t) or f"{box.payload_size} bytes"
-    return [finding(C.OTHER, "HEIF properties", "Picture description", value,
-                    "a title, description or tags written into the file; removed")]
+    return [finding(C.OTHER, "HEIF properties", N_("Picture description"), value,
+                    N_("a title, description or tags written into the file; removed"))]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 COPY_CHUNK = 4 * 1024 * 1024
 #: untouched stretches shorter than this are copied through Python with their neighbours
@@ -119,7 +120,7 @@ class _Editor:
         fh.seek(lo)
         buf = bytearray(fh.read(hi - lo))
         if len(buf) != hi - lo:
-            raise CorruptFile("the file was cut short while being copied")
+            raise CorruptFile(N_("the file was cut short while being copied"))
         while j < len(self.zeros) and self.zeros[j][0] < hi:
             a, b = max(self.zeros[j][0], lo), min(self.zeros[j][1], hi)
             buf[a - lo : b - lo] = bytes(b - a)
@@ -199,6 +200,6 @@ def _copy_plain(src: BinaryIO, out: BinaryIO, count: int, chunk: int) -> None:
     while count > 0:
         n = src.readinto(view[: min(count, len(buf))])  # type: ignore[attr-defined]
         if not n:
-            raise CorruptFile("the file was cut short while being copied")
+            raise CorruptFile(N_("the file was cut short while being copied"))
         out.write(view[:n])
         count -= n

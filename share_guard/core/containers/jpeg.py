@@ -25,6 +25,7 @@ from share_guard.core.containers.jpeg_segments import (
 from share_guard.core.containers.ledger import Ledger
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.icc import IccError, icc_findings
 from share_guard.core.metadata.iptc import irb_findings
@@ -34,7 +35,7 @@ from share_guard.core.report import Category, Finding
 
 XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
 MAX_SAME_SEGMENTS = 8
-_NOTHING = Finding(Category.UNKNOWN, "JPEG", "segment", "", "a segment that reveals nothing")
+_NOTHING = Finding(Category.UNKNOWN, "JPEG", N_("segment"), "", N_("a segment that reveals nothing"))
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
 #: "Adobe", DCTEncodeVersion, APP14Flags0, APP14Flags1, ColorTransform: all a decoder reads
 ADOBE_LEN = 12
@@ -87,19 +88,20 @@ class JpegHandler(FormatHandler):
             if first is _NOTHING:  # like segments that revealed nothing (JFIF, Adobe)
                 continue
             result.findings.append(Finding(
-                first.category, first.where, f"{n} more blocks like {first.name}", f"{n}",
-                "repeated blocks of the same kind; not read one by one",
+                first.category, first.where, message(N_("{n} more blocks like {name}"),
+                                                     n=n, name=first.name), f"{n}",
+                N_("repeated blocks of the same kind; not read one by one"),
                 identifying=first.identifying, removable=first.removable))
         if thumbnail is not None and src.thorough:
             mismatch = thumbnail_mismatch(data, thumbnail, result.properties["orientation"])
             if mismatch:
                 result.findings.append(Finding(
-                    Category.HIDDEN, "EXIF IFD1", "Thumbnail differs from the photo", mismatch,
-                    "the embedded thumbnail shows a different picture (e.g. before cropping)"))
+                    Category.HIDDEN, "EXIF IFD1", N_("Thumbnail differs from the photo"), mismatch,
+                    N_("the embedded thumbnail shows a different picture (e.g. before cropping)")))
         if layout.truncated:
-            result.problems.append("the image data is truncated (no end-of-image marker)")
+            result.problems.append(N_("the image data is truncated (no end-of-image marker)"))
         if not any(s.marker == 0xDA for s in layout.segments):
-            result.problems.append("the file holds no image data")
+            result.problems.append(N_("the file holds no image data"))
         result.problems.extend(layout.problems)
         analysis = self._analysis(src)
         result.problems.extend(analysis.problems)
@@ -111,9 +113,10 @@ class JpegHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._layout(src)
         if layout.truncated:
-            raise CorruptFile("the image data is truncated; use rebuild to keep what decodes")
+            raise CorruptFile(N_("the image data is truncated; use rebuild to keep what decodes"))
         if layout.problems:
-            raise CorruptFile(f"JPEG structure not understood: {layout.problems[0]}")
+            raise CorruptFile(message(N_("JPEG structure not understood: {problems}"),
+                                      problems=layout.problems[0]))
         orientation = 1
         for seg in layout.segments:
             if seg.marker == 0xE1 and seg.payload(data).startswith(b"Exif\x00"):
@@ -139,36 +142,37 @@ def _segment_findings(data: bytes, seg: Segment,
     if m == 0xE1 and p.startswith(XMP_SIG):
         return xmp_findings(p[len(XMP_SIG):], where="XMP"), None
     if m == 0xE1 and p.startswith(XMP_EXT_SIG):
-        return [Finding(Category.HIDDEN, "XMP extension", "Extended XMP", f"{len(p)} bytes",
-                        "overflow metadata; Google phones store depth maps and videos here")], None
+        return [Finding(Category.HIDDEN, "XMP extension", N_("Extended XMP"), f"{len(p)} bytes",
+                        N_("overflow metadata; Google phones store depth maps and videos here"))], None
     if m == 0xE2 and p.startswith(ICC_SIG):
         return [], None  # read whole, across its segments (see _structure_findings)
     if m == 0xE2 and p.startswith(b"MPF\x00"):
-        return [Finding(Category.HIDDEN, "APP2 MPF", "Extra images (MPF)", "index",
-                        "points at secondary images stored after the photo (previews, depth)")], None
+        return [Finding(Category.HIDDEN, "APP2 MPF", N_("Extra images (MPF)"), "index",
+                        N_("points at secondary images stored after the photo (previews, depth)"))], None
     if m == 0xED and p.startswith(b"Photoshop 3.0\x00"):
         return irb_findings(p[14:], where="APP13 Photoshop"), None
     if m == 0xFE:
-        return [Finding(Category.HIDDEN, "JPEG COM", "Comment", p.decode("utf-8", "replace"),
-                        "free text hidden in the file")], None
+        return [Finding(Category.HIDDEN, "JPEG COM", N_("Comment"), p.decode("utf-8", "replace"),
+                        N_("free text hidden in the file"))], None
     if m == 0xE0 and p.startswith(b"JFIF\x00"):
         if len(p) > 14 and (p[12] or p[13]):
-            return [Finding(Category.HIDDEN, "APP0 JFIF", "JFIF thumbnail", f"{p[12]}x{p[13]}",
-                            "a small copy of the picture")], None
+            return [Finding(Category.HIDDEN, "APP0 JFIF", N_("JFIF thumbnail"), f"{p[12]}x{p[13]}",
+                            N_("a small copy of the picture"))], None
         return [], None
     if m == 0xE0 and p.startswith(b"JFXX\x00"):
-        return [Finding(Category.HIDDEN, "APP0 JFXX", "JFIF extension thumbnail",
-                        f"{len(p)} bytes", "a small copy of the picture")], None
+        return [Finding(Category.HIDDEN, "APP0 JFXX", N_("JFIF extension thumbnail"),
+                        f"{len(p)} bytes", N_("a small copy of the picture"))], None
     if m == 0xEE and p.startswith(b"Adobe"):
         if len(p) > ADOBE_LEN:
-            return [Finding(Category.HIDDEN, "APP14 Adobe", "Data after the Adobe colour header",
+            return [Finding(Category.HIDDEN, "APP14 Adobe", N_("Data after the Adobe colour header"),
                             f"{len(p) - ADOBE_LEN} bytes",
-                            "extra bytes no decoder reads; removed")], None
+                            N_("extra bytes no decoder reads; removed"))], None
         return [], None
     if 0xE0 <= m <= 0xEF:
         sig = p[:24].split(b"\x00", 1)[0].decode("latin-1", "replace")
-        return [Finding(Category.UNKNOWN, seg.name, f"{seg.name} block", sig or f"{len(p)} bytes",
-                        "vendor data we do not interpret; removed")], None
+        return [Finding(Category.UNKNOWN, seg.name, message(N_("{name} block"),
+                                                            name=seg.name), sig or f"{len(p)} bytes",
+                        N_("vendor data we do not interpret; removed"))], None
     return [], None
 
 
@@ -183,21 +187,21 @@ def _structure_findings(data: bytes, layout: JpegLayout, analysis: Analysis) -> 
         try:
             found.extend(icc_findings(icc_profile(analysis.icc_chunks), "APP2 ICC"))
         except IccError as exc:
-            found.append(Finding(Category.HIDDEN, "APP2 ICC", "Data behind a colour-profile "
-                                 "signature", f"{sum(map(len, analysis.icc_chunks))} bytes",
-                                 f"{exc}; not kept"))
+            found.append(Finding(Category.HIDDEN, "APP2 ICC", N_("Data behind a colour-profile "
+                                 "signature"), f"{sum(map(len, analysis.icc_chunks))} bytes",
+                                 message(N_("{exc}; not kept"), exc=exc)))
     spare = analysis.spare_tables()
     if spare:
-        found.append(Finding(Category.OTHER, "JPEG DQT/DHT", "Coding tables no scan uses",
+        found.append(Finding(Category.OTHER, "JPEG DQT/DHT", N_("Coding tables no scan uses"),
                              f"{len(spare)} tables, {sum(n for _i, _j, n in spare)} bytes",
-                             "tables the picture does not need; they can carry hidden data; "
-                             "removed", identifying=False))
+                             N_("tables the picture does not need; they can carry hidden data; "
+                             "removed"), identifying=False))
     scans = [s for s in layout.segments if s.marker == 0xDA]
     tail = _printable_tail(data[scans[-1].payload_end : scans[-1].end]) if scans else 0
     if tail >= TEXT_TAIL:
-        found.append(Finding(Category.HIDDEN, "JPEG image data", "Text after the image data",
-                             f"{tail} bytes", "readable text where the image data ends, which "
-                             "no decoder reads; zeroed"))
+        found.append(Finding(Category.HIDDEN, "JPEG image data", N_("Text after the image data"),
+                             f"{tail} bytes", N_("readable text where the image data ends, which "
+                             "no decoder reads; zeroed")))
     is_ls = any(s.marker == 0xF7 for s in layout.segments)
     unknown = sorted({s.marker for s in layout.segments
                       if not (s.marker in DECODING or 0xE0 <= s.marker <= 0xEF
@@ -205,8 +209,9 @@ def _structure_findings(data: bytes, layout: JpegLayout, analysis: Analysis) -> 
     for marker in unknown:
         size = sum(s.end - s.start for s in layout.segments if s.marker == marker)
         found.append(Finding(Category.UNKNOWN, f"JPEG marker 0x{marker:02X}",
-                             f"Unknown segment 0x{marker:02X}", f"{size} bytes",
-                             "data no decoder reads; removed"))
+                             message(N_("Unknown segment 0x{marker}"),
+                                     marker=f"{marker:02X}"), f"{size} bytes",
+                             N_("data no decoder reads; removed")))
     return found
 
 

@@ -40,6 +40,7 @@ from share_guard.core.containers.jpeg_tables import (
 )
 from share_guard.core.containers.ledger import Ledger, Unaccounted
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError, account_icc, check_icc
 
 
@@ -51,7 +52,7 @@ def account_jpeg(data: bytes) -> Ledger:
         ledger.refuse(0, len(data), "JPEG", str(exc))
         return ledger
     if layout.truncated or layout.problems:
-        ledger.refuse(0, len(data), "JPEG", "a JPEG that does not walk cleanly")
+        ledger.refuse(0, len(data), "JPEG", N_("a JPEG that does not walk cleanly"))
         return ledger
     analysis = analyse(data, layout)
     if analysis.problems:
@@ -72,17 +73,17 @@ def account_jpeg(data: bytes) -> Ledger:
             tables = analysis.parsed[i]
             assert isinstance(tables, list)
             if any((i, j) not in analysis.used for j in range(len(tables))):
-                ledger.refuse(seg.start, seg.end, what, "a coding table no scan uses")
+                ledger.refuse(seg.start, seg.end, what, N_("a coding table no scan uses"))
                 continue
             expected = segment(m, b"".join(t.encode() for t in tables))
         elif m == SOS:
             header = data[seg.start : seg.payload_end]
             if header != parse_scan(p).encode():
-                ledger.refuse(seg.start, seg.payload_end, what, "a scan header with extra bytes")
+                ledger.refuse(seg.start, seg.payload_end, what, N_("a scan header with extra bytes"))
                 continue
             ledger.written(seg.start, seg.payload_end, what)
             if has_fill(memoryview(data)[seg.payload_end : seg.end]):
-                ledger.refuse(seg.payload_end, seg.end, what, "fill bytes inside image data")
+                ledger.refuse(seg.payload_end, seg.end, what, N_("fill bytes inside image data"))
             elif i == last_scan:
                 _account_last_scan(data, seg, ledger)
             else:
@@ -91,13 +92,13 @@ def account_jpeg(data: bytes) -> Ledger:
         else:
             expected = _expected(m, p, i < analysis.first_scan, is_ls)
         if expected is None or expected != data[seg.start : seg.end]:
-            ledger.refuse(seg.start, seg.end, what, "a segment the cleaner does not write")
+            ledger.refuse(seg.start, seg.end, what, N_("a segment the cleaner does not write"))
             continue
         ledger.written(seg.start, seg.end, what)
     _account_icc(data, icc, ledger)
     ledger.written(layout.eoi_end - 2, layout.eoi_end, "JPEG end")
     if layout.eoi_end < len(data):
-        ledger.refuse(layout.eoi_end, len(data), "JPEG", "data after the end of the image")
+        ledger.refuse(layout.eoi_end, len(data), "JPEG", N_("data after the end of the image"))
     return ledger
 
 
@@ -132,7 +133,7 @@ def _account_icc(data: bytes, segs: list[Segment], ledger: Ledger) -> None:
     chunks = [s.payload(data) for s in segs]
     try:
         if not canonical_icc_split(chunks):
-            raise IccError("colour-profile segments not split the way the cleaner writes them")
+            raise IccError(N_("colour-profile segments not split the way the cleaner writes them"))
         profile = icc_profile(chunks)
         if len(segs) > 1:
             check_icc(profile, where)
@@ -154,10 +155,10 @@ def _account_last_scan(data: bytes, seg: Segment, ledger: Ledger) -> None:
     scan = data[seg.payload_end : seg.end]
     build = scan_builder(data[: seg.payload_end], data[seg.end :])
     if not decodes(data):
-        ledger.refuse(seg.payload_end, seg.end, what, "image data that does not decode")
+        ledger.refuse(seg.payload_end, seg.end, what, N_("image data that does not decode"))
         return
     if not only_needed(scan, build):
-        ledger.refuse(seg.payload_end, seg.end, what, "bytes after the end of the image data")
+        ledger.refuse(seg.payload_end, seg.end, what, N_("bytes after the end of the image data"))
         return
     last = seg.payload_end + len(scan.rstrip(b"\x00"))
     ledger.payload(seg.payload_end, last, what)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 
 from share_guard.core.containers.jpeg_tables import segment
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 
@@ -58,18 +59,18 @@ def icc_profile(chunks: list[bytes]) -> bytes:
     """The profile from the payloads of its APP2 segments (raises IccError when the chunk
     numbers do not describe one complete profile: decoders would not read it either)."""
     if not chunks:
-        raise IccError("no colour profile")
+        raise IccError(N_("no colour profile"))
     count = chunks[0][13] if len(chunks[0]) > 13 else 0
     parts: dict[int, bytes] = {}
     for payload in chunks:
         if len(payload) < 14 or not payload.startswith(ICC_SIG):
-            raise IccError("a colour-profile segment is cut short")
+            raise IccError(N_("a colour-profile segment is cut short"))
         seq, total = payload[12], payload[13]
         if total != count or not 1 <= seq <= total or seq in parts:
-            raise IccError("colour-profile segments are not numbered as one profile")
+            raise IccError(N_("colour-profile segments are not numbered as one profile"))
         parts[seq] = payload[14:]
     if len(parts) != count:
-        raise IccError("colour-profile segments are missing")
+        raise IccError(N_("colour-profile segments are missing"))
     return b"".join(parts[i] for i in range(1, count + 1))
 
 
@@ -77,7 +78,7 @@ def icc_segments(profile: bytes) -> list[bytes]:
     """APP2 segments holding ``profile`` in chunks of the largest size, numbered from 1."""
     pieces = [profile[i : i + ICC_CHUNK] for i in range(0, len(profile), ICC_CHUNK)]
     if not pieces or len(pieces) > 255:
-        raise IccError("colour profile too large for a JPEG")
+        raise IccError(N_("colour profile too large for a JPEG"))
     return [segment(0xE2, ICC_SIG + bytes([i + 1, len(pieces)]) + piece)
             for i, piece in enumerate(pieces)]
 

@@ -47,6 +47,7 @@ from share_guard.core.containers.jpeg_tables import (
     table_use,
 )
 from share_guard.core.errors import CorruptFile, ExportRefused
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, neutral_profile
 
 
@@ -94,13 +95,13 @@ def analyse(data: bytes, layout: JpegLayout) -> Analysis:
                 result.parsed[i] = parse_scan(p)
                 events.append(("sos", i, result.parsed[i]))
             elif m in HIERARCHICAL:
-                result.problems.append("a hierarchical JPEG (no common decoder shows it)")
+                result.problems.append(N_("a hierarchical JPEG (no common decoder shows it)"))
         except CorruptFile as exc:
             result.problems.append(str(exc))
         if m == 0xE2 and p.startswith(ICC_SIG) and i < first:
             result.icc_chunks.append(p)
     if frames > 1:
-        result.problems.append("more than one frame header")
+        result.problems.append(N_("more than one frame header"))
     used, problems = table_use(events)
     result.used = used
     result.problems.extend(problems)
@@ -118,7 +119,8 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
     """The segments of the clean copy, in order (raises ExportRefused when it cannot be
     written from fields share_guard understands)."""
     if analysis.problems:
-        raise ExportRefused(f"JPEG structure not understood: {analysis.problems[0]}")
+        raise ExportRefused(message(N_("JPEG structure not understood: {problems}"),
+                                    problems=analysis.problems[0]))
     segs = layout.segments
     out = Cleaned([b"\xff\xd8"])
     head = segs[: analysis.first_scan]
@@ -128,23 +130,23 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
         out.pieces.append(jfif[-1])
     if any(s.marker == 0xE0 and s.payload(data)[12:14].strip(b"\x00") for s in segs
            if s.payload(data).startswith(b"JFIF\x00")):
-        out.removed.append("JFIF thumbnail")
+        out.removed.append(N_("JFIF thumbnail"))
     if orientation != 1:
         out.pieces.append(orientation_segment(orientation))
-        out.kept.append("orientation")
+        out.kept.append(N_("orientation"))
     if analysis.icc_chunks:
         try:
             out.pieces.extend(icc_segments(neutral_profile(icc_profile(analysis.icc_chunks))))
-            out.kept.append("colour profile (its text made neutral)")
+            out.kept.append(N_("colour profile (its text made neutral)"))
         except IccError as exc:
-            out.removed.append(f"colour profile ({exc})")
+            out.removed.append(message(N_("colour profile ({exc})"), exc=exc))
     if adobe:
         out.pieces.append(adobe[-1])
     for seg in head:
         p = seg.payload(data)
         if adobe and seg.marker == 0xEE and p.startswith(b"Adobe") and p != adobe[-1][4:]:
-            out.removed.append("data after the Adobe colour header" if len(p) > 12
-                               else "Adobe header fields no decoder reads")
+            out.removed.append(N_("data after the Adobe colour header") if len(p) > 12
+                               else N_("Adobe header fields no decoder reads"))
     is_ls = any(s.marker == 0xF7 for s in segs)
     spare = 0
     last_scan = -1
@@ -160,12 +162,14 @@ def clean(data: bytes, layout: JpegLayout, analysis: Analysis, orientation: int)
             spare += sum(1 for j in range(len(_tables(analysis, i)))
                          if (i, j) not in analysis.used)
     if spare:
-        out.removed.append(f"{spare} coding table{'s' if spare > 1 else ''} no scan uses")
+        out.removed.append(message(N_("{n} coding table no scan uses") if spare == 1 else
+                                   N_("{n} coding tables no scan uses"), n=spare))
     out.pieces.append(b"\xff\xd9")
     if last_scan >= 0:
         _zero_after_last_scan(out, last_scan)
     if layout.eoi_end < len(data):
-        out.removed.append(f"{len(data) - layout.eoi_end} bytes after the end of the image")
+        out.removed.append(message(N_("{count} bytes after the end of the image"),
+                                   count=len(data) - layout.eoi_end))
     return out
 
 
@@ -230,10 +234,11 @@ def _zero_after_last_scan(out: Cleaned, at: int) -> None:
     scan = piece[head:]
     build = scan_builder(b"".join(out.pieces[:at]) + piece[:head], b"".join(out.pieces[at + 1 :]))
     if not decodes(build(scan)):
-        raise ExportRefused("the JPEG's image data does not decode; use rebuild")
+        raise ExportRefused(N_("the JPEG's image data does not decode; use rebuild"))
     keep = needed(scan, build)
     hidden = len(scan[keep:]) - scan[keep:].count(0)
     if hidden:
         out.pieces[at] = piece[:head] + scan[:keep] + bytes(len(scan) - keep)
-        out.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end of the image data "
-                           "(zeroed)")
+        out.removed.append(message(
+            N_("{n} byte after the end of the image data (zeroed)") if hidden == 1 else
+            N_("{n} bytes after the end of the image data (zeroed)"), n=hidden))

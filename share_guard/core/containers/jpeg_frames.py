@@ -37,6 +37,7 @@ from share_guard.core.containers.jpeg_tables import (
     table_use,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
@@ -56,41 +57,42 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
     """(marker, segment start, payload start, segment end) for each segment; SOS segments
     end after their scan data; the last entry is EOI (payload start == segment end)."""
     if bytes(buf[start : start + 2]) != b"\xff\xd8":
-        raise FrameError("a frame that does not start like a JPEG")
+        raise FrameError(N_("a frame that does not start like a JPEG"))
     # bytes/bytearray search in place; a memoryview is copied once (not once per 0xFF)
     hay = buf if isinstance(buf, (bytes, bytearray)) else bytes(buf)
     out: list[tuple[int, int, int, int]] = []
     pos = start + 2
     while len(out) < MAX_MARKERS:
         if pos + 1 >= end or buf[pos] != 0xFF:
-            raise FrameError("a JPEG frame without a proper end")
+            raise FrameError(N_("a JPEG frame without a proper end"))
         seg = pos
         while pos < end and buf[pos] == 0xFF:
             pos += 1
         if pos >= end:
-            raise FrameError("a JPEG frame cut short")
+            raise FrameError(N_("a JPEG frame cut short"))
         marker = buf[pos]
         pos += 1
         if marker == EOI:
             out.append((marker, seg, pos, pos))
             return out
         if marker == SOI or marker in _RST or marker == 0x01:
-            raise FrameError(f"an unexpected marker 0x{marker:02X} in a JPEG frame")
+            raise FrameError(message(N_("an unexpected marker 0x{marker} in a JPEG frame"),
+                                     marker=f"{marker:02X}"))
         if pos + 2 > end:
-            raise FrameError("a JPEG frame cut short")
+            raise FrameError(N_("a JPEG frame cut short"))
         length = int.from_bytes(buf[pos : pos + 2], "big")
         seg_end = pos + length
         if length < 2 or seg_end > end:
-            raise FrameError("a JPEG segment runs past its frame")
+            raise FrameError(N_("a JPEG segment runs past its frame"))
         if marker == SOS:
             scan = seg_end
             while True:
                 ff = hay.find(b"\xff", scan, end)
                 if ff < 0:
-                    raise FrameError("JPEG scan data without an end")
+                    raise FrameError(N_("JPEG scan data without an end"))
                 scan = ff
                 if scan + 1 >= end:
-                    raise FrameError("JPEG scan data without an end")
+                    raise FrameError(N_("JPEG scan data without an end"))
                 nxt = buf[scan + 1]
                 if nxt == 0 or nxt in _RST or nxt == 0xFF:
                     scan += 1 if nxt == 0xFF else 2
@@ -99,7 +101,7 @@ def _walk(buf: bytes | bytearray | memoryview, start: int, end: int,
             seg_end = scan
         out.append((marker, seg, pos + 2, seg_end))
         pos = seg_end
-    raise FrameError("a JPEG frame with too many segments")
+    raise FrameError(N_("a JPEG frame with too many segments"))
 
 
 def frame_end(buf: bytes | bytearray | memoryview, start: int = 0, end: int | None = None,
@@ -174,7 +176,7 @@ def scrub_frame(buf: bytearray, start: int = 0, end: int | None = None) -> list[
             found.append("coding tables no scan uses")
     segments = _walk(buf, start, end)
     if found and _spare_tables(buf, segments):
-        raise FrameError("a frame whose tables cannot be cut")
+        raise FrameError(N_("a frame whose tables cannot be cut"))
     for marker, _seg, payload_start, seg_end in segments:
         if marker in DECODING or marker == EOI:
             continue
@@ -216,7 +218,7 @@ def account_frame(buf: bytes | bytearray | memoryview, ledger: Ledger, base: int
     if spare:
         i = min(spare)
         ledger.refuse(base + segments[i][1], base + segments[i][3], what,
-                      "a coding table no scan uses")
+                      N_("a coding table no scan uses"))
         return
     ledger.written(base, base + 2, f"{what} start")
     for marker, seg, payload_start, seg_end in segments:
@@ -235,8 +237,8 @@ def account_frame(buf: bytes | bytearray | memoryview, ledger: Ledger, base: int
         payload = bytes(view[payload_start:seg_end])
         keep = _kept_prefix(marker, payload)
         if keep and _neutral_prefix(marker, payload, keep) != payload[:keep]:
-            ledger.refuse(base + payload_start, base + seg_end, what, "a kept header that is "
-                          "not neutral")
+            ledger.refuse(base + payload_start, base + seg_end, what, N_("a kept header that is "
+                          "not neutral"))
             return
         ledger.written(base + seg, base + payload_start + keep, f"{what} segment header")
         ledger.zeroed(view, base + payload_start + keep, base + seg_end, f"{what} metadata",
@@ -258,7 +260,7 @@ def _last_scan(frame: bytes) -> tuple[int, int, int]:
     segments = _walk(frame, 0, len(frame))
     scans = [(p, e) for m, _s, p, e in segments if m == SOS]
     if not scans:
-        raise FrameError("a JPEG frame without image data")
+        raise FrameError(N_("a JPEG frame without image data"))
     payload_start, data_end = scans[-1]
     length = int.from_bytes(frame[payload_start - 2 : payload_start], "big")
     return payload_start - 2 + length, data_end, segments[-1][3]
@@ -274,7 +276,7 @@ def zero_scan_tail(buf: bytearray, start: int = 0, end: int | None = None,
     scan = frame[data_start:data_end]
     before, after = _whole(frame[:data_start], tables), frame[data_end:eoi_end]
     if not decodes(before + scan + after):
-        raise FrameError("JPEG image data that does not decode")
+        raise FrameError(N_("JPEG image data that does not decode"))
     keep = needed(scan, lambda s: before + s + after)
     hidden = len(scan) - keep - scan[keep:].count(0)
     if hidden:

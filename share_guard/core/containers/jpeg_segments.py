@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 SOI, EOI, SOS, COM = 0xD8, 0xD9, 0xDA, 0xFE
 # markers that carry no length field
@@ -46,7 +47,7 @@ class JpegLayout:
 def parse_jpeg(data: bytes) -> JpegLayout:
     """Walk the markers of the primary JPEG image in ``data``."""
     if not data.startswith(b"\xff\xd8"):
-        raise CorruptFile("not a JPEG (no start-of-image marker)")
+        raise CorruptFile(N_("not a JPEG (no start-of-image marker)"))
     n = len(data)
     pos = 2
     segments: list[Segment] = []
@@ -55,11 +56,11 @@ def parse_jpeg(data: bytes) -> JpegLayout:
     while True:
         markers += 1  # standalone markers add no segment but still cost a step
         if len(segments) > MAX_SEGMENTS or markers > MAX_SEGMENTS:
-            raise CorruptFile("JPEG has an absurd number of segments")
+            raise CorruptFile(N_("JPEG has an absurd number of segments"))
         if pos >= n:
             return JpegLayout(segments, n, True, problems)
         if data[pos] != 0xFF:
-            raise CorruptFile(f"JPEG is malformed: expected a marker at byte {pos}")
+            raise CorruptFile(message(N_("JPEG is malformed: expected a marker at byte {pos}"), pos=pos))
         while pos < n and data[pos] == 0xFF:  # fill bytes
             pos += 1
         if pos >= n:
@@ -76,7 +77,7 @@ def parse_jpeg(data: bytes) -> JpegLayout:
             return JpegLayout(segments, n, True, problems)
         length = int.from_bytes(data[pos : pos + 2], "big")
         if length < 2:
-            raise CorruptFile(f"JPEG segment at byte {start} has an invalid length")
+            raise CorruptFile(message(N_("JPEG segment at byte {start} has an invalid length"), start=start))
         seg_end = pos + length
         if seg_end > n:
             return JpegLayout(segments, n, True, problems)

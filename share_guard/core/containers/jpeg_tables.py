@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 DQT, DHT, DAC, DRI, DNL, SOS = 0xDB, 0xC4, 0xCC, 0xDD, 0xDC, 0xDA
 SOF_HUFFMAN = frozenset({0xC0, 0xC1, 0xC2, 0xC3})
@@ -80,7 +81,7 @@ class Scan:
 
 def segment(marker: int, body: bytes) -> bytes:
     if len(body) + 2 > 0xFFFF:
-        raise CorruptFile("a JPEG segment would be too large")
+        raise CorruptFile(N_("a JPEG segment would be too large"))
     return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
 
 
@@ -90,11 +91,11 @@ def parse_dqt(payload: bytes) -> list[QTable]:
         pq, tq = payload[pos] >> 4, payload[pos] & 15
         size = 64 * (pq + 1)
         if pq > 1 or tq > 3 or pos + 1 + size > len(payload):
-            raise CorruptFile("JPEG quantisation table is malformed")
+            raise CorruptFile(N_("JPEG quantisation table is malformed"))
         tables.append(QTable(pq, tq, payload[pos + 1 : pos + 1 + size]))
         pos += 1 + size
     if not tables:
-        raise CorruptFile("JPEG quantisation segment holds no table")
+        raise CorruptFile(N_("JPEG quantisation segment holds no table"))
     return tables
 
 
@@ -102,38 +103,38 @@ def parse_dht(payload: bytes) -> list[HTable]:
     tables, pos = [], 0
     while pos < len(payload):
         if pos + 17 > len(payload):
-            raise CorruptFile("JPEG Huffman table is cut short")
+            raise CorruptFile(N_("JPEG Huffman table is cut short"))
         tc, th = payload[pos] >> 4, payload[pos] & 15
         counts = payload[pos + 1 : pos + 17]
         total = sum(counts)
         if tc > 1 or th > 3 or total > 256 or pos + 17 + total > len(payload):
-            raise CorruptFile("JPEG Huffman table is malformed")
+            raise CorruptFile(N_("JPEG Huffman table is malformed"))
         tables.append(HTable(tc, th, counts, payload[pos + 17 : pos + 17 + total]))
         pos += 17 + total
     if not tables:
-        raise CorruptFile("JPEG Huffman segment holds no table")
+        raise CorruptFile(N_("JPEG Huffman segment holds no table"))
     return tables
 
 
 def parse_frame(marker: int, payload: bytes) -> Frame:
     if len(payload) < 6:
-        raise CorruptFile("JPEG frame header is cut short")
+        raise CorruptFile(N_("JPEG frame header is cut short"))
     precision, height, width, count = struct.unpack(">BHHB", payload[:6])
     if count == 0 or len(payload) < 6 + 3 * count or width == 0:
-        raise CorruptFile("JPEG frame header is malformed")
+        raise CorruptFile(N_("JPEG frame header is malformed"))
     comps = tuple((payload[6 + 3 * i], payload[7 + 3 * i], payload[8 + 3 * i])
                   for i in range(count))
     if any(tq > 3 for _c, _hv, tq in comps):
-        raise CorruptFile("JPEG frame names a quantisation table that cannot exist")
+        raise CorruptFile(N_("JPEG frame names a quantisation table that cannot exist"))
     return Frame(marker, precision, height, width, comps)
 
 
 def parse_scan(payload: bytes) -> Scan:
     if not payload:
-        raise CorruptFile("JPEG scan header is empty")
+        raise CorruptFile(N_("JPEG scan header is empty"))
     count = payload[0]
     if count == 0 or count > 4 or len(payload) < 4 + 2 * count:
-        raise CorruptFile("JPEG scan header is malformed")
+        raise CorruptFile(N_("JPEG scan header is malformed"))
     comps = tuple((payload[1 + 2 * i], payload[2 + 2 * i]) for i in range(count))
     ss, se, ahal = payload[1 + 2 * count : 4 + 2 * count]
     return Scan(comps, ss, se, ahal)
@@ -141,13 +142,13 @@ def parse_scan(payload: bytes) -> Scan:
 
 def parse_dri(payload: bytes) -> bytes:
     if len(payload) < 2:
-        raise CorruptFile("JPEG restart interval is cut short")
+        raise CorruptFile(N_("JPEG restart interval is cut short"))
     return segment(DRI, payload[:2])
 
 
 def parse_dnl(payload: bytes) -> bytes:
     if len(payload) < 2:
-        raise CorruptFile("JPEG line count is cut short")
+        raise CorruptFile(N_("JPEG line count is cut short"))
     return segment(DNL, payload[:2])
 
 
@@ -156,14 +157,14 @@ def parse_dac(payload: bytes) -> bytes:
     pairs = len(payload) // 2
     if pairs == 0 or any(payload[2 * i] >> 4 > 1 or payload[2 * i] & 15 > 3
                          for i in range(pairs)):
-        raise CorruptFile("JPEG arithmetic conditioning table is malformed")
+        raise CorruptFile(N_("JPEG arithmetic conditioning table is malformed"))
     return segment(DAC, payload[: 2 * pairs])
 
 
 def parse_lse(payload: bytes) -> bytes:
     """JPEG-LS preset parameters (ID 1, 11 bytes); mapping tables and extensions are refused."""
     if len(payload) < 11 or payload[0] != 1:
-        raise CorruptFile("JPEG-LS parameter segment of a kind share_guard cannot check")
+        raise CorruptFile(N_("JPEG-LS parameter segment of a kind share_guard cannot check"))
     return segment(LSE, payload[:11])
 
 
@@ -212,7 +213,7 @@ def table_use(events: Iterable[Event]) -> tuple[set[tuple[int, int]], list[str]]
         elif kind == "sos":
             assert isinstance(parsed, Scan)
             if frame is None:
-                problems.append("a scan comes before its frame header")
+                problems.append(N_("a scan comes before its frame header"))
                 continue
             _use_scan(frame, parsed, quant, huff, latched, used, problems)
     return used, problems
@@ -224,14 +225,14 @@ def _use_scan(frame: Frame, scan: Scan, quant: dict[int, tuple[int, int]],
     tq_of = {cid: tq for cid, _hv, tq in frame.components}
     for cid, tables in scan.components:
         if cid not in tq_of:
-            problems.append("a scan names a component its frame does not have")
+            problems.append(N_("a scan names a component its frame does not have"))
             continue
         if cid not in latched and frame.marker != 0xF7 and frame.marker != 0xC3:
             latched.add(cid)
             if tq_of[cid] in quant:
                 used.add(quant[tq_of[cid]])
             else:
-                problems.append("a scan uses a quantisation table that was never defined")
+                problems.append(N_("a scan uses a quantisation table that was never defined"))
         if frame.marker not in SOF_HUFFMAN:
             continue
         wanted: list[tuple[int, int]] = []

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from share_guard.core.errors import ExportRefused
+from share_guard.core.i18n import N_, message
 
 
 class ByteClass(StrEnum):
@@ -75,18 +76,19 @@ class Ledger:
         chunk = bytes(data[start - base : end - base])
         if len(chunk) != end - start or chunk.count(fill) != len(chunk):
             first = next((i for i, b in enumerate(chunk) if b != fill), 0)
-            self.refuse(start + first, end, what, "filler that is not blank")
+            self.refuse(start + first, end, what, N_("filler that is not blank"))
             return
         self._add(start, end, ByteClass.ZEROED, what)
 
     def refuse(self, start: int, end: int, what: str, why: str) -> None:
         """Record a range that cannot be accounted for (the export will fail)."""
         if len(self.problems) < 16:
-            self.problems.append(f"{why} at bytes {start}-{end} ({what})")
+            self.problems.append(message(N_("{why} at bytes {start}-{end} ({what})"),
+                                         why=why, start=start, end=end, what=what))
 
     def _add(self, start: int, end: int, cls: ByteClass, what: str) -> None:
         if not 0 <= start <= end <= self.size:
-            self.refuse(start, end, what, "a range outside the file")
+            self.refuse(start, end, what, N_("a range outside the file"))
             return
         if start == end:
             return
@@ -96,7 +98,7 @@ class Ledger:
                 self.spans[-1] = (s0, end, c0, w0)
                 return
         if len(self.spans) >= MAX_SPANS:
-            self.refuse(start, end, what, "too many separate ranges to account for")
+            self.refuse(start, end, what, N_("too many separate ranges to account for"))
             return
         self.spans.append((start, end, cls, what))
 
@@ -104,22 +106,26 @@ class Ledger:
     def close(self) -> Accounting:
         """Totals by class, or :class:`Unaccounted` naming the first place that fails."""
         if self.problems:
-            raise Unaccounted(f"the clean copy holds bytes share_guard cannot account for: "
-                              f"{self.problems[0]}")
+            raise Unaccounted(message(N_("the clean copy holds bytes share_guard cannot account for: "
+                                         "{problems}"),
+                                      problems=self.problems[0]))
         self.spans.sort(key=lambda s: (s[0], s[1]))
         totals = Accounting(self.size)
         pos = 0
         previous = "the start of the file"
         for start, end, cls, what in self.spans:
             if start > pos:
-                raise Unaccounted(f"the clean copy holds {start - pos} bytes nothing accounts "
-                                  f"for at bytes {pos}-{start} (after {previous})")
+                raise Unaccounted(message(N_("the clean copy holds {count} bytes nothing accounts for at "
+                                             "bytes {pos}-{start} (after {previous})"),
+                                          count=start - pos, pos=pos, start=start, previous=previous))
             if start < pos:
-                raise Unaccounted(f"the clean copy has bytes {start}-{min(pos, end)} claimed twice "
-                                  f"({previous} and {what})")
+                raise Unaccounted(message(N_("the clean copy has bytes {start}-{min} claimed twice "
+                                             "({previous} and {what})"),
+                                          start=start, min=min(pos, end), previous=previous, what=what))
             setattr(totals, cls.value, getattr(totals, cls.value) + end - start)
             pos, previous = end, what
         if pos < self.size:
-            raise Unaccounted(f"the clean copy holds {self.size - pos} bytes nothing accounts for "
-                              f"at bytes {pos}-{self.size} (after {previous})")
+            raise Unaccounted(message(N_("the clean copy holds {count} bytes nothing accounts for at bytes "
+                                         "{pos}-{size} (after {previous})"),
+                                      count=self.size - pos, pos=pos, size=self.size, previous=previous))
         return totals

@@ -68,6 +68,7 @@ from share_guard.core.containers.matroska_schema import (
 from share_guard.core.containers.matroska_tags import attachments, chapters, tags
 from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
 META_CAP = 16 * 1024 * 1024  # largest Info/Tracks/Tags/Chapters/Cues element we load
@@ -100,9 +101,9 @@ class EbmlHead:
         eid, ilen = read_id(data, 0, " in the EBML header")
         size, slen = read_size(data, ilen, " in the EBML header")
         if eid != ID_EBML:
-            raise CorruptFile("not a Matroska file: no EBML header")
+            raise CorruptFile(N_("not a Matroska file: no EBML header"))
         if size is None or ilen + slen + size > len(data):
-            raise CorruptFile("the EBML header is cut short or too large")
+            raise CorruptFile(N_("the EBML header is cut short or too large"))
         self.doctype = "matroska"
         self.start, self.end = ilen + slen, ilen + slen + size
         for kid in parse_children(data, self.start, self.end, " in the EBML header"):
@@ -120,13 +121,14 @@ def _parse(src: Source) -> _Parsed:
         f = EbmlFile(fh, src.size)
         hdr = f.element_at(0, src.size)
         if hdr.id != ID_EBML:
-            raise CorruptFile("not a Matroska file: no EBML header")
+            raise CorruptFile(N_("not a Matroska file: no EBML header"))
         if hdr.size > SMALL_CAP:
-            raise LimitExceeded("the EBML header is too large")
+            raise LimitExceeded(N_("the EBML header is too large"))
         head = f.read(0, hdr.end)
         r.doctype = EbmlHead(head).doctype
         if r.doctype not in ("matroska", "webm"):
-            raise UnsupportedFormat(f"an EBML file of type '{r.doctype}', not Matroska")
+            raise UnsupportedFormat(message(N_("an EBML file of type '{doctype}', not Matroska"),
+                                            doctype=r.doctype))
         payload = head[hdr.data_offset :]
         clean = MasterCleaner(r).clean(ID_EBML, payload)
         if clean != payload:
@@ -142,10 +144,10 @@ def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
     while pos < size:
         top += 1  # elements beside the segment: a few in real files, not a million
         if top > MAX_TOP_LEVEL:
-            raise LimitExceeded("too many Matroska elements outside the segment")
+            raise LimitExceeded(N_("too many Matroska elements outside the segment"))
         try:
             if size - pos < 2:
-                raise CorruptFile("a stray byte")
+                raise CorruptFile(N_("a stray byte"))
             el = f.element_at(pos, size)
         except CorruptFile:
             if not segments:
@@ -163,21 +165,21 @@ def _top_level(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
                     f"element 0x{el.id:X} outside the segment")
             if not any(f.name == what for f in r.findings):  # one finding per kind, not 4096
                 r.find(Category.HIDDEN, "Matroska file", what, f"{el.total} bytes",
-                       "data players do not show, carried along with the video")
+                       N_("data players do not show, carried along with the video"))
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
             r.remove("data outside the first segment")
         pos = el.end
     if not segments:
-        raise CorruptFile("the Matroska file has no segment (truncated?)")
+        raise CorruptFile(N_("the Matroska file has no segment (truncated?)"))
 
 
 def _tail(f: EbmlFile, pos: int, size: int, r: _Parsed) -> None:
     """Bytes after the last element that are no element at all: zeroed."""
     data = f.read(pos, min(size - pos, VOID_CHECK_CAP))
     if any(data) or size - pos > len(data):
-        r.find(Category.HIDDEN, "Matroska file", "data after the end",
+        r.find(Category.HIDDEN, "Matroska file", N_("data after the end"),
                leftover_text(data) or f"{size - pos} bytes",
-               "bytes after the video that players never read")
+               N_("bytes after the video that players never read"))
         r.patches.append(Patch(pos, size - pos))
         r.remove("data after the end of the file")
 
@@ -198,13 +200,13 @@ def _segment(f: EbmlFile, seg: Element, r: _Parsed) -> None:
             _info(f, el, r)
         elif el.id == ID_TRACKS:
             if tracks_seen:
-                r.problems.append("two Matroska track lists")
+                r.problems.append(N_("two Matroska track lists"))
             tracks_seen = True
             kept = _tracks(f, el, r)
             frames = {n: Track(frame_codec(t.codec, t.private), t.alpha) for n, t in kept.items()}
         elif el.id == ID_CLUSTER:
             if not tracks_seen:
-                raise CorruptFile("a Matroska cluster before the track list")
+                raise CorruptFile(N_("a Matroska cluster before the track list"))
             _cluster(f, el, frames, r)
         elif el.id == ID_CUES:
             cues.append(el)
@@ -219,9 +221,9 @@ def _segment(f: EbmlFile, seg: Element, r: _Parsed) -> None:
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
         else:
             data = f.read(el.data_offset, min(el.size, 4096))
-            r.find(Category.UNKNOWN, "Matroska segment", f"element 0x{el.id:X}",
+            r.find(Category.UNKNOWN, "Matroska segment", message(N_("element 0x{id}"), id=f"{el.id:X}"),
                    leftover_text(data) or f"{el.size} bytes",
-                   "an element we do not know: players skip it (removed)")
+                   N_("an element we do not know: players skip it (removed)"))
             r.patches.append(Patch(el.offset, el.total, void_header(el.total)))
             r.remove("unrecognised elements")
     cleaner = MasterCleaner(r, kept, level1)
@@ -244,8 +246,8 @@ def _void(f: EbmlFile, el: Element, r: _Parsed, where: str) -> None:
     data = f.read(el.data_offset, el.size)
     if any(data):
         text = leftover_text(data)
-        r.find(Category.OTHER, where, "padding (Void)", text or f"{el.size} bytes",
-               "padding that still holds old data", bool(text))
+        r.find(Category.OTHER, where, N_("padding (Void)"), text or f"{el.size} bytes",
+               N_("padding that still holds old data"), bool(text))
         r.patches.append(Patch(el.data_offset, el.size))
         r.remove("leftover data in padding")
 
@@ -269,16 +271,17 @@ def _tracks(f: EbmlFile, el: Element, r: _Parsed) -> dict[int, TrackInfo]:
     for t in tracks:
         fate = t.fate()
         if t.number in kept or t.number == 0:
-            r.problems.append("two Matroska tracks with the same number")
+            r.problems.append(N_("two Matroska tracks with the same number"))
         elif fate == "keep":
             kept[t.number] = t
         elif fate == "remove":
             r.notes.removed_tracks.add(t.number)
             label = t.label()
             category = Category.HIDDEN if label.startswith("data") else Category.OTHER
-            r.find(category, "Matroska track", f"{label} track", t.codec or TRACK_TYPES.get(
-                t.type, "?"), f"a {label} track carried with the video (removed with its "
-                "blocks)")
+            r.find(category, "Matroska track", message(N_("{label} track"),
+                                                       label=label), t.codec or TRACK_TYPES.get(
+                t.type, "?"), message(N_("a {label} track carried with the video (removed with its blocks)"),
+                                      label=label))
             r.remove(f"{label} tracks")
         else:
             r.problems.append(fate)
@@ -289,8 +292,8 @@ def _tracks(f: EbmlFile, el: Element, r: _Parsed) -> dict[int, TrackInfo]:
 
 def _cluster(f: EbmlFile, el: Element, kept: dict[int, Track], r: _Parsed) -> None:
     if el.size > CLUSTER_CAP:
-        raise LimitExceeded(f"a Matroska cluster of {el.size // 1_000_000} MB, more than "
-                            f"{CLUSTER_CAP // 1_000_000} MB")
+        raise LimitExceeded(message(N_("a Matroska cluster of {size} MB, more than {limit} MB"),
+                                    size=el.size // 1_000_000, limit=CLUSTER_CAP // 1_000_000))
     data = f.read(el.data_offset, el.size)
     clean = clean_cluster(data, kept, r.notes)
     if clean is not None:
@@ -304,7 +307,7 @@ def _notes_to_findings(r: _Parsed) -> None:
                     else Category.UNKNOWN if what.startswith("element") else Category.OTHER)
         times = f" (in {count} places)" if count > 1 else ""
         r.find(category, where, what, (sample or what) + times,
-               "data inside the video stream that players do not show (neutralised in place)")
+               N_("data inside the video stream that players do not show (neutralised in place)"))
         r.remove(f"{what} ({where})")
 
 
@@ -353,7 +356,7 @@ class MatroskaHandler(PatchingHandler):
     def kept(self, plan: PatchPlan) -> list[str]:
         kept = list(self.always_kept)
         if "rotation" in plan.properties or "stereo_mode" in plan.properties:
-            kept.append("display rotation / stereo mode")
+            kept.append(N_("display rotation / stereo mode"))
         return kept
 
     def account(self, src: Source) -> Ledger:

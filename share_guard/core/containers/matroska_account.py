@@ -48,6 +48,7 @@ from share_guard.core.containers.matroska_schema import (
     uid_value,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 META_CAP = 16 * 1024 * 1024
 READ_CHUNK = 8 * 1024 * 1024
@@ -76,7 +77,7 @@ class _Walk:
     def master(self, buf: bytes, start: int, end: int, parent: int, base: int,
                depth: int = 0) -> None:
         if depth > MAX_DEPTH:
-            self.ledger.refuse(base + start, base + end, "Matroska", "nesting too deep")
+            self.ledger.refuse(base + start, base + end, "Matroska", N_("nesting too deep"))
             return
         try:
             kids = parse_children(buf, start, end)
@@ -101,17 +102,17 @@ class _Walk:
                     buf[kid.end : parent_end]) & 0xFFFFFFFF:
                 led.written(a, e, "CRC-32")
             else:
-                led.refuse(a, e, what, "a CRC-32 that does not match")
+                led.refuse(a, e, what, N_("a CRC-32 that does not match"))
             return
         spec = CHILDREN.get(parent, {}).get(kid.id)
         if spec is None or spec[2] == DROP:
-            led.refuse(a, e, what, "an element a clean copy does not keep")
+            led.refuse(a, e, what, N_("an element a clean copy does not keep"))
             return
         name, kind, policy = spec
         led.written(a, h, f"{name} header")
         if kind == M:
             if not self._master_ok(kid, data):
-                led.refuse(h, e, name, "an entry a clean copy does not keep")
+                led.refuse(h, e, name, N_("an entry a clean copy does not keep"))
                 return
             self.master(buf, kid.data_offset, kid.end, kid.id, base, depth + 1)
             return
@@ -123,7 +124,7 @@ class _Walk:
                                        and not leaf_problem(kid.id, kind, data)):
                 led.payload(h, e, name)
             else:
-                led.refuse(h, e, name, "binary data a clean copy does not keep")
+                led.refuse(h, e, name, N_("binary data a clean copy does not keep"))
             return
         problem = leaf_problem(kid.id, kind, data)
         if not problem and policy == BLANK and kid.size:
@@ -167,7 +168,7 @@ class _Walk:
                 self.void(el, "segment")
             elif el.id == ID_CLUSTER:
                 if el.size > CLUSTER_CAP:
-                    self.ledger.refuse(el.offset, el.end, "Matroska cluster", "too large")
+                    self.ledger.refuse(el.offset, el.end, "Matroska cluster", N_("too large"))
                     continue
                 self.ledger.written(el.offset, el.data_offset, "Cluster header")
                 account_cluster(self.f.read(el.data_offset, el.size), el.data_offset, frames,
@@ -178,7 +179,7 @@ class _Walk:
                 self.master(payload, 0, len(payload), el.id, el.data_offset)
             else:
                 self.ledger.refuse(el.offset, el.end, f"Matroska element 0x{el.id:X}",
-                                   "an element a clean copy does not keep")
+                                   N_("an element a clean copy does not keep"))
 
 
 def _wrap(kid: Element, data: bytes) -> bytes:
@@ -194,7 +195,7 @@ def account(src: Source) -> Ledger:
         walk = _Walk(f, ledger)
         hdr = f.element_at(0, src.size)
         if hdr.id != ID_EBML or hdr.size > 64 * 1024:
-            raise CorruptFile("not a Matroska file: no EBML header")
+            raise CorruptFile(N_("not a Matroska file: no EBML header"))
         ledger.written(0, hdr.data_offset, "EBML header")
         head = f.read(hdr.data_offset, hdr.size)
         walk.master(head, 0, len(head), ID_EBML, hdr.data_offset)
@@ -202,7 +203,7 @@ def account(src: Source) -> Ledger:
         while pos < src.size:
             try:
                 if src.size - pos < 2:
-                    raise CorruptFile("a stray byte")
+                    raise CorruptFile(N_("a stray byte"))
                 el = f.element_at(pos, src.size)
             except CorruptFile:
                 walk.blank(pos, src.size, "after the last element")
@@ -214,6 +215,6 @@ def account(src: Source) -> Ledger:
                 walk.void(el, "file")
             else:
                 ledger.refuse(el.offset, el.end, f"Matroska element 0x{el.id:X}",
-                              "data outside the first segment")
+                              N_("data outside the first segment"))
             pos = el.end
     return ledger

@@ -40,6 +40,7 @@ from share_guard.core.containers.matroska_schema import (
     leaf_problem,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 CLUSTER_CAP = 256 * 1024 * 1024
 
@@ -67,10 +68,10 @@ class ClusterNotes:
 def vint(buf: bytes | bytearray, pos: int, end: int) -> tuple[int, int]:
     """(value, length) of a variable-size integer (a block's track number, lace sizes)."""
     if pos >= end or buf[pos] == 0:
-        raise CorruptFile("a broken Matroska block header")
+        raise CorruptFile(N_("a broken Matroska block header"))
     length = 9 - buf[pos].bit_length()
     if pos + length > end:
-        raise CorruptFile("a Matroska block header cut short")
+        raise CorruptFile(N_("a Matroska block header cut short"))
     value = int.from_bytes(buf[pos : pos + length], "big") & ((1 << (7 * length)) - 1)
     return value, length
 
@@ -80,12 +81,12 @@ def parse_block(buf: bytes | bytearray, start: int, end: int) -> tuple[int, int,
     track, tlen = vint(buf, start, end)
     pos = start + tlen + 3
     if pos > end:
-        raise CorruptFile("a Matroska block header cut short")
+        raise CorruptFile(N_("a Matroska block header cut short"))
     lacing = (buf[pos - 1] >> 1) & 3
     if lacing == 0:
         return track, pos, [(pos, end)]
     if pos >= end:
-        raise CorruptFile("a laced Matroska block cut short")
+        raise CorruptFile(N_("a laced Matroska block cut short"))
     count = buf[pos] + 1
     pos += 1
     sizes: list[int] = []
@@ -95,7 +96,7 @@ def parse_block(buf: bytes | bytearray, start: int, end: int) -> tuple[int, int,
             while pos < end and buf[pos] == 255:
                 size, pos = size + 255, pos + 1
             if pos >= end:
-                raise CorruptFile("a laced Matroska block cut short")
+                raise CorruptFile(N_("a laced Matroska block cut short"))
             sizes.append(size + buf[pos])
             pos += 1
     elif lacing == 3:  # EBML
@@ -108,11 +109,11 @@ def parse_block(buf: bytes | bytearray, start: int, end: int) -> tuple[int, int,
             pos += n
     else:  # fixed
         if (end - pos) % count:
-            raise CorruptFile("a Matroska block whose frames do not divide it evenly")
+            raise CorruptFile(N_("a Matroska block whose frames do not divide it evenly"))
         sizes = [(end - pos) // count] * (count - 1)
     last = end - pos - sum(sizes)
     if last < 0 or any(s < 0 for s in sizes):
-        raise CorruptFile("a laced Matroska block whose sizes do not fit")
+        raise CorruptFile(N_("a laced Matroska block whose sizes do not fit"))
     frames, at = [], pos
     for size in [*sizes, last]:
         frames.append((at, at + size))
@@ -154,7 +155,7 @@ def clean_cluster(orig: bytes, tracks: dict[int, Track], notes: ClusterNotes
             crc = kid
         elif kid.id == ID_VOID:
             if any(data[kid.data_offset : kid.end]):
-                notes.note("Matroska cluster", "padding (Void) holding data",
+                notes.note("Matroska cluster", N_("padding (Void) holding data"),
                            leftover_text(orig[kid.data_offset : kid.end]))
                 data[kid.data_offset : kid.end] = bytes(kid.size)
         elif kid.id == ID_SIMPLEBLOCK:
@@ -165,7 +166,8 @@ def clean_cluster(orig: bytes, tracks: dict[int, Track], notes: ClusterNotes
             spec = CHILDREN[ID_CLUSTER].get(kid.id)
             if spec is None or spec[2] == DROP or leaf_problem(kid.id, spec[1],
                                                                  bytes(data[kid.data_offset:kid.end])):
-                notes.note("Matroska cluster", spec[0] if spec else f"element 0x{kid.id:X}")
+                notes.note("Matroska cluster", spec[0] if spec else message(N_("element 0x{id}"),
+                                                                             id=f"{kid.id:X}"))
                 data[kid.offset : kid.end] = void(kid.total)
     if crc is not None:
         value = (zlib.crc32(memoryview(data.current())[crc.end :]) & 0xFFFFFFFF).to_bytes(4, "little")
@@ -181,7 +183,8 @@ def _clean_block(orig: bytes, data: _Edits, el: Element, tracks: dict[int, Track
     kept = tracks.get(track)
     if kept is None:
         if track not in notes.removed_tracks:
-            notes.note("Matroska cluster", f"blocks of track {track}, which is not in the file")
+            notes.note("Matroska cluster", message(N_("blocks of track {track}, which is not in "
+                                                         "the file"), track=track))
         data[outer.offset : outer.end] = void(outer.total)
         return False
     for s, e in frames:
@@ -201,7 +204,7 @@ def _clean_group(orig: bytes, data: _Edits, group: Element, tracks: dict[int, Tr
     kids = parse_children(orig, group.data_offset, group.end, " in a Matroska block group")
     blocks = [k for k in kids if k.id == ID_BLOCK]
     if len(blocks) != 1:
-        raise CorruptFile("a Matroska block group without exactly one block")
+        raise CorruptFile(N_("a Matroska block group without exactly one block"))
     if not _clean_block(orig, data, blocks[0], tracks, notes, group):
         return
     track = tracks[parse_block(orig, blocks[0].data_offset, blocks[0].end)[0]]
@@ -214,11 +217,12 @@ def _clean_group(orig: bytes, data: _Edits, group: Element, tracks: dict[int, Tr
             data[kid.data_offset : kid.end] = bytes(kid.size)
         elif kid.id == ID_BLOCKADDITIONS:
             if not (track.alpha and _alpha_only(orig, kid)):
-                notes.note("Matroska block additions", "data attached to frames "
-                           "(BlockAdditions)")
+                notes.note("Matroska block additions", N_("data attached to frames "
+                                                        "(BlockAdditions)"))
                 data[kid.offset : kid.end] = void(kid.total)
         elif spec is None or spec[2] == DROP or leaf_problem(kid.id, spec[1], payload):
-            notes.note("Matroska block group", spec[0] if spec else f"element 0x{kid.id:X}")
+            notes.note("Matroska block group", spec[0] if spec else message(N_("element 0x{id}"),
+                                                                                id=f"{kid.id:X}"))
             data[kid.offset : kid.end] = void(kid.total)
     crc = kids[0] if kids[0].id == ID_CRC32 and kids[0].size == 4 else None
     if crc is not None:
@@ -271,21 +275,21 @@ def _account_child(data: bytes, kid: Element, n: int, parent: int, base: int,
                                                          "little") == zlib.crc32(
             data[kid.end : parent_end]) & 0xFFFFFFFF
         if not ok:
-            ledger.refuse(base + kid.offset, base + kid.end, what, "a CRC-32 that does not match")
+            ledger.refuse(base + kid.offset, base + kid.end, what, N_("a CRC-32 that does not match"))
         else:
             ledger.written(base + kid.offset, base + kid.end, "CRC-32")
         return
     spec = CHILDREN[parent].get(kid.id)
     if spec is None or spec[2] == DROP:
-        ledger.refuse(base + kid.offset, base + kid.end, what, "an element a clean copy "
-                      "does not keep")
+        ledger.refuse(base + kid.offset, base + kid.end, what, N_("an element a clean copy "
+                      "does not keep"))
         return
     ledger.written(base + kid.offset, head_end, what)
     if kid.id in (ID_SIMPLEBLOCK, ID_BLOCK):
         _account_block(data, kid, base, tracks, ledger)
     elif kid.id == ID_BLOCKADDITIONAL:
         if not alpha:
-            ledger.refuse(base + kid.offset, base + kid.end, what, "a block addition")
+            ledger.refuse(base + kid.offset, base + kid.end, what, N_("a block addition"))
         else:
             ledger.payload(head_end, base + kid.end, "alpha plane")
     elif spec[1] == M:
@@ -297,7 +301,7 @@ def _account_child(data: bytes, kid: Element, n: int, parent: int, base: int,
         if kid.id == ID_BLOCKGROUP:
             alpha = _group_is_alpha(data, subs, tracks)
         if kid.id == ID_BLOCKADDITIONS and not (alpha and _alpha_only(data, kid)):
-            ledger.refuse(base + kid.offset, base + kid.end, what, "block additions")
+            ledger.refuse(base + kid.offset, base + kid.end, what, N_("block additions"))
             return
         for i, sub in enumerate(subs):
             _account_child(data, sub, i, kid.id, base, tracks, ledger, kid.end, alpha)
@@ -329,8 +333,9 @@ def _account_block(data: bytes, el: Element, base: int, tracks: dict[int, Track]
         return
     track = tracks.get(track_no)
     if track is None:
-        ledger.refuse(base + el.offset, base + el.end, what, f"a block of track {track_no}, "
-                      "which the clean copy does not keep")
+        ledger.refuse(base + el.offset, base + el.end, what, message(N_("a block of track {track_no}, which "
+                                                                        "the clean copy does not keep"),
+                                                                     track_no=track_no))
         return
     ledger.written(base + el.data_offset, base + header_end, f"{what} header")
     view = memoryview(data)

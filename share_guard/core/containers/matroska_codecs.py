@@ -27,6 +27,7 @@ from share_guard.core.containers.coded_frames import (
     CodecError,
     FrameCodec,
 )
+from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
@@ -37,11 +38,11 @@ def frame_codec(codec_id: str, private: bytes) -> FrameCodec:
     """The frame layout of a track, from its CodecID and (original or clean) CodecPrivate."""
     if codec_id == "V_MPEG4/ISO/AVC":
         if len(private) < 7:
-            raise CodecError("an H.264 track without its avcC header")
+            raise CodecError(N_("an H.264 track without its avcC header"))
         return FrameCodec("nal", nal.H264, (private[4] & 3) + 1)
     if codec_id == "V_MPEGH/ISO/HEVC":
         if len(private) < 23:
-            raise CodecError("an HEVC track without its hvcC header")
+            raise CodecError(N_("an HEVC track without its hvcC header"))
         return FrameCodec("nal", nal.HEVC, (private[21] & 3) + 1)
     if codec_id == "V_MJPEG":
         return FrameCodec("jpeg")
@@ -69,7 +70,7 @@ Span = tuple[int, int, object]
 
 def _u16(data: bytes, pos: int) -> int:
     if pos + 2 > len(data):
-        raise CodecError("a codec header cut short")
+        raise CodecError(N_("a codec header cut short"))
     return int(struct.unpack_from(">H", data, pos)[0])
 
 
@@ -77,18 +78,18 @@ def _nal_run(data: bytes, pos: int, count: int) -> int:
     for _ in range(count):
         pos += 2 + _u16(data, pos)
         if pos > len(data):
-            raise CodecError("a NAL unit runs past its codec header")
+            raise CodecError(N_("a NAL unit runs past its codec header"))
     return pos
 
 
 def _avcc(data: bytes) -> list[Span]:
     if len(data) < 7 or data[0] != 1:
-        raise CodecError("an avcC header of an unknown version")
+        raise CodecError(N_("an avcC header of an unknown version"))
     spans: list[Span] = [(0, 6, "w")]
     end = _nal_run(data, 6, data[5] & 0x1F)
     spans.append((6, end, ("n", nal.H264)))
     if end >= len(data):
-        raise CodecError("an avcC header without picture parameter sets")
+        raise CodecError(N_("an avcC header without picture parameter sets"))
     spans.append((end, end + 1, "w"))
     pps_end = _nal_run(data, end + 1, data[end])
     spans.append((end + 1, pps_end, ("n", nal.H264)))
@@ -107,7 +108,7 @@ def _avcc(data: bytes) -> list[Span]:
 
 def _hvcc(data: bytes) -> list[Span]:
     if len(data) < 23 or data[0] != 1:
-        raise CodecError("an hvcC header of an unknown version")
+        raise CodecError(N_("an hvcC header of an unknown version"))
     spans: list[Span] = [(0, 1, "w"), (1, 12, ("v", nal.hevc_profile(data[1:12]))),
                          (12, 23, "w")]
     pos = 23
@@ -123,39 +124,39 @@ def _hvcc(data: bytes) -> list[Span]:
 def _xiph(data: bytes, kind: str) -> list[Span]:
     """Vorbis/Theora: three Xiph-laced packets; the second is the comment header."""
     if not data or data[0] != 2:
-        raise CodecError(f"a {kind} header that does not hold three packets")
+        raise CodecError(message(N_("a {kind} header that does not hold three packets"), kind=kind))
     pos, sizes = 1, []
     for _ in range(2):
         size = 0
         while pos < len(data) and data[pos] == 255:
             size, pos = size + 255, pos + 1
         if pos >= len(data):
-            raise CodecError(f"a {kind} header cut short")
+            raise CodecError(message(N_("a {kind} header cut short"), kind=kind))
         sizes.append(size + data[pos])
         pos += 1
     ident, comment = pos, pos + sizes[0]
     setup = comment + sizes[1]
     if setup > len(data):
-        raise CodecError(f"a {kind} header cut short")
+        raise CodecError(message(N_("a {kind} header cut short"), kind=kind))
     magic = b"\x03vorbis" if kind == "Vorbis" else b"\x81theora"
     if data[comment : comment + 7] != magic or sizes[1] < 15 + (kind == "Vorbis"):
-        raise CodecError(f"a {kind} header without a comment packet")
+        raise CodecError(message(N_("a {kind} header without a comment packet"), kind=kind))
     return [(0, ident, "w"), (ident, comment, "p"), (comment, setup, ("x", kind)),
             (setup, len(data), "p")]
 
 
 def _flac(data: bytes) -> list[Span]:
     if data[:4] != b"fLaC":
-        raise CodecError("a FLAC header without its signature")
+        raise CodecError(N_("a FLAC header without its signature"))
     spans: list[Span] = [(0, 4, "w")]
     pos, last = 4, False
     while not last:
         if pos + 4 > len(data):
-            raise CodecError("a FLAC header cut short")
+            raise CodecError(N_("a FLAC header cut short"))
         last, kind = bool(data[pos] & 0x80), data[pos] & 0x7F
         size = int.from_bytes(data[pos + 1 : pos + 4], "big")
         if pos + 4 + size > len(data):
-            raise CodecError("a FLAC metadata block runs past its header")
+            raise CodecError(N_("a FLAC metadata block runs past its header"))
         spans += [(pos, pos + 4, ("f", kind)), (pos + 4, pos + 4 + size, "p" if kind == 0 else "z")]
         pos += 4 + size
     spans.append((pos, len(data), "z"))
@@ -165,7 +166,7 @@ def _flac(data: bytes) -> list[Span]:
 def _av1c(data: bytes) -> list[Span]:
     """AV1CodecConfigurationRecord: four bytes of fields, then configuration OBUs."""
     if len(data) < 4 or data[0] != 0x81:
-        raise CodecError("an AV1 header without its configuration record")
+        raise CodecError(N_("an AV1 header without its configuration record"))
     return [(0, 4, "w"), (4, len(data), ("o", ""))]
 
 
@@ -177,30 +178,30 @@ def _aac(data: bytes) -> list[Span]:
 
 def _opus(data: bytes) -> list[Span]:
     if data[:8] != b"OpusHead" or len(data) < 19:
-        raise CodecError("an Opus header without its signature")
+        raise CodecError(N_("an Opus header without its signature"))
     end = 19 if data[18] == 0 else 21 + data[9]
     if end > len(data):
-        raise CodecError("an Opus header cut short")
+        raise CodecError(N_("an Opus header cut short"))
     return [(0, end, "w"), (end, len(data), "z")]
 
 
 def _bitmapinfo(data: bytes) -> list[Span]:
     if len(data) < 40:
-        raise CodecError("a BITMAPINFOHEADER shorter than 40 bytes")
+        raise CodecError(N_("a BITMAPINFOHEADER shorter than 40 bytes"))
     declared = min(max(40, int.from_bytes(data[0:4], "little")), len(data))
     return [(0, 40, "w"), (40, declared, "p"), (declared, len(data), "z")]
 
 
 def _waveformatex(data: bytes) -> list[Span]:
     if len(data) < 16:
-        raise CodecError("a WAVEFORMATEX shorter than 16 bytes")
+        raise CodecError(N_("a WAVEFORMATEX shorter than 16 bytes"))
     end = 16 if len(data) < 18 else min(18 + int.from_bytes(data[16:18], "little"), len(data))
     return [(0, min(18, end), "w"), (min(18, end), end, "p"), (end, len(data), "z")]
 
 
 def layout(codec_id: str, data: bytes) -> list[Span]:
     if len(data) > PRIVATE_CAP:
-        raise CodecError(f"a codec header of {len(data)} bytes, more than we read")
+        raise CodecError(message(N_("a codec header of {count} bytes, more than we read"), count=len(data)))
     walker: Callable[[bytes], list[Span]] | None = {
               "V_MPEG4/ISO/AVC": _avcc, "V_MPEGH/ISO/HEVC": _hvcc, "A_FLAC": _flac,
               "V_AV1": _av1c, "A_AAC": _aac, "A_AAC/MPEG4/LC": _aac,
@@ -232,7 +233,8 @@ def clean_private(codec_id: str, data: bytes) -> tuple[bytes, list[str]]:
             try:
                 found += nal.scrub(out, str(cls[1]), 2, start, end)
             except ValueError as exc:
-                raise CodecError(f"a codec header whose NAL units cannot be walked: {exc}"
+                raise CodecError(message(N_("a codec header whose NAL units cannot be walked: {exc}"),
+                                         exc=exc)
                                  ) from exc
         elif isinstance(cls, tuple) and cls[0] == "v":  # fields written with these bytes
             if data[start:end] != cls[1]:
@@ -275,18 +277,18 @@ def account_private(codec_id: str, data: bytes, ledger: Ledger, base: int, what:
             nal.account(chunk, str(cls[1]), 2, ledger, base + start, what)
         elif isinstance(cls, tuple) and cls[0] == "v":
             if chunk != cls[1]:
-                ledger.refuse(base + start, base + end, what, "fields that are not neutral")
+                ledger.refuse(base + start, base + end, what, N_("fields that are not neutral"))
             else:
                 ledger.written(base + start, base + end, what)
         elif isinstance(cls, tuple) and cls[0] == "o":
             FrameCodec("av1").account(chunk, ledger, base + start, what)
         elif isinstance(cls, tuple) and cls[0] == "x":
             if chunk != _neutral_comment(chunk, str(cls[1])):
-                ledger.refuse(base + start, base + end, what, "a comment header that is not empty")
+                ledger.refuse(base + start, base + end, what, N_("a comment header that is not empty"))
             else:
                 ledger.written(base + start, base + end, f"{what} empty comment header")
         elif isinstance(cls, tuple) and cls[0] == "f":
             if cls[1] not in (0, 1):
-                ledger.refuse(base + start, base + end, what, "a FLAC block that is not padding")
+                ledger.refuse(base + start, base + end, what, N_("a FLAC block that is not padding"))
             else:
                 ledger.written(base + start, base + end, f"{what} FLAC block header")

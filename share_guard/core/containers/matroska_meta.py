@@ -71,12 +71,13 @@ from share_guard.core.containers.matroska_schema import (
     uid_value,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
-TRACK_TYPES = {1: "video", 2: "audio", 3: "complex", 0x10: "logo", 0x11: "subtitle",
-               0x12: "buttons", 0x20: "control", 0x21: "metadata"}
-REMOVED_TYPES = {0x10: "logo", 0x11: "subtitle", 0x12: "menu (buttons)", 0x20: "control",
-                 0x21: "data (telemetry such as GPS)"}
+TRACK_TYPES = {1: N_("video"), 2: N_("audio"), 3: N_("complex"), 0x10: N_("logo"), 0x11: N_("subtitle"),
+               0x12: N_("buttons"), 0x20: N_("control"), 0x21: N_("metadata")}
+REMOVED_TYPES = {0x10: N_("logo"), 0x11: N_("subtitle"), 0x12: N_("menu (buttons)"), 0x20: N_("control"),
+                 0x21: N_("data (telemetry such as GPS)")}
 #: binary leaves kept as the decoder's data, with the largest size that makes sense
 #: binary leaves kept up to this size (header-stripping settings: the few bytes of a frame
 #: header MP3, AC-3 and DTS tracks drop; more is a place to put text)
@@ -179,8 +180,8 @@ class MasterCleaner:
         return rewrite_master(payload, self.decide, (parent,))
 
     def _drop(self, name: str, kind: str, data: bytes, where: str) -> None:
-        category, why = DROPPED_WHY.get(name, (Category.OTHER, "an item a clean copy does "
-                                               "not keep"))
+        category, why = DROPPED_WHY.get(name, (Category.OTHER, N_("an item a clean copy does "
+                                               "not keep")))
         if name == "DateUTC":
             value = date_utc(data)
         elif kind == S:
@@ -198,17 +199,17 @@ class MasterCleaner:
         where = {ID_TRACKENTRY: "Matroska track"}.get(parent, "Matroska header")
         if kid.id == ID_VOID:
             if any(data):
-                self.plan.find(Category.OTHER, where, "padding (Void)",
+                self.plan.find(Category.OTHER, where, N_("padding (Void)"),
                                leftover_text(data) or f"{kid.size} bytes",
-                               "padding that still holds old data", bool(leftover_text(data)))
+                               N_("padding that still holds old data"), bool(leftover_text(data)))
                 self.plan.remove("leftover data in padding")
                 return void(kid.total)
             return KEEP
         spec = CHILDREN.get(parent, {}).get(kid.id)
         if spec is None:
-            self.plan.find(Category.UNKNOWN, where, f"element 0x{kid.id:X}",
+            self.plan.find(Category.UNKNOWN, where, message(N_("element 0x{id}"), id=f"{kid.id:X}"),
                            leftover_text(data) or f"{kid.size} bytes",
-                           "an element we do not know (removed)")
+                           N_("an element we do not know (removed)"))
             self.plan.remove("unrecognised elements")
             return VOID
         name, kind, policy = spec
@@ -219,7 +220,7 @@ class MasterCleaner:
             if not kid.size:
                 return KEEP
             self.plan.find(Category.DEVICE, where, name, as_text(data),
-                           "names the software (and version) that wrote the file")
+                           N_("names the software (and version) that wrote the file"))
             self.plan.remove("muxing/writing application")
             return blank_element(head[: len(head) - _size_len(head)], kid.total)
         special = self._special(path, kid, data, head)
@@ -229,27 +230,28 @@ class MasterCleaner:
             return RECURSE
         problem = leaf_problem(kid.id, kind, data)
         if problem and kind == F and neutral_float(kid.id, data) is not None:
-            self.plan.find(Category.OTHER, where, f"{name} (more digits than it needs)",
-                           f"{kid.size} bytes", "digits no player needs, where text can hide",
+            self.plan.find(Category.OTHER, where, message(N_("{name} (more digits than it needs)"),
+                                                          name=name),
+                           f"{kid.size} bytes", N_("digits no player needs, where text can hide"),
                            False)
             self.plan.remove("digits numbers do not need")
             return head + neutral_float(kid.id, data)  # type: ignore[operator]
         if problem and kind == S:
             fixed = neutral_ascii(kid.id, data)
             if fixed is not None:
-                self.plan.find(Category.OTHER, where, f"{name} (hidden text after it)",
+                self.plan.find(Category.OTHER, where, message(N_("{name} (hidden text after it)"), name=name),
                                leftover_text(data) or f"{kid.size} bytes",
-                               "bytes hidden after a code")
+                               N_("bytes hidden after a code"))
                 self.plan.remove("hidden text after codes")
                 return head + fixed
             if kid.id == ID_CODECID or parent not in (ID_TRACKENTRY,):
-                raise CorruptFile(f"a Matroska {name} that is not a plain code")
+                raise CorruptFile(message(N_("a Matroska {name} that is not a plain code"), name=name))
         if problem:
             self._drop(name, kind, data, where)
             return VOID
         if policy == UID and self.entry is not None and kid.size:
             if self.entry.number >= 1 << (8 * kid.size):
-                raise CorruptFile("a Matroska TrackUID too short for its track number")
+                raise CorruptFile(N_("a Matroska TrackUID too short for its track number"))
             return head + uid_value(self.entry.number, kid.size)
         return KEEP
 
@@ -270,7 +272,7 @@ class MasterCleaner:
             if found:
                 self.plan.find(Category.DEVICE, "Matroska codec header", ", ".join(found),
                                leftover_text(data) or f"{kid.size} bytes",
-                               "text the encoder or camera wrote into the codec header")
+                               N_("text the encoder or camera wrote into the codec header"))
                 self.plan.remove("text inside codec headers")
             return head + clean if clean != data else KEEP
         if kid.id in BINARY_CAPS:

@@ -18,6 +18,7 @@ import math
 import re
 import struct
 
+from share_guard.core.i18n import N_
 from share_guard.core.report import Category
 
 ID_EBML, ID_SEGMENT, ID_CLUSTER = 0x1A45DFA3, 0x18538067, 0x1F43B675
@@ -150,21 +151,21 @@ REMOVED_LEVEL1 = {ID_CHAPTERS: "chapters", ID_ATTACHMENTS: "attachments", ID_TAG
 
 #: what a removed element gave away: (category, why); not listed: OTHER, a generic reason
 DROPPED_WHY: dict[str, tuple[Category, str]] = {
-    "Title": (Category.OTHER, "a title given to the video"),
-    "DateUTC": (Category.TIME, "when the file was made"),
-    "SegmentFilename": (Category.OTHER, "a file name, which may name a person, place or date"),
-    "PrevFilename": (Category.OTHER, "a file name, which may name a person, place or date"),
-    "NextFilename": (Category.OTHER, "a file name, which may name a person, place or date"),
-    "SegmentUID": (Category.DEVICE, "an ID unique to this recording: links a shared copy "
-                   "back to the original file"),
-    "PrevUID": (Category.DEVICE, "the ID of the recording made before this one"),
-    "NextUID": (Category.DEVICE, "the ID of the recording made after this one"),
-    "SegmentFamily": (Category.DEVICE, "an ID shared by related recordings"),
-    "Name": (Category.OTHER, "a name given to a track, which may name a person or device"),
-    "CodecName": (Category.DEVICE, "names the software that encoded the track"),
-    "CodecSettings": (Category.DEVICE, "the encoder's settings, naming the software"),
-    "CodecInfoURL": (Category.OTHER, "a web address written by the encoder"),
-    "CodecDownloadURL": (Category.OTHER, "a web address written by the encoder"),
+    "Title": (Category.OTHER, N_("a title given to the video")),
+    "DateUTC": (Category.TIME, N_("when the file was made")),
+    "SegmentFilename": (Category.OTHER, N_("a file name, which may name a person, place or date")),
+    "PrevFilename": (Category.OTHER, N_("a file name, which may name a person, place or date")),
+    "NextFilename": (Category.OTHER, N_("a file name, which may name a person, place or date")),
+    "SegmentUID": (Category.DEVICE, N_("an ID unique to this recording: links a shared copy "
+                   "back to the original file")),
+    "PrevUID": (Category.DEVICE, N_("the ID of the recording made before this one")),
+    "NextUID": (Category.DEVICE, N_("the ID of the recording made after this one")),
+    "SegmentFamily": (Category.DEVICE, N_("an ID shared by related recordings")),
+    "Name": (Category.OTHER, N_("a name given to a track, which may name a person or device")),
+    "CodecName": (Category.DEVICE, N_("names the software that encoded the track")),
+    "CodecSettings": (Category.DEVICE, N_("the encoder's settings, naming the software")),
+    "CodecInfoURL": (Category.OTHER, N_("a web address written by the encoder")),
+    "CodecDownloadURL": (Category.OTHER, N_("a web address written by the encoder")),
 }
 
 #: what the cleaner reports it removed, by element name

@@ -9,6 +9,7 @@ from share_guard.core.containers._ebml import MAX_DEPTH, EbmlFile, Element, as_t
 from share_guard.core.containers._patch import PatchPlan
 from share_guard.core.containers._tagclass import classify_tag
 from share_guard.core.errors import LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category
 
 META_CAP = 16 * 1024 * 1024
@@ -21,7 +22,7 @@ ID_ATTACHEDFILE = 0x61A7
 def _walk(buf: bytes, masters: set[int], fn: Any, path: tuple[int, ...] = (),
           start: int = 0, end: int | None = None) -> None:
     if len(path) > MAX_DEPTH:
-        raise LimitExceeded("Matroska metadata nested too deeply")
+        raise LimitExceeded(N_("Matroska metadata nested too deeply"))
     for el in parse_children(buf, start, len(buf) if end is None else end):
         fn((*path, el.id), el, buf)
         if el.id in masters:
@@ -62,8 +63,8 @@ def chapters(f: EbmlFile, el: Element, r: PatchPlan) -> None:
     payload = f.payload(el, META_CAP, "Chapters")
     def fn(path: tuple[int, ...], kid: Element, buf: bytes) -> None:
         if kid.id == 0x85:  # ChapString
-            r.find(Category.OTHER, "Matroska Chapters", "chapter name",
-                   as_text(_data(buf, kid)), "a chapter title written by a person")
+            r.find(Category.OTHER, "Matroska Chapters", N_("chapter name"),
+                   as_text(_data(buf, kid)), N_("a chapter title written by a person"))
 
     _walk(payload, CHAPTER_MASTERS, fn)
 
@@ -82,5 +83,6 @@ def attachments(f: EbmlFile, el: Element, r: PatchPlan) -> None:
         name = info.get(hex(0x466E), "unnamed")
         mime = info.get(hex(0x4660), "unknown type")
         what = "a picture (cover art or thumbnail)" if mime.startswith("image/") else "a file"
-        r.find(Category.HIDDEN, "Matroska Attachments", f"attachment {name}",
-               f"{mime}, {size} bytes", f"{what} carried inside the video, not shown by players")
+        r.find(Category.HIDDEN, "Matroska Attachments", message(N_("attachment {name}"), name=name),
+               f"{mime}, {size} bytes", message(N_("{what} carried inside the video, not shown by players"),
+                                                what=what))

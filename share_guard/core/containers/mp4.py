@@ -18,6 +18,7 @@ from share_guard.core.containers.bmff_media import plan_media
 from share_guard.core.containers.bmff_meta import cap_findings
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.containers.ledger import Ledger
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
@@ -42,8 +43,8 @@ def movie_brand(head: bytes) -> bytes | None:
 
 
 def trailer_finding(size: int, media: str) -> Finding:
-    return Finding(Category.HIDDEN, "trailer", "Data after the end of the file structure",
-                   f"{size} bytes", f"data appended after the {media}; removed")
+    return Finding(Category.HIDDEN, "trailer", N_("Data after the end of the file structure"),
+                   f"{size} bytes", message(N_("data appended after the {media}; removed"), media=media))
 
 
 class MovieHandler(ScanHandler):
@@ -74,7 +75,7 @@ class MovieHandler(ScanHandler):
             else:
                 scan.findings.append(trailer_finding(top.trailer, "video"))
         if not any(b.type == b"moov" for b in top.boxes):
-            scan.problems.append("the movie has no header ('moov'); it cannot be played")
+            scan.problems.append(N_("the movie has no header ('moov'); it cannot be played"))
         return scan
 
     def account(self, src: Source) -> Ledger:

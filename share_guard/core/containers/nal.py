@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from share_guard.core.i18n import N_, message
+
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
 
@@ -279,7 +281,7 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
             if length_size:
                 ledger.written(base + pos, base + s, f"{what} NAL length")
             elif gap.strip(b"\x00") not in (b"\x01", b""):
-                ledger.refuse(base + pos, base + s, what, "bytes between NAL units")
+                ledger.refuse(base + pos, base + s, what, N_("bytes between NAL units"))
                 return
             else:
                 ledger.written(base + pos, base + s, f"{what} start code")
@@ -290,10 +292,11 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
                           base=base + s)
             ledger.written(base + e - 1, base + e, f"{what} filler end")
         elif verdict(codec, nal):
-            ledger.refuse(base + s, base + e, what, f"still holds {verdict(codec, nal)}")
+            ledger.refuse(base + s, base + e, what, message(N_("still holds {verdict}"),
+                                                            verdict=verdict(codec, nal)))
             return
         elif tidy(codec, nal, chroma) is not None:
-            ledger.refuse(base + s, base + e, what, f"still holds {PS_TAIL}")
+            ledger.refuse(base + s, base + e, what, message(N_("still holds {PS_TAIL}"), PS_TAIL=PS_TAIL))
             return
         else:
             ledger.payload(base + s, base + e, what)

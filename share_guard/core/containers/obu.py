@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from share_guard.core.containers.inplace import Plan
 from share_guard.core.containers.ledger import Ledger
+from share_guard.core.i18n import N_, message
 
 SEQUENCE, TEMPORAL, FRAME_HEADER, TILE_GROUP, METADATA, FRAME = 1, 2, 3, 4, 5, 6
 REDUNDANT, TILE_LIST, PADDING = 7, 8, 15
@@ -33,12 +34,12 @@ def _leb128(data: bytes, pos: int) -> tuple[int, int]:
     value = 0
     for i in range(8):
         if pos + i >= len(data):
-            raise ObuError("an OBU size field is cut short")
+            raise ObuError(N_("an OBU size field is cut short"))
         byte = data[pos + i]
         value |= (byte & 0x7F) << (7 * i)
         if not byte & 0x80:
             return value, pos + i + 1
-    raise ObuError("an OBU size field is too long")
+    raise ObuError(N_("an OBU size field is too long"))
 
 
 def units(read: Read, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
@@ -48,7 +49,7 @@ def units(read: Read, start: int, end: int) -> Iterator[tuple[int, int, int, int
         head = read(pos, min(10, end - pos))
         kind = (head[0] >> 3) & 0xF
         if head[0] & 0x80:
-            raise ObuError("an OBU with its forbidden bit set")
+            raise ObuError(N_("an OBU with its forbidden bit set"))
         at = 2 if head[0] & 0x04 else 1
         if head[0] & 0x02:
             size, at = _leb128(head, at)
@@ -56,7 +57,7 @@ def units(read: Read, start: int, end: int) -> Iterator[tuple[int, int, int, int
         else:
             stop = end  # the last OBU of a sample may omit its size
         if at > len(head) or stop > end:
-            raise ObuError("an OBU runs past its sample")
+            raise ObuError(N_("an OBU runs past its sample"))
         yield pos, pos + at, stop, kind
         pos = stop
 
@@ -99,7 +100,7 @@ def account(read: Read, start: int, end: int, ledger: Ledger, what: str) -> None
         for obu, payload, stop, kind in spans:
             why = verdict(read, payload, stop, kind)
             if why:
-                ledger.refuse(obu, stop, what, f"still holds {why}")
+                ledger.refuse(obu, stop, what, message(N_("still holds {why}"), why=why))
                 return
             if kind == PADDING:
                 ledger.written(obu, payload, f"{what} padding header")

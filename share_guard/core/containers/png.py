@@ -38,6 +38,7 @@ from share_guard.core.containers.png_text import (
 )
 from share_guard.core.containers.trailer import describe_trailer
 from share_guard.core.errors import CorruptFile, ExportRefused, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.report import Category, Finding
 
@@ -57,19 +58,19 @@ TEXT = frozenset({b"tEXt", b"zTXt", b"iTXt"})
 
 # Ancillary chunks we know and drop: type -> (category, name, why)
 _KNOWN_DROPPED: dict[bytes, tuple[Category, str, str]] = {
-    b"sPLT": (Category.OTHER, "Suggested palette", "a named palette hint; removed"),
-    b"hIST": (Category.OTHER, "Palette histogram", "a decoding hint; removed"),
-    b"oFFs": (Category.OTHER, "Image offset", "page placement details; removed"),
-    b"pCAL": (Category.OTHER, "Pixel calibration", "scientific calibration text; removed"),
-    b"sCAL": (Category.OTHER, "Physical scale", "physical size of the subject; removed"),
-    b"sTER": (Category.OTHER, "Stereo layout", "stereo picture hint; removed"),
-    b"dSIG": (Category.IDENTITY, "Digital signature", "can identify who signed the file"),
-    b"caBX": (Category.IDENTITY, "Content Credentials (C2PA)",
-              "a signed record of who made and edited the image"),
-    b"iDOT": (Category.DEVICE, "Apple decoding hint", "shows the image came from an Apple device"),
-    b"vpAg": (Category.OTHER, "Virtual page", "ImageMagick page geometry; removed"),
-    b"gIFg": (Category.OTHER, "GIF control extension", "converted-GIF leftovers; removed"),
-    b"gIFx": (Category.OTHER, "GIF application extension", "converted-GIF leftovers; removed"),
+    b"sPLT": (Category.OTHER, N_("Suggested palette"), N_("a named palette hint; removed")),
+    b"hIST": (Category.OTHER, N_("Palette histogram"), N_("a decoding hint; removed")),
+    b"oFFs": (Category.OTHER, N_("Image offset"), N_("page placement details; removed")),
+    b"pCAL": (Category.OTHER, N_("Pixel calibration"), N_("scientific calibration text; removed")),
+    b"sCAL": (Category.OTHER, N_("Physical scale"), N_("physical size of the subject; removed")),
+    b"sTER": (Category.OTHER, N_("Stereo layout"), N_("stereo picture hint; removed")),
+    b"dSIG": (Category.IDENTITY, N_("Digital signature"), N_("can identify who signed the file")),
+    b"caBX": (Category.IDENTITY, N_("Content Credentials (C2PA)"),
+              N_("a signed record of who made and edited the image")),
+    b"iDOT": (Category.DEVICE, N_("Apple decoding hint"), N_("shows the image came from an Apple device")),
+    b"vpAg": (Category.OTHER, N_("Virtual page"), N_("ImageMagick page geometry; removed")),
+    b"gIFg": (Category.OTHER, N_("GIF control extension"), N_("converted-GIF leftovers; removed")),
+    b"gIFx": (Category.OTHER, N_("GIF application extension"), N_("converted-GIF leftovers; removed")),
 }
 
 
@@ -112,21 +113,22 @@ class PngLayout:
 def walk_chunks(data: bytes) -> PngLayout:
     """Walk every chunk from the signature to IEND (bounded; checks lengths and CRCs)."""
     if not data.startswith(SIGNATURE):
-        raise CorruptFile("not a PNG file (bad signature)")
+        raise CorruptFile(N_("not a PNG file (bad signature)"))
     layout = PngLayout()
     pos, size = len(SIGNATURE), len(data)
     frames = 0
     while True:
         if len(layout.chunks) >= MAX_CHUNKS:
-            raise LimitExceeded(f"PNG has more than {MAX_CHUNKS} chunks")
+            raise LimitExceeded(message(N_("PNG has more than {MAX_CHUNKS} chunks"), MAX_CHUNKS=MAX_CHUNKS))
         if pos + 12 > size:
-            raise CorruptFile("PNG is truncated: it ends before the IEND chunk")
+            raise CorruptFile(N_("PNG is truncated: it ends before the IEND chunk"))
         length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
         if not all(65 <= c <= 90 or 97 <= c <= 122 for c in ctype):
-            raise CorruptFile(f"PNG is damaged: invalid chunk type at byte {pos}")
+            raise CorruptFile(message(N_("PNG is damaged: invalid chunk type at byte {pos}"), pos=pos))
         if length > MAX_CHUNK_LENGTH or pos + 12 + length > size:
             raise CorruptFile(
-                f"PNG is truncated: chunk {ctype.decode('latin-1')} runs past the end of the file"
+                message(N_("PNG is truncated: chunk {ctype} runs past the end of the file"),
+                        ctype=ctype.decode('latin-1'))
             )
         body = data[pos + 4 : pos + 8 + length]
         (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
@@ -135,10 +137,12 @@ def walk_chunks(data: bytes) -> PngLayout:
         if ctype == b"fcTL":
             frames += 1
             if frames > MAX_FRAMES:
-                raise LimitExceeded(f"PNG animation has more than {MAX_FRAMES:,} frames")
+                raise LimitExceeded(message(N_("PNG animation has more than {MAX_FRAMES} frames"),
+                                            MAX_FRAMES=f"{MAX_FRAMES:,}"))
         if not chunk.crc_ok and (chunk.critical or ctype in KEEP):
             # dropping a damaged colour or animation chunk would change what is shown
-            layout.problems.append(f"PNG {chunk.name} chunk has a bad checksum (damaged file)")
+            layout.problems.append(message(N_("PNG {name} chunk has a bad checksum (damaged file)"),
+                                           name=chunk.name))
         pos = chunk.end
         if ctype == b"IEND":
             layout.iend_end = pos
@@ -150,17 +154,18 @@ def walk_chunks(data: bytes) -> PngLayout:
 def _check_structure(layout: PngLayout) -> None:
     chunks = layout.chunks
     if chunks[0].type != b"IHDR" or chunks[0].length != 13:
-        raise CorruptFile("PNG is damaged: it does not start with a valid IHDR chunk")
+        raise CorruptFile(N_("PNG is damaged: it does not start with a valid IHDR chunk"))
     types = [c.type for c in chunks]
     if b"IDAT" not in types:
-        raise CorruptFile("PNG has no image data (no IDAT chunk)")
+        raise CorruptFile(N_("PNG has no image data (no IDAT chunk)"))
     first = types.index(b"IDAT")
     last = len(types) - 1 - types[::-1].index(b"IDAT")
     if any(t != b"IDAT" for t in types[first : last + 1]):
-        layout.problems.append("PNG image data is split by other chunks (malformed file)")
+        layout.problems.append(N_("PNG image data is split by other chunks (malformed file)"))
     for chunk in chunks:
         if chunk.critical and chunk.type not in CRITICAL:
-            layout.problems.append(f"PNG has an unknown critical chunk {chunk.name!r}")
+            layout.problems.append(message(N_("PNG has an unknown critical chunk {name}"),
+                                           name=f"{chunk.name!r}"))
 
 
 class PngHandler(FormatHandler):
@@ -206,8 +211,8 @@ class PngHandler(FormatHandler):
         result.findings.extend(text_findings(texts))
         if kept:
             result.findings.append(Finding(
-                Category.KEPT, "PNG colour chunks", "Colour information", ", ".join(kept),
-                "needed to show colours correctly; kept", identifying=False, removable=False,
+                Category.KEPT, "PNG colour chunks", N_("Colour information"), ", ".join(kept),
+                N_("needed to show colours correctly; kept"), identifying=False, removable=False,
             ))
         orientation = display_orientation(exif_block or _raw_exif(texts), _xmp_of(texts))
         result.properties["orientation"] = orientation
@@ -222,7 +227,8 @@ class PngHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, layout = self._parse(src)
         if layout.problems:
-            raise ExportRefused(f"cannot clean this PNG with confidence: {layout.problems[0]}")
+            raise ExportRefused(message(N_("cannot clean this PNG with confidence: {problems}"),
+                                        problems=layout.problems[0]))
         budget = TextBudget()
         texts = [
             parse_text_chunk(c.type, data[c.data_start : c.data_start + c.length], budget)
@@ -249,12 +255,13 @@ class PngHandler(FormatHandler):
         result.removed.extend(cleaned.notes)
         trailer = len(data) - layout.iend_end
         if trailer > 0:
-            result.removed.append(f"{trailer} bytes after the end of the image")
+            result.removed.append(message(N_("{count} bytes after the end of the image"), count=trailer))
         if orientation != 1:
-            result.kept.append(f"orientation ({orientation})")
+            result.kept.append(message(N_("orientation ({orientation})"), orientation=orientation))
         kept_colour = sorted({c.name for c in layout.chunks if c.type in COLOUR and c.crc_ok})
         if kept_colour:
-            result.kept.append("colour information (" + ", ".join(kept_colour) + ")")
+            result.kept.append(message(N_("colour information ({chunks})"),
+                                       chunks=", ".join(kept_colour)))
         return result
 
     def account(self, src: Source) -> Ledger:
@@ -284,8 +291,8 @@ def _time_finding(body: bytes) -> Finding:
         value = f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d} UTC"
     else:
         value = f"{len(body)} bytes (malformed)"
-    return Finding(Category.TIME, "PNG tIME", "Last modified", value,
-                   "tells when the image was last changed")
+    return Finding(Category.TIME, "PNG tIME", N_("Last modified"), value,
+                   N_("tells when the image was last changed"))
 
 
 def _colour_label(ctype: bytes, body: bytes) -> str:
@@ -295,14 +302,14 @@ def _colour_label(ctype: bytes, body: bytes) -> str:
 def _dropped_finding(chunk: Chunk) -> Finding:
     where = f"PNG {chunk.name}"
     if not chunk.crc_ok:
-        return Finding(Category.UNKNOWN, where, f"Damaged {chunk.name} chunk",
-                       f"{chunk.length} bytes", "a chunk with a bad checksum; removed")
+        return Finding(Category.UNKNOWN, where, message(N_("Damaged {name} chunk"), name=chunk.name),
+                       f"{chunk.length} bytes", N_("a chunk with a bad checksum; removed"))
     known = _KNOWN_DROPPED.get(chunk.type)
     if known is not None:
         category, name, why = known
         return Finding(category, where, name, f"{chunk.length} bytes", why)
-    return Finding(Category.UNKNOWN, where, f"Unknown chunk {chunk.name!r}",
-                   f"{chunk.length} bytes", "data we cannot interpret; removed")
+    return Finding(Category.UNKNOWN, where, message(N_("Unknown chunk {name}"), name=f"{chunk.name!r}"),
+                   f"{chunk.length} bytes", N_("data we cannot interpret; removed"))
 
 
 HANDLERS = [PngHandler()]

@@ -31,6 +31,7 @@ from share_guard.core.containers.png_fields import (
 from share_guard.core.containers.png_palette import cleared, kept_indices, used_indices
 from share_guard.core.containers.png_stream import examine
 from share_guard.core.errors import CorruptFile, ExportRefused
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError, check_icc
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 
@@ -51,7 +52,7 @@ def account_png(data: bytes) -> Ledger:
         ledger.refuse(0, len(data), "PNG", str(exc))
         return ledger
     if layout.problems or not all(c.crc_ok for c in layout.chunks):
-        ledger.refuse(0, len(data), "PNG", "a PNG that does not walk cleanly")
+        ledger.refuse(0, len(data), "PNG", N_("a PNG that does not walk cleanly"))
         return ledger
     try:
         used = used_indices(h, list(data_runs.values())) if h.colour == 3 else set()
@@ -70,11 +71,11 @@ def account_png(data: bytes) -> Ledger:
         body_end = c.data_start + c.length
         if ctype in (b"IDAT", b"fdAT"):
             if h.colour == 3 and b"PLTE" not in seen:
-                ledger.refuse(c.data_start, body_end, what, "an indexed picture without its "
-                              "palette")
+                ledger.refuse(c.data_start, body_end, what, N_("an indexed picture without its "
+                              "palette"))
             if ctype == b"fdAT":
                 if body[:4] != struct.pack(">I", seq):
-                    ledger.refuse(c.data_start, body_end, what, "a sequence number out of order")
+                    ledger.refuse(c.data_start, body_end, what, N_("a sequence number out of order"))
                 seq += 1
                 ledger.written(c.data_start, c.data_start + 4, what)
             if i in data_runs:
@@ -82,7 +83,7 @@ def account_png(data: bytes) -> Ledger:
                              ledger)
             continue
         if ctype in SINGLE and ctype in seen:
-            ledger.refuse(c.data_start, body_end, what, "a second copy of a chunk")
+            ledger.refuse(c.data_start, body_end, what, N_("a second copy of a chunk"))
             continue
         seen.add(ctype)
         if ctype == b"fcTL":
@@ -105,9 +106,9 @@ def account_png(data: bytes) -> Ledger:
         if ok:
             ledger.written(c.data_start, body_end, what)
         else:
-            ledger.refuse(c.data_start, body_end, what, "a chunk the cleaner does not write")
+            ledger.refuse(c.data_start, body_end, what, N_("a chunk the cleaner does not write"))
     if layout.iend_end < len(data):
-        ledger.refuse(layout.iend_end, len(data), "PNG", "data after the end of the image")
+        ledger.refuse(layout.iend_end, len(data), "PNG", N_("data after the end of the image"))
     return ledger
 
 
@@ -149,8 +150,8 @@ def _account_run(data: bytes, chunks: list[Chunk], first: int, width: int, heigh
     sizes = [e - s for s, e in spans]
     what = f"PNG {ctype.decode()} at byte {members[0].offset}"
     if any(n != DATA_CHUNK for n in sizes[:-1]) or not 0 < sizes[-1] <= DATA_CHUNK:
-        ledger.refuse(spans[0][0], spans[-1][1], what, "image data not split the way the "
-                      "cleaner writes it")
+        ledger.refuse(spans[0][0], spans[-1][1], what, N_("image data not split the way the "
+                      "cleaner writes it"))
         return
     stream = b"".join(data[s:e] for s, e in spans)
     expected = h.raw_size(width, height)

@@ -27,6 +27,7 @@ from share_guard.core.containers.png_fields import (
 from share_guard.core.containers.png_palette import cleared, kept_indices, used_indices
 from share_guard.core.containers.png_stream import MAX_INFLATED, clean_stream, examine
 from share_guard.core.errors import ExportRefused, LimitExceeded
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 
@@ -77,15 +78,15 @@ def runs(chunks: list[tuple[bytes, bytes]], h: Header) -> dict[int, Run]:
         if ctype == b"fcTL":
             frame = parse_fctl(body, h)
             if frame is None:
-                raise ExportRefused("cannot clean this PNG with confidence: an animation frame "
-                                    "control that does not fit the picture")
+                raise ExportRefused(N_("cannot clean this PNG with confidence: an animation frame "
+                                    "control that does not fit the picture"))
         if ctype in (b"IDAT", b"fdAT"):
             if current is not None and current.ctype == ctype:
                 current.bodies.append(body)
                 continue
             if ctype == b"fdAT" and (frame is None or len(body) < 4):
-                raise ExportRefused("cannot clean this PNG with confidence: animation frame "
-                                    "data without its frame control")
+                raise ExportRefused(N_("cannot clean this PNG with confidence: animation frame "
+                                    "data without its frame control"))
             w, ht = (h.width, h.height) if ctype == b"IDAT" else (frame.width, frame.height)  # type: ignore[union-attr]
             current = found[i] = Run(ctype, [body], w, ht)
             if ctype == b"fdAT":
@@ -93,7 +94,7 @@ def runs(chunks: list[tuple[bytes, bytes]], h: Header) -> dict[int, Run]:
         else:
             current = None
     if sum(h.raw_size(r.width, r.height) for r in found.values()) > MAX_INFLATED:
-        raise LimitExceeded("the PNG's image data is too large to check")
+        raise LimitExceeded(N_("the PNG's image data is too large to check"))
     return found
 
 
@@ -132,8 +133,8 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
                 seq = write_run(run, clean_stream(raw, expected, info), seq, res.out)
                 in_run = True
             elif not in_run:
-                raise ExportRefused("cannot clean this PNG with confidence: image data "
-                                    "split by other chunks")
+                raise ExportRefused(N_("cannot clean this PNG with confidence: image data "
+                                    "split by other chunks"))
             continue
         in_run = False
         if ctype == b"IEND":
@@ -149,8 +150,8 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
         elif ctype == b"PLTE":
             kept = plte(body, h)
             if kept is None and h.colour == 3:
-                raise ExportRefused("cannot clean this PNG with confidence: its palette is "
-                                    "malformed")
+                raise ExportRefused(N_("cannot clean this PNG with confidence: its palette is "
+                                    "malformed"))
             if kept is None:
                 res.drop("palette a truecolour image does not need")
             else:
@@ -176,8 +177,8 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
             if kept_body is not None and ctype == b"tRNS" and h.colour == 3:
                 kept_body = cleared(kept_body, 1, used, keep)
             if kept_body is None and ctype == b"acTL" and any(t == b"fcTL" for t, _b in chunks):
-                raise ExportRefused("cannot clean this PNG with confidence: its animation "
-                                    "control is malformed")
+                raise ExportRefused(N_("cannot clean this PNG with confidence: its animation "
+                                    "control is malformed"))
             if kept_body is None:
                 res.drop(_PLAIN.get(ctype, f"{ctype.decode('latin-1')}"))
             else:

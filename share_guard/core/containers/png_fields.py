@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.hdr import luminance_ok, mastering_display
 from share_guard.core.metadata.icc import MAX_PROFILE, IccError, neutral_profile
 
@@ -69,12 +70,12 @@ class Header:
 
 def parse_header(body: bytes) -> Header:
     if len(body) != 13:
-        raise CorruptFile("PNG header has the wrong size")
+        raise CorruptFile(N_("PNG header has the wrong size"))
     width, height, depth, colour, comp, filt, interlace = struct.unpack(">IIBBBBB", body)
     if not (0 < width < 2**31 and 0 < height < 2**31):
-        raise CorruptFile("PNG header gives an impossible size")
+        raise CorruptFile(N_("PNG header gives an impossible size"))
     if depth not in _DEPTHS.get(colour, ()) or comp or filt or interlace > 1:
-        raise CorruptFile("PNG header names a pixel format that does not exist")
+        raise CorruptFile(N_("PNG header names a pixel format that does not exist"))
     return Header(width, height, depth, colour, interlace)
 
 
@@ -202,14 +203,14 @@ def iccp_profile(body: bytes) -> tuple[bytes, bytes]:
     """(profile name, inflated profile) of an iCCP body (raises IccError when unreadable)."""
     name, sep, rest = body.partition(b"\x00")
     if not sep or not 1 <= len(name) <= 79 or rest[:1] != b"\x00":
-        raise IccError("colour profile chunk is malformed")
+        raise IccError(N_("colour profile chunk is malformed"))
     inflater = zlib.decompressobj()
     try:
         profile = inflater.decompress(rest[1:], MAX_PROFILE)
     except zlib.error:
-        raise IccError("colour profile chunk holds damaged compressed data") from None
+        raise IccError(N_("colour profile chunk holds damaged compressed data")) from None
     if not inflater.eof:
-        raise IccError("colour profile chunk is cut short or too large")
+        raise IccError(N_("colour profile chunk is cut short or too large"))
     return name, profile
 
 

@@ -19,6 +19,7 @@ from share_guard.core.containers.png_fields import (
 from share_guard.core.containers.png_palette import kept_indices, used_indices
 from share_guard.core.containers.png_stream import examine
 from share_guard.core.errors import CorruptFile, ExportRefused
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, icc_findings
 from share_guard.core.report import Category, Finding
 
@@ -42,32 +43,34 @@ def structure_findings(data: bytes, layout: PngLayout) -> tuple[list[Finding], l
         body = data[c.data_start : c.data_start + c.length]
         where = f"PNG {c.name}"
         if c.type in SINGLE and c.type in seen:
-            found.append(Finding(Category.HIDDEN, where, f"Second {c.name} chunk",
-                                 f"{c.length} bytes", "decoders read only the first copy; "
-                                 "the second can carry hidden data; removed"))
+            found.append(Finding(Category.HIDDEN, where, message(N_("Second {name} chunk"), name=c.name),
+                                 f"{c.length} bytes", N_("decoders read only the first copy; "
+                                 "the second can carry hidden data; removed")))
             continue
         seen.add(c.type)
         if c.type == b"PLTE":
             h = Header(h.width, h.height, h.depth, h.colour, h.interlace, len(body) // 3)
             if h.colour != 3:
-                found.append(Finding(Category.OTHER, where, "Suggested palette",
-                                     f"{len(body) // 3} colours", "a palette a truecolour "
-                                     "image does not need; removed", identifying=False))
+                found.append(Finding(Category.OTHER, where, N_("Suggested palette"),
+                                     f"{len(body) // 3} colours", N_("a palette a truecolour "
+                                     "image does not need; removed"), identifying=False))
         elif c.type == b"iCCP":
             found.extend(_iccp_findings(body, where))
         elif c.type in FIELD_CHUNKS:
             kept = canonical(c.type, body, h)
             if kept is None:
-                found.append(Finding(Category.OTHER, where, f"Malformed {c.name} chunk",
-                                     f"{c.length} bytes", "fields no decoder can use; removed",
+                found.append(Finding(Category.OTHER, where, message(N_("Malformed {name} chunk"),
+                                                                    name=c.name),
+                                     f"{c.length} bytes", N_("fields no decoder can use; removed"),
                                      identifying=False))
             elif len(kept) < len(body):
-                found.append(Finding(Category.HIDDEN, where, f"Data after the {c.name} fields",
-                                     f"{len(body) - len(kept)} bytes", "bytes no decoder "
-                                     "reads, a place to hide data; removed"))
+                found.append(Finding(Category.HIDDEN, where, message(N_("Data after the {name} fields"),
+                                                                     name=c.name),
+                                     f"{len(body) - len(kept)} bytes", N_("bytes no decoder "
+                                     "reads, a place to hide data; removed")))
         elif c.type == b"IEND" and c.length:
-            found.append(Finding(Category.HIDDEN, where, "Data inside the end chunk",
-                                 f"{c.length} bytes", "bytes no decoder reads; removed"))
+            found.append(Finding(Category.HIDDEN, where, N_("Data inside the end chunk"),
+                                 f"{c.length} bytes", N_("bytes no decoder reads; removed")))
     stream_found, problems = _stream_findings(data, layout, h)
     if h.colour == 3 and not problems:
         found.extend(_palette_findings(data, layout, h))
@@ -86,29 +89,29 @@ def _palette_findings(data: bytes, layout: PngLayout, h: Header) -> list[Finding
                 and any(palette[3 * i : 3 * i + 3]))
     if not spare:
         return []
-    return [Finding(Category.OTHER, "PNG PLTE", "Unused palette entries", f"{spare} entries",
-                    "colours no pixel uses (they can carry hidden data); cleared, pixels "
-                    "unchanged", identifying=False)]
+    return [Finding(Category.OTHER, "PNG PLTE", N_("Unused palette entries"), f"{spare} entries",
+                    N_("colours no pixel uses (they can carry hidden data); cleared, pixels "
+                    "unchanged"), identifying=False)]
 
 
 def _iccp_findings(body: bytes, where: str) -> list[Finding]:
     try:
         name, profile = iccp_profile(body)
     except IccError as exc:
-        return [Finding(Category.HIDDEN, where, "Unreadable colour profile", f"{len(body)} bytes",
-                        f"{exc}; removed")]
+        return [Finding(Category.HIDDEN, where, N_("Unreadable colour profile"), f"{len(body)} bytes",
+                        message(N_("{exc}; removed"), exc=exc))]
     found = [f for f in icc_findings(profile, where) if f.category is not Category.KEPT]
     inflater = zlib.decompressobj()
     inflater.decompress(body[len(name) + 2 :], len(profile) + 1)
     if inflater.unused_data:
-        found.append(Finding(Category.HIDDEN, where, "Data after the colour profile",
-                             f"{len(inflater.unused_data)} bytes", "bytes after the compressed "
-                             "profile that no decoder reads; removed"))
+        found.append(Finding(Category.HIDDEN, where, N_("Data after the colour profile"),
+                             f"{len(inflater.unused_data)} bytes", N_("bytes after the compressed "
+                             "profile that no decoder reads; removed")))
     if not neutral_name(name):
-        found.append(Finding(Category.IDENTITY, where, "ICC profile name",
-                             name.decode("latin-1"), "the name a program gave the colour "
+        found.append(Finding(Category.IDENTITY, where, N_("ICC profile name"),
+                             name.decode("latin-1"), N_("the name a program gave the colour "
                              "profile, which can name a person or device; replaced by a "
-                             "neutral name"))
+                             "neutral name")))
     return found
 
 
@@ -126,10 +129,10 @@ def _stream_findings(data: bytes, layout: PngLayout, h: Header) -> tuple[list[Fi
         info = examine(stream, expected)
         where = f"PNG {run.ctype.decode()}"
         if info.problem:
-            problems.append(f"PNG {info.problem}")
+            problems.append(message(N_("PNG {problem}"), problem=info.problem))
         elif not info.clean(len(stream), expected):
-            found.append(Finding(Category.HIDDEN, where, "Data hidden in the image data",
+            found.append(Finding(Category.HIDDEN, where, N_("Data hidden in the image data"),
                                  info.describe(len(stream), expected),
-                                 "bytes the picture does not use, a place to hide data; "
-                                 "removed (pixels unchanged)"))
+                                 N_("bytes the picture does not use, a place to hide data; "
+                                 "removed (pixels unchanged)")))
     return found, problems

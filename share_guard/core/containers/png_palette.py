@@ -15,6 +15,7 @@ import zlib
 from typing import TYPE_CHECKING
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 if TYPE_CHECKING:
     from share_guard.core.containers.png_clean import Run
@@ -44,7 +45,7 @@ def used_indices(h: Header, runs: list[Run]) -> set[int]:
                 img.load()
                 counts = img.histogram()
         except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
-            raise CorruptFile("PNG image data that does not decode") from None
+            raise CorruptFile(N_("PNG image data that does not decode")) from None
         used.update(i for i, n in enumerate(counts[:256]) if n)
     return used
 

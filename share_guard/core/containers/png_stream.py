@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 
 from share_guard.core.errors import ExportRefused, LimitExceeded
+from share_guard.core.i18n import N_, message
 
 _STEP = 1 << 22  # inflate in slices of this many bytes (bounded memory)
 #: largest picture whose scanlines are compressed again (when its stream holds extra data)
@@ -80,13 +81,14 @@ def clean_stream(stream: bytes, expected: int, info: StreamInfo | None = None) -
     """The stream as a clean copy holds it: exactly the picture's scanlines, nothing after."""
     info = info or examine(stream, expected)
     if info.problem:
-        raise ExportRefused(f"cannot clean this PNG with confidence: {info.problem}")
+        raise ExportRefused(message(N_("cannot clean this PNG with confidence: {problem}"),
+                                    problem=info.problem))
     if info.clean(len(stream), expected):
         return stream
     if info.ended and info.inflated == expected:
         return stream[: info.end]
     if expected > MAX_RECOMPRESS:
-        raise LimitExceeded("the PNG's image data holds extra data and is too large to "
-                            "compress again")
+        raise LimitExceeded(N_("the PNG's image data holds extra data and is too large to "
+                            "compress again"))
     raw = zlib.decompressobj().decompress(stream, expected)
     return zlib.compress(raw[:expected], LEVEL)

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 
 from share_guard.core.budget import Collector, spend
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.iptc import iptc_findings, irb_findings
 from share_guard.core.metadata.xmp import xmp_findings
@@ -52,12 +53,12 @@ class TextBudget:
 def _inflate(data: bytes, budget: TextBudget) -> tuple[bytes | None, str]:
     cap = min(MAX_TEXT_BYTES, budget.remaining)
     if cap <= 0:
-        return None, "not read: the file holds too much compressed text"
+        return None, N_("not read: the file holds too much compressed text")
     inflater = zlib.decompressobj()
     try:
         out = inflater.decompress(data, cap)
     except zlib.error:
-        return None, "not read: the compressed text is damaged"
+        return None, N_("not read: the compressed text is damaged")
     budget.remaining -= len(out)
     if inflater.unconsumed_tail:
         return out, f"only the first {cap} bytes were read"
@@ -112,28 +113,28 @@ def _raw_profile_bytes(text: str) -> bytes | None:
 
 # keyword (lower case) -> (category, name, why)
 _KEYWORDS: dict[str, tuple[Category, str, str]] = {
-    "author": (Category.IDENTITY, "Author", "names the person who made the image"),
-    "copyright": (Category.IDENTITY, "Copyright", "names the owner of the image"),
-    "creation time": (Category.TIME, "Creation time", "tells when the image was made"),
-    "software": (Category.DEVICE, "Software", "names the program or device that made it"),
-    "source": (Category.DEVICE, "Source device", "names the device that made the image"),
-    "comment": (Category.HIDDEN, "Comment", "free text hidden in the file"),
-    "title": (Category.OTHER, "Title", "free text that may name people or places"),
-    "description": (Category.OTHER, "Description", "free text that may name people or places"),
-    "disclaimer": (Category.OTHER, "Disclaimer", "free text; removed"),
-    "warning": (Category.OTHER, "Warning", "free text; removed"),
+    "author": (Category.IDENTITY, N_("Author"), N_("names the person who made the image")),
+    "copyright": (Category.IDENTITY, N_("Copyright"), N_("names the owner of the image")),
+    "creation time": (Category.TIME, N_("Creation time"), N_("tells when the image was made")),
+    "software": (Category.DEVICE, N_("Software"), N_("names the program or device that made it")),
+    "source": (Category.DEVICE, N_("Source device"), N_("names the device that made the image")),
+    "comment": (Category.HIDDEN, N_("Comment"), N_("free text hidden in the file")),
+    "title": (Category.OTHER, N_("Title"), N_("free text that may name people or places")),
+    "description": (Category.OTHER, N_("Description"), N_("free text that may name people or places")),
+    "disclaimer": (Category.OTHER, N_("Disclaimer"), N_("free text; removed")),
+    "warning": (Category.OTHER, N_("Warning"), N_("free text; removed")),
 }
 
 # words inside other keywords (ImageMagick "date:create", "exif:GPSLatitude"...)
 _HINTS: list[tuple[tuple[str, ...], Category, str]] = [
     (("gps", "latitude", "longitude", "location", "city", "country"), Category.LOCATION,
-     "shows where the image was made"),
+     N_("shows where the image was made")),
     (("author", "artist", "creator", "owner", "copyright", "user", "email"), Category.IDENTITY,
-     "can name the person behind the image"),
-    (("date", "time"), Category.TIME, "tells when the image was made or changed"),
+     N_("can name the person behind the image")),
+    (("date", "time"), Category.TIME, N_("tells when the image was made or changed")),
     (("make", "model", "serial", "software", "device", "camera", "lens", "host"),
-     Category.DEVICE, "tells which device or software made it"),
-    (("comment", "note", "history"), Category.HIDDEN, "free text hidden in the file"),
+     Category.DEVICE, N_("tells which device or software made it")),
+    (("comment", "note", "history"), Category.HIDDEN, N_("free text hidden in the file")),
 ]
 
 
@@ -144,8 +145,8 @@ def _classify(keyword: str) -> tuple[Category, str, str]:
     lower = keyword.lower()
     for words, category, why in _HINTS:
         if any(w in lower for w in words):
-            return category, keyword or "Text", why
-    return Category.OTHER, keyword or "Text", "text stored in the file; removed"
+            return category, keyword or N_("Text"), why
+    return Category.OTHER, keyword or N_("Text"), N_("text stored in the file; removed")
 
 
 def text_findings(chunks: list[TextChunk]) -> list[Finding]:
@@ -160,11 +161,12 @@ def text_findings(chunks: list[TextChunk]) -> list[Finding]:
             found.extend(_profile_findings(chunk))
         elif chunk.text is None:
             found.add(Category.UNKNOWN, chunk.where, chunk.keyword or "Text chunk", chunk.note,
-                      "text we could not read; removed")
+                      N_("text we could not read; removed"))
         else:
             spend(1)
             category, name, why = _classify(chunk.keyword)
-            found.add(category, chunk.where, name, chunk.text[:MAX_SHOWN], f"{name}: {why}",
+            found.add(category, chunk.where, name, chunk.text[:MAX_SHOWN], message(N_("{name}: {why}"),
+                                                                                   name=name, why=why),
                       detail={"keyword": chunk.keyword})
     return found.findings()
 
@@ -173,8 +175,8 @@ def _profile_findings(chunk: TextChunk) -> list[Finding]:
     where = f"{chunk.where} {chunk.keyword}"
     data = chunk.profile_bytes
     if data is None:
-        return [Finding(Category.UNKNOWN, where, "Unreadable raw profile", chunk.keyword,
-                        "embedded metadata we could not decode; removed")]
+        return [Finding(Category.UNKNOWN, where, N_("Unreadable raw profile"), chunk.keyword,
+                        N_("embedded metadata we could not decode; removed"))]
     kind = chunk.raw_profile
     if kind in ("exif", "app1"):
         return exif_findings(data, where=where).findings
@@ -185,7 +187,8 @@ def _profile_findings(chunk: TextChunk) -> list[Finding]:
     if kind == "8bim":
         return irb_findings(data, where=where)
     if kind in ("icc", "icm"):
-        return [Finding(Category.OTHER, where, "Copy of the colour profile", f"{len(data)} bytes",
-                        "a duplicate colour profile in a text chunk; removed")]
-    return [Finding(Category.UNKNOWN, where, f"Raw profile {kind!r}", f"{len(data)} bytes",
-                    "embedded data we cannot interpret; removed")]
+        return [Finding(Category.OTHER, where, N_("Copy of the colour profile"), f"{len(data)} bytes",
+                        N_("a duplicate colour profile in a text chunk; removed"))]
+    return [Finding(Category.UNKNOWN, where, message(N_("Raw profile {kind}"),
+                                                     kind=f"{kind!r}"), f"{len(data)} bytes",
+                    N_("embedded data we cannot interpret; removed"))]

@@ -31,6 +31,7 @@ from share_guard.core.containers.tiff_plan import CHAIN, TiffPlan, plan
 from share_guard.core.containers.tiff_tags import ICC, KEEP_TAGS, LENGTH, ORIENTATION, WIDTH
 from share_guard.core.containers.tiff_write import write_clean
 from share_guard.core.errors import ExportRefused
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.iptc import iptc_findings, irb_findings
@@ -78,26 +79,29 @@ class TiffHandler(FormatHandler):
     def strip(self, src: Source, out: BinaryIO) -> StripResult:
         data, tp = self._plan(src)
         if tp.problems:
-            raise ExportRefused(f"cannot clean this TIFF with confidence: {tp.problems[0]}")
+            raise ExportRefused(message(N_("cannot clean this TIFF with confidence: {problems}"),
+                                        problems=tp.problems[0]))
         write_clean(data, tp, out)
         result = StripResult()
         dropped_subs = [i.name for i in tp.tiff.ifds if not CHAIN.fullmatch(i.name)]
         for name in dict.fromkeys(dropped_subs):
             result.removed.append(_SUB_NAMES.get(name, "a preview image (SubIFD)"))
         if tp.previews:
-            result.removed.append(f"{len(tp.previews)} reduced-resolution preview page(s)")
+            result.removed.append(message(N_("{count} reduced-resolution preview page(s)"),
+                                          count=len(tp.previews)))
         dropped_tags = sum(1 for p in tp.pages for e in p.ifd.entries if e.tag not in KEEP_TAGS)
         if dropped_tags:
-            result.removed.append(f"{dropped_tags} descriptive tags")
+            result.removed.append(message(N_("{dropped_tags} descriptive tags"), dropped_tags=dropped_tags))
         for what, n in tp.found.items():
-            result.removed.append(f"{what} ({n} strips or tiles)")
+            result.removed.append(message(N_("{what} ({n} strips or tiles)"), what=what, n=n))
         for what in dict.fromkeys(d for p in tp.pages for d in p.dropped):
             result.removed.append(what)
         if tp.unreferenced:
-            result.removed.append(f"{tp.unreferenced} bytes of data nothing referenced")
-        result.kept.append(f"{len(tp.pages)} page(s) with image-structure tags")
+            result.removed.append(message(N_("{unreferenced} bytes of data nothing referenced"),
+                                          unreferenced=tp.unreferenced))
+        result.kept.append(message(N_("{count} page(s) with image-structure tags"), count=len(tp.pages)))
         if any(ICC in p.tags for p in tp.pages):
-            result.kept.append("colour profile (its text made neutral)")
+            result.kept.append(N_("colour profile (its text made neutral)"))
         return result
 
     def account(self, src: Source) -> Ledger:
@@ -143,13 +147,13 @@ def _findings(data: bytes, tp: TiffPlan) -> list[Finding]:
     out.extend(detailed)
     geo = sorted({f"0x{e.tag:04x}" for i in tp.tiff.ifds for e in i.entries if e.tag in GEO_TAGS})
     if geo:
-        out.append(Finding(Category.LOCATION, "TIFF GeoTIFF", "Map coordinates", ", ".join(geo),
-                           "GeoTIFF tags place the picture on a map; removed"))
+        out.append(Finding(Category.LOCATION, "TIFF GeoTIFF", N_("Map coordinates"), ", ".join(geo),
+                           N_("GeoTIFF tags place the picture on a map; removed")))
     for ifd in tp.tiff.ifds:
         if ifd.name.startswith("SubIFD"):
-            out.append(Finding(Category.HIDDEN, f"TIFF {ifd.name}", "Preview image",
+            out.append(Finding(Category.HIDDEN, f"TIFF {ifd.name}", N_("Preview image"),
                                f"{len(ifd.entries)} tags",
-                               "an extra copy of the picture (preview or raw data); removed"))
+                               N_("an extra copy of the picture (preview or raw data); removed")))
     out.extend(_data_findings(tp))
     return out
 
@@ -157,24 +161,24 @@ def _findings(data: bytes, tp: TiffPlan) -> list[Finding]:
 def _data_findings(tp: TiffPlan) -> list[Finding]:
     """Hidden bytes: in strips, between structures, malformed tags; and the pages kept."""
     out = [Finding(Category.HIDDEN, "TIFF strips", what[:1].upper() + what[1:],
-                   f"{n} strips or tiles", "bytes a decoder never reads or metadata inside "
-                   "the compressed data; removed, the picture is unchanged")
+                   f"{n} strips or tiles", N_("bytes a decoder never reads or metadata inside "
+                   "the compressed data; removed, the picture is unchanged"))
            for what, n in tp.found.items()]
     if tp.unreferenced:
-        out.append(Finding(Category.HIDDEN, "TIFF", "Unreferenced data",
-                           f"{tp.unreferenced} bytes", "bytes no part of the file points to "
-                           "(between or after its structures) can hide anything; removed"))
+        out.append(Finding(Category.HIDDEN, "TIFF", N_("Unreferenced data"),
+                           f"{tp.unreferenced} bytes", N_("bytes no part of the file points to "
+                           "(between or after its structures) can hide anything; removed")))
     for name in dict.fromkeys(d for p in tp.pages for d in p.dropped):
-        out.append(Finding(Category.OTHER, "TIFF", "Malformed or unused image tag", name,
-                           "a tag a reader would not use as stored; removed"))
+        out.append(Finding(Category.OTHER, "TIFF", N_("Malformed or unused image tag"), name,
+                           N_("a tag a reader would not use as stored; removed")))
     for n, page in enumerate(tp.pages[1:], start=2):
         size = (f"{page.layout.width}×{page.layout.length}" if page.layout is not None
                 else "unknown size")
         out.append(Finding(Category.KEPT, f"TIFF {page.ifd.name}",
-                           f"Page {n} of {len(tp.pages)}", size,
-                           "a further page of the document; kept. Viewers that show one page "
+                           message(N_("Page {n} of {total}"), n=n, total=len(tp.pages)), size,
+                           N_("a further page of the document; kept. Viewers that show one page "
                            "hide it, and faces are looked for on the first page only: check it "
-                           "before sharing", identifying=False, removable=False))
+                           "before sharing"), identifying=False, removable=False))
     return out
 
 

@@ -42,6 +42,7 @@ from share_guard.core.containers.tiff_tags import (
     Tag,
     TagError,
 )
+from share_guard.core.i18n import N_, message
 
 #: more pixels than this on one page is more than any reader we trust would show
 MAX_PAGE_PIXELS = 300_000_000
@@ -143,7 +144,7 @@ def _one(tags: dict[int, Tag], tag: int, default: int | None = None) -> int:
     found = tags.get(tag)
     if found is None:
         if default is None:
-            raise TagError(f"the page lacks tag {tag}")
+            raise TagError(message(N_("the page lacks tag {tag}"), tag=tag))
         return default
     return found.first()
 
@@ -152,36 +153,38 @@ def layout(tags: dict[int, Tag]) -> Layout:
     """The page's block layout, checked (raises :class:`TagError` naming what is wrong)."""
     width, length = _one(tags, WIDTH, 0), _one(tags, LENGTH, 0)
     if width <= 0 or length <= 0:
-        raise TagError("the page has no image size")
+        raise TagError(N_("the page has no image size"))
     if width * length > MAX_PAGE_PIXELS:
-        raise TagError(f"the page has {width * length / 1e6:.0f} million pixels, more than "
-                       "can be checked")
+        raise TagError(message(N_("the page has {count} million pixels, more than can be checked"),
+                               count=f"{width * length / 1e6:.0f}"))
     spp = _one(tags, SAMPLES, 1)
     bits = tags.get(BITS)
     bits_values = bits.values if bits is not None else (1,)
     assert not isinstance(bits_values, bytes)
     if len(set(bits_values)) != 1 or not 1 <= bits_values[0] <= 64 or not 1 <= spp <= 16:
-        raise TagError("the page has sample sizes a reader would not take")
+        raise TagError(N_("the page has sample sizes a reader would not take"))
     compression = _one(tags, COMPRESSION, 1)
     if compression == 6:
-        raise TagError("the page uses old-style JPEG compression, which cannot be cleaned "
-                       "safely")
+        raise TagError(N_("the page uses old-style JPEG compression, which cannot be cleaned "
+                       "safely"))
     if compression not in COMPRESSIONS:
-        raise TagError(f"the page uses compression {compression}, which cannot be checked "
-                       "for hidden data")
+        raise TagError(message(N_("the page uses compression {compression}, which cannot be checked for "
+                                  "hidden data"),
+                               compression=compression))
     photometric = _one(tags, PHOTOMETRIC, 1)
     if photometric not in PHOTOMETRICS:
-        raise TagError(f"the page uses an unusual colour model ({photometric})")
+        raise TagError(message(N_("the page uses an unusual colour model ({photometric})"),
+                               photometric=photometric))
     if photometric == 3 and COLORMAP not in tags:
-        raise TagError("the page is a palette image without a palette")
+        raise TagError(N_("the page is a palette image without a palette"))
     if _one(tags, FILL_ORDER, 1) != 1 and compression not in CCITT | {1}:
-        raise TagError("the page stores compressed data in reversed bit order")
+        raise TagError(N_("the page stores compressed data in reversed bit order"))
     planar = _one(tags, PLANAR, 1)
     tiled = TILE_OFFSETS in tags
     if tiled:
         bw, bl = _one(tags, TILE_WIDTH, 0), _one(tags, TILE_LENGTH, 0)
         if bw <= 0 or bl <= 0 or bw % 16 or bl % 16:
-            raise TagError("the page has tiles of a size the specification does not allow")
+            raise TagError(N_("the page has tiles of a size the specification does not allow"))
     else:
         bw, bl = width, min(_one(tags, ROWS_PER_STRIP, 0xFFFFFFFF) or length, length)
     sub = (1, 1)
@@ -190,7 +193,7 @@ def layout(tags: dict[int, Tag]) -> Layout:
         sub_values = found.values if found is not None else (2, 2)
         assert not isinstance(sub_values, bytes)
         if sub_values[0] not in (1, 2, 4) or sub_values[1] not in (1, 2, 4):
-            raise TagError("the page has a YCbCr subsampling a reader would not take")
+            raise TagError(N_("the page has a YCbCr subsampling a reader would not take"))
         sub = (sub_values[0], sub_values[1])
     options = _one(tags, T4 if compression == 3 else T6, 0) if compression in (3, 4) else 0
     return Layout(width, length, spp, bits_values[0], compression, photometric, planar, tiled,
@@ -222,7 +225,7 @@ def clean_block(data: bytes, off: int, count: int, lay: Layout, expected: int,
     comp = lay.compression
     if comp == 1:
         if count < expected:
-            raise BlockError("an uncompressed strip is shorter than its rows")
+            raise BlockError(N_("an uncompressed strip is shorter than its rows"))
         kept = _tail(block, expected, "bytes after the pixels of a strip")
         rows = tiff_probe.clear_padding(bytes(block[:expected]), lay)
         if rows != block[:expected]:
@@ -256,7 +259,7 @@ def _ccitt(block: bytes, lay: Layout, index: int) -> Kept:
     """A fax-coded strip with what follows its codes zeroed (found by decoding it)."""
     need = tiff_probe.ccitt_needed(block, lay, index)
     if need is None:
-        raise BlockError("a fax-coded strip that does not decode")
+        raise BlockError(N_("a fax-coded strip that does not decode"))
     if not any(block[need:]):
         return Kept(len(block))
     return Kept(0, block[:need] + bytes(len(block) - need),
@@ -270,7 +273,7 @@ def _jpeg(block: memoryview, tables: bytes) -> Kept:
         if jpeg_frames.zero_scan_tail(buf, tables=tables):
             found.append("bytes after the end of the image data")
     except jpeg_frames.FrameError as exc:
-        raise BlockError(f"a JPEG strip is damaged ({exc})") from None
+        raise BlockError(message(N_("a JPEG strip is damaged ({exc})"), exc=exc)) from None
     end = len(buf.rstrip(b"\x00"))  # the end marker's 0xD9 closes the frame
     if not found and end == len(buf):
         return Kept(len(buf))
@@ -296,7 +299,7 @@ def _inflate_once(block: bytes, limit: int) -> tuple[int, bool, int]:
             if d.eof or (not out and not rest):
                 break
     except zlib.error as exc:
-        raise BlockError(f"a Deflate strip is damaged ({exc})") from None
+        raise BlockError(message(N_("a Deflate strip is damaged ({exc})"), exc=exc)) from None
     used = len(block) - len(d.unused_data) if d.eof else len(block)
     return produced, d.eof, used
 
@@ -327,7 +330,7 @@ def _picture_and_rest(block: bytes | memoryview, limit: int) -> tuple[bytes, boo
 def _deflate(block: memoryview, expected: int) -> Kept:
     produced, ended, used = _inflate(block, expected)
     if produced < expected:
-        raise BlockError("a Deflate strip decodes to fewer bytes than its rows")
+        raise BlockError(N_("a Deflate strip decodes to fewer bytes than its rows"))
     if produced == expected and ended:
         return _tail(block, used, "bytes after the end of a Deflate strip")
     # the stream goes on past the picture: keep the picture, compressed again losslessly
@@ -340,7 +343,7 @@ def _packbits(block: memoryview, expected: int) -> Kept:
     pos, produced, end = 0, 0, len(block)
     while produced < expected:
         if pos >= end:
-            raise BlockError("a PackBits strip decodes to fewer bytes than its rows")
+            raise BlockError(N_("a PackBits strip decodes to fewer bytes than its rows"))
         head = block[pos]
         if head == 128:
             pos += 1
@@ -348,7 +351,7 @@ def _packbits(block: memoryview, expected: int) -> Kept:
         n = head + 1 if head < 128 else 257 - head
         size = 1 + n if head < 128 else 2
         if pos + size > end:
-            raise BlockError("a PackBits strip is cut short")
+            raise BlockError(N_("a PackBits strip is cut short"))
         if produced + n > expected:  # the last run is longer than the strip needs
             need = expected - produced
             if head < 128:

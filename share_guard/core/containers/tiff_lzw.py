@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from share_guard.core.containers.content_memo import ContentMemo
+from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
     import numpy as np
@@ -115,18 +116,19 @@ def scan(data: bytes | memoryview, expected: int) -> LzwScan:
 
 def _scan(raw: bytes, expected: int) -> LzwScan:
     if expected <= 0:
-        raise LzwError("an LZW strip for an empty image")
+        raise LzwError(N_("an LZW strip for an empty image"))
     if len(raw) < 2 or raw[0] != 0x80 or raw[1] & 0x80:
         # new-style streams open with a 9-bit Clear code; old-style (bit-reversed) ones
         # are read by a compatibility decoder we do not mirror
-        raise LzwError("an LZW strip that does not start with a clear code (old-style LZW?)")
+        raise LzwError(N_("an LZW strip that does not start with a clear code (old-style LZW?)"))
     if len(raw) <= SMALL:
         return _scan_small(raw, expected)
     return _scan_numpy(raw, expected)
 
 
 def _short(total: int, expected: int) -> LzwError:
-    return LzwError(f"an LZW strip that decodes to {total} of its {expected} bytes")
+    return LzwError(message(N_("an LZW strip that decodes to {total} of its {expected} bytes"),
+                            total=total, expected=expected))
 
 
 def _scan_small(raw: bytes, expected: int) -> LzwScan:
@@ -138,7 +140,7 @@ def _scan_small(raw: bytes, expected: int) -> LzwScan:
         previous, k = 0, 0
         while True:
             if k > MAX_RUN:
-                raise LzwError("an LZW strip whose code table overflows")
+                raise LzwError(N_("an LZW strip whose code table overflows"))
             width = _PY_WIDTHS[k]
             if bit + width > nbits:
                 raise _short(total, expected)
@@ -150,10 +152,10 @@ def _scan_small(raw: bytes, expected: int) -> LzwScan:
                 raise _short(total, expected)
             if k:
                 if code >= FIRST + k:
-                    raise LzwError("an LZW strip with a code its table does not hold yet")
+                    raise LzwError(N_("an LZW strip with a code its table does not hold yet"))
                 lengths.append(previous + 1)
             elif code >= CLEAR:
-                raise LzwError("an LZW strip with a code its table does not hold yet")
+                raise LzwError(N_("an LZW strip with a code its table does not hold yet"))
             n = 1 if code < CLEAR else lengths[code - FIRST]
             total += n
             if total >= expected:
@@ -187,7 +189,7 @@ def _generation(window: np.ndarray, nbits: int, bit: int, total: int, expected: 
     stop = int(ends[0]) if ends.size else codes.size
     run = codes[:stop]
     if run.size and (run[0] >= CLEAR or (run[1:] >= t.limit[1 : run.size]).any()):
-        raise LzwError("an LZW strip with a code its table does not hold yet")
+        raise LzwError(N_("an LZW strip with a code its table does not hold yet"))
     if run.size:
         made = t.np.cumsum(_lengths(run))
         if total + int(made[-1]) >= expected:
@@ -199,7 +201,7 @@ def _generation(window: np.ndarray, nbits: int, bit: int, total: int, expected: 
         total += int(made[-1])
     if stop == codes.size:
         if codes.size > MAX_RUN:
-            raise LzwError("an LZW strip whose code table overflows")
+            raise LzwError(N_("an LZW strip whose code table overflows"))
         raise _short(total, expected)
     if codes[stop] == EOI:
         raise _short(total, expected)

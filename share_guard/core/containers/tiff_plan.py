@@ -57,6 +57,7 @@ from share_guard.core.containers.tiff_tags import (
     read_tags,
 )
 from share_guard.core.errors import CorruptFile, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc import IccError, neutral_profile
 from share_guard.core.metadata.tiff_ifd import Ifd, TiffData, parse_tiff
 
@@ -149,16 +150,16 @@ def not_a_page(ifd: Ifd, first: Ifd) -> str | None:
 def plan(data: bytes) -> TiffPlan:
     """Parse a TIFF file and work out what a clean copy keeps (bounded; never writes)."""
     if data[:4] in (b"II+\x00", b"MM\x00+"):
-        raise UnsupportedFormat("BigTIFF files are not supported yet")
+        raise UnsupportedFormat(N_("BigTIFF files are not supported yet"))
     if data[:2] == b"II" and data[8:10] == b"CR":
-        raise UnsupportedFormat("Canon raw (CR2) files are not supported")
+        raise UnsupportedFormat(N_("Canon raw (CR2) files are not supported"))
     tiff = parse_tiff(data)
     result = TiffPlan(tiff)
     chain = [ifd for ifd in tiff.ifds if CHAIN.fullmatch(ifd.name)]
     if not chain or not chain[0].entries:
-        raise CorruptFile("TIFF is damaged: its first image directory is empty or unreadable")
+        raise CorruptFile(N_("TIFF is damaged: its first image directory is empty or unreadable"))
     if any(ifd.get(DNG_VERSION) is not None for ifd in chain):
-        raise UnsupportedFormat("camera raw (DNG) files are not supported")
+        raise UnsupportedFormat(N_("camera raw (DNG) files are not supported"))
     for problem in tiff.problems:
         result.problems.extend(_blocking(problem))
     damaged = {problem.split(" ", 1)[0] for problem in tiff.problems}
@@ -171,19 +172,21 @@ def plan(data: bytes) -> TiffPlan:
         page = _page(data, ifd, tiff.byte_order, result, shared)
         if page.orientation_from_xmp and ifd.name in damaged:
             # readers that trip over the damaged tags ignore the XMP, others do not
-            result.problems.append(f"TIFF {ifd.name} orientation is ambiguous (damaged tags)")
+            result.problems.append(message(N_("TIFF {name} orientation is ambiguous (damaged tags)"),
+                                           name=ifd.name))
         result.pages.append(page)
     if not result.pages:
         result.problems.append(
-            "TIFF has no full-resolution image, only previews (a camera raw file?)")
+            N_("TIFF has no full-resolution image, only previews (a camera raw file?)"))
     if not result.problems:
         _check_overlaps(data, result)
     result.unreferenced = _unreferenced(data, result)
     if not result.problems:
         result.size = clean_size(result)
         if result.size > len(data) + SLACK:
-            result.problems.append(f"the cleaned TIFF would be larger than the original "
-                                   f"({result.size} bytes for {len(data)}); refused")
+            result.problems.append(message(N_("the cleaned TIFF would be larger than the original ({size} "
+                                              "bytes for {count}); refused"),
+                                           size=result.size, count=len(data)))
     return result
 
 
@@ -208,7 +211,7 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
         tags, page.dropped = read_tags(ifd, bo)
         lay = layout(tags)
     except TagError as exc:
-        problems.append(f"TIFF {ifd.name}: {exc}")
+        problems.append(message(N_("TIFF {name}: {exc}"), name=ifd.name, exc=exc))
         return page
     page.layout = lay
     offsets_tag = TILE_OFFSETS if lay.tiled else STRIP_OFFSETS
@@ -218,10 +221,11 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
     counts = int_values(counts_entry, bo) if counts_entry is not None else None
     if offsets is None or counts is None or len(offsets) != len(counts) \
             or len(offsets) != lay.blocks:
-        problems.append(f"TIFF {ifd.name} has missing or mismatched strip/tile offsets")
+        problems.append(message(N_("TIFF {name} has missing or mismatched strip/tile offsets"),
+                                name=ifd.name))
         return page
     if len(result.pieces) + len(offsets) > MAX_BLOCKS:
-        problems.append(f"TIFF has more than {MAX_BLOCKS} strips or tiles")
+        problems.append(message(N_("TIFF has more than {MAX_BLOCKS} strips or tiles"), MAX_BLOCKS=MAX_BLOCKS))
         return page
     for rule_tag, tag in list(tags.items()):
         rule = RULES[rule_tag]
@@ -232,13 +236,14 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             del tags[rule_tag]
         elif not count_ok(rule, tag.count, lay.spp, lay.bps, lay.blocks):
             if rule.needed:
-                problems.append(f"TIFF {ifd.name} {rule.name} has the wrong number of values")
+                problems.append(message(N_("TIFF {ifd} {tag} has the wrong number of values"),
+                                        ifd=ifd.name, tag=rule.name))
                 return page
             page.dropped.append(rule.name)
             del tags[rule_tag]
     _blobs(page, tags, lay, problems)
     if COLORMAP in tags and not _clear_palette(data, ifd, tags, page):
-        problems.append(f"TIFF {ifd.name} is a palette page that does not decode")
+        problems.append(message(N_("TIFF {name} is a palette page that does not decode"), name=ifd.name))
         return page
     if not lay.tiled:  # a strip height beyond the page reads the same; write the one used
         tags[ROWS_PER_STRIP] = Tag(ROWS_PER_STRIP, SHORT if lay.block_length <= 0xFFFF else LONG,
@@ -257,8 +262,9 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
     for number, (off, count, expected) in enumerate(zip(offsets, counts, lay.expected_all(),
                                                         strict=True)):
         if off < 8 or count == 0 or off + count > size:
-            problems.append(f"TIFF {ifd.name} image data is missing or lies outside the file "
-                            "(truncated?)")
+            problems.append(message(N_("TIFF {name} image data is missing or lies outside the file "
+                                       "(truncated?)"),
+                                    name=ifd.name))
             return page
         key = (off, count, expected, compression, jpeg_tables)
         index = shared.get(key)
@@ -266,7 +272,7 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
             try:
                 kept = clean_block(data, off, count, lay, expected, number, jpeg_tables)
             except BlockError as exc:
-                problems.append(f"TIFF {ifd.name}: {exc}")
+                problems.append(message(N_("TIFF {name}: {exc}"), name=ifd.name, exc=exc))
                 return page
             for what in kept.found:
                 result.found[what] = result.found.get(what, 0) + 1
@@ -279,7 +285,7 @@ def _page(data: bytes, ifd: Ifd, bo: str, result: TiffPlan,
         try:
             pruned = jpeg_frames.used_tables(jpeg_tables, frames)
         except jpeg_frames.FrameError as exc:
-            problems.append(f"TIFF {ifd.name}: JPEGTables {exc}")
+            problems.append(message(N_("TIFF {name}: JPEGTables {exc}"), name=ifd.name, exc=exc))
             return page
         if pruned != jpeg_tables:
             tags[JPEG_TABLES] = Tag(JPEG_TABLES, tags[JPEG_TABLES].type, pruned)
@@ -322,7 +328,7 @@ def _blobs(page: Page, tags: dict[int, Tag], lay: Layout, problems: list[str]) -
         try:
             rebuilt, changed = neutral_tables(tables.values)
         except TagError as exc:
-            problems.append(f"TIFF {page.ifd.name}: {exc}")
+            problems.append(message(N_("TIFF {name}: {exc}"), name=page.ifd.name, exc=exc))
             return
         tags[JPEG_TABLES] = Tag(JPEG_TABLES, tables.type, rebuilt)
         if changed:
@@ -337,14 +343,14 @@ def _check_overlaps(data: bytes, result: TiffPlan) -> None:
     spans = sorted((p.off, p.source_end) for p in result.pieces)
     for (_s0, e0), (s1, _e1) in zip(spans, spans[1:], strict=False):
         if s1 < e0:
-            result.problems.append("TIFF strips or tiles overlap each other (a crafted file?)")
+            result.problems.append(N_("TIFF strips or tiles overlap each other (a crafted file?)"))
             return
     tags = _merged(_structures(data, result))
     starts = [start for start, _ in tags]
     for start, end in spans:
         i = bisect.bisect_right(starts, end - 1) - 1
         if i >= 0 and tags[i][1] > start:
-            result.problems.append("TIFF image data lies over the file's tags (a crafted file?)")
+            result.problems.append(N_("TIFF image data lies over the file's tags (a crafted file?)"))
             return
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.tiff_ifd import Entry, Ifd
 
 BYTE, ASCII, SHORT, LONG, RATIONAL, UNDEFINED = 1, 2, 3, 4, 5, 7
@@ -185,7 +186,7 @@ def read_tags(ifd: Ifd, bo: str) -> tuple[dict[int, Tag], list[str]]:
         if rule is None:
             continue
         if entry.tag in seen:
-            raise TagError(f"{ifd.name} holds {rule.name} twice")
+            raise TagError(message(N_("{ifd} holds {tag} twice"), ifd=ifd.name, tag=rule.name))
         seen.add(entry.tag)
         tag = _parse(entry, rule, bo)
         allowed = _VALUES.get(entry.tag)
@@ -194,8 +195,8 @@ def read_tags(ifd: Ifd, bo: str) -> tuple[dict[int, Tag], list[str]]:
             tag = None
         if tag is None:
             if rule.needed:
-                raise TagError(f"{ifd.name} {rule.name} has a type or value a reader would "
-                               "not take")
+                raise TagError(message(N_("{ifd} {tag} has a type or value a reader would not take"),
+                                       ifd=ifd.name, tag=rule.name))
             dropped.append(rule.name)
             continue
         tags[entry.tag] = tag
@@ -226,12 +227,12 @@ _DQT, _DHT, _SOI, _EOI = 0xDB, 0xC4, 0xD8, 0xD9
 def _table_segments(data: bytes) -> list[tuple[int, bytes]]:
     """(marker, whole segment) of an abbreviated table-specification JPEG stream."""
     if data[:2] != b"\xff\xd8":
-        raise TagError("JPEGTables does not start like a JPEG stream")
+        raise TagError(N_("JPEGTables does not start like a JPEG stream"))
     out: list[tuple[int, bytes]] = []
     pos = 2
     while pos + 2 <= len(data) and len(out) < 64:
         if data[pos] != 0xFF:
-            raise TagError("JPEGTables holds something that is not a JPEG marker")
+            raise TagError(N_("JPEGTables holds something that is not a JPEG marker"))
         marker = data[pos + 1]
         if marker == _EOI:
             return out
@@ -239,10 +240,10 @@ def _table_segments(data: bytes) -> list[tuple[int, bytes]]:
             break
         length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         if length < 2 or pos + 2 + length > len(data):
-            raise TagError("JPEGTables has a segment that runs past its end")
+            raise TagError(N_("JPEGTables has a segment that runs past its end"))
         out.append((marker, data[pos : pos + 2 + length]))
         pos += 2 + length
-    raise TagError("JPEGTables has no proper end")
+    raise TagError(N_("JPEGTables has no proper end"))
 
 
 def _table_fits(marker: int, body: bytes) -> bool:
@@ -266,7 +267,7 @@ def neutral_tables(data: bytes) -> tuple[bytes, bool]:
     segments = _table_segments(data)
     kept = [seg for marker, seg in segments if marker in (_DQT, _DHT)]
     if not all(_table_fits(seg[1], seg[4:]) for seg in kept):
-        raise TagError("JPEGTables holds a table of the wrong size")
+        raise TagError(N_("JPEGTables holds a table of the wrong size"))
     out = b"\xff\xd8" + b"".join(kept) + b"\xff\xd9"
     return out, out != data
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from share_guard.core.containers.tiff_tags import LONG, SHORT, STRIP_COUNTS, TILE_COUNTS, Tag
 from share_guard.core.errors import ExportRefused
+from share_guard.core.i18n import N_
 
 if TYPE_CHECKING:
     from share_guard.core.containers.tiff_plan import TiffPlan
@@ -96,7 +97,7 @@ class _Budget:
 
     def write(self, chunk: bytes | memoryview) -> None:
         if self.written + len(chunk) > self.limit:
-            raise ExportRefused("the cleaned TIFF grew past its planned size; refused")
+            raise ExportRefused(N_("the cleaned TIFF grew past its planned size; refused"))
         self.out.write(chunk)
         self.written += len(chunk)
 
@@ -106,9 +107,9 @@ def write_clean(data: bytes, tp: TiffPlan, out: BinaryIO) -> int:
     bo = tp.tiff.byte_order
     placed = layout_pages(tp, bo)
     if placed.size > 0xFFFFFFFF:
-        raise ExportRefused("the cleaned TIFF would be larger than 4 GB")
+        raise ExportRefused(N_("the cleaned TIFF would be larger than 4 GB"))
     if tp.size and placed.size != tp.size:
-        raise ExportRefused("the cleaned TIFF does not match its plan; refused")
+        raise ExportRefused(N_("the cleaned TIFF does not match its plan; refused"))
     sink = _Budget(out, placed.size)
     magic = b"II*\x00" if bo == "<" else b"MM\x00*"
     sink.write(magic + struct.pack(bo + "I", placed.pages[0].ifd_pos))
@@ -120,7 +121,7 @@ def write_clean(data: bytes, tp: TiffPlan, out: BinaryIO) -> int:
         sink.write(_ifd(page.tags, page.ifd_pos, nxt, bo))
         for index, pos in page.pieces:
             if sink.written != pos:
-                raise ExportRefused("the cleaned TIFF does not match its plan; refused")
+                raise ExportRefused(N_("the cleaned TIFF does not match its plan; refused"))
             piece = tp.pieces[index]
             if piece.kept.data is not None:
                 sink.write(piece.kept.data)
@@ -128,5 +129,5 @@ def write_clean(data: bytes, tp: TiffPlan, out: BinaryIO) -> int:
             for at in range(piece.off, piece.off + piece.kept.used, _COPY_CHUNK):
                 sink.write(view[at : min(at + _COPY_CHUNK, piece.off + piece.kept.used)])
     if sink.written != placed.size:
-        raise ExportRefused("the cleaned TIFF does not match its plan; refused")
+        raise ExportRefused(N_("the cleaned TIFF does not match its plan; refused"))
     return sink.written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 
@@ -20,20 +21,21 @@ def describe_trailer(tail: bytes, offset: int) -> Finding:
     video_at = _find_video(tail)
     if video_at is not None:
         video = human_size(len(tail) - video_at)
-        return Finding(Category.HIDDEN, where, "Motion Photo video", f"{video} video",
-                       f"a {video} video recorded around the moment of the photo (Motion Photo)",
+        return Finding(Category.HIDDEN, where, N_("Motion Photo video"), f"{video} video",
+                       message(N_("a {video} video recorded around the moment of the photo (Motion Photo)"),
+                               video=video),
                        detail={"bytes": len(tail), "video_offset": offset + video_at})
     if tail.rstrip(b"\x00") == b"":
-        return Finding(Category.HIDDEN, where, "Padding after the image", size,
-                       "empty bytes after the image; removed")
+        return Finding(Category.HIDDEN, where, N_("Padding after the image"), size,
+                       N_("empty bytes after the image; removed"))
     if tail.startswith(b"\xff\xd8\xff"):
-        return Finding(Category.HIDDEN, where, "Extra image after the photo", size,
-                       "a second picture (preview, depth map or original) hidden after the photo")
+        return Finding(Category.HIDDEN, where, N_("Extra image after the photo"), size,
+                       N_("a second picture (preview, depth map or original) hidden after the photo"))
     if tail.endswith(b"SEFT") or b"SEFH" in tail[-4096:]:
-        return Finding(Category.HIDDEN, where, "Samsung trailer", size,
-                       "Samsung camera data (may hold a video, depth or edit data)")
-    return Finding(Category.HIDDEN, where, "Data after the image", size,
-                   "unknown data appended after the picture")
+        return Finding(Category.HIDDEN, where, N_("Samsung trailer"), size,
+                       N_("Samsung camera data (may hold a video, depth or edit data)"))
+    return Finding(Category.HIDDEN, where, N_("Data after the image"), size,
+                   N_("unknown data appended after the picture"))
 
 
 def _find_video(tail: bytes) -> int | None:

@@ -46,6 +46,7 @@ from share_guard.core.containers.webp_clean import (
     vp8x_body,
 )
 from share_guard.core.errors import CorruptFile, LimitExceeded
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.exif import exif_findings
 from share_guard.core.metadata.icc import icc_findings
 from share_guard.core.metadata.xmp import xmp_findings
@@ -95,14 +96,16 @@ def _walk(data: bytes, start: int, end: int, budget: list[int]) -> list[RiffChun
     while pos < end:
         budget[0] -= 1
         if budget[0] < 0:
-            raise LimitExceeded(f"WebP has more than {MAX_CHUNKS} chunks")
+            raise LimitExceeded(message(N_("WebP has more than {MAX_CHUNKS} chunks"), MAX_CHUNKS=MAX_CHUNKS))
         if pos + 8 > end:
-            raise CorruptFile(f"WebP is damaged: a chunk header is cut off at byte {pos}")
+            raise CorruptFile(message(N_("WebP is damaged: a chunk header is cut off at byte {pos}"),
+                                      pos=pos))
         fourcc = data[pos : pos + 4]
         (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
         if pos + 8 + size > end:
             raise CorruptFile(
-                f"WebP is truncated: chunk {fourcc.decode('latin-1')!r} runs past its end"
+                message(N_("WebP is truncated: chunk {fourcc} runs past its end"),
+                        fourcc=f"{fourcc.decode('latin-1')!r}")
             )
         chunks.append(RiffChunk(fourcc, pos, size))
         # a missing pad byte after the very last chunk is tolerated
@@ -113,17 +116,17 @@ def _walk(data: bytes, start: int, end: int, budget: list[int]) -> list[RiffChun
 def walk_riff(data: bytes) -> WebpLayout:
     """Walk the RIFF/WEBP chunks, including the sub-chunks of animation frames (bounded)."""
     if len(data) < 20 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raise CorruptFile("not a WebP file (bad RIFF header)")
+        raise CorruptFile(N_("not a WebP file (bad RIFF header)"))
     (riff_size,) = struct.unpack("<I", data[4:8])
     riff_end = 8 + riff_size
     if riff_end > len(data):
-        raise CorruptFile("WebP is truncated: the file is shorter than its RIFF header says")
+        raise CorruptFile(N_("WebP is truncated: the file is shorter than its RIFF header says"))
     budget = [MAX_CHUNKS]
     layout = WebpLayout(riff_end=riff_end, chunks=_walk(data, 12, riff_end, budget))
     for chunk in layout.chunks:
         if chunk.fourcc == b"ANMF":
             if chunk.size < 16:
-                raise CorruptFile("WebP is damaged: an animation frame header is too short")
+                raise CorruptFile(N_("WebP is damaged: an animation frame header is too short"))
             chunk.children = _walk(data, chunk.data_start + 16, chunk.data_start + chunk.size,
                                    budget)
     _check(data, layout)
@@ -132,20 +135,20 @@ def walk_riff(data: bytes) -> WebpLayout:
 
 def _check(data: bytes, layout: WebpLayout) -> None:
     if not layout.chunks:
-        raise CorruptFile("WebP holds no chunks")
+        raise CorruptFile(N_("WebP holds no chunks"))
     first = layout.chunks[0]
     if first.fourcc == b"VP8X":
         if first.size < 10:
-            raise CorruptFile("WebP is damaged: the VP8X header is too short")
+            raise CorruptFile(N_("WebP is damaged: the VP8X header is too short"))
         frames = [c for c in layout.chunks if c.fourcc == b"ANMF"]
         stills = [c for c in layout.chunks if c.fourcc in IMAGE]
         if not frames and not stills:
-            raise CorruptFile("WebP has no image data")
+            raise CorruptFile(N_("WebP has no image data"))
         for frame in frames:
             if not any(c.fourcc in IMAGE for c in frame.children):
-                raise CorruptFile("WebP is damaged: an animation frame has no image data")
+                raise CorruptFile(N_("WebP is damaged: an animation frame has no image data"))
     elif first.fourcc not in IMAGE:
-        raise CorruptFile(f"WebP starts with an unexpected chunk {first.name!r}")
+        raise CorruptFile(message(N_("WebP starts with an unexpected chunk {name}"), name=f"{first.name!r}"))
 
 
 def _dimensions(data: bytes, layout: WebpLayout) -> tuple[int, int] | None:
@@ -219,13 +222,13 @@ class WebpHandler(FormatHandler):
         else:
             icc = neutral_icc(payload(data, pics.icc)) if pics.icc is not None else None
             if pics.icc is not None and icc is None:
-                result.removed.append("colour profile (not a valid profile)")
+                result.removed.append(N_("colour profile (not a valid profile)"))
             flags = (pics.flags & FLAG_ALPHA) | (FLAG_ICC if icc is not None else 0) \
                 | (FLAG_EXIF if orientation != 1 else 0) | (FLAG_ANIM if pics.frames else 0)
             chunks.append((b"VP8X", vp8x_body(flags, *pics.canvas)))
             if icc is not None:
                 chunks.append((b"ICCP", icc))
-                result.kept.append("colour profile (its text made neutral)")
+                result.kept.append(N_("colour profile (its text made neutral)"))
             if pics.anim is not None:
                 chunks.append((b"ANIM", anim_body(payload(data, pics.anim))))
                 for (frame, _a, _i), image in zip(pics.frames, images, strict=True):
@@ -234,21 +237,22 @@ class WebpHandler(FormatHandler):
                 chunks.extend(images[0].chunks)
             if orientation != 1:
                 chunks.append(orientation_exif(orientation))
-                result.kept.append(f"orientation ({orientation})")
+                result.kept.append(message(N_("orientation ({orientation})"), orientation=orientation))
         out.write(riff_bytes(chunks))
         if pics.exif is not None:
-            result.removed.append("EXIF chunk")
+            result.removed.append(N_("EXIF chunk"))
         for chunk in pics.unused:
-            result.removed.append(f"{chunk.name or 'unnamed'} chunk")
+            result.removed.append(message(N_("{name} chunk"), name=chunk.name or "unnamed"))
         for image in images:
             result.removed.extend(n for n in image.notes if n not in result.removed)
         hidden = sum(image.hidden for image in images)
         if hidden:
-            result.removed.append(f"{hidden} byte{'s' if hidden > 1 else ''} after the end "
-                                  "of the coded image data (zeroed)")
+            result.removed.append(message(
+                N_("{n} byte after the end of the coded image data (zeroed)") if hidden == 1 else
+                N_("{n} bytes after the end of the coded image data (zeroed)"), n=hidden))
         trailer = len(data) - layout.riff_end
         if trailer > 0:
-            result.removed.append(f"{trailer} bytes after the end of the image")
+            result.removed.append(message(N_("{count} bytes after the end of the image"), count=trailer))
         return result
 
     def account(self, src: Source) -> Ledger:
@@ -266,21 +270,22 @@ class WebpHandler(FormatHandler):
         hidden = sum(image.hidden for image in images)
         if hidden >= HIDDEN_NOTABLE:
             result.findings.append(Finding(
-                Category.HIDDEN, "WebP image data", "Data after the coded image",
-                f"{hidden} bytes", "bytes no decoder reads, a place to hide data; "
-                "zeroed (pixels unchanged)"))
+                Category.HIDDEN, "WebP image data", N_("Data after the coded image"),
+                f"{hidden} bytes", N_("bytes no decoder reads, a place to hide data; "
+                "zeroed (pixels unchanged)")))
         elif hidden:
             result.findings.append(Finding(
-                Category.OTHER, "WebP image data", "Unused bytes after the coded image",
-                f"{hidden} bytes", "encoder leftovers no decoder reads; zeroed (pixels "
-                "unchanged)", identifying=False))
+                Category.OTHER, "WebP image data", N_("Unused bytes after the coded image"),
+                f"{hidden} bytes", N_("encoder leftovers no decoder reads; zeroed (pixels "
+                "unchanged)"), identifying=False))
         result.findings.extend(_field_findings(data, pics))
         for chunk in pics.unused:
             if chunk.fourcc in KEEP:
                 result.findings.append(Finding(
-                    Category.HIDDEN, f"WebP {chunk.name}", f"Unused {chunk.name} chunk",
-                    f"{chunk.size} bytes", "a chunk no decoder reads (a second copy, or out "
-                    "of place), a place to hide data; removed"))
+                    Category.HIDDEN, f"WebP {chunk.name}", message(N_("Unused {name} chunk"),
+                                                                   name=chunk.name),
+                    f"{chunk.size} bytes", N_("a chunk no decoder reads (a second copy, or out "
+                    "of place), a place to hide data; removed")))
 
     @staticmethod
     def _cleaned(src: Source, data: bytes, pics: Pictures) -> list[CleanImage]:
@@ -319,15 +324,15 @@ def _field_findings(data: bytes, pics: Pictures) -> list[Finding]:
             extra.append((frame, 0))
     for chunk, n in extra:
         found.append(Finding(Category.HIDDEN, f"WebP {chunk.name}",
-                             f"Data in the {chunk.name} header",
+                             message(N_("Data in the {name} header"), name=chunk.name),
                              f"{n} extra bytes" if n else "reserved bits set",
-                             "bits no decoder reads, a place to hide data; rewritten"))
+                             N_("bits no decoder reads, a place to hide data; rewritten")))
     return found
 
 
 def _unknown(where: str, chunk: RiffChunk) -> Finding:
-    return Finding(Category.UNKNOWN, where, f"Unknown chunk {chunk.name!r}",
-                   f"{chunk.size} bytes", "data we cannot interpret; removed")
+    return Finding(Category.UNKNOWN, where, message(N_("Unknown chunk {name}"), name=f"{chunk.name!r}"),
+                   f"{chunk.size} bytes", N_("data we cannot interpret; removed"))
 
 
 HANDLERS = [WebpHandler()]

@@ -27,6 +27,7 @@ from share_guard.core.containers.webp_clean import (
     vp8x_body,
 )
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import account_icc
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 
@@ -45,10 +46,10 @@ def account_webp(data: bytes) -> Ledger:
         ledger.refuse(0, len(data), "WebP", str(exc))
         return ledger
     if layout.riff_end != len(data):
-        ledger.refuse(layout.riff_end, len(data), "WebP", "data after the RIFF end")
+        ledger.refuse(layout.riff_end, len(data), "WebP", N_("data after the RIFF end"))
     for chunk in pics.unused + ([pics.exif] if pics.exif and pics.simple else []):
         ledger.refuse(chunk.offset, chunk.data_start + chunk.size, f"WebP {chunk.name}",
-                      "a chunk no decoder uses")
+                      N_("a chunk no decoder uses"))
     ledger.written(0, 12, "WebP RIFF header")
     framing = list(layout.chunks)
     for frame, _a, _i in pics.frames:
@@ -72,7 +73,7 @@ def _written_if(ok: bool, chunk: RiffChunk, start: int, end: int, ledger: Ledger
     if ok:
         ledger.written(start, end, f"WebP {chunk.name}")
     else:
-        ledger.refuse(start, end, f"WebP {chunk.name}", "fields the cleaner does not write")
+        ledger.refuse(start, end, f"WebP {chunk.name}", N_("fields the cleaner does not write"))
 
 
 def _account_fields(data: bytes, pics: Pictures, ledger: Ledger) -> None:
@@ -108,18 +109,18 @@ def _account_image(data: bytes, alpha: RiffChunk | None, image: RiffChunk,
         return
     what = f"WebP ALPH at byte {alpha.offset}"
     if image.fourcc != b"VP8 ":
-        ledger.refuse(alpha.offset, alpha.data_start + alpha.size, what, "an alpha chunk a "
-                      "lossless image does not use")
+        ledger.refuse(alpha.offset, alpha.data_start + alpha.size, what, N_("an alpha chunk a "
+                      "lossless image does not use"))
         return
     if not img.alpha:
-        raise CorruptFile("WebP alpha chunk is empty")
+        raise CorruptFile(N_("WebP alpha chunk is empty"))
     method, _f, _p = alpha_fields(img.alpha[0])
     ledger.written(alpha.data_start, alpha.data_start + 1, what)
     if method == 0:
         w, h = vp8_size(img.body)
         if alpha.size != 1 + w * h:
             ledger.refuse(alpha.data_start, alpha.data_start + alpha.size, what,
-                          "raw alpha data of the wrong size")
+                          N_("raw alpha data of the wrong size"))
         else:
             ledger.payload(alpha.data_start + 1, alpha.data_start + alpha.size, what)
         return
@@ -134,14 +135,14 @@ def _account_parts(body: bytes, base: int, parts: list[Part], reference: bytes |
     """Payload up to each part's last non-zero byte (proven needed by the picture), zeroed
     after; bytes between parts (frame header, partition sizes) are payload too."""
     if reference is None:
-        ledger.refuse(base, base + len(body), what, "a coded image that does not decode")
+        ledger.refuse(base, base + len(body), what, N_("a coded image that does not decode"))
         return
     pos = 1 if skip_head else 0
     for part in sorted(parts, key=lambda p: p.start):
         last = len(body[part.start : part.end].rstrip(b"\x00"))
         if not only_needed(part, body, reference):
             ledger.refuse(base + part.start, base + part.end, what,
-                          "bytes after the end of the coded image")
+                          N_("bytes after the end of the coded image"))
             return
         ledger.payload(base + pos, base + part.start + last, what)
         ledger.zeroed(body, base + part.start + last, base + part.end, f"{what} (unread)",

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from share_guard.core.containers.content_memo import ContentMemo
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 VP8_START = b"\x9d\x01\x2a"
 
@@ -83,14 +84,14 @@ def riff(*chunks: tuple[bytes, bytes]) -> bytes:
 
 def vp8_size(body: bytes) -> tuple[int, int]:
     if len(body) < 10 or body[0] & 1 or body[3:6] != VP8_START:
-        raise CorruptFile("WebP holds a VP8 bitstream that is not a key frame")
+        raise CorruptFile(N_("WebP holds a VP8 bitstream that is not a key frame"))
     w, h = struct.unpack("<HH", body[6:10])
     return w & 0x3FFF, h & 0x3FFF
 
 
 def vp8l_size(body: bytes) -> tuple[int, int]:
     if len(body) < 5 or body[0] != 0x2F or body[4] >> 5:
-        raise CorruptFile("WebP holds a lossless bitstream with a damaged header")
+        raise CorruptFile(N_("WebP holds a lossless bitstream with a damaged header"))
     bits = int.from_bytes(body[1:5], "little")
     return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
 
@@ -158,7 +159,7 @@ def vp8_parts(body: bytes, wrap: Callable[[bytes], bytes]) -> list[Part]:
     vp8_size(body)
     p1_end = 10 + (int.from_bytes(body[:3], "little") >> 5)
     if p1_end > len(body):
-        raise CorruptFile("WebP VP8 bitstream is cut short")
+        raise CorruptFile(N_("WebP VP8 bitstream is cut short"))
     count = token_partitions(body[10:p1_end])
     pos = p1_end + 3 * (count - 1)
     parts = [Part(10, p1_end, wrap)]
@@ -167,7 +168,7 @@ def vp8_parts(body: bytes, wrap: Callable[[bytes], bytes]) -> list[Part]:
         parts.append(Part(pos, pos + size, wrap, low=0))
         pos += size
     if pos >= len(body):
-        raise CorruptFile("WebP VP8 partitions run past their chunk")
+        raise CorruptFile(N_("WebP VP8 partitions run past their chunk"))
     parts.append(Part(pos, len(body), wrap))
     return parts
 

@@ -24,6 +24,7 @@ from share_guard.core.containers.webp_bitstream import (
     vp8l_size,
 )
 from share_guard.core.errors import CorruptFile, ExportRefused
+from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError, neutral_profile
 from share_guard.core.metadata.tiff_ifd import minimal_orientation_exif
 
@@ -51,7 +52,7 @@ def alpha_fields(header: int) -> tuple[int, int, int]:
     a header libwebp refuses (reserved bits set, unknown method)."""
     method, filt, pre = header & 3, (header >> 2) & 3, (header >> 4) & 3
     if header >> 6 or method > 1 or pre > 1:
-        raise CorruptFile("WebP alpha data with a damaged header")
+        raise CorruptFile(N_("WebP alpha data with a damaged header"))
     return method, filt, pre
 
 
@@ -102,7 +103,7 @@ def clean_image(img: Image) -> CleanImage:
     parts = img.parts()
     reference = parts[0].shown(img.body)
     if reference is None:
-        raise CorruptFile("WebP holds image data that does not decode")
+        raise CorruptFile(N_("WebP holds image data that does not decode"))
     cut = [(p, needed(p, img.body, reference)) for p in parts]
     body = zero_after(img.body, cut)
     res.hidden += sum(_nonzero(img.body[p.start + k : p.end]) for p, k in cut)
@@ -110,13 +111,13 @@ def clean_image(img: Image) -> CleanImage:
         res.notes.append("alpha chunk a lossless image does not use")
     elif img.alpha is not None:
         if not img.alpha:
-            raise CorruptFile("WebP alpha chunk is empty")
+            raise CorruptFile(N_("WebP alpha chunk is empty"))
         method, _f, _p = alpha_fields(img.alpha[0])
         w, h = vp8_size(img.body)
         alpha = img.alpha
         if method == 0:
             if len(alpha) < 1 + w * h:
-                raise CorruptFile("WebP raw alpha data is cut short")
+                raise CorruptFile(N_("WebP raw alpha data is cut short"))
             res.hidden += _nonzero(alpha[1 + w * h :])
             alpha = alpha[: 1 + w * h]
         else:
@@ -124,7 +125,7 @@ def clean_image(img: Image) -> CleanImage:
             assert part is not None
             shown = part.shown(alpha)
             if shown is None:
-                raise CorruptFile("WebP holds alpha data that does not decode")
+                raise CorruptFile(N_("WebP holds alpha data that does not decode"))
             keep = needed(part, alpha, shown)
             res.hidden += _nonzero(alpha[part.start + keep :])
             alpha = zero_after(alpha, [(part, keep)])
@@ -151,13 +152,13 @@ def orientation_exif(orientation: int) -> Chunk:
 def riff_bytes(chunks: list[Chunk]) -> bytes:
     body_len = sum(8 + len(p) + (len(p) & 1) for _f, p in chunks)
     if body_len + 4 > 0xFFFFFFFF:
-        raise ExportRefused("the cleaned WebP would be too large for a RIFF file")
+        raise ExportRefused(N_("the cleaned WebP would be too large for a RIFF file"))
     return riff(*chunks)
 
 
 def anim_body(payload: bytes) -> bytes:
     if len(payload) < 6:
-        raise CorruptFile("WebP animation header is cut short")
+        raise CorruptFile(N_("WebP animation header is cut short"))
     return payload[:6]
 
 
@@ -213,7 +214,7 @@ def pictures(data: bytes, chunks: list[RiffChunk]) -> Pictures:
     if alpha is not None and pics.still is None:
         pics.unused.append(alpha)
     if (pics.still is None) == (not pics.frames):
-        raise CorruptFile("WebP holds no picture a decoder would show")
+        raise CorruptFile(N_("WebP holds no picture a decoder would show"))
     return pics
 
 
@@ -229,7 +230,7 @@ def _frame(chunk: RiffChunk, unused: list[RiffChunk]) -> tuple[RiffChunk, RiffCh
         else:
             unused.append(c)
     if image is None:
-        raise CorruptFile("WebP is damaged: an animation frame has no image data")
+        raise CorruptFile(N_("WebP is damaged: an animation frame has no image data"))
     return chunk, alpha, image
 
 

@@ -43,10 +43,11 @@ from share_guard.core.family.gates import consent_confirmations as policy_confir
 from share_guard.core.family.gates import consent_refusal as policy_consent_refusal
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.records import ConsentLog, build_record
+from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import FileKind, Report
+from share_guard.core.report import FileKind, Report, labelled
 from share_guard.core.sandbox.base import Runner
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _name_the_copy(result: ExportResult) -> None:
     after.findings += name_findings(result.output, after.kind)
     if result.before is not None:  # a neutral name took what the original's name told
         left = {(f.category, f.name) for f in after.findings}
-        result.removed += [f"{f.category.label}: {f.name}" for f in result.before.identifying()
+        result.removed += [labelled(f) for f in result.before.identifying()
                            if from_name(f) and (f.category, f.name) not in left]
     if after.format:
         from share_guard.core.containers import handler_by_name
@@ -265,7 +266,7 @@ class Engine:
                                           audit=state.policy.audit, removed=removed)
             log = ConsentLog(options.data_dir)
             outcome.record = replace(outcome.record, id=log.add(outcome.record))
-        progress(1.0, "done")
+        progress(1.0, N_("done"))
         return outcome
 
     def _with_evidence(self, report: Report, needed: Sequence[Analyzer], progress: ProgressFn,
@@ -305,8 +306,8 @@ class Engine:
                 held += len(item.packed or b"")
                 if held > MAX_HELD and item.result is None:
                     item.packed = None
-                    item.result = self._refused(item, "the batch is too large to hold at once; "
-                                                "clean its folders one at a time",
+                    item.result = self._refused(item, N_("the batch is too large to hold at once; "
+                                                "clean its folders one at a time"),
                                                 ExportStatus.ERROR)
             items.append(item)
         if count != len(paths):
@@ -339,13 +340,14 @@ class Engine:
             item.result = self._refused(item, assessment.reason)
         elif assessment.pending:  # fail closed: a gate could not judge
             item.result = self._refused(
-                item, f"blocked: a check could not run ({', '.join(assessment.pending)})")
+                item, message(N_("blocked: a check could not run ({checks})"),
+                              checks=", ".join(assessment.pending)))
         elif dest is None:
-            item.result = self._refused(item, "not a photo or video that can be cleaned")
+            item.result = self._refused(item, N_("not a photo or video that can be cleaned"))
         elif _file_id(dest) in originals:
             # its own original, or another file of this batch (a_clean.jpg given with a.jpg)
             item.result = self._refused(
-                item, "the output would replace an original; choose another folder")
+                item, N_("the output would replace an original; choose another folder"))
         else:
             taken.add(dest)
             item.planned.dest = dest
@@ -408,7 +410,7 @@ class Engine:
         if isinstance(outcome, ExportResult):
             return outcome
         if isinstance(outcome, Cancelled):
-            return self._refused(item, "cancelled", ExportStatus.CANCELLED)
+            return self._refused(item, N_("cancelled"), ExportStatus.CANCELLED)
         if isinstance(outcome, ShareGuardError):
             status = ExportStatus.ERROR if isinstance(outcome, OutputError) else ExportStatus.REFUSED
             return self._refused(item, str(outcome), status)

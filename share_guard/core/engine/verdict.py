@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from share_guard.core.export.consent import ConsentFlag, ConsentItem
 from share_guard.core.export.pipeline import Cover, Transform
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.filename import from_name, name_findings
-from share_guard.core.report import Category, FileKind, Region, Report
+from share_guard.core.report import Category, FileKind, Region, Report, labelled
 from share_guard.core.textsafe import display_path, display_text
 
 if TYPE_CHECKING:
@@ -119,20 +120,23 @@ def assess(report: Report, gates: Sequence[Gate], *, dest: Path | None = None,
         if report.failed_checks:
             # a check that did not run (an unreadable takedown list) is not a container
             # problem: rebuilding would skip it, so it is refused and not offered
-            return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.CHECK_FAILED,
-                              mentions=facts)
+            return Assessment(Verdict.BLOCKED, message(N_("not cleaned: {problem}"),
+                                                       problem=problem),
+                              Blocker.CHECK_FAILED, mentions=facts)
         if report.kind is FileKind.IMAGE and report.properties.get("rebuildable") is False:
             # a rebuild would fail too (a truncated JPEG): not offered (the decoder's own
             # words are in the report's properties, for --json)
-            return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}; its pixels cannot be "
-                              "decoded either, so it cannot be rebuilt from them",
+            return Assessment(Verdict.BLOCKED, message(
+                N_("not cleaned: {problem}; its pixels cannot be decoded either, so it cannot "
+                   "be rebuilt from them"), problem=problem),
                               Blocker.NOT_UNDERSTOOD, mentions=facts)
         if report.kind is FileKind.IMAGE:
             return Assessment(Verdict.NEEDS_REBUILD,
-                              f"not cleaned: {problem} (try rebuild from pixels)",
+                              message(N_("not cleaned: {problem} (try rebuild from pixels)"),
+                                      problem=problem),
                               Blocker.NOT_UNDERSTOOD, parent, tuple(pending), facts)
-        return Assessment(Verdict.BLOCKED, f"not cleaned: {problem}", Blocker.NOT_UNDERSTOOD,
-                          mentions=facts)
+        return Assessment(Verdict.BLOCKED, message(N_("not cleaned: {problem}"), problem=problem),
+                          Blocker.NOT_UNDERSTOOD, mentions=facts)
     return Assessment(Verdict.READY, parent=parent, pending=tuple(pending), mentions=facts)
 
 
@@ -143,29 +147,30 @@ def mentions(report: Report, transforms: Sequence[Transform] = (),
     name = display_path(report.path.name)
     covers = [t.covers(report) for t in transforms]
     gone, kept = _name_facts(report, dest)
-    removed = tuple(sorted({f"{f.category.label}: {f.name}" for f in report.leaks()}
+    removed = tuple(sorted({labelled(f) for f in report.leaks()}
                            | set(gone) | {r for c in covers for r in c.removes}))
     covered = frozenset(r for c in covers for r in c.regions)
     faces, possible, codes, unlocated = _regions(report)
-    will_cover = [_count(len([r for r in faces if r in covered]), "face"),
-                  _count(len([r for r in possible if r in covered]), "possible face"),
-                  _count(len([r for r in codes if r in covered]), "readable code"),
-                  _count(sum(c.drawn for c in covers), "area drawn by hand")]
+    will_cover = [_count(len([r for r in faces if r in covered]), *_FACES),
+                  _count(len([r for r in possible if r in covered]), *_POSSIBLE_FACES),
+                  _count(len([r for r in codes if r in covered]), *_CODES),
+                  _count(sum(c.drawn for c in covers), *_DRAWN)]
     if any(c.outside for c in covers):
-        will_cover.append("everything outside the chosen area")
+        will_cover.append(N_("everything outside the chosen area"))
     faces_left = len([r for r in faces if r not in covered]) + unlocated
-    will_not_cover = [_count(faces_left, "face"),
-                      _count(len([r for r in codes if r not in covered]), "readable code")]
+    will_not_cover = [_count(faces_left, *_FACES),
+                      _count(len([r for r in codes if r not in covered]), *_CODES)]
     warnings: list[str] = []
     flags: list[ConsentFlag] = []
     if faces_left:
         flags.append(ConsentFlag.FACES_UNCOVERED)
-        warnings.append(f"{name}: people can be recognised and will not be covered")
+        warnings.append(message(N_("{name}: people can be recognised and will not be covered"),
+                                name=name))
     for flag, category in ((ConsentFlag.TAKEDOWN, Category.TAKEDOWN),
                            (ConsentFlag.SENSITIVE, Category.SENSITIVE)):
         for f in report.by_category(category):
             flags.append(flag)
-            warnings.append(f"{name}: {f.explanation}")
+            warnings.append(message(N_("{name}: {why}"), name=name, why=f.explanation))
     return Mentions(removed, tuple(w for w in will_cover if w),
                     tuple(w for w in will_not_cover if w), tuple(warnings),
                     tuple(dict.fromkeys(flags)), kept, bool(faces) or unlocated > 0)
@@ -178,9 +183,12 @@ def _name_facts(report: Report, dest: Path | None) -> tuple[list[str], tuple[str
     if not named:
         return [], ()
     left = {(f.category, f.name) for f in name_findings(dest, report.kind)} if dest else None
-    gone = [f"{f.category.label}: {f.name}" for f in named
+    gone = [labelled(f) for f in named
             if left is not None and (f.category, f.name) not in left]
-    kept = tuple(f"{f.category.label}: {f.name} ({f.value})" for f in named
+    # (not "name (value)": names hold brackets of their own, "By-line (author)", and a front
+    # end finds a template again by its fixed words)
+    kept = tuple(message(N_("{category}: {name} — {value}"), category=f.category.label,
+                         name=f.name, value=f.value) for f in named
                  if left is None or (f.category, f.name) in left)
     return gone, kept
 
@@ -203,8 +211,16 @@ def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], 
     return faces, possible, codes, unlocated
 
 
-def _count(n: int, noun: str) -> str:
-    return "" if n <= 0 else f"{n} {noun}{'' if n == 1 else 's'}"
+#: counted things, one and many: the core writes English (the consent record keeps it); a
+#: front end translates each line with translated()
+_FACES = (N_("{n} face"), N_("{n} faces"))
+_POSSIBLE_FACES = (N_("{n} possible face"), N_("{n} possible faces"))
+_CODES = (N_("{n} readable code"), N_("{n} readable codes"))
+_DRAWN = (N_("{n} area drawn by hand"), N_("{n} areas drawn by hand"))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return "" if n <= 0 else message(one if n == 1 else many, n=n)
 
 
 __all__ = ["Assessment", "Blocker", "Cover", "Mentions", "Verdict", "assess", "mentions"]

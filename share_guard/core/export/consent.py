@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from share_guard.core.i18n import N_, message
+
 
 class ConsentChannel(StrEnum):
     """How an answer was given. A policy that asks each time accepts only a person there."""
@@ -39,14 +41,14 @@ class ConsentFlag(StrEnum):
 PEOPLE_AGREED, RIGHT_TO_SHARE, FACES_CONFIRMED = "people_agreed", "right_to_share", "faces_unredacted"
 
 CONFIRMATIONS: dict[str, str] = {
-    PEOPLE_AGREED: "Everyone who can be recognised in this agreed to it being shared",
-    RIGHT_TO_SHARE: "I have the right to share this",
+    PEOPLE_AGREED: N_("Everyone who can be recognised in this agreed to it being shared"),
+    RIGHT_TO_SHARE: N_("I have the right to share this"),
 }
 
 #: statements a policy may add to a request (see core.family.gates)
 POLICY_CONFIRMATIONS: dict[str, str] = {
-    FACES_CONFIRMED: "People can be recognised and will not be covered: "
-                     "I asked each of them and they said yes",
+    FACES_CONFIRMED: N_("People can be recognised and will not be covered: "
+                        "I asked each of them and they said yes"),
 }
 
 
@@ -55,7 +57,7 @@ def statement(key: str) -> str:
     return CONFIRMATIONS.get(key) or POLICY_CONFIRMATIONS.get(key) or key
 
 
-REMINDER = (
+REMINDER = N_(
     "Sharing intimate images of someone without their consent causes serious harm "
     "and is a crime in many places."
 )
@@ -121,8 +123,9 @@ def refuse(request: ConsentRequest) -> ConsentAnswer:  # noqa: ARG001
 def consent_refusal(request: ConsentRequest, answer: ConsentAnswer) -> str:
     """Why ``answer`` does not let the export go on ("" when consent was given to everything)."""
     if not answer.granted:
-        return "consent was not given; nothing was written"
+        return N_("consent was not given; nothing was written")
     missing = [c for c in request.confirmations if c not in answer.confirmed]
     if missing:
-        return f"consent incomplete: not confirmed: {statement(missing[0])}"
+        return message(N_("consent incomplete: not confirmed: {statement}"),
+                       statement=statement(missing[0]))
     return ""

@@ -25,9 +25,10 @@ from share_guard.core.errors import ExportRefused, OutputError
 from share_guard.core.export.safeio import BoundedOutput, Staging, output_limit
 from share_guard.core.filesize import data_bytes
 from share_guard.core.fingerprint import check_same, check_unchanged
+from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import InspectOptions, inspect
 from share_guard.core.progress import CancelToken, ProgressFn
-from share_guard.core.report import Region, Report
+from share_guard.core.report import Region, Report, labelled
 from share_guard.core.textsafe import display_text, safe_file_name
 
 
@@ -179,7 +180,7 @@ def free_name(dest: Path, *, overwrite: bool, taken: set[Path] | None = None) ->
     while candidate in taken or (not overwrite and os.path.lexists(candidate)):
         n += 1
         if n > MAX_NUMBER:
-            raise OutputError(f"no free name for the copy of {dest.name}")
+            raise OutputError(message(N_("no free name for the copy of {name}"), name=dest.name))
         candidate = dest.with_name(f"{dest.stem}-{n}{dest.suffix}")
     return candidate
 
@@ -215,7 +216,7 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
                 raise problem
             return result
     if p.dest is None:
-        raise ExportRefused(p.refusal or "not planned for export")
+        raise ExportRefused(p.refusal or N_("not planned for export"))
     result = ExportResult(p.report.path, ExportStatus.CLEANED, before=p.report)
     # the gates, the plan and the consent were about the bytes the report saw: these bytes
     # (a file swapped for other content of the same size and time is refused)
@@ -229,14 +230,17 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
         after = inspect(temp, InspectOptions(fingerprint=False))
         result.after = after
         if after.error:
-            raise ExportRefused(f"the cleaned copy could not be re-read ({after.error}); removed")
+            raise ExportRefused(message(N_("the cleaned copy could not be re-read ({error}); removed"),
+                                        error=after.error))
         leaks = after.leaks()
         if leaks:
-            raise ExportRefused(f"the cleaned copy still held {leaks[0].name}; removed")
+            raise ExportRefused(message(N_("the cleaned copy still held {name}; removed"),
+                                        name=leaks[0].name))
         if after.problems:
-            raise ExportRefused(f"the cleaned copy is not sound ({after.problems[0]}); removed")
+            raise ExportRefused(message(N_("the cleaned copy is not sound ({problems}); removed"),
+                                        problems=after.problems[0]))
         if not p.transforms and after.format != expected:
-            raise ExportRefused("the cleaned copy changed format; removed")
+            raise ExportRefused(N_("the cleaned copy changed format; removed"))
         checker = handler_by_name(after.format) if after.format else None
         if checker is not None and checker.accounts:
             # every byte of the copy is ours to answer for: Unaccounted fails the export
@@ -262,7 +266,7 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
     if p.transforms:
         # The transform wrote fresh pixels without the original's metadata, so the strip
         # saw little; what left with it is what the original's report found.
-        gone = list(dict.fromkeys(f"{f.category.label}: {f.name}" for f in p.report.leaks()))
+        gone = list(dict.fromkeys(labelled(f) for f in p.report.leaks()))
         result.removed = gone + [r for r in result.removed if r not in gone]
     result.changed = [display_text(x) for x in result.changed]
     result.output = p.dest
@@ -326,8 +330,8 @@ class _transformed:
                 fh.flush()
                 limit = max(TRANSFORM_GROWTH * current.size, current.size + TRANSFORM_SLACK)
                 if os.fstat(fh.fileno()).st_size > limit:
-                    raise ExportRefused(f"{transform.name} wrote far more than the picture "
-                                        "holds; refused")
+                    raise ExportRefused(message(N_("{name} wrote far more than the picture holds; refused"),
+                                                name=transform.name))
                 self.result.changed.extend(changed)
                 current = Source(path)
         except BaseException:

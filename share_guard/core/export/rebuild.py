@@ -14,6 +14,7 @@ from typing import BinaryIO
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import CorruptFile, ShareGuardError, UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 
@@ -29,14 +30,14 @@ class RebuildTransform:
     def apply(self, src: Source, report: Report, out: BinaryIO, progress: ProgressFn,
               cancel: CancelToken | None) -> list[str]:
         if report.kind is not FileKind.IMAGE:
-            raise UnsupportedFormat("rebuild from pixels works for images only")
-        progress(0.1, "decoding")
+            raise UnsupportedFormat(N_("rebuild from pixels works for images only"))
+        progress(0.1, N_("decoding"))
         shown, fmt, icc = _decode(src.path)
         if cancel is not None:
             cancel.check()
-        progress(0.6, "encoding")
+        progress(0.6, N_("encoding"))
         _save(shown, out, fmt, icc)
-        progress(1.0, "rebuilt")
+        progress(1.0, N_("rebuilt"))
         return ["rebuilt from pixels (re-encoded at the best quality for the format)"]
 
 
@@ -54,14 +55,15 @@ def _decode(path: Path) -> tuple[object, str, bytes | None]:
             frames = getattr(img, "n_frames", 1)
             fmt = img.format or "PNG"
             if frames > 1 and fmt in ("GIF", "WEBP", "PNG"):
-                raise UnsupportedFormat("rebuild of animated images is not supported")
+                raise UnsupportedFormat(N_("rebuild of animated images is not supported"))
             return ImageOps.exif_transpose(img), fmt, icc
     except ShareGuardError:
         raise
     except Image.DecompressionBombError as exc:  # not an OSError: it escaped as a traceback
-        raise CorruptFile("the image claims too many pixels to decode safely") from exc
+        raise CorruptFile(N_("the image claims too many pixels to decode safely")) from exc
     except Exception as exc:  # noqa: BLE001 - decoders raise EOFError, struct.error, ... on hostile data
-        raise CorruptFile(f"the pixels cannot be decoded: {type(exc).__name__}: {exc}") from exc
+        raise CorruptFile(message(N_("the pixels cannot be decoded: {name__}: {exc}"),
+                                  name__=type(exc).__name__, exc=exc)) from exc
 
 
 def rebuild_problem(path: Path) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from share_guard.core.errors import ExportRefused, OutputError
+from share_guard.core.i18n import N_, message
 
 TEMP_PREFIX = ".sg-"
 TEMP_SUFFIX = ".tmp"
@@ -47,18 +48,19 @@ def check_destination(dest: Path, *, overwrite: bool) -> None:
     """Raise :class:`OutputError` when ``dest`` cannot be written safely."""
     folder = dest.parent
     if not folder.exists():
-        raise OutputError(f"output folder does not exist: {folder}")
+        raise OutputError(message(N_("output folder does not exist: {folder}"), folder=folder))
     if not folder.is_dir():
-        raise OutputError(f"output folder is not a folder: {folder}")
+        raise OutputError(message(N_("output folder is not a folder: {folder}"), folder=folder))
     if os.path.islink(dest):
-        raise OutputError(f"refusing to write through a symbolic link: {dest.name}")
+        raise OutputError(message(N_("refusing to write through a symbolic link: {name}"), name=dest.name))
     if dest.exists():
         if not overwrite:
-            raise OutputError(f"{dest.name} already exists (use overwrite to replace it)")
+            raise OutputError(message(N_("{name} already exists (use overwrite to replace it)"),
+                                      name=dest.name))
         if not stat.S_ISREG(os.stat(dest, follow_symlinks=False).st_mode):
-            raise OutputError(f"{dest.name} exists and is not a regular file")
+            raise OutputError(message(N_("{name} exists and is not a regular file"), name=dest.name))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"output folder is not writable: {folder}")
+        raise OutputError(message(N_("output folder is not writable: {folder}"), folder=folder))
 
 
 class _Counted(io.FileIO):
@@ -115,7 +117,8 @@ class Staging:
         try:
             fd = os.open(temp, flags, 0o600)
         except OSError as exc:
-            raise OutputError(f"cannot write in {folder}: {exc.strerror}") from exc
+            raise OutputError(message(N_("cannot write in {folder}: {strerror}"),
+                                      folder=folder, strerror=exc.strerror)) from exc
         yield fd, temp
 
     @contextlib.contextmanager
@@ -208,7 +211,8 @@ def _sync_all(staged: list[_Staged]) -> Iterator[OutputError | None]:
             os.fsync(s.fd)
             return None
         except OSError as exc:  # e.g. the disk filled up while the data was written back
-            return OutputError(f"cannot write {s.dest.name}: {exc.strerror}")
+            return OutputError(message(N_("cannot write {name}: {strerror}"),
+                                       name=s.dest.name, strerror=exc.strerror))
         finally:
             os.close(s.fd)
 
@@ -244,12 +248,15 @@ def _publish(temp: Path, dest: Path, overwrite: bool) -> None:
     try:
         os.link(temp, dest)
     except FileExistsError:
-        raise OutputError(f"{dest.name} appeared while writing; not overwritten") from None
+        raise OutputError(message(N_("{name} appeared while writing; not overwritten"),
+                                  name=dest.name)) from None
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
-            raise OutputError(f"cannot write {dest.name}: {exc.strerror}") from exc
+            raise OutputError(message(N_("cannot write {name}: {strerror}"),
+                                      name=dest.name, strerror=exc.strerror)) from exc
         if dest.exists():
-            raise OutputError(f"{dest.name} appeared while writing; not overwritten") from None
+            raise OutputError(message(N_("{name} appeared while writing; not overwritten"),
+                                      name=dest.name)) from None
         os.replace(temp, dest)
 
 
@@ -353,8 +360,9 @@ class BoundedOutput:
 
     def _grow(self, end: int) -> None:
         if end > self.limit:
-            raise ExportRefused(f"the clean copy grew past {self.limit:,} bytes, much more than "
-                                "its original holds; refused")
+            raise ExportRefused(message(N_("the clean copy grew past {limit} bytes, much more than its "
+                                           "original holds; refused"),
+                                        limit=f"{self.limit:,}"))
         if end > self._end:
             if self._written is not None:
                 self._written(end - self._end)

@@ -29,6 +29,7 @@ from share_guard.core.containers.base import Source
 from share_guard.core.containers.inplace import Patch, copy_with_patches
 from share_guard.core.errors import CorruptFile, ExportRefused, UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import FileKind, Report
 
@@ -62,7 +63,8 @@ def planner_for(handler_name: str) -> Planner:
         from share_guard.core.export.sound_avi import plan_avi
 
         return plan_avi
-    raise UnsupportedFormat(f"the sound cannot be removed from {handler_name} files")
+    raise UnsupportedFormat(message(N_("the sound cannot be removed from {handler_name} files"),
+                                    handler_name=handler_name))
 
 
 def mute_plan(src: Source) -> Mute:
@@ -82,7 +84,7 @@ def zero_ranges(ranges: list[tuple[int, int]], keep: list[tuple[int, int]]) -> l
         while i < len(kept) and kept[i][1] <= start:
             i += 1
         if i < len(kept) and kept[i][0] < end:
-            raise ExportRefused("the sound cannot be removed: audio and video share bytes")
+            raise ExportRefused(N_("the sound cannot be removed: audio and video share bytes"))
     return [Patch(start, end - start) for start, end in gone]
 
 
@@ -103,22 +105,22 @@ class RemoveSound:
         if report.kind is not FileKind.VIDEO:
             _copy(src, out)
             return []
-        progress(0.1, "finding the sound")
+        progress(0.1, N_("finding the sound"))
         try:
             mute = mute_plan(src)
         except (ValueError, IndexError) as exc:  # struct errors on hostile layouts
-            raise CorruptFile(f"the sound cannot be removed: {exc}") from exc
+            raise CorruptFile(message(N_("the sound cannot be removed: {exc}"), exc=exc)) from exc
         if cancel is not None:
             cancel.check()
         if not mute.tracks:
             _copy(src, out)
             return ["no sound to remove"]
-        progress(0.5, "removing the sound")
+        progress(0.5, N_("removing the sound"))
         try:
             with src.open() as fh:
                 copy_with_patches(fh, src.size, out, mute.patches)
         except ValueError as exc:  # overlapping patches: a layout we did not plan for
-            raise ExportRefused(f"the sound cannot be removed: {exc}") from exc
+            raise ExportRefused(message(N_("the sound cannot be removed: {exc}"), exc=exc)) from exc
         tracks = "1 audio track" if mute.tracks == 1 else f"{mute.tracks} audio tracks"
         return [f"sound removed: {tracks} taken out, {mute.pieces} audio pieces zeroed; "
                 "the video is not re-encoded"]

@@ -17,6 +17,7 @@ from share_guard.core.containers.base import Source
 from share_guard.core.containers.inplace import Patch
 from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.export.sound import Mute
+from share_guard.core.i18n import N_
 
 IDX1_CAP = 512 * 1024 * 1024
 
@@ -57,7 +58,7 @@ class _Muter:
                 streams.append(ch)
                 kinds.append(self.riff.read(strh.data_offset, 4) if strh else b"")
         if avih is None:
-            raise CorruptFile("the AVI has no main header")
+            raise CorruptFile(N_("the AVI has no main header"))
         self.audio = {n for n, kind in enumerate(kinds) if kind == b"auds"}
         if not self.audio:
             return
@@ -93,7 +94,7 @@ class _Muter:
 
     def idx1(self, ch: Chunk) -> None:
         if ch.size > IDX1_CAP:
-            raise LimitExceeded("an AVI index larger than 512 MB")
+            raise LimitExceeded(N_("an AVI index larger than 512 MB"))
         data = self.riff.read(ch.data_offset, ch.size)
         for at in range(0, len(data) // 16 * 16, 16):
             n = _number(data[at : at + 4])

@@ -25,6 +25,7 @@ from share_guard.core.containers.bmff_samples import (
 from share_guard.core.containers.inplace import Patch
 from share_guard.core.errors import CorruptFile
 from share_guard.core.export.sound import Mute, zero_ranges
+from share_guard.core.i18n import N_
 
 FRAGMENT_READ = 16 * 1024 * 1024
 
@@ -36,7 +37,7 @@ def _free(box: Box) -> Patch:
 def _track_id(buf: Buffer, trak: Box) -> int:
     tkhd = trak.find(b"tkhd")
     if tkhd is None or tkhd.payload_size < 24:
-        raise CorruptFile("a track has no header")
+        raise CorruptFile(N_("a track has no header"))
     version = buf.u8(tkhd.payload_start)
     return buf.u32(tkhd.payload_start + (20 if version else 12))
 
@@ -57,7 +58,7 @@ def plan_bmff(src: Source) -> Mute:
         top = walk_top(fh, src.size)
         moovs = [b for b in top.boxes if b.type == b"moov"]
         if len(moovs) != 1:
-            raise CorruptFile("the movie has no single header ('moov')")
+            raise CorruptFile(N_("the movie has no single header ('moov')"))
         moov = moovs[0]
         buf = read_box_tree(fh, moov)
         traks = moov.all(b"trak")

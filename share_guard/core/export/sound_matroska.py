@@ -45,6 +45,7 @@ from share_guard.core.containers.matroska_schema import (
 )
 from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.export.sound import Mute
+from share_guard.core.i18n import N_, message
 
 AUDIO = 2  # TrackType
 
@@ -62,12 +63,12 @@ def plan_matroska(src: Source) -> Mute:
         f = EbmlFile(fh, src.size)
         head = f.element_at(0, src.size)
         if head.id != ID_EBML:
-            raise CorruptFile("not a Matroska file: no EBML header")
+            raise CorruptFile(N_("not a Matroska file: no EBML header"))
         segment = f.element_at(head.end, src.size)
         while segment.id != ID_SEGMENT and not segment.unknown_size and segment.end < src.size:
             segment = f.element_at(segment.end, src.size)  # (Void elements before it)
         if segment.id != ID_SEGMENT:
-            raise CorruptFile("the Matroska file has no segment")
+            raise CorruptFile(N_("the Matroska file has no segment"))
         elements = list(f.level1(segment))
         audio: set[int] = set()
 
@@ -120,7 +121,7 @@ def _track_of(data: bytes, kid: Element) -> int | None:
 
 def _cluster(f: EbmlFile, el: Element, audio: set[int], mute: Mute) -> None:
     if el.size > CLUSTER_CAP:
-        raise LimitExceeded(f"a Matroska cluster of {el.size // 1_000_000} MB")
+        raise LimitExceeded(message(N_("a Matroska cluster of {count} MB"), count=el.size // 1_000_000))
     data = f.read(el.data_offset, el.size)
     kids = parse_children(data, 0, len(data))
     gone = [k for k in kids if _track_of(data, k) in audio]

@@ -16,6 +16,7 @@ from share_guard.core.family.lock import (
     WrongPassphrase,
     check_passphrase,
 )
+from share_guard.core.i18n import N_, message
 
 #: ask_parent(message) -> the passphrase a parent typed, or None when nobody did
 AskParent = Callable[[str], "str | None"]
@@ -36,28 +37,32 @@ class ParentApproval:
         if self.approved:
             return None
         if self._refused:
-            return f"blocked: {reason} ({self._refused})"
+            return message(N_("blocked: {reason} ({why})"), reason=reason, why=self._refused)
         if self.state.material is None:
-            return f"blocked: {reason}, and no parent passphrase can be checked"
+            return message(N_("blocked: {reason}, and no parent passphrase can be checked"),
+                           reason=reason)
         if self.ask is None:
-            return f"blocked: {reason} (a parent's passphrase is needed)"
+            return message(N_("blocked: {reason} (a parent's passphrase is needed)"),
+                           reason=reason)
         self._refused = self._ask(reason)
-        return f"blocked: {reason} ({self._refused})" if self._refused else None
+        return message(N_("blocked: {reason} ({why})"), reason=reason, why=self._refused) \
+            if self._refused else None
 
     def _ask(self, reason: str) -> str:
         """"" once a parent's passphrase was checked, else why not."""
-        message = reason
+        prompt = reason
         for _ in range(MAX_TRIES):
-            passphrase = self.ask(message) if self.ask is not None else None
+            passphrase = self.ask(prompt) if self.ask is not None else None
             if passphrase is None:
-                return "no parent passphrase was given"
+                return N_("no parent passphrase was given")
             try:
                 check_passphrase(passphrase, self.state)
             except WrongPassphrase:
-                message = f"{reason}\nThat passphrase was not right. Try again."
+                prompt = message(N_("{reason}\nThat passphrase was not right. Try again."),
+                                 reason=reason)
                 continue
             except (TooManyAttempts, LockError, ShareGuardError) as exc:
                 return str(exc)
             self.approved = True
             return ""
-        return "wrong passphrase"
+        return N_("wrong passphrase")

@@ -28,6 +28,7 @@ from share_guard.core.export.consent import (
 )
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
+from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import Analyzer
 from share_guard.core.metadata.filename import from_name
 from share_guard.core.report import Category, Report, TakedownVerdict
@@ -37,10 +38,11 @@ from share_guard.core.textsafe import display_path
 METADATA_CATEGORIES = (Category.LOCATION, Category.IDENTITY, Category.DEVICE, Category.TIME,
                        Category.HIDDEN, Category.UNKNOWN, Category.OTHER)
 
-TAMPERED_REASON = ("The protection settings were changed or removed outside share_guard, "
+TAMPERED_REASON = N_("The protection settings were changed or removed outside share_guard, "
                    "so every export needs a parent")
-SENSITIVE_GATE_REASON = "This may show someone without clothes. A parent needs to agree to share it"
-TAKEDOWN_REASON = "blocked: the file matches an entry on the takedown list"
+SENSITIVE_GATE_REASON = N_("This may show someone without clothes. A parent needs to agree to "
+                           "share it")
+TAKEDOWN_REASON = N_("blocked: the file matches an entry on the takedown list")
 #: the name the list that goes with a locked policy has in ``Report.checked``
 ACCOUNT_TAKEDOWN = "account takedown list"
 
@@ -101,12 +103,12 @@ def _sensitive_gate(mode: str) -> Gate:
 
     def sensitive(report: Report, dest: Path | None) -> Refusal | None:
         if check in report.failed_checks and mode in ("gate", "block"):
-            return Refusal("blocked: the sensitive-content check could not run")
+            return Refusal(N_("blocked: the sensitive-content check could not run"))
         if not report.has(Category.SENSITIVE):
             return None
         if mode == "block":
-            return Refusal("blocked: this may show someone without clothes, and the protection "
-                           "settings do not allow sharing it")
+            return Refusal(N_("blocked: this may show someone without clothes, and the "
+                              "protection settings do not allow sharing it"))
         if mode == "gate":
             return Refusal(SENSITIVE_GATE_REASON, parent_may_allow=True)
         return None  # warn: the consent request carries the warning
@@ -121,7 +123,7 @@ def _faces_gate() -> Gate:
 
     def faces(report: Report, dest: Path | None) -> Refusal | None:
         if FaceAnalyzer.name in report.failed_checks:
-            return Refusal("blocked: the check for faces could not run")
+            return Refusal(N_("blocked: the check for faces could not run"))
         return None
 
     return Gate("faces_must_be_redacted_or_confirmed", faces,
@@ -151,7 +153,7 @@ def account_takedown_gate(state: PolicyState, data_dir: Path | None) -> Gate | N
     def account(report: Report, dest: Path | None) -> Refusal | None:
         # a match on it is a takedown finding like any other: TAKEDOWN_GATE blocks it
         if check in report.failed_checks:
-            return Refusal("blocked: the takedown check could not run")
+            return Refusal(N_("blocked: the takedown check could not run"))
         return None
 
     analyzer = TakedownAnalyzer(path=account_list, name=ACCOUNT_TAKEDOWN)
@@ -172,15 +174,16 @@ def policy_gates(state: PolicyState, data_dir: Path | None = None) -> list[Gate]
         def location(report: Report, dest: Path | None) -> Refusal | None:
             stuck = [f for f in report.by_category(Category.LOCATION)
                      if f.identifying and not f.removable]
-            return Refusal(f"blocked: the location ({stuck[0].name}) cannot be removed") \
-                if stuck else None
+            return Refusal(message(N_("blocked: the location ({name}) cannot be removed"),
+                                   name=stuck[0].name)) if stuck else None
         gates.append(Gate("strip_location", location))
     if policy.strip_all_metadata:
         def metadata(report: Report, dest: Path | None) -> Refusal | None:
             # (a date in the file name is the copy's name, not metadata: the naming rule's)
             stuck = [f for f in report.findings if f.category in METADATA_CATEGORIES
                      and f.identifying and not f.removable and not from_name(f)]
-            return Refusal(f"blocked: {stuck[0].name} cannot be removed") if stuck else None
+            return Refusal(message(N_("blocked: {name} cannot be removed"),
+                                   name=stuck[0].name)) if stuck else None
         gates.append(Gate("strip_all_metadata", metadata))
     if policy.faces_must_be_redacted_or_confirmed:
         gates.append(_faces_gate())
@@ -192,8 +195,8 @@ def policy_gates(state: PolicyState, data_dir: Path | None = None) -> list[Gate]
         def output_folder(report: Report, dest: Path | None) -> Refusal | None:
             if dest is None or _inside(dest, folders):
                 return None  # (no destination yet: judged when there is one)
-            return Refusal("blocked: clean copies may only be saved in "
-                           + ", ".join(display_path(f) for f in folders))
+            return Refusal(message(N_("blocked: clean copies may only be saved in {folders}"),
+                                   folders=", ".join(display_path(f) for f in folders)))
         gates.append(Gate("allowed_output_folders", output_folder, blocker=Blocker.DESTINATION))
     return gates
 
@@ -219,9 +222,9 @@ def consent_refusal(policy: Policy, request: ConsentRequest, answer: ConsentAnsw
     if not answer.granted:
         return ""
     if policy.ask_consent and not answer.via.interactive:
-        return ("the protection settings ask for consent each time; "
-                "a pre-stated answer is not accepted")
+        return N_("the protection settings ask for consent each time; "
+                  "a pre-stated answer is not accepted")
     if any(key not in answer.confirmed
            for key in consent_confirmations(policy, request.flags)):
-        return "people who can be recognised were neither covered nor confirmed"
+        return N_("people who can be recognised were neither covered nor confirmed")
     return ""

@@ -53,6 +53,7 @@ from share_guard.core.family.policy import (
     document,
     parse_document,
 )
+from share_guard.core.i18n import N_, message
 from share_guard.core.paths import APP_NAME
 
 POLICY_FILE = "policy.json"
@@ -157,9 +158,9 @@ class LockMaterial:
                 raise ValueError("cost")
             salt, verifier, key = (bytes.fromhex(data[k]) for k in ("salt", "verifier", "public_key"))
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise PolicyError("the lock parameters are damaged") from None
+            raise PolicyError(N_("the lock parameters are damaged")) from None
         if len(salt) < 16 or len(verifier) != 32 or len(key) != 32:
-            raise PolicyError("the lock parameters are damaged")
+            raise PolicyError(N_("the lock parameters are damaged"))
         return cls(salt, n, r, p, verifier, key)
 
 
@@ -239,13 +240,13 @@ def _read_json(path: Path) -> Any:
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise PolicyError(f"cannot be read ({exc.strerror or exc})") from None
+        raise PolicyError(message(N_("cannot be read ({value})"), value=exc.strerror or exc)) from None
     if len(raw) > 256 * 1024:
-        raise PolicyError("is too large")
+        raise PolicyError(N_("is too large"))
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PolicyError("is not valid JSON") from None
+        raise PolicyError(N_("is not valid JSON")) from None
 
 
 def _read_marker(folders: AccountFolders) -> tuple[LockMaterial | None, str]:
@@ -258,7 +259,7 @@ def _read_marker(folders: AccountFolders) -> tuple[LockMaterial | None, str]:
         return None, f"the lock record {exc}"
     try:
         if not isinstance(data, Mapping) or data.get("schema") != SCHEMA_VERSION:
-            raise PolicyError("the lock record is damaged")
+            raise PolicyError(N_("the lock record is damaged"))
         return LockMaterial.from_dict(data), ""
     except PolicyError as exc:
         return None, str(exc)
@@ -350,8 +351,8 @@ def check_passphrase(passphrase: str, state: PolicyState | None = None,
     """
     state = state or load_state()
     if state.material is None:
-        raise LockError("no parent passphrase is set" if not state.tampered else
-                        "the lock is damaged, so no passphrase can be checked (see docs/family.md)")
+        raise LockError(N_("no parent passphrase is set") if not state.tampered else
+                        N_("the lock is damaged, so no passphrase can be checked (see docs/family.md)"))
     folders = state.folders or account_folders()
     now = time.time() if now is None else now
     wait = seconds_to_wait(state, now)
@@ -363,13 +364,13 @@ def check_passphrase(passphrase: str, state: PolicyState | None = None,
     try:
         _write_json(folders.attempts_file, {"failures": failures + 1, "last": now})
     except (OSError, ShareGuardError):
-        raise LockError("the passphrase cannot be checked: the record of attempts cannot be "
-                        "written") from None
+        raise LockError(N_("the passphrase cannot be checked: the record of attempts cannot be "
+                        "written")) from None
     verifier, _seed = _derive(passphrase, state.material)
     if hmac.compare_digest(verifier, state.material.verifier):
         _write_attempts(folders, 0, now)
         return
-    raise WrongPassphrase("that is not the parent passphrase")
+    raise WrongPassphrase(N_("that is not the parent passphrase"))
 
 
 def _write_attempts(folders: AccountFolders, failures: int, now: float) -> None:
@@ -396,7 +397,7 @@ def _require(state: PolicyState, passphrase: str | None) -> None:
     if not state.locked or (state.tampered and state.material is None):
         return
     if passphrase is None:
-        raise PolicyLocked("the protection settings are locked; a parent's passphrase is needed")
+        raise PolicyLocked(N_("the protection settings are locked; a parent's passphrase is needed"))
     check_passphrase(passphrase, state)
 
 
@@ -432,7 +433,8 @@ def lock_policy(policy: Policy, new_passphrase: str, current_passphrase: str | N
                 folders: AccountFolders | None = None) -> PolicyState:
     """Lock ``policy`` with a new parent passphrase (the current one is needed to re-lock)."""
     if len(new_passphrase) < MIN_PASSPHRASE:
-        raise LockError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+        raise LockError(message(N_("the passphrase must have at least {MIN_PASSPHRASE} characters"),
+                                MIN_PASSPHRASE=MIN_PASSPHRASE))
     state = load_state(folders)
     folders = state.folders or account_folders()
     _require(state, current_passphrase)
@@ -449,7 +451,7 @@ def unlock_policy(passphrase: str, folders: AccountFolders | None = None) -> Pol
     state = load_state(folders)
     folders = state.folders or account_folders()
     if not state.locked:
-        raise LockError("the protection settings are not locked")
+        raise LockError(N_("the protection settings are not locked"))
     _require(state, passphrase)
     # A tampered policy unlocks to the strictest rules, not to what was edited in.
     _write_json(folders.policy_file, document(state.policy))

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.i18n import N_, message
 
 SCHEMA_VERSION = 1
 
@@ -66,18 +67,20 @@ class Policy:
             value = getattr(self, f.name)
             if f.name == "sensitive":
                 if value not in SENSITIVE_MODES:
-                    raise PolicyError(f"sensitive must be one of {', '.join(SENSITIVE_MODES)}, "
-                                      f"not {value!r}")
+                    raise PolicyError(message(N_("sensitive must be one of {join}, not {value}"),
+                                              join=', '.join(SENSITIVE_MODES), value=f"{value!r}"))
             elif f.name == "allowed_output_folders":
                 if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
-                    raise PolicyError("allowed_output_folders must be a list of folder paths")
+                    raise PolicyError(N_("allowed_output_folders must be a list of folder paths"))
                 for folder in value:
                     if not folder.strip() or "\x00" in folder:
-                        raise PolicyError("allowed_output_folders holds an empty or invalid path")
+                        raise PolicyError(N_("allowed_output_folders holds an empty or invalid path"))
                     if not Path(os.path.expanduser(folder)).is_absolute():
-                        raise PolicyError(f"allowed output folder must be an absolute path: {folder}")
+                        raise PolicyError(message(N_("allowed output folder must be an absolute path: "
+                                                     "{folder}"),
+                                                  folder=folder))
             elif not isinstance(value, bool):
-                raise PolicyError(f"{f.name} must be true or false")
+                raise PolicyError(message(N_("{name} must be true or false"), name=f.name))
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -87,18 +90,18 @@ class Policy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         if not isinstance(data, Mapping):
-            raise PolicyError("the policy must be an object of rules")
+            raise PolicyError(N_("the policy must be an object of rules"))
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise PolicyError(f"unknown rule: {unknown[0]}")
+            raise PolicyError(message(N_("unknown rule: {unknown}"), unknown=unknown[0]))
         missing = sorted(known - set(data) - set(LATER_RULES))
         if missing:
-            raise PolicyError(f"missing rule: {missing[0]}")
+            raise PolicyError(message(N_("missing rule: {missing}"), missing=missing[0]))
         values = {**LATER_RULES, **dict(data)}
         folders = values["allowed_output_folders"]
         if not isinstance(folders, list):
-            raise PolicyError("allowed_output_folders must be a list of folder paths")
+            raise PolicyError(N_("allowed_output_folders must be a list of folder paths"))
         values["allowed_output_folders"] = tuple(folders)
         return cls(**values)
 
@@ -176,17 +179,19 @@ def preset(name: str) -> Policy:
     try:
         return PRESETS[name]
     except KeyError:
-        raise PolicyError(f"unknown preset {name!r} (choose {', '.join(PRESETS)})") from None
+        raise PolicyError(message(N_("unknown preset {name} (choose {join})"),
+                                  name=f"{name!r}", join=', '.join(PRESETS))) from None
 
 
 def parse_rule_value(rule: str, text: str) -> Any:
     """Turn command-line text into a valid value for ``rule`` (raises PolicyError)."""
     if rule not in RULES:
-        raise PolicyError(f"unknown rule {rule!r} (rules: {', '.join(RULES)})")
+        raise PolicyError(message(N_("unknown rule {rule} (rules: {join})"),
+                                  rule=f"{rule!r}", join=', '.join(RULES)))
     raw = text.strip()
     if rule == "sensitive":
         if raw.lower() not in SENSITIVE_MODES:
-            raise PolicyError(f"sensitive must be one of {', '.join(SENSITIVE_MODES)}")
+            raise PolicyError(message(N_("sensitive must be one of {join}"), join=', '.join(SENSITIVE_MODES)))
         return raw.lower()
     if rule == "allowed_output_folders":
         folders = tuple(os.path.abspath(os.path.expanduser(p.strip()))
@@ -194,14 +199,14 @@ def parse_rule_value(rule: str, text: str) -> Any:
         Policy(allowed_output_folders=folders)  # validates
         missing = [f for f in folders if not os.path.isdir(f)]
         if missing:
-            raise PolicyError(f"not a folder: {missing[0]}")
+            raise PolicyError(message(N_("not a folder: {missing}"), missing=missing[0]))
         return folders
     lowered = raw.lower()
     if lowered in ("true", "yes", "on", "1"):
         return True
     if lowered in ("false", "no", "off", "0"):
         return False
-    raise PolicyError(f"{rule} must be true or false")
+    raise PolicyError(message(N_("{rule} must be true or false"), rule=rule))
 
 
 def document(policy: Policy, lock: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -216,12 +221,13 @@ def document(policy: Policy, lock: Mapping[str, Any] | None = None) -> dict[str,
 def parse_document(data: Any) -> tuple[Policy, Mapping[str, Any] | None]:
     """Validate a decoded policy document; returns (policy, lock block or None)."""
     if not isinstance(data, Mapping):
-        raise PolicyError("the policy file is not a JSON object")
+        raise PolicyError(N_("the policy file is not a JSON object"))
     if set(data) != {"schema", "policy", "lock"}:
-        raise PolicyError("the policy file must hold exactly: schema, policy, lock")
+        raise PolicyError(N_("the policy file must hold exactly: schema, policy, lock"))
     if data["schema"] != SCHEMA_VERSION or isinstance(data["schema"], bool):
-        raise PolicyError(f"unsupported policy schema {data['schema']!r} (expected {SCHEMA_VERSION})")
+        raise PolicyError(message(N_("unsupported policy schema {data} (expected {SCHEMA_VERSION})"),
+                                  data=f"{data['schema']!r}", SCHEMA_VERSION=SCHEMA_VERSION))
     lock = data["lock"]
     if lock is not None and not isinstance(lock, Mapping):
-        raise PolicyError("the lock must be an object or null")
+        raise PolicyError(N_("the lock must be an object or null"))
     return Policy.from_dict(data["policy"]), lock

@@ -28,6 +28,7 @@ from share_guard.core.export.consent import (
     ConsentRequest,
     statement,
 )
+from share_guard.core.i18n import N_
 from share_guard.core.paths import data_dir as default_data_dir
 from share_guard.core.textsafe import display_path, display_text
 
@@ -53,11 +54,12 @@ CREATE TABLE IF NOT EXISTS records (
 );
 """
 
-#: plain words for the structured warning flags (no file names in them)
+#: plain words for the structured warning flags (no file names in them); stored in English,
+#: translated where shown
 WARNING_WORDS = {
-    ConsentFlag.FACES_UNCOVERED: "people could be recognised and were not covered",
-    ConsentFlag.SENSITIVE: "may show someone without clothes",
-    ConsentFlag.TAKEDOWN: "matched the takedown list",
+    ConsentFlag.FACES_UNCOVERED: N_("people could be recognised and were not covered"),
+    ConsentFlag.SENSITIVE: N_("may show someone without clothes"),
+    ConsentFlag.TAKEDOWN: N_("matched the takedown list"),
 }
 
 

@@ -24,6 +24,7 @@ from PIL import Image
 
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
 from share_guard.core.hashing.resample import OrientedBoxFit
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import ProgressFn, no_progress
 
 #: Refuse to decode images with more pixels than this (decompression bombs).
@@ -70,7 +71,7 @@ def load_fitted(path: str | os.PathLike[str], work_side: int,
         with open_image(path) as im:  # our formats only (no Ghostscript for an EPS), bomb limits
             w, h = im.size
             if w * h > MAX_PIXELS:
-                raise LimitExceeded(f"image is {w}x{h} pixels, more than we decode")
+                raise LimitExceeded(message(N_("image is {w}x{h} pixels, more than we decode"), w=w, h=h))
             layout = None
             if im.format == "JPEG" and draft:
                 # DCT-domain downscale by 1/2, 1/4 or 1/8, never below work_side.
@@ -93,10 +94,10 @@ def load_fitted(path: str | os.PathLike[str], work_side: int,
                 progress(fitter.next_row / size[1], "hashing the picture")
             return fitter.result()
     except Image.DecompressionBombError:
-        raise LimitExceeded("the image has more pixels than we decode (decompression bomb?)")
+        raise LimitExceeded(N_("the image has more pixels than we decode (decompression bomb?)"))
     except UnidentifiedImageError:
-        raise UnsupportedFormat("not an image we can decode")
+        raise UnsupportedFormat(N_("not an image we can decode"))
     except MemoryError:
-        raise LimitExceeded("the image is too large to decode within the memory limit")
+        raise LimitExceeded(N_("the image is too large to decode within the memory limit"))
     except (OSError, ValueError, SyntaxError) as exc:
-        raise CorruptFile(f"the image could not be decoded: {exc}")
+        raise CorruptFile(message(N_("the image could not be decoded: {exc}"), exc=exc))

@@ -29,6 +29,7 @@ from PIL import Image
 
 from share_guard.core.containers.base import open_regular
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
@@ -96,11 +97,11 @@ def read_layout(path: str | os.PathLike[str]) -> PngLayout | None:
             fh.seek(pos)
             length, kind = struct.unpack(">I4s", fh.read(8))
             if pos + 12 + length > size:
-                raise CorruptFile("a PNG chunk runs past the end of the file")
+                raise CorruptFile(N_("a PNG chunk runs past the end of the file"))
             if kind == b"IHDR":
                 data = fh.read(length)
                 if length != 13:
-                    raise CorruptFile("the PNG header has the wrong size")
+                    raise CorruptFile(N_("the PNG header has the wrong size"))
                 w, h, depth, colour, _comp, _filt, interlace = struct.unpack(">IIBBBBB", data)
                 if interlace or colour not in CHANNELS or depth not in (1, 2, 4, 8, 16):
                     return None
@@ -108,10 +109,10 @@ def read_layout(path: str | os.PathLike[str]) -> PngLayout | None:
                 if layout.unit not in _RAW_TYPE:
                     return None  # 16-bit RGB(A): no 8-bit type has 6 or 8 bytes per pixel
             elif layout is None:
-                raise CorruptFile("the PNG does not start with its header")
+                raise CorruptFile(N_("the PNG does not start with its header"))
             elif kind == b"IDAT":
                 if layout.idat and layout.idat[-1][0] + layout.idat[-1][1] + 12 != pos + 8:
-                    raise CorruptFile("the PNG image data is split by other chunks")
+                    raise CorruptFile(N_("the PNG image data is split by other chunks"))
                 layout.idat.append((pos + 8, length))
             elif kind in (b"PLTE", b"tRNS") and not layout.idat:
                 layout.palette.append(_chunk(kind, fh.read(length)))
@@ -121,7 +122,7 @@ def read_layout(path: str | os.PathLike[str]) -> PngLayout | None:
                 break
             pos += 12 + length
     if layout is None or not layout.idat:
-        raise CorruptFile("the PNG has no image data")
+        raise CorruptFile(N_("the PNG has no image data"))
     return layout
 
 
@@ -152,7 +153,7 @@ def _scanlines(path: str | os.PathLike[str], layout: PngLayout, band: int) -> It
             while left:
                 data = fh.read(min(left, 1 << 20))
                 if not data:
-                    raise CorruptFile("the PNG ends inside its image data")
+                    raise CorruptFile(N_("the PNG ends inside its image data"))
                 left -= len(data)
                 while data:
                     out = inflater.decompress(data, max(need - len(pending), 1 << 16))
@@ -167,7 +168,7 @@ def _scanlines(path: str | os.PathLike[str], layout: PngLayout, band: int) -> It
                         return
     pending += inflater.flush()
     if produced + len(pending) < total:
-        raise CorruptFile("the PNG image data is truncated")
+        raise CorruptFile(N_("the PNG image data is truncated"))
     while produced < total:
         take = min(need, total - produced)
         yield bytes(pending[:take])

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from share_guard.core.containers.base import open_regular
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.i18n import N_, message
 
 
 class MalformedHash(ShareGuardError):
@@ -35,7 +36,8 @@ class HashType(StrEnum):
             return cls(text.strip().lower())
         except ValueError:
             names = ", ".join(t.value for t in cls)
-            raise MalformedHash(f"unknown hash type {text[:20]!r} (known: {names})")
+            raise MalformedHash(message(N_("unknown hash type {text} (known: {names})"),
+                                        text=f"{text[:20]!r}", names=names))
 
 
 _HEX = frozenset(string.hexdigits)
@@ -48,12 +50,13 @@ def parse_hex(text: str, bits: int, what: str) -> int:
         clean = clean[2:]
     digits = bits // 4
     if len(clean) != digits:
-        raise MalformedHash(f"{what} hash must be {digits} hex digits, got {len(clean)}")
+        raise MalformedHash(message(N_("{what} hash must be {digits} hex digits, got {count}"),
+                                    what=what, digits=digits, count=len(clean)))
     if not set(clean) <= _HEX:
-        raise MalformedHash(f"{what} hash has characters that are not hexadecimal")
+        raise MalformedHash(message(N_("{what} hash has characters that are not hexadecimal"), what=what))
     value = int(clean, 16)
     if value == 0:
-        raise MalformedHash(f"{what} hash is all zeros (a blank or failed hash)")
+        raise MalformedHash(message(N_("{what} hash is all zeros (a blank or failed hash)"), what=what))
     return value
 
 
@@ -68,7 +71,8 @@ class BitHash:
 
     def __post_init__(self) -> None:
         if not 0 < self.value < (1 << self.BITS):
-            raise MalformedHash(f"{self.TYPE.value} hash value out of range or all zeros")
+            raise MalformedHash(message(N_("{value} hash value out of range or all zeros"),
+                                        value=self.TYPE.value))
 
     @classmethod
     def from_hex(cls, text: str) -> BitHash:
@@ -102,7 +106,8 @@ class PDQHash(BitHash):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not 0 <= self.quality <= 100:
-            raise MalformedHash(f"PDQ quality must be 0..100, got {self.quality}")
+            raise MalformedHash(message(N_("PDQ quality must be 0..100, got {quality}"),
+                                        quality=self.quality))
 
     @classmethod
     def from_hex(cls, text: str, quality: int = 100) -> PDQHash:
@@ -131,7 +136,7 @@ class FileDigest:
     def __post_init__(self) -> None:
         bits = {HashType.SHA256: 256, HashType.MD5: 128}.get(self.type)
         if bits is None:
-            raise MalformedHash(f"{self.type.value} is not a file digest type")
+            raise MalformedHash(message(N_("{value} is not a file digest type"), value=self.type.value))
         parse_hex(self.hex, bits, self.type.value)
         object.__setattr__(self, "hex", self.hex.strip().lower().removeprefix("0x"))
 
@@ -160,4 +165,4 @@ def normalize_value(kind: HashType, text: str) -> str:
         return PHash.from_hex(text).hex
     if kind in (HashType.SHA256, HashType.MD5):
         return FileDigest(kind, text).hex
-    raise MalformedHash("a vPDQ hash is a list of frames, not one value")
+    raise MalformedHash(N_("a vPDQ hash is a list of frames, not one value"))

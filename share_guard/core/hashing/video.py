@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from share_guard.core.errors import LimitExceeded
 from share_guard.core.hashing.image import fit, pdq_hash, trim_borders
 from share_guard.core.hashing.values import MalformedHash, PDQHash, parse_hex
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 
 #: Frames sampled per second when checking a file.
@@ -67,7 +68,8 @@ def hash_video(
             if out and out[-1].pdq - pdq <= DEDUPE_DISTANCE:
                 continue
             if len(out) >= MAX_FRAMES:
-                raise LimitExceeded(f"video has more than {MAX_FRAMES} distinct frames to store")
+                raise LimitExceeded(message(N_("video has more than {MAX_FRAMES} distinct frames to store"),
+                                            MAX_FRAMES=MAX_FRAMES))
             out.append(FrameHash(frame.index, pdq.quality, pdq, frame.time))
         else:
             cut = trim_borders(rgb)
@@ -89,19 +91,20 @@ def parse_vpdq(text: str, *, limit: int = MAX_FRAMES) -> list[FrameHash]:
             continue
         parts = line.split(",")
         if len(parts) != 4:
-            raise MalformedHash(f"vPDQ line {n}: expected frame,quality,hash,timestamp")
+            raise MalformedHash(message(N_("vPDQ line {n}: expected frame,quality,hash,timestamp"), n=n))
         try:
             frame, quality, ts = int(parts[0]), int(parts[1]), float(parts[3])
         except ValueError:
-            raise MalformedHash(f"vPDQ line {n}: frame, quality or timestamp is not a number")
+            raise MalformedHash(message(N_("vPDQ line {n}: frame, quality or timestamp is not a number"),
+                                        n=n))
         if frame < 0 or not 0 <= quality <= 100 or not ts >= 0:
-            raise MalformedHash(f"vPDQ line {n}: frame, quality or timestamp out of range")
+            raise MalformedHash(message(N_("vPDQ line {n}: frame, quality or timestamp out of range"), n=n))
         value = parse_hex(parts[2], 256, f"vPDQ line {n}: pdq")
         frames.append(FrameHash(frame, quality, PDQHash(value, quality), ts))
         if len(frames) > limit:
-            raise MalformedHash(f"vPDQ hash has more than {limit} frames")
+            raise MalformedHash(message(N_("vPDQ hash has more than {limit} frames"), limit=limit))
     if not frames:
-        raise MalformedHash("vPDQ hash has no frames")
+        raise MalformedHash(N_("vPDQ hash has no frames"))
     return frames
 
 

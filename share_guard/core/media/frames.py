@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken
 
 if TYPE_CHECKING:
@@ -68,13 +69,13 @@ def _open(path: str | os.PathLike[str]) -> Any:
     import av
 
     if not os.path.isfile(path):
-        raise UnsupportedFormat("file not found" if not os.path.exists(path) else "not a file")
+        raise UnsupportedFormat(N_("file not found") if not os.path.exists(path) else N_("not a file"))
     try:
         return av.open(os.fspath(path), "r", metadata_errors="replace")
     except av.error.FFmpegError as exc:
-        raise CorruptFile(f"the video cannot be opened: {_one_line(exc)}")
+        raise CorruptFile(message(N_("the video cannot be opened: {one_line}"), one_line=_one_line(exc)))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise CorruptFile(f"the video cannot be opened: {_one_line(exc)}")
+        raise CorruptFile(message(N_("the video cannot be opened: {one_line}"), one_line=_one_line(exc)))
 
 
 def _video_stream(container: Any) -> Any:
@@ -83,14 +84,15 @@ def _video_stream(container: Any) -> Any:
     for stream in container.streams.video:
         if not stream.disposition & av.stream.Disposition.attached_pic:
             return stream
-    raise UnsupportedFormat("the file has no video track")
+    raise UnsupportedFormat(N_("the file has no video track"))
 
 
 def _check_size(width: int, height: int) -> None:
     if width <= 0 or height <= 0:
-        raise CorruptFile("the video has no valid frame size")
+        raise CorruptFile(N_("the video has no valid frame size"))
     if width > MAX_DECODE_SIDE or height > MAX_DECODE_SIDE or width * height > MAX_DECODE_PIXELS:
-        raise LimitExceeded(f"video frames of {width}x{height} are larger than we decode")
+        raise LimitExceeded(message(N_("video frames of {width}x{height} are larger than we decode"),
+                                    width=width, height=height))
 
 
 def _clockwise(frame: Any, stream: Any) -> int:
@@ -155,7 +157,7 @@ def _decode(container: Any, stream: Any, seek_pts: int | None) -> Generator[Any,
             for frame in packet.decode():
                 yield clock.stamp(frame)
     except av.error.FFmpegError as exc:
-        raise CorruptFile(f"the video data is damaged: {_one_line(exc)}")
+        raise CorruptFile(message(N_("the video data is damaged: {one_line}"), one_line=_one_line(exc)))
 
 
 def _frame_time(frame: Any, fallback: float) -> float:
@@ -171,7 +173,7 @@ def video_info(path: str | os.PathLike[str]) -> VideoInfo:
         _check_size(cc.width, cc.height)
         first = next(_decode(container, stream, None), None)
         if first is None:
-            raise CorruptFile("the video track holds no decodable frame")
+            raise CorruptFile(N_("the video track holds no decodable frame"))
         rotation = _clockwise(first, stream)
         width, height = first.width, first.height
         if rotation in (90, 270):
@@ -293,7 +295,8 @@ def _check_complete(container: Any, stream: Any, last: float, end: float | None,
     slack = max(1.0, 0.1 * expected, 3.0 / avg_fps if avg_fps else 0.0)
     if last < expected - slack:
         raise CorruptFile(
-            f"the video stops at {max(last, 0):.1f} s of {expected:.1f} s: the file is truncated or damaged"
+            message(N_("the video stops at {max} s of {expected} s: the file is truncated or damaged"),
+                    max=f"{max(last, 0):.1f}", expected=f"{expected:.1f}")
         )
 
 

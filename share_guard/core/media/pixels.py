@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -28,11 +29,11 @@ def open_image(src: str | os.PathLike[str] | BinaryIO) -> PILImage.Image:
     try:
         return _open(src)
     except UnidentifiedImageError:
-        raise UnsupportedFormat("not an image we can decode")
+        raise UnsupportedFormat(N_("not an image we can decode"))
     except Image.DecompressionBombError as exc:
-        raise LimitExceeded(f"image is too large to decode safely: {exc}")
+        raise LimitExceeded(message(N_("image is too large to decode safely: {exc}"), exc=exc))
     except (OSError, ValueError, SyntaxError) as exc:
-        raise CorruptFile(f"image cannot be decoded: {exc}")
+        raise CorruptFile(message(N_("image cannot be decoded: {exc}"), exc=exc))
 
 
 def displayed(img: PILImage.Image) -> PILImage.Image:
@@ -44,9 +45,9 @@ def displayed(img: PILImage.Image) -> PILImage.Image:
         img.load()
         ImageOps.exif_transpose(img, in_place=True)
     except Image.DecompressionBombError as exc:
-        raise LimitExceeded(f"image is too large to decode safely: {exc}")
+        raise LimitExceeded(message(N_("image is too large to decode safely: {exc}"), exc=exc))
     except (OSError, ValueError, SyntaxError) as exc:
-        raise CorruptFile(f"image cannot be decoded: {exc}")
+        raise CorruptFile(message(N_("image cannot be decoded: {exc}"), exc=exc))
     return img
 
 

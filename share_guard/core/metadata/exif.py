@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from share_guard.core.budget import Collector, exhausted, spend, unread
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.tiff_ifd import Entry, Ifd, TiffData, parse_tiff
 from share_guard.core.report import Category, Finding
 
@@ -29,35 +30,35 @@ MAKERNOTE = 0x927C
 
 # tag -> (category, name, why it matters)
 _NOTABLE: dict[int, tuple[Category, str, str]] = {
-    0x013B: (Category.IDENTITY, "Artist", "names the person who took or owns the photo"),
-    0x8298: (Category.IDENTITY, "Copyright", "names the owner of the photo"),
-    0xA430: (Category.IDENTITY, "Camera owner", "names the owner of the camera"),
-    0x9C9D: (Category.IDENTITY, "Author (Windows)", "names the author"),
-    0xA420: (Category.IDENTITY, "Unique image ID", "can link this copy to the original file"),
-    0x010F: (Category.DEVICE, "Camera make", "tells which brand of device took it"),
-    0x0110: (Category.DEVICE, "Camera model", "tells which device took it"),
-    0x0131: (Category.DEVICE, "Software", "names the software or firmware version used"),
-    0x013C: (Category.DEVICE, "Host computer", "names the computer that processed it"),
-    0xA431: (Category.DEVICE, "Camera serial number", "identifies the exact camera"),
-    0xA435: (Category.DEVICE, "Lens serial number", "identifies the exact lens"),
-    0xA433: (Category.DEVICE, "Lens make", "tells which lens was used"),
-    0xA434: (Category.DEVICE, "Lens model", "tells which lens was used"),
-    0xC62F: (Category.DEVICE, "Camera serial number (DNG)", "identifies the exact camera"),
-    0x0132: (Category.TIME, "Date modified", "tells when the file was last changed"),
-    0x9003: (Category.TIME, "Date taken", "tells when the photo was taken"),
-    0x9004: (Category.TIME, "Date digitized", "tells when the photo was taken"),
-    0x9010: (Category.TIME, "Time zone", "hints at where the photo was taken"),
-    0x9011: (Category.TIME, "Time zone (taken)", "hints at where the photo was taken"),
-    0x9012: (Category.TIME, "Time zone (digitized)", "hints at where the photo was taken"),
-    0x9286: (Category.HIDDEN, "User comment", "free text hidden in the file"),
-    0x9C9C: (Category.HIDDEN, "Comment (Windows)", "free text hidden in the file"),
-    0x010E: (Category.OTHER, "Description", "free text that may name people or places"),
-    0x9C9B: (Category.OTHER, "Title (Windows)", "free text that may name people or places"),
-    0x9C9E: (Category.OTHER, "Keywords (Windows)", "free text that may name people or places"),
-    0x9C9F: (Category.OTHER, "Subject (Windows)", "free text that may name people or places"),
-    0x02BC: (Category.HIDDEN, "Embedded XMP", "more metadata, possibly edit history"),
-    0x83BB: (Category.OTHER, "Embedded IPTC", "captions, names and places"),
-    0x8649: (Category.HIDDEN, "Photoshop data", "editing data, sometimes a preview"),
+    0x013B: (Category.IDENTITY, N_("Artist"), N_("names the person who took or owns the photo")),
+    0x8298: (Category.IDENTITY, N_("Copyright"), N_("names the owner of the photo")),
+    0xA430: (Category.IDENTITY, N_("Camera owner"), N_("names the owner of the camera")),
+    0x9C9D: (Category.IDENTITY, N_("Author (Windows)"), N_("names the author")),
+    0xA420: (Category.IDENTITY, N_("Unique image ID"), N_("can link this copy to the original file")),
+    0x010F: (Category.DEVICE, N_("Camera make"), N_("tells which brand of device took it")),
+    0x0110: (Category.DEVICE, N_("Camera model"), N_("tells which device took it")),
+    0x0131: (Category.DEVICE, N_("Software"), N_("names the software or firmware version used")),
+    0x013C: (Category.DEVICE, N_("Host computer"), N_("names the computer that processed it")),
+    0xA431: (Category.DEVICE, N_("Camera serial number"), N_("identifies the exact camera")),
+    0xA435: (Category.DEVICE, N_("Lens serial number"), N_("identifies the exact lens")),
+    0xA433: (Category.DEVICE, N_("Lens make"), N_("tells which lens was used")),
+    0xA434: (Category.DEVICE, N_("Lens model"), N_("tells which lens was used")),
+    0xC62F: (Category.DEVICE, N_("Camera serial number (DNG)"), N_("identifies the exact camera")),
+    0x0132: (Category.TIME, N_("Date modified"), N_("tells when the file was last changed")),
+    0x9003: (Category.TIME, N_("Date taken"), N_("tells when the photo was taken")),
+    0x9004: (Category.TIME, N_("Date digitized"), N_("tells when the photo was taken")),
+    0x9010: (Category.TIME, N_("Time zone"), N_("hints at where the photo was taken")),
+    0x9011: (Category.TIME, N_("Time zone (taken)"), N_("hints at where the photo was taken")),
+    0x9012: (Category.TIME, N_("Time zone (digitized)"), N_("hints at where the photo was taken")),
+    0x9286: (Category.HIDDEN, N_("User comment"), N_("free text hidden in the file")),
+    0x9C9C: (Category.HIDDEN, N_("Comment (Windows)"), N_("free text hidden in the file")),
+    0x010E: (Category.OTHER, N_("Description"), N_("free text that may name people or places")),
+    0x9C9B: (Category.OTHER, N_("Title (Windows)"), N_("free text that may name people or places")),
+    0x9C9E: (Category.OTHER, N_("Keywords (Windows)"), N_("free text that may name people or places")),
+    0x9C9F: (Category.OTHER, N_("Subject (Windows)"), N_("free text that may name people or places")),
+    0x02BC: (Category.HIDDEN, N_("Embedded XMP"), N_("more metadata, possibly edit history")),
+    0x83BB: (Category.OTHER, N_("Embedded IPTC"), N_("captions, names and places")),
+    0x8649: (Category.HIDDEN, N_("Photoshop data"), N_("editing data, sometimes a preview")),
 }
 
 
@@ -91,8 +92,8 @@ def exif_findings(block: bytes, where: str = "EXIF") -> ExifInfo:
         tiff = parse_tiff(strip_exif_header(block))
     except CorruptFile as exc:
         info.findings.append(
-            Finding(Category.UNKNOWN, where, "Unreadable EXIF block", f"{len(block)} bytes",
-                    f"metadata we could not read ({exc}); it is removed")
+            Finding(Category.UNKNOWN, where, N_("Unreadable EXIF block"), f"{len(block)} bytes",
+                    message(N_("metadata we could not read ({exc}); it is removed"), exc=exc))
         )
         return info
     info.tiff = tiff
@@ -110,11 +111,11 @@ def exif_findings(block: bytes, where: str = "EXIF") -> ExifInfo:
         if ifd.name.startswith("IFD") and ifd.name != "IFD0" and ifd.entries:
             found.add_finding(_thumbnail_finding(ifd, where, info, tiff))
         if rest:
-            found.add(Category.OTHER, f"{where} {ifd.name}", "Other EXIF tags", f"{rest} tags",
-                      "camera settings and other details; removed")
+            found.add(Category.OTHER, f"{where} {ifd.name}", N_("Other EXIF tags"), f"{rest} tags",
+                      N_("camera settings and other details; removed"))
     if tiff.problems:
-        found.add(Category.UNKNOWN, where, "Malformed EXIF", "; ".join(tiff.problems[:3]),
-                  "parts of the EXIF block could not be read; the whole block is removed")
+        found.add(Category.UNKNOWN, where, N_("Malformed EXIF"), "; ".join(tiff.problems[:3]),
+                  N_("parts of the EXIF block could not be read; the whole block is removed"))
     info.findings = found.findings()
     return info
 
@@ -126,16 +127,16 @@ def _entry_finding(ifd: Ifd, entry: Entry, where: str, info: ExifInfo,
     if entry.tag == ORIENTATION and ifd.name == "IFD0":
         value = entry.first_int() or 1
         info.orientation = value if 1 <= value <= 8 else 1
-        found.add(Category.KEPT, loc, "Orientation", ORIENTATION_NAMES.get(value, str(value)),
-                  "how the image is turned for display; kept", identifying=False)
+        found.add(Category.KEPT, loc, N_("Orientation"), ORIENTATION_NAMES.get(value, str(value)),
+                  N_("how the image is turned for display; kept"), identifying=False)
         return True
     if entry.tag == ICC_PROFILE:
-        found.add(Category.KEPT, loc, "Colour profile", f"{len(entry.raw)} bytes",
-                  "needed to show colours correctly; kept", identifying=False)
+        found.add(Category.KEPT, loc, N_("Colour profile"), f"{len(entry.raw)} bytes",
+                  N_("needed to show colours correctly; kept"), identifying=False)
         return True
     if entry.tag == MAKERNOTE:
-        found.add(Category.DEVICE, loc, "Maker notes", f"{len(entry.raw)} bytes",
-                  "the camera maker's private data; often holds serial numbers and settings")
+        found.add(Category.DEVICE, loc, N_("Maker notes"), f"{len(entry.raw)} bytes",
+                  N_("the camera maker's private data; often holds serial numbers and settings"))
         return True
     notable = _NOTABLE.get(entry.tag)
     if notable is None:
@@ -146,7 +147,7 @@ def _entry_finding(ifd: Ifd, entry: Entry, where: str, info: ExifInfo,
         text = _user_comment(entry.raw)
     if not text.strip(" \x00"):
         return False
-    found.add(category, loc, name, text, f"{name}: {why}")
+    found.add(category, loc, name, text, message(N_("{name}: {why}"), name=name, why=why))
     return True
 
 
@@ -159,8 +160,8 @@ def _thumbnail_finding(ifd: Ifd, where: str, info: ExifInfo, tiff: TiffData) -> 
         if n:
             detail = f"{n / 1024:.1f} KB JPEG"
             info.thumbnail = _slice_thumbnail(tiff, o, n)
-    return Finding(Category.HIDDEN, f"{where} {ifd.name}", "Embedded thumbnail", detail,
-                   "a small copy of the picture that can show what editing removed")
+    return Finding(Category.HIDDEN, f"{where} {ifd.name}", N_("Embedded thumbnail"), detail,
+                   N_("a small copy of the picture that can show what editing removed"))
 
 
 def _slice_thumbnail(tiff: TiffData, offset: int, length: int) -> bytes | None:
@@ -191,28 +192,29 @@ def _gps_findings(ifd: Ifd, where: str) -> list[Finding]:
     lon = _dms(ifd.get(0x0004), ifd.get(0x0003), "W")
     if lat is not None and lon is not None:
         found.append(Finding(
-            Category.LOCATION, loc, "GPS position", f"{lat:.5f}, {lon:.5f}",
-            f"GPS position {lat:.3f}, {lon:.3f}: shows where the photo was taken",
+            Category.LOCATION, loc, N_("GPS position"), f"{lat:.5f}, {lon:.5f}",
+            message(N_("GPS position {lat}, {lon}: shows where the photo was taken"),
+                    lat=f"{lat:.3f}", lon=f"{lon:.3f}"),
             detail={"latitude": round(lat, 6), "longitude": round(lon, 6)},
         ))
     alt = ifd.get(0x0006)
     if alt is not None and isinstance(alt.value, tuple) and alt.value:
-        found.append(Finding(Category.LOCATION, loc, "GPS altitude", f"{float(alt.value[0]):.0f} m",
-                             "altitude where the photo was taken"))
+        found.append(Finding(Category.LOCATION, loc, N_("GPS altitude"), f"{float(alt.value[0]):.0f} m",
+                             N_("altitude where the photo was taken")))
     date, clock = ifd.get(0x001D), ifd.get(0x0007)
     if date is not None or clock is not None:
         stamp = " ".join(x for x in (date.text() if date else "", _hms(clock)) if x)
-        found.append(Finding(Category.TIME, loc, "GPS timestamp", stamp,
-                             "satellite time of the photo (UTC)"))
+        found.append(Finding(Category.TIME, loc, N_("GPS timestamp"), stamp,
+                             N_("satellite time of the photo (UTC)")))
     rest = [e for e in ifd.entries if e.tag not in (0, 1, 2, 3, 4, 6, 7, 0x1D)]
     if rest:
         names = ", ".join(GPS_NAMES.get(e.tag, f"0x{e.tag:04x}").removeprefix("GPS ")
                           for e in rest[:5])
-        found.append(Finding(Category.LOCATION, loc, "Other GPS details",
-                             f"{len(rest)} ({names})", "direction, speed, accuracy and the like"))
+        found.append(Finding(Category.LOCATION, loc, N_("Other GPS details"),
+                             f"{len(rest)} ({names})", N_("direction, speed, accuracy and the like")))
     if not found and ifd.entries:
-        found.append(Finding(Category.LOCATION, loc, "GPS block", f"{len(ifd.entries)} tags",
-                             "a GPS record (may be empty or partial); removed"))
+        found.append(Finding(Category.LOCATION, loc, N_("GPS block"), f"{len(ifd.entries)} tags",
+                             N_("a GPS record (may be empty or partial); removed")))
     return found
 
 

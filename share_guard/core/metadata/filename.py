@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, FileKind, Finding, Severity
 from share_guard.core.textsafe import display_text
 
@@ -47,27 +48,27 @@ def _p(pattern: str, source: str) -> _Pattern:
 
 #: name stems (no extension) that tell when, and which device or app; first match wins
 PATTERNS: tuple[_Pattern, ...] = (
-    _p(rf"^PXL_{_D}_{_T}\d*", "a Google Pixel phone"),
-    _p(rf"^(?:MV)?IMG_{_D}_{_T}", "an Android phone"),
-    _p(rf"^VID_{_D}_{_T}", "an Android phone"),
-    _p(rf"^(?:IMG|VID|AUD|PTT|STK)-{_D}-WA\d+", "WhatsApp"),
+    _p(rf"^PXL_{_D}_{_T}\d*", N_("a Google Pixel phone")),
+    _p(rf"^(?:MV)?IMG_{_D}_{_T}", N_("an Android phone")),
+    _p(rf"^VID_{_D}_{_T}", N_("an Android phone")),
+    _p(rf"^(?:IMG|VID|AUD|PTT|STK)-{_D}-WA\d+", N_("WhatsApp")),
     _p(rf"^WhatsApp (?:Image|Video|Audio) {_DD} at (?P<h>\d\d)\.(?P<mi>\d\d)\.(?P<s>\d\d)",
-       "WhatsApp"),
-    _p(rf"^signal-{_DD}-(?P<h>\d\d)-?(?P<mi>\d\d)-?(?P<s>\d\d)", "Signal"),
-    _p(rf"^photo_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", "Telegram"),
-    _p(rf"^video_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", "Telegram"),
-    _p(rf"^Screenshot_{_D}-{_T}(?:_(?P<app>.+))?", "a screenshot on an Android phone"),
+       N_("WhatsApp")),
+    _p(rf"^signal-{_DD}-(?P<h>\d\d)-?(?P<mi>\d\d)-?(?P<s>\d\d)", N_("Signal")),
+    _p(rf"^photo_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", N_("Telegram")),
+    _p(rf"^video_{_DD}_(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)", N_("Telegram")),
+    _p(rf"^Screenshot_{_D}-{_T}(?:_(?P<app>.+))?", N_("a screenshot on an Android phone")),
     _p(rf"^Screenshot_{_DD}-(?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)(?:-\d+)?(?:_(?P<app>.+))?",
-       "a screenshot on an Android phone"),
-    _p(rf"^Screen_Recording_{_D}-{_T}(?:_(?P<app>.+))?", "a screen recording on an Android phone"),
+       N_("a screenshot on an Android phone")),
+    _p(rf"^Screen_Recording_{_D}-{_T}(?:_(?P<app>.+))?", N_("a screen recording on an Android phone")),
     _p(rf"^Screen(?:shot| Recording) {_DD} at (?P<h>\d\d?)\.(?P<mi>\d\d)\.(?P<s>\d\d)",
-       "a screenshot on a Mac"),
+       N_("a screenshot on a Mac")),
     _p(rf"^Screenshot from {_DD} (?P<h>\d\d)-(?P<mi>\d\d)-(?P<s>\d\d)",
-       "a screenshot on a Linux desktop"),
-    _p(rf"^Screenshot {_DD} (?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)", "a screenshot on Windows"),
-    _p(rf"^DJI_{_D}{_T}_\d+", "a DJI drone or camera"),
+       N_("a screenshot on a Linux desktop")),
+    _p(rf"^Screenshot {_DD} (?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)", N_("a screenshot on Windows")),
+    _p(rf"^DJI_{_D}{_T}_\d+", N_("a DJI drone or camera")),
     _p(rf"^(?:PANO|BURST|P|IMG)_?{_D}_{_T}", ""),
-    _p(rf"^{_D}_{_T}(?:\(\d+\))?$", "a Samsung phone"),
+    _p(rf"^{_D}_{_T}(?:\(\d+\))?$", N_("a Samsung phone")),
     _p(rf"^{_D}_{_T}", ""),
     _p(rf"^{_DD}[ _]{_T}", ""),
     _p(rf"^{_DD}[ _](?P<h>\d\d)[.-](?P<mi>\d\d)[.-](?P<s>\d\d)", ""),
@@ -76,16 +77,16 @@ PATTERNS: tuple[_Pattern, ...] = (
 
 #: name stems that tell only the device (numbered by the camera, no date)
 DEVICE_ONLY: tuple[_Pattern, ...] = (
-    _p(r"^DSC_\d{4}", "a Nikon camera"),
-    _p(r"^DSCN\d{4}", "a Nikon camera"),
-    _p(r"^DSCF\d{4}", "a Fujifilm camera"),
-    _p(r"^DSC\d{5}", "a Sony camera"),
-    _p(r"^DJI_\d{4}", "a DJI drone or camera"),
-    _p(r"^(?:GOPR|GP\d\d|G[HX]\d\d)\d{4}", "a GoPro camera"),
-    _p(r"^_?MG_\d{4}", "a Canon camera"),
-    _p(r"^P\d{7}$", "a Panasonic or Olympus camera"),
-    _p(r"^received_\d{9,}", "Facebook Messenger"),
-    _p(r"^Snapchat-\d+", "Snapchat"),
+    _p(r"^DSC_\d{4}", N_("a Nikon camera")),
+    _p(r"^DSCN\d{4}", N_("a Nikon camera")),
+    _p(r"^DSCF\d{4}", N_("a Fujifilm camera")),
+    _p(r"^DSC\d{5}", N_("a Sony camera")),
+    _p(r"^DJI_\d{4}", N_("a DJI drone or camera")),
+    _p(r"^(?:GOPR|GP\d\d|G[HX]\d\d)\d{4}", N_("a GoPro camera")),
+    _p(r"^_?MG_\d{4}", N_("a Canon camera")),
+    _p(r"^P\d{7}$", N_("a Panasonic or Olympus camera")),
+    _p(r"^received_\d{9,}", N_("Facebook Messenger")),
+    _p(r"^Snapchat-\d+", N_("Snapchat")),
 )
 
 #: containers that are one family: a name from one of them is not "wrong" for another
@@ -168,22 +169,26 @@ def _app_name(raw: str) -> str:
 def name_findings(path: str | PurePath, kind: FileKind | str | None = None) -> list[Finding]:
     """Findings for what the name of ``path`` gives away (empty when it gives nothing)."""
     facts = name_facts(str(path))
-    what = "video" if str(kind) == FileKind.VIDEO else "photo"
+    video = str(kind) == FileKind.VIDEO
     out: list[Finding] = []
     detail = {"source": SOURCE}
     if facts.when:
         out.append(Finding(
-            Category.TIME, WHERE, "Date in the file name", facts.when,
-            f"The name says when the {what} was taken or received. A clean copy with a neutral "
-            "name does not carry it.", removable=False, detail=detail))
+            Category.TIME, WHERE, N_("Date in the file name"), facts.when,
+            N_("The name says when the video was taken or received. A clean copy with a neutral "
+               "name does not carry it.") if video else
+            N_("The name says when the photo was taken or received. A clean copy with a neutral "
+               "name does not carry it."), removable=False, detail=detail))
     if facts.source or facts.app:
-        value = facts.source or "an app"
+        value = facts.source or N_("an app")
         if facts.app:
-            value = f"{value}, showing {facts.app}"
+            value = message(N_("{source}, showing {app}"), source=value, app=facts.app)
         out.append(Finding(
-            Category.DEVICE, WHERE, "Device or app in the file name", value,
-            f"The name tells which device or app made the {what}. A clean copy with a neutral "
-            "name does not carry it.", removable=False, detail=detail))
+            Category.DEVICE, WHERE, N_("Device or app in the file name"), value,
+            N_("The name tells which device or app made the video. A clean copy with a neutral "
+               "name does not carry it.") if video else
+            N_("The name tells which device or app made the photo. A clean copy with a neutral "
+               "name does not carry it."), removable=False, detail=detail))
     return out
 
 
@@ -200,12 +205,15 @@ def extension_finding(path: str | PurePath, handler_name: str,
     holds = FORMAT_WORDS.get(handler_name, handler_name.upper())
     says = KNOWN_EXTENSIONS.get(ext)
     value = f"named {display_text(ext, limit=20)}, holds {holds}"
-    told = f"The name says {says}, but the file is {holds}." if says else \
-        f"The name ends in {display_text(ext, limit=20)}, but the file is {holds}."
+    told = message(N_("The name says {says}, but the file is {holds}. Some apps refuse or "
+                      "mis-show such a file; the clean copy is named {extension}."),
+                   says=says, holds=holds, extension=extensions[0]) if says else \
+        message(N_("The name ends in {ext}, but the file is {holds}. Some apps refuse or "
+                   "mis-show such a file; the clean copy is named {extension}."),
+                ext=display_text(ext, limit=20), holds=holds, extension=extensions[0])
     return Finding(
-        Category.OTHER, WHERE, "Wrong file extension", value,
-        f"{told} Some apps refuse or mis-show such a file; the clean copy is named "
-        f"{extensions[0]}.", identifying=False, removable=True, severity=Severity.LOW,
+        Category.OTHER, WHERE, N_("Wrong file extension"), value, told,
+        identifying=False, removable=True, severity=Severity.LOW,
         detail={"source": SOURCE, "extension": extensions[0]})
 
 

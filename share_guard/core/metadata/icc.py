@@ -24,6 +24,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.icc_tags import IccError, clean_block, neutral_illuminant
 from share_guard.core.report import Category, Finding, Severity
 
@@ -89,25 +90,25 @@ def parse(data: bytes) -> list[Tag]:
     """The tag table of a profile, after checking the header and every tag's bounds."""
     n = len(data)
     if n < HEADER + 4 or n > MAX_PROFILE:
-        raise IccError("colour profile of an impossible size")
+        raise IccError(N_("colour profile of an impossible size"))
     declared = int.from_bytes(data[0:4], "big")
     if declared < HEADER + 4 or declared > n:
-        raise IccError("colour profile size field does not match its data")
+        raise IccError(N_("colour profile size field does not match its data"))
     if data[36:40] != b"acsp":
-        raise IccError("not a colour profile (no 'acsp' signature)")
+        raise IccError(N_("not a colour profile (no 'acsp' signature)"))
     if data[12:16] not in DEVICE_CLASSES or data[16:20] not in COLOUR_SPACES:
-        raise IccError("colour profile of an unknown class or colour space")
+        raise IccError(N_("colour profile of an unknown class or colour space"))
     if data[20:24] not in (b"XYZ ", b"Lab ") and data[12:16] != b"link":
-        raise IccError("colour profile with an unknown connection space")
+        raise IccError(N_("colour profile with an unknown connection space"))
     count = int.from_bytes(data[128:132], "big")
     table_end = 132 + 12 * count
     if count > MAX_TAGS or table_end > declared:
-        raise IccError("colour profile tag table is too large")
+        raise IccError(N_("colour profile tag table is too large"))
     tags: list[Tag] = []
     for i in range(count):
         sig, offset, size = struct.unpack_from(">4sII", data, 132 + 12 * i)
         if offset < table_end or size < 8 or offset + size > declared:
-            raise IccError("colour profile tag points outside the profile")
+            raise IccError(N_("colour profile tag points outside the profile"))
         tags.append(Tag(sig, offset, size, bytes(data[offset : offset + 4])))
     return tags
 
@@ -149,28 +150,29 @@ def icc_findings(data: bytes, where: str) -> list[Finding]:
     try:
         tags = parse(data)
     except IccError as exc:
-        return [Finding(Category.HIDDEN, where, "Data behind a colour-profile signature",
-                        f"{len(data)} bytes", f"{exc}; not kept", severity=Severity.MEDIUM)]
+        return [Finding(Category.HIDDEN, where, N_("Data behind a colour-profile signature"),
+                        f"{len(data)} bytes", message(N_("{exc}; not kept"),
+                                                      exc=exc), severity=Severity.MEDIUM)]
     found: list[Finding] = []
     texts: dict[bytes, str] = {t.sig: _text(data, t) for t in tags if t.type in TEXT_TYPES}
     desc = texts.get(b"desc", "")
     if desc and neutral_description(desc) != desc.strip():
-        found.append(Finding(Category.IDENTITY, where, "Colour profile description", desc,
-                             "can name a person or the computer it was made on; "
-                             "replaced by a neutral name", severity=Severity.MEDIUM))
+        found.append(Finding(Category.IDENTITY, where, N_("Colour profile description"), desc,
+                             N_("can name a person or the computer it was made on; "
+                             "replaced by a neutral name"), severity=Severity.MEDIUM))
     vendor = [texts[s] for s in (b"cprt", b"dmnd", b"dmdd") if texts.get(s)]
     maker = [_sig_text(data[o : o + n]) for o, n in (_MAKER, _MODEL, _CMM, _CREATOR)]
     vendor += [m for m in maker if m]
     if vendor:
-        found.append(Finding(Category.DEVICE, where, "Colour profile maker",
+        found.append(Finding(Category.DEVICE, where, N_("Colour profile maker"),
                              ", ".join(dict.fromkeys(vendor)),
-                             "names who made the profile or the device it describes; removed",
+                             N_("names who made the profile or the device it describes; removed"),
                              severity=Severity.LOW))
     if any(data[_DATE[0] : _DATE[0] + _DATE[1]]):
         y, mo, d, h, mi, s = struct.unpack_from(">6H", data, _DATE[0])
-        found.append(Finding(Category.TIME, where, "Colour profile date",
+        found.append(Finding(Category.TIME, where, N_("Colour profile date"),
                              f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{s:02d}",
-                             "when the profile was made (a calibration date); removed",
+                             N_("when the profile was made (a calibration date); removed"),
                              severity=Severity.LOW))
     private = sorted({_sig_text(t.sig) or "?" for t in tags
                       if t.sig not in COLOUR_TAGS and t.sig not in TEXT_TAGS})
@@ -179,11 +181,11 @@ def icc_findings(data: bytes, where: str) -> list[Finding]:
         if any(t.sig in (b"mmod", b"vcgt", b"ndin", b"dmdd", b"dmnd") for t in tags):
             explanation = ("describe the display or camera the profile was made for (maker, "
                            "model, serial number, calibration); removed")
-        found.append(Finding(Category.DEVICE, where, "Colour profile extra tags",
+        found.append(Finding(Category.DEVICE, where, N_("Colour profile extra tags"),
                              ", ".join(private), explanation, severity=Severity.LOW))
     if not found:
-        found.append(Finding(Category.KEPT, where, "Colour profile", desc or f"{len(data)} bytes",
-                             "needed to show colours correctly; kept", identifying=False))
+        found.append(Finding(Category.KEPT, where, N_("Colour profile"), desc or f"{len(data)} bytes",
+                             N_("needed to show colours correctly; kept"), identifying=False))
     return found
 
 
@@ -261,7 +263,7 @@ def _check_disjoint(kept: list[tuple[bytes, int, int]]) -> None:
     spans = sorted({(offset, offset + size) for _, offset, size in kept})
     for (_s0, e0), (s1, _e1) in zip(spans, spans[1:], strict=False):
         if s1 < e0:
-            raise IccError("colour profile tags overlap")
+            raise IccError(N_("colour profile tags overlap"))
 
 
 # -- the proof ----------------------------------------------------------------------------
@@ -271,7 +273,7 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
     try:
         tags = parse(data)
         if bytes(_header(data, len(data))) != bytes(data[:HEADER]):
-            raise IccError("colour profile header still names a maker, date or creator")
+            raise IccError(N_("colour profile header still names a maker, date or creator"))
         seen: dict[tuple[int, int], bool] = {}
         spans: list[tuple[int, int, bool]] = []  # (start, end, is_payload)
         for tag in tags:
@@ -281,16 +283,17 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
             if tag.sig in COLOUR_TAGS and tag.type in COLOUR_TAGS[tag.sig]:
                 body = data[tag.offset : tag.offset + tag.size]
                 if clean_block(body, tag.sig) != body:
-                    raise IccError("colour profile tag holds bytes no colour module reads")
+                    raise IccError(N_("colour profile tag holds bytes no colour module reads"))
                 spans.append((tag.offset, tag.offset + tag.size, tag.type in PAYLOAD_TYPES))
             elif tag.sig in TEXT_TAGS and tag.type in TEXT_TYPES:
                 body = data[tag.offset : tag.offset + tag.size]
                 if body not in (_text_tag(tag.type, _neutral_text(tag.sig, _text(data, tag))),
                                 _text_tag(tag.type, "")):
-                    raise IccError("colour profile text is not neutral")
+                    raise IccError(N_("colour profile text is not neutral"))
                 spans.append((tag.offset, tag.offset + tag.size, False))
             else:
-                raise IccError(f"colour profile keeps a tag it should not ({_sig_text(tag.sig)})")
+                raise IccError(message(N_("colour profile keeps a tag it should not ({sig_text})"),
+                                       sig_text=_sig_text(tag.sig)))
     except IccError as exc:
         ledger.refuse(base, base + len(data), what, str(exc))
         return
@@ -299,7 +302,7 @@ def account_icc(data: bytes, ledger: Ledger, base: int, what: str = "colour prof
     pos = table_end
     for start, end, is_payload in sorted(spans):
         if start < pos:
-            ledger.refuse(base + start, base + end, what, "colour profile tags overlap")
+            ledger.refuse(base + start, base + end, what, N_("colour profile tags overlap"))
             return
         ledger.zeroed(data, base + pos, base + start, f"{what} padding", base=base)
         (ledger.payload if is_payload else ledger.written)(base + start, base + end,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 
 class IccError(CorruptFile):
@@ -41,7 +42,7 @@ def _signed(raw: bytes | bytearray | memoryview) -> list[int]:
 
 def _check_numbers(values: list[int], limit: int, what: str) -> None:
     if any(not -limit <= v < limit for v in values):
-        raise IccError(f"colour profile {what} holds numbers no colour has")
+        raise IccError(message(N_("colour profile {what} holds numbers no colour has"), what=what))
 
 
 def _curve_size(body: bytes | memoryview, at: int) -> int:
@@ -52,23 +53,23 @@ def _curve_size(body: bytes | memoryview, at: int) -> int:
     elif kind == b"para":
         fn = int.from_bytes(body[at + 8 : at + 10], "big")
         if fn > 4:
-            raise IccError("colour profile curve of an unknown kind")
+            raise IccError(N_("colour profile curve of an unknown kind"))
         size = 12 + 4 * (1, 3, 4, 5, 7)[fn]
         _check_numbers(_signed(body[at + 12 : at + size]), SMALL, "curve")
     else:
-        raise IccError("colour profile transform with a curve of an unknown type")
+        raise IccError(N_("colour profile transform with a curve of an unknown type"))
     if at + size > len(body):
-        raise IccError("colour profile curve is cut short")
+        raise IccError(N_("colour profile curve is cut short"))
     return size
 
 
 def _lut_spans(body: bytes | memoryview, typ: bytes) -> list[tuple[int, int]]:
     """The ranges of an mAB/mBA tag a colour module reads (header included)."""
     if len(body) < 32:
-        raise IccError("colour profile transform is cut short")
+        raise IccError(N_("colour profile transform is cut short"))
     ins, outs = body[8], body[9]
     if not 1 <= ins <= 15 or not 1 <= outs <= 15:
-        raise IccError("colour profile transform of an impossible shape")
+        raise IccError(N_("colour profile transform of an impossible shape"))
     off_b, off_mat, off_m, off_clut, off_a = struct.unpack_from(">5I", body, 12)
     a_count, b_count = (ins, outs) if typ == b"mAB " else (outs, ins)
     spans = [(0, 32)]
@@ -80,11 +81,11 @@ def _lut_spans(body: bytes | memoryview, typ: bytes) -> list[tuple[int, int]]:
             at += size + (-size % 4)
 
     if not off_b:
-        raise IccError("colour profile transform without its B curves")
+        raise IccError(N_("colour profile transform without its B curves"))
     curves(off_b, b_count)
     if off_mat:
         if off_mat + 48 > len(body):
-            raise IccError("colour profile matrix is cut short")
+            raise IccError(N_("colour profile matrix is cut short"))
         _check_numbers(_signed(body[off_mat : off_mat + 48]), SMALL, "matrix")
         spans.append((off_mat, off_mat + 48))
     if off_m:
@@ -94,13 +95,13 @@ def _lut_spans(body: bytes | memoryview, typ: bytes) -> list[tuple[int, int]]:
         channels = ins if typ == b"mAB " else outs
         precision = body[off_clut + 16] if off_clut + 16 < len(body) else 0
         if precision not in (1, 2) or any(grid[channels:]) or 0 in grid[:channels]:
-            raise IccError("colour profile table of an impossible shape")
+            raise IccError(N_("colour profile table of an impossible shape"))
         points = 1
         for g in grid[:channels]:
             points *= g
         size = 20 + points * (outs if typ == b"mAB " else ins) * precision
         if off_clut + size > len(body):
-            raise IccError("colour profile table is cut short")
+            raise IccError(N_("colour profile table is cut short"))
         spans.append((off_clut, off_clut + 17))
         spans.append((off_clut + 20, off_clut + size))
     if off_a:
@@ -111,15 +112,15 @@ def _lut_spans(body: bytes | memoryview, typ: bytes) -> list[tuple[int, int]]:
 def _mpet_spans(body: bytes | memoryview) -> list[tuple[int, int]]:
     """The ranges of a multiProcessElements tag its position table names."""
     if len(body) < 16:
-        raise IccError("colour profile process elements are cut short")
+        raise IccError(N_("colour profile process elements are cut short"))
     count = int.from_bytes(body[12:16], "big")
     if count > 256 or 16 + 8 * count > len(body):
-        raise IccError("colour profile process elements of an impossible shape")
+        raise IccError(N_("colour profile process elements of an impossible shape"))
     spans = [(0, 16 + 8 * count)]
     for i in range(count):
         off, size = struct.unpack_from(">II", body, 16 + 8 * i)
         if off < 16 + 8 * count or off + size > len(body) or size < 8:
-            raise IccError("colour profile process element outside its tag")
+            raise IccError(N_("colour profile process element outside its tag"))
         spans.append((off, off + size))
     return spans
 
@@ -140,7 +141,7 @@ def clean_block(body: bytes | memoryview, sig: bytes) -> bytes:
             count = 1 if sig in SINGLE_XYZ else (len(body) - 8) // 12
             out = bytearray(body[: 8 + 12 * count])
             if count < 1 or len(out) != 8 + 12 * count:
-                raise IccError("colour profile XYZ tag is empty")
+                raise IccError(N_("colour profile XYZ tag is empty"))
             _check_numbers(_signed(out[8:]), LUMINANCE if sig == b"lumi" else SMALL, "colour")
         elif t == b"curv":
             out = bytearray(body[: 12 + 2 * int.from_bytes(body[8:12], "big")])
@@ -153,7 +154,7 @@ def clean_block(body: bytes | memoryview, sig: bytes) -> bytes:
             n = int.from_bytes(body[8:10], "big")
             out = bytearray(body[: 12 + 8 * n])
             if any(v >= 2 << 16 for v in struct.unpack(f">{2 * n}I", out[12:])):
-                raise IccError("colour profile chromaticity holds numbers no colour has")
+                raise IccError(N_("colour profile chromaticity holds numbers no colour has"))
         elif t == b"cicp":
             out = bytearray(body[:12])
         elif t in (b"mft1", b"mft2"):
@@ -166,13 +167,13 @@ def clean_block(body: bytes | memoryview, sig: bytes) -> bytes:
         elif t == b"mpet":
             out = _only(body, _mpet_spans(body))
         else:
-            raise IccError(f"colour tag of an unexpected type {t!r}")
+            raise IccError(message(N_("colour tag of an unexpected type {t}"), t=f"{t!r}"))
     except (IndexError, struct.error, ValueError) as exc:
         if isinstance(exc, IccError):
             raise
-        raise IccError("colour profile tag is cut short") from None
+        raise IccError(N_("colour profile tag is cut short")) from None
     if len(out) > len(body) or len(out) < 12:
-        raise IccError("colour profile tag is larger than its slot")
+        raise IccError(N_("colour profile tag is larger than its slot"))
     out[4:8] = bytes(4)  # reserved
     return bytes(out)
 
@@ -180,7 +181,7 @@ def clean_block(body: bytes | memoryview, sig: bytes) -> bytes:
 def _mft_size(body: bytes | memoryview, t: bytes) -> int:
     ins, outs, grid = body[8], body[9], body[10]
     if ins == 0 or outs == 0 or ins > 15 or outs > 15:
-        raise IccError("colour profile table of an impossible shape")
+        raise IccError(N_("colour profile table of an impossible shape"))
     clut: int = grid ** ins * outs
     if t == b"mft1":
         return 48 + 256 * ins + clut + 256 * outs

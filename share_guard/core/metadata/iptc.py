@@ -5,21 +5,22 @@ from __future__ import annotations
 import struct
 
 from share_guard.core.budget import Collector, exhausted, spend, unread
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 # record 2 dataset -> (category, name)
 _IPTC: dict[int, tuple[Category, str]] = {
-    5: (Category.OTHER, "Object name"), 25: (Category.OTHER, "Keywords"),
-    55: (Category.TIME, "Date created"), 60: (Category.TIME, "Time created"),
-    62: (Category.TIME, "Digital creation date"), 63: (Category.TIME, "Digital creation time"),
-    65: (Category.DEVICE, "Originating program"), 70: (Category.DEVICE, "Program version"),
-    80: (Category.IDENTITY, "By-line (author)"), 85: (Category.IDENTITY, "By-line title"),
-    90: (Category.LOCATION, "City"), 92: (Category.LOCATION, "Sub-location"),
-    95: (Category.LOCATION, "Province/state"), 100: (Category.LOCATION, "Country code"),
-    101: (Category.LOCATION, "Country"), 105: (Category.OTHER, "Headline"),
-    110: (Category.IDENTITY, "Credit"), 115: (Category.IDENTITY, "Source"),
-    116: (Category.IDENTITY, "Copyright notice"), 118: (Category.IDENTITY, "Contact"),
-    120: (Category.OTHER, "Caption"), 122: (Category.IDENTITY, "Caption writer"),
+    5: (Category.OTHER, N_("Object name")), 25: (Category.OTHER, N_("Keywords")),
+    55: (Category.TIME, N_("Date created")), 60: (Category.TIME, N_("Time created")),
+    62: (Category.TIME, N_("Digital creation date")), 63: (Category.TIME, N_("Digital creation time")),
+    65: (Category.DEVICE, N_("Originating program")), 70: (Category.DEVICE, N_("Program version")),
+    80: (Category.IDENTITY, N_("By-line (author)")), 85: (Category.IDENTITY, N_("By-line title")),
+    90: (Category.LOCATION, N_("City")), 92: (Category.LOCATION, N_("Sub-location")),
+    95: (Category.LOCATION, N_("Province/state")), 100: (Category.LOCATION, N_("Country code")),
+    101: (Category.LOCATION, N_("Country")), 105: (Category.OTHER, N_("Headline")),
+    110: (Category.IDENTITY, N_("Credit")), 115: (Category.IDENTITY, N_("Source")),
+    116: (Category.IDENTITY, N_("Copyright notice")), 118: (Category.IDENTITY, N_("Contact")),
+    120: (Category.OTHER, N_("Caption")), 122: (Category.IDENTITY, N_("Caption writer")),
 }
 
 _RESOURCES = {
@@ -42,22 +43,22 @@ def irb_findings(payload: bytes, where: str = "Photoshop IRB") -> list[Finding]:
         if rid == 0x0404:
             found.extend(iptc_findings(data, where="IPTC"))
         elif rid in (0x040C, 0x0409):
-            found.add(Category.HIDDEN, where, "Photoshop thumbnail", f"{len(data) / 1024:.1f} KB",
-                      "a preview image that may show the unedited picture")
+            found.add(Category.HIDDEN, where, N_("Photoshop thumbnail"), f"{len(data) / 1024:.1f} KB",
+                      N_("a preview image that may show the unedited picture"))
         elif rid in (0x0422, 0x0423):
-            found.add(Category.HIDDEN, where, "EXIF copy", f"{len(data)} bytes",
-                      "a second copy of camera metadata")
+            found.add(Category.HIDDEN, where, N_("EXIF copy"), f"{len(data)} bytes",
+                      N_("a second copy of camera metadata"))
         elif rid == 0x0424:
-            found.add(Category.HIDDEN, where, "XMP copy", f"{len(data)} bytes",
-                      "a second copy of XMP metadata")
+            found.add(Category.HIDDEN, where, N_("XMP copy"), f"{len(data)} bytes",
+                      N_("a second copy of XMP metadata"))
         else:
             other += 1
     if other:
-        found.add(Category.OTHER, where, "Photoshop resources", f"{other}",
-                  "editing settings written by Photoshop; removed")
+        found.add(Category.OTHER, where, N_("Photoshop resources"), f"{other}",
+                  N_("editing settings written by Photoshop; removed"))
     if not len(found):
-        found.add(Category.OTHER, where, "Photoshop block", f"{len(payload)} bytes",
-                  "editing data; removed")
+        found.add(Category.OTHER, where, N_("Photoshop block"), f"{len(payload)} bytes",
+                  N_("editing data; removed"))
     return found.findings()
 
 
@@ -112,9 +113,10 @@ def iptc_findings(data: bytes, where: str = "IPTC") -> list[Finding]:
             rest += 1
             continue
         category, name = known
-        found.add(category, where, name, value.decode("utf-8", "replace"), f"IPTC {name.lower()}")
+        found.add(category, where, name, value.decode("utf-8", "replace"),
+                  message(N_("IPTC {name}"), name=name))
     spend(count)
     if rest:
-        found.add(Category.OTHER, where, "Other IPTC fields", str(rest),
-                  "captions and newsroom fields; removed")
+        found.add(Category.OTHER, where, N_("Other IPTC fields"), str(rest),
+                  N_("captions and newsroom fields; removed"))
     return found.findings()

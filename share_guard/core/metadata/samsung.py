@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 MAX_RECORDS = 256
@@ -54,23 +55,23 @@ def is_sef(data: bytes) -> bool:
 def parse_sef(data: bytes) -> list[Record]:
     """The records of a SEF archive that ends at the end of ``data``."""
     if not is_sef(data):
-        raise CorruptFile("not a Samsung archive (no SEFT end)")
+        raise CorruptFile(N_("not a Samsung archive (no SEFT end)"))
     size = struct.unpack_from("<I", data, len(data) - 8)[0]
     head = len(data) - 8 - size
     if size < 12 or head < 0 or data[head : head + 4] != b"SEFH":
-        raise CorruptFile("a Samsung archive without its directory")
+        raise CorruptFile(N_("a Samsung archive without its directory"))
     _version, count = struct.unpack_from("<II", data, head + 4)
     if count > MAX_RECORDS or 12 + 12 * count > size:
-        raise CorruptFile("a Samsung archive directory of an impossible size")
+        raise CorruptFile(N_("a Samsung archive directory of an impossible size"))
     out: list[Record] = []
     for i in range(count):
         _zero, kind, back, length = struct.unpack_from("<HHII", data, head + 12 + 12 * i)
         start = head - back
         if back > head or length < 8 or start + length > head:
-            raise CorruptFile("a Samsung archive record points outside the archive")
+            raise CorruptFile(N_("a Samsung archive record points outside the archive"))
         name_len = struct.unpack_from("<I", data, start + 4)[0]
         if 8 + name_len > length:
-            raise CorruptFile("a Samsung archive record name runs past its record")
+            raise CorruptFile(N_("a Samsung archive record name runs past its record"))
         name = data[start + 8 : start + 8 + name_len].decode("latin-1")
         out.append(Record(kind, name, start + 8 + name_len, length - 8 - name_len))
     return out
@@ -93,8 +94,8 @@ def sef_findings(data: bytes, where: str, media: str = "photo") -> list[Finding]
     try:
         records = parse_sef(data)
     except CorruptFile as exc:
-        return [Finding(Category.HIDDEN, where, "Samsung data", f"{len(data)} bytes",
-                        f"Samsung camera data we cannot read ({exc}); removed")]
+        return [Finding(Category.HIDDEN, where, N_("Samsung data"), f"{len(data)} bytes",
+                        message(N_("Samsung camera data we cannot read ({exc}); removed"), exc=exc))]
     out: list[Finding] = []
     for rec in records:
         body = data[rec.data_start : rec.data_start + rec.data_size]
@@ -109,22 +110,22 @@ def _record_finding(rec: Record, body: bytes, where: str, media: str) -> Finding
         if text.isdigit():
             when = datetime.fromtimestamp(int(text) / 1000, UTC)
             value = when.strftime("%Y-%m-%d %H:%M:%S UTC")
-        return Finding(Category.TIME, where, "Capture time (Samsung)", value,
-                       f"shows when the {media} was taken; removed")
+        return Finding(Category.TIME, where, N_("Capture time (Samsung)"), value,
+                       message(N_("shows when the {media} was taken; removed"), media=media))
     if rec.name == "MCC_Data" or rec.type == 0x0AA1:
         country = MCC.get(text)
         value = f"{text} ({country})" if country else text
-        return Finding(Category.LOCATION, where, "Mobile country code", value,
-                       "the country of the phone's network when the picture was taken; "
-                       "removed")
+        return Finding(Category.LOCATION, where, N_("Mobile country code"), value,
+                       N_("the country of the phone's network when the picture was taken; "
+                       "removed"))
     if rec.name.startswith("MotionPhoto_Data") or rec.type == 0x0A30:
         size = rec.data_size
         if len(body) >= 12 and body[:3] == b"mpv" and b"ftyp" not in body[:16]:
             size = struct.unpack_from(">I", body, 8)[0]  # a pointer: offset, then length
         words = f"{_size_words(size)} video recorded around the photo"
-        return Finding(Category.HIDDEN, where, "Motion Photo video", words,
-                       f"{words}: it shows the moments before and after; removed")
+        return Finding(Category.HIDDEN, where, N_("Motion Photo video"), words,
+                       message(N_("{words}: it shows the moments before and after; removed"), words=words))
     name = rec.name or f"record 0x{rec.type:04x}"
-    return Finding(Category.HIDDEN, where, f"Samsung data '{name}'",
-                   f"{rec.data_size} bytes", "data the camera app stores beside the picture "
-                   "(edit history, depth, modes); removed")
+    return Finding(Category.HIDDEN, where, message(N_("Samsung data '{name}'"), name=name),
+                   f"{rec.data_size} bytes", N_("data the camera app stores beside the picture "
+                   "(edit history, depth, modes); removed"))

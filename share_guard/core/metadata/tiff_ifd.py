@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from share_guard.core.errors import CorruptFile
+from share_guard.core.i18n import N_, message
 
 TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 _STRUCT = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 11: "f", 12: "d", 13: "I"}
@@ -94,18 +95,18 @@ def parse_tiff(data: bytes, *, follow_chain: bool = True) -> TiffData:
     that is not TIFF raises :class:`CorruptFile`.
     """
     if len(data) < 8:
-        raise CorruptFile("EXIF/TIFF block is too short")
+        raise CorruptFile(N_("EXIF/TIFF block is too short"))
     if data[:2] == b"II":
         bo = "<"
     elif data[:2] == b"MM":
         bo = ">"
     else:
-        raise CorruptFile("EXIF/TIFF block has no valid byte-order mark")
+        raise CorruptFile(N_("EXIF/TIFF block has no valid byte-order mark"))
     magic = struct.unpack(bo + "H", data[2:4])[0]
     if magic == 43:
-        raise CorruptFile("BigTIFF is not supported")
+        raise CorruptFile(N_("BigTIFF is not supported"))
     if magic != 42:
-        raise CorruptFile("EXIF/TIFF block has a bad magic number")
+        raise CorruptFile(N_("EXIF/TIFF block has a bad magic number"))
     result = TiffData(byte_order=bo, data=data)
     first = struct.unpack(bo + "I", data[4:8])[0]
     # queue of (offset, name, follow next pointer); each offset is queued at most once
@@ -157,11 +158,11 @@ def _read_ifd(data: bytes, bo: str, offset: int, name: str, problems: list[str])
     count = struct.unpack(bo + "H", data[offset : offset + 2])[0]
     ifd = Ifd(name=name, offset=offset)
     if count > MAX_ENTRIES_PER_IFD:
-        problems.append(f"{name} claims {count} entries")
+        problems.append(message(N_("{name} claims {count} entries"), name=name, count=count))
         count = MAX_ENTRIES_PER_IFD
     end = offset + 2 + 12 * count
     if end > len(data):
-        problems.append(f"{name} runs past the end of the data")
+        problems.append(message(N_("{name} runs past the end of the data"), name=name))
         count = max(0, (len(data) - offset - 2) // 12)
         end = offset + 2 + 12 * count
     for i in range(count):
@@ -169,7 +170,8 @@ def _read_ifd(data: bytes, bo: str, offset: int, name: str, problems: list[str])
         tag, typ, n = struct.unpack(bo + "HHI", data[pos : pos + 8])
         size = TYPE_SIZES.get(typ)
         if size is None:
-            problems.append(f"{name} tag 0x{tag:04x} has unknown type {typ}")
+            problems.append(message(N_("{name} tag 0x{tag} has unknown type {typ}"),
+                                    name=name, tag=f"{tag:04x}", typ=typ))
             continue
         total = size * n
         if total <= 4:
@@ -177,7 +179,8 @@ def _read_ifd(data: bytes, bo: str, offset: int, name: str, problems: list[str])
         else:
             voff = struct.unpack(bo + "I", data[pos + 8 : pos + 12])[0]
             if voff + total > len(data) or total > len(data):
-                problems.append(f"{name} tag 0x{tag:04x} value lies outside the data")
+                problems.append(message(N_("{name} tag 0x{tag} value lies outside the data"),
+                                        name=name, tag=f"{tag:04x}"))
                 continue
         raw = data[voff : voff + total]
         ifd.entries.append(

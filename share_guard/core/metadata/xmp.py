@@ -11,6 +11,7 @@ from collections import Counter
 from functools import lru_cache
 
 from share_guard.core.budget import Collector, exhausted, spend, unread
+from share_guard.core.i18n import N_, message
 from share_guard.core.report import Category, Finding
 
 MAX_XMP_BYTES = 16 * 1024 * 1024
@@ -48,12 +49,12 @@ _NS_NAMES = {
 }
 
 _WHY = {
-    Category.LOCATION: "shows where the photo was taken",
-    Category.IDENTITY: "can name or track the person behind the photo",
-    Category.DEVICE: "tells which device or software made it",
-    Category.TIME: "tells when it was made",
-    Category.HIDDEN: "hidden data such as edit history or an embedded video",
-    Category.OTHER: "descriptive text; removed",
+    Category.LOCATION: N_("shows where the photo was taken"),
+    Category.IDENTITY: N_("can name or track the person behind the photo"),
+    Category.DEVICE: N_("tells which device or software made it"),
+    Category.TIME: N_("tells when it was made"),
+    Category.HIDDEN: N_("hidden data such as edit history or an embedded video"),
+    Category.OTHER: N_("descriptive text; removed"),
 }
 
 
@@ -89,8 +90,8 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
     del root
     spend(len(props))
     if not props:
-        return [Finding(Category.OTHER, where, "XMP packet", f"{len(packet)} bytes",
-                        "an empty metadata packet; removed")]
+        return [Finding(Category.OTHER, where, N_("XMP packet"), f"{len(packet)} bytes",
+                        N_("an empty metadata packet; removed"))]
     found = Collector()  # 50,000 dc:creator items are one finding with a count
     rest: Counter[str] = Counter()
     grouped: Counter[str] = Counter()
@@ -104,21 +105,24 @@ def xmp_findings(packet: bytes, where: str = "XMP") -> list[Finding]:
             continue
         prefix = _NS_NAMES.get(ns, "")
         name = f"{prefix}:{local}" if prefix else local
-        found.add(category, where, name, value or "(structure)", f"{local}: {_WHY[category]}")
+        # Translators: a metadata field's name, then why it matters ("Artist: names the person...")
+        why = message(N_("{name}: {why}"), name=local, why=_WHY[category])
+        found.add(category, where, name, value or "(structure)", why)
     for local, n in grouped.items():
-        label = "Edit history" if local.lower() == "history" else f"Source documents ({local})"
+        label = N_("Edit history") if local.lower() == "history" else message(
+            N_("Source documents ({local})"), local=local)
         found.add(Category.HIDDEN, where, label, f"{n} values",
-                  "records of earlier versions and edits of this picture")
+                  N_("records of earlier versions and edits of this picture"))
     if rest:
         names = ", ".join(sorted(rest)[:6])
-        found.add(Category.OTHER, where, "Other XMP properties",
+        found.add(Category.OTHER, where, N_("Other XMP properties"),
                   f"{sum(rest.values())} ({names})", _WHY[Category.OTHER])
     return found.findings()
 
 
 def _unreadable(where: str, packet: bytes, why: str) -> Finding:
-    return Finding(Category.UNKNOWN, where, "Unreadable XMP packet", f"{len(packet)} bytes",
-                   f"metadata we could not read because {why}; it is removed")
+    return Finding(Category.UNKNOWN, where, N_("Unreadable XMP packet"), f"{len(packet)} bytes",
+                   message(N_("metadata we could not read because {why}; it is removed"), why=why))
 
 
 _SKIP_LOCAL = {"RDF", "Description", "li", "Seq", "Bag", "Alt", "xmpmeta", "value"}

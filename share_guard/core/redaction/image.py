@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from share_guard.core.errors import CorruptFile, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 from share_guard.core.media.pixels import displayed, open_image
 from share_guard.core.redaction.regions import RedactionPlan, Style, redact_array
 from share_guard.core.report import Region
@@ -74,10 +75,11 @@ def redact_image_file(
     with open_image(src_path) as src:
         fmt = (src.format or "").upper()
         if fmt not in _OUTPUT:
-            raise UnsupportedFormat(f"cannot redact {fmt or 'this'} images")
+            raise UnsupportedFormat(message(N_("cannot redact {value} images"), value=fmt or 'this'))
         if getattr(src, "n_frames", 1) > 1 and fmt not in ("MPO",):
             raise UnsupportedFormat(
-                f"cannot redact animated or multi-page {fmt} images; export one frame first"
+                message(N_("cannot redact animated or multi-page {fmt} images; export one frame first"),
+                        fmt=fmt)
             )
         params, notes = _encoder_params(src, fmt)
         shown = displayed(src)
@@ -93,7 +95,7 @@ def redact_image_file(
     try:
         result.save(out, out_fmt, **params)
     except (OSError, ValueError) as exc:
-        raise CorruptFile(f"redacted image could not be encoded: {exc}")
+        raise CorruptFile(message(N_("redacted image could not be encoded: {exc}"), exc=exc))
     return RedactionResult(
         out_fmt, ext, result.width, result.height, tuple(applied), tuple(notes)
     )

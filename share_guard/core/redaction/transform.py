@@ -19,6 +19,7 @@ from share_guard.core.analysis.tracks import Track
 from share_guard.core.containers.base import Source
 from share_guard.core.errors import UnsupportedFormat
 from share_guard.core.export.pipeline import Cover
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.redaction.regions import Style, plan_regions
 from share_guard.core.report import Category, FileKind, Region, Report
@@ -64,7 +65,7 @@ class RedactTransform:
             return self._image(src, out, style, progress, cancel)
         if report.kind is FileKind.VIDEO:
             return self._video(src, out, style, progress, cancel)
-        raise UnsupportedFormat("only photos and videos can be redacted")
+        raise UnsupportedFormat(N_("only photos and videos can be redacted"))
 
     def _floor(self, scores: list[float]) -> float:
         """Lowest score covered: what the report pre-selects, or everything found."""
@@ -85,8 +86,8 @@ class RedactTransform:
         regions = plan_regions([*faces, *codes], self.added, self.removed)
         if not regions and self.outside is None:
             _copy(src, out)
-            return ["nothing to redact: pixels left as they were"]
-        progress(0.9, "redacting")
+            return [N_("nothing to redact: pixels left as they were")]
+        progress(0.9, N_("redacting"))
         result = redact_image_file(src.path, regions, style, out, outside=self.outside)
         # Count what is covered, not what was detected: the GUI passes every detection and
         # switches off the ones the person unticked (it said "176 faces covered" for 28).
@@ -108,16 +109,19 @@ class RedactTransform:
             tracks = [t for t in tracks if _key(t.region()) not in gone]
         if not tracks and not self.added and self.outside is None:
             _copy(src, out)
-            return ["nothing to redact: video left as it was"]
+            return [N_("nothing to redact: video left as it was")]
         result = redact_video_file(src.path, tracks, style, out, progress, cancel,
                                    regions=list(self.added), outside=self.outside)
         notes = [
             _summary(len(tracks), 0, len(self.added), self.outside, style),
-            f"video re-encoded once as H.264 ({result.redacted_frames} of {result.frames} "
-            f"frames changed); {result.audio_packets} audio packets copied unchanged",
+            message(N_("video re-encoded once as H.264 ({changed} of {frames} frames changed); "
+                       "{packets} audio packets copied unchanged"),
+                    changed=result.redacted_frames, frames=result.frames,
+                    packets=result.audio_packets),
         ]
         if result.dropped_streams:
-            notes.append(f"{result.dropped_streams} subtitle/data stream(s) left out")
+            notes.append(message(N_("{count} subtitle/data stream(s) left out"),
+                                 count=result.dropped_streams))
         return notes
 
 
@@ -137,12 +141,13 @@ def _copy(src: Source, out: BinaryIO) -> None:
 def _summary(faces: int, codes: int, manual: int, outside: Region | None, style: Style) -> str:
     parts = []
     if faces:
-        parts.append(f"{faces} face{'s' if faces != 1 else ''}")
+        parts.append(message(N_("{n} face") if faces == 1 else N_("{n} faces"), n=faces))
     if codes:
-        parts.append(f"{codes} code{'s' if codes != 1 else ''}")
+        parts.append(message(N_("{n} code") if codes == 1 else N_("{n} codes"), n=codes))
     if manual:
-        parts.append(f"{manual} area{'s' if manual != 1 else ''} drawn by hand")
+        parts.append(message(N_("{n} area drawn by hand") if manual == 1 else
+                             N_("{n} areas drawn by hand"), n=manual))
     if outside is not None:
-        parts.append("everything outside the chosen area")
-    how = "solid fill" if style is Style.SOLID else "coarse noise"
-    return f"covered ({how}): {', '.join(parts)}"
+        parts.append(N_("everything outside the chosen area"))
+    how = N_("solid fill") if style is Style.SOLID else N_("coarse noise")
+    return message(N_("covered ({how}): {parts}"), how=how, parts=", ".join(parts))

@@ -21,6 +21,7 @@ import numpy as np
 
 from share_guard.core.analysis.tracks import Track
 from share_guard.core.errors import CorruptFile, LimitExceeded, UnsupportedFormat
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.redaction.regions import RedactionPlan, Style, redact_array
 from share_guard.core.report import Region
@@ -84,9 +85,9 @@ def _open(path: Path) -> Any:
     try:
         return av.open(str(path), mode="r")
     except av.error.InvalidDataError:
-        raise UnsupportedFormat("not a video PyAV can decode")
+        raise UnsupportedFormat(N_("not a video PyAV can decode"))
     except (av.error.FFmpegError, OSError) as exc:
-        raise CorruptFile(f"video cannot be opened: {exc}")
+        raise CorruptFile(message(N_("video cannot be opened: {exc}"), exc=exc))
 
 
 def _redact(
@@ -107,11 +108,12 @@ def _redact(
     rotation_ccw = _probe_rotation(src)
     with _open(src) as inp:
         if not inp.streams.video:
-            raise UnsupportedFormat("no video stream to redact")
+            raise UnsupportedFormat(N_("no video stream to redact"))
         vin = inp.streams.video[0]
         cc = vin.codec_context
         if not (0 < cc.width <= MAX_SIDE and 0 < cc.height <= MAX_SIDE):
-            raise LimitExceeded(f"video frame {cc.width}x{cc.height} is too large")
+            raise LimitExceeded(message(N_("video frame {width}x{height} is too large"),
+                                        width=cc.width, height=cc.height))
         vin.thread_type = "AUTO"
         audio = list(inp.streams.audio)
         muxer, ext = _muxer(inp)
@@ -159,7 +161,7 @@ def _redact(
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
-                    raise CorruptFile(f"video frame cannot be decoded: {exc}")
+                    raise CorruptFile(message(N_("video frame cannot be decoded: {exc}"), exc=exc))
                 for frame in map(clock.stamp, frames):
                     # a frame without a timestamp follows the previous one
                     t = (float(frame.time) - origin if frame.time is not None
@@ -170,7 +172,7 @@ def _redact(
                     stats["redacted"] += new is not frame
                     stats["frames"] += 1
                     if stats["frames"] > MAX_FRAMES:
-                        raise LimitExceeded("video has too many frames")
+                        raise LimitExceeded(N_("video has too many frames"))
                     for pkt in vout.encode(new):
                         outp.mux(pkt)
                     if duration > 0:
@@ -178,8 +180,8 @@ def _redact(
             for pkt in vout.encode(None):
                 outp.mux(pkt)
     if stats["frames"] == 0:
-        raise CorruptFile("video has no frames that could be decoded")
-    progress(1.0, "redacting video")
+        raise CorruptFile(N_("video has no frames that could be decoded"))
+    progress(1.0, N_("redacting video"))
     return VideoRedactionResult(muxer, ext, stats["frames"], stats["redacted"], stats["audio"],
                                 stats["rotation"], bit_rate, dropped)
 
@@ -198,12 +200,12 @@ def _probe_rotation(src: Path) -> int:
 
     with _open(src) as inp:
         if not inp.streams.video:
-            raise UnsupportedFormat("no video stream to redact")
+            raise UnsupportedFormat(N_("no video stream to redact"))
         try:
             for frame in inp.decode(inp.streams.video[0]):
                 return int(round(frame.rotation or 0))
         except av.error.FFmpegError as exc:
-            raise CorruptFile(f"video frame cannot be decoded: {exc}")
+            raise CorruptFile(message(N_("video frame cannot be decoded: {exc}"), exc=exc))
     return 0
 
 
@@ -273,7 +275,8 @@ def _redact_frame(
         frame = frame.reformat(format="yuv420p")
     sw, sh = frame.width, frame.height
     if sw % 2 or sh % 2:
-        raise UnsupportedFormat(f"cannot redact video with an odd frame size {sw}x{sh}")
+        raise UnsupportedFormat(message(N_("cannot redact video with an odd frame size {sw}x{sh}"),
+                                        sw=sw, sh=sh))
     stored = tuple(_to_stored(r, rotation_cw, sw, sh) for r in active)
     keep = _to_stored(outside, rotation_cw, sw, sh) if outside is not None else None
     arr = frame.to_ndarray()

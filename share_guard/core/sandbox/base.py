@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from share_guard.core.errors import Cancelled, ShareGuardError
 from share_guard.core.export.batch import Outcome
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, Planned
+from share_guard.core.i18n import N_
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
@@ -82,7 +83,7 @@ class Runner(ABC):
         stopped = False
         for i, planned in enumerate(items):
             if stopped:
-                yield Cancelled("cancelled")
+                yield Cancelled(N_("cancelled"))
                 continue
             try:
                 if cancel is not None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from share_guard.core.errors import Cancelled
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.sandbox import early
 from share_guard.core.sandbox.messages import (
@@ -43,6 +44,8 @@ from share_guard.core.sandbox.messages import (
 )
 from share_guard.core.sandbox.worker import Limits, worker_main
 
+#: how a report or result that a worker could not finish begins (each is a whole sentence
+#: where it is written, for translation)
 UNSAFE = "could not be checked safely"
 UNSAFE_CLEAN = "could not be cleaned safely"
 
@@ -333,11 +336,12 @@ class WorkerPool:
             if now >= deadline:
                 worker.kill()
                 if cancel_at is not None:
-                    raise Cancelled("cancelled")
+                    raise Cancelled(N_("cancelled"))
                 with self._cond:
                     self.stats.timeouts += 1
                     self.stats.tasks += 1
-                raise Dead(f"it took longer than {watch.allowed(now):.0f} s", watch.index)
+                raise Dead(message(N_("it took longer than {watch} s"),
+                                   watch=f"{watch.allowed(now):.0f}"), watch.index)
             wait = deadline - now
             if cancel is not None and cancel_at is None:
                 wait = min(wait, 0.05)
@@ -352,8 +356,9 @@ class WorkerPool:
                         self.stats.tasks += 1
                     size = (f"{lim.reply_bytes // 2**20} MB" if lim.reply_bytes >= 2**20
                             else f"{lim.reply_bytes // 1024} KB")
-                    raise Dead(f"it sent back more than {size} about the file (far too many "
-                               "findings)", watch.index) from None
+                    raise Dead(message(N_("it sent back more than {size} about the file (far "
+                                          "too many findings)"), size=size),
+                               watch.index) from None
                 except EOFError:
                     raise self._crashed(worker, watch) from None
                 return pickle.loads(data)  # noqa: S301 - our own worker's message
@@ -373,7 +378,8 @@ class WorkerPool:
         with self._cond:
             self.stats.internal_errors += 1
             self.stats.events.append(f"{path}: internal error {reply.summary}\n{reply.trace}")
-        return f"{UNSAFE}: internal error ({reply.summary})"
+        return message(N_("could not be checked safely: internal error ({summary})"),
+                       summary=reply.summary)
 
     def note(self, path: object, reason: str) -> None:
         with self._cond:

@@ -29,6 +29,7 @@ from share_guard.core.export.batch import Outcome
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, ExportStatus, Planned
 from share_guard.core.export.safeio import remove_stale_temps
 from share_guard.core.filesize import data_bytes
+from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
@@ -44,7 +45,7 @@ from share_guard.core.sandbox.messages import (
     Reply,
     Task,
 )
-from share_guard.core.sandbox.pool import UNSAFE, UNSAFE_CLEAN, Dead, PoolStats, WorkerPool
+from share_guard.core.sandbox.pool import Dead, PoolStats, WorkerPool
 from share_guard.core.sandbox.worker import Limits
 
 #: files up to this many bytes of data travel to a worker with others...
@@ -145,7 +146,8 @@ class SandboxRunner(Runner):
                                   progress=options.progress, cancel=options.cancel)
         except Dead as dead:
             self.pool.note(path, str(dead))
-            return Report(path=Path(path), size=size, error=f"{UNSAFE}: {dead}")
+            return Report(path=Path(path), size=size,
+                          error=message(N_("could not be checked safely: {why}"), why=dead))
         if isinstance(reply, Internal):
             return Report(path=Path(path), size=size, error=self.pool.internal(path, reply))
         report: Report = self._value(reply)
@@ -165,7 +167,8 @@ class SandboxRunner(Runner):
         sizes = [data_bytes(path) for path in paths]
 
         def failed(i: int, reason: str) -> Report:
-            return Report(path=Path(paths[i]), size=_size(paths[i]), error=f"{UNSAFE}: {reason}")
+            return Report(path=Path(paths[i]), size=_size(paths[i]),
+                          error=message(N_("could not be checked safely: {why}"), why=reason))
 
         def reply(i: int, r: Reply) -> Report:
             if isinstance(r, Internal):
@@ -186,7 +189,8 @@ class SandboxRunner(Runner):
                                   progress=progress, cancel=cancel)
         except Dead as dead:
             self.pool.note(report.path, str(dead))
-            return dataclasses.replace(report, error=f"{UNSAFE}: {dead}")
+            return dataclasses.replace(report, error=message(N_("could not be checked safely: {why}"),
+                                                                     why=dead))
         if isinstance(reply, Internal):
             return dataclasses.replace(report, error=self.pool.internal(report.path, reply))
         checked: Report = self._value(reply)
@@ -211,7 +215,8 @@ class SandboxRunner(Runner):
 
         def failed(i: int, reason: str) -> Outcome:
             return ExportResult(items[i].report.path, ExportStatus.ERROR, before=items[i].report,
-                                reason=f"{UNSAFE_CLEAN}: {reason}; nothing was written")
+                                reason=message(N_("could not be cleaned safely: {why}; nothing was written"),
+                                               why=reason))
 
         def reply(i: int, r: Reply) -> Outcome:
             if isinstance(r, Internal):
@@ -245,7 +250,7 @@ class SandboxRunner(Runner):
 
         def run(indices: Sequence[int]) -> list[T | BaseException]:
             if stop.is_set():
-                return [Cancelled("cancelled")] * len(indices)
+                return [Cancelled(N_("cancelled"))] * len(indices)
             try:
                 out = self._run_batch(tasks, sizes, list(indices), item_progress, cancel, reply,
                                       failed)
@@ -334,9 +339,10 @@ class SandboxRunner(Runner):
             reply = self.pool.run(CallTask(func, args), size=size, progress=no_progress,
                                   cancel=cancel)
         except Dead as dead:
-            raise CheckFailed(f"{UNSAFE}: {dead}") from None
+            raise CheckFailed(message(N_("could not be checked safely: {why}"), why=dead)) from None
         if isinstance(reply, Internal):
-            raise CheckFailed(f"{UNSAFE}: {reply.summary}")
+            raise CheckFailed(message(N_("could not be checked safely: {why}"),
+                                      why=reply.summary))
         value: T = self._value(reply)
         return value
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from share_guard.core.containers import Source
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report, Severity, TakedownVerdict
 from share_guard.core.takedown.store import TakedownStore, default_path
@@ -17,11 +18,11 @@ from share_guard.core.takedown.store import TakedownStore, default_path
 if TYPE_CHECKING:  # the matcher loads numpy: only where a list is checked, not at start-up
     from share_guard.core.takedown.match import Match, Matcher
 
-_MATCH_TEXT = (
+_MATCH_TEXT = N_(
     "This file looks like an item on the takedown list (hash type {type}, distance {dist}). "
     "A hash match is strong evidence, not proof: check the entry's label, source and date."
 )
-_POSSIBLE_TEXT = (
+_POSSIBLE_TEXT = N_(
     "This file resembles an item on the takedown list (hash type {type}, distance {dist}), "
     "but not closely enough to be sure. Look at it before sharing."
 )
@@ -45,9 +46,9 @@ def match_finding(m: Match) -> Finding:
     return Finding(
         category=Category.TAKEDOWN,
         where=f"takedown list '{e.list}'",
-        name="Takedown-list match" if m.is_match else "Possible takedown-list match",
+        name=N_("Takedown-list match") if m.is_match else N_("Possible takedown-list match"),
         value=e.label or f"entry {e.id}",
-        explanation=text.format(type=m.hash_type.value, dist=m.distance),
+        explanation=message(text, type=m.hash_type.value, dist=m.distance),
         identifying=True,
         removable=False,
         severity=Severity.CRITICAL if m.is_match else Severity.HIGH,
@@ -147,5 +148,5 @@ class TakedownAnalyzer:
         except ShareGuardError:
             raise
         except (OSError, ValueError) as exc:
-            raise ShareGuardError(f"could not hash the file: {exc}")
+            raise ShareGuardError(message(N_("could not hash the file: {exc}"), exc=exc))
         return [match_finding(m) for m in matches]

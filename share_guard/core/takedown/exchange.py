@@ -36,6 +36,7 @@ from typing import Any
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.hashing.values import HashType, MalformedHash, normalize_value
 from share_guard.core.hashing.video import FrameHash, parse_vpdq
+from share_guard.core.i18n import N_, message
 from share_guard.core.takedown.store import ACTIVE, DEFAULT_LIST, NewEntry, TakedownStore, now
 
 FORMAT = "share_guard-takedown-list"
@@ -115,7 +116,7 @@ def _dump(obj: dict[str, Any]) -> str:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     if path.exists():
-        raise ListFileError(f"{path} already exists; choose another name")
+        raise ListFileError(message(N_("{path} already exists; choose another name"), path=path))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "xb") as fh:
@@ -125,7 +126,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ListFileError(f"cannot write {path}: {exc.strerror or exc}")
+        raise ListFileError(message(N_("cannot write {path}: {value}"), path=path, value=exc.strerror or exc))
 
 
 # -- import -------------------------------------------------------------------
@@ -145,21 +146,24 @@ def import_file(
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ListFileError(f"{p.name} is larger than {MAX_FILE_BYTES >> 20} MB")
+            raise ListFileError(message(N_("{name} is larger than {count} MB"),
+                                        name=p.name, count=MAX_FILE_BYTES >> 20))
         with p.open("rb") as fh:  # bounded: a device or pipe has no size to check first
             data = fh.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
-            raise ListFileError(f"{p.name} is larger than {MAX_FILE_BYTES >> 20} MB")
+            raise ListFileError(message(N_("{name} is larger than {count} MB"),
+                                        name=p.name, count=MAX_FILE_BYTES >> 20))
     except OSError as exc:
-        raise ListFileError(f"cannot read {p.name}: {exc.strerror or exc}")
+        raise ListFileError(message(N_("cannot read {name}: {value}"),
+                                    name=p.name, value=exc.strerror or exc))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ListFileError(f"{p.name} is not UTF-8 text")
+        raise ListFileError(message(N_("{name} is not UTF-8 text"), name=p.name))
     src = source if source is not None else p.name
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     if not first:
-        raise ListFileError(f"{p.name} is empty")
+        raise ListFileError(message(N_("{name} is empty"), name=p.name))
     try:
         if first.startswith("{"):
             return _import_jsonl(store, data, list_name)
@@ -174,7 +178,7 @@ def import_file(
         else:
             fmt, entries = "hex", _parse_hex_list(text, hash_type, label, src)
     except MalformedHash as exc:
-        raise ListFileError(f"{p.name}: {exc}")
+        raise ListFileError(message(N_("{name}: {exc}"), name=p.name, exc=exc))
     name = list_name or DEFAULT_LIST
     ids = store.add(entries, name)
     return ImportResult(name, fmt, len(set(ids)), 0)
@@ -184,7 +188,7 @@ def _checked(kind: HashType, value: str, line: int) -> str:
     try:
         return normalize_value(kind, value)
     except MalformedHash as exc:
-        raise MalformedHash(f"line {line}: {exc}")
+        raise MalformedHash(message(N_("line {line}: {exc}"), line=line, exc=exc))
 
 
 def _parse_te(text: str, label: str, source: str) -> list[NewEntry]:
@@ -195,7 +199,7 @@ def _parse_te(text: str, label: str, source: str) -> list[NewEntry]:
             continue
         parts = line.split()
         if len(parts) < 2 or parts[0].lower() != "pdq":
-            raise MalformedHash(f"line {n}: expected 'pdq <hash>'")
+            raise MalformedHash(message(N_("line {n}: expected 'pdq <hash>'"), n=n))
         out.append(NewEntry(HashType.PDQ, _checked(HashType.PDQ, parts[1], n), label=label,
                             source=source))
     return out
@@ -206,12 +210,13 @@ def _parse_csv(text: str, label: str, source: str) -> list[NewEntry]:
     fields = [f.strip().lower() for f in reader.fieldnames or []]
     reader.fieldnames = fields
     if "signal_type" not in fields or "signal_str" not in fields:
-        raise MalformedHash("CSV needs signal_type and signal_str columns")
+        raise MalformedHash(N_("CSV needs signal_type and signal_str columns"))
     out = []
     for n, row in enumerate(reader, 2):
         kind = _SIGNAL_TYPES.get((row.get("signal_type") or "").strip().lower())
         if kind is None:
-            raise MalformedHash(f"CSV line {n}: unknown signal type {row.get('signal_type')!r}")
+            raise MalformedHash(message(N_("CSV line {n}: unknown signal type {row}"),
+                                        n=n, row=f"{row.get('signal_type')!r}"))
         value = (row.get("signal_str") or "").strip()
         row_label = (row.get("label") or row.get("tags") or label).strip()
         if kind is HashType.VPDQ:
@@ -220,7 +225,7 @@ def _parse_csv(text: str, label: str, source: str) -> list[NewEntry]:
         else:
             out.append(NewEntry(kind, _checked(kind, value, n), label=row_label, source=source))
     if not out:
-        raise MalformedHash("CSV has no rows")
+        raise MalformedHash(N_("CSV has no rows"))
     return out
 
 
@@ -236,10 +241,10 @@ def _parse_hex_list(
         kind = hash_type or by_len.get(len(line))
         if kind is None:
             if len(line) == 64:
-                raise MalformedHash("64-digit hashes may be PDQ or SHA-256: say which (--type)")
-            raise MalformedHash(f"line {n}: not a hash of a known length")
+                raise MalformedHash(N_("64-digit hashes may be PDQ or SHA-256: say which (--type)"))
+            raise MalformedHash(message(N_("line {n}: not a hash of a known length"), n=n))
         if kind is HashType.VPDQ:
-            raise MalformedHash("a vPDQ hash is a file of frames, not one hex line")
+            raise MalformedHash(N_("a vPDQ hash is a file of frames, not one hex line"))
         out.append(NewEntry(kind, _checked(kind, line, n), label=label, source=source))
     return out
 
@@ -256,7 +261,8 @@ def _import_jsonl(store: TakedownStore, data: bytes, list_name: str | None) -> I
             held = store.list_info(existing).sequence
             if sequence < held:
                 raise ListFileError(
-                    f"this list file is older (sequence {sequence}) than the list held ({held})"
+                    message(N_("this list file is older (sequence {sequence}) than the list held ({held})"),
+                            sequence=sequence, held=held)
                 )
             name = existing
         else:
@@ -268,53 +274,54 @@ def _import_jsonl(store: TakedownStore, data: bytes, list_name: str | None) -> I
 
 def _verify_jsonl(data: bytes) -> tuple[dict[str, Any], list[NewEntry], int]:
     if not data.endswith(b"\n"):
-        raise ListFileError("the list file is truncated (no trailer line)")
+        raise ListFileError(N_("the list file is truncated (no trailer line)"))
     cut = data.rstrip(b"\n").rfind(b"\n") + 1
     body, trailer_line = data[:cut], data[cut:]
     try:
         trailer = json.loads(trailer_line)
     except ValueError:
-        raise ListFileError("the list file's last line is not a valid trailer")
+        raise ListFileError(N_("the list file's last line is not a valid trailer"))
     if not isinstance(trailer, dict) or trailer.get("trailer") is not True:
-        raise ListFileError("the list file has no trailer: it is truncated or was edited")
+        raise ListFileError(N_("the list file has no trailer: it is truncated or was edited"))
     if hashlib.sha256(body).hexdigest() != str(trailer.get("sha256", "")).lower():
-        raise ListFileError("the list file was modified after it was written (checksum mismatch)")
+        raise ListFileError(N_("the list file was modified after it was written (checksum mismatch)"))
     lines = body.split(b"\n")[:-1]
     if not lines:
-        raise ListFileError("the list file has no header")
+        raise ListFileError(N_("the list file has no header"))
     if any(len(ln) > MAX_LINE for ln in lines):
-        raise ListFileError("the list file has an over-long line")
+        raise ListFileError(N_("the list file has an over-long line"))
     try:
         header = json.loads(lines[0])
         records = [json.loads(ln) for ln in lines[1:]]
     except ValueError as exc:
-        raise ListFileError(f"the list file is not valid JSON Lines: {exc}")
+        raise ListFileError(message(N_("the list file is not valid JSON Lines: {exc}"), exc=exc))
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ListFileError("not a share_guard takedown list file")
+        raise ListFileError(N_("not a share_guard takedown list file"))
     if header.get("version") != VERSION:
-        raise ListFileError(f"list file version {header.get('version')!r} is not supported")
+        raise ListFileError(message(N_("list file version {header} is not supported"),
+                                    header=f"{header.get('version')!r}"))
     if not isinstance(header.get("list_id"), str) or not header["list_id"]:
-        raise ListFileError("the list file has no list id")
+        raise ListFileError(N_("the list file has no list id"))
     if not isinstance(header.get("sequence"), int) or header["sequence"] < 0:
-        raise ListFileError("the list file has no valid sequence number")
+        raise ListFileError(N_("the list file has no valid sequence number"))
     if trailer.get("entries") != len(records):
-        raise ListFileError("the list file's entry count does not match its trailer")
+        raise ListFileError(N_("the list file's entry count does not match its trailer"))
     entries = []
     for n, rec in enumerate(records, 2):
         try:
             entries.append(_entry_from_record(rec))
         except (MalformedHash, KeyError, TypeError, ValueError) as exc:
-            raise ListFileError(f"list file line {n}: {exc}")
+            raise ListFileError(message(N_("list file line {n}: {exc}"), n=n, exc=exc))
     return header, entries, len(records)
 
 
 def _entry_from_record(rec: Any) -> NewEntry:
     if not isinstance(rec, dict):
-        raise MalformedHash("an entry must be a JSON object")
+        raise MalformedHash(N_("an entry must be a JSON object"))
     kind = HashType.parse(str(rec["type"]))
     quality = rec.get("quality")
     if quality is not None and not isinstance(quality, int):
-        raise MalformedHash("quality must be an integer")
+        raise MalformedHash(N_("quality must be an integer"))
     common = {
         "quality": quality,
         "label": str(rec.get("label", "")),
@@ -326,7 +333,7 @@ def _entry_from_record(rec: Any) -> NewEntry:
     if kind is HashType.VPDQ:
         frames = tuple(_frame(f) for f in rec["frames"])
         if not frames:
-            raise MalformedHash("a vPDQ entry needs frames")
+            raise MalformedHash(N_("a vPDQ entry needs frames"))
         return NewEntry(kind, frames=frames, **common)  # type: ignore[arg-type]
     value = normalize_value(kind, str(rec["value"]))  # reject with this line's number
     return NewEntry(kind, value, **common)  # type: ignore[arg-type]
@@ -334,5 +341,5 @@ def _entry_from_record(rec: Any) -> NewEntry:
 
 def _frame(f: Any) -> FrameHash:
     if not isinstance(f, list) or len(f) != 4:
-        raise MalformedHash("a vPDQ frame is [frame, quality, hash, seconds]")
+        raise MalformedHash(N_("a vPDQ frame is [frame, quality, hash, seconds]"))
     return parse_vpdq(f"{int(f[0])},{int(f[1])},{f[2]},{float(f[3])}")[0]

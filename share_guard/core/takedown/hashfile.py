@@ -9,6 +9,7 @@ from share_guard.core.errors import CorruptFile
 from share_guard.core.hashing.image import hash_image
 from share_guard.core.hashing.values import HashType, file_digests
 from share_guard.core.hashing.video import FrameHash, hash_video
+from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.takedown.match import MIN_QUALITY, media_kind
 from share_guard.core.takedown.store import NewEntry
@@ -42,14 +43,14 @@ def entries_for_file(
     if kind == "video":
         frames = hash_video(path, dense=True, cancel=cancel, progress=progress)
         if not frames:
-            raise CorruptFile("no video frame could be hashed (blank or undecodable video)")
+            raise CorruptFile(N_("no video frame could be hashed (blank or undecodable video)"))
         out.append(entry(HashType.VPDQ, frames=tuple(frames)))
         return out
     # Full-size decode: the stored values are the reference ones (a check's draft
     # decode stays within a few bits of them; see docs/takedown.md).
     hashes = hash_image(path, queries=False, draft=False, progress=progress)
     if hashes.pdq is None and hashes.phash is None:
-        raise CorruptFile("the image is too small or too flat to hash")
+        raise CorruptFile(N_("the image is too small or too flat to hash"))
     if hashes.pdq is not None:
         out.append(entry(HashType.PDQ, hashes.pdq.hex, hashes.pdq.quality))
     if hashes.pdq_trimmed is not None and hashes.pdq_trimmed != hashes.pdq:

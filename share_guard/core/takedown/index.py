@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from share_guard.core.errors import LimitExceeded
+from share_guard.core.i18n import N_, message
 
 BLOCK_BITS = 16
 BUCKETS = 1 << BLOCK_BITS
@@ -127,19 +128,19 @@ class HashIndex:
         try:
             head = self._fh.read(_HEAD.size)
             if len(head) != _HEAD.size:
-                raise DamagedIndex("truncated header")
+                raise DamagedIndex(N_("truncated header"))
             magic, fmt, bits, n, raw_key = _HEAD.unpack(head)
             if magic != MAGIC or fmt != FORMAT or bits not in (64, 256):
-                raise DamagedIndex("not an index of this version")
+                raise DamagedIndex(N_("not an index of this version"))
             if raw_key.rstrip(b"\x00").decode("utf-8", "replace") != key:
-                raise DamagedIndex("index of another list state")
+                raise DamagedIndex(N_("index of another list state"))
             self.bits, self.n = int(bits), int(n)
             self.nbytes_row = self.bits // 8
             self.blocks = self.bits // BLOCK_BITS
             self._layout = _layout(self.n, self.bits)
             self._kept: mmap.mmap | None = None
             if os.fstat(self._fh.fileno()).st_size != self._layout["end"]:
-                raise DamagedIndex("index file has the wrong size")
+                raise DamagedIndex(N_("index file has the wrong size"))
             self._map = self._map_hot()
         except BaseException:
             self._fh.close()
@@ -163,7 +164,7 @@ class HashIndex:
         )
         self.words = self.rows.view("<u8")
         if not (self.dirs[:, 0] == 0).all() or not (self.dirs[:, -1] == self.n).all():
-            raise DamagedIndex("index directories are inconsistent")
+            raise DamagedIndex(N_("index directories are inconsistent"))
         return mm
 
     @classmethod
@@ -272,7 +273,7 @@ class HashIndex:
             return [Hit(int(a), int(e), int(b))
                     for a, e, b in zip(qi[first], found, d[first], strict=True)]
         except IndexError as exc:  # a posting points past the end: a damaged file
-            raise DamagedIndex(f"index file is damaged: {exc}")
+            raise DamagedIndex(message(N_("index file is damaged: {exc}"), exc=exc))
         finally:
             del posts, ids
             self._release(mm)
@@ -356,7 +357,7 @@ def write(path: Path, key: str, ids: np.ndarray, raw: np.ndarray, bits: int) -> 
     """
     n = int(ids.shape[0])
     if n >= 1 << 32:
-        raise LimitExceeded("a takedown index holds at most 4 billion hashes")
+        raise LimitExceeded(N_("a takedown index holds at most 4 billion hashes"))
     key_bytes = key.encode("utf-8")
     if len(key_bytes) > 256:
         raise ValueError("index key too long")

@@ -27,6 +27,7 @@ from urllib.parse import quote
 import numpy as np
 
 from share_guard.core.hashing.values import HashType
+from share_guard.core.i18n import N_, message
 from share_guard.core.takedown.index import FORMAT, HashIndex, write
 from share_guard.core.takedown.store import StoreError, type_key
 
@@ -82,12 +83,12 @@ def _snapshot(db: Path) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(f"file:{quote(os.fspath(db))}?mode=ro", uri=True,
                                isolation_level=None)
     except sqlite3.Error as exc:
-        raise StoreError(f"the takedown list {db} cannot be read: {exc}")
+        raise StoreError(message(N_("the takedown list {db} cannot be read: {exc}"), db=db, exc=exc))
     try:
         conn.execute("BEGIN")
         yield conn
     except sqlite3.Error as exc:
-        raise StoreError(f"the takedown list {db} cannot be read: {exc}")
+        raise StoreError(message(N_("the takedown list {db} cannot be read: {exc}"), db=db, exc=exc))
     finally:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("COMMIT")
@@ -107,10 +108,10 @@ def read_rows(conn: sqlite3.Connection, name: str,
     while batch := cur.fetchmany(_BATCH):
         k = len(batch)
         if at + k > n:  # cannot happen inside one read transaction
-            raise StoreError("the takedown list changed while it was read")
+            raise StoreError(N_("the takedown list changed while it was read"))
         blob = b"".join(bits for _, bits in batch)
         if len(blob) != k * width:
-            raise StoreError("the takedown list holds a hash of the wrong length")
+            raise StoreError(N_("the takedown list holds a hash of the wrong length"))
         raw[at : at + k] = np.frombuffer(blob, np.uint8).reshape(k, width)
         ids[at : at + k] = np.fromiter((i for i, _ in batch), np.int64, k)
         at += k
@@ -164,7 +165,7 @@ def open_or_build(db: Path, name: str, min_quality: int, key: str) -> HashIndex:
         _remove_stale(db, name, keep=target)
     found = HashIndex.open(target, now)
     if found is None:
-        raise StoreError(f"the takedown index {target.name} could not be read back")
+        raise StoreError(message(N_("the takedown index {name} could not be read back"), name=target.name))
     return found
 
 
@@ -182,7 +183,7 @@ def _private(db: Path, name: str, min_quality: int) -> HashIndex:
         with contextlib.suppress(OSError):
             os.unlink(tmp)  # POSIX: the open file lives on while mapped
     if index is None:
-        raise StoreError("the takedown index could not be built")
+        raise StoreError(N_("the takedown index could not be built"))
     return index
 
 

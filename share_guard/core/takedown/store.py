@@ -26,6 +26,7 @@ from typing import Any
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.hashing.values import HashType, MalformedHash, normalize_value
 from share_guard.core.hashing.video import FrameHash, format_vpdq
+from share_guard.core.i18n import N_, message
 from share_guard.core.paths import data_dir
 
 DB_NAME = "takedown.sqlite3"
@@ -220,9 +221,10 @@ class TakedownStore:
                     )
             schema = self._schema()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"the takedown list {self.path} cannot be opened: {exc}")
+            raise StoreError(message(N_("the takedown list {path} cannot be opened: {exc}"),
+                                     path=self.path, exc=exc))
         if schema is None or int(schema) > SCHEMA_VERSION:
-            raise StoreError("the takedown list was written by a newer share_guard")
+            raise StoreError(N_("the takedown list was written by a newer share_guard"))
 
     def _schema(self) -> str | None:
         try:
@@ -310,12 +312,13 @@ class TakedownStore:
     ) -> int:
         name = name.strip()
         if not name or len(name) > 100:
-            raise StoreError("a list name must be 1 to 100 characters")
+            raise StoreError(N_("a list name must be 1 to 100 characters"))
         with self.transaction() as db:
             row = db.execute("SELECT id, uid FROM lists WHERE name = ?", (name,)).fetchone()
             if row is not None:
                 if uid is not None and row[1] != uid:
-                    raise StoreError(f"list {name!r} already exists with another list id")
+                    raise StoreError(message(N_("list {name} already exists with another list id"),
+                                             name=f"{name!r}"))
                 return int(row[0])
             cur = db.execute(
                 "INSERT INTO lists (name, uid, publisher, created) VALUES (?, ?, ?, ?)",
@@ -335,7 +338,7 @@ class TakedownStore:
         for info in self.lists():
             if info.name == name:
                 return info
-        raise StoreError(f"there is no takedown list named {name!r}")
+        raise StoreError(message(N_("there is no takedown list named {name}"), name=f"{name!r}"))
 
     def list_by_uid(self, uid: str) -> str | None:
         row = self._db.execute("SELECT name FROM lists WHERE uid = ?", (uid,)).fetchone()
@@ -370,12 +373,12 @@ class TakedownStore:
     @staticmethod
     def _validate(entry: NewEntry) -> tuple[NewEntry, str, bytes | None]:
         if entry.status not in (ACTIVE, WITHDRAWN):
-            raise MalformedHash(f"unknown entry status {entry.status[:20]!r}")
+            raise MalformedHash(message(N_("unknown entry status {status}"), status=f"{entry.status[:20]!r}"))
         if entry.quality is not None and not 0 <= entry.quality <= 100:
-            raise MalformedHash("quality must be between 0 and 100")
+            raise MalformedHash(N_("quality must be between 0 and 100"))
         if entry.type is HashType.VPDQ:
             if not entry.frames:
-                raise MalformedHash("a vPDQ entry needs at least one frame")
+                raise MalformedHash(N_("a vPDQ entry needs at least one frame"))
             return entry, _vpdq_value(entry.frames), None
         value = normalize_value(entry.type, entry.value)
         bits = bytes.fromhex(value) if entry.type in (HashType.PDQ, HashType.PHASH) else None
