@@ -272,11 +272,11 @@ class Report:
             return N_("nothing found")
         cats = sorted({f.category for f in self.identifying()}, key=_category_order)
         kinds = ", ".join(c.label for c in cats)
-        # Translators: a count, then the kinds of things found ("Location, Who"); the front ends
-        # count with ngettext themselves, this one line is also written to the JSON output
+        # not marked: the front ends count with ngettext themselves (the same words, with the
+        # language's plural forms); this English line is what the JSON output keeps
         if n == 1:
-            return message(N_("{n} thing found ({kinds})"), n=n, kinds=kinds)
-        return message(N_("{n} things found ({kinds})"), n=n, kinds=kinds)
+            return f"{n} thing found ({kinds})"
+        return f"{n} things found ({kinds})"
 
     def to_json(self) -> dict[str, Any]:
         return {
