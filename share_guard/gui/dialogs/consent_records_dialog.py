@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.family.records import ConsentLog, ConsentRecord
+from share_guard.core.i18n import _, ngettext
 
 OUTCOME_WORDS = {"exported": "Shared", "declined": "Not shared (consent not given)",
                  "failed": "Nothing written"}
@@ -66,7 +67,7 @@ def details(record: ConsentRecord) -> str:
 
 
 def _confirm_box(parent: QWidget, question: str) -> bool:
-    answer = QMessageBox.question(parent, parent.tr("Delete records"), question,
+    answer = QMessageBox.question(parent, _("Delete records"), question,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
@@ -78,9 +79,9 @@ class ConsentRecordsDialog(QDialog):
         super().__init__(parent)
         self.log = log
         self.confirm = confirm or (lambda question: _confirm_box(self, question))
-        self.setWindowTitle(self.tr("Consent records"))
+        self.setWindowTitle(_("Consent records"))
         self.setMinimumSize(560, 420)
-        intro = QLabel(self.tr(
+        intro = QLabel(_(
             "What was confirmed each time something was shared. These records stay on this "
             "computer and are never sent anywhere. They do not name files unless detailed "
             "records are turned on in the protection settings."), self)
@@ -94,14 +95,14 @@ class ConsentRecordsDialog(QDialog):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.empty = QLabel(self.tr("No consent records."), self)
-        self.delete_button = QPushButton(self.tr("Delete selected"), self)
+        self.empty = QLabel(_("No consent records."), self)
+        self.delete_button = QPushButton(_("Delete selected"), self)
         self.delete_button.setObjectName("delete")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.clear_button = QPushButton(self.tr("Delete all"), self)
+        self.clear_button = QPushButton(_("Delete all"), self)
         self.clear_button.setObjectName("clear")
         self.clear_button.clicked.connect(self.delete_all)
-        close = QPushButton(self.tr("Close"), self)
+        close = QPushButton(_("Close"), self)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
@@ -139,14 +140,14 @@ class ConsentRecordsDialog(QDialog):
 
     def delete_selected(self) -> int:
         ids = [item.data(Qt.ItemDataRole.UserRole).id for item in self.list.selectedItems()]
-        if not ids or not self.confirm(self.tr("Delete %n record(s)?").replace("%n", str(len(ids)))):
+        if not ids or not self.confirm(ngettext("Delete {n} record?", "Delete {n} records?", len(ids))):
             return 0
         count = self.log.delete(ids)
         self.reload()
         return count
 
     def delete_all(self) -> int:
-        if not self.list.count() or not self.confirm(self.tr("Delete every consent record?")):
+        if not self.list.count() or not self.confirm(_("Delete every consent record?")):
             return 0
         count = self.log.clear()
         self.reload()
