@@ -23,6 +23,7 @@ from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.i18n import _
 from share_guard.gui.dialogs import DialogService
 from share_guard.gui.family import FamilyControls
+from share_guard.gui.language import LanguageMenu, show_font_hint
 from share_guard.gui.service import Preview, Service
 from share_guard.gui.session import Entry, RowState, Session
 from share_guard.gui.settings import Settings
@@ -79,6 +80,10 @@ class MainWindow(QMainWindow):
         self.settings_menu.insertAction(self.about_action, self.family.records_action)
         self.settings_menu.insertSeparator(self.about_action)
         self.family.rules_changed.connect(self.policy_changed)
+        self.language_menu = LanguageMenu(service.data_dir(),
+                                          lambda: [e.path for e in self.session.entries], self)
+        self.settings_menu.insertMenu(self.about_action, self.language_menu)
+        self.font_hint = show_font_hint(self)
         self._connect()
         self.policy_changed()
         self.update_actions_now()

@@ -146,7 +146,7 @@ class ConsentDialog(QDialog):
         self.cancel_button = self.buttons.addButton(_("Cancel"),
                                                     QDialogButtonBox.ButtonRole.RejectRole)
         self.confirm_button: QPushButton = self.buttons.addButton(
-            _("Save clean copies") if count != 1 else _("Save clean copy"),
+            ngettext("Save clean copy", "Save clean copies", count),
             QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setObjectName("confirm_button")
         self.buttons.accepted.connect(self.accept)
