@@ -34,7 +34,7 @@ from share_guard.core.helplines import (
     language_from_locale,
     load,
 )
-from share_guard.core.i18n import _, translated
+from share_guard.core.i18n import _, language, translated
 from share_guard.gui.resources import help_text
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -148,7 +148,8 @@ class HelpPage(QDialog):
         screen = self.screen().availableGeometry() if self.screen() is not None else None
         self.resize(760, min(800, int(screen.height() * 0.9)) if screen is not None else 800)
         name = (locale or QLocale()).name()
-        self.language = language_from_locale(name)
+        # the app's language (chosen at start or in the menu); a locale given wins (tests)
+        self.language = language_from_locale(name if locale is not None else language())
         self.book = load()
         self.cards: list[HelplineCard] = []
         self.headings: list[QLabel] = []

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from share_guard.core.i18n import _, translated
+from share_guard.core.i18n import N_, _, translated
 from share_guard.gui.widgets.common import plain_label, set_font
 
 
@@ -33,7 +33,7 @@ class ParentPrompt(QDialog):
     """Asks for the parent passphrase. :meth:`passphrase` is None unless a parent typed one."""
 
     def __init__(self, message: str, parent: QWidget | None = None, *,
-                 action: str = "Allow") -> None:
+                 action: str = N_("Allow")) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("A parent is here"))
         self.setModal(True)

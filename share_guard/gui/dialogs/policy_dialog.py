@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
-from share_guard.core.i18n import _, ngettext, translated
+from share_guard.core.i18n import N_, _, ngettext, translated
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.gui.workers import Job
 
@@ -47,28 +47,28 @@ BOOL_RULES = ("strip_location", "strip_all_metadata", "ask_consent",
               "audit")
 #: the rules in the person's words (the command line's help has its own, with its options)
 RULE_WORDS = {
-    "strip_location": "Refuse a file whose location cannot be removed",
-    "strip_all_metadata": "Refuse a file with identifying details that cannot be removed",
-    "ask_consent": "Ask for consent every time, in the app or on the terminal",
-    "faces_must_be_redacted_or_confirmed": "Cover people who can be recognised, or confirm "
-                                           "they agreed",
-    "block_takedown_matches": "Never share a file that matches the takedown list",
-    "neutral_names": "Name clean copies photo_clean or video_clean, not after the original",
-    "audit": "Keep detailed consent records with file names (for newsrooms)",
+    "strip_location": N_("Refuse a file whose location cannot be removed"),
+    "strip_all_metadata": N_("Refuse a file with identifying details that cannot be removed"),
+    "ask_consent": N_("Ask for consent every time, in the app or on the terminal"),
+    "faces_must_be_redacted_or_confirmed": N_("Cover people who can be recognised, or "
+                                              "confirm they agreed"),
+    "block_takedown_matches": N_("Never share a file that matches the takedown list"),
+    "neutral_names": N_("Name clean copies photo_clean or video_clean, not after the original"),
+    "audit": N_("Keep detailed consent records with file names (for newsrooms)"),
 }
 #: the policy's ``sensitive`` values, loosest first, in the person's words
 SENSITIVE_WORDS = {
-    "allow": "No check",
-    "warn": "Warn before sharing",
-    "gate": "Warn, and a parent must agree",
-    "block": "Never share",
+    "allow": N_("No check"),
+    "warn": N_("Warn before sharing"),
+    "gate": N_("Warn, and a parent must agree"),
+    "block": N_("Never share"),
 }
 STATUS_WORDS = {
-    "default": "Not set: the default rules apply.",
-    "unlocked": "Set, not locked: anyone using this account can change these rules.",
-    "locked": "Locked: changing these rules needs the parent passphrase.",
-    "tampered": "The protection settings were changed or removed outside share_guard. The "
-                "strictest rules apply until a parent saves them again.",
+    "default": N_("Not set: the default rules apply."),
+    "unlocked": N_("Set, not locked: anyone using this account can change these rules."),
+    "locked": N_("Locked: changing these rules needs the parent passphrase."),
+    "tampered": N_("The protection settings were changed or removed outside share_guard. The "
+                   "strictest rules apply until a parent saves them again."),
 }
 
 
@@ -87,7 +87,7 @@ def _plain(text: str, parent: QWidget, *, bold: bool = False) -> QLabel:
 def _prompt_passphrase(parent: QWidget, message: str) -> str | None:
     from share_guard.gui.dialogs.parent_prompt import ParentPrompt
 
-    dialog = ParentPrompt(message, parent, action="OK")
+    dialog = ParentPrompt(message, parent, action=N_("OK"))
     dialog.exec()
     return dialog.passphrase()
 

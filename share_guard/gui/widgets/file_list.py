@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.engine.tally import Standing, verdict_tally
-from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
+from share_guard.core.i18n import N_, _, isolate, ngettext, pgettext, translated
 from share_guard.gui.entry import Entry
 from share_guard.gui.widgets.common import muted, plain_label, tone_color
 from share_guard.gui.widgets.file_model import THUMB, Column, FileFilter, FileModel, Role
@@ -46,17 +46,17 @@ __all__ = ["FileList", "placeholder", "thumb_pixmap"]
 Index = QModelIndex | QPersistentModelIndex
 #: the filter's choices, in order: (what shows, words)
 FILTERS: tuple[tuple[Standing | None, str], ...] = (
-    (None, "All files"),
-    (Standing.ATTENTION, "Needs attention"),
-    (Standing.CLEAN, "Nothing found"),
-    (Standing.BLOCKED, "Can't be cleaned"),
+    (None, N_("All files")),
+    (Standing.ATTENTION, N_("Needs attention")),
+    (Standing.CLEAN, N_("Nothing found")),
+    (Standing.BLOCKED, N_("Can't be cleaned")),
 )
 
 
 #: below this many pixels for name and why, the why goes under the name
 NARROW = 520
 #: the widest words the status column usually shows (its width fits them)
-STATUS_WIDTH_WORDS = ("Clean copy saved", "Looking for faces…", "Can't be cleaned")
+STATUS_WIDTH_WORDS = (N_("Clean copy saved"), N_("Looking for faces…"), N_("Can't be cleaned"))
 
 
 class NameDelegate(QStyledItemDelegate):

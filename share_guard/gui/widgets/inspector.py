@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from share_guard.core.engine.tally import from_name
 from share_guard.core.engine.verdict import Blocker, Verdict
-from share_guard.core.i18n import _, translated
+from share_guard.core.i18n import _, isolate, ngettext, translated
 from share_guard.core.report import FileKind, Report
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
@@ -33,24 +33,37 @@ from share_guard.gui.widgets.sound_panel import SoundPanel
 
 
 def _size(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+    if n < 1024:
+        return ngettext("{n} byte", "{n} bytes", int(n))
+    for unit in ("KB", "MB", "GB"):
         n /= 1024
+        if n < 1024 or unit == "GB":
+            size = f"{n:.1f}"
+            return {"KB": _("{size} KB"), "MB": _("{size} MB")}.get(unit, _("{size} GB")).format(
+                size=size)
     return str(n)
+
+
+def _kind(fmt: str, kind: str | None) -> str:
+    """"JPEG image", "MP4 video" (the format's name is data)."""
+    if kind == "image":
+        return _("{format} image").format(format=fmt)
+    if kind == "video":
+        return _("{format} video").format(format=fmt)
+    return fmt
 
 
 def describe(report: Report) -> str:
     """'JPEG image · 4032 × 3024 · 3.1 MB'."""
     parts = []
     if report.format:
-        parts.append(f"{report.format.upper()} {report.kind or ''}".strip())
+        parts.append(_kind(report.format.upper(), report.kind))
     w, h = report.properties.get("width"), report.properties.get("height")
     if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
-        parts.append(f"{w} \u00d7 {h}")
+        parts.append(isolate(f"{w} \u00d7 {h}"))
     duration = report.properties.get("duration")
     if isinstance(duration, int | float) and duration > 0:
-        parts.append(f"{int(duration) // 60}:{int(duration) % 60:02d}")
+        parts.append(isolate(f"{int(duration) // 60}:{int(duration) % 60:02d}"))
     if report.size:
         parts.append(_size(report.size))
     return " \u00b7 ".join(parts)
