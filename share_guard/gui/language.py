@@ -64,7 +64,7 @@ def font_hint(code: str | None = None,
     script = SCRIPTS.get(code)
     if script is None or (lookup or families)(script):
         return ""
-    return (f"No {script} font is installed, so {LANGUAGES[code]} text may show as boxes: "
+    return (f"No {script} font is installed, so text in this language may show as boxes: "
             f"install fonts-noto-core (Debian, Ubuntu) or "
             f"google-noto-sans-{script.lower()}-fonts (Fedora), then start share_guard again.")
 
@@ -105,11 +105,13 @@ class LanguageMenu(QMenu):
 
     def __init__(self, data_dir: Path, listed: Callable[[], Sequence[Path]],
                  parent: QWidget | None = None,
-                 starter: Callable[[str, list[str]], bool] | None = None) -> None:
+                 starter: Callable[[str, list[str]], bool] | None = None,
+                 busy: Callable[[], bool] = lambda: False) -> None:
         super().__init__(_("Language"), parent)
         self.setObjectName("language_menu")
         self.data_dir = data_dir
         self.listed = listed
+        self.busy = busy  # True while clean copies are being saved (a restart would stop it)
         self.starter = starter or (lambda program, args: bool(
             QProcess.startDetached(program, args)[0]))
         self.prompt: QMessageBox | None = None
@@ -139,7 +141,9 @@ class LanguageMenu(QMenu):
         box.setText(_("share_guard will use this language from the next start.")
                     if code != SYSTEM else
                     _("share_guard will follow the system's language from the next start."))
-        box.setInformativeText(_("Files in the list are opened again after a restart."))
+        if self.listed():
+            box.setInformativeText(_("A restart opens the files in the list again; areas you "
+                                     "drew to cover are not kept."))
         self.restart_button = box.addButton(_("Restart now"), QMessageBox.ButtonRole.AcceptRole)
         self.later_button = box.addButton(_("Later"), QMessageBox.ButtonRole.RejectRole)
         self.restart_button.clicked.connect(self.restart)
@@ -150,18 +154,23 @@ class LanguageMenu(QMenu):
     def restart(self) -> bool:
         """Start the app again with the listed files, then quit this one (a start that fails
         leaves this window open and says so)."""
+        if self.busy():
+            self._say(_("Clean copies are being saved. Restart once they are done."))
+            return False
         program, args = restart_command(self.data_dir, list(self.listed()))
         if not self.starter(program, args):
-            box = QMessageBox(QMessageBox.Icon.Warning, _("Language"),
-                              _("share_guard could not start again. Close it and open it "
-                                "yourself to use the new language."),
-                              QMessageBox.StandardButton.Ok, self.parentWidget())
-            box.setObjectName("language_restart_failed")
-            self.prompt = box
-            box.open()
+            self._say(_("share_guard could not start again. Close it and open it yourself to "
+                        "use the new language."))
             return False
         window = self.parentWidget()
         if window is not None:
             window.window().close()
         QCoreApplication.quit()
         return True
+
+    def _say(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, _("Language"), text,
+                          QMessageBox.StandardButton.Ok, self.parentWidget())
+        box.setObjectName("language_restart_failed")
+        self.prompt = box
+        box.open()

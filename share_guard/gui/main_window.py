@@ -81,7 +81,8 @@ class MainWindow(QMainWindow):
         self.settings_menu.insertSeparator(self.about_action)
         self.family.rules_changed.connect(self.policy_changed)
         self.language_menu = LanguageMenu(service.data_dir(),
-                                          lambda: [e.path for e in self.session.entries], self)
+                                          lambda: [e.path for e in self.session.entries], self,
+                                          busy=lambda: self.session.export_run is not None)
         self.settings_menu.insertMenu(self.about_action, self.language_menu)
         self.font_hint = show_font_hint(self)
         self._connect()

@@ -5,6 +5,7 @@ named; screenshots render."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -248,6 +249,7 @@ def test_language_menu_remembers_and_offers_a_restart(qtbot, make_window, dialog
     prompt = menu.prompt
     assert prompt is not None and prompt.isVisible()
     assert "next start" in prompt.text()
+    assert "areas you drew" in prompt.informativeText()  # what a restart does not keep
     assert menu.restart_button.text() == "Restart now"
 
     started: list[tuple[str, list[str]]] = []
@@ -275,6 +277,17 @@ def test_a_failed_restart_keeps_the_window(qtbot, make_window, monkeypatch):
     assert menu.restart() is False
     assert window.isVisible()
     assert menu.prompt is not None and menu.prompt.objectName() == "language_restart_failed"
+    menu.prompt.close()
+
+
+def test_no_restart_while_copies_are_being_saved(qtbot, make_window, monkeypatch):
+    window = make_window()
+    menu = window.language_menu
+    menu.choose("es")
+    menu.busy = lambda: True
+    menu.starter = lambda program, args: pytest.fail("restarted while saving")
+    assert menu.restart() is False
+    assert "being saved" in menu.prompt.text()
     menu.prompt.close()
 
 
@@ -316,8 +329,9 @@ def test_screenshots_in_another_language(qtbot, request, lang, make_window, dial
     window.resize(1240, 780)
     _open_gps(qtbot, window, dialogs, tmp_path)
     qtbot.wait(50)
-    shots = tmp_path / "shots"
-    shots.mkdir()
+    # SHARE_GUARD_SHOTS=folder keeps them (to look at, or for the issue); else a temp folder
+    shots = Path(os.environ.get("SHARE_GUARD_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
     path = shots / f"window_{lang}.png"
     assert window.grab().save(str(path))
     image = window.grab().toImage()
@@ -325,6 +339,13 @@ def test_screenshots_in_another_language(qtbot, request, lang, make_window, dial
     assert path.stat().st_size > 10_000
     mirrored = window.layoutDirection() == Qt.LayoutDirection.RightToLeft
     assert mirrored is (lang == "ur")
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: consent_dialog(window) is not None, timeout=5000)
+    dialog = consent_dialog(window)
+    assert (dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft) is mirrored
+    qtbot.wait(50)
+    assert dialog.grab().save(str(shots / f"consent_{lang}.png"))
+    dialog.reject()
     if mirrored:  # the file list is on the right, the inspector on the left
         assert window.file_list.mapTo(window, window.file_list.rect().topLeft()).x() > \
             window.inspector.mapTo(window, window.inspector.rect().topLeft()).x()
