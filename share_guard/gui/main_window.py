@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
-from share_guard.core.i18n import _
+from share_guard.core.i18n import _, pgettext
 from share_guard.gui.dialogs import DialogService
 from share_guard.gui.family import FamilyControls
 from share_guard.gui.language import LanguageMenu, show_font_hint
@@ -49,7 +49,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(820, 540)
 
         names = ", ".join(service.supported_formats())
-        self.empty = EmptyState(_("Supported: {formats}").format(formats=names) if names else "", self)
+        self.empty = EmptyState(pgettext("formats", "Supported: {formats}").format(formats=names)
+                                if names else "", self)
         self.file_list = FileList(self)
         self.inspector = Inspector(self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from share_guard.core.i18n import _, ngettext
+from share_guard.core.i18n import ngettext, pgettext
 
 #: soname -> (Debian/Ubuntu package, Fedora package). The libraries Qt 6's xcb, wayland and
 #: offscreen plugins and QtGui load from the system (``ldd`` on PySide6's plugins).
@@ -189,7 +189,8 @@ def message(problem: Problem, family: str) -> str:
                                                          names=", ".join(problem.missing))
     command = install_command(problem.missing, family)
     if command:
-        return _("{problem}; install with: {command}").format(problem=line, command=command)
+        return pgettext("missing libraries", "{problem}; install with: {command}").format(
+            problem=line, command=command)
     return ngettext("{problem}; install the system package that provides it",
                     "{problem}; install the system package that provides them", n).format(
         problem=line)

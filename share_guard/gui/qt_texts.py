@@ -26,9 +26,9 @@ CONTEXTS = frozenset({"QPlatformTheme", "QGnomeTheme", "QKdeTheme", "QDialogButt
 def standard_texts(code: str) -> dict[str, str]:
     """Qt's English -> ours, for the language ``code`` in use (cached per language)."""
     del code  # the key of the cache: pgettext below answers in the language in use
-    # Translators: Qt's standard buttons and file dialog; keep the "&" before the letter
-    # that is the keyboard shortcut (move it to a letter of your word)
     return {
+        # Translators: Qt's standard buttons and file dialog; keep the "&" before the letter
+        # that is the keyboard shortcut (move it to a letter of your word)
         "OK": pgettext("Qt", "OK"), "&OK": pgettext("Qt", "&OK"),
         "Cancel": pgettext("Qt", "Cancel"), "&Cancel": pgettext("Qt", "&Cancel"),
         "Yes": pgettext("Qt", "Yes"), "&Yes": pgettext("Qt", "&Yes"),

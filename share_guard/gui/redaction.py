@@ -185,7 +185,7 @@ class Redaction:
         if self.outside is not None:
             parts.append(_("everything outside your area"))
         # Translators: {what} lists what is covered ("2 faces and 1 QR code")
-        return _("{what} will be covered.").format(what=join(parts))
+        return pgettext("covering", "{what} will be covered.").format(what=join(parts))
 
 
 def _key(r: Region) -> tuple[object, ...]:
@@ -246,6 +246,6 @@ def describe(box: Box, video: bool = False) -> str:
     if r.t_start is not None:
         end = r.t_end if r.t_end is not None else r.t_start
         # Translators: a region on a video and when it shows ("Face from 0:03 to 0:11")
-        text = _("{what} from {start} to {end}").format(what=text, start=clock(r.t_start),
+        text = pgettext("covering", "{what} from {start} to {end}").format(what=text, start=clock(r.t_start),
                                                           end=clock(end))
     return text

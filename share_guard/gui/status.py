@@ -78,6 +78,7 @@ def report_badge(report: Report, assessment: Assessment | None = None) -> tuple[
 def found_kinds(report: Report) -> str:
     """"Location, Who, When": what was found, in the findings' group words."""
     kinds = [c.label for c in Category if any(counts(f) for f in distinct(report.by_category(c)))]
+    # Translators: what goes between the items of a list ("Location, When")
     return _(", ").join(translated(k) for k in kinds)
 
 

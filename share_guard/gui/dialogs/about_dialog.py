@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard import __version__
-from share_guard.core.i18n import _, isolate
+from share_guard.core.i18n import _, isolate, pgettext
 from share_guard.gui.resources import icon_pixmap, licences
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -68,7 +68,8 @@ class AboutDialog(QDialog):
         icon.setPixmap(icon_pixmap(80))
         name = plain_label("share_guard", self)
         set_font(name, scale=1.6, bold=True)
-        version = plain_label(_("Version {version}").format(version=isolate(__version__)), self)
+        version = plain_label(pgettext("about", "Version {version}").format(
+            version=isolate(__version__)), self)
         muted(version)
         head_text = QVBoxLayout()
         head_text.addWidget(name)

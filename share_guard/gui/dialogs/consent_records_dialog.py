@@ -22,47 +22,59 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.family.records import ConsentLog, ConsentRecord
-from share_guard.core.i18n import _, ngettext
+from share_guard.core.i18n import N_, _, isolate, ngettext, pgettext, translated
 
-OUTCOME_WORDS = {"exported": "Shared", "declined": "Not shared (consent not given)",
-                 "failed": "Nothing written"}
+OUTCOME_WORDS = {"exported": N_("Shared"), "declined": N_("Not shared (consent not given)"),
+                 "failed": N_("Nothing written")}
 
 
 def summary(record: ConsentRecord) -> str:
     """One line for a consent record."""
-    when = record.at.replace("T", " ").replace("+00:00", " UTC")
-    files = f"{record.exported} of {record.files} file{'s' if record.files != 1 else ''}"
+    when = isolate(record.at.replace("T", " ").replace("+00:00", " UTC"))
+    files = ngettext("{exported} of {n} file", "{exported} of {n} files", record.files).format(
+        exported=record.exported)
     warn = "  \u26a0" if record.warnings_shown else ""
-    return f"{when}  \u2014  {OUTCOME_WORDS.get(record.outcome, record.outcome)}: {files}{warn}"
+    # Translators: a consent record in the list ("2026-12-06 14:05 UTC  —  Shared: 1 of 1 file")
+    return pgettext("a consent record", "{when}  \u2014  {outcome}: {files}").format(
+        when=when, outcome=translated(OUTCOME_WORDS.get(record.outcome, record.outcome)),
+        files=files) + warn
 
 
 def answered(record: ConsentRecord) -> str:
     """How consent was answered; a declined record never says it was given."""
-    where = VIA_WORDS.get(record.via, record.via)
+    via = record.via
     if record.outcome == "declined":
-        return f"Consent not given (asked {where})" if record.via != "none" else \
-            "Consent not given (nobody answered)"
-    return f"Consent given {where}"
-
-
-VIA_WORDS = {"dialog": "in the app", "terminal": "on the terminal",
-             "flag": "in advance, on the command line", "none": "by nobody"}
+        if via == "none":
+            return _("Consent not given (nobody answered)")
+        return {"dialog": _("Consent not given (asked in the app)"),
+                "terminal": _("Consent not given (asked on the terminal)"),
+                "flag": _("Consent not given (asked in advance, on the command line)")}.get(
+            via, _("Consent not given"))
+    return {"dialog": _("Consent given in the app"),
+            "terminal": _("Consent given on the terminal"),
+            "flag": _("Consent given in advance, on the command line"),
+            "none": _("Consent given by nobody")}.get(via, _("Consent given"))
 
 
 def details(record: ConsentRecord) -> str:
     lines = [summary(record), answered(record)]
-    lines += [f"Confirmed: {c}" for c in record.confirmed]
+    lines += [pgettext("a consent record", "Confirmed: {what}").format(what=translated(c))
+              for c in record.confirmed]
     if record.removed:
-        lines.append(f"Removed: {', '.join(record.removed)}")
-    lines += [f"Changed: {c}" for c in record.changed]
+        lines.append(pgettext("a consent record", "Removed: {what}").format(
+            what=_(", ").join(translated(r) for r in record.removed)))
+    lines += [pgettext("a consent record", "Changed: {what}").format(what=translated(c))
+              for c in record.changed]
     for w in record.warnings_shown:
-        lines.append(f"Warning shown: {w}" + (" (shared anyway)" if w in record.warnings_overridden
-                                             else ""))
+        lines.append(_("Warning shown: {warning} (shared anyway)").format(warning=translated(w))
+                     if w in record.warnings_overridden else
+                     _("Warning shown: {warning}").format(warning=translated(w)))
     if record.parent_approved:
-        lines.append("A parent's passphrase was given.")
+        lines.append(_("A parent's passphrase was given."))
     for d in record.detail or ():
-        lines.append(f"File: {d.get('source')} \u2192 {d.get('output')} ({d.get('status')}); "
-                     f"SHA-256 {d.get('sha256')}")
+        lines.append(_("File: {source} \u2192 {output} ({status}); SHA-256 {sha256}").format(
+            source=isolate(d.get("source")), output=isolate(d.get("output")),
+            status=translated(str(d.get("status"))), sha256=d.get("sha256")))
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.export.pipeline import ExportResult
-from share_guard.core.i18n import _, isolate, ngettext, translated
+from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
 from share_guard.core.textsafe import display_path
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -46,12 +46,12 @@ class ExportSummaryDialog(QDialog):
         if failed == 0:
             text = ngettext("{n} clean copy saved", "{n} clean copies saved", saved)
         else:
-            text = _("{saved} saved, {failed} not saved").format(saved=isolate(saved),
-                                                                  failed=isolate(failed))
+            text = pgettext("export summary", "{saved} saved, {failed} not saved").format(
+                saved=isolate(saved), failed=isolate(failed))
         self.heading = plain_label(text, self)
         set_font(self.heading, scale=1.3, bold=True)
-        where = plain_label(_("Folder: {path}").format(path=isolate(display_path(folder))), self,
-                            wrap=True, selectable=True)
+        where = plain_label(pgettext("export summary", "Folder: {path}").format(
+            path=isolate(display_path(folder))), self, wrap=True, selectable=True)
         muted(where)
 
         rows = QWidget()

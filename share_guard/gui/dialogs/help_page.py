@@ -34,7 +34,7 @@ from share_guard.core.helplines import (
     language_from_locale,
     load,
 )
-from share_guard.core.i18n import _, language, translated
+from share_guard.core.i18n import _, language, pgettext, translated
 from share_guard.gui.resources import help_text
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -125,7 +125,7 @@ class HelplineCard(QFrame):
         copier = QToolButton(self)
         copier.setText(_("Copy"))
         copier.setToolTip(_("Copy to the clipboard"))
-        copier.setAccessibleName(_("Copy {address}").format(address=contact.value))
+        copier.setAccessibleName(pgettext("help page", "Copy {address}").format(address=contact.value))
         copier.clicked.connect(lambda _=False, text=contact.value: _copy(text))
         self.copy_buttons.append(copier)
         buttons.addWidget(copier)

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
-from share_guard.core.i18n import N_, _, ngettext, translated
+from share_guard.core.i18n import N_, _, ngettext, pgettext, translated
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.gui.workers import Job
 
@@ -204,7 +204,8 @@ class PolicyDialog(QDialog):
         self.state = self.service.policy_state()
         text = translated(STATUS_WORDS[self.state.status])
         if self.state.problem:
-            text += f" ({self.state.problem})"
+            text = pgettext("protection settings", "{status} ({problem})").format(status=text,
+                                                    problem=translated(self.state.problem))
         self.status.setText(text)
         self.message.setText(message)
         self.message.setVisible(bool(message))
@@ -285,7 +286,7 @@ class PolicyDialog(QDialog):
     def _on_failed(self, _job: Job, reason: str) -> None:
         self.job = None
         self.refresh()
-        self.message.setText(reason)
+        self.message.setText(translated(reason))
         self.message.setVisible(True)
         self._set_enabled(True)
         self.action_done.emit(False)

@@ -101,7 +101,7 @@ class FindingRow(QWidget):
         self.more.setToolTip(_("Show details"))
         lines = [pgettext("a finding", "{name}: {value}").format(name=name, value=isolate(finding.value))
                  if finding.value else name,
-                 _("Stored in: {place}").format(place=isolate(finding.where))]
+                 pgettext("a finding", "Stored in: {place}").format(place=isolate(finding.where))]
         if not finding.removable:
             lines.append(_("Removing metadata does not remove this."))
         self.detail = plain_label("\n".join(lines), self, wrap=True, selectable=True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from share_guard.core.engine.tally import from_name
 from share_guard.core.engine.verdict import Blocker, Verdict
-from share_guard.core.i18n import _, isolate, ngettext, translated
+from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
 from share_guard.core.report import FileKind, Report
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
@@ -39,17 +39,18 @@ def _size(n: float) -> str:
         n /= 1024
         if n < 1024 or unit == "GB":
             size = f"{n:.1f}"
-            return {"KB": _("{size} KB"), "MB": _("{size} MB")}.get(unit, _("{size} GB")).format(
-                size=size)
+            words = {"KB": pgettext("file size", "{size} KB"),
+                     "MB": pgettext("file size", "{size} MB")}
+            return words.get(unit, pgettext("file size", "{size} GB")).format(size=size)
     return str(n)
 
 
 def _kind(fmt: str, kind: str | None) -> str:
     """"JPEG image", "MP4 video" (the format's name is data)."""
     if kind == "image":
-        return _("{format} image").format(format=fmt)
+        return pgettext("file type", "{format} image").format(format=fmt)
     if kind == "video":
-        return _("{format} video").format(format=fmt)
+        return pgettext("file type", "{format} video").format(format=fmt)
     return fmt
 
 

@@ -99,7 +99,8 @@ class ResultView(QFrame):
             return
         if not result.ok:
             stopped = result.status is ExportStatus.CANCELLED
-            title = _("Not saved: stopped") if stopped else _("Not saved: {reason}").format(
+            title = _("Not saved: stopped") if stopped else pgettext(
+                "a file's result", "Not saved: {reason}").format(
                 reason=translated(str(result.reason or result.status)))
             self.banner.set_message(title, "muted" if stopped else "danger")
             for w in (*self._details, self.covered_title, self.covered):
@@ -110,7 +111,7 @@ class ResultView(QFrame):
             w.setVisible(True)
         kind = result.after.kind if result.after is not None else None
         self.copy_actions.set_copy(result.output, picture, str(kind) if kind else None)
-        where = _("In {folder}").format(
+        where = pgettext("where a clean copy was saved", "In {folder}").format(
             folder=isolate(display_path(result.output.parent))) if result.output else ""
         fixed = renamed(result)
         self.saved_to.setText("\n".join(t for t in (where, fixed) if t))
