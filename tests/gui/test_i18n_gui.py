@@ -192,6 +192,17 @@ def test_qt_ships_its_own_words_for_some_languages_only():
     assert not qt_texts.has_qt_translation("hi")
 
 
+def test_qt_own_french_is_loaded_where_qt_ships_it(qtbot, qapp):
+    try:
+        installed = qt_texts.install(qapp, "fr")
+        assert len(installed) == 2  # our bridge, and Qt's own qtbase_fr.qm over it
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        qtbot.addWidget(box)
+        assert box.buttons()[0].text().replace("&", "") == "Annuler"
+    finally:
+        qt_texts.install(qapp, "en")
+
+
 def test_english_installs_no_translator(qapp):
     assert qt_texts.install(qapp, "en") == []
     box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
