@@ -27,7 +27,7 @@ def test_system_packages_are_the_ones_ci_installs():
     readme = set(first.split("&&")[0].split()[4:])
     ci_block = CI[CI.index("apt-get install"):CI.index(">/dev/null", CI.index("apt-get install"))]
     words = ci_block.replace("\\", " ").split()
-    ci = {w for w in words if w.startswith("lib") and w != "libimage-exiftool-perl"}
+    ci = {w for w in words if w.startswith(("lib", "fonts-")) and w != "libimage-exiftool-perl"}
     assert ci <= readme, ci - readme
     assert readme - ci == {"python3-venv"}
 

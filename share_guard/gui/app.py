@@ -6,12 +6,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from share_guard import APP_ID, __version__
 from share_guard.core.engine.compose import Features, build_engine
-from share_guard.gui.resources import resource_dir
 from share_guard.gui.service import Service
 from share_guard.gui.settings import APPLICATION, ORGANIZATION
 
@@ -23,7 +22,10 @@ def build_service(data_dir: Path | None = None) -> Service:
                                          data_dir=data_dir)))
 
 
-def make_application(argv: Sequence[str] | None = None) -> QApplication:
+def make_application(argv: Sequence[str] | None = None, data_dir: Path | None = None,
+                     language: str | None = None) -> QApplication:
+    """The QApplication, its language chosen (``language`` is ``--lang``, else the choice
+    remembered in ``data_dir``, else the system's) before any widget is made."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         app = existing
@@ -34,23 +36,32 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationVersion(__version__)
     QApplication.setApplicationDisplayName("share_guard")
     QApplication.setDesktopFileName(APP_ID)
+    from share_guard.gui.language import start
     from share_guard.gui.resources import app_icon
 
+    start(app, data_dir, language)
     app.setWindowIcon(app_icon())
-    # Translations, when someone adds them: share_guard/resources/i18n/share_guard_<locale>.qm
-    translator = QTranslator(app)
-    if translator.load(QLocale(), "share_guard", "_", resource_dir("i18n")):
-        app.installTranslator(translator)
     return app
 
 
-def run(paths: Sequence[str | Path] = (), data_dir: Path | None = None) -> int:
+def run(paths: Sequence[str | Path] = (), data_dir: Path | None = None,
+        language: str | None = None) -> int:
+    """The window on ``data_dir`` (None: ``$SHARE_GUARD_HOME`` or the user data folder, as
+    the engine finds it) with ``paths`` open; ``language`` is ``--lang`` when given."""
     # Workers hold the GIL while they parse; hand it back to the GUI thread sooner than the
     # default 5 ms so painting and input stay smooth while a folder is being checked.
     sys.setswitchinterval(0.001)
-    app = make_application()
+    if data_dir is None:
+        from share_guard.core.paths import data_dir as default_data_dir
+
+        data_dir = default_data_dir()
+    app = make_application(data_dir=data_dir, language=language)
+    from share_guard.gui.language import font_hint
     from share_guard.gui.main_window import MainWindow
 
+    hint = font_hint()
+    if hint:
+        print(f"share-guard: {hint}", file=sys.stderr)
     service = build_service(data_dir)
     service.remove_stale_temps()
     window = MainWindow(service)

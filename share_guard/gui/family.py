@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QStyle, QWidget
 
 from share_guard.core.export.consent import ConsentFlag
+from share_guard.core.i18n import _
 from share_guard.gui.dialogs import DialogService
 from share_guard.gui.dialogs.sensitive_warning import SensitiveWarning
 from share_guard.gui.entry import Entry
@@ -33,11 +34,11 @@ class FamilyControls(QObject):
         self.warning: SensitiveWarning | None = None  # the warning on screen, if any
         sp = QStyle.StandardPixmap
         self.policy_action = self._action(
-            self.tr("Protection settings"), sp.SP_VistaShield, self.show_policy,
-            self.tr("Family protection: rules and the parent passphrase"))
+            _("Protection settings"), sp.SP_VistaShield, self.show_policy,
+            _("Family protection: rules and the parent passphrase"))
         self.records_action = self._action(
-            self.tr("Consent records"), sp.SP_FileDialogContentsView, self.show_records,
-            self.tr("What was confirmed each time something was shared (kept on this computer)"))
+            _("Consent records"), sp.SP_FileDialogContentsView, self.show_records,
+            _("What was confirmed each time something was shared (kept on this computer)"))
         if self.policy_action.icon().isNull():  # the style has no shield (Fusion, most of Linux)
             from share_guard.gui.resources import app_icon
 
@@ -85,6 +86,6 @@ class FamilyControls(QObject):
             if choice in ("parent", "share_anyway"):
                 go()
             else:
-                self.window.statusBar().showMessage(self.tr("Nothing was shared."), 6000)
+                self.window.statusBar().showMessage(_("Nothing was shared."), 6000)
         warning.chosen.connect(chosen)
         return False

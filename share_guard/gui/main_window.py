@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
+from share_guard.core.i18n import _, pgettext
 from share_guard.gui.dialogs import DialogService
 from share_guard.gui.family import FamilyControls
+from share_guard.gui.language import LanguageMenu, show_font_hint
 from share_guard.gui.service import Preview, Service
 from share_guard.gui.session import Entry, RowState, Session
 from share_guard.gui.settings import Settings
@@ -47,7 +49,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(820, 540)
 
         names = ", ".join(service.supported_formats())
-        self.empty = EmptyState(self.tr("Supported: %1").replace("%1", names) if names else "", self)
+        self.empty = EmptyState(pgettext("formats", "Supported: {formats}").format(formats=names)
+                                if names else "", self)
         self.file_list = FileList(self)
         self.inspector = Inspector(self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -78,6 +81,11 @@ class MainWindow(QMainWindow):
         self.settings_menu.insertAction(self.about_action, self.family.records_action)
         self.settings_menu.insertSeparator(self.about_action)
         self.family.rules_changed.connect(self.policy_changed)
+        self.language_menu = LanguageMenu(service.data_dir(),
+                                          lambda: [e.path for e in self.session.entries], self,
+                                          busy=lambda: self.session.export_run is not None)
+        self.settings_menu.insertMenu(self.about_action, self.language_menu)
+        self.font_hint = show_font_hint(self)
         self._connect()
         self.policy_changed()
         self.update_actions_now()
@@ -101,30 +109,30 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         sp = QStyle.StandardPixmap
-        self.open_action = self._action(self.tr("Open…"), sp.SP_DialogOpenButton,
+        self.open_action = self._action(_("Open…"), sp.SP_DialogOpenButton,
                                         [QKeySequence.StandardKey.Open], self.open_files,
-                                        self.tr("Open photos or videos"))
-        self.export_action = self._action(self.tr("Make a clean copy"), sp.SP_DialogSaveButton,
+                                        _("Open photos or videos"))
+        self.export_action = self._action(_("Make a clean copy"), sp.SP_DialogSaveButton,
                                           ["Ctrl+E"], self.export_selected,
-                                          self.tr("Save a clean copy of the selected files"))
-        self.export_all_action = self._action(self.tr("Save clean copies"), sp.SP_DriveHDIcon,
+                                          _("Save a clean copy of the selected files"))
+        self.export_all_action = self._action(_("Save clean copies"), sp.SP_DriveHDIcon,
                                               ["Ctrl+Shift+E"], self.export_all,
-                                              self.tr("Save clean copies of all files"))
-        self.remove_action = self._action(self.tr("Remove from list"), sp.SP_TrashIcon,
+                                              _("Save clean copies of all files"))
+        self.remove_action = self._action(_("Remove from list"), sp.SP_TrashIcon,
                                           [QKeySequence.StandardKey.Delete], self.remove_selected)
-        self.recheck_action = self._action(self.tr("Check again"), sp.SP_BrowserReload, ["F5"],
+        self.recheck_action = self._action(_("Check again"), sp.SP_BrowserReload, ["F5"],
                                            self.recheck_selected)
-        self.next_action = self._action(self.tr("Next file"), None, ["Alt+Down", "Ctrl+N"],
+        self.next_action = self._action(_("Next file"), None, ["Alt+Down", "Ctrl+N"],
                                         lambda: self.file_list.step(1))
-        self.prev_action = self._action(self.tr("Previous file"), None, ["Alt+Up", "Ctrl+P"],
+        self.prev_action = self._action(_("Previous file"), None, ["Alt+Up", "Ctrl+P"],
                                         lambda: self.file_list.step(-1))
-        self.help_action = self._action(self.tr("If this is happening to you"), sp.SP_DialogHelpButton,
+        self.help_action = self._action(_("If this is happening to you"), sp.SP_DialogHelpButton,
                                         [QKeySequence.StandardKey.HelpContents], self.show_help,
-                                        self.tr("Help and helplines"))
-        self.about_action = self._action(self.tr("About share_guard"), sp.SP_MessageBoxInformation,
+                                        _("Help and helplines"))
+        self.about_action = self._action(_("About share_guard"), sp.SP_MessageBoxInformation,
                                          [], self.show_about,
-                                         self.tr("About share_guard: what it does and cannot promise"))
-        toolbar = QToolBar(self.tr("Main"), self)
+                                         _("About share_guard: what it does and cannot promise"))
+        toolbar = QToolBar(_("Main"), self)
         toolbar.setMovable(False)
         toolbar.setFloatable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -136,22 +144,22 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         # protection settings, consent records and About in one menu, so the help entry always
         # has room (at 1024 px it went behind the toolbar's overflow chevron)
-        self.settings_menu = QMenu(self.tr("Settings"), self)
+        self.settings_menu = QMenu(_("Settings"), self)
         self.settings_menu.addAction(self.about_action)
         self.settings_button = QToolButton(toolbar)
-        self.settings_button.setText(self.tr("Settings"))
+        self.settings_button.setText(_("Settings"))
         self.settings_button.setIcon(self.style().standardIcon(sp.SP_FileDialogDetailedView))
         self.settings_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.settings_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.settings_button.setMenu(self.settings_menu)
-        self.settings_button.setAccessibleName(self.tr("Settings, consent records and About"))
+        self.settings_button.setAccessibleName(_("Settings, consent records and About"))
         toolbar.addWidget(self.settings_button)
         toolbar.addAction(self.help_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         self.toolbar = toolbar
         overflow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
         if overflow is not None:
-            overflow.setAccessibleName(self.tr("More actions"))
+            overflow.setAccessibleName(_("More actions"))
         table = self.file_list.view
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         for action in (self.export_action, self.recheck_action, self.remove_action):
@@ -319,7 +327,7 @@ class MainWindow(QMainWindow):
     def _export(self, entries: Sequence[Entry], *, rebuild: bool = False) -> bool:
         batch = self.session.exportable(entries)
         if not batch or self.session.export_run is not None:
-            self.statusBar().showMessage(self.tr("Nothing is ready to save yet."), 4000)
+            self.statusBar().showMessage(_("Nothing is ready to save yet."), 4000)
             return False
         folder = self.output_folder()
         if folder is None:
@@ -366,9 +374,9 @@ class MainWindow(QMainWindow):
         saved = [e for e in entries if e.result is not None and e.result.ok]
         consent = self.session.last_consent
         if consent is not None and not consent.granted:
-            self.statusBar().showMessage(self.tr("Nothing was saved: consent was not given."), 6000)
+            self.statusBar().showMessage(_("Nothing was saved: consent was not given."), 6000)
         elif len(results) == 1 and len(saved) == 1:
-            self.statusBar().showMessage(self.tr("Clean copy saved."), 6000)
+            self.statusBar().showMessage(_("Clean copy saved."), 6000)
             self.file_list.select_entry(saved[0])  # the copy in hand: shown, ready to share
             self.inspector.show_copy(True)
         elif results:

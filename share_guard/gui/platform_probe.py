@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from share_guard.core.i18n import ngettext, pgettext
+
 #: soname -> (Debian/Ubuntu package, Fedora package). The libraries Qt 6's xcb, wayland and
 #: offscreen plugins and QtGui load from the system (``ldd`` on PySide6's plugins).
 PACKAGES: dict[str, tuple[str, str]] = {
@@ -153,7 +155,7 @@ def distribution(os_release: str | None = None) -> str:
             os_release = ""
     ids: list[str] = []
     for line in os_release.splitlines():
-        key, _, value = line.partition("=")
+        key, _sep, value = line.partition("=")
         if key in ("ID", "ID_LIKE"):
             ids += value.strip().strip("\"'").lower().split()
     if any(i in ("debian", "ubuntu") for i in ids):
@@ -179,13 +181,19 @@ def install_command(missing: tuple[str, ...], family: str) -> str:
 
 def message(problem: Problem, family: str) -> str:
     """One line: what is missing and the command that installs it."""
-    names = ", ".join(problem.missing)
-    line = (f"the window cannot open: Qt's {problem.plugin} platform plugin needs {names}, "
-            f"which {'is' if len(problem.missing) == 1 else 'are'} not installed")
+    n = len(problem.missing)
+    line = ngettext("the window cannot open: Qt's {plugin} platform plugin needs {names}, "
+                    "which is not installed",
+                    "the window cannot open: Qt's {plugin} platform plugin needs {names}, "
+                    "which are not installed", n).format(plugin=problem.plugin,
+                                                         names=", ".join(problem.missing))
     command = install_command(problem.missing, family)
     if command:
-        return f"{line}; install with: {command}"
-    return f"{line}; install the system package that provides {'it' if len(problem.missing) == 1 else 'them'}"
+        return pgettext("missing libraries", "{problem}; install with: {command}").format(
+            problem=line, command=command)
+    return ngettext("{problem}; install the system package that provides it",
+                    "{problem}; install the system package that provides them", n).format(
+        problem=line)
 
 
 def refuse_to_start() -> bool:

@@ -13,15 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
-
+from share_guard.core.i18n import N_, _, ngettext, pgettext, translated
 from share_guard.core.report import Category, FileKind, Region, Report
 
 FACE, POSSIBLE, MANUAL = "face", "possible face", "manual"
 SOLID, NOISY = "solid", "noisy"
 #: what a code region's label means, in words
-CODE_NAMES = {"qr": "QR code", "pdf417": "PDF417 code", "aztec": "Aztec code",
-              "datamatrix": "DataMatrix code", "maxicode": "MaxiCode", "barcode": "Barcode"}
+CODE_NAMES = {"qr": N_("QR code"), "pdf417": N_("PDF417 code"), "aztec": N_("Aztec code"),
+              "datamatrix": N_("DataMatrix code"), "maxicode": N_("MaxiCode"),
+              "barcode": N_("Barcode")}
+#: a face region's name, as a list item
+FACE_NAMES = {FACE: N_("Face"), POSSIBLE: N_("Possible face")}
 
 
 @dataclass(eq=False)
@@ -178,15 +180,12 @@ class Redaction:
         """"2 faces and 1 QR code will be covered" (plain words for the panel)."""
         covered = self.covered
         if not covered and not self.active:
-            return _tr("Nothing will be covered.") if self.boxes else ""
+            return _("Nothing will be covered.") if self.boxes else ""
         parts = counted(covered)
         if self.outside is not None:
-            parts.append(_tr("everything outside your area"))
-        return _tr("%1 will be covered.").replace("%1", join(parts))
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Redaction", text)
+            parts.append(_("everything outside your area"))
+        # Translators: {what} lists what is covered ("2 faces and 1 QR code")
+        return pgettext("covering", "{what} will be covered.").format(what=join(parts))
 
 
 def _key(r: Region) -> tuple[object, ...]:
@@ -201,31 +200,33 @@ def counted(boxes: list[Box]) -> list[str]:
 
 
 def noun(kind: str) -> str:
-    if kind == MANUAL:
-        return _tr("area you drew")
-    return _tr(CODE_NAMES.get(kind, kind))
+    """A region's name as a list item ("Face", "QR code")."""
+    return translated(FACE_NAMES.get(kind) or CODE_NAMES.get(kind, kind))
 
 
-#: each kind counted, as whole phrases (one, many) for the translators
-COUNTED = {FACE: ("1 face", "%n faces"), POSSIBLE: ("1 possible face", "%n possible faces"),
-           MANUAL: ("1 area you drew", "%n areas you drew"), "qr": ("1 QR code", "%n QR codes"),
-           "pdf417": ("1 PDF417 code", "%n PDF417 codes"),
-           "aztec": ("1 Aztec code", "%n Aztec codes"),
-           "datamatrix": ("1 DataMatrix code", "%n DataMatrix codes"),
-           "maxicode": ("1 MaxiCode", "%n MaxiCodes"), "barcode": ("1 barcode", "%n barcodes")}
+#: each kind counted, as whole phrases for the translators (every plural form they need)
+COUNTED: dict[str, Callable[[int], str]] = {
+    FACE: lambda n: ngettext("{n} face", "{n} faces", n),
+    POSSIBLE: lambda n: ngettext("{n} possible face", "{n} possible faces", n),
+    MANUAL: lambda n: ngettext("{n} area you drew", "{n} areas you drew", n),
+    "qr": lambda n: ngettext("{n} QR code", "{n} QR codes", n),
+    "pdf417": lambda n: ngettext("{n} PDF417 code", "{n} PDF417 codes", n),
+    "aztec": lambda n: ngettext("{n} Aztec code", "{n} Aztec codes", n),
+    "datamatrix": lambda n: ngettext("{n} DataMatrix code", "{n} DataMatrix codes", n),
+    "maxicode": lambda n: ngettext("{n} MaxiCode", "{n} MaxiCodes", n),
+    "barcode": lambda n: ngettext("{n} barcode", "{n} barcodes", n),
+}
 
 
 def plural(n: int, kind: str) -> str:
-    from share_guard.gui.words import counted
-
-    one, many = COUNTED.get(kind, COUNTED["barcode"])
-    return counted("Redaction", n, one, many)
+    return COUNTED.get(kind, COUNTED["barcode"])(n)
 
 
 def join(parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    return _tr("%1 and %2").replace("%1", ", ".join(parts[:-1])).replace("%2", parts[-1])
+    # Translators: the last two items of a list ("2 faces, 1 QR code and 1 barcode")
+    return pgettext("a list", "{first} and {last}").format(first=_(", ").join(parts[:-1]), last=parts[-1])
 
 
 def clock(seconds: float | None) -> str:
@@ -237,13 +238,14 @@ def clock(seconds: float | None) -> str:
 def describe(box: Box, video: bool = False) -> str:
     """"Face from 0:03 to 0:11", "Possible face", "QR code", "Box you drew"."""
     if box.manual:
-        text = _tr("Area you drew, whole video") if video and box.region.t_start is None \
-            else _tr("Area you drew")
+        text = _("Area you drew, whole video") if video and box.region.t_start is None \
+            else _("Area you drew")
     else:
-        text = noun(box.kind).capitalize() if box.kind in (FACE, POSSIBLE) else noun(box.kind)
+        text = noun(box.kind)
     r = box.region
     if r.t_start is not None:
         end = r.t_end if r.t_end is not None else r.t_start
-        text = _tr("%1 from %2 to %3").replace("%1", text).replace("%2", clock(r.t_start)) \
-            .replace("%3", clock(end))
+        # Translators: a region on a video and when it shows ("Face from 0:03 to 0:11")
+        text = pgettext("covering", "{what} from {start} to {end}").format(what=text, start=clock(r.t_start),
+                                                          end=clock(end))
     return text

@@ -15,6 +15,7 @@ from PySide6.QtGui import QImage
 from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.export.pipeline import ExportResult, ExportStatus
+from share_guard.core.i18n import _
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.gui.entry import Entry, ExportRun, RowState
 from share_guard.gui.workers import ConsentBridge, Job, ParentBridge
@@ -72,7 +73,7 @@ class Exporter(QObject):
             entry.result, entry.note = None, ""
             if entry.saveable or rebuild:  # the blocked ones are not being saved
                 entry.state, entry.progress = RowState.EXPORTING, 0.0
-                entry.step = self.tr("waiting for your answer")  # not the check's last "done"
+                entry.step = _("waiting for your answer")  # not the check's last "done"
             s.changed.emit(entry)
         s.busy_changed.emit(True)
         s.start_job(job, s.side_pool)
@@ -100,7 +101,7 @@ class Exporter(QObject):
         if self.run is not None:
             for entry in self.run.entries:
                 if entry.state is RowState.EXPORTING:
-                    entry.progress, entry.step = fraction, self.tr("saving")
+                    entry.progress, entry.step = fraction, _("saving")
                     self.session.changed.emit(entry)
 
     @Slot(object, object)
@@ -135,10 +136,10 @@ class Exporter(QObject):
             # Stopping or saying no is a choice, not an error: the file keeps its findings and
             # says, calmly, that nothing was written.
             if entry.result.status is ExportStatus.CANCELLED:
-                entry.result, entry.note = None, self.tr("Not saved: you stopped it. Nothing "
+                entry.result, entry.note = None, _("Not saved: you stopped it. Nothing "
                                                          "was written.")
             elif declined and not entry.result.ok and entry.saveable:
-                entry.result, entry.note = None, self.tr("Not saved: consent was not given. "
+                entry.result, entry.note = None, _("Not saved: consent was not given. "
                                                          "Nothing was written.")
             s.changed.emit(entry)
         s.busy_changed.emit(False)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication
-
 from share_guard.core.engine.tally import Standing, counts, distinct, standing, things_found
 from share_guard.core.engine.verdict import Assessment, Blocker, Verdict
 from share_guard.core.export.pipeline import ExportStatus
+from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
 from share_guard.core.report import Category, Report
 from share_guard.core.textsafe import display_path
 from share_guard.gui.entry import Entry, RowState
-from share_guard.gui.words import counted
 
 BUSY, OK, WARN, DANGER, MUTED = "busy", "ok", "warn", "danger", "muted"
 
@@ -34,57 +32,54 @@ TONE_RGB = {
 RANK = {DANGER: 0, WARN: 1, BUSY: 2, MUTED: 3, OK: 4}
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("status", text)
-
-
 def badge(entry: Entry) -> tuple[str, str]:
     """(text, tone) for the list's status column and the inspector's badge."""
     if entry.state is RowState.WAITING:
-        return tr("Waiting…"), MUTED
+        return _("Waiting…"), MUTED
     if entry.state is RowState.CHECKING:
-        return tr("Checking…"), BUSY
+        return _("Checking…"), BUSY
     if entry.state is RowState.SCANNING:
-        return tr("Looking for faces…"), BUSY
+        return _("Looking for faces…"), BUSY
     if entry.state is RowState.EXPORTING:
-        return tr("Saving…"), BUSY
+        return _("Saving…"), BUSY
     if entry.state is RowState.CANCELLED:
-        return tr("Stopped"), MUTED
+        return _("Stopped"), MUTED
     if entry.state is RowState.FAILED or entry.report is None:
-        return tr("Could not be checked"), DANGER
+        return _("Could not be checked"), DANGER
     if entry.result is not None:
         if entry.result.ok:
-            return tr("Clean copy saved"), OK
+            return _("Clean copy saved"), OK
         if entry.result.status is ExportStatus.CANCELLED:
-            return tr("Not saved (stopped)"), MUTED
-        return tr("Not saved"), DANGER
+            return _("Not saved (stopped)"), MUTED
+        return _("Not saved"), DANGER
     return report_badge(entry.report, entry.assessment)
 
 
 def report_badge(report: Report, assessment: Assessment | None = None) -> tuple[str, str]:
     if report.error:
         if report.format is None:
-            return tr("Not supported"), MUTED
-        return tr("Can't be read"), DANGER
+            return _("Not supported"), MUTED
+        return _("Can't be read"), DANGER
     blocker = assessment.blocker if assessment is not None else None
     if blocker is Blocker.TAKEDOWN:
-        return tr("On the takedown list"), DANGER
+        return _("On the takedown list"), DANGER
     if blocker is Blocker.POLICY and assessment is not None and assessment.blocked:
-        return tr("Blocked by your settings"), DANGER
+        return _("Blocked by your settings"), DANGER
     if assessment is not None and assessment.verdict is Verdict.NEEDS_REBUILD:
-        return tr("Needs a rebuild"), WARN
+        return _("Needs a rebuild"), WARN
     if report.problems or (assessment is not None and assessment.blocked):
-        return tr("Can't be cleaned"), WARN
+        return _("Can't be cleaned"), WARN
     count = things_found(report)
     if count == 0:
-        return tr("Nothing found"), OK
-    return counted("status", count, "1 thing found", "%n things found"), WARN
+        return _("Nothing found"), OK
+    return ngettext("{n} thing found", "{n} things found", count), WARN
 
 
 def found_kinds(report: Report) -> str:
     """"Location, Who, When": what was found, in the findings' group words."""
     kinds = [c.label for c in Category if any(counts(f) for f in distinct(report.by_category(c)))]
-    return ", ".join(QCoreApplication.translate("Category", k) for k in kinds)
+    # Translators: what goes between the items of a list ("Location, When")
+    return _(", ").join(translated(k) for k in kinds)
 
 
 def detail_line(entry: Entry) -> str:
@@ -96,18 +91,18 @@ def detail_line(entry: Entry) -> str:
     if entry.result is not None and not entry.result.ok:
         return entry.result.reason
     if entry.result is not None and entry.result.output is not None:
-        return tr("Saved as %1").replace("%1", display_path(entry.result.output.name))
+        return _("Saved as %1").replace("%1", display_path(entry.result.output.name))
     if entry.note:
         return entry.note
     report = entry.report
     if report is None:
         return ""
     if report.error:
-        return report.error
+        return translated(report.error)
     if entry.assessment is not None and not entry.assessment.ready:
-        return entry.assessment.reason
+        return translated(entry.assessment.reason)
     if report.problems:
-        return report.problems[0]
+        return translated(report.problems[0])
     return found_kinds(report)
 
 
@@ -122,9 +117,9 @@ def summarise(will_remove: Sequence[str], limit: int = 6) -> list[str]:
     """One line per kind: ("Which device: Camera make", "Which device: Camera model") ->
     ["Which device: Camera make, Camera model"]. Items without a kind stay as they are."""
     kinds: dict[str, list[str]] = {}
-    for item in will_remove:
+    for item in will_remove:  # English from the core: grouped first, then translated
         kind, sep, what = item.partition(": ")
-        key, value = (kind, what) if sep else (item, "")
+        key, value = (translated(kind), translated(what)) if sep else (translated(item), "")
         kinds.setdefault(key, [])
         if value and value not in kinds[key]:
             kinds[key].append(value)
@@ -132,6 +127,7 @@ def summarise(will_remove: Sequence[str], limit: int = 6) -> list[str]:
     for kind, whats in kinds.items():
         shown = whats[:limit]
         more = len(whats) - len(shown)
-        text = ", ".join(shown) + (f" +{more}" if more > 0 else "")
-        lines.append(f"{kind}: {text}" if text else kind)
+        text = _(", ").join(shown) + (f" +{isolate(more)}" if more > 0 else "")
+        lines.append(pgettext("what will be removed", "{kind}: {items}").format(kind=kind, items=text)
+                     if text else kind)
     return lines

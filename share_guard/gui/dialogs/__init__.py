@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.export.pipeline import ExportResult
+from share_guard.core.i18n import _
 
 if TYPE_CHECKING:
     from share_guard.gui.dialogs.policy_dialog import PolicyDialog
@@ -33,14 +34,14 @@ class DialogService:
         self.open_dialogs.append(dialog)
 
     def open_files(self, parent: QWidget, start: Path | None = None) -> list[Path]:
-        names, _ = QFileDialog.getOpenFileNames(
-            parent, parent.tr("Open photos or videos"), str(start or Path.home()),
-            parent.tr("Photos and videos (*.jpg *.jpeg *.png *.webp *.gif *.tif *.tiff *.heic *.heif "
+        names, _chosen = QFileDialog.getOpenFileNames(
+            parent, _("Open photos or videos"), str(start or Path.home()),
+            _("Photos and videos (*.jpg *.jpeg *.png *.webp *.gif *.tif *.tiff *.heic *.heif "
                       "*.avif *.mp4 *.m4v *.mov *.3gp *.mkv *.webm *.avi);;All files (*)"))
         return [Path(n) for n in names]
 
     def choose_folder(self, parent: QWidget, start: Path | None = None) -> Path | None:
-        folder = QFileDialog.getExistingDirectory(parent, parent.tr("Where should clean copies go?"),
+        folder = QFileDialog.getExistingDirectory(parent, _("Where should clean copies go?"),
                                                   str(start or Path.home()))
         return Path(folder) if folder else None
 

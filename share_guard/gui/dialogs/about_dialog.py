@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard import __version__
+from share_guard.core.i18n import _, isolate, pgettext
 from share_guard.gui.resources import icon_pixmap, licences
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -31,9 +32,9 @@ class LicencesPage(QScrollArea):
         grid.setContentsMargins(12, 12, 12, 12)
         grid.setHorizontalSpacing(14)
         grid.setVerticalSpacing(8)
-        intro = plain_label(self.tr("share_guard is free software under the %1 licence. It is "
-                                    "built on these, each under its own licence:")
-                            .replace("%1", own), body, wrap=True)
+        intro = plain_label(_("share_guard is free software under the {licence} licence. It is "
+                              "built on these, each under its own licence:").format(licence=own),
+                            body, wrap=True)
         grid.addWidget(intro, 0, 0, 1, 2)
         self.rows: list[tuple[str, str]] = []
         for row, c in enumerate(components, 1):
@@ -60,14 +61,15 @@ class LicencesPage(QScrollArea):
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("About share_guard"))
+        self.setWindowTitle(_("About share_guard"))
         self.setMinimumWidth(560)
         self.resize(640, 560)
         icon = QLabel(self)
         icon.setPixmap(icon_pixmap(80))
         name = plain_label("share_guard", self)
         set_font(name, scale=1.6, bold=True)
-        version = plain_label(self.tr("Version %1").replace("%1", __version__), self)
+        version = plain_label(pgettext("about", "Version {version}").format(
+            version=isolate(__version__)), self)
         muted(version)
         head_text = QVBoxLayout()
         head_text.addWidget(name)
@@ -79,14 +81,14 @@ class AboutDialog(QDialog):
         head.setAlignment(head_text, Qt.AlignmentFlag.AlignVCenter)
 
         sections = [
-            (self.tr("Everything runs on this computer"), self.tr(
+            (_("Everything runs on this computer"), _(
                 "share_guard checks photos and videos here, on this computer. Nothing is uploaded, "
                 "nothing is sent anywhere, and it never connects to the internet.")),
-            (self.tr("What it does"), self.tr(
+            (_("What it does"), _(
                 "It shows what a file gives away (where and when it was taken, names, the device, "
                 "hidden pictures and other data) and saves a copy without it. Removing these details "
                 "does not re-encode the picture.")),
-            (self.tr("What it cannot promise"), self.tr(
+            (_("What it cannot promise"), _(
                 "It can miss a face or other things that identify someone in the picture itself. "
                 "\"Nothing found\" is not a guarantee that a file is safe to share: look at the "
                 "picture, the background and any reflections before you share it.")),
@@ -107,8 +109,8 @@ class AboutDialog(QDialog):
         about_layout.addStretch(1)
         self.licences = LicencesPage(self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(about, self.tr("About"))
-        self.tabs.addTab(self.licences, self.tr("Third-party licences"))
+        self.tabs.addTab(about, _("About"))
+        self.tabs.addTab(self.licences, _("Third-party licences"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 16)
         layout.setSpacing(8)

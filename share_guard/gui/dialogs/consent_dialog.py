@@ -31,10 +31,10 @@ from share_guard.core.export.consent import (
     ConsentRequest,
     statement,
 )
+from share_guard.core.i18n import _, ngettext, translated
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.thumbs import placeholder, thumb_pixmap
-from share_guard.gui.words import counted
 
 MAX_THUMBS = 6
 MAX_REMOVED = 6
@@ -56,8 +56,8 @@ class ConsentItemRow(QWidget):
         set_font(title, bold=True)
         lines = summarise(item.will_remove, MAX_REMOVED)
         removes = ("\n".join(lines) if lines
-                   else self.tr("Nothing identifying was found in the metadata."))
-        caption = plain_label(self.tr("Will remove:") if lines else "", self)
+                   else _("Nothing identifying was found in the metadata."))
+        caption = plain_label(_("Will remove:") if lines else "", self)
         caption.setVisible(bool(lines))
         self.removes = plain_label(removes, self, wrap=True)
         muted(self.removes)
@@ -66,15 +66,18 @@ class ConsentItemRow(QWidget):
         text.addWidget(title)
         text.addWidget(caption)
         text.addWidget(self.removes)
-        covering = self.tr("Covered in the picture: %1").replace("%1", ", ".join(item.will_cover))
+        covering = _("Covered in the picture: {what}").format(
+            what=_(", ").join(map(translated, item.will_cover)))
         self.covering = plain_label(covering, self, wrap=True)
         self.covering.setVisible(bool(item.will_cover))
         text.addWidget(self.covering)
-        left = self.tr("Not covered: %1").replace("%1", ", ".join(item.will_not_cover))
+        left = _("Not covered: {what}").format(
+            what=_(", ").join(map(translated, item.will_not_cover)))
         self.not_covering = plain_label(left, self, wrap=True)
         self.not_covering.setVisible(bool(item.will_not_cover))
         text.addWidget(self.not_covering)
-        keeps = self.tr("Still gives away: %1").replace("%1", "; ".join(item.will_keep))
+        keeps = _("Still gives away: {what}").format(
+            what=_("; ").join(map(translated, item.will_keep)))
         self.keeping = plain_label(keeps, self, wrap=True)
         self.keeping.setVisible(bool(item.will_keep))
         text.addWidget(self.keeping)
@@ -95,16 +98,16 @@ class ConsentDialog(QDialog):
         thumbs = thumbnails or {}
         covers = any(item.will_cover for item in request.items)
         count = len(request.items)
-        self.setWindowTitle(self.tr("Before you share"))
+        self.setWindowTitle(_("Before you share"))
         self.setModal(True)
         self.setMinimumWidth(560)
 
-        heading = plain_label(counted("ConsentDialog", count, "You are about to save 1 clean copy",
-                                      "You are about to save %n clean copies"), self)
+        heading = plain_label(ngettext("You are about to save {n} clean copy",
+                                       "You are about to save {n} clean copies", count), self)
         set_font(heading, scale=1.35, bold=True)
-        intro = plain_label(self.tr(
+        intro = plain_label(_(
             "Check what you are about to share. The copies will not contain the details listed "
-            "below; the pictures themselves are not changed.") if not covers else self.tr(
+            "below; the pictures themselves are not changed.") if not covers else _(
             "Check what you are about to share. The copies will not contain the details listed "
             "below, and the areas named are covered in the picture for good; the rest of each "
             "picture is not changed."), self, wrap=True)
@@ -116,8 +119,8 @@ class ConsentDialog(QDialog):
         for item in request.items[:MAX_THUMBS]:
             items_layout.addWidget(ConsentItemRow(item, thumbs.get(item.name), items))
         if count > MAX_THUMBS:
-            more = plain_label(counted("ConsentDialog", count - MAX_THUMBS, "…and 1 more file",
-                                       "…and %n more files"), items)
+            more = plain_label(ngettext("…and {n} more file", "…and {n} more files",
+                                        count - MAX_THUMBS), items)
             muted(more)
             items_layout.addWidget(more)
         scroll = QScrollArea(self)
@@ -128,22 +131,22 @@ class ConsentDialog(QDialog):
         scroll.setMaximumHeight(min(items.sizeHint().height() + 8, 360))
 
         self.warnings = [Banner(w, "danger", self) for w in request.warnings]
-        self.reminder = Banner(self.tr(request.reminder), "warn", self)
+        self.reminder = Banner(translated(request.reminder), "warn", self)
         # about pictures of people: not shown on every landscape
         self.reminder.setVisible(request.reminder_applies)
 
         self.checks: dict[str, QCheckBox] = {}
         for key in request.confirmations:
-            box = QCheckBox(self.tr(statement(key)), self)
+            box = QCheckBox(translated(statement(key)), self)
             box.setObjectName(f"confirm_{key}")
             box.toggled.connect(self._update)
             self.checks[key] = box
 
         self.buttons = QDialogButtonBox(self)
-        self.cancel_button = self.buttons.addButton(self.tr("Cancel"),
+        self.cancel_button = self.buttons.addButton(_("Cancel"),
                                                     QDialogButtonBox.ButtonRole.RejectRole)
         self.confirm_button: QPushButton = self.buttons.addButton(
-            self.tr("Save clean copies") if count != 1 else self.tr("Save clean copy"),
+            ngettext("Save clean copy", "Save clean copies", count),
             QDialogButtonBox.ButtonRole.AcceptRole)
         self.confirm_button.setObjectName("confirm_button")
         self.buttons.accepted.connect(self.accept)
@@ -159,7 +162,7 @@ class ConsentDialog(QDialog):
         for banner in self.warnings:
             layout.addWidget(banner)
         layout.addWidget(self.reminder)
-        confirm_title = plain_label(self.tr("Please confirm:"), self)
+        confirm_title = plain_label(_("Please confirm:"), self)
         set_font(confirm_title, bold=True)
         layout.addWidget(confirm_title)
         for box in self.checks.values():

@@ -22,51 +22,64 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.family.records import ConsentLog, ConsentRecord
+from share_guard.core.i18n import N_, _, isolate, ngettext, pgettext, translated
 
-OUTCOME_WORDS = {"exported": "Shared", "declined": "Not shared (consent not given)",
-                 "failed": "Nothing written"}
+OUTCOME_WORDS = {"exported": N_("Shared"), "declined": N_("Not shared (consent not given)"),
+                 "failed": N_("Nothing written")}
 
 
 def summary(record: ConsentRecord) -> str:
     """One line for a consent record."""
-    when = record.at.replace("T", " ").replace("+00:00", " UTC")
-    files = f"{record.exported} of {record.files} file{'s' if record.files != 1 else ''}"
+    when = isolate(record.at.replace("T", " ").replace("+00:00", " UTC"))
+    files = ngettext("{exported} of {n} file", "{exported} of {n} files", record.files).format(
+        exported=record.exported)
     warn = "  \u26a0" if record.warnings_shown else ""
-    return f"{when}  \u2014  {OUTCOME_WORDS.get(record.outcome, record.outcome)}: {files}{warn}"
+    # Translators: a consent record in the list ("2026-12-06 14:05 UTC  —  Shared: 1 of 1 file")
+    return pgettext("a consent record", "{when}  \u2014  {outcome}: {files}").format(
+        when=when, outcome=translated(OUTCOME_WORDS.get(record.outcome, record.outcome)),
+        files=files) + warn
 
 
 def answered(record: ConsentRecord) -> str:
     """How consent was answered; a declined record never says it was given."""
-    where = VIA_WORDS.get(record.via, record.via)
+    via = record.via
     if record.outcome == "declined":
-        return f"Consent not given (asked {where})" if record.via != "none" else \
-            "Consent not given (nobody answered)"
-    return f"Consent given {where}"
-
-
-VIA_WORDS = {"dialog": "in the app", "terminal": "on the terminal",
-             "flag": "in advance, on the command line", "none": "by nobody"}
+        if via == "none":
+            return _("Consent not given (nobody answered)")
+        return {"dialog": _("Consent not given (asked in the app)"),
+                "terminal": _("Consent not given (asked on the terminal)"),
+                "flag": _("Consent not given (asked in advance, on the command line)")}.get(
+            via, _("Consent not given"))
+    return {"dialog": _("Consent given in the app"),
+            "terminal": _("Consent given on the terminal"),
+            "flag": _("Consent given in advance, on the command line"),
+            "none": _("Consent given by nobody")}.get(via, _("Consent given"))
 
 
 def details(record: ConsentRecord) -> str:
     lines = [summary(record), answered(record)]
-    lines += [f"Confirmed: {c}" for c in record.confirmed]
+    lines += [pgettext("a consent record", "Confirmed: {what}").format(what=translated(c))
+              for c in record.confirmed]
     if record.removed:
-        lines.append(f"Removed: {', '.join(record.removed)}")
-    lines += [f"Changed: {c}" for c in record.changed]
+        lines.append(pgettext("a consent record", "Removed: {what}").format(
+            what=_(", ").join(translated(r) for r in record.removed)))
+    lines += [pgettext("a consent record", "Changed: {what}").format(what=translated(c))
+              for c in record.changed]
     for w in record.warnings_shown:
-        lines.append(f"Warning shown: {w}" + (" (shared anyway)" if w in record.warnings_overridden
-                                             else ""))
+        lines.append(_("Warning shown: {warning} (shared anyway)").format(warning=translated(w))
+                     if w in record.warnings_overridden else
+                     _("Warning shown: {warning}").format(warning=translated(w)))
     if record.parent_approved:
-        lines.append("A parent's passphrase was given.")
+        lines.append(_("A parent's passphrase was given."))
     for d in record.detail or ():
-        lines.append(f"File: {d.get('source')} \u2192 {d.get('output')} ({d.get('status')}); "
-                     f"SHA-256 {d.get('sha256')}")
+        lines.append(_("File: {source} \u2192 {output} ({status}); SHA-256 {sha256}").format(
+            source=isolate(d.get("source")), output=isolate(d.get("output")),
+            status=translated(str(d.get("status"))), sha256=d.get("sha256")))
     return "\n".join(lines)
 
 
 def _confirm_box(parent: QWidget, question: str) -> bool:
-    answer = QMessageBox.question(parent, parent.tr("Delete records"), question,
+    answer = QMessageBox.question(parent, _("Delete records"), question,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
@@ -78,9 +91,9 @@ class ConsentRecordsDialog(QDialog):
         super().__init__(parent)
         self.log = log
         self.confirm = confirm or (lambda question: _confirm_box(self, question))
-        self.setWindowTitle(self.tr("Consent records"))
+        self.setWindowTitle(_("Consent records"))
         self.setMinimumSize(560, 420)
-        intro = QLabel(self.tr(
+        intro = QLabel(_(
             "What was confirmed each time something was shared. These records stay on this "
             "computer and are never sent anywhere. They do not name files unless detailed "
             "records are turned on in the protection settings."), self)
@@ -94,14 +107,14 @@ class ConsentRecordsDialog(QDialog):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setWordWrap(True)
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.empty = QLabel(self.tr("No consent records."), self)
-        self.delete_button = QPushButton(self.tr("Delete selected"), self)
+        self.empty = QLabel(_("No consent records."), self)
+        self.delete_button = QPushButton(_("Delete selected"), self)
         self.delete_button.setObjectName("delete")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.clear_button = QPushButton(self.tr("Delete all"), self)
+        self.clear_button = QPushButton(_("Delete all"), self)
         self.clear_button.setObjectName("clear")
         self.clear_button.clicked.connect(self.delete_all)
-        close = QPushButton(self.tr("Close"), self)
+        close = QPushButton(_("Close"), self)
         close.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.delete_button)
@@ -139,14 +152,14 @@ class ConsentRecordsDialog(QDialog):
 
     def delete_selected(self) -> int:
         ids = [item.data(Qt.ItemDataRole.UserRole).id for item in self.list.selectedItems()]
-        if not ids or not self.confirm(self.tr("Delete %n record(s)?").replace("%n", str(len(ids)))):
+        if not ids or not self.confirm(ngettext("Delete {n} record?", "Delete {n} records?", len(ids))):
             return 0
         count = self.log.delete(ids)
         self.reload()
         return count
 
     def delete_all(self) -> int:
-        if not self.list.count() or not self.confirm(self.tr("Delete every consent record?")):
+        if not self.list.count() or not self.confirm(_("Delete every consent record?")):
             return 0
         count = self.log.clear()
         self.reload()

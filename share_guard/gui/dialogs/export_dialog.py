@@ -20,15 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.export.pipeline import ExportResult
+from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
 from share_guard.core.textsafe import display_path
 from share_guard.gui.widgets.common import muted, plain_label, set_font
-from share_guard.gui.words import counted
 
 
 def outcome(result: ExportResult) -> str:
     if result.ok and result.output is not None:
         return display_path(result.output.name)
-    return result.reason or result.status
+    return translated(str(result.reason or result.status))
 
 
 class ExportSummaryDialog(QDialog):
@@ -41,17 +41,17 @@ class ExportSummaryDialog(QDialog):
         self.folder = folder
         saved = sum(1 for r in results if r.ok)
         failed = len(results) - saved
-        self.setWindowTitle(self.tr("Clean copies"))
+        self.setWindowTitle(_("Clean copies"))
         self.setMinimumWidth(780)  # room for long camera file names and their copies
         if failed == 0:
-            text = counted("ExportSummaryDialog", saved, "1 clean copy saved",
-                           "%n clean copies saved")
+            text = ngettext("{n} clean copy saved", "{n} clean copies saved", saved)
         else:
-            text = self.tr("%1 saved, %2 not saved").replace("%1", str(saved)).replace("%2", str(failed))
+            text = pgettext("export summary", "{saved} saved, {failed} not saved").format(
+                saved=isolate(saved), failed=isolate(failed))
         self.heading = plain_label(text, self)
         set_font(self.heading, scale=1.3, bold=True)
-        where = plain_label(self.tr("Folder: %1").replace("%1", display_path(folder)), self,
-                            wrap=True, selectable=True)
+        where = plain_label(pgettext("export summary", "Folder: {path}").format(
+            path=isolate(display_path(folder))), self, wrap=True, selectable=True)
         muted(where)
 
         rows = QWidget()
@@ -64,7 +64,7 @@ class ExportSummaryDialog(QDialog):
             kind = QStyle.StandardPixmap.SP_DialogApplyButton if result.ok else (
                 QStyle.StandardPixmap.SP_MessageBoxWarning)
             icon.setPixmap(self.style().standardIcon(kind).pixmap(18, 18))
-            icon.setAccessibleName(self.tr("saved") if result.ok else self.tr("not saved"))
+            icon.setAccessibleName(_("saved") if result.ok else _("not saved"))
             name = plain_label(display_path(result.source.name), rows)
             set_font(name, bold=True)
             detail = plain_label(outcome(result), rows, wrap=True, selectable=True)
@@ -82,7 +82,7 @@ class ExportSummaryDialog(QDialog):
         scroll.setMaximumHeight(320)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        show = buttons.addButton(self.tr("Show folder"), QDialogButtonBox.ButtonRole.ActionRole)
+        show = buttons.addButton(_("Show folder"), QDialogButtonBox.ButtonRole.ActionRole)
         show.clicked.connect(self.show_folder)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

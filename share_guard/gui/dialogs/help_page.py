@@ -34,6 +34,7 @@ from share_guard.core.helplines import (
     language_from_locale,
     load,
 )
+from share_guard.core.i18n import _, language, pgettext, translated
 from share_guard.gui.resources import help_text
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -84,7 +85,7 @@ class HelplineCard(QFrame):
         organisation = plain_label(view.organisation, self, wrap=True)
         muted(organisation)
         layout.addWidget(organisation)
-        self.scope = plain_label("\n".join(view.scope), self, wrap=True)
+        self.scope = plain_label("\n".join(map(translated, view.scope)), self, wrap=True)
         layout.addWidget(self.scope)
         layout.addWidget(plain_label(view.summary, self, wrap=True))
         self.copy_buttons: list[QToolButton] = []
@@ -107,7 +108,7 @@ class HelplineCard(QFrame):
                 layout.addWidget(label)
 
     def _add_contact(self, grid: QGridLayout, row: int, contact: ContactView) -> int:
-        grid.addWidget(plain_label(contact.label, self), row, 0)
+        grid.addWidget(plain_label(translated(contact.label), self), row, 0)
         value = plain_label(contact.value, self, wrap=True, selectable=True)
         grid.addWidget(value, row, 1)
         self.contact_values.append(contact.value)
@@ -115,16 +116,16 @@ class HelplineCard(QFrame):
         buttons.setSpacing(4)
         if contact.kind == "web":
             opener = QToolButton(self)
-            opener.setText(self.tr("Open"))
-            opener.setToolTip(self.tr("Open this address in your web browser"))
-            opener.setAccessibleName(self.tr("Open %1 in your web browser").replace("%1", contact.value))
+            opener.setText(_("Open"))
+            opener.setToolTip(_("Open this address in your web browser"))
+            opener.setAccessibleName(_("Open {address} in your web browser").format(address=contact.value))
             opener.clicked.connect(lambda _=False, url=contact.value: open_address(url))
             self.open_buttons.append(opener)
             buttons.addWidget(opener)
         copier = QToolButton(self)
-        copier.setText(self.tr("Copy"))
-        copier.setToolTip(self.tr("Copy to the clipboard"))
-        copier.setAccessibleName(self.tr("Copy %1").replace("%1", contact.value))
+        copier.setText(_("Copy"))
+        copier.setToolTip(_("Copy to the clipboard"))
+        copier.setAccessibleName(pgettext("help page", "Copy {address}").format(address=contact.value))
         copier.clicked.connect(lambda _=False, text=contact.value: _copy(text))
         self.copy_buttons.append(copier)
         buttons.addWidget(copier)
@@ -143,11 +144,12 @@ class HelpPage(QDialog):
 
     def __init__(self, parent: QWidget | None = None, *, locale: QLocale | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("If this is happening to you"))
+        self.setWindowTitle(_("If this is happening to you"))
         screen = self.screen().availableGeometry() if self.screen() is not None else None
         self.resize(760, min(800, int(screen.height() * 0.9)) if screen is not None else 800)
         name = (locale or QLocale()).name()
-        self.language = language_from_locale(name)
+        # the app's language (chosen at start or in the menu); a locale given wins (tests)
+        self.language = language_from_locale(name if locale is not None else language())
         self.book = load()
         self.cards: list[HelplineCard] = []
         self.headings: list[QLabel] = []
@@ -158,16 +160,16 @@ class HelpPage(QDialog):
         self._add_help_text(content, body)
 
         content.addSpacing(10)
-        title = plain_label(self.tr("Who can help"), body)
+        title = plain_label(_("Who can help"), body)
         set_font(title, scale=1.15, bold=True)
         content.addWidget(title)
         note = plain_label(self.book.say("note", self.language), body, wrap=True)
         muted(note)
         content.addWidget(note)
         chooser = QHBoxLayout()
-        chooser.addWidget(plain_label(self.tr("Show first the services for:"), body))
+        chooser.addWidget(plain_label(_("Show first the services for:"), body))
         self.country_box = QComboBox(body)
-        self.country_box.setAccessibleName(self.tr("Country"))
+        self.country_box.setAccessibleName(_("Country"))
         chooser.addWidget(self.country_box, 1)
         content.addLayout(chooser)
         self.listing = QVBoxLayout()
@@ -210,7 +212,7 @@ class HelpPage(QDialog):
             self.country_box.addItem(self.book.country_name(code, self.language), code)
         # not listed: keep the locale's code so the page can say it knows of nothing there
         elsewhere = here if here and here not in codes else ""
-        self.country_box.addItem(self.tr("Somewhere else"), elsewhere)
+        self.country_box.addItem(_("Somewhere else"), elsewhere)
         index = self.country_box.findData(here) if here else -1
         self.country_box.setCurrentIndex(index if index >= 0 else self.country_box.count() - 1)
 

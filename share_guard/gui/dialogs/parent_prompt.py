@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.core.i18n import N_, _, translated
 from share_guard.gui.widgets.common import plain_label, set_font
 
 
@@ -32,13 +33,14 @@ class ParentPrompt(QDialog):
     """Asks for the parent passphrase. :meth:`passphrase` is None unless a parent typed one."""
 
     def __init__(self, message: str, parent: QWidget | None = None, *,
-                 action: str = "Allow") -> None:
+                 action: str = N_("Allow")) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("A parent is here"))
+        self.setWindowTitle(_("A parent is here"))
         self.setModal(True)
         self.setMinimumWidth(420)
-        first, _, rest = message.partition("\n")
-        self.heading = _label(self.tr("A parent is here"), self, bold=True, scale=1.3)
+        first, _sep, rest = message.partition("\n")
+        first, rest = translated(first), translated(rest)
+        self.heading = _label(_("A parent is here"), self, bold=True, scale=1.3)
         self.reason = _label(first, self, )
         self.note = _label(rest, self)
         self.note.setObjectName("note")
@@ -46,13 +48,13 @@ class ParentPrompt(QDialog):
         self.field = QLineEdit(self)
         self.field.setObjectName("passphrase")
         self.field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.field.setPlaceholderText(self.tr("Parent passphrase"))
-        self.field.setAccessibleName(self.tr("Parent passphrase"))
+        self.field.setPlaceholderText(_("Parent passphrase"))
+        self.field.setAccessibleName(_("Parent passphrase"))
         self.field.textChanged.connect(self._update)
         self.buttons = QDialogButtonBox(self)
-        self.cancel_button = self.buttons.addButton(self.tr("Cancel"),
+        self.cancel_button = self.buttons.addButton(_("Cancel"),
                                                     QDialogButtonBox.ButtonRole.RejectRole)
-        self.ok_button = self.buttons.addButton(self.tr(action), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button = self.buttons.addButton(translated(action), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok_button.setObjectName("allow")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.family.policy import Policy
+from share_guard.core.i18n import N_, _, ngettext, pgettext, translated
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.gui.workers import Job
 
@@ -46,28 +47,28 @@ BOOL_RULES = ("strip_location", "strip_all_metadata", "ask_consent",
               "audit")
 #: the rules in the person's words (the command line's help has its own, with its options)
 RULE_WORDS = {
-    "strip_location": "Refuse a file whose location cannot be removed",
-    "strip_all_metadata": "Refuse a file with identifying details that cannot be removed",
-    "ask_consent": "Ask for consent every time, in the app or on the terminal",
-    "faces_must_be_redacted_or_confirmed": "Cover people who can be recognised, or confirm "
-                                           "they agreed",
-    "block_takedown_matches": "Never share a file that matches the takedown list",
-    "neutral_names": "Name clean copies photo_clean or video_clean, not after the original",
-    "audit": "Keep detailed consent records with file names (for newsrooms)",
+    "strip_location": N_("Refuse a file whose location cannot be removed"),
+    "strip_all_metadata": N_("Refuse a file with identifying details that cannot be removed"),
+    "ask_consent": N_("Ask for consent every time, in the app or on the terminal"),
+    "faces_must_be_redacted_or_confirmed": N_("Cover people who can be recognised, or "
+                                              "confirm they agreed"),
+    "block_takedown_matches": N_("Never share a file that matches the takedown list"),
+    "neutral_names": N_("Name clean copies photo_clean or video_clean, not after the original"),
+    "audit": N_("Keep detailed consent records with file names (for newsrooms)"),
 }
 #: the policy's ``sensitive`` values, loosest first, in the person's words
 SENSITIVE_WORDS = {
-    "allow": "No check",
-    "warn": "Warn before sharing",
-    "gate": "Warn, and a parent must agree",
-    "block": "Never share",
+    "allow": N_("No check"),
+    "warn": N_("Warn before sharing"),
+    "gate": N_("Warn, and a parent must agree"),
+    "block": N_("Never share"),
 }
 STATUS_WORDS = {
-    "default": "Not set: the default rules apply.",
-    "unlocked": "Set, not locked: anyone using this account can change these rules.",
-    "locked": "Locked: changing these rules needs the parent passphrase.",
-    "tampered": "The protection settings were changed or removed outside share_guard. The "
-                "strictest rules apply until a parent saves them again.",
+    "default": N_("Not set: the default rules apply."),
+    "unlocked": N_("Set, not locked: anyone using this account can change these rules."),
+    "locked": N_("Locked: changing these rules needs the parent passphrase."),
+    "tampered": N_("The protection settings were changed or removed outside share_guard. The "
+                   "strictest rules apply until a parent saves them again."),
 }
 
 
@@ -86,7 +87,7 @@ def _plain(text: str, parent: QWidget, *, bold: bool = False) -> QLabel:
 def _prompt_passphrase(parent: QWidget, message: str) -> str | None:
     from share_guard.gui.dialogs.parent_prompt import ParentPrompt
 
-    dialog = ParentPrompt(message, parent, action="OK")
+    dialog = ParentPrompt(message, parent, action=N_("OK"))
     dialog.exec()
     return dialog.passphrase()
 
@@ -103,7 +104,7 @@ class PolicyDialog(QDialog):
                  ask_passphrase: Callable[[str], str | None] | None = None,
                  choose_folder: Callable[[], Path | None] | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Protection settings"))
+        self.setWindowTitle(_("Protection settings"))
         self.setMinimumWidth(600)
         self.ask_passphrase = ask_passphrase or (lambda message: _prompt_passphrase(self, message))
         self.choose_folder = choose_folder
@@ -119,23 +120,23 @@ class PolicyDialog(QDialog):
         self.message = _plain("", self)
         self.message.setObjectName("message")
 
-        rules = QGroupBox(self.tr("Rules"), self)
+        rules = QGroupBox(_("Rules"), self)
         form = QFormLayout(rules)
         self.checks: dict[str, QCheckBox] = {}
         for rule in BOOL_RULES:
-            box = QCheckBox(self.tr(RULE_WORDS[rule]), rules)
+            box = QCheckBox(translated(RULE_WORDS[rule]), rules)
             box.setObjectName(rule)
             self.checks[rule] = box
             form.addRow(box)
         self.sensitive = QComboBox(rules)
         self.sensitive.setObjectName("sensitive")
         for mode in SENSITIVE_WORDS:
-            self.sensitive.addItem(self.tr(SENSITIVE_WORDS[mode]), mode)
-        form.addRow(self.tr("Photos that may show nudity:"), self.sensitive)
+            self.sensitive.addItem(translated(SENSITIVE_WORDS[mode]), mode)
+        form.addRow(_("Photos that may show nudity:"), self.sensitive)
         self.folders = QListWidget(rules)
         self.folders.setObjectName("folders")
         self.folders.setMaximumHeight(90)
-        add, remove = QPushButton(self.tr("Add folder…"), rules), QPushButton(self.tr("Remove"), rules)
+        add, remove = QPushButton(_("Add folder…"), rules), QPushButton(_("Remove"), rules)
         add.clicked.connect(self._add_folder)
         remove.clicked.connect(lambda: [self.folders.takeItem(self.folders.row(i))
                                         for i in self.folders.selectedItems()])
@@ -144,33 +145,34 @@ class PolicyDialog(QDialog):
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
-        form.addRow(self.tr("Save clean copies only in (empty: anywhere):"), self.folders)
+        form.addRow(_("Save clean copies only in (empty: anywhere):"), self.folders)
         form.addRow(row)
         presets = QHBoxLayout()
-        self.family_button = QPushButton(self.tr("Use the family rules"), rules)
+        self.family_button = QPushButton(_("Use the family rules"), rules)
         self.family_button.setObjectName("preset_family")
         self.family_button.clicked.connect(lambda: self.show_policy(self.presets["family"]))
-        default = QPushButton(self.tr("Use the default rules"), rules)
+        default = QPushButton(_("Use the default rules"), rules)
         default.clicked.connect(lambda: self.show_policy(self.presets["default"]))
         presets.addWidget(self.family_button)
         presets.addWidget(default)
         presets.addStretch(1)
         form.addRow(presets)
 
-        lock_box = QGroupBox(self.tr("Parent passphrase"), self)
+        lock_box = QGroupBox(_("Parent passphrase"), self)
         lock_layout = QFormLayout(lock_box)
         self.new1, self.new2 = QLineEdit(lock_box), QLineEdit(lock_box)
         for field, name in ((self.new1, "new_passphrase"), (self.new2, "new_passphrase_again")):
             field.setEchoMode(QLineEdit.EchoMode.Password)
             field.setObjectName(name)
-        least = self.tr("At least %n characters").replace("%n", str(service.min_passphrase()))
+        least = ngettext("At least {n} character", "At least {n} characters",
+                         service.min_passphrase())
         self.new1.setPlaceholderText(least)
-        lock_layout.addRow(self.tr("New passphrase:"), self.new1)
-        lock_layout.addRow(self.tr("Again:"), self.new2)
-        self.lock_button = QPushButton(self.tr("Lock with this passphrase"), lock_box)
+        lock_layout.addRow(_("New passphrase:"), self.new1)
+        lock_layout.addRow(_("Again:"), self.new2)
+        self.lock_button = QPushButton(_("Lock with this passphrase"), lock_box)
         self.lock_button.setObjectName("lock")
         self.lock_button.clicked.connect(self.lock)
-        self.unlock_button = QPushButton(self.tr("Unlock"), lock_box)
+        self.unlock_button = QPushButton(_("Unlock"), lock_box)
         self.unlock_button.setObjectName("unlock")
         self.unlock_button.clicked.connect(self.unlock)
         buttons = QHBoxLayout()
@@ -179,10 +181,10 @@ class PolicyDialog(QDialog):
         buttons.addStretch(1)
         lock_layout.addRow(buttons)
 
-        self.save_button = QPushButton(self.tr("Save"), self)
+        self.save_button = QPushButton(_("Save"), self)
         self.save_button.setObjectName("save")
         self.save_button.clicked.connect(self.save)
-        close = QPushButton(self.tr("Close"), self)
+        close = QPushButton(_("Close"), self)
         close.clicked.connect(self.accept)
         bottom = QHBoxLayout()
         bottom.addStretch(1)
@@ -200,17 +202,18 @@ class PolicyDialog(QDialog):
     # -- showing ------------------------------------------------------------------------------
     def refresh(self, message: str = "") -> None:
         self.state = self.service.policy_state()
-        text = self.tr(STATUS_WORDS[self.state.status])
+        text = translated(STATUS_WORDS[self.state.status])
         if self.state.problem:
-            text += f" ({self.state.problem})"
+            text = pgettext("protection settings", "{status} ({problem})").format(status=text,
+                                                    problem=translated(self.state.problem))
         self.status.setText(text)
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self.show_policy(self.state.policy)
         locked = self.state.locked
         self.unlock_button.setEnabled(locked)
-        self.lock_button.setText(self.tr("Change passphrase") if locked
-                                 else self.tr("Lock with this passphrase"))
+        self.lock_button.setText(_("Change passphrase") if locked
+                                 else _("Lock with this passphrase"))
 
     def show_policy(self, policy: Policy) -> None:
         for rule, box in self.checks.items():
@@ -259,7 +262,7 @@ class PolicyDialog(QDialog):
         job.signals.failed.connect(self._on_failed)
         self.job = job
         self._set_enabled(False)
-        self.message.setText(self.tr("Working…"))
+        self.message.setText(_("Working…"))
         self.message.setVisible(True)
         self.pool.start(job)
         return True
@@ -283,7 +286,7 @@ class PolicyDialog(QDialog):
     def _on_failed(self, _job: Job, reason: str) -> None:
         self.job = None
         self.refresh()
-        self.message.setText(reason)
+        self.message.setText(translated(reason))
         self.message.setVisible(True)
         self._set_enabled(True)
         self.action_done.emit(False)
@@ -295,26 +298,26 @@ class PolicyDialog(QDialog):
     # save, lock and unlock return True when the change was started (``action_done`` follows)
     def save(self) -> bool:
         policy = self.policy()
-        go, passphrase = self._current_passphrase(self.tr("Type the parent passphrase to save "
+        go, passphrase = self._current_passphrase(_("Type the parent passphrase to save "
                                                           "these rules."))
         if not go:
             return False
-        return self._run(lambda: self.service.save_policy(policy, passphrase), self.tr("Saved."))
+        return self._run(lambda: self.service.save_policy(policy, passphrase), _("Saved."))
 
     def lock(self) -> bool:
         if self.new1.text() != self.new2.text():
-            self.message.setText(self.tr("The two passphrases differ."))
+            self.message.setText(_("The two passphrases differ."))
             self.message.setVisible(True)
             return False
         policy, new = self.policy(), self.new1.text()
-        go, current = self._current_passphrase(self.tr("Type the current parent passphrase."))
+        go, current = self._current_passphrase(_("Type the current parent passphrase."))
         if not go:
             return False
         # (the status line says it is locked: not said twice)
         return self._run(lambda: self.service.lock_policy(policy, new, current), "")
 
     def unlock(self) -> bool:
-        go, passphrase = self._current_passphrase(self.tr("Type the parent passphrase to unlock."))
+        go, passphrase = self._current_passphrase(_("Type the parent passphrase to unlock."))
         if not go:
             return False
         # (a damaged lock with nothing to check against unlocks without one)

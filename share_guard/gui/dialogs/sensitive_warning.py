@@ -22,14 +22,13 @@ from share_guard.core.family.sensitive_words import (
     CHOICE_WORDS,
     DONT_SHARE,
     GET_HELP,
-    HEADING,
-    HEADING_MANY,
     PARENT,
     PRIVATE,
     SHARE_ANYWAY,
     TALK,
     TALK_TO_SOMEONE,
 )
+from share_guard.core.i18n import ngettext, translated
 from share_guard.gui.widgets.common import plain_label, set_font
 
 __all__ = ["DONT_SHARE", "GET_HELP", "PARENT", "SHARE_ANYWAY", "TALK_TO_SOMEONE",
@@ -59,28 +58,29 @@ class SensitiveWarning(QWidget):
         self.setAutoFillBackground(True)  # opaque: the picture does not show through
         self.mode = mode
         self.choice: str | None = None
-        heading = self.tr(HEADING) if count == 1 else \
-            self.tr(HEADING_MANY).replace("{n}", str(count))
+        # the core's HEADING / HEADING_MANY, with every plural form the language has
+        heading = ngettext("This may show someone without clothes.",
+                           "{n} of these may show someone without clothes.", count)
         self.heading = _label(heading, self, bold=True, scale=1.8)
-        self.body = _label(self.tr(BODY), self, scale=1.15)
-        self.private = _label(self.tr(PRIVATE), self)
-        self.talk_text = _label(self.tr(TALK), self, scale=1.1)
+        self.body = _label(translated(BODY), self, scale=1.15)
+        self.private = _label(translated(PRIVATE), self)
+        self.talk_text = _label(translated(TALK), self, scale=1.1)
         self.talk_text.setObjectName("talk_text")
         self.talk_text.setVisible(False)
 
-        self.dont_share = QPushButton(self.tr(CHOICE_WORDS[DONT_SHARE]), self)
+        self.dont_share = QPushButton(translated(CHOICE_WORDS[DONT_SHARE]), self)
         self.dont_share.setObjectName("dont_share")
         self.dont_share.setDefault(True)
         self.dont_share.setAutoDefault(True)
-        self.talk = QPushButton(self.tr(CHOICE_WORDS[TALK_TO_SOMEONE]), self)
+        self.talk = QPushButton(translated(CHOICE_WORDS[TALK_TO_SOMEONE]), self)
         self.talk.setObjectName("talk")
-        self.help = QPushButton(self.tr(CHOICE_WORDS[GET_HELP]), self)
+        self.help = QPushButton(translated(CHOICE_WORDS[GET_HELP]), self)
         self.help.setObjectName("help")
         self.way_on: QPushButton | None = None
         if mode == "gate":
-            self.way_on = QPushButton(self.tr(CHOICE_WORDS[PARENT]), self)
+            self.way_on = QPushButton(translated(CHOICE_WORDS[PARENT]), self)
         elif mode == "warn":
-            self.way_on = QPushButton(self.tr(CHOICE_WORDS[SHARE_ANYWAY]), self)
+            self.way_on = QPushButton(translated(CHOICE_WORDS[SHARE_ANYWAY]), self)
         if self.way_on is not None:
             self.way_on.setObjectName("way_on")
             self.way_on.setFlat(True)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.core.i18n import _
 from share_guard.core.textsafe import display_path
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 from share_guard.gui.widgets.thumbs import placeholder, thumb_pixmap
@@ -71,8 +72,8 @@ class DragHandle(QLabel):
         self.setFixedSize(HANDLE + 8, HANDLE + 8)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self.setAccessibleName(self.tr("The clean copy: drag it to share the file"))
-        self.setToolTip(self.tr("Drag this into a chat, a mail or a web page to share the clean "
+        self.setAccessibleName(_("The clean copy: drag it to share the file"))
+        self.setToolTip(_("Drag this into a chat, a mail or a web page to share the clean "
                                 "copy"))
         self._press: QPoint | None = None
 
@@ -109,17 +110,17 @@ class CopyActions(QFrame):
         self.handle = DragHandle(self)
         self.name = plain_label("", self, selectable=True)
         set_font(self.name, bold=True)
-        self.hint = plain_label(self.tr("Drag the picture into a chat, a mail or a web page, or "
+        self.hint = plain_label(_("Drag the picture into a chat, a mail or a web page, or "
                                         "copy the file and paste it there."), self, wrap=True)
         muted(self.hint)
         style = self.style()
         self.copy_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_FileIcon),
-                                       self.tr("Copy"), self)
-        self.copy_button.setToolTip(self.tr("Copy the clean copy as a file, to paste it "
+                                       _("Copy"), self)
+        self.copy_button.setToolTip(_("Copy the clean copy as a file, to paste it "
                                             "elsewhere"))
-        self.open_button = QPushButton(self.tr("Open"), self)
+        self.open_button = QPushButton(_("Open"), self)
         self.show_button = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_DirOpenIcon),
-                                       self.tr("Show in folder"), self)
+                                       _("Show in folder"), self)
         self.copy_button.clicked.connect(self.copy_to_clipboard)
         self.open_button.clicked.connect(self.open_copy)
         self.show_button.clicked.connect(self.show_copy)

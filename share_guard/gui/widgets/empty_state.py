@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QPushButton, QStyle, QVBoxLayout, QWidget
 
+from share_guard.core.i18n import _
 from share_guard.gui.resources import icon_pixmap
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -19,22 +20,22 @@ class EmptyState(QWidget):
         self.icon = QLabel(self)
         self.icon.setPixmap(icon_pixmap(112))
         self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = plain_label(self.tr("Drop photos or videos to check them before you share"), self,
+        self.title = plain_label(_("Drop photos or videos to check them before you share"), self,
                                  wrap=True)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         set_font(self.title, scale=1.6, bold=True)
-        self.subtitle = plain_label(self.tr(
+        self.subtitle = plain_label(_(
             "See what a file gives away (location, names, device, dates, hidden pictures) and "
             "save a clean copy. Everything happens on this computer; nothing is uploaded."), self,
             wrap=True)
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         muted(self.subtitle)
         self.open_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton),
-                                       self.tr("Open files…"), self)
+                                       _("Open files…"), self)
         self.open_button.setDefault(True)
         self.open_button.setMinimumHeight(36)
         self.open_button.clicked.connect(self.open_clicked)
-        self.help_button = QPushButton(self.tr("If this is happening to you"), self)
+        self.help_button = QPushButton(_("If this is happening to you"), self)
         self.help_button.setFlat(True)
         # a link, not a second button competing with "Open files…" (plain flat text read as a label)
         self.help_button.setCursor(Qt.CursorShape.PointingHandCursor)

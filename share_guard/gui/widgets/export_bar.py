@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QProgressBar, QPushButton, QStyle, QWidget
 
+from share_guard.core.i18n import _, isolate, translated
 from share_guard.core.textsafe import display_path
 from share_guard.gui.widgets.common import ElidedLabel, muted, plain_label
 
@@ -22,12 +23,12 @@ class ExportBar(QWidget):
         self.forced = False  # the protection settings name copies neutrally
         self.folder_label = ElidedLabel("", self, Qt.TextElideMode.ElideMiddle)
         muted(self.folder_label)
-        self.change_button = QPushButton(self.tr("Change…"), self)
-        self.change_button.setAccessibleName(self.tr("Change where clean copies go"))
+        self.change_button = QPushButton(_("Change…"), self)
+        self.change_button.setAccessibleName(_("Change where clean copies go"))
         self.change_button.clicked.connect(self.change_clicked)
-        self.neutral = QCheckBox(self.tr("Neutral names"), self)
+        self.neutral = QCheckBox(_("Neutral names"), self)
         self.neutral.setObjectName("neutral_names")
-        self.neutral.setToolTip(self.tr(
+        self.neutral.setToolTip(_(
             "Name clean copies photo_clean.jpg or video_clean.mp4. Names like "
             "IMG_20240312_142210.jpg tell the date and the device."))
         self.neutral.toggled.connect(self.neutral_toggled)
@@ -38,8 +39,8 @@ class ExportBar(QWidget):
         self.step = plain_label("", self)
         muted(self.step)
         self.stop_button = QPushButton(self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserStop),
-                                       self.tr("Stop"), self)
-        self.stop_button.setAccessibleName(self.tr("Stop saving"))
+                                       _("Stop"), self)
+        self.stop_button.setAccessibleName(_("Stop saving"))
         self.stop_button.clicked.connect(self.stop_clicked)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 4)
@@ -56,11 +57,11 @@ class ExportBar(QWidget):
 
     def set_folder(self, folder: Path | None) -> None:
         if folder is None:
-            self.folder_label.set_full_text(self.tr("Clean copies go to a folder you choose the "
+            self.folder_label.set_full_text(_("Clean copies go to a folder you choose the "
                                                     "first time."))
         else:
-            self.folder_label.set_full_text(self.tr("Clean copies go to: %1").replace(
-                "%1", display_path(folder)))
+            self.folder_label.set_full_text(_("Clean copies go to: {folder}").format(
+                folder=isolate(display_path(folder))))
             self.folder_label.setToolTip(display_path(folder))
 
     def set_neutral(self, on: bool) -> None:
@@ -75,7 +76,7 @@ class ExportBar(QWidget):
         self.neutral.blockSignals(False)
         self.neutral.setEnabled(not forced)
         if forced:
-            self.neutral.setToolTip(self.tr("Your protection settings name clean copies "
+            self.neutral.setToolTip(_("Your protection settings name clean copies "
                                             "photo_clean.jpg or video_clean.mp4."))
 
     def set_busy(self, busy: bool) -> None:
@@ -89,4 +90,4 @@ class ExportBar(QWidget):
 
     def set_progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 1000))
-        self.step.setText(text)
+        self.step.setText(translated(text))

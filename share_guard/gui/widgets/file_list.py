@@ -35,28 +35,28 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.engine.tally import Standing, verdict_tally
+from share_guard.core.i18n import N_, _, isolate, ngettext, pgettext, translated
 from share_guard.gui.entry import Entry
 from share_guard.gui.widgets.common import muted, plain_label, tone_color
 from share_guard.gui.widgets.file_model import THUMB, Column, FileFilter, FileModel, Role
 from share_guard.gui.widgets.thumbs import placeholder, thumb_pixmap
-from share_guard.gui.words import arg, counted
 
 __all__ = ["FileList", "placeholder", "thumb_pixmap"]
 
 Index = QModelIndex | QPersistentModelIndex
 #: the filter's choices, in order: (what shows, words)
 FILTERS: tuple[tuple[Standing | None, str], ...] = (
-    (None, "All files"),
-    (Standing.ATTENTION, "Needs attention"),
-    (Standing.CLEAN, "Nothing found"),
-    (Standing.BLOCKED, "Can't be cleaned"),
+    (None, N_("All files")),
+    (Standing.ATTENTION, N_("Needs attention")),
+    (Standing.CLEAN, N_("Nothing found")),
+    (Standing.BLOCKED, N_("Can't be cleaned")),
 )
 
 
 #: below this many pixels for name and why, the why goes under the name
 NARROW = 520
 #: the widest words the status column usually shows (its width fits them)
-STATUS_WIDTH_WORDS = ("Clean copy saved", "Looking for faces…", "Can't be cleaned")
+STATUS_WIDTH_WORDS = (N_("Clean copy saved"), N_("Looking for faces…"), N_("Can't be cleaned"))
 
 
 class NameDelegate(QStyledItemDelegate):
@@ -156,7 +156,7 @@ class FileTable(QTableView):
         """The status pill gets what its longest word needs; the name most of the rest. A
         narrow list shows the why under each name instead of in its own column."""
         fm = self.fontMetrics()
-        status = max(fm.horizontalAdvance(self.tr(w)) for w in STATUS_WIDTH_WORDS) + 30
+        status = max(fm.horizontalAdvance(translated(w)) for w in STATUS_WIDTH_WORDS) + 30
         self.setColumnWidth(Column.STATUS, status)
         rest = self.viewport().width() - status
         narrow = rest < NARROW
@@ -199,7 +199,7 @@ class FileList(QWidget):
         self.proxy.setSourceModel(self.model)
         self.view = FileTable(self)
         self.view.setModel(self.proxy)
-        self.view.setAccessibleName(self.tr("Files"))
+        self.view.setAccessibleName(_("Files"))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setShowGrid(False)
@@ -228,9 +228,9 @@ class FileList(QWidget):
         selection.selectionChanged.connect(lambda *_: self.selection_changed.emit())
 
         self.show_box = QComboBox(self)
-        self.show_box.setAccessibleName(self.tr("Show"))
+        self.show_box.setAccessibleName(_("Show"))
         self.show_box.currentIndexChanged.connect(self._on_filter)
-        self.show_label = plain_label(self.tr("Show:"), self)
+        self.show_label = plain_label(_("Show:"), self)
         self.show_label.setBuddy(self.show_box)
         self.summary = plain_label("", self, wrap=True, selectable=True)
         self.summary.setObjectName("list_summary")
@@ -349,7 +349,8 @@ class FileList(QWidget):
         stands = [standing_of(e) for e in entries]
         for i, (shown, words) in enumerate(FILTERS):
             n = len(entries) if shown is None else sum(1 for s in stands if s is shown)
-            text = arg(self.tr("%1 (%2)"), self.tr(words), n)
+            text = pgettext("a filter and how many files it shows",
+                            "{name} ({count})").format(name=translated(words), count=isolate(n))
             if self.show_box.count() <= i:
                 self.show_box.addItem(text)
             else:
@@ -367,20 +368,22 @@ class FileList(QWidget):
         tally = verdict_tally(pairs)
         parts = []
         if busy:
-            parts.append(counted("FileList", busy, "1 being checked", "%n being checked"))
-        parts.append(counted("FileList", tally.count("ready"), "1 ready", "%n ready"))
+            parts.append(ngettext("{n} being checked", "{n} being checked", busy))
+        parts.append(ngettext("{n} ready", "{n} ready", tally.count("ready")))
         if tally.count("rebuild"):
-            parts.append(counted("FileList", tally.count("rebuild"), "1 needs a rebuild",
-                                 "%n need a rebuild"))
+            parts.append(ngettext("{n} needs a rebuild", "{n} need a rebuild", tally.count("rebuild")))
         blocked = tally.count("blocked") + len(failed)
         if blocked:
-            parts.append(counted("FileList", blocked, "1 can't be cleaned", "%n can't be cleaned"))
-        text = self.tr(", ").join(parts)
+            parts.append(ngettext("{n} can't be cleaned", "{n} can't be cleaned", blocked))
+        text = _(", ").join(parts)
         if tally.reasons:
             first = tally.reasons[0]
-            text = arg(self.tr("%1: %2: %3"), text, first.name, first.reason)
+            text = pgettext("the list's summary",
+                            "{summary}: {file}: {reason}").format(summary=text, file=isolate(first.name),
+                                                         reason=translated(first.reason))
             others = len(tally.reasons) - 1 + tally.unlisted
             if others:
-                text = arg(counted("FileList", others, "%1 (and 1 more)", "%1 (and %n more)"), text)
+                text = ngettext("{summary} (and {n} more)", "{summary} (and {n} more)", others).format(
+                    summary=text)
         return text
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
 
 from share_guard.core.engine.tally import Standing
+from share_guard.core.i18n import _
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
 from share_guard.gui.entry import Entry
@@ -86,7 +87,7 @@ class FileModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (self.tr("Name"), self.tr("Status"), self.tr("Why"))[section]
+            return (_("Name"), _("Status"), _("Why"))[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
 
 from share_guard.core.engine.tally import counts, distinct, from_name
+from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
 from share_guard.core.report import Category, Finding, Report
 from share_guard.gui.widgets.common import Badge, muted, plain_label, set_font
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FindingsView", text)
 
 
 @dataclass(frozen=True)
@@ -29,19 +26,19 @@ class Group:
 def groups() -> tuple[Group, ...]:
     """The sections of the findings panel, in the order a person cares about them."""
     return (
-        Group("takedown", _tr("Takedown list"), _tr("This file matches your takedown list."),
+        Group("takedown", _("Takedown list"), _("This file matches your takedown list."),
               (Category.TAKEDOWN,), "danger"),
-        Group("location", _tr("Location"), _tr("Where the photo or video was taken."),
+        Group("location", _("Location"), _("Where the photo or video was taken."),
               (Category.LOCATION,), "danger"),
-        Group("who", _tr("Who & which device"), _tr("Names, accounts and the device that made it."),
+        Group("who", _("Who & which device"), _("Names, accounts and the device that made it."),
               (Category.IDENTITY, Category.DEVICE)),
-        Group("when", _tr("When"), _tr("Dates and times it was taken or changed."), (Category.TIME,)),
-        Group("people", _tr("People"), _tr("Faces and readable codes in the picture itself."),
+        Group("when", _("When"), _("Dates and times it was taken or changed."), (Category.TIME,)),
+        Group("people", _("People"), _("Faces and readable codes in the picture itself."),
               (Category.PEOPLE, Category.CODES), "danger"),
-        Group("sensitive", _tr("Sensitive content"), _tr("The picture may show sensitive content."),
+        Group("sensitive", _("Sensitive content"), _("The picture may show sensitive content."),
               (Category.SENSITIVE,), "danger"),
-        Group("hidden", _tr("Hidden content"),
-              _tr("Extra pictures, previews, edit history and other data you cannot see."),
+        Group("hidden", _("Hidden content"),
+              _("Extra pictures, previews, edit history and other data you cannot see."),
               (Category.HIDDEN, Category.UNKNOWN, Category.OTHER)),
     )
 
@@ -72,7 +69,7 @@ def headline(finding: Finding) -> str:
     """The plain-words line for a finding: what it is, what it says, and why it matters
     ("Camera model: iPhone 6 — tells which device took it"), so what a file gives away
     shows at a glance; explanations that already carry the value are left as they are."""
-    name, explanation = finding.name, finding.explanation.strip()
+    name, explanation = translated(finding.name), translated(finding.explanation.strip())
     if explanation.lower().startswith(name.lower()):
         rest = explanation[len(name):]
         if not rest.startswith(":"):  # "GPS position 40.447, -3.725: shows where..."
@@ -81,8 +78,11 @@ def headline(finding: Finding) -> str:
     value = " ".join(finding.value.split())
     if len(value) > VALUE_SHOWN:
         value = value[: VALUE_SHOWN - 1].rstrip() + "…"
-    head = f"{name}: {value}" if value and value.lower() != name.lower() else name
-    return f"{head} — {explanation}" if explanation else head
+    head = pgettext("a finding", "{name}: {value}").format(name=name, value=isolate(value)) \
+        if value and value.lower() != finding.name.lower() else name
+    # Translators: a finding and why it matters ("Camera model: iPhone 6 — tells which ...")
+    return pgettext("a finding", "{finding} — {why}").format(
+        finding=head, why=explanation) if explanation else head
 
 
 class FindingRow(QWidget):
@@ -96,12 +96,14 @@ class FindingRow(QWidget):
         self.more.setArrowType(Qt.ArrowType.RightArrow)
         self.more.setAutoRaise(True)
         self.more.setCheckable(True)
-        self.more.setAccessibleName(self.tr("Show details: %1").replace("%1", finding.name))
-        self.more.setToolTip(self.tr("Show details"))
-        lines = [f"{finding.name}: {finding.value}" if finding.value else finding.name,
-                 self.tr("Stored in: %1").replace("%1", finding.where)]
+        name = translated(finding.name)
+        self.more.setAccessibleName(_("Show details: {name}").format(name=name))
+        self.more.setToolTip(_("Show details"))
+        lines = [pgettext("a finding", "{name}: {value}").format(name=name, value=isolate(finding.value))
+                 if finding.value else name,
+                 pgettext("a finding", "Stored in: {place}").format(place=isolate(finding.where))]
         if not finding.removable:
-            lines.append(self.tr("Removing metadata does not remove this."))
+            lines.append(_("Removing metadata does not remove this."))
         self.detail = plain_label("\n".join(lines), self, wrap=True, selectable=True)
         muted(self.detail)
         self.detail.setVisible(False)
@@ -135,7 +137,7 @@ class GroupSection(QFrame):
         total = sum(counts(f) for f in findings)  # as the list's badge counts them
         self.count = Badge(self)
         self.count.set_status(str(total), group.tone)
-        self.count.setAccessibleName(self.tr("%n found").replace("%n", str(total)))
+        self.count.setAccessibleName(ngettext("{n} found", "{n} found", total))
         self.blurb = plain_label(group.blurb, self, wrap=True)
         muted(self.blurb)
         head = QHBoxLayout()
@@ -190,15 +192,15 @@ class FindingsView(QWidget):
             self._layout.insertWidget(i, section)
             self.sections.append(section)
         if not grouped:
-            self.empty.setText(self.tr(
+            self.empty.setText(_(
                 "No location, names, device details, dates or hidden content were found in this "
                 "file's metadata. That is not a guarantee: look at the picture itself too."))
             self.empty.setVisible(True)
         kept = kept_findings(report)
         if kept:
-            names = ", ".join(dict.fromkeys(f.name for f in kept))
-            self.kept.setText(self.tr("Kept on purpose (needed to show it correctly): %1")
-                              .replace("%1", names))
+            names = _(", ").join(dict.fromkeys(translated(f.name) for f in kept))
+            self.kept.setText(_("Kept on purpose (needed to show it correctly): {names}")
+                              .format(names=names))
             self.kept.setVisible(True)
 
     def titles(self) -> list[str]:

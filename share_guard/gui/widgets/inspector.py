@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from share_guard.core.engine.tally import from_name
 from share_guard.core.engine.verdict import Blocker, Verdict
+from share_guard.core.i18n import _, isolate, ngettext, pgettext, translated
 from share_guard.core.report import FileKind, Report
 from share_guard.core.textsafe import display_path
 from share_guard.gui import status
@@ -29,28 +30,41 @@ from share_guard.gui.widgets.people_panel import PeoplePanel
 from share_guard.gui.widgets.preview import PreviewPanel
 from share_guard.gui.widgets.result_view import ResultView
 from share_guard.gui.widgets.sound_panel import SoundPanel
-from share_guard.gui.words import arg
 
 
 def _size(n: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+    if n < 1024:
+        return ngettext("{n} byte", "{n} bytes", int(n))
+    for unit in ("KB", "MB", "GB"):
         n /= 1024
+        if n < 1024 or unit == "GB":
+            size = f"{n:.1f}"
+            words = {"KB": pgettext("file size", "{size} KB"),
+                     "MB": pgettext("file size", "{size} MB")}
+            return words.get(unit, pgettext("file size", "{size} GB")).format(size=size)
     return str(n)
+
+
+def _kind(fmt: str, kind: str | None) -> str:
+    """"JPEG image", "MP4 video" (the format's name is data)."""
+    if kind == "image":
+        return pgettext("file type", "{format} image").format(format=fmt)
+    if kind == "video":
+        return pgettext("file type", "{format} video").format(format=fmt)
+    return fmt
 
 
 def describe(report: Report) -> str:
     """'JPEG image · 4032 × 3024 · 3.1 MB'."""
     parts = []
     if report.format:
-        parts.append(f"{report.format.upper()} {report.kind or ''}".strip())
+        parts.append(_kind(report.format.upper(), report.kind))
     w, h = report.properties.get("width"), report.properties.get("height")
     if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
-        parts.append(f"{w} \u00d7 {h}")
+        parts.append(isolate(f"{w} \u00d7 {h}"))
     duration = report.properties.get("duration")
     if isinstance(duration, int | float) and duration > 0:
-        parts.append(f"{int(duration) // 60}:{int(duration) % 60:02d}")
+        parts.append(isolate(f"{int(duration) // 60}:{int(duration) % 60:02d}"))
     if report.size:
         parts.append(_size(report.size))
     return " \u00b7 ".join(parts)
@@ -74,25 +88,25 @@ class Inspector(QWidget):
         muted(self.subtitle)
         self.badge = Badge(self)
         style = self.style()
-        self.export_button = self._button(self.tr("Make a clean copy"),
+        self.export_button = self._button(_("Make a clean copy"),
                                           style.standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.export_button.clicked.connect(self.export_clicked)
-        self.recheck_button = self._button(self.tr("Check again"),
+        self.recheck_button = self._button(_("Check again"),
                                            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
         self.recheck_button.clicked.connect(lambda: self.recheck_clicked.emit(self.entry))
-        self.stop_button = self._button(self.tr("Stop checking"),
+        self.stop_button = self._button(_("Stop checking"),
                                         style.standardIcon(QStyle.StandardPixmap.SP_BrowserStop))
         self.stop_button.clicked.connect(lambda: self.stop_clicked.emit(self.entry))
-        self.rebuild_button = self._button(self.tr("Rebuild from pixels"))
-        self.rebuild_button.setToolTip(self.tr(
+        self.rebuild_button = self._button(_("Rebuild from pixels"))
+        self.rebuild_button.setToolTip(_(
             "Make the clean copy from the picture's pixels. The picture is re-encoded at the "
             "best quality its format allows."))
         self.rebuild_button.clicked.connect(self.rebuild_clicked)
         self.banner = Banner("", "warn", self)
         self.preview = PreviewPanel(self)
         self.preview.seek_requested.connect(self._on_seek)
-        self.original_tab = self._tab(self.tr("Original"))
-        self.copy_tab = self._tab(self.tr("Clean copy"))
+        self.original_tab = self._tab(_("Original"))
+        self.copy_tab = self._tab(_("Clean copy"))
         self.tabs = QButtonGroup(self)
         self.tabs.setExclusive(True)
         for tab in (self.original_tab, self.copy_tab):
@@ -112,7 +126,7 @@ class Inspector(QWidget):
         details_layout.addWidget(self.result)
         details_layout.addWidget(self.people)
         details_layout.addWidget(self.sound)
-        self.findings_title = plain_label(self.tr("What the original gives away"), details)
+        self.findings_title = plain_label(_("What the original gives away"), details)
         set_font(self.findings_title, bold=True)
         details_layout.addWidget(self.findings_title)
         details_layout.addWidget(self.findings, 1)
@@ -191,7 +205,7 @@ class Inspector(QWidget):
         self.entry = entry
         if entry is None:
             self._shown = (None, None)
-            self.title.set_full_text(self.tr("No file selected"))
+            self.title.set_full_text(_("No file selected"))
             self.subtitle.setText("")
             for w in (self.badge, self.banner, self.recheck_button, self.rebuild_button,
                       self.stop_button, self.findings_title, self.original_tab, self.copy_tab):
@@ -201,7 +215,7 @@ class Inspector(QWidget):
             self.result.set_result(None)
             self.people.set_redaction(None)
             self.sound.show_entry(None)
-            self.preview.clear(self.tr("Select a file to see it here"))
+            self.preview.clear(_("Select a file to see it here"))
             return
         report = entry.report
         self.title.set_full_text(display_path(entry.path.name))
@@ -232,7 +246,7 @@ class Inspector(QWidget):
         self.sound.show_entry(entry if checked and not saved else None)
         self.findings_title.setVisible(saved)
         if not same:  # before the boxes are set: clearing the picture also clears its boxes
-            waiting = self.tr("Loading preview…") if report is not None and report.ok else ""
+            waiting = _("Loading preview…") if report is not None and report.ok else ""
             self.preview.clear(waiting or self._no_picture(entry))
         elif not entry.busy and (report is None or not report.ok) and self.preview.view.pixmap is None:
             self.preview.clear(self._no_picture(entry))  # not "Checking…" once it has failed
@@ -275,8 +289,8 @@ class Inspector(QWidget):
 
     def _no_picture(self, entry: Entry) -> str:
         if entry.busy:
-            return self.tr("Checking…")
-        return self.tr("No preview")
+            return _("Checking…")
+        return _("No preview")
 
     def _banner(self, entry: Entry) -> None:
         """The core's verdict in words (the words are chosen by what blocks, never by the
@@ -285,32 +299,35 @@ class Inspector(QWidget):
         message, tone = "", "warn"
         problem = report.problems[0] if report is not None and report.problems else ""
         if entry.state is RowState.FAILED:
-            message = arg(self.tr("This file could not be checked: %1"), entry.message)
+            message = _("This file could not be checked: {reason}").format(
+                reason=translated(entry.message))
             tone = "danger"
         elif entry.state is RowState.CANCELLED:
-            message, tone = self.tr("Checking was stopped before it finished."), "muted"
+            message, tone = _("Checking was stopped before it finished."), "muted"
         elif entry.note:
-            message, tone = entry.note, "muted"
+            message, tone = translated(entry.note), "muted"
         elif assessment is None or assessment.ready:
             wrong = [f for f in report.findings if from_name(f) and not f.identifying] \
                 if report is not None else []
-            message, tone = (wrong[0].explanation, "muted") if wrong else ("", "warn")
+            message, tone = (translated(wrong[0].explanation), "muted") if wrong else ("", "warn")
         elif assessment.blocker is Blocker.UNREADABLE:
-            message = arg(self.tr("This file cannot be checked: %1"), assessment.reason)
+            message = _("This file cannot be checked: {reason}").format(
+                reason=translated(assessment.reason))
             tone = "danger"
         elif assessment.blocker is Blocker.TAKEDOWN:
-            message, tone = self.tr(
+            message, tone = _(
                 "This file matches an entry on your takedown list. It cannot be shared from "
                 "here."), "danger"
         elif assessment.verdict is Verdict.NEEDS_REBUILD:
-            message = arg(self.tr("This file cannot be cleaned without changing it (%1). You can "
-                                  "rebuild it from its pixels instead: the picture is "
-                                  "re-encoded."), problem)
+            message = _("This file cannot be cleaned without changing it ({problem}). You can "
+                        "rebuild it from its pixels instead: the picture is "
+                        "re-encoded.").format(problem=translated(problem))
         elif assessment.blocker in (Blocker.NOT_UNDERSTOOD, Blocker.CHECK_FAILED):
-            message = arg(self.tr("This file cannot be cleaned with confidence, so no clean copy "
-                                  "will be made: %1"), assessment.reason)
+            message = _("This file cannot be cleaned with confidence, so no clean copy "
+                        "will be made: {reason}").format(reason=translated(assessment.reason))
         else:
-            message = arg(self.tr("No clean copy can be made of this file: %1"), assessment.reason)
+            message = _("No clean copy can be made of this file: {reason}").format(
+                reason=translated(assessment.reason))
             tone = "danger"
         self.banner.setVisible(bool(message))
         self.banner.set_message(message, tone)
@@ -318,9 +335,9 @@ class Inspector(QWidget):
     def set_preview(self, entry: Entry, preview: Preview | None, of_copy: bool = False) -> None:
         if entry is not self.entry or of_copy != self.showing_copy:
             return
-        message = self.tr("No preview for this file")
+        message = _("No preview for this file")
         if preview is None and entry.kind is FileKind.VIDEO:
-            message = self.tr("Video: no preview available")
+            message = _("Video: no preview available")
         self.preview.set_preview(preview, message)
 
     def _on_tab(self, _on: bool) -> None:

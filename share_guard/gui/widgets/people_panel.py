@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from share_guard.core.i18n import _, isolate, ngettext
 from share_guard.core.report import Region
 from share_guard.gui.redaction import FACE, MANUAL, NOISY, POSSIBLE, SOLID, Box, Redaction, describe
 from share_guard.gui.widgets.common import Badge, icon_button, muted, plain_label, set_font
 from share_guard.gui.widgets.regions_overlay import PictureView, kind_color
-from share_guard.gui.words import counted
 
 MAX_ROWS = 40  # a crowd may have hundreds of faces: the rest are on the picture
 
@@ -81,20 +81,20 @@ class BoxRow(QWidget):
         self.shape: QComboBox | None = None
         if box.manual:
             self.shape = QComboBox(self)
-            self.shape.addItem(self.tr("Rectangle"), "rect")
-            self.shape.addItem(self.tr("Ellipse"), "ellipse")
-            self.shape.setAccessibleName(self.tr("Shape of this area"))
+            self.shape.addItem(_("Rectangle"), "rect")
+            self.shape.addItem(_("Ellipse"), "ellipse")
+            self.shape.setAccessibleName(_("Shape of this area"))
             self.shape.setCurrentIndex(max(0, self.shape.findData(box.region.shape)))
             self.shape.currentIndexChanged.connect(
                 lambda _i: panel.set_shape(box, str(self.shape.currentData()) if self.shape
                                            else "rect"))
             row.addWidget(self.shape)
             remove = icon_button(QStyle.StandardPixmap.SP_DialogDiscardButton,
-                                 self.tr("Remove this area"), self)
+                                 _("Remove this area"), self)
             remove.clicked.connect(lambda: panel.remove_box(box))
             row.addWidget(remove)
             self.remove = remove
-            self.outside = QCheckBox(self.tr("Cover everything outside this area"), self)
+            self.outside = QCheckBox(_("Cover everything outside this area"), self)
             self.outside.setChecked(red.outside is box)
             self.outside.toggled.connect(lambda on: panel.set_outside(box if on else None))
             inner = QHBoxLayout()
@@ -115,22 +115,22 @@ class PeoplePanel(QFrame):
         self.redaction: Redaction | None = None
         self.scanning = False
         self.view: PictureView | None = None
-        self.title = plain_label(self.tr("People and codes"), self)
+        self.title = plain_label(_("People and codes"), self)
         set_font(self.title, scale=1.1, bold=True)
         self.count = Badge(self)
         self.found = plain_label("", self, wrap=True)
-        self.cover = QCheckBox(self.tr("Cover faces before saving"), self)
+        self.cover = QCheckBox(_("Cover faces before saving"), self)
         self.cover.setObjectName("cover_switch")
         self.cover.toggled.connect(self._on_cover)
         self.style_box = QComboBox(self)
-        self.style_box.addItem(self.tr("Solid"), SOLID)
-        self.style_box.addItem(self.tr("Coarse noise"), NOISY)
-        self.style_box.setAccessibleName(self.tr("How to cover"))
+        self.style_box.addItem(_("Solid"), SOLID)
+        self.style_box.addItem(_("Coarse noise"), NOISY)
+        self.style_box.setAccessibleName(_("How to cover"))
         self.style_box.currentIndexChanged.connect(self._on_style)
-        self.style_label = plain_label(self.tr("Cover with:"), self)
+        self.style_label = plain_label(_("Cover with:"), self)
         self.summary = plain_label("", self, wrap=True)
         set_font(self.summary, bold=True)
-        self.hint = plain_label(self.tr(
+        self.hint = plain_label(_(
             "Click a box on the picture to cover it or leave it as it is. Drag on the picture "
             "to cover any other area; drag an area you drew to move it, or its corners to "
             "resize it. Covering changes the pixels for good: the copy is re-encoded once."),
@@ -185,8 +185,8 @@ class PeoplePanel(QFrame):
                       self.more, self.hint):
                 w.setVisible(False)
             self.setVisible(True)
-        self.found.setText(self.tr("Looking for faces and readable codes… %1%")
-                           .replace("%1", str(int(100 * max(0.0, min(fraction, 1.0))))))
+        self.found.setText(_("Looking for faces and readable codes… {percent}%").format(
+            percent=isolate(int(100 * max(0.0, min(fraction, 1.0))))))
 
     # -- changes --------------------------------------------------------------------------
     def toggle_box(self, box: Box) -> None:
@@ -262,7 +262,8 @@ class PeoplePanel(QFrame):
             self.rows.append(row)
         hidden = len(red.boxes) - MAX_ROWS
         self.more.setVisible(hidden > 0)
-        self.more.setText(self.tr("…and %n more, shown on the picture").replace("%n", str(hidden)))
+        self.more.setText(ngettext("…and {n} more, shown on the picture",
+                                       "…and {n} more, shown on the picture", hidden))
         self.found.setText(self._found_words(red))
         sure = [b for b in red.detected if b.kind != POSSIBLE]  # what the badges count
         self.count.set_status(str(len(sure)), "danger")
@@ -286,38 +287,34 @@ class PeoplePanel(QFrame):
         maybe = sum(1 for b in red.boxes if b.kind == POSSIBLE)
         codes = sum(1 for b in red.boxes if b.is_code)
         if not (faces or maybe or codes):
-            return self.tr("No faces or readable codes were found. That is not a guarantee: look "
+            return _("No faces or readable codes were found. That is not a guarantee: look "
                            "at the picture yourself. You can drag on it to cover any area.")
         parts = []
         if faces:
-            parts.append(counted("PeoplePanel", faces,
-                                 "Someone can be recognised in this picture.",
-                                 "%n people can be recognised in this picture."))
+            parts.append(ngettext("Someone can be recognised in this picture.",
+                                  "{n} people can be recognised in this picture.", faces))
         if maybe and faces:
-            parts.append(counted("PeoplePanel", maybe,
-                                 "1 more area may show a face; it is not covered unless you "
-                                 "tick it.",
-                                 "%n more areas may show a face; they are not covered unless "
-                                 "you tick them."))
+            parts.append(ngettext("{n} more area may show a face; it is not covered unless you "
+                                 "tick it.", "{n} more areas may show a face; they are not covered unless "
+                                 "you tick them.", maybe))
         elif maybe:
-            parts.append(counted("PeoplePanel", maybe,
-                                 "No face was found for sure. 1 area may show one; it is not "
+            parts.append(ngettext("No face was found for sure. {n} area may show one; it is not "
                                  "covered unless you tick it.",
-                                 "No face was found for sure. %n areas may show one; they are "
-                                 "not covered unless you tick them."))
+                                  "No face was found for sure. {n} areas may show one; they are "
+                                 "not covered unless you tick them.", maybe))
         if codes:
-            parts.append(self.tr("Readable codes can carry names, booking references or links."))
+            parts.append(_("Readable codes can carry names, booking references or links."))
         return " ".join(parts)
 
     def _switch_words(self, red: Redaction) -> str:
         faces = any(b.kind in (FACE, POSSIBLE) for b in red.boxes)
         codes = any(b.is_code for b in red.boxes)
         if faces and codes:
-            return self.tr("Cover faces and codes before saving")
+            return _("Cover faces and codes before saving")
         if codes:
-            return self.tr("Cover codes before saving")
+            return _("Cover codes before saving")
         if faces:
-            return self.tr("Cover faces before saving")
+            return _("Cover faces before saving")
         if any(b.kind == MANUAL for b in red.boxes):
-            return self.tr("Cover the areas you drew before saving")
-        return self.tr("Cover faces before saving")
+            return _("Cover the areas you drew before saving")
+        return _("Cover faces before saving")

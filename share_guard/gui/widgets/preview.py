@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QSlider, QStyle, QVBoxLayout, QWidget
 
+from share_guard.core.i18n import _
 from share_guard.core.report import Region
 from share_guard.gui.redaction import Redaction
 from share_guard.gui.service import Preview
@@ -42,11 +43,11 @@ class PreviewPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = PictureView(self)
-        self.toggle = QCheckBox(self.tr("Show faces and codes"), self)
+        self.toggle = QCheckBox(_("Show faces and codes"), self)
         self.toggle.setChecked(True)
         self.toggle.toggled.connect(self._on_toggle)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.slider.setAccessibleName(self.tr("Video position"))
+        self.slider.setAccessibleName(_("Video position"))
         self.slider.setRange(0, 1000)
         self.time_label = plain_label("", self)
         muted(self.time_label)
@@ -61,9 +62,9 @@ class PreviewPanel(QWidget):
         self._seek.timeout.connect(self._emit_seek)
         self.slider.valueChanged.connect(self._on_slider)
         self.back = icon_button(QStyle.StandardPixmap.SP_MediaSeekBackward,
-                                self.tr("Back half a second"), self)
+                                _("Back half a second"), self)
         self.forward = icon_button(QStyle.StandardPixmap.SP_MediaSeekForward,
-                                   self.tr("Forward half a second"), self)
+                                   _("Forward half a second"), self)
         self.back.clicked.connect(lambda: self.step(-STEP))
         self.forward.clicked.connect(lambda: self.step(STEP))
 
@@ -77,7 +78,7 @@ class PreviewPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(scrub)
         layout.addWidget(self.toggle)
-        self.clear(self.tr("Select a file to see it here"))
+        self.clear(_("Select a file to see it here"))
 
     def clear(self, message: str) -> None:
         self.view.set_picture(None, (0, 0), message)

@@ -8,11 +8,11 @@ from PySide6.QtWidgets import QFrame, QVBoxLayout, QWidget
 
 from share_guard.core.engine.tally import from_name
 from share_guard.core.export.pipeline import ExportResult, ExportStatus
+from share_guard.core.i18n import _, isolate, pgettext, translated
 from share_guard.core.textsafe import display_path
 from share_guard.gui.status import summarise
 from share_guard.gui.widgets.common import Banner, muted, plain_label, set_font
 from share_guard.gui.widgets.copy_actions import CopyActions
-from share_guard.gui.words import arg
 
 
 def removed_words(result: ExportResult) -> list[str]:
@@ -34,9 +34,10 @@ def covered_words(result: ExportResult) -> tuple[list[str], list[str]]:
     for line in result.changed:
         head, sep, what = line.partition("): ")
         if sep and head.startswith("covered ("):
-            covered.append(f"{what} ({head.removeprefix('covered (')})")
+            covered.append(pgettext("how a part was covered", "{what} ({style})").format(
+                what=translated(what), style=translated(head.removeprefix("covered ("))))
         else:
-            other.append(line)
+            other.append(translated(line))
     return covered, other
 
 
@@ -44,7 +45,7 @@ def kept_words(result: ExportResult) -> list[str]:
     """What stayed on purpose (orientation, colour profile...)."""
     after = [f.name for f in result.after.findings if not f.identifying and not from_name(f)] \
         if result.after is not None else []
-    return list(dict.fromkeys(after + list(result.kept)))
+    return [translated(k) for k in dict.fromkeys(after + list(result.kept))]
 
 
 def renamed(result: ExportResult) -> str:
@@ -55,7 +56,7 @@ def renamed(result: ExportResult) -> str:
                  None)
     if wrong is None or result.output.suffix.lower() == result.source.suffix.lower():
         return ""
-    return wrong.explanation
+    return translated(wrong.explanation)
 
 
 class ResultView(QFrame):
@@ -68,10 +69,10 @@ class ResultView(QFrame):
         self.copy_actions = CopyActions(self)
         self.saved_to = plain_label("", self, wrap=True, selectable=True)
         muted(self.saved_to)
-        self.removed_title = plain_label(self.tr("Removed"), self)
-        self.kept_title = plain_label(self.tr("Kept"), self)
-        self.covered_title = plain_label(self.tr("Covered in the picture"), self)
-        self.check_title = plain_label(self.tr("The clean copy's own check"), self)
+        self.removed_title = plain_label(_("Removed"), self)
+        self.kept_title = plain_label(_("Kept"), self)
+        self.covered_title = plain_label(_("Covered in the picture"), self)
+        self.check_title = plain_label(_("The clean copy's own check"), self)
         for title in (self.removed_title, self.kept_title, self.covered_title, self.check_title):
             set_font(title, bold=True)
         self.removed = plain_label("", self, wrap=True)
@@ -98,22 +99,24 @@ class ResultView(QFrame):
             return
         if not result.ok:
             stopped = result.status is ExportStatus.CANCELLED
-            title = self.tr("Not saved: stopped") if stopped else arg(self.tr("Not saved: %1"),
-                                                                       result.reason or result.status)
+            title = _("Not saved: stopped") if stopped else pgettext(
+                "a file's result", "Not saved: {reason}").format(
+                reason=translated(str(result.reason or result.status)))
             self.banner.set_message(title, "muted" if stopped else "danger")
             for w in (*self._details, self.covered_title, self.covered):
                 w.setVisible(False)
             return
-        self.banner.set_message(self.tr("Clean copy saved"), "ok")
+        self.banner.set_message(_("Clean copy saved"), "ok")
         for w in self._details:
             w.setVisible(True)
         kind = result.after.kind if result.after is not None else None
         self.copy_actions.set_copy(result.output, picture, str(kind) if kind else None)
-        where = arg(self.tr("In %1"), display_path(result.output.parent)) if result.output else ""
+        where = pgettext("where a clean copy was saved", "In {folder}").format(
+            folder=isolate(display_path(result.output.parent))) if result.output else ""
         fixed = renamed(result)
         self.saved_to.setText("\n".join(t for t in (where, fixed) if t))
         removed = summarise(removed_words(result), limit=20)
-        self.removed.setText("\n".join(removed) if removed else self.tr("Nothing identifying"))
+        self.removed.setText("\n".join(removed) if removed else _("Nothing identifying"))
         covered, notes = covered_words(result)
         for w in (self.covered_title, self.covered):
             w.setVisible(bool(covered))
@@ -121,9 +124,9 @@ class ResultView(QFrame):
             self.covered.setText("\n".join(covered + notes))
             notes = []
         kept = kept_words(result)
-        pixels = (self.tr("The picture itself is unchanged.") if not result.changed
+        pixels = (_("The picture itself is unchanged.") if not result.changed
                   else "\n".join(notes))
-        text = "\n".join(t for t in (", ".join(kept), pixels) if t)
+        text = "\n".join(t for t in (_(", ").join(kept), pixels) if t)
         self.kept.setText(text)
         for w in (self.kept_title, self.kept):
             w.setVisible(bool(text))
@@ -134,11 +137,13 @@ class ResultView(QFrame):
             return ""
         left = [f for f in result.after.identifying()]
         if not left:
-            return self.tr("Checked again after saving: no location, names, device details, "
+            return _("Checked again after saving: no location, names, device details, "
                            "dates or hidden content in the copy.")
-        lines = [self.tr("Checked again after saving. The copy still gives away:")]
-        lines += [f"\u2022 {f.category.label}: {f.name} ({f.value})" for f in left]
+        lines = [_("Checked again after saving. The copy still gives away:")]
+        lines += ["\u2022 " + pgettext("a finding left in the copy", "{kind}: {name} ({value})").format(
+            kind=translated(f.category.label), name=translated(f.name), value=isolate(f.value))
+            for f in left]
         if any(from_name(f) for f in left):
-            lines.append(self.tr("Its name does: turn on neutral names to name copies "
+            lines.append(_("Its name does: turn on neutral names to name copies "
                                  "photo_clean or video_clean."))
         return "\n".join(lines)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QFrame, QVBoxLayout, QWidget
 
+from share_guard.core.i18n import _
 from share_guard.gui.entry import Entry
 from share_guard.gui.widgets.common import muted, plain_label, set_font
 
@@ -17,12 +18,12 @@ class SoundPanel(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.entry: Entry | None = None
-        self.title = plain_label(self.tr("Sound"), self)
+        self.title = plain_label(_("Sound"), self)
         set_font(self.title, scale=1.1, bold=True)
-        self.remove = QCheckBox(self.tr("Remove the sound from the clean copy"), self)
+        self.remove = QCheckBox(_("Remove the sound from the clean copy"), self)
         self.remove.setObjectName("remove_sound")
         self.remove.toggled.connect(self._on_toggle)
-        self.hint = plain_label(self.tr("Voices, names said aloud and background sounds can "
+        self.hint = plain_label(_("Voices, names said aloud and background sounds can "
                                         "identify people and places. The picture is not "
                                         "re-encoded."), self, wrap=True)
         muted(self.hint)
