@@ -91,3 +91,20 @@ def test_a_language_without_a_catalog_falls_back_to_english(tmp_path: Path,
     assert i18n.set_language("ta") == "en"
     assert i18n._("Open") == "Open"
     assert i18n.isolate("x") == "x"
+
+
+def test_counted_core_texts_take_the_languages_plural_form(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core says "3 faces" in English (one/many); shown in Arabic it takes the form
+    Arabic uses for 3, also inside another template."""
+    forms = ["لا وجوه", "وجه واحد", "وجهان", "{n} وجوه", "{n} وجهًا", "{n} وجه"]
+    rule = ("nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 "
+            ": n%100>=11 ? 4 : 5);")
+    _catalog(tmp_path, monkeypatch, {"{n} face\0{n} faces": "\0".join(forms),
+                                      "covered: {what}": "مغطّى: {what}"}, rule)
+    assert i18n.translated("1 face") == "وجه واحد"
+    assert i18n.translated("2 faces") == "وجهان"
+    assert i18n.translated("3 faces") == "3 وجوه"
+    assert i18n.translated("12 faces") == "12 وجهًا"
+    assert i18n.translated("covered: 100 faces") == "مغطّى: 100 وجه"
+    assert i18n.translated("many faces") == "many faces"  # no number: not this template

@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from share_guard.core import i18n
 from share_guard.core.errors import ShareGuardError
 from share_guard.core.helplines_check import (
     AGES,
@@ -103,12 +104,17 @@ class EntryView:
 
 
 def pick(texts: Texts, language: str) -> str:
-    """``texts`` in ``language`` ("pt_BR", "pt-BR" or "pt"), else its base language, else English."""
+    """``texts`` in ``language`` ("pt_BR", "pt-BR" or "pt"), else its base language, else
+    the English translated by the catalog (context "helplines") when ``language`` is the one
+    in use, else English."""
     tag = language.replace("-", "_")
-    for key in (tag, tag.split("_")[0].lower(), FALLBACK):
+    for key in (tag, tag.split("_")[0].lower()):
         if texts.get(key):
             return texts[key]
-    return ""
+    english = texts.get(FALLBACK, "")
+    if english and tag.split("_")[0].lower() == i18n.language().split("_")[0].lower():
+        return i18n.pgettext("helplines", english)
+    return english
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,11 @@ def describe(book: Book, entry: Helpline, language: str, *, bidi_isolate: bool =
     else:
         scope += [book.say("places.one", language, **{"in": pick(book.countries[c]["in"], language)})
                   for c in entry.countries]
-    kinds = "; ".join(book.say(f"kinds.{k}", language) for k in entry.kinds)
+    # Translators: between the kinds of help a service gives ("...; ..."), as your language
+    # separates items of a list (French: " ; ", Arabic: "؛ ")
+    separator = i18n.pgettext("list separator", "; ") if language.split("_")[0] == \
+        i18n.language().split("_")[0] else "; "
+    kinds = separator.join(book.say(f"kinds.{k}", language) for k in entry.kinds)
     scope.append(book.say("kinds_intro", language, kinds=kinds))
     contacts = tuple(ContactView(c.kind, book.say(f"contacts.{c.kind}", language), c.value,
                                  pick(c.note, language) if c.note else "") for c in entry.contacts)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 import re
+import struct
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -190,33 +191,72 @@ def set_language(code: str) -> str:
 _FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
 
 
+def _pattern(template: str) -> tuple[int, re.Pattern[str]] | None:
+    """(length of the fixed text, a pattern reading the fields back) for a template with
+    ``{fields}``; None for a text without fields."""
+    parts = _FIELD.split(template)
+    if len(parts) < 3:
+        return None
+    fixed, pattern = 0, ["^"]
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            pattern.append(re.escape(part))
+            fixed += len(part)
+        else:
+            pattern.append(f"(?P<{part}>.+?)" if f"(?P<{part}>" not in "".join(pattern)
+                           else f"(?P={part})")
+    pattern.append("$")
+    try:
+        return fixed, re.compile("".join(pattern), re.DOTALL)
+    except re.error:
+        return None
+
+
+def _plural_pairs() -> list[tuple[str, str]]:
+    """(singular, plural) English of every counted entry of the loaded catalog (the standard
+    library keeps only the singular, so the .mo file's own table is read for the plural)."""
+    found = _gettext.find(DOMAIN, str(locale_dir()), [_code])
+    if found is None:
+        return []
+    try:
+        data = Path(found).read_bytes()
+        magic, _rev, count, originals = struct.unpack_from("<4I", data)
+        if magic != 0x950412DE:
+            return []
+        pairs: list[tuple[str, str]] = []
+        for i in range(count):
+            length, offset = struct.unpack_from("<2I", data, originals + 8 * i)
+            text = data[offset : offset + length].decode("utf-8")
+            if "\0" in text and "\x04" not in text:
+                singular, plural = text.split("\0", 1)
+                pairs.append((singular, plural))
+        return pairs
+    except (OSError, struct.error, UnicodeDecodeError, ValueError):
+        return []
+
+
+Template = tuple[re.Pattern[str], str, "tuple[str, str] | None"]
+
+
 @lru_cache(maxsize=1)
-def _templates() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """Every catalog entry with ``{fields}``, as a pattern that reads the values back,
-    longest fixed text first (the most specific template wins)."""
+def _templates() -> tuple[Template, ...]:
+    """Every catalog entry with ``{fields}`` (counted ones in both their English forms), as a
+    pattern that reads the values back, longest fixed text first (the most specific wins)."""
     catalog: dict[Any, str] = getattr(_current, "_catalog", {})
-    found: list[tuple[int, re.Pattern[str], str]] = []
+    found: list[tuple[int, re.Pattern[str], str, tuple[str, str] | None]] = []
     for key in catalog:
         if not isinstance(key, str) or "{" not in key or "\x04" in key:
             continue
-        parts = _FIELD.split(key)
-        if len(parts) < 3:
-            continue
-        fixed, pattern = 0, ["^"]
-        for i, part in enumerate(parts):
-            if i % 2 == 0:
-                pattern.append(re.escape(part))
-                fixed += len(part)
-            else:
-                pattern.append(f"(?P<{part}>.+?)" if f"(?P<{part}>" not in "".join(pattern)
-                               else f"(?P={part})")
-        pattern.append("$")
-        try:
-            found.append((fixed, re.compile("".join(pattern), re.DOTALL), key))
-        except re.error:
-            continue
+        made = _pattern(key)
+        if made is not None:
+            found.append((made[0], made[1], key, None))
+    for singular, plural in _plural_pairs():
+        for form in (singular, plural):
+            made = _pattern(form)
+            if made is not None:
+                found.append((made[0], made[1], form, (singular, plural)))
     found.sort(key=lambda t: -t[0])
-    return tuple((p, k) for _fixed, p, k in found)
+    return tuple((p, k, pair) for _fixed, p, k, pair in found)
 
 
 @lru_cache(maxsize=4096)
@@ -229,13 +269,20 @@ def translated(text: str) -> str:
     exact = _current.gettext(text)
     if exact != text:
         return exact
-    for pattern, key in _templates():
+    for pattern, key, pair in _templates():
         match = pattern.match(text)
         if match is None:
             continue
-        values = {name: translated(value) for name, value in match.groupdict().items()}
+        raw = match.groupdict()
+        values = {name: translated(value) for name, value in raw.items()}
         try:
-            return _current.gettext(key).format(**values)
+            if pair is None:
+                return _current.gettext(key).format(**values)
+            count = raw.get("n", "").replace(",", "")
+            if not count.isdigit():
+                continue  # a counted template reads its number back, or it is not this one
+            values["n"] = raw["n"]
+            return _current.ngettext(pair[0], pair[1], int(count)).format(**values)
         except (KeyError, IndexError, ValueError):
             return text
     return text

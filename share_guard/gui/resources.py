@@ -63,12 +63,22 @@ def app_icon() -> QIcon:
 
 
 def help_text(language: str = "en") -> str:
-    """The offline help page for ``language`` (falls back to English)."""
+    """The offline help page for ``language``: its own file where one is shipped, else the
+    English page translated paragraph by paragraph by the catalog (context "help page",
+    extracted by packaging/i18n.py) when ``language`` is the one in use, else English."""
+    import re
+
+    from share_guard.core import i18n
+
     for name in (f"help/help.{language}.txt", "help/help.en.txt"):
         try:
-            return read_text(name)
+            text = read_text(name)
         except (FileNotFoundError, OSError):
             continue
+        if name.endswith(".en.txt") and language.split("_")[0] == i18n.language().split("_")[0]:
+            paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+            return "\n\n".join(i18n.pgettext("help page", p) for p in paragraphs) + "\n"
+        return text
     return ""
 
 
