@@ -302,3 +302,28 @@ def test_a_reduced_look_at_a_crowd_looks_again_at_full_size_around_its_small_fac
                  ASTRONAUT_FACE[2] * k, ASTRONAUT_FACE[3] * k)
         best = max(regions, key=lambda r: iou(r.as_list(), truth))
         assert iou(best.as_list(), truth) > 0.4 and best.score >= 0.7, (x, y, best)
+
+
+def test_a_crowd_counts_its_faces_and_its_extra_areas_apart():
+    """In a crowd every box from 0.1 up is covered, but only boxes from 0.2 up are counted as
+    people who can be recognised: "3 faces and 2 more areas in the crowd", counted 3 in the
+    list and the summary, and the consent says both will be covered."""
+    from share_guard.core.analysis.analyzers import face_findings
+    from share_guard.core.engine.tally import things_found
+    from share_guard.core.engine.verdict import mentions
+    from share_guard.core.redaction.transform import RedactTransform
+    from share_guard.core.report import FileKind, Region, Report
+
+    scores = [0.8, 0.3, 0.25, 0.15, 0.12]
+    regions = [Region(30 * i, 10, 20, 20, score=s, label="") for i, s in enumerate(scores)]
+    [faces] = face_findings(regions, "pixels")
+    assert faces.value == "3 faces and 2 more areas in the crowd"
+    assert faces.detail == {"count": 3, "crowd_areas": 2}
+    from pathlib import Path
+
+    report = Report(path=Path("crowd.jpg"), format="jpeg", kind=FileKind.IMAGE,
+                    findings=[faces], properties={"width": 200, "height": 60})
+    assert things_found(report) == 3
+    said = mentions(report, [RedactTransform(faces=True)])
+    assert "3 faces" in said.will_cover and "2 more areas in the crowd" in said.will_cover
+    assert not said.will_not_cover

@@ -126,6 +126,17 @@ class Region:
         return out
 
 
+#: a pre-selected face box scoring below this is a "crowd area": in a crowd every box from
+#: 0.1 up is covered (small faces score 0.1-0.3), but only boxes from this score up are counted
+#: as people who can be recognised (analysis/faces.py FACE_THRESHOLD)
+CROWD_AREA_BELOW = 0.2
+
+
+def crowd_area(region: Region) -> bool:
+    """True for a box covered because it is in a crowd, not because it surely shows a face."""
+    return region.label == "face" and region.score < CROWD_AREA_BELOW
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing a file gives away (or keeps on purpose).

@@ -25,7 +25,7 @@ from share_guard.core.analysis.tracks import SAMPLE_FPS, Track
 from share_guard.core.containers.base import Source
 from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
-from share_guard.core.report import Category, Finding, Region, Report, Severity
+from share_guard.core.report import Category, Finding, Region, Report, Severity, crowd_area
 
 _RGB_KEY = "displayed_rgb"
 _MODEL = sorted(MODEL_SHA256)[0][:12]
@@ -188,11 +188,16 @@ def face_findings(regions: list[Region], where: str, *, video: bool = False) -> 
                  for r in regions]
     out: list[Finding] = []
     if sure:
+        crowd = [r for r in sure if crowd_area(r)]
+        value = _plural(len(sure) - len(crowd), "face")
+        if crowd:  # covered too, but not counted as people who can surely be recognised
+            value += f" and {_plural(len(crowd), 'more area')} in the crowd"
         out.append(Finding(
-            Category.PEOPLE, where, N_("Faces"), _plural(len(sure), "face") + _span(sure, video),
+            Category.PEOPLE, where, N_("Faces"), value + _span(sure, video),
             N_("People in the picture can be recognised even with every tag removed. "
             "The faces are pre-selected for redaction."),
-            removable=False, regions=tuple(sure), detail={"count": len(sure)},
+            removable=False, regions=tuple(sure),
+            detail={"count": len(sure) - len(crowd), "crowd_areas": len(crowd)},
         ))
     if maybe:
         out.append(Finding(

@@ -17,7 +17,7 @@ from pathlib import Path
 from share_guard.core.engine.verdict import POSSIBLE_FACE, Assessment, Verdict
 from share_guard.core.export.pipeline import ExportResult, ExportStatus
 from share_guard.core.metadata.filename import from_name
-from share_guard.core.report import Category, Finding, Report
+from share_guard.core.report import Category, Finding, Report, crowd_area
 from share_guard.core.textsafe import display_path
 
 __all__ = ["Reason", "Standing", "Tally", "counts", "distinct", "from_name", "result_tally",
@@ -44,7 +44,8 @@ def counts(finding: Finding) -> int:
     if not finding.identifying:
         return 0
     if finding.category in (Category.PEOPLE, Category.CODES) and finding.regions:
-        return sum(1 for r in finding.regions if r.label != POSSIBLE_FACE)
+        # possible faces and crowd areas are covered or offered, not counted as people
+        return sum(1 for r in finding.regions if r.label != POSSIBLE_FACE and not crowd_area(r))
     return 1
 
 

@@ -17,7 +17,7 @@ from share_guard.core.export.consent import ConsentFlag, ConsentItem
 from share_guard.core.export.pipeline import Cover, Transform
 from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.filename import from_name, name_findings
-from share_guard.core.report import Category, FileKind, Region, Report, labelled
+from share_guard.core.report import Category, FileKind, Region, Report, crowd_area, labelled
 from share_guard.core.textsafe import display_path, display_text
 
 if TYPE_CHECKING:
@@ -151,7 +151,10 @@ def mentions(report: Report, transforms: Sequence[Transform] = (),
                            | set(gone) | {r for c in covers for r in c.removes}))
     covered = frozenset(r for c in covers for r in c.regions)
     faces, possible, codes, unlocated = _regions(report)
+    crowd = [r for r in faces if crowd_area(r)]
+    faces = [r for r in faces if not crowd_area(r)]
     will_cover = [_count(len([r for r in faces if r in covered]), *_FACES),
+                  _count(len([r for r in crowd if r in covered]), *_CROWD),
                   _count(len([r for r in possible if r in covered]), *_POSSIBLE_FACES),
                   _count(len([r for r in codes if r in covered]), *_CODES),
                   _count(sum(c.drawn for c in covers), *_DRAWN)]
@@ -215,6 +218,7 @@ def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], 
 #: front end translates each line with translated()
 _FACES = (N_("{n} face"), N_("{n} faces"))
 _POSSIBLE_FACES = (N_("{n} possible face"), N_("{n} possible faces"))
+_CROWD = (N_("{n} more area in the crowd"), N_("{n} more areas in the crowd"))
 _CODES = (N_("{n} readable code"), N_("{n} readable codes"))
 _DRAWN = (N_("{n} area drawn by hand"), N_("{n} areas drawn by hand"))
 

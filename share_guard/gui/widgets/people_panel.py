@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from share_guard.core.i18n import _, isolate, ngettext
-from share_guard.core.report import Region
+from share_guard.core.report import Region, crowd_area
 from share_guard.gui.redaction import FACE, MANUAL, NOISY, POSSIBLE, SOLID, Box, Redaction, describe
 from share_guard.gui.widgets.common import Badge, icon_button, muted, plain_label, set_font
 from share_guard.gui.widgets.regions_overlay import PictureView, kind_color
@@ -283,7 +283,8 @@ class PeoplePanel(QFrame):
         self.summary.setVisible(bool(red.boxes))
 
     def _found_words(self, red: Redaction) -> str:
-        faces = sum(1 for b in red.boxes if b.kind == FACE)
+        # crowd areas are covered with the faces but not counted as people (core/report.py)
+        faces = sum(1 for b in red.boxes if b.kind == FACE and not crowd_area(b.region))
         maybe = sum(1 for b in red.boxes if b.kind == POSSIBLE)
         codes = sum(1 for b in red.boxes if b.is_code)
         if not (faces or maybe or codes):
