@@ -57,7 +57,8 @@ def unextractable(paths: list[Path] | None = None) -> list[str]:
     problems: list[str] = []
     for path in paths or sources():
         rel = path.relative_to(ROOT)
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source, str(path))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
@@ -70,6 +71,12 @@ def unextractable(paths: list[Path] | None = None) -> list[str]:
                         isinstance(a, ast.Constant) and isinstance(a.value, str) for a in texts):
                     problems.append(f"{rel}:{node.lineno}: {name}() of something that is "
                                     "not a literal string")
+                elif any("\\u" in (ast.get_source_segment(source, a) or "")
+                         or "\\N{" in (ast.get_source_segment(source, a) or "") for a in texts):
+                    # xgettext keeps Python's \u escapes as text: the catalog would hold a
+                    # msgid the program never looks up
+                    problems.append(f"{rel}:{node.lineno}: {name}() of a string with a \\u "
+                                    "escape: write the character itself")
             elif name in ("tr", "translate") and isinstance(fn, ast.Attribute):
                 problems.append(f"{rel}:{node.lineno}: Qt {name}(): use _() / ngettext()")
             elif (name == "replace" and node.args and isinstance(node.args[0], ast.Constant)

@@ -35,7 +35,7 @@ def summary(record: ConsentRecord) -> str:
         exported=record.exported)
     warn = "  \u26a0" if record.warnings_shown else ""
     # Translators: a consent record in the list ("2026-12-06 14:05 UTC  —  Shared: 1 of 1 file")
-    return pgettext("a consent record", "{when}  \u2014  {outcome}: {files}").format(
+    return pgettext("a consent record", "{when}  —  {outcome}: {files}").format(
         when=when, outcome=translated(OUTCOME_WORDS.get(record.outcome, record.outcome)),
         files=files) + warn
 
@@ -72,7 +72,7 @@ def details(record: ConsentRecord) -> str:
     if record.parent_approved:
         lines.append(_("A parent's passphrase was given."))
     for d in record.detail or ():
-        lines.append(_("File: {source} \u2192 {output} ({status}); SHA-256 {sha256}").format(
+        lines.append(_("File: {source} → {output} ({status}); SHA-256 {sha256}").format(
             source=isolate(d.get("source")), output=isolate(d.get("output")),
             status=translated(str(d.get("status"))), sha256=d.get("sha256")))
     return "\n".join(lines)
