@@ -190,6 +190,9 @@ def update(langs: list[str] | None = None) -> None:
         if po.exists():
             subprocess.run([_tool("msgmerge"), "--quiet", "--update", "--backup=none",
                             "--no-wrap", "--no-fuzzy-matching", str(po), str(POT)], check=True)
+            # entries the program no longer has are dropped, not kept as #~ comments
+            subprocess.run([_tool("msgattrib"), "--no-obsolete", "--no-wrap", "-o", str(po),
+                            str(po)], check=True)
         else:
             subprocess.run([_tool("msginit"), "--no-translator", "--no-wrap", "-l",
                             f"{lang}.UTF-8", "-i", str(POT), "-o", str(po)], check=True,

@@ -16,10 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def locale_env(monkeypatch: pytest.MonkeyPatch):
+    """The country from ``name``; the words in English (LANGUAGE=en: these tests read the
+    English table; test_the_installed_command_runs reads a translated one)."""
     def set_locale(name: str) -> None:
         for key in ("LC_ALL", "LC_MESSAGES"):
             monkeypatch.delenv(key, raising=False)
         monkeypatch.setenv("LANG", name)
+        monkeypatch.setenv("LANGUAGE", "en")
     return set_locale
 
 
@@ -84,10 +87,18 @@ def test_a_bad_country_is_a_usage_error(capsys, bad):
 
 
 def test_the_installed_command_runs():
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "ur_PK.UTF-8", "LC_ALL": "",
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LANG": "ur_PK.UTF-8", "LC_ALL": "", "LANGUAGE": "",
            "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.run([sys.executable, "-m", "share_guard", "help-lines"], capture_output=True,
                           text=True, encoding="utf-8", env=env, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.index("Cyber Harassment Helpline") < proc.stdout.index("StopNCII.org")
-    assert "0800-39393" in proc.stdout and "Every day, 9 am to 5 pm." in proc.stdout
+    # in Urdu (the locale's language): the numbers as they are, the words from the catalog
+    import gettext
+
+    from share_guard.core import i18n
+
+    with (i18n.locale_dir() / "ur" / "LC_MESSAGES" / "share_guard.mo").open("rb") as f:
+        urdu = gettext.GNUTranslations(f).pgettext("helplines", "Toll-free. Every day, 9 am to 5 pm.")
+    assert urdu != "Toll-free. Every day, 9 am to 5 pm."
+    assert "0800-39393" in proc.stdout and urdu in proc.stdout

@@ -24,52 +24,24 @@ def test_every_shipped_language_has_a_catalog_and_nothing_else_ships() -> None:
     assert shipped == set(workflow.LANGS)
 
 
-def _entries(po: Path) -> list[dict[str, str]]:
-    """Each entry's fields (msgctxt, msgid, msgid_plural, msgstr, msgstr[i]) and flags."""
-    out: list[dict[str, str]] = []
-    for block in po.read_text(encoding="utf-8").split("\n\n"):
-        fields: dict[str, str] = {"flags": ""}
-        key = ""
-        for line in block.splitlines():
-            if line.startswith("#,"):
-                fields["flags"] += line[2:]
-            elif line.startswith("#~"):
-                fields["obsolete"] = "1"
-            elif line.startswith("#"):
-                continue
-            elif line.startswith('"') and key:
-                fields[key] += line[1:-1]
-            else:
-                key, _, rest = line.partition(" ")
-                fields[key] = rest[1:-1]
-        if fields.get("msgid") and "obsolete" not in fields:
-            out.append(fields)
-    return out
-
-
-def _text(s: str) -> str:
-    return s.encode("latin-1", "backslashreplace").decode("unicode_escape").encode(
-        "latin-1").decode("utf-8") if "\\" in s else s
-
-
 @pytest.mark.parametrize("lang", workflow.LANGS)
 def test_catalog_is_finished_and_compiled_from_its_po(lang: str) -> None:
-    entries = _entries(workflow.PO / f"{lang}.po")
+    import polib
+
+    po = polib.pofile(str(workflow.PO / f"{lang}.po"))
+    entries = [e for e in po if not e.obsolete]
     assert len(entries) == len(workflow.msgids(workflow.POT))
-    unfinished = [e["msgid"] for e in entries if "fuzzy" in e["flags"] or not any(
-        v for k, v in e.items() if k.startswith("msgstr"))]
+    unfinished = [e.msgid for e in entries if not e.translated() or "fuzzy" in e.flags]
     assert unfinished == [], f"{lang}: {len(unfinished)} unfinished, e.g. {unfinished[:3]}"
     with workflow.mo_path(lang).open("rb") as f:
         mo = gettext.GNUTranslations(f)
     for e in entries:
-        msgid, ctx = _text(e["msgid"]), _text(e.get("msgctxt", ""))
-        if "msgid_plural" in e:
-            assert mo.ngettext(msgid, _text(e["msgid_plural"]), 1) != msgid or \
-                _text(e.get("msgstr[1]", "")) == msgid, (lang, msgid)
+        if e.msgid_plural:
+            forms = [e.msgstr_plural[i] for i in sorted(e.msgstr_plural)]
+            assert mo.ngettext(e.msgid, e.msgid_plural, 1) in forms, (lang, e.msgid)
             continue
-        want = _text(e["msgstr"])
-        got = mo.pgettext(ctx, msgid) if ctx else mo.gettext(msgid)
-        assert got == want, f"{lang}: the .mo is not compiled from the .po ({msgid[:60]!r})"
+        got = mo.pgettext(e.msgctxt, e.msgid) if e.msgctxt else mo.gettext(e.msgid)
+        assert got == e.msgstr, f"{lang}: the .mo is not compiled from the .po ({e.msgid[:60]!r})"
 
 
 def test_the_template_holds_every_marked_string_today(tmp_path: Path) -> None:

@@ -113,7 +113,7 @@ def pick(texts: Texts, language: str) -> str:
             return texts[key]
     english = texts.get(FALLBACK, "")
     if english and tag.split("_")[0].lower() == i18n.language().split("_")[0].lower():
-        return i18n.pgettext("helplines", english)
+        return i18n.data_text("helplines", english)
     return english
 
 

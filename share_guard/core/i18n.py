@@ -77,6 +77,12 @@ def pgettext(context: str, text: str) -> str:
     return _current.pgettext(context, text)
 
 
+def data_text(context: str, text: str) -> str:
+    """A text kept as data (a help page paragraph, a helplines table text), extracted by
+    packaging/i18n.py under ``context``, in the current language."""
+    return _current.pgettext(context, text)
+
+
 def language() -> str:
     """The code of the language in use ("en", "hi", "pt_BR"...)."""
     return _code

@@ -68,8 +68,8 @@ def help_text(language: str = "en") -> str:
     extracted by packaging/i18n.py) when ``language`` is the one in use, else English."""
     import re
 
+    from share_guard.core.i18n import data_text
     from share_guard.core.i18n import language as in_use
-    from share_guard.core.i18n import pgettext
 
     for name in (f"help/help.{language}.txt", "help/help.en.txt"):
         try:
@@ -78,7 +78,7 @@ def help_text(language: str = "en") -> str:
             continue
         if name.endswith(".en.txt") and language.split("_")[0] == in_use().split("_")[0]:
             paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-            return "\n\n".join(pgettext("help page", p) for p in paragraphs) + "\n"
+            return "\n\n".join(data_text("help page", p) for p in paragraphs) + "\n"
         return text
     return ""
 
