@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from share_guard.core.errors import LimitExceeded
-from share_guard.core.hashing.image import fit, pdq_hash, trim_borders
 from share_guard.core.hashing.values import MalformedHash, PDQHash, parse_hex
 from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
@@ -52,6 +51,8 @@ def hash_video(
     progress: ProgressFn = no_progress,
 ) -> list[FrameHash]:
     """Per-frame PDQ of a video: dense (adding to a list) or sampled with trimming (checking)."""
+    # numpy and the hashing itself load here, not when the takedown store is opened
+    from share_guard.core.hashing.image import fit, pdq_hash, trim_borders
     from share_guard.core.media.frames import iter_frames, video_info
 
     info = video_info(path)
