@@ -15,6 +15,18 @@ import os
 MAX_REGIONS = 4096
 
 
+def allocated_bytes(path: str | os.PathLike[str]) -> int:
+    """Bytes of ``path`` the disk holds (its blocks, at most its size), without opening it:
+    what the parent sizes a worker's budget by (only the sandbox opens a file to be
+    checked; the worker counts :func:`data_bytes` itself). 0 if it cannot be found."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0
+    blocks = getattr(st, "st_blocks", None)
+    return st.st_size if blocks is None else min(st.st_size, blocks * 512)
+
+
 def data_bytes(path: str | os.PathLike[str]) -> int:
     """Bytes of ``path`` outside holes (its size where holes cannot be told; 0 if unreadable)."""
     try:

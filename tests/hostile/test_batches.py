@@ -19,7 +19,7 @@ from share_guard.core.errors import ExportRefused
 from share_guard.core.export.consent import CONFIRMATIONS, ConsentAnswer, ConsentChannel
 from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.export.safeio import TEMP_PREFIX, BoundedOutput, output_limit
-from share_guard.core.filesize import data_bytes
+from share_guard.core.filesize import allocated_bytes, data_bytes
 from share_guard.core.inspect import InspectOptions
 from share_guard.core.sandbox.inprocess import InProcessRunner
 from share_guard.core.sandbox.pool import UNSAFE, UNSAFE_CLEAN
@@ -114,6 +114,8 @@ def test_the_allowance_follows_the_data_not_the_size_a_sparse_file_claims(tmp_pa
         fh.truncate(450 << 20)  # claims 450 MB: at 50 MB/s that was 9 s more
     if data_bytes(sparse) >= 1 << 20:
         pytest.skip("this file system does not keep holes")
+    # the parent sizes the budget without opening the file (its blocks on disk)
+    assert allocated_bytes(sparse) < 1 << 20 and sparse.stat().st_size == 450 << 20
     slow = SandboxRunner(size=1, limits=Limits(parse_seconds=1, idle_seconds=60))
     try:
         t0 = time.perf_counter()

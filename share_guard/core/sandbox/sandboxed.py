@@ -28,7 +28,7 @@ from share_guard.core.errors import Cancelled, ShareGuardError
 from share_guard.core.export.batch import Outcome
 from share_guard.core.export.pipeline import ExportOptions, ExportResult, ExportStatus, Planned
 from share_guard.core.export.safeio import remove_stale_temps
-from share_guard.core.filesize import data_bytes
+from share_guard.core.filesize import allocated_bytes
 from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
@@ -142,7 +142,7 @@ class SandboxRunner(Runner):
         # the options travel without what cannot cross a process boundary
         plain = dataclasses.replace(options, analyzers=(), progress=no_progress, cancel=None)
         try:
-            reply = self.pool.run(InspectTask(path, plain, blob, digest), size=data_bytes(path),
+            reply = self.pool.run(InspectTask(path, plain, blob, digest), size=allocated_bytes(path),
                                   progress=options.progress, cancel=options.cancel)
         except Dead as dead:
             self.pool.note(path, str(dead))
@@ -164,7 +164,7 @@ class SandboxRunner(Runner):
         blob, digest = _pickled(options.analyzers)
         plain = dataclasses.replace(options, analyzers=(), progress=no_progress, cancel=None)
         tasks = [InspectTask(path, plain, blob, digest) for path in paths]
-        sizes = [data_bytes(path) for path in paths]
+        sizes = [allocated_bytes(path) for path in paths]
 
         def failed(i: int, reason: str) -> Report:
             return Report(path=Path(paths[i]), size=_size(paths[i]),
@@ -185,7 +185,7 @@ class SandboxRunner(Runner):
                     cancel: CancelToken | None = None) -> Report:
         blob, digest = _pickled(analyzers)
         try:
-            reply = self.pool.run(CheckTask(report, blob, digest), size=data_bytes(report.path),
+            reply = self.pool.run(CheckTask(report, blob, digest), size=allocated_bytes(report.path),
                                   progress=progress, cancel=cancel)
         except Dead as dead:
             self.pool.note(report.path, str(dead))
@@ -211,7 +211,7 @@ class SandboxRunner(Runner):
         if any(p.dest is None for p in items):
             raise ValueError("export_many needs planned destinations")
         tasks = [ExportTask(p, options) for p in items]
-        sizes = [data_bytes(p.report.path) for p in items]
+        sizes = [allocated_bytes(p.report.path) for p in items]
 
         def failed(i: int, reason: str) -> Outcome:
             return ExportResult(items[i].report.path, ExportStatus.ERROR, before=items[i].report,
