@@ -215,9 +215,11 @@ def _regions(report: Report) -> tuple[list[Region], list[Region], list[Region], 
 
 
 #: counted things, one and many: the core writes English (the consent record keeps it); a
-#: front end translates each line with translated()
-_FACES = (N_("{n} face"), N_("{n} faces"))
-_POSSIBLE_FACES = (N_("{n} possible face"), N_("{n} possible faces"))
+#: front end translates each line with translated(). Faces and possible faces are not marked
+#: here: the window counts them with ngettext, and translated() takes the language's plural
+#: form from that entry (one msgid cannot be both counted and not)
+_FACES = ("{n} face", "{n} faces")
+_POSSIBLE_FACES = ("{n} possible face", "{n} possible faces")
 _CROWD = (N_("{n} more area in the crowd"), N_("{n} more areas in the crowd"))
 _CODES = (N_("{n} readable code"), N_("{n} readable codes"))
 _DRAWN = (N_("{n} area drawn by hand"), N_("{n} areas drawn by hand"))
