@@ -266,25 +266,9 @@ def _sei(ptype: int, text: bytes) -> Callable[[int], bytes]:
 def _aac_data_element(data: bytes) -> bytes:
     """Found by the red team: every AAC frame opens with a data-stream element holding text
     (decoders skip its bytes); remuxed by PyAV, video untouched."""
-    import io
+    from tests.leak_video_fixtures import aac_with_data_element
 
-    import av
-
-    out = io.BytesIO()
-    with av.open(io.BytesIO(data)) as src, av.open(out, "w", format="mp4") as dst:
-        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
-        for packet in src.demux():
-            if not packet.size:
-                continue
-            raw = bytes(packet)
-            if packet.stream.type == "audio":
-                raw = bytes([0x80, 16]) + b"MARKER_AACDSE___" + raw
-            new = av.Packet(raw)
-            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
-            new.is_keyframe = packet.is_keyframe
-            new.stream = streams[packet.stream.index]
-            dst.mux(new)
-    return out.getvalue()
+    return aac_with_data_element(data, "mp4", b"MARKER_AACDSE___")
 
 
 Row = tuple[str, Callable[[bytes], bytes], list[str], str]

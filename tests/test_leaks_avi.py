@@ -164,30 +164,14 @@ def test_text_stream_chunks_index_stays_consistent(frames: dict[str, list[bytes]
 def test_aac_frames_lose_their_fill_and_data_elements(tmp_path: Path, witness: Witness) -> None:
     """Found by the red team: AAC in AVI kept libavcodec's banner (a fill element opening the
     first frame) and data-stream elements holding anything; audio decodes the same."""
-    import io
-
-    import av
-
+    from tests.leak_video_fixtures import aac_with_data_element
     from tests.video_fixtures import frame_md5s, make_video
 
     plain = make_video(tmp_path / "a.avi", container="avi", vcodec="libx264", acodec="aac")
-    out_buf = io.BytesIO()
-    with av.open(str(plain)) as src, av.open(out_buf, "w", format="avi") as dst:
-        streams = {s.index: dst.add_stream_from_template(s) for s in src.streams}
-        for packet in src.demux():
-            if not packet.size:
-                continue
-            raw = bytes(packet)
-            if packet.stream.type == "audio":
-                raw = bytes([0x80, 14]) + b"AVIAACDSEMRKQ7" + raw
-            new = av.Packet(raw)
-            new.pts, new.dts, new.time_base = packet.pts, packet.dts, packet.time_base
-            new.is_keyframe = packet.is_keyframe
-            new.stream = streams[packet.stream.index]
-            dst.mux(new)
+    planted = aac_with_data_element(plain.read_bytes(), "avi", b"AVIAACDSEMRKQ7")
     path = tmp_path / "src" / "aac.avi"
     path.parent.mkdir()
-    path.write_bytes(out_buf.getvalue())
+    path.write_bytes(planted)
     markers = ["AVIAACDSEMRKQ7", "Lavc"]
     assert leaked_markers(path.read_bytes(), markers) == markers
     before = frame_md5s(path)
