@@ -27,6 +27,8 @@ PACKAGE = ROOT / "share_guard"
 PO = ROOT / "po"
 POT = PO / "share_guard.pot"
 LOCALE = PACKAGE / "resources" / "locale"
+if str(ROOT) not in sys.path:  # the package of this checkout, also when run as a script
+    sys.path.insert(0, str(ROOT))
 KEYWORDS = ["_", "N_", "ngettext:1,2", "pgettext:1c,2"]
 MARKERS = {"_": 1, "N_": 1, "ngettext": 2, "pgettext": 2}
 LANGS = ["hi", "bn", "ur", "ta", "te", "mr", "es", "pt_BR", "ar", "fr"]
@@ -96,15 +98,12 @@ def _tool(name: str) -> str:
 HELP = PACKAGE / "resources" / "help"
 
 
-def help_paragraphs(text: str) -> list[str]:
-    """The offline help page's paragraphs (blank-line separated), each translated whole."""
-    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-
-
 def data_strings() -> list[tuple[str, str]]:
     """(context, English) of the texts kept as data: the help page's paragraphs and every
     English text of the helplines table (translated with pgettext where they are shown)."""
-    found = [("help page", p) for p in help_paragraphs(
+    from share_guard.core.i18n import paragraphs  # the split the help page is shown with
+
+    found = [("help page", p) for p in paragraphs(
         (HELP / "help.en.txt").read_text(encoding="utf-8"))]
 
     def walk(node: object, top: bool = False) -> None:

@@ -77,6 +77,12 @@ def pgettext(context: str, text: str) -> str:
     return _current.pgettext(context, text)
 
 
+def paragraphs(text: str) -> list[str]:
+    """A data text's paragraphs (blank-line separated), each one catalog entry: the same
+    split for extraction (packaging/i18n.py) and for showing (the help page)."""
+    return [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
 def data_text(context: str, text: str) -> str:
     """A text kept as data (a help page paragraph, a helplines table text), extracted by
     packaging/i18n.py under ``context``, in the current language."""

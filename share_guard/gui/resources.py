@@ -66,9 +66,7 @@ def help_text(language: str = "en") -> str:
     """The offline help page for ``language``: its own file where one is shipped, else the
     English page translated paragraph by paragraph by the catalog (context "help page",
     extracted by packaging/i18n.py) when ``language`` is the one in use, else English."""
-    import re
-
-    from share_guard.core.i18n import data_text
+    from share_guard.core.i18n import data_text, paragraphs
     from share_guard.core.i18n import language as in_use
 
     for name in (f"help/help.{language}.txt", "help/help.en.txt"):
@@ -77,8 +75,7 @@ def help_text(language: str = "en") -> str:
         except (FileNotFoundError, OSError):
             continue
         if name.endswith(".en.txt") and language.split("_")[0] == in_use().split("_")[0]:
-            paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-            return "\n\n".join(data_text("help page", p) for p in paragraphs) + "\n"
+            return "\n\n".join(data_text("help page", p) for p in paragraphs(text)) + "\n"
         return text
     return ""
 
