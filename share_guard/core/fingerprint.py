@@ -12,6 +12,11 @@ file system keeps a change time (Linux, macOS): that time moves on every write, 
 and ``utime`` and no program can set it back, so a file whose identity is the report's has
 not changed. Only where it differs (a ``chmod``, a copy put back) or cannot be trusted
 (Windows reports the creation time instead) is the file hashed again and compared.
+
+Large files are not hashed at all where the change time is kept (:func:`hashed`): a 1 GB
+video's hash cost a second, a third of its whole clean. Their identity alone decides, so
+one whose change time moved since it was checked (even a ``chmod``) is refused with "check
+it again" instead of being read again.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ CHANGED = "the file changed after it was checked; check it again"
 CHANGE_TIME_KEPT = os.name != "nt"
 CHUNK = 4 * 1024 * 1024
 ALGORITHM = "sha256"
+#: files larger than this are fingerprinted by their identity only (see the module's notes)
+HASH_UP_TO = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,12 @@ class Identity:
 
 def identity(path: str | os.PathLike[str]) -> Identity:
     return Identity.of(os.stat(path))
+
+
+def hashed(size: int) -> bool:
+    """True when a file of ``size`` bytes is hashed when checked (small files, or where the
+    change time cannot be trusted)."""
+    return size <= HASH_UP_TO or not CHANGE_TIME_KEPT
 
 
 def digest(path: str | os.PathLike[str], progress: ProgressFn = no_progress,
@@ -125,9 +138,12 @@ def check_unchanged(report: Report, *, cancel: CancelToken | None = None,
     if report.digest is None and report.mtime_ns is None:
         return None
     now = identity(report.path)
-    if report.digest is None:  # made without a fingerprint: its size and time must hold
-        if (now.size, now.mtime_ns) != (report.size, report.mtime_ns):
-            raise ExportRefused(CHANGED)
+    if report.digest is None:
+        if report.identity is not None:  # a large file: its identity alone decides
+            if now.as_tuple() != report.identity:
+                raise ExportRefused(CHANGED)
+        elif (now.size, now.mtime_ns) != (report.size, report.mtime_ns):
+            raise ExportRefused(CHANGED)  # made without a fingerprint: size and time hold
         return now
     if CHANGE_TIME_KEPT and report.identity is not None and now.as_tuple() == report.identity:
         return now  # not written, renamed over or re-timed since: no need to read it again

@@ -16,7 +16,13 @@ from typing import Protocol
 from share_guard.core.budget import reading, seal
 from share_guard.core.containers import Source, detect
 from share_guard.core.errors import Cancelled, ExportRefused, ShareGuardError, UnsupportedFormat
-from share_guard.core.fingerprint import BackgroundDigest, Identity, check_unchanged, identity
+from share_guard.core.fingerprint import (
+    BackgroundDigest,
+    Identity,
+    check_unchanged,
+    hashed,
+    identity,
+)
 from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Finding, Report
@@ -73,7 +79,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
             report.format, report.kind = handler.name, FileKind(handler.kind)
             if opts.fingerprint:  # hashed while it is parsed and checked
                 before = identity(report.path)
-                hashing = BackgroundDigest(report.path)
+                hashing = BackgroundDigest(report.path) if hashed(src.size) else None
             with reading():  # the metadata this file may have read, whatever its containers
                 result = handler.inspect(src)
         except UnsupportedFormat as exc:
@@ -102,7 +108,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
             if why:
                 report.properties["rebuild_problem"] = why
         run_analyzers(src, report, opts.analyzers, opts.progress, opts.cancel)
-        if hashing is not None:
+        if opts.fingerprint and report.format is not None:
             _fingerprint(report, hashing, before, opts)
     finally:
         if hashing is not None:
@@ -111,18 +117,19 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     return seal(report)  # what one file may report: repeats collapsed, the rest capped
 
 
-def _fingerprint(report: Report, hashing: BackgroundDigest, before: Identity,
+def _fingerprint(report: Report, hashing: BackgroundDigest | None, before: Identity,
                  opts: InspectOptions) -> None:
     """Record what was read (see :mod:`share_guard.core.fingerprint`): its identity, and
-    the hash of its bytes. A file that changes while it is hashed gets neither, so its
-    export is refused."""
-    sha = hashing.result(lambda f, t: opts.progress(f, t), opts.cancel)
+    the hash of its bytes (small files). A file that changes while it is read gets neither,
+    so its export is refused."""
+    sha = None if hashing is None else hashing.result(lambda f, t: opts.progress(f, t),
+                                                      opts.cancel)
     try:
         after = identity(report.path)
     except OSError:
         return
-    if sha is not None and before == after and (after.size, after.mtime_ns) == (report.size,
-                                                                               report.mtime_ns):
+    if (hashing is None or sha is not None) and before == after and (
+            after.size, after.mtime_ns) == (report.size, report.mtime_ns):
         report.identity, report.digest = after.as_tuple(), sha
 
 

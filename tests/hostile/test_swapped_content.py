@@ -158,3 +158,28 @@ def test_content_changed_while_the_copy_is_written_is_refused(tmp_path: Path, mo
                                     swapping(lambda p: None, src)).results
     assert result.status == "refused" and CHANGED in result.reason, result.reason
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("change", [None, chmod_only, overwrite_in_place, rename_over],
+                         ids=["untouched", "chmod", "overwritten", "renamed-over"])
+def test_a_large_file_is_not_hashed_and_any_change_refuses_it(original: Path, change,
+                                                              tmp_path: Path, monkeypatch) -> None:
+    """Above HASH_UP_TO the file's identity alone decides (a 1 GB hash cost a second): it is
+    never read to be hashed, and a file whose change time moved must be checked again."""
+    monkeypatch.setattr(fingerprint, "HASH_UP_TO", 0)
+    calls: list[str] = []
+    monkeypatch.setattr(fingerprint, "digest", lambda path, *a, **k: calls.append(str(path)))
+    out = tmp_path / "out"
+    out.mkdir()
+    eng = engine(False)
+    [result] = eng.export([original], ExportOptions(output_dir=out),
+                          swapping(change or (lambda p: None), original)).results
+    assert calls == []
+    assert result.before is not None and result.before.digest is None
+    assert result.before.identity is not None
+    if change is None:
+        assert result.ok, result.reason
+        assert len(list(out.iterdir())) == 1
+    else:
+        assert result.status == "refused" and result.reason == CHANGED, result.reason
+        assert list(out.iterdir()) == []
