@@ -21,7 +21,7 @@ from share_guard.core.export.pipeline import ExportOptions
 from share_guard.core.inspect import inspect
 from share_guard.core.media import frames
 from share_guard.core.report import Category
-from tests.checks import clean_files, strip_to
+from tests.checks import clean_files, export_consented, strip_to
 from tests.video_fixtures import (
     decoded,
     digest,
@@ -127,6 +127,25 @@ def _crc_ok(data: bytes, start: int, end: int) -> bool:
         stored = int.from_bytes(data[kids[0].data_offset : kids[0].end], "little")
         return stored == zlib.crc32(data[kids[0].end : end]) & 0xFFFFFFFF
     return True
+
+
+def _cluster_crcs(data: bytes) -> int:
+    f = EbmlFile(io.BytesIO(data), len(data))
+    seg = f.element_at(f.element_at(0, len(data)).end, len(data))
+    return sum(kid.id == ID_CRC32 for el in f.level1(seg) if el.id == 0x1F43B675
+               for kid in parse_children(data, el.data_offset, el.end))
+
+
+def test_cluster_crcs_become_void_and_the_copy_verifies(tmp_path: Path) -> None:
+    """A CRC-32 in a cluster would have to be recomputed over every byte of the movie (and
+    proved again): a clean copy turns them into Void, and the export's byte accounting
+    accepts the copy."""
+    src = make_video(tmp_path / "crc.mkv", metadata=META, frames=40)
+    assert _cluster_crcs(src.read_bytes()) > 0  # libavformat writes one per cluster
+    (tmp_path / "out").mkdir()
+    output = export_consented(src, tmp_path / "out")
+    assert _cluster_crcs(output.read_bytes()) == 0
+    assert decoded(output) == decoded(src)
 
 
 def test_crc_and_seekhead_stay_valid(tmp_path: Path) -> None:

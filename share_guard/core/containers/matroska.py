@@ -295,9 +295,7 @@ def _cluster(f: EbmlFile, el: Element, kept: dict[int, Track], r: _Parsed) -> No
         raise LimitExceeded(message(N_("a Matroska cluster of {size} MB, more than {limit} MB"),
                                     size=el.size // 1_000_000, limit=CLUSTER_CAP // 1_000_000))
     data = f.read(el.data_offset, el.size)
-    clean = clean_cluster(data, kept, r.notes)
-    if clean is not None:
-        r.patches.extend(diff_patches(data, clean, el.data_offset))
+    r.patches.extend(clean_cluster(data, el.data_offset, kept, r.notes))
 
 
 def _notes_to_findings(r: _Parsed) -> None:

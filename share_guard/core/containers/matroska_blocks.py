@@ -8,17 +8,19 @@ Cleaning a cluster in memory (at most ``CLUSTER_CAP`` bytes), at the same size:
   deprecated BlockGroup children, SilentTracks, EncryptedBlock and unknown elements;
 * each frame (laced frames one by one) is scrubbed by its track's codec: SEI and
   unknown NAL units become filler, JPEG APPn/COM payloads are zeroed;
-* Void payloads are zeroed and a CRC-32 is recomputed over the clean cluster.
+* Void payloads are zeroed, and CRC-32 elements (of the cluster, of a block group) become
+  Void: they are optional and no player checks them, and keeping one means reading every
+  byte of the movie twice to recompute it and to prove it (a third of a 1 GB clean).
 
 :func:`account_cluster` walks a clean cluster on its own and files every byte.
 """
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 
-from share_guard.core.containers._ebml import Element, parse_children, void
+from share_guard.core.containers._ebml import Element, parse_children, void, void_header
+from share_guard.core.containers._patch import Patch
 from share_guard.core.containers._tagclass import leftover_text
 from share_guard.core.containers.coded_frames import CodecError, FrameCodec
 from share_guard.core.containers.ledger import Ledger
@@ -39,6 +41,7 @@ from share_guard.core.containers.matroska_schema import (
     M,
     leaf_problem,
 )
+from share_guard.core.containers.patch_diff import diff_patches
 from share_guard.core.errors import CorruptFile
 from share_guard.core.i18n import N_, message
 
@@ -144,15 +147,15 @@ class _Edits:
         return self.orig if self.buf is None else self.buf
 
 
-def clean_cluster(orig: bytes, tracks: dict[int, Track], notes: ClusterNotes
-                  ) -> bytearray | None:
-    """The clean version of a cluster payload, or None when nothing changes."""
+def clean_cluster(orig: bytes, base: int, tracks: dict[int, Track], notes: ClusterNotes
+                  ) -> list[Patch]:
+    """The patches that clean a cluster payload read from file offset ``base``."""
     data = _Edits(orig)
-    crc: Element | None = None
+    crcs: list[Element] = []
     kids = parse_children(orig, 0, len(orig), " in a Matroska cluster")
-    for n, kid in enumerate(kids):
-        if kid.id == ID_CRC32 and n == 0 and kid.size == 4:
-            crc = kid
+    for kid in kids:
+        if kid.id == ID_CRC32:
+            crcs.append(kid)
         elif kid.id == ID_VOID:
             if any(data[kid.data_offset : kid.end]):
                 notes.note("Matroska cluster", N_("padding (Void) holding data"),
@@ -169,11 +172,11 @@ def clean_cluster(orig: bytes, tracks: dict[int, Track], notes: ClusterNotes
                 notes.note("Matroska cluster", spec[0] if spec else message(N_("element 0x{id}"),
                                                                              id=f"{kid.id:X}"))
                 data[kid.offset : kid.end] = void(kid.total)
-    if crc is not None:
-        value = (zlib.crc32(memoryview(data.current())[crc.end :]) & 0xFFFFFFFF).to_bytes(4, "little")
-        if data[crc.data_offset : crc.end] != value:
-            data[crc.data_offset : crc.end] = value
-    return data.buf
+    if data.buf is None:  # most clusters: only their CRC-32 changes, patched directly
+        return [Patch(base + kid.offset, kid.total, void_header(kid.total)) for kid in crcs]
+    for kid in crcs:
+        data[kid.offset : kid.end] = void(kid.total)
+    return diff_patches(orig, data.buf, base)
 
 
 def _clean_block(orig: bytes, data: _Edits, el: Element, tracks: dict[int, Track], notes: ClusterNotes,
@@ -208,12 +211,14 @@ def _clean_group(orig: bytes, data: _Edits, group: Element, tracks: dict[int, Tr
     if not _clean_block(orig, data, blocks[0], tracks, notes, group):
         return
     track = tracks[parse_block(orig, blocks[0].data_offset, blocks[0].end)[0]]
-    for n, kid in enumerate(kids):
+    for kid in kids:
         spec = CHILDREN[ID_BLOCKGROUP].get(kid.id)
         payload = bytes(data[kid.data_offset : kid.end])
-        if kid.id == ID_BLOCK or (kid.id == ID_CRC32 and n == 0 and kid.size == 4):
+        if kid.id == ID_BLOCK:
             continue
-        if kid.id == ID_VOID:
+        if kid.id == ID_CRC32:
+            data[kid.offset : kid.end] = void(kid.total)
+        elif kid.id == ID_VOID:
             data[kid.data_offset : kid.end] = bytes(kid.size)
         elif kid.id == ID_BLOCKADDITIONS:
             if not (track.alpha and _alpha_only(orig, kid)):
@@ -223,12 +228,6 @@ def _clean_group(orig: bytes, data: _Edits, group: Element, tracks: dict[int, Tr
         elif spec is None or spec[2] == DROP or leaf_problem(kid.id, spec[1], payload):
             notes.note("Matroska block group", spec[0] if spec else message(N_("element 0x{id}"),
                                                                                 id=f"{kid.id:X}"))
-            data[kid.offset : kid.end] = void(kid.total)
-    crc = kids[0] if kids[0].id == ID_CRC32 and kids[0].size == 4 else None
-    if crc is not None:
-        value = zlib.crc32(memoryview(data.current())[crc.end : group.end]) & 0xFFFFFFFF
-        if data[crc.data_offset : crc.end] != value.to_bytes(4, "little"):
-            data[crc.data_offset : crc.end] = value.to_bytes(4, "little")
 
 
 def _alpha_only(data: bytes | bytearray, additions: Element) -> bool:
@@ -257,27 +256,21 @@ def account_cluster(data: bytes, base: int, tracks: dict[int, Track], ledger: Le
     except CorruptFile as exc:
         ledger.refuse(base, base + len(data), "Matroska cluster", str(exc))
         return
-    for n, kid in enumerate(kids):
-        _account_child(data, kid, n, ID_CLUSTER, base, tracks, ledger, len(data))
+    for kid in kids:
+        _account_child(data, kid, ID_CLUSTER, base, tracks, ledger)
 
 
-def _account_child(data: bytes, kid: Element, n: int, parent: int, base: int,
-                   tracks: dict[int, Track], ledger: Ledger, parent_end: int,
-                   alpha: bool = False) -> None:
+def _account_child(data: bytes, kid: Element, parent: int, base: int,
+                   tracks: dict[int, Track], ledger: Ledger, alpha: bool = False) -> None:
     what = f"Matroska element 0x{kid.id:X} in 0x{parent:X}"
     head_end = base + kid.data_offset
     if kid.id == ID_VOID:
         ledger.written(base + kid.offset, head_end, "Void header")
         ledger.zeroed(data, head_end, base + kid.end, "Void", base=base)
         return
-    if kid.id == ID_CRC32:
-        ok = n == 0 and kid.size == 4 and int.from_bytes(data[kid.data_offset : kid.end],
-                                                         "little") == zlib.crc32(
-            data[kid.end : parent_end]) & 0xFFFFFFFF
-        if not ok:
-            ledger.refuse(base + kid.offset, base + kid.end, what, N_("a CRC-32 that does not match"))
-        else:
-            ledger.written(base + kid.offset, base + kid.end, "CRC-32")
+    if kid.id == ID_CRC32:  # a clean copy has none in its clusters (they become Void)
+        ledger.refuse(base + kid.offset, base + kid.end, what, N_("an element a clean copy "
+                                                                  "does not keep"))
         return
     spec = CHILDREN[parent].get(kid.id)
     if spec is None or spec[2] == DROP:
@@ -303,8 +296,8 @@ def _account_child(data: bytes, kid: Element, n: int, parent: int, base: int,
         if kid.id == ID_BLOCKADDITIONS and not (alpha and _alpha_only(data, kid)):
             ledger.refuse(base + kid.offset, base + kid.end, what, N_("block additions"))
             return
-        for i, sub in enumerate(subs):
-            _account_child(data, sub, i, kid.id, base, tracks, ledger, kid.end, alpha)
+        for sub in subs:
+            _account_child(data, sub, kid.id, base, tracks, ledger, alpha)
     elif leaf_problem(kid.id, spec[1], data[kid.data_offset : kid.end]):
         ledger.refuse(base + kid.offset, base + kid.end, what, leaf_problem(
             kid.id, spec[1], data[kid.data_offset : kid.end]))
