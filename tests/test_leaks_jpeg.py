@@ -156,3 +156,24 @@ def test_split_profile_is_written_back_in_full_chunks(tmp_path) -> None:
     assert len(segs) == 1  # the whole profile fits one segment
     out = result.output.read_bytes()
     assert struct.unpack(">H", out[segs[0].start + 2 : segs[0].start + 4])[0] == len(profile) + 16
+
+
+def _ends_in_padding(data: bytes) -> bool:
+    """The last coded byte holds zero data bits and the encoder's padding ones (0x7F...)."""
+    last = data[: data.rindex(b"\xff\xd9")].rstrip(b"\0")[-1]
+    return last != 0xFF and last & (last + 1) == 0
+
+
+def test_an_ordinary_photo_ending_in_padding_reports_no_hidden_byte(tmp_path) -> None:
+    """About one JPEG in three ends its last scan with a byte of zero data bits and padding
+    ones: zeroing it leaves the picture as it was, but nothing was hidden there, so the
+    copy's list of what was removed must not claim a byte after the image data."""
+    seeds = (s for s in range(1, 200) if _ends_in_padding(plain_jpeg(pixels(64, 48, seed=s))))
+    data = plain_jpeg(pixels(64, 48, seed=next(seeds)))
+    result = export(tmp_path, "p.jpg", data)
+    assert result.ok, result.reason
+    assert not any("after the end of the image data" in r for r in result.removed), result.removed
+    planted = data[:-2] + b"\x5a" + data[-2:]  # one real byte after the coded data is named
+    again = export(tmp_path / "2", "p.jpg", planted)
+    assert again.ok, again.reason
+    assert "1 byte after the end of the image data (zeroed)" in again.removed, again.removed

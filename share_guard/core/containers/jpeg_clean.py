@@ -227,6 +227,15 @@ def scan_builder(before: bytes, after: bytes) -> Build:
     return lambda scan: before + scan + after
 
 
+def coded_padding(byte: int) -> bool:
+    """True for 0b0..01..1 (not 0 or 0xFF): the last byte of a scan whose data bits are all
+    zeros, followed by the encoder's padding ones. Zeroing it (and any zero bytes before it)
+    leaves the picture unchanged, so the search for the end counts it as unused, but it is
+    ordinary coded data (about one JPEG in three ends so: the standard chroma end-of-block
+    code is 00), not something hidden."""
+    return byte != 0 and byte & (byte + 1) == 0 and byte != 0xFF
+
+
 def _zero_after_last_scan(out: Cleaned, at: int) -> None:
     """Zero what follows the end of the last scan's entropy-coded data (see jpeg_scan_end)."""
     piece = out.pieces[at]
@@ -236,9 +245,13 @@ def _zero_after_last_scan(out: Cleaned, at: int) -> None:
     if not decodes(build(scan)):
         raise ExportRefused(N_("the JPEG's image data does not decode; use rebuild"))
     keep = needed(scan, build)
-    hidden = len(scan[keep:]) - scan[keep:].count(0)
+    tail = scan[keep:]
+    hidden = len(tail) - tail.count(0)
     if hidden:
         out.pieces[at] = piece[:head] + scan[:keep] + bytes(len(scan) - keep)
+    if hidden and coded_padding(tail.lstrip(b"\0")[0]):
+        hidden -= 1  # coded zero bits, then the encoder's padding: not hidden
+    if hidden:
         out.removed.append(message(
             N_("{n} byte after the end of the image data (zeroed)") if hidden == 1 else
             N_("{n} bytes after the end of the image data (zeroed)"), n=hidden))
