@@ -15,11 +15,13 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from share_guard.core.export.pipeline import ExportOptions, Planned
 from share_guard.core.inspect import InspectOptions
 from share_guard.core.report import Report
+
+if TYPE_CHECKING:  # only exports carry them (unpickling one imports the pipeline)
+    from share_guard.core.export.pipeline import ExportOptions, Planned
 
 # -- tasks (parent -> worker) ------------------------------------------------------------------
 

@@ -24,7 +24,6 @@ from typing import Any
 
 from share_guard.core.containers.content_memo import forget_all
 from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.export.batch import export_batch
 from share_guard.core.filesize import data_bytes
 from share_guard.core.inspect import Analyzer, inspect, with_checks
 from share_guard.core.progress import CancelToken
@@ -225,6 +224,8 @@ def _answer(task: Task, analyzers: _Analyzers, progress: _Sender, cancel: Cancel
 def _exports(tasks: tuple[ExportTask, ...], conn: Any, limits: Limits,
              cancel: CancelToken) -> list[Reply]:
     """Export every task, then publish the copies together; one reply per task."""
+    from share_guard.core.export.batch import export_batch
+
     senders: list[_Sender] = []
 
     def started(i: int) -> None:
@@ -293,9 +294,8 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     _harden(limits)
     sys.addaudithook(_network_guard)
     warnings.simplefilter("ignore")  # decoder chatter about hostile data; reports say what matters
-    from share_guard.core.containers import all_handlers
-
-    all_handlers()  # import every handler once, before the first task
+    # Handlers are imported as files need them (a worker pays each import once); the fork
+    # server preloaded only what every task needs (early.PRELOAD).
     fewer_collections()
     analyzers = _Analyzers()
     cancel = _EventCancel(cancel_event)
