@@ -36,14 +36,26 @@ _DD = r"(?P<y>(?:19|20)\d\d)-(?P<mo>\d\d)-(?P<d>\d\d)"  # 2024-03-12
 _T = r"(?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)"  # 142210
 
 
-@dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern[str]
-    source: str  # the device or app the pattern belongs to ("" when it tells none)
+    """A name pattern and the device or app it belongs to ("" when it tells none). Compiled
+    when a name is first looked at: the process that only shows reports never compiles the
+    thirty of them."""
+
+    __slots__ = ("_regex", "pattern", "source")
+
+    def __init__(self, pattern: str, source: str) -> None:
+        self.pattern, self.source = pattern, source
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.pattern, re.IGNORECASE)
+        return self._regex
 
 
 def _p(pattern: str, source: str) -> _Pattern:
-    return _Pattern(re.compile(pattern, re.IGNORECASE), source)
+    return _Pattern(pattern, source)
 
 
 #: name stems (no extension) that tell when, and which device or app; first match wins

@@ -13,10 +13,11 @@ from share_guard.core.errors import ShareGuardError
 from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report, Severity, TakedownVerdict
-from share_guard.core.takedown.store import TakedownStore, default_path
+from share_guard.core.takedown.location import default_path
 
-if TYPE_CHECKING:  # the matcher loads numpy: only where a list is checked, not at start-up
+if TYPE_CHECKING:  # the matcher loads numpy, the store SQLite: only where a list is checked
     from share_guard.core.takedown.match import Match, Matcher
+    from share_guard.core.takedown.store import TakedownStore
 
 _MATCH_TEXT = N_(
     "This file looks like an item on the takedown list (hash type {type}, distance {dist}). "
@@ -65,6 +66,7 @@ def check_file_at(list_path: str, path: str | os.PathLike[str]) -> list[Match]:
     matcher = _matchers.get(list_path)
     if matcher is None:
         from share_guard.core.takedown.match import Matcher
+        from share_guard.core.takedown.store import TakedownStore
 
         matcher = _matchers[list_path] = Matcher(TakedownStore(list_path))
     return matcher.check_file(path)
@@ -108,6 +110,8 @@ class TakedownAnalyzer:
                 path = self._path or default_path(self._data_dir)
                 if not os.path.exists(path):
                     return None
+                from share_guard.core.takedown.store import TakedownStore
+
                 store = TakedownStore(path)
             from share_guard.core.takedown.match import Matcher
 
