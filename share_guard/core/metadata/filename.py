@@ -101,6 +101,12 @@ DEVICE_ONLY: tuple[_Pattern, ...] = (
     _p(r"^Snapchat-\d+", N_("Snapchat")),
 )
 
+def compile_patterns() -> None:
+    """Compile every pattern now (a process that forks checkers does it once for them all)."""
+    for pattern in (*PATTERNS, *DEVICE_ONLY):
+        pattern.regex  # noqa: B018 - compiled on first use
+
+
 #: containers that are one family: a name from one of them is not "wrong" for another
 FAMILIES = {"mp4": "movie", "mov": "movie", "3gp": "movie", "m4v": "movie",
             "mkv": "matroska", "webm": "matroska"}

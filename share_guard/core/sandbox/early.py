@@ -12,9 +12,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-#: what the fork server imports before it forks the first worker: what every task needs (the
-#: worker's loop, inspect(), the messages); not the container handlers (each file needs one)
-PRELOAD = ["share_guard.core.sandbox.worker"]
+#: what the fork server imports before it forks the first worker: what every task needs
+#: (see the module); not the container handlers (each file needs one)
+PRELOAD = ["share_guard.core.sandbox.preload"]
 
 
 def context() -> Any:

@@ -1,0 +1,15 @@
+"""What the sandbox's fork server loads once, before it forks workers: what every task needs.
+
+The worker's loop with ``inspect()`` and the messages, the file-name patterns (every file's
+name is read) and the takedown check (every engine sends it with each file). Not the
+container handlers: a worker imports the one a file needs when the file comes (once per
+worker), so the first file does not wait for every handler to load.
+"""
+
+from share_guard.core.metadata.filename import compile_patterns
+from share_guard.core.sandbox import worker
+from share_guard.core.takedown import analyzer
+
+compile_patterns()
+
+__all__ = ["analyzer", "worker"]
