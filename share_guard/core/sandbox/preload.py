@@ -1,7 +1,8 @@
 """What the sandbox's fork server loads once, before it forks workers: what every task needs.
 
 The worker's loop with ``inspect()`` and the messages, the file-name patterns (every file's
-name is read) and the takedown check (every engine sends it with each file). Not the
+name is read) and the takedown check (every engine sends it with each file), then freezes
+what it loaded for the cyclic collector (workers inherit it frozen). Not the
 container handlers: a worker imports the one a file needs when the file comes (once per
 worker), so the first file does not wait for every handler to load.
 """
@@ -11,5 +12,6 @@ from share_guard.core.sandbox import worker
 from share_guard.core.takedown import analyzer
 
 compile_patterns()
+worker.fewer_collections()  # what is loaded is frozen once here, not in every worker
 
 __all__ = ["analyzer", "worker"]
