@@ -8,7 +8,6 @@ static table of :mod:`.magic`, so finding the handler of a file imports only its
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from functools import lru_cache
 
 from share_guard.core.containers.base import FormatHandler, Source
@@ -21,6 +20,9 @@ __all__ = ["FormatHandler", "Source", "all_handlers", "detect", "handler_by_name
 
 @lru_cache(maxsize=1)
 def all_handlers() -> tuple[FormatHandler, ...]:
+    """Every handler, in priority order (imports every handler module)."""
+    import pkgutil
+
     found: list[FormatHandler] = []
     for mod in pkgutil.iter_modules(__path__):
         if mod.name.startswith("_") or mod.name == "base":
