@@ -16,7 +16,7 @@ from share_guard.core.engine.engine import Engine
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.inspect import Analyzer
 from share_guard.core.sandbox.base import Runner
-from share_guard.core.sandbox.worker import Limits
+from share_guard.core.sandbox.entry import Limits
 
 
 @dataclass(frozen=True)

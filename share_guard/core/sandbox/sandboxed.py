@@ -33,6 +33,7 @@ from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
 from share_guard.core.sandbox.base import Runner
+from share_guard.core.sandbox.entry import Limits
 from share_guard.core.sandbox.messages import (
     CallTask,
     CheckTask,
@@ -45,7 +46,6 @@ from share_guard.core.sandbox.messages import (
     Task,
 )
 from share_guard.core.sandbox.pool import Dead, PoolStats, WorkerPool
-from share_guard.core.sandbox.worker import Limits
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

@@ -19,7 +19,6 @@ import tempfile
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from share_guard.core.containers.content_memo import forget_all
@@ -27,6 +26,7 @@ from share_guard.core.errors import Cancelled, ShareGuardError
 from share_guard.core.filesize import data_bytes
 from share_guard.core.inspect import Analyzer, inspect, with_checks
 from share_guard.core.progress import CancelToken
+from share_guard.core.sandbox.entry import Limits as Limits
 from share_guard.core.sandbox.messages import (
     CallTask,
     CheckTask,
@@ -42,24 +42,6 @@ from share_guard.core.sandbox.messages import (
     Started,
     Task,
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Hard limits for one worker task."""
-
-    memory_bytes: int = 2 * 1024**3
-    cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders...
-    cpu_seconds_per_mb: float = 2.0  # ...plus this per MB of input (scanning, re-encoding video)
-    parse_seconds: float = 8.0  # wall clock before the first progress report...
-    bytes_per_second: float = 50e6  # ...plus this long per byte of input (copying big videos)
-    idle_seconds: float = 120.0  # wall clock between progress reports once analysis runs
-    total_seconds: float = 3600.0
-    cancel_grace: float = 2.0  # after a cancel, seconds to let the worker clean up
-    tasks_per_worker: int = 500  # recycled after this many tasks
-    #: the most one message from a worker may hold (a report, a result): the parent's share
-    #: of a file's work is bounded, so a file cannot make it hold gigabytes of findings
-    reply_bytes: int = 64 * 1024**2
 
 
 class _EventCancel(CancelToken):
@@ -266,7 +248,7 @@ def _send(conn: Any, reply: Reply) -> bool:
     except Exception as exc:  # noqa: BLE001
         data = pickle.dumps(Internal(f"result could not be sent back: {exc}",
                                      traceback.format_exc(limit=4), reply.network_attempts,
-                                     reply.index))
+                                     reply.position))
     try:
         conn.send_bytes(data)
     except OSError:
@@ -325,8 +307,8 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
                 _set_cpu_budget(budget)
                 conn.send(Started(i))
                 reply = _answer(task, analyzers, _Sender(conn, budget), cancel)
-                if not _send(conn, dataclasses.replace(reply, index=i,
-                                                       network_attempts=_net_attempts - before)):
+                if not _send(conn, reply._replace(position=i,
+                                                  network_attempts=_net_attempts - before)):
                     return
                 before = _net_attempts
             forget_all()
@@ -334,5 +316,5 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
         forget_all()
         for i, reply in enumerate(replies):
             attempts = _net_attempts - before if i == 0 else 0
-            if not _send(conn, dataclasses.replace(reply, index=i, network_attempts=attempts)):
+            if not _send(conn, reply._replace(position=i, network_attempts=attempts)):
                 return
