@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import PurePath
 
 from share_guard.core.i18n import N_, message
@@ -157,6 +156,8 @@ def name_facts(name: str) -> NameFacts:
 
 
 def _when(m: re.Match[str]) -> str:
+    from datetime import datetime  # (only for a name that matched)
+
     g = m.groupdict()
     if g.get("ms"):
         try:

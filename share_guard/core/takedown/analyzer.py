@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sqlite3
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,13 @@ def match_finding(m: Match) -> Finding:
 
 
 _matchers: dict[str, Matcher] = {}
+
+
+def _store_errors() -> tuple[type[Exception], ...]:
+    """SQLite's errors, once a store has loaded it (none can happen before: a check with no
+    list does not load SQLite)."""
+    sqlite3 = sys.modules.get("sqlite3")
+    return (sqlite3.Error,) if sqlite3 is not None else ()
 
 
 def check_file_at(list_path: str, path: str | os.PathLike[str]) -> list[Match]:
@@ -129,8 +136,11 @@ class TakedownAnalyzer:
             matcher = self.matcher
             if matcher is not None:
                 matcher.warm()
-        except (ShareGuardError, OSError, sqlite3.Error):
+        except (ShareGuardError, OSError):
             pass  # a worker will try again, and report a failure for the file it checks
+        except Exception as exc:  # SQLite's errors likewise
+            if not isinstance(exc, _store_errors()):
+                raise
 
     def __getstate__(self) -> dict[str, Any]:
         self.prepare()
