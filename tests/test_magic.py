@@ -141,3 +141,4 @@ def test_detect_and_handler_by_name_import_only_the_module_they_need() -> None:
                            "from share_guard.core.errors import UnsupportedFormat\n"
                            "try:\n    detect(b'hello, world')\nexcept UnsupportedFormat:\n    pass")
     assert loaded & handler_modules == set()
+
