@@ -15,7 +15,6 @@ import os
 import pickle
 import signal
 import sys
-import tempfile
 import time
 import traceback
 import warnings
@@ -271,6 +270,15 @@ def fewer_collections() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+def _follow_tmpdir() -> None:
+    """tempfile picks its folder once: have it pick again, from the caller's TMPDIR (not
+    loaded yet, it reads TMPDIR when it is; the fork server does not load it for us)."""
+    if "tempfile" in sys.modules:
+        import tempfile
+
+        tempfile.tempdir = None
+
+
 def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     """Entry point of a worker process: answer tasks until the parent goes away."""
     _harden(limits)
@@ -291,7 +299,7 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
         if request.env is not None:
             os.environ.clear()
             os.environ.update(request.env)
-            tempfile.tempdir = None  # follow the caller's TMPDIR
+            _follow_tmpdir()
         with contextlib.suppress(OSError):
             os.chdir(request.cwd)
         before = _net_attempts
