@@ -2,10 +2,10 @@
 
 The worker's loop with ``inspect()`` and the messages, ctypes (a worker limits itself with
 it before it reads anything), the file-name patterns (every file's name is read) and the
-takedown check (every engine sends it with each file), then freezes
-what it loaded for the cyclic collector (workers inherit it frozen). Not the
-container handlers: a worker imports the one a file needs when the file comes (once per
-worker), so the first file does not wait for every handler to load.
+takedown check (every engine sends it with each file); then what it loaded is frozen for
+the cyclic collector (workers inherit it frozen). Not the container handlers: a worker
+imports the one a file needs when the file comes (once per worker), so the first file does
+not wait for every handler to load.
 """
 
 import ctypes  # noqa: F401 - for the worker's hardening (sandbox/worker.py: _linux_extras)
