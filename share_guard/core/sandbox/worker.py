@@ -205,8 +205,6 @@ def _answer(task: Task, analyzers: _Analyzers, progress: _Sender, cancel: Cancel
 def _exports(tasks: tuple[ExportTask, ...], conn: Any, limits: Limits,
              cancel: CancelToken) -> list[Reply]:
     """Export every task, then publish the copies together; one reply per task."""
-    from share_guard.core.export.batch import export_batch
-
     senders: list[_Sender] = []
 
     def started(i: int) -> None:
@@ -217,6 +215,8 @@ def _exports(tasks: tuple[ExportTask, ...], conn: Any, limits: Limits,
         conn.send(Started(i))
 
     try:
+        from share_guard.core.export.batch import export_batch  # (exports only: not preloaded)
+
         outcomes = export_batch([t.planned for t in tasks], tasks[0].options,
                                 lambda i: senders[i], cancel, started=started,
                                 publishing=lambda: conn.send(Publishing()))
