@@ -17,17 +17,44 @@ from share_guard import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-#: modules that add a subcommand (each has ``register(subparsers)``, and adds nothing to the
-#: others: what inspect and clean check is composed by the core's build_engine); imported
-#: when the parser is built, so ``--version`` loads none of them
-COMMAND_MODULES = ["inspect_cmd", "clean_cmd", "takedown_cmd", "policy_cmd", "consent_cmd",
-                   "gui_cmd", "desktop_cmd", "helplines_cmd", "language_cmd"]
+#: the subcommands, in the order help lists them, and the module that adds each (it has
+#: ``register(subparsers)`` and adds nothing to the others: what inspect and clean check is
+#: composed by the core's build_engine). A command imports only its own module; help and
+#: a mistyped command import them all; ``--version`` none
+COMMANDS = {"inspect": "inspect_cmd", "clean": "clean_cmd", "takedown": "takedown_cmd",
+            "policy": "policy_cmd", "consent": "consent_cmd", "gui": "gui_cmd",
+            "install-desktop": "desktop_cmd", "help-lines": "helplines_cmd",
+            "language": "language_cmd"}
+COMMAND_MODULES = list(dict.fromkeys(COMMANDS.values()))
 #: commands that read files in the sandbox: its fork server starts before anything loads
 SANDBOXED = ("inspect", "clean")
+#: options given before the command that take a value (``--lang hi``)
+_VALUED = ("--lang", "--data-dir")
 
 
-def commands() -> list[ModuleType]:
-    return [importlib.import_module(f"share_guard.cli.{name}") for name in COMMAND_MODULES]
+def commands(names: Sequence[str] | None = None) -> list[ModuleType]:
+    """The modules of the commands ``names`` (all of them when None)."""
+    modules = COMMAND_MODULES if names is None else [COMMANDS[n] for n in names]
+    return [importlib.import_module(f"share_guard.cli.{name}") for name in modules]
+
+
+def chosen_command(args: Sequence[str]) -> str | None:
+    """The command ``args`` run, when only ``--lang``/``--data-dir`` (or unique prefixes of
+    them, as argparse accepts) come before it; None when help is asked for, when no known
+    command is given, or when in doubt (then every command is loaded, as for help)."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--" or arg == "-":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+        option, eq, _value = arg.partition("=")
+        full = [o for o in _VALUED if len(option) > 2 and o.startswith(option)]
+        if len(full) != 1:
+            return None  # -h, --help, --version or a mistake: argparse answers it
+        i += 1 if eq else 2
+    return None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,8 +65,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, _("share-guard: error: {problem}").format(problem=message) + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser, its help texts in the language chosen (set the language first)."""
+def build_parser(args: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, its help texts in the language chosen (set the language first). Given
+    the ``args`` it will parse, it holds only the command they run when that is clear
+    (:func:`chosen_command`); otherwise, and without ``args``, every command."""
     from share_guard.cli.argparse_words import translate_argparse
     from share_guard.core.i18n import _
 
@@ -55,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "fr, en); default: the one chosen with 'share-guard language', "
                                "else the system's"))
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in commands():
+    command = chosen_command(args) if args is not None else None
+    for module in commands(None if command is None else [command]):
         module.register(subs)
     return parser
 
@@ -137,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if complaint is not None:
         print(_("share-guard: error: {problem}").format(problem=complaint), file=sys.stderr)
         return EXIT_USAGE
-    parser = build_parser()
+    parser = build_parser(args_list)
     args = parser.parse_args(args_list)
     if args.command is None:
         args = parser.parse_args([*args_list, "gui"])

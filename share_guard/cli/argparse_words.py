@@ -14,7 +14,7 @@ import re
 
 from share_guard.core.i18n import N_, translated
 
-_FIELD = re.compile(r"%(?:\([^)]*\))?[#0 +-]?\d*(?:\.\d+)?[a-zA-Z%]")
+_FIELD = r"%(?:\([^)]*\))?[#0 +-]?\d*(?:\.\d+)?[a-zA-Z%]"
 
 WORDS = (
     N_("usage: "),
@@ -39,7 +39,9 @@ def word(text: str) -> str:
     """``text`` translated, unless the translation lost or changed one of argparse's
     ``%`` fields (it formats them after: a wrong one would raise in the middle of an error)."""
     out = translated(text)
-    return out if sorted(_FIELD.findall(out)) == sorted(_FIELD.findall(text)) else text
+    if out == text:  # English, or no translation: nothing to check (nor to compile)
+        return text
+    return out if sorted(re.findall(_FIELD, out)) == sorted(re.findall(_FIELD, text)) else text
 
 
 def translate_argparse() -> None:

@@ -26,7 +26,6 @@ import os
 import re
 import struct
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +110,8 @@ def message(template: str, **values: object) -> str:
 
 
 def locale_dir() -> Path:
+    from importlib import resources  # (a few ms: only where a translation is loaded)
+
     return Path(str(resources.files("share_guard") / "resources" / "locale"))
 
 

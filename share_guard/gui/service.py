@@ -104,10 +104,11 @@ class Service:
 
     @staticmethod
     def supported_formats() -> list[str]:
-        """Names of the containers the core can read, for the empty state."""
-        from share_guard.core.containers import all_handlers
+        """Names of the containers the core can read, for the empty state (from the sniffing
+        table, which names every handler in order without loading them)."""
+        from share_guard.core.containers.magic import TABLE
 
-        return list(dict.fromkeys(h.name.upper() for h in all_handlers()))
+        return list(dict.fromkeys(m.name.upper() for m in TABLE))
 
     # -- inspect and verdict -------------------------------------------------------------
     def has_content_checks(self) -> bool:

@@ -308,3 +308,10 @@ def test_cli_opens_the_window(monkeypatch, argv, paths):
     monkeypatch.setattr(app_module, "run", fake_run)
     assert main(argv) == 0
     assert seen["paths"] == paths and seen["data_dir"] is not None
+
+
+def test_the_empty_state_lists_every_format_without_loading_the_handlers() -> None:
+    from share_guard.core.containers import all_handlers
+    from share_guard.gui.service import Service
+
+    assert Service.supported_formats() == list(dict.fromkeys(h.name.upper() for h in all_handlers()))

@@ -1,16 +1,17 @@
 """Container formats: sniffing by magic bytes and the handler registry.
 
 Each module here defines ``HANDLERS``; they are collected in priority order.
-The extension of a file is never trusted: only its bytes decide.
+The extension of a file is never trusted: only its bytes decide. Sniffing asks the
+static table of :mod:`.magic`, so finding the handler of a file imports only its module.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from functools import lru_cache
 
 from share_guard.core.containers.base import FormatHandler, Source
+from share_guard.core.containers.magic import BY_NAME, sniff
 from share_guard.core.errors import UnsupportedFormat
 from share_guard.core.i18n import N_, message
 
@@ -19,6 +20,9 @@ __all__ = ["FormatHandler", "Source", "all_handlers", "detect", "handler_by_name
 
 @lru_cache(maxsize=1)
 def all_handlers() -> tuple[FormatHandler, ...]:
+    """Every handler, in priority order (imports every handler module)."""
+    import pkgutil
+
     found: list[FormatHandler] = []
     for mod in pkgutil.iter_modules(__path__):
         if mod.name.startswith("_") or mod.name == "base":
@@ -29,9 +33,14 @@ def all_handlers() -> tuple[FormatHandler, ...]:
 
 
 def handler_by_name(name: str) -> FormatHandler:
-    for handler in all_handlers():
+    """The handler called ``name`` ("jpeg"), importing only its module; KeyError when there
+    is none."""
+    magic = BY_NAME[name]
+    module = importlib.import_module(f"{__name__}.{magic.module}")
+    for handler in getattr(module, "HANDLERS", ()):
         if handler.name == name:
-            return handler
+            found: FormatHandler = handler
+            return found
     raise KeyError(name)
 
 
@@ -39,10 +48,10 @@ def detect(head: bytes) -> FormatHandler:
     """Pick the handler for a file from its first bytes, or explain why none fits."""
     if not head:
         raise UnsupportedFormat(N_("the file is empty"))
-    for handler in all_handlers():
-        if handler.sniff(head):
-            return handler
-    raise UnsupportedFormat(describe_unsupported(head))
+    magic = sniff(head)
+    if magic is None:
+        raise UnsupportedFormat(describe_unsupported(head))
+    return handler_by_name(magic.name)
 
 
 _KNOWN_OTHER = [

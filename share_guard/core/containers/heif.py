@@ -34,14 +34,13 @@ from share_guard.core.containers.heif_items import ALPHA_AUX, HeifMeta, Item, pa
 from share_guard.core.containers.heif_meta import MetaCleaner, item_entry
 from share_guard.core.containers.inplace import merged
 from share_guard.core.containers.ledger import Ledger
+from share_guard.core.containers.magic import is_heif
 from share_guard.core.errors import CorruptFile
 from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
 C = Category
-HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2",
-               b"avif", b"avis", b"avio", b"MiHE", b"MiHB")
 MAX_META = 64 * 1024 * 1024
 MAX_ITEM_READ = 16 * 1024 * 1024
 NEUTRAL_TYPE = b"free"
@@ -294,18 +293,6 @@ _ORIENTATION = {
 
 def exif_orientation(angle: int, mirror: int | None) -> int:
     return _ORIENTATION[(angle, mirror)]
-
-
-def is_heif(head: bytes) -> bool:
-    if len(head) < 16 or head[4:8] != b"ftyp":
-        return False
-    size = min(struct.unpack(">I", head[:4])[0], len(head))
-    brands = [head[i : i + 4] for i in range(8, size - 3, 4) if i != 12]
-    if not brands:
-        return False
-    if brands[0] in HEIF_BRANDS:
-        return True
-    return b"mif1" in brands and brands[0] not in (b"qt  ", b"isom", b"mp41", b"mp42")
 
 
 class HeifHandler(ScanHandler):

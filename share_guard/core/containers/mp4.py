@@ -18,28 +18,12 @@ from share_guard.core.containers.bmff_media import plan_media
 from share_guard.core.containers.bmff_meta import cap_findings
 from share_guard.core.containers.bmff_movie import MovieScan, MovieScanner
 from share_guard.core.containers.ledger import Ledger
+from share_guard.core.containers.magic import MOVIE_BRANDS, movie_brand
 from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.samsung import is_sef, sef_findings
 from share_guard.core.report import Category, Finding
 
-#: brands that belong to other handlers or formats that merely share the box layout
-NOT_MOVIE_BRANDS = {
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"avif",
-    b"avis", b"avio", b"MiHE", b"MiHB", b"jpgs", b"crx ", b"jp2 ", b"jpx ", b"jpm ", b"mjp2",
-}
 MAX_TRAILER_READ = 16 * 1024 * 1024
-#: first box types of a QuickTime movie written without 'ftyp'
-QT_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
-
-
-def movie_brand(head: bytes) -> bytes | None:
-    """The major brand of an 'ftyp' movie, b'qt  ' for ftyp-less QuickTime, else None."""
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        major = head[8:12]
-        return None if major in NOT_MOVIE_BRANDS else major
-    if len(head) >= 8 and head[4:8] in QT_FIRST_BOXES and head[:4] != b"\x00\x00\x00\x00":
-        return b"qt  "
-    return None
 
 
 def trailer_finding(size: int, media: str) -> Finding:
@@ -92,28 +76,28 @@ class Mp4Handler(MovieHandler):
     mime: ClassVar[str] = "video/mp4"
     extensions: ClassVar[tuple[str, ...]] = (".mp4", ".m4a", ".f4v")
     priority: ClassVar[int] = 45  # after the specific brands below
-    brands: ClassVar[tuple[bytes, ...]] = (b"",)
+    brands: ClassVar[tuple[bytes, ...]] = MOVIE_BRANDS["mp4"]
 
 
 class MovHandler(MovieHandler):
     name: ClassVar[str] = "mov"
     mime: ClassVar[str] = "video/quicktime"
     extensions: ClassVar[tuple[str, ...]] = (".mov", ".qt")
-    brands: ClassVar[tuple[bytes, ...]] = (b"qt  ",)
+    brands: ClassVar[tuple[bytes, ...]] = MOVIE_BRANDS["mov"]
 
 
 class ThreeGppHandler(MovieHandler):
     name: ClassVar[str] = "3gp"
     mime: ClassVar[str] = "video/3gpp"
     extensions: ClassVar[tuple[str, ...]] = (".3gp", ".3g2")
-    brands: ClassVar[tuple[bytes, ...]] = (b"3gp", b"3g2", b"3ge", b"3gg", b"3gs", b"3gr")
+    brands: ClassVar[tuple[bytes, ...]] = MOVIE_BRANDS["3gp"]
 
 
 class M4vHandler(MovieHandler):
     name: ClassVar[str] = "m4v"
     mime: ClassVar[str] = "video/x-m4v"
     extensions: ClassVar[tuple[str, ...]] = (".m4v",)
-    brands: ClassVar[tuple[bytes, ...]] = (b"M4V",)
+    brands: ClassVar[tuple[bytes, ...]] = MOVIE_BRANDS["m4v"]
 
 
 HANDLERS = [MovHandler(), ThreeGppHandler(), M4vHandler(), Mp4Handler()]

@@ -12,11 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from share_guard.core.engine.deferred import Deferred
 from share_guard.core.engine.engine import Engine
 from share_guard.core.family.lock import PolicyState
 from share_guard.core.inspect import Analyzer
 from share_guard.core.sandbox.base import Runner
-from share_guard.core.sandbox.worker import Limits
+from share_guard.core.sandbox.entry import Limits
+
+#: where the looks at the pixels are, and their names (``FaceAnalyzer.name``...)
+ANALYZERS = "share_guard.core.analysis.analyzers"
+FACES, CODES = "faces", "codes"
 
 
 @dataclass(frozen=True)
@@ -50,15 +55,12 @@ def build_engine(features: Features = Features()) -> Engine:  # noqa: B008 - fro
         return made + list(features.analyzers)
 
     def content() -> list[Analyzer]:
+        # named here, made where they run (their module loads numpy): engine.deferred
         made: list[Analyzer] = []
         if features.codes:
-            from share_guard.core.analysis.analyzers import CodeAnalyzer
-
-            made.append(CodeAnalyzer())
+            made.append(Deferred(CODES, ANALYZERS, "CodeAnalyzer"))
         if features.faces:
-            from share_guard.core.analysis.analyzers import FaceAnalyzer
-
-            made.append(FaceAnalyzer())
+            made.append(Deferred(FACES, ANALYZERS, "FaceAnalyzer"))
         return made + list(features.content)
 
     if features.policy is not None:

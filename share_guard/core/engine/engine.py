@@ -16,8 +16,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from share_guard.core.engine.items import Item, slim
-from share_guard.core.engine.outcome import ExportOutcome
 from share_guard.core.engine.verdict import Assessment, Verdict, assess
 from share_guard.core.errors import Cancelled, OutputError, ShareGuardError
 from share_guard.core.export.consent import (
@@ -37,21 +35,22 @@ from share_guard.core.export.pipeline import (
     free_name,
     output_path,
 )
-from share_guard.core.family.approval import AskParent, ParentApproval
 from share_guard.core.family.gates import Gate, evidence_analyzers, policy_gates
 from share_guard.core.family.gates import consent_confirmations as policy_confirmations
 from share_guard.core.family.gates import consent_refusal as policy_consent_refusal
 from share_guard.core.family.lock import PolicyState
-from share_guard.core.family.records import ConsentLog, build_record
 from share_guard.core.i18n import N_, message
 from share_guard.core.inspect import Analyzer, InspectOptions
-from share_guard.core.media.preview import PreviewPixels, decode_preview
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import FileKind, Report, labelled
 from share_guard.core.sandbox.base import Runner
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # what exports and previews need loads when one is made (not to inspect)
     from share_guard.core.analysis.tracks import Track
+    from share_guard.core.engine.items import Item
+    from share_guard.core.engine.outcome import ExportOutcome
+    from share_guard.core.family.approval import AskParent
+    from share_guard.core.media.preview import PreviewPixels
 
 
 def _scaled(progress: ProgressFn, start: float, span: float) -> ProgressFn:
@@ -187,6 +186,8 @@ class Engine:
         """A small picture of an image or a video frame, decoded by the runner."""
         if kind not in (FileKind.IMAGE, FileKind.VIDEO):
             return None
+        from share_guard.core.media.preview import decode_preview
+
         return self.runner.call(decode_preview, path, str(kind), max_side, at, cancel=cancel)
 
     def face_tracks(self, path: Path, cancel: CancelToken | None = None) -> list[Track]:
@@ -222,6 +223,11 @@ class Engine:
         for consent are held compressed, so memory does not grow with what files report."""
         if isinstance(reports, Sequence) and len(reports) != len(paths):
             raise ValueError("one report per path, in the same order")
+        from share_guard.core.engine.items import slim
+        from share_guard.core.engine.outcome import ExportOutcome
+        from share_guard.core.family.approval import ParentApproval
+        from share_guard.core.family.records import ConsentLog, build_record
+
         state = self.policy_state()
         gates = self.gates(state)
         if options.data_dir is None:
@@ -316,6 +322,8 @@ class Engine:
 
     def _plan_one(self, report: Report, options: ExportOptions, gates: Sequence[Gate],
                   taken: set[Path], originals: set[tuple[int, int] | None]) -> Item:
+        from share_guard.core.engine.items import Item
+
         transforms = options.transforms_for(report.path)
         dest: Path | None = None
         if report.format is not None and not report.error:
@@ -395,6 +403,8 @@ class Engine:
 
     def _write(self, todo: list[Item], options: ExportOptions, progress: ProgressFn,
                cancel: CancelToken | None) -> Iterator[ExportResult | BaseException]:
+        from share_guard.core.engine.items import slim
+
         for at in range(0, len(todo), WRITE_CHUNK):
             chunk = todo[at : at + WRITE_CHUNK]
             held = [item for item in chunk if item.unhold()]

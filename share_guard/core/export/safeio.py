@@ -22,7 +22,6 @@ import os
 import secrets
 import stat
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -219,6 +218,8 @@ def _sync_all(staged: list[_Staged]) -> Iterator[OutputError | None]:
     if len(staged) <= 1:
         yield from map(sync, staged)
         return
+    from concurrent.futures import ThreadPoolExecutor  # (loads logging: not at start-up)
+
     with ThreadPoolExecutor(min(SYNC_THREADS, len(staged)), thread_name_prefix="sg-sync") as ex:
         yield from ex.map(sync, staged)
 

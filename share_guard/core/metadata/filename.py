@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import PurePath
 
 from share_guard.core.i18n import N_, message
@@ -36,14 +35,26 @@ _DD = r"(?P<y>(?:19|20)\d\d)-(?P<mo>\d\d)-(?P<d>\d\d)"  # 2024-03-12
 _T = r"(?P<h>\d\d)(?P<mi>\d\d)(?P<s>\d\d)"  # 142210
 
 
-@dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern[str]
-    source: str  # the device or app the pattern belongs to ("" when it tells none)
+    """A name pattern and the device or app it belongs to ("" when it tells none). Compiled
+    when a name is first looked at: the process that only shows reports never compiles the
+    thirty of them."""
+
+    __slots__ = ("_regex", "pattern", "source")
+
+    def __init__(self, pattern: str, source: str) -> None:
+        self.pattern, self.source = pattern, source
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        if self._regex is None:
+            self._regex = re.compile(self.pattern, re.IGNORECASE)
+        return self._regex
 
 
 def _p(pattern: str, source: str) -> _Pattern:
-    return _Pattern(re.compile(pattern, re.IGNORECASE), source)
+    return _Pattern(pattern, source)
 
 
 #: name stems (no extension) that tell when, and which device or app; first match wins
@@ -88,6 +99,12 @@ DEVICE_ONLY: tuple[_Pattern, ...] = (
     _p(r"^received_\d{9,}", N_("Facebook Messenger")),
     _p(r"^Snapchat-\d+", N_("Snapchat")),
 )
+
+def compile_patterns() -> None:
+    """Compile every pattern now (a process that forks checkers does it once for them all)."""
+    for pattern in (*PATTERNS, *DEVICE_ONLY):
+        pattern.regex  # noqa: B018 - compiled on first use
+
 
 #: containers that are one family: a name from one of them is not "wrong" for another
 FAMILIES = {"mp4": "movie", "mov": "movie", "3gp": "movie", "m4v": "movie",
@@ -139,6 +156,8 @@ def name_facts(name: str) -> NameFacts:
 
 
 def _when(m: re.Match[str]) -> str:
+    from datetime import datetime  # (only for a name that matched)
+
     g = m.groupdict()
     if g.get("ms"):
         try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-from share_guard.core.media.images import open_image
-
 
 def thumbnail_mismatch(data: bytes, thumbnail: bytes, orientation: int) -> str | None:
     """A short reason when the thumbnail differs from the main image, else None.
@@ -15,8 +13,10 @@ def thumbnail_mismatch(data: bytes, thumbnail: bytes, orientation: int) -> str |
     thumbnail still shows the whole scene is a classic leak.
     """
     del orientation  # thumbnails are stored in the same orientation as the image
-    try:
+    try:  # Pillow loads here, for the few photos with a thumbnail (not when a handler loads)
         from PIL import Image
+
+        from share_guard.core.media.images import open_image
 
         with open_image(io.BytesIO(thumbnail), formats=("JPEG",)) as thumb:
             thumb.draft("L", (64, 64))

@@ -1,9 +1,10 @@
 """Start the sandbox's fork server first thing, before the command imports anything else.
 
-The fork server imports every container handler once (the workers fork from it already
-loaded); that takes a few tenths of a second, which a command spends importing its own
-modules and walking folders anyway. This module imports nothing of ours, so a command can
-call :func:`start_fork_server` before its own imports and both proceed side by side.
+The fork server imports what every task needs once (the workers fork from it already
+loaded) while the command imports its own modules and walks folders; a worker imports the
+container handler a file needs when the file comes (once per worker). This module imports
+nothing of ours, so a command can call :func:`start_fork_server` before its own imports and
+both proceed side by side.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-#: what the fork server imports before it forks the first worker
-PRELOAD = ["share_guard.core.sandbox.pool", "share_guard.core.sandbox.worker",
-           "share_guard.core.containers._preload", "share_guard.core.export.pipeline"]
+#: what the fork server imports before it forks the first worker: what every task needs
+#: (see the module); not the container handlers (each file needs one)
+PRELOAD = ["share_guard.core.sandbox.preload"]
 
 
 def context() -> Any:

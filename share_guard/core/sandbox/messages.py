@@ -7,25 +7,28 @@ stop. Worker -> parent, for each task in order: :class:`Started`, any number of
 raises in-process too) or :class:`Internal` (an exception the core did not turn into a
 report: a bug). The copies of a batch of exports are published together, after the last
 task (:class:`Publishing`), so their replies come then.
+
+Each message is a named tuple (typed, immutable, picklable by name): a frozen dataclass
+costs ten times as much to define, and this module loads before the first file is read.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from share_guard.core.export.pipeline import ExportOptions, Planned
 from share_guard.core.inspect import InspectOptions
 from share_guard.core.report import Report
+
+if TYPE_CHECKING:  # only exports carry them (unpickling one imports the pipeline)
+    from share_guard.core.export.pipeline import ExportOptions, Planned
 
 # -- tasks (parent -> worker) ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InspectTask:
+class InspectTask(NamedTuple):
     """``inspect(path)`` with the analyzers pickled once per set (``digest`` names the set)."""
 
     path: str | os.PathLike[str]
@@ -38,8 +41,7 @@ class InspectTask:
         return Path(self.path)
 
 
-@dataclass(frozen=True)
-class CheckTask:
+class CheckTask(NamedTuple):
     """Run more analyzers on the file a report describes (the evidence a gate needs)."""
 
     report: Report
@@ -51,8 +53,7 @@ class CheckTask:
         return self.report.path
 
 
-@dataclass(frozen=True)
-class ExportTask:
+class ExportTask(NamedTuple):
     """Write the clean copy of one planned file (consent was given in the parent)."""
 
     planned: Planned
@@ -63,8 +64,7 @@ class ExportTask:
         return self.planned.report.path
 
 
-@dataclass(frozen=True)
-class CallTask:
+class CallTask(NamedTuple):
     """``func(*args)``: a module-level function of ours (e.g. decoding a preview)."""
 
     func: Callable[..., Any]
@@ -79,8 +79,7 @@ class CallTask:
 Task = InspectTask | CheckTask | ExportTask | CallTask
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     tasks: tuple[Task, ...]  # exports only with exports (they are published together)
     cwd: str
     env: Mapping[str, str] | None  # None: as in the previous request to this worker
@@ -89,20 +88,17 @@ class Request:
 # -- replies (worker -> parent) ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Started:
-    """The worker begins the task at ``index`` of the request."""
+class Started(NamedTuple):
+    """The worker begins the task at ``position`` in the request."""
 
-    index: int
+    position: int
 
 
-@dataclass(frozen=True)
-class Publishing:
+class Publishing(NamedTuple):
     """A batch of exports is written and verified; its copies are being synced and named."""
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     fraction: float
     text: str
     #: work done since the previous report (bytes read or written): the watchdog's allowance
@@ -110,30 +106,27 @@ class Progress:
     work: int = 0
 
 
-@dataclass(frozen=True)
-class Done:
+class Done(NamedTuple):
     value: Any
     network_attempts: int = 0
-    index: int = 0
+    position: int = 0  # of the task in the request
 
 
-@dataclass(frozen=True)
-class Raised:
+class Raised(NamedTuple):
     """An error the caller handles as it would in-process (Cancelled, a refused export...)."""
 
     error: BaseException
     network_attempts: int = 0
-    index: int = 0
+    position: int = 0  # of the task in the request
 
 
-@dataclass(frozen=True)
-class Internal:
+class Internal(NamedTuple):
     """An exception the core did not turn into a report or result: a bug, reported as such."""
 
     summary: str
     trace: str
     network_attempts: int = 0
-    index: int = 0
+    position: int = 0  # of the task in the request
 
 
 Reply = Done | Raised | Internal

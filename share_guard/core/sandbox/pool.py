@@ -33,6 +33,7 @@ from share_guard.core.errors import Cancelled
 from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.sandbox import early
+from share_guard.core.sandbox.entry import Limits, worker_entry
 from share_guard.core.sandbox.messages import (
     Internal,
     Progress,
@@ -42,7 +43,6 @@ from share_guard.core.sandbox.messages import (
     Started,
     Task,
 )
-from share_guard.core.sandbox.worker import Limits, worker_main
 
 #: how a report or result that a worker could not finish begins (each is a whole sentence
 #: where it is written, for translation)
@@ -76,7 +76,7 @@ class _Worker:
     def __init__(self, ctx: Any, limits: Limits) -> None:
         self.conn, child = ctx.Pipe()
         self.cancel = ctx.Event()
-        self.proc = ctx.Process(target=worker_main, args=(child, self.cancel, limits),
+        self.proc = ctx.Process(target=worker_entry, args=(child, self.cancel, limits),
                                 name="share-guard-checker", daemon=True)
         self.proc.start()
         child.close()
@@ -302,7 +302,7 @@ class WorkerPool:
             while answered < len(tasks):
                 msg = self._next(worker, watch, cancel)
                 if isinstance(msg, Started):
-                    watch.start(msg.index)
+                    watch.start(msg.position)
                 elif isinstance(msg, Publishing):
                     watch.publishing()
                 elif isinstance(msg, Progress):
@@ -311,10 +311,10 @@ class WorkerPool:
                         progress(watch.index)(msg.fraction, msg.text)
                 else:
                     answered += 1
-                    self._finished(watch.end(msg.index))
+                    self._finished(watch.end(msg.position))
                     with self._cond:
                         self.stats.network_attempts += msg.network_attempts
-                    on_reply(msg.index, msg)
+                    on_reply(msg.position, msg)
             ok = True
         finally:
             self._checkin(worker, ok, len(tasks))

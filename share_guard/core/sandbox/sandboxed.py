@@ -20,9 +20,8 @@ import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from share_guard.core.errors import Cancelled, ShareGuardError
 from share_guard.core.export.batch import Outcome
@@ -34,6 +33,7 @@ from share_guard.core.inspect import Analyzer, InspectOptions
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Report
 from share_guard.core.sandbox.base import Runner
+from share_guard.core.sandbox.entry import Limits
 from share_guard.core.sandbox.messages import (
     CallTask,
     CheckTask,
@@ -46,7 +46,9 @@ from share_guard.core.sandbox.messages import (
     Task,
 )
 from share_guard.core.sandbox.pool import Dead, PoolStats, WorkerPool
-from share_guard.core.sandbox.worker import Limits
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: files up to this many bytes of data travel to a worker with others...
 SMALL_FILE = 4 << 20
@@ -260,6 +262,8 @@ class SandboxRunner(Runner):
             with lock:
                 done[0] += len(indices)
             return out
+
+        from concurrent.futures import ThreadPoolExecutor  # (loads logging: not for one file)
 
         groups = batches(sizes, self.pool.size)
         with ThreadPoolExecutor(max_workers=self.pool.size,

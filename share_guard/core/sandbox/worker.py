@@ -15,19 +15,17 @@ import os
 import pickle
 import signal
 import sys
-import tempfile
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from share_guard.core.containers.content_memo import forget_all
 from share_guard.core.errors import Cancelled, ShareGuardError
-from share_guard.core.export.batch import export_batch
 from share_guard.core.filesize import data_bytes
 from share_guard.core.inspect import Analyzer, inspect, with_checks
 from share_guard.core.progress import CancelToken
+from share_guard.core.sandbox.entry import Limits as Limits
 from share_guard.core.sandbox.messages import (
     CallTask,
     CheckTask,
@@ -43,24 +41,6 @@ from share_guard.core.sandbox.messages import (
     Started,
     Task,
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Hard limits for one worker task."""
-
-    memory_bytes: int = 2 * 1024**3
-    cpu_seconds: int = 600  # processor time per task: a backstop for spinning decoders...
-    cpu_seconds_per_mb: float = 2.0  # ...plus this per MB of input (scanning, re-encoding video)
-    parse_seconds: float = 8.0  # wall clock before the first progress report...
-    bytes_per_second: float = 50e6  # ...plus this long per byte of input (copying big videos)
-    idle_seconds: float = 120.0  # wall clock between progress reports once analysis runs
-    total_seconds: float = 3600.0
-    cancel_grace: float = 2.0  # after a cancel, seconds to let the worker clean up
-    tasks_per_worker: int = 500  # recycled after this many tasks
-    #: the most one message from a worker may hold (a report, a result): the parent's share
-    #: of a file's work is bounded, so a file cannot make it hold gigabytes of findings
-    reply_bytes: int = 64 * 1024**2
 
 
 class _EventCancel(CancelToken):
@@ -235,6 +215,8 @@ def _exports(tasks: tuple[ExportTask, ...], conn: Any, limits: Limits,
         conn.send(Started(i))
 
     try:
+        from share_guard.core.export.batch import export_batch  # (exports only: not preloaded)
+
         outcomes = export_batch([t.planned for t in tasks], tasks[0].options,
                                 lambda i: senders[i], cancel, started=started,
                                 publishing=lambda: conn.send(Publishing()))
@@ -265,7 +247,7 @@ def _send(conn: Any, reply: Reply) -> bool:
     except Exception as exc:  # noqa: BLE001
         data = pickle.dumps(Internal(f"result could not be sent back: {exc}",
                                      traceback.format_exc(limit=4), reply.network_attempts,
-                                     reply.index))
+                                     reply.position))
     try:
         conn.send_bytes(data)
     except OSError:
@@ -288,14 +270,22 @@ def fewer_collections() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+def _follow_tmpdir() -> None:
+    """tempfile picks its folder once: have it pick again, from the caller's TMPDIR (not
+    loaded yet, it reads TMPDIR when it is; the fork server does not load it for us)."""
+    if "tempfile" in sys.modules:
+        import tempfile
+
+        tempfile.tempdir = None
+
+
 def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
     """Entry point of a worker process: answer tasks until the parent goes away."""
     _harden(limits)
     sys.addaudithook(_network_guard)
     warnings.simplefilter("ignore")  # decoder chatter about hostile data; reports say what matters
-    from share_guard.core.containers import all_handlers
-
-    all_handlers()  # import every handler once, before the first task
+    # Handlers are imported as files need them (a worker pays each import once); the fork
+    # server preloaded only what every task needs (early.PRELOAD).
     fewer_collections()
     analyzers = _Analyzers()
     cancel = _EventCancel(cancel_event)
@@ -309,7 +299,7 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
         if request.env is not None:
             os.environ.clear()
             os.environ.update(request.env)
-            tempfile.tempdir = None  # follow the caller's TMPDIR
+            _follow_tmpdir()
         with contextlib.suppress(OSError):
             os.chdir(request.cwd)
         before = _net_attempts
@@ -325,8 +315,8 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
                 _set_cpu_budget(budget)
                 conn.send(Started(i))
                 reply = _answer(task, analyzers, _Sender(conn, budget), cancel)
-                if not _send(conn, dataclasses.replace(reply, index=i,
-                                                       network_attempts=_net_attempts - before)):
+                if not _send(conn, reply._replace(position=i,
+                                                  network_attempts=_net_attempts - before)):
                     return
                 before = _net_attempts
             forget_all()
@@ -334,5 +324,5 @@ def worker_main(conn: Any, cancel_event: Any, limits: Limits) -> None:
         forget_all()
         for i, reply in enumerate(replies):
             attempts = _net_attempts - before if i == 0 else 0
-            if not _send(conn, dataclasses.replace(reply, index=i, network_attempts=attempts)):
+            if not _send(conn, reply._replace(position=i, network_attempts=attempts)):
                 return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import sqlite3
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,10 +13,11 @@ from share_guard.core.errors import ShareGuardError
 from share_guard.core.i18n import N_, message
 from share_guard.core.progress import CancelToken, ProgressFn
 from share_guard.core.report import Category, Finding, Report, Severity, TakedownVerdict
-from share_guard.core.takedown.store import TakedownStore, default_path
+from share_guard.core.takedown.location import default_path
 
-if TYPE_CHECKING:  # the matcher loads numpy: only where a list is checked, not at start-up
+if TYPE_CHECKING:  # the matcher loads numpy, the store SQLite: only where a list is checked
     from share_guard.core.takedown.match import Match, Matcher
+    from share_guard.core.takedown.store import TakedownStore
 
 _MATCH_TEXT = N_(
     "This file looks like an item on the takedown list (hash type {type}, distance {dist}). "
@@ -59,12 +60,20 @@ def match_finding(m: Match) -> Finding:
 _matchers: dict[str, Matcher] = {}
 
 
+def _store_errors() -> tuple[type[Exception], ...]:
+    """SQLite's errors, once a store has loaded it (none can happen before: a check with no
+    list does not load SQLite)."""
+    sqlite3 = sys.modules.get("sqlite3")
+    return (sqlite3.Error,) if sqlite3 is not None else ()
+
+
 def check_file_at(list_path: str, path: str | os.PathLike[str]) -> list[Match]:
     """Every match of ``path`` on the list stored at ``list_path``: plain arguments, so a
     runner's sandbox worker can do it (it keeps the matcher for the next file)."""
     matcher = _matchers.get(list_path)
     if matcher is None:
         from share_guard.core.takedown.match import Matcher
+        from share_guard.core.takedown.store import TakedownStore
 
         matcher = _matchers[list_path] = Matcher(TakedownStore(list_path))
     return matcher.check_file(path)
@@ -108,6 +117,8 @@ class TakedownAnalyzer:
                 path = self._path or default_path(self._data_dir)
                 if not os.path.exists(path):
                     return None
+                from share_guard.core.takedown.store import TakedownStore
+
                 store = TakedownStore(path)
             from share_guard.core.takedown.match import Matcher
 
@@ -125,8 +136,11 @@ class TakedownAnalyzer:
             matcher = self.matcher
             if matcher is not None:
                 matcher.warm()
-        except (ShareGuardError, OSError, sqlite3.Error):
+        except (ShareGuardError, OSError):
             pass  # a worker will try again, and report a failure for the file it checks
+        except Exception as exc:  # SQLite's errors likewise
+            if not isinstance(exc, _store_errors()):
+                raise
 
     def __getstate__(self) -> dict[str, Any]:
         self.prepare()

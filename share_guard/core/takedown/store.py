@@ -27,9 +27,9 @@ from share_guard.core.errors import ShareGuardError
 from share_guard.core.hashing.values import HashType, MalformedHash, normalize_value
 from share_guard.core.hashing.video import FrameHash, format_vpdq
 from share_guard.core.i18n import N_, message
-from share_guard.core.paths import data_dir
+from share_guard.core.takedown.location import DB_NAME as DB_NAME
+from share_guard.core.takedown.location import default_path as default_path
 
-DB_NAME = "takedown.sqlite3"
 DEFAULT_LIST = "default"
 SCHEMA_VERSION = 1
 ACTIVE, WITHDRAWN = "active", "withdrawn"
@@ -171,10 +171,6 @@ class ListInfo:
 
 def now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def default_path(data: str | os.PathLike[str] | None = None) -> Path:
-    return data_dir(data) / DB_NAME
 
 
 def type_key(execute: Callable[..., Any], kind: HashType) -> str:

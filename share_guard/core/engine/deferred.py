@@ -1,0 +1,46 @@
+"""Analyzers made where they run: the process that sends files to the sandbox only names them.
+
+The face and code analyzers' module loads numpy (and, to look, the face model's runtime).
+The parent never runs them: it holds a :class:`Deferred`, which has the analyzer's name,
+travels to the worker as that name and the place to find it, and makes the analyzer there
+on the first file it looks at (then keeps it). In-process it does the same, later.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from share_guard.core.containers.base import Source
+    from share_guard.core.inspect import Analyzer
+    from share_guard.core.progress import CancelToken, ProgressFn
+    from share_guard.core.report import Finding, Report
+
+
+class Deferred:
+    """``module.factory()`` made on first use, known by ``name`` (the analyzer's own name)."""
+
+    def __init__(self, name: str, module: str, factory: str) -> None:
+        self.name = name
+        self.module, self.factory = module, factory
+        self._made: Analyzer | None = None
+
+    def made(self) -> Analyzer:
+        """The analyzer itself (importing its module)."""
+        if self._made is None:
+            made: Analyzer = getattr(importlib.import_module(self.module), self.factory)()
+            self._made = made
+        return self._made
+
+    def analyze(self, src: Source, report: Report, progress: ProgressFn,
+                cancel: CancelToken | None) -> Iterable[Finding]:
+        return self.made().analyze(src, report, progress, cancel)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"name": self.name, "module": self.module, "factory": self.factory,
+                "_made": None}
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.module}.{self.factory})"
