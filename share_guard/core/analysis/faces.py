@@ -9,9 +9,12 @@ Scale strategy: every picture is looked at so that the detector sees about
 ``PIXEL_BUDGET`` pixels: small pictures enlarged up to 3x (and seen at native size
 too), which is what finds 9-20 px faces in crowds; large photos reduced, which
 keeps a 12 MP check inside a second, and looked at again at full size around the
-faces when the reduced look finds small ones (a crowd). Each look runs in tiles of
-at most ~1280 px with overlap, plus one global pass at ~640 px that only keeps
-large boxes (faces bigger than a tile's overlap, which no single tile may see whole).
+faces when the reduced look finds small ones (a crowd). A look of up to WHOLE_PIXELS
+runs in one pass (a 12 MP photo's reduced look, a small picture's enlarged one);
+larger looks run in tiles of at most ~1280 px with overlap plus a global pass at
+~1280 px (faces bigger than a tile's overlap, which no single tile may see whole).
+Every look but an enlarged one adds a global pass at ~640 px that only keeps large
+boxes (CenterFace under-sizes faces filling more than ~500 px of its input).
 """
 
 from __future__ import annotations
@@ -54,9 +57,14 @@ MIN_SCALE = 0.5
 REFINE_BELOW = 40
 REFINE_SCORE = 0.3
 REFINE_PIXELS = 16_000_000
-REFINE_AROUND = 6  # face heights looked at around each small face
+REFINE_AROUND = 10  # face heights looked at around each small face
 FACE_THRESHOLD = 0.2  # pre-selected for redaction
 POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
+#: a look of at most this many pixels runs whole, in one pass: 40% fewer detector pixels
+#: than 2x2 overlapping tiles, and no seams. onnxruntime's memory grows with its input
+#: (~0.2 GB per MP of input: a 3 MP pass peaks near 0.65 GB), so larger looks (24 MP
+#: photos and up) keep to tiles, which holds a 100 MP photo inside a worker's 2 GiB.
+WHOLE_PIXELS = 3_200_000
 TILE_MAX = 1280
 TILE_MIN = 1024
 TILE_OVERLAP = 192
@@ -122,7 +130,8 @@ class FaceDetector:
         s = work_scale(w, h) if scale is None else scale
         refine = scale is None and s < 1.0
         boxes = self._detect_scaled(rgb, s, min_score, cancel,
-                                    _part(progress, 0.0, 0.6 if refine else 1.0), tile_max)
+                                    _part(progress, 0.0, 0.6 if refine else 1.0), tile_max,
+                                    passes=s <= 1.0)
         if refine:
             boxes = np.concatenate([boxes, self._refine(rgb, boxes, s, min_score, cancel,
                                                         _part(progress, 0.6, 1.0))])
@@ -130,7 +139,8 @@ class FaceDetector:
             # The enlarged look is for small faces: it cuts large ones at tile seams,
             # under-sizes them and finds weak boxes in large textures. Faces of
             # UPSCALE_BELOW px and up are taken from a look at native size (a fraction
-            # of the cost), which sees them whole.
+            # of the cost), which sees them whole. (So the enlarged look has no global
+            # passes: they keep only boxes larger than UPSCALE_BELOW.)
             small = (boxes[:, 3] - boxes[:, 1]) < UPSCALE_BELOW
             boxes = np.concatenate([boxes[small], self._detect_native(rgb, min_score, cancel,
                                                                       None, tile_max)])
@@ -143,11 +153,11 @@ class FaceDetector:
 
     def _detect_scaled(self, rgb: np.ndarray, s: float, min_score: float,
                        cancel: CancelToken | None, progress: ProgressCb | None,
-                       tile_max: int) -> np.ndarray:
+                       tile_max: int, *, passes: bool = True) -> np.ndarray:
         """Boxes in pixels of ``rgb``, looked at ``s`` times its size."""
         h, w = rgb.shape[:2]
         work = resized(rgb, s)
-        boxes = self._detect_native(work, min_score, cancel, progress, tile_max)
+        boxes = self._detect_native(work, min_score, cancel, progress, tile_max, passes=passes)
         if work.shape[:2] != (h, w):
             boxes[:, :4] *= np.array([w / work.shape[1], h / work.shape[0]] * 2, np.float32)
         return boxes
@@ -182,15 +192,18 @@ class FaceDetector:
         return np.concatenate(found)
 
     def _detect_native(self, rgb: np.ndarray, min_score: float, cancel: CancelToken | None,
-                       progress: ProgressCb | None, tile_max: int) -> np.ndarray:
-        """Nx5 boxes in pixels of ``rgb``, looked at as it is (tiles plus global passes)."""
+                       progress: ProgressCb | None, tile_max: int, *, passes: bool = True
+                       ) -> np.ndarray:
+        """Nx5 boxes in pixels of ``rgb``, looked at as it is (tiles plus, with ``passes``,
+        the global passes)."""
         h, w = rgb.shape[:2]
         found: list[np.ndarray] = []
         tiles = tile_grid(w, h, tile_max)
-        passes = [(side, least) for side, least in GLOBAL_PASSES if max(w, h) > side * 1.25]
-        if len(tiles) == 1:  # seen whole at native size: only the large-face pass adds anything
-            passes = passes[1:] if passes and passes[0] == GLOBAL_PASSES[0] else passes
-        steps = len(tiles) + len(passes)
+        wide = [(side, least) for side, least in GLOBAL_PASSES
+                if passes and max(w, h) > side * 1.25]
+        if len(tiles) == 1:  # seen whole: only the large-face pass adds anything
+            wide = wide[1:] if wide and wide[0] == GLOBAL_PASSES[0] else wide
+        steps = len(tiles) + len(wide)
         for i, (x0, y0, x1, y1) in enumerate(tiles):
             if cancel is not None:
                 cancel.check()
@@ -200,7 +213,7 @@ class FaceDetector:
             found.append(boxes)
             if progress is not None:
                 progress((i + 1) / steps)
-        for k, (side, least) in enumerate(passes):
+        for k, (side, least) in enumerate(wide):
             if cancel is not None:
                 cancel.check()
             found.append(self._global_pass(rgb, min_score, side, least))
@@ -222,8 +235,14 @@ class FaceDetector:
     def _run(self, tile: np.ndarray, min_score: float) -> np.ndarray:
         th, tw = tile.shape[:2]
         ph, pw = -(-th // 32) * 32, -(-tw // 32) * 32
-        blob = np.zeros((1, 3, ph, pw), np.float32)
+        blob = np.empty((1, 3, ph, pw), np.float32)
         blob[0, :, :th, :tw] = tile.transpose(2, 0, 1)
+        # The model takes multiples of 32 px. Padding repeats the edge pixels: a black band
+        # reads as an edge and costs faces near the bottom and right of a whole picture.
+        if pw > tw:
+            blob[0, :, :th, tw:] = blob[0, :, :th, tw - 1 : tw]
+        if ph > th:
+            blob[0, :, th:, :] = blob[0, :, th - 1 : th, :]
         heat, scale, offset = self._backend.run(blob)
         return decode(heat, scale, offset, min_score)
 
@@ -282,8 +301,9 @@ def merge_areas(areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, 
 
 
 def tile_grid(w: int, h: int, tile_max: int = TILE_MAX) -> list[tuple[int, int, int, int]]:
-    """Tiles (x0, y0, x1, y1) covering the image with >= TILE_OVERLAP px overlap."""
-    if w <= tile_max and h <= tile_max:
+    """Tiles (x0, y0, x1, y1) covering the image with >= TILE_OVERLAP px overlap: the whole
+    image when it has at most WHOLE_PIXELS or fits ``tile_max`` both ways."""
+    if w * h <= WHOLE_PIXELS or (w <= tile_max and h <= tile_max):
         return [(0, 0, w, h)]
     return [(x0, y0, x1, y1) for y0, y1 in _spans(h) for x0, x1 in _spans(w)]
 
