@@ -12,7 +12,8 @@ and people-free photos. Printed per detector, with what the app pre-selects
 coverage (share of each face's area under the covers, enlarged as the export
 enlarges them: mean, share of faces at least 90% covered, and the mean for faces
 of 21 px or less), "has faces" recall, people-free photos flagged, pre-selected
-boxes matching no labelled face per image, and ms per megapixel of input.
+boxes matching no labelled face per image, and ms per megapixel of input (decoding
+included, as the app decodes: a large JPEG's reduced look straight at that size).
 ``--deface-python`` runs deface 1.5 through its own code (``deface_runner.py``) in
 a Python that has it (share_guard no longer installs it), boxes >= 0.2 covered
 1.3x as deface does.
@@ -38,7 +39,7 @@ import numpy as np
 from PIL import Image
 
 from share_guard.core.analysis.faces import FaceDetector
-from share_guard.core.media.pixels import load_rgb
+from share_guard.core.media.pixels import Picture
 from share_guard.core.redaction.regions import ENLARGE, enlarged
 from share_guard.core.report import Region
 
@@ -95,13 +96,13 @@ def _ours(backend: str, scale: float | None = None, budget: int | None = None):
         out = []
         try:
             for path in paths:
-                rgb = load_rgb(path)
                 t0 = time.perf_counter()
-                regions = [b.region() for b in det.detect(rgb, scale=scale)]
+                picture = Picture(path)  # decoded as the app decodes it (a JPEG's draft)
+                regions = [b.region() for b in det.detect(picture, scale=scale)]
                 dt = time.perf_counter() - t0
                 chosen = [r for f in face_findings(regions, "pixels") if f.name == "Faces"
                           for r in f.regions]
-                out.append((chosen, dt, (rgb.shape[1], rgb.shape[0])))
+                out.append((chosen, dt, picture.size))
         finally:
             faces.PIXEL_BUDGET, faces.REDUCED_BUDGET = saved
         return out

@@ -289,13 +289,13 @@ def test_a_reduced_look_at_a_crowd_looks_again_at_full_size_around_its_small_fac
     for x, y in spots:
         canvas[y : y + 150, x : x + 150] = cv2.resize(data.astronaut(), (150, 150))
     looked: list[tuple[int, int]] = []
-    real = faces.FaceDetector._detect_scaled
+    real = faces.FaceDetector._detect_look
 
-    def spy(self, rgb, s, *args, **kwargs):
-        looked.append(rgb.shape[:2])
-        return real(self, rgb, s, *args, **kwargs)
+    def spy(self, work, w, h, *args, **kwargs):
+        looked.append((h, w))
+        return real(self, work, w, h, *args, **kwargs)
 
-    monkeypatch.setattr(faces.FaceDetector, "_detect_scaled", spy)
+    monkeypatch.setattr(faces.FaceDetector, "_detect_look", spy)
     regions = [b.region() for b in faces.get_detector().detect(canvas)]
     assert looked[0] == (3000, 4000) and len(looked) >= 2  # the whole photo, then windows
     assert sum(h * w for h, w in looked[1:]) < 0.3 * 3000 * 4000

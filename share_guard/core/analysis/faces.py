@@ -23,10 +23,20 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from share_guard.core.analysis.face_boxes import (
+    TILE_MAX,
+    TILE_MIN,
+    TILE_OVERLAP,
+    WHOLE_PIXELS,
+    decode,
+    merge_areas,
+    merge_boxes,
+    tile_grid,
+)
 from share_guard.core.analysis.face_model import (
     MODEL_SHA256,
     ModelError,
@@ -35,6 +45,7 @@ from share_guard.core.analysis.face_model import (
     model_bytes,
     model_path,
 )
+from share_guard.core.media.pixels import resize_to, resized
 from share_guard.core.progress import CancelToken
 from share_guard.core.report import Region
 
@@ -60,21 +71,11 @@ REFINE_PIXELS = 16_000_000
 REFINE_AROUND = 10  # face heights looked at around each small face
 FACE_THRESHOLD = 0.2  # pre-selected for redaction
 POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
-#: a look of at most this many pixels runs whole, in one pass: 40% fewer detector pixels
-#: than 2x2 overlapping tiles, and no seams. onnxruntime's memory grows with its input
-#: (~0.2 GB per MP of input: a 3 MP pass peaks near 0.65 GB), so larger looks (24 MP
-#: photos and up) keep to tiles, which holds a 100 MP photo inside a worker's 2 GiB.
-WHOLE_PIXELS = 3_200_000
-TILE_MAX = 1280
-TILE_MIN = 1024
-TILE_OVERLAP = 192
 #: whole-image passes (long side in px, smallest face kept in original px): faces larger
 #: than a tile's overlap may be cut by every tile, and CenterFace under-sizes faces that
 #: fill more than ~500 px of its input, so a face filling a 12-48 MP frame needs 640.
 GLOBAL_PASSES = ((1280, 192), (640, 384))
-NMS_IOU = 0.3
-CONTAINED = 0.6  # drop a box when this share of it lies inside a higher-scoring one
-STRIDE = 4
+
 
 @dataclass(frozen=True)
 class Box:
@@ -98,8 +99,46 @@ class Box:
 ProgressCb = Callable[[float], None]
 
 
+class Picture(Protocol):
+    """A still picture as displayed, decoded when asked (:class:`.media.pixels.Picture`
+    decodes a large JPEG's reduced look straight at that size)."""
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) as displayed."""
+        ...
+
+    def full(self) -> np.ndarray:
+        """HxWx3 uint8 RGB at full size."""
+        ...
+
+    def reduced(self, scale: float) -> np.ndarray:
+        """The picture at about ``scale`` (< 1) times its size (never smaller)."""
+        ...
+
+
+class ArrayPicture:
+    """An HxWx3 uint8 RGB array as a :class:`Picture`."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError("detect expects an HxWx3 uint8 RGB array")
+        self._rgb = rgb
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._rgb.shape[1], self._rgb.shape[0]
+
+    def full(self) -> np.ndarray:
+        return self._rgb
+
+    def reduced(self, scale: float) -> np.ndarray:
+        return resized(self._rgb, scale)
+
+
 class FaceDetector:
-    """CenterFace over tiles. ``detect`` takes an HxWx3 uint8 RGB array (as displayed)."""
+    """CenterFace over tiles. ``detect`` takes an HxWx3 uint8 RGB array (as displayed) or a
+    :class:`Picture`."""
 
     def __init__(self, backend: str = "auto", threads: int | None = None) -> None:
         self._backend = make_backend(backend, threads or default_threads())
@@ -110,7 +149,7 @@ class FaceDetector:
 
     def detect(
         self,
-        rgb: np.ndarray,
+        rgb: np.ndarray | Picture,
         *,
         min_score: float = POSSIBLE_THRESHOLD,
         cancel: CancelToken | None = None,
@@ -122,18 +161,21 @@ class FaceDetector:
 
         The picture is looked at ``scale`` times its size (default: :func:`work_scale`),
         in tiles of at most ``tile_max`` px (video frames use a larger ``tile_max``: one
-        pass over a whole frame is cheaper than tiles).
+        pass over a whole frame is cheaper than tiles). A :class:`Picture` is decoded at
+        full size only when the look needs it (not enlarged, or refined around small faces).
         """
-        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
-            raise ValueError("detect expects an HxWx3 uint8 RGB array")
-        h, w = rgb.shape[:2]
+        pic = ArrayPicture(rgb) if isinstance(rgb, np.ndarray) else rgb
+        w, h = pic.size
         s = work_scale(w, h) if scale is None else scale
         refine = scale is None and s < 1.0
-        boxes = self._detect_scaled(rgb, s, min_score, cancel,
-                                    _part(progress, 0.0, 0.6 if refine else 1.0), tile_max,
-                                    passes=s <= 1.0)
+        main = _part(progress, 0.0, 0.6 if refine else 1.0)
+        if s < 1.0:
+            boxes = self._detect_look(pic.reduced(s), w, h, min_score, cancel, main, tile_max)
+        else:
+            boxes = self._detect_scaled(pic.full(), s, min_score, cancel, main, tile_max,
+                                        passes=s == 1.0)
         if refine:
-            boxes = np.concatenate([boxes, self._refine(rgb, boxes, s, min_score, cancel,
+            boxes = np.concatenate([boxes, self._refine(pic, boxes, s, min_score, cancel,
                                                         _part(progress, 0.6, 1.0))])
         elif s > 1.0:
             # The enlarged look is for small faces: it cuts large ones at tile seams,
@@ -142,8 +184,8 @@ class FaceDetector:
             # of the cost), which sees them whole. (So the enlarged look has no global
             # passes: they keep only boxes larger than UPSCALE_BELOW.)
             small = (boxes[:, 3] - boxes[:, 1]) < UPSCALE_BELOW
-            boxes = np.concatenate([boxes[small], self._detect_native(rgb, min_score, cancel,
-                                                                      None, tile_max)])
+            boxes = np.concatenate([boxes[small], self._detect_native(pic.full(), min_score,
+                                                                      cancel, None, tile_max)])
         if progress is not None:
             progress(1.0)
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
@@ -156,13 +198,19 @@ class FaceDetector:
                        tile_max: int, *, passes: bool = True) -> np.ndarray:
         """Boxes in pixels of ``rgb``, looked at ``s`` times its size."""
         h, w = rgb.shape[:2]
-        work = resized(rgb, s)
+        return self._detect_look(resized(rgb, s), w, h, min_score, cancel, progress, tile_max,
+                                 passes=passes)
+
+    def _detect_look(self, work: np.ndarray, w: int, h: int, min_score: float,
+                     cancel: CancelToken | None, progress: ProgressCb | None, tile_max: int,
+                     *, passes: bool = True) -> np.ndarray:
+        """Boxes found in ``work`` (a look at a ``w`` x ``h`` picture), in its pixels."""
         boxes = self._detect_native(work, min_score, cancel, progress, tile_max, passes=passes)
         if work.shape[:2] != (h, w):
             boxes[:, :4] *= np.array([w / work.shape[1], h / work.shape[0]] * 2, np.float32)
         return boxes
 
-    def _refine(self, rgb: np.ndarray, boxes: np.ndarray, s: float, min_score: float,
+    def _refine(self, pic: Picture, boxes: np.ndarray, s: float, min_score: float,
                 cancel: CancelToken | None, progress: ProgressCb | None) -> np.ndarray:
         """A second, full-size look around small confident faces found by a reduced look
         (faces in a crowd are near each other: the other small ones are likely close)."""
@@ -170,7 +218,7 @@ class FaceDetector:
         small = sure[(sure[:, 3] - sure[:, 1]) * s < REFINE_BELOW]
         if not len(small):
             return np.zeros((0, 5), np.float32)
-        h, w = rgb.shape[:2]
+        w, h = pic.size
         areas = []
         for x0, y0, x1, y1, _ in small:
             r = max(REFINE_AROUND * (y1 - y0), 256.0)
@@ -181,6 +229,7 @@ class FaceDetector:
         s2 = min(1.0, 2 * s, math.sqrt(REFINE_PIXELS / max(total, 1)))
         if s2 <= s * 1.2:
             return np.zeros((0, 5), np.float32)
+        rgb = pic.full()
         found = []
         for i, (x0, y0, x1, y1) in enumerate(merged):
             part = self._detect_scaled(rgb[y0:y1, x0:x1], s2, min_score, cancel, None, TILE_MAX)
@@ -226,7 +275,7 @@ class FaceDetector:
         """The whole image shrunk to ``side`` px; only boxes of ``least`` px or more kept."""
         h, w = rgb.shape[:2]
         s = side / max(w, h)
-        small = _resize(rgb, (max(1, round(w * s)), max(1, round(h * s))))
+        small = resize_to(rgb, (max(1, round(w * s)), max(1, round(h * s))))
         boxes = self._run(small, min_score)
         boxes[:, :4] /= s
         size = np.sqrt((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
@@ -263,114 +312,6 @@ def work_scale(w: int, h: int, budget: int = PIXEL_BUDGET,
     return 1.0 if abs(s - 1.0) < 0.05 else s
 
 
-def resized(rgb: np.ndarray, scale: float) -> np.ndarray:
-    """``rgb`` scaled by ``scale`` (area averaging when reducing, cubic when enlarging)."""
-    if scale == 1.0:
-        return rgb
-    h, w = rgb.shape[:2]
-    return _resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))))
-
-
-def _resize(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Pillow's resize (box averaging when reducing, bicubic when enlarging): OpenCV is not a
-    runtime dependency (it is 120 MB for two calls)."""
-    from PIL import Image
-
-    h, w = rgb.shape[:2]
-    method = Image.Resampling.BOX if size[0] * size[1] < w * h else Image.Resampling.BICUBIC
-    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, method))
-
-
-def merge_areas(areas: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
-    """Rectangles (x0, y0, x1, y1) with overlapping ones replaced by their union."""
-    out = [list(a) for a in areas if a[2] > a[0] and a[3] > a[1]]
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                a, b = out[i], out[j]
-                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
-                    out[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                    del out[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    return [(a[0], a[1], a[2], a[3]) for a in out]
-
-
-def tile_grid(w: int, h: int, tile_max: int = TILE_MAX) -> list[tuple[int, int, int, int]]:
-    """Tiles (x0, y0, x1, y1) covering the image with >= TILE_OVERLAP px overlap: the whole
-    image when it has at most WHOLE_PIXELS or fits ``tile_max`` both ways."""
-    if w * h <= WHOLE_PIXELS or (w <= tile_max and h <= tile_max):
-        return [(0, 0, w, h)]
-    return [(x0, y0, x1, y1) for y0, y1 in _spans(h) for x0, x1 in _spans(w)]
-
-
-def _spans(length: int) -> list[tuple[int, int]]:
-    if length <= TILE_MAX:
-        return [(0, length)]
-    n = math.ceil((length - TILE_OVERLAP) / (TILE_MAX - TILE_OVERLAP))
-    size = max(TILE_MIN, -(-(length + (n - 1) * TILE_OVERLAP) // (n * 32)) * 32)
-    size = min(size, length)
-    step = (length - size) / (n - 1)
-    starts = [round(i * step) for i in range(n)]
-    return [(s, min(length, s + size)) for s in starts]
-
-
-def _max3x3(a: np.ndarray) -> np.ndarray:
-    """Each cell's maximum over its 3x3 neighbourhood (a grey dilation; edges replicate)."""
-    p = np.pad(a, 1, mode="edge")
-    rows = np.maximum(np.maximum(p[:-2], p[1:-1]), p[2:])
-    out: np.ndarray = np.maximum(np.maximum(rows[:, :-2], rows[:, 1:-1]), rows[:, 2:])
-    return out
-
-
-def decode(
-    heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, min_score: float
-) -> np.ndarray:
-    """Heatmap peaks -> Nx5 float32 boxes (x0, y0, x1, y1, score) in input pixels."""
-    hm = np.ascontiguousarray(heat[0, 0], dtype=np.float32)
-    peaks = (hm >= min_score) & (hm >= _max3x3(hm))
-    ys, xs = np.nonzero(peaks)
-    if len(ys) == 0:
-        return np.zeros((0, 5), np.float32)
-    bh = np.exp(scale[0, 0, ys, xs]) * STRIDE
-    bw = np.exp(scale[0, 1, ys, xs]) * STRIDE
-    cy = (ys + offset[0, 0, ys, xs] + 0.5) * STRIDE
-    cx = (xs + offset[0, 1, ys, xs] + 0.5) * STRIDE
-    return np.stack(
-        [cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, hm[ys, xs]], axis=1
-    ).astype(np.float32)
-
-
-def merge_boxes(
-    boxes: np.ndarray, iou: float = NMS_IOU, contained: float = CONTAINED
-) -> np.ndarray:
-    """Greedy NMS that also drops boxes lying mostly inside a higher-scoring kept box."""
-    if len(boxes) == 0:
-        return boxes
-    boxes = boxes[np.argsort(-boxes[:, 4], kind="stable")]
-    area = np.maximum(boxes[:, 2] - boxes[:, 0], 0) * np.maximum(boxes[:, 3] - boxes[:, 1], 0)
-    alive = area > 0
-    keep: list[int] = []
-    for i in range(len(boxes)):
-        if not alive[i]:
-            continue
-        keep.append(i)
-        rest = np.nonzero(alive[i + 1 :])[0] + i + 1
-        if len(rest) == 0:
-            break
-        iw = np.minimum(boxes[rest, 2], boxes[i, 2]) - np.maximum(boxes[rest, 0], boxes[i, 0])
-        ih = np.minimum(boxes[rest, 3], boxes[i, 3]) - np.maximum(boxes[rest, 1], boxes[i, 1])
-        inter = np.maximum(iw, 0) * np.maximum(ih, 0)
-        overlap = inter / (area[rest] + area[i] - inter)
-        inside = inter / area[rest]
-        alive[rest[(overlap >= iou) | (inside >= contained)]] = False
-    return boxes[keep]
-
-
 @lru_cache(maxsize=4)
 def get_detector(backend: str = "auto", threads: int | None = None) -> FaceDetector:
     """A shared detector (loading the model takes ~0.2 s)."""
@@ -393,5 +334,6 @@ def describe_backend(backend: str = "auto") -> dict[str, Any]:
     return {"backend": det.backend, "model": str(model_path())}
 
 
-__all__ = ["MODEL_SHA256", "Box", "FaceDetector", "ModelError", "detect_faces", "get_detector",
-           "model_bytes", "model_path"]
+__all__ = ["MODEL_SHA256", "TILE_MAX", "TILE_MIN", "TILE_OVERLAP", "WHOLE_PIXELS", "Box",
+           "FaceDetector", "ModelError", "decode", "detect_faces", "get_detector", "merge_areas",
+           "merge_boxes", "model_bytes", "model_path", "tile_grid"]

@@ -1,0 +1,130 @@
+"""How the face detector looks at a picture: passes per look, padding, a large JPEG's
+reduced look decoded at that size (:class:`share_guard.core.media.pixels.Picture`)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from share_guard.core.analysis import faces
+from share_guard.core.media import pixels
+from share_guard.core.media.pixels import Picture, load_rgb, resized
+
+
+def _canvas(w: int, h: int, faces_at: list[tuple[int, int, int]]) -> np.ndarray:
+    base = np.asarray(Image.fromarray(data.coffee()).resize((w, h), Image.Resampling.BILINEAR))
+    out = base.copy()
+    for x, y, side in faces_at:
+        face = Image.fromarray(data.astronaut()).resize((side, side), Image.Resampling.BILINEAR)
+        out[y : y + side, x : x + side] = np.asarray(face)
+    return out
+
+
+def _jpeg(rgb: np.ndarray, orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+class _Spy:
+    """Counts the model's runs and keeps the inputs' shapes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, det: faces.FaceDetector) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+        self.blobs: list[np.ndarray] = []
+        real = det._backend.run
+
+        def run(blob: np.ndarray):  # type: ignore[no-untyped-def]
+            self.shapes.append(blob.shape)
+            self.blobs.append(blob.copy())
+            return real(blob)
+
+        monkeypatch.setattr(det._backend, "run", run)
+
+
+def test_small_picture_is_looked_at_enlarged_whole_and_at_native_size(monkeypatch):
+    # 640x480 is enlarged 3x for small faces: one pass over the whole enlarged picture
+    # (no tiles, no global passes: an enlarged look keeps only small faces) and one at
+    # native size for the larger ones
+    det = faces.FaceDetector("onnxruntime", threads=1)
+    spy = _Spy(monkeypatch, det)
+    rgb = _canvas(640, 480, [(300, 100, 300)])
+    boxes = det.detect(rgb)
+    assert spy.shapes == [(1, 3, 1440, 1920), (1, 3, 480, 640)]
+    assert any(b.score >= 0.5 for b in boxes)
+
+
+def test_a_whole_look_is_padded_with_its_edge_pixels(monkeypatch):
+    det = faces.FaceDetector("onnxruntime", threads=1)
+    spy = _Spy(monkeypatch, det)
+    rgb = np.random.default_rng(1).integers(0, 255, (100, 130, 3), dtype=np.uint8)
+    det.detect(rgb, scale=1.0)
+    (blob,) = spy.blobs
+    assert blob.shape == (1, 3, 128, 160)
+    chw = rgb.transpose(2, 0, 1).astype(np.float32)
+    assert np.array_equal(blob[0, :, :100, :130], chw)
+    assert np.array_equal(blob[0, :, :100, 130:], np.repeat(chw[:, :, -1:], 30, axis=2))
+    assert np.array_equal(blob[0, :, 100:, :], np.repeat(blob[0, :, 99:100, :], 28, axis=1))
+
+
+def test_a_12_mp_photo_is_looked_at_in_one_reduced_pass(monkeypatch):
+    det = faces.FaceDetector("onnxruntime", threads=1)
+    spy = _Spy(monkeypatch, det)
+    det.detect(_canvas(4000, 3000, [(1000, 800, 900)]))
+    # half size, whole (padded to 32), then the large-face pass; no small face: no refinement
+    assert spy.shapes == [(1, 3, 1504, 2016), (1, 3, 480, 640)]
+
+
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_large_jpeg_reduced_look_is_decoded_at_that_size(tmp_path, monkeypatch, orientation):
+    upright = _canvas(4000, 3000, [(1000, 800, 900)])
+    stored = upright if orientation == 1 else np.ascontiguousarray(np.rot90(upright, k=1))
+    path = tmp_path / "big.jpg"
+    path.write_bytes(_jpeg(stored, orientation))
+    picture = Picture(path)
+    assert picture.size == (4000, 3000)
+    full = load_rgb(path)
+    monkeypatch.setattr(pixels, "load_rgb", lambda *a: pytest.fail("decoded at full size"))
+    half = picture.reduced(0.5)
+    assert half.shape == (1500, 2000, 3)
+    # libjpeg's scaled decode is a proper reduction: close to averaging the full decode
+    assert np.abs(half.astype(int) - resized(full, 0.5).astype(int)).mean() < 3
+    quarter = picture.reduced(0.3)  # a 1/2 draft reduced the rest of the way
+    assert quarter.shape == (900, 1200, 3)
+
+
+def test_faces_in_a_picture_match_faces_in_its_pixels_without_a_full_decode(tmp_path,
+                                                                             monkeypatch):
+    path = tmp_path / "big.jpg"
+    path.write_bytes(_jpeg(_canvas(4000, 3000, [(400, 300, 700), (2600, 1500, 1100)])))
+    det = faces.get_detector()
+    from_pixels = [b for b in det.detect(load_rgb(path)) if b.score >= 0.5]
+    monkeypatch.setattr(pixels, "load_rgb", lambda *a: pytest.fail("decoded at full size"))
+    from_picture = [b for b in det.detect(Picture(path)) if b.score >= 0.5]
+    assert len(from_picture) == len(from_pixels) == 2
+    for a, b in zip(sorted(from_picture, key=lambda b: b.x0),
+                    sorted(from_pixels, key=lambda b: b.x0), strict=True):
+        iw = min(a.x1, b.x1) - max(a.x0, b.x0)
+        ih = min(a.y1, b.y1) - max(a.y0, b.y0)
+        union = (a.x1 - a.x0) * (a.y1 - a.y0) + (b.x1 - b.x0) * (b.y1 - b.y0) - iw * ih
+        assert iw * ih / union > 0.8
+
+
+def test_picture_of_a_png_or_a_small_jpeg_reduces_its_full_decode(tmp_path):
+    rgb = _canvas(900, 600, [])
+    png = tmp_path / "p.png"
+    Image.fromarray(rgb).save(png)
+    picture = Picture(png)
+    assert picture.size == (900, 600)
+    assert np.array_equal(picture.reduced(0.5), resized(rgb, 0.5))
+    assert picture.full() is picture.full()  # decoded once
+    jpg = tmp_path / "p.jpg"
+    jpg.write_bytes(_jpeg(rgb))
+    picture = Picture(jpg)
+    assert np.array_equal(picture.reduced(0.7), resized(load_rgb(jpg), 0.7))
