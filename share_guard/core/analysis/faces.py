@@ -68,7 +68,11 @@ MIN_SCALE = 0.5
 REFINE_BELOW = 40
 REFINE_SCORE = 0.3
 REFINE_PIXELS = 16_000_000
-REFINE_AROUND = 10  # face heights looked at around each small face
+#: face heights looked at around each small face: further in a crowd (REFINE_CROWD small
+#: faces or more), where the faces a reduced look missed may be anywhere around them
+REFINE_AROUND = 6
+REFINE_AROUND_CROWD = 10
+REFINE_CROWD = 3
 FACE_THRESHOLD = 0.2  # pre-selected for redaction
 POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
 #: whole-image passes (long side in px, smallest face kept in original px): faces larger
@@ -219,9 +223,10 @@ class FaceDetector:
         if not len(small):
             return np.zeros((0, 5), np.float32)
         w, h = pic.size
+        around = REFINE_AROUND_CROWD if len(small) >= REFINE_CROWD else REFINE_AROUND
         areas = []
         for x0, y0, x1, y1, _ in small:
-            r = max(REFINE_AROUND * (y1 - y0), 256.0)
+            r = max(around * (y1 - y0), 256.0)
             areas.append((max(0, int(x0 - r)), max(0, int(y0 - r)),
                           min(w, int(x1 + r)), min(h, int(y1 + r))))
         merged = merge_areas(areas)
