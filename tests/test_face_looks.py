@@ -128,3 +128,25 @@ def test_picture_of_a_png_or_a_small_jpeg_reduces_its_full_decode(tmp_path):
     jpg.write_bytes(_jpeg(rgb))
     picture = Picture(jpg)
     assert np.array_equal(picture.reduced(0.7), resized(load_rgb(jpg), 0.7))
+
+
+def test_libheif_is_loaded_only_for_a_heif_picture(tmp_path):
+    # a check of JPEGs never pays for loading pillow-heif; a HEIC still opens afterwards
+    import subprocess
+    import sys
+
+    import pillow_heif
+
+    jpg, heic = tmp_path / "a.jpg", tmp_path / "b.heic"
+    jpg.write_bytes(_jpeg(_canvas(64, 48, [])))
+    pillow_heif.from_pillow(Image.fromarray(_canvas(64, 48, []))).save(heic, quality=90)
+    code = (
+        "import sys\n"
+        "from share_guard.core.media.pixels import Picture, load_rgb\n"
+        f"print(load_rgb({str(jpg)!r}).shape, Picture({str(jpg)!r}).size)\n"
+        "print('pillow_heif' in sys.modules)\n"
+        f"print(load_rgb({str(heic)!r}).shape)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:3] == ["(48, 64, 3) (64, 48)", "False", "(48, 64, 3)"]

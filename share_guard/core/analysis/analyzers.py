@@ -120,6 +120,13 @@ class FaceAnalyzer:
                  use_cache: bool = True) -> None:
         self.backend, self.sample_fps, self.use_cache = backend, sample_fps, use_cache
 
+    def warm_up(self, kind: str) -> None:
+        """Load the face model in the background while the file's metadata is read."""
+        if kind in ("image", "video"):
+            from share_guard.core.analysis.faces import warm_up
+
+            warm_up(self.backend)
+
     def analyze(
         self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None
     ) -> Iterable[Finding]:

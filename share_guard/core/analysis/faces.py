@@ -20,6 +20,7 @@ boxes (CenterFace under-sizes faces filling more than ~500 px of its input).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -317,10 +318,33 @@ def work_scale(w: int, h: int, budget: int = PIXEL_BUDGET,
     return 1.0 if abs(s - 1.0) < 0.05 else s
 
 
+_detectors_lock = threading.Lock()
+
+
 @lru_cache(maxsize=4)
-def get_detector(backend: str = "auto", threads: int | None = None) -> FaceDetector:
-    """A shared detector (loading the model takes ~0.2 s)."""
+def _detector(backend: str, threads: int | None) -> FaceDetector:
     return FaceDetector(backend, threads)
+
+
+def get_detector(backend: str = "auto", threads: int | None = None) -> FaceDetector:
+    """A shared detector (loading the model takes ~0.1-0.2 s); one is built at a time, so a
+    scan that asks while :func:`warm_up` builds it waits for that one."""
+    with _detectors_lock:
+        return _detector(backend, threads)
+
+
+def warm_up(backend: str = "auto") -> None:
+    """Start building the shared detector in the background and return at once: a check
+    reads the file's metadata and decodes its pixels meanwhile. A failure is left for the
+    scan's own :func:`get_detector` call to report."""
+
+    def build() -> None:
+        try:
+            get_detector(backend)
+        except Exception:  # noqa: BLE001,S110 - the scan asks again and reports it
+            pass
+
+    threading.Thread(target=build, name="face-model", daemon=True).start()
 
 
 def detect_faces(
@@ -341,4 +365,4 @@ def describe_backend(backend: str = "auto") -> dict[str, Any]:
 
 __all__ = ["MODEL_SHA256", "TILE_MAX", "TILE_MIN", "TILE_OVERLAP", "WHOLE_PIXELS", "Box",
            "FaceDetector", "ModelError", "decode", "detect_faces", "get_detector", "merge_areas",
-           "merge_boxes", "model_bytes", "model_path", "tile_grid"]
+           "merge_boxes", "model_bytes", "model_path", "tile_grid", "warm_up"]
