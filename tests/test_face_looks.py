@@ -150,3 +150,47 @@ def test_libheif_is_loaded_only_for_a_heif_picture(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:3] == ["(48, 64, 3) (64, 48)", "False", "(48, 64, 3)"]
+
+
+def test_inspect_warms_analyzers_up_once_the_kind_is_known(tmp_path):
+    from share_guard.core.inspect import InspectOptions, inspect
+
+    class Probe:
+        name = "probe"
+
+        def __init__(self) -> None:
+            self.kinds: list[str] = []
+
+        def warm_up(self, kind: str) -> None:
+            self.kinds.append(kind)
+
+        def analyze(self, src, report, progress, cancel):  # type: ignore[no-untyped-def]
+            return []
+
+    path = tmp_path / "a.jpg"
+    path.write_bytes(_jpeg(_canvas(64, 48, [])))
+    probe = Probe()
+    report = inspect(path, InspectOptions(analyzers=[probe]))
+    assert report.error is None and probe.kinds == ["image"]
+
+
+def test_a_scan_waits_for_the_detector_being_warmed_up(monkeypatch):
+    import threading
+    import time
+
+    built: list[str] = []
+
+    class Slow:
+        def __init__(self, backend: str, threads: int | None) -> None:
+            time.sleep(0.2)
+            built.append(threading.current_thread().name)
+
+    monkeypatch.setattr(faces, "FaceDetector", Slow)
+    try:
+        faces.warm_up("slow-test")
+        time.sleep(0.05)
+        det = faces.get_detector("slow-test")
+        assert built == ["face-model"]  # built once, by the warm-up thread
+        assert faces.get_detector("slow-test") is det
+    finally:
+        faces._detector.cache_clear()
