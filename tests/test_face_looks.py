@@ -97,6 +97,10 @@ def test_large_jpeg_reduced_look_is_decoded_at_that_size(tmp_path, monkeypatch, 
     assert np.abs(half.astype(int) - resized(full, 0.5).astype(int)).mean() < 3
     quarter = picture.reduced(0.3)  # a 1/2 draft reduced the rest of the way
     assert quarter.shape == (900, 1200, 3)
+    # the same look whether or not another check decoded the full size first
+    monkeypatch.setattr(pixels, "load_rgb", lambda *a: full)
+    picture.full()
+    assert np.array_equal(picture.reduced(0.5), half)
 
 
 def test_faces_in_a_picture_match_faces_in_its_pixels_without_a_full_decode(tmp_path,

@@ -133,8 +133,10 @@ class Picture:
         times as many pixels (box-averaged when not decoded at that size)."""
         w, h = self._size
         target = (max(1, round(w * scale)), max(1, round(h * scale)))
-        if self._full is not None or self.format != "JPEG" or scale > DRAFT_BELOW:
+        if self.format != "JPEG" or scale > DRAFT_BELOW:
             return resized(self.full(), scale)
+        # decoded again even when the full size is at hand (another check asked first):
+        # cheaper than reducing it, and the faces found never depend on the checks' order
         with open_image(self.path) as img:
             sw, sh = img.size  # as stored: the draft is asked before turning
             img.draft("RGB", (math.ceil(sw * scale), math.ceil(sh * scale)))
