@@ -29,7 +29,7 @@ from share_guard.core.paths import cache_dir
 from share_guard.core.report import Region
 
 #: bump when thresholds, tiling or tracking change what a scan returns
-VERSION = "3"
+VERSION = "4"
 MAX_CACHE_BYTES = 8 * 1024 * 1024
 _CHUNK = 1 << 20
 SESSION_ENV = "SHARE_GUARD_SESSION_KEY"
