@@ -70,14 +70,18 @@ REFINE_BELOW = 40
 REFINE_SCORE = 0.3
 REFINE_PIXELS = 16_000_000
 #: face heights looked at around each small face: further in a crowd (REFINE_CROWD small
-#: faces or more), where the faces a reduced look missed may be anywhere around them. (A
-#: whole look misses more of a crowd's tiniest faces than overlapping tiles did: each
+#: faces or more, see REFINE_CROWD_SURE), where the faces a reduced look missed may be
+#: anywhere around them. (A whole look misses more of a crowd's tiniest faces than overlapping tiles did: each
 #: overlap was a second look at another pixel phase of a stride-32 network. Reaching
 #: further in crowds more than makes up for it: the tuning set's 12 MP crowds went from
 #: 0.83-0.94 of their faces covered to 0.93-0.98.)
 REFINE_AROUND = 6
 REFINE_AROUND_CROWD = 10
 REFINE_CROWD = 3
+#: ...one of them a sure face: textures (flowers, foliage) give several small boxes of
+#: 0.3-0.45, and a wider full-size look there finds more of them (a people-free photo of
+#: wisteria had a flower scored 0.51)
+REFINE_CROWD_SURE = 0.5
 FACE_THRESHOLD = 0.2  # pre-selected for redaction
 POSSIBLE_THRESHOLD = 0.1  # shown as "possible face", not pre-selected
 #: whole-image passes (long side in px, smallest face kept in original px): faces larger
@@ -228,7 +232,8 @@ class FaceDetector:
         if not len(small):
             return np.zeros((0, 5), np.float32)
         w, h = pic.size
-        around = REFINE_AROUND_CROWD if len(small) >= REFINE_CROWD else REFINE_AROUND
+        crowd = len(small) >= REFINE_CROWD and float(small[:, 4].max()) >= REFINE_CROWD_SURE
+        around = REFINE_AROUND_CROWD if crowd else REFINE_AROUND
         areas = []
         for x0, y0, x1, y1, _ in small:
             r = max(around * (y1 - y0), 256.0)
