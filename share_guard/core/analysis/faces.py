@@ -71,10 +71,10 @@ REFINE_SCORE = 0.3
 REFINE_PIXELS = 16_000_000
 #: face heights looked at around each small face: further in a crowd (REFINE_CROWD small
 #: faces or more, see REFINE_CROWD_SURE), where the faces a reduced look missed may be
-#: anywhere around them. (A whole look misses more of a crowd's tiniest faces than overlapping tiles did: each
-#: overlap was a second look at another pixel phase of a stride-32 network. Reaching
-#: further in crowds more than makes up for it: the tuning set's 12 MP crowds went from
-#: 0.83-0.94 of their faces covered to 0.93-0.98.)
+#: anywhere around them. (A whole look misses more of a crowd's tiniest faces than
+#: overlapping tiles did: each overlap was a second look at another pixel phase of a
+#: stride-32 network. Reaching further in crowds more than makes up for it: the tuning
+#: set's 12 MP crowds went from 0.83-0.94 of their faces covered to 0.93-0.98.)
 REFINE_AROUND = 6
 REFINE_AROUND_CROWD = 10
 REFINE_CROWD = 3
