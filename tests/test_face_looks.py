@@ -198,3 +198,25 @@ def test_a_scan_waits_for_the_detector_being_warmed_up(monkeypatch):
         assert faces.get_detector("slow-test") is det
     finally:
         faces._detector.cache_clear()
+
+
+@pytest.mark.parametrize("best, around", [(0.45, faces.REFINE_AROUND),
+                                          (0.8, faces.REFINE_AROUND_CROWD)])
+def test_refinement_reaches_further_only_around_a_crowd_with_a_sure_face(monkeypatch, best,
+                                                                         around):
+    # three small faces found by a half-size look: a crowd only if one of them is sure
+    # (textures give several boxes of 0.3-0.45)
+    looked: list[tuple[int, int]] = []
+
+    def look(self, rgb, s, *args, **kwargs):  # type: ignore[no-untyped-def]
+        looked.append(rgb.shape[:2])
+        return np.zeros((0, 5), np.float32)
+
+    monkeypatch.setattr(faces.FaceDetector, "_detect_scaled", look)
+    boxes = np.array([[1000, 1000, 1030, 1040, best], [2000, 1000, 2030, 1040, 0.35],
+                      [3000, 2000, 3030, 2040, 0.4]], np.float32)
+    picture = faces.ArrayPicture(np.zeros((3000, 4000, 3), np.uint8))
+    faces.get_detector()._refine(picture, boxes, 0.5, 0.1, None, None)
+    side = 40 + 2 * max(around * 40, 256)  # each face's window, none merged
+    assert looked[0] == (side, 30 + 2 * max(around * 40, 256))
+    assert len(looked) == 3
