@@ -116,13 +116,6 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
     return seal(report)  # what one file may report: repeats collapsed, the rest capped
 
 
-def _warm_up(analyzers: Sequence[Analyzer], kind: FileKind) -> None:
-    for analyzer in analyzers:
-        warm_up = getattr(analyzer, "warm_up", None)
-        if warm_up is not None:
-            warm_up(str(kind))
-
-
 def _fingerprint(report: Report, hashing: BackgroundDigest, before: Identity,
                  opts: InspectOptions) -> None:
     """Record what was read (see :mod:`share_guard.core.fingerprint`): its identity, and
@@ -145,6 +138,14 @@ def _name_findings(report: Report, handler_name: str, extensions: Sequence[str])
     found = name_findings(report.path, report.kind)
     wrong = extension_finding(report.path, handler_name, extensions)
     return [*found, wrong] if wrong is not None else found
+
+
+def _warm_up(analyzers: Sequence[Analyzer], kind: FileKind) -> None:
+    """Start the analyzers' slow set-up (see :class:`Analyzer`)."""
+    for analyzer in analyzers:
+        warm_up = getattr(analyzer, "warm_up", None)
+        if warm_up is not None:
+            warm_up(str(kind))
 
 
 def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
