@@ -137,13 +137,16 @@ def test_large_photo_is_tiled_and_finds_small_and_large_faces():
     assert len([r for r in regions if r.label == "face"]) == 3
 
 
-@pytest.mark.parametrize("w, h", [(500, 400), (1280, 1280), (1281, 700), (4000, 3000), (8000, 6000)])
+@pytest.mark.parametrize("w, h", [(500, 400), (1280, 1280), (1281, 700), (2000, 1500),
+                                  (2600, 1800), (4000, 3000), (8000, 6000)])
 def test_tile_grid_covers_with_overlap(w, h):
     tiles = faces.tile_grid(w, h)
+    if w * h <= faces.WHOLE_PIXELS:  # looked at whole, in one pass (no seams)
+        assert tiles == [(0, 0, w, h)]
     covered = np.zeros((-(-h // 8), -(-w // 8)), bool)
     for x0, y0, x1, y1 in tiles:
         assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
-        assert x1 - x0 <= faces.TILE_MAX and y1 - y0 <= faces.TILE_MAX
+        assert len(tiles) == 1 or (x1 - x0 <= faces.TILE_MAX and y1 - y0 <= faces.TILE_MAX)
         covered[y0 // 8 : -(-y1 // 8), x0 // 8 : -(-x1 // 8)] = True
     assert covered.all()
     xs = sorted({(t[0], t[2]) for t in tiles})
@@ -286,13 +289,13 @@ def test_a_reduced_look_at_a_crowd_looks_again_at_full_size_around_its_small_fac
     for x, y in spots:
         canvas[y : y + 150, x : x + 150] = cv2.resize(data.astronaut(), (150, 150))
     looked: list[tuple[int, int]] = []
-    real = faces.FaceDetector._detect_scaled
+    real = faces.FaceDetector._detect_look
 
-    def spy(self, rgb, s, *args):
-        looked.append(rgb.shape[:2])
-        return real(self, rgb, s, *args)
+    def spy(self, work, w, h, *args, **kwargs):
+        looked.append((h, w))
+        return real(self, work, w, h, *args, **kwargs)
 
-    monkeypatch.setattr(faces.FaceDetector, "_detect_scaled", spy)
+    monkeypatch.setattr(faces.FaceDetector, "_detect_look", spy)
     regions = [b.region() for b in faces.get_detector().detect(canvas)]
     assert looked[0] == (3000, 4000) and len(looked) >= 2  # the whole photo, then windows
     assert sum(h * w for h, w in looked[1:]) < 0.3 * 3000 * 4000

@@ -29,7 +29,11 @@ from share_guard.core.report import FileKind, Finding, Report
 
 
 class Analyzer(Protocol):
-    """Looks at the content (not the metadata) of a file that parsed fine."""
+    """Looks at the content (not the metadata) of a file that parsed fine.
+
+    An analyzer may also have ``warm_up(kind)``: called once the file's kind is known,
+    before its metadata is read, to start slow set-up (a model) in the background.
+    """
 
     name: str
 
@@ -77,6 +81,7 @@ def inspect(path: str | os.PathLike[str], options: InspectOptions | None = None)
         try:
             handler = detect(src.head)
             report.format, report.kind = handler.name, FileKind(handler.kind)
+            _warm_up(opts.analyzers, report.kind)
             if opts.fingerprint:  # hashed while it is parsed and checked
                 before = identity(report.path)
                 hashing = BackgroundDigest(report.path) if hashed(src.size) else None
@@ -142,6 +147,14 @@ def _name_findings(report: Report, handler_name: str, extensions: Sequence[str])
     return [*found, wrong] if wrong is not None else found
 
 
+def _warm_up(analyzers: Sequence[Analyzer], kind: FileKind) -> None:
+    """Start the analyzers' slow set-up (see :class:`Analyzer`)."""
+    for analyzer in analyzers:
+        warm_up = getattr(analyzer, "warm_up", None)
+        if warm_up is not None:
+            warm_up(str(kind))
+
+
 def run_analyzers(src: Source, report: Report, analyzers: Sequence[Analyzer],
                   progress: ProgressFn, cancel: CancelToken | None) -> None:
     """Run ``analyzers`` on a report being built: their findings are added, a failure becomes
@@ -177,6 +190,8 @@ def with_checks(report: Report, analyzers: Sequence[Analyzer], progress: Progres
     except OSError as exc:
         out.error = message(N_("cannot be read: {value}"), value=exc.strerror or exc)
         return out
+    if out.kind is not None:
+        _warm_up(todo, out.kind)
     try:
         check_unchanged(report, cancel=cancel)  # the evidence must be about the same bytes
     except ExportRefused as exc:

@@ -14,9 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from share_guard.core.analysis import detect_cache
 from share_guard.core.analysis.codes import Code, find_codes
@@ -27,20 +25,21 @@ from share_guard.core.i18n import N_
 from share_guard.core.progress import CancelToken, ProgressFn, no_progress
 from share_guard.core.report import Category, Finding, Region, Report, Severity, crowd_area
 
-_RGB_KEY = "displayed_rgb"
+if TYPE_CHECKING:  # pixels are decoded only where a check looks at them
+    from share_guard.core.media.pixels import Picture
+
+_PICTURE_KEY = "displayed_picture"
 _MODEL = sorted(MODEL_SHA256)[0][:12]
 
 
-def _rgb(src: Source | str | os.PathLike[str]) -> np.ndarray:
-    """Decoded pixels as displayed, shared by the analyzers through ``Source.cache``."""
-    from share_guard.core.media.pixels import load_rgb
+def _picture(src: Source) -> Picture:
+    """The picture as displayed, decoded once for all the analyzers (``Source.cache``)."""
+    from share_guard.core.media.pixels import Picture
 
-    if isinstance(src, Source):
-        if _RGB_KEY not in src.cache:
-            src.cache[_RGB_KEY] = load_rgb(src.path)
-        rgb: np.ndarray = src.cache[_RGB_KEY]
-        return rgb
-    return load_rgb(src)
+    if _PICTURE_KEY not in src.cache:
+        src.cache[_PICTURE_KEY] = Picture(src.path)
+    picture: Picture = src.cache[_PICTURE_KEY]
+    return picture
 
 
 def _src(path: Source | str | os.PathLike[str]) -> Source:
@@ -62,7 +61,7 @@ def image_faces(
 
     def scan() -> list[Region]:
         boxes = get_detector(backend).detect(
-            _rgb(src), min_score=POSSIBLE_THRESHOLD, cancel=cancel,
+            _picture(src), min_score=POSSIBLE_THRESHOLD, cancel=cancel,
             progress=lambda f: progress(f, "looking for faces"),
         )
         return [b.region() for b in boxes]
@@ -105,7 +104,7 @@ def image_codes(
     symmetry with the face functions.
     """
     del use_cache
-    return find_codes(_rgb(_src(path)), cancel=cancel)
+    return find_codes(_picture(_src(path)).full(), cancel=cancel)
 
 
 def _plural(n: int, word: str) -> str:
@@ -120,6 +119,13 @@ class FaceAnalyzer:
     def __init__(self, backend: str = "auto", sample_fps: float = SAMPLE_FPS,
                  use_cache: bool = True) -> None:
         self.backend, self.sample_fps, self.use_cache = backend, sample_fps, use_cache
+
+    def warm_up(self, kind: str) -> None:
+        """Load the face model in the background while the file's metadata is read."""
+        if kind in ("image", "video"):
+            from share_guard.core.analysis.faces import warm_up
+
+            warm_up(self.backend)
 
     def analyze(
         self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None

@@ -34,12 +34,14 @@ _DIM_VALUE, _DIM_PARAM = 1, 2
 
 _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
 
+Buf = bytes | memoryview
+
 
 class GraphFormatError(ValueError):
     """The bytes are not a protobuf message of the shape we edit."""
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+def _varint(buf: Buf, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if pos >= len(buf) or shift > 63:
@@ -64,8 +66,10 @@ def _enc_varint(value: int) -> bytes:
             return bytes(out)
 
 
-def _fields(buf: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
-    """(field number, wire type, the field's whole encoding, its payload) in order."""
+def _fields(data: Buf) -> Iterator[tuple[int, int, memoryview, memoryview]]:
+    """(field number, wire type, the field's whole encoding, its payload) in order, as views
+    of ``data`` (the 7 MB of weights are not copied while the graph is walked)."""
+    buf = memoryview(data)
     pos = 0
     while pos < len(buf):
         start = pos
@@ -91,11 +95,11 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, bytes, bytes]]:
         yield number, wtype, buf[start:pos], payload
 
 
-def _len_field(number: int, payload: bytes) -> bytes:
+def _len_field(number: int, payload: Buf) -> bytes:
     return _enc_varint(number << 3 | _LEN) + _enc_varint(len(payload)) + payload
 
 
-def _rewrite(buf: bytes, edits: Mapping[int, Callable[[bytes], bytes | None]]) -> bytes:
+def _rewrite(buf: Buf, edits: Mapping[int, Callable[[memoryview], Buf | None]]) -> bytes:
     """``buf`` with each length-delimited field in ``edits`` replaced (None drops it)."""
     out = bytearray()
     for number, wtype, whole, payload in _fields(buf):
@@ -109,18 +113,18 @@ def _rewrite(buf: bytes, edits: Mapping[int, Callable[[bytes], bytes | None]]) -
     return bytes(out)
 
 
-def _string(buf: bytes, number: int) -> str | None:
+def _string(buf: Buf, number: int) -> str | None:
     for n, wtype, _, payload in _fields(buf):
         if n == number and wtype == _LEN:
-            return payload.decode("utf-8", "replace")
+            return bytes(payload).decode("utf-8", "replace")
     return None
 
 
-def _free_dims(value_info: bytes, names: Mapping[int, str]) -> bytes:
+def _free_dims(value_info: Buf, names: Mapping[int, str]) -> bytes:
     """The ValueInfoProto with the dimensions at the axes in ``names`` made symbolic."""
     axis = -1
 
-    def dim(payload: bytes) -> bytes:
+    def dim(payload: memoryview) -> Buf:
         nonlocal axis
         axis += 1
         if axis not in names:
@@ -138,11 +142,11 @@ def prepare_model(model: bytes, free: Mapping[str, Mapping[int, str]]) -> bytes:
     output named in ``free``, the given axes turned into named (free) dimensions."""
     found: set[str] = set()
 
-    def graph(payload: bytes) -> bytes:
+    def graph(payload: memoryview) -> bytes:
         weights = {_string(p, _TENSOR_NAME) for n, w, _, p in _fields(payload)
                    if n == _INITIALIZER and w == _LEN}
 
-        def value_info(p: bytes, is_input: bool) -> bytes | None:
+        def value_info(p: memoryview, is_input: bool) -> Buf | None:
             name = _string(p, _VI_NAME)
             if is_input and name in weights:
                 return None

@@ -6,6 +6,7 @@ decode here and hand numpy arrays on.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import IO, Any
@@ -41,12 +42,27 @@ def ensure_heif() -> None:
 
 
 def open_image(fp: str | IO[bytes] | Any, formats: Sequence[str] | None = None) -> Image.Image:
-    """``Image.open`` restricted to the formats we handle, bomb limits on."""
+    """``Image.open`` restricted to the formats we handle, bomb limits on.
+
+    pillow-heif (libheif: ~0.13 s to load) is registered only when a file is not one of
+    the other formats: a process that checks JPEGs and PNGs never loads it.
+    """
+    from PIL import UnidentifiedImageError
+
     wanted = tuple(formats or ALLOWED_FORMATS)
     quiet_decoders()  # libtiff and Pillow's logging print to stderr otherwise
-    if any(f in ("HEIF", "AVIF") for f in wanted):
-        ensure_heif()
     Image.init()
+    heif = [f for f in wanted if f in ("HEIF", "AVIF")]
+    if heif and not _heif_ready:
+        others = [f for f in wanted if f not in heif and f in Image.OPEN]
+        rewinds = isinstance(fp, (str, os.PathLike)) or (hasattr(fp, "seekable") and fp.seekable())
+        if others and rewinds:
+            try:
+                return Image.open(fp, formats=others)
+            except UnidentifiedImageError:
+                pass  # perhaps HEIF or AVIF: asked again below (Image.open rewinds ``fp``)
+        ensure_heif()
+        Image.init()
     return Image.open(fp, formats=[f for f in wanted if f in Image.OPEN])
 
 

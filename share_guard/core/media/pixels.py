@@ -3,11 +3,13 @@
 Decoding goes through :mod:`share_guard.core.media.images` (Pillow under its
 decompression-bomb limit; never ``cv2.imread``); this module applies the EXIF
 orientation, turns decoder failures into one-line errors and hands numpy
-arrays to OpenCV.
+arrays on. :class:`Picture` decodes a file once for all the analyzers of one
+check, and a large JPEG's reduced look at that size.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -67,3 +69,78 @@ def load_rgb(src: str | os.PathLike[str] | BinaryIO) -> np.ndarray:
     """The image at ``src`` as displayed: HxWx3 uint8 RGB."""
     with open_image(src) as img:
         return to_rgb_array(displayed(img))
+
+
+def resized(rgb: np.ndarray, scale: float) -> np.ndarray:
+    """``rgb`` scaled by ``scale`` (area averaging when reducing, cubic when enlarging)."""
+    if scale == 1.0:
+        return rgb
+    h, w = rgb.shape[:2]
+    return resize_to(rgb, (max(1, round(w * scale)), max(1, round(h * scale))))
+
+
+def resize_to(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Pillow's resize (box averaging when reducing, bicubic when enlarging): OpenCV is not a
+    runtime dependency (it is 120 MB for two calls)."""
+    from PIL import Image
+
+    h, w = rgb.shape[:2]
+    method = Image.Resampling.BOX if size[0] * size[1] < w * h else Image.Resampling.BICUBIC
+    return np.asarray(Image.fromarray(np.ascontiguousarray(rgb)).resize(size, method))
+
+
+#: a JPEG looked at this size or less is decoded at 1/2, 1/4 or 1/8 of its size
+#: by libjpeg itself (``Image.draft``: the DCT coefficients scaled, ~4x less work than a
+#: full decode and a resize for a 12 MP photo at half size)
+DRAFT_BELOW = 0.5
+#: a draft at most this much larger (in pixels) than asked for is used as it is
+DRAFT_SLACK = 1.2
+
+
+class Picture:
+    """A still image as displayed, decoded when asked: :meth:`full` once, and
+    :meth:`reduced` straight at about that size for a JPEG (the face detector's look at a
+    large photo), so a photo whose faces need no full-size look is never decoded at full
+    size for them. Errors are those of :func:`load_rgb`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        from PIL import ExifTags
+
+        self.path = path
+        self._full: np.ndarray | None = None
+        with open_image(path) as img:
+            self.format = img.format
+            w, h = img.size
+            try:
+                turned = img.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8)
+            except (OSError, ValueError, SyntaxError) as exc:
+                raise CorruptFile(message(N_("image cannot be decoded: {exc}"), exc=exc))
+        self._size = (h, w) if turned else (w, h)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) as displayed."""
+        return self._size
+
+    def full(self) -> np.ndarray:
+        """HxWx3 uint8 RGB at full size (decoded on first use, then kept)."""
+        if self._full is None:
+            self._full = load_rgb(self.path)
+        return self._full
+
+    def reduced(self, scale: float) -> np.ndarray:
+        """The picture at about ``scale`` times its size: never smaller, at most DRAFT_SLACK
+        times as many pixels (box-averaged when not decoded at that size)."""
+        w, h = self._size
+        target = (max(1, round(w * scale)), max(1, round(h * scale)))
+        if self.format != "JPEG" or scale > DRAFT_BELOW:
+            return resized(self.full(), scale)
+        # decoded again even when the full size is at hand (another check asked first):
+        # cheaper than reducing it, and the faces found never depend on the checks' order
+        with open_image(self.path) as img:
+            sw, sh = img.size  # as stored: the draft is asked before turning
+            img.draft("RGB", (math.ceil(sw * scale), math.ceil(sh * scale)))
+            rgb = to_rgb_array(displayed(img))
+        if rgb.shape[0] * rgb.shape[1] > DRAFT_SLACK * target[0] * target[1]:
+            return resized(rgb, target[0] / rgb.shape[1])
+        return rgb
