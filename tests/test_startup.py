@@ -116,6 +116,21 @@ def test_a_deferred_analyzer_is_the_real_one_where_it_runs() -> None:
         assert pickle.loads(pickle.dumps(travelled)).made() is not travelled.made()
 
 
+def test_a_deferred_analyzer_passes_the_warm_up_on(monkeypatch) -> None:
+    """The engine's faces are a Deferred: the model must still start loading as soon as a
+    file's kind is known (the analyzer's own warm_up), not when the faces are looked for."""
+    from share_guard.core.analysis import analyzers
+    from share_guard.core.engine import compose
+    from share_guard.core.engine.deferred import Deferred
+
+    kinds: list[str] = []
+    monkeypatch.setattr(analyzers.FaceAnalyzer, "warm_up", lambda self, kind: kinds.append(kind),
+                        raising=False)
+    deferred = Deferred(compose.FACES, compose.ANALYZERS, analyzers.FaceAnalyzer.__name__)
+    deferred.warm_up("image")
+    assert kinds == ["image"]
+
+
 def test_the_fork_server_preloads_no_handler_and_no_numpy() -> None:
     from share_guard.core.sandbox import early
 

@@ -38,6 +38,13 @@ class Deferred:
                 cancel: CancelToken | None) -> Iterable[Finding]:
         return self.made().analyze(src, report, progress, cancel)
 
+    def warm_up(self, kind: str) -> None:
+        """Let the analyzer start its slow set-up (the face model) once the file's kind is
+        known, as the analyzer itself would."""
+        warm = getattr(self.made(), "warm_up", None)
+        if warm is not None:
+            warm(kind)
+
     def __getstate__(self) -> dict[str, Any]:
         return {"name": self.name, "module": self.module, "factory": self.factory,
                 "_made": None}
