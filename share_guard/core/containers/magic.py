@@ -21,10 +21,7 @@ from typing import NamedTuple
 HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2",
                b"avif", b"avis", b"avio", b"MiHE", b"MiHB")
 #: brands that belong to other handlers or formats that merely share the box layout
-NOT_MOVIE_BRANDS = {
-    b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2", b"avif",
-    b"avis", b"avio", b"MiHE", b"MiHB", b"jpgs", b"crx ", b"jp2 ", b"jpx ", b"jpm ", b"mjp2",
-}
+NOT_MOVIE_BRANDS = {*HEIF_BRANDS, b"jpgs", b"crx ", b"jp2 ", b"jpx ", b"jpm ", b"mjp2"}
 #: first box types of a QuickTime movie written without 'ftyp'
 QT_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 #: the major brands each movie handler claims (prefixes; b"" claims every movie brand)
