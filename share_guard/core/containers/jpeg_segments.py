@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from share_guard.core.errors import CorruptFile
@@ -98,19 +99,15 @@ def _problem(problems: list[str], text: str) -> None:
         problems.append(text)
 
 
+#: the first real marker in entropy-coded data: 0xFF followed by neither a stuffed zero, a
+#: restart marker nor another 0xFF (fill); searched in C, not byte by byte
+_MARKER_AFTER_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
 def _scan_end(data: bytes, pos: int) -> int | None:
     """Offset of the first real marker after entropy-coded data starting at ``pos``."""
-    find = data.find
-    n = len(data)
-    while True:
-        ff = find(b"\xff", pos)
-        if ff < 0 or ff + 1 >= n:
-            return None
-        nxt = data[ff + 1]
-        if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:
-            pos = ff + 1 if nxt == 0xFF else ff + 2
-            continue
-        return ff
+    found = _MARKER_AFTER_SCAN.search(data, pos)
+    return None if found is None else found.start()
 
 
 def sof_info(data: bytes, layout: JpegLayout) -> dict[str, int]:
