@@ -142,6 +142,52 @@ def test_verification_failure_discards_the_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_large_copy_is_synced_while_it_is_verified(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    from share_guard.core.export import safeio
+
+    monkeypatch.setattr(safeio, "EARLY_SYNC_BYTES", 4)
+    synced_by = threading.Event()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        if threading.current_thread().name == "sg-early-sync":
+            synced_by.set()
+
+    monkeypatch.setattr(safeio.os, "fsync", fsync)
+
+    def verify(path: Path) -> None:  # returns only once the copy was synced beside it
+        assert synced_by.wait(10), "the copy was not synced while it was verified"
+        assert path.read_bytes() == b"large enough"
+
+    dest = tmp_path / "x.mp4"
+    with atomic_output(dest, verify=verify, size=12) as fh:
+        fh.write(b"large enough")
+    assert dest.read_bytes() == b"large enough"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.mp4"]
+
+
+def test_a_sync_that_fails_while_verifying_publishes_nothing(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from share_guard.core.export import safeio
+
+    monkeypatch.setattr(safeio, "EARLY_SYNC_BYTES", 4)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(safeio.os, "fsync", full)
+    monkeypatch.setattr(safeio.os, "fdatasync", full)
+    dest = tmp_path / "x.mp4"
+    with pytest.raises(OutputError, match="cannot write x.mp4: No space left"):
+        with atomic_output(dest, size=12) as fh:
+            fh.write(b"large enough")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stale_temps_of_dead_writers_are_removed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

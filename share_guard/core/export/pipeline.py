@@ -254,7 +254,7 @@ def export_one(p: Planned, opts: ExportOptions, progress: ProgressFn,
         if renamed != p.dest:  # the naming rule holds for the new extension too
             p.dest = free_name(renamed, overwrite=opts.overwrite)
         data = data_bytes(source.path)
-        with staging.output(p.dest, overwrite=opts.overwrite, verify=verify) as out:
+        with staging.output(p.dest, overwrite=opts.overwrite, verify=verify, size=data) as out:
             sink = BoundedOutput(out, output_limit(data), beat.written)
             stripped = handler.strip(source, sink)  # type: ignore[arg-type]
             sink.check()
