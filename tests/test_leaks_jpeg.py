@@ -158,6 +158,11 @@ def test_split_profile_is_written_back_in_full_chunks(tmp_path) -> None:
     assert struct.unpack(">H", out[segs[0].start + 2 : segs[0].start + 4])[0] == len(profile) + 16
 
 
+def _last_scan(data: bytes) -> bytes:
+    sos = [s for s in parse_jpeg(data).segments if s.marker == 0xDA][-1]
+    return data[sos.payload_end : sos.end]
+
+
 def _ends_in_padding(data: bytes) -> bool:
     """The last coded byte holds zero data bits and the encoder's padding ones (0x7F...)."""
     last = data[: data.rindex(b"\xff\xd9")].rstrip(b"\0")[-1]
@@ -173,7 +178,17 @@ def test_an_ordinary_photo_ending_in_padding_reports_no_hidden_byte(tmp_path) ->
     result = export(tmp_path, "p.jpg", data)
     assert result.ok, result.reason
     assert not any("after the end of the image data" in r for r in result.removed), result.removed
+    # flipping its first bit changes the picture: the byte is proven read and kept as it
+    # was (zeroing it would change no pixel, but the copy's coded data stays the original's)
+    assert _last_scan(result.output.read_bytes()) == _last_scan(data)
     planted = data[:-2] + b"\x5a" + data[-2:]  # one real byte after the coded data is named
     again = export(tmp_path / "2", "p.jpg", planted)
     assert again.ok, again.reason
     assert "1 byte after the end of the image data (zeroed)" in again.removed, again.removed
+    # a planted byte shaped like padding (its flip would make 0xFF: the second bit flips
+    # too) is not read either, so it is zeroed like any other
+    shaped = data[:-2] + b"\x7f" + data[-2:]
+    third = export(tmp_path / "3", "p.jpg", shaped)
+    assert third.ok, third.reason
+    kept = _last_scan(third.output.read_bytes()).rstrip(b"\0")
+    assert _last_scan(data).startswith(kept) and len(kept) >= len(_last_scan(data)) - 2

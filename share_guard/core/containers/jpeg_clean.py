@@ -229,10 +229,10 @@ def scan_builder(before: bytes, after: bytes) -> Build:
 
 def coded_padding(byte: int) -> bool:
     """True for 0b0..01..1 (not 0 or 0xFF): the last byte of a scan whose data bits are all
-    zeros, followed by the encoder's padding ones. Zeroing it (and any zero bytes before it)
-    leaves the picture unchanged, so the search for the end counts it as unused, but it is
-    ordinary coded data (about one JPEG in three ends so: the standard chroma end-of-block
-    code is 00), not something hidden."""
+    zeros, followed by the encoder's padding ones (about one JPEG in three ends so: the
+    standard chroma end-of-block code is 00). Flipping its first bit proves it read in
+    nearly every photo; where that changes no pixel either, the search for the end zeroes
+    it (which changes no pixel), and it is not reported as something hidden."""
     return byte != 0 and byte & (byte + 1) == 0 and byte != 0xFF
 
 
