@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -127,8 +128,13 @@ def test_a_deferred_analyzer_passes_the_warm_up_on(monkeypatch) -> None:
     monkeypatch.setattr(analyzers.FaceAnalyzer, "warm_up", lambda self, kind: kinds.append(kind),
                         raising=False)
     deferred = Deferred(compose.FACES, compose.ANALYZERS, analyzers.FaceAnalyzer.__name__)
-    deferred.warm_up("image")
+    deferred.warm_up("image")  # made on a thread of its own: the file's check goes on
+    deadline = time.monotonic() + 10
+    while not kinds and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert kinds == ["image"]
+    deferred.warm_up("video")  # made already: passed on at once
+    assert kinds == ["image", "video"]
 
 
 def test_the_fork_server_preloads_no_handler_and_no_numpy() -> None:
