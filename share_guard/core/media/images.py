@@ -20,6 +20,22 @@ MAX_PIXELS = 150_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "HEIF", "AVIF")
+#: Pillow's plugin for each format Image.preinit() does not load (JPEG, PNG and GIF it does)
+_PLUGINS = {"WEBP": "WebPImagePlugin", "TIFF": "TiffImagePlugin", "AVIF": "AvifImagePlugin"}
+
+
+def _load_plugins(formats: Sequence[str]) -> None:
+    """Register Pillow's readers for ``formats`` only: Image.init() imports all forty of its
+    plugins (a few hundredths of a second at every start of a worker)."""
+    import importlib
+
+    Image.preinit()
+    for name in formats:
+        if name in _PLUGINS and name not in Image.OPEN:
+            try:
+                importlib.import_module(f"PIL.{_PLUGINS[name]}")
+            except ImportError:  # an older Pillow without native AVIF: pillow-heif reads it
+                pass
 
 _heif_lock = threading.Lock()
 _heif_ready = False
@@ -51,7 +67,7 @@ def open_image(fp: str | IO[bytes] | Any, formats: Sequence[str] | None = None) 
 
     wanted = tuple(formats or ALLOWED_FORMATS)
     quiet_decoders()  # libtiff and Pillow's logging print to stderr otherwise
-    Image.init()
+    _load_plugins(wanted)
     heif = [f for f in wanted if f in ("HEIF", "AVIF")]
     if heif and not _heif_ready:
         others = [f for f in wanted if f not in heif and f in Image.OPEN]
@@ -62,7 +78,6 @@ def open_image(fp: str | IO[bytes] | Any, formats: Sequence[str] | None = None) 
             except UnidentifiedImageError:
                 pass  # perhaps HEIF or AVIF: asked again below (Image.open rewinds ``fp``)
         ensure_heif()
-        Image.init()
     return Image.open(fp, formats=[f for f in wanted if f in Image.OPEN])
 
 
