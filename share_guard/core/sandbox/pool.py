@@ -91,8 +91,16 @@ class _Worker:
             self.conn.close()
 
     def stop(self) -> None:
+        self.ask_to_stop()
+        self.stopped()
+
+    def ask_to_stop(self) -> None:
+        """Tell the worker to finish (it exits on its own)."""
         with contextlib.suppress(OSError, ValueError):
             self.conn.send(None)
+
+    def stopped(self) -> None:
+        """Wait for a worker asked to stop (killed after a second)."""
         self.proc.join(1)
         if self.proc.is_alive():
             self.kill()
@@ -261,8 +269,10 @@ class WorkerPool:
             idle, self._idle = self._idle, []
             self._live -= len(idle)
             self._cond.notify_all()
+        for worker in idle:  # all told first: they give their memory back side by side
+            worker.ask_to_stop()
         for worker in idle:
-            worker.stop()
+            worker.stopped()
         deadline = time.monotonic() + wait
         with self._cond:
             while self._warming and time.monotonic() < deadline:
