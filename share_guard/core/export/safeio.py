@@ -187,8 +187,10 @@ class Staging:
         check_destination(dest, overwrite=overwrite)
         with self._temp(dest.parent) as (fd, temp):
             staged = False
-            early = _EarlySync(fd) if size >= EARLY_SYNC_BYTES else None
+            early: _EarlySync | None = None
             try:
+                if size >= EARLY_SYNC_BYTES:
+                    early = _EarlySync(fd)
                 with os.fdopen(os.dup(fd), "wb") as fh:
                     yield fh
                 if early is not None:
