@@ -132,9 +132,13 @@ def _differs(whole: bytes, others: list[bytes], digest: Picture | None) -> bool:
 
 def _last_read(scan: bytes, last: int, build: Build, digest: Picture | None) -> bool:
     """True when the decoder reads the byte ``last - 1``, the last non-zero one (flipping
-    its first bit or zeroing it changes the picture)."""
-    return _differs(build(scan), [build(_flipped(scan, last - 1)),
-                                  build(_zeroed(scan, last - 1))], digest)
+    its first bit or zeroing it changes the picture). A flip that stops the file decoding
+    proves nothing: it may have broken a marker the decoder parses but draws nothing from
+    (``FF D0`` after hidden bytes becomes the invalid ``FF 50``), not coded data."""
+    flipped = build(_flipped(scan, last - 1))
+    decoded = digest(flipped) if digest is not None else picture(flipped, BOTTOM)
+    variants = [flipped] if decoded is not None else []
+    return _differs(build(scan), [*variants, build(_zeroed(scan, last - 1))], digest)
 
 
 def needed(scan: bytes, build: Build, digest: Picture | None = None) -> int:
