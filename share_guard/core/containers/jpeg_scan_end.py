@@ -28,7 +28,8 @@ the written copy finds the decodes the cleaner made of the same bytes.
 
 Only the last scan is checked this way (one decode more per walk); the skipped bytes at the
 end of earlier scans of a progressive JPEG would cost a decode per scan and stay a known
-covert channel (see the README), as do the padding bits of a scan's last byte.
+covert channel (see the README), as do the bytes before a restart marker (each interval's
+end costs decodes of its own) and the padding bits of a scan's last byte.
 """
 
 from __future__ import annotations
