@@ -70,13 +70,21 @@ class FileView:
 
     def __getitem__(self, key: int | slice) -> int | bytes:
         if isinstance(key, slice):
-            start, stop, step = key.indices(self.size)
-            if step != 1:
-                raise ValueError("a file view is read in order")
+            start, stop = key.start, key.stop
+            if (key.step is not None or start is None or stop is None or start < 0
+                    or stop > self.size):
+                start, stop, step = key.indices(self.size)
+                if step != 1:
+                    raise ValueError("a file view is read in order")
             if stop <= start:
                 return b""
-            data = (self._short(start, stop) if stop - start <= self.SHORT
-                    else self._read(start, stop - start))
+            if stop - start <= self.SHORT:
+                at = start - start % self.BLOCK
+                block = self._blocks.get(at)
+                data = (block[start - at : stop - at] if block is not None and stop - at <= len(block)
+                        else self._short(start, stop))
+            else:
+                data = self._read(start, stop - start)
             if len(data) != stop - start:
                 raise CorruptFile(N_("the file was cut short while being read"))
             return data
