@@ -59,6 +59,10 @@ def jpeg_with_exif(i: int, marker: str, comment: str) -> bytes:
 
 # -- Matroska --------------------------------------------------------------------------------
 
+def _uint(value: int) -> bytes:
+    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
+
+
 def block(track: int, timecode: int, payload: bytes, key: bool = True) -> bytes:
     return bytes([0x80 | track]) + struct.pack(">h", timecode) + bytes([0x80 if key else 0]) + payload
 
@@ -90,7 +94,7 @@ class Mkv:
                     + ebml(0x4285, b"\x02", 1) + self.ebml_extra, 1)
         info = ebml(0x1549A966, ebml(0x2AD7B1, (1_000_000).to_bytes(3, "big"))
                     + ebml(0x4D80, b"builder") + ebml(0x5741, b"builder") + self.info_extra)
-        video = ebml(0xE0, ebml(0xB0, bytes([c.width])) + ebml(0xBA, bytes([c.height]))
+        video = ebml(0xE0, ebml(0xB0, _uint(c.width)) + ebml(0xBA, _uint(c.height))
                      + self.video_extra)
         entry = (ebml(0xD7, b"\x01") + ebml(0x73C5, b"\x11\x22\x33\x44\x55\x66\x77\x88")
                  + ebml(0x83, b"\x01") + ebml(0x86, (self.codec_id or c.codec_id).encode())

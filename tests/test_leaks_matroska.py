@@ -31,6 +31,60 @@ def _sei(marker: str) -> bytes:
     return struct.pack(">I", len(body)) + body
 
 
+def _units(frame: bytes) -> list[bytes]:
+    """The length-prefixed NAL units of an x264 frame, each with its length field."""
+    units, pos = [], 0
+    while pos < len(frame):
+        size = struct.unpack_from(">I", frame, pos)[0]
+        units.append(frame[pos : pos + 4 + size])
+        pos += 4 + size
+    return units
+
+
+def _between_slices(frame: bytes, unit: bytes) -> bytes:
+    """``unit`` after the first NAL unit of ``frame`` (x264 without threads: between its SEI or
+    delimiter and the slice, or between slices)."""
+    units = _units(frame)
+    return b"".join(units[:1]) + unit + b"".join(units[1:])
+
+
+def _unknown_nal(marker: str) -> bytes:
+    """An H.264 NAL unit of unspecified type 24 (decoders skip it) carrying ``marker``."""
+    body = b"\x18" + marker.encode() + b"\x80"
+    return struct.pack(">I", len(body)) + body
+
+
+def _ebml_vint(value: int, signed: bool = False) -> bytes:
+    for n in range(1, 9):
+        bias = (1 << (7 * n - 1)) - 1 if signed else 0
+        if 0 <= value + bias < (1 << (7 * n)) - 1:
+            return ((1 << (7 * n)) | (value + bias)).to_bytes(n, "big")
+    raise ValueError(value)
+
+
+def _laced(frames: list[bytes], lacing: str) -> bytes:
+    """A SimpleBlock of track 1 holding ``frames`` laced the Xiph, EBML or fixed way."""
+    kind = {"xiph": 1, "fixed": 2, "ebml": 3}[lacing]
+    head = bytes([0x81]) + struct.pack(">h", 700) + bytes([0x80 | kind << 1, len(frames) - 1])
+    if lacing == "xiph":
+        for f in frames[:-1]:
+            head += b"\xff" * (len(f) // 255) + bytes([len(f) % 255])
+    elif lacing == "ebml":
+        head += _ebml_vint(len(frames[0]))
+        for a, b in zip(frames, frames[1:-1], strict=False):
+            head += _ebml_vint(len(b) - len(a), signed=True)
+    return head + b"".join(frames)
+
+
+def _key_copies(c: Coded, m: str, lacing: str) -> Mkv:
+    """The first (key) frame three more times in one laced block, the marker in an SEI of the
+    second (and, fixed lacing needing equal sizes, of all three)."""
+    first = c.frames[0][0]
+    marked = _between_slices(first, _sei(m))
+    frames = [marked] * 3 if lacing == "fixed" else [first, marked, first + _sei(m + "L")]
+    return Mkv(c, extra_blocks=[_laced(frames, lacing)])
+
+
 def _subtitle_track(marker: str) -> bytes:
     header = f"[Script Info]\nTitle: {marker}_HDR\n".encode()
     return ebml(0xAE, ebml(0xD7, b"\x02") + ebml(0x73C5, b"\x02") + ebml(0x83, b"\x11")
@@ -116,6 +170,15 @@ ROWS: dict[str, tuple[Callable[[Coded, str], Mkv], str]] = {
         + ebml(0x46AE, b"\x01")))), "x264"),
     "SEI user data in frames": (lambda c, m: Mkv(
         c, frame_hook=lambda i, f: _sei(m) + f if i in (0, 3) else f), "x264"),
+    "SEI user data between the units of a frame": (lambda c, m: Mkv(
+        c, frame_hook=lambda i, f: _between_slices(f, _sei(m)) if i == 2 else f), "x264"),
+    "unknown NAL unit after a frame's slices": (lambda c, m: Mkv(
+        c, frame_hook=lambda i, f: f + _unknown_nal(m) if i == 4 else f), "x264"),
+    "SEI user data in a Xiph-laced block": (lambda c, m: _key_copies(c, m, "xiph"), "x264"),
+    "SEI user data in an EBML-laced block": (lambda c, m: _key_copies(c, m, "ebml"), "x264"),
+    "SEI user data in a fixed-laced block": (lambda c, m: _key_copies(c, m, "fixed"), "x264"),
+    "void in a block group": (lambda c, m: Mkv(c, group_extra=ebml(0xEC, f"{m}_GV".encode())),
+                              "x264"),
     "hidden text after codes": (lambda c, m: Mkv(
         c, codec_id=f"{c.codec_id}\0{m}", language=f"eng\0{m}L".encode()), "x264"),
     "blocks of a track that does not exist": (lambda c, m: Mkv(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from share_guard.core.containers.file_view import FileView, View
 from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.i18n import N_, message
 
@@ -69,7 +70,7 @@ class Element:
         return self.header_len + self.size
 
 
-def read_id(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int, int]:
+def read_id(buf: View, pos: int, where: str = "") -> tuple[int, int]:
     """(id, length) of the element ID at ``pos``; IDs are 1-4 bytes."""
     if pos >= len(buf):
         raise CorruptFile(message(N_("Matroska element cut short{where}"), where=where))
@@ -82,7 +83,7 @@ def read_id(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int, int
     return int.from_bytes(buf[pos : pos + length], "big"), length
 
 
-def read_size(buf: bytes | bytearray, pos: int, where: str = "") -> tuple[int | None, int]:
+def read_size(buf: View, pos: int, where: str = "") -> tuple[int | None, int]:
     """(size or None for "unknown", length) of the size field at ``pos``."""
     if pos >= len(buf):
         raise CorruptFile(message(N_("Matroska element cut short{where}"), where=where))
@@ -129,16 +130,21 @@ def blank_element(id_bytes: bytes, total: int) -> bytes:
     raise ValueError("cannot blank element")
 
 
-def parse_children(buf: bytes | bytearray, start: int, end: int, where: str = ""
-                   ) -> list[Element]:
-    """Children of a master element held in memory; sizes are checked against the parent."""
+def parse_children(buf: View, start: int, end: int, where: str = "") -> list[Element]:
+    """Children of a master element (in memory, or in a :class:`FileView`); sizes are
+    checked against the parent."""
     kids: list[Element] = []
     pos = start
     while pos < end:
         if end - pos < 2:
             raise CorruptFile(message(N_("stray byte at the end of a Matroska element{where}"), where=where))
-        eid, ilen = read_id(buf, pos, where)
-        size, slen = read_size(buf, pos + ilen, where)
+        head: View
+        if isinstance(buf, FileView):  # one short read per header, not four
+            head, at, said = buf[pos : min(end, pos + 12)], 0, where or f" at byte {pos}"
+        else:
+            head, at, said = buf, pos, where
+        eid, ilen = read_id(head, at, said)
+        size, slen = read_size(head, at + ilen, said)
         if size is None:
             raise CorruptFile(message(N_("Matroska element of unknown size inside metadata{where}"),
                                       where=where))
@@ -196,6 +202,14 @@ class EbmlFile:
     def __init__(self, fh: BinaryIO, size: int) -> None:
         self.fh = fh
         self.size = size
+        self._view: FileView | None = None
+
+    @property
+    def view(self) -> FileView:
+        """The file's bytes read on demand (clusters are walked through it, not loaded)."""
+        if self._view is None:
+            self._view = FileView(self.fh, self.size)
+        return self._view
 
     def read(self, offset: int, length: int) -> bytes:
         self.fh.seek(offset)

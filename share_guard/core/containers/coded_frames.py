@@ -5,18 +5,25 @@ H.264/HEVC frame (length-prefixed or Annex B) has its SEI and unknown NAL units 
 into filler NAL units (``nal``), a Motion-JPEG frame its APPn/COM payloads and any bytes
 after its end zeroed (``jpeg_frames``), an AV1 frame its metadata OBUs turned into blank
 padding (``obu``); other codecs are opaque payload.
+
+``scrub_span`` and ``account_span`` work on a frame where it lies in a file (a
+:class:`file_view.FileView`): H.264/HEVC frames are walked by their NAL length fields and
+header bytes, AV1 frames by their OBU headers, and only units that are not coded data are
+read; frames of the other codecs (audio, Motion-JPEG, MPEG-4 Visual) are read whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from share_guard.core.containers import aac, jpeg_frames, nal, obu
-from share_guard.core.containers.inplace import Plan
+from share_guard.core.containers.inplace import Patch, Plan
 from share_guard.core.i18n import N_, message
 
 if TYPE_CHECKING:
+    from share_guard.core.containers.file_view import View
     from share_guard.core.containers.ledger import Ledger
 
 NAL_FOURCCS = {b"H264": nal.H264, b"h264": nal.H264, b"X264": nal.H264, b"x264": nal.H264,
@@ -26,6 +33,10 @@ MJPEG_FOURCCS = {b"MJPG", b"mjpg", b"AVRn", b"LJPG", b"JPGL", b"AVDJ", b"dmb1"}
 #: MPEG-4 Part 2 (DivX, Xvid, FFmpeg's own): encoder banners in user-data fields
 MP4V_FOURCCS = {b"FMP4", b"fmp4", b"XVID", b"xvid", b"DIVX", b"divx", b"DX50", b"dx50",
                 b"MP4V", b"mp4v", b"M4S2", b"m4s2", b"3IV2", b"DIV3", b"div3"}
+
+
+#: the most bytes of a frame looked at for a sample of the text it held
+SAMPLE = 65536
 
 
 class CodecError(ValueError):
@@ -134,3 +145,110 @@ class FrameCodec:
                         ledger, what)
         else:
             ledger.payload(base, base + len(frame), what)
+
+    # -- frames where they lie in a file (read a few bytes per unit) -----------------------
+    def scrub_span(self, buf: View, start: int, end: int) -> tuple[list[Patch], list[str], bytes]:
+        """The patches (offsets as in ``buf``) that clean the frame ``buf[start:end]``, what it
+        held, and the bytes that held it when they were read (the NAL units neutralised, for
+        a sample of their text; else b""): the same edits as :meth:`scrubbed`, read lazily
+        where the codec allows."""
+        if self.kind == "plain" or (self.kind == "aac" and (
+                end - start < 2 or not aac.may_hold_data(buf[start]))):
+            return [], [], b""
+        if self.kind == "nal" and self.length_size:
+            try:
+                return self._scrub_nals(buf, start, end, self.length_size)
+            except ValueError as exc:
+                raise CodecError(message(N_("a {codec} frame that cannot be walked: {exc}"),
+                                         codec=self.codec.upper(), exc=exc)) from exc
+        if self.kind == "av1":
+            plan = Plan(end)
+            try:
+                found = obu.scrub(_reader(buf), start, end, plan)
+            except obu.ObuError as exc:
+                raise CodecError(message(N_("an AV1 frame that cannot be walked: {exc}"), exc=exc)) from exc
+            return ([Patch(a, b - a) for a, b in plan.zero]
+                    + [Patch(at, len(data), data) for at, data in plan.patches]), found, b""
+        from share_guard.core.containers.patch_diff import diff_patches
+
+        frame = bytes(buf[start:end])
+        clean, found = self.scrubbed(frame)
+        return ([] if clean is None else diff_patches(frame, clean, start)), found, b""
+
+    def _scrub_nals(self, buf: View, start: int, end: int, length_size: int
+                    ) -> tuple[list[Patch], list[str], bytes]:
+        """Only units that are not slices are read; as :meth:`scrubbed`, a frame none of
+        whose units carries anything is left alone (parameter sets included)."""
+        codec, hs = self.codec, nal.header_size(self.codec)
+        odd = [(s, e, bytes(buf[s:e])) for s, e, first in _units(buf, start, end, length_size)
+               if e - s < hs or not nal.is_plain(codec, first)]
+        verdicts = [nal.verdict(codec, unit) for _, _, unit in odd]
+        if not any(verdicts):
+            return [], [], b""
+        patches: list[Patch] = []
+        found: list[str] = []
+        held = [unit for (_, _, unit), why in zip(odd, verdicts, strict=True) if why]
+        chroma: dict[int, int] = {}
+        for (s, e, unit), why in zip(odd, verdicts, strict=True):
+            if not why:
+                fixed = nal.tidy(codec, unit, chroma)
+                if fixed is None:
+                    continue
+                if len(fixed) != e - s:
+                    raise ValueError("a parameter set tidied to another size")
+                patches.append(Patch(s, e - s, fixed))
+                why = nal.PS_TAIL
+            else:
+                patches.append(Patch(s, e - s, nal.filler(codec, e - s) if e - s > hs else b""))
+            if why not in found:
+                found.append(why)
+        return patches, found, b"".join(held)[:SAMPLE]
+
+    def account_span(self, buf: View, start: int, end: int, ledger: Ledger, what: str) -> None:
+        """File the clean frame ``buf[start:end]`` (offsets as in ``buf`` and the ledger) as
+        :meth:`account` does, reading only unit headers of H.264/HEVC and AV1 frames."""
+        if self.kind == "plain":
+            ledger.payload(start, end, what)
+        elif self.kind == "nal" and self.length_size:
+            self._account_nals(buf, start, end, self.length_size, ledger, what)
+        elif self.kind == "av1":
+            obu.account(_reader(buf), start, end, ledger, what)
+        else:
+            self.account(bytes(buf[start:end]), ledger, start, what)
+
+    def _account_nals(self, buf: View, start: int, end: int, length_size: int, ledger: Ledger,
+                      what: str) -> None:
+        codec, hs = self.codec, nal.header_size(self.codec)
+        try:
+            units = list(_units(buf, start, end, length_size))
+        except ValueError as exc:
+            ledger.refuse(start, end, what, str(exc))
+            return
+        pos, chroma = start, dict[int, int]()
+        for s, e, first in units:
+            ledger.written(pos, s, f"{what} NAL length")
+            if e - s >= hs and nal.is_plain(codec, first):
+                ledger.payload(s, e, what)
+            elif not nal.account_unit(bytes(buf[s:e]), codec, ledger, s, what, chroma):
+                return
+            pos = e
+
+
+def _units(buf: View, start: int, end: int, length_size: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first header byte) of each NAL unit of a length-prefixed frame, one short
+    read per unit (as :func:`nal.length_prefixed`, whose errors it raises)."""
+    pos = start
+    while pos < end:
+        if pos + length_size > end:
+            raise ValueError("a NAL length field runs past the sample")
+        raw = buf[pos : pos + length_size + 1]
+        size = int.from_bytes(raw[:length_size], "big")
+        pos += length_size
+        if size == 0 or pos + size > end:
+            raise ValueError("a NAL unit runs past the sample")
+        yield pos, pos + size, raw[length_size]
+        pos += size
+
+
+def _reader(buf: View) -> obu.Read:
+    return lambda at, n: bytes(buf[at : at + n])

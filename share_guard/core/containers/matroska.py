@@ -10,7 +10,8 @@ camera wrote (H.264/HEVC SEI, Motion-JPEG EXIF/comments, codec-header comments) 
 neutralised at the same size (``matroska_codecs``), so decoded frames and audio stay
 identical. No byte moves: SeekHead and Cues offsets stay valid, nothing a muxer would
 add back can creep in, and cleaning a 1 GB file costs about one file copy plus reading
-it. CRC-32 elements are recomputed.
+its headers (clusters are walked in place, see ``matroska_blocks``). CRC-32 elements of
+the metadata are recomputed.
 
 ``account()`` (``matroska_account``) re-walks the clean copy and proves every byte.
 """
@@ -294,8 +295,7 @@ def _cluster(f: EbmlFile, el: Element, kept: dict[int, Track], r: _Parsed) -> No
     if el.size > CLUSTER_CAP:
         raise LimitExceeded(message(N_("a Matroska cluster of {size} MB, more than {limit} MB"),
                                     size=el.size // 1_000_000, limit=CLUSTER_CAP // 1_000_000))
-    data = f.read(el.data_offset, el.size)
-    r.patches.extend(clean_cluster(data, el.data_offset, kept, r.notes))
+    r.patches.extend(clean_cluster(f.view, el.data_offset, el.end, kept, r.notes))
 
 
 def _notes_to_findings(r: _Parsed) -> None:

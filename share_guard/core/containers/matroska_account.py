@@ -171,8 +171,7 @@ class _Walk:
                     self.ledger.refuse(el.offset, el.end, "Matroska cluster", N_("too large"))
                     continue
                 self.ledger.written(el.offset, el.data_offset, "Cluster header")
-                account_cluster(self.f.read(el.data_offset, el.size), el.data_offset, frames,
-                                self.ledger)
+                account_cluster(self.f.view, el.data_offset, el.end, frames, self.ledger)
             elif el.id in KEPT_LEVEL1:
                 self.ledger.written(el.offset, el.data_offset, f"{KEPT_LEVEL1[el.id]} header")
                 payload = self.f.payload(el, META_CAP, KEPT_LEVEL1[el.id])

@@ -273,7 +273,6 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
         ledger.refuse(base, base + len(view), what, str(exc))
         return
     pos = 0
-    hs = header_size(codec)
     chroma: dict[int, int] = {}
     for s, e in units:
         if s > pos:  # length field, or start codes and zero padding between units
@@ -285,24 +284,32 @@ def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | 
                 return
             else:
                 ledger.written(base + pos, base + s, f"{what} start code")
-        nal = view[s:e]
-        if nal_type(codec, nal[0]) == filler_type(codec) and is_filler(codec, nal):
-            ledger.written(base + s, base + s + hs, f"{what} filler header")
-            ledger.zeroed(nal, base + s + hs, base + e - 1, f"{what} filler", fill=0xFF,
-                          base=base + s)
-            ledger.written(base + e - 1, base + e, f"{what} filler end")
-        elif verdict(codec, nal):
-            ledger.refuse(base + s, base + e, what, message(N_("still holds {verdict}"),
-                                                            verdict=verdict(codec, nal)))
+        if not account_unit(view[s:e], codec, ledger, base + s, what, chroma):
             return
-        elif tidy(codec, nal, chroma) is not None:
-            ledger.refuse(base + s, base + e, what, message(N_("still holds {PS_TAIL}"), PS_TAIL=PS_TAIL))
-            return
-        else:
-            ledger.payload(base + s, base + e, what)
         pos = e
     if pos < len(view):
         ledger.zeroed(view, base + pos, base + len(view), f"{what} padding", base=base)
+
+
+def account_unit(nal: bytes | memoryview, codec: str, ledger: Ledger, at: int, what: str,
+                 chroma: dict[int, int]) -> bool:
+    """File one scrubbed NAL unit found at file offset ``at`` (filler as blank, coded data as
+    payload); False when it still carries something (refused: stop walking)."""
+    hs, end = header_size(codec), at + len(nal)
+    if nal_type(codec, nal[0]) == filler_type(codec) and is_filler(codec, nal):
+        ledger.written(at, at + hs, f"{what} filler header")
+        ledger.zeroed(nal, at + hs, end - 1, f"{what} filler", fill=0xFF, base=at)
+        ledger.written(end - 1, end, f"{what} filler end")
+    elif verdict(codec, nal):
+        ledger.refuse(at, end, what, message(N_("still holds {verdict}"),
+                                             verdict=verdict(codec, nal)))
+        return False
+    elif tidy(codec, nal, chroma) is not None:
+        ledger.refuse(at, end, what, message(N_("still holds {PS_TAIL}"), PS_TAIL=PS_TAIL))
+        return False
+    else:
+        ledger.payload(at, end, what)
+    return True
 
 
 #: HEVC profiles whose constraint flags after the first four are defined (range extensions,
