@@ -5,14 +5,11 @@ reach the clean copy, and the copy must decode to the original's pixels."""
 from __future__ import annotations
 
 import io
-import re
 
 import numpy as np
+from jpeg_fixtures import pixels
+from leak_fixtures import export, marker
 from PIL import Image
-
-from share_guard.core.containers.jpeg_segments import parse_jpeg
-from tests.jpeg_fixtures import pixels
-from tests.leak_fixtures import export, marker
 
 SECRET = marker("jpeg-scan-end").encode()
 
