@@ -97,9 +97,10 @@ class _EarlySync:
         self._thread.start()
 
     def _run(self) -> None:
+        partial = getattr(os, "fdatasync", os.fsync)  # macOS and Windows have no fdatasync
         try:
             while not self._written.wait(EARLY_SYNC_EVERY):
-                os.fdatasync(self._fd)
+                partial(self._fd)
             os.fsync(self._fd)
         except OSError as exc:
             self.error = exc
