@@ -127,8 +127,11 @@ def _differs(whole: bytes, others: list[bytes], digest: Picture | None) -> bool:
     if digest is not None:
         reference = digest(whole)
         return reference is None or any(digest(other) != reference for other in others)
-    return any(picture(other, scale) != picture(whole, scale)
-               for scale in (BOTTOM, REDUCED, 1) for other in others)
+    for scale in (BOTTOM, REDUCED, 1):
+        reference = picture(whole, scale)
+        if any(picture(other, scale) != reference for other in others):
+            return True
+    return False
 
 
 def _last_read(scan: bytes, last: int, build: Build, digest: Picture | None) -> bool:
@@ -149,8 +152,10 @@ def needed(scan: bytes, build: Build, digest: Picture | None = None) -> int:
     if last == 0 or _last_read(scan, last, build, digest):
         return last
 
+    whole = build(scan)
+
     def same(keep: int) -> bool:
-        return not _differs(build(scan), [build(_zeroed(scan, keep))], digest)
+        return not _differs(whole, [build(_zeroed(scan, keep))], digest)
 
     good, step, bad = last - 1, 1, -1  # zeroing from last - 1 on changed nothing
     while good > 0:  # gallop down from the last non-zero byte...

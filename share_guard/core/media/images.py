@@ -37,6 +37,7 @@ def _load_plugins(formats: Sequence[str]) -> None:
             except ImportError:  # an older Pillow without native AVIF: pillow-heif reads it
                 pass
 
+
 _heif_lock = threading.Lock()
 _heif_ready = False
 
