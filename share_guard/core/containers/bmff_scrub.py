@@ -68,17 +68,10 @@ def head(mm: Bytes, pos: int, n: int) -> bytes:
 def nal_units(mm: Bytes, start: int, end: int, length_size: int,
               ) -> Iterator[tuple[int, int, int]]:
     """(start, end, first header byte) of each NAL unit of a length-prefixed sample."""
-    pos = start
-    while pos < end:
-        if pos + length_size >= end:
-            raise SampleError(N_("a NAL length field runs past its sample"))
-        raw = head(mm, pos, length_size + 1)
-        size = int.from_bytes(raw[:length_size], "big")
-        pos += length_size
-        if size == 0 or pos + size > end:
-            raise SampleError(N_("a NAL unit runs past its sample"))
-        yield pos, pos + size, raw[length_size]
-        pos += size
+    try:
+        yield from nal.units_at(lambda at, n: head(mm, at, n), start, end, length_size)
+    except ValueError as exc:
+        raise SampleError(str(exc)) from None
 
 
 def scrub_nals(mm: Bytes, start: int, end: int, codec: str, length_size: int,

@@ -236,18 +236,8 @@ class FrameCodec:
 
 def _units(buf: View, start: int, end: int, length_size: int) -> Iterator[tuple[int, int, int]]:
     """(start, end, first header byte) of each NAL unit of a length-prefixed frame, one short
-    read per unit (as :func:`nal.length_prefixed`, whose errors it raises)."""
-    pos = start
-    while pos < end:
-        if pos + length_size > end:
-            raise ValueError("a NAL length field runs past the sample")
-        raw = buf[pos : pos + length_size + 1]
-        size = int.from_bytes(raw[:length_size], "big")
-        pos += length_size
-        if size == 0 or pos + size > end:
-            raise ValueError("a NAL unit runs past the sample")
-        yield pos, pos + size, raw[length_size]
-        pos += size
+    read per unit."""
+    return nal.units_at(lambda at, n: bytes(buf[at : at + n]), start, end, length_size)
 
 
 def _reader(buf: View) -> obu.Read:

@@ -20,7 +20,7 @@ parameter sets, auxiliary and extension slices), become filler like the rest.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from share_guard.core.i18n import N_, message
@@ -214,6 +214,24 @@ def length_prefixed(buf: bytes | bytearray | memoryview, length_size: int,
         if size == 0 or pos + size > end:
             raise ValueError("a NAL unit runs past the sample")
         yield pos, pos + size
+        pos += size
+
+
+def units_at(read: Callable[[int, int], bytes], start: int, end: int, length_size: int,
+             ) -> Iterator[tuple[int, int, int]]:
+    """(start, end, first header byte) of each NAL unit of a length-prefixed sample that lies
+    at ``[start, end)`` of a file, one short ``read(offset, n)`` per unit (the unit itself is
+    not read). Raises ValueError when the lengths do not tile the sample exactly."""
+    pos = start
+    while pos < end:
+        if pos + length_size >= end:
+            raise ValueError(N_("a NAL length field runs past its sample"))
+        raw = read(pos, length_size + 1)
+        size = int.from_bytes(raw[:length_size], "big")
+        pos += length_size
+        if size == 0 or pos + size > end:
+            raise ValueError(N_("a NAL unit runs past its sample"))
+        yield pos, pos + size, raw[length_size]
         pos += size
 
 
