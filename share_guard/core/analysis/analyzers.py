@@ -104,7 +104,7 @@ def image_codes(
     symmetry with the face functions.
     """
     del use_cache
-    return find_codes(_picture(_src(path)).full(), cancel=cancel)
+    return find_codes(_picture(_src(path)).gray(), cancel=cancel)
 
 
 def _plural(n: int, word: str) -> str:
