@@ -23,6 +23,7 @@ import io
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from share_guard.core.containers.content_memo import ContentMemo
 from share_guard.core.errors import CorruptFile
@@ -51,7 +52,7 @@ class Part:
 
 #: digests of decoded pictures by the exact bytes decoded: the inspection, the cleaner and the
 #: proof of one export ask about the same bytes (forgotten after each file in a worker)
-_PICTURES: ContentMemo[bytes | None] = ContentMemo(32, ())
+_PICTURES: ContentMemo[bytes | None] = ContentMemo(1024, ())
 
 
 def picture(riff: bytes) -> bytes | None:
@@ -132,9 +133,21 @@ class _Bool:
             self.literal(n)
 
 
+#: the frame header fields read before the partition count take at most ~180 bits, each
+#: read at probability 128 (one bit of input per bit), after the decoder's first 2 bytes
+HEADER_BYTES = 64
+
+
 def token_partitions(first: bytes) -> int:
     """How many token partitions the key-frame header in partition ``first`` announces."""
-    d = _Bool(first)
+    return _token_partitions(first[:HEADER_BYTES])
+
+
+@lru_cache(maxsize=1024)
+def _token_partitions(head: bytes) -> int:
+    # remembered by the header's bytes: a frame is asked about for every probe of its
+    # partitions, and an animation's frames by the inspection, the cleaner and the proof
+    d = _Bool(head)
     d.literal(2)  # colour space, clamping type
     if d.bit():  # segmentation enabled
         update_map, update_data = d.bit(), d.bit()
