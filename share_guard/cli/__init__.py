@@ -92,8 +92,7 @@ def build_parser(args: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def _start_early(args: list[str]) -> None:
     """For inspect and clean: start the sandbox's fork server before the imports below."""
-    words = [a for a in args if not a.startswith("-")]
-    if words and words[0] in SANDBOXED and "--no-isolation" not in args:
+    if chosen_command(args) in SANDBOXED and "--no-isolation" not in args:
         from share_guard.core.sandbox.early import start_fork_server
 
         start_fork_server()
