@@ -6,13 +6,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from share_guard import APP_ID, __version__
 from share_guard.core.engine.compose import Features, build_engine
 from share_guard.gui.service import Service
 from share_guard.gui.settings import APPLICATION, ORGANIZATION
+
+#: after the window shows, the sandbox's workers start and load the face model
+WARM_UP_MS = 300
 
 
 def build_service(data_dir: Path | None = None) -> Service:
@@ -67,6 +70,8 @@ def run(paths: Sequence[str | Path] = (), data_dir: Path | None = None,
     window = MainWindow(service)
     window.show()
     window.open_paths(paths)
+    # once the window has painted: the workers start and load the face model meanwhile
+    QTimer.singleShot(WARM_UP_MS, service.warm_up)
     try:
         return int(app.exec())
     finally:

@@ -120,6 +120,19 @@ class Service:
         codes), so the metadata findings can be shown at once."""
         return self.engine.inspect(path, content=content, progress=progress, cancel=cancel)
 
+    def complete(self, report: Report, progress: ProgressFn = no_progress,
+                 cancel: CancelToken | None = None) -> Report:
+        """``report`` (made with ``content=False``) with the looks at the pixels as well,
+        each on a worker of its own."""
+        return self.engine.complete(report, progress=progress, cancel=cancel)
+
+    def warm_up(self) -> None:
+        """Start the workers and load the face model in each, on a thread of its own, while
+        the person picks a file (the first photo's check then skips that second)."""
+        import threading
+
+        threading.Thread(target=self.engine.warm_up, name="sg-warm-up", daemon=True).start()
+
     def policy_state(self) -> PolicyState:
         """The policy in force (a tampered one is the strictest)."""
         return self.engine.policy_state()

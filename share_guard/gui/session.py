@@ -126,10 +126,15 @@ class Session(QObject):
         "looking for faces" (RowState.SCANNING); the file can be saved once both are done."""
         service = self.service
         full = content if content is not None else not service.has_content_checks()
+        base = entry.report if content else None  # the metadata's report, read on this thread
 
         def work(progress: ProgressFn, cancel: CancelToken) -> tuple[Report, QImage | None, bool]:
             progress(0.0, "checking" if not entry.report else "looking for faces and codes")
-            report = service.inspect(entry.path, progress=progress, cancel=cancel, content=full)
+            if base is not None:  # the looks at the pixels, side by side
+                report = service.complete(base, progress=progress, cancel=cancel)
+            else:
+                report = service.inspect(entry.path, progress=progress, cancel=cancel,
+                                         content=full)
             cancel.check()
             thumb = entry.thumbnail
             if report.ok and thumb is None:

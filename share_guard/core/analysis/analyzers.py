@@ -127,6 +127,13 @@ class FaceAnalyzer:
 
             warm_up(self.backend)
 
+    def ready(self, kind: str) -> None:
+        """Load the face model now and return when it is (see ``engine.deferred.get_ready``)."""
+        if kind in ("image", "video"):
+            from share_guard.core.analysis.faces import get_detector
+
+            get_detector(self.backend)
+
     def analyze(
         self, src: Source, report: Report, progress: ProgressFn, cancel: CancelToken | None
     ) -> Iterable[Finding]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -71,3 +71,14 @@ class Deferred:
 
     def __repr__(self) -> str:
         return f"Deferred({self.module}.{self.factory})"
+
+
+def get_ready(analyzers: Sequence[Analyzer], kind: str = "image") -> None:
+    """Make ``analyzers`` and let each finish its slow set-up in this process (``ready``:
+    the face model loaded), returning when they have: what a worker does while the app
+    waits for its first file."""
+    for analyzer in analyzers:
+        made = analyzer.made() if isinstance(analyzer, Deferred) else analyzer
+        ready = getattr(made, "ready", None)
+        if ready is not None:
+            ready(kind)

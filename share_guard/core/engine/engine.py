@@ -9,6 +9,7 @@ of a file goes through its :class:`~share_guard.core.sandbox.base.Runner`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -167,6 +168,41 @@ class Engine:
         the metadata can be shown at once. Never raises for a bad file."""
         return self.runner.inspect(path, self.inspect_options(
             content=content, thorough=thorough, progress=progress, cancel=cancel))
+
+    def complete(self, report: Report, *, progress: ProgressFn = no_progress,
+                 cancel: CancelToken | None = None) -> Report:
+        """``report`` (made with ``content=False``) with the checks it lacks: what a
+        ``content=True`` inspect reports, each look at the pixels on a worker of its own
+        where the runner has several (see :mod:`share_guard.core.engine.side_by_side`)."""
+        from share_guard.core.engine.side_by_side import with_checks_side_by_side
+
+        return with_checks_side_by_side(self.runner, report, self.analyzers(content=True),
+                                        progress, cancel)
+
+    def warm_up(self) -> None:
+        """Start the runner's workers and get the looks at the pixels ready in each (the
+        face model loaded) before the first file comes: the app calls it while the person
+        picks a file. Blocks while it works (about a second): run it on its own thread. A
+        failure is left for the first check to meet and report."""
+        from share_guard.core.engine.deferred import get_ready
+
+        _quick, slow = self._checks()
+        if not slow:
+            self.runner.warm(self.runner.parallel)
+            return
+
+        def ready() -> None:
+            # each call holds a worker until its models are loaded, so the calls made at
+            # once go to different workers
+            with contextlib.suppress(ShareGuardError, RuntimeError, OSError):
+                self.runner.call(get_ready, slow)
+
+        threads = [threading.Thread(target=ready, name=f"sg-warm-{i}", daemon=True)
+                   for i in range(self.runner.parallel)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def inspect_each(self, paths: Sequence[str | os.PathLike[str]], *, content: bool = True,
                      thorough: bool = True, progress: ProgressFn = no_progress,
