@@ -104,6 +104,18 @@ def test_the_engine_names_faces_and_codes_without_loading_numpy(tmp_path: Path) 
     assert "share_guard.core.analysis.analyzers" not in loaded
 
 
+def test_the_window_places_covers_over_faces_without_loading_numpy() -> None:
+    """The first face a check finds is shown with its cover by the window's own thread: the
+    geometry must not load numpy there (a quarter of a second the button waited for)."""
+    loaded = _modules_after(
+        "from share_guard.core.report import Region\n"
+        "from share_guard.core.redaction.areas import ENLARGE, enlarged, plan_regions\n"
+        "r = enlarged(Region(10, 10, 20, 20, label='face'), ENLARGE, 1 << 30, 1 << 30)\n"
+        "assert (r.x, r.y, r.w, r.h) == (6, 6, 28, 28), r\n"
+        "assert plan_regions([r], removed=[r]) == []")
+    assert not loaded & HEAVY
+
+
 def test_a_deferred_analyzer_is_the_real_one_where_it_runs() -> None:
     from share_guard.core.analysis.analyzers import CodeAnalyzer, FaceAnalyzer
     from share_guard.core.engine import compose

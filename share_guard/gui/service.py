@@ -193,7 +193,7 @@ class Service:
     def cover_area(region: Region) -> Region:
         """The area a cover fills for a detected region: enlarged as the core redacts it
         (clipped to the picture by whoever draws it)."""
-        from share_guard.core.redaction.regions import ENLARGE, enlarged
+        from share_guard.core.redaction.areas import ENLARGE, enlarged
 
         return enlarged(region, ENLARGE, 1 << 30, 1 << 30)
 

@@ -19,20 +19,18 @@ as drawn.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
 
+from share_guard.core.redaction.areas import ENLARGE, MANUAL, MIN_PAD, clip, enlarged, plan_regions
 from share_guard.core.report import Region
 
-ENLARGE = 1.3
-MIN_PAD = 4
 NOISY_CELLS = 6
 NOISE_SIGMA = 48.0
 FILL = 0  # black; the alpha channel (if any) is made opaque
-MANUAL = "manual"
 
 
 class Style(StrEnum):
@@ -57,41 +55,6 @@ class RedactionPlan:
     @property
     def empty(self) -> bool:
         return not self.regions and self.outside is None
-
-
-def plan_regions(
-    detected: Iterable[Region],
-    added: Iterable[Region] = (),
-    removed: Iterable[Region] = (),
-) -> list[Region]:
-    """Detections the person kept plus the regions they drew.
-
-    ``removed`` lists detections the person switched off; a detection is removed
-    when it has the same box (and time range, for video) as one of them.
-    """
-    gone = {(r.x, r.y, r.w, r.h, r.t_start, r.t_end) for r in removed}
-    kept = [r for r in detected if (r.x, r.y, r.w, r.h, r.t_start, r.t_end) not in gone]
-    return kept + [r if r.label else replace(r, label=MANUAL) for r in added]
-
-
-def enlarged(region: Region, factor: float, width: int, height: int) -> Region:
-    """``region`` grown ``factor`` times per side around its centre, clipped to the image."""
-    if region.label == MANUAL or factor == 1.0:
-        grown = region
-    else:
-        cx, cy = region.x + region.w / 2, region.y + region.h / 2
-        w = max(region.w * factor, region.w + 2 * MIN_PAD)
-        h = max(region.h * factor, region.h + 2 * MIN_PAD)
-        x0, y0 = int(np.floor(cx - w / 2)), int(np.floor(cy - h / 2))
-        x1, y1 = int(np.ceil(cx + w / 2)), int(np.ceil(cy + h / 2))
-        grown = replace(region, x=x0, y=y0, w=x1 - x0, h=y1 - y0)
-    return clip(grown, width, height)
-
-
-def clip(region: Region, width: int, height: int) -> Region:
-    x0, y0 = max(0, region.x), max(0, region.y)
-    x1, y1 = min(width, region.x + region.w), min(height, region.y + region.h)
-    return replace(region, x=x0, y=y0, w=max(0, x1 - x0), h=max(0, y1 - y0))
 
 
 def redact_array(
@@ -199,3 +162,7 @@ def redaction_plan(
     enlarge: float = ENLARGE,
 ) -> RedactionPlan:
     return RedactionPlan(tuple(regions), Style(style), outside, enlarge)
+
+
+__all__ = ["ENLARGE", "MANUAL", "MIN_PAD", "RedactionPlan", "Style", "clip", "enlarged",
+           "plan_regions", "redact_array", "redaction_plan"]
