@@ -236,6 +236,10 @@ class Session(QObject):
             self.changed.emit(entry)
 
     # -- previews -------------------------------------------------------------------------
+    def preview_pending(self, entry: Entry) -> bool:
+        """True while a picture of ``entry`` is being decoded."""
+        return self._preview_job is not None and self._preview_job.tag[0] is entry
+
     def request_preview(self, entry: Entry, at: float | None = None, *, copy: bool = False) -> None:
         """Decode a large picture of ``entry`` or of its clean copy (the latest request wins)."""
         if self._preview_job is not None:
