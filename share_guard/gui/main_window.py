@@ -252,10 +252,7 @@ class MainWindow(QMainWindow):
             had_report = self.inspector.preview.view.pixmap is not None
             self.inspector.show_entry(entry)
             shown = not entry.busy or entry.state is RowState.SCANNING  # metadata in, faces to come
-            # once: a scan reports progress many times before its picture is decoded, and
-            # each new request would start another decode of the whole photo
-            if entry.report is not None and entry.report.ok and not had_report and shown \
-                    and not self.session.preview_pending(entry):
+            if not had_report and shown and self.session.wants_preview(entry):
                 self._preview(entry)
         self._update_actions()
 

@@ -236,9 +236,12 @@ class Session(QObject):
             self.changed.emit(entry)
 
     # -- previews -------------------------------------------------------------------------
-    def preview_pending(self, entry: Entry) -> bool:
-        """True while a picture of ``entry`` is being decoded."""
-        return self._preview_job is not None and self._preview_job.tag[0] is entry
+    def wants_preview(self, entry: Entry) -> bool:
+        """True when ``entry`` was read and no picture of it is being decoded: a scan reports
+        progress many times before its picture comes, and each new request would start
+        another decode of the whole photo."""
+        pending = self._preview_job is not None and self._preview_job.tag[0] is entry
+        return entry.report is not None and entry.report.ok and not pending
 
     def request_preview(self, entry: Entry, at: float | None = None, *, copy: bool = False) -> None:
         """Decode a large picture of ``entry`` or of its clean copy (the latest request wins)."""
