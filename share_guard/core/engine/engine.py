@@ -180,13 +180,18 @@ class Engine:
                                         progress, cancel)
 
     def warm_up(self) -> None:
-        """Start the runner's workers and get the looks at the pixels ready in each (the
-        face model loaded) before the first file comes: the app calls it while the person
-        picks a file. Blocks while it works (about a second): run it on its own thread. A
-        failure is left for the first check to meet and report."""
+        """Start the runner's workers and get the checks ready in each (the face model
+        loaded, the takedown list's indexes mapped) before the first file comes: the app
+        calls it while the person picks a file. Blocks while it works (about a second): run
+        it on its own thread. A failure is left for the first check to meet and report."""
         from share_guard.core.engine.deferred import get_ready
 
-        _quick, slow = self._checks()
+        quick, slow = self._checks()
+        for analyzer in quick:  # this process's part: a takedown list's index files
+            prepare = getattr(analyzer, "prepare", None)
+            if prepare is not None:
+                with contextlib.suppress(Exception):  # best effort: the first check says why
+                    prepare()
         if not slow:
             self.runner.warm(self.runner.parallel)
             return
@@ -194,8 +199,8 @@ class Engine:
         def ready() -> None:
             # each call holds a worker until its models are loaded, so the calls made at
             # once go to different workers
-            with contextlib.suppress(Exception):  # best effort: the first check says why
-                self.runner.call(get_ready, slow)
+            with contextlib.suppress(Exception):
+                self.runner.call(get_ready, [*quick, *slow])
 
         threads = [threading.Thread(target=ready, name=f"sg-warm-{i}", daemon=True)
                    for i in range(self.runner.parallel)]

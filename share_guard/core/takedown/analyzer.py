@@ -142,6 +142,12 @@ class TakedownAnalyzer:
             if not isinstance(exc, _store_errors()):
                 raise
 
+    def ready(self, kind: str) -> None:
+        """Open the list and map its indexes now (``engine.deferred.get_ready``: a worker
+        getting ready for the app's first file); nothing without a list."""
+        del kind
+        self.prepare()
+
     def __getstate__(self) -> dict[str, Any]:
         self.prepare()
         return {"_store": None, "_path": os.fspath(self._db_path()), "_data_dir": None,
