@@ -1,8 +1,8 @@
 """The looks at one file's pixels run side by side, each on its own worker.
 
-A 12 MP photo's face search takes about a second of a worker, its code search and takedown
-hash a few tenths each: run one after the other in one worker, the person waits for their
-sum while the runner's other worker idles. Here each check that a report lacks is a task of
+A 12 MP photo's face search takes about a second of a worker, its code search a few tenths:
+run one after the other in one worker, the person waits for their sum while the runner's
+other worker idles. Here each check that a report lacks is a task of
 its own (:meth:`Runner.with_checks` with that one check) and as many run at once as the
 runner has workers. Checks never read each other's findings, so each task's report is the
 given one plus that check's findings, problems and properties; they are put together in the
