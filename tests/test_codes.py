@@ -135,3 +135,22 @@ def test_large_photo_finds_small_codes_and_turned_barcodes_in_full_size_pixels()
     assert r.y <= 500 + quiet and r.y + r.h >= 500 + bh - quiet
     r = found["QR code"].region
     assert abs(r.x - 300) < 20 and abs(r.y - 2400) < 20
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+def test_a_jpeg_read_by_its_luma_alone_finds_what_its_full_picture_shows(tmp_path, orientation):
+    """The code search reads a JPEG's luma channel alone (no colour decode): turned by its
+    EXIF orientation like the picture, and finding the same code at the same place."""
+    from share_guard.core.media.pixels import Picture
+
+    stored = np.ascontiguousarray(np.rot90(on_photo(qr_image()), k=1))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "turned.jpg"
+    Image.fromarray(stored).save(path, quality=95, exif=exif)
+    picture = Picture(path)
+    gray, full = picture.gray(), picture.full()
+    assert gray.ndim == 2 and gray.shape == full.shape[:2]
+    found = [(c.kind, c.text, c.region) for c in find_codes(gray)]
+    assert found == [(c.kind, c.text, c.region) for c in find_codes(full)]
+    assert [kind for kind, _, _ in found] == ["QR code"]
