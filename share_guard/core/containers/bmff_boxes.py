@@ -19,8 +19,9 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO, overload
+from typing import BinaryIO
 
+from share_guard.core.containers.file_view import FileView
 from share_guard.core.containers.inplace import Plan, merged, write_plan
 from share_guard.core.errors import CorruptFile, LimitExceeded
 from share_guard.core.i18n import N_, message
@@ -339,58 +340,16 @@ class BoxPlan(Plan):
         self.zero_range(box.payload_start, box.end)
 
 
-class FileBytes:
-    """Random access to a file's bytes by index and slice, each read a ``pread`` (the file
-    is never loaded; a first touch costs less than an mmap page fault, which matters when
-    a movie's hundreds of thousands of samples are each looked at for a few bytes)."""
-
-    BLOCK = 16 * 1024
-
-    def __init__(self, fd: int, size: int) -> None:
-        self.fd, self.size = fd, size
-        self._at, self._block = -1, b""  # the last small block read (headers cluster)
-
-    def __len__(self) -> int:
-        return self.size
-
-    def small(self, start: int, n: int) -> bytes:
-        """Up to ``n`` (<= 64) bytes at ``start``, from a cached block when nearby."""
-        at = start - start % self.BLOCK
-        if at != self._at or start + n > at + len(self._block):
-            if start + n > at + self.BLOCK:
-                return self[start : start + n]
-            self._block = os.pread(self.fd, self.BLOCK, at)
-            self._at = at
-        return self._block[start - at : start - at + n]
-
-    @overload
-    def __getitem__(self, key: int) -> int: ...
-
-    @overload
-    def __getitem__(self, key: slice) -> bytes: ...
-
-    def __getitem__(self, key: int | slice) -> int | bytes:
-        if isinstance(key, slice):
-            start, stop, _ = key.indices(self.size)
-            if stop <= start:
-                return b""
-            data = os.pread(self.fd, stop - start, start)
-            if len(data) != stop - start:
-                raise CorruptFile(N_("the file was cut short while being read"))
-            return data
-        if not 0 <= key < self.size:
-            raise IndexError("offset outside the file")
-        return self.small(key, 1)[0]
-
-
-#: a whole file's bytes, on demand or in memory
-Bytes = FileBytes | bytes
+#: a whole file's bytes, on demand (read where asked, see :mod:`file_view`) or in memory
+Bytes = FileView | bytes
 
 
 @contextmanager
-def mapped(fh: BinaryIO) -> Iterator[FileBytes]:
-    """The whole file behind ``fh`` as :class:`FileBytes` (read on demand)."""
-    yield FileBytes(fh.fileno(), os.fstat(fh.fileno()).st_size)
+def mapped(fh: BinaryIO) -> Iterator[FileView]:
+    """The whole file behind ``fh``, read on demand (never loaded: a first touch costs less
+    than an mmap page fault, which matters when a movie's hundreds of thousands of samples
+    are each looked at for a few bytes)."""
+    yield FileView(fh, os.fstat(fh.fileno()).st_size)
 
 
 def free_header(size: int) -> bytes:

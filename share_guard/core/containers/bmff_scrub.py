@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from share_guard.core.containers import aac, jpeg_frames, nal, obu
-from share_guard.core.containers.bmff_boxes import Buffer, Bytes, FileBytes
+from share_guard.core.containers.bmff_boxes import Buffer, Bytes
 from share_guard.core.containers.bmff_entries import mp4v_segments
 from share_guard.core.containers.bmff_layout import account_segments, plan_segments
 from share_guard.core.containers.inplace import Plan
@@ -61,8 +61,8 @@ class SampleError(ValueError):
 
 
 def head(mm: Bytes, pos: int, n: int) -> bytes:
-    """A few bytes at ``pos`` (through the reader's block cache when it has one)."""
-    return mm.small(pos, n) if isinstance(mm, FileBytes) else mm[pos : pos + n]
+    """A few bytes at ``pos`` (a file's come through its block cache)."""
+    return mm[pos : pos + n]
 
 
 def nal_units(mm: Bytes, start: int, end: int, length_size: int,

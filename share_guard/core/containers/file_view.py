@@ -4,10 +4,9 @@ The in-place video cleaners walk element headers, block headers and the first by
 each coded unit; what lies between (the picture data, nearly all of a movie) is neither
 read nor copied. Short reads come from a few cached blocks (a cluster's block headers and
 the NAL length fields after them sit close together and are touched more than once: the
-cluster's children are listed, then each block is walked); long slices are one ``pread``.
-
-Unlike :class:`bmff_boxes.FileBytes` (one cached block, short slices uncached), EBML reads
-every ID and size as a one-byte index then a short slice, several times per block.
+cluster's children are listed, then each block is walked; a movie's sample headers and
+the NAL length fields in them); long slices are one ``pread``. The Matroska walkers and the
+MP4/HEIF ones (``bmff_boxes.mapped``) read files through it.
 """
 
 from __future__ import annotations
