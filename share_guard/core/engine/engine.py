@@ -187,7 +187,9 @@ class Engine:
         from share_guard.core.engine.deferred import get_ready
 
         quick, slow = self._checks()
-        for analyzer in quick:  # this process's part: a takedown list's index files
+        # this process's part (a takedown list's index files), once, before the calls below
+        # send the analyzers (pickling one prepares it again: then there is nothing to do)
+        for analyzer in quick:
             prepare = getattr(analyzer, "prepare", None)
             if prepare is not None:
                 with contextlib.suppress(Exception):  # best effort: the first check says why
