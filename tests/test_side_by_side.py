@@ -23,12 +23,14 @@ BOARDING = "M1DOE/JOHN            EABC123 LHRJFKBA 0117 123Y012A0001 100"
 
 
 class TwoAtOnce(InProcessRunner):
-    """Reads in this process, two checks at once: each check of one analyzer waits at a
-    barrier for the other, so the test fails unless they really run side by side."""
+    """Reads in this process, two checks at once: the first two checks of one analyzer
+    each wait at a barrier for the other, so the test fails unless they really run side by
+    side (a third one waits for a worker: it runs after one of them)."""
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
         self.meet = threading.Barrier(2, timeout=20)
+        self.lock = threading.Lock()
 
     @property
     def parallel(self) -> int:
@@ -36,8 +38,10 @@ class TwoAtOnce(InProcessRunner):
 
     def with_checks(self, report, analyzers, progress=None, cancel=None):  # type: ignore[override]
         names = [a.name for a in analyzers]
-        self.calls.append(names)
-        if len(names) == 1:
+        with self.lock:
+            self.calls.append(names)
+            first_two = len(names) == 1 and sum(len(c) == 1 for c in self.calls) <= 2
+        if first_two:
             self.meet.wait()
         return super().with_checks(report, analyzers, progress or (lambda f, t: None), cancel)
 
@@ -67,9 +71,12 @@ def test_the_checks_run_side_by_side_and_report_as_one_task_would(tmp_path: Path
     engine = build_engine(Features(runner=runner, faces=True, codes=True, takedown=True,
                                    data_dir=tmp_path / "data"))
     base = engine.inspect(photo, content=False)
-    assert base.checked == ["takedown"]
+    assert base.checked == []  # the takedown hashes are a look at the pixels too
     side = engine.complete(base)
-    assert sorted(runner.calls) == [["codes"], ["faces"]]  # one worker each, none again
+    # the face search on one worker, the takedown hashes then the codes on the other;
+    # none again
+    assert runner.calls[0] in (["takedown"], ["faces"])
+    assert sorted(runner.calls) == [["codes"], ["faces"], ["takedown"]]
 
     whole = InProcessRunner().inspect(photo, engine.inspect_options(content=True))
     assert _seen(side) == _seen(whole)
@@ -77,8 +84,17 @@ def test_the_checks_run_side_by_side_and_report_as_one_task_would(tmp_path: Path
     assert side.problems == whole.problems and side.failed_checks == whole.failed_checks == []
     kinds = {f.category for f in side.findings}
     assert {Category.PEOPLE, Category.CODES} <= kinds  # both looks found what they look for
-    assert base.checked == ["takedown"] and not {Category.PEOPLE, Category.CODES} & {
+    assert base.checked == [] and not {Category.PEOPLE, Category.CODES} & {
         f.category for f in base.findings}  # the report given is not changed
+
+
+def test_without_a_look_at_the_pixels_the_takedown_check_comes_with_the_metadata(
+        tmp_path: Path) -> None:
+    photo = face_and_code_photo(tmp_path / "boarding.jpg")
+    engine = build_engine(Features(runner=InProcessRunner(), faces=False, codes=False,
+                                   takedown=True, data_dir=tmp_path / "data"))
+    assert not engine.has_content_checks()  # the app checks in one step: nothing is left out
+    assert engine.inspect(photo, content=False).checked == ["takedown"]
 
 
 def _part(base: Report, *extra: Finding, **changed: object) -> Report:

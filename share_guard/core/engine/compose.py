@@ -46,17 +46,24 @@ def build_engine(features: Features = Features()) -> Engine:  # noqa: B008 - fro
     """The engine for ``features``: its runner, its analyzers and where its policy comes from."""
     runner = features.runner or _runner(features)
 
-    def analyzers() -> list[Analyzer]:
-        made: list[Analyzer] = []
-        if features.takedown:
-            from share_guard.core.takedown.analyzer import TakedownAnalyzer
+    has_content = features.faces or features.codes or bool(features.content)
 
-            made.append(TakedownAnalyzer(data_dir=features.data_dir))
-        return made + list(features.analyzers)
+    def takedown() -> list[Analyzer]:
+        if not features.takedown:
+            return []
+        from share_guard.core.takedown.analyzer import TakedownAnalyzer
+
+        return [TakedownAnalyzer(data_dir=features.data_dir)]
+
+    # The takedown check hashes the pixels: where the face or code search runs too, it is
+    # one of the looks at the pixels, which the app runs after showing the metadata, side by
+    # side with the face search (the slowest); a file is never saved before they all end.
+    def analyzers() -> list[Analyzer]:
+        return ([] if has_content else takedown()) + list(features.analyzers)
 
     def content() -> list[Analyzer]:
         # named here, made where they run (their module loads numpy): engine.deferred
-        made: list[Analyzer] = []
+        made: list[Analyzer] = takedown() if has_content else []
         if features.codes:
             made.append(Deferred(CODES, ANALYZERS, "CodeAnalyzer"))
         if features.faces:
@@ -79,7 +86,6 @@ def build_engine(features: Features = Features()) -> Engine:  # noqa: B008 - fro
             resolved.append(resolve(explicit))
         return resolved[0]
 
-    has_content = features.faces or features.codes or bool(features.content)
     return Engine(runner, analyzers=analyzers, content=content, has_content=has_content,
                   policy=policy, data_dir=data_dir)
 

@@ -140,7 +140,8 @@ class Engine:
 
     def analyzers(self, *, content: bool = True, state: PolicyState | None = None) -> list[Analyzer]:
         """The checks ``inspect`` runs: the quick ones, then (``content``) the looks at the
-        pixels and the evidence the policy's gates need (each check once, by name)."""
+        pixels (the takedown hashes among them when there are others) and the evidence the
+        policy's gates need (each check once, by name)."""
         quick, slow = self._checks()
         chosen = list(quick)
         if content:
@@ -189,7 +190,7 @@ class Engine:
         quick, slow = self._checks()
         # this process's part (a takedown list's index files), once, before the calls below
         # send the analyzers (pickling one prepares it again: then there is nothing to do)
-        for analyzer in quick:
+        for analyzer in (*quick, *slow):
             prepare = getattr(analyzer, "prepare", None)
             if prepare is not None:
                 with contextlib.suppress(Exception):  # best effort: the first check says why

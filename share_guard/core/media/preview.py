@@ -6,6 +6,7 @@ process (core.isolation) and the GUI process never parses the file itself.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,11 @@ def _image_preview(path: Path, max_side: int) -> PreviewPixels:
 
     with open_image(path) as probe:
         stored = probe.size
-    shown = load_displayed(path, "RGB", draft=(max_side, max_side))
+    # libjpeg decodes at 1/2, 1/4 or 1/8 only while both sides stay at least the draft's:
+    # asked for the picture's own shape (not a square: 1600x1600 kept a 4000x3000 photo at
+    # full size, a decode and a resize four times larger than needed)
+    fit = min(1.0, max_side / max(stored))
+    shown = load_displayed(path, "RGB", draft=(math.ceil(stored[0] * fit), math.ceil(stored[1] * fit)))
     # EXIF orientation may have turned the picture a quarter: swap the stored size then.
     turned = (shown.width > shown.height) != (stored[0] > stored[1]) and stored[0] != stored[1]
     full = (stored[1], stored[0]) if turned else stored
