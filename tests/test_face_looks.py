@@ -120,6 +120,24 @@ def test_faces_in_a_picture_match_faces_in_its_pixels_without_a_full_decode(tmp_
         assert iw * ih / union > 0.8
 
 
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_pictures_area_is_that_part_of_its_full_decode_without_the_whole_array(
+        tmp_path, monkeypatch, orientation):
+    upright = _canvas(1200, 900, [(300, 200, 300)])
+    stored = upright if orientation == 1 else np.ascontiguousarray(np.rot90(upright, k=1))
+    path = tmp_path / "p.jpg"
+    path.write_bytes(_jpeg(stored, orientation))
+    full = load_rgb(path)
+    assert full.shape == (900, 1200, 3)
+    picture = Picture(path)
+    monkeypatch.setattr(pixels, "load_rgb", lambda *a: pytest.fail("a whole array was made"))
+    assert np.array_equal(picture.area(100, 50, 700, 450), full[50:450, 100:700])
+    assert np.array_equal(picture.area(1000, 800, 1200, 900), full[800:900, 1000:1200])
+    # the full array afterwards is the same pixels (made from the decode already at hand)
+    assert np.array_equal(picture.full(), full)
+    assert np.array_equal(picture.area(0, 0, 10, 10), full[:10, :10])
+
+
 def test_picture_of_a_png_or_a_small_jpeg_reduces_its_full_decode(tmp_path):
     rgb = _canvas(900, 600, [])
     png = tmp_path / "p.png"

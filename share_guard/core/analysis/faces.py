@@ -129,6 +129,10 @@ class Picture(Protocol):
         """The picture at about ``scale`` (< 1) times its size (never smaller)."""
         ...
 
+    def area(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        """The part from (x0, y0) to (x1, y1) at full size."""
+        ...
+
 
 class ArrayPicture:
     """An HxWx3 uint8 RGB array as a :class:`Picture`."""
@@ -147,6 +151,9 @@ class ArrayPicture:
 
     def reduced(self, scale: float) -> np.ndarray:
         return resized(self._rgb, scale)
+
+    def area(self, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+        return self._rgb[y0:y1, x0:x1]
 
 
 class FaceDetector:
@@ -244,10 +251,10 @@ class FaceDetector:
         s2 = min(1.0, 2 * s, math.sqrt(REFINE_PIXELS / max(total, 1)))
         if s2 <= s * 1.2:
             return np.zeros((0, 5), np.float32)
-        rgb = pic.full()
         found = []
         for i, (x0, y0, x1, y1) in enumerate(merged):
-            part = self._detect_scaled(rgb[y0:y1, x0:x1], s2, min_score, cancel, None, TILE_MAX)
+            part = self._detect_scaled(pic.area(x0, y0, x1, y1), s2, min_score, cancel, None,
+                                       TILE_MAX)
             part[:, [0, 2]] += x0
             part[:, [1, 3]] += y0
             found.append(part)
