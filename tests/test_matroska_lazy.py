@@ -17,7 +17,7 @@ import av
 import numpy as np
 import pytest
 
-from share_guard.core.containers import Source, detect, file_view
+from share_guard.core.containers import Source, _ebml, detect, file_view
 from share_guard.core.containers._ebml import EbmlFile
 from share_guard.core.containers.file_view import FileView
 from share_guard.core.errors import CorruptFile
@@ -99,6 +99,7 @@ def test_clean_and_proof_read_a_small_part_of_the_movie(large: Coded, tmp_path: 
 
     monkeypatch.setattr(file_view, "pread", counting_pread)
     monkeypatch.setattr(EbmlFile, "read", counting_read)
+    monkeypatch.setattr(_ebml, "READ_AT_ONCE", 0)  # read as a movie too large to read whole
     out = export_consented(path, tmp_path)  # plan, copy, re-inspection and byte accounting
     walked = read[0]
     monkeypatch.undo()

@@ -196,19 +196,27 @@ def rewrite_master(payload: bytes, decide: Decide, path: tuple[int, ...] = ()) -
     return bytes(out)
 
 
+#: files up to this size are read whole (their blocks are walked at the speed of bytes)
+READ_AT_ONCE = 16 << 20
+
+
 class EbmlFile:
     """Reads element headers from a file, checking every size against the file."""
 
     def __init__(self, fh: BinaryIO, size: int) -> None:
         self.fh = fh
         self.size = size
-        self._view: FileView | None = None
+        self._view: FileView | bytes | None = None
 
     @property
-    def view(self) -> FileView:
-        """The file's bytes read on demand (clusters are walked through it, not loaded)."""
+    def view(self) -> FileView | bytes:
+        """The file's bytes: a small file's read at once, a larger one's read on demand
+        (clusters are walked through it, not loaded)."""
         if self._view is None:
-            self._view = FileView(self.fh, self.size)
+            if self.size <= READ_AT_ONCE:
+                self._view = self.read(0, self.size)
+            else:
+                self._view = FileView(self.fh, self.size)
         return self._view
 
     def read(self, offset: int, length: int) -> bytes:

@@ -344,12 +344,25 @@ class BoxPlan(Plan):
 Bytes = FileView | bytes
 
 
+#: files up to this size are read whole by :func:`mapped`
+READ_AT_ONCE = 16 << 20
+
+
 @contextmanager
-def mapped(fh: BinaryIO) -> Iterator[FileView]:
-    """The whole file behind ``fh``, read on demand (never loaded: a first touch costs less
-    than an mmap page fault, which matters when a movie's hundreds of thousands of samples
-    are each looked at for a few bytes)."""
-    yield FileView(fh, os.fstat(fh.fileno()).st_size)
+def mapped(fh: BinaryIO) -> Iterator[FileView | bytes]:
+    """The whole file behind ``fh``: a small one read at once (a photo's boxes are then
+    walked at the speed of bytes: a third of the processor time of a batch of phone photos
+    went to the on-demand reads), a larger one read on demand (never loaded: a first touch
+    costs less than an mmap page fault, which matters when a movie's hundreds of thousands
+    of samples are each looked at for a few bytes)."""
+    size = os.fstat(fh.fileno()).st_size
+    if size <= READ_AT_ONCE:
+        data = os.pread(fh.fileno(), size, 0)
+        if len(data) != size:
+            raise CorruptFile(N_("the file was cut short while being read"))
+        yield data
+        return
+    yield FileView(fh, size)
 
 
 def free_header(size: int) -> bytes:
