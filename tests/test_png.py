@@ -219,3 +219,35 @@ def test_damaged_variants_fail_cleanly(tmp_path) -> None:
                                       png_chunk(b"eXIf", exif_tiff(orientation=6)),
                                       itxt_chunk("XML:com.adobe.xmp", xmp_packet(), True)])
     assert mutation_failures(tmp_path, data) == []
+
+
+@pytest.mark.parametrize("hidden", [b"", b"AFTERSTREAMQ7" * 4])
+def test_each_image_stream_is_inflated_once_per_content(tmp_path, monkeypatch, hidden) -> None:
+    """Its findings, its clean, the copy's findings and the copy's byte proof read the same
+    stream: inflated once; a copy whose stream was cut is a new content, inflated again."""
+    from share_guard.core.containers import png_stream
+    from share_guard.core.containers.content_memo import forget_all
+    from tests.checks import export_consented
+
+    forget_all()  # (this process remembers streams of other tests: same gradient, same data)
+
+    chunks = png_chunks(png_bytes())
+    data = b"\x89PNG\r\n\x1a\n" + b"".join(
+        png_chunk(t, b + hidden if t == b"IDAT" else b) for t, b in chunks)
+    src = tmp_path / "in.png"
+    src.write_bytes(data)
+    seen: list[int] = []
+    real = png_stream._examine
+
+    def counting(stream: bytes, expected: int) -> png_stream.StreamInfo:
+        seen.append(len(stream))
+        return real(stream, expected)
+
+    monkeypatch.setattr(png_stream, "_examine", counting)
+    (tmp_path / "out").mkdir()
+    out = export_consented(src, tmp_path / "out").read_bytes()
+    idat = b"".join(b for t, b in png_chunks(data) if t == b"IDAT")
+    kept = b"".join(b for t, b in png_chunks(out) if t == b"IDAT")
+    assert kept == idat[: len(idat) - len(hidden)]  # the hidden bytes are cut
+    assert seen == ([len(idat)] if not hidden else [len(idat), len(kept)])
+    assert np.array_equal(np.asarray(Image.open(src)), np.asarray(Image.open(io.BytesIO(out))))
