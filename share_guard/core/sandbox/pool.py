@@ -74,6 +74,7 @@ def _context() -> Any:
 
 class _Worker:
     def __init__(self, ctx: Any, limits: Limits) -> None:
+        early.ensure_fork_server(ctx)  # (started here rather than by the first Process)
         self.conn, child = ctx.Pipe()
         self.cancel = ctx.Event()
         self.proc = ctx.Process(target=worker_entry, args=(child, self.cancel, limits),
