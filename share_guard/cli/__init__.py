@@ -8,9 +8,11 @@ Each subcommand lives in its own module with ``register(subparsers)``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 from share_guard import __version__
@@ -157,9 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     gc.set_threshold(50_000, 20, 20)  # as in the workers (sandbox/worker.py GC_THRESHOLD)
     from share_guard.cli.common import safe_streams
-    from share_guard.core.errors import ShareGuardError
-    from share_guard.core.i18n import _, translated
-    from share_guard.core.textsafe import display_path, display_text
+    from share_guard.core.i18n import _
 
     safe_streams()
     complaint = choose_language(args_list)
@@ -170,6 +170,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     if args.command is None:
         args = parser.parse_args([*args_list, "gui"])
+    with _data_folder(args.data_dir):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _data_folder(folder: str | None) -> Iterator[None]:
+    """``--data-dir`` for everything this call keeps, also what nothing passes the folder
+    to: the face search's cache of detections, made in the sandbox's workers (they get this
+    process's environment with each task), went to the account's own data folder."""
+    from share_guard.core.paths import ENV_HOME
+
+    before = os.environ.get(ENV_HOME)
+    if folder:
+        os.environ[ENV_HOME] = os.path.abspath(os.path.expanduser(folder))
+    try:
+        yield
+    finally:  # (a caller in the same process, a test, gets its environment back)
+        if before is None:
+            os.environ.pop(ENV_HOME, None)
+        else:
+            os.environ[ENV_HOME] = before
+
+
+def _run(args: argparse.Namespace) -> int:
+    from share_guard.core.errors import ShareGuardError
+    from share_guard.core.i18n import _, translated
+    from share_guard.core.textsafe import display_path, display_text
+
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
