@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from share_guard.core.export.consent import ConsentAnswer, ConsentRequest
 from share_guard.core.export.pipeline import ExportResult
-from share_guard.core.i18n import _
 
 if TYPE_CHECKING:
     from share_guard.gui.dialogs.policy_dialog import PolicyDialog
@@ -34,16 +33,15 @@ class DialogService:
         self.open_dialogs.append(dialog)
 
     def open_files(self, parent: QWidget, start: Path | None = None) -> list[Path]:
-        names, _chosen = QFileDialog.getOpenFileNames(
-            parent, _("Open photos or videos"), str(start or Path.home()),
-            _("Photos and videos (*.jpg *.jpeg *.png *.webp *.gif *.tif *.tiff *.heic *.heif "
-                      "*.avif *.mp4 *.m4v *.mov *.3gp *.mkv *.webm *.avi);;All files (*)"))
-        return [Path(n) for n in names]
+        """The files the person picks (a picker that records nothing: :mod:`.pickers`)."""
+        from share_guard.gui.dialogs import pickers
+
+        return pickers.open_files(parent, start or Path.home())
 
     def choose_folder(self, parent: QWidget, start: Path | None = None) -> Path | None:
-        folder = QFileDialog.getExistingDirectory(parent, _("Where should clean copies go?"),
-                                                  str(start or Path.home()))
-        return Path(folder) if folder else None
+        from share_guard.gui.dialogs import pickers
+
+        return pickers.choose_folder(parent, start or Path.home())
 
     def ask_consent(self, parent: QWidget, request: ConsentRequest, thumbnails: Mapping[str, QImage],
                     reply: Callable[[ConsentAnswer], None]) -> QWidget:
