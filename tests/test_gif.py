@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from share_guard.core.containers.gif import walk_blocks
+from share_guard.core.errors import ExportRefused
 from share_guard.core.report import Category
 from tests.image_fixtures import (
     COMMENT,
@@ -42,7 +43,7 @@ CASES = {
         lambda: gif_insert(gif_bytes(), gif_app_ext(b"MGK8BIM0000", b"photoshop secret")),
         {Category.UNKNOWN}, ["photoshop secret"]),
     "plain text overlay": (
-        lambda: gif_insert(gif_bytes(frames=2), GCE, gif_plain_text_ext(b"overlay secret")),
+        lambda: gif_insert(gif_bytes(), GCE, gif_plain_text_ext(b"overlay secret")),
         {Category.OTHER}, ["overlay secret"]),
     "trailer": (lambda: gif_bytes() + b"TRAILERSECRET" * 5, {Category.HIDDEN}, ["TRAILERSECRET"]),
     "many comments": (lambda: gif_insert(gif_bytes(), *[gif_comment_ext(b"c%d" % i)
@@ -117,13 +118,25 @@ def test_plain_text_goes_but_its_control_block_stays(tmp_path) -> None:
     # A control block with transparency before the text: decoders that skip the
     # text apply it to the next frame, so it must stay for the frame to look the same.
     gce = b"\x21\xf9\x04\x01\x32\x00\x00\x00"
-    data = gif_insert(gif_bytes(frames=2), gce, gif_plain_text_ext(b"overlay"))
+    plain = gif_bytes()
+    assert b"\x21\xf9" not in plain  # (the frame has no control block of its own)
+    data = gif_insert(plain, gce, gif_plain_text_ext(b"overlay"))
     out, _ = strip_bytes(tmp_path, "t.gif", data)
     assert gce in out and b"overlay" not in out
     kinds_in = [b.kind for b in walk_blocks(data).blocks]
     assert [b.kind for b in walk_blocks(out).blocks] == [k for k in kinds_in if k != "text"]
     for a, b in zip(raw_frames(data), raw_frames(out), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_two_control_blocks_for_one_frame_are_refused(tmp_path) -> None:
+    # the format allows one; Pillow takes the first's transparency, browsers the last's
+    first = b"\x21\xf9\x04\x01\x32\x00\x07\x00"
+    data = gif_insert(gif_bytes(frames=2), first, gif_plain_text_ext(b"overlay"))
+    assert "GIF has two control blocks for one frame (viewers disagree on which applies)" \
+        in inspect_bytes(tmp_path, "t.gif", data).problems
+    with pytest.raises(ExportRefused, match="two control blocks"):
+        strip_bytes(tmp_path, "t.gif", data)
 
 
 def test_gif_without_trailer_byte_is_cleaned_with_one(tmp_path) -> None:

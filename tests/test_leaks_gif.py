@@ -62,6 +62,35 @@ def after_end_code(data: bytes, text: bytes) -> bytes:
     return data[: image.data_start] + gif_sub_blocks(stream + text) + data[image.end :]
 
 
+def _table_end(data: bytes) -> int:
+    """The index of the first global-table entry :func:`big_global_table` fills."""
+    return (walk_blocks(data).header_end - 13) // 3
+
+
+def dangling_controls(text: bytes) -> bytes:
+    """Control blocks no frame uses (a row of them before the only frame), each naming as
+    transparent an entry no pixel uses that holds three bytes of ``text``."""
+    data = four_colours()
+    first, n = _table_end(data), -(-len(text) // 3)
+    return gif_insert(big_global_table(data, text), *(
+        b"\x21\xf9\x04\x01\x00\x00" + bytes([first + k]) + b"\x00" for k in range(n)))
+
+
+def transparent_unused(text: bytes) -> bytes:
+    """An animation whose frames each name as transparent an entry no pixel uses, holding
+    three bytes of ``text`` (an entry no pixel shows: its colour is never drawn)."""
+    n = -(-len(text) // 3)
+    data = four_colours(n)
+    first = _table_end(data)
+    out = bytearray(big_global_table(data, text))
+    gces = [b for b in walk_blocks(bytes(out)).blocks if b.kind == "gce"]
+    assert len(gces) == n
+    for k, block in enumerate(gces):
+        out[block.start + 3] |= 1
+        out[block.start + 6] = first + k
+    return bytes(out)
+
+
 def edit_first(data: bytes, kind: str, new: Callable[[bytes], bytes]) -> bytes:
     block = next(b for b in walk_blocks(data).blocks if b.kind == kind)
     return data[: block.start] + new(data[block.start : block.end]) + data[block.end :]
@@ -69,7 +98,7 @@ def edit_first(data: bytes, kind: str, new: Callable[[bytes], bytes]) -> bytes:
 
 M = {name: marker(f"gif-{name}") for name in (
     "icc", "gce-long", "gce-more", "loop-long", "loop-more", "lzw-tail", "palette",
-    "local-palette", "unknown-ext", "comment", "app", "trailer")}
+    "local-palette", "unknown-ext", "comment", "app", "trailer", "transparent-unused")}
 E = {name: value.encode() for name, value in M.items()}
 
 # name -> (builder, finding inspect must show)
@@ -99,7 +128,39 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     "app": (lambda: gif_insert(four_colours(), gif_app_ext(b"JANEDOE1.01", E["app"])),
             "Application data 'JANEDOE1.01'"),
     "trailer": (lambda: four_colours() + E["trailer"] * 3, "Data after the image"),
+    "transparent-unused": (lambda: transparent_unused(E["transparent-unused"]),
+                           "Unused colour-table entries"),
 }
+
+
+def test_a_row_of_control_blocks_before_one_frame_is_refused(tmp_path) -> None:
+    """Each named an entry holding part of a text as transparent, and each entry was kept;
+    the format allows one control block per frame, and decoders disagree on which counts."""
+    data = dangling_controls(marker("gif-dangling").encode())
+    report = inspect(_write(tmp_path / "row.gif", data))
+    assert "GIF has two control blocks for one frame (viewers disagree on which applies)" \
+        in report.problems
+    result = export(tmp_path, "row.gif", data)
+    assert not result.ok and "two control blocks" in result.reason
+
+
+def test_a_frame_outside_the_picture_area_is_refused(tmp_path) -> None:
+    """A frame past the logical screen: browsers clip it, Pillow grows the picture, so what
+    it holds may never be seen; refused rather than kept unseen."""
+    data = four_colours(2)
+    second = [b for b in walk_blocks(data).blocks if b.kind == "image"][1]
+    width = int.from_bytes(data[6:8], "little")
+    moved = data[: second.start + 1] + (width - 4).to_bytes(2, "little") \
+        + data[second.start + 3 :]
+    report = inspect(_write(tmp_path / "off.gif", moved))
+    assert any("outside the picture's area" in p for p in report.problems), report.problems
+    result = export(tmp_path, "off.gif", moved)
+    assert not result.ok and "outside the picture's area" in result.reason
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

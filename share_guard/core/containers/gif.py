@@ -299,17 +299,18 @@ def _structure_findings(data: bytes, layout: GifLayout, analysis: Analysis) -> l
         found.append(Finding(Category.HIDDEN, "GIF image data", N_("Data after the image data"),
                              f"{hidden} bytes", N_("bytes after the end of a frame's compressed "
                              "data that no decoder reads, a place to hide data; removed")))
-    odd = [b for b in layout.blocks if b.kind == "gce" and (
+    odd = [b for i, b in enumerate(layout.blocks) if b.kind == "gce" and (
+        i not in analysis.governing or
         data[b.start : b.end] != gce(data[b.data_start + 1 : b.data_start + 5])
         if b.end - b.start >= 8 and data[b.data_start] >= 4 else True)]
     if odd:
         found.append(Finding(Category.HIDDEN, "GIF graphic control", N_("Data in control blocks"),
                              f"{len(odd)} blocks", N_("bytes or bits beyond the frame timing and "
                              "transparency fields; rewritten from the fields")))
-    tables = [(data[13 : layout.header_end], analysis.global_used)] + [
-        (f.table, frame_used(f)) for f in analysis.frames.values() if f.table]
-    unused = sum(1 for table, used in tables
-                 for k, entry in enumerate(zip(*[iter(cleared(table, used, analysis.protected))] * 3,
+    tables = [(data[13 : layout.header_end], analysis.global_used, analysis.protected)] + [
+        (f.table, frame_used(f), set()) for f in analysis.frames.values() if f.table]
+    unused = sum(1 for table, used, protected in tables
+                 for k, entry in enumerate(zip(*[iter(cleared(table, used, protected))] * 3,
                                                strict=False))
                  if entry == (0, 0, 0) and table[3 * k : 3 * k + 3] != b"\x00\x00\x00")
     if unused:

@@ -2,7 +2,7 @@
 
 Header, screen descriptor, colour tables, graphic control and loop blocks are *written*
 when their bytes are what their fields give back (a colour table: every entry no pixel,
-transparent or background index uses is black, unless the table is the plain grey ramp);
+or the background index uses is black, unless the table is the plain grey ramp);
 the colour profile is proven neutral; each frame's LZW data is *payload* when it ends with
 the end-of-information code exactly where the picture is complete (zero padding bits, no
 byte after) in full 255-byte sub-blocks. Anything else fails the export.
@@ -47,7 +47,6 @@ def account_gif(data: bytes) -> Ledger:
     table = data[13 : layout.header_end]
     _written_if(cleared(table, analysis.global_used, analysis.protected) == table, 13,
                 layout.header_end, "GIF global colour table", ledger)
-    last_image = max(analysis.frames)
     loops = icc = 0
     for i, block in enumerate(layout.blocks):
         what = f"GIF {block.kind} block at byte {block.start}"
@@ -55,7 +54,7 @@ def account_gif(data: bytes) -> Ledger:
             _account_frame(data, analysis, i, ledger)
             continue
         if block.kind == "gce":
-            ok = i < last_image and data[block.start : block.end] == gce(
+            ok = i in analysis.governing and data[block.start : block.end] == gce(
                 data[block.data_start + 1 : block.data_start + 5])
         elif block.kind == "app" and block.app_id in LOOP_APPS:
             loops += 1
@@ -96,7 +95,7 @@ def _account_frame(data: bytes, analysis: Analysis, i: int, ledger: Ledger) -> N
     head_end = block.data_start
     table = frame.table
     ok = frame.descriptor[8] & 0x38 == 0 and \
-        cleared(table, frame_used(frame), analysis.protected) == table
+        cleared(table, frame_used(frame), set()) == table
     _written_if(ok, block.start, head_end, what, ledger)
     if data[block.data_start : block.end] != sub_blocks(frame.stream) \
             or not is_rebuilt(frame.stream, frame.lzw):

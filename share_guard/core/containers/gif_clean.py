@@ -1,10 +1,13 @@
 """The clean GIF, written block by block from parsed fields.
 
 Kept: the header; the logical screen descriptor (sort bit cleared, no background index
-without a global table); colour tables with every entry no pixel, transparent or
-background index uses set to black (a grey-ramp table, which says nothing, stays as it
-is: Pillow reads such a table as greyscale); graphic control extensions that precede an
-image, exactly 4 bytes with their reserved bits cleared; image descriptors (reserved and
+without a global table); colour tables with every entry no pixel or the global background
+index uses set to black (a transparent index no pixel uses names a colour never drawn: a
+row of control blocks naming entries that held a text kept it; a grey-ramp table, which
+says nothing, stays as it is: Pillow reads such a table as greyscale); the one graphic
+control extension that precedes an image, exactly 4 bytes with their reserved bits cleared
+(two before one image, or an image outside the logical screen, are refused: decoders
+disagree on them); image descriptors (reserved and
 sort bits cleared) with their LZW data cut at the end of the picture and ended with the
 end-of-information code, in full 255-byte sub-blocks; the first NETSCAPE2.0/ANIMEXTS1.0
 loop count (exactly 3 bytes) and the first ICCRGBG1 colour profile, made neutral. All
@@ -64,8 +67,12 @@ class Frame:
 @dataclass
 class Analysis:
     frames: dict[int, Frame] = field(default_factory=dict)  # block index -> frame
-    #: colour indices no table entry may be cleared for (transparent, background)
+    #: global colour table indices no entry may be cleared for (the background)
     protected: set[int] = field(default_factory=set)
+    #: graphic control blocks that act on a frame (the one before it); those after the last
+    #: frame are dropped. Two before one frame are a problem: the format allows one, and
+    #: decoders disagree (Pillow takes the transparency of the first, browsers the last's)
+    governing: set[int] = field(default_factory=set)
     global_used: set[int] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
 
@@ -75,15 +82,25 @@ def analyse(data: bytes, layout: GifLayout) -> Analysis:
     if data[10] & 0x80:
         result.protected.add(data[11])
     total = 0
+    pending: list[int] = []  # graphic control blocks since the last frame
     for i, block in enumerate(layout.blocks):
-        if block.kind == "gce" and block.end - block.start >= 8 and data[block.start + 3] & 1 \
-                and data[block.start + 2] >= 4:
-            result.protected.add(data[block.start + 6])
+        if block.kind == "gce":
+            # (one before a plain-text block stays: decoders that skip the text, as the copy
+            # will, apply it to the next frame)
+            pending.append(i)
         if block.kind != "image":
             continue
         descriptor = data[block.start + 1 : block.start + 10]
         table = data[block.start + 10 : block.data_start - 1]
-        w, h = struct.unpack("<HH", descriptor[4:8])
+        left, top, w, h = struct.unpack("<HHHH", descriptor[:8])
+        if left + w > layout.width or top + h > layout.height:
+            result.problems.append(N_("GIF has a frame outside the picture's area (viewers "
+                                      "disagree on whether it is shown)"))
+        if len(pending) > 1:
+            result.problems.append(N_("GIF has two control blocks for one frame (viewers "
+                                      "disagree on which applies)"))
+        result.governing.update(pending)
+        pending = []
         stream = joined(data, block.data_start, block.end)
         total += len(stream)
         if total > MAX_STREAM:
@@ -169,10 +186,10 @@ def clean_gif(data: bytes, layout: GifLayout, analysis: Analysis) -> Cleaned:
         sub = data[block.data_start : block.end]
         if block.kind == "image":
             frame = analysis.frames[i]
-            table = cleared(frame.table, frame_used(frame), analysis.protected)
+            table = cleared(frame.table, frame_used(frame), set())
             res.out += image(frame, table)
         elif block.kind == "gce":
-            if i > last_image or not sub or sub[0] < 4:
+            if i not in analysis.governing or not sub or sub[0] < 4:
                 res.drop("graphic control block no image follows" if i > last_image
                          else "malformed graphic control block")
                 continue
