@@ -455,3 +455,51 @@ def test_image_data_lying_over_the_tags_is_refused(tmp_path: Path) -> None:
     src.write_bytes(bytes(data))
     report = inspect(src)
     assert any("over the file's tags" in p for p in report.problems), report.problems
+
+
+def _with_extra_sample(kind: int, planar: int, text: bytes) -> bytes:
+    """An RGB page with a fourth sample of ExtraSamples ``kind`` holding ``text`` (in its own
+    plane when ``planar`` is 2, every fourth byte otherwise)."""
+    width = len(text)
+    planes = [bytes([100] * width), bytes([150] * width), bytes([200] * width), text]
+    strips = planes if planar == 2 else [bytes(b for px in zip(*planes) for b in px)]
+    tags = [(256, [width]), (257, [1]), (258, [8] * 4), (259, [1]), (262, [2]), (273, None),
+            (277, [4]), (278, [1]), (279, [len(s) for s in strips]), (284, [planar]),
+            (338, [kind])]
+    blob = b"".join(strips)
+    offsets = [8 + sum(len(s) for s in strips[:i]) for i in range(len(strips))]
+    ifd_at = 8 + len(blob) + (len(blob) & 1)
+    extra = bytearray()
+    table = struct.pack("<H", len(tags))
+    after = ifd_at + 2 + 12 * len(tags) + 4
+    for tag, values in tags:
+        values = offsets if values is None else values
+        typ = 4 if tag in (273, 279) else 3
+        raw = struct.pack(f"<{len(values)}{'I' if typ == 4 else 'H'}", *values)
+        if len(raw) <= 4:
+            field = raw.ljust(4, b"\x00")
+        else:
+            field = struct.pack("<I", after + len(extra))
+            extra += raw
+        table += struct.pack("<HHI", tag, typ, len(values)) + field
+    return b"II*\x00" + struct.pack("<I", ifd_at) + blob + bytes(len(blob) & 1) + table \
+        + b"\x00\x00\x00\x00" + bytes(extra)
+
+
+@pytest.mark.parametrize("planar", [1, 2])
+def test_a_channel_of_unspecified_meaning_is_refused(tmp_path: Path, planar: int) -> None:
+    """No viewer draws an "unspecified" extra sample, so it could hold anything (a red-team
+    file kept a text there and the report said nothing identifying was left)."""
+    m = _marker(f"extra{planar}").encode()
+    src = tmp_path / "extra.tif"
+    src.write_bytes(_with_extra_sample(0, planar, m))
+    report = inspect(src)
+    assert any("a channel of unspecified meaning" in p for p in report.problems), report.problems
+    out = tmp_path / "out"
+    out.mkdir()
+    [result] = clean_files([src], ExportOptions(output_dir=out), consent=consent_yes)
+    assert not result.ok and "unspecified meaning" in (result.reason or "")
+    assert list(out.iterdir()) == []
+    # the same page with the channel named as alpha (drawn: picture data) is cleaned
+    src.write_bytes(_with_extra_sample(2, planar, m))
+    assert inspect(src).problems == []

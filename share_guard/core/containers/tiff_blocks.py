@@ -23,6 +23,7 @@ from share_guard.core.containers.tiff_tags import (
     COLORMAP,
     COMPRESSION,
     COMPRESSIONS,
+    EXTRA_SAMPLES,
     FILL_ORDER,
     JPEG_TABLES,
     LENGTH,
@@ -149,6 +150,11 @@ def _one(tags: dict[int, Tag], tag: int, default: int | None = None) -> int:
     return found.first()
 
 
+#: colour samples of each colour model; a page's further samples must be alpha (associated
+#: or not): an "unspecified" extra sample is drawn by no viewer, so it could hold anything
+COLOUR_SAMPLES = {0: 1, 1: 1, 2: 3, 3: 1, 5: 4, 6: 3, 8: 3, 9: 3, 10: 3}
+
+
 def layout(tags: dict[int, Tag]) -> Layout:
     """The page's block layout, checked (raises :class:`TagError` naming what is wrong)."""
     width, length = _one(tags, WIDTH, 0), _one(tags, LENGTH, 0)
@@ -177,6 +183,13 @@ def layout(tags: dict[int, Tag]) -> Layout:
                                photometric=photometric))
     if photometric == 3 and COLORMAP not in tags:
         raise TagError(N_("the page is a palette image without a palette"))
+    extra = spp - COLOUR_SAMPLES[photometric]
+    if extra > 0:
+        found = tags.get(EXTRA_SAMPLES)
+        kinds = found.values if found is not None else ()
+        if len(kinds) != extra or any(k not in (1, 2) for k in kinds):
+            raise TagError(N_("the page has a channel of unspecified meaning, which viewers do "
+                              "not show (it could hold anything)"))
     if _one(tags, FILL_ORDER, 1) != 1 and compression not in CCITT | {1}:
         raise TagError(N_("the page stores compressed data in reversed bit order"))
     planar = _one(tags, PLANAR, 1)
