@@ -4,10 +4,13 @@ unchanged, every byte of the copy accounted for."""
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Callable
 
+import numpy as np
 import pytest
+from PIL import Image
 from witness import Witness
 
 from share_guard.core.containers import jpeg_clean
@@ -192,3 +195,38 @@ def test_an_ordinary_photo_ending_in_padding_reports_no_hidden_byte(tmp_path) ->
     assert third.ok, third.reason
     kept = _last_scan(third.output.read_bytes()).rstrip(b"\0")
     assert _last_scan(data).startswith(kept) and len(kept) >= len(_last_scan(data)) - 2
+
+
+def _used_ac_table_with(data: bytes, text: bytes) -> bytes:
+    """``data`` whose first AC Huffman table (one the scan uses) also has codes of 16 bits,
+    one per byte of ``text``, that the scan never emits: the picture is the same."""
+    for dht in (s for s in parse_jpeg(data).segments if s.marker == 0xC4):
+        body, out, pos, done = data[dht.start + 4 : dht.end], bytearray(), 0, False
+        while pos < len(body):
+            counts = list(body[pos + 1 : pos + 17])
+            symbols = body[pos + 17 : pos + 17 + sum(counts)]
+            if body[pos] >> 4 == 1 and not done:
+                counts[15] += len(text)
+                symbols, done = symbols + text, True
+            out += bytes([body[pos]]) + bytes(counts) + symbols
+            pos += 17 + sum(body[pos + 1 : pos + 17])
+        if done:
+            return data[: dht.start] + segment(0xC4, bytes(out)) + data[dht.end :]
+    raise AssertionError("no AC table")
+
+
+def test_a_used_huffman_table_holding_text_is_refused(tmp_path) -> None:
+    """Found by the red team: the symbols of codes no scan emits were copied with the table.
+    Which codes a scan emits only an entropy decoder knows; a table no coder could have
+    written (a symbol twice, as any text with a repeated letter has) is refused."""
+    buf = io.BytesIO()
+    pixels(64, 48, seed=5).save(buf, "JPEG", quality=90, optimize=True)  # room for more codes
+    data = _used_ac_table_with(buf.getvalue(), b"Anna at 51.50N")  # (room for 14 codes)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))),
+                          np.asarray(Image.open(buf)))
+    src = tmp_path / "dht.jpg"
+    src.write_bytes(data)
+    problem = "JPEG Huffman table holds values no coder writes"
+    assert any(problem in p for p in inspect(src).problems), inspect(src).problems
+    result = export(tmp_path, "dht.jpg", data)
+    assert not result.ok and problem in result.reason

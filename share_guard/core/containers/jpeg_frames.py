@@ -29,6 +29,7 @@ from share_guard.core.containers.jpeg_tables import (
     Event,
     HTable,
     QTable,
+    improper_code,
     parse_dht,
     parse_dqt,
     parse_frame,
@@ -151,6 +152,9 @@ def _spare_tables(buf: bytes | bytearray | memoryview,
     except CorruptFile as exc:
         raise FrameError(str(exc)) from None
     used, _problems = table_use(events)  # tables defined elsewhere (JPEGTables) are fine
+    improper = improper_code(events, used)
+    if improper:
+        raise FrameError(improper)
     return {i: b"".join(t.encode() for j, t in enumerate(found) if (i, j) in used)
             for i, found in tables.items()
             if any((i, j) not in used for j in range(len(found)))}
@@ -336,7 +340,11 @@ def used_tables(tables: bytes, frames: list[bytes]) -> bytes:
                                                                  payload_start + length - 2]))))
             except CorruptFile as exc:
                 raise FrameError(str(exc)) from None
-        used |= table_use(events + own)[0]
+        found = table_use(events + own)[0]
+        improper = improper_code(events + own, found)
+        if improper:
+            raise FrameError(improper)
+        used |= found
     out = bytearray(b"\xff\xd8")
     for k, (marker, _payload) in enumerate(segments):
         parsed = next((p for kind, i, p in events if i == -1 - k), None)

@@ -99,6 +99,26 @@ def parse_dqt(payload: bytes) -> list[QTable]:
     return tables
 
 
+def proper_code(table: HTable) -> bool:
+    """True when the table is one a coder could have written: each symbol once (libjpeg's
+    encoder refuses a repeated one: a table of repeated letters is text, not a code), a DC
+    symbol a size (0-16; every byte is some AC symbol, progressive scans' end-of-band runs
+    included), and no more codes of each length than the shorter ones leave room for.
+    Symbols of codes no scan uses still carry a few bits in their choice (README). A table
+    no scan uses is removed whatever it holds."""
+    symbols = table.symbols
+    if len(set(symbols)) != len(symbols):
+        return False
+    if table.cls == 0 and any(s > 16 for s in symbols):
+        return False
+    room = 1
+    for count in table.counts:
+        room = 2 * room - count
+        if room < 0:
+            return False
+    return True
+
+
 def parse_dht(payload: bytes) -> list[HTable]:
     tables, pos = [], 0
     while pos < len(payload):
@@ -216,7 +236,22 @@ def table_use(events: Iterable[Event]) -> tuple[set[tuple[int, int]], list[str]]
                 problems.append(N_("a scan comes before its frame header"))
                 continue
             _use_scan(frame, parsed, quant, huff, latched, used, problems)
+    improper = improper_code(events, used)
+    if improper:
+        problems.append(improper)
     return used, problems
+
+
+def improper_code(events: Iterable[Event], used: set[tuple[int, int]]) -> str:
+    """A problem when a Huffman table some scan uses is not one a coder writes (see
+    :func:`proper_code`), else ""."""
+    for kind, index, parsed in events:
+        if kind == "dht" and isinstance(parsed, list) and any(
+                (index, j) in used and not proper_code(h) for j, h in enumerate(parsed)
+                if isinstance(h, HTable)):
+            return N_("JPEG Huffman table holds values no coder writes (repeated or "
+                      "impossible symbols, or more codes than fit)")
+    return ""
 
 
 def _use_scan(frame: Frame, scan: Scan, quant: dict[int, tuple[int, int]],
