@@ -263,6 +263,22 @@ def _sei(ptype: int, text: bytes) -> Callable[[int], bytes]:
     return unit
 
 
+def _sei_then_filler(ptype: int, payload: bytes) -> Callable[[int], bytes]:
+    """Found by the red team: one SEI message of a kept type whose fields are ``payload``
+    (within the room the type had), then a filler-payload message to the unit's size."""
+    def enc(value: int) -> bytes:
+        return b"\xff" * (value // 255) + bytes([value % 255])
+
+    def unit(n: int) -> bytes:
+        first = bytes([6, ptype]) + enc(len(payload)) + payload
+        for k in range(1, 8):
+            rest = n - len(first) - 1 - k - 1
+            if rest >= 0 and len(enc(rest)) == k:
+                return first + b"\x03" + enc(rest) + b"\xff" * rest + b"\x80"
+        raise ValueError(n)
+    return unit
+
+
 def _aac_data_element(data: bytes) -> bytes:
     """Found by the red team: every AAC frame opens with a data-stream element holding text
     (decoders skip its bytes); remuxed by PyAV, video untouched."""
@@ -285,6 +301,18 @@ ROWS: dict[str, Row] = {
     "SEI filler payload holding text": (
         "h264", _over_banner(_sei(3, b"MARKER_SEIFILL")), ["MARKER_SEIFILL"],
         "MARKER_SEIFILL"),
+    "picture timing SEI holding text": (
+        "h264", _over_banner(_sei_then_filler(1, b"MARKER_PICTIMING".ljust(500, b"_"))),
+        ["MARKER_PICTIMING"], "MARKER_PICTIMING"),
+    "buffering period SEI holding text": (
+        "h264", _over_banner(_sei_then_filler(0, b"MARKER_BUFPERIOD".ljust(500, b"_"))),
+        ["MARKER_BUFPERIOD"], "MARKER_BUFPERIOD"),
+    "frame packing SEI holding text": (
+        "h264", _over_banner(_sei_then_filler(45, b"MARKER_FRAMEPACK")), ["MARKER_FRAMEPACK"],
+        "MARKER_FRAMEPACK"),
+    "mastering display SEI spelling text": (
+        "h264", _over_banner(_sei_then_filler(137, b"MARKER_MASTERINGDISPLAY_")),
+        ["MARKER_MASTERINGDISPLAY"], "MARKER_MASTERINGDISPLAY"),
     "recovery point SEI larger than its fields": (
         "h264", _over_banner(_sei(6, b"\x88MARKER_SEIRECOV")), ["MARKER_SEIRECOV"],
         "MARKER_SEIRECOV"),

@@ -24,25 +24,31 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from share_guard.core.i18n import N_, message
+from share_guard.core.metadata.hdr import mastering_display
 
 if TYPE_CHECKING:
     from share_guard.core.containers.ledger import Ledger
 
 H264, HEVC = "h264", "hevc"
 
-#: SEI payload types kept (H.264 Annex D / HEVC Annex D): presentation, not text
+#: SEI payload types kept (H.264 Annex D / HEVC Annex D): how the pictures are shown, in
+#: small fields (recovery point, display orientation, HDR and 360-degree signalling). Not
+#: kept, whatever they hold: the decoder timing and HRD messages (buffering period, picture
+#: timing), pan-scan, reference marking repetition, film grain, frame packing, decoded-
+#: picture hashes, HEVC's structure/decoding-unit/sub-layer/nesting/refresh messages and
+#: time codes (a camera's time of day): a red team filled their 16-512 bytes with text
+#: that decoders skip, and no decoded picture depends on them
 KEEP_SEI = {
-    H264: frozenset({0, 1, 2, 3, 6, 7, 19, 45, 47, 137, 144, 147, 148}),
-    HEVC: frozenset({0, 1, 2, 3, 6, 19, 45, 47, 128, 129, 130, 131, 132, 133, 134, 135, 136,
-                     137, 144, 147, 148, 149, 150, 151, 152, 154, 155, 156}),
+    H264: frozenset({3, 6, 47, 137, 144, 147, 148}),
+    HEVC: frozenset({3, 6, 47, 129, 135, 137, 144, 147, 148, 149, 150, 151, 152, 154, 155,
+                     156}),
 }
 #: the most bytes a kept SEI message's payload may take (its fields; more is a place to
-#: hide data after them, which decoders skip by the payload size)
-SEI_ROOM = {0: 512, 1: 512, 2: 64, 3: 1 << 16, 6: 8, 7: 64, 19: 512, 45: 16, 47: 8,
-            128: 512, 129: 512, 130: 512, 131: 512, 132: 512, 133: 512, 134: 512, 135: 512,
-            136: 512, 137: 24, 144: 4, 147: 1, 148: 8, 149: 64, 150: 64, 151: 64, 152: 64,
-            154: 64, 155: 64, 156: 64}
-_FILLER_PAYLOAD = 3
+#: hide data after them, which decoders skip by the payload size): a recovery point is a
+#: count and three flags, a display orientation two flags, an angle and a period
+SEI_ROOM = {3: 1 << 16, 6: 4, 47: 5, 129: 16, 135: 0, 137: 24, 144: 4, 147: 1, 148: 8,
+            149: 64, 150: 64, 151: 64, 152: 64, 154: 64, 155: 64, 156: 64}
+_FILLER_PAYLOAD, _MASTERING = 3, 137
 
 #: slices and parameter sets: coded data kept without reading the unit
 _H264_SEI, _H264_FILLER = 6, 12
@@ -154,8 +160,9 @@ def sei_payload_types(codec: str, nal: bytes) -> list[int] | None:
         if pos > n or len(types) >= 64:
             return None
         if psize > SEI_ROOM.get(ptype, 1 << 30) or (ptype == _FILLER_PAYLOAD
-                                                    and payload.count(0xFF) != psize):
-            ptype = -1
+                                                    and payload.count(0xFF) != psize) \
+                or (ptype == _MASTERING and mastering_display(payload) != payload):
+            ptype = -1  # (a mastering display: a standard's exact numbers, as in the boxes)
         types.append(ptype)
     return types
 
