@@ -257,3 +257,82 @@ def test_palette_entries_no_pixel_can_name_are_left_out(tmp_path, witness: Witne
     result = export_checked(tmp_path, "d.png", data, [secret], witness)
     with Image.open(result.output) as out:
         assert len(out.getpalette()) // 3 == 16
+
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+
+
+def padded_rows(text: bytes, depth: int = 1, palette: bool = False, interlace: int = 0,
+                kind: int = 0) -> bytes:
+    """A picture 1 pixel wide whose rows (each one byte) hold ``text`` in the bits after the
+    pixel (depth 1: seven bits of each character; depth 4: a character in two rows), every
+    pixel 0, rows filtered with filter ``kind`` (found by the red team with filter 0)."""
+    rows = list(text) if depth == 1 else [n for c in text for n in (c >> 4, c & 15)]
+    assert all(r < 1 << (8 - depth) for r in rows)  # (the pixel's own bits stay 0)
+    raw, prev = bytearray(), 0
+    for x in rows:  # one byte a row: left and upper-left are 0
+        pred = {0: 0, 1: 0, 2: prev, 3: prev >> 1, 4: _paeth(0, prev, 0)}[kind]
+        raw += bytes([kind, (x - pred) & 0xFF])
+        prev = x
+    head = struct.pack(">IIBBBBB", 1, len(rows), depth, 3 if palette else 0, 0, 0, interlace)
+    chunks = [(b"IHDR", head)]
+    if palette:
+        chunks.append((b"PLTE", bytes(range(48))))
+    return rebuild([*chunks, (b"IDAT", zlib.compress(bytes(raw))), (b"IEND", b"")])
+
+
+def test_bits_after_the_last_pixel_of_each_row_are_cleared(tmp_path, witness: Witness) -> None:
+    m = marker("png-row-bits")
+    data = padded_rows(m.encode())
+    report = inspect(_write(tmp_path / "rows.png", data))
+    [found] = [f for f in report.findings if f.name == "Data in the bits after each row"]
+    assert found.value == f"{len(m)} rows"
+    result = export_checked(tmp_path, "rows.png", data, [m], witness)
+    assert [f.name for f in inspect(result.output).findings
+            if f.name == "Data in the bits after each row"] == []
+
+
+@pytest.mark.parametrize(("depth", "palette", "interlace", "kind"), [
+    (1, False, 0, 1), (1, False, 0, 2), (1, False, 0, 3), (1, False, 0, 4), (4, True, 0, 4),
+    (4, True, 1, 0), (1, False, 1, 0)])  # (interlaced: one pass after another, unfiltered)
+def test_row_bits_are_found_through_every_filter(tmp_path, depth: int, palette: bool,
+                                                 interlace: int, kind: int) -> None:
+    text = b"Anna, 51.5074 N"
+    data = padded_rows(text, depth, palette, interlace, kind)
+    bits = list(text) if depth == 1 else [n for c in text for n in (c >> 4, c & 15)]
+    report = inspect(_write(tmp_path / "rows.png", data))
+    found = [f.value for f in report.findings if f.name == "Data in the bits after each row"]
+    assert found == [f"{sum(1 for r in bits if r)} rows"]  # each row whose bits are not 0
+    result = export(tmp_path, "rows.png", data)
+    assert result.ok, result.reason
+    assert result.accounting is not None
+    from PIL import Image
+
+    with Image.open(tmp_path / "in" / "rows.png") as a, Image.open(result.output) as b:
+        assert a.mode == b.mode and a.tobytes() == b.tobytes()
+    assert [f for f in inspect(result.output).findings
+            if f.name == "Data in the bits after each row"] == []
+
+
+def test_the_verifier_refuses_rows_with_bits_set(tmp_path, monkeypatch) -> None:
+    """A cleaner that left the bits: the re-inspection refuses the copy, and so does the
+    byte proof on its own."""
+    from share_guard.core.containers.png_account import account_png
+
+    data = padded_rows(b"Anna, 51.5 N")
+    ledger = account_png(data)
+    assert any("bits after the last pixel of a row" in p for p in ledger.problems), \
+        ledger.problems
+    monkeypatch.setattr(png_clean.png_rows, "cleared",
+                        lambda rows, h, w, ht, level: zlib.compress(rows, level))
+    result = export(tmp_path, "rows.png", data)
+    assert not result.ok and "bits after each row" in result.reason
+    assert not list((tmp_path / "out").iterdir())
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path

@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
+from share_guard.core.containers import png_rows
 from share_guard.core.containers.ledger import Ledger, Unaccounted
 from share_guard.core.containers.png_clean import DATA_CHUNK, SIGNATURE, runs
 from share_guard.core.containers.png_fields import (
@@ -159,6 +160,14 @@ def _account_run(data: bytes, chunks: list[Chunk], first: int, width: int, heigh
     if not info.clean(len(stream), expected):
         ledger.refuse(spans[0][0], spans[-1][1], what, info.describe(len(stream), expected)
                       or "image data that does not end where its chunks end")
+        return
+    try:
+        rows = png_rows.padded_rows(stream, expected, h, width, height)
+    except ValueError:
+        rows = -1
+    if rows:
+        ledger.refuse(spans[0][0], spans[-1][1], what, N_("bits after the last pixel of a row "
+                      "that are not zero, or a row with an unknown filter type"))
         return
     for s, e in spans:
         ledger.payload(s, e, what)

@@ -13,6 +13,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
+from share_guard.core.containers import png_rows
 from share_guard.core.containers.png_fields import (
     SINGLE,
     FrameControl,
@@ -25,7 +26,7 @@ from share_guard.core.containers.png_fields import (
     plte,
 )
 from share_guard.core.containers.png_palette import cleared, kept_indices, used_indices
-from share_guard.core.containers.png_stream import MAX_INFLATED, clean_stream, examine
+from share_guard.core.containers.png_stream import LEVEL, MAX_INFLATED, clean_stream, examine
 from share_guard.core.errors import ExportRefused, LimitExceeded
 from share_guard.core.i18n import N_
 from share_guard.core.metadata.icc import IccError
@@ -110,6 +111,14 @@ def write_run(run: Run, stream: bytes, seq: int, out: bytearray) -> int:
     return seq
 
 
+def _padded(stream: bytes, expected: int, h: Header, run: Run) -> int:
+    try:
+        return png_rows.padded_rows(stream, expected, h, run.width, run.height)
+    except ValueError:
+        raise ExportRefused(N_("cannot clean this PNG with confidence: a row with an unknown "
+                               "filter type")) from None
+
+
 def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
     """``chunks``: (type, body) of every chunk up to IEND, checksums already verified."""
     h = parse_header(chunks[0][1])
@@ -130,7 +139,12 @@ def clean_png(chunks: list[tuple[bytes, bytes]], orientation: int) -> Cleaned:
                 note = info.describe(len(raw), expected)
                 if note:
                     res.notes.append(f"{note} ({ctype.decode()})")
-                seq = write_run(run, clean_stream(raw, expected, info), seq, res.out)
+                stream = clean_stream(raw, expected, info)
+                if _padded(stream, expected, h, run):
+                    stream = png_rows.cleared(png_rows.inflated(stream, expected), h,
+                                              run.width, run.height, LEVEL)
+                    res.notes.append(f"bits after the last pixel of rows ({ctype.decode()})")
+                seq = write_run(run, stream, seq, res.out)
                 in_run = True
             elif not in_run:
                 raise ExportRefused(N_("cannot clean this PNG with confidence: image data "

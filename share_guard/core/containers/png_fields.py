@@ -38,6 +38,11 @@ SINGLE = frozenset({b"IHDR", b"PLTE", b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"sBIT
                     b"mDCv", b"cLLi", b"pHYs", b"tRNS", b"bKGD", b"acTL", b"eXIf"})
 
 
+#: the seven passes of an interlaced picture: (first column, first row, column step, row step)
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2),
+         (0, 1, 1, 2))
+
+
 @dataclass(frozen=True)
 class Header:
     width: int
@@ -59,8 +64,7 @@ class Header:
         if not self.interlace:
             return height * (1 + self.row_bytes(width))
         total = 0
-        for x0, y0, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4),
-                               (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)):
+        for x0, y0, dx, dy in ADAM7:
             w = (width - x0 + dx - 1) // dx if width > x0 else 0
             h = (height - y0 + dy - 1) // dy if height > y0 else 0
             if w and h:

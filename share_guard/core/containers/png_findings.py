@@ -7,6 +7,7 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING
 
+from share_guard.core.containers import png_rows
 from share_guard.core.containers.png_clean import runs
 from share_guard.core.containers.png_fields import (
     SINGLE,
@@ -135,4 +136,16 @@ def _stream_findings(data: bytes, layout: PngLayout, h: Header) -> tuple[list[Fi
                                  info.describe(len(stream), expected),
                                  N_("bytes the picture does not use, a place to hide data; "
                                  "removed (pixels unchanged)")))
+        if info.problem or not info.ended or info.inflated != expected:
+            continue
+        try:
+            rows = png_rows.padded_rows(stream[: info.end], expected, h, run.width, run.height)
+        except ValueError:
+            problems.append(N_("PNG image data with an unknown filter type"))
+            continue
+        if rows:
+            found.append(Finding(Category.HIDDEN, where, N_("Data in the bits after each row"),
+                                 message(N_("{count} rows"), count=rows),
+                                 N_("bits after the last pixel of a row, which no decoder "
+                                    "shows: a place to hide data; cleared (pixels unchanged)")))
     return found, problems
