@@ -59,17 +59,21 @@ class Header:
     def row_bytes(self, width: int) -> int:
         return (width * self.channels * self.depth + 7) // 8
 
-    def raw_size(self, width: int, height: int) -> int:
-        """Bytes of filtered scanlines an image of ``width`` x ``height`` decompresses to."""
+    def passes(self, width: int, height: int) -> list[tuple[int, int]]:
+        """(width, height) of each sub-image whose rows the image data holds, in order."""
         if not self.interlace:
-            return height * (1 + self.row_bytes(width))
-        total = 0
+            return [(width, height)]
+        sizes = []
         for x0, y0, dx, dy in ADAM7:
             w = (width - x0 + dx - 1) // dx if width > x0 else 0
             h = (height - y0 + dy - 1) // dy if height > y0 else 0
             if w and h:
-                total += h * (1 + self.row_bytes(w))
-        return total
+                sizes.append((w, h))
+        return sizes
+
+    def raw_size(self, width: int, height: int) -> int:
+        """Bytes of filtered scanlines an image of ``width`` x ``height`` decompresses to."""
+        return sum(h * (1 + self.row_bytes(w)) for w, h in self.passes(width, height))
 
 
 def parse_header(body: bytes) -> Header:

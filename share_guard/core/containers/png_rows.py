@@ -16,20 +16,7 @@ import zlib
 
 import numpy as np
 
-from share_guard.core.containers.png_fields import ADAM7, Header
-
-
-def _passes(h: Header, width: int, height: int) -> list[tuple[int, int]]:
-    """(width, height) of each sub-image whose rows are in the stream, in order."""
-    if not h.interlace:
-        return [(width, height)]
-    sizes = []
-    for x0, y0, dx, dy in ADAM7:
-        w = (width - x0 + dx - 1) // dx if width > x0 else 0
-        ht = (height - y0 + dy - 1) // dy if height > y0 else 0
-        if w and ht:
-            sizes.append((w, ht))
-    return sizes
+from share_guard.core.containers.png_fields import Header
 
 
 def has_padding(h: Header, width: int, height: int) -> bool:
@@ -37,7 +24,7 @@ def has_padding(h: Header, width: int, height: int) -> bool:
     palette pictures whose width does not fill whole bytes)."""
     if h.depth >= 8 or h.colour not in (0, 3):
         return False
-    return any(w * h.depth % 8 for w, _ht in _passes(h, width, height))
+    return any(w * h.depth % 8 for w, _ht in h.passes(width, height))
 
 
 def _paeth(a: int, b: int, c: int) -> int:
@@ -50,7 +37,7 @@ def _unfiltered(scanlines: bytes, h: Header, width: int, height: int) -> list[np
     """Each sub-image's rows with the filters undone (one byte a pixel group: bpp 1)."""
     out = []
     pos = 0
-    for w, ht in _passes(h, width, height):
+    for w, ht in h.passes(width, height):
         n = (w * h.depth + 7) // 8
         rows = np.zeros((ht, n), np.uint8)
         prev = np.zeros(n, np.uint8)
@@ -81,7 +68,7 @@ def _unfiltered(scanlines: bytes, h: Header, width: int, height: int) -> list[np
 def _masks(h: Header, width: int, height: int) -> list[int]:
     """The mask of the padding bits in the last byte of a row of each sub-image (0: none)."""
     return [(1 << (8 - w * h.depth % 8)) - 1 if w * h.depth % 8 else 0
-            for w, _ht in _passes(h, width, height)]
+            for w, _ht in h.passes(width, height)]
 
 
 def padding(scanlines: bytes, h: Header, width: int, height: int) -> int:
