@@ -26,10 +26,10 @@ from share_guard.core.containers.jpeg_segments import COM, DECODING, EOI, SOF_MA
 from share_guard.core.containers.jpeg_tables import (
     DHT,
     DQT,
+    IMPROPER_CODE,
     Event,
     HTable,
     QTable,
-    improper_code,
     parse_dht,
     parse_dqt,
     parse_frame,
@@ -151,10 +151,9 @@ def _spare_tables(buf: bytes | bytearray | memoryview,
                                                               payload_start + length - 2]))))
     except CorruptFile as exc:
         raise FrameError(str(exc)) from None
-    used, _problems = table_use(events)  # tables defined elsewhere (JPEGTables) are fine
-    improper = improper_code(events, used)
-    if improper:
-        raise FrameError(improper)
+    used, problems = table_use(events)  # tables defined elsewhere (JPEGTables) are fine
+    if IMPROPER_CODE in problems:
+        raise FrameError(IMPROPER_CODE)
     return {i: b"".join(t.encode() for j, t in enumerate(found) if (i, j) in used)
             for i, found in tables.items()
             if any((i, j) not in used for j in range(len(found)))}
@@ -340,10 +339,9 @@ def used_tables(tables: bytes, frames: list[bytes]) -> bytes:
                                                                  payload_start + length - 2]))))
             except CorruptFile as exc:
                 raise FrameError(str(exc)) from None
-        found = table_use(events + own)[0]
-        improper = improper_code(events + own, found)
-        if improper:
-            raise FrameError(improper)
+        found, problems = table_use(events + own)
+        if IMPROPER_CODE in problems:
+            raise FrameError(IMPROPER_CODE)
         used |= found
     out = bytearray(b"\xff\xd8")
     for k, (marker, _payload) in enumerate(segments):

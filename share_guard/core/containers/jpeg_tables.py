@@ -236,22 +236,16 @@ def table_use(events: Iterable[Event]) -> tuple[set[tuple[int, int]], list[str]]
                 problems.append(N_("a scan comes before its frame header"))
                 continue
             _use_scan(frame, parsed, quant, huff, latched, used, problems)
-    improper = improper_code(events, used)
-    if improper:
-        problems.append(improper)
+    if any(kind == "dht" and isinstance(parsed, list) and any(
+            (index, j) in used and not proper_code(h) for j, h in enumerate(parsed)
+            if isinstance(h, HTable)) for kind, index, parsed in events):
+        problems.append(IMPROPER_CODE)
     return used, problems
 
 
-def improper_code(events: Iterable[Event], used: set[tuple[int, int]]) -> str:
-    """A problem when a Huffman table some scan uses is not one a coder writes (see
-    :func:`proper_code`), else ""."""
-    for kind, index, parsed in events:
-        if kind == "dht" and isinstance(parsed, list) and any(
-                (index, j) in used and not proper_code(h) for j, h in enumerate(parsed)
-                if isinstance(h, HTable)):
-            return N_("JPEG Huffman table holds values no coder writes (repeated or "
-                      "impossible symbols, or more codes than fit)")
-    return ""
+#: the problem when a Huffman table some scan uses is not one a coder writes
+IMPROPER_CODE = N_("JPEG Huffman table holds values no coder writes (repeated or impossible "
+                   "symbols, or more codes than fit)")
 
 
 def _use_scan(frame: Frame, scan: Scan, quant: dict[int, tuple[int, int]],
