@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from share_guard.core.containers import nal
-from share_guard.core.containers.h264_ps import tidy
+from share_guard.core.containers.h264_ps import PsError, tidy
+from share_guard.core.errors import CorruptFile
 
 VARIANTS = {
     "baseline": ({"profile": "baseline"}, "yuv420p"),
@@ -60,3 +61,20 @@ def test_parameter_sets_keep_their_bytes_and_lose_what_follows(name: str) -> Non
     assert nal.PS_TAIL in nal.scrub(cleaned, nal.H264, None)  # (and x264's banner SEI)
     assert b"MARKER_PSTAIL" not in cleaned and len(cleaned) == len(planted)
     assert _frames(bytes(cleaned)) == _frames(data)
+
+
+def test_a_parameter_set_that_cannot_be_read_is_refused() -> None:
+    """Found by the red team: a PPS whose fields cannot be walked (here its 8x8 scaling
+    lists, whose number only its SPS tells, when no SPS came first) was kept whole, with
+    whatever followed its fields; now the file is refused."""
+    data = _stream(*VARIANTS["high with scaling lists"])
+    [(s, e)] = [(s, e) for s, e in nal.annexb(data) if data[s] & 0x1F == 8]
+    unit = data[s:e] + b"MARKER_PPSTAIL\x80"
+    with pytest.raises(PsError, match="SPS not seen"):
+        tidy(unit, {})
+    with pytest.raises(CorruptFile, match="cannot be read"):
+        nal.tidy(nal.H264, unit, {})
+    sps = next((a, b) for a, b in nal.annexb(data) if data[a] & 0x1F == 7)
+    chroma: dict[int, int] = {}
+    tidy(data[sps[0] : sps[1]], chroma)  # with its SPS seen, the tail is zeroed
+    assert b"MARKER" not in tidy(unit, chroma)

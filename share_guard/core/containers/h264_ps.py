@@ -190,9 +190,11 @@ def pps_end(rbsp: bytes, chroma: dict[int, int]) -> int:
     if r.pos < _last_one(rbsp):  # more_rbsp_data()
         transform = r.u(1)
         if r.u(1):
-            if sps_id not in chroma:
+            # 4:4:4 pictures have six 8x8 lists, others two: the SPS tells, unless there are
+            # none (no 8x8 transform)
+            if transform and sps_id not in chroma:
                 raise PsError(N_("picture scaling lists of an SPS not seen"))
-            for i in range(6 + (6 if chroma[sps_id] == 3 else 2) * transform):
+            for i in range(6 + (6 if chroma.get(sps_id) == 3 else 2) * transform):
                 if r.u(1):
                     _scaling_list(r, 16 if i < 6 else 64)
         r.se()
@@ -215,23 +217,22 @@ def _escaped_offset(nal: bytes, rbsp_bytes: int) -> int:
 
 def tidy(nal: bytes, chroma: dict[int, int]) -> bytes | None:
     """The SPS or PPS NAL unit ``nal`` (header included) with its stop bit right after its
-    last field and zeros after it, same size; None when its fields cannot be walked.
-    ``chroma`` maps SPS ids to their chroma format (filled in by SPSs, read by PPSs)."""
+    last field and zeros after it, same size (raises :class:`PsError` when its fields cannot
+    be walked: whatever follows them could be anything, so the file is refused; a red team
+    kept a text after a PPS made unreadable on purpose). ``chroma`` maps SPS ids to their
+    chroma format (filled in by SPSs, read by PPSs)."""
     from share_guard.core.containers.nal import _unescape
 
     kind = nal[0] & 0x1F
     payload = nal[1:]
     rbsp = _unescape(payload)
-    try:
-        if kind == SPS:
-            end, sps_id, fmt = sps_end(rbsp)
-            chroma[sps_id] = fmt
-        else:
-            end = pps_end(rbsp, chroma)
-    except PsError:
-        return None
+    if kind == SPS:
+        end, sps_id, fmt = sps_end(rbsp)
+        chroma[sps_id] = fmt
+    else:
+        end = pps_end(rbsp, chroma)
     if end >= 8 * len(rbsp):
-        return None  # no room for the stop bit: not a unit a decoder accepted
+        raise PsError(N_("no room for the stop bit"))  # not a unit a decoder accepted
     byte, bit = divmod(end, 8)
     fixed = bytearray(rbsp[: byte + 1])
     fixed[byte] = (fixed[byte] & (0xFF << (8 - bit)) & 0xFF) | (0x80 >> bit)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from share_guard.core.errors import CorruptFile
 from share_guard.core.i18n import N_, message
 from share_guard.core.metadata.hdr import mastering_display
 
@@ -80,13 +81,19 @@ _H264_PARAMETER_SETS = frozenset({7, 8})
 
 def tidy(codec: str, nal: bytes | memoryview, chroma: dict[int, int]) -> bytes | None:
     """An H.264 SPS/PPS with zeros after its last field (see :mod:`h264_ps`), or None when
-    the unit is not one or is already tidy (or cannot be walked: then it stays)."""
+    the unit is not one or is already tidy. Raises CorruptFile when its fields cannot be
+    walked (what follows them could be anything)."""
     if codec != H264 or not len(nal) or nal[0] & 0x1F not in _H264_PARAMETER_SETS:
         return None
+    from share_guard.core.containers.h264_ps import PsError
     from share_guard.core.containers.h264_ps import tidy as tidy_ps
 
     unit = bytes(nal)
-    fixed = tidy_ps(unit, chroma)
+    try:
+        fixed = tidy_ps(unit, chroma)
+    except PsError as exc:
+        raise CorruptFile(message(N_("an H.264 parameter set that cannot be read ({exc})"),
+                                  exc=exc)) from None
     return fixed if fixed is not None and fixed != unit else None
 
 
@@ -287,6 +294,14 @@ def scrub(buf: bytearray, codec: str, length_size: int | None,
 PS_TAIL = "data after a parameter set's fields"
 
 
+def _untidy(codec: str, nal: bytes | memoryview, chroma: dict[int, int]) -> bool:
+    """True when a parameter set holds bytes after its fields or cannot be read."""
+    try:
+        return tidy(codec, nal, chroma) is not None
+    except CorruptFile:
+        return True
+
+
 def account(buf: bytes | bytearray | memoryview, codec: str, length_size: int | None,
             ledger: Ledger, base: int, what: str) -> None:
     """File a sample whose NAL units were scrubbed: structure written, slices and parameter
@@ -329,7 +344,7 @@ def account_unit(nal: bytes | memoryview, codec: str, ledger: Ledger, at: int, w
         ledger.refuse(at, end, what, message(N_("still holds {verdict}"),
                                              verdict=verdict(codec, nal)))
         return False
-    elif tidy(codec, nal, chroma) is not None:
+    elif _untidy(codec, nal, chroma):
         ledger.refuse(at, end, what, message(N_("still holds {PS_TAIL}"), PS_TAIL=PS_TAIL))
         return False
     else:
