@@ -227,6 +227,13 @@ def track_udta(m: bp.Movie) -> None:
     _video(m).children.append(Node(b"udta", box(b"\xa9nam", fx.qt_text("MARKER_TRACKNAME"))))
 
 
+def hvcc_numbers(m: bp.Movie) -> None:
+    """Found by a second red-team pass: the nine bytes after hvcC's level (reserved bits,
+    segmentation, parallelism, chroma format, bit depths, average frame rate) spelling text."""
+    hvcc = bp.sample_entry(m).get(b"hvcC")
+    hvcc.payload = hvcc.payload[:13] + b"MRKHVCC_" + hvcc.payload[21:]
+
+
 def _movie(change: Callable[[bp.Movie], None]) -> Callable[[bytes], bytes]:
     return lambda data: bp.edit(data, change)
 
@@ -381,6 +388,7 @@ ROWS: dict[str, Row] = {
     "udta inside mfra": ("frag", lambda d: bp.add_to_mfra(d, udta("MARKER_MFRAUDTA")),
                          ["MARKER_MFRAUDTA"], "MARKER_MFRAUDTA"),
     "x265 banner in hvcC": ("hevc", lambda d: d, ["x265 (build", "options:"], "x265"),
+    "hvcC numbers spelling text": ("hevc", _movie(hvcc_numbers), ["MRKHVCC_"], ""),
     "Lavc user data in esds": ("mpeg4", lambda d: d, ["Lavc"], "Lavc"),
     "AV1 metadata OBU (T.35 user data)": ("av1", lambda d: d, ["MARKER_AV1T35"],
                                           "T.35"),
@@ -444,3 +452,49 @@ def test_eac3_configuration_keeps_its_substreams_and_blanks_the_rest() -> None:
     kept = sum(s.end - s.start for s in segs if s.cls == W)
     assert kept == 8 + 2 + 3 + 2
     assert [s for s in segs if s.cls == Z][-1].end == len(raw)
+
+
+def _stbl(m: bp.Movie) -> Node:
+    return _video(m).get(b"mdia", b"minf", b"stbl")
+
+
+def _sync_text(m: bp.Movie) -> None:
+    stbl = _stbl(m)
+    stbl.children = [c for c in stbl.children or [] if c.type != b"stss"]
+    stbl.children.append(Node(b"stss", struct.pack(">II", 0, 2) + b"ABCDEFGH"))
+
+
+def _edit_rate_text(m: bp.Movie) -> None:
+    trak = _video(m)
+    trak.children = [c for c in trak.children or [] if c.type != b"edts"]
+    elst = full(b"elst", 0, 0, struct.pack(">Iii", 1, 100, 0) + b"MRK1")
+    trak.children.insert(1, Node(b"edts", children=[Node(b"elst", elst[8:])]))
+
+
+def _aux_type_text(m: bp.Movie) -> None:
+    _stbl(m).children.append(Node(b"saiz", struct.pack(">I", 1) + b"MRKAUXTY" + bytes(5)))
+
+
+@pytest.mark.parametrize(("change", "why"), [
+    (_sync_text, "a sync-sample table whose numbers are not the track's samples"),
+    (_edit_rate_text, "an edit played at a rate other than 1"),
+    (_aux_type_text, "auxiliary sample information of an unknown kind")])
+def test_sample_table_numbers_that_spell_text_are_refused(
+        change: Callable[[bp.Movie], None], why: str, bases: dict[str, bytes],
+        tmp_path: Path) -> None:
+    """Found by a second red-team pass: sync-sample numbers past the last sample, an edit's
+    rate and an auxiliary-information type carried chosen bytes into the copy."""
+    path = tmp_path / "in.mp4"
+    path.write_bytes(bp.edit(bases["h264"], change))
+    (tmp_path / "out").mkdir()
+    from share_guard.core.engine.compose import Features, build_engine
+    from share_guard.core.export.consent import ConsentAnswer, ConsentChannel
+    from share_guard.core.export.pipeline import ExportOptions
+
+    engine = build_engine(Features(isolated=False, faces=False, takedown=False,
+                                   data_dir=tmp_path / "data"))
+    [result] = engine.export([path], ExportOptions(output_dir=tmp_path / "out"),
+                             lambda r: ConsentAnswer(True, tuple(r.confirmations),
+                                                     via=ConsentChannel.FLAG)).results
+    assert not result.ok and why in (result.reason or ""), result.reason
+    assert list((tmp_path / "out").iterdir()) == []

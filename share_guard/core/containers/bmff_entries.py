@@ -226,7 +226,13 @@ def avcc(b: L, notes: list[str]) -> int:
 def hvcc(b: L, notes: list[str]) -> int:
     b.want(b"\x01")
     b.want(nal.hevc_profile(b.buf.get(b.pos, 11)))
-    b.w(9)
+    b.w(1)  # level
+    # reserved bits as the specification writes them (all 1), around the segmentation,
+    # parallelism, chroma format and bit depths; the average frame rate 0, "not given"
+    # (nothing decodes by it; a red team spelled text in these nine bytes)
+    f = b.buf.get(b.pos, 6)
+    b.want(bytes([f[0] | 0xF0, f[1], f[2] | 0xFC, f[3] | 0xFC, f[4] | 0xF8, f[5] | 0xF8]))
+    b.want(b"\0\0")
     size = b.buf.u8(b.pos)
     b.w(1)
     for _ in range(b.uint(1)):
