@@ -46,6 +46,12 @@ def profile_with(text: str, *, split_text: bool = False) -> bytes:
     return bytes(out)
 
 
+def written(path: Path, data: bytes) -> Path:
+    """``path`` holding ``data`` (a crafted file to inspect)."""
+    path.write_bytes(data)
+    return path
+
+
 def export(tmp_path: Path, name: str, data: bytes) -> ExportResult:
     src = tmp_path / "in" / name
     src.parent.mkdir(parents=True, exist_ok=True)

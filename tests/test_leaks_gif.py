@@ -16,7 +16,7 @@ from share_guard.core.containers import gif_clean
 from share_guard.core.containers.gif import walk_blocks
 from share_guard.core.inspect import inspect
 from tests.image_fixtures import gif_app_ext, gif_bytes, gif_insert, gif_sub_blocks
-from tests.leak_fixtures import export, export_checked, marker, profile_with
+from tests.leak_fixtures import export, export_checked, marker, profile_with, written
 
 
 def four_colours(frames: int = 1) -> bytes:
@@ -137,7 +137,7 @@ def test_a_row_of_control_blocks_before_one_frame_is_refused(tmp_path) -> None:
     """Each named an entry holding part of a text as transparent, and each entry was kept;
     the format allows one control block per frame, and decoders disagree on which counts."""
     data = dangling_controls(marker("gif-dangling").encode())
-    report = inspect(_write(tmp_path / "row.gif", data))
+    report = inspect(written(tmp_path / "row.gif", data))
     assert "GIF has two control blocks for one frame (viewers disagree on which applies)" \
         in report.problems
     result = export(tmp_path, "row.gif", data)
@@ -152,15 +152,10 @@ def test_a_frame_outside_the_picture_area_is_refused(tmp_path) -> None:
     width = int.from_bytes(data[6:8], "little")
     moved = data[: second.start + 1] + (width - 4).to_bytes(2, "little") \
         + data[second.start + 3 :]
-    report = inspect(_write(tmp_path / "off.gif", moved))
+    report = inspect(written(tmp_path / "off.gif", moved))
     assert any("outside the picture's area" in p for p in report.problems), report.problems
     result = export(tmp_path, "off.gif", moved)
     assert not result.ok and "outside the picture's area" in result.reason
-
-
-def _write(path, data: bytes):
-    path.write_bytes(data)
-    return path
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

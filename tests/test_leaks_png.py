@@ -15,7 +15,7 @@ from witness import Witness
 from share_guard.core.containers import png_clean
 from share_guard.core.inspect import inspect
 from tests.image_fixtures import apng_bytes, gradient, png_bytes, png_chunk, png_chunks
-from tests.leak_fixtures import export, export_checked, marker, profile_with
+from tests.leak_fixtures import export, export_checked, marker, profile_with, written
 
 
 def rebuild(chunks: list[tuple[bytes, bytes]]) -> bytes:
@@ -287,7 +287,7 @@ def padded_rows(text: bytes, depth: int = 1, palette: bool = False, interlace: i
 def test_bits_after_the_last_pixel_of_each_row_are_cleared(tmp_path, witness: Witness) -> None:
     m = marker("png-row-bits")
     data = padded_rows(m.encode())
-    report = inspect(_write(tmp_path / "rows.png", data))
+    report = inspect(written(tmp_path / "rows.png", data))
     [found] = [f for f in report.findings if f.name == "Data in the bits after each row"]
     assert found.value == f"{len(m)} rows"
     result = export_checked(tmp_path, "rows.png", data, [m], witness)
@@ -303,7 +303,7 @@ def test_row_bits_are_found_through_every_filter(tmp_path, depth: int, palette: 
     text = b"Anna, 51.5074 N"
     data = padded_rows(text, depth, palette, interlace, kind)
     bits = list(text) if depth == 1 else [n for c in text for n in (c >> 4, c & 15)]
-    report = inspect(_write(tmp_path / "rows.png", data))
+    report = inspect(written(tmp_path / "rows.png", data))
     found = [f.value for f in report.findings if f.name == "Data in the bits after each row"]
     assert found == [f"{sum(1 for r in bits if r)} rows"]  # each row whose bits are not 0
     result = export(tmp_path, "rows.png", data)
@@ -331,8 +331,3 @@ def test_the_verifier_refuses_rows_with_bits_set(tmp_path, monkeypatch) -> None:
     result = export(tmp_path, "rows.png", data)
     assert not result.ok and "bits after each row" in result.reason
     assert not list((tmp_path / "out").iterdir())
-
-
-def _write(path, data: bytes):
-    path.write_bytes(data)
-    return path

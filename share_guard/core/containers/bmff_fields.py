@@ -88,10 +88,16 @@ class L:
         self.want(bytes([version]) + (flags & mask).to_bytes(3, "big"))
         return version, flags & mask
 
-    def table(self, count: int, entry: int) -> None:
+    def entries(self, count: int, entry: int) -> bytes:
+        """The bytes of a table of ``count`` entries at the current position, to check
+        before it is laid out (raises CorruptFile when the box cannot hold it)."""
         if count > MAX_ENTRIES or count * entry > self.left:
             raise CorruptFile(message(N_("the table in box '{name}' is larger than the box"),
                                       name=self.box.name))
+        return self.buf.get(self.pos, count * entry)
+
+    def table(self, count: int, entry: int) -> None:
+        self.entries(count, entry)
         self.w(count * entry)
 
     def rewind(self, at: int) -> None:

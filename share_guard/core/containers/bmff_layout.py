@@ -131,10 +131,7 @@ def _stss(b: L) -> None:
     numbers past the last sample)."""
     b.vf()
     count = b.uint(4)
-    if count > MAX_ENTRIES or 4 * count > b.left:
-        raise CorruptFile(message(N_("the table in box '{name}' is larger than the box"),
-                                  name=b.box.name))
-    raw = b.buf.get(b.pos, 4 * count)
+    raw = b.entries(count, 4)
     numbers = [int.from_bytes(raw[i : i + 4], "big") for i in range(0, len(raw), 4)]
     samples = b.ctx.get("samples")
     if any(n <= p for p, n in zip([0, *numbers], numbers, strict=False)) or (
@@ -260,9 +257,7 @@ def _elst(b: L) -> None:
     v, _ = b.vf((0, 1))
     count = b.uint(4)
     size = 20 if v == 1 else 12
-    if count > MAX_ENTRIES or count * size > b.left:
-        raise CorruptFile(message(N_("the table in box '{name}' is larger than the box"),
-                                  name=b.box.name))
+    b.entries(count, size)
     for _ in range(count):
         b.w(size - 4)
         if b.buf.get(b.pos, 4) not in (b"\0\1\0\0", b"\0\0\0\0"):
