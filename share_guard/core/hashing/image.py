@@ -178,13 +178,15 @@ def hash_array(rgb: np.ndarray, *, queries: bool = True, pdq_queries: bool = Tru
         value, quality = pdq_from_luma(luma)
         pdq = PDQHash(value, quality) if value else None
     trimmed = trim_borders(rgb)
-    pdq_trimmed = pdq_hash(trimmed) if trimmed is not None else None
+    if trimmed is not None and queries and pdq_queries:
+        trimmed_q = _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
+        pdq_q += trimmed_q  # its first is the trimmed copy's own PDQ
+        pdq_trimmed = next((h for name, h in trimmed_q if name == "trimmed+" + VARIANTS[0]), None)
+    else:
+        pdq_trimmed = pdq_hash(trimmed) if trimmed is not None else None
     phash = phash_hash(rgb) if not queries or phash_queries else None
     if not queries:
         return ImageHashes(pdq, phash, pdq_trimmed)
-    if pdq_queries:
-        if trimmed is not None:
-            pdq_q += _pdq_variants(luma_from_rgb(trimmed), "trimmed+")
     ph_q = []
     for prefix, source in (("", rgb), ("trimmed+", trimmed)):
         if source is None or not phash_queries:
