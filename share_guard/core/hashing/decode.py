@@ -44,14 +44,19 @@ def fitted_size(width: int, height: int, work_side: int) -> tuple[int, int]:
 
 
 def _bands(im: Image.Image, rows: int) -> Iterator[Image.Image]:
-    """RGB rows of a loaded Pillow image, ``rows`` at a time (converted per band)."""
+    """RGB (or grey) rows of a loaded Pillow image, ``rows`` at a time (converted per band).
+
+    An RGB or grey picture is fed as it is, a band at a time only above the band size:
+    its crops and conversions were copies of every pixel, a tenth of a HEIC's hashing.
+    """
     w, h = im.size
-    if h <= rows:
-        yield im.convert("RGB")
+    ready = im.mode in ("RGB", "L")
+    if h <= rows or (ready and w * h <= STREAM_PIXELS):
+        yield im if ready else im.convert("RGB")
         return
     for top in range(0, h, rows):
         with im.crop((0, top, w, min(h, top + rows))) as part:
-            yield part.convert("RGB")
+            yield part if ready else part.convert("RGB")
 
 
 def load_fitted(path: str | os.PathLike[str], work_side: int,
