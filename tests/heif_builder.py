@@ -38,11 +38,13 @@ class Coded:
         return (self.hvcc[8 + 21] & 3) + 1
 
 
-def coded_picture(w: int = 64, h: int = 48) -> Coded:
+def coded_picture(w: int = 64, h: int = 48, image: object = None, quality: int = -1) -> Coded:
+    """A picture coded by pillow-heif: ``image`` (a Pillow image) or the pattern of w x h."""
     import pillow_heif
 
     out = io.BytesIO()
-    pillow_heif.from_pillow(picture(w, h)).save(out, quality=-1)
+    pillow_heif.from_pillow(image if image is not None else picture(w, h)).save(
+        out, quality=quality)
     data = out.getvalue()
     top = _children(data)
     meta = top[b"meta"][0]

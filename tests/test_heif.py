@@ -196,10 +196,10 @@ def test_irot_imir_map_to_the_same_exif_orientation(angle: int, mirror: int | No
 
     arr = np.arange(6 * 4 * 3, dtype=np.uint8).reshape(6, 4, 3)
     shown = np.rot90(arr, angle // 90)
-    if mirror == 0:
-        shown = shown[:, ::-1]
-    elif mirror == 1:
+    if mirror == 0:  # top and bottom exchanged (as amended; libheif and Apple agree)
         shown = shown[::-1]
+    elif mirror == 1:
+        shown = shown[:, ::-1]
     img = Image.fromarray(arr)
     exif = img.getexif()
     exif[0x0112] = exif_orientation(angle, mirror)

@@ -277,17 +277,20 @@ class HeifScanner:
         if imir is not None:
             self.findings.append(Finding(
                 C.KEPT, "HEIF imir", N_("Mirror"),
-                "top to bottom" if mirror else "left to right",
+                "left to right" if mirror else "top to bottom",
                 N_("display mirroring; kept"), identifying=False, removable=False))
         props["orientation"] = exif_orientation(angle, mirror)
 
 
-#: (irot counter-clockwise degrees, imir axis or None) -> the EXIF orientation (1-8) that
-#: displays the same way; HEIF applies irot first, then imir (axis 0 = left-right flip)
+#: (irot counter-clockwise degrees, imir value or None) -> the EXIF orientation (1-8) that
+#: displays the same way; HEIF applies irot first, then imir. imir 0 exchanges the top and
+#: the bottom, 1 the left and the right: ISO/IEC 23008-12 as amended (its first text said
+#: "a vertical axis" for 0, read both ways), and what libheif, Apple and libavif do
+#: (tests/test_heif_luma.py compares with libheif's decode)
 _ORIENTATION = {
     (0, None): 1, (90, None): 8, (180, None): 3, (270, None): 6,
-    (0, 0): 2, (0, 1): 4, (180, 0): 4, (180, 1): 2,
-    (90, 0): 7, (90, 1): 5, (270, 0): 5, (270, 1): 7,
+    (0, 1): 2, (0, 0): 4, (180, 1): 4, (180, 0): 2,
+    (90, 1): 7, (90, 0): 5, (270, 1): 5, (270, 0): 7,
 }
 
 

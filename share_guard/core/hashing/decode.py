@@ -78,6 +78,12 @@ def load_fitted(path: str | os.PathLike[str], work_side: int,
             if w * h > MAX_PIXELS:
                 raise LimitExceeded(message(N_("image is {w}x{h} pixels, more than we decode"), w=w, h=h))
             layout = None
+            if im.format == "HEIF" and draft:
+                from share_guard.core.hashing.heif_luma import fitted_luma
+
+                luma = fitted_luma(path, work_side)  # None: not the plain case
+                if luma is not None:
+                    return luma
             if im.format == "JPEG" and draft:
                 # DCT-domain downscale by 1/2, 1/4 or 1/8, never below work_side.
                 im.draft("RGB", (work_side, work_side))

@@ -1,0 +1,147 @@
+"""A HEIC checked against the takedown list is decoded by FFmpeg, luma only: the same picture.
+
+The files are grids of HEVC tiles (as phones write them) built by tests/heif_builder.py
+around tiles coded by pillow-heif, turned by irot/imir, with tiles cut by the grid's
+size. Each is compared with pillow-heif's full decode, which is what the list stores.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import heif_builder as hb
+import numpy as np
+import pytest
+from bmff_fixtures import box, full
+from PIL import Image
+
+from share_guard.core.errors import CorruptFile
+from share_guard.core.hashing import heif_luma
+from share_guard.core.hashing.decode import load_fitted
+from share_guard.core.hashing.image import hash_array
+
+skdata = pytest.importorskip("skimage.data")
+TILE = 256
+
+
+def _ispe(w: int, h: int) -> bytes:
+    return full(b"ispe", 0, 0, struct.pack(">II", w, h))
+
+
+def grid_heic(img: Image.Image, turns: tuple[bytes, ...] = (), tile: int = TILE,
+              odd_tile: bool = False, primary_extra: tuple[bytes, ...] = ()) -> bytes:
+    """``img`` as a grid of ``tile``-sized HEVC tiles; ``turns`` are irot/imir boxes, in
+    the order they are associated; ``odd_tile`` codes the last tile smaller than the rest."""
+    w, h = img.size
+    cols, rows = math.ceil(w / tile), math.ceil(h / tile)
+    coded = []
+    for r in range(rows):
+        for c in range(cols):
+            part = Image.new("RGB", (tile, tile))
+            part.paste(img.crop((c * tile, r * tile, min(w, (c + 1) * tile),
+                                 min(h, (r + 1) * tile))))
+            if odd_tile and (r, c) == (rows - 1, cols - 1):
+                part = part.resize((tile // 2, tile // 2))
+            coded.append(hb.coded_picture(image=part, quality=90))
+    props = [coded[0].hvcc, coded[0].ispe, _ispe(w, h), *turns, *primary_extra]
+    if odd_tile:  # its own parameter sets (another size) and size
+        props += [coded[-1].hvcc, coded[-1].ispe]
+    grid = bytes([0, 0, rows - 1, cols - 1]) + struct.pack(">HH", w, h)
+    extra = [(4 + i, True) for i in range(len(turns) + len(primary_extra))]
+    items = [hb.Item(1, b"grid", grid, props=[(3, False), *extra], in_idat=True)]
+    for i, tile_coded in enumerate(coded):
+        own = [(1, True), (2, False)]
+        if odd_tile and i == len(coded) - 1:
+            own = [(len(props) - 1, True), (len(props), False)]
+        else:
+            assert tile_coded.hvcc == coded[0].hvcc  # one encoder, one set of parameter sets
+        items.append(hb.Item(2 + i, b"hvc1", tile_coded.data, props=own))
+    refs = [(b"dimg", 1, [2 + i for i in range(len(coded))])]
+    return hb.Heif(items, props, refs=refs).encode()
+
+
+def irot(quarter_turns: int) -> bytes:
+    return box(b"irot", bytes([quarter_turns]))
+
+
+def imir(axis: int) -> bytes:
+    return box(b"imir", bytes([axis]))
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> Image.Image:
+    return Image.fromarray(skdata.astronaut()).resize((700, 500))
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> int:
+    ha, hb_ = hash_array(a, queries=False).pdq, hash_array(b, queries=False).pdq
+    assert ha is not None and hb_ is not None
+    return ha - hb_
+
+
+@pytest.mark.parametrize("turns", [(), (irot(1),), (irot(2),), (irot(3),), (imir(0),),
+                                   (imir(1),), (irot(1), imir(0)), (irot(3), imir(1))])
+def test_grid_tiles_turned_hash_as_the_full_decode(tmp_path, astronaut, turns):
+    path = tmp_path / "grid.heic"
+    path.write_bytes(grid_heic(astronaut, turns))
+    full_decode = load_fitted(path, 512, draft=False)  # pillow-heif: libheif, RGB
+    luma = heif_luma.fitted_luma(path, 512)
+    assert luma is not None and luma.shape == full_decode.shape
+    assert np.array_equal(luma[..., 0], luma[..., 2])  # grey: the luma plane alone
+    # the same picture the same way up (a wrong turn, flip or tile is ~128 bits away)
+    assert _distance(luma, full_decode) <= 8
+    assert np.array_equal(load_fitted(path, 512), luma)  # a check takes this path
+
+
+def test_a_single_picture_with_exif_orientation_hashes_as_the_full_decode(tmp_path, astronaut):
+    import pillow_heif
+    from bmff_fixtures import exif_bytes
+
+    for orientation in (1, 6, 7):  # pillow-heif writes it as irot/imir
+        path = tmp_path / f"{orientation}.heic"
+        pillow_heif.from_pillow(astronaut).save(path, exif=exif_bytes(orientation), quality=90)
+        full_decode = load_fitted(path, 512, draft=False)
+        luma = heif_luma.fitted_luma(path, 512)
+        assert luma is not None and luma.shape == full_decode.shape, orientation
+        assert _distance(luma, full_decode) <= 8, orientation
+
+
+def _crop_box() -> bytes:
+    return box(b"clap", struct.pack(">8I", 600, 1, 400, 1, 0, 1, 0, 1))
+
+
+@pytest.mark.parametrize("case", ["crop", "mirror-then-turn", "odd-tile", "truncated", "avif"])
+def test_anything_but_the_plain_case_goes_to_pillow_heif(tmp_path, astronaut, case):
+    path = tmp_path / ("x.avif" if case == "avif" else "x.heic")
+    if case == "crop":
+        data = grid_heic(astronaut, primary_extra=(_crop_box(),))
+    elif case == "mirror-then-turn":  # irot's table is for irot first
+        data = grid_heic(astronaut, (imir(0), irot(1)))
+    elif case == "odd-tile":
+        data = grid_heic(astronaut, odd_tile=True)
+    elif case == "truncated":
+        data = grid_heic(astronaut)[:-3000]
+    else:
+        astronaut.save(path, format="AVIF", quality=90)
+        data = path.read_bytes()
+    path.write_bytes(data)
+    assert heif_luma.fitted_luma(path, 512) is None
+    if case in ("crop", "mirror-then-turn"):  # still checked, by the full decode
+        checked = load_fitted(path, 512)
+        assert not np.array_equal(checked[..., 0], checked[..., 2])  # colour: pillow-heif's
+    if case == "odd-tile":  # which refuses tiles that do not cover the grid, as before
+        with pytest.raises(CorruptFile):
+            load_fitted(path, 512)
+
+
+def test_a_listed_heic_is_found_by_the_check(tmp_path, astronaut):
+    """The list stores pillow-heif's full decode; the check hashes FFmpeg's luma."""
+    from share_guard.core.hashing.image import hash_image
+
+    path = tmp_path / "listed.heic"
+    path.write_bytes(grid_heic(astronaut, (irot(1),)))
+    stored = hash_image(path, queries=False, draft=False).pdq
+    query = hash_image(path)
+    assert stored is not None
+    assert min(h - stored for _, h in query.queries) <= 8
