@@ -66,8 +66,15 @@ def to_rgb_array(img: PILImage.Image) -> np.ndarray:
 
 
 def load_rgb(src: str | os.PathLike[str] | BinaryIO) -> np.ndarray:
-    """The image at ``src`` as displayed: HxWx3 uint8 RGB."""
+    """The image at ``src`` as displayed: HxWx3 uint8 RGB (a phone's HEIC decoded by
+    FFmpeg: :mod:`.heic_tiles`)."""
     with open_image(src) as img:
+        if img.format == "HEIF" and isinstance(src, (str, os.PathLike)):
+            from share_guard.core.media.heic_tiles import rgb_image
+
+            fast = rgb_image(src)
+            if fast is not None:
+                return np.asarray(fast)
         return to_rgb_array(displayed(img))
 
 
@@ -155,6 +162,12 @@ class Picture:
                     shown = displayed(img)
                     if shown.mode == "L":
                         return np.asarray(shown, dtype=np.uint8)
+        if self.format == "HEIF" and self._full is None:  # its luma plane, decoded alone
+            from share_guard.core.media.heic_tiles import luma_image
+
+            luma = luma_image(self.path)
+            if luma is not None:
+                return np.asarray(luma)
         from PIL import Image
 
         return np.asarray(Image.fromarray(self.full()).convert("L"))

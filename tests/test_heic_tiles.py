@@ -1,8 +1,10 @@
-"""A HEIC checked against the takedown list is decoded by FFmpeg, luma only: the same picture.
+"""A phone's HEIC looked at (faces, codes, preview, takedown check) is decoded by FFmpeg:
+the same picture as pillow-heif's, the same way up.
 
 The files are grids of HEVC tiles (as phones write them) built by tests/heif_builder.py
 around tiles coded by pillow-heif, turned by irot/imir, with tiles cut by the grid's
-size. Each is compared with pillow-heif's full decode, which is what the list stores.
+size. Each is compared with pillow-heif's full decode (libheif), which is what the list
+stores and what a redacted copy is made from.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from PIL import Image
 
 from share_guard.core.errors import CorruptFile
 from share_guard.core.hashing import heif_luma
+from share_guard.core.media import heic_tiles
+from share_guard.core.media.images import open_image
+from share_guard.core.media.pixels import Picture, displayed, load_rgb, to_rgb_array
 from share_guard.core.hashing.decode import load_fitted
 from share_guard.core.hashing.image import hash_array
 
@@ -145,3 +150,54 @@ def test_a_listed_heic_is_found_by_the_check(tmp_path, astronaut):
     query = hash_image(path)
     assert stored is not None
     assert min(h - stored for _, h in query.queries) <= 8
+
+
+def libheif_rgb(path) -> np.ndarray:
+    """pillow-heif's decode, as the core decoded every HEIC before."""
+    with open_image(path) as img:
+        return to_rgb_array(displayed(img))
+
+
+@pytest.mark.parametrize("turns", [(), (irot(1),), (irot(3), imir(0)), (irot(2), imir(1))])
+def test_the_rgb_picture_is_libheifs_within_a_level_or_two(tmp_path, astronaut, turns):
+    path = tmp_path / "grid.heic"
+    path.write_bytes(grid_heic(astronaut, turns))
+    reference = libheif_rgb(path)
+    rgb = load_rgb(path)  # what the face search looks at
+    assert rgb.shape == reference.shape
+    diff = np.abs(rgb.astype(int) - reference)
+    assert diff.mean() < 2 and np.percentile(diff, 99) <= 6  # a turned or shifted tile: ~50
+    fast = heic_tiles.rgb_image(path)
+    assert fast is not None and np.array_equal(np.asarray(fast), rgb)  # taken that way
+    grey = Picture(path).gray()  # what the code search reads: the luma plane
+    reference_grey = np.asarray(Image.fromarray(reference).convert("L"), dtype=int)
+    assert grey.shape == reference_grey.shape
+    assert np.abs(grey.astype(int) - reference_grey).mean() < 2
+
+
+def test_a_heic_with_alpha_is_composited_by_pillow_heif(tmp_path, astronaut):
+    import pillow_heif
+
+    rgba = astronaut.convert("RGBA")
+    rgba.putalpha(Image.new("L", rgba.size, 0))  # all transparent: shown as white
+    path = tmp_path / "alpha.heic"
+    pillow_heif.from_pillow(rgba).save(path, quality=90)
+    assert heic_tiles.rgb_image(path) is None and heic_tiles.luma_image(path) is None
+    assert load_rgb(path).min() >= 250  # composited over white, as before
+
+
+def test_a_colour_box_saying_limited_range_is_followed(tmp_path, astronaut):
+    """The stream says full range; an 'nclx' box on the picture says limited: libheif
+    follows the box, and so do the luma (stretched) and the RGB (left to pillow-heif)."""
+    nclx = box(b"colr", b"nclx" + struct.pack(">HHHB", 1, 13, 6, 0))
+    path = tmp_path / "limited.heic"
+    path.write_bytes(grid_heic(astronaut, primary_extra=(nclx,)))
+    reference = libheif_rgb(path)
+    assert heic_tiles.rgb_image(path) is None
+    luma = heic_tiles.luma_image(path)
+    assert luma is not None
+    reference_grey = np.asarray(Image.fromarray(reference).convert("L"), dtype=int)
+    assert np.abs(np.asarray(luma, dtype=int) - reference_grey).mean() < 3
+    plain = tmp_path / "plain.heic"  # the same tiles read as full range: visibly different
+    plain.write_bytes(grid_heic(astronaut))
+    assert np.abs(np.asarray(heic_tiles.luma_image(plain), dtype=int) - reference_grey).mean() > 4
