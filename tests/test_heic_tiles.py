@@ -20,11 +20,11 @@ from PIL import Image
 
 from share_guard.core.errors import CorruptFile
 from share_guard.core.hashing import heif_luma
+from share_guard.core.hashing.decode import load_fitted
+from share_guard.core.hashing.image import hash_array
 from share_guard.core.media import heic_tiles
 from share_guard.core.media.images import open_image
 from share_guard.core.media.pixels import Picture, displayed, load_rgb, to_rgb_array
-from share_guard.core.hashing.decode import load_fitted
-from share_guard.core.hashing.image import hash_array
 
 skdata = pytest.importorskip("skimage.data")
 TILE = 256

@@ -47,6 +47,9 @@ def yes(request):
     return ConsentAnswer(True, tuple(CONFIRMATIONS), via=ConsentChannel.FLAG)
 
 
+yes.calls = []  # where each answer was asked for (a test resets it before it looks)
+
+
 def export(runner, paths, options, consent):
     """An export by an engine that reads files with ``runner`` (no face or list check)."""
     engine = build_engine(Features(runner=runner, faces=False, takedown=False))
