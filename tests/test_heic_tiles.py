@@ -201,3 +201,32 @@ def test_a_colour_box_saying_limited_range_is_followed(tmp_path, astronaut):
     plain = tmp_path / "plain.heic"  # the same tiles read as full range: visibly different
     plain.write_bytes(grid_heic(astronaut))
     assert np.abs(np.asarray(heic_tiles.luma_image(plain), dtype=int) - reference_grey).mean() > 4
+
+
+@pytest.mark.parametrize("turns", [(), (irot(1),), (irot(3), imir(1))])
+def test_the_preview_is_scaled_in_one_step_and_shows_the_same_picture(tmp_path, astronaut, turns):
+    from share_guard.core.media.preview import decode_preview
+
+    path = tmp_path / "grid.heic"
+    path.write_bytes(grid_heic(astronaut, turns))
+    small = heic_tiles.preview_image(path, 300)
+    assert small is not None  # taken that way (8-bit 4:2:0, even sizes)
+    preview = decode_preview(path, "image", 300)
+    assert (preview.width, preview.height) == small.size and max(small.size) == 300
+    turned = bool(turns) and turns[0] in (irot(1), irot(3))
+    assert preview.full_size == ((500, 700) if turned else (700, 500))
+    reference = Image.fromarray(libheif_rgb(path))
+    reference.thumbnail((300, 300), Image.Resampling.LANCZOS)
+    assert reference.size == small.size
+    shown = np.frombuffer(preview.rgb, np.uint8).reshape(small.height, small.width, 3)
+    assert np.abs(shown.astype(int) - np.asarray(reference)).mean() < 3
+
+
+def test_a_preview_of_an_odd_sized_heic_is_still_made(tmp_path, astronaut):
+    from share_guard.core.media.preview import decode_preview
+
+    path = tmp_path / "odd.heic"
+    path.write_bytes(grid_heic(astronaut.crop((0, 0, 699, 499))))
+    assert heic_tiles.preview_image(path, 300) is None
+    preview = decode_preview(path, "image", 300)
+    assert preview.full_size == (699, 499) and max(preview.width, preview.height) == 300

@@ -243,22 +243,27 @@ def _to_8bit(bits: int, full_range: bool) -> np.ndarray:
     return np.clip(np.rint(v), 0, 255).astype(np.uint8)
 
 
-def _rgb(frame: Any, heic: PlainHeic) -> np.ndarray:
-    """A decoded tile as RGB, converted with the file's matrix and range."""
+def _colour(frame: Any, heic: PlainHeic) -> dict[str, Any]:
+    """swscale's arguments to turn ``frame`` (a tile) into full-range RGB as libheif does:
+    the file's matrix and range, else the stream's own (unspecified: BT.601)."""
     _bits(frame.format.name)
     if heic.nclx is not None:
         matrix, full_range = heic.nclx
-    else:  # the stream's own (its VUI); unspecified is BT.601, as libheif takes it
+    else:
         matrix, full_range = int(frame.colorspace), frame.color_range == 2
         matrix = 6 if matrix == 2 else matrix
     if matrix not in _MATRIX:
         raise NotPlain
     if frame.format.name.startswith("yuvj") and not full_range:
         raise NotPlain  # swscale takes a "yuvj" picture as full range whatever it is told
-    rgb = frame.reformat(format="rgb24", src_colorspace=_MATRIX[matrix],
-                         src_color_range="JPEG" if full_range else "MPEG",
-                         dst_color_range="JPEG", threads=1)
-    out: np.ndarray = rgb.to_ndarray()
+    return {"format": "rgb24", "src_colorspace": _MATRIX[matrix],
+            "src_color_range": "JPEG" if full_range else "MPEG", "dst_color_range": "JPEG",
+            "threads": 1}
+
+
+def _rgb(frame: Any, heic: PlainHeic) -> np.ndarray:
+    """A decoded tile as RGB, converted with the file's matrix and range."""
+    out: np.ndarray = frame.reformat(**_colour(frame, heic)).to_ndarray()
     return out
 
 
@@ -311,5 +316,52 @@ def rgb_image(path: str | os.PathLike[str]) -> Image.Image | None:
             whole[y : y + tile_h, x : x + tile_w] = _rgb(frame, heic)[: heic.height - y,
                                                                       : heic.width - x]
         return _upright(Image.fromarray(whole, "RGB"), heic.orientation)
+
+    return plain(path, make)
+
+
+def preview_image(path: str | os.PathLike[str], max_side: int) -> Image.Image | None:
+    """The picture as displayed, RGB, its longest side at most ``max_side``, or None.
+
+    The tiles' planes are put together first and scaled and converted in one swscale
+    call (area averaging): a 12 MP picture is never made RGB at full size. Only 8-bit
+    4:2:0 pictures of even sizes (phones' photos); others give None.
+    """
+    from PIL import Image
+
+    def make(fh: BinaryIO, heic: PlainHeic) -> Image.Image:
+        import av
+
+        w, h = heic.width, heic.height
+        # 'hvcC' says the chroma format (1: 4:2:0) and the bit depth before anything decodes
+        sampling = (heic.config[16] & 3, heic.config[17] & 7) if len(heic.config) > 17 else None
+        if heic.alpha or w % 2 or h % 2 or sampling != (1, 0):
+            raise NotPlain
+        tile_w, tile_h = heic.tile_size
+        planes = np.empty(h * w * 3 // 2, dtype=np.uint8)
+        y = planes[: h * w].reshape(h, w)
+        u = planes[h * w : h * w * 5 // 4].reshape(h // 2, w // 2)
+        v = planes[h * w * 5 // 4 :].reshape(h // 2, w // 2)
+        first = None
+        for r, c, frame in tiles(fh, heic):
+            if frame.format.name not in ("yuv420p", "yuvj420p") or tile_w % 2 or tile_h % 2:
+                raise NotPlain
+            first = first or frame
+            if frame.format.name != first.format.name:
+                raise NotPlain
+            for plane, out, k in ((frame.planes[0], y, 1), (frame.planes[1], u, 2),
+                                  (frame.planes[2], v, 2)):
+                top, left = r * tile_h // k, c * tile_w // k
+                rows, cols = min(tile_h // k, out.shape[0] - top), min(tile_w // k,
+                                                                       out.shape[1] - left)
+                samples = np.frombuffer(memoryview(plane), np.uint8).reshape(-1, plane.line_size)
+                out[top : top + rows, left : left + cols] = samples[:rows, :cols]
+        if first is None:
+            raise NotPlain
+        whole = av.VideoFrame.from_ndarray(planes.reshape(h * 3 // 2, w), format=first.format.name)
+        fit = min(1.0, max_side / max(w, h))
+        small = whole.reformat(max(2, round(w * fit)), max(2, round(h * fit)),
+                               interpolation="AREA", **_colour(first, heic))
+        return _upright(Image.fromarray(small.to_ndarray(), "RGB"), heic.orientation)
 
     return plain(path, make)

@@ -43,7 +43,15 @@ def _image_preview(path: Path, max_side: int) -> PreviewPixels:
     from share_guard.core.media.images import load_displayed, open_image
 
     with open_image(path) as probe:
-        stored = probe.size
+        stored, heif = probe.size, probe.format == "HEIF"
+    if heif:  # a phone's HEIC: scaled while its tiles' planes are made RGB, in one step
+        from share_guard.core.media.heic_tiles import preview_image
+
+        small = preview_image(path, max_side)
+        if small is not None:
+            turned = (small.width > small.height) != (stored[0] > stored[1]) and stored[0] != stored[1]
+            full = (stored[1], stored[0]) if turned else stored
+            return PreviewPixels(small.tobytes(), small.width, small.height, full)
     # libjpeg decodes at 1/2, 1/4 or 1/8 only while both sides stay at least the draft's:
     # asked for the picture's own shape (not a square: 1600x1600 kept a 4000x3000 photo at
     # full size, a decode and a resize four times larger than needed)
