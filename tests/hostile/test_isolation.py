@@ -215,3 +215,19 @@ def _capture(fn, errors: list[BaseException]) -> None:
         fn(1)
     except BaseException as exc:  # noqa: BLE001 - the test reports it
         errors.append(exc)
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="resident memory from /proc")
+@pytest.mark.parametrize(("limits", "started"), [
+    (Limits(), 1),  # one worker serves a batch
+    (Limits(tasks_per_worker=2), 2),  # replaced after its tasks...
+    (Limits(recycle_resident_bytes=1), 3),  # ...or as soon as it holds more than allowed
+])
+def test_workers_are_replaced_by_tasks_or_by_memory_held(photos, limits, started) -> None:
+    pool = SandboxRunner(size=1, limits=limits)
+    try:
+        for path in photos[:3]:
+            assert pool.inspect(path).ok
+    finally:
+        pool.close()
+    assert pool.stats.workers_started == started

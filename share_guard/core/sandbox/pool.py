@@ -84,6 +84,14 @@ class _Worker:
         self.tasks = 0
         self.env: dict[str, str] | None = None  # the environment it was last sent
 
+    def resident(self) -> int:
+        """Bytes of memory the worker holds now (0 where the system does not say)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/statm", "rb") as fh:
+                return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError, AttributeError):
+            return 0
+
     def kill(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.proc.kill()
@@ -214,7 +222,8 @@ class WorkerPool:
 
     def _checkin(self, worker: _Worker, ok: bool, tasks: int = 1) -> None:
         worker.tasks += tasks
-        recycle = not ok or worker.tasks >= self.limits.tasks_per_worker or self._closed
+        recycle = (not ok or self._closed or worker.tasks >= self.limits.tasks_per_worker
+                   or worker.resident() > self.limits.recycle_resident_bytes)
         if recycle:
             (worker.stop if ok else worker.kill)()
         with self._cond:
