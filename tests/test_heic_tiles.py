@@ -116,7 +116,8 @@ def _crop_box() -> bytes:
     return box(b"clap", struct.pack(">8I", 600, 1, 400, 1, 0, 1, 0, 1))
 
 
-@pytest.mark.parametrize("case", ["crop", "mirror-then-turn", "odd-tile", "truncated", "avif"])
+@pytest.mark.parametrize("case", ["crop", "mirror-then-turn", "odd-tile", "truncated", "avif",
+                                  "grid-larger-than-said"])
 def test_anything_but_the_plain_case_goes_to_pillow_heif(tmp_path, astronaut, case):
     path = tmp_path / ("x.avif" if case == "avif" else "x.heic")
     if case == "crop":
@@ -127,6 +128,10 @@ def test_anything_but_the_plain_case_goes_to_pillow_heif(tmp_path, astronaut, ca
         data = grid_heic(astronaut, odd_tile=True)
     elif case == "truncated":
         data = grid_heic(astronaut)[:-3000]
+    elif case == "grid-larger-than-said":  # the grid's own numbers disagree with its 'ispe'
+        data = grid_heic(astronaut).replace(bytes([0, 0, 1, 2]) + struct.pack(">HH", 700, 500),
+                                            bytes([0, 0, 1, 2]) + struct.pack(">HH", 768, 512), 1)
+        assert struct.pack(">HH", 768, 512) in data
     else:
         astronaut.save(path, format="AVIF", quality=90)
         data = path.read_bytes()

@@ -32,6 +32,7 @@ from share_guard.core.containers.bmff_boxes import read_box_tree, walk_top
 from share_guard.core.containers.heif import exif_orientation
 from share_guard.core.containers.heif_items import ALPHA_AUX, HeifMeta, Item, parse_heif_meta
 from share_guard.core.errors import ShareGuardError
+from share_guard.core.media.images import MAX_PIXELS
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -95,6 +96,10 @@ def read(fh: BinaryIO) -> PlainHeic:
         if len(ids) != rows * cols or len(tiles) != len(ids) or len(ids) > _MAX_TILES:
             raise NotPlain
     else:
+        raise NotPlain
+    # the size the picture says it has (what the decompression-bomb check read) and at most
+    # as many pixels as any picture we decode: a grid's own numbers cannot make it larger
+    if _ispe(heif, primary) != (width, height) or width * height > MAX_PIXELS:
         raise NotPlain
     if any(t.type != b"hvc1" or (t is not primary and any(p.type not in _TILE_PROPS
                                                           for p in t.props))
