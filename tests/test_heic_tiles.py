@@ -116,14 +116,16 @@ def _crop_box() -> bytes:
     return box(b"clap", struct.pack(">8I", 600, 1, 400, 1, 0, 1, 0, 1))
 
 
-@pytest.mark.parametrize("case", ["crop", "mirror-then-turn", "odd-tile", "truncated", "avif",
-                                  "grid-larger-than-said"])
+@pytest.mark.parametrize("case", ["crop", "mirror-then-turn", "turned-twice", "odd-tile",
+                                  "truncated", "avif", "grid-larger-than-said"])
 def test_anything_but_the_plain_case_goes_to_pillow_heif(tmp_path, astronaut, case):
     path = tmp_path / ("x.avif" if case == "avif" else "x.heic")
     if case == "crop":
         data = grid_heic(astronaut, primary_extra=(_crop_box(),))
     elif case == "mirror-then-turn":  # irot's table is for irot first
         data = grid_heic(astronaut, (imir(0), irot(1)))
+    elif case == "turned-twice":  # libheif applies both
+        data = grid_heic(astronaut, (irot(1), irot(1)))
     elif case == "odd-tile":
         data = grid_heic(astronaut, odd_tile=True)
     elif case == "truncated":
@@ -140,7 +142,7 @@ def test_anything_but_the_plain_case_goes_to_pillow_heif(tmp_path, astronaut, ca
     if case in ("crop", "mirror-then-turn"):  # still checked, by the full decode
         checked = load_fitted(path, 512)
         assert not np.array_equal(checked[..., 0], checked[..., 2])  # colour: pillow-heif's
-    if case == "odd-tile":  # which refuses tiles that do not cover the grid, as before
+    if case in ("odd-tile", "turned-twice"):  # which libheif refuses, as before
         with pytest.raises(CorruptFile):
             load_fitted(path, 512)
 

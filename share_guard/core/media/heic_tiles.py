@@ -163,8 +163,8 @@ def _hvcc(heif: HeifMeta, item: Item) -> bytes:
 
 def _orientation(heif: HeifMeta, primary: Item) -> int:
     kinds = [p.type for p in primary.props if p.type in (b"irot", b"imir")]
-    if kinds == [b"imir", b"irot"]:  # mirrored first: not the order the table is for
-        raise NotPlain
+    if kinds not in ([], [b"irot"], [b"imir"], [b"irot", b"imir"]):
+        raise NotPlain  # mirrored first, or turned twice: not what the table is for
     irot, imir = primary.prop(b"irot"), primary.prop(b"imir")
     angle = (heif.buf.u8(irot.payload_start) & 3) * 90 if irot is not None else 0
     mirror = heif.buf.u8(imir.payload_start) & 1 if imir is not None else None
