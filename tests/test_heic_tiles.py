@@ -38,6 +38,12 @@ def grid_heic(img: Image.Image, turns: tuple[bytes, ...] = (), tile: int = TILE,
               odd_tile: bool = False, primary_extra: tuple[bytes, ...] = ()) -> bytes:
     """``img`` as a grid of ``tile``-sized HEVC tiles; ``turns`` are irot/imir boxes, in
     the order they are associated; ``odd_tile`` codes the last tile smaller than the rest."""
+    return grid(img, turns, tile, odd_tile, primary_extra).encode()
+
+
+def grid(img: Image.Image, turns: tuple[bytes, ...] = (), tile: int = TILE,
+         odd_tile: bool = False, primary_extra: tuple[bytes, ...] = ()) -> hb.Heif:
+    """What :func:`grid_heic` writes, to be changed first."""
     w, h = img.size
     cols, rows = math.ceil(w / tile), math.ceil(h / tile)
     coded = []
@@ -63,7 +69,7 @@ def grid_heic(img: Image.Image, turns: tuple[bytes, ...] = (), tile: int = TILE,
             assert tile_coded.hvcc == coded[0].hvcc  # one encoder, one set of parameter sets
         items.append(hb.Item(2 + i, b"hvc1", tile_coded.data, props=own))
     refs = [(b"dimg", 1, [2 + i for i in range(len(coded))])]
-    return hb.Heif(items, props, refs=refs).encode()
+    return hb.Heif(items, props, refs=refs)
 
 
 def irot(quarter_turns: int) -> bytes:
@@ -237,3 +243,103 @@ def test_a_preview_of_an_odd_sized_heic_is_still_made(tmp_path, astronaut):
     assert heic_tiles.preview_image(path, 300) is None
     preview = decode_preview(path, "image", 300)
     assert preview.full_size == (699, 499) and max(preview.width, preview.height) == 300
+
+
+def _units(data: bytes) -> list[bytes]:
+    out, pos = [], 0
+    while pos < len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        out.append(data[pos + 4 : pos + 4 + size])
+        pos += 4 + size
+    return out
+
+
+def _hvcc_units(hvcc: bytes) -> list[bytes]:
+    """The parameter sets of an 'hvcC' box (VPS, SPS, PPS...)."""
+    body, out = hvcc[8:], []
+    pos = 23
+    for _ in range(body[22]):
+        count = int.from_bytes(body[pos + 1 : pos + 3], "big")
+        pos += 3
+        for _ in range(count):
+            size = int.from_bytes(body[pos : pos + 2], "big")
+            out.append(body[pos + 2 : pos + 2 + size])
+            pos += 2 + size
+    return out
+
+
+def _all_none(path) -> bool:
+    return (heic_tiles.rgb_image(path) is None and heic_tiles.luma_image(path) is None
+            and heic_tiles.preview_image(path, 300) is None
+            and heif_luma.fitted_luma(path, 512) is None)
+
+
+def test_a_tile_carrying_parameter_sets_goes_to_pillow_heif(tmp_path, astronaut):
+    """One FFmpeg decoder reads the tiles in turn: parameter sets in a tile's data stayed for
+    the tiles after it, which libheif decodes with the 'hvcC' ones (a red-team file changed
+    every later tile that way). Only random-access picture units are taken from a tile."""
+    heif = grid(astronaut)
+    tile = heif.items[1]
+    units = _units(tile.data)
+    assert {(u[0] >> 1) & 0x3F for u in units} <= set(range(16, 22))
+    pps = next(u for u in _hvcc_units(heif.props[0]) if (u[0] >> 1) & 0x3F == 34)
+    tile.data += len(pps).to_bytes(4, "big") + pps  # the same PPS again: harmless here
+    path = tmp_path / "ps.heic"
+    path.write_bytes(heif.encode())
+    assert _all_none(path)
+    assert load_fitted(path, 512).shape == (366, 512, 3)  # checked, by pillow-heif
+
+
+def test_tiles_far_larger_than_the_picture_go_to_pillow_heif(tmp_path, astronaut):
+    """A 16-pixel-wide column of 256 big tiles: 16.8 M pixels decoded for a 1 M pixel
+    picture (with 8192-pixel tiles, 17 gigapixels from a 16 KB file)."""
+    coded = hb.coded_picture(image=astronaut.crop((0, 0, TILE, TILE)), quality=50)
+    rows, width, height = 256, 16, 256 * TILE
+    desc = bytes([0, 1, rows - 1, 0]) + struct.pack(">II", width, height)
+    items = [hb.Item(1, b"grid", desc, props=[(3, False)], in_idat=True),
+             hb.Item(2, b"hvc1", coded.data, props=[(1, True), (2, False)])]
+    heif = hb.Heif(items, [coded.hvcc, coded.ispe, _ispe(width, height)],
+                   refs=[(b"dimg", 1, [2] * rows)])
+    path = tmp_path / "tall.heic"
+    path.write_bytes(heif.encode())
+    assert _all_none(path)
+
+
+def test_a_matrix_whose_first_plane_is_not_luma_goes_to_pillow_heif(tmp_path, astronaut):
+    gbr = box(b"colr", b"nclx" + struct.pack(">HHHB", 1, 13, 0, 0x80))  # matrix 0: G, B, R
+    path = tmp_path / "gbr.heic"
+    path.write_bytes(grid_heic(astronaut, primary_extra=(gbr,)))
+    assert _all_none(path)
+
+
+def test_an_nclx_after_an_icc_profile_is_the_one_followed(tmp_path, astronaut):
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    prof = box(b"colr", b"prof" + icc)
+    limited = box(b"colr", b"nclx" + struct.pack(">HHHB", 1, 13, 6, 0))
+    path = tmp_path / "both.heic"
+    path.write_bytes(grid_heic(astronaut, primary_extra=(prof, limited)))
+    reference = np.asarray(Image.fromarray(libheif_rgb(path)).convert("L"), dtype=int)
+    luma = heic_tiles.luma_image(path)
+    assert luma is not None
+    assert np.abs(np.asarray(luma, dtype=int) - reference).mean() < 3  # limited, as libheif
+
+
+@pytest.mark.parametrize("case", ["second-ipma-entry", "dimg-in-two-boxes", "primary-is-thumbnail"])
+def test_what_readers_take_differently_goes_to_pillow_heif(tmp_path, astronaut, case):
+    """libheif reads an item's first 'ipma' entry and first reference box of a kind, and a
+    picture with a 'thmb' reference is a thumbnail to it: the fast path took them all."""
+    heif = grid(astronaut)
+    if case == "second-ipma-entry":  # the turn is in a second entry for the picture
+        heif.props.append(irot(1))
+        ipma = full(b"ipma", 0, 0, struct.pack(">IHB", 1, 1, 1) + bytes([len(heif.props)]))
+        heif.iprp_extra.append(ipma)
+    elif case == "dimg-in-two-boxes":
+        ids = heif.refs[0][2]
+        heif.refs = [(b"dimg", 1, ids[:3]), (b"dimg", 1, ids[3:])]
+    else:
+        heif.refs.append((b"thmb", 1, [2]))
+    path = tmp_path / f"{case}.heic"
+    path.write_bytes(heif.encode())
+    assert _all_none(path)

@@ -47,6 +47,10 @@ class Item:
     assoc: list[tuple[int, bool]] = field(default_factory=list)
     #: outgoing references: type -> item ids
     refs: dict[bytes, list[int]] = field(default_factory=dict)
+    #: how many 'ipma' entries (b"ipma") and reference boxes of each type name this item as
+    #: their subject: above one, readers differ (libheif takes the first, ``props`` and
+    #: ``refs`` hold them all)
+    mentions: dict[bytes, int] = field(default_factory=dict)
 
     @property
     def is_image(self) -> bool:
@@ -228,6 +232,7 @@ def _iref(buf: Buffer, iref: Box, items: dict[int, Item]) -> None:
         item = items.get(from_id)
         if item is not None:
             item.refs.setdefault(ref.type, []).extend(targets)
+            item.mentions[ref.type] = item.mentions.get(ref.type, 0) + 1
 
 
 def _ipma(buf: Buffer, iprp: Box, items: dict[int, Item]) -> None:
@@ -245,6 +250,9 @@ def _ipma(buf: Buffer, iprp: Box, items: dict[int, Item]) -> None:
             pos += 4 if version else 2
             n = buf.u8(pos)
             pos += 1
+            subject = items.get(item_id)
+            if subject is not None:
+                subject.mentions[b"ipma"] = subject.mentions.get(b"ipma", 0) + 1
             for _ in range(n):
                 if flags & 1:
                     raw, width = buf.u16(pos), 16

@@ -42,6 +42,14 @@ _PLAIN = frozenset({b"ispe", b"colr", b"pixi", b"hvcC", b"irot", b"imir", b"clli
                     b"free", b"skip"})
 _TILE_PROPS = frozenset({b"ispe", b"hvcC", b"colr", b"pixi"})
 _MAX_TILES = 4096
+#: a picture may sit in tiles larger than itself, up to this many decoded pixels
+_SMALL_WASTE = 16_000_000
+#: H.265 NAL unit types of a tile's data: random-access pictures only (BLA, IDR, CRA), each
+#: decoded on its own, as libheif decodes each tile. Parameter sets inside a tile's data
+#: would stay for the next tile in one FFmpeg decoder (a red-team file did that: every tile
+#: after the first decoded differently from libheif's), SEI may carry film grain FFmpeg
+#: applies and libheif does not
+_TILE_NALS = frozenset(range(16, 22))
 _META_LIMIT = 16 * 1024 * 1024
 #: 'nclx' / H.265 VUI matrix_coefficients -> swscale's colorspace (others: not plain)
 _MATRIX = {1: "ITU709", 5: "ITU601", 6: "ITU601", 9: "BT2020"}
@@ -85,6 +93,10 @@ def read(fh: BinaryIO) -> PlainHeic:
     primary = heif.items.get(heif.primary) if heif.primary is not None else None
     if primary is None or heif.problems or any(p.type not in _PLAIN for p in primary.props):
         raise NotPlain
+    # one 'ipma' entry and one reference box of a kind (libheif reads only the first), and
+    # no reference from the picture but to its tiles (a 'thmb' one makes it a thumbnail)
+    if not _named_once(primary) or set(primary.refs) - {b"dimg"}:
+        raise NotPlain
     if primary.type == b"hvc1":
         width, height = _ispe(heif, primary)
         rows = cols = 1
@@ -101,8 +113,8 @@ def read(fh: BinaryIO) -> PlainHeic:
     # as many pixels as any picture we decode: a grid's own numbers cannot make it larger
     if _ispe(heif, primary) != (width, height) or width * height > MAX_PIXELS:
         raise NotPlain
-    if any(t.type != b"hvc1" or (t is not primary and any(p.type not in _TILE_PROPS
-                                                          for p in t.props))
+    if any(t.type != b"hvc1" or (t is not primary and (
+            any(p.type not in _TILE_PROPS for p in t.props) or t.refs or not _named_once(t)))
            for t in tiles):
         raise NotPlain
     config, tile_size = _hvcc(heif, tiles[0]), _ispe(heif, tiles[0])
@@ -111,10 +123,25 @@ def read(fh: BinaryIO) -> PlainHeic:
             or not (tile_w * (cols - 1) < width <= tile_w * cols)
             or not (tile_h * (rows - 1) < height <= tile_h * rows)):
         raise NotPlain
+    # what is decoded, not only what is shown: one tall column of large tiles over a thin
+    # picture decoded 17 gigapixels for a 16 KB file (libheif refuses it)
+    decoded = tile_w * tile_h * len(tiles)
+    if decoded > MAX_PIXELS or decoded > max(4 * width * height, _SMALL_WASTE):
+        raise NotPlain
     alpha = any(heif.aux_type(i) in ALPHA_AUX for i in heif.referrers(primary.id, b"auxl"))
+    # the picture's own 'nclx' (a grid's), else its tiles', which must then agree
+    nclx = _nclx(heif, primary)
+    if nclx is None and primary.type == b"grid":
+        found = {_nclx(heif, t) for t in tiles}
+        if len(found) != 1:
+            raise NotPlain
+        nclx = found.pop()
     return PlainHeic(heif, width, height, rows, cols, tiles, tile_size, config,
-                     _orientation(heif, primary), _nclx(heif, tiles[0]) or _nclx(heif, primary),
-                     alpha)
+                     _orientation(heif, primary), nclx, alpha)
+
+
+def _named_once(item: Item) -> bool:
+    return all(n <= 1 for n in item.mentions.values())
 
 
 def item_data(fh: BinaryIO, heif: HeifMeta, item: Item, limit: int) -> bytes:
@@ -172,13 +199,15 @@ def _orientation(heif: HeifMeta, primary: Item) -> int:
 
 
 def _nclx(heif: HeifMeta, item: Item) -> tuple[int, bool] | None:
-    colr = item.prop(b"colr")
+    """The item's 'nclx' colour box (matrix, full range), whichever 'colr' box it is: an
+    item may have an ICC profile first and an 'nclx' after it, and libheif takes both."""
     buf = heif.buf
-    if colr is None or colr.end - colr.payload_start < 11:
-        return None
-    if buf.get(colr.payload_start, 4) != b"nclx":
-        return None
-    return buf.u16(colr.payload_start + 8), bool(buf.u8(colr.payload_start + 10) & 0x80)
+    found = [(buf.u16(c.payload_start + 8), bool(buf.u8(c.payload_start + 10) & 0x80))
+             for c in item.props if c.type == b"colr" and c.end - c.payload_start >= 11
+             and buf.get(c.payload_start, 4) == b"nclx"]
+    if len(found) > 1:
+        raise NotPlain
+    return found[0] if found else None
 
 
 def tiles(fh: BinaryIO, heic: PlainHeic) -> Iterator[tuple[int, int, Any]]:
@@ -192,13 +221,31 @@ def tiles(fh: BinaryIO, heic: PlainHeic) -> Iterator[tuple[int, int, Any]]:
     # concealed: what is looked at must be the picture a viewer shows
     codec.options = {"err_detect": "crccheck+bitstream+buffer+explode"}
     limit = os.fstat(fh.fileno()).st_size
+    length_size = (heic.config[21] & 3) + 1 if len(heic.config) > 22 else 0
     for index, tile in enumerate(heic.tiles):
-        frames = codec.decode(av.Packet(item_data(fh, heic.heif, tile, limit)))
+        data = item_data(fh, heic.heif, tile, limit)
+        _check_units(data, length_size)
+        frames = codec.decode(av.Packet(data))
         frames += codec.decode(None)  # one picture a tile: none is held back
         codec.flush_buffers()
         if len(frames) != 1 or (frames[0].width, frames[0].height) != heic.tile_size:
             raise NotPlain
         yield index // heic.cols, index % heic.cols, frames[0]
+
+
+def _check_units(data: bytes, length_size: int) -> None:
+    """The tile's data is whole NAL units, each of a random-access picture (NotPlain else)."""
+    if length_size not in (1, 2, 4):
+        raise NotPlain
+    pos = 0
+    while pos < len(data):
+        size = int.from_bytes(data[pos : pos + length_size], "big")
+        start = pos + length_size
+        if size < 2 or start + size > len(data) or (data[start] >> 1) & 0x3F not in _TILE_NALS:
+            raise NotPlain
+        pos = start + size
+    if pos == 0:
+        raise NotPlain
 
 
 def luma_rows(fh: BinaryIO, heic: PlainHeic) -> Iterator[np.ndarray]:
@@ -216,9 +263,10 @@ def luma_rows(fh: BinaryIO, heic: PlainHeic) -> Iterator[np.ndarray]:
 
 
 def _luma8(frame: Any, heic: PlainHeic) -> np.ndarray:
-    """A decoded tile's luma samples as 8-bit full-range values."""
+    """A decoded tile's luma samples as 8-bit full-range values (the first plane is the
+    luma only under a matrix libheif and swscale read alike: not GBR or YCgCo)."""
     bits = _bits(frame.format.name)
-    full_range = heic.nclx[1] if heic.nclx else frame.color_range == 2  # AVCOL_RANGE_JPEG
+    _matrix, full_range = _matrix_range(frame, heic)
     dtype = np.dtype(np.uint8) if bits == 8 else np.dtype("<u2")
     plane = frame.planes[0]
     samples: np.ndarray = np.frombuffer(memoryview(plane), dtype)
@@ -248,17 +296,23 @@ def _to_8bit(bits: int, full_range: bool) -> np.ndarray:
     return np.clip(np.rint(v), 0, 255).astype(np.uint8)
 
 
-def _colour(frame: Any, heic: PlainHeic) -> dict[str, Any]:
-    """swscale's arguments to turn ``frame`` (a tile) into full-range RGB as libheif does:
-    the file's matrix and range, else the stream's own (unspecified: BT.601)."""
-    _bits(frame.format.name)
+def _matrix_range(frame: Any, heic: PlainHeic) -> tuple[int, bool]:
+    """(matrix coefficients, full range) as libheif reads them: the file's 'nclx', else the
+    stream's own (unspecified: BT.601); NotPlain for a matrix swscale does not know."""
     if heic.nclx is not None:
         matrix, full_range = heic.nclx
     else:
-        matrix, full_range = int(frame.colorspace), frame.color_range == 2
-        matrix = 6 if matrix == 2 else matrix
+        matrix, full_range = int(frame.colorspace), frame.color_range == 2  # AVCOL_RANGE_JPEG
+    matrix = 6 if matrix == 2 else matrix
     if matrix not in _MATRIX:
         raise NotPlain
+    return matrix, full_range
+
+
+def _colour(frame: Any, heic: PlainHeic) -> dict[str, Any]:
+    """swscale's arguments to turn ``frame`` (a tile) into full-range RGB as libheif does."""
+    _bits(frame.format.name)
+    matrix, full_range = _matrix_range(frame, heic)
     if frame.format.name.startswith("yuvj") and not full_range:
         raise NotPlain  # swscale takes a "yuvj" picture as full range whatever it is told
     return {"format": "rgb24", "src_colorspace": _MATRIX[matrix],
