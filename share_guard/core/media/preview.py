@@ -44,23 +44,22 @@ def _image_preview(path: Path, max_side: int) -> PreviewPixels:
 
     with open_image(path) as probe:
         stored, heif = probe.size, probe.format == "HEIF"
+    shown = None
     if heif:  # a phone's HEIC: scaled while its tiles' planes are made RGB, in one step
         from share_guard.core.media.heic_tiles import preview_image
 
-        small = preview_image(path, max_side)
-        if small is not None:
-            turned = (small.width > small.height) != (stored[0] > stored[1]) and stored[0] != stored[1]
-            full = (stored[1], stored[0]) if turned else stored
-            return PreviewPixels(small.tobytes(), small.width, small.height, full)
-    # libjpeg decodes at 1/2, 1/4 or 1/8 only while both sides stay at least the draft's:
-    # asked for the picture's own shape (not a square: 1600x1600 kept a 4000x3000 photo at
-    # full size, a decode and a resize four times larger than needed)
-    fit = min(1.0, max_side / max(stored))
-    shown = load_displayed(path, "RGB", draft=(math.ceil(stored[0] * fit), math.ceil(stored[1] * fit)))
+        shown = preview_image(path, max_side)
+    if shown is None:
+        # libjpeg decodes at 1/2, 1/4 or 1/8 only while both sides stay at least the draft's:
+        # asked for the picture's own shape (not a square: 1600x1600 kept a 4000x3000 photo
+        # at full size, a decode and a resize four times larger than needed)
+        fit = min(1.0, max_side / max(stored))
+        shown = load_displayed(path, "RGB",
+                               draft=(math.ceil(stored[0] * fit), math.ceil(stored[1] * fit)))
     # EXIF orientation may have turned the picture a quarter: swap the stored size then.
     turned = (shown.width > shown.height) != (stored[0] > stored[1]) and stored[0] != stored[1]
     full = (stored[1], stored[0]) if turned else stored
-    shown.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    shown.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)  # (a HEIC's: already)
     return PreviewPixels(shown.tobytes(), shown.width, shown.height, full)
 
 
